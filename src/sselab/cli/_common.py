@@ -1,0 +1,48 @@
+"""Helpers shared by the command modules: JSON output and geometry options."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import typer
+
+from ..exceptions import SselabError
+from ..units import disc_area, parse_area, parse_length
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _clean(obj.tolist())
+    if isinstance(obj, (np.floating, float)):
+        v = float(obj)
+        return v if math.isfinite(v) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def echo_json(obj: Any) -> None:
+    """Print ``obj`` as JSON (NaN/inf become null, numpy types become plain)."""
+    typer.echo(json.dumps(_clean(obj), indent=2, allow_nan=False))
+
+
+def geometry(thickness: str | None, diameter: str | None, area: str | None) -> tuple[float, float]:
+    """(thickness [m], area [m²]) from CLI strings; bare numbers are cm / cm² (field units)."""
+    if thickness is None:
+        raise SselabError("missing --thickness (e.g. --thickness '0.65 mm')")
+    if diameter is None and area is None:
+        raise SselabError("missing --diameter or --area (e.g. --diameter '13 mm' or --area '1.327 cm2')")
+    if diameter is not None and area is not None:
+        raise SselabError("give --diameter or --area, not both")
+    length = parse_length(thickness, default_unit="cm")
+    a = disc_area(parse_length(diameter, default_unit="cm")) if diameter else parse_area(area, default_unit="cm2")
+    return length, a

@@ -1,0 +1,216 @@
+"""The least-squares engine every technique calls: single, multi-start and batched fits.
+
+A model supplies ``fun(P, rows) -> (r, J)``: weighted residuals ``r`` (b, m) and their
+Jacobian with respect to *all* parameters ``J = ∂r/∂p`` (b, m, n) for parameter sets ``P``
+(b, n) of the problems ``rows``; ``J`` may be ``None`` and the engine then differentiates
+numerically.  The engine moves only free parameters, in the bounded-to-unbounded variables
+of :mod:`sselab.fitting.transforms`, with the batched Levenberg–Marquardt solver, and returns
+frozen :class:`~sselab.fitting.result.FitResult` objects.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sselab.fitting import Parameter, Parameters, fit
+>>> x = np.linspace(0, 4, 30); y = 3.0 * np.exp(-0.7 * x)
+>>> def fun(P, rows):
+...     a, k = P[:, :1], P[:, 1:2]
+...     r = a * np.exp(-k * x) - y
+...     J = np.stack([np.exp(-k * x), -a * x * np.exp(-k * x)], axis=-1)
+...     return r, J
+>>> res = fit(fun, Parameters([Parameter("a", 1.0, min=0), Parameter("k", 1.0, min=0)]))
+>>> round(res["a"].value, 6), round(res["k"].value, 6)
+(3.0, 0.7)
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..exceptions import FitError
+from . import levenberg_marquardt as lm
+from .parameters import Parameters
+from .result import FitResult, ParameterEstimate
+from .transforms import Transform
+
+Model = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray | None]]
+
+
+def _numeric_jacobian(fun: Model, P: np.ndarray, rows: np.ndarray, r0: np.ndarray, free: np.ndarray) -> np.ndarray:
+    b, n = P.shape
+    J = np.zeros((b, r0.shape[1], n))
+    for i in np.flatnonzero(free):
+        h = 1e-7 * np.maximum(np.abs(P[:, i]), 1e-12)
+        Pp = P.copy()
+        Pp[:, i] += h
+        rp, _ = fun(Pp, rows)
+        J[:, :, i] = (rp - r0) / h[:, None]
+    return J
+
+
+def _wrap(fun: Model, params: Parameters, transform: Transform, base: np.ndarray) -> lm.Residuals:
+    free = params.free_mask
+
+    def inner(u: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        P = base[rows].copy()
+        P[:, free] = transform.to_p(u)
+        with np.errstate(all="ignore"):
+            r, Jp = fun(P, rows)
+            if Jp is None:
+                Jp = _numeric_jacobian(fun, P, rows, r, free)
+            J = Jp[:, :, free] * transform.dp_du(u)[:, None, :]
+        return r, J
+
+    return inner
+
+
+def _estimate(
+    params: Parameters,
+    values: np.ndarray,
+    r: np.ndarray,
+    Jp: np.ndarray,
+    status: int,
+    n_iter: int,
+    n_eval: int,
+    scale_covariance: bool,
+) -> FitResult:
+    free = params.free_mask
+    m = r.size
+    k = int(free.sum())
+    chi2 = float(r @ r)
+    Jf = Jp[:, free]
+    warnings: list[str] = []
+    cov = np.full((k, k), np.nan)
+    if k:
+        with np.errstate(all="ignore"):
+            col = np.linalg.norm(Jf, axis=0)
+            col_safe = np.where(col > 0, col, 1.0)
+            Js = Jf / col_safe
+            try:
+                U, s, Vt = np.linalg.svd(Js, full_matrices=False)
+                tol = s.max() * max(m, k) * np.finfo(float).eps if s.size else 0.0
+                keep = s > tol
+                inv = (Vt[keep].T / s[keep] ** 2) @ Vt[keep]
+                cov = inv / np.outer(col_safe, col_safe)
+                if scale_covariance:
+                    cov = cov * chi2 / max(m - k, 1)
+                if not keep.all():
+                    weak = np.abs(Vt[~keep]).argmax(axis=1)
+                    names = [n for n, f in zip(params.names, free) if f]
+                    for j in set(weak.tolist()):
+                        cov[j, :] = np.nan
+                        cov[:, j] = np.nan
+                        warnings.append(f"{names[j]} is not determined by the data (singular Jacobian)")
+                zero = col == 0
+                cov[zero, :] = np.nan
+                cov[:, zero] = np.nan
+            except np.linalg.LinAlgError:
+                warnings.append("covariance could not be computed")
+    estimates = []
+    j = 0
+    for i, name in enumerate(params.names):
+        p = params[name]
+        if p.fixed:
+            estimates.append(ParameterEstimate(name, float(values[i]), None, p.unit, True, p.min, p.max))
+            continue
+        var = cov[j, j] if k else np.nan
+        se = float(np.sqrt(var)) if np.isfinite(var) and var >= 0 else None
+        est = ParameterEstimate(name, float(values[i]), se, p.unit, False, p.min, p.max)
+        if est.at_bound:
+            warnings.append(f"{name} = {values[i]:.6g} is at its bound")
+        elif se is None and not any(w.startswith(name + " ") for w in warnings):
+            warnings.append(f"{name} is not determined by the data (no standard error)")
+        elif est.relative_stderr is not None and est.relative_stderr > 1:
+            warnings.append(f"{name} is ill-determined: standard error {se:.3g} exceeds its value")
+        estimates.append(est)
+        j += 1
+    success = status > 0 and np.isfinite(chi2)
+    message = lm.Outcome.MESSAGES.get(status, "unknown")
+    if status == -1 and np.isfinite(chi2):
+        # The damping blew up at a point where no step lowers the cost: a (local) minimum
+        # reached to machine precision; treat as converged.
+        success, message = True, "converged: no further decrease possible"
+    return FitResult(
+        tuple(estimates), cov, chi2, m, r.copy(), bool(success), message, int(n_iter), int(n_eval), tuple(warnings)
+    )
+
+
+def fit_batch(
+    fun: Model,
+    params: Parameters | Sequence[Parameters],
+    *,
+    starts: np.ndarray | None = None,
+    max_iter: int = 200,
+    ftol: float = 1e-10,
+    xtol: float = 1e-10,
+    scale_covariance: bool = True,
+) -> list[FitResult]:
+    """Fit B problems at once and return one :class:`FitResult` per problem.
+
+    Parameters
+    ----------
+    fun
+        ``fun(P, rows) -> (r, J or None)``; ``rows`` index the problems.
+    params
+        One :class:`Parameters` (shared bounds, fixed flags) or one per problem; their values
+        are the starts unless ``starts`` (B, n) is given.  Bounds and fixed flags must be
+        the same for every problem.
+    """
+    plist = [params] if isinstance(params, Parameters) else list(params)
+    if not plist:
+        raise FitError("nothing to fit")
+    template = plist[0]
+    if starts is None:
+        starts = np.stack([p.value_array for p in plist])
+    starts = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
+    B = starts.shape[0]
+    free = template.free_mask
+    if not free.any():
+        raise FitError("every parameter is fixed: nothing to fit")
+    transform = Transform(template)
+    base = starts.copy()
+    u0 = transform.to_u(starts[:, free])
+    outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol)
+    final = base.copy()
+    final[:, free] = transform.to_p(outcome.x)
+    rows = np.arange(B)
+    with np.errstate(all="ignore"):
+        r, Jp = fun(final, rows)
+        if Jp is None:
+            Jp = _numeric_jacobian(fun, final, rows, r, np.ones(final.shape[1], bool))
+    if r.shape[1] <= int(free.sum()):
+        raise FitError(f"{r.shape[1]} data values cannot determine {int(free.sum())} free parameters")
+    return [
+        _estimate(template, final[b], r[b], Jp[b], int(outcome.status[b]), int(outcome.n_iter[b]), outcome.n_eval, scale_covariance)
+        for b in range(B)
+    ]
+
+
+def fit(
+    fun: Model,
+    params: Parameters,
+    *,
+    starts: np.ndarray | None = None,
+    max_iter: int = 200,
+    scale_covariance: bool = True,
+) -> FitResult:
+    """Fit one problem; with ``starts`` (S, n) run S starts together and keep the best.
+
+    ``fun`` is called with ``rows`` all zero (every start fits the same data).
+    """
+    if starts is None:
+        starts = params.value_array[None, :]
+
+    def same_data(P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        return fun(P, np.zeros_like(rows))
+
+    results = fit_batch(same_data, params, starts=starts, max_iter=max_iter, scale_covariance=scale_covariance)
+    return best_of(results)
+
+
+def best_of(results: Sequence[FitResult]) -> FitResult:
+    """The successful result with the lowest χ² (or the lowest χ² if none succeeded)."""
+    ok = [r for r in results if r.success and np.isfinite(r.chi2)]
+    pool = ok or [r for r in results if np.isfinite(r.chi2)] or list(results)
+    return min(pool, key=lambda r: r.chi2 if np.isfinite(r.chi2) else np.inf)

@@ -1,0 +1,123 @@
+"""Maps between bounded physical parameters p and the unbounded variables u the engine moves.
+
+========================  ==========================================
+parameter                 transform p(u)
+========================  ==========================================
+log, [0, inf)             p = exp(u)
+log, [a>0, inf)           p = a + exp(u)
+log, [a, b] finite        p = exp(ln a' + (ln b - ln a') σ(u)), a' = max(a, tiny)
+linear, [a, b] finite     p = a + (b - a) σ(u)
+linear, [a, inf)          p = a + exp(u)
+linear, (-inf, b]         p = b - exp(u)
+linear, open              p = s u  (s = |p0| or 1)
+========================  ==========================================
+
+σ is the logistic function.  Working in u makes the fit scale-free (the issue of a 1e6 Ω
+pellet with a 1e-11 F CPE vs a 1 Ω film) and keeps every step inside the bounds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .parameters import Parameters
+
+_TINY = 1e-300
+_LOG, _LOG_SHIFT, _LOG_BOX, _BOX, _LOWER, _UPPER, _OPEN = range(7)
+
+
+def _sigmoid(u: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * u))
+
+
+class Transform:
+    """Vectorised p(u), u(p) and dp/du for the free parameters of a :class:`Parameters`."""
+
+    def __init__(self, params: Parameters) -> None:
+        free = [p for p in params.values() if not p.fixed]
+        self.kind = np.empty(len(free), dtype=int)
+        self.a = np.zeros(len(free))
+        self.b = np.zeros(len(free))
+        for i, p in enumerate(free):
+            finite_lo, finite_hi = np.isfinite(p.min), np.isfinite(p.max)
+            if p.scale == "log":
+                if finite_hi:
+                    self.kind[i] = _LOG_BOX
+                    self.a[i], self.b[i] = np.log(max(p.min, p.max * 1e-30, _TINY)), np.log(p.max)
+                elif p.min > 0:
+                    self.kind[i], self.a[i] = _LOG_SHIFT, p.min
+                else:
+                    self.kind[i] = _LOG
+            elif finite_lo and finite_hi:
+                self.kind[i], self.a[i], self.b[i] = _BOX, p.min, p.max
+            elif finite_lo:
+                self.kind[i], self.a[i] = _LOWER, p.min
+            elif finite_hi:
+                self.kind[i], self.b[i] = _UPPER, p.max
+            else:
+                self.kind[i], self.a[i] = _OPEN, max(abs(p.value), 1.0)
+
+    def to_p(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, float)
+        k, a, b = self.kind, self.a, self.b
+        out = np.empty_like(u)
+        with np.errstate(over="ignore"):
+            e = np.exp(np.clip(u, -700, 700))
+            s = _sigmoid(u)
+        out[..., k == _LOG] = e[..., k == _LOG]
+        m = k == _LOG_SHIFT
+        out[..., m] = a[m] + e[..., m]
+        m = k == _LOG_BOX
+        out[..., m] = np.exp(a[m] + (b[m] - a[m]) * s[..., m])
+        m = k == _BOX
+        out[..., m] = a[m] + (b[m] - a[m]) * s[..., m]
+        m = k == _LOWER
+        out[..., m] = a[m] + e[..., m]
+        m = k == _UPPER
+        out[..., m] = b[m] - e[..., m]
+        m = k == _OPEN
+        out[..., m] = a[m] * u[..., m]
+        return out
+
+    def dp_du(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, float)
+        k, a, b = self.kind, self.a, self.b
+        out = np.empty_like(u)
+        e = np.exp(np.clip(u, -700, 700))
+        s = _sigmoid(u)
+        ds = s * (1 - s)
+        m = (k == _LOG) | (k == _LOG_SHIFT) | (k == _LOWER)
+        out[..., m] = e[..., m]
+        m = k == _UPPER
+        out[..., m] = -e[..., m]
+        m = k == _LOG_BOX
+        out[..., m] = np.exp(a[m] + (b[m] - a[m]) * s[..., m]) * (b[m] - a[m]) * ds[..., m]
+        m = k == _BOX
+        out[..., m] = (b[m] - a[m]) * ds[..., m]
+        m = k == _OPEN
+        out[..., m] = a[m]
+        return out
+
+    def to_u(self, p: np.ndarray) -> np.ndarray:
+        p = np.asarray(p, float)
+        k, a, b = self.kind, self.a, self.b
+        out = np.empty_like(p)
+
+        def logit(x: np.ndarray) -> np.ndarray:
+            x = np.clip(x, 1e-12, 1 - 1e-12)
+            return np.log(x / (1 - x))
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m = k == _LOG
+            out[..., m] = np.log(np.maximum(p[..., m], _TINY))
+            m = (k == _LOG_SHIFT) | (k == _LOWER)
+            out[..., m] = np.log(np.maximum(p[..., m] - a[m], _TINY))
+            m = k == _UPPER
+            out[..., m] = np.log(np.maximum(b[m] - p[..., m], _TINY))
+            m = k == _LOG_BOX
+            out[..., m] = logit((np.log(np.maximum(p[..., m], _TINY)) - a[m]) / (b[m] - a[m]))
+            m = k == _BOX
+            out[..., m] = logit((p[..., m] - a[m]) / (b[m] - a[m]))
+            m = k == _OPEN
+            out[..., m] = p[..., m] / a[m]
+        return out

@@ -1,0 +1,1 @@
+"""One module per file format; each registers its readers with sselab.io.registry."""
