@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=False)
     except SselabError as exc:
-        first = str(exc).splitlines()
-        typer.echo("error: " + " | ".join(line.strip() for line in first if line.strip()), err=True)
+        lines = str(exc).splitlines() or [type(exc).__name__]
+        typer.echo("error: " + lines[0], err=True)
         return 2
     except typer.Exit as exc:
         return int(exc.exit_code or 0)

@@ -1,0 +1,22 @@
+"""Impedance spectroscopy: circuit language, fitting, Kramers–Kronig validation, plots."""
+
+from .circuit import Circuit
+from .elements import ELEMENTS
+from .fit import CircuitFit, effective_capacitance, fit_circuit, fit_circuits
+from .language import parse
+from .simulate import paper_frequencies, simulate_spectrum
+
+parse_circuit = parse
+
+__all__ = [
+    "ELEMENTS",
+    "Circuit",
+    "CircuitFit",
+    "effective_capacitance",
+    "fit_circuit",
+    "fit_circuits",
+    "paper_frequencies",
+    "parse",
+    "parse_circuit",
+    "simulate_spectrum",
+]

@@ -1,0 +1,247 @@
+"""An equivalent circuit: parsed string → vectorised impedance with analytic Jacobian.
+
+Examples
+--------
+>>> import numpy as np
+>>> c = Circuit("R0-p(R1,C1)")
+>>> c.parameter_names
+('R0', 'R1', 'C1')
+>>> z = c.impedance(np.array([1e-9, 1e9]), {"R0": 10.0, "R1": 100.0, "C1": 1e-6})
+>>> np.round(z.real, 3).tolist()
+[110.0, 10.0]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from ..exceptions import ParameterError
+from ..fitting import Parameter, Parameters
+from .elements import ELEMENTS, ElementType
+from .language import Element, Node, Parallel, Series, parse
+
+
+@dataclass(frozen=True)
+class _Slot:
+    element: Element
+    type: ElementType
+    start: int
+
+    @property
+    def indices(self) -> range:
+        return range(self.start, self.start + self.type.n_params)
+
+
+class Circuit:
+    """A circuit from the circuit language (see :mod:`sselab.eis.language`).
+
+    Parameters are ordered as the elements appear in the string; the model holds no values.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.tree: Node = parse(text)
+        self.text = str(self.tree)
+        self._slots: dict[str, _Slot] = {}
+        names: list[str] = []
+        units: list[str] = []
+        bounds: list[tuple[float, float]] = []
+        for el in self.tree.elements():
+            etype = ELEMENTS[el.type]
+            self._slots[el.label] = _Slot(el, etype, len(names))
+            names.extend(etype.parameter_names(el.label))
+            units.extend(etype.units)
+            bounds.extend(etype.bounds)
+        self.parameter_names: tuple[str, ...] = tuple(names)
+        self.units: tuple[str, ...] = tuple(units)
+        self.bounds: tuple[tuple[float, float], ...] = tuple(bounds)
+
+    def __repr__(self) -> str:
+        return f"Circuit({self.text!r})"
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def n_params(self) -> int:
+        return len(self.parameter_names)
+
+    @property
+    def element_labels(self) -> tuple[str, ...]:
+        return tuple(self._slots)
+
+    def element_type(self, label: str) -> str:
+        return self._slots[label].type.name
+
+    def parameter_index(self, name: str) -> int:
+        try:
+            return self.parameter_names.index(name)
+        except ValueError:
+            raise ParameterError(
+                f"circuit {self.text} has no parameter {name!r}; its parameters are {', '.join(self.parameter_names)}"
+            ) from None
+
+    # -- values ------------------------------------------------------------------
+    def as_array(self, values: Mapping[str, float] | np.ndarray) -> np.ndarray:
+        """Parameter values as an array (..., n) from a mapping (all names needed) or array."""
+        if isinstance(values, Mapping):
+            unknown = set(values) - set(self.parameter_names)
+            if unknown:
+                raise ParameterError(f"unknown parameter(s) {', '.join(sorted(unknown))} for circuit {self.text}")
+            missing = [n for n in self.parameter_names if n not in values]
+            if missing:
+                raise ParameterError(f"missing value(s) for {', '.join(missing)} in circuit {self.text}")
+            return np.array([float(values[n]) for n in self.parameter_names])
+        arr = np.asarray(values, dtype=float)
+        if arr.shape[-1] != self.n_params:
+            raise ParameterError(f"circuit {self.text} has {self.n_params} parameters, got {arr.shape[-1]} values")
+        return arr
+
+    def parameters(
+        self,
+        initial: Mapping[str, float] | np.ndarray,
+        fixed: Mapping[str, float] | None = None,
+        bounds: Mapping[str, tuple[float, float]] | None = None,
+    ) -> Parameters:
+        """Fit parameters with each element's default bounds and units.
+
+        ``fixed`` maps names to values held constant; ``bounds`` overrides (min, max).
+        """
+        values = self.as_array(initial).copy()
+        fixed = dict(fixed or {})
+        bounds = dict(bounds or {})
+        for name in list(fixed) + list(bounds):
+            self.parameter_index(name)
+        out = []
+        for i, name in enumerate(self.parameter_names):
+            lo, hi = bounds.get(name, self.bounds[i])
+            is_fixed = name in fixed
+            v = float(fixed[name]) if is_fixed else float(values[i])
+            if not is_fixed:
+                span = hi - lo if math.isfinite(hi - lo) else abs(v) + 1.0
+                v = min(max(v, lo + 1e-9 * span if lo == 0 else lo), hi)
+                if v <= 0 and lo == 0:
+                    v = 1e-12
+            out.append(Parameter(name, v, min=lo, max=hi, fixed=is_fixed, unit=self.units[i]))
+        return Parameters(out)
+
+    # -- evaluation --------------------------------------------------------------
+    def _eval(self, node: Node, w: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+        if isinstance(node, Element):
+            slot = self._slots[node.label]
+            z, dz = slot.type.evaluate(w, P[..., slot.start : slot.start + slot.type.n_params])
+            return z, {slot.start + k: d for k, d in enumerate(dz)}
+        parts = [self._eval(c, w, P) for c in node.children]
+        if isinstance(node, Series):
+            z = sum(p[0] for p in parts)
+            grads: dict[int, np.ndarray] = {}
+            for _, g in parts:
+                grads.update(g)
+            return z, grads
+        # parallel
+        y = sum(1.0 / p[0] for p in parts)
+        z = 1.0 / y
+        grads = {}
+        for zi, g in parts:
+            factor = (z / zi) ** 2
+            for k, d in g.items():
+                grads[k] = factor * d
+        return z, grads
+
+    def impedance_and_jacobian(self, w: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Z (..., N) and ∂Z/∂p (..., N, n) at angular frequencies ``w`` [rad/s].
+
+        ``P`` is (..., n); ``w`` is (N,) or broadcastable to (..., N).
+        """
+        P = np.asarray(P, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            z, grads = self._eval(self.tree, w, P)
+            z = np.broadcast_to(z, np.broadcast_shapes(z.shape, P.shape[:-1] + (np.shape(w)[-1],)))
+            J = np.empty(z.shape + (self.n_params,), dtype=complex)
+            for k in range(self.n_params):
+                J[..., k] = grads[k]
+        return z, J
+
+    def impedance(self, frequency_Hz: np.ndarray, values: Mapping[str, float] | np.ndarray) -> np.ndarray:
+        """Complex impedance [Ω] at ``frequency_Hz`` for parameter ``values``."""
+        w = 2 * np.pi * np.asarray(frequency_Hz, dtype=float)
+        P = self.as_array(values)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            z, _ = self._eval(self.tree, w, P)
+        return np.broadcast_to(z, P.shape[:-1] + w.shape).copy()
+
+    # -- structure ---------------------------------------------------------------
+    def signature(self, node: Node) -> str:
+        """The shape of a sub-circuit with labels replaced by types, e.g. ``p(R,CPE)``."""
+        if isinstance(node, Element):
+            return node.type
+        inner = ",".join(self.signature(c) for c in node.children)
+        return ("p(" + inner + ")") if isinstance(node, Parallel) else ("s(" + inner + ")")
+
+    def subcircuit_indices(self, node: Node) -> list[int]:
+        return [i for el in node.elements() for i in self._slots[el.label].indices]
+
+    def _characteristic_frequency(self, node: Node, values: np.ndarray) -> float:
+        f = np.logspace(-8, 10, 361)
+        w = 2 * np.pi * f
+        with np.errstate(all="ignore"):
+            z, _ = self._eval(node, w, values)
+        z = np.broadcast_to(z, w.shape)
+        if not np.all(np.isfinite(z)):
+            return float("nan")
+        return float(f[np.argmax(-z.imag)])
+
+    def canonical_permutation(self, values: np.ndarray) -> np.ndarray:
+        """Index array ``perm`` so that ``values[perm]`` lists interchangeable sub-circuits
+        (structurally identical siblings in series, e.g. the arcs of
+        ``p(R1,CPE1)-p(R2,CPE2)``) by characteristic frequency, highest first."""
+        perm = np.arange(self.n_params)
+        values = np.asarray(values, dtype=float)
+
+        def visit(node: Node) -> None:
+            if isinstance(node, Element):
+                return
+            for c in node.children:
+                visit(c)
+            if not isinstance(node, Series):
+                return
+            groups: dict[str, list[Node]] = {}
+            for c in node.children:
+                groups.setdefault(self.signature(c), []).append(c)
+            for sig, members in groups.items():
+                if len(members) < 2 or all(t in ("R",) for t in sig.replace("p(", ",").replace("s(", ",").replace(")", "").split(",") if t):
+                    continue
+                freqs = [self._characteristic_frequency(m, values) for m in members]
+                if not all(np.isfinite(freqs)):
+                    continue
+                order = np.argsort(freqs)[::-1]
+                slots = [self.subcircuit_indices(m) for m in members]
+                snapshot = perm.copy()
+                for target, source in enumerate(order):
+                    perm[slots[target]] = snapshot[slots[source]]
+
+        visit(self.tree)
+        return perm
+
+    def rc_pairs(self) -> list[tuple[str, str]]:
+        """(resistor, capacitive element) labels of every two-branch p(R, C|CPE) block."""
+        pairs = []
+
+        def visit(node: Node) -> None:
+            if isinstance(node, Element):
+                return
+            if isinstance(node, Parallel) and len(node.children) == 2:
+                a, b = node.children
+                if isinstance(a, Element) and isinstance(b, Element):
+                    types = {a.type: a.label, b.type: b.label}
+                    if "R" in types and ("CPE" in types or "C" in types) and len(types) == 2:
+                        cap = types.get("CPE") or types["C"]
+                        pairs.append((types["R"], cap))
+            for c in node.children:
+                visit(c)
+
+        visit(self.tree)
+        return pairs

@@ -1,0 +1,299 @@
+"""Fit an equivalent circuit to an impedance spectrum (complex non-linear least squares).
+
+The analytic Jacobian of the circuit, log-scaled positive parameters, automatic initial
+values from the spectrum (:mod:`sselab.eis.initial`) fitted together as a multi-start
+batch, canonical ordering of interchangeable arcs (highest characteristic frequency first),
+effective capacitances of R‖CPE pairs, and a plain statement when the fit is ill-determined.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sselab.eis import simulate_spectrum
+>>> f = np.logspace(6, -1, 70)
+>>> s = simulate_spectrum("R0-p(R1,CPE1)", {"R0": 10, "R1": 1e4, "CPE1.Q": 1e-9, "CPE1.n": 0.9}, f)
+>>> fit = fit_circuit(s, "R0-p(R1,CPE1)")
+>>> round(fit["R1"].value)
+10000
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..exceptions import FitError
+from ..fitting import FitResult, ParameterEstimate, best_of, fit_batch
+from ..fitting.result import _num
+from ..measurements import Spectrum
+from .circuit import Circuit
+from .initial import initial_values
+from .weights import weights
+
+
+def effective_capacitance(R: float, Q: float, n: float) -> float:
+    """Effective capacitance [F] of an R‖CPE arc, C = (R^(1−n) Q)^(1/n) (Brug / Hsu–Mansfeld)."""
+    return float((R ** (1 - n) * Q) ** (1 / n))
+
+
+def classify_capacitance(c_F_per_cm2: float) -> str:
+    """Which process a capacitance per area suggests (Irvine, Sinclair & West 1990):
+    bulk ~1e-12, grain boundary 1e-11–1e-8, electrode/interface ≥ 1e-7 F/cm²."""
+    if c_F_per_cm2 < 1e-11:
+        return "bulk"
+    if c_F_per_cm2 < 1e-8:
+        return "grain boundary"
+    if c_F_per_cm2 < 1e-7:
+        return "surface layer"
+    return "electrode"
+
+
+@dataclass(frozen=True)
+class CircuitFit:
+    """The frozen result of :func:`fit_circuit`.
+
+    Attributes
+    ----------
+    circuit : str
+    weighting : str
+    result : FitResult
+        Values, standard errors, covariance, χ² (weighted sum of squared residuals), AIC/BIC.
+    frequency_Hz, impedance_ohm : ndarray
+        The data fitted.
+    initial : dict
+        The initial values the chosen start began from.
+    """
+
+    circuit: str
+    weighting: str
+    result: FitResult
+    frequency_Hz: np.ndarray
+    impedance_ohm: np.ndarray
+    initial: Mapping[str, float]
+    source: str = ""
+    temperature_K: float | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def __getitem__(self, name: str) -> ParameterEstimate:
+        return self.result[name]
+
+    @property
+    def values(self) -> dict[str, float]:
+        return self.result.values
+
+    @property
+    def chi2(self) -> float:
+        return self.result.chi2
+
+    @property
+    def success(self) -> bool:
+        return self.result.success
+
+    @property
+    def n_points(self) -> int:
+        return int(self.frequency_Hz.size)
+
+    def predict(self, frequency_Hz: np.ndarray | None = None) -> np.ndarray:
+        """Fitted impedance [Ω] at ``frequency_Hz`` (default: the measured frequencies)."""
+        f = self.frequency_Hz if frequency_Hz is None else np.asarray(frequency_Hz, float)
+        return Circuit(self.circuit).impedance(f, self.result.value_array)
+
+    @property
+    def residuals_relative(self) -> tuple[np.ndarray, np.ndarray]:
+        """(Z'−Z'fit)/|Z| and (Z''−Z''fit)/|Z|, the usual residual plot."""
+        d = self.impedance_ohm - self.predict()
+        m = np.abs(self.impedance_ohm)
+        return d.real / m, d.imag / m
+
+    @property
+    def effective_capacitance(self) -> dict[str, float]:
+        """Effective capacitance [F] of every p(R, CPE) or p(R, C) block, keyed by the resistor."""
+        out = {}
+        for r, cap in Circuit(self.circuit).rc_pairs():
+            R = self.values[r]
+            if f"{cap}.Q" in self.values:
+                out[r] = effective_capacitance(R, self.values[f"{cap}.Q"], self.values[f"{cap}.n"])
+            else:
+                out[r] = self.values[cap]
+        return out
+
+    @property
+    def characteristic_frequency(self) -> dict[str, float]:
+        """Apex frequency [Hz] 1/(2π R C_eff) of every R‖C(PE) block, keyed by the resistor."""
+        return {r: 1 / (2 * math.pi * self.values[r] * c) for r, c in self.effective_capacitance.items()}
+
+    @property
+    def pseudo_chi2(self) -> float:
+        """Boukamp's pseudo χ² Σ[(ΔZ')² + (ΔZ'')²]/|Z|², independent of the weighting used."""
+        a, b = self.residuals_relative
+        return float(np.sum(a**2 + b**2))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: the contract keys "circuit", "weighting", "n_points", "chi2",
+        "parameters" {name: {"value", "stderr", "unit"}}, plus diagnostics."""
+        res = self.result
+        rr, ri = self.residuals_relative
+        return {
+            "circuit": self.circuit,
+            "weighting": self.weighting,
+            "n_points": self.n_points,
+            "chi2": _num(res.chi2),
+            "reduced_chi2": _num(res.reduced_chi2),
+            "pseudo_chi2": _num(self.pseudo_chi2),
+            "aic": _num(res.aic),
+            "bic": _num(res.bic),
+            "success": res.success,
+            "message": res.message,
+            "parameters": {p.name: p.to_dict() for p in res.parameters},
+            "correlation": res.to_dict()["correlation"],
+            "effective_capacitance_F": {k: _num(v) for k, v in self.effective_capacitance.items()},
+            "characteristic_frequency_Hz": {k: _num(v) for k, v in self.characteristic_frequency.items()},
+            "undetermined": list(res.undetermined),
+            "warnings": list(res.warnings),
+            "residuals_rms_percent": _num(100 * math.sqrt(np.mean(rr**2 + ri**2) / 2)),
+            "frequency_range_Hz": [_num(self.frequency_Hz.min()), _num(self.frequency_Hz.max())],
+            "initial": {k: _num(v) for k, v in self.initial.items()},
+            "source": self.source,
+            "temperature_K": _num(self.temperature_K),
+            "notes": list(self.notes),
+        }
+
+
+class _Model:
+    """Weighted residuals and Jacobian of a circuit against one or more spectra (rows)."""
+
+    def __init__(self, circuit: Circuit, w: np.ndarray, z: np.ndarray, weighting: str) -> None:
+        self.circuit = circuit
+        self.w = np.atleast_2d(w)
+        self.z = np.atleast_2d(z)
+        pairs = [weights(zz, weighting) for zz in self.z]
+        self.wr = np.array([p[0] for p in pairs])
+        self.wi = np.array([p[1] for p in pairs])
+
+    def __call__(self, P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        zc, J = self.circuit.impedance_and_jacobian(self.w[rows], P)
+        d = zc - self.z[rows]
+        wr, wi = self.wr[rows], self.wi[rows]
+        r = np.concatenate([d.real * wr, d.imag * wi], axis=1)
+        Jr = np.concatenate([J.real * wr[..., None], J.imag * wi[..., None]], axis=1)
+        return r, Jr
+
+
+def _validate(spectrum: Spectrum, circuit: Circuit) -> None:
+    f, z = spectrum.frequency_Hz, spectrum.impedance_ohm
+    src = spectrum.source or "spectrum"
+    if f.size == 0:
+        raise FitError(f"{src}: no data points")
+    if not (np.all(np.isfinite(f)) and np.all(np.isfinite(z))):
+        raise FitError(f"{src}: non-finite frequency or impedance values")
+    if np.any(f <= 0):
+        raise FitError(f"{src}: frequencies must be positive")
+    if 2 * f.size <= circuit.n_params:
+        raise FitError(
+            f"{src}: {f.size} points cannot determine the {circuit.n_params} parameters of {circuit.text}"
+        )
+
+
+def _canonical(circuit: Circuit, result: FitResult) -> FitResult:
+    perm = circuit.canonical_permutation(result.value_array)
+    if np.array_equal(perm, np.arange(perm.size)):
+        return result
+    params = result.parameters
+    new = tuple(
+        ParameterEstimate(params[i].name, params[perm[i]].value, params[perm[i]].stderr, params[i].unit,
+                          params[i].fixed, params[i].min, params[i].max)
+        for i in range(len(params))
+    )
+    free = [i for i, p in enumerate(params) if not p.fixed]
+    pos = {i: k for k, i in enumerate(free)}
+    if all(perm[i] in pos for i in free):
+        idx = [pos[perm[i]] for i in free]
+        cov = result.covariance[np.ix_(idx, idx)]
+    else:
+        cov = result.covariance
+    from dataclasses import replace
+
+    return replace(result, parameters=new, covariance=cov)
+
+
+def fit_circuit(
+    spectrum: Spectrum,
+    circuit: str | Circuit,
+    *,
+    weighting: str = "modulus",
+    initial: Mapping[str, float] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    n_starts: int = 4,
+    canonical: bool = True,
+    max_iter: int = 300,
+) -> CircuitFit:
+    """Fit ``circuit`` to ``spectrum``.
+
+    Parameters
+    ----------
+    spectrum
+        Frequencies [Hz] and complex impedance [Ω].
+    circuit
+        A circuit string such as ``"R0-p(R1,CPE1)-p(R2,CPE2)-CPE3"`` or a :class:`Circuit`.
+    weighting
+        ``"modulus"`` (default), ``"proportional"`` or ``"unit"`` (see :mod:`sselab.eis.weights`).
+    initial
+        Initial values for some or all parameters (the rest are derived from the spectrum);
+        a complete set is used as the only start.
+    fixed
+        Parameters held at the given values.
+    bounds
+        ``{name: (min, max)}`` overriding the element defaults (R, C, Q ≥ 0; 0 < n ≤ 1).
+    n_starts
+        Number of automatic starts fitted together (more for hard spectra).
+    canonical
+        Report interchangeable arcs by characteristic frequency, highest first.
+
+    Returns
+    -------
+    CircuitFit
+    """
+    c = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
+    _validate(spectrum, c)
+    f = spectrum.frequency_Hz
+    z = spectrum.impedance_ohm
+    w = 2 * np.pi * f
+    initial = dict(initial or {})
+    fixed = dict(fixed or {})
+    for name in list(initial) + list(fixed):
+        c.parameter_index(name)
+    complete = all(n in initial or n in fixed for n in c.parameter_names)
+    auto = initial_values(c, f, z, n_starts=1 if complete else n_starts)
+    for name, v in {**initial, **fixed}.items():
+        auto[:, c.parameter_index(name)] = v
+    if complete:
+        auto = auto[:1]
+    params = c.parameters(auto[0], fixed=fixed, bounds=bounds)
+    model = _Model(c, w, z, weighting)
+    results = fit_batch(lambda P, rows: model(P, np.zeros_like(rows)), params, starts=auto, max_iter=max_iter)
+    best_index = results.index(best_of(results))
+    result = results[best_index]
+    if canonical:
+        result = _canonical(c, result)
+    notes = []
+    if not result.success:
+        notes.append(f"fit did not converge: {result.message}")
+    return CircuitFit(
+        circuit=c.text,
+        weighting=weighting,
+        result=result,
+        frequency_Hz=f,
+        impedance_ohm=z,
+        initial=dict(zip(c.parameter_names, map(float, params.clipped(auto[best_index])))),
+        source=spectrum.source,
+        temperature_K=spectrum.temperature_K,
+        notes=tuple(notes),
+    )
+
+
+def fit_circuits(spectra: Sequence[Spectrum], circuit: str, **kwargs: Any) -> list[CircuitFit]:
+    """Fit the same circuit to several spectra, one after another."""
+    return [fit_circuit(s, circuit, **kwargs) for s in spectra]
