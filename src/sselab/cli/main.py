@@ -54,7 +54,7 @@ _register_all()
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
     except SselabError as exc:
         lines = str(exc).splitlines() or [type(exc).__name__]
         typer.echo("error: " + lines[0], err=True)
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             typer.echo(f"error: {exc}", err=True)
             return 2
         raise
-    return 0
+    return int(rc) if isinstance(rc, int) else 0
 
 
 if __name__ == "__main__":

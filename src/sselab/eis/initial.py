@@ -87,7 +87,7 @@ def features(
     inv_c, ind = float(x[-2]), float(x[-1])
     arcs = []
     total = g.sum()
-    if total > 0:
+    if total > 0 and g.size > 1:
         # clusters: runs of non-negligible weights separated by valleys
         level = 0.01 * g.max()
         k = 0
@@ -104,6 +104,8 @@ def features(
             # further split the run at interior minima
             start = seg[0]
             for m in range(seg[0] + 1, seg[-1]):
+                if m <= start:
+                    continue
                 left, right = g[start : m].max(), g[m + 1 : seg[-1] + 1].max()
                 if g[m] < 0.5 * min(left, right) and g[m] <= g[m - 1] and g[m] <= g[m + 1]:
                     arcs.append(_cluster(g, tau, start, m))

@@ -4,10 +4,18 @@
 The spectrum is fitted, by weighted *linear* least squares, with an ohmic resistor, M
 Voigt elements R_k/(1 + jωτ_k) at fixed τ_k log-spaced from 1/ω_max to 1/ω_min, and
 (optionally) a series capacitance and inductance.  Any such model is KK-compliant, so
-residuals above the noise reveal drift, non-linearity or non-stationarity.  M is chosen
-automatically by Schönleber's μ criterion: the smallest M with
-μ = 1 − Σ_{R_k<0}|R_k| / Σ_{R_k≥0}|R_k| below ``mu_criterion`` (0.85), i.e. just before
-over-fitting sets in.
+residuals above the noise reveal drift, non-linearity or non-stationarity.  The τ range is
+extended by half a decade beyond 1/ω on each side, so constant-phase tails that continue
+past the measured window are representable.
+
+Choice of M (``method``):
+
+- ``"noise-floor"`` (default): the smallest M whose pseudo χ² is within a factor 1.5 of
+  the pseudo χ² with the largest M tried (min(N/2, 60)) — the point where more elements stop
+  explaining anything but noise.  Schönleber's μ at that M is reported too.
+- ``"mu"``: Schönleber's criterion, the smallest M with
+  μ = 1 − Σ_{R_k<0}|R_k| / Σ_{R_k≥0}|R_k| below ``mu_criterion`` (0.85).  On spectra with
+  constant-phase behaviour μ oscillates at small M, which is why it is not the default.
 
 Verdict: passed when every relative residual |ΔZ'|/|Z| and |ΔZ''|/|Z| is below
 ``threshold`` (default 0.01, i.e. 1 %), a common practical limit; both are reported.
@@ -43,6 +51,7 @@ class KKResult:
     n_elements: int
     mu: float
     mu_criterion: float
+    method: str
     frequency_Hz: np.ndarray
     residuals_real: np.ndarray
     residuals_imag: np.ndarray
@@ -70,7 +79,7 @@ class KKResult:
             "n_elements": self.n_elements,
             "mu": _num(self.mu),
             "mu_criterion": self.mu_criterion,
-            "method": "linear KK test (Schönleber 2014), mu criterion",
+            "method": f"linear KK test (Schönleber 2014), M by {self.method}",
             "n_points": int(self.frequency_Hz.size),
             "frequency_Hz": self.frequency_Hz.tolist(),
             "residuals_real": self.residuals_real.tolist(),
@@ -90,8 +99,12 @@ def _design(w: np.ndarray, tau: np.ndarray, capacitance: bool, inductance: bool)
     return np.array(cols).T
 
 
+TAU_EXTENSION_DECADES = 0.5
+
+
 def _solve(w, z, m, capacitance, inductance):
-    tau = np.logspace(np.log10(1 / w.max()), np.log10(1 / w.min()), m) if m > 1 else np.array([1 / np.sqrt(w.max() * w.min())])
+    ext = TAU_EXTENSION_DECADES
+    tau = np.logspace(np.log10(1 / w.max()) - ext, np.log10(1 / w.min()) + ext, m)
     A = _design(w, tau, capacitance, inductance)
     weight = 1 / np.abs(z)
     Aw = A * weight[:, None]
@@ -111,6 +124,7 @@ def kramers_kronig(
     threshold: float = 0.01,
     mu_criterion: float = 0.85,
     n_elements: int | None = None,
+    method: str = "noise-floor",
     capacitance: bool = True,
     inductance: bool = True,
 ) -> KKResult:
@@ -124,6 +138,8 @@ def kramers_kronig(
         Schönleber's μ limit for choosing the number of Voigt elements.
     n_elements
         Use this many Voigt elements instead of choosing automatically.
+    method
+        ``"noise-floor"`` or ``"mu"`` (see module docs).
     capacitance, inductance
         Add a series capacitance / inductance (for blocking electrodes / cable inductance).
     """
@@ -134,24 +150,33 @@ def kramers_kronig(
     if n < 5:
         raise AnalysisError(f"{spectrum.source or 'spectrum'}: {n} points are too few for a KK test")
     w = 2 * np.pi * f
-    max_m = max(2 * n // 2 - extra - 1, 1)
+    max_m = int(min(max(n // 2, 2), 60))
     notes = []
+
+    def mu_of(r: np.ndarray) -> float:
+        pos, neg = r[r >= 0].sum(), -r[r < 0].sum()
+        return float(1 - neg / pos) if pos > 0 else -math.inf
+
+    def chi2_of(fitted: np.ndarray) -> float:
+        return float(np.sum(np.abs((z - fitted) / np.abs(z)) ** 2))
+
+    if method not in ("noise-floor", "mu"):
+        raise AnalysisError(f"unknown KK method {method!r}; expected noise-floor or mu")
     if n_elements is not None:
         m_best = int(n_elements)
         fitted, r = _solve(w, z, m_best, capacitance, inductance)
-        pos, neg = r[r >= 0].sum(), -r[r < 0].sum()
-        mu = 1 - neg / pos if pos > 0 else -math.inf
         notes.append(f"number of Voigt elements fixed at {m_best} by the user")
     else:
-        m_best, fitted, mu = 1, None, 1.0
-        for m in range(1, min(max_m, n) + 1):
-            fit_m, r = _solve(w, z, m, capacitance, inductance)
-            pos, neg = r[r >= 0].sum(), -r[r < 0].sum()
-            mu_m = 1 - neg / pos if pos > 0 else -math.inf
-            if mu_m <= mu_criterion and m > 1:
-                break
-            m_best, fitted, mu = m, fit_m, mu_m
-        notes.append(f"{m_best} Voigt elements chosen by mu < {mu_criterion}")
+        trials = {m: _solve(w, z, m, capacitance, inductance) for m in range(2, max_m + 1)}
+        if method == "mu":
+            m_best = next((m for m, (_, r) in trials.items() if mu_of(r) < mu_criterion), max_m)
+            notes.append(f"{m_best} Voigt elements: first M with mu < {mu_criterion}")
+        else:
+            floor = chi2_of(trials[max_m][0])
+            m_best = next(m for m, (fit_m, _) in trials.items() if chi2_of(fit_m) <= 1.5 * floor)
+            notes.append(f"{m_best} Voigt elements: pseudo chi2 within 1.5x of its noise floor")
+        fitted, r = trials[m_best]
+    mu = mu_of(r)
     d = (z - fitted) / np.abs(z)
     res_re, res_im = d.real, d.imag
     passed = bool(max(np.abs(res_re).max(), np.abs(res_im).max()) < threshold)
@@ -161,6 +186,7 @@ def kramers_kronig(
         n_elements=m_best,
         mu=float(mu),
         mu_criterion=mu_criterion,
+        method="user" if n_elements is not None else method,
         frequency_Hz=f.copy(),
         residuals_real=res_re,
         residuals_imag=res_im,

@@ -1,0 +1,86 @@
+"""The shared least-squares engine against known answers."""
+
+import numpy as np
+import pytest
+
+from sselab.exceptions import FitError, ParameterError
+from sselab.fitting import Parameter, Parameters, fit, fit_batch
+from sselab.fitting.transforms import Transform
+
+
+def _exp_model(x, y):
+    def fun(P, rows):
+        a, k = P[:, :1], P[:, 1:2]
+        e = np.exp(-k * x)
+        return a * e - y[rows], np.stack([e, -a * x * e], axis=-1)
+
+    return fun
+
+
+def test_recovers_exponential_and_its_standard_errors():
+    rng = np.random.default_rng(0)
+    x = np.linspace(0, 5, 200)
+    y = 3.0 * np.exp(-0.7 * x) + rng.normal(0, 0.01, x.size)
+    res = fit(_exp_model(x, y[None, :]), Parameters([Parameter("a", 1.0, min=0), Parameter("k", 5.0, min=0)]))
+    # linearised covariance at the solution: compare with an independent numpy computation
+    a, k = res["a"].value, res["k"].value
+    J = np.column_stack([np.exp(-k * x), -a * x * np.exp(-k * x)])
+    s2 = res.chi2 / (x.size - 2)
+    se = np.sqrt(np.diag(np.linalg.inv(J.T @ J) * s2))
+    assert res.success
+    assert abs(a - 3.0) < 4 * se[0] and abs(k - 0.7) < 4 * se[1]
+    np.testing.assert_allclose([res["a"].stderr, res["k"].stderr], se, rtol=1e-6)
+
+
+def test_batch_solves_each_problem_independently():
+    x = np.linspace(0, 3, 50)
+    truths = np.array([[2.0, 3.0], [1.0, 0.5], [10.0, 1.5]])
+    y = truths[:, :1] * np.exp(-truths[:, 1:] * x)
+    params = Parameters([Parameter("a", 1.0, min=0), Parameter("k", 1.0, min=0)])
+    results = fit_batch(_exp_model(x, y), params, starts=np.ones((3, 2)))
+    np.testing.assert_allclose([[r["a"].value, r["k"].value] for r in results], truths, rtol=1e-7)
+
+
+def test_fixed_parameter_is_held_and_bounds_are_respected():
+    x = np.linspace(0, 3, 50)
+    y = (2.0 * np.exp(-3.0 * x))[None, :]
+    params = Parameters([Parameter("a", 2.5, fixed=True), Parameter("k", 1.0, min=0.0, max=2.0)])
+    res = fit(_exp_model(x, y), params)
+    assert res["a"].value == 2.5 and res["a"].stderr is None
+    assert res["k"].value <= 2.0
+    assert any("bound" in w for w in res.warnings)
+
+
+def test_undetermined_parameter_is_reported():
+    x = np.linspace(0, 1, 20)
+    y = (2 * x)[None, :]
+
+    def fun(P, rows):  # y = (a + b) x: only the sum is determined
+        s = P[:, :1] + P[:, 1:2]
+        return s * x - y[rows], np.stack([x + 0 * s, x + 0 * s], axis=-1)
+
+    res = fit(fun, Parameters([Parameter("a", 1.0), Parameter("b", 0.5)]))
+    assert set(res.undetermined) == {"a", "b"} or res.warnings
+
+
+def test_transform_round_trip_and_derivative():
+    params = Parameters([
+        Parameter("r", 1e6, min=0), Parameter("n", 0.8, min=0, max=1), Parameter("x", -3.0),
+        Parameter("q", 1e-11, min=1e-15, max=1.0, scale="log"), Parameter("s", 5.0, min=2.0, scale="linear"),
+    ])
+    t = Transform(params)
+    p = params.value_array
+    u = t.to_u(p)
+    np.testing.assert_allclose(t.to_p(u), p, rtol=1e-12)
+    h = 1e-6
+    numeric = (t.to_p(u + h) - t.to_p(u - h)) / (2 * h)
+    np.testing.assert_allclose(t.dp_du(u), numeric, rtol=1e-6)
+
+
+def test_bad_parameters_are_rejected():
+    with pytest.raises(ParameterError):
+        Parameter("a", 5.0, min=0, max=1)
+    with pytest.raises(ParameterError):
+        Parameters([Parameter("a", 1.0), Parameter("a", 2.0)])
+    with pytest.raises(FitError):
+        fit(lambda P, r: (P, None), Parameters([Parameter("a", 1.0, fixed=True)]))
