@@ -1,0 +1,247 @@
+"""Interface ageing: a series of impedance spectra over time → interfacial resistance trend.
+
+Two layers, tested separately:
+
+* :func:`ageing_trend` works on plain arrays ``(time_h, R_ohm, R_err_ohm)``: a weighted
+  straight line (weights 1/σ², slope error inflated by √χ²_red when the scatter exceeds the
+  stated errors) and a verdict.
+* :func:`interface_ageing` fits one circuit to every spectrum with
+  :func:`sselab.eis.fit_circuit` and hands the chosen resistance to :func:`ageing_trend`.
+
+Verdict criterion (stated): the trend is *growing* (or *decreasing*) when the slope differs
+from zero by more than ``n_sigma`` (2) standard errors **and** the relative rate
+``|slope| · 24 h / R(t0)`` exceeds ``threshold_per_day`` (2 %/day); otherwise *stable*.
+``R(t0)`` is the fitted line at the first time.
+
+Examples
+--------
+>>> import numpy as np
+>>> tr = ageing_trend(np.arange(7) * 24.0, 100 + 10 * np.arange(7), np.full(7, 1.0))
+>>> tr.verdict, round(tr.slope_ohm_per_h, 4)
+('growing', 0.4167)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..exceptions import AnalysisError
+from ..measurements import Spectrum
+from .trend import weighted_line
+
+
+@dataclass(frozen=True)
+class AgeingTrend:
+    """Resistance vs time: slope with error, relative rate and verdict."""
+
+    time_h: tuple[float, ...]
+    R_ohm: tuple[float, ...]
+    R_err_ohm: tuple[float, ...]
+    slope_ohm_per_h: float
+    slope_stderr_ohm_per_h: float
+    R0_ohm: float
+    relative_rate_per_day: float
+    verdict: str
+    criterion: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time_h": list(self.time_h), "R_ohm": list(self.R_ohm), "R_err_ohm": list(self.R_err_ohm),
+            "slope_ohm_per_h": self.slope_ohm_per_h, "slope_stderr_ohm_per_h": self.slope_stderr_ohm_per_h,
+            "slope_ohm_per_day": self.slope_ohm_per_h * 24,
+            "R0_ohm": self.R0_ohm, "relative_rate_percent_per_day": 100 * self.relative_rate_per_day,
+            "verdict": self.verdict, "criterion": self.criterion,
+        }
+
+
+def ageing_trend(
+    time_h: Sequence[float] | np.ndarray,
+    R_ohm: Sequence[float] | np.ndarray,
+    R_err_ohm: Sequence[float] | np.ndarray | None = None,
+    *,
+    n_sigma: float = 2.0,
+    threshold_per_day: float = 0.02,
+) -> AgeingTrend:
+    """Trend and verdict of a resistance series (module docstring for the criterion).
+
+    Raises
+    ------
+    AnalysisError
+        Fewer than three finite points, or all at one time.
+    """
+    t = np.asarray(time_h, float)
+    r = np.asarray(R_ohm, float)
+    e = None if R_err_ohm is None else np.asarray(R_err_ohm, float)
+    if t.shape != r.shape or (e is not None and e.shape != r.shape):
+        raise AnalysisError(f"time, R and R_err must have the same length ({t.size}, {r.size}, "
+                            f"{None if e is None else e.size})")
+    ok = np.isfinite(t) & np.isfinite(r)
+    if ok.sum() < 3 or np.ptp(t[ok]) == 0:
+        raise AnalysisError(f"an ageing trend needs at least three spectra at different times (got {int(ok.sum())})")
+    line = weighted_line(t[ok], r[ok], None if e is None else e[ok])
+    r0 = line.intercept + line.slope * float(t[ok].min())
+    rel = line.slope * 24.0 / r0 if r0 > 0 else float("nan")
+    significant = np.isfinite(line.slope_stderr) and abs(line.slope) > n_sigma * line.slope_stderr
+    relevant = np.isfinite(rel) and abs(rel) > threshold_per_day
+    verdict = ("growing" if line.slope > 0 else "decreasing") if (significant and relevant) else "stable"
+    crit = (f"|slope| > {n_sigma:g} stderr and |slope| x 24 h / R(t0) > {100 * threshold_per_day:g} %/day "
+            f"({line.method})")
+    return AgeingTrend(
+        time_h=tuple(map(float, t)), R_ohm=tuple(map(float, r)),
+        R_err_ohm=tuple(map(float, e)) if e is not None else tuple(float("nan") for _ in r),
+        slope_ohm_per_h=line.slope, slope_stderr_ohm_per_h=line.slope_stderr, R0_ohm=float(r0),
+        relative_rate_per_day=float(rel), verdict=verdict, criterion=crit,
+    )
+
+
+@dataclass(frozen=True)
+class AgeingResult:
+    """The fits of every spectrum, the resistance followed, and its trend."""
+
+    circuit: str
+    parameter: str
+    trend: AgeingTrend
+    fits: tuple[dict[str, Any], ...]
+    time_source: str
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"circuit": self.circuit, "parameter": self.parameter, "time_source": self.time_source,
+                **self.trend.to_dict(), "fits": list(self.fits), "warnings": list(self.warnings)}
+
+
+def _time_of(spectrum: Spectrum) -> float | None:
+    """Acquisition time [s] from reader metadata, if any ("time_s" or an ISO "acquired_at")."""
+    meta = spectrum.metadata or {}
+    for key in ("start_time_s", "time_s"):
+        v = meta.get(key)
+        if v is not None:
+            arr = np.atleast_1d(np.asarray(v, float))
+            if arr.size and np.isfinite(arr[0]):
+                return float(arr[0])
+    stamp = meta.get("acquired_at")
+    if isinstance(stamp, datetime):
+        return stamp.timestamp()
+    if isinstance(stamp, str):
+        try:
+            return datetime.fromisoformat(stamp).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def default_parameter(circuit: str) -> str:
+    """The resistance followed by default: the last R of the circuit (after canonical ordering
+    that is the lowest-frequency arc, usually the interface)."""
+    from ..eis import Circuit
+
+    names = [n for n in Circuit(circuit).parameter_names if n.startswith("R")]
+    if not names:
+        raise AnalysisError(f"circuit {circuit!r} has no resistance to follow; name one with --parameter")
+    return names[-1]
+
+
+def interface_ageing(
+    spectra: Sequence[Spectrum],
+    circuit: str,
+    *,
+    time_h: Sequence[float] | None = None,
+    parameter: str | None = None,
+    weighting: str = "modulus",
+    **trend_kwargs: Any,
+) -> AgeingResult:
+    """Fit ``circuit`` to each spectrum and follow ``parameter`` (default: the last R) in time.
+
+    Times: ``time_h`` if given; else the spectra's metadata ("start_time_s"/"time_s" or an ISO
+    "acquired_at"), relative to the first; else the spectrum index (a warning says so).
+    """
+    from ..eis import fit_circuit
+
+    if len(spectra) < 3:
+        raise AnalysisError(f"an ageing series needs at least three spectra (got {len(spectra)})")
+    name = parameter or default_parameter(circuit)
+    warnings: list[str] = []
+    if time_h is not None:
+        if len(time_h) != len(spectra):
+            raise AnalysisError(f"{len(time_h)} times for {len(spectra)} spectra")
+        t = np.asarray(time_h, float)
+        source = "given"
+    else:
+        stamps = [_time_of(s) for s in spectra]
+        if all(x is not None for x in stamps):
+            t = (np.asarray(stamps, float) - stamps[0]) / 3600.0  # type: ignore[operator]
+            source = "file metadata"
+        else:
+            t = np.arange(len(spectra), dtype=float)
+            source = "index (1 spectrum = 1 h; times unknown)"
+            warnings.append("acquisition times not found: the time axis is the spectrum index; "
+                            "give the times (--times) for rates per hour/day")
+    fits = []
+    r, err = [], []
+    for s in spectra:
+        f = fit_circuit(s, circuit, weighting=weighting)
+        est = f[name]
+        r.append(est.value)
+        err.append(est.stderr if est.stderr is not None else np.nan)
+        d = f.to_dict()
+        fits.append({"source": s.source, "chi2": d["chi2"], "success": d["success"],
+                     "parameters": d["parameters"]})
+        if not f.success:
+            warnings.append(f"fit of {s.source or 'spectrum'} did not converge")
+    trend = ageing_trend(t, np.asarray(r), np.asarray(err, float), **trend_kwargs)
+    return AgeingResult(circuit=circuit, parameter=name, trend=trend, fits=tuple(fits),
+                        time_source=source, warnings=tuple(warnings))
+
+
+def ageing_command(files: Sequence[Path], circuit: str, parameter: str | None = None,
+                   times: str | None = None, as_json: bool = False) -> AgeingResult:
+    """Implementation of ``sselab eis ageing FILES... --circuit STR``: read, fit, print."""
+    import typer
+
+    from ..io import read
+
+    spectra: list[Spectrum] = []
+    for p in files:
+        spectra.extend(read(Path(p), kind="spectrum"))  # type: ignore[arg-type]
+    t = None
+    if times:
+        try:
+            t = [float(x) for x in times.replace(";", ",").split(",") if x.strip()]
+        except ValueError as exc:
+            raise AnalysisError(f"--times must be comma-separated hours, e.g. '0,24,48' ({exc})") from None
+    res = interface_ageing(spectra, circuit, time_h=t, parameter=parameter)
+    if as_json:
+        from ..cli._common import echo_json
+
+        echo_json(res.to_dict())
+    else:
+        tr = res.trend
+        typer.echo(f"{res.parameter} of {res.circuit} over {len(spectra)} spectra (time: {res.time_source})")
+        for th, rv, re in zip(tr.time_h, tr.R_ohm, tr.R_err_ohm):
+            typer.echo(f"  t = {th:8.2f} h   {res.parameter} = {rv:10.4g} ± {re:.2g} ohm")
+        typer.echo(f"slope {tr.slope_ohm_per_h:.4g} ± {tr.slope_stderr_ohm_per_h:.2g} ohm/h "
+                   f"({100 * tr.relative_rate_per_day:.3g} %/day): {tr.verdict}")
+        for w in res.warnings:
+            typer.echo(f"warning: {w}")
+    return res
+
+
+def register_ageing(eis_app: Any) -> None:
+    """Add the ``ageing`` command to the ``sselab eis`` typer group (called by the lead's eis CLI)."""
+    import typer
+
+    @eis_app.command("ageing")
+    def ageing(
+        files: list[Path] = typer.Argument(..., help="Impedance files in time order (each may hold several spectra)."),
+        circuit: str = typer.Option(..., "--circuit", help="Circuit fitted to every spectrum, e.g. 'R0-p(R1,CPE1)-p(R2,CPE2)'."),
+        parameter: str | None = typer.Option(None, "--parameter", help="Resistance to follow (default: the circuit's last R)."),
+        times: str | None = typer.Option(None, "--times", help="Acquisition times in hours, comma-separated."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    ) -> None:
+        """Interfacial resistance vs time over an EIS series, its trend and a verdict."""
+        ageing_command(files, circuit, parameter=parameter, times=times, as_json=as_json)

@@ -1,0 +1,255 @@
+"""Cyclic voltammetry of a symmetric (metal|SE|metal) cell: scans, peaks, onsets, charges.
+
+Rules (stated)
+--------------
+* **Vertices** are turning points of the potential, found with hysteresis: a turn counts
+  once the potential has moved back by ``δ = max(5 × median |ΔE| per point, 0.5 % of the
+  potential range)`` from the running extremum (noise never makes a vertex).
+* **Sweeps** are the monotonic pieces between vertices (cathodic: E decreasing).  A **scan**
+  (cycle) runs from the start until the potential crosses the start potential again in the
+  initial direction; when the record starts at a vertex, scans are split at that vertex type.
+* Peaks are defined by the **sign of the current** (negative = deposition/plating on the
+  working electrode): the deposition peak is the most negative current of the scan after a
+  5-point running median within each sweep (spikes removed), its position refined by a
+  parabola through the top (points above 80 % of the peak),
+  the dissolution peak the most positive.  When the extremum lies at a vertex (within 1 % of
+  the sweep's points) the current was still rising when the sweep turned: reported with
+  ``at_vertex = true`` — it is then a current limit, not a peak.
+* **Onset**: walking back along the sweep from the peak, the potential where |I| first drops
+  below ``onset_fraction`` (10 %) of the peak current (linear interpolation); None when it
+  never drops that low inside the sweep.
+* **Charges** per scan: Q_plating = ∫ min(I, 0) dt, Q_stripping = ∫ max(I, 0) dt (trapezoid);
+  coulombic efficiency = Q_stripping / |Q_plating|.
+
+Examples
+--------
+>>> from sselab.cycling.simulate import simulate_voltammogram
+>>> res = voltammetry(simulate_voltammogram(n_cycles=1))
+>>> round(res.scans[0].deposition.potential_V, 2), round(res.scans[0].dissolution.potential_V, 2)
+(-1.6, 1.4)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import AnalysisError
+from ..measurements import Voltammogram
+
+
+@dataclass(frozen=True)
+class Peak:
+    """A deposition (I < 0) or dissolution (I > 0) peak of one scan."""
+
+    kind: str
+    potential_V: float
+    current_A: float
+    onset_V: float | None
+    at_vertex: bool
+    index: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "potential_V": self.potential_V, "current_A": self.current_A,
+                "onset_V": self.onset_V, "at_vertex": self.at_vertex}
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One scan (cycle) of the voltammogram: points ``start:stop``."""
+
+    number: int
+    start: int
+    stop: int
+    complete: bool
+    e_min_V: float
+    e_max_V: float
+    deposition: Peak | None
+    dissolution: Peak | None
+    plating_charge_C: float
+    stripping_charge_C: float
+
+    @property
+    def coulombic_efficiency(self) -> float | None:
+        return self.stripping_charge_C / abs(self.plating_charge_C) if self.plating_charge_C else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scan": self.number, "complete": self.complete, "start_point": self.start, "stop_point": self.stop,
+            "E_min_V": self.e_min_V, "E_max_V": self.e_max_V,
+            "deposition_peak": None if self.deposition is None else self.deposition.to_dict(),
+            "dissolution_peak": None if self.dissolution is None else self.dissolution.to_dict(),
+            "plating_charge_C": self.plating_charge_C, "stripping_charge_C": self.stripping_charge_C,
+            "coulombic_efficiency": self.coulombic_efficiency,
+        }
+
+
+@dataclass(frozen=True)
+class VoltammetryResult:
+    source: str
+    scan_rate_V_per_s: float
+    vertices_V: tuple[float, ...]
+    vertex_indices: tuple[int, ...]
+    scans: tuple[Scan, ...]
+    onset_fraction: float
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "scan_rate_V_per_s": self.scan_rate_V_per_s,
+            "n_scans": len(self.scans), "vertices_V": list(self.vertices_V),
+            "onset_criterion": f"|I| below {self.onset_fraction:g} x peak current, walking back along the sweep",
+            "convention": "negative current = deposition/plating on the working electrode",
+            "scans": [s.to_dict() for s in self.scans], "warnings": list(self.warnings),
+        }
+
+
+def find_vertices(e: np.ndarray) -> list[int]:
+    """Indices of the turning points of ``e`` (hysteresis rule in the module docstring)."""
+    de = np.abs(np.diff(e))
+    delta = max(5 * float(np.median(de)) if de.size else 0.0, 0.005 * float(np.ptp(e)))
+    vertices: list[int] = []
+    ext = 0
+    direction = 0
+    for k in range(1, e.size):
+        if direction == 0:
+            if abs(e[k] - e[0]) > delta:
+                direction = 1 if e[k] > e[0] else -1
+                ext = int(np.argmax(direction * e[: k + 1]))
+            continue
+        if (e[k] - e[ext]) * direction > 0:
+            ext = k
+        elif abs(e[k] - e[ext]) > delta:
+            vertices.append(ext)
+            direction = -direction
+            ext = k
+    return vertices
+
+
+def _smooth(i: np.ndarray, bounds: list[int]) -> np.ndarray:
+    """Running median (5 points) within each sweep: removes single-point spikes, never rings,
+    and never mixes the two sides of a vertex."""
+    from scipy.signal import medfilt
+
+    out = i.copy()
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        seg = i[a:b + 1]
+        if seg.size >= 5:
+            out[a:b + 1] = medfilt(seg, 5)
+    out[0], out[-1] = i[0], i[-1]
+    return out
+
+
+def _onset(e: np.ndarray, i: np.ndarray, peak: int, lo: int, fraction: float) -> float | None:
+    thr = fraction * abs(i[peak])
+    s = np.sign(i[peak])
+    for k in range(peak, lo - 1, -1):
+        if s * i[k] < thr:
+            if k == peak:
+                return float(e[k])
+            a, b = s * i[k], s * i[k + 1]
+            f = (thr - a) / (b - a) if b != a else 0.0
+            return float(e[k] + f * (e[k + 1] - e[k]))
+    return None
+
+
+def _peak(kind: str, e, i_s, idx: int, bounds: list[int], fraction: float) -> Peak:
+    # sweep that holds idx
+    pos = int(np.searchsorted(bounds, idx, side="right")) - 1
+    lo, hi = bounds[pos], bounds[min(pos + 1, len(bounds) - 1)]
+    margin = max(1, int(0.01 * (hi - lo)))
+    at_vertex = idx - lo < margin or hi - idx <= margin
+    e_pk, i_pk = float(e[idx]), float(i_s[idx])
+    if not at_vertex:
+        # refine: parabola through the contiguous top where |I| >= 80 % of the peak
+        a = idx
+        while a > lo and abs(i_s[a - 1]) >= 0.8 * abs(i_pk):
+            a -= 1
+        b = idx
+        while b < hi and abs(i_s[b + 1]) >= 0.8 * abs(i_pk):
+            b += 1
+        if b - a >= 4:
+            x0 = e[idx]
+            c2, c1, c0 = np.polyfit(e[a:b + 1] - x0, i_s[a:b + 1], 2)
+            if c2 != 0 and np.sign(c2) == -np.sign(i_pk):
+                x = -c1 / (2 * c2)
+                if min(e[a], e[b]) - x0 <= x <= max(e[a], e[b]) - x0:
+                    e_pk, i_pk = float(x0 + x), float(c0 + c1 * x + c2 * x * x)
+    return Peak(kind, e_pk, i_pk, _onset(e, i_s, idx, lo, fraction), bool(at_vertex), int(idx))
+
+
+def voltammetry(vgram: Voltammogram, *, onset_fraction: float = 0.1) -> VoltammetryResult:
+    """Split ``vgram`` into scans and find each scan's peaks, onsets and branch charges.
+
+    Raises
+    ------
+    AnalysisError
+        Too few points, or a potential that never changes.
+    """
+    t = np.asarray(vgram.time_s, float)
+    e = np.asarray(vgram.potential_V, float)
+    i = np.asarray(vgram.current_A, float)
+    ok = np.isfinite(t) & np.isfinite(e) & np.isfinite(i)
+    t, e, i = t[ok], e[ok], i[ok]
+    src = vgram.source or "voltammogram"
+    if t.size < 10:
+        raise AnalysisError(f"{src}: a voltammogram needs at least 10 points (got {t.size})")
+    if np.ptp(e) <= 0:
+        raise AnalysisError(f"{src}: the potential never changes: not a voltammogram")
+    vertices = find_vertices(e)
+    warnings: list[str] = []
+    if not vertices:
+        warnings.append("no vertex: a single linear sweep")
+    bounds = [0, *vertices, e.size - 1]
+    # scan boundaries
+    delta = max(5 * float(np.median(np.abs(np.diff(e)))), 0.005 * float(np.ptp(e)))
+    e0 = e[0]
+    d0 = np.sign(e[bounds[1]] - e0) if len(bounds) > 1 else 1.0
+    starts_at_vertex = len(vertices) > 0 and (abs(e0 - e.min()) < delta or abs(e0 - e.max()) < delta)
+    cuts = [0]
+    if starts_at_vertex:
+        # start at a vertex: new scan at each later vertex of the same type as the start
+        same = [v for v in vertices if np.sign(e[v] - np.mean(e)) == np.sign(e0 - np.mean(e))]
+        cuts += same
+    else:
+        for k in range(1, e.size):
+            crosses = (e[k - 1] - e0) * d0 < 0 <= (e[k] - e0) * d0
+            if crosses and _n_vertices_between(vertices, cuts[-1], k) >= 2:
+                cuts.append(k)
+    cuts.append(e.size)
+    # a tail of a few points after the last crossing (the final return to E0) joins the last scan
+    if len(cuts) > 2 and cuts[-1] - cuts[-2] < 5:
+        del cuts[-2]
+    dt = np.diff(t)
+    good = dt > 0
+    rate = float(np.median(np.abs(np.diff(e))[good] / dt[good])) if good.any() else float("nan")
+    if vgram.scan_rate_V_per_s:
+        if abs(rate / vgram.scan_rate_V_per_s - 1) > 0.2:
+            warnings.append(f"scan rate from the data {rate:.3g} V/s differs from the file's "
+                            f"{vgram.scan_rate_V_per_s:.3g} V/s")
+    i_s = _smooth(i, bounds)
+    scans = []
+    for n, (a, b) in enumerate(zip(cuts[:-1], cuts[1:]), start=1):
+        sl = slice(a, b)
+        nv = _n_vertices_between(vertices, a, b)
+        complete = nv >= 2 and b < e.size or (nv >= 2 and abs(e[b - 1] - e0) < delta)
+        seg_i = i_s[sl]
+        dep = dis = None
+        if seg_i.min() < 0:
+            dep = _peak("deposition", e, i_s, a + int(np.argmin(seg_i)), bounds, onset_fraction)
+        if seg_i.max() > 0:
+            dis = _peak("dissolution", e, i_s, a + int(np.argmax(seg_i)), bounds, onset_fraction)
+        tt, ii = t[sl], i[sl]
+        qp = float(np.trapezoid(np.minimum(ii, 0), tt))
+        qs = float(np.trapezoid(np.maximum(ii, 0), tt))
+        scans.append(Scan(n, a, b, bool(complete), float(e[sl].min()), float(e[sl].max()), dep, dis, qp, qs))
+        if not complete:
+            warnings.append(f"scan {n} is incomplete (record ends before it returns to the start)")
+    return VoltammetryResult(src, rate, tuple(float(e[v]) for v in vertices), tuple(vertices), tuple(scans),
+                             onset_fraction, tuple(warnings))
+
+
+def _n_vertices_between(vertices: list[int], a: int, b: int) -> int:
+    return sum(1 for v in vertices if a < v < b)
