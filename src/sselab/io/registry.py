@@ -27,7 +27,9 @@ class Reader:
     """A registered reader.
 
     ``sniff(path, head)`` gets the first 4 kB of the file and says whether it can read it;
-    ``read(path, kind)`` returns a list of measurements of ``kind`` (or raises ReaderError).
+    ``read(path, kind)`` returns a list of measurements of ``kind`` (or raises ReaderError);
+    a reader registered for several kinds gets ``kind=None`` when the caller asked for none
+    and picks the kind from the file (e.g. the technique recorded in a BioLogic file).
     """
 
     name: str
@@ -143,7 +145,8 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
     errors = []
     for r in chosen:
         try:
-            result = r.read(path, kind or r.kinds[0])
+            # a reader of several kinds decides from the file itself when no kind is asked
+            result = r.read(path, kind if kind is not None or len(r.kinds) > 1 else r.kinds[0])
         except ReaderError as exc:
             errors.append(exc.problem)
             continue

@@ -1,0 +1,40 @@
+"""``sselab demo``: the Mg3AsN study reproduced on a fresh machine, with no data of the user's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+
+def demo(
+    out: Path = typer.Option(Path("sselab-demo"), "--out", help="Folder for the simulated files, database and report."),
+    json_out: bool = typer.Option(False, "--json", help="Print the recovered values as JSON."),
+    quick: Optional[bool] = typer.Option(False, "--quick", help="Only the impedance part (seconds)."),
+) -> None:
+    """Simulate the virtual Mg3AsN study, analyse it, and compare with truth and the paper."""
+    from ..demo import run_demo
+
+    console = Console()
+    summary = run_demo(out, quick=bool(quick), console=None if json_out else console)
+    if json_out:
+        from ._common import echo_json
+
+        echo_json(summary)
+        return
+    table = Table(title="Mg3AsN virtual study: recovered vs simulated truth vs paper")
+    for col in ("quantity", "recovered", "truth", "paper", "unit"):
+        table.add_column(col, justify="left" if col in ("quantity", "unit") else "right")
+    for row in summary["comparison"]:
+        fmt = lambda v: "" if v is None else (f"{v:.4g}" if isinstance(v, (int, float)) else str(v))  # noqa: E731
+        table.add_row(row["quantity"], fmt(row["recovered"]), fmt(row["truth"]), fmt(row["paper"]), row["unit"])
+    console.print(table)
+    for key, path in summary["outputs"].items():
+        console.print(f"{key}: {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

@@ -1,0 +1,271 @@
+"""Column detection shared by the text readers: delimiters, decimal commas, headers, units.
+
+:func:`parse_table` turns the text of a delimited file (CSV, TSV, ``;``-separated, blank
+separated, with or without a header, with or without a free-text preamble) into a header and
+a float array.  :func:`split_unit` and :func:`unit_factor` turn header names such as
+``"Frequency (kHz)"``, ``"Re(Z)/Ohm"`` or ``"I/mA"`` into a name and an SI factor, and
+:func:`find_column` picks a column by role (frequency, Z', Z'', |Z|, phase, time, current,
+potential).
+
+Examples
+--------
+>>> table = parse_table("f;Z';Z''\\n1,0;2,5;-3\\n2,0;2,4;-2\\n", "x.csv")
+>>> table.header, table.data.shape, table.decimal_comma
+(['f', "Z'", "Z''"], (2, 3), True)
+>>> split_unit("Frequency (kHz)")
+('Frequency', 'kHz')
+>>> unit_factor("kHz", "frequency")
+1000.0
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..exceptions import ReaderError
+
+_DELIMITERS = ("\t", ";", ",", None)  # None: runs of blanks
+_DELIM_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma", None: "blank"}
+
+#: SI factor of each unit, per quantity; looked up case-sensitively first (mHz vs MHz).
+UNITS: dict[str, dict[str, float]] = {
+    "frequency": {"Hz": 1.0, "mHz": 1e-3, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9},
+    "impedance": {
+        "Ohm": 1.0, "ohm": 1.0, "Ω": 1.0, "Ohms": 1.0, "ohms": 1.0, "Ω": 1.0,
+        "mOhm": 1e-3, "mohm": 1e-3, "mΩ": 1e-3,
+        "kOhm": 1e3, "kohm": 1e3, "kΩ": 1e3, "KOhm": 1e3, "Kohm": 1e3, "kΩ": 1e3,
+        "MOhm": 1e6, "Mohm": 1e6, "MΩ": 1e6, "MΩ": 1e6, "GOhm": 1e9, "GΩ": 1e9,
+    },
+    "phase": {"deg": 1.0, "°": 1.0, "degree": 1.0, "degrees": 1.0, "rad": 180.0 / np.pi},
+    "time": {"s": 1.0, "sec": 1.0, "Sec": 1.0, "ms": 1e-3, "min": 60.0, "h": 3600.0, "hr": 3600.0, "d": 86400.0},
+    "current": {
+        "A": 1.0, "mA": 1e-3, "µA": 1e-6, "μA": 1e-6, "uA": 1e-6, "nA": 1e-9, "pA": 1e-12,
+    },
+    "potential": {"V": 1.0, "mV": 1e-3, "µV": 1e-6, "μV": 1e-6, "uV": 1e-6, "kV": 1e3},
+}
+
+_UNIT_RE = re.compile(r"^(?P<name>.*?)(?P<space>\s*)[\(\[](?P<unit>[^()\[\]]*)[\)\]]\s*$")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A parsed text table: header names (``None`` if headerless), float data (rows × cols),
+    the preamble lines before the header, and what was detected."""
+
+    header: list[str] | None
+    data: np.ndarray
+    preamble: list[str] = field(default_factory=list)
+    delimiter: str | None = None
+    decimal_comma: bool = False
+    first_data_line: int = 1
+
+    @property
+    def delimiter_name(self) -> str:
+        return _DELIM_NAMES[self.delimiter]
+
+
+def read_text(path: Path) -> str:
+    """The text of ``path`` (UTF-8, falling back to Latin-1 as instrument software writes)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ReaderError(path, f"cannot open: {exc.strerror or exc}") from None
+    if not raw.strip():
+        raise ReaderError(path, "file is empty")
+    if b"\x00" in raw[:4096]:
+        raise ReaderError(path, "binary file, not a text table (wrong file type?)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return text.lstrip("\ufeff")
+
+
+def _split(line: str, delim: str | None) -> list[str]:
+    if delim is None:
+        return line.split()
+    fields = [f.strip() for f in line.rstrip("\r\n").split(delim)]
+    while fields and fields[-1] == "":  # trailing delimiter (BioLogic writes one)
+        fields.pop()
+    return fields
+
+
+def to_float(text: str, decimal_comma: bool) -> float:
+    """A number from ``text``; raises ValueError when it is not one."""
+    text = text.strip().strip('"')
+    if decimal_comma:
+        text = text.replace(",", ".")
+    if not text:
+        raise ValueError("empty field")
+    return float(text)
+
+
+def _numeric(fields: list[str], decimal_comma: bool) -> bool:
+    try:
+        for f in fields:
+            to_float(f, decimal_comma)
+    except ValueError:
+        return False
+    return True
+
+
+def _choose_delimiter(lines: list[str]) -> tuple[str | None, bool, int]:
+    """Pick the delimiter giving the longest run of numeric lines (same field count >= 2)
+    at the end of the file (the last line may be short: a truncated row, reported later).
+
+    Returns (delimiter, decimal_comma, number of columns).
+    """
+    probe = [ln for ln in lines if ln.strip()][-50:]
+    best: tuple[int, str | None, bool, int] = (0, None, False, 0)
+    for delim in _DELIMITERS:
+        for comma in ((False,) if delim == "," else (False, True)):
+            rows = [_split(ln, delim) for ln in probe]
+            body = rows[:-1] if len(rows) > 1 else rows
+            ncol = len(body[-1])
+            run = 0
+            for fields in reversed(body):
+                if len(fields) != ncol or not _numeric(fields, comma):
+                    break
+                run += 1
+            if ncol >= 2 and run > best[0]:
+                best = (run, delim, comma, ncol)
+    return best[1], best[2], best[3]
+
+
+def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
+    """Parse a delimited numeric table with an optional header and preamble.
+
+    The data block is the run of numeric lines at the end of the file; the header is the
+    last non-blank line before it with the same number of fields.  Raises
+    :class:`ReaderError` naming the line for truncated or non-numeric rows.
+    """
+    lines = text.splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise ReaderError(path, "file is empty")
+    delim, comma, ncol = _choose_delimiter(lines)
+    body = [(i, _split(ln, delim)) for i, ln in enumerate(lines) if ln.strip()]
+    if ncol < min_columns:
+        raise ReaderError(path, f"no table with at least {min_columns} columns found")
+    # walk back from the end to find where the numeric block starts
+    start = len(body)
+    for k in range(len(body) - 1, -1, -1):
+        fields = body[k][1]
+        if len(fields) == ncol and _numeric(fields, comma):
+            start = k
+        elif k == len(body) - 1 and len(fields) < ncol and _numeric(fields, comma):
+            start = k  # a truncated last line: reported below
+        elif len(fields) == ncol and k >= 1 and _numeric(body[k - 1][1], comma):
+            # a non-numeric line inside the numeric block
+            lineno = body[k][0] + 1
+            bad = next(f for f in fields if not _numeric([f], comma))
+            raise ReaderError(path, f"line {lineno}: {bad!r} is not a number")
+        else:
+            break
+    if start == len(body):
+        raise ReaderError(path, "no numeric data found")
+    header = None
+    preamble_end = start
+    if start > 0 and len(body[start - 1][1]) == ncol:
+        header = [h.strip().strip('"') for h in body[start - 1][1]]
+        preamble_end = start - 1
+    rows = []
+    for lineno, fields in body[start:]:
+        if len(fields) != ncol:
+            raise ReaderError(
+                path, f"line {lineno + 1} has {len(fields)} fields, expected {ncol} (truncated file?)"
+            )
+        rows.append([to_float(f, comma) for f in fields])
+    preamble = [lines[i] for i, _ in body[:preamble_end]]
+    return Table(header, np.array(rows, dtype=float), preamble, delim, comma, body[start][0] + 1)
+
+
+def split_unit(name: str) -> tuple[str, str | None]:
+    """Split a header into (name, unit): ``"I/mA"``, ``"Frequency (Hz)"``, ``"Z' [kOhm]"``.
+
+    A slash inside parentheses does not split (``"Re(Z)/Ohm"`` → ``("Re(Z)", "Ohm")``).
+    """
+    name = name.strip()
+    depth = 0
+    for i in range(len(name) - 1, -1, -1):
+        ch = name[i]
+        if ch in ")]":
+            depth += 1
+        elif ch in "([":
+            depth -= 1
+        elif ch == "/" and depth == 0 and i > 0:
+            return name[:i].strip(), name[i + 1 :].strip() or None
+    match = _UNIT_RE.match(name)
+    # "Z' (kOhm)", "Freq(Hz)" split; "Re(Z)" (no blank, not a unit) does not
+    if match and match.group("name") and (match.group("space") or _known_unit(match.group("unit").strip())):
+        return match.group("name").strip(), match.group("unit").strip()
+    return name, None
+
+
+def _known_unit(unit: str) -> bool:
+    return any(_lookup(unit, table) is not None for table in UNITS.values())
+
+
+def _lookup(unit: str, table: dict[str, float]) -> float | None:
+    if unit in table:
+        return table[unit]
+    # case-insensitive fallback only where it cannot confuse milli with mega
+    lowered = {k.lower(): v for k, v in table.items() if k.lower() not in ("mhz", "mohm", "mω")}
+    return lowered.get(unit.lower())
+
+
+def unit_factor(unit: str | None, quantity: str, path: Path | str = "") -> float:
+    """SI factor of ``unit`` for ``quantity`` (a key of :data:`UNITS`); ``None`` → 1."""
+    if unit is None or unit == "":
+        return 1.0
+    factor = _lookup(unit.strip(), UNITS[quantity])
+    if factor is None:
+        raise ReaderError(path, f"unknown {quantity} unit {unit!r}; expected one of {', '.join(UNITS[quantity])}")
+    return factor
+
+
+def _norm(name: str) -> str:
+    name = name.lower().replace(" ", "").replace("_", "").replace("’", "'").replace("′", "'")
+    return name.replace("″", "''").replace('"', "''")
+
+
+#: Regular expressions for each role, matched against the normalised name (unit removed).
+ROLES: dict[str, str] = {
+    "frequency": r"freq(uency)?|f|frequenz|fr",
+    "real": r"re\(z\)|z'|zre(al)?|zr|real(z)?|re|z_?real|rez|z1",
+    "imag": r"-?(im\(z\)|z''|zim(ag)?|zi|imag(z)?|im|imz|z2)",
+    "modulus": r"\|z\||zmod|mod\(z\)|modz|mod|abs\(z\)|absz|z",
+    "phase": r"-?(phase(\(z\))?|zphz|zphase|phi|theta|phaseangle|ph)",
+    "time": r"time.*|t|zeit|elapsedtime|testtime",
+    "current": r"<?i>?|current.*|im|imeas|cur|i\(a\)",
+    "potential": r"<?ewe>?|e|ecell|ewe-ece|v|u|vf|vmeas|potential.*|voltage.*|cellvoltage.*|cellpotential.*|<?ecell>?",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column chosen for a role: index, header as written, unit, SI factor, sign."""
+
+    index: int
+    header: str
+    unit: str | None
+    factor: float
+    negated: bool = False
+
+
+def find_column(header: list[str], role: str, quantity: str | None = None, path: Path | str = "") -> Column | None:
+    """The first column whose name matches ``role`` (see :data:`ROLES`), or ``None``."""
+    pattern = re.compile(rf"^(?:{ROLES[role]})$")
+    for i, raw in enumerate(header):
+        name, unit = split_unit(raw)
+        key = _norm(name)
+        if pattern.match(key):
+            negated = key.startswith("-")
+            factor = unit_factor(unit, quantity, path) if quantity else 1.0
+            return Column(i, raw, unit, factor, negated)
+    return None

@@ -1,0 +1,89 @@
+"""BioLogic EC-Lab binary ``.mpr`` files, read with galvani (``galvani.BioLogic.MPRfile``).
+
+Every kind comes from the same file: ``spectrum`` (PEIS/GEIS, and the EIS parts of a modulo
+bat file; one Spectrum per sweep), ``transient`` (CA; one per loop when the file has loops),
+``galvanostatic`` (GCPL, and the DC parts of a modulo bat file) and ``voltammogram`` (CV).
+The conversion rules are in :mod:`sselab.io.biologic_columns`.
+
+Examples
+--------
+>>> from sselab.io import read
+>>> spectra = read("geis.mpr", kind="spectrum")      # doctest: +SKIP
+>>> len(spectra)                                     # doctest: +SKIP
+61
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ...exceptions import ReaderError
+from ..biologic_columns import BUILDERS, transient_from_columns
+from ..registry import register
+
+NAME = "biologic-mpr"
+
+#: EC-Lab technique codes (first byte of the settings module) and their measurement kind.
+TECHNIQUES = {
+    0x04: ("GCPL (galvanostatic cycling)", "galvanostatic"),
+    0x06: ("CV (cyclic voltammetry)", "voltammogram"),
+    0x18: ("CA (chronoamperometry)", "transient"),
+    0x1D: ("PEIS (potentio EIS)", "spectrum"),
+    0x1E: ("GEIS (galvano EIS)", "spectrum"),
+    0x7F: ("MB (modulo bat)", None),
+}
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    return head.startswith(b"BIO-LOGIC MODULAR FILE")
+
+
+def technique(mpr: object) -> tuple[str, str | None]:
+    """(description, kind) of the file's first technique, from the settings module."""
+    try:
+        code = int(mpr.modules[0]["data"][0])  # type: ignore[attr-defined]
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return "unknown technique", None
+    return TECHNIQUES.get(code, (f"technique code {code:#x}", None))
+
+
+def load(path: Path) -> tuple[dict[str, np.ndarray], object]:
+    """The file's columns (name → array) and the galvani object."""
+    try:
+        from galvani.BioLogic import MPRfile
+    except ImportError:  # pragma: no cover - galvani is a dependency
+        raise ReaderError(path, "reading .mpr needs galvani (pip install galvani)") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mpr = MPRfile(str(path))
+    except (ValueError, NotImplementedError, KeyError, EOFError, OSError, IndexError, TypeError) as exc:
+        raise ReaderError(path, f"galvani cannot read this .mpr ({type(exc).__name__}: {' '.join(str(exc).split())})") from None
+    data = mpr.data
+    if data is None or len(data) == 0:
+        raise ReaderError(path, "the .mpr holds no data points")
+    return {name: np.asarray(data[name]) for name in data.dtype.names}, mpr
+
+
+@register(NAME, (".mpr",), ("spectrum", "transient", "galvanostatic", "voltammogram"), sniff=sniff, priority=10)
+def read(path: Path, kind: str | None = None) -> list:
+    """Read the measurements of ``kind`` from a BioLogic ``.mpr`` (``None``: the technique's)."""
+    cols, mpr = load(path)
+    desc, file_kind = technique(mpr)
+    kind = kind or file_kind or ("spectrum" if "freq/Hz" in cols else "transient")
+    notes = [f"BioLogic .mpr (galvani), {desc}, {len(next(iter(cols.values())))} rows"]
+    if kind == "spectrum" and "freq/Hz" not in cols:
+        hint = f"; read it as kind={file_kind!r}" if file_kind else ""
+        raise ReaderError(path, f"no impedance data in this {desc} file{hint}")
+    loops = getattr(mpr, "loop_index", None)
+    if kind == "transient" and loops is not None and len(loops) > 2:
+        out = []
+        for k, (a, b) in enumerate(zip(loops[:-1], loops[1:])):
+            part = {name: v[a:b] for name, v in cols.items()}
+            [item] = transient_from_columns(part, path, NAME, notes + [f"loop {k + 1} of {len(loops) - 1} (rows {a}–{b - 1})"])
+            out.append(item.with_meta(metadata={**item.metadata, "loop": k}))
+        return out
+    return BUILDERS[kind](cols, path, NAME, notes)

@@ -1,0 +1,114 @@
+"""BioLogic EC-Lab text exports (``.mpt``, and ``.txt`` files that are one).
+
+Read by hand rather than with galvani's ``MPTfile``, which rejects LF line endings (the
+shared ``ca.mpt`` has them) and aborts on one bad row without saying where.  Handles CRLF and
+LF, Latin-1 text (µ, ²), decimal commas, the header length from ``Nb header lines : N``
+(the column names are line N), and ``Electrode surface area`` (→ ``area_cm2``).  The columns
+go through the same rules as ``.mpr`` (:mod:`sselab.io.biologic_columns`).
+
+Examples
+--------
+>>> from sselab.io import read
+>>> [s.n_points for s in read("peis.mpt")]    # doctest: +SKIP
+[32]
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ...exceptions import ReaderError
+from ..biologic_columns import BUILDERS
+from ..columns import to_float
+from ..header_meta import area_from_lines, temperature_from_lines
+from ..registry import register
+
+NAME = "biologic-mpt"
+_NB = re.compile(r"Nb header lines\s*:\s*(\d+)")
+_KINDS_BY_TITLE = (
+    ("impedance", "spectrum"),
+    ("chronoamperometry", "transient"),
+    ("galvanostatic cycling", "galvanostatic"),
+    ("cyclic voltammetry", "voltammogram"),
+)
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    return head.startswith((b"EC-Lab ASCII FILE", b"BT-Lab ASCII FILE"))
+
+
+def load(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
+    """(columns, header lines, notes) of an EC-Lab text export."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ReaderError(path, f"cannot open: {exc.strerror or exc}") from None
+    if b"\x00" in raw[:4096]:
+        raise ReaderError(path, "binary file, not an EC-Lab text export")
+    text = raw.decode("latin-1")
+    lines = text.splitlines()
+    notes = ["BioLogic EC-Lab text export, " + ("CRLF" if "\r\n" in text[:200] else "LF") + " line endings"]
+    match = _NB.search("\n".join(lines[:3]))
+    n_header = int(match.group(1)) if match else 1
+    if n_header < 1 or n_header > len(lines):
+        raise ReaderError(path, f"'Nb header lines : {n_header}' but the file has {len(lines)} lines (truncated?)")
+    names = lines[n_header - 1].rstrip("\t\r\n ").split("\t")
+    if len(names) < 2:
+        raise ReaderError(path, f"line {n_header} should name the columns (tab-separated); found {lines[n_header - 1][:60]!r}")
+    body = lines[n_header:]
+    while body and not body[-1].strip():
+        body.pop()
+    if not body:
+        raise ReaderError(path, "no data rows after the header")
+    comma = "," in body[0] and "." not in body[0]
+    rows = []
+    for k, line in enumerate(body):
+        fields = line.rstrip("\t\r\n ").split("\t")
+        lineno = n_header + k + 1
+        if len(fields) != len(names):
+            raise ReaderError(path, f"line {lineno} has {len(fields)} fields, expected {len(names)} (truncated file?)")
+        try:
+            rows.append([to_float(f, comma) for f in fields])
+        except ValueError:
+            bad = next(f for f in fields if not _is_number(f, comma))
+            raise ReaderError(path, f"line {lineno}: {bad!r} is not a number") from None
+    data = np.array(rows, dtype=float)
+    if comma:
+        notes.append("decimal commas")
+    cols = {name.strip(): data[:, i] for i, name in enumerate(names)}
+    return cols, lines[: n_header - 1], notes
+
+
+def _is_number(text: str, comma: bool) -> bool:
+    try:
+        to_float(text, comma)
+    except ValueError:
+        return False
+    return True
+
+
+def file_kind(header: list[str]) -> str | None:
+    """The measurement kind named by the technique line of the header, if recognised."""
+    title = " ".join(header[2:6]).lower()
+    for word, kind in _KINDS_BY_TITLE:
+        if word in title:
+            return kind
+    return None
+
+
+@register(NAME, (".mpt",), ("spectrum", "transient", "galvanostatic", "voltammogram"), sniff=sniff, priority=10)
+def read(path: Path, kind: str | None = None) -> list:
+    """Read the measurements of ``kind`` from an EC-Lab text export (``None``: the technique's)."""
+    cols, header, notes = load(path)
+    kind = kind or file_kind(header) or ("spectrum" if "freq/Hz" in cols else "transient")
+    if kind == "spectrum" and "freq/Hz" not in cols:
+        found = file_kind(header)
+        hint = f"; read it as kind={found!r}" if found else ""
+        raise ReaderError(path, f"no impedance data (no 'freq/Hz' column){hint}")
+    return BUILDERS[kind](
+        cols, path, NAME, notes, area_cm2=area_from_lines(header),
+        **({"temperature_K": temperature_from_lines(header)} if kind == "spectrum" else {}),
+    )
