@@ -1,0 +1,110 @@
+"""The one adapter to lmfit: the only module of :mod:`sselab.xps` that imports it.
+
+Callers describe parameters as :class:`ParamSpec` (value, bounds, vary) with an optional
+structured :class:`Tie` (value = factor × source + offset).  This module turns ties into
+lmfit constraint expressions itself, from parameter names it checks against a strict
+identifier pattern and numbers it formats with ``repr``; no user text ever reaches
+lmfit's expression evaluator (asteval).
+
+Examples
+--------
+>>> import numpy as np
+>>> x = np.linspace(0, 1, 20)
+>>> specs = [ParamSpec("a", 1.0), ParamSpec("b", 0.5, tie=Tie("a", factor=2.0))]
+>>> out = minimize(lambda v: v["a"] * x + v["b"] - 3 * x - 6.0, specs)
+>>> round(out.values["a"], 6), round(out.values["b"], 6)
+(3.0, 6.0)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import lmfit
+import numpy as np
+
+from ..exceptions import FitError, ParameterError
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,80}$")
+
+
+@dataclass(frozen=True)
+class Tie:
+    """value = factor × value(source) + offset."""
+
+    source: str
+    factor: float = 1.0
+    offset: float = 0.0
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    value: float
+    min: float = -np.inf
+    max: float = np.inf
+    vary: bool = True
+    tie: Tie | None = None
+
+
+@dataclass(frozen=True)
+class Minimized:
+    values: Mapping[str, float]
+    stderr: Mapping[str, float | None]
+    chi2: float
+    reduced_chi2: float
+    n_data: int
+    n_free: int
+    success: bool
+    message: str
+    residual: np.ndarray = field(repr=False)
+
+
+def _expr(tie: Tie) -> str:
+    if not _NAME.match(tie.source):
+        raise ParameterError(f"invalid parameter name {tie.source!r} in a link")
+    for v in (tie.factor, tie.offset):
+        if not math.isfinite(v):
+            raise ParameterError(f"link factor/offset must be finite, got {v}")
+    expr = tie.source if tie.factor == 1.0 else f"{float(tie.factor)!r} * {tie.source}"
+    return expr if tie.offset == 0.0 else f"{expr} + ({float(tie.offset)!r})"
+
+
+def to_parameters(specs: Sequence[ParamSpec]) -> lmfit.Parameters:
+    """lmfit Parameters from specs (ties become constructed expressions)."""
+    params = lmfit.Parameters()
+    for s in specs:
+        if not _NAME.match(s.name):
+            raise ParameterError(f"invalid parameter name {s.name!r}")
+        value = min(max(float(s.value), s.min), s.max)
+        params.add(s.name, value=value, min=s.min, max=s.max, vary=s.vary and s.tie is None)
+    for s in specs:
+        if s.tie is not None:
+            if s.tie.source not in params:
+                raise ParameterError(f"parameter {s.name!r} is tied to unknown {s.tie.source!r}")
+            params[s.name].set(expr=_expr(s.tie))
+    return params
+
+
+def minimize(residual: Callable[[Mapping[str, float]], np.ndarray], specs: Sequence[ParamSpec],
+             max_nfev: int | None = 4000) -> Minimized:
+    """Least squares (Levenberg–Marquardt) of ``residual(values) -> weighted residuals``."""
+    params = to_parameters(specs)
+
+    def fcn(p: lmfit.Parameters) -> np.ndarray:
+        return residual(p.valuesdict())
+
+    try:
+        out = lmfit.minimize(fcn, params, method="leastsq", max_nfev=max_nfev)
+    except (ValueError, TypeError) as exc:
+        raise FitError(f"least squares failed: {exc}") from None
+    values = {k: float(p.value) for k, p in out.params.items()}
+    stderr = {k: (float(p.stderr) if p.stderr is not None and np.isfinite(p.stderr) else None)
+              for k, p in out.params.items()}
+    n_free = int(out.nvarys)
+    n_data = int(out.ndata)
+    return Minimized(values, stderr, float(out.chisqr), float(out.chisqr / max(n_data - n_free, 1)),
+                     n_data, n_free, bool(out.success), str(out.message), np.asarray(out.residual))
