@@ -1,0 +1,100 @@
+"""``sselab dc tion`` and ``sselab dc electronic``: DC polarisation (chronoamperometry)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..dc.electronic import electronic_conductivity
+from ..dc.steady_state import SteadyStateCriterion
+from ..dc.transference import transference
+from ..exceptions import SselabError
+from ..io import read
+from ..transport.geometry import SampleGeometry
+from ._common import echo_json
+
+dc_app = typer.Typer(help="DC polarisation: ion transport number, electronic conductivity.", no_args_is_help=True)
+
+
+def _transient(path: Path, index: int):
+    items = read(path, kind="transient")
+    if not items:
+        raise SselabError(f"{path}: holds no current transient")
+    if index >= len(items):
+        raise SselabError(f"{path}: has {len(items)} transients, no index {index}")
+    return items[index]
+
+
+def _criterion(threshold: float, window_fraction: float, window_s: Optional[float]) -> SteadyStateCriterion:
+    return SteadyStateCriterion(max_relative_change=threshold, window_fraction=window_fraction, window_s=window_s)
+
+
+THRESHOLD = typer.Option(0.02, "--threshold", help="Steady state: largest relative change of the current over the window.")
+WINDOW_FRACTION = typer.Option(0.1, "--window-fraction", help="Steady-state window as a fraction of the record.")
+WINDOW_S = typer.Option(None, "--window", help="Steady-state window [s] (overrides --window-fraction).")
+IS_METHOD = typer.Option("auto", "--is-method", help="Is from: auto, window (mean of the window), fit (extrapolated decay).")
+
+
+@dc_app.command("tion")
+def tion_command(
+    file: Path = typer.Argument(..., help="Chronoamperometry file (BioLogic .mpr/.mpt, CSV)."),
+    index: int = typer.Option(0, "--index", help="Which transient of the file."),
+    i0: str = typer.Option("auto", "--i0", help="I0 from: auto, first (first point), extrapolated (decay fit at t = 0)."),
+    is_method: str = IS_METHOD,
+    decay_model: str = typer.Option("auto", "--decay-model", help="auto, exp1, exp2 or power."),
+    threshold: float = THRESHOLD,
+    window_fraction: float = WINDOW_FRACTION,
+    window_s: Optional[float] = WINDOW_S,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Total ion transport number t_ion = (I0 − Is)/I0 of a DC hold with ion-blocking electrodes."""
+    res = transference(_transient(file, index), _criterion(threshold, window_fraction, window_s),
+                       i0=i0, is_method=is_method, decay_model=decay_model)
+    if as_json:
+        echo_json(res.to_dict())
+        return
+    err = f" ± {res.t_ion_stderr:.2g}" if res.t_ion_stderr is not None else ""
+    typer.echo(f"t_ion = {res.t_ion:.4f}{err}")
+    typer.echo(f"I0 = {res.I0_A:.4g} A ({res.I0_method}); first point {res.I0_first_point_A:.4g} A, "
+               f"extrapolated {res.I0_extrapolated_A if res.I0_extrapolated_A is None else format(res.I0_extrapolated_A, '.4g')} A")
+    typer.echo(f"Is = {res.Is_A:.4g} A ({res.steady.method}); steady state reached: {'yes' if res.steady.reached else 'NO'}")
+    for w in res.notes + res.warnings:
+        typer.echo(f"note: {w}")
+
+
+@dc_app.command("electronic")
+def electronic_command(
+    files: List[Path] = typer.Argument(..., help="One DC hold per voltage (0.5–3.0 V)."),
+    thickness: Optional[str] = typer.Option(None, "--thickness", help="Pellet thickness, e.g. '0.65 mm'."),
+    diameter: Optional[str] = typer.Option(None, "--diameter", help="Electrode diameter, e.g. '13 mm'."),
+    area: Optional[str] = typer.Option(None, "--area", help="Electrode area, e.g. '1.327 cm2'."),
+    is_method: str = IS_METHOD,
+    threshold: float = THRESHOLD,
+    window_fraction: float = WINDOW_FRACTION,
+    window_s: Optional[float] = WINDOW_S,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Electronic resistance from steady-state current vs voltage, σ_el = l/(R_el·A)."""
+    if thickness is None:
+        raise SselabError("missing --thickness (e.g. --thickness '0.65 mm')")
+    if diameter is None and area is None:
+        raise SselabError("missing --diameter or --area (e.g. --diameter '13 mm')")
+    geom = SampleGeometry.from_text(thickness, diameter, area)
+    transients = [t for f in files for t in read(f, kind="transient")]
+    res = electronic_conductivity(transients, geom, _criterion(threshold, window_fraction, window_s), is_method=is_method)
+    if as_json:
+        echo_json(res.to_dict())
+        return
+    err = f" ± {res.sigma_el_stderr_S_per_cm:.2g}" if res.sigma_el_stderr_S_per_cm is not None else ""
+    typer.echo(f"σ_el = {res.sigma_el_S_per_cm:.4g}{err} S/cm; R_el = {res.R_el_ohm:.4g} Ω; "
+               f"intercept {res.intercept_A:.3g} A; R² = {res.r_squared}")
+    for v, i, ok in zip(res.voltages_V, res.steady_currents_A, res.steady_state_reached):
+        typer.echo(f"  {v:.3g} V: Is = {i:.4g} A{'' if ok else ' (steady state not reached)'}")
+    for w in res.warnings:
+        typer.echo(f"note: {w}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(dc_app, name="dc")

@@ -1,0 +1,149 @@
+"""Electronic conductivity from steady-state currents at several voltages (Ohm's law).
+
+Each transient gives (V_set, Is) (:mod:`sselab.dc.steady_state`).  A weighted straight
+line I = V/R_el + I_offset is fitted (errors of Is as weights when known); R_el = 1/slope,
+σ_el = l/(R_el·A).  The intercept is reported (as current and as voltage, V_offset =
+−I_offset·R_el) and tested against zero; linearity is checked by R² and, with ≥ 4 voltages,
+by the significance of a quadratic term.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sselab.measurements import CurrentTransient
+>>> from sselab.transport.geometry import SampleGeometry
+>>> t = np.linspace(0, 3600, 200)
+>>> cts = [CurrentTransient(time_s=t, current_A=v / 1e6 * (1 + np.exp(-t / 100)), potential_V=np.full(t.size, v))
+...        for v in (0.5, 1.0, 2.0)]
+>>> res = electronic_conductivity(cts, SampleGeometry(0.065e-2, 1.327e-4))
+>>> round(res.R_el_ohm / 1e6, 4)
+1.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+from scipy import stats
+
+from ..exceptions import AnalysisError
+from ..measurements import CurrentTransient
+from ..transport.geometry import SampleGeometry
+from .steady_state import SteadyState, SteadyStateCriterion, steady_state
+from .transient import prepare
+
+
+@dataclass(frozen=True)
+class ElectronicResult:
+    """R_el and σ_el from the I_ss–V line, with intercept and linearity checks."""
+
+    R_el_ohm: float
+    R_el_stderr_ohm: float | None
+    sigma_el_S_per_cm: float
+    sigma_el_stderr_S_per_cm: float | None
+    intercept_A: float
+    intercept_stderr_A: float | None
+    r_squared: float | None
+    voltages_V: tuple[float, ...]
+    steady_currents_A: tuple[float, ...]
+    steady_current_stderr_A: tuple[float | None, ...]
+    steady_state_reached: tuple[bool, ...]
+    geometry: SampleGeometry
+    points: tuple[dict, ...]
+    warnings: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sigma_el": self.sigma_el_S_per_cm,
+            "sigma_el_S_per_cm": self.sigma_el_S_per_cm,
+            "sigma_el_stderr_S_per_cm": self.sigma_el_stderr_S_per_cm,
+            "R_el": self.R_el_ohm,
+            "R_el_ohm": self.R_el_ohm,
+            "R_el_stderr_ohm": self.R_el_stderr_ohm,
+            "intercept_A": self.intercept_A,
+            "intercept_stderr_A": self.intercept_stderr_A,
+            "intercept_V": -self.intercept_A * self.R_el_ohm,
+            "r_squared": self.r_squared,
+            "steady_state_reached": all(self.steady_state_reached),
+            **self.geometry.to_dict(),
+            "points": list(self.points),
+            "warnings": list(self.warnings),
+        }
+
+
+def electronic_conductivity(
+    transients: Sequence[CurrentTransient],
+    geometry: SampleGeometry,
+    criterion: SteadyStateCriterion | None = None,
+    *,
+    is_method: str = "auto",
+    voltages_V: Sequence[float] | None = None,
+) -> ElectronicResult:
+    """σ_el from DC holds at several voltages (see the module docstring)."""
+    if voltages_V is not None and len(voltages_V) != len(transients):
+        raise AnalysisError(f"{len(voltages_V)} voltages given for {len(transients)} transients")
+    V, I, E, reached, points = [], [], [], [], []
+    warnings: list[str] = []
+    for k, ct in enumerate(transients):
+        p = prepare(ct, None if voltages_V is None else float(voltages_V[k]))
+        if p.set_potential_V is None:
+            raise AnalysisError(f"{p.source}: the applied potential is unknown (no potential column); state the voltages")
+        ss: SteadyState = steady_state(p, criterion, is_method)
+        V.append(p.set_potential_V)
+        I.append(ss.Is_A * p.sign)
+        E.append(ss.Is_stderr_A)
+        reached.append(ss.reached)
+        points.append({"source": p.source, "voltage_V": p.set_potential_V, **{k2: v for k2, v in ss.to_dict().items() if k2 != "decay_fit"}})
+        warnings += [f"{p.source} ({p.set_potential_V:.3g} V): {w}" for w in ss.warnings]
+    v = np.asarray(V)
+    i = np.asarray(I)
+    if len(np.unique(np.round(v, 4))) < 2:
+        raise AnalysisError(f"R_el needs steady-state currents at 2 or more different voltages; got {len(np.unique(np.round(v, 4)))}")
+    weighted = all(e is not None and e > 0 for e in E)
+    w = 1.0 / np.asarray(E, float) ** 2 if weighted else np.ones_like(v)
+    X = np.stack([np.ones_like(v), v], axis=1)
+    A = X.T @ (X * w[:, None])
+    beta = np.linalg.solve(A, X.T @ (w * i))
+    resid = i - X @ beta
+    chi2 = float(np.sum(w * resid**2))
+    dof = len(v) - 2
+    cov = np.linalg.inv(A)
+    if dof > 0:
+        cov = cov * (max(1.0, chi2 / dof) if weighted else chi2 / dof)
+    have_err = dof > 0 or weighted
+    G, b = float(beta[1]), float(beta[0])
+    if G <= 0:
+        raise AnalysisError(f"steady-state current does not rise with voltage (slope {G:.3g} S): no electronic resistance")
+    R = 1.0 / G
+    R_se = math.sqrt(cov[1, 1]) / G**2 if have_err else None
+    b_se = math.sqrt(cov[0, 0]) if have_err else None
+    ibar = np.sum(w * i) / np.sum(w)
+    ss_tot = float(np.sum(w * (i - ibar) ** 2))
+    r2 = 1 - chi2 / ss_tot if dof > 0 and ss_tot > 0 else None
+    if dof == 0:
+        warnings.append("only 2 voltages: no linearity check")
+    if r2 is not None and r2 < 0.99:
+        warnings.append(f"I_ss–V line is not linear (R² = {r2:.4f})")
+    if len(v) >= 4:
+        Xq = np.stack([np.ones_like(v), v, v**2], axis=1)
+        Aq = Xq.T @ (Xq * w[:, None])
+        bq = np.linalg.solve(Aq, Xq.T @ (w * i))
+        rq = i - Xq @ bq
+        dq = len(v) - 3
+        covq = np.linalg.inv(Aq) * (float(np.sum(w * rq**2)) / dq if dq > 0 else 1.0)
+        tq = abs(bq[2]) / math.sqrt(covq[2, 2]) if covq[2, 2] > 0 else 0.0
+        if dq > 0 and tq > stats.t.ppf(0.99, dq):
+            warnings.append(f"I_ss–V curve bends (quadratic term significant, t = {tq:.1f}): R_el depends on voltage")
+    if b_se is not None and abs(b) > 2 * b_se and abs(b) > 0.05 * abs(G * v.max()):
+        warnings.append(f"intercept {b:.3g} A (= {-b * R:.3g} V) differs from zero: offset or polarisation of the electrodes")
+    res_sigma = geometry.thickness_cm / (R * geometry.area_cm2)
+    rel2 = (geometry.thickness_stderr_m / geometry.thickness_m) ** 2 + (geometry.area_stderr_m2 / geometry.area_m2) ** 2
+    s_se = res_sigma * math.sqrt(rel2 + (R_se / R) ** 2) if R_se is not None else None
+    if not all(reached):
+        warnings.append(f"steady state not reached at {sum(not r for r in reached)} of {len(reached)} voltages")
+    return ElectronicResult(
+        R, R_se, res_sigma, s_se, b, b_se, r2, tuple(map(float, v)), tuple(map(float, i)), tuple(E), tuple(reached),
+        geometry, tuple(points), tuple(warnings),
+    )

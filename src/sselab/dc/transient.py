@@ -1,0 +1,110 @@
+"""Checking and preparing a chronoamperometry record before any analysis.
+
+What is checked: a current column with enough finite points, currents of the sign of the
+applied potential, and leading points recorded before the potential reached its set point
+(BioLogic records the first point of a CA step while the potentiostat is still ramping; in
+the Mo|LiBNH|Mo record of ``ca.mpr`` that point is 18.6 µA at 0.146 V of 0.300 V).
+
+Examples
+--------
+>>> import numpy as np
+>>> from sselab.measurements import CurrentTransient
+>>> t = np.arange(10.0)
+>>> ct = CurrentTransient(time_s=t, current_A=5e-6 * np.exp(-t) + 1e-6,
+...                       potential_V=[0.1] + [0.5] * 9)
+>>> p = prepare(ct)
+>>> p.first_valid, p.set_potential_V
+(1, 0.5)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..exceptions import AnalysisError
+from ..measurements import CurrentTransient
+
+#: A point is "at the set potential" when within this fraction of it ...
+SET_POINT_REL_TOL = 0.05
+#: ... or within this many volts.
+SET_POINT_ABS_TOL_V = 0.005
+MIN_POINTS = 8
+
+
+@dataclass(frozen=True)
+class PreparedTransient:
+    """A transient ready for analysis: time from the step start, current made positive.
+
+    ``time_s[i]`` is measured from the first recorded point; ``current_A`` is multiplied by
+    ``sign`` so that it is positive for a positive driving potential.  Points before
+    ``first_valid`` were recorded before the set potential was reached.
+    """
+
+    time_s: np.ndarray
+    current_A: np.ndarray
+    sign: float
+    set_potential_V: float | None
+    first_valid: int
+    notes: tuple[str, ...]
+    source: str
+
+
+def prepare(transient: CurrentTransient, set_potential_V: float | None = None) -> PreparedTransient:
+    """Check a transient and return a :class:`PreparedTransient` (see module docstring).
+
+    Raises
+    ------
+    AnalysisError
+        No current column, too few points, non-monotonic time, currents of the wrong sign.
+    """
+    src = transient.source or "transient"
+    t = np.asarray(transient.time_s, float)
+    i = np.asarray(transient.current_A, float)
+    if i.size == 0:
+        raise AnalysisError(f"{src}: no current values (the file has no current column?)")
+    if t.size != i.size:
+        raise AnalysisError(f"{src}: {t.size} times but {i.size} currents")
+    ok = np.isfinite(t) & np.isfinite(i)
+    if ok.sum() < MIN_POINTS:
+        raise AnalysisError(f"{src}: {int(ok.sum())} usable points; a DC polarisation needs at least {MIN_POINTS}")
+    v = np.asarray(transient.potential_V, float)
+    v = v[ok] if v.size == t.size else np.empty(0)
+    t, i = t[ok], i[ok]
+    if np.any(np.diff(t) <= 0):
+        raise AnalysisError(f"{src}: time is not strictly increasing")
+    notes: list[str] = []
+    first_valid = 0
+    vset = set_potential_V
+    if vset is None and v.size and np.any(np.isfinite(v)):
+        vset = float(np.nanmedian(v[len(v) // 2:]))
+        notes.append(f"set potential {vset:.4g} V (median of the second half of the record)")
+    if vset is not None and v.size:
+        tol = max(SET_POINT_REL_TOL * abs(vset), SET_POINT_ABS_TOL_V)
+        off = np.abs(v - vset) > tol
+        limit = max(1, len(v) // 10)
+        while first_valid < limit and off[first_valid]:
+            first_valid += 1
+        if first_valid:
+            notes.append(
+                f"{first_valid} leading point(s) recorded before the set potential was reached "
+                f"(first point at {v[0]:.4g} V, {i[0]:.4g} A, set point {vset:.4g} V): not used as I0"
+            )
+    if vset is not None and abs(vset) > 0:
+        sign = float(np.sign(vset))
+    else:
+        sign = float(np.sign(np.median(i[first_valid:]))) or 1.0
+    cur = i * sign
+    tail = cur[first_valid:]
+    if np.median(tail) <= 0:
+        what = f"the applied potential is {vset:+.4g} V" if vset is not None else "the currents change sign"
+        raise AnalysisError(
+            f"{src}: currents of the wrong sign: median current {np.median(i[first_valid:]):.3g} A while {what}; "
+            "check the cell connection or the sign convention of the file"
+        )
+    if np.mean(tail < 0) > 0.2:
+        notes.append(f"{100 * np.mean(tail < 0):.0f}% of the currents have the opposite sign (noise around zero?)")
+    if sign < 0:
+        notes.append("negative potential and currents: analysed with signs reversed")
+    return PreparedTransient(t - t[0], cur, sign, vset, first_valid, tuple(notes), src)

@@ -1,0 +1,211 @@
+"""A temperature series: fit every spectrum, σ per temperature, then the Arrhenius fit.
+
+Temperatures come, in this order of preference, from a table given by the user, the
+spectrum's metadata (``temperature_K`` set by the reader), or the file name (``..._40C...``,
+``...-313K...``, ``... 40 °C ...``).  Spectra are fitted from the lowest temperature up; the
+first from automatic starts, each next one seeded with its neighbour's result (falling back
+to automatic starts when the seeded fit fails or leaves the bulk undetermined).
+
+Examples
+--------
+>>> temperature_from_name("LLZO_40C_run2.mpr")
+313.15
+>>> temperature_from_name("cell-373.15K.csv")
+373.15
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, List, Optional, Sequence
+
+from ..exceptions import AnalysisError
+from ..measurements import Spectrum
+from ..units import ZERO_CELSIUS_K, parse_temperature
+from .arrhenius import ArrheniusResult, arrhenius
+from .conductivity import ConductivityResult, conductivity_from_fit
+from .geometry import SampleGeometry
+
+_NAME_T = re.compile(r"(?<![0-9.])(\d+(?:\.\d+)?)\s*(?:°|deg)?\s*(C|K)(?![a-zA-Z])")
+
+
+def temperature_from_name(name: str) -> float | None:
+    """Temperature [K] written in a file name (``_40C``, ``-313K``, ``25 °C``), or None."""
+    hits = _NAME_T.findall(Path(name).stem)
+    if len(hits) != 1:
+        return None
+    value, unit = hits[0]
+    return float(value) + ZERO_CELSIUS_K if unit == "C" else float(value)
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    temperature_K: float
+    temperature_source: str
+    conductivity: ConductivityResult
+    fit: Any
+    seeded: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.conductivity
+        return {
+            "source": getattr(self.fit, "source", ""),
+            "temperature_K": self.temperature_K,
+            "temperature_C": self.temperature_K - ZERO_CELSIUS_K,
+            "temperature_source": self.temperature_source,
+            "R_b_ohm": c.resistance_ohm,
+            "R_b_stderr_ohm": c.resistance_stderr_ohm,
+            "sigma_S_per_cm": c.sigma_S_per_cm,
+            "sigma_stderr_S_per_cm": c.sigma_stderr_S_per_cm,
+            "bulk_element": c.bulk_element,
+            "bulk_choice": c.bulk_choice,
+            "seeded_from_neighbour": self.seeded,
+            "chi2": self.fit.chi2,
+            "fit_success": self.fit.success,
+            "warnings": list(c.warnings) + list(self.fit.result.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    rows: tuple[SeriesRow, ...]
+    arrhenius: ArrheniusResult
+    circuit: str
+    geometry: SampleGeometry
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "circuit": self.circuit,
+            **self.geometry.to_dict(),
+            "table": [r.to_dict() for r in self.rows],
+            "arrhenius": self.arrhenius.to_dict(),
+            "Ea_eV": self.arrhenius.Ea_eV,
+            "Ea_stderr_eV": self.arrhenius.Ea_stderr_eV,
+            "convention": self.arrhenius.convention,
+        }
+
+
+def _temperatures(spectra: Sequence[Spectrum], given: Sequence[float] | None) -> list[tuple[float, str]]:
+    if given is not None:
+        if len(given) != len(spectra):
+            raise AnalysisError(f"{len(given)} temperatures given for {len(spectra)} spectra")
+        return [(float(t), "stated") for t in given]
+    out = []
+    for s in spectra:
+        if s.temperature_K:
+            out.append((float(s.temperature_K), "file metadata"))
+            continue
+        t = temperature_from_name(s.source) if s.source else None
+        if t is None:
+            raise AnalysisError(f"{s.source or 'spectrum'}: no temperature in the file or its name; state the temperatures")
+        out.append((t, "file name"))
+    return out
+
+
+def temperature_series(
+    spectra: Sequence[Spectrum],
+    circuit: str,
+    geometry: SampleGeometry,
+    bulk: str | None = None,
+    temperatures_K: Sequence[float] | None = None,
+    convention: str = "sigma",
+    weighting: str = "modulus",
+) -> SeriesResult:
+    """Fit each spectrum, σ of its bulk element, and the Arrhenius fit (see the module docstring)."""
+    from ..eis import fit_circuit
+
+    temps = _temperatures(spectra, temperatures_K)
+    if len({round(t, 6) for t, _ in temps}) < 2:
+        raise AnalysisError("a temperature series needs spectra at 2 or more different temperatures (3 or more for errors)")
+    order = sorted(range(len(spectra)), key=lambda k: temps[k][0])
+    rows: list[SeriesRow] = []
+    previous = None
+    for k in order:
+        s = spectra[k]
+        seeded = previous is not None
+        fit = fit_circuit(s, circuit, weighting=weighting, initial=previous) if seeded else fit_circuit(s, circuit, weighting=weighting)
+        res = conductivity_from_fit(fit, geometry, bulk)
+        if seeded and (not fit.success or res.resistance_stderr_ohm is None):
+            auto = fit_circuit(s, circuit, weighting=weighting)
+            if auto.chi2 < fit.chi2:
+                fit, seeded = auto, False
+                res = conductivity_from_fit(fit, geometry, bulk)
+        rows.append(SeriesRow(temps[k][0], temps[k][1], res, fit, seeded))
+        previous = dict(fit.values)
+    T = [r.temperature_K for r in rows]
+    sig = [r.conductivity.sigma_S_per_cm for r in rows]
+    errs = [r.conductivity.sigma_stderr_S_per_cm for r in rows]
+    use_err = all(e is not None and e > 0 for e in errs)
+    arr = arrhenius(T, sig, errs if use_err else None, convention)
+    return SeriesResult(tuple(rows), arr, circuit, geometry)
+
+
+def series_from_files(
+    paths: Sequence[str | Path],
+    circuit: str,
+    geometry: SampleGeometry,
+    bulk: str | None = None,
+    temperatures: Sequence[str] | None = None,
+    convention: str = "sigma",
+    weighting: str = "modulus",
+) -> SeriesResult:
+    """:func:`temperature_series` on files (first spectrum of each; names carry temperatures)."""
+    from ..io import read
+
+    spectra = []
+    for p in paths:
+        found = read(p, kind="spectrum")
+        if not found:
+            raise AnalysisError(f"{p}: holds no impedance spectrum")
+        s = found[0]
+        spectra.append(s if s.source else s.with_meta(source=str(p)))
+    temps = [parse_temperature(t, default_unit="C") for t in temperatures] if temperatures else None
+    return temperature_series(spectra, circuit, geometry, bulk, temps, convention, weighting)
+
+
+def register_series(eis_app: Any) -> None:
+    """Add ``sselab eis series`` to the ``eis`` command group."""
+
+    import typer
+
+    from ..cli._common import echo_json
+
+    @eis_app.command("series")
+    def series_command(
+        files: List[Path] = typer.Argument(..., help="Spectra, one per temperature."),
+        circuit: str = typer.Option(..., "--circuit", help="Circuit string, e.g. 'R0-p(R1,CPE1)-CPE2'."),
+        bulk: Optional[str] = typer.Option(None, "--bulk", help="The bulk element (default: chosen by its capacitance)."),
+        thickness: Optional[str] = typer.Option(None, "--thickness", help="Pellet thickness, e.g. '0.65 mm'."),
+        diameter: Optional[str] = typer.Option(None, "--diameter", help="Electrode diameter, e.g. '13 mm'."),
+        area: Optional[str] = typer.Option(None, "--area", help="Electrode area, e.g. '1.327 cm2'."),
+        temperature: Optional[List[str]] = typer.Option(None, "--temperature", help="Temperature of each file in order ('40 C'; bare numbers °C)."),
+        convention: str = typer.Option("sigma", "--convention", help="Arrhenius convention: sigma or sigmaT."),
+        weighting: str = typer.Option("modulus", "--weighting", help="Fit weighting."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    ) -> None:
+        """Fit spectra at several temperatures (each seeded from its neighbour), σ table and Arrhenius fit."""
+        from ..exceptions import SselabError
+
+        if thickness is None:
+            raise SselabError("missing --thickness (e.g. --thickness '0.65 mm')")
+        if diameter is None and area is None:
+            raise SselabError("missing --diameter or --area (e.g. --diameter '13 mm')")
+        geom = SampleGeometry.from_text(thickness, diameter, area)
+        res = series_from_files(files, circuit, geom, bulk, temperature, convention, weighting)
+        if as_json:
+            echo_json(res.to_dict())
+            return
+        typer.echo(f"{'T [°C]':>8} {'R_b [Ω]':>12} {'± [Ω]':>10} {'σ [S/cm]':>11} {'± [S/cm]':>10}  bulk")
+        for r in res.rows:
+            d = r.to_dict()
+            se_r = d["R_b_stderr_ohm"]
+            typer.echo(f"{d['temperature_C']:8.1f} {d['R_b_ohm']:12.5g} {se_r if se_r is None else format(se_r, '10.3g'):>10} "
+                       f"{d['sigma_S_per_cm']:11.4g} {d['sigma_stderr_S_per_cm']:10.3g}  {d['bulk_element']}")
+        a = res.arrhenius
+        err = f" ± {a.Ea_stderr_eV:.3f}" if a.Ea_stderr_eV is not None else ""
+        typer.echo(f"Ea = {a.Ea_eV:.4f}{err} eV ({a.Ea_kJ_per_mol:.2f} kJ/mol), convention {a.convention}, "
+                   f"σ(25 °C) = {a.sigma_25C_S_per_cm:.3g} S/cm")
+        for w in a.warnings:
+            typer.echo(f"note: {w}")
