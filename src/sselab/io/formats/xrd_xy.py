@@ -7,7 +7,7 @@ Examples
 >>> from pathlib import Path
 >>> from sselab.measurements import DiffractionPattern
 >>> p = Path(tempfile.mkdtemp()) / "a.xye"
->>> write_xye(p, DiffractionPattern(two_theta_deg=np.array([10.0, 10.02]), intensity=np.array([5.0, 6.0])))
+>>> _ = write_xye(p, DiffractionPattern(two_theta_deg=np.array([10.0, 10.02]), intensity=np.array([5.0, 6.0])))
 >>> read(p, "diffraction")[0].intensity.tolist()
 [5.0, 6.0]
 """

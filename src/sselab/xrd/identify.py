@@ -1,0 +1,113 @@
+"""Phase identification: refine every candidate together, then test each by leaving it out.
+
+A candidate is *present* when its scale is significant (value / stderr ≥ ``min_sigma``) and
+dropping it raises Rwp by at least ``min_rwp_gain`` (percentage points).  Peaks of the
+residual above ``peak_sigma``·σ that no phase explains are listed.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sselab.xrd.library import mg3asn, mgo
+>>> from sselab.xrd.simulate import simulate_pattern
+>>> pat = simulate_pattern([mg3asn()], np.arange(20, 80, 0.02), seed=3)
+>>> res = identify(pat, [mg3asn(), mgo()])
+>>> [c.name for c in res.candidates if c.present]
+['Mg3AsN']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..measurements import DiffractionPattern
+from .instrument import Instrument
+from .rietveld import Refinement, RietveldResult, _sigma, agreement
+from .structures import Phase
+
+STAGES: tuple[tuple[str, ...], ...] = (
+    ("*.scale", "bkg*"),
+    ("*.scale", "bkg*", "zero_deg", "*.a", "*.b", "*.c", "*.beta"),
+    ("*.scale", "bkg*", "zero_deg", "*.a", "*.b", "*.c", "*.beta", "*.D_nm"),
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    present: bool
+    weight_fraction: float
+    scale_significance: float
+    rwp_without: float
+    rwp_gain: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True, eq=False)
+class Identification:
+    candidates: tuple[Candidate, ...]
+    Rwp: float
+    unexplained_peaks_deg: tuple[float, ...]
+    refinement: RietveldResult
+
+    @property
+    def present(self) -> list[str]:
+        return [c.name for c in self.candidates if c.present]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "present": self.present,
+            "candidates": [c.to_dict() for c in self.candidates],
+            "Rwp": self.Rwp,
+            "unexplained_peaks_2theta_deg": list(self.unexplained_peaks_deg),
+        }
+
+
+def identify(
+    pattern: DiffractionPattern,
+    phases: Sequence[Phase],
+    instrument: Instrument | None = None,
+    *,
+    min_sigma: float = 5.0,
+    min_rwp_gain: float = 0.3,
+    peak_sigma: float = 6.0,
+    n_background: int = 6,
+) -> Identification:
+    """Which of ``phases`` are in ``pattern``; see the module docstring for the tests."""
+    job = Refinement(pattern, phases, instrument, n_background=n_background)
+    for stage in STAGES:
+        job.run_stage(stage)
+    full = job.result()
+    start = {n: v for n, v in full.values.items()}
+    cands = []
+    for p in phases:
+        est = full.fit[f"{p.name}.scale"]
+        signif = est.value / est.stderr if est.stderr else 0.0
+        if len(phases) > 1:
+            rest = [q for q in phases if q.name != p.name]
+            sub = Refinement(pattern, rest, instrument, n_background=n_background,
+                             start={k: v for k, v in start.items() if not k.startswith(p.name + ".")})
+            sub.run_stage(STAGES[0])
+            rwp_without = sub.result().Rwp
+        else:
+            y = full.y_obs
+            rwp_without = agreement(y, full.y_background, _sigma(pattern)[np.argsort(pattern.two_theta_deg)][: y.size], 1)[1]
+        gain = rwp_without - full.Rwp
+        wf = full.phase(p.name).weight_fraction
+        cands.append(Candidate(p.name, bool(signif >= min_sigma and gain >= min_rwp_gain), wf, float(signif), rwp_without, gain))
+    return Identification(tuple(cands), full.Rwp, tuple(_unexplained(full, peak_sigma)), full)
+
+
+def _unexplained(res: RietveldResult, peak_sigma: float) -> list[float]:
+    from scipy.signal import find_peaks
+
+    sigma = np.sqrt(np.maximum(res.y_calc, 1.0))
+    z = (res.y_obs - res.y_calc) / sigma
+    k = 5
+    smooth = np.convolve(z, np.ones(k) / np.sqrt(k), mode="same")  # σ of a k-point sum
+    idx, _ = find_peaks(smooth, height=peak_sigma, distance=max(int(0.3 / np.median(np.diff(res.two_theta_deg))), 1))
+    return [round(float(res.two_theta_deg[i]), 3) for i in idx]

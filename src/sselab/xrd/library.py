@@ -1,0 +1,126 @@
+"""Built-in phases of the Mg–As–N(–O, Zr) system, built from space group + Wyckoff positions.
+
+Nothing is downloaded: each phase is made with ``Structure.from_spacegroup`` from
+literature lattice constants and coordinates (sources in each builder's docstring).
+Users add their own with a CIF path wherever a phase name is accepted.
+
+Examples
+--------
+>>> sorted(BUILTIN)[:3]
+['As', 'LaB6', 'Mg3As2']
+>>> round(get_phase("MgO").density_g_cm3, 2)
+3.58
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from pymatgen.core import Lattice, Structure
+
+from ..exceptions import SselabError
+from .structures import Phase, antiperovskite, from_cif
+
+
+def _build(name: str, group: str, lattice: Lattice, species: list, coords: list, source: str) -> Phase:
+    return Phase(name, Structure.from_spacegroup(group, lattice, species, coords), source=source)
+
+
+def mg3asn(a: float = 4.2307) -> Phase:
+    """Mg3AsN antiperovskite, Pm-3m, a = 4.2307 Å (as-ball-milled; Hoffmann et al., Mater.
+    Horiz. 2025, 12, 9026, Table 1 setting N 1a, As 1b, Mg 3d)."""
+    return antiperovskite("Mg", "As", "N", a, name="Mg3AsN")
+
+
+def mg3n2() -> Phase:
+    """Mg3N2, anti-bixbyite, Ia-3 (no. 206), a = 9.9528 Å; Mg 48e (0.3890, 0.1520, 0.3823),
+    N1 8b (¼,¼,¼), N2 24d (0.9687, 0, ¼).  After Partin, Williams & O'Keeffe, J. Solid State
+    Chem. 132 (1997) 56 (coordinates rounded; X-ray density 2.72 g/cm³)."""
+    return _build(
+        "Mg3N2", "Ia-3", Lattice.cubic(9.9528), ["Mg", "N", "N"],
+        [[0.3890, 0.1520, 0.3823], [0.25, 0.25, 0.25], [0.9687, 0.0, 0.25]],
+        "Partin et al., J. Solid State Chem. 132 (1997) 56",
+    )
+
+
+def mg3as2() -> Phase:
+    """Mg3As2 (the 800 °C decomposition product), anti-bixbyite Ia-3 (no. 206), a = 12.355 Å
+    (the room-temperature cubic α form; Wyckoff, Crystal Structures vol. 2, and
+    Pearson's Handbook); coordinates taken as in anti-bixbyite Mg3N2 (approximate, density
+    3.14 g/cm³).  The hexagonal P-3m1 form is a high-temperature phase and not built in."""
+    return _build(
+        "Mg3As2", "Ia-3", Lattice.cubic(12.355), ["Mg", "As", "As"],
+        [[0.3890, 0.1520, 0.3823], [0.25, 0.25, 0.25], [0.9687, 0.0, 0.25]],
+        "Wyckoff, Crystal Structures vol. 2 (anti-bixbyite type, a = 12.355 Å)",
+    )
+
+
+def arsenic() -> Phase:
+    """Grey arsenic, R-3m (no. 166, hexagonal axes), a = 3.7598, c = 10.5475 Å, As 6c (0,0,z),
+    z = 0.22712 (Schiferl & Barrett, J. Appl. Cryst. 2 (1969) 30)."""
+    return _build(
+        "As", "R-3m", Lattice.hexagonal(3.7598, 10.5475), ["As"], [[0.0, 0.0, 0.22712]],
+        "Schiferl & Barrett, J. Appl. Cryst. 2 (1969) 30",
+    )
+
+
+def mgo() -> Phase:
+    """Periclase MgO, Fm-3m (no. 225), a = 4.2112 Å, Mg 4a, O 4b (ICDD PDF 45-946)."""
+    return _build("MgO", "Fm-3m", Lattice.cubic(4.2112), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]], "ICDD PDF 45-946")
+
+
+def zro2_monoclinic() -> Phase:
+    """Baddeleyite m-ZrO2, P2_1/c (no. 14), a = 5.1505, b = 5.2116, c = 5.3173 Å,
+    β = 99.23°; Zr (0.2754, 0.0395, 0.2083), O1 (0.0700, 0.3317, 0.3447),
+    O2 (0.4496, 0.7569, 0.4792) (Hann, Suitch & Pentecost, J. Am. Ceram. Soc. 68 (1985) C285)."""
+    return _build(
+        "ZrO2-m", "P2_1/c", Lattice.monoclinic(5.1505, 5.2116, 5.3173, 99.23), ["Zr", "O", "O"],
+        [[0.2754, 0.0395, 0.2083], [0.0700, 0.3317, 0.3447], [0.4496, 0.7569, 0.4792]],
+        "Hann, Suitch & Pentecost, J. Am. Ceram. Soc. 68 (1985) C285",
+    )
+
+
+def zro2_tetragonal() -> Phase:
+    """t-ZrO2, P4_2/nmc (no. 137, origin choice 1), a = 3.5984, c = 5.1520 Å; Zr 2a (0,0,0),
+    O 4d (0, ½, 0.2047) (metastable tetragonal zirconia at room temperature, e.g. milling
+    media; Igawa & Ishii, J. Am. Ceram. Soc. 84 (2001) 1169)."""
+    return _build(
+        "ZrO2-t", "P4_2/nmc", Lattice.tetragonal(3.5984, 5.1520), ["Zr", "O"],
+        [[0, 0, 0], [0, 0.5, 0.2047]],
+        "Igawa & Ishii, J. Am. Ceram. Soc. 84 (2001) 1169",
+    )
+
+
+def lab6() -> Phase:
+    """LaB6 line-profile standard, Pm-3m, a = 4.15689 Å (NIST SRM 660c certificate);
+    La 1a (0,0,0), B 6f (0.1992, ½, ½)."""
+    return _build(
+        "LaB6", "Pm-3m", Lattice.cubic(4.15689), ["La", "B"], [[0, 0, 0], [0.1992, 0.5, 0.5]],
+        "NIST SRM 660c",
+    )
+
+
+BUILTIN: dict[str, Callable[[], Phase]] = {
+    "Mg3AsN": mg3asn,
+    "Mg3N2": mg3n2,
+    "Mg3As2": mg3as2,
+    "As": arsenic,
+    "MgO": mgo,
+    "ZrO2-m": zro2_monoclinic,
+    "ZrO2-t": zro2_tetragonal,
+    "LaB6": lab6,
+}
+_ALIASES = {"zro2": "ZrO2-m", "zro2_m": "ZrO2-m", "zro2-mono": "ZrO2-m", "zro2_t": "ZrO2-t", "zro2-tet": "ZrO2-t"}
+
+
+def get_phase(name_or_path: str) -> Phase:
+    """A built-in phase by name (case-insensitive) or a phase from a CIF path."""
+    key = name_or_path.strip()
+    lookup = {k.lower(): k for k in BUILTIN}
+    lookup.update(_ALIASES)
+    if key.lower() in lookup:
+        return BUILTIN[lookup[key.lower()]]()
+    if key.lower().endswith(".cif") or Path(key).is_file():
+        return from_cif(key)
+    raise SselabError(f"unknown phase {name_or_path!r}: give a CIF path or one of {', '.join(BUILTIN)}")

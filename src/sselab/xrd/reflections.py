@@ -1,0 +1,168 @@
+"""Reflection lists and structure factors of a phase.
+
+Symmetry-equivalent reflections are merged once (multiplicity); for each reflection and
+each scatterer (site orbit × element) the geometric sum Σ exp(2πi h·x) is kept, so |F|²
+for new occupancies and isotropic B costs one small matrix product.  Atomic scattering
+factors are pymatgen's (the Cromer–Mann-type fit of ``ATOMIC_SCATTERING_PARAMS``:
+f(s) = Z − 41.78214 s² Σ aᵢ exp(−bᵢ s²), s = sinθ/λ).
+
+Examples
+--------
+>>> from sselab.xrd.library import mg3asn
+>>> refl = ReflectionList.from_phase(mg3asn(), d_min=1.0)
+>>> refl.hkl[:1].tolist(), int(refl.multiplicity[0])
+([[1, 0, 0]], 6)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pymatgen.analysis.diffraction.xrd import ATOMIC_SCATTERING_PARAMS
+from pymatgen.core import Element
+
+from ..exceptions import SselabError
+from .structures import Phase, tie_lattice
+
+
+def reciprocal_metric(a: float, b: float, c: float, alpha: float, beta: float, gamma: float) -> np.ndarray:
+    """The reciprocal metric tensor G* (1/d² = hᵀ G* h); angles in degrees."""
+    al, be, ga = np.radians([alpha, beta, gamma])
+    G = np.array(
+        [
+            [a * a, a * b * np.cos(ga), a * c * np.cos(be)],
+            [a * b * np.cos(ga), b * b, b * c * np.cos(al)],
+            [a * c * np.cos(be), b * c * np.cos(al), c * c],
+        ]
+    )
+    return np.linalg.inv(G)
+
+
+@dataclass(frozen=True, eq=False)
+class ReflectionList:
+    """Merged reflections of one phase.
+
+    Attributes
+    ----------
+    hkl : (K, 3) int
+    multiplicity : (K,) float
+    geometry : (K, S) complex
+        Σ over the atoms of scatterer s of occupancy₀ · exp(2πi h·x).
+    labels : tuple of str
+        Site labels (``"Mg1"``, ``"N1"``): one per orbit; ``scatterer_site`` maps scatterers to them.
+    scatterer_site : (S,) int
+    coeffs : (S, 4, 2) float
+        Scattering-factor coefficients (a, b) per scatterer; ``z`` (S,) the atomic numbers.
+    """
+
+    hkl: np.ndarray
+    multiplicity: np.ndarray
+    geometry: np.ndarray
+    labels: tuple[str, ...]
+    scatterer_site: np.ndarray
+    coeffs: np.ndarray
+    z: np.ndarray
+
+    @classmethod
+    def from_phase(cls, phase: Phase, d_min: float) -> "ReflectionList":
+        """All reflections with d ≥ ``d_min`` [Å] (d_min a little below λ/2 / sinθ_max)."""
+        s = phase.structure
+        recip = s.lattice.reciprocal_lattice_crystallographic
+        pts = recip.get_points_in_sphere([[0, 0, 0]], [0, 0, 0], 1.0 / d_min)
+        hkl = np.array([np.round(p[0]).astype(int) for p in pts if np.any(np.round(p[0]) != 0)], dtype=int)
+        if hkl.size == 0:
+            raise SselabError(f"phase {phase.name}: no reflections with d >= {d_min:.3g} Å")
+        labels, site_of_atom = _orbits(phase)
+        frac = s.frac_coords
+        scat_keys: list[tuple[int, str]] = []
+        occ_rows: list[np.ndarray] = []
+        for i, site in enumerate(s):
+            for sp, occ in site.species.items():
+                el = getattr(sp, "symbol", str(sp))
+                key = (site_of_atom[i], el)
+                if key not in scat_keys:
+                    scat_keys.append(key)
+                    occ_rows.append(np.zeros(len(s)))
+                occ_rows[scat_keys.index(key)][i] += occ
+        occ_matrix = np.array(occ_rows)  # (S, atoms)
+        phase_f = np.exp(2j * np.pi * (hkl @ frac.T))  # (K, atoms)
+        geometry = phase_f @ occ_matrix.T  # (K, S)
+        coeffs = np.array([_coeffs(el) for _, el in scat_keys])
+        z = np.array([Element(el).Z for _, el in scat_keys], dtype=float)
+        # merge reflections with equal d and equal |F|² for random scattering powers
+        lp = phase.lattice_parameters
+        inv_d2 = np.einsum("ki,ij,kj->k", hkl, reciprocal_metric(**lp), hkl)
+        rng = np.random.default_rng(1)
+        probes = [np.abs(geometry @ rng.uniform(1, 2, geometry.shape[1])) ** 2 for _ in range(2)]
+        scale = max(float(np.max(probes[0])), 1e-30)
+        keys = np.column_stack([np.round(inv_d2, 8), *(np.round(p / scale, 7) for p in probes)])
+        _, first, inverse, counts = np.unique(keys, axis=0, return_index=True, return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
+        order = np.argsort(inv_d2[first], kind="stable")
+        reps = first[order]
+        mult = counts[order].astype(float)
+        # prefer the representative with non-negative indices (nicer labels)
+        reps = np.array([_nice(hkl, np.flatnonzero(inverse == inverse[r])) for r in reps])
+        geom = geometry[reps]
+        keep = np.abs(geom).max(axis=1) > 1e-8  # systematic absences
+        return cls(
+            hkl[reps][keep], mult[keep], geom[keep], labels,
+            np.array([k[0] for k in scat_keys]), coeffs, z,
+        )
+
+    def __len__(self) -> int:
+        return int(self.hkl.shape[0])
+
+    def inv_d2(self, lattice: dict[str, float], system: str) -> np.ndarray:
+        """1/d² [Å⁻²] for lattice parameters (the crystal system's ties applied)."""
+        lp = tie_lattice(system, lattice)
+        Gs = reciprocal_metric(lp["a"], lp["b"], lp["c"], lp["alpha"], lp["beta"], lp["gamma"])
+        return np.einsum("ki,ij,kj->k", self.hkl, Gs, self.hkl)
+
+    def f2(self, s: np.ndarray, occupancy: np.ndarray, b_iso: np.ndarray) -> np.ndarray:
+        """|F|² at s = sinθ/λ = 1/(2d) (K,), per-site occupancy factors and B [Å²]."""
+        s2 = (s * s)[:, None]
+        a, b = self.coeffs[:, :, 0], self.coeffs[:, :, 1]
+        f = self.z[None, :] - 41.78214 * s2 * np.einsum("sj,ksj->ks", a, np.exp(-b[None] * s2[:, :, None]))
+        site = self.scatterer_site
+        f = f * occupancy[site][None, :] * np.exp(-b_iso[site][None, :] * s2)
+        F = np.sum(f * self.geometry, axis=1)
+        return (F * F.conj()).real
+
+
+def _coeffs(element: str) -> np.ndarray:
+    try:
+        return np.array(ATOMIC_SCATTERING_PARAMS[element], dtype=float)
+    except KeyError:
+        raise SselabError(f"no X-ray scattering factor for element {element!r}") from None
+
+
+def _nice(hkl: np.ndarray, members: np.ndarray) -> int:
+    score = [(-(hkl[m] >= 0).sum(), -tuple(hkl[m]).__hash__() * 0, tuple(-hkl[m])) for m in members]
+    return int(members[min(range(len(members)), key=lambda i: score[i])])
+
+
+def _orbits(phase: Phase) -> tuple[tuple[str, ...], list[int]]:
+    """Site labels per symmetry orbit and the orbit of each atom."""
+    s = phase.structure
+    groups: list[list[int]]
+    try:
+        from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+        groups = SpacegroupAnalyzer(s, symprec=1e-3).get_symmetrized_structure().equivalent_indices
+    except Exception:  # disordered or odd cells: one orbit per species string
+        by: dict[str, list[int]] = {}
+        for i, site in enumerate(s):
+            by.setdefault(site.species_string, []).append(i)
+        groups = list(by.values())
+    site_of = [0] * len(s)
+    labels: list[str] = []
+    count: dict[str, int] = {}
+    for g, members in enumerate(sorted(groups, key=min)):
+        el = "".join(getattr(sp, "symbol", str(sp)) for sp in s[members[0]].species)
+        count[el] = count.get(el, 0) + 1
+        labels.append(f"{el}{count[el]}")
+        for m in members:
+            site_of[m] = g
+    return tuple(labels), site_of

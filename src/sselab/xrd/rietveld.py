@@ -1,0 +1,376 @@
+"""Rietveld refinement: staged least squares of the powder model against a measured pattern.
+
+Agreement factors follow McCusker et al., J. Appl. Cryst. 32 (1999) 36 (REFERENCE §3), in
+percent: Rp = Σ|yo−yc|/Σyo, Rwp = √(Σw(yo−yc)²/Σw·yo²), Rexp = √((N−P)/Σw·yo²),
+χ² = (Rwp/Rexp)², w = 1/σ².  Weight fractions: Hill & Howard, J. Appl. Cryst. 20 (1987) 467,
+W_i = S_i(ZMV)_i / Σ_j S_j(ZMV)_j.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sselab.xrd.library import mg3asn
+>>> from sselab.xrd.simulate import simulate_pattern
+>>> pat = simulate_pattern([mg3asn(4.2239)], np.arange(20, 80, 0.02), seed=2)
+>>> res = refine(pat, [mg3asn()])
+>>> round(res.phases[0].lattice["a"], 3)
+4.224
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..exceptions import FitError, SselabError
+from ..fitting import FitResult, Parameters, fit
+from ..measurements import DiffractionPattern
+from .instrument import Instrument
+from .model import D_INFINITE_NM, PowderModel
+from .structures import Phase
+
+LATTICE = ("a", "b", "c", "alpha", "beta", "gamma")
+
+#: scales and background; + zero and lattice; + size and strain
+DEFAULT_STAGES: tuple[tuple[str, ...], ...] = (
+    ("*.scale", "bkg*"),
+    ("*.scale", "bkg*", "zero_deg", *(f"*.{k}" for k in LATTICE)),
+    ("*.scale", "bkg*", "zero_deg", *(f"*.{k}" for k in LATTICE), "*.D_nm", "*.strain"),
+)
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    """Refined values of one phase (``lattice`` in Å and degrees; stderr None if fixed)."""
+
+    name: str
+    formula: str
+    lattice: Mapping[str, float]
+    lattice_stderr: Mapping[str, float | None]
+    volume_A3: float
+    density_g_cm3: float
+    scale: float
+    weight_fraction: float
+    weight_fraction_stderr: float | None
+    crystallite_size_nm: float | None
+    crystallite_size_stderr_nm: float | None
+    microstrain: float | None
+    microstrain_stderr: float | None
+    b_iso_A2: Mapping[str, float]
+    occupancy: Mapping[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "formula": self.formula}
+        for k, v in self.lattice.items():
+            d[k] = v
+            d[f"{k}_stderr"] = self.lattice_stderr.get(k)
+        d.update(
+            volume_A3=self.volume_A3,
+            density=self.density_g_cm3,
+            density_g_cm3=self.density_g_cm3,
+            scale=self.scale,
+            weight_fraction=self.weight_fraction,
+            weight_fraction_stderr=self.weight_fraction_stderr,
+            crystallite_size_nm=self.crystallite_size_nm,
+            crystallite_size_stderr_nm=self.crystallite_size_stderr_nm,
+            microstrain=self.microstrain,
+            microstrain_stderr=self.microstrain_stderr,
+            B_iso_A2=dict(self.b_iso_A2),
+            occupancy=dict(self.occupancy),
+        )
+        return d
+
+
+@dataclass(frozen=True, eq=False)
+class RietveldResult:
+    """What a refinement found; agreement factors in percent."""
+
+    phases: tuple[PhaseResult, ...]
+    Rp: float
+    Rwp: float
+    Rexp: float
+    chi2: float
+    n_points: int
+    n_free: int
+    zero_deg: float
+    fit: FitResult
+    warnings: tuple[str, ...]
+    two_theta_deg: np.ndarray = field(repr=False)
+    y_obs: np.ndarray = field(repr=False)
+    y_calc: np.ndarray = field(repr=False)
+    y_background: np.ndarray = field(repr=False)
+    y_phases: np.ndarray = field(repr=False)
+    ticks: tuple[np.ndarray, ...] = field(repr=False)
+    values: Mapping[str, float] = field(repr=False, default_factory=dict)
+
+    def phase(self, name: str) -> PhaseResult:
+        for p in self.phases:
+            if p.name == name:
+                return p
+        raise SselabError(f"no phase {name!r} in this result")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "phases": [p.to_dict() for p in self.phases],
+            "Rp": self.Rp,
+            "Rwp": self.Rwp,
+            "Rexp": self.Rexp,
+            "chi2": self.chi2,
+            "n_points": self.n_points,
+            "n_free_parameters": self.n_free,
+            "zero_deg": self.zero_deg,
+            "parameters": {p.name: p.to_dict() for p in self.fit.parameters},
+            "warnings": list(self.warnings),
+        }
+
+
+def agreement(y_obs: np.ndarray, y_calc: np.ndarray, sigma: np.ndarray, n_free: int) -> tuple[float, float, float, float]:
+    """(Rp, Rwp, Rexp) in percent and χ² = (Rwp/Rexp)², REFERENCE §3."""
+    w = 1.0 / sigma**2
+    swy2 = float(np.sum(w * y_obs**2))
+    rp = float(np.sum(np.abs(y_obs - y_calc)) / np.sum(y_obs))
+    rwp = math.sqrt(float(np.sum(w * (y_obs - y_calc) ** 2)) / swy2)
+    rexp = math.sqrt(max(y_obs.size - n_free, 1) / swy2)
+    return 100 * rp, 100 * rwp, 100 * rexp, (rwp / rexp) ** 2
+
+
+def _sigma(pattern: DiffractionPattern) -> np.ndarray:
+    if pattern.sigma is not None and np.all(np.asarray(pattern.sigma) > 0):
+        return np.asarray(pattern.sigma, float)
+    return np.sqrt(np.maximum(np.asarray(pattern.intensity, float), 1.0))
+
+
+def instrument_for(pattern: DiffractionPattern, instrument: Instrument | None) -> Instrument:
+    """The given instrument, or Cu Kα (or the file's single wavelength) if none."""
+    if instrument is not None:
+        return instrument
+    wl = pattern.wavelength_A
+    if len(wl) == 1 and abs(wl[0] - 1.5406) > 0.01:
+        return Instrument.single(wl[0])
+    return Instrument.cu_ka()
+
+
+def _matches(name: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+class Refinement:
+    """A refinement set up on one pattern; :meth:`run` executes stages.
+
+    Parameters
+    ----------
+    pattern, phases, instrument
+    n_background : int
+    two_theta_range : (float, float), optional
+    start : mapping, optional
+        Start values by parameter name (e.g. ``{"Mg3AsN.a": 4.23}``).
+    """
+
+    def __init__(
+        self,
+        pattern: DiffractionPattern,
+        phases: Sequence[Phase],
+        instrument: Instrument | None = None,
+        *,
+        n_background: int = 6,
+        two_theta_range: tuple[float, float] | None = None,
+        start: Mapping[str, float] | None = None,
+    ) -> None:
+        x = np.asarray(pattern.two_theta_deg, float)
+        y = np.asarray(pattern.intensity, float)
+        s = _sigma(pattern)
+        order = np.argsort(x)
+        x, y, s = x[order], y[order], s[order]
+        keep = np.isfinite(x) & np.isfinite(y)
+        if two_theta_range is not None:
+            keep &= (x >= two_theta_range[0]) & (x <= two_theta_range[1])
+        x, y, s = x[keep], y[keep], s[keep]
+        if x.size < 50:
+            raise FitError(f"only {x.size} points in the 2θ range: too few to refine")
+        self.x, self.y, self.sigma = x, y, s
+        self.model = PowderModel(list(phases), x, instrument_for(pattern, instrument), n_background)
+        self.params: Parameters = self.model.parameters()
+        if start:
+            self.params = self.params.with_values(dict(start))
+        self.last_fit: FitResult | None = None
+        self._linear_start()
+
+    def _linear_start(self) -> None:
+        """Scales and background by linear least squares at the start values."""
+        v = self.params.value_array.copy()
+        for p in self.model.phases:
+            v[self.model.index(f"{p.name}.scale")] = 1.0
+        cols = self.model.evaluate(v, per_phase=True)
+        norm = cols.max(axis=1, initial=0.0)
+        norm[norm <= 0] = 1.0
+        A = np.column_stack([(cols / norm[:, None]).T, self.model._bkg_basis]) / self.sigma[:, None]
+        coef, *_ = np.linalg.lstsq(A, self.y / self.sigma, rcond=None)
+        n = len(self.model.phases)
+        scales = np.maximum(coef[:n], 1e-6 * max(coef[:n].max(initial=0.0), 1.0)) / norm
+        values = {f"{p.name}.scale": float(s) for p, s in zip(self.model.phases, scales)}
+        values.update({f"bkg{i}": float(c) for i, c in enumerate(coef[n:])})
+        self.params = self.params.with_values(values)
+
+    def free(self, patterns: Sequence[str], fixed: Sequence[str] = ()) -> None:
+        """Free exactly the parameters matching ``patterns`` (fnmatch), minus ``fixed``."""
+        names = [n for n in self.params.names if _matches(n, patterns) and not _matches(n, fixed)]
+        if not names:
+            raise SselabError(f"no parameter matches {list(patterns)}")
+        p = self.params
+        for n in p.names:
+            p = p.replace(n, fixed=n not in names)
+        for n in names:
+            if n.endswith(".D_nm") and p[n].value >= D_INFINITE_NM:
+                p = p.replace(n, value=100.0)
+            if n.endswith(".strain") and p[n].value <= 0:
+                p = p.replace(n, value=1e-3)
+        self.params = p
+
+    def run_stage(self, patterns: Sequence[str], fixed: Sequence[str] = (), max_iter: int = 100) -> FitResult:
+        """Free the parameters matching ``patterns`` and fit.  Peak windows are held fixed
+        during a fit (smooth derivatives) and the fit is repeated while the refined widths
+        need wider windows than those used (at most three times)."""
+        self.free(patterns, fixed)
+        res = self._fit(self.model.windows(self.params.value_array), max_iter)
+        for _ in range(2):
+            used = self._win_size
+            new = self.model.windows(self.params.value_array)
+            if new[0].size <= 1.02 * used:
+                break
+            res = self._fit(new, max_iter)
+        return res
+
+    def _fit(self, win: tuple[np.ndarray, np.ndarray], max_iter: int) -> FitResult:
+        model, y, sigma = self.model, self.y, self.sigma
+        self._win_size = win[0].size
+
+        free = np.flatnonzero(self.params.free_mask)
+        steps = np.array([_step(n, v) for n, v in zip(self.params.names, self.params.value_array)])
+        i_bkg = model.index("bkg0")
+        bkg_cols = set(range(i_bkg, i_bkg + model.n_background))
+
+        def fun(P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            r = np.empty((P.shape[0], y.size))
+            J = np.zeros((P.shape[0], y.size, P.shape[1]))
+            for b in range(P.shape[0]):
+                yc = model.evaluate(P[b], win)
+                r[b] = (yc - y) / sigma
+                for i in free:
+                    if i in bkg_cols:  # linear: the Chebyshev basis column
+                        J[b, :, i] = model._bkg_basis[:, i - i_bkg] / sigma
+                        continue
+                    Pp = P[b].copy()
+                    Pp[i] += steps[i]
+                    J[b, :, i] = (model.evaluate(Pp, win) - yc) / (sigma * steps[i])
+            return r, J
+
+        res = fit(fun, self.params, max_iter=max_iter)
+        self.params = self.params.with_values({e.name: min(max(e.value, e.min), e.max) for e in res.parameters})
+        self.last_fit = res
+        return res
+
+    def run(self, stages: Sequence[Sequence[str]] = DEFAULT_STAGES, fixed: Sequence[str] = ()) -> "RietveldResult":
+        for stage in stages:
+            self.run_stage(stage, fixed)
+        return self.result()
+
+    def result(self) -> RietveldResult:
+        if self.last_fit is None:
+            raise FitError("no stage has been run")
+        return _summarise(self)
+
+
+def refine(
+    pattern: DiffractionPattern,
+    phases: Sequence[Phase],
+    instrument: Instrument | None = None,
+    *,
+    stages: Sequence[Sequence[str]] | None = None,
+    refine_b: bool = False,
+    fixed: Sequence[str] = (),
+    n_background: int = 6,
+    two_theta_range: tuple[float, float] | None = None,
+    start: Mapping[str, float] | None = None,
+) -> RietveldResult:
+    """Refine ``phases`` against ``pattern`` in stages (default :data:`DEFAULT_STAGES`;
+    ``refine_b`` adds a last stage with every isotropic B).  ``fixed`` patterns stay fixed."""
+    job = Refinement(pattern, phases, instrument, n_background=n_background, two_theta_range=two_theta_range, start=start)
+    stages = list(stages or DEFAULT_STAGES)
+    if refine_b:
+        stages.append((*stages[-1], "*.B_*"))
+    return job.run(stages, fixed)
+
+
+def _step(name: str, value: float) -> float:
+    """Finite-difference step for a parameter: relative for scales/sizes, absolute else."""
+    key = name.rsplit(".", 1)[-1]
+    if key in ("scale", "D_nm"):
+        return 1e-6 * max(abs(value), 1e-30)
+    if key in LATTICE:
+        return 1e-7 * abs(value)
+    if key == "strain":
+        return 1e-7
+    if key.startswith(("B_", "occ_")):
+        return 1e-5
+    return 1e-6  # zero, displacement [deg]; U, V, W, X, Y
+
+
+def _summarise(job: Refinement) -> RietveldResult:
+    model, res = job.model, job.last_fit
+    if res is None:
+        raise FitError("no stage has been run")
+    v = job.params.value_array
+    est = {e.name: e for e in res.parameters}
+    yc = model.evaluate(v)
+    n_free = int(job.params.free_mask.sum())
+    rp, rwp, rexp, chi2 = agreement(job.y, yc, job.sigma, n_free)
+    warnings = list(res.warnings)
+    zmv = []
+    for p in model.phases:
+        lat = {k: est[f"{p.name}.{k}"].value for k in p.free_lattice}
+        zmv.append(est[f"{p.name}.scale"].value * p.with_lattice(**lat).cell_mass_g_mol * p.with_lattice(**lat).volume_A3)
+    zmv_arr = np.array(zmv)
+    wf = zmv_arr / zmv_arr.sum() if zmv_arr.sum() > 0 else np.full(len(zmv), np.nan)
+    rel = np.array([(est[f"{p.name}.scale"].relative_stderr or 0.0) for p in model.phases])
+    with np.errstate(all="ignore"):
+        wf_err = np.sqrt(wf**2 * ((rel * (1 - wf)) ** 2 + np.sum((wf * rel) ** 2) - (wf * rel) ** 2))
+    phases = []
+    for i, (p, refl) in enumerate(zip(model.phases, model.reflections)):
+        n = p.name
+        lat = {k: est[f"{n}.{k}"].value for k in p.free_lattice}
+        refined = p.with_lattice(**lat)
+        lp = refined.lattice_parameters
+        stderr = {k: (est[f"{n}.{k}"].stderr if k in lat else None) for k in lp}
+        for k in lp:
+            if stderr[k] is None and k not in lat and k in "bc" and "a" in lat and lp[k] == lp["a"]:
+                stderr[k] = est[f"{n}.a"].stderr
+        D, eps = est[f"{n}.D_nm"], est[f"{n}.strain"]
+        size_fixed_inf = D.fixed and D.value >= D_INFINITE_NM
+        b_iso = {lab: est[f"{n}.B_{lab}"].value for lab in refl.labels}
+        occ = {lab: est[f"{n}.occ_{lab}"].value for lab in refl.labels}
+        for lab, b in b_iso.items():
+            if b < 0:
+                warnings.append(f"{n}.B_{lab} = {b:.3g} Å² is negative (unphysical; check absorption, roughness or the background)")
+        for lab, o in occ.items():
+            if o > 1.0 + 1e-9:
+                warnings.append(f"{n}.occ_{lab} = {o:.3g} exceeds 1 (more than full occupancy)")
+        if not D.fixed and D.value > 0.5 * D_INFINITE_NM:
+            warnings.append(f"{n}: crystallite size too large to measure (no size broadening beyond the instrument)")
+        phases.append(
+            PhaseResult(
+                n, p.formula, lp, stderr, refined.volume_A3, refined.density_g_cm3,
+                est[f"{n}.scale"].value, float(wf[i]), float(wf_err[i]) if np.isfinite(wf_err[i]) else None,
+                None if size_fixed_inf else D.value, None if size_fixed_inf else D.stderr,
+                None if (eps.fixed and eps.value == 0) else eps.value, eps.stderr,
+                b_iso, occ,
+            )
+        )
+    return RietveldResult(
+        tuple(phases), rp, rwp, rexp, chi2, int(job.y.size), n_free, est["zero_deg"].value, res,
+        tuple(dict.fromkeys(warnings)), job.x, job.y, yc, model.background(v),
+        model.evaluate(v, per_phase=True), tuple(model.tick_positions(v)),
+        {n: float(x) for n, x in zip(model.names, v)},
+    )
