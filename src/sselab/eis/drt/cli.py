@@ -1,0 +1,75 @@
+"""``sselab eis drt FILE [--json] [--plot OUT]``: the DRT of a spectrum, its peaks as processes.
+
+The ``eis`` command group calls :func:`register_drt` to add the command.
+
+Examples
+--------
+>>> import typer
+>>> app = typer.Typer()
+>>> register_drt(app)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ...exceptions import SselabError
+from .peaks import DEFAULT_PROMINENCE
+
+
+def drt_command(
+    file: Path = typer.Argument(..., help="Spectrum file (CSV/TXT, .z, .mpt, .mpr, .DTA)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object (lambda, method, peaks, ...)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the DRT beside the Nyquist plot (PNG/SVG/PDF)."),
+    basis: str = typer.Option("rbf", "--basis", help="rbf (Gaussian) | pwl (piecewise linear)."),
+    method: str = typer.Option("gcv", "--method", help="λ selection: gcv | mgcv | lcurve."),
+    derivative: int = typer.Option(2, "--derivative", help="Order of the penalised derivative (0, 1, 2)."),
+    part: str = typer.Option("both", "--part", help="Fit both | real | imag parts."),
+    n_tau: Optional[int] = typer.Option(None, "--n-tau", help="Number of basis functions (default: the data's density)."),
+    lam: Optional[float] = typer.Option(None, "--lambda", help="Use this λ instead of choosing it."),
+    bootstrap: int = typer.Option(0, "--bootstrap", help="Residual-bootstrap refits for a 95 % band (0: none)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the bootstrap."),
+    inductance: bool = typer.Option(True, "--inductance/--no-inductance", help="Fit a series inductance L ≥ 0."),
+    prominence: float = typer.Option(DEFAULT_PROMINENCE, "--prominence", help="Minimum peak prominence (fraction of the highest peak)."),
+    index: int = typer.Option(0, "--index", help="Which spectrum of a multi-spectrum file (0-based)."),
+) -> None:
+    """Distribution of relaxation times of a spectrum; the peaks are reported as processes."""
+    from ...cli._common import echo_json
+    from ...io import read
+    from .solver import drt
+
+    spectra = read(file, kind="spectrum")
+    if not 0 <= index < len(spectra):
+        raise SselabError(f"{file}: has {len(spectra)} spectra, no index {index}")
+    result = drt(spectra[index], basis=basis, method=method, derivative=derivative, n_tau=n_tau,
+                 bootstrap=bootstrap, inductance=inductance, seed=seed, part=part, lambda_value=lam,
+                 prominence=prominence)
+    if plot is not None:
+        from .plot import plot_drt
+
+        plot_drt(result, plot, title=Path(file).name)
+    if json_out:
+        out = result.to_dict()
+        out["source"] = str(file)
+        echo_json(out)
+        return
+    typer.echo(f"{file}: DRT ({result.basis.kind} basis, derivative {result.derivative}, λ = {result.lambda_value:.3g} by {result.method})")
+    typer.echo(f"R_inf = {result.R_inf_ohm:.4g} Ω, L = {result.L_H:.3g} H, "
+               f"R_pol = {result.R_polarisation_ohm:.4g} Ω, rms residual {100 * result.rms_relative_residual:.2f} %")
+    typer.echo(f"{'tau [s]':>12} {'f [Hz]':>12} {'R [Ω]':>12} {'C [F]':>12}")
+    for p in result.peaks:
+        typer.echo(f"{p.tau_s:12.4g} {p.frequency_Hz:12.4g} {p.R_ohm:12.4g} {p.C_F:12.4g}")
+    if not result.peaks:
+        typer.echo("no peaks")
+    for w in result.warnings:
+        typer.echo(f"warning: {w}")
+    if plot is not None:
+        typer.echo(f"plot written to {plot}")
+
+
+def register_drt(eis_app: typer.Typer) -> None:
+    """Add ``drt`` to the ``sselab eis`` command group."""
+    eis_app.command("drt")(drt_command)
