@@ -34,8 +34,12 @@ from .weights import weights
 
 
 def effective_capacitance(R: float, Q: float, n: float) -> float:
-    """Effective capacitance [F] of an R‖CPE arc, C = (R^(1−n) Q)^(1/n) (Brug / Hsu–Mansfeld)."""
-    return float((R ** (1 - n) * Q) ** (1 / n))
+    """Effective capacitance [F] of an R‖CPE arc, C = (R^(1−n) Q)^(1/n) (Brug / Hsu–Mansfeld);
+    NaN when n ≤ 0 (no arc)."""
+    if n <= 0 or R <= 0 or Q <= 0:
+        return float("nan")
+    with np.errstate(over="ignore"):
+        return float((R ** (1 - n) * Q) ** (1 / n))
 
 
 def classify_capacitance(c_F_per_cm2: float) -> str:
@@ -122,7 +126,10 @@ class CircuitFit:
     @property
     def characteristic_frequency(self) -> dict[str, float]:
         """Apex frequency [Hz] 1/(2π R C_eff) of every R‖C(PE) block, keyed by the resistor."""
-        return {r: 1 / (2 * math.pi * self.values[r] * c) for r, c in self.effective_capacitance.items()}
+        return {
+            r: (1 / (2 * math.pi * self.values[r] * c) if c > 0 and self.values[r] > 0 else float("nan"))
+            for r, c in self.effective_capacitance.items()
+        }
 
     @property
     def pseudo_chi2(self) -> float:
