@@ -1,6 +1,8 @@
-"""Impedance spectroscopy: circuit language, fitting, Kramers–Kronig validation, plots."""
+"""Impedance spectroscopy: circuit language, fitting, Kramers–Kronig validation, DRT,
+circuit selection, plots."""
 
 from .circuit import Circuit
+from .drt import DRTPeak, DRTResult, drt
 from .elements import ELEMENTS
 from .fit import CircuitFit, effective_capacitance, fit_circuit, fit_circuits
 from .language import parse
@@ -12,6 +14,9 @@ __all__ = [
     "ELEMENTS",
     "Circuit",
     "CircuitFit",
+    "DRTPeak",
+    "DRTResult",
+    "drt",
     "effective_capacitance",
     "fit_circuit",
     "fit_circuits",
