@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -222,7 +223,12 @@ def _canonical(circuit: Circuit, result: FitResult) -> FitResult:
         cov = result.covariance
     from dataclasses import replace
 
-    return replace(result, parameters=new, covariance=cov)
+    renamed = {params[perm[i]].name: params[i].name for i in range(len(params)) if perm[i] != i}
+    pattern = re.compile(
+        r"(?<![\w.])(" + "|".join(re.escape(n) for n in sorted(renamed, key=len, reverse=True)) + r")(?![\w]|\.\w)"
+    )
+    warnings = tuple(pattern.sub(lambda m: renamed[m.group(1)], w) for w in result.warnings)
+    return replace(result, parameters=new, covariance=cov, warnings=warnings)
 
 
 def fit_circuit(

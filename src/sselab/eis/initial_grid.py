@@ -73,7 +73,7 @@ def grid_starts(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_sta
     lo, hi = np.log10(1 / (2 * np.pi * f.max())), np.log10(1 / (2 * np.pi * f.min()))
     step = 0.5
     while True:
-        grid = 10 ** np.arange(lo - 0.5, hi + 0.5 + 1e-9, step)
+        grid = 10 ** np.arange(lo - 1.0, hi + 0.5 + 1e-9, step)  # bulk arcs often peak above f_max
         n_comb = _n_choose(grid.size, k) * len(ARC_EXPONENTS)
         if n_comb <= MAX_COMBINATIONS or step >= 2:
             break
@@ -129,14 +129,17 @@ def grid_starts(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_sta
     cost = bb - 2 * np.einsum("bi,bi->b", coef, H) + np.einsum("bi,bij,bj->b", coef, G, coef)
     order = np.argsort(cost)
     span = float(np.abs(z).max())
-    starts = []
-    seen = set()
+    starts: list[np.ndarray] = []
+    chosen: list[np.ndarray] = []
+    log_grid = np.log10(grid)
     for o in order:
         n, taus, tv, _ = combos[o]
-        key = (taus, tuple(t[1] for t in tv))
-        if key in seen:
+        position = log_grid[list(taus)] if taus else np.zeros(0)
+        # diverse starts: each new start moves some arc by at least a decade, so a start
+        # that spends an arc on an unresolved process does not crowd out the right basin
+        if any(position.size == 0 or np.max(np.abs(position - p)) < 1.0 for p in chosen):
             continue
-        seen.add(key)
+        chosen.append(position)
         starts.append(_to_values(circuit, arcs, lone, has_r, grid, n, taus, tv, coef[o], span))
         if len(starts) >= n_starts:
             break
