@@ -185,6 +185,18 @@ class Circuit:
         return [i for el in node.elements() for i in self._slots[el.label].indices]
 
     def _characteristic_frequency(self, node: Node, values: np.ndarray) -> float:
+        pair = self._rc_pair(node)
+        if pair is not None:  # analytic apex of p(R, C|CPE): f = 1/(2π (R Q)^(1/n))
+            r, cap = pair
+            R = values[self._slots[r].start]
+            start = self._slots[cap].start
+            Q, n = (values[start], values[start + 1]) if self._slots[cap].type.name == "CPE" else (values[start], 1.0)
+            if R <= 0 or Q <= 0:
+                return float("inf")
+            if n <= 0:
+                return float("nan")
+            with np.errstate(all="ignore"):
+                return float(1 / (2 * np.pi * np.exp(np.log(R * Q) / n)))
         f = np.logspace(-8, 10, 361)
         w = 2 * np.pi * f
         with np.errstate(all="ignore"):
@@ -226,6 +238,18 @@ class Circuit:
         visit(self.tree)
         return perm
 
+    @staticmethod
+    def _rc_pair(node: Node) -> tuple[str, str] | None:
+        if not isinstance(node, Parallel) or len(node.children) != 2:
+            return None
+        a, b = node.children
+        if not (isinstance(a, Element) and isinstance(b, Element)):
+            return None
+        types = {a.type: a.label, b.type: b.label}
+        if "R" in types and len(types) == 2 and ("CPE" in types or "C" in types):
+            return types["R"], types.get("CPE") or types["C"]
+        return None
+
     def rc_pairs(self) -> list[tuple[str, str]]:
         """(resistor, capacitive element) labels of every two-branch p(R, C|CPE) block."""
         pairs = []
@@ -233,13 +257,9 @@ class Circuit:
         def visit(node: Node) -> None:
             if isinstance(node, Element):
                 return
-            if isinstance(node, Parallel) and len(node.children) == 2:
-                a, b = node.children
-                if isinstance(a, Element) and isinstance(b, Element):
-                    types = {a.type: a.label, b.type: b.label}
-                    if "R" in types and ("CPE" in types or "C" in types) and len(types) == 2:
-                        cap = types.get("CPE") or types["C"]
-                        pairs.append((types["R"], cap))
+            pair = self._rc_pair(node)
+            if pair is not None:
+                pairs.append(pair)
             for c in node.children:
                 visit(c)
 

@@ -128,7 +128,7 @@ class CircuitFit:
     def characteristic_frequency(self) -> dict[str, float]:
         """Apex frequency [Hz] 1/(2π R C_eff) of every R‖C(PE) block, keyed by the resistor."""
         return {
-            r: (1 / (2 * math.pi * self.values[r] * c) if c > 0 and self.values[r] > 0 else float("nan"))
+            r: (1 / (2 * math.pi * self.values[r] * c) if self.values[r] * c > 0 else float("nan"))
             for r, c in self.effective_capacitance.items()
         }
 

@@ -132,12 +132,16 @@ def grid_starts(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_sta
     starts: list[np.ndarray] = []
     chosen: list[np.ndarray] = []
     log_grid = np.log10(grid)
+    n_best = (n_starts + 1) // 2
     for o in order:
         n, taus, tv, _ = combos[o]
         position = log_grid[list(taus)] if taus else np.zeros(0)
-        # diverse starts: each new start moves some arc by at least a decade, so a start
-        # that spends an arc on an unresolved process does not crowd out the right basin
-        if any(position.size == 0 or np.max(np.abs(position - p)) < 1.0 for p in chosen):
+        if any(position.size == p.size and np.array_equal(position, p) for p in chosen):
+            continue
+        # the first half of the starts are simply the best-scoring combinations; the rest
+        # must each move some arc by at least a decade, so that a start spending an arc on
+        # an unresolved process cannot crowd out the right basin
+        if len(starts) >= n_best and any(position.size == 0 or np.max(np.abs(position - p)) < 1.0 for p in chosen):
             continue
         chosen.append(position)
         starts.append(_to_values(circuit, arcs, lone, has_r, grid, n, taus, tv, coef[o], span))
