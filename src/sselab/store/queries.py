@@ -1,0 +1,144 @@
+"""Reading the results database: analyses as dicts, and a tidy table for reports.
+
+Example
+-------
+>>> import sselab.store as store  # doctest: +SKIP
+>>> with store.open("results.sqlite") as db:  # doctest: +SKIP
+...     db.table(sample="HP", method="eis_fit")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Select, Table, select, tuple_
+
+from .records import AnalysisKey
+from .schema import Analysis, AnalysisMeasurement, Figure, Measurement, ResultValue, Sample
+
+_S: Table = Sample.__table__  # type: ignore[assignment]
+_M: Table = Measurement.__table__  # type: ignore[assignment]
+_A: Table = Analysis.__table__  # type: ignore[assignment]
+_L: Table = AnalysisMeasurement.__table__  # type: ignore[assignment]
+_V: Table = ResultValue.__table__  # type: ignore[assignment]
+_F: Table = Figure.__table__  # type: ignore[assignment]
+
+#: Columns of :func:`tidy_table`, in order.
+TABLE_COLUMNS = [
+    "analysis_id", "study", "sample", "method", "task_id", "technique", "cell_stack",
+    "temperature_K", "voltage_V", "path", "name", "value", "stderr", "unit", "status",
+    "message", "accepted", "sselab_version", "updated_at",
+]
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.isoformat() if t is not None else None
+
+
+def _filtered(stmt: Select, study: str | None, sample: str | None, method: str | None,
+              status: str | None) -> Select:
+    if study is not None:
+        stmt = stmt.where(_S.c.study == study)
+    if sample is not None:
+        stmt = stmt.where(_S.c.name == sample)
+    if method is not None:
+        stmt = stmt.where(_A.c.method == method)
+    if status is not None:
+        stmt = stmt.where(_A.c.status == status)
+    return stmt
+
+
+def _measurements(conn: Connection, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = conn.execute(
+        select(_L.c.analysis_id, _M.c.path, _M.c.item, _M.c.technique, _M.c.cell_stack,
+               _M.c.temperature_K, _M.c.voltage_V, _M.c.input_hash, _M.c.reader)
+        .join(_M, _M.c.id == _L.c.measurement_id)
+        .where(_L.c.analysis_id.in_(ids))
+        .order_by(_L.c.analysis_id, _L.c.position)
+    ).mappings()
+    for r in rows:
+        d = dict(r)
+        out[d.pop("analysis_id")].append(d)
+    return out
+
+
+def analyses(conn: Connection, *, study: str | None = None, sample: str | None = None,
+             method: str | None = None, status: str | None = None,
+             ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Analyses with their sample, measurements, values and figures, oldest first."""
+    stmt = select(_A, _S.c.study, _S.c.name.label("sample")).outerjoin(_S, _S.c.id == _A.c.sample_id)
+    stmt = _filtered(stmt, study, sample, method, status).order_by(_A.c.id)
+    if ids is not None:
+        stmt = stmt.where(_A.c.id.in_(list(ids)))
+    rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    aids = [r["id"] for r in rows]
+    meas = _measurements(conn, aids)
+    values: dict[int, list[dict[str, Any]]] = {i: [] for i in aids}
+    figures: dict[int, list[dict[str, Any]]] = {i: [] for i in aids}
+    if aids:
+        for v in conn.execute(select(_V).where(_V.c.analysis_id.in_(aids)).order_by(_V.c.position)).mappings():
+            values[v["analysis_id"]].append({k: v[k] for k in ("name", "value", "stderr", "unit")})
+        for f in conn.execute(select(_F).where(_F.c.analysis_id.in_(aids)).order_by(_F.c.id)).mappings():
+            figures[f["analysis_id"]].append({"name": f["name"], "path": f["path"]})
+    for r in rows:
+        for k in ("created_at", "updated_at", "accepted_at"):
+            r[k] = _iso(r[k])
+        r["accepted"] = bool(r["accepted"])
+        r["measurements"] = meas[r["id"]]
+        r["values"] = values[r["id"]]
+        r["figures"] = figures[r["id"]]
+    return rows
+
+
+def _common(items: list[dict[str, Any]], key: str) -> Any:
+    found = {m[key] for m in items}
+    return found.pop() if len(found) == 1 else None
+
+
+def tidy_table(conn: Connection, *, study: str | None = None, sample: str | None = None,
+               method: str | None = None) -> pd.DataFrame:
+    """One row per (analysis, scalar value), columns :data:`TABLE_COLUMNS`.
+
+    Measurement columns hold the value shared by all of an analysis's inputs (``None`` where
+    they differ, e.g. ``temperature_K`` of an Arrhenius fit); ``path`` is the single input's
+    path or ``"<n files>"``.  A failed analysis appears once, with no value and its message.
+    """
+    records = []
+    for a in analyses(conn, study=study, sample=sample, method=method):
+        ms = a["measurements"]
+        base = {
+            "analysis_id": a["id"], "study": a["study"], "sample": a["sample"], "method": a["method"],
+            "task_id": a["task_id"],
+            **{k: _common(ms, k) for k in ("technique", "cell_stack", "temperature_K", "voltage_V")},
+            "path": ms[0]["path"] if len(ms) == 1 else (f"<{len(ms)} files>" if ms else None),
+            "status": a["status"], "message": a["message"], "accepted": a["accepted"],
+            "sselab_version": a["sselab_version"], "updated_at": a["updated_at"],
+        }
+        if not a["values"]:
+            records.append({**base, "name": None, "value": None, "stderr": None, "unit": None})
+        for v in a["values"]:
+            records.append({**base, **v})
+    frame = pd.DataFrame.from_records(records, columns=TABLE_COLUMNS)
+    for col in ("temperature_K", "voltage_V", "value", "stderr"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    return frame
+
+
+def done_keys(conn: Connection, keys: Iterable[AnalysisKey], include_errors: bool = False) -> set[AnalysisKey]:
+    """The subset of ``keys`` already in the store (status ``ok`` unless ``include_errors``)."""
+    wanted = list(dict.fromkeys(AnalysisKey(*k) for k in keys))
+    found: set[AnalysisKey] = set()
+    cols = (_A.c.input_hash, _A.c.method, _A.c.settings_hash, _A.c.sselab_version)
+    for start in range(0, len(wanted), 200):
+        chunk = wanted[start:start + 200]
+        stmt = select(*cols).where(tuple_(*cols).in_([tuple(k) for k in chunk]))
+        if not include_errors:
+            stmt = stmt.where(_A.c.status == "ok")
+        found.update(AnalysisKey(*r) for r in conn.execute(stmt))
+    return found

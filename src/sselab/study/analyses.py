@@ -1,0 +1,197 @@
+"""Task executors of a study: one registered function per analysis, calling the technique packages.
+
+Per-file kinds (:data:`sselab.study.tasks.DEFAULT_KINDS`): ``eis_fit``, ``dc_transient``,
+``cycling``, ``cv``.  Derived kinds, built by :mod:`sselab.study.pipeline` from earlier results
+(their inputs travel in ``task.context["inputs"]``, so they are hashed into the task's key):
+``deconvolution`` (eBE subtraction + Arrhenius per sample), ``dc_electronic`` (σ_el from the
+I_ss–V line), ``consistency`` (t_ion from DC vs from conductivities).
+
+Every executor returns the analysis result's ``to_dict()`` plus a small ``"curves"`` entry
+(down-sampled data and model), so the report can draw figures from the store alone.
+No analysis is re-implemented here.
+
+>>> from sselab.study.tasks import registered_kinds
+>>> {"eis_fit", "deconvolution"} <= set(registered_kinds())
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import AnalysisError
+from ..io import read
+from ..transport.geometry import SampleGeometry
+from .tasks import Task, task_kind
+
+
+def _geometry(ctx: dict[str, Any]) -> SampleGeometry | None:
+    if ctx.get("thickness_m") and ctx.get("area_m2"):
+        return SampleGeometry(float(ctx["thickness_m"]), float(ctx["area_m2"]))
+    return None
+
+
+def _thin(*arrays: np.ndarray, n: int = 400) -> list[list[float]]:
+    """Down-sample arrays to about ``n`` points (plain lists for JSON)."""
+    size = len(arrays[0])
+    idx = np.unique(np.linspace(0, size - 1, min(n, size)).astype(int))
+    return [np.asarray(a, float)[idx].tolist() for a in arrays]
+
+
+def _one(task: Task, kind: str) -> Any:
+    found = read(task.files[0], kind)
+    if not found:
+        raise AnalysisError(f"{task.files[0]}: no {kind} in the file")
+    return found[0]
+
+
+@task_kind("eis_fit")
+def eis_fit(task: Task) -> dict[str, Any]:
+    """Fit the stack's circuit; σ from the bulk element (mixed-conductor circuit: σ_ion and σ_el)."""
+    from ..eis import fit_circuit
+    from ..transport import conductivity_from_fit
+    from ..transport.mixed import fit_mixed_conductor
+    from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
+
+    s = task.settings
+    spectrum = _one(task, "spectrum")
+    geometry = _geometry(task.context)
+    out: dict[str, Any]
+    if s["circuit"] == MIXED_CONDUCTOR_CIRCUIT and geometry is not None:
+        mixed = fit_mixed_conductor(spectrum, geometry, weighting=s["weighting"])
+        fit, out = mixed.fit, {"mixed": mixed.to_dict()}
+        out.update({k: v for k, v in out["mixed"].items() if k.startswith("sigma_")})
+    else:
+        fit = fit_circuit(spectrum, s["circuit"], weighting=s["weighting"])
+        out = {}
+        if geometry is not None:
+            cond = conductivity_from_fit(fit, geometry, s.get("bulk_element"))
+            out["conductivity"] = cond.to_dict()
+            out["sigma_S_per_cm"] = cond.sigma_S_per_cm
+    out["fit"] = fit.to_dict()
+    z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None
+    f, zr, zi = _thin(spectrum.frequency_Hz, spectrum.impedance_ohm.real, spectrum.impedance_ohm.imag)
+    curves = {"frequency_Hz": f, "Z_real_ohm": zr, "Z_imag_ohm": zi}
+    if z_fit is not None:
+        fr, fi = _thin(np.real(z_fit), np.imag(z_fit))
+        curves.update({"Z_fit_real_ohm": fr, "Z_fit_imag_ohm": fi})
+    out["curves"] = curves
+    out["temperature_K"] = task.context.get("temperature_K") or spectrum.temperature_K
+    return out
+
+
+@task_kind("dc_transient")
+def dc_transient(task: Task) -> dict[str, Any]:
+    """t_ion = (I0 − Is)/I0 of one chronoamperometry record."""
+    from ..dc.steady_state import SteadyStateCriterion
+    from ..dc.transference import transference
+
+    ct = _one(task, "transient")
+    crit = SteadyStateCriterion(window_fraction=task.settings["steady_fraction"])
+    i0 = "first" if task.settings.get("initial_current") == "first" else "extrapolated"
+    res = transference(ct, crit, i0=i0, set_potential_V=task.context.get("voltage_V"))
+    t, i = _thin(ct.time_s, ct.current_A)
+    return {**res.to_dict(), "curves": {"time_s": t, "current_A": i}}
+
+
+@task_kind("cycling")
+def cycling(task: Task) -> dict[str, Any]:
+    """Plating/stripping overpotentials per cycle and their growth."""
+    from ..cycling import plating_stripping
+
+    rec = _one(task, "galvanostatic")
+    area = task.context.get("area_m2")
+    res = plating_stripping(rec, area_cm2=None if not area else area * 1e4)
+    t, v = _thin(rec.time_s, rec.voltage_V, n=3000)
+    return {**res.to_dict(), "curves": {"time_s": t, "voltage_V": v}}
+
+
+@task_kind("cv")
+def cv(task: Task) -> dict[str, Any]:
+    """Deposition/dissolution peaks and onsets of a voltammogram."""
+    from ..cycling.voltammetry import voltammetry
+
+    vg = _one(task, "voltammogram")
+    res = voltammetry(vg).to_dict()
+    peaks = [p for sc in res["scans"] for p in sc.get("peaks", [])] if res.get("scans") else []
+    for p in peaks:
+        kind = str(p.get("kind", ""))
+        if p.get("potential_V") is not None and kind:
+            res.setdefault(f"{kind}_peak_V", p["potential_V"])
+    e, i = _thin(vg.potential_V, vg.current_A, n=1500)
+    return {**res, "curves": {"potential_V": e, "current_A": i}}
+
+
+@task_kind("deconvolution")
+def deconvolution(task: Task) -> dict[str, Any]:
+    """R_SE,ion = R_stack − n·R_eBE per temperature, σ_ion, and the Arrhenius fit of σ_ion(T).
+
+    ``context["inputs"]``: ``{"stack": [{temperature_K, R_ohm, R_stderr_ohm}], "reference":
+    [{temperature_K, R_ohm, R_stderr_ohm}]}`` (the reference at the nearest temperature is used).
+    """
+    from ..transport.arrhenius import arrhenius
+    from ..transport.deconvolution import EBEReference, deconvolve
+
+    geometry = _geometry(task.context)
+    if geometry is None:
+        raise AnalysisError(f"sample {task.sample}: thickness and diameter/area are needed for σ")
+    inputs = task.context["inputs"]
+    refs = inputs["reference"]
+    rows = []
+    for st in sorted(inputs["stack"], key=lambda r: r["temperature_K"]):
+        T = st["temperature_K"]
+        ref = min(refs, key=lambda r: abs(r["temperature_K"] - T)) if refs else None
+        if ref is None:
+            raise AnalysisError(f"sample {task.sample}: no iBE|eBE|iBE reference spectrum")
+        reference = EBEReference(ref["R_ohm"], ref["R_stderr_ohm"] or 0.0, None, ref["temperature_K"], "iBE|eBE|iBE fit")
+        rows.append(deconvolve(st["R_ohm"], st["R_stderr_ohm"] or 0.0, geometry, reference,
+                               n_layers=task.settings["ebe_layers"], temperature_K=T))
+    out: dict[str, Any] = {"table": [r.to_dict() for r in rows]}
+    if len({round(r.temperature_K, 3) for r in rows}) >= 2:
+        arr = arrhenius([r.temperature_K for r in rows], [r.sigma_ion_S_per_cm for r in rows],
+                        [r.sigma_ion_stderr_S_per_cm for r in rows] if all(r.sigma_ion_stderr_S_per_cm > 0 for r in rows) else None,
+                        convention=task.settings["arrhenius"])
+        out["arrhenius"] = arr.to_dict()
+        out["Ea_eV"] = arr.Ea_eV
+        out["Ea_stderr_eV"] = arr.Ea_stderr_eV
+    hot = max(rows, key=lambda r: r.temperature_K)
+    out.update({"sigma_ion_S_per_cm": hot.sigma_ion_S_per_cm, "sigma_ion_stderr_S_per_cm": hot.sigma_ion_stderr_S_per_cm,
+                "sigma_ion_temperature_K": hot.temperature_K})
+    return out
+
+
+@task_kind("dc_electronic")
+def dc_electronic(task: Task) -> dict[str, Any]:
+    """σ_el from the steady-state currents of all DC holds of a sample."""
+    from ..dc.electronic import electronic_conductivity
+    from ..dc.steady_state import SteadyStateCriterion
+
+    geometry = _geometry(task.context)
+    if geometry is None:
+        raise AnalysisError(f"sample {task.sample}: thickness and diameter/area are needed for σ_el")
+    transients = [read(f, "transient")[0] for f in task.files]
+    crit = SteadyStateCriterion(window_fraction=task.settings["steady_fraction"])
+    volts = task.context.get("voltages_V")
+    res = electronic_conductivity(transients, geometry, crit, voltages_V=volts if volts and None not in volts else None)
+    return res.to_dict()
+
+
+@task_kind("consistency")
+def consistency(task: Task) -> dict[str, Any]:
+    """t_ion from DC vs σ_ion/(σ_ion + σ_el); flags the paper-style disagreement."""
+    from ..transport.consistency import check_transport
+
+    x = task.context["inputs"]
+    rep = check_transport(t_ion_dc=x.get("t_ion_dc"), t_ion_dc_stderr=x.get("t_ion_dc_stderr") or 0.0,
+                          sigma_ion_S_per_cm=x.get("sigma_ion_S_per_cm"),
+                          sigma_ion_stderr_S_per_cm=x.get("sigma_ion_stderr_S_per_cm") or 0.0,
+                          sigma_el_S_per_cm=x.get("sigma_el_S_per_cm"),
+                          sigma_el_stderr_S_per_cm=x.get("sigma_el_stderr_S_per_cm") or 0.0)
+    out = rep.to_dict()
+    si, se = x.get("sigma_ion_S_per_cm"), x.get("sigma_el_S_per_cm")
+    if si and se:
+        out["t_ion_from_conductivities"] = si / (si + se)
+    out["t_ion_dc"] = x.get("t_ion_dc")
+    return out

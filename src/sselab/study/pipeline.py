@@ -1,0 +1,208 @@
+"""The study pipeline: manifest → tasks → executors → results store, incrementally.
+
+Stages (each stage's tasks depend only on stored results of the stages before):
+
+1. one task per input file (:func:`sselab.study.tasks.build_tasks`): circuit fits, DC holds,
+   cycling, CV;
+2. per sample: ``deconvolution`` (eBE subtraction over the temperature series + Arrhenius)
+   and ``dc_electronic`` (σ_el from all DC holds);
+3. per sample: ``consistency`` (t_ion from DC vs from σ_ion and σ_el).
+
+A task whose key (input hash, kind, settings hash, sselab version) is stored is skipped; a
+derived task's input hash covers the upstream numbers it uses, so it reruns exactly when they
+change.  Every finished task is written in its own transaction.
+
+>>> summary = run_study("study.yaml", jobs=2)   # doctest: +SKIP
+>>> summary.n_run, summary.n_skipped            # doctest: +SKIP
+(27, 0)
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..store import AnalysisRecord, MeasurementInfo, SampleInfo, Store, open_store
+from .executors import execute
+from .manifest import Study, load_manifest
+from .tasks import Task, build_tasks, file_hash, make_task
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did (``n_run`` counts executed tasks; skipped ones were already stored)."""
+
+    study: str
+    db_url: str
+    n_tasks: int
+    n_run: int
+    n_skipped: int
+    n_failed: int
+    seconds: float
+    failures: tuple[str, ...] = ()
+    executed: tuple[str, ...] = field(default=(), repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"study": self.study, "db_url": self.db_url, "n_tasks": self.n_tasks, "n_run": self.n_run,
+                "n_skipped": self.n_skipped, "n_failed": self.n_failed, "seconds": self.seconds,
+                "failures": list(self.failures), "executed": list(self.executed)}
+
+
+def _record(study: Study, task: Task, result: dict | None, error: str | None, duration: float) -> AnalysisRecord:
+    spec = next((s for s in study.manifest.samples if s.name == task.sample), None)
+    sample = SampleInfo(study.manifest.study, task.sample, spec.treatment if spec else None,
+                        spec.thickness_m if spec else None, spec.area_m2 if spec else None)
+    ctx = task.context
+    meas = tuple(MeasurementInfo(str(f), task.technique, file_hash(f), 0, ctx.get("cell"),
+                                 ctx.get("temperature_K"), ctx.get("voltage_V")) for f in task.files)
+    return AnalysisRecord(key=task.key, sample=sample, measurements=meas, settings=task.settings, result=result,
+                          status="ok" if error is None else "error", message=error, task_id=task.id,
+                          duration_s=duration)
+
+
+class _Runner:
+    def __init__(self, study: Study, store: Store, jobs: int | None, scheduler: str | None, progress: Any) -> None:
+        self.study, self.store, self.jobs, self.scheduler, self.progress = study, store, jobs, scheduler, progress
+        self.executed: list[str] = []
+        self.skipped = 0
+        self.failures: list[str] = []
+        self.bar = None if progress is None else progress.add_task("analyses", total=None)
+
+    def run(self, tasks: list[Task]) -> None:
+        done = self.store.done_keys([t.key for t in tasks])
+        todo = [t for t in tasks if t.key not in done]
+        self.skipped += len(tasks) - len(todo)
+        if self.progress is not None:
+            total = (self.progress.tasks[0].total or 0) + len(todo)
+            self.progress.update(self.bar, total=total)
+        for task, out in execute(todo, self.jobs, self.scheduler):
+            self.store.record(_record(self.study, task, out.result, out.error, out.duration_s))
+            self.executed.append(task.id)
+            if out.error:
+                self.failures.append(f"{task.id}: {out.error}")
+            if self.progress is not None:
+                self.progress.update(self.bar, advance=1, description=task.id[:60])
+
+    def results(self, tasks: Iterable[Task]) -> dict[str, dict]:
+        """Stored ok results of ``tasks`` by task id."""
+        keys = {t.key: t.id for t in tasks}
+        out = {}
+        for a in self.store.analyses(study=self.study.manifest.study, status="ok"):
+            k = (a["input_hash"], a["method"], a["settings_hash"], a["sselab_version"])
+            if k in keys:
+                out[keys[k]] = a["result"]
+        return out
+
+
+def _series_resistor(circuit: str) -> str | None:
+    first = circuit.split("-")[0].strip()
+    return first if re.fullmatch(r"R\w*", first) else None
+
+
+def _r(result: dict, names: list[str]) -> tuple[float, float]:
+    params = result["fit"]["parameters"]
+    value = sum(params[n]["value"] for n in names)
+    err2 = sum((params[n].get("stderr") or 0.0) ** 2 for n in names)
+    return value, err2**0.5
+
+
+def _derived(study: Study, tasks: list[Task], res: dict[str, dict]) -> list[Task]:
+    """Stage-2 tasks: deconvolution per sample with an eBE stack, dc_electronic per sample."""
+    a = study.manifest.analysis
+    ref_name = a.transport.ebe_reference
+    out = []
+    refs = [{"temperature_K": res[t.id]["temperature_K"], **dict(zip(("R_ohm", "R_stderr_ohm"),
+             _r(res[t.id], [t.settings["bulk_element"]])))}
+            for t in tasks if t.sample == ref_name and t.technique == "eis" and t.id in res]
+    for name in dict.fromkeys(t.sample for t in tasks):
+        stack = [t for t in tasks if t.sample == name and t.technique == "eis" and t.id in res
+                 and "eBE|SE|eBE" in (t.context.get("cell") or "")]
+        if stack and refs:
+            rows = []
+            for t in stack:
+                names = [t.settings["bulk_element"]] + [r for r in [_series_resistor(t.settings["circuit"])] if r]
+                R, s = _r(res[t.id], list(dict.fromkeys(names)))
+                rows.append({"temperature_K": res[t.id]["temperature_K"], "R_ohm": R, "R_stderr_ohm": s})
+            ctx = {k: stack[0].context[k] for k in ("sample", "thickness_m", "area_m2", "cell")}
+            out.append(make_task(id=f"{name}/transport/deconvolution", kind="deconvolution", sample=name,
+                                 technique="eis", files=[f for t in stack for f in t.files],
+                                 settings=a.transport.model_dump(mode="json"),
+                                 context={**ctx, "inputs": {"stack": rows, "reference": refs}}))
+        dc = [t for t in tasks if t.sample == name and t.technique == "dc"]
+        if len(dc) >= 2:
+            ctx = {k: dc[0].context[k] for k in ("sample", "thickness_m", "area_m2", "cell", "temperature_K")}
+            out.append(make_task(id=f"{name}/dc/electronic", kind="dc_electronic", sample=name, technique="dc",
+                                 files=[f for t in dc for f in t.files], settings=dc[0].settings,
+                                 context={**ctx, "voltages_V": [t.context.get("voltage_V") for t in dc]}))
+    return out
+
+
+def _consistency(tasks: list[Task], stage2: list[Task], res: dict[str, dict]) -> list[Task]:
+    out = []
+    for name in dict.fromkeys(t.sample for t in stage2):
+        dec = res.get(f"{name}/transport/deconvolution")
+        el = res.get(f"{name}/dc/electronic")
+        dc = [t for t in tasks if t.sample == name and t.technique == "dc" and t.id in res]
+        if not (dec and el and dc):
+            continue
+        low = min(dc, key=lambda t: t.context.get("voltage_V") or 0.0)
+        inputs = {"t_ion_dc": res[low.id]["t_ion"], "t_ion_dc_stderr": res[low.id].get("t_ion_stderr"),
+                  "t_ion_dc_voltage_V": low.context.get("voltage_V"),
+                  "sigma_ion_S_per_cm": dec["sigma_ion_S_per_cm"], "sigma_ion_stderr_S_per_cm": dec["sigma_ion_stderr_S_per_cm"],
+                  "sigma_el_S_per_cm": el["sigma_el_S_per_cm"], "sigma_el_stderr_S_per_cm": el.get("sigma_el_stderr_S_per_cm")}
+        out.append(make_task(id=f"{name}/transport/consistency", kind="consistency", sample=name, technique="dc",
+                             files=(), settings={"rel_tol": 0.1}, context={"sample": name, "inputs": inputs}))
+    return out
+
+
+def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int | None = 1,
+              scheduler: str | None = None, progress: bool = False) -> RunSummary:
+    """Run every analysis of the study at ``manifest`` into the results database.
+
+    Parameters
+    ----------
+    db : path or URL, optional
+        Results database; default: the manifest's ``database:`` or ``sselab-results/results.sqlite``
+        beside the manifest (its folder is created).
+    jobs : int
+        Local worker processes (1: serial).
+    scheduler : str, optional
+        A Dask scheduler address (``tcp://host:8786``); overrides ``jobs``.
+    progress : bool
+        Show a rich progress bar on stderr.
+    """
+    t0 = time.perf_counter()
+    study = load_manifest(manifest)
+    target = db if db is not None else study.db_path
+    if isinstance(target, Path) or "://" not in str(target):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    tasks = build_tasks(study)
+    bar = None
+    if progress:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(TextColumn("{task.description:<60}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                       console=Console(stderr=True), transient=False)
+        bar.start()
+    try:
+        with open_store(target) as store:
+            runner = _Runner(study, store, jobs, scheduler, bar)
+            runner.run(tasks)
+            res = runner.results(tasks)
+            stage2 = _derived(study, tasks, res)
+            runner.run(stage2)
+            res.update(runner.results(stage2))
+            stage3 = _consistency(tasks, stage2, res)
+            runner.run(stage3)
+            url = store.display_url
+    finally:
+        if bar is not None:
+            bar.stop()
+    n = len(tasks) + len(stage2) + len(stage3)
+    return RunSummary(study.manifest.study, url, n, len(runner.executed), runner.skipped, len(runner.failures),
+                      time.perf_counter() - t0, tuple(runner.failures), tuple(runner.executed))

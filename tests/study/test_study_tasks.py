@@ -1,0 +1,106 @@
+"""Tasks: stable keys, sensitive to content, context, settings and version; the registry."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sselab.exceptions import AnalysisError
+from sselab.study import tasks as tasks_mod
+from sselab.study.manifest import load_manifest
+from sselab.study.tasks import build_tasks, canonical_json, file_hash, run_task, settings_hash, task_kind
+
+DATA = Path(__file__).with_name("data")
+
+
+def _copy(tmp_path: Path, name: str = "study") -> Path:
+    shutil.copytree(DATA, tmp_path / name)
+    return tmp_path / name / "study.yaml"
+
+
+def _keys(manifest: Path, **kw) -> dict[str, tuple]:
+    return {t.id: t.key for t in build_tasks(load_manifest(manifest), **kw)}
+
+
+def test_tasks_of_the_example():
+    tasks = build_tasks(load_manifest(DATA / "study.yaml"), version="9.9")
+    assert len(tasks) == 9 and len({t.id for t in tasks}) == 9
+    first = tasks[0]
+    assert first.id == "as-BM/eis/eis/asBM_eBE_40C.csv" and first.kind == "eis_fit"
+    assert first.files == ((DATA / "eis" / "asBM_eBE_40C.csv").resolve(),)
+    assert first.context["temperature_K"] == pytest.approx(313.15)
+    assert first.context["cell"] == "Mg|eBE|SE|eBE|Mg" and first.context["thickness_m"] == pytest.approx(6.5e-4)
+    assert first.key.sselab_version == "9.9" and first.key.method == "eis_fit"
+    assert [t.kind for t in tasks][-2:] == ["dc_transient", "dc_transient"]
+    assert first.settings_hash == hashlib.sha256(canonical_json(first.settings).encode()).hexdigest()
+    assert pickle.loads(pickle.dumps(first)) == first  # travels to worker processes
+
+
+def test_hashes_are_the_sha256_of_bytes_and_canonical_json(tmp_path):
+    f = tmp_path / "x.bin"
+    f.write_bytes(b"\x00abc\xff" * 1000)
+    assert file_hash(f) == hashlib.sha256(b"\x00abc\xff" * 1000).hexdigest()
+    assert settings_hash({"b": 1, "a": [1, 2.5]}) == hashlib.sha256(b'{"a":[1,2.5],"b":1}').hexdigest()
+    assert settings_hash({"a": 1}) != settings_hash({"a": 1.5})
+
+
+def test_keys_are_stable_across_runs_copies_and_key_order(tmp_path):
+    a = _copy(tmp_path, "a")
+    b = _copy(tmp_path, "b")
+    assert _keys(a) == _keys(a) == _keys(b)  # same content elsewhere: same keys
+    text = b.read_text()
+    reordered = text.replace("    bulk_element: R1\n    weighting: modulus\n", "    weighting: modulus\n    bulk_element: R1\n")
+    assert reordered != text
+    b.write_text(reordered)
+    assert _keys(b) == _keys(a)
+
+
+def test_keys_change_with_content_context_settings_and_version(tmp_path):
+    manifest = _copy(tmp_path)
+    base = _keys(manifest)
+    data = manifest.parent / "eis" / "asBM_eBE_70C.csv"
+    data.write_bytes(data.read_bytes().replace(b"170.5", b"170.6"))  # one byte of one file
+    edited = _keys(manifest)
+    changed = {k for k in base if base[k] != edited[k]}
+    assert changed == {"as-BM/eis/eis/asBM_eBE_70C.csv"}
+    assert base[next(iter(changed))].settings_hash == edited[next(iter(changed))].settings_hash
+
+    text = manifest.read_text()
+    manifest.write_text(text.replace("weighting: modulus", "weighting: unit"))
+    reweighted = _keys(manifest)
+    changed = {k for k in edited if edited[k] != reweighted[k]}
+    # every EIS task without its own weighting override is refitted, nothing else
+    assert changed == {k for k in edited if "/eis/" in k and not k.startswith("HP600/")}
+    assert all(edited[k].input_hash == reweighted[k].input_hash for k in changed)
+
+    manifest.write_text(text.replace("thickness: 0.65 mm", "thickness: 0.66 mm"))
+    thicker = _keys(manifest)
+    assert {k for k in edited if edited[k] != thicker[k]} == {k for k in edited if k.startswith("as-BM/")}
+
+    manifest.write_text(text)
+    assert _keys(manifest) == edited
+    assert all(v.sselab_version == "0.2.0" for v in _keys(manifest, version="0.2.0").values())
+    assert _keys(manifest, version="0.2.0") != edited
+
+
+def test_registry_runs_registered_executors(monkeypatch):
+    monkeypatch.setattr(tasks_mod, "_EXECUTORS", {})
+    task = build_tasks(load_manifest(DATA / "study.yaml"))[0]
+
+    @task_kind("eis_fit")
+    def fake_fit(t):
+        return {"n_files": len(t.files), "circuit": t.settings["circuit"]}
+
+    assert run_task(task) == {"n_files": 1, "circuit": "R0-p(R1,CPE1)-p(R2,CPE2)-CPE3"}
+    assert tasks_mod.registered_kinds() == ["eis_fit"]
+    with pytest.raises(ValueError, match="already registered"):
+        task_kind("eis_fit")(lambda t: {})
+    with pytest.raises(AnalysisError, match="no executor for task kind 'xrd_refine'"):
+        run_task(tasks_mod.Task(**{**task.__dict__, "kind": "xrd_refine"}))
+    task_kind("bad")(lambda t: [1])
+    with pytest.raises(AnalysisError, match="returned list"):
+        run_task(tasks_mod.Task(**{**task.__dict__, "kind": "bad"}))
