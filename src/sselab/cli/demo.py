@@ -14,12 +14,13 @@ def demo(
     out: Path = typer.Option(Path("sselab-demo"), "--out", help="Folder for the simulated files, database and report."),
     json_out: bool = typer.Option(False, "--json", help="Print the recovered values as JSON."),
     quick: Optional[bool] = typer.Option(False, "--quick", help="Only the impedance part (seconds)."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Local worker processes for the pipeline."),
 ) -> None:
     """Simulate the virtual Mg3AsN study, analyse it, and compare with truth and the paper."""
     from ..demo import run_demo
 
     console = Console()
-    summary = run_demo(out, quick=bool(quick), console=None if json_out else console)
+    summary = run_demo(out, quick=bool(quick), console=None if json_out else console, jobs=jobs)
     if json_out:
         from ._common import echo_json
 
@@ -34,6 +35,7 @@ def demo(
     console.print(table)
     for key, path in summary["outputs"].items():
         console.print(f"{key}: {path}")
+    console.print(f"finished in {summary['seconds']:.1f} s")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,46 @@
+"""``sselab run STUDY.yaml``: run every analysis of a study into the results database, then the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def run(
+    manifest: Path = typer.Argument(..., help="The study manifest (YAML)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for the report (default: beside the database)."),
+    db: Optional[str] = typer.Option(None, "--db", help="Results database: SQLite path or URL (default: from the manifest)."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Local worker processes."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Only run the analyses."),
+    json_out: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+) -> None:
+    """Run the study's analyses incrementally (unchanged inputs and settings are not refitted)."""
+    from ..report import write_report
+    from ..study.manifest import load_manifest
+    from ..study.pipeline import run_study
+
+    summary = run_study(manifest, db, jobs=jobs, scheduler=scheduler, progress=not json_out)
+    result = summary.to_dict()
+    if not no_report:
+        study = load_manifest(manifest)
+        target = db if db is not None else study.db_path
+        folder = out or (Path(target).parent / "report" if "://" not in str(target) else Path("sselab-report"))
+        result["report"] = str(write_report(target, folder, study=study.manifest.study))
+    if json_out:
+        from ._common import echo_json
+
+        echo_json(result)
+        return
+    typer.echo(f"{summary.n_run} analyses run, {summary.n_skipped} unchanged (skipped), {summary.n_failed} failed "
+               f"in {summary.seconds:.1f} s → {summary.db_url}")
+    for f in summary.failures:
+        typer.echo(f"  failed: {f}")
+    if "report" in result:
+        typer.echo(f"report: {result['report']}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)

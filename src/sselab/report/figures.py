@@ -1,0 +1,124 @@
+"""Figures of a study report, drawn from stored results (their ``curves`` entries) only.
+
+Each function takes analysis dicts as :meth:`sselab.store.Store.analyses` returns them and
+returns a matplotlib Figure (or ``None`` when there is nothing to draw).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ..units import K_B_EV  # noqa: E402
+
+
+def _fig(w: float = 5.0, h: float = 4.0) -> Any:
+    fig, ax = plt.subplots(figsize=(w, h), dpi=100, constrained_layout=True)
+    return fig, ax
+
+
+def nyquist(rows: Sequence[dict[str, Any]], title: str) -> Any:
+    """−Z'' vs Z' of several spectra with their fitted curves."""
+    rows = [r for r in rows if r["result"] and "curves" in r["result"]]
+    if not rows:
+        return None
+    fig, ax = _fig()
+    for r in sorted(rows, key=lambda r: r["result"].get("temperature_K") or 0):
+        c = r["result"]["curves"]
+        T = r["result"].get("temperature_K")
+        label = f"{T - 273.15:.0f} °C" if T else r["task_id"]
+        (line,) = ax.plot(c["Z_real_ohm"], -np.asarray(c["Z_imag_ohm"]), "o", ms=3, label=label)
+        if "Z_fit_real_ohm" in c:
+            ax.plot(c["Z_fit_real_ohm"], -np.asarray(c["Z_fit_imag_ohm"]), "-", color=line.get_color(), lw=1)
+    ax.set_xlabel("Z' [Ω]")
+    ax.set_ylabel("−Z'' [Ω]")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def arrhenius(dec: dict[str, Any], sample: str) -> Any:
+    """σ_ion(T) from the deconvolution with its Arrhenius line (the stored convention)."""
+    arr = (dec["result"] or {}).get("arrhenius")
+    if not arr:
+        return None
+    T = np.array([d["temperature_K"] for d in arr["data"]])
+    s = np.array([d["sigma_S_per_cm"] for d in arr["data"]])
+    fig, ax = _fig()
+    ax.semilogy(1000 / T, s, "o", label="σ_ion (eBE deconvolution)")
+    tt = np.linspace(T.min(), T.max(), 50)
+    y = arr["prefactor"] * np.exp(-arr["Ea_eV"] / (K_B_EV * tt))
+    ax.semilogy(1000 / tt, y / tt if arr["convention"] == "sigmaT" else y, "-",
+                label=f"Ea = {arr['Ea_eV']:.3f} eV ({arr['model']})")
+    ax.set_xlabel("1000/T [1/K]")
+    ax.set_ylabel("σ [S/cm]")
+    ax.set_title(f"Arrhenius: {sample}", fontsize=9)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def transients(rows: Sequence[dict[str, Any]], sample: str) -> Any:
+    """Chronoamperometry curves of one sample."""
+    rows = [r for r in rows if r["result"] and "curves" in r["result"]]
+    if not rows:
+        return None
+    fig, ax = _fig()
+    for r in sorted(rows, key=lambda r: r["result"].get("set_potential_V") or 0):
+        c = r["result"]["curves"]
+        ax.semilogy(np.asarray(c["time_s"]) / 3600, np.abs(c["current_A"]),
+                    label=f"{r['result'].get('set_potential_V') or 0:g} V, t_ion {r['result']['t_ion']:.3f}")
+    ax.set_xlabel("t [h]")
+    ax.set_ylabel("|I| [A]")
+    ax.set_title(f"Chronoamperometry: {sample}", fontsize=9)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def iv(el: dict[str, Any], sample: str) -> Any:
+    """Steady-state current vs voltage with the Ohm's-law line."""
+    r = el["result"]
+    if not r or not r.get("points"):
+        return None
+    v = np.array([p["voltage_V"] for p in r["points"]])
+    i = np.array([abs(p["Is_A"]) for p in r["points"]])
+    fig, ax = _fig()
+    ax.plot(v, i * 1e6, "o", label="I_ss")
+    vv = np.linspace(0, v.max(), 20)
+    ax.plot(vv, (r["intercept_A"] + vv / r["R_el_ohm"]) * 1e6, "-", label=f"σ_el = {r['sigma_el_S_per_cm']:.3g} S/cm")
+    ax.set_xlabel("V [V]")
+    ax.set_ylabel("I_ss [µA]")
+    ax.set_title(f"I–V: {sample}", fontsize=9)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def cycling(row: dict[str, Any]) -> Any:
+    """Voltage trace of a galvanostatic record."""
+    c = (row["result"] or {}).get("curves")
+    if not c:
+        return None
+    fig, ax = _fig(6.5, 3.5)
+    ax.plot(np.asarray(c["time_s"]) / 3600, c["voltage_V"], lw=0.6)
+    ax.set_xlabel("t [h]")
+    ax.set_ylabel("V [V]")
+    ax.set_title(f"Plating/stripping: {row['sample']}", fontsize=9)
+    return fig
+
+
+def voltammogram(row: dict[str, Any]) -> Any:
+    """Current vs potential of a CV."""
+    c = (row["result"] or {}).get("curves")
+    if not c:
+        return None
+    fig, ax = _fig()
+    ax.plot(c["potential_V"], np.asarray(c["current_A"]) * 1e6, lw=0.8)
+    ax.set_xlabel("E vs Mg/Mg²⁺ [V]")
+    ax.set_ylabel("I [µA]")
+    ax.set_title(f"CV: {row['sample']}", fontsize=9)
+    return fig
