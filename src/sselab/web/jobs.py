@@ -1,0 +1,119 @@
+"""Background jobs: fits run in a small thread pool, never on the request thread.
+
+``POST /api/fit`` submits a job and returns its id at once; the page polls
+``GET /api/jobs/{id}`` for ``status`` (``queued`` → ``running`` → ``done`` | ``error``),
+``elapsed_s``, a ``progress`` line and finally the ``result``.  Threads (not processes) are
+enough: the least-squares work is in NumPy/LAPACK, which releases the GIL, and the event
+loop that answers requests keeps running.  Finished jobs are kept (up to ``keep``) so a
+result can be saved after it was shown.
+
+Example
+-------
+>>> jobs = JobManager(workers=1)
+>>> job = jobs.submit("sum", lambda progress: sum(range(10)))
+>>> jobs.wait(job.id, timeout=5).result
+45
+>>> jobs.shutdown()
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..exceptions import SselabError
+
+
+@dataclass
+class Job:
+    """One unit of background work and what is known about it."""
+
+    id: str
+    kind: str
+    status: str = "queued"
+    progress: str = "queued"
+    submitted: float = field(default_factory=time.monotonic)
+    started: float | None = None
+    finished: float | None = None
+    result: Any = None
+    error: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        end = self.finished or time.monotonic()
+        return {
+            "id": self.id, "kind": self.kind, "status": self.status, "progress": self.progress,
+            "elapsed_s": round(end - (self.started or self.submitted), 3),
+            "result": self.result if self.status == "done" else None, "error": self.error,
+        }
+
+
+class JobManager:
+    """A thread pool with job bookkeeping (thread-safe)."""
+
+    def __init__(self, workers: int = 2, keep: int = 200) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sselab-job")
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._done = threading.Condition(self._lock)
+        self.keep = keep
+
+    def submit(self, kind: str, work: Callable[[Callable[[str], None]], Any], **meta: Any) -> Job:
+        """Run ``work(progress)`` in the pool; ``progress(text)`` updates the job's line."""
+        job = Job(id=uuid.uuid4().hex, kind=kind, meta=meta)
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > self.keep:
+                self._jobs.popitem(last=False)
+
+        def progress(text: str) -> None:
+            job.progress = text
+
+        def run() -> None:
+            job.started = time.monotonic()
+            job.status, job.progress = "running", "running"
+            try:
+                result = work(progress)
+            except SselabError as exc:
+                job.error = (str(exc).splitlines() or [type(exc).__name__])[0]
+                job.status = "error"
+            except Exception as exc:  # noqa: BLE001 - reported to the page, not swallowed silently
+                job.error = f"{type(exc).__name__}: {exc}"
+                job.status = "error"
+            else:
+                job.result = result
+                job.status = "done"
+            job.finished = time.monotonic()
+            job.progress = job.status
+            with self._done:
+                self._done.notify_all()
+
+        self._pool.submit(run)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> Job:
+        """Block until a job has finished (for tests and scripts)."""
+        deadline = time.monotonic() + timeout
+        with self._done:
+            while True:
+                job = self._jobs.get(job_id)
+                if job is None:
+                    raise KeyError(job_id)
+                if job.status in ("done", "error"):
+                    return job
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"job {job_id} still {job.status} after {timeout} s")
+                self._done.wait(left)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,124 @@
+"""Study routes: the samples × measurements table, one measurement's data, CSV exports.
+
+Example
+-------
+>>> [r.path for r in router.routes][:2]
+['/api/study', '/api/measurements/{measurement_id}']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import Response
+
+from ..exceptions import StoreError
+from ..measurements import Spectrum
+from .context import Workbench, clean, workbench
+from .studydata import FIT_METHOD, measurement_arrays
+
+router = APIRouter()
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - display only
+        return url
+
+
+def load_or_404(wb: Workbench, measurement_id: int) -> tuple[dict[str, Any], Any]:
+    """(row, measurement) or HTTP 404 for an unknown id."""
+    try:
+        wb.data.measurement(measurement_id)
+    except StoreError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return wb.data.load(measurement_id)
+
+
+def spectrum_or_400(wb: Workbench, measurement_id: int) -> tuple[dict[str, Any], Spectrum]:
+    row, m = load_or_404(wb, measurement_id)
+    if not isinstance(m, Spectrum):
+        raise HTTPException(400, f"measurement {measurement_id} is not an impedance spectrum ({row['technique']})")
+    return row, m
+
+
+def csv_response(header: list[str], rows: list[list[Any]], filename: str) -> Response:
+    """A CSV download (numbers with full precision, empty cells for missing values)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in r])
+    return Response(buf.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/api/study")
+def study(wb: Workbench = Depends(workbench)) -> dict[str, Any]:
+    """Samples, each with its measurements, their analyses and a status."""
+    return clean({
+        "study": wb.data.study_name(), "root": str(wb.config.root), "database": _hide_password(wb.config.db_url),
+        "uploads": wb.config.upload_dir, "samples": wb.data.samples(),
+    })
+
+
+@router.get("/api/measurements/{measurement_id}")
+def measurement(measurement_id: int, wb: Workbench = Depends(workbench)) -> dict[str, Any]:
+    """A measurement's data (spectra as frequency, Z', Z''), its sample and stored fits."""
+    row, m = load_or_404(wb, measurement_id)
+    out: dict[str, Any] = {
+        "id": row["id"], "path": row["path"], "item": row["item"], "technique": row["technique"],
+        "sample": row["sample"], "study": row["study"], "temperature_K": row["temperature_K"],
+        "cell_stack": row["cell_stack"], "reader": row["reader"], "kind": type(m).__name__,
+        "source": getattr(m, "source", ""), "notes": list(getattr(m, "notes", ())),
+    }
+    if isinstance(m, Spectrum):
+        out["frequency_Hz"] = m.frequency_Hz
+        out["z_real_ohm"] = m.impedance_ohm.real
+        out["z_imag_ohm"] = m.impedance_ohm.imag
+    else:
+        out["arrays"] = measurement_arrays(m)
+    fits = wb.data.analyses_of(measurement_id, FIT_METHOD)
+    out["fits"] = [
+        {k: a[k] for k in ("id", "status", "accepted", "accepted_by", "accepted_at", "updated_at", "result")}
+        for a in fits
+    ]
+    accepted = [f for f in out["fits"] if f["accepted"]]
+    out["accepted_fit"] = accepted[-1] if accepted else None
+    return clean(out)
+
+
+@router.get("/api/export/study.csv")
+def export_study(wb: Workbench = Depends(workbench)) -> Response:
+    """The samples × measurements table as CSV."""
+    rows = []
+    for s in wb.data.samples():
+        for m in s["measurements"]:
+            rows.append([s["name"], m["id"], m["path"], m["item"], m["technique"], m["temperature_K"], m["status"]])
+    return csv_response(["sample", "measurement_id", "path", "item", "technique", "temperature_K", "status"],
+                        rows, "study.csv")
+
+
+@router.get("/api/export/results.csv")
+def export_results(wb: Workbench = Depends(workbench)) -> Response:
+    """The store's tidy results table (one row per analysis and value) as CSV."""
+    frame = wb.data.store.table()
+    frame = frame.astype(object).where(frame.notna(), None)
+    return csv_response(list(frame.columns), frame.values.tolist(), "results.csv")
+
+
+@router.get("/api/export/measurements/{measurement_id}.csv")
+def export_measurement(measurement_id: int, wb: Workbench = Depends(workbench)) -> Response:
+    """A spectrum as CSV: frequency, Z', Z'' (and |Z|, phase)."""
+    row, s = spectrum_or_400(wb, measurement_id)
+    z = s.impedance_ohm
+    rows = np.column_stack([s.frequency_Hz, z.real, z.imag, np.abs(z), np.degrees(np.angle(z))]).tolist()
+    return csv_response(["frequency_Hz", "z_real_ohm", "z_imag_ohm", "z_abs_ohm", "phase_deg"], rows,
+                        f"measurement-{measurement_id}.csv")

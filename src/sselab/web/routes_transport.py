@@ -1,0 +1,98 @@
+"""Transport routes: Arrhenius series of several samples and the transport table, from the store.
+
+Whatever wrote them (the study pipeline, the CLI), results are recognised by their keys:
+an analysis whose result has ``Ea_eV`` and a ``data`` list of ``{temperature_K,
+sigma_S_per_cm}`` is an Arrhenius fit (its line comes from
+:meth:`sselab.transport.arrhenius.ArrheniusResult.predict`); a stored scalar
+``sigma_S_per_cm`` with a measurement temperature is a conductivity point.
+
+Example
+-------
+>>> sorted(r.path for r in router.routes)
+['/api/arrhenius', '/api/export/transport.csv', '/api/transport']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from ..transport.arrhenius import ArrheniusResult
+from .context import Workbench, clean, workbench
+from .routes_study import csv_response
+
+router = APIRouter()
+TABLE_NAMES = ("sigma_S_per_cm", "sigma_stderr_S_per_cm", "Ea_eV", "Ea_stderr_eV", "sigma_25C_S_per_cm",
+               "t_ion", "sigma_e_S_per_cm", "r_squared", "resistance_ohm")
+
+
+def _line(result: dict[str, Any], temps: list[float]) -> dict[str, list[float]]:
+    conv = result.get("convention") or "sigma"
+    model = ArrheniusResult(
+        convention=conv, Ea_eV=float(result["Ea_eV"]), Ea_stderr_eV=None, prefactor=float(result["prefactor"]),
+        prefactor_stderr=None, prefactor_unit="", r_squared=None, sigma_25C_S_per_cm=float("nan"),
+        sigma_25C_ci95_S_per_cm=None, temperature_K=(), sigma_S_per_cm=(), sigma_stderr_S_per_cm=None,
+        weighted=False,
+    )
+    t = np.linspace(min(temps), max(temps), 30)
+    return {"temperature_K": t.tolist(), "sigma_S_per_cm": model.predict(t).tolist()}
+
+
+def arrhenius_series(wb: Workbench) -> list[dict[str, Any]]:
+    """One series per sample: points (T, σ) and, when an Arrhenius fit is stored, its line."""
+    series: dict[str, dict[str, Any]] = {}
+    for a in wb.data.store.analyses(status="ok"):
+        r = a.get("result") or {}
+        data = r.get("data")
+        if "Ea_eV" in r and isinstance(data, list) and data and r.get("prefactor") is not None:
+            temps = [d["temperature_K"] for d in data if d.get("temperature_K") and d.get("sigma_S_per_cm")]
+            name = a.get("sample") or a.get("task_id") or f"analysis {a['id']}"
+            series[name] = {
+                "sample": name, "analysis_id": a["id"], "Ea_eV": r.get("Ea_eV"), "Ea_stderr_eV": r.get("Ea_stderr_eV"),
+                "convention": r.get("convention"), "sigma_25C_S_per_cm": r.get("sigma_25C_S_per_cm"),
+                "temperature_K": temps,
+                "sigma_S_per_cm": [d["sigma_S_per_cm"] for d in data if d.get("temperature_K") and d.get("sigma_S_per_cm")],
+                "line": _line(r, temps) if temps else None,
+            }
+    frame = wb.data.store.table()
+    pts = frame[(frame["name"] == "sigma_S_per_cm") & frame["temperature_K"].notna() & (frame["status"] == "ok")]
+    for sample, group in pts.groupby("sample"):
+        if sample in series:
+            continue
+        g = group.sort_values("temperature_K")
+        series[str(sample)] = {"sample": str(sample), "analysis_id": None, "Ea_eV": None, "convention": None,
+                               "temperature_K": g["temperature_K"].tolist(), "sigma_S_per_cm": g["value"].tolist(),
+                               "line": None}
+    return list(series.values())
+
+
+def _table(wb: Workbench) -> list[dict[str, Any]]:
+    frame = wb.data.store.table()
+    frame = frame[frame["name"].isin(TABLE_NAMES)]
+    cols = ["analysis_id", "sample", "method", "temperature_K", "name", "value", "stderr", "unit", "accepted"]
+    frame = frame[cols].astype(object).where(frame[cols].notna(), None)
+    return [dict(zip(cols, r)) for r in frame.values.tolist()]
+
+
+@router.get("/api/arrhenius")
+def arrhenius(wb: Workbench = Depends(workbench)) -> dict[str, Any]:
+    """Arrhenius series of every sample with conductivities in the store."""
+    return clean({"series": arrhenius_series(wb)})
+
+
+@router.get("/api/transport")
+def transport(wb: Workbench = Depends(workbench)) -> dict[str, Any]:
+    """The Arrhenius series and the transport table (σ, Ea, t_ion... per analysis)."""
+    return clean({"series": arrhenius_series(wb), "table": _table(wb)})
+
+
+@router.get("/api/export/transport.csv")
+def export_transport(wb: Workbench = Depends(workbench)) -> Response:
+    """The transport table as CSV."""
+    rows = _table(wb)
+    cols = list(rows[0]) if rows else ["analysis_id", "sample", "method", "temperature_K", "name", "value",
+                                       "stderr", "unit", "accepted"]
+    return csv_response(cols, [[r[c] for c in cols] for r in rows], "transport.csv")

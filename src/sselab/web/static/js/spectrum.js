@@ -1,0 +1,245 @@
+// Spectrum view: Nyquist/Bode, circuit editor with live validation, parameter table, fit job,
+// residuals, Kramers–Kronig, save as accepted fit.  Non-spectrum measurements get an x–y plot.
+import { downloadCsv, esc, fmt, get, post, toast } from "./api.js";
+import * as plots from "./plots.js";
+
+const DEFAULT_CIRCUIT = "R0-p(R1,CPE1)-CPE2";
+
+function debounce(fn, ms) {
+  let t;
+  return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+}
+
+function savedFitHtml(fit) {
+  if (!fit) return '<p class="muted" id="saved-none">No accepted fit yet.</p>';
+  const r = fit.result || {};
+  const rows = Object.entries(r.parameters || {}).map(([n, p]) =>
+    `<tr><td>${esc(n)}</td><td class="num">${fmt(p.value)}</td><td class="num">${fmt(p.stderr, 2)}</td><td>${esc(p.unit || "")}</td></tr>`).join("");
+  return `<p id="saved-summary">Accepted fit <code>${esc(r.circuit)}</code> by <b class="accepted-by">${esc(fit.accepted_by)}</b>
+    at ${esc((fit.accepted_at || "").replace("T", " ").slice(0, 19))} UTC, χ² ${fmt(r.chi2)}</p>
+    <table class="saved-params"><thead><tr><th>Parameter</th><th>Value</th><th>σ</th><th>Unit</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function showGeneric(view, m) {
+  const names = Object.keys(m.arrays || {});
+  view.innerHTML = `<p><a href="#/">← Study</a></p><h2>${esc(m.sample)} · ${esc(m.path)}</h2>
+    <p class="muted">${esc(m.kind)} (${esc(m.technique)}); read by ${esc(m.reader || "")}</p>
+    ${names.length >= 2 ? '<div id="xy" class="plot"></div>' : "<p>No plottable arrays.</p>"}`;
+  if (names.length >= 2) {
+    const el = document.getElementById("xy");
+    plots.xy(el, m.arrays[names[0]], m.arrays[names[1]], names[0], names[1]);
+    plots.exportButtons(el, `${m.sample}-${m.id}`);
+  }
+}
+
+export async function showMeasurement(view, id) {
+  const m = await get(`/api/measurements/${id}`);
+  if (m.kind !== "Spectrum") return showGeneric(view, m);
+  const state = { params: [], circuit: null, job: null, model: null, fitRes: null, kk: null, edited: new Set() };
+  const accepted = m.accepted_fit;
+  const startCircuit = (accepted && accepted.result && accepted.result.circuit) || localStorage.getItem("sselab-circuit") || DEFAULT_CIRCUIT;
+  const title = `${m.sample} · ${m.path}${m.item ? " #" + m.item : ""}`;
+  view.innerHTML = `
+    <p><a href="#/">← Study</a></p>
+    <h2 id="spectrum-title">${esc(title)} <span class="muted">${m.temperature_K ? fmt(m.temperature_K - 273.15, 4) + " °C · " : ""}${m.frequency_Hz.length} points</span></h2>
+    <div class="grid2">
+      <div><div id="nyquist" class="plot"></div></div>
+      <div><div id="bode" class="plot"></div></div>
+    </div>
+    <div class="grid2">
+      <div class="panel">
+        <h3>Circuit</h3>
+        <div class="row"><input type="text" id="circuit" spellcheck="false" autocomplete="off" value="${esc(startCircuit)}">
+          <select id="weighting"><option>modulus</option><option>proportional</option><option>unit</option></select></div>
+        <div id="circuit-msg" class="msg"></div>
+        <table class="params" id="params"><thead><tr><th>Parameter</th><th>Value</th><th>Min</th><th>Max</th><th>Fix</th><th>Fitted ± σ</th></tr></thead><tbody></tbody></table>
+        <div class="row">
+          <button id="fit-btn">Fit</button><button class="secondary" id="auto-btn">Automatic initial values</button>
+          <span id="fit-progress"></span>
+        </div>
+        <div id="fit-status" class="msg"></div>
+        <div class="row"><label>Your name <input type="text" id="user" maxlength="200" value="${esc(localStorage.getItem("sselab-user") || "")}"></label>
+          <button id="save-btn" disabled>Save as accepted fit</button>
+          <button class="secondary" id="export-fit" disabled>Fit CSV</button></div>
+        <div id="save-status" class="msg"></div>
+      </div>
+      <div class="panel">
+        <h3>Residuals and Kramers–Kronig</h3>
+        <div id="residuals" class="plot small"></div>
+        <div id="kk-result" class="msg muted">KK test running…</div>
+        <h3>Accepted fit</h3><div id="saved-fit">${savedFitHtml(accepted)}</div>
+        <div class="row"><button class="secondary" id="export-data">Data CSV</button></div>
+      </div>
+    </div>`;
+
+  const $ = (sel) => document.getElementById(sel);
+  const nyq = $("nyquist"), bod = $("bode"), res = $("residuals");
+  const redraw = () => {
+    plots.nyquist(nyq, m, state.model);
+    plots.bode(bod, m, state.model);
+  };
+  redraw();
+  plots.residuals(res, null, null);
+  plots.exportButtons(nyq, `nyquist-${m.sample}-${m.id}`);
+  plots.exportButtons(bod, `bode-${m.sample}-${m.id}`);
+  plots.exportButtons(res, `residuals-${m.sample}-${m.id}`);
+  $("export-data").onclick = () => downloadCsv(`/api/export/measurements/${m.id}.csv`, `measurement-${m.id}.csv`).catch((e) => toast(e.message));
+
+  get(`/api/kk/${m.id}`).then((kk) => {
+    state.kk = kk;
+    $("kk-result").className = "msg " + (kk.passed ? "ok" : "error");
+    $("kk-result").textContent = `KK ${kk.passed ? "passed" : "failed"}: max residual ${fmt(kk.max_residual_percent, 3)} % ` +
+      `(threshold ${fmt(100 * kk.threshold, 2)} %), ${kk.n_elements} Voigt elements`;
+    plots.residuals(res, state.fitRes, kk);
+  }).catch((e) => { $("kk-result").className = "msg error"; $("kk-result").textContent = `KK: ${e.message}`; });
+
+  // -- parameter table ------------------------------------------------------------------
+  const tbody = $("params").querySelector("tbody");
+  function renderParams() {
+    tbody.innerHTML = state.params.map((p, i) => `<tr data-param="${esc(p.name)}">
+      <td>${esc(p.name)} <span class="muted">${esc(p.unit)}</span></td>
+      <td><input type="number" step="any" class="p-value" data-i="${i}" value="${p.value == null ? "" : Number(p.value.toPrecision(7))}"></td>
+      <td><input type="number" step="any" class="p-min" data-i="${i}" value="${p.min ?? ""}"></td>
+      <td><input type="number" step="any" class="p-max" data-i="${i}" value="${p.max ?? ""}" placeholder="∞"></td>
+      <td><input type="checkbox" class="p-fixed" data-i="${i}" ${p.fixed ? "checked" : ""}></td>
+      <td class="num p-fitted">${p.fitted === undefined ? "–" : fmt(p.fitted) + (p.stderr != null ? " ± " + fmt(p.stderr, 2) : "")}</td></tr>`).join("");
+  }
+  tbody.addEventListener("input", (e) => {
+    const i = Number(e.target.dataset.i);
+    const p = state.params[i];
+    if (!p) return;
+    const v = e.target.value === "" ? null : Number(e.target.value);
+    if (e.target.classList.contains("p-value")) { p.value = v; state.edited.add(p.name); previewSoon(); }
+    if (e.target.classList.contains("p-min")) p.min = v;
+    if (e.target.classList.contains("p-max")) p.max = v;
+    if (e.target.classList.contains("p-fixed")) p.fixed = e.target.checked;
+  });
+
+  async function preview() {
+    if (!state.circuit || state.params.some((p) => p.value === null || !Number.isFinite(p.value))) return;
+    const values = Object.fromEntries(state.params.map((p) => [p.name, p.value]));
+    try {
+      const z = await post("/api/circuit/preview", { circuit: state.circuit, values, measurement_id: m.id });
+      state.model = { ...z, name: state.job ? "fit" : "model" };
+      redraw();
+    } catch (e) { /* an incomplete value set is shown by the table itself */ }
+  }
+  const previewSoon = debounce(preview, 120);
+
+  // -- circuit validation as you type -----------------------------------------------------
+  const input = $("circuit"), msg = $("circuit-msg");
+  let seq = 0;
+  async function validate(resetValues) {
+    const mine = ++seq;
+    const text = input.value;
+    let r;
+    try { r = await post("/api/circuit/validate", { circuit: text, measurement_id: m.id }); }
+    catch (e) { if (mine === seq) { msg.className = "msg error"; msg.textContent = e.message; } return; }
+    if (mine !== seq) return;
+    if (!r.ok) {
+      input.classList.add("invalid");
+      msg.className = "msg error";
+      msg.textContent = `${r.message}\n${text}\n${" ".repeat(r.position)}^ column ${r.position + 1}`;
+      $("fit-btn").disabled = true;
+      return;
+    }
+    input.classList.remove("invalid");
+    msg.className = "msg ok";
+    msg.textContent = `✓ ${r.circuit}: ${r.parameters.length} parameters`;
+    $("fit-btn").disabled = false;
+    const old = Object.fromEntries(state.params.map((p) => [p.name, p]));
+    state.circuit = r.circuit;
+    state.params = r.parameters.map((p) => {
+      const prev = old[p.name];
+      if (prev && !resetValues) return prev;
+      return { ...p, value: r.initial ? r.initial[p.name] : null, fixed: false, defaultMin: p.min, defaultMax: p.max };
+    });
+    state.edited = new Set([...state.edited].filter((n) => r.parameters.some((p) => p.name === n)));
+    if (resetValues) state.edited.clear();
+    renderParams();
+    localStorage.setItem("sselab-circuit", r.circuit);
+    preview();
+  }
+  input.addEventListener("input", debounce(() => validate(false), 150));
+  $("auto-btn").onclick = () => validate(true);
+
+  // -- fit job -----------------------------------------------------------------------------
+  async function runFit() {
+    const btn = $("fit-btn"), prog = $("fit-progress"), status = $("fit-status");
+    const fixed = {}, initial = {}, bounds = {};
+    for (const p of state.params) {
+      if (p.fixed) fixed[p.name] = p.value;
+      else if (state.edited.has(p.name) && p.value !== null) initial[p.name] = p.value;
+      if (p.min !== p.defaultMin || p.max !== p.defaultMax) bounds[p.name] = [p.min ?? 0, p.max ?? 1e300];
+    }
+    btn.disabled = true;
+    $("save-btn").disabled = true;
+    status.className = "msg";
+    status.textContent = "";
+    prog.innerHTML = '<span class="spinner"></span> <span id="fit-elapsed">submitting…</span>';
+    try {
+      const { job_id } = await post("/api/fit", {
+        measurement_id: m.id, circuit: state.circuit, weighting: $("weighting").value, initial, fixed, bounds,
+      });
+      let job;
+      for (;;) {
+        job = await get(`/api/jobs/${job_id}`);
+        const el = document.getElementById("fit-elapsed");
+        if (el) el.textContent = `${job.progress} · ${job.elapsed_s.toFixed(1)} s`;
+        if (job.status === "done" || job.status === "error") break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      if (job.status === "error") throw new Error(job.error);
+      const fit = job.result.fit;
+      state.job = job_id;
+      for (const p of state.params) {
+        const e = fit.parameters[p.name];
+        p.fitted = e.value;
+        p.stderr = e.stderr;
+        p.value = e.value;
+      }
+      renderParams();
+      state.fitRes = job.result.residuals;
+      state.model = { ...job.result.predicted, name: "fit" };
+      redraw();
+      plots.residuals(res, state.fitRes, state.kk);
+      status.className = "msg " + (fit.success ? "ok" : "error");
+      status.textContent = `fit ${fit.success ? "converged" : "did not converge"}: χ² ${fmt(fit.chi2)}, ` +
+        `rms residual ${fmt(fit.residuals_rms_percent, 3)} %` + (fit.warnings.length ? `\n${fit.warnings.join("\n")}` : "");
+      $("save-btn").disabled = false;
+      $("export-fit").disabled = false;
+    } catch (e) {
+      status.className = "msg error";
+      status.textContent = `fit failed: ${e.message}`;
+    } finally {
+      prog.textContent = "";
+      btn.disabled = false;
+    }
+  }
+  $("fit-btn").onclick = runFit;
+  $("export-fit").onclick = () => downloadCsv(`/api/export/fit/${state.job}.csv`, `fit-${m.id}.csv`).catch((e) => toast(e.message));
+
+  $("save-btn").onclick = async () => {
+    const user = $("user").value.trim();
+    const out = $("save-status");
+    if (!user) { out.className = "msg error"; out.textContent = "enter your name first"; return; }
+    localStorage.setItem("sselab-user", user);
+    try {
+      const r = await post(`/api/results/${m.id}/accept`, { job_id: state.job, user });
+      out.className = "msg ok";
+      out.textContent = `saved as the accepted fit (analysis ${r.analysis_id}) by ${r.accepted_by}`;
+      const fresh = await get(`/api/measurements/${m.id}`);
+      $("saved-fit").innerHTML = savedFitHtml(fresh.accepted_fit);
+    } catch (e) { out.className = "msg error"; out.textContent = `save failed: ${e.message}`; }
+  };
+
+  await validate(true);
+  if (accepted && accepted.result && accepted.result.parameters) {
+    for (const p of state.params) {
+      const e = accepted.result.parameters[p.name];
+      if (e) { p.value = e.value; p.fitted = e.value; p.stderr = e.stderr; }
+    }
+    renderParams();
+    await preview();
+  }
+}
