@@ -39,8 +39,8 @@ def effective_capacitance(R: float, Q: float, n: float) -> float:
     NaN when n ≤ 0 (no arc)."""
     if n <= 0 or R <= 0 or Q <= 0:
         return float("nan")
-    with np.errstate(over="ignore"):
-        return float((R ** (1 - n) * Q) ** (1 / n))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.exp((np.log(R) * (1 - n) + np.log(Q)) / n))
 
 
 def classify_capacitance(c_F_per_cm2: float) -> str:
@@ -206,9 +206,10 @@ def _validate(spectrum: Spectrum, circuit: Circuit) -> None:
 
 def _canonical(circuit: Circuit, result: FitResult) -> FitResult:
     perm = circuit.canonical_permutation(result.value_array)
-    if np.array_equal(perm, np.arange(perm.size)):
-        return result
     params = result.parameters
+    moved = perm != np.arange(perm.size)
+    if not moved.any() or any(params[i].fixed for i in np.flatnonzero(moved)):
+        return result  # nothing to reorder, or a fixed parameter would change meaning
     new = tuple(
         ParameterEstimate(params[i].name, params[perm[i]].value, params[perm[i]].stderr, params[i].unit,
                           params[i].fixed, params[i].min, params[i].max)

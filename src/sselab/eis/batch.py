@@ -1,0 +1,366 @@
+"""Fit one circuit to many spectra at once: one batched Levenberg–Marquardt per chunk.
+
+:func:`fit_circuit_batch` gives, for every spectrum, the same :class:`~sselab.eis.fit.CircuitFit`
+as :func:`~sselab.eis.fit.fit_circuit` (same automatic starts, same engine, same choice of
+the best start, same canonical arc order), but advances all (spectrum × start) problems of
+a chunk together, so the Python overhead of the solver is paid once per chunk instead of
+once per spectrum.  The automatic starts (the variable-projection grid search of
+:mod:`sselab.eis.initial_grid`) are likewise computed for all spectra sharing a frequency
+grid in one batched solve (:func:`grid_starts_many`).  Spectra are grouped by point count (each row carries its own frequency
+grid, so different grids of equal length share a batch).  A spectrum that cannot be fitted
+gives a :class:`FitFailure` in its place; the others still fit.
+
+Memory
+------
+Working memory is bounded by ``chunk_size`` (spectra per batched solve).  Per row
+(one spectrum × one start, N points, n parameters, m = 2N residuals) the solver and the
+model hold about ``(2·m·n + 2·m)·8`` bytes of real Jacobians/residuals (current and trial),
+``3·N·n·16`` bytes of complex element derivatives and temporaries, plus the per-row
+``A``/``M`` matrices: for N = 100, n = 7 about 30 kB, i.e. ≈ 120 kB per spectrum with
+4 starts, so a 2048-spectrum chunk peaks near 250 MB (measured with tracemalloc in
+``tests/eis_batch/test_batch_memory.py``; the per-spectrum figure is what scales).  What
+is *kept* per spectrum is its result: the data (N·24 bytes), the residual vector
+(m·8 bytes), covariance (n²·8) and ~2 kB of Python objects, ≈ 6 kB for N = 100.
+So 100,000 spectra × 100 points: inputs 240 MB + results ≈ 600 MB + one chunk ≈ 250 MB
+≈ 1.1 GB peak, under the 2 GB budget; larger campaigns should stream (fit and store chunk
+by chunk with :func:`iter_fit_circuit_batch`), which keeps the peak at one chunk.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sselab.eis import simulate_spectrum
+>>> f = np.logspace(6, -1, 50)
+>>> spectra = [simulate_spectrum("R0-p(R1,CPE1)", {"R0": 10, "R1": r, "CPE1.Q": 1e-9, "CPE1.n": 0.9}, f)
+...            for r in (1e3, 1e4)]
+>>> fits = fit_circuit_batch(spectra, "R0-p(R1,CPE1)")
+>>> [round(fit["R1"].value) for fit in fits]
+[1000, 10000]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from ..exceptions import FitError, SselabError
+from ..fitting import best_of, fit_batch
+from ..measurements import Spectrum
+from .circuit import Circuit
+from .fit import CircuitFit, _canonical, _Model, _validate
+from .initial import initial_values
+from .initial_grid import (ARC_EXPONENTS, MAX_COMBINATIONS, TAIL_EXPONENTS, _cpe_col, _n_choose, _to_values,
+                           applicable, is_arc, top_level)
+from .language import Element
+from .weights import WEIGHTINGS
+
+
+@dataclass(frozen=True)
+class FitFailure:
+    """A spectrum that could not be fitted: where it came from and why."""
+
+    index: int
+    source: str
+    error: str
+    error_type: str = "FitError"
+
+    success = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"source", "error", "error_type"}``, the JSON object a failing file gets."""
+        return {"source": self.source, "error": self.error, "error_type": self.error_type}
+
+
+@dataclass
+class _Prepared:
+    index: int
+    spectrum: Spectrum
+    starts: np.ndarray  # (S, n)
+
+
+def _prepare_chunk(
+    indices: Sequence[int], spectra: Sequence[Spectrum], c: Circuit, n_starts: int, initial: Mapping[str, float],
+    fixed: Mapping[str, float], complete: bool,
+) -> tuple[list[_Prepared], list[tuple[int, FitFailure]]]:
+    """Validate the spectra and build their starts (one vectorised grid search per frequency grid)."""
+    failed: list[tuple[int, FitFailure]] = []
+    by_grid: dict[bytes, list[int]] = {}
+    for i in indices:
+        try:
+            _validate(spectra[i], c)
+        except (SselabError, ValueError, TypeError, AttributeError) as exc:
+            failed.append((i, _failure(i, spectra[i], exc)))
+            continue
+        by_grid.setdefault(np.ascontiguousarray(spectra[i].frequency_Hz).tobytes(), []).append(i)
+    items: list[_Prepared] = []
+    for members in by_grid.values():
+        f = spectra[members[0]].frequency_Hz
+        Z = np.stack([spectra[i].impedance_ohm for i in members])
+        try:
+            all_starts = grid_starts_many(c, f, Z, n_starts=1 if complete else n_starts)
+        except (SselabError, ValueError, FloatingPointError, np.linalg.LinAlgError):
+            all_starts = []
+            for i in members:  # isolate the spectrum that breaks the batched search
+                try:
+                    all_starts.append(grid_starts_many(c, f, spectra[i].impedance_ohm, 1 if complete else n_starts)[0])
+                except (SselabError, ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+                    all_starts.append(exc)
+        for i, auto in zip(members, all_starts):
+            if isinstance(auto, BaseException):
+                failed.append((i, _failure(i, spectra[i], auto)))
+                continue
+            auto = np.array(auto, float)
+            for name, v in {**initial, **fixed}.items():
+                auto[:, c.parameter_index(name)] = v
+            items.append(_Prepared(i, spectra[i], auto[:1] if complete else auto))
+    return items, failed
+
+
+def _failure(i: int, spectrum: Any, exc: BaseException) -> FitFailure:
+    src = getattr(spectrum, "source", "") or f"spectrum {i}"
+    return FitFailure(i, src, str(exc), type(exc).__name__)
+
+
+def _fit_chunk(
+    items: list[_Prepared], c: Circuit, weighting: str, fixed: Mapping[str, float],
+    bounds: Mapping[str, tuple[float, float]] | None, canonical: bool, max_iter: int,
+) -> list[CircuitFit]:
+    """One fit_batch over every (spectrum × start) row of ``items`` (equal point counts)."""
+    counts = np.array([it.starts.shape[0] for it in items])
+    owner = np.repeat(np.arange(len(items)), counts)
+    starts = np.concatenate([it.starts for it in items])
+    w = np.stack([2 * np.pi * it.spectrum.frequency_Hz for it in items])
+    z = np.stack([it.spectrum.impedance_ohm for it in items])
+    model = _Model(c, w, z, weighting)
+    params = c.parameters(starts[0], fixed=fixed, bounds=bounds)
+    results = fit_batch(lambda P, rows: model(P, owner[rows]), params, starts=starts, max_iter=max_iter)
+    out = []
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    for it, a, k in zip(items, first, counts):
+        mine = results[a : a + k]
+        best = best_of(mine)
+        b = next(j for j, r in enumerate(mine) if r is best)
+        result = _canonical(c, best) if canonical else best
+        notes = () if result.success else (f"fit did not converge: {result.message}",)
+        out.append(
+            CircuitFit(
+                circuit=c.text,
+                weighting=weighting,
+                result=result,
+                frequency_Hz=it.spectrum.frequency_Hz,
+                impedance_ohm=it.spectrum.impedance_ohm,
+                initial=dict(zip(c.parameter_names, map(float, params.clipped(it.starts[b])))),
+                source=it.spectrum.source,
+                temperature_K=it.spectrum.temperature_K,
+                notes=notes,
+            )
+        )
+    return out
+
+
+def iter_fit_circuit_batch(
+    spectra: Sequence[Spectrum],
+    circuit: str | Circuit,
+    *,
+    weighting: str = "modulus",
+    n_starts: int = 4,
+    chunk_size: int = 2048,
+    initial: Mapping[str, float] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    canonical: bool = True,
+    max_iter: int = 300,
+) -> Iterator[list[tuple[int, CircuitFit | FitFailure]]]:
+    """Fit chunk by chunk; yields ``[(input index, CircuitFit | FitFailure), ...]`` per chunk.
+
+    Use it to stream results to a store without holding every fit in memory.  Starts are
+    computed per chunk, so only one chunk's data and working arrays are alive at a time.
+    """
+    c = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
+    if weighting not in WEIGHTINGS:
+        raise FitError(f"unknown weighting {weighting!r}; expected one of {', '.join(WEIGHTINGS)}")
+    if chunk_size < 1:
+        raise FitError(f"chunk_size must be at least 1, got {chunk_size}")
+    initial, fixed = dict(initial or {}), dict(fixed or {})
+    for name in list(initial) + list(fixed):
+        c.parameter_index(name)
+    complete = all(n in initial or n in fixed for n in c.parameter_names)
+    # group indices by point count, keeping input order inside each group
+    groups: dict[int, list[int]] = {}
+    for i, s in enumerate(spectra):
+        n = int(np.size(getattr(s, "frequency_Hz", ())))
+        groups.setdefault(n, []).append(i)
+    for idx in groups.values():
+        for lo in range(0, len(idx), chunk_size):
+            items, done = _prepare_chunk(idx[lo : lo + chunk_size], spectra, c, n_starts, initial, fixed, complete)
+            done = list(done)
+            if items:
+                done.extend(_fit_items(items, c, weighting, fixed, bounds, canonical, max_iter))
+            yield sorted(done, key=lambda t: t[0])
+
+
+def _fit_items(items, c, weighting, fixed, bounds, canonical, max_iter) -> list[tuple[int, CircuitFit | FitFailure]]:
+    try:
+        fits = _fit_chunk(items, c, weighting, fixed, bounds, canonical, max_iter)
+        return [(it.index, f) for it, f in zip(items, fits)]
+    except (SselabError, ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        if len(items) == 1:
+            return [(items[0].index, _failure(items[0].index, items[0].spectrum, exc))]
+    # a chunk-level failure: bisect so that only the offending spectra fail
+    half = len(items) // 2
+    return _fit_items(items[:half], c, weighting, fixed, bounds, canonical, max_iter) + _fit_items(
+        items[half:], c, weighting, fixed, bounds, canonical, max_iter
+    )
+
+
+def fit_circuit_batch(
+    spectra: Sequence[Spectrum],
+    circuit: str | Circuit,
+    *,
+    weighting: str = "modulus",
+    n_starts: int = 4,
+    chunk_size: int = 2048,
+    initial: Mapping[str, float] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    canonical: bool = True,
+    max_iter: int = 300,
+) -> list[CircuitFit | FitFailure]:
+    """Fit ``circuit`` to every spectrum; results in input order.
+
+    Parameters
+    ----------
+    spectra
+        Spectra of any point counts (grouped internally by count).
+    circuit, weighting, n_starts, initial, fixed, bounds, canonical, max_iter
+        As in :func:`~sselab.eis.fit.fit_circuit` (``initial``/``fixed`` apply to all).
+    chunk_size
+        Spectra per batched solve; bounds working memory (see module docs).
+
+    Returns
+    -------
+    list of CircuitFit or FitFailure
+        Content identical to ``fit_circuit`` for each spectrum; a :class:`FitFailure`
+        (``.success`` False, ``.to_dict()`` with "error") where it could not be fitted.
+    """
+    out: list[CircuitFit | FitFailure | None] = [None] * len(spectra)
+    for chunk in iter_fit_circuit_batch(
+        spectra, circuit, weighting=weighting, n_starts=n_starts, chunk_size=chunk_size, initial=initial,
+        fixed=fixed, bounds=bounds, canonical=canonical, max_iter=max_iter,
+    ):
+        for i, r in chunk:
+            out[i] = r
+    return out  # type: ignore[return-value]
+
+
+# -- automatic starts for many spectra on one frequency grid, vectorised -----------------
+
+#: (spectra × combinations) solved per numpy call, bounding the temporary Gram stacks
+MAX_BATCH_SOLVES = 100_000
+
+
+def _design(circuit: Circuit, f: np.ndarray):
+    w = 2 * np.pi * f
+    top = top_level(circuit.tree)
+    arcs = [n for n in top if is_arc(n)]
+    lone = [n for n in top if isinstance(n, Element)]
+    k = len(arcs)
+    lo, hi = np.log10(1 / (2 * np.pi * f.max())), np.log10(1 / (2 * np.pi * f.min()))
+    step = 0.5
+    while True:
+        grid = 10 ** np.arange(lo - 1.0, hi + 0.5 + 1e-9, step)  # as initial_grid: arcs above f_max
+        n_comb = _n_choose(grid.size, k) * len(ARC_EXPONENTS)
+        if n_comb <= MAX_COMBINATIONS or step >= 2:
+            break
+        step *= 2
+    cols: list[np.ndarray] = [np.ones_like(w, dtype=complex)]
+    arc_index = {}
+    for n in ARC_EXPONENTS:
+        for t_i, tau in enumerate(grid):
+            arc_index[(t_i, n)] = len(cols)
+            cols.append(1 / (1 + _cpe_col(w, -n) * tau**n))
+    tail_variants: list[list[tuple[str, float, int]]] = [[]]
+    for el in lone:
+        if el.type == "R":
+            continue
+        options = []
+        if el.type == "CPE":
+            for m in TAIL_EXPONENTS:
+                options.append((el.label, m, len(cols)))
+                cols.append(_cpe_col(w, m))
+        elif el.type == "C":
+            options.append((el.label, 1.0, len(cols)))
+            cols.append(_cpe_col(w, 1.0))
+        elif el.type == "W":
+            options.append((el.label, 0.5, len(cols)))
+            cols.append((1 - 1j) / np.sqrt(w))
+        else:  # L
+            options.append((el.label, -1.0, len(cols)))
+            cols.append(1j * w)
+        tail_variants = [tv + [o] for tv in tail_variants for o in options]
+    has_r = any(el.type == "R" for el in lone)
+    combos = []
+    for n in ARC_EXPONENTS:
+        for taus in combinations(range(grid.size), k):
+            for tv in tail_variants:
+                idx = ([0] if has_r else []) + [arc_index[(t, n)] for t in taus] + [o[2] for o in tv]
+                combos.append((n, taus, tuple(tv), idx))
+    return np.array(cols).T, arcs, lone, has_r, grid, combos
+
+
+def grid_starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_starts: int = 4) -> list[np.ndarray]:
+    """Starts (S_i, n_params) for each row of ``Z`` (spectra, N) measured at ``frequency_Hz`` (N,).
+
+    Identical (to rounding) to ``initial_values(circuit, frequency_Hz, Z[i], n_starts)``.
+    """
+    f = np.asarray(frequency_Hz, float)
+    Z = np.atleast_2d(np.asarray(Z, complex))
+    if not applicable(circuit):
+        return [initial_values(circuit, f, z, n_starts) for z in Z]
+    cols, arcs, lone, has_r, grid, combos = _design(circuit, f)
+    if not combos:
+        return [initial_values(circuit, f, z, n_starts) for z in Z]
+    idx = np.array([c[3] for c in combos])
+    K, p = idx.shape
+    out: list[np.ndarray] = []
+    per = max(1, MAX_BATCH_SOLVES // K)
+    eye = np.eye(p)
+    log_grid = np.log10(grid)
+    for lo in range(0, Z.shape[0], per):
+        Zs = Z[lo : lo + per]
+        weight = 1 / np.abs(Zs)  # (S, N)
+        A = cols[None, :, :] * weight[:, :, None]  # (S, N, C)
+        b = Zs * weight
+        Ac = A.conj().transpose(0, 2, 1)
+        gram = (Ac @ A).real  # (S, C, C)
+        h = (Ac @ b[..., None])[..., 0].real  # (S, C)
+        bb = np.einsum("sn,sn->s", b.conj(), b).real
+        G = gram[:, idx[:, :, None], idx[:, None, :]]  # (S, K, p, p)
+        H = h[:, idx]  # (S, K, p)
+        ridge = 1e-12 * np.einsum("skii->sk", G)[..., None, None] * eye
+        coef = np.linalg.solve(G + ridge, H[..., None])[..., 0]
+        coef = np.maximum(coef, 0)
+        cost = bb[:, None] - 2 * np.einsum("ski,ski->sk", coef, H) + np.einsum("ski,skij,skj->sk", coef, G, coef)
+        order = np.argsort(cost, axis=1)
+        for s in range(Zs.shape[0]):
+            span = float(np.abs(Zs[s]).max())
+            starts: list[np.ndarray] = []
+            chosen: list[np.ndarray] = []
+            n_best = (n_starts + 1) // 2
+            for o in order[s]:  # selection identical to initial_grid.grid_starts
+                n, taus, tv, _ = combos[o]
+                position = log_grid[list(taus)] if taus else np.zeros(0)
+                if any(position.size == p.size and np.array_equal(position, p) for p in chosen):
+                    continue
+                if len(starts) >= n_best and any(
+                    position.size == 0 or np.max(np.abs(position - p)) < 1.0 for p in chosen
+                ):
+                    continue
+                chosen.append(position)
+                starts.append(_to_values(circuit, arcs, lone, has_r, grid, n, taus, tv, coef[s, o], span))
+                if len(starts) >= n_starts:
+                    break
+            out.append(np.array(starts))
+    return out
