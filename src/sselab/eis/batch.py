@@ -40,7 +40,6 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -51,9 +50,7 @@ from ..measurements import Spectrum
 from .circuit import Circuit
 from .fit import CircuitFit, _canonical, _Model, _validate
 from .initial import initial_values
-from .initial_grid import (ARC_EXPONENTS, MAX_COMBINATIONS, TAIL_EXPONENTS, _cpe_col, _n_choose, _to_values,
-                           applicable, is_arc, top_level)
-from .language import Element
+from . import initial_grid
 from .weights import WEIGHTINGS
 
 
@@ -261,106 +258,23 @@ def fit_circuit_batch(
 MAX_BATCH_SOLVES = 100_000
 
 
-def _design(circuit: Circuit, f: np.ndarray):
-    w = 2 * np.pi * f
-    top = top_level(circuit.tree)
-    arcs = [n for n in top if is_arc(n)]
-    lone = [n for n in top if isinstance(n, Element)]
-    k = len(arcs)
-    lo, hi = np.log10(1 / (2 * np.pi * f.max())), np.log10(1 / (2 * np.pi * f.min()))
-    step = 0.5
-    while True:
-        grid = 10 ** np.arange(lo - 1.0, hi + 0.5 + 1e-9, step)  # as initial_grid: arcs above f_max
-        n_comb = _n_choose(grid.size, k) * len(ARC_EXPONENTS)
-        if n_comb <= MAX_COMBINATIONS or step >= 2:
-            break
-        step *= 2
-    cols: list[np.ndarray] = [np.ones_like(w, dtype=complex)]
-    arc_index = {}
-    for n in ARC_EXPONENTS:
-        for t_i, tau in enumerate(grid):
-            arc_index[(t_i, n)] = len(cols)
-            cols.append(1 / (1 + _cpe_col(w, -n) * tau**n))
-    tail_variants: list[list[tuple[str, float, int]]] = [[]]
-    for el in lone:
-        if el.type == "R":
-            continue
-        options = []
-        if el.type == "CPE":
-            for m in TAIL_EXPONENTS:
-                options.append((el.label, m, len(cols)))
-                cols.append(_cpe_col(w, m))
-        elif el.type == "C":
-            options.append((el.label, 1.0, len(cols)))
-            cols.append(_cpe_col(w, 1.0))
-        elif el.type == "W":
-            options.append((el.label, 0.5, len(cols)))
-            cols.append((1 - 1j) / np.sqrt(w))
-        else:  # L
-            options.append((el.label, -1.0, len(cols)))
-            cols.append(1j * w)
-        tail_variants = [tv + [o] for tv in tail_variants for o in options]
-    has_r = any(el.type == "R" for el in lone)
-    combos = []
-    for n in ARC_EXPONENTS:
-        for taus in combinations(range(grid.size), k):
-            for tv in tail_variants:
-                idx = ([0] if has_r else []) + [arc_index[(t, n)] for t in taus] + [o[2] for o in tv]
-                combos.append((n, taus, tuple(tv), idx))
-    return np.array(cols).T, arcs, lone, has_r, grid, combos
-
-
 def grid_starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_starts: int = 4) -> list[np.ndarray]:
     """Starts (S_i, n_params) for each row of ``Z`` (spectra, N) measured at ``frequency_Hz`` (N,).
 
-    Identical (to rounding) to ``initial_values(circuit, frequency_Hz, Z[i], n_starts)``.
+    The same design, scoring and selection as :func:`sselab.eis.initial_grid.grid_starts`,
+    with the design built once and the scoring vectorised over spectra.
     """
     f = np.asarray(frequency_Hz, float)
     Z = np.atleast_2d(np.asarray(Z, complex))
-    if not applicable(circuit):
+    d = initial_grid.design(circuit, f) if initial_grid.applicable(circuit) else None
+    if d is None:
         return [initial_values(circuit, f, z, n_starts) for z in Z]
-    cols, arcs, lone, has_r, grid, combos = _design(circuit, f)
-    if not combos:
-        return [initial_values(circuit, f, z, n_starts) for z in Z]
-    idx = np.array([c[3] for c in combos])
-    K, p = idx.shape
     out: list[np.ndarray] = []
-    per = max(1, MAX_BATCH_SOLVES // K)
-    eye = np.eye(p)
-    log_grid = np.log10(grid)
+    per = max(1, MAX_BATCH_SOLVES // d.idx.shape[0])
     for lo in range(0, Z.shape[0], per):
         Zs = Z[lo : lo + per]
-        weight = 1 / np.abs(Zs)  # (S, N)
-        A = cols[None, :, :] * weight[:, :, None]  # (S, N, C)
-        b = Zs * weight
-        Ac = A.conj().transpose(0, 2, 1)
-        gram = (Ac @ A).real  # (S, C, C)
-        h = (Ac @ b[..., None])[..., 0].real  # (S, C)
-        bb = np.einsum("sn,sn->s", b.conj(), b).real
-        G = gram[:, idx[:, :, None], idx[:, None, :]]  # (S, K, p, p)
-        H = h[:, idx]  # (S, K, p)
-        ridge = 1e-12 * np.einsum("skii->sk", G)[..., None, None] * eye
-        coef = np.linalg.solve(G + ridge, H[..., None])[..., 0]
-        coef = np.maximum(coef, 0)
-        cost = bb[:, None] - 2 * np.einsum("ski,ski->sk", coef, H) + np.einsum("ski,skij,skj->sk", coef, G, coef)
-        order = np.argsort(cost, axis=1)
+        coef, cost = initial_grid.score(d, Zs)
         for s in range(Zs.shape[0]):
             span = float(np.abs(Zs[s]).max())
-            starts: list[np.ndarray] = []
-            chosen: list[np.ndarray] = []
-            n_best = (n_starts + 1) // 2
-            for o in order[s]:  # selection identical to initial_grid.grid_starts
-                n, taus, tv, _ = combos[o]
-                position = log_grid[list(taus)] if taus else np.zeros(0)
-                if any(position.size == p.size and np.array_equal(position, p) for p in chosen):
-                    continue
-                if len(starts) >= n_best and any(
-                    position.size == 0 or np.max(np.abs(position - p)) < 1.0 for p in chosen
-                ):
-                    continue
-                chosen.append(position)
-                starts.append(_to_values(circuit, arcs, lone, has_r, grid, n, taus, tv, coef[s, o], span))
-                if len(starts) >= n_starts:
-                    break
-            out.append(np.array(starts))
+            out.append(np.array(initial_grid.select(circuit, d, coef[s], cost[s], span, n_starts)))
     return out

@@ -26,7 +26,9 @@ True
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
+from math import comb
 
 import numpy as np
 
@@ -62,23 +64,36 @@ def _cpe_col(w: np.ndarray, m: float) -> np.ndarray:
     return np.exp(-m * (np.log(w) + 0.5j * np.pi))
 
 
-def grid_starts(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_starts: int = 4) -> list[np.ndarray]:
-    """Up to ``n_starts`` starting parameter vectors, best first (see module docs)."""
+@dataclass(frozen=True)
+class Design:
+    """The unweighted basis columns of a circuit on one frequency grid, and every
+    combination of columns to score (one per choice of arc time constants and exponents)."""
+
+    cols: np.ndarray  # (N, C) complex
+    arcs: tuple[Node, ...]
+    lone: tuple[Element, ...]
+    has_r: bool
+    grid: np.ndarray  # candidate τ [s]
+    combos: tuple[tuple[float, tuple[int, ...], tuple[tuple[str, float, int], ...]], ...]
+    idx: np.ndarray  # (K, p) column indices of each combination
+
+
+def design(circuit: Circuit, frequency_Hz: np.ndarray) -> Design | None:
+    """Build the basis and the combinations for ``circuit`` at ``frequency_Hz`` [Hz]
+    (None when nothing is to be chosen)."""
     f = np.asarray(frequency_Hz, float)
     w = 2 * np.pi * f
     top = top_level(circuit.tree)
-    arcs = [n for n in top if is_arc(n)]
-    lone = [n for n in top if isinstance(n, Element)]
+    arcs = tuple(n for n in top if is_arc(n))
+    lone = tuple(n for n in top if isinstance(n, Element))
     k = len(arcs)
     lo, hi = np.log10(1 / (2 * np.pi * f.max())), np.log10(1 / (2 * np.pi * f.min()))
     step = 0.5
     while True:
         grid = 10 ** np.arange(lo - 1.0, hi + 0.5 + 1e-9, step)  # bulk arcs often peak above f_max
-        n_comb = _n_choose(grid.size, k) * len(ARC_EXPONENTS)
-        if n_comb <= MAX_COMBINATIONS or step >= 2:
+        if comb(grid.size, k) * len(ARC_EXPONENTS) <= MAX_COMBINATIONS or step >= 2:
             break
         step *= 2
-    weight = 1 / np.abs(z)
     # base columns: constant, arcs (τ, n), tails per lone element kind
     cols: list[np.ndarray] = [np.ones_like(w, dtype=complex)]
     arc_index = {}
@@ -105,58 +120,73 @@ def grid_starts(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_sta
             options.append((el.label, -1.0, len(cols)))
             cols.append(1j * w)
         tail_variants = [tv + [o] for tv in tail_variants for o in options]
-    A = np.array(cols).T * weight[:, None]
-    b = z * weight
-    gram = (A.conj().T @ A).real
-    h = (A.conj().T @ b).real
-    bb = float(np.vdot(b, b).real)
     has_r = any(el.type == "R" for el in lone)
-    combos = []
+    combos, idx = [], []
     for n in ARC_EXPONENTS:
         for taus in combinations(range(grid.size), k):
             for tv in tail_variants:
-                idx = ([0] if has_r else []) + [arc_index[(t, n)] for t in taus] + [o[2] for o in tv]
-                combos.append((n, taus, tuple(tv), idx))
+                combos.append((n, taus, tuple(tv)))
+                idx.append(([0] if has_r else []) + [arc_index[(t, n)] for t in taus] + [o[2] for o in tv])
     if not combos:
-        return []
-    idx = np.array([c[3] for c in combos])
-    G = gram[idx[:, :, None], idx[:, None, :]]
-    H = h[idx]
-    p = idx.shape[1]
-    ridge = 1e-12 * np.einsum("bii->b", G)[:, None, None] * np.eye(p)
-    coef = np.linalg.solve(G + ridge, H[..., None])[..., 0]
-    coef = np.maximum(coef, 0)
-    cost = bb - 2 * np.einsum("bi,bi->b", coef, H) + np.einsum("bi,bij,bj->b", coef, G, coef)
-    order = np.argsort(cost)
-    span = float(np.abs(z).max())
+        return None
+    return Design(np.array(cols).T, arcs, lone, has_r, grid, tuple(combos), np.array(idx))
+
+
+def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Non-negative linear coefficients (S, K, p) and weighted cost (S, K) of every
+    combination for each spectrum row of ``Z`` (S, N), modulus-weighted."""
+    Z = np.atleast_2d(Z)
+    weight = 1 / np.abs(Z)
+    A = d.cols[None, :, :] * weight[:, :, None]  # (S, N, C)
+    b = Z * weight
+    Ac = A.conj().transpose(0, 2, 1)
+    gram = (Ac @ A).real
+    h = (Ac @ b[..., None])[..., 0].real
+    bb = np.einsum("sn,sn->s", b.conj(), b).real
+    G = gram[:, d.idx[:, :, None], d.idx[:, None, :]]  # (S, K, p, p)
+    H = h[:, d.idx]
+    ridge = 1e-12 * np.einsum("skii->sk", G)[..., None, None] * np.eye(d.idx.shape[1])
+    coef = np.maximum(np.linalg.solve(G + ridge, H[..., None])[..., 0], 0)
+    cost = bb[:, None] - 2 * np.einsum("ski,ski->sk", coef, H) + np.einsum("ski,skij,skj->sk", coef, G, coef)
+    return coef, cost
+
+
+def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span: float, n_starts: int) -> list[np.ndarray]:
+    """Up to ``n_starts`` parameter vectors for one spectrum from its scored combinations.
+
+    The first half are simply the best-scoring combinations; the rest must each move some
+    arc by at least a decade, so that a start spending an arc on an unresolved process
+    cannot crowd out the right basin.
+    """
     starts: list[np.ndarray] = []
     chosen: list[np.ndarray] = []
-    log_grid = np.log10(grid)
+    log_grid = np.log10(d.grid)
     n_best = (n_starts + 1) // 2
-    for o in order:
-        n, taus, tv, _ = combos[o]
+    for o in np.argsort(cost):
+        n, taus, tv = d.combos[o]
         position = log_grid[list(taus)] if taus else np.zeros(0)
         if any(position.size == p.size and np.array_equal(position, p) for p in chosen):
             continue
-        # the first half of the starts are simply the best-scoring combinations; the rest
-        # must each move some arc by at least a decade, so that a start spending an arc on
-        # an unresolved process cannot crowd out the right basin
         if len(starts) >= n_best and any(position.size == 0 or np.max(np.abs(position - p)) < 1.0 for p in chosen):
             continue
         chosen.append(position)
-        starts.append(_to_values(circuit, arcs, lone, has_r, grid, n, taus, tv, coef[o], span))
+        starts.append(_to_values(circuit, d, n, taus, tv, coef[o], span))
         if len(starts) >= n_starts:
             break
     return starts
 
 
-def _n_choose(n: int, k: int) -> int:
-    from math import comb
+def grid_starts(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_starts: int = 4) -> list[np.ndarray]:
+    """Up to ``n_starts`` starting parameter vectors, best first (see module docs)."""
+    d = design(circuit, frequency_Hz)
+    if d is None:
+        return []
+    coef, cost = score(d, z)
+    return select(circuit, d, coef[0], cost[0], float(np.abs(z).max()), n_starts)
 
-    return comb(n, k)
 
-
-def _to_values(circuit, arcs, lone, has_r, grid, n, taus, tv, coef, span) -> np.ndarray:
+def _to_values(circuit: Circuit, d: Design, n: float, taus, tv, coef: np.ndarray, span: float) -> np.ndarray:
+    arcs, lone, has_r, grid = d.arcs, d.lone, d.has_r, d.grid
     names = circuit.parameter_names
     values = np.full(len(names), np.nan)
     floor = 1e-4 * span
