@@ -45,10 +45,10 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from ..exceptions import FitError, SselabError
-from ..fitting import best_of, fit_batch
+from ..fitting import fit_batch
 from ..measurements import Spectrum
 from .circuit import Circuit
-from .fit import CircuitFit, _canonical, _Model, _validate
+from .fit import CircuitFit, _best_fit, _Model, _validate
 from .initial import initial_values
 from . import initial_grid
 from .weights import WEIGHTINGS
@@ -133,28 +133,11 @@ def _fit_chunk(
     model = _Model(c, w, z, weighting)
     params = c.parameters(starts[0], fixed=fixed, bounds=bounds)
     results = fit_batch(lambda P, rows: model(P, owner[rows]), params, starts=starts, max_iter=max_iter)
-    out = []
     first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    for it, a, k in zip(items, first, counts):
-        mine = results[a : a + k]
-        best = best_of(mine)
-        b = next(j for j, r in enumerate(mine) if r is best)
-        result = _canonical(c, best) if canonical else best
-        notes = () if result.success else (f"fit did not converge: {result.message}",)
-        out.append(
-            CircuitFit(
-                circuit=c.text,
-                weighting=weighting,
-                result=result,
-                frequency_Hz=it.spectrum.frequency_Hz,
-                impedance_ohm=it.spectrum.impedance_ohm,
-                initial=dict(zip(c.parameter_names, map(float, params.clipped(it.starts[b])))),
-                source=it.spectrum.source,
-                temperature_K=it.spectrum.temperature_K,
-                notes=notes,
-            )
-        )
-    return out
+    return [
+        _best_fit(c, weighting, it.spectrum, params, results[a : a + k], it.starts, canonical)
+        for it, a, k in zip(items, first, counts)
+    ]
 
 
 def iter_fit_circuit_batch(

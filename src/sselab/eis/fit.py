@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..exceptions import FitError
-from ..fitting import FitResult, ParameterEstimate, best_of, fit_batch
+from ..fitting import FitResult, ParameterEstimate, Parameters, best_of, fit_batch
 from ..fitting.result import _num
 from ..measurements import Spectrum
 from .circuit import Circuit
@@ -288,23 +288,29 @@ def fit_circuit(
     params = c.parameters(auto[0], fixed=fixed, bounds=bounds)
     model = _Model(c, w, z, weighting)
     results = fit_batch(lambda P, rows: model(P, np.zeros_like(rows)), params, starts=auto, max_iter=max_iter)
-    best_index = results.index(best_of(results))
-    result = results[best_index]
-    if canonical:
-        result = _canonical(c, result)
-    notes = []
-    if not result.success:
-        notes.append(f"fit did not converge: {result.message}")
+    return _best_fit(c, weighting, spectrum, params, results, auto, canonical)
+
+
+def _best_fit(
+    c: Circuit, weighting: str, spectrum: Spectrum, params: Parameters, results: Sequence[FitResult],
+    starts: np.ndarray, canonical: bool,
+) -> CircuitFit:
+    """The CircuitFit of the best of one spectrum's multi-start results (shared with
+    :mod:`sselab.eis.batch`)."""
+    best = best_of(results)
+    b = next(j for j, r in enumerate(results) if r is best)
+    result = _canonical(c, best) if canonical else best
+    notes = () if result.success else (f"fit did not converge: {result.message}",)
     return CircuitFit(
         circuit=c.text,
         weighting=weighting,
         result=result,
-        frequency_Hz=f,
-        impedance_ohm=z,
-        initial=dict(zip(c.parameter_names, map(float, params.clipped(auto[best_index])))),
+        frequency_Hz=spectrum.frequency_Hz,
+        impedance_ohm=spectrum.impedance_ohm,
+        initial=dict(zip(c.parameter_names, map(float, params.clipped(starts[b])))),
         source=spectrum.source,
         temperature_K=spectrum.temperature_K,
-        notes=tuple(notes),
+        notes=notes,
     )
 
 
