@@ -11,10 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from ..eis import elements as _elements
-from ..eis.fit import CircuitFit, fit_circuit
+from ..eis.batch import FitFailure, fit_circuit_batch
+from ..eis.fit import CircuitFit
 from ..eis.kramers_kronig import kramers_kronig
 from ..eis.weights import WEIGHTINGS
-from ..exceptions import SselabError
+from ..exceptions import FitError, SselabError
 from ..io import read
 from ._common import echo_json
 
@@ -73,36 +74,47 @@ def fit_command(
     initial: List[str] = typer.Option([], "--initial", help="Initial value NAME=VALUE (repeatable)."),
     fix: List[str] = typer.Option([], "--fix", help="Hold NAME=VALUE fixed (repeatable)."),
 ) -> None:
-    """Fit an equivalent circuit to one or more spectra (automatic initial values)."""
+    """Fit an equivalent circuit to one or more spectra (automatic initial values; many files
+    are fitted together by the batched engine)."""
     if weight not in WEIGHTINGS:
         raise SselabError(f"--weight must be one of {', '.join(WEIGHTINGS)}, got {weight!r}")
     init, fixed = _assignments(initial, "--initial"), _assignments(fix, "--fix")
     from ..eis.circuit import Circuit
 
-    Circuit(circuit)  # syntax errors first, once
+    c = Circuit(circuit)  # syntax errors first, once
     console = Console(stderr=False)
-    outputs: list[dict[str, Any]] = []
-    failures = 0
-    for path in files:
+    spectra: dict[int, Any] = {}
+    errors: dict[int, str] = {}
+    for i, path in enumerate(files):
         try:
-            spectrum = _spectrum(path)
-            fit = fit_circuit(spectrum, circuit, weighting=weight, initial=init, fixed=fixed)
+            spectra[i] = _spectrum(path)
         except SselabError as exc:
             if len(files) == 1:
                 raise
-            failures += 1
-            outputs.append({"file": str(path), "error": str(exc).splitlines()[0]})
+            errors[i] = str(exc).splitlines()[0]
+    # all spectra in one batched fit (the same answers as one fit_circuit per file)
+    fits = dict(zip(spectra, fit_circuit_batch(list(spectra.values()), c, weighting=weight, initial=init, fixed=fixed)))
+    outputs: list[dict[str, Any]] = []
+    for i, path in enumerate(files):
+        fit = fits.get(i)
+        if isinstance(fit, FitFailure):
+            if len(files) == 1:
+                raise FitError(f"{path}: {fit.error}")
+            errors[i] = f"{path}: {fit.error}"
+        if i in errors:
+            outputs.append({"file": str(path), "error": errors[i]})
             continue
         d = {"file": str(path), **fit.to_dict()}
         if plot is not None:
             from ..eis.plots import plot_fit
 
             target = plot if len(files) == 1 else plot.with_name(f"{plot.stem}_{path.stem}{plot.suffix}")
-            d["plot"] = plot_fit(spectrum, fit, target)
+            d["plot"] = plot_fit(spectra[i], fit, target)
         outputs.append(d)
         if not json_out:
             console.print(f"[bold]{path}[/bold]")
             _print_fit(fit, console)
+    failures = len(errors)
     if json_out:
         echo_json(outputs[0] if len(files) == 1 else outputs)
     elif failures:
