@@ -10,7 +10,6 @@ import numpy as np
 import typer
 
 from ..exceptions import SselabError
-from ..units import disc_area, parse_area, parse_length
 
 
 def _clean(obj: Any) -> Any:
@@ -35,14 +34,13 @@ def echo_json(obj: Any) -> None:
     typer.echo(json.dumps(_clean(obj), indent=2, allow_nan=False))
 
 
-def geometry(thickness: str | None, diameter: str | None, area: str | None) -> tuple[float, float]:
-    """(thickness [m], area [m²]) from CLI strings; bare numbers are cm / cm² (field units)."""
+def geometry(thickness: str | None, diameter: str | None, area: str | None, accuracy: str | None = None):
+    """The sample's :class:`~sselab.transport.geometry.SampleGeometry` from CLI strings
+    (bare numbers are cm / cm², the field's units); missing flags are named as flags."""
+    from ..transport.geometry import SampleGeometry
+
     if thickness is None:
         raise SselabError("missing --thickness (e.g. --thickness '0.65 mm')")
     if diameter is None and area is None:
         raise SselabError("missing --diameter or --area (e.g. --diameter '13 mm' or --area '1.327 cm2')")
-    if diameter is not None and area is not None:
-        raise SselabError("give --diameter or --area, not both")
-    length = parse_length(thickness, default_unit="cm")
-    a = disc_area(parse_length(diameter, default_unit="cm")) if diameter else parse_area(area, default_unit="cm2")
-    return length, a
+    return SampleGeometry.from_text(thickness, diameter, area, accuracy)

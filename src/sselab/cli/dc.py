@@ -12,8 +12,7 @@ from ..dc.steady_state import SteadyStateCriterion
 from ..dc.transference import transference
 from ..exceptions import SselabError
 from ..io import read
-from ..transport.geometry import SampleGeometry
-from ._common import echo_json
+from ._common import echo_json, geometry
 
 dc_app = typer.Typer(help="DC polarisation: ion transport number, electronic conductivity.", no_args_is_help=True)
 
@@ -77,11 +76,7 @@ def electronic_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Electronic resistance from steady-state current vs voltage, σ_el = l/(R_el·A)."""
-    if thickness is None:
-        raise SselabError("missing --thickness (e.g. --thickness '0.65 mm')")
-    if diameter is None and area is None:
-        raise SselabError("missing --diameter or --area (e.g. --diameter '13 mm')")
-    geom = SampleGeometry.from_text(thickness, diameter, area)
+    geom = geometry(thickness, diameter, area)
     transients = [t for f in files for t in read(f, kind="transient")]
     res = electronic_conductivity(transients, geom, _criterion(threshold, window_fraction, window_s), is_method=is_method)
     if as_json:

@@ -7,25 +7,15 @@ from typing import List, Optional
 
 import typer
 
-from ..exceptions import SselabError
 from ..transport.arrhenius import arrhenius
 from ..transport.conductivity import conductivity
-from ..transport.geometry import SampleGeometry
 from ..transport.table import read_table
 from ..units import parse_length
-from ._common import echo_json
+from ._common import echo_json, geometry
 
 THICKNESS_HELP = "Pellet thickness, e.g. '0.65 mm' (bare number: cm)."
 DIAMETER_HELP = "Electrode diameter, e.g. '13 mm' (bare number: cm)."
 AREA_HELP = "Electrode area, e.g. '1.327 cm2' (bare number: cm²)."
-
-
-def _geometry(thickness: Optional[str], diameter: Optional[str], area: Optional[str], accuracy: Optional[str]) -> SampleGeometry:
-    if thickness is None:
-        raise SselabError("missing --thickness (e.g. --thickness '0.65 mm')")
-    if diameter is None and area is None:
-        raise SselabError("missing --diameter or --area (e.g. --diameter '13 mm' or --area '1.327 cm2')")
-    return SampleGeometry.from_text(thickness, diameter, area, accuracy)
 
 
 def conductivity_command(
@@ -38,7 +28,7 @@ def conductivity_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """σ = l/(R·A) in S/cm with its propagated uncertainty."""
-    res = conductivity(resistance, _geometry(thickness, diameter, area, accuracy), resistance_stderr)
+    res = conductivity(resistance, geometry(thickness, diameter, area, accuracy), resistance_stderr)
     if as_json:
         echo_json({**res.to_dict(), "sigma": res.sigma_S_per_cm})
         return
@@ -99,7 +89,7 @@ def deconvolve_command(
     """σ_ion of the SE from electron-blocking stacks: R_SE,ion = R_stack,bulk − Σ R_eBE (Glaser 2023)."""
     from ..transport.deconvolution import deconvolve_files
 
-    geom = _geometry(thickness, diameter, area, None)
+    geom = geometry(thickness, diameter, area, None)
     res = deconvolve_files(
         stack_files, reference, geom, circuit=circuit,
         bulk=[b.strip() for b in bulk.split(",")] if bulk else None,

@@ -170,7 +170,7 @@ def register_series(eis_app: Any) -> None:
 
     import typer
 
-    from ..cli._common import echo_json
+    from ..cli._common import echo_json, geometry
 
     @eis_app.command("series")
     def series_command(
@@ -186,13 +186,7 @@ def register_series(eis_app: Any) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
         """Fit spectra at several temperatures (each seeded from its neighbour), σ table and Arrhenius fit."""
-        from ..exceptions import SselabError
-
-        if thickness is None:
-            raise SselabError("missing --thickness (e.g. --thickness '0.65 mm')")
-        if diameter is None and area is None:
-            raise SselabError("missing --diameter or --area (e.g. --diameter '13 mm')")
-        geom = SampleGeometry.from_text(thickness, diameter, area)
+        geom = geometry(thickness, diameter, area)
         res = series_from_files(files, circuit, geom, bulk, temperature, convention, weighting)
         if as_json:
             echo_json(res.to_dict())
