@@ -29,6 +29,7 @@ import numpy as np
 from scipy import stats
 
 from ..exceptions import AnalysisError
+from ..fitting.linear import line_fit
 from ..measurements import CurrentTransient
 from ..transport.geometry import SampleGeometry
 from .steady_state import SteadyState, SteadyStateCriterion, steady_state
@@ -102,26 +103,15 @@ def electronic_conductivity(
     if len(np.unique(np.round(v, 4))) < 2:
         raise AnalysisError(f"R_el needs steady-state currents at 2 or more different voltages; got {len(np.unique(np.round(v, 4)))}")
     weighted = all(e is not None and e > 0 for e in E)
-    w = 1.0 / np.asarray(E, float) ** 2 if weighted else np.ones_like(v)
-    X = np.stack([np.ones_like(v), v], axis=1)
-    A = X.T @ (X * w[:, None])
-    beta = np.linalg.solve(A, X.T @ (w * i))
-    resid = i - X @ beta
-    chi2 = float(np.sum(w * resid**2))
-    dof = len(v) - 2
-    cov = np.linalg.inv(A)
-    if dof > 0:
-        cov = cov * (max(1.0, chi2 / dof) if weighted else chi2 / dof)
-    have_err = dof > 0 or weighted
-    G, b = float(beta[1]), float(beta[0])
+    line = line_fit(v, i, np.asarray(E, float) if weighted else None)
+    w, chi2, dof, cov, have_err = line.weights, line.chi2, line.dof, line.covariance, line.errors_known
+    G, b = line.slope, line.intercept
     if G <= 0:
         raise AnalysisError(f"steady-state current does not rise with voltage (slope {G:.3g} S): no electronic resistance")
     R = 1.0 / G
     R_se = math.sqrt(cov[1, 1]) / G**2 if have_err else None
     b_se = math.sqrt(cov[0, 0]) if have_err else None
-    ibar = np.sum(w * i) / np.sum(w)
-    ss_tot = float(np.sum(w * (i - ibar) ** 2))
-    r2 = 1 - chi2 / ss_tot if dof > 0 and ss_tot > 0 else None
+    r2 = line.r2
     if dof == 0:
         warnings.append("only 2 voltages: no linearity check")
     if r2 is not None and r2 < 0.99:

@@ -24,6 +24,7 @@ import numpy as np
 from scipy import stats
 
 from ..exceptions import AnalysisError
+from ..fitting.linear import line_fit
 from ..units import EV_TO_KJ_PER_MOL, K_B_EV, ZERO_CELSIUS_K
 
 CONVENTIONS = ("sigma", "sigmaT")
@@ -128,27 +129,11 @@ def arrhenius(
         sy = se / s
     else:
         sy = np.ones_like(s)
-    w = 1.0 / sy**2
-    X = np.stack([np.ones_like(x), x], axis=1)
-    A = X.T @ (X * w[:, None])
-    beta = np.linalg.solve(A, X.T @ (w * y))
-    resid = y - X @ beta
-    chi2 = float(np.sum(w * resid**2))
-    dof = len(y) - 2
-    cov = np.linalg.inv(A)
-    scale_ok = True
-    if weighted:
-        if dof > 0:
-            cov = cov * max(1.0, chi2 / dof)
-    elif dof > 0:
-        cov = cov * chi2 / dof
-    else:
-        scale_ok = False
-    slope, intercept = beta[1], beta[0]
+    line = line_fit(x, y, sy if weighted else None)
+    w, chi2, dof, cov, scale_ok = line.weights, line.chi2, line.dof, line.covariance, line.errors_known
+    slope, intercept = line.slope, line.intercept
     Ea = -slope * K_B_EV
-    ybar = np.sum(w * y) / np.sum(w)
-    ss_tot = float(np.sum(w * (y - ybar) ** 2))
-    r2 = 1.0 - chi2 / ss_tot if ss_tot > 0 and dof > 0 else None
+    r2 = line.r2
     x25 = 1.0 / T_25C_K
     y25 = intercept + slope * x25
     sigma25 = math.exp(y25) / (T_25C_K if convention == "sigmaT" else 1.0)
