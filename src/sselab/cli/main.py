@@ -24,16 +24,21 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True),
-) -> None:
-    """sselab: reproducible solid-electrolyte analysis from raw instrument files."""
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from .. import __version__
 
         typer.echo(__version__)
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", is_eager=True, callback=_print_version
+    ),
+) -> None:
+    """sselab: reproducible solid-electrolyte analysis from raw instrument files."""
 
 
 def _register_all() -> None:
@@ -67,16 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         return 130
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, (OSError, ValueError)):
-            typer.echo(f"error: {exc}", err=True)
-            return 2
-        raise
+    except typer.TyperException as exc:  # usage errors: typer's own click exceptions
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        return int(getattr(exc, "exit_code", 2))
+    except (OSError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
     return int(rc) if isinstance(rc, int) else 0
 
 
