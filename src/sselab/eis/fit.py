@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -100,10 +101,15 @@ class CircuitFit:
     def n_points(self) -> int:
         return int(self.frequency_Hz.size)
 
+    @cached_property
+    def model(self) -> Circuit:
+        """The parsed circuit (parsed once per result)."""
+        return Circuit(self.circuit)
+
     def predict(self, frequency_Hz: np.ndarray | None = None) -> np.ndarray:
         """Fitted impedance [Ω] at ``frequency_Hz`` (default: the measured frequencies)."""
         f = self.frequency_Hz if frequency_Hz is None else np.asarray(frequency_Hz, float)
-        return Circuit(self.circuit).impedance(f, self.result.value_array)
+        return self.model.impedance(f, self.result.value_array)
 
     @property
     def residuals_relative(self) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +122,7 @@ class CircuitFit:
     def effective_capacitance(self) -> dict[str, float]:
         """Effective capacitance [F] of every p(R, CPE) or p(R, C) block, keyed by the resistor."""
         out = {}
-        for r, cap in Circuit(self.circuit).rc_pairs():
+        for r, cap in self.model.rc_pairs():
             R = self.values[r]
             if f"{cap}.Q" in self.values:
                 out[r] = effective_capacitance(R, self.values[f"{cap}.Q"], self.values[f"{cap}.n"])

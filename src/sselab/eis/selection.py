@@ -119,11 +119,10 @@ def judge(fit: CircuitFit) -> list[str]:
     if not res.success:
         reasons.append(f"did not converge ({res.message})")
     # a series resistance too small to resolve beside the arcs is negligible, not a wrong model
-    from .circuit import Circuit
     from .initial_grid import top_level
     from .language import Element
 
-    lone_r = {n.label for n in top_level(Circuit(fit.circuit).tree) if isinstance(n, Element) and n.type == "R"}
+    lone_r = {n.label for n in top_level(fit.model.tree) if isinstance(n, Element) and n.type == "R"}
     total = sum(abs(v) for k, v in fit.values.items() if "." not in k and k.startswith("R"))
     undetermined = [
         n for n in res.undetermined
@@ -146,9 +145,7 @@ def judge(fit: CircuitFit) -> list[str]:
 
 
 def _rc_caps(fit: CircuitFit) -> list[tuple[str, str]]:
-    from .circuit import Circuit
-
-    return Circuit(fit.circuit).rc_pairs()
+    return fit.model.rc_pairs()
 
 
 def _drt_candidates(spectra: Sequence[Spectrum]) -> tuple[list[tuple[str, str]], tuple[int, ...]]:
