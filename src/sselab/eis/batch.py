@@ -45,7 +45,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from ..exceptions import FitError, SselabError
-from ..fitting import fit_batch
+from ..fitting import fit_best
 from ..measurements import Spectrum
 from .circuit import Circuit
 from .fit import CircuitFit, _best_fit, _Model, _validate
@@ -124,7 +124,7 @@ def _fit_chunk(
     items: list[_Prepared], c: Circuit, weighting: str, fixed: Mapping[str, float],
     bounds: Mapping[str, tuple[float, float]] | None, canonical: bool, max_iter: int,
 ) -> list[CircuitFit]:
-    """One fit_batch over every (spectrum × start) row of ``items`` (equal point counts)."""
+    """One batched solve over every (spectrum × start) row of ``items`` (equal point counts)."""
     counts = np.array([it.starts.shape[0] for it in items])
     owner = np.repeat(np.arange(len(items)), counts)
     starts = np.concatenate([it.starts for it in items])
@@ -132,11 +132,10 @@ def _fit_chunk(
     z = np.stack([it.spectrum.impedance_ohm for it in items])
     model = _Model(c, w, z, weighting)
     params = c.parameters(starts[0], fixed=fixed, bounds=bounds)
-    results = fit_batch(lambda P, rows: model(P, owner[rows]), params, starts=starts, max_iter=max_iter)
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    best = fit_best(lambda P, rows: model(P, owner[rows]), params, starts=starts, groups=owner, max_iter=max_iter)
     return [
-        _best_fit(c, weighting, it.spectrum, params, results[a : a + k], it.starts, canonical)
-        for it, a, k in zip(items, first, counts)
+        _best_fit(c, weighting, it.spectrum, params, result, starts[row], canonical)
+        for it, (row, result) in zip(items, best)
     ]
 
 

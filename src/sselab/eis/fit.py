@@ -27,7 +27,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..exceptions import FitError
-from ..fitting import FitResult, ParameterEstimate, Parameters, best_of, fit_batch
+from ..fitting import FitResult, ParameterEstimate, Parameters, fit_best
 from ..fitting.result import _num
 from ..measurements import Spectrum
 from .circuit import Circuit
@@ -293,18 +293,16 @@ def fit_circuit(
         auto = auto[:1]
     params = c.parameters(auto[0], fixed=fixed, bounds=bounds)
     model = _Model(c, w, z, weighting)
-    results = fit_batch(lambda P, rows: model(P, np.zeros_like(rows)), params, starts=auto, max_iter=max_iter)
-    return _best_fit(c, weighting, spectrum, params, results, auto, canonical)
+    [(row, best)] = fit_best(lambda P, rows: model(P, np.zeros_like(rows)), params, starts=auto,
+                             groups=np.zeros(len(auto), int), max_iter=max_iter)
+    return _best_fit(c, weighting, spectrum, params, best, auto[row], canonical)
 
 
 def _best_fit(
-    c: Circuit, weighting: str, spectrum: Spectrum, params: Parameters, results: Sequence[FitResult],
-    starts: np.ndarray, canonical: bool,
+    c: Circuit, weighting: str, spectrum: Spectrum, params: Parameters, best: FitResult, start: np.ndarray,
+    canonical: bool,
 ) -> CircuitFit:
-    """The CircuitFit of the best of one spectrum's multi-start results (shared with
-    :mod:`sselab.eis.batch`)."""
-    best = best_of(results)
-    b = next(j for j, r in enumerate(results) if r is best)
+    """The CircuitFit of one spectrum's best start (shared with :mod:`sselab.eis.batch`)."""
     result = _canonical(c, best) if canonical else best
     notes = () if result.success else (f"fit did not converge: {result.message}",)
     return CircuitFit(
@@ -313,7 +311,7 @@ def _best_fit(
         result=result,
         frequency_Hz=spectrum.frequency_Hz,
         impedance_ohm=spectrum.impedance_ohm,
-        initial=dict(zip(c.parameter_names, map(float, params.clipped(starts[b])))),
+        initial=dict(zip(c.parameter_names, map(float, params.clipped(start)))),
         source=spectrum.source,
         temperature_K=spectrum.temperature_K,
         notes=notes,

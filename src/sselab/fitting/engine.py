@@ -136,6 +136,42 @@ def _estimate(
     )
 
 
+def _solve(fun, params, starts, max_iter, ftol, xtol):
+    plist = [params] if isinstance(params, Parameters) else list(params)
+    if not plist:
+        raise FitError("nothing to fit")
+    template = plist[0]
+    if starts is None:
+        starts = np.stack([p.value_array for p in plist])
+    starts = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
+    free = template.free_mask
+    if not free.any():
+        raise FitError("every parameter is fixed: nothing to fit")
+    transform = Transform(template)
+    base = starts.copy()
+    u0 = transform.to_u(starts[:, free])
+    outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol)
+    final = base.copy()
+    final[:, free] = transform.to_p(outcome.x)
+    return template, final, outcome
+
+
+def _estimates(fun, template, final, outcome, rows, scale_covariance) -> list[FitResult]:
+    """Final residuals, Jacobian and covariance, only for ``rows``."""
+    with np.errstate(all="ignore"):
+        r, Jp = fun(final[rows], rows)
+        if Jp is None:
+            Jp = _numeric_jacobian(fun, final[rows], rows, r, np.ones(final.shape[1], bool))
+    n_free = int(template.free_mask.sum())
+    if r.shape[1] <= n_free:
+        raise FitError(f"{r.shape[1]} data values cannot determine {n_free} free parameters")
+    return [
+        _estimate(template, final[b], r[j], Jp[j], int(outcome.status[b]), int(outcome.n_iter[b]), outcome.n_eval,
+                  scale_covariance)
+        for j, b in enumerate(rows)
+    ]
+
+
 def fit_batch(
     fun: Model,
     params: Parameters | Sequence[Parameters],
@@ -157,34 +193,38 @@ def fit_batch(
         are the starts unless ``starts`` (B, n) is given.  Bounds and fixed flags must be
         the same for every problem.
     """
-    plist = [params] if isinstance(params, Parameters) else list(params)
-    if not plist:
-        raise FitError("nothing to fit")
-    template = plist[0]
-    if starts is None:
-        starts = np.stack([p.value_array for p in plist])
-    starts = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
-    B = starts.shape[0]
-    free = template.free_mask
-    if not free.any():
-        raise FitError("every parameter is fixed: nothing to fit")
-    transform = Transform(template)
-    base = starts.copy()
-    u0 = transform.to_u(starts[:, free])
-    outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol)
-    final = base.copy()
-    final[:, free] = transform.to_p(outcome.x)
-    rows = np.arange(B)
-    with np.errstate(all="ignore"):
-        r, Jp = fun(final, rows)
-        if Jp is None:
-            Jp = _numeric_jacobian(fun, final, rows, r, np.ones(final.shape[1], bool))
-    if r.shape[1] <= int(free.sum()):
-        raise FitError(f"{r.shape[1]} data values cannot determine {int(free.sum())} free parameters")
-    return [
-        _estimate(template, final[b], r[b], Jp[b], int(outcome.status[b]), int(outcome.n_iter[b]), outcome.n_eval, scale_covariance)
-        for b in range(B)
-    ]
+    template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol)
+    return _estimates(fun, template, final, outcome, np.arange(final.shape[0]), scale_covariance)
+
+
+def fit_best(
+    fun: Model,
+    params: Parameters,
+    *,
+    starts: np.ndarray,
+    groups: np.ndarray,
+    max_iter: int = 200,
+    ftol: float = 1e-10,
+    xtol: float = 1e-10,
+    scale_covariance: bool = True,
+) -> list[tuple[int, FitResult]]:
+    """Multi-start fits of several problems in one batch: row b of ``starts`` belongs to
+    problem ``groups[b]`` (0..G−1).  Returns, per problem, (row of the start kept, result).
+
+    The start kept is the converged one with the lowest cost (the lowest cost if none
+    converged); only kept rows get the final evaluation and covariance.
+    """
+    template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol)
+    groups = np.asarray(groups)
+    ok = ((outcome.status > 0) | (outcome.status == -1)) & np.isfinite(outcome.cost)
+    cost = np.where(np.isfinite(outcome.cost), outcome.cost, np.inf)
+    kept = []
+    for g in range(int(groups.max()) + 1):
+        mine = np.flatnonzero(groups == g)
+        pool = mine[ok[mine]] if ok[mine].any() else mine
+        kept.append(int(pool[np.argmin(cost[pool])]))
+    rows = np.array(kept)
+    return list(zip(kept, _estimates(fun, template, final, outcome, rows, scale_covariance)))
 
 
 def fit(
@@ -199,14 +239,14 @@ def fit(
 
     ``fun`` is called with ``rows`` all zero (every start fits the same data).
     """
-    if starts is None:
-        starts = params.value_array[None, :]
+    starts = params.value_array[None, :] if starts is None else np.atleast_2d(starts)
 
     def same_data(P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         return fun(P, np.zeros_like(rows))
 
-    results = fit_batch(same_data, params, starts=starts, max_iter=max_iter, scale_covariance=scale_covariance)
-    return best_of(results)
+    [(_, result)] = fit_best(same_data, params, starts=starts, groups=np.zeros(len(starts), int), max_iter=max_iter,
+                             scale_covariance=scale_covariance)
+    return result
 
 
 def best_of(results: Sequence[FitResult]) -> FitResult:
