@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit  # Student-t quantile; scipy.stats costs ~0.7 s to import
 
 from ..exceptions import AnalysisError
 from ..fitting.linear import line_fit
@@ -124,7 +124,7 @@ def electronic_conductivity(
         dq = len(v) - 3
         covq = np.linalg.inv(Aq) * (float(np.sum(w * rq**2)) / dq if dq > 0 else 1.0)
         tq = abs(bq[2]) / math.sqrt(covq[2, 2]) if covq[2, 2] > 0 else 0.0
-        if dq > 0 and tq > stats.t.ppf(0.99, dq):
+        if dq > 0 and tq > stdtrit(dq, 0.99):
             warnings.append(f"I_ss–V curve bends (quadratic term significant, t = {tq:.1f}): R_el depends on voltage")
     if b_se is not None and abs(b) > 2 * b_se and abs(b) > 0.05 * abs(G * v.max()):
         warnings.append(f"intercept {b:.3g} A (= {-b * R:.3g} V) differs from zero: offset or polarisation of the electrodes")

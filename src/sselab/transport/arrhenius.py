@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit  # Student-t quantile; scipy.stats costs ~0.7 s to import
 
 from ..exceptions import AnalysisError
 from ..fitting.linear import line_fit
@@ -141,7 +141,7 @@ def arrhenius(
         Ea_se = math.sqrt(cov[1, 1]) * K_B_EV
         pre_se = math.exp(intercept) * math.sqrt(cov[0, 0])
         v25 = float(np.array([1.0, x25]) @ cov @ np.array([1.0, x25]))
-        q = stats.t.ppf(0.975, dof) if (dof > 0 and not (weighted and chi2 / dof <= 1.0)) else 1.959963984540054
+        q = stdtrit(dof, 0.975) if (dof > 0 and not (weighted and chi2 / dof <= 1.0)) else 1.959963984540054
         ci = (sigma25 * math.exp(-q * math.sqrt(v25)), sigma25 * math.exp(q * math.sqrt(v25)))
     else:
         Ea_se = pre_se = None

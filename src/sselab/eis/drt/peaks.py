@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.signal import find_peaks
 
 from .result import DRTPeak
 
@@ -54,6 +53,8 @@ def find_processes(tau_s: np.ndarray, gamma_ohm: np.ndarray, prominence: float =
     gamma_ohm : γ on that grid [Ω].
     prominence : minimum peak prominence as a fraction of the highest interior maximum of γ.
     """
+    from scipy.signal import find_peaks  # imported here: scipy.signal pulls scipy.stats (~0.7 s) into every CLI start
+
     y = np.log(np.asarray(tau_s, float))
     g = np.asarray(gamma_ohm, float)
     maxima, _ = find_peaks(g)
