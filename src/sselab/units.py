@@ -90,17 +90,3 @@ def parse_temperature(text: str | float, default_unit: str = "K") -> float:
         raise UnitError(f"temperature {text!r} is at or below absolute zero")
     return kelvin
 
-
-def celsius_to_kelvin(t_c: float) -> float:
-    """°C → K."""
-    return t_c + ZERO_CELSIUS_K
-
-
-def kelvin_to_celsius(t_k: float) -> float:
-    """K → °C."""
-    return t_k - ZERO_CELSIUS_K
-
-
-def s_per_m_to_s_per_cm(sigma_S_per_m: float) -> float:
-    """Conductivity S/m → S/cm (the field's unit)."""
-    return sigma_S_per_m / 100.0

@@ -4,7 +4,7 @@ circuit selection, plots."""
 from .circuit import Circuit
 from .drt import DRTPeak, DRTResult, drt
 from .elements import ELEMENTS
-from .fit import CircuitFit, effective_capacitance, fit_circuit, fit_circuits
+from .fit import CircuitFit, effective_capacitance, fit_circuit
 from .language import parse
 from .simulate import paper_frequencies, simulate_spectrum
 
@@ -19,7 +19,6 @@ __all__ = [
     "drt",
     "effective_capacitance",
     "fit_circuit",
-    "fit_circuits",
     "paper_frequencies",
     "parse",
     "parse_circuit",

@@ -22,7 +22,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -317,7 +317,3 @@ def _best_fit(
         notes=notes,
     )
 
-
-def fit_circuits(spectra: Sequence[Spectrum], circuit: str, **kwargs: Any) -> list[CircuitFit]:
-    """Fit the same circuit to several spectra, one after another."""
-    return [fit_circuit(s, circuit, **kwargs) for s in spectra]

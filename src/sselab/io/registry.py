@@ -155,9 +155,3 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
         errors.append(f"{r.name} found no data")
     raise ReaderError(path, errors[0] if len(errors) == 1 else "; ".join(dict.fromkeys(errors)))
 
-
-def read_one(path: str | Path, kind: str | None = None) -> object:
-    """Read a file that must hold exactly one measurement of ``kind`` (the first is taken
-    when there are several, and a note says so)."""
-    items = read(path, kind)
-    return items[0]
