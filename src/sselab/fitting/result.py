@@ -49,12 +49,11 @@ class ParameterEstimate:
 
     @property
     def at_bound(self) -> bool:
+        """Within a relative 1e-6 of a finite bound (a free parameter pushed onto it)."""
         tol = 1e-6
-        span = lambda b: abs(b) * tol + 1e-300  # noqa: E731
-        return (not self.fixed) and (
-            (math.isfinite(self.min) and self.value - self.min <= span(self.min) + tol * abs(self.value))
-            or (math.isfinite(self.max) and self.max - self.value <= span(self.max))
-        )
+        near_min = math.isfinite(self.min) and self.value - self.min <= tol * (abs(self.min) + abs(self.value)) + 1e-300
+        near_max = math.isfinite(self.max) and self.max - self.value <= tol * abs(self.max) + 1e-300
+        return not self.fixed and (near_min or near_max)
 
     def to_dict(self) -> dict[str, Any]:
         return {
