@@ -162,3 +162,22 @@ def test_bulk_arc_above_the_window_with_blocking_tail_reaches_the_noise_floor():
     assert fit["R0"].value + fit["R1"].value == pytest.approx(4005, rel=0.01)  # what is determined
     assert fit["CPE2.n"].value == pytest.approx(0.85, abs=0.01)
     assert fit.result.warnings  # the split of R0 and R1 is not trusted silently
+
+
+def test_extra_starts_only_where_the_first_fit_leaves_structured_residuals():
+    """A clean two-arc spectrum is done after its best grid start (noise-like residuals);
+    the bulk-arc-above-the-window case, whose first start misfits the high-frequency end
+    (a 24-point same-sign run the overall runs count misses), gets every start and reaches
+    the noise floor."""
+    f = paper_frequencies()
+    truth = {"R0": 20.0, "R1": 3e3, "CPE1.Q": 2e-10, "CPE1.n": 0.9, "R2": 2e4, "CPE2.Q": 1e-7, "CPE2.n": 0.8}
+    clean = fit_circuit(simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, f, noise=0.005, seed=4),
+                        "R0-p(R1,CPE1)-p(R2,CPE2)")
+    assert clean.starts_tried == 1
+    assert clean.to_dict()["starts_tried"] == 1
+    assert clean["R2"].value == pytest.approx(2e4, rel=0.02)
+    hard_truth = {"R0": 5, "R1": 4e3, "CPE1.Q": 1e-11, "CPE1.n": 0.95, "CPE2.Q": 1e-6, "CPE2.n": 0.85}
+    hard = fit_circuit(simulate_spectrum("R0-p(R1,CPE1)-CPE2", hard_truth, f, noise=0.003, seed=2),
+                       "R0-p(R1,CPE1)-CPE2")
+    assert hard.starts_tried > 1
+    assert hard.result.reduced_chi2 < 1.3 * 0.003**2

@@ -45,10 +45,10 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from ..exceptions import FitError, SselabError
-from ..fitting import fit_best
+from ..fitting.threads import single_threaded_blas
 from ..measurements import Spectrum
 from .circuit import Circuit
-from .fit import CircuitFit, _best_fit, _Model, _validate
+from .fit import CircuitFit, _validate, fit_starts
 from .initial import initial_values
 from . import initial_grid
 from .weights import WEIGHTINGS
@@ -120,25 +120,6 @@ def _failure(i: int, spectrum: Any, exc: BaseException) -> FitFailure:
     return FitFailure(i, src, str(exc), type(exc).__name__)
 
 
-def _fit_chunk(
-    items: list[_Prepared], c: Circuit, weighting: str, fixed: Mapping[str, float],
-    bounds: Mapping[str, tuple[float, float]] | None, canonical: bool, max_iter: int,
-) -> list[CircuitFit]:
-    """One batched solve over every (spectrum × start) row of ``items`` (equal point counts)."""
-    counts = np.array([it.starts.shape[0] for it in items])
-    owner = np.repeat(np.arange(len(items)), counts)
-    starts = np.concatenate([it.starts for it in items])
-    w = np.stack([2 * np.pi * it.spectrum.frequency_Hz for it in items])
-    z = np.stack([it.spectrum.impedance_ohm for it in items])
-    model = _Model(c, w, z, weighting)
-    params = c.parameters(starts[0], fixed=fixed, bounds=bounds)
-    best = fit_best(lambda P, rows: model(P, owner[rows]), params, starts=starts, groups=owner, max_iter=max_iter)
-    return [
-        _best_fit(c, weighting, it.spectrum, params, result, starts[row], canonical)
-        for it, (row, result) in zip(items, best)
-    ]
-
-
 def iter_fit_circuit_batch(
     spectra: Sequence[Spectrum],
     circuit: str | Circuit,
@@ -173,16 +154,19 @@ def iter_fit_circuit_batch(
         groups.setdefault(n, []).append(i)
     for idx in groups.values():
         for lo in range(0, len(idx), chunk_size):
-            items, done = _prepare_chunk(idx[lo : lo + chunk_size], spectra, c, n_starts, initial, fixed, complete)
-            done = list(done)
-            if items:
-                done.extend(_fit_items(items, c, weighting, fixed, bounds, canonical, max_iter))
+            with single_threaded_blas():
+                items, done = _prepare_chunk(idx[lo : lo + chunk_size], spectra, c, n_starts, initial, fixed,
+                                             complete)
+                done = list(done)
+                if items:
+                    done.extend(_fit_items(items, c, weighting, fixed, bounds, canonical, max_iter))
             yield sorted(done, key=lambda t: t[0])
 
 
 def _fit_items(items, c, weighting, fixed, bounds, canonical, max_iter) -> list[tuple[int, CircuitFit | FitFailure]]:
     try:
-        fits = _fit_chunk(items, c, weighting, fixed, bounds, canonical, max_iter)
+        fits = fit_starts(c, [it.spectrum for it in items], [it.starts for it in items], weighting=weighting,
+                          fixed=fixed, bounds=bounds, canonical=canonical, max_iter=max_iter)
         return [(it.index, f) for it, f in zip(items, fits)]
     except (SselabError, ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
         if len(items) == 1:

@@ -129,49 +129,66 @@ class Circuit:
         return Parameters(out)
 
     # -- evaluation --------------------------------------------------------------
-    def _eval(self, node: Node, w: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    def _eval(self, node: Node, w: np.ndarray, P: np.ndarray, grads: list | None) -> np.ndarray:
+        """Z of ``node``; with ``grads`` a list, append (parameter index, ∂Z_node/∂p, [chain
+        factors]) for every parameter below it.  Chain factors (∂Z_parent/∂Z_child of each
+        enclosing parallel block) are collected and multiplied once per derivative at the end."""
         if isinstance(node, Element):
             slot = self._slots[node.label]
-            z, dz = slot.type.evaluate(w, P[..., slot.start : slot.start + slot.type.n_params])
-            return z, {slot.start + k: d for k, d in enumerate(dz)}
-        parts = [self._eval(c, w, P) for c in node.children]
+            n = slot.type.n_params
+            z, dz = slot.type.func(w, tuple(P[:, slot.start + i, None] for i in range(n)))
+            if grads is not None:
+                grads.extend((slot.start + i, d, []) for i, d in enumerate(dz))
+            return z
         if isinstance(node, Series):
-            z = sum(p[0] for p in parts)
-            grads: dict[int, np.ndarray] = {}
-            for _, g in parts:
-                grads.update(g)
-            return z, grads
-        # parallel
-        y = sum(1.0 / p[0] for p in parts)
+            z = self._eval(node.children[0], w, P, grads)
+            for child in node.children[1:]:
+                z = z + self._eval(child, w, P, grads)
+            return z
+        # parallel: Z = 1/Σ(1/Z_i), ∂Z/∂Z_i = (Z/Z_i)²
+        parts = []
+        for child in node.children:
+            mine = [] if grads is not None else None
+            parts.append((1.0 / self._eval(child, w, P, mine), mine))
+        y = parts[0][0]
+        for yi, _ in parts[1:]:
+            y = y + yi
         z = 1.0 / y
-        grads = {}
-        for zi, g in parts:
-            factor = (z / zi) ** 2
-            for k, d in g.items():
-                grads[k] = factor * d
-        return z, grads
+        if grads is not None:
+            for yi, mine in parts:
+                factor = (z * yi) ** 2
+                for _, _, chain in mine:
+                    chain.append(factor)
+                grads.extend(mine)
+        return z
 
     def impedance_and_jacobian(self, w: np.ndarray, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Z (..., N) and ∂Z/∂p (..., N, n) at angular frequencies ``w`` [rad/s].
+        """Z (b, N) and ∂Z/∂p (b, N, n) at angular frequencies ``w`` [rad/s].
 
-        ``P`` is (..., n); ``w`` is (N,) or broadcastable to (..., N).
+        ``P`` is (b, n) (or (n,)); ``w`` is (N,) or (b, N).
         """
         P = np.asarray(P, dtype=float)
+        P2 = P.reshape(-1, self.n_params)
+        grads: list = []
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            z, grads = self._eval(self.tree, w, P)
-            z = np.broadcast_to(z, np.broadcast_shapes(z.shape, P.shape[:-1] + (np.shape(w)[-1],)))
-            J = np.empty(z.shape + (self.n_params,), dtype=complex)
-            for k in range(self.n_params):
-                J[..., k] = grads[k]
-        return z, J
+            z = self._eval(self.tree, w, P2, grads)
+            shape = (P2.shape[0], np.shape(w)[-1])
+            z = np.broadcast_to(z, shape)
+            J = np.empty(shape + (self.n_params,), dtype=complex)
+            for k, d, chain in grads:
+                for factor in chain:
+                    d = d * factor
+                J[..., k] = d
+        return z.reshape(P.shape[:-1] + shape[1:]), J.reshape(P.shape[:-1] + shape[1:] + (self.n_params,))
 
     def impedance(self, frequency_Hz: np.ndarray, values: Mapping[str, float] | np.ndarray) -> np.ndarray:
         """Complex impedance [Ω] at ``frequency_Hz`` for parameter ``values``."""
         w = 2 * np.pi * np.asarray(frequency_Hz, dtype=float)
         P = self.as_array(values)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            z, _ = self._eval(self.tree, w, P)
-        return np.broadcast_to(z, P.shape[:-1] + w.shape).copy()
+            z = self._eval(self.tree, w, P.reshape(-1, self.n_params), None)
+        return np.broadcast_to(z, P.reshape(-1, self.n_params).shape[:1] + w.shape[-1:]).reshape(
+            P.shape[:-1] + w.shape[-1:]).copy()
 
     # -- structure ---------------------------------------------------------------
     def signature(self, node: Node) -> str:
@@ -200,8 +217,8 @@ class Circuit:
         f = np.logspace(-8, 10, 361)
         w = 2 * np.pi * f
         with np.errstate(all="ignore"):
-            z, _ = self._eval(node, w, values)
-        z = np.broadcast_to(z, w.shape)
+            z = self._eval(node, w, np.asarray(values, float).reshape(1, -1), None)
+        z = np.broadcast_to(z, (1,) + w.shape)[0]
         if not np.all(np.isfinite(z)):
             return float("nan")
         return float(f[np.argmax(-z.imag)])

@@ -87,8 +87,8 @@ def element(
 
 @element("R", ("R",), ("Ohm",), (_POS,), "resistor")
 def _resistor(w, p):
-    (r,) = p
-    z = np.broadcast_to(r + 0j, np.broadcast_shapes(r.shape, w.shape))
+    (r,) = p  # (..., 1): frequency-independent, broadcast by the caller
+    z = r + 0j
     return z, [np.ones_like(z)]
 
 

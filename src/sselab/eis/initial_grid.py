@@ -76,12 +76,28 @@ class Design:
     grid: np.ndarray  # candidate τ [s]
     combos: tuple[tuple[float, tuple[int, ...], tuple[tuple[str, float, int], ...]], ...]
     idx: np.ndarray  # (K, p) column indices of each combination
+    positions: np.ndarray  # (K, k) log10 τ of each combination's arcs
+    position_keys: np.ndarray  # (K,) one integer per distinct arc placement
+
+
+#: designs of recently seen (circuit, frequency grid) pairs: a series shares one grid
+_DESIGNS: dict[tuple[str, bytes], Design | None] = {}
+_MAX_DESIGNS = 16
 
 
 def design(circuit: Circuit, frequency_Hz: np.ndarray) -> Design | None:
-    """Build the basis and the combinations for ``circuit`` at ``frequency_Hz`` [Hz]
-    (None when nothing is to be chosen)."""
-    f = np.asarray(frequency_Hz, float)
+    """The basis and the combinations for ``circuit`` at ``frequency_Hz`` [Hz] (None when
+    nothing is to be chosen); remembered for the last few circuit/grid pairs (read-only)."""
+    f = np.ascontiguousarray(frequency_Hz, dtype=float)
+    key = (circuit.text, f.tobytes())
+    if key not in _DESIGNS:
+        if len(_DESIGNS) >= _MAX_DESIGNS:
+            del _DESIGNS[next(iter(_DESIGNS))]
+        _DESIGNS[key] = _build_design(circuit, f)
+    return _DESIGNS[key]
+
+
+def _build_design(circuit: Circuit, f: np.ndarray) -> Design | None:
     w = 2 * np.pi * f
     top = top_level(circuit.tree)
     arcs = tuple(n for n in top if is_arc(n))
@@ -129,7 +145,13 @@ def design(circuit: Circuit, frequency_Hz: np.ndarray) -> Design | None:
                 idx.append(([0] if has_r else []) + [arc_index[(t, n)] for t in taus] + [o[2] for o in tv])
     if not combos:
         return None
-    return Design(np.array(cols).T, arcs, lone, has_r, grid, tuple(combos), np.array(idx))
+    tau_index = np.array([c[1] for c in combos], np.int64).reshape(len(combos), k)
+    keys = (tau_index * grid.size ** np.arange(k, dtype=np.int64)).sum(axis=1)
+    out = Design(np.array(cols).T, arcs, lone, has_r, grid, tuple(combos), np.array(idx), np.log10(grid)[tau_index],
+                 keys)
+    for a in (out.cols, out.grid, out.idx, out.positions, out.position_keys):
+        a.setflags(write=False)
+    return out
 
 
 def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -154,25 +176,33 @@ def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span: float, n_starts: int) -> list[np.ndarray]:
     """Up to ``n_starts`` parameter vectors for one spectrum from its scored combinations.
 
-    The first half are simply the best-scoring combinations; the rest must each move some
-    arc by at least a decade, so that a start spending an arc on an unresolved process
-    cannot crowd out the right basin.
+    The first half are simply the best-scoring combinations with distinct arc positions; the
+    rest must each move some arc by at least a decade from every start already chosen, so
+    that a start spending an arc on an unresolved process cannot crowd out the right basin.
     """
-    starts: list[np.ndarray] = []
-    chosen: list[np.ndarray] = []
-    log_grid = np.log10(d.grid)
+    order = np.argsort(cost, kind="stable")
+    position = d.positions[order]  # (K, k) log10 τ of each combination, best first
     n_best = (n_starts + 1) // 2
-    for o in np.argsort(cost):
-        n, taus, tv = d.combos[o]
-        position = log_grid[list(taus)] if taus else np.zeros(0)
-        if any(position.size == p.size and np.array_equal(position, p) for p in chosen):
-            continue
-        if len(starts) >= n_best and any(position.size == 0 or np.max(np.abs(position - p)) < 1.0 for p in chosen):
-            continue
-        chosen.append(position)
-        starts.append(_to_values(circuit, d, n, taus, tv, coef[o], span))
-        if len(starts) >= n_starts:
-            break
+    # first occurrences of each distinct arc position, in score order
+    _, first = np.unique(d.position_keys[order], return_index=True)
+    first = np.sort(first)
+    picks = list(first[:n_best])
+    if position.shape[1] and len(picks) == n_best:
+        after = picks[-1] + 1
+        while len(picks) < n_starts and after < len(order):
+            rest = position[after:]
+            far = np.ones(len(rest), bool)
+            for j in picks:
+                far &= np.abs(rest - position[j]).max(axis=1) >= 1.0
+            hits = np.flatnonzero(far)
+            if not hits.size:
+                break
+            picks.append(after + int(hits[0]))
+            after = picks[-1] + 1
+    starts = []
+    for j in picks:
+        n, taus, tv = d.combos[order[j]]
+        starts.append(_to_values(circuit, d, n, taus, tv, coef[order[j]], span))
     return starts
 
 

@@ -65,48 +65,68 @@ def _wrap(fun: Model, params: Parameters, transform: Transform, base: np.ndarray
     return inner
 
 
+def _covariances(Jf: np.ndarray, chi2: np.ndarray, scale_covariance: bool) -> tuple[np.ndarray, list[set[int]], list[str]]:
+    """Covariances (R, k, k) of R problems from their free-parameter Jacobians (R, m, k) by one
+    stacked SVD of the column-scaled Jacobians, the columns each problem leaves undetermined
+    (singular directions, NaN rows/columns) and, per problem, an error message if any."""
+    R, m, k = Jf.shape
+    cov = np.full((R, k, k), np.nan)
+    weak: list[set[int]] = [set() for _ in range(R)]
+    errors = [""] * R
+    if not k:
+        return cov, weak, errors
+    with np.errstate(all="ignore"):
+        col = np.linalg.norm(Jf, axis=1)  # (R, k)
+        col_safe = np.where(col > 0, col, 1.0)
+        Js = Jf / col_safe[:, None, :]
+        finite = np.isfinite(Js).all(axis=(1, 2))
+        for r in np.flatnonzero(~finite):
+            errors[r] = "covariance could not be computed"
+        if finite.any():
+            rows = np.flatnonzero(finite)
+            try:
+                _, sv, Vt = np.linalg.svd(Js[rows], full_matrices=False)
+            except np.linalg.LinAlgError:
+                for r in rows:
+                    errors[r] = "covariance could not be computed"
+                return cov, weak, errors
+            tol = sv.max(axis=1, keepdims=True) * max(m, k) * np.finfo(float).eps
+            keep = sv > tol
+            inv_s2 = np.where(keep, 1 / np.where(keep, sv, 1.0) ** 2, 0.0)
+            inv = np.einsum("rai,ra,raj->rij", Vt, inv_s2, Vt)
+            c = inv / (col_safe[rows, :, None] * col_safe[rows, None, :])
+            if scale_covariance:
+                c = c * (chi2[rows] / max(m - k, 1))[:, None, None]
+            for j, r in enumerate(rows):
+                if not keep[j].all():
+                    weak[r] = set(np.abs(Vt[j][~keep[j]]).argmax(axis=1).tolist())
+                    for w in weak[r]:
+                        c[j, w, :] = np.nan
+                        c[j, :, w] = np.nan
+                zero = col[r] == 0
+                c[j][zero, :] = np.nan
+                c[j][:, zero] = np.nan
+            cov[rows] = c
+    return cov, weak, errors
+
+
 def _estimate(
     params: Parameters,
     values: np.ndarray,
     r: np.ndarray,
-    Jp: np.ndarray,
+    cov: np.ndarray,
+    weak: set[int],
+    error: str,
     status: int,
     n_iter: int,
     n_eval: int,
-    scale_covariance: bool,
 ) -> FitResult:
     free = params.free_mask
-    m = r.size
-    k = int(free.sum())
     chi2 = float(r @ r)
-    Jf = Jp[:, free]
-    warnings: list[str] = []
-    cov = np.full((k, k), np.nan)
-    if k:
-        with np.errstate(all="ignore"):
-            col = np.linalg.norm(Jf, axis=0)
-            col_safe = np.where(col > 0, col, 1.0)
-            Js = Jf / col_safe
-            try:
-                U, s, Vt = np.linalg.svd(Js, full_matrices=False)
-                tol = s.max() * max(m, k) * np.finfo(float).eps if s.size else 0.0
-                keep = s > tol
-                inv = (Vt[keep].T / s[keep] ** 2) @ Vt[keep]
-                cov = inv / np.outer(col_safe, col_safe)
-                if scale_covariance:
-                    cov = cov * chi2 / max(m - k, 1)
-                if not keep.all():
-                    weak = np.abs(Vt[~keep]).argmax(axis=1)
-                    names = [n for n, f in zip(params.names, free) if f]
-                    for j in set(weak.tolist()):
-                        cov[j, :] = np.nan
-                        cov[:, j] = np.nan
-                        warnings.append(f"{names[j]} is not determined by the data (singular Jacobian)")
-                zero = col == 0
-                cov[zero, :] = np.nan
-                cov[:, zero] = np.nan
-            except np.linalg.LinAlgError:
-                warnings.append("covariance could not be computed")
+    names = [n for n, f in zip(params.names, free) if f]
+    warnings: list[str] = [f"{names[j]} is not determined by the data (singular Jacobian)" for j in sorted(weak)]
+    if error:
+        warnings.append(error)
     estimates = []
     j = 0
     for i, name in enumerate(params.names):
@@ -114,7 +134,7 @@ def _estimate(
         if p.fixed:
             estimates.append(ParameterEstimate(name, float(values[i]), None, p.unit, True, p.min, p.max))
             continue
-        var = cov[j, j] if k else np.nan
+        var = cov[j, j]
         se = float(np.sqrt(var)) if np.isfinite(var) and var >= 0 else None
         est = ParameterEstimate(name, float(values[i]), se, p.unit, False, p.min, p.max)
         if est.at_bound:
@@ -132,7 +152,8 @@ def _estimate(
         # reached to machine precision; treat as converged.
         success, message = True, "converged: no further decrease possible"
     return FitResult(
-        tuple(estimates), cov, chi2, m, r.copy(), bool(success), message, int(n_iter), int(n_eval), tuple(warnings)
+        tuple(estimates), cov, chi2, r.size, r.copy(), bool(success), message, int(n_iter), int(n_eval),
+        tuple(warnings)
     )
 
 
@@ -162,12 +183,14 @@ def _estimates(fun, template, final, outcome, rows, scale_covariance) -> list[Fi
         r, Jp = fun(final[rows], rows)
         if Jp is None:
             Jp = _numeric_jacobian(fun, final[rows], rows, r, np.ones(final.shape[1], bool))
-    n_free = int(template.free_mask.sum())
+    free = template.free_mask
+    n_free = int(free.sum())
     if r.shape[1] <= n_free:
         raise FitError(f"{r.shape[1]} data values cannot determine {n_free} free parameters")
+    cov, weak, errors = _covariances(Jp[:, :, free], np.einsum("rm,rm->r", r, r), scale_covariance)
     return [
-        _estimate(template, final[b], r[j], Jp[j], int(outcome.status[b]), int(outcome.n_iter[b]), outcome.n_eval,
-                  scale_covariance)
+        _estimate(template, final[b], r[j], cov[j], weak[j], errors[j], int(outcome.status[b]), int(outcome.n_iter[b]),
+                  outcome.n_eval)
         for j, b in enumerate(rows)
     ]
 

@@ -62,9 +62,20 @@ def solve(
     ftol: float = 1e-10,
     xtol: float = 1e-10,
     gtol: float = 1e-12,
+    stol: float = 1e-2,
     lam0: float = 1e-3,
 ) -> Outcome:
     """Minimise ½‖r(x)‖² for each row of ``x0``.
+
+    The damping λ (relative to diag JᵀJ) follows Nielsen's gain-ratio rule (Nielsen 1999;
+    Madsen, Nielsen & Tingleff 2004, §3.2): after a step it is scaled by
+    max(1/3, 1 − (2ρ − 1)³), ρ = actual / predicted reduction, and doubled (then quadrupled, ...)
+    after each rejected step.  A problem has converged when an accepted step lowers the cost
+    by less than ``ftol`` (relative), moves x by less than ``xtol``, the gradient is below
+    ``gtol``, or — in the Gauss–Newton regime (λ ≤ 1e-2) — the step lowers χ² by less than
+    ``stol`` of one noise variance (reduction·(m − k) ≤ stol·cost): a parameter running
+    towards an unreachable bound (log R → −∞ for an undetermined series resistance) otherwise
+    crawls on for a hundred iterations without changing the fit.
 
     Parameters
     ----------
@@ -76,62 +87,69 @@ def solve(
     """
     x = np.array(x0, dtype=float, copy=True)
     B, k = x.shape
-    rows = np.arange(B)
-    r, J = fun(x, rows)
-    m = r.shape[1]
-    cost = 0.5 * np.einsum("bm,bm->b", r, r)
+    r_all, J_all = fun(x, np.arange(B))
+    m = r_all.shape[1]
+    cost = 0.5 * np.einsum("bm,bm->b", r_all, r_all)
     status = np.zeros(B, dtype=int)
     n_iter = np.zeros(B, dtype=int)
-    bad = ~np.isfinite(cost) | ~np.isfinite(J).all(axis=(1, 2))
+    bad = ~np.isfinite(cost) | ~np.isfinite(J_all.sum(axis=(1, 2)))
     status[bad] = -2
     lam = np.full(B, lam0)
     active = ~bad
     n_eval = 1
-    eye = np.eye(k)
-    r_all = r.copy()
-    J_all = J.copy()
+    diag_index = np.arange(k)
+    nu = np.full(B, 2.0)
+    idx = np.flatnonzero(active)
     for _ in range(max_iter):
-        idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        Ja, ra = J_all[idx], r_all[idx]
-        A = np.einsum("bmi,bmj->bij", Ja, Ja)
-        g = np.einsum("bmi,bm->bi", Ja, ra)
-        gmax = np.abs(g).max(axis=1)
-        conv_g = gmax <= gtol * np.maximum(cost[idx], 1e-300)
-        diag = np.einsum("bii->bi", A)
+        every = idx.size == B  # the common case: no gathering copies
+        Ja = J_all if every else J_all[idx]
+        ra = r_all if every else r_all[idx]
+        xa = x if every else x[idx]
+        cost_a = cost if every else cost[idx]
+        lam_a = lam if every else lam[idx]
+        JT = Ja.transpose(0, 2, 1)
+        M = JT @ Ja
+        g = (JT @ ra[:, :, None])[:, :, 0]
+        conv_g = np.abs(g).max(axis=1) <= gtol * np.maximum(cost_a, 1e-300)
+        diag = M[:, diag_index, diag_index]
         diag = np.maximum(diag, 1e-12 * np.maximum(diag.max(axis=1, keepdims=True), 1e-300))
-        M = A + lam[idx, None, None] * diag[:, :, None] * eye
+        M[:, diag_index, diag_index] += lam_a[:, None] * diag
         try:
-            step = -np.linalg.solve(M, g[..., None])[..., 0]
+            step = -np.linalg.solve(M, g[:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
             step = -np.einsum("bij,bj->bi", np.linalg.pinv(M), g)
-        x_new = x[idx] + step
+        x_new = xa + step
         r_new, J_new = fun(x_new, idx)
         n_eval += 1
         cost_new = 0.5 * np.einsum("bm,bm->b", r_new, r_new)
-        finite = np.isfinite(cost_new) & np.isfinite(J_new).all(axis=(1, 2))
-        accept = finite & (cost_new < cost[idx])
+        accept = (cost_new < cost_a) & np.isfinite(cost_new) & np.isfinite(J_new.sum(axis=(1, 2)))
         n_iter[idx] += 1
-        reduction = np.where(accept, cost[idx] - cost_new, 0.0)
-        conv_f = accept & (reduction <= ftol * cost[idx])
-        conv_x = np.linalg.norm(step, axis=1) <= xtol * (np.linalg.norm(x[idx], axis=1) + xtol)
-        acc = idx[accept]
-        x[acc] = x_new[accept]
-        cost[acc] = cost_new[accept]
-        r_all[acc] = r_new[accept]
-        J_all[acc] = J_new[accept]
-        lam[acc] = np.maximum(lam[acc] / 3.0, 1e-12)
-        rej = idx[~accept]
-        lam[rej] = lam[rej] * 4.0
-        done = np.zeros(idx.size, dtype=int)
-        done[conv_g] = 3
-        done[conv_x & (done == 0)] = 2
-        done[conv_f & (done == 0)] = 1
-        stuck = (~accept) & (lam[idx] > 1e16) & (done == 0)
-        done[stuck] = -1
+        reduction = np.where(accept, cost_a - cost_new, 0.0)
+        conv_f = accept & (reduction <= ftol * cost_a)
+        conv_f |= accept & (lam_a <= 1e-2) & (reduction * max(m - k, 1) <= stol * cost_a)
+        conv_x = np.linalg.norm(step, axis=1) <= xtol * (np.linalg.norm(xa, axis=1) + xtol)
+        # Nielsen: predicted reduction of the damped step is ½(λ sᵀDs − gᵀs)
+        pred = 0.5 * (lam_a * np.einsum("bi,bi,bi->b", diag, step, step) - np.einsum("bi,bi->b", g, step))
+        rho = np.where(accept & (pred > 0), reduction / np.where(pred > 0, pred, 1.0), 0.0)
+        factor = np.where(accept, np.maximum(1 / 3, 1 - (2 * np.clip(rho, 0, 1) - 1) ** 3), nu[idx])
+        nu[idx] = np.where(accept, 2.0, 2 * nu[idx])
+        lam_new = np.clip(lam_a * factor, 1e-12, 1e300)
+        if every and accept.all():
+            x, cost, r_all, J_all, lam = x_new, cost_new, r_new, J_new, lam_new
+        else:
+            acc = idx[accept]
+            x[acc] = x_new[accept]
+            cost[acc] = cost_new[accept]
+            r_all[acc] = r_new[accept]
+            J_all[acc] = J_new[accept]
+            lam[idx] = lam_new
+        done = np.where(conv_g, 3, np.where(conv_x, 2, np.where(conv_f, 1, 0)))
+        done[(done == 0) & ~accept & (lam[idx] > 1e16)] = -1
         finished = done != 0
-        status[idx[finished]] = done[finished]
-        active[idx[finished]] = False
-    del m
+        if finished.any():
+            status[idx[finished]] = done[finished]
+            active[idx[finished]] = False
+            idx = np.flatnonzero(active)
     return Outcome(x, cost, r_all, J_all, status, n_iter, n_eval)

@@ -56,46 +56,49 @@ class Transform:
                 self.kind[i], self.b[i] = _UPPER, p.max
             else:
                 self.kind[i], self.a[i] = _OPEN, max(abs(p.value), 1.0)
+        # (kind, columns, a, b) per kind present: p(u) and dp/du then cost a few array
+        # operations per kind rather than one masked pass per possible kind
+        self._groups = [(k, np.flatnonzero(self.kind == k), self.a[self.kind == k], self.b[self.kind == k])
+                        for k in np.unique(self.kind).tolist()]
 
     def to_p(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, float)
-        k, a, b = self.kind, self.a, self.b
         out = np.empty_like(u)
         with np.errstate(over="ignore"):
-            e = np.exp(np.clip(u, -700, 700))
-            s = _sigmoid(u)
-        out[..., k == _LOG] = e[..., k == _LOG]
-        m = k == _LOG_SHIFT
-        out[..., m] = a[m] + e[..., m]
-        m = k == _LOG_BOX
-        out[..., m] = np.exp(a[m] + (b[m] - a[m]) * s[..., m])
-        m = k == _BOX
-        out[..., m] = a[m] + (b[m] - a[m]) * s[..., m]
-        m = k == _LOWER
-        out[..., m] = a[m] + e[..., m]
-        m = k == _UPPER
-        out[..., m] = b[m] - e[..., m]
-        m = k == _OPEN
-        out[..., m] = a[m] * u[..., m]
+            for k, idx, a, b in self._groups:
+                x = u[..., idx]
+                if k == _LOG:
+                    out[..., idx] = np.exp(np.minimum(np.maximum(x, -700.0), 700.0))
+                elif k in (_LOG_SHIFT, _LOWER):
+                    out[..., idx] = a + np.exp(np.minimum(np.maximum(x, -700.0), 700.0))
+                elif k == _UPPER:
+                    out[..., idx] = b - np.exp(np.minimum(np.maximum(x, -700.0), 700.0))
+                elif k == _LOG_BOX:
+                    out[..., idx] = np.exp(a + (b - a) * _sigmoid(x))
+                elif k == _BOX:
+                    out[..., idx] = a + (b - a) * _sigmoid(x)
+                else:  # _OPEN
+                    out[..., idx] = a * x
         return out
 
     def dp_du(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, float)
-        k, a, b = self.kind, self.a, self.b
         out = np.empty_like(u)
-        e = np.exp(np.clip(u, -700, 700))
-        s = _sigmoid(u)
-        ds = s * (1 - s)
-        m = (k == _LOG) | (k == _LOG_SHIFT) | (k == _LOWER)
-        out[..., m] = e[..., m]
-        m = k == _UPPER
-        out[..., m] = -e[..., m]
-        m = k == _LOG_BOX
-        out[..., m] = np.exp(a[m] + (b[m] - a[m]) * s[..., m]) * (b[m] - a[m]) * ds[..., m]
-        m = k == _BOX
-        out[..., m] = (b[m] - a[m]) * ds[..., m]
-        m = k == _OPEN
-        out[..., m] = a[m]
+        with np.errstate(over="ignore"):
+            for k, idx, a, b in self._groups:
+                x = u[..., idx]
+                if k in (_LOG, _LOG_SHIFT, _LOWER):
+                    out[..., idx] = np.exp(np.minimum(np.maximum(x, -700.0), 700.0))
+                elif k == _UPPER:
+                    out[..., idx] = -np.exp(np.minimum(np.maximum(x, -700.0), 700.0))
+                elif k == _LOG_BOX:
+                    s = _sigmoid(x)
+                    out[..., idx] = np.exp(a + (b - a) * s) * (b - a) * s * (1 - s)
+                elif k == _BOX:
+                    s = _sigmoid(x)
+                    out[..., idx] = (b - a) * s * (1 - s)
+                else:  # _OPEN
+                    out[..., idx] = np.broadcast_to(a, x.shape)
         return out
 
     def to_u(self, p: np.ndarray) -> np.ndarray:

@@ -1,0 +1,59 @@
+"""Diagnostics of a fit's residuals: are they like independent noise, or do they show a misfit?
+
+Both tests look only at the signs of the residuals in their natural order (frequency for a
+spectrum), so they need no noise estimate.  They work along the last axis, so a batch of
+fits is tested in one call.  A residual of exactly zero counts as negative.
+
+Examples
+--------
+>>> import numpy as np
+>>> bool(runs_z(np.random.default_rng(0).standard_normal(200)) > -2)
+True
+>>> bool(runs_z(np.r_[np.ones(50), -np.ones(50)]) < -9)  # one sign change: systematic misfit
+True
+>>> bool(longest_run_p(np.r_[np.ones(20), np.tile([1, -1], 40)]) < 1e-3)  # misfit at one end only
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def runs_z(residuals: np.ndarray) -> np.ndarray | float:
+    """Wald–Wolfowitz runs test on the signs of ``residuals`` along the last axis, as a
+    z-score: about N(0, 1) for independent noise, strongly negative when the residuals form
+    long same-sign stretches (a model that misses a feature).  NaN when fewer than two
+    residuals of either sign.
+    """
+    s = np.asarray(residuals, float) > 0
+    n = s.shape[-1]
+    n_pos = s.sum(axis=-1)
+    n_neg = n - n_pos
+    runs = 1 + np.count_nonzero(s[..., 1:] != s[..., :-1], axis=-1)
+    prod = 2.0 * n_pos * n_neg
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = 1 + prod / n
+        var = prod * (prod - n) / (n * n * max(n - 1, 1))
+        z = np.where((n_pos >= 2) & (n_neg >= 2), (runs - mean) / np.sqrt(var), np.nan)
+    return float(z) if z.ndim == 0 else z
+
+
+def longest_run_p(residuals: np.ndarray) -> np.ndarray | float:
+    """Probability that independent, symmetric noise of the same length shows a same-sign
+    stretch at least as long as the longest one in ``residuals`` (last axis), ≈ 1 − exp(−n·2^−L).
+
+    Complements :func:`runs_z`, which averages over the whole sequence: a misfit confined to
+    one end of a spectrum (say the first 20 of 100 points) leaves the overall count of runs
+    near normal but one run far longer than noise makes.
+    """
+    s = np.asarray(residuals, float) > 0
+    n = s.shape[-1]
+    flat = s.reshape(-1, n)
+    longest = np.empty(flat.shape[0])
+    for i, row in enumerate(flat):
+        bounds = np.concatenate([[-1], np.flatnonzero(row[1:] != row[:-1]), [n - 1]])
+        longest[i] = np.diff(bounds).max()
+    p = -np.expm1(-n * 2.0 ** -longest)
+    p = p.reshape(s.shape[:-1])
+    return float(p) if p.ndim == 0 else p
