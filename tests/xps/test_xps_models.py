@@ -9,7 +9,7 @@ from sselab.exceptions import ParameterError
 from sselab.measurements import XPSRegion
 from sselab.xps.backgrounds import shirley, tougaard, linear
 from sselab.xps.fit import fit_region, fit_spectra
-from sselab.xps.lineshapes import peak, unit_shape, unit_area
+from sselab.xps.lineshapes import peak, unit_shape
 from sselab.xps.model import Component, Doublet, Link, PeakModel
 from sselab.xps.quantify import quantify
 
@@ -129,7 +129,8 @@ def test_profile_shares_positions():
 
 
 def test_quantify_rsf_arithmetic():
-    q = quantify({"Mg 2p": (3 * 0.252, 0.0), "As 3d": (1.77, 0.0), "N 1s": (1.8, 0.0)})
+    # Scofield RSFs (C 1s = 1): Mg 2p 0.334, As 3d 1.821, N 1s 1.80; areas of Mg3AsN
+    q = quantify({"Mg 2p": (3 * 0.334, 0.0), "As 3d": (1.821, 0.0), "N 1s": (1.80, 0.0)})
     assert q.ratio("Mg 2p", "As 3d") == pytest.approx(3.0)
     assert q.ratio("N 1s", "As 3d") == pytest.approx(1.0)
     q2 = quantify({"Mg 2p": (1.0, None), "As 3d": (1.0, None)}, rsfs={"Mg 2p": 1.0, "As 3d": 2.0})

@@ -1,6 +1,5 @@
 """Readers: all real files in shared/data/xps, malformed files, vamas-package cross-check."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest

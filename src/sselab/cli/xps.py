@@ -3,8 +3,10 @@
 ``--components "39.7,41.4,43.75"`` gives start positions [eV] (optionally ``name=pos``:
 ``"As3-=39.7,As0=41.4"``); ``--doublets`` makes each a spin–orbit doublet of the region's
 level; ``--model model.yaml`` loads a saved :class:`~sselab.xps.model.PeakModel` instead.
-``--charge-ref`` shifts all regions so that C 1s sits at 284.8 eV (or give
-``--shift`` in eV).
+``--charge-ref`` (fit, quantify) shifts all regions of the acquisition so that C 1s sits at
+284.8 eV (or give ``--shift`` in eV; profile takes ``--shift`` only, since the adventitious
+carbon is sputtered away); start positions are then on the corrected scale, and the JSON
+states the ``charge_shift_eV`` applied.
 """
 
 from __future__ import annotations
@@ -118,6 +120,8 @@ def quantify_cmd(
     rsf: list[str] = typer.Option([], "--rsf", help='user RSF "As 3d=1.9" (repeatable)'),
     background: str = typer.Option("shirley", "--background"),
     correction: str = typer.Option("none", "--correction", help="none, imfp, transmission"),
+    charge_ref: bool = typer.Option(False, "--charge-ref", help="shift so C 1s = 284.8 eV"),
+    shift: float = typer.Option(None, "--shift", help="charge shift [eV] added to all energies"),
     step: int = typer.Option(0, "--step"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -125,9 +129,15 @@ def quantify_cmd(
     import numpy as np
 
     from ..xps.backgrounds import background as bg
-    from ..xps.quantify import SCOFIELD_AL_KA, find_region, quantify
+    from ..xps.quantify import SCOFIELD_AL_KA, find_region, quantify, shift_acquisition
 
-    acq = _acquisitions(file)[step]
+    acqs = _acquisitions(file)
+    if not 0 <= step < len(acqs):
+        raise SselabError(f"--step {step}: the file has {len(acqs)} acquisitions")
+    acq = acqs[step]
+    shift_eV = _shift(acq, charge_ref, shift)
+    if shift_eV:
+        acq = shift_acquisition(acq, shift_eV)
     user = _user_rsfs(rsf)
     known = {k.replace(" ", "").lower() for k in list(SCOFIELD_AL_KA) + list(user)}
     names = [n.strip() for n in regions.split(",")] if regions else \
@@ -142,11 +152,11 @@ def quantify_cmd(
         pos[r.name] = float(e[int(np.argmax(net))])
     q = quantify(areas, user, correction, pos, acq.excitation_energy_eV)
     if as_json:
-        echo_json(q.to_dict())
+        echo_json({**q.to_dict(), "charge_shift_eV": shift_eV})
         return
     for row in q.rows:
         typer.echo(f"{row.label:<8} {row.atomic_percent:6.2f} at.%  (area {row.area:.4g}, RSF {row.rsf:.3g})")
-    typer.echo(f"RSFs: {q.rsf_source}; correction: {q.correction}")
+    typer.echo(f"RSFs: {q.rsf_source}; correction: {q.correction}; charge shift {shift_eV:+.3f} eV")
 
 
 @xps_app.command("profile")
@@ -157,6 +167,7 @@ def profile_cmd(
     components: str = typer.Option(None, "--components"),
     rate: float = typer.Option(1.0, "--rate", help="sputter rate [nm/min]"),
     rsf: list[str] = typer.Option([], "--rsf", help='user RSF "Sn 3d=4.1" (repeatable)'),
+    shift: float = typer.Option(0.0, "--shift", help="charge shift [eV] added to every step's energies"),
     plot: Path = typer.Option(None, "--plot", help="write a PNG of atomic % vs depth"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -173,14 +184,14 @@ def profile_cmd(
         models.append(PeakModel.from_positions(region, pos, names=names))
     if not models:
         raise SselabError("give --model FILE (repeatable) or --region/--components")
-    prof = depth_profile(acqs, models, rate_nm_per_min=rate, rsfs=_user_rsfs(rsf))
+    prof = depth_profile(acqs, models, rate_nm_per_min=rate, rsfs=_user_rsfs(rsf), charge_shift_eV=shift)
     if plot is not None:
         ax = prof.plot()
         ax.figure.savefig(plot, dpi=120, bbox_inches="tight")
     if as_json:
         d = prof.to_dict()
         d.pop("fits")
-        echo_json(d)
+        echo_json({**d, "charge_shift_eV": shift})
         return
     for k, t in enumerate(prof.sputter_time_s):
         parts = ", ".join(f"{n} {v[k]:.1f}" for n, v in prof.element_percent.items())

@@ -14,11 +14,11 @@ from .backgrounds import background, linear, shirley, tougaard
 from .fit import ComponentResult, RegionFit, fit_region, fit_spectra
 from .lineshapes import SHAPES, lineshape, peak
 from .model import Component, Doublet, Link, PeakModel
-from .profile import DepthProfile, depth_profile
-from .quantify import SCOFIELD_AL_KA, Quantification, charge_shift, quantify, shift_acquisition
+from .profile import DepthProfile, depth_profile, split_by_sputter_time
+from .quantify import SCOFIELD_AL_KA, SCOFIELD_AL_KA_LINES, Quantification, charge_shift, quantify, shift_acquisition
 
 __all__ = [
-    "SCOFIELD_AL_KA", "SHAPES", "Component", "ComponentResult", "DepthProfile", "Doublet", "Link", "PeakModel",
+    "SCOFIELD_AL_KA", "SCOFIELD_AL_KA_LINES", "SHAPES", "Component", "ComponentResult", "DepthProfile", "Doublet", "Link", "PeakModel",
     "Quantification", "RegionFit", "background", "charge_shift", "depth_profile", "fit_region", "fit_spectra",
-    "lineshape", "linear", "peak", "quantify", "shift_acquisition", "shirley", "tougaard",
+    "lineshape", "linear", "peak", "quantify", "shift_acquisition", "shirley", "split_by_sputter_time", "tougaard",
 ]

@@ -1,5 +1,8 @@
 """Depth profiles: one peak model per region fitted to every sputter step.
 
+The steps are the acquisitions given, sorted by sputter time; an acquisition whose regions
+carry several sputter times (one VAMAS file holding a whole profile, a block per region
+per etch step) is first split into one acquisition per time (:func:`split_by_sputter_time`).
 Per region the model is fitted jointly to all steps with positions and widths shared
 (:func:`~sselab.xps.fit.fit_spectra`), areas free per step; then every step is quantified
 (components → atomic %).  Depth = sputter time × rate (default 1 nm/min, the paper's
@@ -58,7 +61,27 @@ class DepthProfile:
         return ax
 
 
+def split_by_sputter_time(acquisitions: Sequence[XPSAcquisition]) -> list[XPSAcquisition]:
+    """One acquisition per distinct sputter time: acquisitions whose regions all share one
+    time (or have none) are kept as they are; others are split, regions in file order."""
+    out: list[XPSAcquisition] = []
+    for a in acquisitions:
+        times = [r.sputter_time_s for r in a.regions]
+        distinct = sorted({t for t in times if t is not None})
+        if len(distinct) <= 1:
+            out.append(a)
+            continue
+        if any(t is None for t in times):
+            raise AnalysisError(f"{a.source}: some regions have a sputter time and some do not; "
+                                "cannot tell which step they belong to")
+        for t in distinct:
+            regions = tuple(r for r in a.regions if r.sputter_time_s == t)
+            out.append(a.with_meta(regions=regions, notes=tuple(a.notes) + (f"sputter step at {t:g} s",)))
+    return out
+
+
 def _steps(acquisitions: Sequence[XPSAcquisition]) -> list[XPSAcquisition]:
+    acquisitions = split_by_sputter_time(acquisitions)
     if not acquisitions:
         raise AnalysisError("no acquisitions in the depth profile")
     def t(a: XPSAcquisition) -> float:

@@ -3,15 +3,26 @@
 Atomic fraction x_i = (A_i / S_i) / Σ_j (A_j / S_j), S the relative sensitivity factor
 times, where chosen, a correction: ``"none"`` (RSFs already include everything, e.g.
 instrument-specific empirical RSFs), ``"imfp"`` (× KE^0.6, the usual inelastic-mean-free-
-path scaling, KE = hν − BE) or ``"transmission"`` (× KE^−0.5 × KE^0.6 for a fixed
-retard-ratio analyser; use "imfp" for FAT/CAE data already transmission-corrected).
-The chosen correction is stated in the result.
+path scaling, KE = hν − BE) or ``"transmission"`` (× KE^0.6 × KE^−0.5: the IMFP scaling
+times an analyser transmission falling as KE^−0.5, a common approximation for fixed
+analyser transmission (FAT/CAE) mode; use "imfp" for data already transmission-corrected
+and "none" for instrument RSF libraries).  The chosen correction is stated in the result.
 
-Built-in RSFs (:data:`SCOFIELD_AL_KA`): Scofield photoionisation cross-sections for Al Kα
-(J. H. Scofield, J. Electron Spectrosc. Relat. Phenom. 8 (1976) 129), relative to
-C 1s = 1, whole subshell (both spin–orbit lines), as tabulated in common XPS libraries.
-The Mg 2p and As 3d entries are transcribed values that should be checked against the
-original table before quantitative publication.
+Built-in RSFs (:data:`SCOFIELD_AL_KA`): Scofield's calculated photoionisation cross-sections
+for Al Kα, 1486.6 eV (J. H. Scofield, J. Electron Spectrosc. Relat. Phenom. 8 (1976) 129),
+normalised to C 1s = 1.00, whole subshell (both spin–orbit lines summed), which is the
+convention of CasaXPS's Scofield element library ("ALSCOF").  (Kratos' own C 1s-based RSF
+library is empirical and includes the instrument's transmission, so its numbers differ,
+e.g. N 1s 1.72, As 3d 2.44; pass those as user RSFs with ``correction="none"``.)
+The ALSCOF values, checked against the copy shipped by KherveFitting
+(``KherveFitting_library.xlsx``, rows "A-ALSCOF" and "C-Al1486", commit c64b50d4 of
+github.com/KherveFitting/KherveFitting): C 1s 1.00, N 1s 1.80, O 1s 2.93,
+F 1s 4.43, Mg 2p 0.334, S 2p 1.677 (2p3/2 1.11 + 2p1/2 0.567), Zr 3d 7.04 (3d5/2 4.17 +
+3d3/2 2.87), As 3d 1.821 (3d5/2 1.08 + 3d3/2 0.741).  Mg 2p is given there only as the
+summed subshell (no 2p3/2 / 2p1/2 split to cross-check).  These are theoretical
+cross-sections: no IMFP, transmission or angular-asymmetry correction is included, so
+choose ``correction`` accordingly.  Per-line values for fitting one spin–orbit line alone
+are in :data:`SCOFIELD_AL_KA_LINES`.
 
 Examples
 --------
@@ -31,12 +42,20 @@ from ..exceptions import AnalysisError, FitError
 from ..measurements import XPSAcquisition, XPSRegion
 from .model import PeakModel
 
+#: Scofield (1976) Al Kα cross-sections relative to C 1s = 1, whole subshell
+#: (J. Electron Spectrosc. Relat. Phenom. 8, 129; values of the CasaXPS "ALSCOF" library).
 SCOFIELD_AL_KA: Mapping[str, float] = {
-    "C 1s": 1.00, "N 1s": 1.80, "O 1s": 2.93, "F 1s": 4.43, "S 2p": 1.68, "Zr 3d": 7.31,
-    "Mg 2p": 0.252, "As 3d": 1.77,
+    "C 1s": 1.00, "N 1s": 1.80, "O 1s": 2.93, "F 1s": 4.43, "Mg 2p": 0.334, "S 2p": 1.677,
+    "Zr 3d": 7.04, "As 3d": 1.821,
 }
-RSF_SOURCE = ("Scofield (1976) Al Ka cross-sections relative to C 1s; Mg 2p and As 3d to be "
-              "verified against the original table")
+#: The same source, single spin–orbit lines (their sums are the subshell values above).
+SCOFIELD_AL_KA_LINES: Mapping[str, float] = {
+    "S 2p3/2": 1.11, "S 2p1/2": 0.567, "Zr 3d5/2": 4.17, "Zr 3d3/2": 2.87,
+    "As 3d5/2": 1.08, "As 3d3/2": 0.741,
+}
+RSF_SOURCE = ("Scofield, J. Electron Spectrosc. Relat. Phenom. 8 (1976) 129: Al Ka 1486.6 eV "
+              "photoionisation cross-sections relative to C 1s = 1, whole subshell (CasaXPS ALSCOF "
+              "library values); no IMFP/transmission correction included")
 CORRECTIONS = ("none", "imfp", "transmission")
 C1S_REFERENCE_EV = 284.8
 
@@ -77,7 +96,7 @@ class Quantification:
 
 def rsf_for(label: str, rsfs: Mapping[str, float] | None = None) -> float:
     """RSF of a region label ('As 3d'), user table first, then :data:`SCOFIELD_AL_KA`."""
-    for table in (rsfs or {}, SCOFIELD_AL_KA):
+    for table in (rsfs or {}, SCOFIELD_AL_KA, SCOFIELD_AL_KA_LINES):
         for k, v in table.items():
             if k.replace(" ", "").lower() == label.replace(" ", "").lower():
                 return float(v)

@@ -9,6 +9,14 @@ points, counts per second); a further group in a depth profile holds the sputter
 of each cycle.  Energies come from ``SpectralRegDef: id n name atomic_no n_points step
 start stop ...`` (binding energy, start to stop).
 
+The header also states the sputter schedule: ``NoPreSputterCyc`` cycles before any
+sputtering, then per depth layer ``DepthCalDef: layer name ... ion <x> interval_min
+n_cycles ...`` (fields 8 and 9 taken as the sputter interval [min] and the number of
+cycles: reverse-engineered; in SnO2_10nm_1.pro "Ar+ 10.00 0.50 20" with 21 data cycles
+and a binary cycle table of 0, 30, ..., 600 s).  The schedule is kept in the metadata and
+checked against the binary table (a note says whether they agree); where the file has no
+cycle table the schedule gives the times, and failing both the cycle index is used.
+
 Each sputter cycle is returned as its own :class:`XPSAcquisition` (one region per
 spectral region), sorted by sputter time: the shape a depth profile analysis expects.
 
@@ -74,6 +82,31 @@ def _regions(path: Path, fields: dict[str, list[str]]) -> list[tuple[str, np.nda
     return out
 
 
+def sputter_schedule(fields: dict[str, list[str]]) -> tuple[list[dict], list[float] | None]:
+    """(layers [{layer, ion, interval_min, cycles}], cumulative sputter times [s] of the data
+    cycles, pre-sputter cycles at 0 s) from the header; ([], None) when it has none."""
+    layers = []
+    for d in fields.get("DepthCalDef", []):
+        parts = d.split()
+        try:
+            layers.append({"layer": int(parts[0]), "name": parts[1], "ion": parts[5],
+                           "interval_min": float(parts[7]), "cycles": int(parts[8])})
+        except (IndexError, ValueError):
+            return [], None
+    if not layers:
+        return [], None
+    try:
+        n_pre = int(fields.get("NoPreSputterCyc", ["0"])[0])
+    except ValueError:
+        n_pre = 0
+    times, t = [0.0] * n_pre, 0.0
+    for layer in sorted(layers, key=lambda x: x["layer"]):
+        for _ in range(layer["cycles"]):
+            t += 60.0 * layer["interval_min"]
+            times.append(t)
+    return layers, times
+
+
 def parse(path: Path) -> list[XPSAcquisition]:
     """Parse a PHI ``.pro``/``.spe`` file: one acquisition per sputter cycle."""
     raw = path.read_bytes()
@@ -108,11 +141,27 @@ def parse(path: Path) -> list[XPSAcquisition]:
         if rec[8] == n_cycles and rec[23] + rec[22] <= len(data) and rec[22] % (4 * n_cycles) == 0:
             t = np.frombuffer(data, "<f4", rec[22] // 4, rec[23]).reshape(-1, n_cycles)
             times = np.abs(t[0].astype(float))
-    if times is None:
+    layers, schedule = sputter_schedule(fields)
+    if schedule is not None and len(schedule) != n_cycles:
+        schedule_note = (f"header sputter schedule has {len(schedule)} cycles, the data {n_cycles}: "
+                         "schedule not used")
+        schedule = None
+    else:
+        schedule_note = ""
+    if times is not None:
+        time_note = "sputter times [s] from the file's cycle table"
+        if schedule is not None:
+            agree = bool(np.allclose(times, schedule, atol=0.5))
+            time_note += ("; they agree with the header's DepthCalDef schedule" if agree else
+                          f"; WARNING: the header's DepthCalDef schedule says {schedule}")
+    elif schedule is not None:
+        times = np.asarray(schedule, float)
+        time_note = "sputter times [s] from the header's DepthCalDef schedule (no cycle table)"
+    else:
         times = np.arange(n_cycles, dtype=float) if n_cycles > 1 else np.array([0.0])
         time_note = "no sputter times in file: cycle index used"
-    else:
-        time_note = "sputter times [s] from the file's cycle table"
+    if schedule_note:
+        time_note += "; " + schedule_note
     out = []
     for cyc in range(n_cycles):
         regs = tuple(
@@ -128,7 +177,7 @@ def parse(path: Path) -> list[XPSAcquisition]:
                    time_note),
             metadata={"cycle": cyc, "n_cycles": n_cycles,
                       "instrument_model": fields.get("InstrumentModel", [""])[0],
-                      "sputter_ion": fields.get("SputterIon", [""])[0]},
+                      "sputter_ion": fields.get("SputterIon", [""])[0], "sputter_schedule": layers},
         ))
     return out
 

@@ -11,8 +11,24 @@ Energies: a "Kinetic Energy" abscissa becomes binding energy as BE = hν − KE 
 block's own analysis-source energy hν (the convention CasaXPS uses; the analyser work
 function written in the block is kept in the metadata, not subtracted).  A "Binding Energy"
 abscissa is taken as it is.  In IRREGULAR mode the first corresponding variable is the
-abscissa.  Sputter steps come from an experimental variable or a block comment line that
-names an etch / sputter time ("Etch Time : 120 s"), or from the SDP sputter fields.
+abscissa.
+
+Sputter (etch) time of a block, first match wins (:func:`sputter_time`):
+
+1. an experimental variable whose label names an etch/sputter time (e.g. "Etch Time" [s]),
+   in its own unit (s, min, h; seconds when the unit is blank or "d");
+2. in the depth-profile experiment modes (SDP, SDPSV, MAPDP, MAPSVDP) the only
+   experimental variable, when its unit is a time unit (in a profile the experimental
+   variable is what changes from step to step);
+3. an additional numerical block parameter labelled as an etch/sputter time;
+4. "Etch Time : 120 s" / "Sputter time = 2 min" in a block comment line, the block
+   identifier or the sample identifier.
+
+Where it came from is kept in ``metadata["sputter_time_from"]``.  Labels such as
+"Exp Variable" (CasaXPS's default, unit "d") or a file name ending in "Etch1" are not
+times and give ``None``; an "Etch Level 3" is kept as ``metadata["etch_level"]``.  The
+block's "future upgrade" entries have no meaning assigned by ISO 14976; they are kept
+verbatim in ``metadata["future_upgrade"]``, as are the SDP sputter-source fields.
 
 Examples
 --------
@@ -40,8 +56,15 @@ _SPUTTER_MODES = ("MAPDP", "MAPSVDP", "SDP", "SDPSV")
 _SPUTTER_TECHNIQUES = ("SNMS energy spec", "FABMS", "FABMS energy spec", "ISS", "SIMS",
                        "SIMS energy spec", "SNMS")
 _SOURCE_TECHNIQUES = ("AES diff", "AES dir", "EDX", "ELS", "UPS", "XPS", "XRF")
-_TIME_RE = re.compile(r"(etch|sputter)\w*\s*(time|level)?\s*[:=]\s*([-+0-9.eE]+)\s*(s|sec|min|m)?\b",
-                      re.IGNORECASE)
+_TIME_RE = re.compile(
+    r"\b(?:etch|sputter)(?:ing)?[\s_-]*time\b\s*(?:[\[(]\s*(?P<u1>[a-z]+)\s*[\])])?\s*[:=]?\s*"
+    r"(?P<v>[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)\s*(?P<u2>[a-z]+)?", re.IGNORECASE)
+_LEVEL_RE = re.compile(r"\betch[\s_-]*level\s*[:=]?\s*(\d+)\b", re.IGNORECASE)
+_LABEL_RE = re.compile(r"(etch|sputter)", re.IGNORECASE)
+_TIME_UNITS_S = {"s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0,
+                 "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0, "m": 60.0,
+                 "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0}
+_PROFILE_MODES = ("SDP", "SDPSV", "MAPDP", "MAPSVDP")
 
 
 class _Lines:
@@ -138,8 +161,8 @@ def _parse_block(c: _Lines, h: dict[str, Any]) -> dict[str, Any]:
     b["source_label"] = c.text("analysis source label")
     if mode in _SPUTTER_MODES or b["technique"] in _SPUTTER_TECHNIQUES:
         b["sputter_ion_Z"] = c.int("sputtering ion atomic number")
-        c.float("sputtering ion particles")
-        c.float("sputtering ion charge")
+        b["sputter_ion_atoms"] = c.float("sputtering ion particles")
+        b["sputter_ion_charge"] = c.float("sputtering ion charge")
     b["excitation_energy_eV"] = _value(c.float("analysis source characteristic energy"))
     b["source_strength"] = _value(c.float("analysis source strength"))
     c.float("source beam width x")
@@ -180,8 +203,8 @@ def _parse_block(c: _Lines, h: dict[str, Any]) -> dict[str, Any]:
     if mode in _SPUTTER_MODES and b["technique"] in _SOURCE_TECHNIQUES:
         b["sputter_energy_eV"] = _value(c.float("sputter source energy"))
         for what in ("beam current", "width x", "width y", "polar angle", "azimuth"):
-            c.float(f"sputter source {what}")
-        c.text("sputter source mode")
+            b[f"sputter_{what.replace(' ', '_')}"] = _value(c.float(f"sputter source {what}"))
+        b["sputter_mode"] = c.text("sputter source mode")
     c.float("sample normal tilt")
     c.float("sample tilt azimuth")
     c.float("sample rotation")
@@ -190,8 +213,7 @@ def _parse_block(c: _Lines, h: dict[str, Any]) -> dict[str, Any]:
     for _ in range(n_add):
         lab, unit, val = c.text("parameter label"), c.text("parameter unit"), c.float("parameter value")
         b["additional"][lab] = (val, unit)
-    for _ in range(h["n_future_block"]):
-        c.text("future upgrade block entry")
+    b["future_upgrade"] = [c.text("future upgrade block entry") for _ in range(h["n_future_block"])]
     n_y = c.int("number of ordinate values")
     if n_y % n_cor:
         raise ReaderError(c.path, f"line {c.i}: {n_y} ordinate values do not divide among {n_cor} variables")
@@ -221,14 +243,46 @@ def _isfloat(s: str) -> bool:
     return True
 
 
-def _sputter_time_s(b: dict[str, Any], h: dict[str, Any]) -> float | None:
-    for (label, unit), value in zip(h["variables"], b["variables"].values()):
-        if re.search(r"etch|sputter", label, re.IGNORECASE) and _value(value) is not None:
-            return value * (60.0 if unit.strip().lower() in ("min", "m", "minutes") else 1.0)
-    for line in b["comment"]:
-        m = _TIME_RE.search(line)
-        if m and (m.group(2) or "").lower() != "level":
-            return float(m.group(3)) * (60.0 if (m.group(4) or "s").lower() in ("min", "m") else 1.0)
+def _seconds(value: float, unit: str | None) -> float | None:
+    """value × the unit's length in seconds; None when the unit is not a time unit."""
+    factor = _TIME_UNITS_S.get((unit or "s").strip().lower().rstrip("."))
+    return None if factor is None else value * factor
+
+
+def sputter_time(b: dict[str, Any], h: dict[str, Any]) -> tuple[float | None, str | None]:
+    """(sputter time [s], where it was found) of a parsed block; see the module docstring."""
+    variables = list(zip(h["variables"], b["variables"].values()))
+    for (label, unit), value in variables:
+        if _LABEL_RE.search(label) and _value(value) is not None:
+            t = _seconds(value, unit if unit.strip().lower() not in ("", "d", "n") else "s")
+            if t is not None:
+                return t, f"experimental variable {label!r} [{unit}]"
+    if h["experiment_mode"] in _PROFILE_MODES and len(variables) == 1:
+        (label, unit), value = variables[0]
+        t = _seconds(value, unit) if unit.strip().lower() in _TIME_UNITS_S else None
+        if t is not None and _value(value) is not None:
+            return t, f"experimental variable {label!r} [{unit}] of a {h['experiment_mode']} profile"
+    for label, (value, unit) in b["additional"].items():
+        if _LABEL_RE.search(label) and re.search("time", label, re.IGNORECASE) and _value(value) is not None:
+            t = _seconds(value, unit)
+            if t is not None:
+                return t, f"additional parameter {label!r} [{unit}]"
+    for where, lines in (("block comment", b["comment"]), ("block identifier", [b["block_id"]]),
+                         ("sample identifier", [b["sample_id"]])):
+        for line in lines:
+            m = _TIME_RE.search(line)
+            if m:
+                t = _seconds(float(m.group("v")), m.group("u1") or m.group("u2"))
+                if t is not None:
+                    return t, f"{where} {line.strip()!r}"
+    return None, None
+
+
+def _etch_level(b: dict[str, Any]) -> int | None:
+    for line in [b["block_id"], b["sample_id"], *b["comment"]]:
+        m = _LEVEL_RE.search(line)
+        if m:
+            return int(m.group(1))
     return None
 
 
@@ -261,13 +315,23 @@ def _to_region(b: dict[str, Any], path: Path) -> XPSRegion:
         "intensity_unit": cols[0][1], "abscissa": label, "energy": energy_note,
         "take_off_polar_deg": b["take_off_polar_deg"], "date": b["date"],
         "experimental_variables": dict(b["variables"]), "comment": list(b["comment"]),
+        "future_upgrade": list(b["future_upgrade"]),
     }
+    t_s, t_from = sputter_time(b, b["_h"])
+    if t_from is not None:
+        meta["sputter_time_from"] = t_from
+    level = _etch_level(b)
+    if level is not None:
+        meta["etch_level"] = level
+    sdp = {k: b[k] for k in b if k.startswith("sputter_")}
+    if sdp:
+        meta["sputter_source"] = sdp
     for (lab, _unit), col in zip(cols[1:], ycols[1:]):
         if "transmission" in lab.lower():
             meta["transmission"] = col.tolist()
     return XPSRegion(
         name=region_name(b["species"], b["transition"], b["block_id"]),
-        binding_energy_eV=be, counts=counts, sputter_time_s=_sputter_time_s(b, b["_h"]),
+        binding_energy_eV=be, counts=counts, sputter_time_s=t_s,
         metadata=meta,
     )
 
