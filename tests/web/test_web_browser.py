@@ -40,13 +40,12 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def server(demo_study):
+def _serve(study):
     import uvicorn
 
     from sselab.web import WorkbenchConfig, create_app
 
-    app = create_app(WorkbenchConfig.from_target(demo_study.db))
+    app = create_app(WorkbenchConfig.from_target(study.db))
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -56,7 +55,21 @@ def server(demo_study):
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("workbench server did not start")
         time.sleep(0.02)
+    return srv, thread, port
+
+
+@pytest.fixture
+def server(demo_study):
+    srv, thread, port = _serve(demo_study)
     yield f"http://127.0.0.1:{port}", demo_study
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def views_server(views_study):
+    srv, thread, port = _serve(views_study)
+    yield f"http://127.0.0.1:{port}", views_study
     srv.should_exit = True
     thread.join(timeout=10)
 
@@ -185,4 +198,64 @@ def test_transport_view_and_exports(server, page):
         page.locator("#export-transport").click()
     csv = Path(dl.value.path()).read_text()
     assert csv.startswith("analysis_id,sample") and "Ea_eV" in csv
+    assert page.console_errors == []
+
+
+def _traces(page, selector: str) -> int:
+    return page.locator(f"{selector} .scatterlayer .trace").count()
+
+
+def _shot_ok(page, selector: str) -> None:
+    w, h = png_size(page.locator(selector).screenshot())
+    assert w > 300 and h > 300
+
+
+def test_transport_cycling_xrd_xps_and_drt_views(views_server, page):
+    from webstudy import CYCLING_TRUTH, DC_TRUTH, XPS_PROFILE
+
+    url, study = views_server
+    # transport: no Arrhenius data here, but the CA curves (one per voltage) and the I–V line
+    page.goto(url + "/#/transport")
+    page.wait_for_selector("#ca-plot .main-svg")
+    page.wait_for_selector("#transport-empty")
+    assert _traces(page, "#ca-plot") == len(DC_TRUTH["voltages_V"])
+    assert _traces(page, "#iv-plot") == 2  # points and fitted line
+    assert page.locator("#dc-table tbody tr").count() == len(DC_TRUTH["voltages_V"])
+    _shot_ok(page, "#ca-plot")
+    with page.expect_download() as dl:
+        page.locator("#iv-table + .row .csv-button").click()
+    assert Path(dl.value.path()).read_text().startswith("analysis_id,sample,voltage_V,current_A")
+    # cycling: V(t), overpotential per cycle, CV
+    page.locator("#nav-cycling").click()
+    page.wait_for_selector("#cycling-v-0 .main-svg")
+    page.wait_for_selector("#cv-0 .main-svg")
+    assert _traces(page, "#cycling-eta-0") == 3
+    assert page.locator("#cycling-table-0 tbody tr").count() == CYCLING_TRUTH["n_cycles"]
+    first_eta = page.locator("#cycling-table-0 tbody tr").first.locator("td").nth(2).inner_text()
+    assert float(first_eta) == pytest.approx(CYCLING_TRUTH["eta_plating_V"], abs=1e-3)
+    assert page.locator("#cv-table-0 tbody tr").count() == 2
+    _shot_ok(page, "#cycling-v-0")
+    with page.expect_download() as dl:
+        page.locator("#cycling-eta-0 + .export-row .export-svg").click()
+    assert dl.value.suggested_filename.endswith(".svg")
+    # XRD: observed, calculated, difference; phases table
+    page.locator("#nav-xrd").click()
+    page.wait_for_selector("#xrd-0 .main-svg")
+    assert _traces(page, "#xrd-0") == 3
+    assert page.eval_on_selector_all("#xrd-phases-0 tbody tr", "rs => rs.map(r => r.cells[0].innerText)") == ["Mg3AsN", "MgO"]
+    assert "Rwp = 7.2" in page.locator(".xrd-stats").inner_text()
+    _shot_ok(page, "#xrd-0")
+    # XPS: atomic % per step and the fitted spectrum
+    page.locator("#nav-xps").click()
+    page.wait_for_selector("#xps-profile-0 .main-svg")
+    page.wait_for_selector("#xps-spectrum-0 .main-svg")
+    assert _traces(page, "#xps-profile-0") == len(XPS_PROFILE)
+    # DRT of a spectrum, computed as a job with its progress, then γ(τ) and the peaks table
+    page.goto(url + f"/#/m/{study.ids[0]}")
+    page.wait_for_selector("#nyquist .main-svg")
+    page.locator("#drt-btn").click()
+    page.wait_for_selector("#drt-status.ok")
+    page.wait_for_selector("#drt-plot .main-svg")
+    assert page.locator("#drt-peaks tbody tr").count() >= 1
+    assert _traces(page, "#drt-plot") >= 2
     assert page.console_errors == []

@@ -96,6 +96,49 @@ def analyses(conn: Connection, *, study: str | None = None, sample: str | None =
     return rows
 
 
+def measurements(conn: Connection, *, study: str | None = None, sample: str | None = None,
+                 technique: str | None = None, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Measurements with their sample and a summary of the analyses that used them.
+
+    Ordered by study, sample, temperature, path and item.  Each dict holds the measurement's
+    columns (``id``, ``path``, ``item``, ``technique``, ``cell_stack``, ``temperature_K``,
+    ``voltage_V``, ``input_hash``, ``reader``, ``created_at``), its sample (``sample_id``,
+    ``study``, ``sample``, ``treatment``, ``thickness_m``, ``area_m2``) and ``analyses``: one
+    ``{id, method, status, message, accepted, accepted_by, accepted_at}`` per analysis that
+    used it, oldest first.
+    """
+    stmt = (select(_M, _S.c.study, _S.c.name.label("sample"), _S.c.treatment, _S.c.thickness_m, _S.c.area_m2)
+            .join(_S, _S.c.id == _M.c.sample_id))
+    if study is not None:
+        stmt = stmt.where(_S.c.study == study)
+    if sample is not None:
+        stmt = stmt.where(_S.c.name == sample)
+    if technique is not None:
+        stmt = stmt.where(_M.c.technique == technique)
+    if ids is not None:
+        stmt = stmt.where(_M.c.id.in_(list(ids)))
+    stmt = stmt.order_by(_S.c.study, _S.c.name, _M.c.temperature_K, _M.c.path, _M.c.item, _M.c.id)
+    rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    by_id: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
+    if by_id:
+        links = conn.execute(
+            select(_L.c.measurement_id, _A.c.id, _A.c.method, _A.c.status, _A.c.message, _A.c.accepted,
+                   _A.c.accepted_by, _A.c.accepted_at)
+            .join(_A, _A.c.id == _L.c.analysis_id)
+            .where(_L.c.measurement_id.in_(list(by_id)))
+            .order_by(_A.c.id)
+        ).mappings()
+        for link in links:
+            d = dict(link)
+            d["accepted"] = bool(d["accepted"])
+            d["accepted_at"] = _iso(d["accepted_at"])
+            by_id[d.pop("measurement_id")].append(d)
+    for r in rows:
+        r["created_at"] = _iso(r["created_at"])
+        r["analyses"] = by_id[r["id"]]
+    return rows
+
+
 def _common(items: list[dict[str, Any]], key: str) -> Any:
     found = {m[key] for m in items}
     return found.pop() if len(found) == 1 else None

@@ -27,8 +27,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..exceptions import StoreError
 from . import queries, writer
 from .connect import make_engine, resolve_url, upgrade, write_transaction
-from .records import AnalysisKey, AnalysisRecord
-from .schema import Base
+from .records import AnalysisKey, AnalysisRecord, MeasurementInfo, SampleInfo
+from .schema import Base, Sample
 
 
 def _describe(url: str) -> str:
@@ -98,6 +98,60 @@ class Store:
         except SQLAlchemyError as exc:
             raise self._fail("accepting an analysis", exc) from exc
 
+    def add_measurement(self, sample: SampleInfo, measurement: MeasurementInfo) -> int:
+        """Register a raw input (e.g. an uploaded file) without an analysis; return its id.
+
+        One transaction: the sample ``(study, name)`` is created if missing, then the
+        measurement ``(sample, path, item, input_hash)``.  Idempotent: adding the same
+        measurement again returns the same id and updates its context (technique, cell stack,
+        temperature, voltage, reader).  An existing sample keeps its treatment, thickness and
+        area where ``sample`` leaves them ``None``.
+
+        Parameters
+        ----------
+        sample : SampleInfo
+            The sample the measurement belongs to.
+        measurement : MeasurementInfo
+            The file (``path``, ``item``), its content hash and context.
+
+        Returns
+        -------
+        int
+            The measurement's id (as :meth:`measurements` lists it).
+
+        Raises
+        ------
+        StoreError
+            When the database write fails.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> with open_store(pathlib.Path(tempfile.mkdtemp()) / "r.sqlite") as db:
+        ...     mid = db.add_measurement(SampleInfo("demo", "HP"),
+        ...                              MeasurementInfo("eis/HP_40C.mpt", "eis", "ab" * 32, temperature_K=313.15))
+        ...     [(m["id"] == mid, m["sample"], m["path"]) for m in db.measurements()]
+        [(True, 'HP', 'eis/HP_40C.mpt')]
+        """
+        samples = Sample.__table__
+        try:
+            with write_transaction(self.engine) as conn:
+                old = conn.execute(
+                    select(samples.c.treatment, samples.c.thickness_m, samples.c.area_m2)
+                    .where(samples.c.study == sample.study, samples.c.name == sample.name)
+                ).mappings().one_or_none()
+                if old is not None:
+                    sample = SampleInfo(
+                        study=sample.study, name=sample.name,
+                        treatment=sample.treatment if sample.treatment is not None else old["treatment"],
+                        thickness_m=sample.thickness_m if sample.thickness_m is not None else old["thickness_m"],
+                        area_m2=sample.area_m2 if sample.area_m2 is not None else old["area_m2"],
+                    )
+                sample_id = writer.upsert_sample(conn, sample)
+                return writer.upsert_measurement(conn, sample_id, measurement)
+        except SQLAlchemyError as exc:
+            raise self._fail(f"adding measurement {measurement.path}", exc) from exc
+
     # -- reading ----------------------------------------------------------------------------
     def _read(self, what: str, fun: Any, **kwargs: Any) -> Any:
         try:
@@ -119,6 +173,35 @@ class Store:
         """Analyses (dicts with ``result``, ``settings``, ``measurements``, ``values``, ``figures``)."""
         return self._read("reading analyses", queries.analyses, study=study, sample=sample,
                           method=method, status=status)
+
+    def measurements(self, *, study: str | None = None, sample: str | None = None,
+                     technique: str | None = None, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+        """Measurements (raw inputs) with their sample and the analyses that used them.
+
+        Parameters
+        ----------
+        study, sample, technique : str, optional
+            Keep only measurements of this study, sample name or technique (``"eis"``...).
+        ids : iterable of int, optional
+            Keep only these measurement ids.
+
+        Returns
+        -------
+        list of dict
+            One dict per measurement, ordered by study, sample, temperature, path and item:
+            ``id``, ``path``, ``item``, ``technique``, ``cell_stack``, ``temperature_K``,
+            ``voltage_V``, ``input_hash``, ``reader``, ``created_at``, the sample's
+            ``sample_id``, ``study``, ``sample``, ``treatment``, ``thickness_m``, ``area_m2``,
+            and ``analyses``: ``{id, method, status, message, accepted, accepted_by,
+            accepted_at}`` of every analysis that used it (full ones via :meth:`get`).
+
+        Examples
+        --------
+        >>> db.measurements(sample="HP", technique="eis")[0]["temperature_K"]   # doctest: +SKIP
+        313.15
+        """
+        return self._read("reading measurements", queries.measurements, study=study, sample=sample,
+                          technique=technique, ids=ids)
 
     def get(self, analysis_id: int) -> dict[str, Any]:
         """One analysis as :meth:`analyses` returns it."""

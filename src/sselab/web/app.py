@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 
 from ..exceptions import SselabError, StoreError
 from ..store import open_store
-from . import routes_eis, routes_study, routes_transport, routes_upload
+from . import routes_drt, routes_eis, routes_study, routes_transport, routes_upload, routes_views
 from .config import WorkbenchConfig
 from .context import Workbench
 from .jobs import JobManager
@@ -93,7 +93,7 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
         status = 404 if isinstance(exc, StoreError) and " no " in f" {exc}" else 400
         return JSONResponse({"detail": (str(exc).splitlines() or [type(exc).__name__])[0]}, status_code=status)
 
-    for module in (routes_study, routes_eis, routes_upload, routes_transport):
+    for module in (routes_study, routes_eis, routes_drt, routes_upload, routes_transport, routes_views):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

@@ -1,8 +1,9 @@
 """Background jobs: fits run in a small thread pool, never on the request thread.
 
-``POST /api/fit`` submits a job and returns its id at once; the page polls
+``POST /api/fit`` (or ``/api/drt``) submits a job and returns its id at once; the page polls
 ``GET /api/jobs/{id}`` for ``status`` (``queued`` → ``running`` → ``done`` | ``error``),
-``elapsed_s``, a ``progress`` line and finally the ``result``.  Threads (not processes) are
+``elapsed_s``, a ``progress`` line, ``progress_percent`` (0–100, from the work's stages, see
+:class:`Stages`) and finally the ``result``.  Threads (not processes) are
 enough: the least-squares work is in NumPy/LAPACK, which releases the GIL, and the event
 loop that answers requests keeps running.  Finished jobs are kept (up to ``keep``) so a
 result can be saved after it was shown.
@@ -11,8 +12,9 @@ Example
 -------
 >>> jobs = JobManager(workers=1)
 >>> job = jobs.submit("sum", lambda progress: sum(range(10)))
->>> jobs.wait(job.id, timeout=5).result
-45
+>>> done = jobs.wait(job.id, timeout=5)
+>>> done.result, done.to_dict()["progress_percent"]
+(45, 100.0)
 >>> jobs.shutdown()
 """
 
@@ -37,6 +39,7 @@ class Job:
     kind: str
     status: str = "queued"
     progress: str = "queued"
+    percent: float = 0.0
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
     finished: float | None = None
@@ -48,9 +51,43 @@ class Job:
         end = self.finished or time.monotonic()
         return {
             "id": self.id, "kind": self.kind, "status": self.status, "progress": self.progress,
+            "progress_percent": round(self.percent, 1),
             "elapsed_s": round(end - (self.started or self.submitted), 3),
             "result": self.result if self.status == "done" else None, "error": self.error,
         }
+
+
+class Stages:
+    """Progress of work done in named stages: stage ``k`` of ``n`` starts at ``100·k/n`` %.
+
+    Parameters
+    ----------
+    progress : callable
+        The ``progress(text, percent)`` a job's work receives.
+    names : sequence of str
+        The stages, in order.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> stages = Stages(lambda text, percent: seen.append((text, percent)), ["read", "fit"])
+    >>> stages.next(); stages.next("fit: 4 starts")
+    >>> seen
+    [('1/2 read', 0.0), ('2/2 fit: 4 starts', 50.0)]
+    """
+
+    def __init__(self, progress: Callable[..., None], names: list[str]) -> None:
+        self._progress = progress
+        self.names = list(names)
+        self.done = 0
+
+    def next(self, text: str | None = None) -> None:
+        """Start the next stage (``text`` replaces its name in the progress line)."""
+        if self.done >= len(self.names):
+            raise IndexError(f"only {len(self.names)} stages")
+        k, n = self.done, len(self.names)
+        self._progress(f"{k + 1}/{n} {text or self.names[k]}", 100.0 * k / n)
+        self.done += 1
 
 
 class JobManager:
@@ -63,16 +100,22 @@ class JobManager:
         self._done = threading.Condition(self._lock)
         self.keep = keep
 
-    def submit(self, kind: str, work: Callable[[Callable[[str], None]], Any], **meta: Any) -> Job:
-        """Run ``work(progress)`` in the pool; ``progress(text)`` updates the job's line."""
+    def submit(self, kind: str, work: Callable[..., Any], **meta: Any) -> Job:
+        """Run ``work(progress)`` in the pool.
+
+        ``progress(text, percent=None)`` updates the job's line and, when given, its percentage
+        (clipped to 0–100; it never goes backwards).  A finished job is at 100 %.
+        """
         job = Job(id=uuid.uuid4().hex, kind=kind, meta=meta)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > self.keep:
                 self._jobs.popitem(last=False)
 
-        def progress(text: str) -> None:
+        def progress(text: str, percent: float | None = None) -> None:
             job.progress = text
+            if percent is not None:
+                job.percent = max(job.percent, min(100.0, max(0.0, float(percent))))
 
         def run() -> None:
             job.started = time.monotonic()
@@ -81,15 +124,17 @@ class JobManager:
                 result = work(progress)
             except SselabError as exc:
                 job.error = (str(exc).splitlines() or [type(exc).__name__])[0]
-                job.status = "error"
+                status = "error"
             except Exception as exc:  # noqa: BLE001 - reported to the page, not swallowed silently
                 job.error = f"{type(exc).__name__}: {exc}"
-                job.status = "error"
+                status = "error"
             else:
                 job.result = result
-                job.status = "done"
+                job.percent = 100.0
+                status = "done"
             job.finished = time.monotonic()
-            job.progress = job.status
+            job.progress = status
+            job.status = status  # last: a poller that sees "done" sees the result and 100 % too
             with self._done:
                 self._done.notify_all()
 

@@ -25,6 +25,7 @@ from ..eis.weights import WEIGHTINGS
 from ..exceptions import CircuitSyntaxError, SselabError
 from ..measurements import Spectrum
 from .context import Workbench, clean, workbench
+from .jobs import Stages
 from .routes_study import csv_response, spectrum_or_400
 
 router = APIRouter()
@@ -144,10 +145,11 @@ def start_fit(body: FitBody, wb: Workbench = Depends(workbench)) -> dict[str, An
     spectrum = _spectrum(wb, body)
 
     def work(progress: Any) -> dict[str, Any]:
-        progress(f"fitting {c.text} to {spectrum.n_points} points")
+        stages = Stages(progress, ["least squares", "model curve and residuals"])
+        stages.next(f"least squares: {c.text} to {spectrum.n_points} points")
         fit = fit_circuit(spectrum, c, weighting=body.weighting, initial=body.initial, fixed=body.fixed,
                           bounds=body.bounds)
-        progress("done")
+        stages.next()
         f = spectrum.frequency_Hz
         dense = _dense(f)
         zd = fit.predict(dense)
@@ -166,7 +168,7 @@ def start_fit(body: FitBody, wb: Workbench = Depends(workbench)) -> dict[str, An
 
 @router.get("/api/jobs/{job_id}")
 def job_status(job_id: str, wb: Workbench = Depends(workbench)) -> dict[str, Any]:
-    """A job's status, elapsed time, progress line and (when done) result."""
+    """A job's status, elapsed time, progress line and percentage, and (when done) result."""
     job = wb.jobs.get(job_id)
     if job is None:
         raise HTTPException(404, f"no job {job_id}")

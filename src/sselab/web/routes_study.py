@@ -114,6 +114,18 @@ def export_results(wb: Workbench = Depends(workbench)) -> Response:
     return csv_response(list(frame.columns), frame.values.tolist(), "results.csv")
 
 
+@router.get("/api/export/fits/{analysis_id}.csv")
+def export_stored_fit(analysis_id: int, wb: Workbench = Depends(workbench)) -> Response:
+    """A stored fit's parameters (e.g. the accepted fit shown on the spectrum page) as CSV."""
+    a = wb.data.store.get(analysis_id)
+    result = a.get("result") or {}
+    params = result.get("parameters") or (result.get("fit") or {}).get("parameters")
+    if not isinstance(params, dict):
+        raise HTTPException(404, f"analysis {analysis_id} holds no fitted parameters")
+    rows = [[n, p.get("value"), p.get("stderr"), p.get("unit")] for n, p in params.items() if isinstance(p, dict)]
+    return csv_response(["parameter", "value", "stderr", "unit"], rows, f"fit-{analysis_id}.csv")
+
+
 @router.get("/api/export/measurements/{measurement_id}.csv")
 def export_measurement(measurement_id: int, wb: Workbench = Depends(workbench)) -> Response:
     """A spectrum as CSV: frequency, Z', Z'' (and |Z|, phase)."""

@@ -1,14 +1,10 @@
-"""Adapter between the web layer and :mod:`sselab.store`.
+"""Adapter between the web layer and :mod:`sselab.store` (its public API only, no SQL here).
 
-The store's public API writes whole analysis records and reads analyses; the workbench also
-needs to *list measurements* (with their ids) and to *add a measurement without an analysis*
-(an upload).  Both are done here and nowhere else:
-
-- listing reads the store's tables read-only through ``store.engine``
-  (:mod:`sselab.store.schema`), since ``Store`` has no measurement query yet;
-- an upload is written as an ``"import"`` analysis (result: reader, points, kind) through
-  :meth:`Store.record`, which is how a measurement gets into the store in one transaction;
-- an accepted fit is an ``"eis_fit"`` analysis written with :meth:`Store.record` and then
+- listing: :meth:`Store.measurements` (measurements with their sample and analyses);
+- an upload: :meth:`Store.add_measurement` per item of the file (sample and measurement
+  upserted in one transaction; no analysis is written, so the measurement's status is
+  ``"imported"`` until something analyses it);
+- an accepted fit: an ``"eis_fit"`` analysis written with :meth:`Store.record` and then
   marked with :meth:`Store.accept` (who/when); each is one store transaction, so concurrent
   saves queue on the database lock instead of corrupting it.
 
@@ -28,17 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Table, select
 
 from .. import __version__
 from ..exceptions import StoreError
 from ..store import AnalysisKey, AnalysisRecord, MeasurementInfo, SampleInfo, Store
-from ..store.schema import Analysis, AnalysisMeasurement, Measurement, Sample
-
-_S: Table = Sample.__table__  # type: ignore[assignment]
-_M: Table = Measurement.__table__  # type: ignore[assignment]
-_A: Table = Analysis.__table__  # type: ignore[assignment]
-_L: Table = AnalysisMeasurement.__table__  # type: ignore[assignment]
 
 #: Measurement kind (reader) → technique name used in the store and manifest.
 TECHNIQUE_OF_KIND = {
@@ -46,8 +35,11 @@ TECHNIQUE_OF_KIND = {
     "diffraction": "xrd", "xps": "xps",
 }
 KIND_OF_TECHNIQUE = {v: k for k, v in TECHNIQUE_OF_KIND.items()}
+#: Method of the bookkeeping analyses older workbenches wrote for uploads (ignored in statuses).
 IMPORT_METHOD = "import"
 FIT_METHOD = "eis_fit"
+_SAMPLE_KEYS = ("sample_id", "study", "sample", "treatment", "thickness_m", "area_m2")
+_MEASUREMENT_KEYS = ("id", "path", "item", "technique", "cell_stack", "temperature_K", "voltage_V", "reader")
 
 
 def file_hash(path: Path) -> str:
@@ -85,67 +77,33 @@ class StudyData:
 
     # -- reading ----------------------------------------------------------------------------
     def study_name(self) -> str:
-        """The study of the samples already stored when there is exactly one, else the configured name."""
-        names = {r["study"] for r in self._rows(select(_S.c.study).distinct())}
+        """The study of the measurements already stored when there is exactly one, else the configured name."""
+        names = {m["study"] for m in self.store.measurements()}
         return names.pop() if len(names) == 1 else self.study
 
-    def _rows(self, stmt: Any) -> list[dict[str, Any]]:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        try:
-            with self.store.engine.connect() as conn:
-                return [dict(r) for r in conn.execute(stmt).mappings()]
-        except SQLAlchemyError as exc:
-            raise StoreError(f"reading the study failed: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from exc
-
     def samples(self) -> list[dict[str, Any]]:
-        """Samples with their measurements, each with its analyses and a status."""
-        samples = self._rows(select(_S).order_by(_S.c.study, _S.c.name))
-        meas = self._rows(select(_M).order_by(_M.c.temperature_K, _M.c.path, _M.c.item))
-        links = self._rows(
-            select(_L.c.measurement_id, _A.c.id, _A.c.method, _A.c.status, _A.c.accepted,
-                   _A.c.accepted_by, _A.c.accepted_at, _A.c.message)
-            .join(_A, _A.c.id == _L.c.analysis_id).order_by(_A.c.id)
-        )
-        by_meas: dict[int, list[dict[str, Any]]] = {}
-        for link in links:
-            mid = link.pop("measurement_id")
-            link["accepted"] = bool(link["accepted"])
-            link["accepted_at"] = link["accepted_at"].isoformat() if link["accepted_at"] else None
-            by_meas.setdefault(mid, []).append(link)
-        out = []
-        for s in samples:
-            items = []
-            for m in meas:
-                if m["sample_id"] != s["id"]:
-                    continue
-                analyses = by_meas.get(m["id"], [])
-                items.append({
-                    "id": m["id"], "path": m["path"], "item": m["item"], "technique": m["technique"],
-                    "cell_stack": m["cell_stack"], "temperature_K": m["temperature_K"],
-                    "voltage_V": m["voltage_V"], "reader": m["reader"],
-                    "analyses": analyses, "status": _status(analyses),
-                })
-            out.append({k: s[k] for k in ("id", "study", "name", "treatment", "thickness_m", "area_m2")}
-                       | {"measurements": items})
-        return out
+        """Samples that have measurements, each with its measurements, their analyses and a status."""
+        by_sample: dict[int, dict[str, Any]] = {}
+        for m in self.store.measurements():
+            s = by_sample.setdefault(m["sample_id"], {
+                "id": m["sample_id"], "study": m["study"], "name": m["sample"], "treatment": m["treatment"],
+                "thickness_m": m["thickness_m"], "area_m2": m["area_m2"], "measurements": [],
+            })
+            s["measurements"].append({k: m[k] for k in _MEASUREMENT_KEYS}
+                                     | {"analyses": m["analyses"], "status": _status(m["analyses"])})
+        return list(by_sample.values())
 
     def measurement(self, measurement_id: int) -> dict[str, Any]:
-        """One measurement row with its sample; :class:`StoreError` if there is none."""
-        rows = self._rows(
-            select(_M, _S.c.study, _S.c.name.label("sample"), _S.c.treatment, _S.c.thickness_m, _S.c.area_m2)
-            .join(_S, _S.c.id == _M.c.sample_id).where(_M.c.id == measurement_id)
-        )
+        """One measurement with its sample (as :meth:`Store.measurements` gives it); :class:`StoreError` if none."""
+        rows = self.store.measurements(ids=[measurement_id])
         if not rows:
             raise StoreError(f"no measurement with id {measurement_id}")
         return rows[0]
 
     def analyses_of(self, measurement_id: int, method: str | None = None) -> list[dict[str, Any]]:
         """Full analyses (as :meth:`Store.get` returns them) that used this measurement."""
-        stmt = select(_L.c.analysis_id).where(_L.c.measurement_id == measurement_id)
-        ids = [r["analysis_id"] for r in self._rows(stmt)]
-        found = [self.store.get(i) for i in ids]
-        return [a for a in found if method is None or a["method"] == method]
+        summary = self.measurement(measurement_id)["analyses"]
+        return [self.store.get(a["id"]) for a in summary if method is None or a["method"] == method]
 
     def file_of(self, row: dict[str, Any]) -> Path:
         """The file of a measurement row (paths are relative to the study folder)."""
@@ -168,21 +126,13 @@ class StudyData:
         rel = path.resolve().relative_to(self.root.resolve()).as_posix()
         digest = file_hash(path)
         technique = TECHNIQUE_OF_KIND.get(reader_kind, reader_kind)
-        infos = tuple(
-            MeasurementInfo(path=rel, technique=technique, input_hash=digest, item=i,
-                            temperature_K=getattr(m, "temperature_K", None), reader=getattr(m, "instrument", None))
+        info = SampleInfo(study=self.study_name(), name=sample)
+        return [
+            self.store.add_measurement(info, MeasurementInfo(
+                path=rel, technique=technique, input_hash=digest, item=i,
+                temperature_K=getattr(m, "temperature_K", None), reader=getattr(m, "instrument", None)))
             for i, m in enumerate(measurements)
-        )
-        settings = {"path": rel, "sample": sample}
-        rec = AnalysisRecord(
-            key=AnalysisKey(digest, IMPORT_METHOD, settings_hash(settings), __version__),
-            sample=SampleInfo(study=self.study_name(), name=sample), measurements=infos, settings=settings,
-            result={"kind": reader_kind, "n_items": len(measurements), "reader": infos[0].reader if infos else None},
-            values=(), task_id=f"{sample}/upload/{rel}",
-        )
-        aid = self.store.record(rec)
-        links = self._rows(select(_L.c.measurement_id).where(_L.c.analysis_id == aid).order_by(_L.c.position))
-        return [r["measurement_id"] for r in links]
+        ]
 
     def save_fit(self, measurement_id: int, fit: dict[str, Any], user: str) -> dict[str, Any]:
         """Store ``fit`` (a ``CircuitFit.to_dict()``) as the accepted fit of a measurement."""

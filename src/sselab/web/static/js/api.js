@@ -70,3 +70,38 @@ export function toast(text) {
   clearTimeout(toast.timer);
   toast.timer = setTimeout(() => { el.style.display = "none"; }, 4000);
 }
+
+// A table (columns: [key, header, digits?]) and, when csv is given, its "CSV" download button.
+export function tableHtml(id, columns, rows, csv) {
+  const head = columns.map(([, h]) => `<th>${esc(h)}</th>`).join("");
+  const body = rows.map((r) => `<tr>${columns.map(([k, , d]) => {
+    const v = r[k];
+    return typeof v === "number" ? `<td class="num">${fmt(v, d || 4)}</td>` : `<td>${esc(v ?? "–")}</td>`;
+  }).join("")}</tr>`).join("");
+  const button = csv ? `<div class="row"><button class="secondary csv-button" data-csv="${esc(csv)}">CSV</button></div>` : "";
+  return `<table id="${esc(id)}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${button}`;
+}
+
+// Wire every CSV button under root to its endpoint.
+export function wireCsv(root) {
+  root.querySelectorAll(".csv-button").forEach((b) => {
+    b.onclick = () => downloadCsv(b.dataset.csv, b.dataset.csv.split("/").pop().split("?")[0]).catch((e) => toast(e.message));
+  });
+}
+
+// Poll a background job until it is done; onProgress(job) sees each state (progress line, percent).
+export async function pollJob(jobId, onProgress, intervalMs = 250) {
+  for (;;) {
+    const job = await get(`/api/jobs/${jobId}`);
+    if (onProgress) onProgress(job);
+    if (job.status === "done") return job;
+    if (job.status === "error") throw new Error(job.error);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+// The HTML of a progress indicator for a job state.
+export function progressHtml(job, barId) {
+  return `<progress id="${esc(barId)}" max="100" value="${Number(job.progress_percent) || 0}"></progress>
+    <span class="progress-text">${esc(job.progress)} · ${fmt(job.progress_percent, 3)} % · ${job.elapsed_s.toFixed(1)} s</span>`;
+}

@@ -1,5 +1,6 @@
-// Plotly figures: Nyquist (equal axes, −Z'' up), Bode, residuals, Arrhenius; PNG/SVG export.
-const CONFIG = { responsive: true, displaylogo: false, scrollZoom: true };
+// Plotly figures: Nyquist (equal axes, −Z'' up), Bode, residuals, Arrhenius, DRT, DC, cycling, CV,
+// XRD, XPS; PNG/SVG export (Plotly's own toImage, which works offline).
+const CONFIG = { responsive: true, displaylogo: false, scrollZoom: true, toImageButtonOptions: { format: "png", scale: 2 } };
 const FONT = { family: "system-ui, sans-serif", size: 12 };
 
 export function nyquist(el, data, model) {
@@ -79,7 +80,7 @@ export function arrhenius(el, series) {
 
 export function exportButtons(el, name) {
   const wrap = document.createElement("div");
-  wrap.className = "row";
+  wrap.className = "row export-row";
   for (const format of ["png", "svg"]) {
     const b = document.createElement("button");
     b.className = "secondary export-" + format;
@@ -89,4 +90,98 @@ export function exportButtons(el, name) {
     wrap.appendChild(b);
   }
   el.after(wrap);
+}
+
+const color = (i) => `hsl(${(i * 137) % 360}, 65%, 42%)`;
+const layoutOf = (title, x, y, extra = {}) => ({
+  font: FONT, margin: { l: 80, r: 20, t: 30, b: 50 }, title: { text: title, font: { size: 13 } },
+  xaxis: { title: { text: x } }, yaxis: { title: { text: y }, exponentformat: "power" }, legend: { x: 0.01, y: 0.99 }, ...extra,
+});
+
+// Draw a figure and add its PNG/SVG buttons (once per element).
+export function draw(el, traces, layout, name) {
+  const p = Plotly.react(el, traces, layout, CONFIG);
+  if (!el.nextElementSibling || !el.nextElementSibling.classList.contains("export-row")) exportButtons(el, name);
+  return p;
+}
+
+export function drt(el, d, name) {
+  const traces = [{ x: d.tau_s, y: d.gamma_ohm, mode: "lines", name: "γ(τ)", line: { color: "#2459c7" } }];
+  if (d.gamma_lower_ohm) {
+    traces.push({ x: d.tau_s, y: d.gamma_upper_ohm, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
+    traces.push({ x: d.tau_s, y: d.gamma_lower_ohm, mode: "lines", fill: "tonexty", name: "95 % band", line: { width: 0 }, fillcolor: "rgba(36,89,199,.2)" });
+  }
+  traces.push({ x: d.peaks.map((p) => p.tau_s), y: d.peaks.map((p) => interp(d.tau_s, d.gamma_ohm, p.tau_s)), mode: "markers", name: "peaks", marker: { color: "#d9480f", size: 9, symbol: "x" } });
+  return draw(el, traces, layoutOf("Distribution of relaxation times", "τ / s", "γ / Ω", { xaxis: { type: "log", title: { text: "τ / s" } } }), name);
+}
+
+function interp(xs, ys, x) {
+  let best = 0;
+  xs.forEach((v, i) => { if (Math.abs(Math.log(v / x)) < Math.abs(Math.log(xs[best] / x))) best = i; });
+  return ys[best];
+}
+
+export function transients(el, items, name) {
+  const traces = items.filter((t) => t.curves).map((t, i) => ({
+    x: t.curves.time_s, y: t.curves.current_A, mode: "lines", name: `${t.sample} ${t.voltage_V ?? ""} V`, line: { color: color(i) },
+  }));
+  return draw(el, traces, layoutOf("Chronoamperometry", "t / s", "I / A"), name);
+}
+
+export function iv(el, lines, name) {
+  const traces = [];
+  lines.forEach((l, i) => {
+    traces.push({ x: l.points.map((p) => p.voltage_V), y: l.points.map((p) => p.current_A), mode: "markers", name: `${l.sample} I_ss`,
+      marker: { color: color(i), size: 9 }, error_y: { type: "data", array: l.points.map((p) => p.stderr_A || 0), visible: true } });
+    if (l.line) traces.push({ x: l.line.voltage_V, y: l.line.current_A, mode: "lines", name: `${l.sample} fit`, line: { color: color(i) } });
+  });
+  return draw(el, traces, layoutOf("Steady-state current vs voltage", "V / V", "I_ss / A"), name);
+}
+
+export function cycling(el, rec, name) {
+  const c = rec.curves || { time_s: [], voltage_V: [] };
+  return draw(el, [{ x: c.time_s.map((t) => t / 3600), y: c.voltage_V, mode: "lines", name: rec.sample, line: { color: "#2459c7" } }],
+    layoutOf(`Cycling ${rec.sample}`, "t / h", "V / V"), name);
+}
+
+export function overpotential(el, rec, name) {
+  const cyc = rec.cycles.map((c) => c.cycle);
+  const traces = [["plating_V", "plating"], ["stripping_V", "stripping"], ["polarisation_V", "polarisation"]].map(([k, n], i) => ({
+    x: cyc, y: rec.cycles.map((c) => c[k]), mode: "lines+markers", name: n, marker: { color: color(i) }, line: { color: color(i) },
+  }));
+  return draw(el, traces, layoutOf(`Overpotential per cycle (${rec.definition})`, "cycle", "η / V"), name);
+}
+
+export function cv(el, rec, name) {
+  const c = rec.curves || { potential_V: [], current_A: [] };
+  const traces = [{ x: c.potential_V, y: c.current_A, mode: "lines", name: rec.sample, line: { color: "#2459c7" } },
+    { x: rec.peaks.map((p) => p.potential_V), y: rec.peaks.map((p) => p.current_A), mode: "markers", name: "peaks", marker: { color: "#d9480f", size: 9, symbol: "x" } }];
+  return draw(el, traces, layoutOf(`Cyclic voltammogram ${rec.sample}`, "E / V", "I / A"), name);
+}
+
+export function xrd(el, ref, name) {
+  const c = ref.curves;
+  const traces = [{ x: c.two_theta_deg, y: c.observed, mode: "markers", name: "observed", marker: { size: 3, color: "#1d2433" } }];
+  if (c.calculated) {
+    const lo = Math.min(...c.observed.filter((v) => v != null)), span = Math.max(...c.difference.map((v) => Math.abs(v ?? 0)));
+    traces.push({ x: c.two_theta_deg, y: c.calculated, mode: "lines", name: "calculated", line: { color: "#d9480f" } });
+    traces.push({ x: c.two_theta_deg, y: c.difference.map((v) => (v == null ? null : v + lo - 1.2 * span)), mode: "lines", name: "difference (offset)", line: { color: "#2459c7", width: 1 } });
+  }
+  return draw(el, traces, layoutOf(`XRD refinement ${ref.sample}`, "2θ / °", "intensity / counts"), name);
+}
+
+export function xpsProfile(el, prof, name) {
+  const traces = Object.entries(prof.atomic_percent).map(([elname, v], i) => ({
+    x: prof.x, y: v, mode: "lines+markers", name: elname, marker: { color: color(i) }, line: { color: color(i) },
+  }));
+  const xname = { depth_nm: "depth / nm", sputter_time_s: "sputter time / s", step: "sputter step" }[prof.x_name] || prof.x_name;
+  return draw(el, traces, layoutOf("Depth profile", xname, "atomic %"), name);
+}
+
+export function xpsSpectrum(el, sp, name) {
+  const traces = Object.entries(sp.series).map(([n, v], i) => ({
+    x: sp.x, y: v, mode: /count|observ|intens|data/i.test(n) ? "markers" : "lines", name: n, marker: { size: 4, color: color(i) }, line: { color: color(i) },
+  }));
+  return draw(el, traces, layoutOf(`XPS fit ${sp.meta.region || ""}`, "binding energy / eV", "counts",
+    { xaxis: { autorange: "reversed", title: { text: "binding energy / eV" } } }), name);
 }

@@ -1,6 +1,7 @@
 // Spectrum view: Nyquist/Bode, circuit editor with live validation, parameter table, fit job,
-// residuals, Kramers–Kronig, save as accepted fit.  Non-spectrum measurements get an x–y plot.
-import { downloadCsv, esc, fmt, get, post, toast } from "./api.js";
+// residuals, Kramers–Kronig, DRT (drt.js), save as accepted fit.  Non-spectrum measurements get an x–y plot.
+import { downloadCsv, esc, fmt, get, pollJob, post, progressHtml, toast, wireCsv } from "./api.js";
+import { setupDrt } from "./drt.js";
 import * as plots from "./plots.js";
 
 const DEFAULT_CIRCUIT = "R0-p(R1,CPE1)-CPE2";
@@ -17,7 +18,8 @@ function savedFitHtml(fit) {
     `<tr><td>${esc(n)}</td><td class="num">${fmt(p.value)}</td><td class="num">${fmt(p.stderr, 2)}</td><td>${esc(p.unit || "")}</td></tr>`).join("");
   return `<p id="saved-summary">Accepted fit <code>${esc(r.circuit)}</code> by <b class="accepted-by">${esc(fit.accepted_by)}</b>
     at ${esc((fit.accepted_at || "").replace("T", " ").slice(0, 19))} UTC, χ² ${fmt(r.chi2)}</p>
-    <table class="saved-params"><thead><tr><th>Parameter</th><th>Value</th><th>σ</th><th>Unit</th></tr></thead><tbody>${rows}</tbody></table>`;
+    <table class="saved-params"><thead><tr><th>Parameter</th><th>Value</th><th>σ</th><th>Unit</th></tr></thead><tbody>${rows}</tbody></table>
+    <div class="row"><button class="secondary csv-button" data-csv="/api/export/fits/${fit.id}.csv">Accepted fit CSV</button></div>`;
 }
 
 function showGeneric(view, m) {
@@ -70,7 +72,8 @@ export async function showMeasurement(view, id) {
         <h3>Accepted fit</h3><div id="saved-fit">${savedFitHtml(accepted)}</div>
         <div class="row"><button class="secondary" id="export-data">Data CSV</button></div>
       </div>
-    </div>`;
+    </div>
+    <div class="panel" id="drt-panel"></div>`;
 
   const $ = (sel) => document.getElementById(sel);
   const nyq = $("nyquist"), bod = $("bode"), res = $("residuals");
@@ -84,6 +87,7 @@ export async function showMeasurement(view, id) {
   plots.exportButtons(bod, `bode-${m.sample}-${m.id}`);
   plots.exportButtons(res, `residuals-${m.sample}-${m.id}`);
   $("export-data").onclick = () => downloadCsv(`/api/export/measurements/${m.id}.csv`, `measurement-${m.id}.csv`).catch((e) => toast(e.message));
+  wireCsv($("saved-fit"));
 
   get(`/api/kk/${m.id}`).then((kk) => {
     state.kk = kk;
@@ -181,15 +185,10 @@ export async function showMeasurement(view, id) {
       const { job_id } = await post("/api/fit", {
         measurement_id: m.id, circuit: state.circuit, weighting: $("weighting").value, initial, fixed, bounds,
       });
-      let job;
-      for (;;) {
-        job = await get(`/api/jobs/${job_id}`);
+      const job = await pollJob(job_id, (j) => {
         const el = document.getElementById("fit-elapsed");
-        if (el) el.textContent = `${job.progress} · ${job.elapsed_s.toFixed(1)} s`;
-        if (job.status === "done" || job.status === "error") break;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-      if (job.status === "error") throw new Error(job.error);
+        if (el) el.innerHTML = progressHtml(j, "fit-bar");
+      });
       const fit = job.result.fit;
       state.job = job_id;
       for (const p of state.params) {
@@ -230,9 +229,11 @@ export async function showMeasurement(view, id) {
       out.textContent = `saved as the accepted fit (analysis ${r.analysis_id}) by ${r.accepted_by}`;
       const fresh = await get(`/api/measurements/${m.id}`);
       $("saved-fit").innerHTML = savedFitHtml(fresh.accepted_fit);
+      wireCsv($("saved-fit"));
     } catch (e) { out.className = "msg error"; out.textContent = `save failed: ${e.message}`; }
   };
 
+  setupDrt($("drt-panel"), m);
   await validate(true);
   if (accepted && accepted.result && accepted.result.parameters) {
     for (const p of state.params) {
