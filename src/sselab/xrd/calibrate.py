@@ -7,7 +7,7 @@ Examples
 --------
 >>> from sselab.xrd.library import lab6
 >>> lab6().lattice_parameters["a"]
-4.15689
+4.156826
 """
 
 from __future__ import annotations

@@ -1,8 +1,13 @@
 """Built-in phases of the Mg–As–N(–O, Zr) system, built from space group + Wyckoff positions.
 
 Nothing is downloaded: each phase is made with ``Structure.from_spacegroup`` from
-literature lattice constants and coordinates (sources in each builder's docstring).
-Users add their own with a CIF path wherever a phase name is accepted.
+literature lattice constants and coordinates (sources in each builder's docstring and in
+:data:`SOURCES`).  Users add their own with a CIF path wherever a phase name is accepted.
+
+Verification status (checked against the cited text in this project, or not):
+As and LaB6 were checked against the source; Mg3AsN is the paper's own value; Mg3N2, MgO,
+m-ZrO2, t-ZrO2 and Mg3As2 carry the literature reference they are commonly quoted from
+but the original was not re-read here (see :data:`SOURCES`).
 
 Examples
 --------
@@ -33,6 +38,21 @@ def mg3asn(a: float = 4.2307) -> Phase:
     return antiperovskite("Mg", "As", "N", a, name="Mg3AsN")
 
 
+#: phase → (lattice constants as built, source, checked against the source text here?)
+SOURCES: dict[str, tuple[str, str, bool]] = {
+    "Mg3AsN": ("a = 4.2307 Å", "Hoffmann et al., Mater. Horiz. 12 (2025) 9026, Table 2 (as-milled)", True),
+    "Mg3N2": ("a = 9.9528 Å", "Partin, Williams & O'Keeffe, J. Solid State Chem. 132 (1997) 56", False),
+    "Mg3As2": ("a = 12.355 Å", "Wyckoff, Crystal Structures vol. 2 (anti-bixbyite type); other reports 12.33 Å", False),
+    "As": ("a = 3.7598, c = 10.5475 Å, z = 0.22707 (299 K)", "Schiferl & Barrett, J. Appl. Cryst. 2 (1969) 30", True),
+    "MgO": ("a = 4.2112 Å", "ICDD PDF 45-0946; NBS Circ. 539 vol. 1 p. 37 (PDF 04-0829, 26 °C) gives 4.213 Å", False),
+    "ZrO2-m": ("a = 5.1505, b = 5.2116, c = 5.3173 Å, β = 99.23°",
+               "Howard, Hill & Reichert, Acta Cryst. B44 (1988) 116 (neutron, room temperature)", False),
+    "ZrO2-t": ("a = 3.5984, c = 5.1520 Å", "Igawa & Ishii, J. Am. Ceram. Soc. 84 (2001) 1169", False),
+    "LaB6": ("a = 4.156826 Å (22.5 °C)",
+             "NIST SRM 660c certificate; SRM 660b: 4.15691(8) Å (Black et al., Powder Diffr. 26 (2011) 155)", True),
+}
+
+
 def mg3n2() -> Phase:
     """Mg3N2, anti-bixbyite, Ia-3 (no. 206), a = 9.9528 Å; Mg 48e (0.3890, 0.1520, 0.3823),
     N1 8b (¼,¼,¼), N2 24d (0.9687, 0, ¼).  After Partin, Williams & O'Keeffe, J. Solid State
@@ -58,26 +78,31 @@ def mg3as2() -> Phase:
 
 def arsenic() -> Phase:
     """Grey arsenic, R-3m (no. 166, hexagonal axes), a = 3.7598, c = 10.5475 Å, As 6c (0,0,z),
-    z = 0.22712 (Schiferl & Barrett, J. Appl. Cryst. 2 (1969) 30)."""
+    z = 0.22707, all at 299 K (Schiferl & Barrett, J. Appl. Cryst. 2 (1969) 30, checked
+    against the abstract)."""
     return _build(
-        "As", "R-3m", Lattice.hexagonal(3.7598, 10.5475), ["As"], [[0.0, 0.0, 0.22712]],
+        "As", "R-3m", Lattice.hexagonal(3.7598, 10.5475), ["As"], [[0.0, 0.0, 0.22707]],
         "Schiferl & Barrett, J. Appl. Cryst. 2 (1969) 30",
     )
 
 
 def mgo() -> Phase:
-    """Periclase MgO, Fm-3m (no. 225), a = 4.2112 Å, Mg 4a, O 4b (ICDD PDF 45-946)."""
+    """Periclase MgO, Fm-3m (no. 225), a = 4.2112 Å, Mg 4a, O 4b (ICDD PDF 45-0946, not
+    re-read here; the older card 04-0829, Swanson & Tatge, NBS Circ. 539 vol. 1 (1953) 37,
+    gives 4.213 Å at 26 °C)."""
     return _build("MgO", "Fm-3m", Lattice.cubic(4.2112), ["Mg", "O"], [[0, 0, 0], [0.5, 0.5, 0.5]], "ICDD PDF 45-946")
 
 
 def zro2_monoclinic() -> Phase:
     """Baddeleyite m-ZrO2, P2_1/c (no. 14), a = 5.1505, b = 5.2116, c = 5.3173 Å,
     β = 99.23°; Zr (0.2754, 0.0395, 0.2083), O1 (0.0700, 0.3317, 0.3447),
-    O2 (0.4496, 0.7569, 0.4792) (Hann, Suitch & Pentecost, J. Am. Ceram. Soc. 68 (1985) C285)."""
+    O2 (0.4496, 0.7569, 0.4792): Howard, Hill & Reichert, Acta Cryst. B44 (1988) 116
+    (room-temperature neutron powder data; formerly misattributed here to Hann, Suitch &
+    Pentecost 1985)."""
     return _build(
         "ZrO2-m", "P2_1/c", Lattice.monoclinic(5.1505, 5.2116, 5.3173, 99.23), ["Zr", "O", "O"],
         [[0.2754, 0.0395, 0.2083], [0.0700, 0.3317, 0.3447], [0.4496, 0.7569, 0.4792]],
-        "Hann, Suitch & Pentecost, J. Am. Ceram. Soc. 68 (1985) C285",
+        "Howard, Hill & Reichert, Acta Cryst. B44 (1988) 116",
     )
 
 
@@ -92,12 +117,16 @@ def zro2_tetragonal() -> Phase:
     )
 
 
-def lab6() -> Phase:
-    """LaB6 line-profile standard, Pm-3m, a = 4.15689 Å (NIST SRM 660c certificate);
-    La 1a (0,0,0), B 6f (0.1992, ½, ½)."""
+def lab6(a: float = 4.156826) -> Phase:
+    """LaB6 line-profile standard, Pm-3m, La 1a (0,0,0), B 6f (0.1992, ½, ½).
+
+    ``a`` defaults to the NIST SRM 660c certificate, 0.4156826 nm at 22.5 °C (this library
+    had 4.15689 Å labelled 660c before, close to SRM 660b).  Other lots: SRM 660b
+    0.415691(8) nm (Black et al., Powder Diffr. 26 (2011) 155), SRM 660a 0.41569162 nm;
+    pass the one of your bottle."""
     return _build(
-        "LaB6", "Pm-3m", Lattice.cubic(4.15689), ["La", "B"], [[0, 0, 0], [0.1992, 0.5, 0.5]],
-        "NIST SRM 660c",
+        "LaB6", "Pm-3m", Lattice.cubic(a), ["La", "B"], [[0, 0, 0], [0.1992, 0.5, 0.5]],
+        "NIST SRM 660c certificate" if a == 4.156826 else f"LaB6 standard, a = {a} Å",
     )
 
 

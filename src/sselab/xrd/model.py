@@ -1,8 +1,9 @@
 """The powder-pattern model: phases × reflections × wavelength lines → profile on a 2θ grid.
 
 The model holds no numbers of its own: :meth:`PowderModel.parameters` lists every parameter
-(with units and bounds) and :meth:`PowderModel.evaluate` turns a parameter vector into a
-calculated pattern.  Parameter names:
+(with units and bounds), :meth:`PowderModel.evaluate` turns a parameter vector into a
+calculated pattern and :meth:`PowderModel.evaluate_jacobian` adds its analytic Jacobian.
+Parameter names:
 
 * global: ``zero_deg`` (2θ zero shift), ``displacement_deg`` (Δ2θ = displacement·cosθ),
   ``bkg0..bkgN`` (Chebyshev background), ``U V W`` [deg²] and ``X Y`` [deg] (instrument);
@@ -35,10 +36,10 @@ from ..fitting import Parameter, Parameters
 from ..exceptions import SselabError
 from . import profiles
 from .instrument import Instrument
+from .peaks import peak_table
 from .reflections import ReflectionList
 from .structures import Phase
 
-_DEG = 180.0 / math.pi
 #: D above which a crystallite adds no measurable breadth; the "no size broadening" value
 D_INFINITE_NM = 1e5
 
@@ -97,6 +98,7 @@ class PowderModel:
         self._names: tuple[str, ...] = self.parameters().names
         self._index = {n: i for i, n in enumerate(self._names)}
         self._bkg_basis = profiles.chebyshev_basis(x, self.n_background, self.x_range)
+        self._jac_structure: dict | None = None
 
     # -- parameters -------------------------------------------------------------------
     def parameters(self) -> Parameters:
@@ -143,38 +145,7 @@ class PowderModel:
     # -- evaluation -------------------------------------------------------------------
     def peaks(self, values: np.ndarray) -> Peaks:
         """Centres [deg], areas, FWHM [deg] and η of every peak."""
-        v = values
-        g = self._index
-        inst = self.instrument
-        cos2m = math.cos(math.radians(inst.monochromator_2theta_deg)) ** 2
-        out: list[tuple[np.ndarray, ...]] = []
-        for ip, (phase, refl) in enumerate(zip(self.phases, self.reflections)):
-            n = phase.name
-            lp = phase.lattice_parameters
-            for k in phase.free_lattice:
-                lp[k] = v[g[f"{n}.{k}"]]
-            inv_d2 = refl.inv_d2(lp, phase.crystal_system)
-            d = 1.0 / np.sqrt(inv_d2)
-            occ = np.array([v[g[f"{n}.occ_{lab}"]] for lab in refl.labels])
-            b_iso = np.array([v[g[f"{n}.B_{lab}"]] for lab in refl.labels])
-            f2 = refl.f2(0.5 / d, occ, b_iso)
-            scale = v[g[f"{n}.scale"]]
-            D_A = 10.0 * v[g[f"{n}.D_nm"]]
-            eps = v[g[f"{n}.strain"]]
-            for lam, ratio in zip(inst.wavelengths_A, inst.ratios):
-                sin_t = np.clip(lam / (2.0 * d), 0.0, 0.999999)
-                valid = lam / (2.0 * d) < 0.999999
-                th = np.arcsin(sin_t)
-                cos_t, tan_t = np.cos(th), np.tan(th)
-                lp_factor = (1 + np.cos(2 * th) ** 2 * cos2m) / ((1 + cos2m) * sin_t**2 * cos_t)
-                centre = 2 * np.degrees(th) + v[g["zero_deg"]] + v[g["displacement_deg"]] * cos_t
-                area = np.where(valid, scale * ratio * refl.multiplicity * f2 * lp_factor, 0.0)
-                gg = np.sqrt(np.maximum(v[g["U"]] * tan_t**2 + v[g["V"]] * tan_t + v[g["W"]], 1e-8))
-                gl = v[g["X"]] * tan_t + v[g["Y"]] / cos_t + _DEG * (inst.K * lam / (D_A * cos_t) + 4 * eps * tan_t)
-                fwhm, eta = profiles.tch(gg, np.maximum(gl, 0.0))
-                out.append((np.full(d.size, ip), centre, area, fwhm, eta))
-        cols = [np.concatenate(c) for c in zip(*out)]
-        return Peaks(cols[0].astype(int), cols[1], cols[2], cols[3], cols[4])
+        return peak_table(self, values)[0]
 
     def windows(self, values: np.ndarray, margin_deg: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
         """Point windows of every peak at ``values`` (keep them fixed during one fit stage)."""
@@ -205,6 +176,91 @@ class PowderModel:
                 out[ip] = profiles.accumulate(self.x, peak[sel], point[sel], pk.centre, pk.area, pk.fwhm, pk.eta)
             return out
         return self.background(values) + profiles.accumulate(self.x, peak, point, pk.centre, pk.area, pk.fwhm, pk.eta)
+
+    def evaluate_jacobian(
+        self, values: np.ndarray, windows: tuple[np.ndarray, np.ndarray], free: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Calculated pattern and its analytic Jacobian ∂y/∂p (n_points, len(free)) for the
+        parameter indices ``free``, on fixed peak ``windows`` (as from :meth:`windows`).
+
+        Chain rule in two levels: per-peak derivatives of (centre, area, FWHM, η) from
+        :func:`~sselab.xrd.peaks.peak_table`, times the profile's derivatives on the window
+        points, which are sums of six peak-independent shape functions
+        (:mod:`~sselab.xrd.profiles`); so the whole Jacobian is six sparse × dense
+        products with only the columns each one touches.  Gaussian terms are taken within
+        ±:attr:`GAUSS_WINDOW_FWHM` FWHM of the peak as it was when first called with these
+        windows (beyond that e^(−ln2·u²) < 1e-30).  Index structure and work buffers are
+        cached per window set, so successive calls within one fit allocate little.
+        """
+        from scipy.sparse import csr_matrix
+
+        values = np.asarray(values, float)
+        free = np.asarray(free, int)
+        pk, D = peak_table(self, values, derivatives=True)
+        n_pk = pk.centre.size
+        st = self._jacobian_structure(windows, pk)
+        inv_h = 2.0 / pk.fwhm
+        shapes = []
+        for key, shape_fn in (("", profiles.lorentz_shapes), ("_g", profiles.gauss_shapes)):
+            buf, pk_idx = st["buf" + key], st["peak" + key]
+            dx = np.subtract(st["xp" + key], np.take(pk.centre, pk_idx, out=buf[0]), out=buf[0])
+            shapes.append(shape_fn(dx, np.take(inv_h, pk_idx, out=buf[-1]), out=buf))
+        Lsh, Gsh = shapes
+        coef = profiles.pv_coefficients(pk.area, pk.fwhm, pk.eta)
+        Df = D[:, :, free]  # (centre, area, fwhm, eta) × peaks × free
+        groups = (  # (shape row, per-peak rhs (2, n_pk, n_free), value coefficients)
+            (0, coef["area"][:, :, None] * Df[1][None] + coef["eta"][:, :, None] * Df[3][None], coef["y"]),
+            (1, coef["centre"][:, :, None] * Df[0][None], None),
+            (2, coef["fwhm"][:, :, None] * Df[2][None], None),
+        )
+        J = np.zeros((self.x.size, free.size))
+        y = np.zeros(self.x.size)
+        for row, rhs, value in groups:
+            for kind, sh, key in ((0, Lsh, ""), (1, Gsh, "_g")):
+                r = rhs[kind]
+                cols = np.flatnonzero(np.any(r != 0.0, axis=0))
+                if cols.size == 0 and value is None:
+                    continue
+                r = r[:, cols]
+                if value is not None:
+                    r = np.column_stack([r, value[kind]])
+                S = csr_matrix((sh[row], st["indices" + key], st["indptr" + key]), shape=(n_pk, self.x.size))
+                out = np.asarray(S.T @ r)
+                J[:, cols] += out[:, : cols.size]
+                if value is not None:
+                    y += out[:, -1]
+        i0 = self._index["bkg0"]
+        for j, i in enumerate(free):
+            if i0 <= i < i0 + self.n_background:
+                J[:, j] = self._bkg_basis[:, i - i0]
+        return self.background(values) + y, J
+
+    #: Gaussian terms are evaluated within ±this many FWHM (at window time) of a peak
+    GAUSS_WINDOW_FWHM = 5.0
+
+    def _jacobian_structure(self, windows: tuple[np.ndarray, np.ndarray], pk: Peaks) -> dict:
+        """Index structure and buffers for :meth:`evaluate_jacobian`, cached per window set."""
+        peak, point = windows
+        c = self._jac_structure
+        if c is not None and c["windows"][0] is peak and c["windows"][1] is point and c["n_pk"] == pk.centre.size:
+            return c
+        if peak.size and np.any(np.diff(peak) < 0):
+            raise SselabError("peak windows must be grouped by peak (as windows() returns them)")
+        n_pk = pk.centre.size
+        xp = self.x[point]
+        near = np.flatnonzero(np.abs(xp - pk.centre[peak]) <= self.GAUSS_WINDOW_FWHM * pk.fwhm[peak] + 0.05)
+        c = {"windows": windows, "n_pk": n_pk}
+        for key, sel in (("", slice(None)), ("_g", near)):
+            counts = np.bincount(peak[sel], minlength=n_pk)
+            c["counts" + key] = counts
+            c["peak" + key] = peak[sel]
+            c["xp" + key] = xp[sel]
+            c["indices" + key] = point[sel].astype(np.int32)
+            c["indptr" + key] = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        c["buf"] = [np.empty(peak.size) for _ in range(6)]
+        c["buf_g"] = [np.empty(near.size) for _ in range(5)]
+        self._jac_structure = c
+        return c
 
     def tick_positions(self, values: np.ndarray) -> list[np.ndarray]:
         """2θ of each phase's reflections (first wavelength line) inside the grid."""

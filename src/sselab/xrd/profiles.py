@@ -18,6 +18,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 _LN2 = np.log(2.0)
@@ -90,3 +92,65 @@ def accumulate(
     """Σ over peaks of area·pV(x − centre) on the points of their windows."""
     y = area[peak] * _pv(x[point] - centre[peak], fwhm[peak], eta[peak])
     return np.bincount(point, weights=y, minlength=x.size)
+
+
+
+_CG = float(np.sqrt(_LN2 / np.pi))
+
+
+def lorentz_shapes(dx: np.ndarray, inv_h: np.ndarray, out: Sequence[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
+    """Peak-independent Lorentzian shape functions of u = dx/h (h = FWHM/2), (3, len(dx)):
+    1/(1+u²) (value, area, η), u/(1+u²)² (centre), (u²−1)/(1+u²)² (FWHM).
+
+    A windowed pseudo-Voigt term area·pV and its derivatives with respect to centre, area,
+    FWHM and η are sums of these and of :func:`gauss_shapes` times per-peak coefficients
+    (:func:`pv_coefficients`), so a pattern Jacobian is a few sparse products.  ``out``:
+    five reusable 1-D buffers of len(dx) (the last two scratch), separate arrays rather than
+    rows of one (scipy.sparse copies views of larger arrays); large temporaries cost more
+    than the arithmetic here.
+    """
+    if out is None:
+        out = [np.empty(dx.size) for _ in range(5)]
+    u, t, d2 = out[1], out[3], out[4]
+    np.multiply(dx, inv_h, out=u)
+    np.multiply(u, u, out=t)
+    den = np.add(t, 1.0, out=out[0])
+    np.divide(1.0, den, out=den)
+    np.multiply(den, den, out=d2)
+    np.multiply(u, d2, out=u)
+    np.subtract(t, 1.0, out=out[2])
+    np.multiply(out[2], d2, out=out[2])
+    return out[0], out[1], out[2]
+
+
+def gauss_shapes(dx: np.ndarray, inv_h: np.ndarray, out: Sequence[np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
+    """Gaussian shape functions: e^(−ln2·u²) (value, area, η), u·e^(−ln2·u²) (centre),
+    (2ln2·u²−1)·e^(−ln2·u²) (FWHM); ``out``: four 1-D buffers of len(dx)."""
+    if out is None:
+        out = [np.empty(dx.size) for _ in range(4)]
+    u, t = out[1], out[3]
+    np.multiply(dx, inv_h, out=u)
+    np.multiply(u, u, out=t)
+    e = np.multiply(t, -_LN2, out=out[0])
+    np.exp(e, out=e)
+    np.multiply(u, e, out=u)
+    np.multiply(t, 2.0 * _LN2, out=t)
+    np.subtract(t, 1.0, out=t)
+    np.multiply(t, e, out=out[2])
+    return out[0], out[1], out[2]
+
+
+def pv_coefficients(area: np.ndarray, fwhm: np.ndarray, eta: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-peak coefficients (2, n_peaks) — (Lorentzian, Gaussian) — of the shape functions:
+    ``"y"`` (the value), ``"area"`` and ``"eta"`` multiply shape 0 of :func:`lorentz_shapes`
+    and :func:`gauss_shapes`, ``"centre"`` shape 1, ``"fwhm"`` shape 2."""
+    ih = 2.0 / fwhm
+    alpha = area * eta * ih / np.pi  # Lorentzian weight
+    beta = area * (1.0 - eta) * _CG * ih  # Gaussian weight
+    return {
+        "y": np.stack([alpha, beta]),
+        "area": np.stack([eta * ih / np.pi, (1.0 - eta) * _CG * ih]),
+        "eta": np.stack([area * ih / np.pi, -area * _CG * ih]),
+        "centre": np.stack([2.0 * alpha * ih, 2.0 * _LN2 * beta * ih]),
+        "fwhm": np.stack([0.5 * alpha * ih, 0.5 * beta * ih]),
+    }

@@ -130,6 +130,36 @@ class ReflectionList:
         F = np.sum(f * self.geometry, axis=1)
         return (F * F.conj()).real
 
+    def f2_derivatives(
+        self, s2: np.ndarray, occupancy: np.ndarray, b_iso: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """|F|² at s² = (sinθ/λ)² (K,) with its analytic derivatives.
+
+        Returns (f2, ∂f2/∂s² (K,), ∂f2/∂B_site (K, n_sites), ∂f2/∂occ_site (K, n_sites)).
+        """
+        s2c = s2[:, None]
+        a, b = self.coeffs[:, :, 0], self.coeffs[:, :, 1]
+        e = np.exp(-b[None] * s2c[:, :, None])  # (K, S, 4)
+        f0 = self.z[None, :] - 41.78214 * s2c * np.einsum("sj,ksj->ks", a, e)
+        df0 = -41.78214 * np.einsum("sj,ksj->ks", a, e * (1.0 - b[None] * s2c[:, :, None]))
+        site = self.scatterer_site
+        occ, B = occupancy[site][None, :], b_iso[site][None, :]
+        T = np.exp(-B * s2c)
+        g = f0 * occ * T
+        F = np.sum(g * self.geometry, axis=1)
+        Fc = F.conj()
+        dF_ds2 = np.sum((df0 - B * f0) * occ * T * self.geometry, axis=1)
+        onehot = np.zeros((site.size, len(self.labels)))
+        onehot[np.arange(site.size), site] = 1.0
+        dF_dB = (-s2c * g * self.geometry) @ onehot  # (K, n_sites)
+        dF_docc = (f0 * T * self.geometry) @ onehot
+        return (
+            (F * Fc).real,
+            2.0 * (Fc * dF_ds2).real,
+            2.0 * (Fc[:, None] * dF_dB).real,
+            2.0 * (Fc[:, None] * dF_docc).real,
+        )
+
 
 def _coeffs(element: str) -> np.ndarray:
     try:

@@ -3,7 +3,8 @@
 Agreement factors follow McCusker et al., J. Appl. Cryst. 32 (1999) 36 (REFERENCE §3), in
 percent: Rp = Σ|yo−yc|/Σyo, Rwp = √(Σw(yo−yc)²/Σw·yo²), Rexp = √((N−P)/Σw·yo²),
 χ² = (Rwp/Rexp)², w = 1/σ².  Weight fractions: Hill & Howard, J. Appl. Cryst. 20 (1987) 467,
-W_i = S_i(ZMV)_i / Σ_j S_j(ZMV)_j.
+W_i = S_i(ZMV)_i / Σ_j S_j(ZMV)_j.  Derivatives are analytic
+(:meth:`~sselab.xrd.model.PowderModel.evaluate_jacobian`).
 
 Examples
 --------
@@ -248,23 +249,14 @@ class Refinement:
         self._win_size = win[0].size
 
         free = np.flatnonzero(self.params.free_mask)
-        steps = np.array([_step(n, v) for n, v in zip(self.params.names, self.params.value_array)])
-        i_bkg = model.index("bkg0")
-        bkg_cols = set(range(i_bkg, i_bkg + model.n_background))
 
         def fun(P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             r = np.empty((P.shape[0], y.size))
             J = np.zeros((P.shape[0], y.size, P.shape[1]))
             for b in range(P.shape[0]):
-                yc = model.evaluate(P[b], win)
+                yc, Jb = model.evaluate_jacobian(P[b], win, free)
                 r[b] = (yc - y) / sigma
-                for i in free:
-                    if i in bkg_cols:  # linear: the Chebyshev basis column
-                        J[b, :, i] = model._bkg_basis[:, i - i_bkg] / sigma
-                        continue
-                    Pp = P[b].copy()
-                    Pp[i] += steps[i]
-                    J[b, :, i] = (model.evaluate(Pp, win) - yc) / (sigma * steps[i])
+                J[b][:, free] = Jb / sigma[:, None]
             return r, J
 
         res = fit(fun, self.params, max_iter=max_iter)
@@ -302,20 +294,6 @@ def refine(
     if refine_b:
         stages.append((*stages[-1], "*.B_*"))
     return job.run(stages, fixed)
-
-
-def _step(name: str, value: float) -> float:
-    """Finite-difference step for a parameter: relative for scales/sizes, absolute else."""
-    key = name.rsplit(".", 1)[-1]
-    if key in ("scale", "D_nm"):
-        return 1e-6 * max(abs(value), 1e-30)
-    if key in LATTICE:
-        return 1e-7 * abs(value)
-    if key == "strain":
-        return 1e-7
-    if key.startswith(("B_", "occ_")):
-        return 1e-5
-    return 1e-6  # zero, displacement [deg]; U, V, W, X, Y
 
 
 def _summarise(job: Refinement) -> RietveldResult:

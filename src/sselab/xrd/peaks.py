@@ -1,0 +1,173 @@
+"""Peak centres, areas, widths and mixing of every (phase, reflection, line), with their
+analytic derivatives with respect to every model parameter.
+
+For reflection k of phase i and wavelength line l (θ from Bragg's law, u = 1/d²):
+
+* centre  c = 2θ·180/π + zero + displacement·cosθ
+* area    A = S·ratio·m·|F|²(s² = u/4; occ, B)·LP(θ)
+* widths  Γ_G = √(U tan²θ + V tanθ + W),
+  Γ_L = X tanθ + Y/cosθ + (180/π)(Kλ/(D cosθ) + 4ε tanθ),
+  FWHM and η from the Thompson–Cox–Hastings formulas (:func:`profiles.tch`).
+
+Lattice parameters act only through u = hᵀG*h; ∂G*/∂p is taken by complex step on the
+3×3 reciprocal metric (exact to rounding), everything else is differentiated by hand.
+The derivatives come back as ``D`` (4, n_peaks, n_params): rows centre, area, FWHM, η.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sselab.xrd.library import mg3asn
+>>> from sselab.xrd.model import PowderModel
+>>> m = PowderModel([mg3asn()], np.linspace(20, 80, 301))
+>>> pk, D = peak_table(m, m.parameters().value_array, derivatives=True)
+>>> float(D[0, 0, m.index("zero_deg")])  # ∂centre/∂zero
+1.0
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .structures import tie_lattice
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import Peaks, PowderModel
+
+_DEG = 180.0 / math.pi
+_H_COMPLEX = 1e-30
+#: TCH total-width polynomial coefficients, g⁵ … l⁵ (Thompson, Cox & Hastings 1987)
+_TCH = (1.0, 2.69269, 2.42843, 4.47163, 0.07842, 1.0)
+#: TCH mixing polynomial η(q), q = Γ_L/Γ
+_ETA = (1.36603, -0.47719, 0.11116)
+
+
+def tch_derivatives(g: np.ndarray, l: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """TCH total FWHM and η with ∂/∂Γ_G and ∂/∂Γ_L: (fwhm, η, dF/dg, dF/dl, dη/dg, dη/dl)."""
+    c = _TCH
+    P = sum(c[i] * g ** (5 - i) * l**i for i in range(6))
+    dPg = sum(c[i] * (5 - i) * g ** (4 - i) * l**i for i in range(5))
+    dPl = sum(c[i] * i * g ** (5 - i) * l ** (i - 1) for i in range(1, 6))
+    total = P**0.2
+    k = 0.2 * P ** (-0.8)
+    dFg, dFl = k * dPg, k * dPl
+    q = l / total
+    eta_raw = _ETA[0] * q + _ETA[1] * q**2 + _ETA[2] * q**3
+    eta = np.clip(eta_raw, 0.0, 1.0)
+    deq = np.where((eta_raw > 0.0) & (eta_raw < 1.0), _ETA[0] + 2 * _ETA[1] * q + 3 * _ETA[2] * q**2, 0.0)
+    dqg = -l / total**2 * dFg
+    dql = 1.0 / total - l / total**2 * dFl
+    return total, eta, dFg, dFl, deq * dqg, deq * dql
+
+
+def _lattice_gradient(refl, lp: dict[str, float], system: str, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """∂(1/d²)/∂p of every reflection for the free lattice parameters ``keys``."""
+    out = {}
+    for k in keys:
+        lpc: dict[str, complex] = {kk: complex(vv) for kk, vv in lp.items()}
+        lpc[k] += 1j * _H_COMPLEX
+        t = tie_lattice(system, lpc)  # type: ignore[arg-type]
+        a, b, c = t["a"], t["b"], t["c"]
+        ca, cb, cg = (np.cos(t[x] * (math.pi / 180.0)) for x in ("alpha", "beta", "gamma"))
+        G = np.array([[a * a, a * b * cg, a * c * cb], [a * b * cg, b * b, b * c * ca], [a * c * cb, b * c * ca, c * c]])
+        dG = np.linalg.inv(G).imag / _H_COMPLEX
+        out[k] = np.einsum("ki,ij,kj->k", refl.hkl, dG, refl.hkl)
+    return out
+
+
+def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = False) -> tuple["Peaks", np.ndarray | None]:
+    """Every peak at ``values``; with ``derivatives`` also D (4, n_peaks, n_params)."""
+    from .model import Peaks
+
+    v = np.asarray(values, float)
+    g = model._index
+    inst = model.instrument
+    cos2m = math.cos(math.radians(inst.monochromator_2theta_deg)) ** 2
+    n_par = v.size
+    zero, disp = v[g["zero_deg"]], v[g["displacement_deg"]]
+    U, V, W, X, Y = (v[g[k]] for k in "UVWXY")
+    cols: list[tuple[np.ndarray, ...]] = []
+    blocks: list[np.ndarray] = []
+    for ip, (phase, refl) in enumerate(zip(model.phases, model.reflections)):
+        n = phase.name
+        lp = phase.lattice_parameters
+        for k in phase.free_lattice:
+            lp[k] = v[g[f"{n}.{k}"]]
+        u = refl.inv_d2(lp, phase.crystal_system)
+        d = 1.0 / np.sqrt(u)
+        i_occ = [g[f"{n}.occ_{lab}"] for lab in refl.labels]
+        i_b = [g[f"{n}.B_{lab}"] for lab in refl.labels]
+        s2 = 0.25 * u
+        if derivatives:
+            f2, df2_ds2, df2_dB, df2_docc = refl.f2_derivatives(s2, v[i_occ], v[i_b])
+            du = _lattice_gradient(refl, lp, phase.crystal_system, phase.free_lattice)
+        else:
+            f2 = refl.f2(0.5 / d, v[i_occ], v[i_b])
+        i_scale, i_D, i_eps = g[f"{n}.scale"], g[f"{n}.D_nm"], g[f"{n}.strain"]
+        scale, D_nm, eps = v[i_scale], v[i_D], v[i_eps]
+        D_A = 10.0 * D_nm
+        for lam, ratio in zip(inst.wavelengths_A, inst.ratios):
+            valid = lam / (2.0 * d) < 0.999999
+            sin_t = np.clip(lam / (2.0 * d), 0.0, 0.999999)
+            th = np.arcsin(sin_t)
+            cos_t, tan_t = np.cos(th), np.tan(th)
+            num = 1 + np.cos(2 * th) ** 2 * cos2m
+            den = (1 + cos2m) * sin_t**2 * cos_t
+            lpf = num / den
+            centre = 2 * np.degrees(th) + zero + disp * cos_t
+            base = ratio * refl.multiplicity * lpf
+            area = np.where(valid, scale * base * f2, 0.0)
+            q = U * tan_t**2 + V * tan_t + W
+            gg = np.sqrt(np.maximum(q, 1e-8))
+            gl_raw = X * tan_t + Y / cos_t + _DEG * (inst.K * lam / (D_A * cos_t) + 4 * eps * tan_t)
+            gl = np.maximum(gl_raw, 0.0)
+            if not derivatives:
+                from .profiles import tch
+
+                fwhm, eta = tch(gg, gl)
+                cols.append((np.full(d.size, ip), centre, area, fwhm, eta))
+                continue
+            fwhm, eta, dFg, dFl, dEg, dEl = tch_derivatives(gg, gl)
+            cols.append((np.full(d.size, ip), centre, area, fwhm, eta))
+            Dk = np.zeros((4, d.size, n_par))
+            # Gaussian and Lorentzian widths: their derivatives and θ-dependence
+            dgg_dq = np.where(q > 1e-8, 0.5 / gg, 0.0)
+            lmask = (gl_raw > 0).astype(float)
+            sec2 = 1.0 / cos_t**2
+            dgg_dth = dgg_dq * (2 * U * tan_t + V) * sec2
+            dgl_dth = lmask * (X * sec2 + Y * sin_t * sec2 + _DEG * (inst.K * lam * sin_t * sec2 / D_A + 4 * eps * sec2))
+            width_terms = {
+                g["U"]: (dgg_dq * tan_t**2, 0.0), g["V"]: (dgg_dq * tan_t, 0.0), g["W"]: (dgg_dq, 0.0),
+                g["X"]: (0.0, lmask * tan_t), g["Y"]: (0.0, lmask / cos_t),
+                i_D: (0.0, lmask * -_DEG * inst.K * lam * 10.0 / (D_A**2 * cos_t)),
+                i_eps: (0.0, lmask * 4 * _DEG * tan_t),
+            }
+            for j, (dg_, dl_) in width_terms.items():
+                Dk[2, :, j] = dFg * dg_ + dFl * dl_
+                Dk[3, :, j] = dEg * dg_ + dEl * dl_
+            Dk[0, :, g["zero_deg"]] = 1.0
+            Dk[0, :, g["displacement_deg"]] = cos_t
+            Dk[1, :, i_scale] = base * f2
+            area_rows = Dk[1]
+            area_rows[:, i_b] = (scale * base)[:, None] * df2_dB
+            area_rows[:, i_occ] = (scale * base)[:, None] * df2_docc
+            # everything that depends on θ (and |F|² on s²) through u = 1/d²
+            dth_du = lam / (4.0 * np.sqrt(u) * cos_t)
+            dnum = -2.0 * cos2m * np.sin(4 * th)
+            dden = (1 + cos2m) * (2 * sin_t * cos_t**2 - sin_t**3)
+            dlpf_dth = (dnum * den - num * dden) / den**2
+            per_u = np.stack([
+                (2 * _DEG - disp * sin_t) * dth_du,
+                scale * ratio * refl.multiplicity * (lpf * df2_ds2 * 0.25 + f2 * dlpf_dth * dth_du),
+                (dFg * dgg_dth + dFl * dgl_dth) * dth_du,
+                (dEg * dgg_dth + dEl * dgl_dth) * dth_du,
+            ])
+            for k in phase.free_lattice:
+                Dk[:, :, g[f"{n}.{k}"]] = per_u * du[k][None, :]
+            Dk[:, ~valid, :] = 0.0
+            blocks.append(Dk)
+    c = [np.concatenate(x) for x in zip(*cols)]
+    pk = Peaks(c[0].astype(int), c[1], c[2], c[3], c[4])
+    return pk, (np.concatenate(blocks, axis=1) if derivatives else None)
