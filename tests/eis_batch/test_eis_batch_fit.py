@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sselab.eis.batch import FitFailure, fit_circuit_batch, grid_starts_many
+from sselab.eis.batch import FitFailure, fit_circuit_batch
 from sselab.eis.circuit import Circuit
 from sselab.eis.fit import fit_circuit
-from sselab.eis.initial import initial_values
+from sselab.eis.initial import initial_values, starts_many
 from sselab.eis.simulate import paper_frequencies, simulate_spectrum
 from sselab.measurements import Spectrum
 from sselab.simulate.paper import EBE_STACK_CIRCUIT, MaterialModel
@@ -109,9 +109,10 @@ def test_vectorised_starts_equal_per_spectrum_starts():
     spectra = _ebe_spectra(5, seed=3)
     c = Circuit(EBE_STACK_CIRCUIT)
     f = spectra[0].frequency_Hz
-    many = grid_starts_many(c, f, np.stack([s.impedance_ohm for s in spectra]), 4)
+    many = starts_many(c, f, np.stack([s.impedance_ohm for s in spectra]), 4)
     for s, got in zip(spectra, many):
-        np.testing.assert_allclose(got, initial_values(c, f, s.impedance_ohm, 4), rtol=1e-9)
+        np.testing.assert_allclose(got.all(), initial_values(c, f, s.impedance_ohm, 4), rtol=1e-9)
+        np.testing.assert_allclose(got.first, got.all()[0], rtol=0)  # the best, computed alone, is the first
 
 
 def test_fixed_and_initial_apply_to_every_spectrum():

@@ -6,7 +6,7 @@ the best start, same canonical arc order), but advances all (spectrum × start) 
 a chunk together, so the Python overhead of the solver is paid once per chunk instead of
 once per spectrum.  The automatic starts (the variable-projection grid search of
 :mod:`sselab.eis.initial_grid`) are likewise computed for all spectra sharing a frequency
-grid in one batched solve (:func:`grid_starts_many`).  Spectra are grouped by point count (each row carries its own frequency
+grid in one batched solve (:func:`~sselab.eis.initial.starts_many`).  Spectra are grouped by point count (each row carries its own frequency
 grid, so different grids of equal length share a batch).  A spectrum that cannot be fitted
 gives a :class:`FitFailure` in its place; the others still fit.
 
@@ -49,8 +49,7 @@ from ..fitting.threads import single_threaded_blas
 from ..measurements import Spectrum
 from .circuit import Circuit
 from .fit import CircuitFit, _validate, fit_starts
-from .initial import initial_values
-from . import initial_grid
+from .initial import Starts, starts_many
 from .weights import WEIGHTINGS
 
 
@@ -74,7 +73,7 @@ class FitFailure:
 class _Prepared:
     index: int
     spectrum: Spectrum
-    starts: np.ndarray  # (S, n)
+    starts: Starts
 
 
 def _prepare_chunk(
@@ -96,22 +95,20 @@ def _prepare_chunk(
         f = spectra[members[0]].frequency_Hz
         Z = np.stack([spectra[i].impedance_ohm for i in members])
         try:
-            all_starts = grid_starts_many(c, f, Z, n_starts=1 if complete else n_starts)
+            all_starts = starts_many(c, f, Z, n_starts=1 if complete else n_starts)
         except (SselabError, ValueError, FloatingPointError, np.linalg.LinAlgError):
             all_starts = []
             for i in members:  # isolate the spectrum that breaks the batched search
                 try:
-                    all_starts.append(grid_starts_many(c, f, spectra[i].impedance_ohm, 1 if complete else n_starts)[0])
+                    all_starts.append(starts_many(c, f, spectra[i].impedance_ohm, 1 if complete else n_starts)[0])
                 except (SselabError, ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
                     all_starts.append(exc)
         for i, auto in zip(members, all_starts):
             if isinstance(auto, BaseException):
                 failed.append((i, _failure(i, spectra[i], auto)))
                 continue
-            auto = np.array(auto, float)
-            for name, v in {**initial, **fixed}.items():
-                auto[:, c.parameter_index(name)] = v
-            items.append(_Prepared(i, spectra[i], auto[:1] if complete else auto))
+            auto = auto.with_values({c.parameter_index(k): v for k, v in {**initial, **fixed}.items()}, complete)
+            items.append(_Prepared(i, spectra[i], auto))
     return items, failed
 
 
@@ -216,31 +213,3 @@ def fit_circuit_batch(
         for i, r in chunk:
             out[i] = r
     return out  # type: ignore[return-value]
-
-
-# -- automatic starts for many spectra on one frequency grid, vectorised -----------------
-
-#: (spectra × combinations) solved per numpy call, bounding the temporary Gram stacks
-MAX_BATCH_SOLVES = 100_000
-
-
-def grid_starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_starts: int = 4) -> list[np.ndarray]:
-    """Starts (S_i, n_params) for each row of ``Z`` (spectra, N) measured at ``frequency_Hz`` (N,).
-
-    The same design, scoring and selection as :func:`sselab.eis.initial_grid.grid_starts`,
-    with the design built once and the scoring vectorised over spectra.
-    """
-    f = np.asarray(frequency_Hz, float)
-    Z = np.atleast_2d(np.asarray(Z, complex))
-    d = initial_grid.design(circuit, f) if initial_grid.applicable(circuit) else None
-    if d is None:
-        return [initial_values(circuit, f, z, n_starts) for z in Z]
-    out: list[np.ndarray] = []
-    per = max(1, MAX_BATCH_SOLVES // d.idx.shape[0])
-    for lo in range(0, Z.shape[0], per):
-        Zs = Z[lo : lo + per]
-        coef, cost = initial_grid.score(d, Zs)
-        for s in range(Zs.shape[0]):
-            span = float(np.abs(Zs[s]).max())
-            out.append(np.array(initial_grid.select(circuit, d, coef[s], cost[s], span, n_starts)))
-    return out

@@ -33,7 +33,7 @@ from ..fitting.threads import single_threaded_blas
 from ..fitting.result import _num
 from ..measurements import Spectrum
 from .circuit import Circuit
-from .initial import initial_values
+from .initial import Starts, starts_many
 from .weights import weights
 
 
@@ -299,11 +299,8 @@ def fit_circuit(
         c.parameter_index(name)
     complete = all(n in initial or n in fixed for n in c.parameter_names)
     with single_threaded_blas():
-        auto = initial_values(c, f, z, n_starts=1 if complete else n_starts)
-        for name, v in {**initial, **fixed}.items():
-            auto[:, c.parameter_index(name)] = v
-        if complete:
-            auto = auto[:1]
+        [auto] = starts_many(c, f, z, n_starts=1 if complete else n_starts)
+        auto = auto.with_values({c.parameter_index(k): v for k, v in {**initial, **fixed}.items()}, complete)
         [fit] = fit_starts(c, [spectrum], [auto], weighting=weighting, fixed=fixed, bounds=bounds,
                            canonical=canonical, max_iter=max_iter)
     return fit
@@ -360,7 +357,7 @@ def _better(a: tuple[int, FitResult], b: tuple[int, FitResult]) -> tuple[int, Fi
 def fit_starts(
     c: Circuit,
     spectra: list[Spectrum],
-    starts: list[np.ndarray],
+    starts: list[Starts],
     *,
     weighting: str,
     fixed: Mapping[str, float],
@@ -368,7 +365,7 @@ def fit_starts(
     canonical: bool,
     max_iter: int,
 ) -> list[CircuitFit]:
-    """Fit every spectrum (equal point counts) from its starts (S_i, n), best start first.
+    """Fit every spectrum (equal point counts) from its automatic starts.
 
     Multi-start only where a spectrum needs it: all spectra are first fitted from their best
     start in one batched solve; a spectrum whose fit converged with noise-like residuals
@@ -384,24 +381,26 @@ def fit_starts(
     z = np.stack([s.impedance_ohm for s in spectra])
     n_points = z.shape[1]
     model = _Model(c, w, z, weighting)
-    params = c.parameters(starts[0][0], fixed=fixed, bounds=bounds)
-    first = np.stack([s[0] for s in starts])
+    params = c.parameters(starts[0].first, fixed=fixed, bounds=bounds)
+    first = np.stack([s.first for s in starts])
     best = fit_best(lambda P, rows: model(P, rows), params, starts=first, groups=np.arange(len(spectra)),
                     max_iter=max_iter)
     kept = [(0, result) for _, result in best]
     fine = _looks_right([result for _, result in kept], n_points)
-    again = [i for i in range(len(kept)) if len(starts[i]) > 1 and not fine[i]]
+    again = [i for i in range(len(kept)) if not fine[i] and len(starts[i].all()) > 1]
     if again:
-        owner = np.concatenate([np.full(len(starts[i]) - 1, i) for i in again])
-        rest = np.concatenate([starts[i][1:] for i in again])
-        local = np.concatenate([np.arange(1, len(starts[i])) for i in again])
-        groups = np.repeat(np.arange(len(again)), [len(starts[i]) - 1 for i in again])
+        counts = [len(starts[i].all()) - 1 for i in again]
+        owner = np.repeat(again, counts)
+        rest = np.concatenate([starts[i].all()[1:] for i in again])
+        local = np.concatenate([np.arange(1, n + 1) for n in counts])
+        groups = np.repeat(np.arange(len(again)), counts)
         second = fit_best(lambda P, rows: model(P, owner[rows]), params, starts=rest, groups=groups,
                           max_iter=max_iter)
         for i, (row, result) in zip(again, second):
             kept[i] = _better(kept[i], (int(local[row]), result))
-    tried = [len(starts[i]) if i in again else 1 for i in range(len(spectra))]
+    tried = [len(starts[i].all()) if i in again else 1 for i in range(len(spectra))]
     return [
-        _best_fit(c, weighting, s, params, result, starts[i][row], canonical, tried[i])
+        _best_fit(c, weighting, s, params, result, starts[i].first if row == 0 else starts[i].all()[row], canonical,
+                  tried[i])
         for i, (s, (row, result)) in enumerate(zip(spectra, kept))
     ]

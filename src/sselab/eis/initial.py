@@ -23,6 +23,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Mapping
 
 import numpy as np
 from scipy.optimize import nnls
@@ -240,6 +241,78 @@ def _assign(circuit: Circuit, feats: Features, n_cpe: float, arc_scale: float, p
     return values
 
 
+class Starts:
+    """The automatic starts of one spectrum, best first: the best at once, the others only when
+    asked for (most fits need just the best, see :func:`sselab.eis.fit.fit_starts`).
+
+    Examples
+    --------
+    >>> s = Starts(np.array([1.0, 2.0]), lambda: np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> s.first.tolist(), s.all().shape
+    ([1.0, 2.0], (2, 2))
+    """
+
+    def __init__(self, first: np.ndarray, make_all: Callable[[], np.ndarray]) -> None:
+        self.first = np.asarray(first, float)
+        self._make_all: Callable[[], np.ndarray] | None = make_all
+        self._all: np.ndarray | None = None
+
+    def all(self) -> np.ndarray:
+        """Every start (S, n_params), the first row equal to :attr:`first`."""
+        if self._all is None:
+            make, self._make_all = self._make_all, None
+            self._all = np.atleast_2d(np.asarray(make(), float))  # type: ignore[misc]
+        return self._all
+
+    def with_values(self, index_values: Mapping[int, float], only_first: bool = False) -> "Starts":
+        """The same starts with parameters ``{index: value}`` set (user's initial/fixed values);
+        ``only_first`` keeps just the best start."""
+
+        def put(a: np.ndarray) -> np.ndarray:
+            a = np.array(a, float)
+            for i, v in index_values.items():
+                a[..., i] = v
+            return a
+
+        first = put(self.first)
+        return Starts(first, (lambda: first[None]) if only_first else (lambda: put(self.all())))
+
+
+def starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_starts: int = 4) -> list[Starts]:
+    """The :class:`Starts` of each row of ``Z`` (spectra, N) measured at ``frequency_Hz`` (N,).
+
+    Series-of-arcs circuits: one variable-projection grid search for all rows
+    (:mod:`sselab.eis.initial_grid`, scoring vectorised over spectra in blocks that bound the
+    temporary Gram stacks); other shapes: the RC-ladder features of each spectrum.
+    """
+    from . import initial_grid
+
+    f = np.asarray(frequency_Hz, float)
+    Z = np.atleast_2d(np.asarray(Z, complex))
+    d = initial_grid.design(circuit, f) if initial_grid.applicable(circuit) else None
+    if d is None:
+        out = []
+        for z in Z:
+            every = _feature_starts(circuit, f, z, n_starts)
+            out.append(Starts(every[0], lambda every=every: every))
+        return out
+    out = []
+    per = max(1, MAX_BATCH_SOLVES // d.idx.shape[0])
+    for lo in range(0, Z.shape[0], per):
+        Zs = Z[lo : lo + per]
+        coef, cost = initial_grid.score(d, Zs)
+        for k in range(Zs.shape[0]):
+            span = float(np.abs(Zs[k]).max())
+            best = initial_grid.select(circuit, d, coef[k], cost[k], span, 1)[0]
+            out.append(Starts(best, lambda c=coef[k], s=cost[k], span=span: initial_grid.select(
+                circuit, d, c, s, span, n_starts)))
+    return out
+
+
+#: (spectra × combinations) scored per numpy call, bounding the temporary Gram stacks
+MAX_BATCH_SOLVES = 100_000
+
+
 def initial_values(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_starts: int = 4) -> np.ndarray:
     """Starting points (S, n_params) for fitting ``circuit`` to the spectrum, best first.
 
@@ -247,16 +320,14 @@ def initial_values(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_
     :mod:`sselab.eis.initial_grid`; other shapes, and extra starts, come from the RC-ladder
     features mapped onto the circuit's elements.
     """
-    from . import initial_grid
+    [starts] = starts_many(circuit, frequency_Hz, z, n_starts)
+    return starts.all() if n_starts > 1 else starts.first[None]
 
-    if initial_grid.applicable(circuit):
-        starts = initial_grid.grid_starts(circuit, frequency_Hz, z, n_starts)
-        if starts:
-            return np.array(starts)
+
+def _feature_starts(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_starts: int) -> np.ndarray:
     top = _top_level(circuit.tree)
     has_tail = any(isinstance(n, Element) and n.type in ("C", "CPE", "W") for n in top)
     feats = features(frequency_Hz, z, tail_exponents=TAIL_EXPONENTS if has_tail else ())
     variants = [(0.9, 1.0, "largest"), (0.8, 1.0, "fastest"), (0.75, 1.0, "largest"), (0.95, 0.5, "fastest"),
                 (0.8, 2.0, "largest"), (0.6, 1.0, "largest"), (1.0, 1.0, "fastest")]
-    starts = [_assign(circuit, feats, n, s, pick) for n, s, pick in variants[: max(n_starts, 1)]]
-    return np.array(starts)
+    return np.array([_assign(circuit, feats, n, s, pick) for n, s, pick in variants[: max(n_starts, 1)]])

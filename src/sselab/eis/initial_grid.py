@@ -180,6 +180,10 @@ def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span
     rest must each move some arc by at least a decade from every start already chosen, so
     that a start spending an arc on an unresolved process cannot crowd out the right basin.
     """
+    if n_starts <= 1:  # the best combination alone (the first pick below, without the sorting)
+        j = int(np.argmin(cost))
+        n, taus, tv = d.combos[j]
+        return [_to_values(circuit, d, n, taus, tv, coef[j], span)]
     order = np.argsort(cost, kind="stable")
     position = d.positions[order]  # (K, k) log10 τ of each combination, best first
     n_best = (n_starts + 1) // 2
