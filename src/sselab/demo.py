@@ -3,7 +3,8 @@
 :func:`run_demo` writes the virtual study (:func:`sselab.simulate.virtual_study.write_virtual_study`)
 into ``out/study``, runs the pipeline into ``out/study/sselab-results/results.sqlite``, writes the
 HTML report into ``out/report`` and returns the key recovered values beside the simulation's
-truth and the paper's numbers.  ``quick=True`` keeps only v1's single-spectrum round trip.
+truth and the paper's numbers: transport (σ_ion, Ea, σ_el, t_ion) and structure (as-BM's
+Rietveld a, ρ, D, ε against Table 2; the rows come from :func:`sselab.report.tables.paper_vs_analysis`).  ``quick=True`` keeps only v1's single-spectrum round trip.
 """
 
 from __future__ import annotations

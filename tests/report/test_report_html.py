@@ -38,6 +38,26 @@ def test_self_contained_with_tables(report):
     assert "INCONSISTENT" in text
 
 
+def test_structure_table_and_figures(report):
+    import pandas as pd
+
+    st = pd.read_csv(report.parent / "tables" / "structure.csv")
+    assert sorted(st["sample"]) == sorted(["as-BM", "500C-12h", "600C-12h", "700C-12h", "800C-12h"])
+    assert st.loc[st["sample"] == "800C-12h", "phase"].item() == "Mg3As2"  # decomposed
+    milled = st[st["sample"] == "as-BM"].iloc[0]
+    assert milled["a_Angstrom"] == pytest.approx(4.2307, abs=1e-3) and "ZrO2-t" in milled["other_phases"]
+    # X-ray density from the refined cell by hand: rho = M / (N_A a^3), M = 161.84 g/mol
+    assert milled["density_g_per_cm3"] == pytest.approx(161.84 / (6.02214076e23 * (milled["a_Angstrom"] * 1e-8) ** 3), rel=2e-4)
+    pva = pd.read_csv(report.parent / "tables" / "paper_vs_analysis.csv")
+    a_row = pva[pva["quantity"] == "a (Rietveld)"].iloc[0]
+    assert a_row["paper"] == 4.2307 and a_row["this_analysis"] == pytest.approx(4.2307, abs=1e-3)
+    figs = report.parent / "figures"
+    for name in ("xrd_as-BM", "xrd_800C-12h", "xps_profile_as-BM_0", "xps_surface_as-BM_0"):
+        assert (figs / f"{name}.png").stat().st_size > 10_000 and (figs / f"{name}.svg").exists()
+    text = report.read_text(encoding="utf-8")
+    assert "Rietveld refinement, as-BM" in text and "XPS depth profile" in text
+
+
 def test_renders_in_headless_chromium(report):
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM} (set SSELAB_CHROMIUM)")
@@ -51,5 +71,5 @@ def test_renders_in_headless_chromium(report):
         page.goto(report.as_uri())
         widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
         browser.close()
-    assert len(widths) >= 9 and all(w > 0 for w in widths)
+    assert len(widths) >= 16 and all(w > 0 for w in widths)
     assert errors == []

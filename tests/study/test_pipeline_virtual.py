@@ -59,12 +59,9 @@ def test_incremental_rerun_does_no_refit(done):
     assert again.n_run == 0 and again.n_skipped == first.n_tasks
 
 
-def test_changed_file_reruns_only_dependants(done, tmp_path):
-    manifest, db, first, _ = done
-    import shutil
-
+def test_changed_file_reruns_only_dependants(tmp_path):
     root = tmp_path / "copy"
-    shutil.copytree(manifest.parent, root, ignore=shutil.ignore_patterns("*.sqlite*"))
+    write_virtual_study(root, seed=1, structure=False)
     copy_db = root / "r.sqlite"
     run_study(root / "study.yaml", copy_db)
     f = root / "dc" / "as-BM_Au-SE-Au_3.0V_100C.csv"
@@ -74,7 +71,7 @@ def test_changed_file_reruns_only_dependants(done, tmp_path):
 
 
 def test_killed_run_then_rerun_completes_without_duplicates(tmp_path):
-    manifest = write_virtual_study(tmp_path / "crash", seed=2)
+    manifest = write_virtual_study(tmp_path / "crash", seed=2, structure=False)
     db = tmp_path / "crash.sqlite"
     code = f"from sselab.study.pipeline import run_study; run_study({str(manifest)!r}, {str(db)!r})"
     proc = subprocess.Popen([sys.executable, "-c", code])
@@ -114,3 +111,58 @@ def test_manifest_error_is_one_line(cli, tmp_path):
     assert rc == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "line 4" in lines[0] and "thiknes" in lines[0]
+
+
+def _xrd(db):
+    with open_store(db) as s:
+        return {a["sample"]: a["result"] for a in s.analyses(method="xrd_refine")}
+
+
+@pytest.mark.parametrize("sample", ["as-BM", "500C-12h", "600C-12h", "700C-12h", "800C-12h"])
+def test_xrd_refinement_recovers_structure_truth(done, sample):
+    _, db, _, truth = done
+    res = _xrd(db)[sample]
+    true = truth[sample]["xrd"]
+    found = {p["name"]: p for p in res["phases"]}
+    assert set(found) == set(true["phases"]) and res["main_phase"] == next(iter(true["phases"]))
+    main = found[true["main_phase"]]
+    t = true["phases"][true["main_phase"]]
+    assert main["a"] == pytest.approx(t["a_A"], abs=1e-3)
+    assert main["b"] == main["c"] == main["a"]  # cubic
+    assert main["density"] == pytest.approx(t["density_g_cm3"], rel=1e-3)
+    assert main["crystallite_size_nm"] == pytest.approx(t["D_nm"], rel=0.2)
+    assert main["microstrain"] == pytest.approx(t["strain"], rel=0.25, abs=1e-4)
+    for name, p in found.items():
+        assert p["weight_fraction"] == pytest.approx(true["phases"][name]["weight_fraction"], abs=0.02)
+    # McCusker agreement factors: chi2 = (Rwp/Rexp)^2; Poisson noise and the true model give chi2 ~ 1
+    assert res["chi2"] == pytest.approx((res["Rwp"] / res["Rexp"]) ** 2, rel=1e-9)
+    assert 0.8 < res["chi2"] < 1.3 and res["Rp"] < res["Rwp"]
+    c = res["curves"]
+    assert len(c["two_theta_deg"]) == len(c["observed"]) == len(c["calculated"]) > 1000
+    assert min(c["two_theta_deg"]) >= 15.0  # the manifest's refinement range
+
+
+def test_xrd_contaminants_of_the_milled_sample(done):
+    _, db, _, truth = done
+    found = {p["name"]: p for p in _xrd(db)["as-BM"]["phases"]}
+    for name in ("ZrO2-t", "Mg3N2"):
+        true = truth["as-BM"]["xrd"]["phases"][name]["weight_fraction"]
+        assert found[name]["weight_fraction"] == pytest.approx(true, abs=0.01)
+
+
+def test_xps_depth_profile_recovers_composition_and_surface_ordering(done):
+    _, db, _, truth = done
+    with open_store(db) as s:
+        (res,) = [a["result"] for a in s.analyses(method="xps_profile")]
+    true = truth["as-BM"]["xps"]
+    assert res["sputter_time_s"] == [60.0 * m for m in true["sputter_min"]]
+    el = res["element_atomic_percent"]
+    for level, values in true["element_atomic_percent"].items():
+        assert el[level] == pytest.approx(values, abs=1.5)
+    n_as = [n / a for n, a in zip(el["N 1s"], el["As 3d"])]
+    assert n_as[0] < 0.6 and n_as[-1] > 0.9 and n_as == sorted(n_as)  # N-deficient surface, as in the paper
+    comp = res["component_atomic_percent"]
+    for oxidised in ("O 1s", "As 3d:As3+", "Mg 2p:MgO"):
+        series = el[oxidised] if oxidised in el else comp[oxidised]
+        assert series == sorted(series, reverse=True) and series[0] > 5 * series[-1]
+    assert res["curves"]["region"] == "N 1s" and len(res["curves"]["binding_energy_eV"]) > 50

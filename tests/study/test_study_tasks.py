@@ -104,3 +104,28 @@ def test_registry_runs_registered_executors(monkeypatch):
     task_kind("bad")(lambda t: [1])
     with pytest.raises(AnalysisError, match="returned list"):
         run_task(tasks_mod.Task(**{**task.__dict__, "kind": "bad"}))
+
+
+def test_structure_techniques_have_executors():
+    import sselab.study.analyses  # noqa: F401 - registers the executors
+    from sselab.study.tasks import DEFAULT_KINDS, registered_kinds
+
+    assert DEFAULT_KINDS["xrd"] == "xrd_refine" and DEFAULT_KINDS["xps"] == "xps_profile"
+    assert {"xrd_refine", "xps_profile"} <= set(registered_kinds())
+
+
+def test_xps_shapes_and_a_bad_one_is_named_with_its_line(tmp_path):
+    from sselab.exceptions import ManifestError
+    from sselab.study.settings import parse_shape
+
+    assert parse_shape("GL(30)") == ("GL", {"m": 0.3}) and parse_shape("SGL(50)") == ("SGL", {"m": 0.5})
+    assert parse_shape("PV") == ("PV", {})
+    manifest = _copy(tmp_path)
+    good = "        - {name: As0, position_eV: 41.4}"
+    text = manifest.read_text()
+    assert good in text
+    bad = text.replace(good, "        - {name: As0, position_eV: 41.4, shape: GL(300)}")
+    manifest.write_text(bad)
+    line = bad.splitlines().index("        - {name: As0, position_eV: 41.4, shape: GL(300)}") + 1
+    with pytest.raises(ManifestError, match=rf"line {line}: .*GL\(300\).*0–100"):
+        load_manifest(manifest)

@@ -30,7 +30,7 @@ def demo(
     for col in ("quantity", "recovered", "truth", "paper", "unit"):
         table.add_column(col, justify="left" if col in ("quantity", "unit") else "right")
     for row in summary["comparison"]:
-        fmt = lambda v: "" if v is None else (f"{v:.4g}" if isinstance(v, (int, float)) else str(v))  # noqa: E731
+        fmt = lambda v: "" if v is None else (f"{v:.5g}" if isinstance(v, (int, float)) else str(v))  # noqa: E731
         table.add_row(row["quantity"], fmt(row["recovered"]), fmt(row["truth"]), fmt(row["paper"]), row["unit"])
     console.print(table)
     for key, path in summary["outputs"].items():

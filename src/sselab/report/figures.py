@@ -122,3 +122,72 @@ def voltammogram(row: dict[str, Any]) -> Any:
     ax.set_ylabel("I [µA]")
     ax.set_title(f"CV: {row['sample']}", fontsize=9)
     return fig
+
+
+def xrd(row: dict[str, Any]) -> Any:
+    """Rietveld plot: observed (points), calculated (line), difference (below), reflection ticks."""
+    res = row["result"] or {}
+    c = res.get("curves")
+    if not c:
+        return None
+    x, yo, yc = np.asarray(c["two_theta_deg"]), np.asarray(c["observed"]), np.asarray(c["calculated"])
+    fig, ax = plt.subplots(figsize=(6.5, 4.0), dpi=100)
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.93)
+    ax.plot(x, yo, ".", ms=1.5, color="k", label="observed")
+    ax.plot(x, yc, "-", lw=0.8, color="tab:red", label="calculated")
+    diff = yo - yc
+    offset = -0.08 * yo.max() - diff.max()
+    ax.plot(x, diff + offset, "-", lw=0.6, color="tab:blue", label="difference")
+    ticks = res.get("ticks_deg") or {}
+    y_tick = offset + diff.min() - 0.04 * yo.max()
+    colours = ("tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:olive")
+    for k, (name, pos) in enumerate(ticks.items()):
+        ax.plot(pos, np.full(len(pos), y_tick - 0.05 * k * yo.max()), "|", ms=6, color=colours[k % len(colours)], label=name)
+    ax.set_xlabel("2θ [deg] (Cu Kα)")
+    ax.set_ylabel("intensity [counts]")
+    ax.set_yticks([])
+    ax.set_title(f"Rietveld: {row['sample']} (Rwp {res.get('Rwp', float('nan')):.2f} %, χ² {res.get('chi2', float('nan')):.2f})",
+                 fontsize=9)
+    ax.legend(fontsize=7, markerscale=3)
+    return fig
+
+
+def xps_profile(row: dict[str, Any]) -> Any:
+    """XPS depth profile: atomic % of each core level and of each component vs sputter time."""
+    res = row["result"] or {}
+    elements = res.get("element_atomic_percent")
+    if not elements:
+        return None
+    t = np.asarray(res["sputter_time_s"], float) / 60.0
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.0, 3.8), dpi=100)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.91, wspace=0.22)  # fixed: faster than a layout engine
+    for label, v in elements.items():
+        a1.plot(t, v, "o-", ms=4, label=label)
+    for label, v in (res.get("component_atomic_percent") or {}).items():
+        a2.plot(t, v, ".-", label=label.replace(":", ": "))
+    rate = res.get("rate_nm_per_min")
+    for ax, title in ((a1, "core levels"), (a2, "components")):
+        ax.set_xlabel("Ar⁺ sputter time [min]" + (f" (× {rate:g} nm/min = depth)" if rate else ""))
+        ax.set_ylabel("atomic %")
+        ax.set_title(f"XPS depth profile, {row['sample']}: {title}", fontsize=9)
+    a1.legend(fontsize=7)
+    a2.legend(fontsize=6, ncol=2)
+    return fig
+
+
+def xps_spectra(row: dict[str, Any]) -> Any:
+    """The surface step's fitted regions: counts, fitted envelope and background."""
+    spectra = (row["result"] or {}).get("surface_spectra") or []
+    if not spectra:
+        return None
+    fig, axes = plt.subplots(1, len(spectra), figsize=(2.6 * len(spectra), 3.0), dpi=100)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.9, wspace=0.3)
+    for ax, s in zip(np.atleast_1d(axes), spectra):
+        ax.plot(s["binding_energy_eV"], s["counts"], ".", ms=2, color="k")
+        ax.plot(s["binding_energy_eV"], s["envelope"], "-", lw=0.9, color="tab:red")
+        ax.plot(s["binding_energy_eV"], s["background"], "--", lw=0.7, color="tab:gray")
+        ax.invert_xaxis()
+        ax.set_xlabel("binding energy [eV]")
+        ax.set_title(f"{s['region']}, {(s.get('sputter_time_s') or 0) / 60:g} min", fontsize=9)
+    np.atleast_1d(axes)[0].set_ylabel("counts")
+    return fig

@@ -107,6 +107,17 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
             figs.add(figures.voltammogram(r), _safe(f"cv_{r['sample']}_{i}"), f"Cyclic voltammogram, {r['sample']}")
     parts.append(figs.take())
     parts += ["<h2>Structure (XRD)</h2>", _table(tabs["structure"])]
+    for r in ok:
+        if r["method"] == "xrd_refine":
+            figs.add(figures.xrd(r), _safe(f"xrd_{r['sample']}"), f"Rietveld refinement, {r['sample']}: observed, calculated, difference")
+    parts.append(figs.take())
+    xps = [r for r in ok if r["method"] == "xps_profile"]
+    if xps:
+        parts.append("<h2>XPS depth profile</h2>")
+    for i, r in enumerate(xps):
+        figs.add(figures.xps_profile(r), _safe(f"xps_profile_{r['sample']}_{i}"), f"XPS depth profile (atomic % vs sputter time), {r['sample']}")
+        figs.add(figures.xps_spectra(r), _safe(f"xps_surface_{r['sample']}_{i}"), f"XPS surface spectra with fits, {r['sample']}")
+    parts.append(figs.take())
     checks = [m for r in ok if r["method"] == "consistency" for m in r["result"].get("messages", [])]
     if checks:
         parts.append("<h2>Consistency checks</h2><ul>" + "".join(f'<li class="bad">{html.escape(m)}</li>' for m in checks) + "</ul>")

@@ -42,14 +42,34 @@ def sigma_series(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def _main_phase(res: dict[str, Any]) -> dict[str, Any]:
+    phases = res.get("phases") or []
+    name = res.get("main_phase")
+    return next((p for p in phases if p.get("name") == name), phases[0] if phases else {})
+
+
 def structure(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """Table 2-style structure table from XRD results (empty without XRD)."""
+    """Table 2-style structure table from ``xrd_refine`` results (empty without XRD).
+
+    One row per pattern: the main phase's a [Å], X-ray density, cell volume, crystallite size
+    and microstrain (Rietveld; Williamson–Hall beside them when it ran), the other phases'
+    weight fractions, and the agreement factors (%).
+    """
     out = []
     for r in rows:
-        if r["method"] in ("xrd_refine",) and r["status"] == "ok" and r["result"]:
+        if r["method"] == "xrd_refine" and r["status"] == "ok" and r["result"]:
             res = r["result"]
-            out.append({"sample": r["sample"], **{k: res.get(k) for k in
-                        ("a_Angstrom", "density_g_per_cm3", "volume_Angstrom3", "D_nm", "strain", "Rp", "Rwp", "Rexp", "chi2")}})
+            p = _main_phase(res)
+            wh = res.get("williamson_hall") or {}
+            others = [f"{q['name']} {100 * q['weight_fraction']:.1f} wt%" for q in res.get("phases", [])
+                      if q is not p and q.get("weight_fraction") is not None]
+            out.append({"sample": r["sample"], "phase": p.get("name"), "a_Angstrom": p.get("a"),
+                        "a_stderr_Angstrom": p.get("a_stderr"), "density_g_per_cm3": p.get("density_g_cm3"),
+                        "volume_Angstrom3": p.get("volume_A3"), "weight_fraction": p.get("weight_fraction"),
+                        "D_nm": p.get("crystallite_size_nm"), "strain": p.get("microstrain"),
+                        "D_WH_nm": wh.get("crystallite_size_nm"), "strain_WH": wh.get("microstrain"),
+                        "other_phases": "; ".join(others), "Rp": res.get("Rp"), "Rwp": res.get("Rwp"),
+                        "Rexp": res.get("Rexp"), "chi2": res.get("chi2")})
     return pd.DataFrame(out)
 
 
@@ -73,4 +93,24 @@ def paper_vs_analysis(rows: Sequence[dict[str, Any]], truth: dict[str, Any] | No
         add("σ_el at 100 °C (DC)", s, PAPER["sigma_el_100C_S_per_cm_cold"].get(s), "sigma_el_S_per_cm", "sigma_el_100C_S_per_cm", "S/cm")
         add("t_ion (DC, 0.5 V)", s, PAPER["t_ion"].get(s), "t_ion_dc", "t_ion_dc", "")
         add("t_ion = σ_ion/(σ_ion+σ_el)", s, None, "t_ion_from_conductivities", "t_ion_from_conductivities_100C", "")
+    out += _structure_rows(structure(rows), truth)
     return pd.DataFrame(out)
+
+
+def _structure_rows(st: pd.DataFrame, truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """a, ρ, D, ε of as-BM's main phase: Rietveld vs the simulation's truth vs Table 2."""
+    sample = "as-BM"
+    paper = PAPER["xrd"][sample]
+    found = st[st["sample"] == sample] if len(st) else st
+    rec = None if found.empty else found.iloc[0]
+    phase = None if rec is None else rec["phase"]
+    tx = (truth.get(sample) or {}).get("xrd") or {}
+    tp = (tx.get("phases") or {}).get(phase or tx.get("main_phase"), {})
+    out = []
+    for q, col, tkey, pkey, unit in (("a (Rietveld)", "a_Angstrom", "a_A", "a_A", "Å"),
+                                     ("ρ (X-ray density)", "density_g_per_cm3", "density_g_cm3", "density_g_cm3", "g/cm³"),
+                                     ("D (Rietveld)", "D_nm", "D_nm", "D_nm", "nm"),
+                                     ("ε (Rietveld)", "strain", "strain", "strain", "")):
+        out.append({"quantity": q, "sample": sample, "this_analysis": None if rec is None else rec[col],
+                    "truth": tp.get(tkey), "paper": paper[pkey], "unit": unit})
+    return out

@@ -47,6 +47,17 @@ PAPER = {
     "stack_sigma_mS_per_cm": {"40C": 0.094, "100C": 0.76},
     "composite_sigma_RT_mS_per_cm": 0.134,
     "composite_Ea_eV": 0.174,
+    # Table 2 (Rietveld/Williamson–Hall of Mg3AsN, Cu Kα); R factors in %
+    "xrd": {
+        "as-BM": {"a_A": 4.2307, "density_g_cm3": 3.55, "volume_A3": 75.7275, "D_nm": 14.1, "strain": 6.67e-3,
+                  "Rp": 4.06, "Rwp": 5.19, "Rexp": 4.49, "chi2": 1.34},
+        "500C-12h": {"a_A": 4.2239, "density_g_cm3": 3.567, "volume_A3": 75.3608, "D_nm": 31.4, "strain": 1.64e-3,
+                     "Rp": 5.26, "Rwp": 7.06, "Rexp": 4.43, "chi2": 2.54},
+        "600C-12h": {"a_A": 4.2242, "density_g_cm3": 3.566, "volume_A3": 75.3781, "D_nm": 25.4, "strain": 2.33e-3,
+                     "Rp": 3.52, "Rwp": 4.51, "Rexp": 4.07, "chi2": 1.23},
+        "700C-12h": {"a_A": 4.2241, "density_g_cm3": 3.566, "volume_A3": 75.3702, "D_nm": 38.4, "strain": 0.87e-3,
+                     "Rp": 4.28, "Rwp": 5.66, "Rexp": 4.19, "chi2": 1.83},
+    },
 }
 
 

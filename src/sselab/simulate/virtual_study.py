@@ -8,6 +8,9 @@
 - chronoamperometry of Au|SE|Au at 0.5, 1.0, 2.0, 3.0 V, 100 °C (CSV);
 - galvanostatic cycling of as-BM in Mg|eBE|SE|eBE|Mg (the paper's growing overpotential, CSV);
 - a CV of Mg|SE-polymer|Mg at 0.1 mV/s, 60 °C (CSV);
+- with ``structure=True`` (the default): XRD patterns (``.xy``) of as-BM, 500C-12h, 600C-12h,
+  700C-12h and the decomposed 800C-12h, and the XPS depth profile of as-BM (one VAMAS
+  file), see :mod:`sselab.simulate.structure`;
 
 plus ``study.yaml`` (valid for :mod:`sselab.study.manifest`) and ``truth.json``.
 
@@ -48,6 +51,7 @@ from ..io.writers import (
 from ..transport.geometry import SampleGeometry
 from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT, simulate_mixed_spectrum, simulate_polarisation
 from .paper import EBE_STACK_CIRCUIT, PAPER, MaterialModel, ebe_stack_spectrum
+from .structure import REFINE_RANGE_DEG, write_structure, xps_manifest_model
 
 TEMPERATURES_C: tuple[float, ...] = (40.0, 60.0, 80.0, 100.0)
 VOLTAGES_V: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0)
@@ -152,10 +156,11 @@ def _write_performance(root: Path, seed: int, truth: dict, meas: list) -> None:
     truth["SE-polymer"] = {"cv_deposition_peak_V": -1.6, "cv_dissolution_peak_V": 1.4}
 
 
-def write_virtual_study(folder: str | Path, seed: int = 0) -> Path:
+def write_virtual_study(folder: str | Path, seed: int = 0, structure: bool = True) -> Path:
     """Write the virtual study's raw files, ``study.yaml`` and ``truth.json`` into ``folder``.
 
-    Returns the manifest's path.  Deterministic for a given ``seed``.
+    Returns the manifest's path.  Deterministic for a given ``seed``.  ``structure=False``
+    leaves out the XRD and XPS files (transport and performance only).
     """
     root = Path(folder)
     for sub in ("eis", "dc", "cycling", "cv"):
@@ -171,6 +176,7 @@ def write_virtual_study(folder: str | Path, seed: int = 0) -> Path:
     _write_eis(root, models, seed, truth, meas)
     _write_dc(root, models, seed, truth, meas)
     _write_performance(root, seed, truth, meas)
+    extra = write_structure(root, seed, truth, meas) if structure else []
     samples = [
         {"name": name, "treatment": "ball-milled" if name == "as-BM" else "annealed 600 °C / 12 h, cold-pressed",
          "thickness": f"{m.thickness_cm * 10:.2f} mm", "diameter": f"{m.diameter_cm * 10:g} mm"}
@@ -180,6 +186,7 @@ def write_virtual_study(folder: str | Path, seed: int = 0) -> Path:
                     "thickness": "0.65 mm", "diameter": "13 mm"})
     samples.append({"name": "SE-polymer", "treatment": "SE–polymer composite", "thickness": "0.65 mm",
                     "diameter": "13 mm"})
+    samples += [x for x in extra if x["name"] not in {s["name"] for s in samples}]
     manifest = {
         "study": "Mg3AsN-virtual",
         "description": f"virtual Mg3AsN study (sselab.simulate.virtual_study, seed {seed}); truth in truth.json",
@@ -195,6 +202,10 @@ def write_virtual_study(folder: str | Path, seed: int = 0) -> Path:
             "dc": {"steady_fraction": 0.1},
         },
     }
+    if structure:
+        manifest["analysis"]["xrd"] = {"two_theta_min_deg": REFINE_RANGE_DEG[0], "two_theta_max_deg": REFINE_RANGE_DEG[1]}
+        manifest["analysis"]["xps"] = {"background": "shirley", "sputter_rate_nm_per_min": 1.0,
+                                       "spectrum_region": "N 1s", "model": xps_manifest_model()}
     path = root / "study.yaml"
     path.write_text("# Virtual Mg3AsN study written by sselab.simulate.virtual_study\n"
                     + yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True), encoding="utf-8")

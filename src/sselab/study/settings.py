@@ -11,9 +11,10 @@ Example
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PerStack = Union[str, dict[str, str]]
 
@@ -69,29 +70,80 @@ class CVSettings(_Model):
 
 
 class XRDSettings(_Model):
-    """Rietveld refinement and Williamson–Hall analysis."""
+    """Rietveld refinement (and optionally Williamson–Hall) of powder patterns.
+
+    ``phases``: candidate phases, built-in names (:data:`sselab.xrd.BUILTIN`) or CIF paths
+    relative to the manifest; the first is the main phase (Williamson–Hall uses its
+    reflections).  ``two_theta_min_deg``/``two_theta_max_deg`` limit the refined range.
+    """
 
     phases: tuple[str, ...] = ("Mg3AsN",)
     two_theta_min_deg: float | None = None
     two_theta_max_deg: float | None = None
+    n_background: int = Field(6, ge=1, le=20)
+    refine_b: bool = False
     williamson_hall: bool = True
     scherrer_K: float = Field(0.9, gt=0)
 
 
+_SHAPE = re.compile(r"^([A-Za-z]+)(?:\((\d+(?:\.\d*)?)\))?$")
+
+
+def parse_shape(text: str) -> tuple[str, dict[str, float]]:
+    """CasaXPS-style shape names: ``"GL(30)"`` → ``("GL", {"m": 0.3})``, ``"PV"`` → ``("PV", {})``.
+
+    >>> parse_shape("GL(30)")
+    ('GL', {'m': 0.3})
+    """
+    from ..xps.lineshapes import SHAPES
+
+    m = _SHAPE.fullmatch(text.strip())
+    if m is None or m.group(1) not in SHAPES:
+        raise ValueError(f"line shape {text!r}: expected one of {', '.join(SHAPES)}, e.g. 'GL(30)'")
+    name, number = m.group(1), m.group(2)
+    if number is None:
+        return name, {}
+    if name not in ("GL", "SGL"):
+        raise ValueError(f"line shape {text!r}: only GL(m) and SGL(m) take a number (the Lorentzian % m)")
+    value = float(number)
+    if not 0 <= value <= 100:
+        raise ValueError(f"line shape {text!r}: the Lorentzian % must be within 0–100")
+    return name, {"m": value / 100}
+
+
 class XPSPeak(_Model):
-    """One component of an XPS region model."""
+    """One component of an XPS region model: start position [eV], shape (``"GL(30)"``),
+    optional start FWHM [eV], allowed position range ± [eV], spin–orbit doublet or single."""
 
     name: str
     position_eV: float
     shape: str = "GL(30)"
     fwhm_eV: float | None = None
+    position_range_eV: float = Field(0.5, ge=0)
+    doublet: bool = False
+
+    @field_validator("shape")
+    @classmethod
+    def _shape(cls, v: str) -> str:
+        parse_shape(v)
+        return v
 
 
 class XPSSettings(_Model):
-    """XPS peak fitting: ``model`` maps a region (``"As 3d"``) to its components."""
+    """XPS depth profiles: ``model`` maps a region (``"As 3d"``) to its components.
+
+    Each file is one depth profile (its regions grouped by sputter time); the model is fitted
+    to every step with positions and widths shared, and each step quantified (atomic %).
+    ``sputter_rate_nm_per_min`` turns sputter time into depth (the paper: ~1 nm/min).
+    A ``C 1s`` region, when measured, is put at ``charge_reference_eV``.
+    ``spectrum_region``: the region whose fitted surface spectrum the result keeps as its
+    ``curves`` (default: the model's first region by name).
+    """
 
     background: Literal["shirley", "linear"] = "shirley"
     charge_reference_eV: float = 284.8
+    sputter_rate_nm_per_min: float = Field(1.0, gt=0)
+    spectrum_region: str | None = None
     model: dict[str, tuple[XPSPeak, ...]] = Field(default_factory=dict)
 
 
