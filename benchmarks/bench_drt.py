@@ -10,9 +10,16 @@ never imported by sselab or its tests::
 pyDRTtools 0.2's package ``__init__`` imports its PyQt5 GUI; the peer script loads the
 ``runs`` module without running that ``__init__`` so that it works headless.  Both tools are
 run with the same settings: Gaussian RBF, FWHM coefficient 0.5, real and imaginary parts,
-R_∞ and L fitted, second-derivative penalty, λ by GCV.  Peaks are taken from both γ curves
-with the same rule (:func:`sselab.eis.drt.peaks.find_processes`).  Shape agreement is the
-relative L2 distance of the two γ on sselab's grid.
+R_∞ and L fitted, second-derivative penalty, λ by GCV (sselab: its default "auto", i.e. GCV,
+or cgcv where GCV's residuals are autocorrelated; plain GCV printed too).  Peaks are taken
+from both γ curves with the same rule (:func:`sselab.eis.drt.peaks.find_processes`, with the
+measured τ window: maxima beyond it are a tail's end, not processes).  Shape agreement is
+the relative L2 distance of the two γ on sselab's grid.
+
+pyDRTtools' λ: its GCV is minimised by SLSQP from ``reg_param`` (1e-3) on a score of the
+order of RSS/m in Ω²; where |Z| is small (exampleData.csv: ~0.03 Ω, score ~1e-6) the score
+changes by less than SLSQP's tolerance and the start is returned unchanged (λ = 1e-3; started
+at 1e-5 it returns 9.95e-6).  ``--start`` sets that start to show it.
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ for path in sys.argv[1:]:
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
         e = simple_run(e, rbf_type="Gaussian", data_used="Combined Re-Im Data", induct_used=1,
-                       der_used="2nd order", cv_type="GCV", reg_param=1e-3,
+                       der_used="2nd order", cv_type="GCV", reg_param=START,
                        shape_control="FWHM Coefficient", coeff=0.5)
     out[path] = {"time_s": time.perf_counter() - t0, "lambda": float(np.ravel(e.lambda_value)[0]),
                  "R_inf": float(e.R), "L": float(e.L),
@@ -84,6 +91,7 @@ def fmt(peaks) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--peers", default="/tmp/peers/bin/python", help="Python of the venv holding pyDRTtools")
+    ap.add_argument("--start", type=float, default=1e-3, help="pyDRTtools' starting λ (reg_param; its default 1e-3)")
     args = ap.parse_args()
     cases = simulated()
     if REAL.is_file():
@@ -97,7 +105,8 @@ def main() -> int:
             paths[name] = str(p)
         peer: dict = {}
         try:
-            run = subprocess.run([args.peers, "-c", PEER_SCRIPT, *paths.values()], capture_output=True, text=True,
+            script = PEER_SCRIPT.replace("reg_param=START", f"reg_param={args.start!r}")
+            run = subprocess.run([args.peers, "-c", script, *paths.values()], capture_output=True, text=True,
                                  timeout=1200, env={"MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"})
             if run.returncode == 0:
                 peer = json.loads(run.stdout.strip().splitlines()[-1])
@@ -110,21 +119,26 @@ def main() -> int:
             ours = drt(s)
             t_ours = time.perf_counter() - t0
             lc = drt(s, method="lcurve")
+            plain = drt(s, method="gcv")
+            window = (1 / (2 * np.pi * s.frequency_Hz.max()), 1 / (2 * np.pi * s.frequency_Hz.min()))
             print(f"\n== {name}")
             if truth:
                 print(f"  truth            : {', '.join(f'{t:.3g} s/{r:.3g} Ω' for r, t in truth)}")
-            print(f"  sselab GCV       : {fmt(ours.peaks)}   (λ={ours.lambda_value:.2g}, R∞={ours.R_inf_ohm:.4g} Ω, {1e3 * t_ours:.0f} ms)")
+            print(f"  sselab auto      : {fmt(ours.peaks)}   (method {ours.method}, λ={ours.lambda_value:.2g}, "
+                  f"residual autocorrelation {ours.residual_autocorrelation:.2f}, R∞={ours.R_inf_ohm:.4g} Ω, {1e3 * t_ours:.0f} ms)")
+            print(f"  sselab plain GCV : {fmt(plain.peaks)}   (λ={plain.lambda_value:.2g})")
             print(f"  sselab L-curve   : {fmt(lc.peaks)}   (λ={lc.lambda_value:.2g})")
             if paths[name] in peer:
                 p = peer[paths[name]]
                 tau, gamma = np.array(p["tau"]), np.array(p["gamma"])
                 order = np.argsort(tau)
                 tau, gamma = tau[order], gamma[order]
-                theirs = find_processes(tau, gamma)
+                theirs = find_processes(tau, gamma, window=window)
                 g_on_ours = np.interp(np.log(ours.tau_s), np.log(tau), gamma, left=0.0, right=0.0)
                 inside = (ours.tau_s >= tau[0]) & (ours.tau_s <= tau[-1])
                 dist = np.linalg.norm((g_on_ours - ours.gamma_ohm)[inside]) / np.linalg.norm(ours.gamma_ohm[inside])
-                print(f"  pyDRTtools GCV   : {fmt(theirs)}   (λ={p['lambda']:.2g} unweighted, R∞={p['R_inf']:.4g} Ω, "
+                started = " = its start" if abs(p["lambda"] / args.start - 1) < 0.02 else ""
+                print(f"  pyDRTtools GCV   : {fmt(theirs)}   (λ={p['lambda']:.2g}{started} unweighted, R∞={p['R_inf']:.4g} Ω, "
                       f"{1e3 * p['time_s']:.0f} ms)")
                 print(f"  shape: relative L2 distance of γ = {dist:.2f}")
     return 0

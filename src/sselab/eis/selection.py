@@ -8,11 +8,15 @@ fitted with automatic initial values and judged:
 
 rejected when
     the fit did not converge; a parameter is undetermined (standard error > value) or sits
-    on a bound — except a series resistance below 1 % of the total, which is negligible; a CPE exponent n < 0.5 in an arc (not a semicircle any more); arcs'
-    effective capacitances are not increasing from the fastest to the slowest process
+    on a bound — except a series resistance below 1 % of the total, which is negligible (at
+    its lower bound 0 it says the data do not resolve it); a CPE exponent n < 0.5 in an arc
+    (not a semicircle any more); arcs' effective capacitances are not increasing from the fastest to the slowest process
     (bulk < grain boundary < electrode: faster processes have smaller capacitance);
 ranked by
     BIC among the plausible candidates (lower is better), AIC reported too.
+
+When a spectrum is inductive at its highest frequency (Z'' > 0: leads, cables), every form
+gets a series inductance L0.
 
 For a temperature series the same topology must serve every spectrum (an Arrhenius plot of
 a resistance that changes meaning between temperatures is wrong): candidates are ranked by
@@ -46,8 +50,11 @@ GRAMMAR: tuple[tuple[str, str], ...] = (
     ("bulk + grain boundary + interface", "R0-p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)"),
     ("arc + blocking electrode", "R0-p(R1,CPE1)-CPE2"),
     ("two arcs + blocking electrode", "R0-p(R1,CPE1)-p(R2,CPE2)-CPE3"),
-    ("arc + semi-infinite diffusion", "R0-p(R1,CPE1)-W1"),
-    ("arc + finite-space diffusion", "R0-p(R1,CPE1)-Wo1"),
+    ("three arcs + blocking electrode", "R0-p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)-CPE4"),
+    ("arc + semi-infinite diffusion", "R0-p(R1,CPE1)-W2"),
+    ("two arcs + semi-infinite diffusion", "R0-p(R1,CPE1)-p(R2,CPE2)-W3"),
+    ("three arcs + semi-infinite diffusion", "R0-p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)-W4"),
+    ("arc + finite-space diffusion", "R0-p(R1,CPE1)-Wo2"),
     ("mixed ionic-electronic (Jamnik-Maier-like)", "p(C0,R_el,R_ion-CPE_int)"),
 )
 
@@ -68,19 +75,32 @@ class Candidate:
         return not self.rejections
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain dict: "circuit", "topology", "origin", "plausible", "scores" (BIC and AIC summed
+        over the spectra, χ² and reduced χ² per spectrum), "rejections" (the reasons, empty
+        when plausible) and "parameters" (one {name: {value, stderr, unit}} per spectrum)."""
         return {
             "circuit": self.circuit,
+            "topology": topology(self.circuit),
             "origin": self.origin,
             "plausible": self.plausible,
-            "bic": self.bic,
-            "aic": self.aic,
+            "scores": {
+                "bic": _finite(self.bic),
+                "aic": _finite(self.aic),
+                "chi2": [_finite(f.chi2) for f in self.fits],
+                "reduced_chi2": [_finite(f.result.reduced_chi2) for f in self.fits],
+                "n_parameters": len(self.fits[0].result.parameters) if self.fits else None,
+            },
             "rejections": list(self.rejections),
-            "chi2": [f.chi2 for f in self.fits],
             "parameters": [
-                {p.name: {"value": p.value, "stderr": p.stderr, "unit": p.unit} for p in f.result.parameters}
+                {p.name: {"value": _finite(p.value), "stderr": _finite(p.stderr), "unit": p.unit} for p in f.result.parameters}
                 for f in self.fits
             ],
         }
+
+
+def _finite(x: float | None) -> float | None:
+    """JSON has no inf/NaN: None stands for them."""
+    return float(x) if x is not None and np.isfinite(x) else None
 
 
 @dataclass(frozen=True)
@@ -103,6 +123,29 @@ class Suggestion:
             "drt_peaks": list(self.drt_peaks),
             "candidates": [c.to_dict() for c in self.candidates],
         }
+
+
+def topology(circuit: str) -> str:
+    """The circuit's structure without its labels, parallel branches sorted: two circuits are
+    the same model exactly when their topologies are equal.
+
+    Examples
+    --------
+    >>> topology("R0-p(CPE1,R1)-W1") == topology("R_s-p(R_b,CPE_b)-W2")
+    True
+    >>> topology("R0-p(R1,CPE1)-W2")
+    'R-p(CPE,R)-W'
+    """
+    from .language import Element, Parallel, parse
+
+    def key(node) -> str:
+        if isinstance(node, Element):
+            return node.type
+        if isinstance(node, Parallel):
+            return "p(" + ",".join(sorted(key(c) for c in node.children)) + ")"
+        return "-".join(key(c) for c in node.children)
+
+    return key(parse(circuit))
 
 
 def _arc_blocks(fit: CircuitFit) -> list[tuple[str, float, float]]:
@@ -130,7 +173,10 @@ def judge(fit: CircuitFit) -> list[str]:
     ]
     if undetermined:
         reasons.append("undetermined: " + ", ".join(undetermined))
-    at_bound = [p.name for p in res.parameters if p.at_bound and not p.name.endswith(".n")]
+    at_bound = [
+        p.name for p in res.parameters
+        if p.at_bound and not p.name.endswith(".n") and not (p.name in lone_r and abs(p.value) < 0.01 * total)
+    ]
     if at_bound:
         reasons.append("at a bound: " + ", ".join(at_bound))
     for r, cap in _rc_caps(fit):
@@ -174,6 +220,11 @@ def _drt_candidates(spectra: Sequence[Spectrum]) -> tuple[list[tuple[str, str]],
     return out, tuple(counts)
 
 
+def _inductive(spectra: Sequence[Spectrum]) -> bool:
+    """True when any spectrum is inductive (Z'' > 0) at its highest frequency."""
+    return any(float(np.asarray(s.impedance_ohm)[np.argmax(s.frequency_Hz)].imag) > 0 for s in spectra)
+
+
 def suggest(spectra: Sequence[Spectrum], extra: Sequence[str] = (), use_drt: bool = True) -> Suggestion:
     """Rank candidate circuits for one spectrum or a temperature series (one topology)."""
     spectra = list(spectra)
@@ -187,6 +238,8 @@ def suggest(spectra: Sequence[Spectrum], extra: Sequence[str] = (), use_drt: boo
             pool.setdefault(c, origin)
     for origin, c in GRAMMAR:
         pool.setdefault(c, f"grammar: {origin}")
+    if _inductive(spectra):  # cables and leads: every form gets a series inductance
+        pool = {(c if "L" in topology(c).split("-") else f"L0-{c}"): f"{o} + series inductance" for c, o in pool.items()}
     for c in extra:
         pool.setdefault(c, "user")
     candidates = []

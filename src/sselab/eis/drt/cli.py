@@ -25,7 +25,7 @@ def drt_command(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object (lambda, method, peaks, ...)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write the DRT beside the Nyquist plot (PNG/SVG/PDF)."),
     basis: str = typer.Option("rbf", "--basis", help="rbf (Gaussian) | pwl (piecewise linear)."),
-    method: str = typer.Option("gcv", "--method", help="λ selection: gcv | mgcv | lcurve."),
+    method: str = typer.Option("auto", "--method", help="λ selection: auto (GCV, or cgcv for correlated residuals) | gcv | mgcv | rgcv | cgcv | lcurve."),
     derivative: int = typer.Option(2, "--derivative", help="Order of the penalised derivative (0, 1, 2)."),
     part: str = typer.Option("both", "--part", help="Fit both | real | imag parts."),
     n_tau: Optional[int] = typer.Option(None, "--n-tau", help="Number of basis functions (default: the data's density)."),

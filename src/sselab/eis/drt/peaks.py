@@ -1,8 +1,12 @@
 """Peaks of γ(ln τ) → processes (τ, f, R, C).
 
 A peak is a local maximum found by :func:`scipy.signal.find_peaks` whose prominence is at
-least ``prominence`` (default 5 %) of the largest value of γ; maxima at the ends of the grid
-(a tail still rising, e.g. diffusion) are not peaks.  Each peak's resistance is the area
+least ``prominence`` (default 10 %) of the highest maximum of γ; maxima at the ends of the
+grid (a tail still rising, e.g. diffusion) are not peaks.  Given the measured ``window`` of
+τ, 1/(2π f_max) … 1/(2π f_min), a maximum outside it is not a process either: it is where
+the regularisation bends over a tail that goes on beyond the data (a diffusion tail ends in
+a large maximum just past the slowest frequency), and it neither counts as a peak nor sets
+the prominence scale (otherwise a diffusion tail ten times higher than the arcs hides them).  Each peak's resistance is the area
 ∫ γ d ln τ between its neighbouring minima: the lowest point of γ between it and the next
 peak on either side, or between it and the grid's end (so a tail that rises again towards an
 end is left out of the peak).  τ is refined by a parabola through the three highest grid
@@ -44,26 +48,36 @@ def _refine(y: np.ndarray, g: np.ndarray, i: int) -> float:
     return float(y[i] + shift * (y[i + 1] - y[i]))
 
 
-def find_processes(tau_s: np.ndarray, gamma_ohm: np.ndarray, prominence: float = DEFAULT_PROMINENCE) -> list[DRTPeak]:
+def find_processes(tau_s: np.ndarray, gamma_ohm: np.ndarray, prominence: float = DEFAULT_PROMINENCE,
+                   window: tuple[float, float] | None = None) -> list[DRTPeak]:
     """The processes in a DRT (τ ascending), one :class:`DRTPeak` per peak.
 
     Parameters
     ----------
     tau_s : τ grid [s], ascending and uniform in ln τ.
     gamma_ohm : γ on that grid [Ω].
-    prominence : minimum peak prominence as a fraction of the highest interior maximum of γ.
+    prominence : minimum peak prominence as a fraction of the highest interior maximum of γ
+        (inside ``window`` when given).
+    window : (τ_min, τ_max) [s] that the data resolve; maxima outside it are not processes.
     """
     from scipy.signal import find_peaks  # imported here: scipy.signal pulls scipy.stats (~0.7 s) into every CLI start
 
     y = np.log(np.asarray(tau_s, float))
     g = np.asarray(gamma_ohm, float)
+    if window is None:
+        inside = np.ones(g.size, bool)
+    else:
+        inside = (y >= math.log(window[0])) & (y <= math.log(window[1]))
     maxima, _ = find_peaks(g)
+    maxima = maxima[inside[maxima]]
     top = float(g[maxima].max()) if maxima.size else 0.0
     if top <= 0:
         return []
-    idx, _ = find_peaks(g, prominence=prominence * top)
+    idx, _ = find_peaks(g, prominence=prominence * top)  # outside ones too: they bound the areas
     peaks: list[DRTPeak] = []
     for k, i in enumerate(idx):
+        if not inside[i]:
+            continue
         left_end = idx[k - 1] if k > 0 else 0
         right_end = idx[k + 1] if k + 1 < idx.size else g.size - 1
         lo = left_end + int(np.argmin(g[left_end : i + 1]))

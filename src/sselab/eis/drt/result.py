@@ -58,7 +58,9 @@ class DRTResult:
     gamma_lower_ohm, gamma_upper_ohm : 95 % bootstrap band on the same grid (None without).
     R_inf_ohm, L_H : high-frequency resistance [Ω] and series inductance [H] (both ≥ 0).
     lambda_value : the Tikhonov parameter used (``"lambda"`` in :meth:`to_dict`).
-    method : how λ was chosen: "gcv", "lcurve" or "fixed".
+    method : how λ was chosen: "gcv", "mgcv", "rgcv", "cgcv", "lcurve" or "fixed".
+    residual_autocorrelation : lag-1 autocorrelation of GCV's residuals in frequency order
+        (measured by methods "auto" and "cgcv"; None otherwise).
     basis, derivative, part, weighting : the settings used.
     frequency_Hz, impedance_ohm : the data fitted.
     residuals : (Z_data − Z_model)/|Z_data|, complex, per frequency.
@@ -86,6 +88,7 @@ class DRTResult:
     gamma_upper_ohm: np.ndarray | None = None
     n_bootstrap: int = 0
     warnings: tuple[str, ...] = ()
+    residual_autocorrelation: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("tau_s", "gamma_ohm", "frequency_Hz", "coefficients", "gamma_lower_ohm", "gamma_upper_ohm"):
@@ -139,6 +142,7 @@ class DRTResult:
             "tau_s": self.tau_s.tolist(),
             "gamma_ohm": self.gamma_ohm.tolist(),
             "n_bootstrap": self.n_bootstrap,
+            "residual_autocorrelation": self.residual_autocorrelation,
             "residuals": {"real": self.residuals.real.tolist(), "imag": self.residuals.imag.tolist()},
             "warnings": list(self.warnings),
         }
