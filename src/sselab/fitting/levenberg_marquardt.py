@@ -92,7 +92,8 @@ def solve(
     cost = 0.5 * np.einsum("bm,bm->b", r_all, r_all)
     status = np.zeros(B, dtype=int)
     n_iter = np.zeros(B, dtype=int)
-    bad = ~np.isfinite(cost) | ~np.isfinite(J_all.sum(axis=(1, 2)))
+    with np.errstate(invalid="ignore", over="ignore"):
+        bad = ~np.isfinite(cost) | ~np.isfinite(J_all.sum(axis=(1, 2)))
     status[bad] = -2
     lam = np.full(B, lam0)
     active = ~bad
@@ -124,7 +125,8 @@ def solve(
         r_new, J_new = fun(x_new, idx)
         n_eval += 1
         cost_new = 0.5 * np.einsum("bm,bm->b", r_new, r_new)
-        accept = (cost_new < cost_a) & np.isfinite(cost_new) & np.isfinite(J_new.sum(axis=(1, 2)))
+        with np.errstate(invalid="ignore", over="ignore"):  # inf − inf in the sum is the NaN we test for
+            accept = (cost_new < cost_a) & np.isfinite(cost_new) & np.isfinite(J_new.sum(axis=(1, 2)))
         n_iter[idx] += 1
         reduction = np.where(accept, cost_a - cost_new, 0.0)
         conv_f = accept & (reduction <= ftol * cost_a)

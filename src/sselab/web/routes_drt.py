@@ -35,7 +35,7 @@ class DRTBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     measurement_id: int
-    method: str = Field(default="gcv", pattern="^(gcv|mgcv|lcurve)$")
+    method: str = Field(default="auto", pattern="^(auto|gcv|mgcv|rgcv|cgcv|lcurve)$")
     basis: str = Field(default="rbf", pattern="^(rbf|pwl)$")
     derivative: int = Field(default=2, ge=0, le=2)
     lambda_value: float | None = Field(default=None, gt=0)

@@ -6,7 +6,7 @@ import * as plots from "./plots.js";
 export function setupDrt(panel, m) {
   panel.innerHTML = `<h3>Distribution of relaxation times</h3>
     <div class="row drt-controls">
-      <label>λ by <select id="drt-method"><option>gcv</option><option>mgcv</option><option>lcurve</option></select></label>
+      <label>λ by <select id="drt-method"><option>auto</option><option>gcv</option><option>cgcv</option><option>rgcv</option><option>mgcv</option><option>lcurve</option></select></label>
       <label>bootstrap <input type="number" id="drt-bootstrap" min="0" max="200" value="0" style="width:5rem"></label>
       <button id="drt-btn">Compute DRT</button><span id="drt-progress"></span></div>
     <div id="drt-status" class="msg"></div>
