@@ -19,8 +19,9 @@ correlated part for signal and chooses far too small a λ (Opsomer, Wang, Yang, 
 (2001) 134): the DRT then rings into many narrow peaks.  :func:`autocorrelation` measures the
 lag-1 autocorrelation r of the residuals in frequency order; ``"cgcv"`` is GCV with the
 effective number of independent data of an AR(1) series, m (1 − r)/(1 + r), i.e. G_ρ with
-ρ = (1 + r)/(1 − r); its λ is capped where RSS reaches ρ times GCV's RSS (an AR(1) error's
-variance is at most ρ times what an undersmoothing fit leaves in the residuals), so that a
+ρ = (1 + r)/(1 − r); its λ is capped where RSS reaches min(ρ, 4) times GCV's RSS (an AR(1)
+error's variance is at most ρ times what an undersmoothing fit leaves in the residuals, and
+the rms misfit is never allowed more than to double), so that a
 misfit that is not noise at all (noise-free data on a basis that cannot represent a delta
 DRT exactly: r ≈ 0.9) is not smoothed away.  The solver's default ``"auto"`` uses it only where r exceeds the 95 %
 bound of white noise, 1.96/√n (see :mod:`.solver`).  The L-curve (Hansen, SIAM Rev. 34 (1992) 561) takes the
@@ -52,6 +53,9 @@ from ...exceptions import AnalysisError
 METHODS = ("gcv", "mgcv", "rgcv", "cgcv", "lcurve")
 #: Largest residual autocorrelation used by "cgcv" (ρ = 19): beyond it the data are one smooth curve.
 MAX_AUTOCORRELATION = 0.9
+#: "cgcv" never lets RSS grow beyond this factor over plain GCV's (rms misfit at most doubles):
+#: a Debye (delta-function) DRT on an RBF basis leaves correlated residuals that are not noise
+MAX_RSS_GROWTH = 4.0
 LAMBDA_RANGE = (1e-12, 1e4)  # λ searched (the problem is dimensionless, see solver)
 _PER_DECADE = 20
 LCURVE_RSS_FACTOR = 4.0  # the L-curve corner is sought where RSS ≤ 4 · min RSS
@@ -179,7 +183,8 @@ def choose_lambda(form: StandardForm, method: str, autocorr: float = 0.0) -> flo
 
         lam = _min_on_grid(form, grid, score)
         if method == "cgcv" and rho > 1.0:
-            ceiling = rho * float(form.rss(_min_on_grid(form, grid, lambda x: form.gcv(x)))[0])
+            rss_gcv = float(form.rss(_min_on_grid(form, grid, lambda x: form.gcv(x)))[0])
+            ceiling = min(rho, MAX_RSS_GROWTH) * rss_gcv
             ok = grid[form.rss(grid) <= ceiling]
             if ok.size and lam > ok[-1]:
                 lam = float(ok[-1])
