@@ -111,6 +111,10 @@ def test_mixed_conductor_round_trip_and_unresolvable():
     blocked = fit_mixed_conductor(simulate_mixed_spectrum(1e-6, 1e-10, PAPER, noise=0.005, seed=5), PAPER)
     assert blocked.ion_resolvable and not blocked.el_resolvable
     assert any("σ_el not resolvable" in m for m in blocked.messages)
+    d = blocked.to_dict()  # not printed as if it were a measurement
+    assert d["sigma_el_S_per_cm"] is None and d["t_ion_from_conductivities"] is None
+    assert d["sigma_el_estimate_S_per_cm"] == blocked.sigma_el_S_per_cm
+    assert d["sigma_ion_S_per_cm"] == pytest.approx(blocked.sigma_ion_S_per_cm)
 
 
 def test_consistency_flags_paper_as_bm_and_passes_consistent_data():

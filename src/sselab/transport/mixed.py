@@ -51,16 +51,22 @@ class MixedConductorResult:
     messages: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict.  A conductivity the spectrum cannot resolve is null (with the reason in
+        "messages"); the fit's number for it stays under "*_estimate_S_per_cm", which is not a
+        measurement."""
+        ion, el = self.ion_resolvable, self.el_resolvable
         return {
             "circuit": MIXED_CONDUCTOR_CIRCUIT,
-            "sigma_ion_S_per_cm": self.sigma_ion_S_per_cm,
-            "sigma_ion_stderr_S_per_cm": self.sigma_ion_stderr_S_per_cm,
-            "sigma_el_S_per_cm": self.sigma_el_S_per_cm,
-            "sigma_el_stderr_S_per_cm": self.sigma_el_stderr_S_per_cm,
-            "sigma_el_ac_low_frequency_S_per_cm": self.sigma_el_S_per_cm,
+            "sigma_ion_S_per_cm": self.sigma_ion_S_per_cm if ion else None,
+            "sigma_ion_stderr_S_per_cm": self.sigma_ion_stderr_S_per_cm if ion else None,
+            "sigma_el_S_per_cm": self.sigma_el_S_per_cm if el else None,
+            "sigma_el_stderr_S_per_cm": self.sigma_el_stderr_S_per_cm if el else None,
+            "sigma_ion_estimate_S_per_cm": self.sigma_ion_S_per_cm,
+            "sigma_el_estimate_S_per_cm": self.sigma_el_S_per_cm,
+            "sigma_el_ac_low_frequency_S_per_cm": self.sigma_el_S_per_cm if el else None,
             "ion_resolvable": self.ion_resolvable,
             "el_resolvable": self.el_resolvable,
-            "t_ion_from_conductivities": self.t_ion,
+            "t_ion_from_conductivities": self.t_ion if ion and el else None,
             "epsilon_r": self.epsilon_r,
             "fit": self.fit.to_dict(),
             "messages": list(self.messages),
