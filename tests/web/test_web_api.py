@@ -5,34 +5,15 @@ from __future__ import annotations
 import threading
 import time
 
-import warnings
 
 import pytest
 
-with warnings.catch_warnings():  # starlette's note that httpx will be replaced by httpx2
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
-
 from sselab.exceptions import SselabError
 from sselab.web import WorkbenchConfig, create_app
+from webstudy import client, wait_job
 
 LOCAL = "http://127.0.0.1"
 TOKEN = "s3cret-token-for-tests"
-
-
-def client(study, **kwargs) -> TestClient:
-    app = create_app(WorkbenchConfig.from_target(study.db, **kwargs))
-    return TestClient(app, base_url=LOCAL)
-
-
-def wait_job(c: TestClient, job_id: str, timeout: float = 60.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = c.get(f"/api/jobs/{job_id}").json()
-        if job["status"] in ("done", "error"):
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish")
 
 
 # -- binding and token --------------------------------------------------------------------------

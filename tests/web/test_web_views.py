@@ -6,31 +6,11 @@ import csv
 import io
 import threading
 import time
-import warnings
 
 import numpy as np
 import pytest
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
-
-from webstudy import CV_TRUTH, CYCLING_TRUTH, DC_TRUTH, XPS_PROFILE, XRD_PHASES, XRD_STATS
-from sselab.web import WorkbenchConfig, create_app
-
-
-def client(study) -> TestClient:
-    return TestClient(create_app(WorkbenchConfig.from_target(study.db)), base_url="http://127.0.0.1")
-
-
-def wait_job(c: TestClient, job_id: str, timeout: float = 60.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = c.get(f"/api/jobs/{job_id}").json()
-        if job["status"] in ("done", "error"):
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not finish")
+from webstudy import CV_TRUTH, CYCLING_TRUTH, DC_TRUTH, XPS_PROFILE, XRD_PHASES, XRD_STATS, client, wait_job
 
 
 def rows(text: str) -> list[dict[str, str]]:

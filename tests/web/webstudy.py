@@ -171,3 +171,31 @@ def add_views(study: DemoStudy) -> dict:
                           "background": [200.0] * be.size, "fit": (peak + 200.0).tolist()}}
         ids["xps"] = _record(store, "HP", "xps_profile", xps)
     return ids
+
+
+def client(study, **kwargs):
+    """A TestClient on the study's workbench, as if from the loopback address."""
+    import warnings
+
+    with warnings.catch_warnings():  # starlette's note that httpx will be replaced
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from sselab.web.app import create_app
+    from sselab.web.config import WorkbenchConfig
+
+    return TestClient(create_app(WorkbenchConfig.from_target(study.db, **kwargs)), base_url="http://127.0.0.1")
+
+
+def wait_job(c, job_id: str, timeout: float = 60.0) -> dict:
+    """Poll a background job until it is done or failed."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = c.get(f"/api/jobs/{job_id}").json()
+        if job["status"] in ("done", "error"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish")
+
