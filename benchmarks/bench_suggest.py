@@ -36,20 +36,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sselab.eis import paper_frequencies, simulate_spectrum
 from sselab.eis.selection import suggest, topology
+from sselab.eis.simulate import selection_cases
 from sselab.measurements import Spectrum
 
 HERE = Path(__file__).resolve().parent
 REAL = HERE.parents[1] / "shared" / "data" / "eis" / "exampleData.csv"
 DEFAULT_AUTOEIS = HERE / ".venv-autoeis" / "bin" / "python"
 
-ONE = {"R0": 20, "R1": 2e4, "CPE1.Q": 1.26e-8, "CPE1.n": 0.9}
-TWO = {"R0": 20, "R1": 1e4, "CPE1.Q": 6.0e-10, "CPE1.n": 0.9, "R2": 3e4, "CPE2.Q": 3.1e-8, "CPE2.n": 0.8}
-THREE = {**TWO, "R3": 5e4, "CPE3.Q": 1.0e-6, "CPE3.n": 0.85}
-ARCS = {1: ("R0-p(R1,CPE1)", ONE, 5e3), 2: ("R0-p(R1,CPE1)-p(R2,CPE2)", TWO, 1e4),
-        3: ("R0-p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)", THREE, 2.5e4)}
-NOISES = (0.002, 0.01)
 
 AUTOEIS_PROBE = r"""
 import autoeis
@@ -80,19 +74,6 @@ for path in sys.argv[1:]:
     out[path] = {"time_s": time.perf_counter() - t0, "candidates": rows}
 print(json.dumps(out))
 """
-
-
-def grid(seed0: int) -> list[tuple[str, float, Spectrum]]:
-    """The 12 simulated cases with seeds seed0 … seed0 + 11."""
-    out = []
-    for n_arcs, (arcs, values, sigma) in ARCS.items():
-        for tail in (False, True):
-            for noise in NOISES:
-                circuit = arcs + (f"-W{n_arcs + 1}" if tail else "")
-                truth = dict(values, **({f"W{n_arcs + 1}": sigma} if tail else {}))
-                s = simulate_spectrum(circuit, truth, paper_frequencies(60), noise=noise, seed=seed0 + len(out))
-                out.append((circuit, noise, s))
-    return out
 
 
 def common_scores(z: np.ndarray, z_fit: np.ndarray, k: int) -> tuple[float, float]:
@@ -176,7 +157,7 @@ def main() -> int:
     ap.add_argument("--quiet", action="store_true", help="only the misses and the summary")
     args = ap.parse_args()
 
-    cases = [c for b in range(args.seeds) for c in grid(100 * b)]
+    cases = [c for b in range(args.seeds) for c in selection_cases(100 * b)]
     hits, by_kind, times = 0, {}, []
     first_block: dict[str, Spectrum] = {}
     for k, (circuit, noise, s) in enumerate(cases):

@@ -8,6 +8,7 @@ import pytest
 
 from sselab.eis import paper_frequencies, simulate_spectrum
 from sselab.eis.selection import judge, suggest, topology
+from sselab.eis.simulate import selection_cases
 from sselab.eis import fit_circuit
 
 BLOCKING = ("R0-p(R1,CPE1)-CPE2", {"R0": 30, "R1": 5e4, "CPE1.Q": 2e-11, "CPE1.n": 0.92, "CPE2.Q": 1e-6, "CPE2.n": 0.85})
@@ -17,30 +18,11 @@ BLOCKING = ("R0-p(R1,CPE1)-CPE2", {"R0": 30, "R1": 5e4, "CPE1.Q": 2e-11, "CPE1.n
 # (|Z_W| ≈ half the arcs' resistance at 0.1 Hz), at 0.2 % and 1 % noise: 12 spectra,
 # 60 points from 1 MHz to 0.1 Hz.  benchmarks/bench_suggest.py runs the same grid over more
 # seeds.
-ONE = {"R0": 20, "R1": 2e4, "CPE1.Q": 1.26e-8, "CPE1.n": 0.9}
-TWO = {"R0": 20, "R1": 1e4, "CPE1.Q": 6.0e-10, "CPE1.n": 0.9, "R2": 3e4, "CPE2.Q": 3.1e-8, "CPE2.n": 0.8}
-THREE = {**TWO, "R3": 5e4, "CPE3.Q": 1.0e-6, "CPE3.n": 0.85}
-ARCS = {1: ("R0-p(R1,CPE1)", ONE, 5e3), 2: ("R0-p(R1,CPE1)-p(R2,CPE2)", TWO, 1e4),
-        3: ("R0-p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)", THREE, 2.5e4)}
-NOISES = (0.002, 0.01)
 MIN_RATE = 0.75
 
 
-def rate_grid(seed0: int = 0):
-    """[(true circuit, noise, spectrum)] for the 12 cases; seeds seed0 … seed0 + 11."""
-    out = []
-    for n_arcs, (arcs, values, sigma) in ARCS.items():
-        for tail in (False, True):
-            for noise in NOISES:
-                circuit = arcs + (f"-W{n_arcs + 1}" if tail else "")
-                truth = dict(values, **({f"W{n_arcs + 1}": sigma} if tail else {}))
-                s = simulate_spectrum(circuit, truth, paper_frequencies(60), noise=noise, seed=seed0 + len(out))
-                out.append((circuit, noise, s))
-    return out
-
-
 def test_true_topology_rate_over_noisy_spectra():
-    grid = rate_grid()
+    grid = selection_cases()
     hits = []
     for circuit, noise, s in grid:
         best = suggest([s]).best
