@@ -379,3 +379,34 @@ def test_cli_drt(shared_data, cli, tmp_path):
     assert rc == 0 and json.loads(out)["method"] == "gcv"
     rc, out, err = cli("eis", "drt", path, "--method", "nope")
     assert rc == 2 and "method" in err
+
+
+def test_blocking_electrode_tail_is_a_series_cpe_not_slow_processes():
+    """Au|SE|Au-like spectrum: bulk arc + grain boundary + blocking CPE tail.  Without a series
+    CPE the DRT spends γ on two spurious slow peaks and smooths the arcs away; with it
+    (``blocking="auto"`` detects the tail) both arcs come back at their R and frequency, and
+    the tail's Q and n at the simulated values."""
+    from sselab.eis import paper_frequencies, simulate_spectrum
+    from sselab.eis.drt.solver import blocking_exponent
+
+    truth = {"R0": 5, "R1": 2e4, "CPE1.Q": 1e-10, "CPE1.n": 0.9, "R2": 5e4, "CPE2.Q": 3e-8, "CPE2.n": 0.8,
+             "CPE3.Q": 1e-6, "CPE3.n": 0.85}
+    s = simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)-CPE3", truth, paper_frequencies(), noise=0.003, seed=1)
+    assert blocking_exponent(s.frequency_Hz, s.impedance_ohm) == pytest.approx(0.85, abs=0.03)
+    r = drt(s)
+    assert r.blocking_n == pytest.approx(0.85, abs=0.03) and r.blocking_Q == pytest.approx(1e-6, rel=0.1)
+    arcs = sorted(r.peaks, key=lambda p: -p.frequency_Hz)
+    assert len(arcs) == 2
+    for p, (R, Q, n) in zip(arcs, ((2e4, 1e-10, 0.9), (5e4, 3e-8, 0.8))):
+        assert p.R_ohm == pytest.approx(R, rel=0.1)
+        assert p.frequency_Hz == pytest.approx(1 / (2 * math.pi * (R * Q) ** (1 / n)), rel=0.2)
+    assert r.to_dict()["blocking_n"] == r.blocking_n
+    assert np.allclose(r.predict(s.frequency_Hz), s.impedance_ohm, rtol=0.02)
+    plain = drt(s, blocking=False)  # what a DRT without the term reports: slow artefacts
+    assert any(p.frequency_Hz < 10 for p in plain.peaks)
+    # no tail, no term; a tail demanded where there is none is an error
+    one = simulate_spectrum("R0-p(R1,CPE1)", {"R0": 5, "R1": 2e4, "CPE1.Q": 1e-10, "CPE1.n": 0.9},
+                            paper_frequencies(), noise=0.003, seed=1)
+    assert drt(one).blocking_Q is None
+    with pytest.raises(AnalysisError):
+        drt(one, blocking=True)

@@ -35,18 +35,22 @@ def drt_command(
     inductance: bool = typer.Option(True, "--inductance/--no-inductance", help="Fit a series inductance L ≥ 0."),
     prominence: float = typer.Option(DEFAULT_PROMINENCE, "--prominence", help="Minimum peak prominence (fraction of the highest peak)."),
     index: int = typer.Option(0, "--index", help="Which spectrum of a multi-spectrum file (0-based)."),
+    blocking: str = typer.Option("auto", "--blocking", help="Series CPE for a blocking electrode's low-frequency tail: auto | yes | no."),
 ) -> None:
     """Distribution of relaxation times of a spectrum; the peaks are reported as processes."""
     from ...cli._common import echo_json
     from ...io import read
     from .solver import drt
 
+    choice = {"auto": "auto", "yes": True, "no": False}.get(blocking)
+    if choice is None:
+        raise SselabError(f"--blocking must be auto, yes or no (got {blocking!r})")
     spectra = read(file, kind="spectrum")
     if not 0 <= index < len(spectra):
         raise SselabError(f"{file}: has {len(spectra)} spectra, no index {index}")
     result = drt(spectra[index], basis=basis, method=method, derivative=derivative, n_tau=n_tau,
                  bootstrap=bootstrap, inductance=inductance, seed=seed, part=part, lambda_value=lam,
-                 prominence=prominence)
+                 prominence=prominence, blocking=choice)
     if plot is not None:
         from .plot import plot_drt
 
@@ -59,6 +63,8 @@ def drt_command(
     typer.echo(f"{file}: DRT ({result.basis.kind} basis, derivative {result.derivative}, λ = {result.lambda_value:.3g} by {result.method})")
     typer.echo(f"R_inf = {result.R_inf_ohm:.4g} Ω, L = {result.L_H:.3g} H, "
                f"R_pol = {result.R_polarisation_ohm:.4g} Ω, rms residual {100 * result.rms_relative_residual:.2f} %")
+    if result.blocking_Q is not None:
+        typer.echo(f"blocking tail: series CPE Q = {result.blocking_Q:.4g} S·s^n, n = {result.blocking_n:.3f}")
     typer.echo(f"{'tau [s]':>12} {'f [Hz]':>12} {'R [Ω]':>12} {'C [F]':>12}")
     for p in result.peaks:
         typer.echo(f"{p.tau_s:12.4g} {p.frequency_Hz:12.4g} {p.R_ohm:12.4g} {p.C_F:12.4g}")

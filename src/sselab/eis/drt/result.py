@@ -59,6 +59,8 @@ class DRTResult:
     R_inf_ohm, L_H : high-frequency resistance [Ω] and series inductance [H] (both ≥ 0).
     lambda_value : the Tikhonov parameter used (``"lambda"`` in :meth:`to_dict`).
     method : how λ was chosen: "gcv", "mgcv", "rgcv", "cgcv", "lcurve" or "fixed".
+    blocking_Q, blocking_n : the series constant-phase element 1/(Q (jω)^n) of a blocking
+        electrode's low-frequency tail [S·s^n, 1], or None when none was fitted.
     residual_autocorrelation : lag-1 autocorrelation of GCV's residuals in frequency order
         (measured by methods "auto" and "cgcv"; None otherwise).
     basis, derivative, part, weighting : the settings used.
@@ -89,6 +91,8 @@ class DRTResult:
     n_bootstrap: int = 0
     warnings: tuple[str, ...] = ()
     residual_autocorrelation: float | None = None
+    blocking_Q: float | None = None
+    blocking_n: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("tau_s", "gamma_ohm", "frequency_Hz", "coefficients", "gamma_lower_ohm", "gamma_upper_ohm"):
@@ -123,7 +127,10 @@ class DRTResult:
         f = np.atleast_1d(np.asarray(frequency_Hz, float))
         omega = 2 * np.pi * f
         a_re, a_im = self.basis.impedance_matrices(omega)
-        return self.R_inf_ohm + a_re @ self.coefficients + 1j * (omega * self.L_H + a_im @ self.coefficients)
+        z = self.R_inf_ohm + a_re @ self.coefficients + 1j * (omega * self.L_H + a_im @ self.coefficients)
+        if self.blocking_Q:
+            z = z + np.exp(-self.blocking_n * (np.log(omega) + 0.5j * np.pi)) / self.blocking_Q
+        return z
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (what ``--json`` prints): "lambda", "method", "peaks", R_inf_ohm, L_H, grid."""
@@ -143,6 +150,8 @@ class DRTResult:
             "gamma_ohm": self.gamma_ohm.tolist(),
             "n_bootstrap": self.n_bootstrap,
             "residual_autocorrelation": self.residual_autocorrelation,
+            "blocking_Q_S_s^n": self.blocking_Q,
+            "blocking_n": self.blocking_n,
             "residuals": {"real": self.residuals.real.tolist(), "imag": self.residuals.imag.tolist()},
             "warnings": list(self.warnings),
         }

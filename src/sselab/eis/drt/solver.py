@@ -61,7 +61,31 @@ def _check(spectrum: Spectrum) -> tuple[np.ndarray, np.ndarray]:
     return f, z
 
 
-def _design(f, z, basis, part, inductance, weighting):
+def blocking_exponent(frequency_Hz: np.ndarray, z: np.ndarray) -> float | None:
+    """The exponent n of a blocking electrode's capacitive tail, or None if the spectrum has none.
+
+    A tail is present when, over the lowest-frequency decade (at least 4 points), −Z'' rises
+    as ω^−n with n ≥ 0.4 and the phase at the lowest frequency is below −40°: a series
+    1/(Q (jω)^n) then dominates there.  n is the log–log slope of −Z'' against ω, clipped to
+    [0.4, 1].  The DRT has no relaxation for such a tail (its τ → ∞), so without this term it
+    spends its γ on spurious slow "processes" and the regularisation smooths away the arcs.
+    """
+    f = np.asarray(frequency_Hz, float)
+    order = np.argsort(f)
+    f, z = f[order], np.asarray(z, complex)[order]
+    low = f <= f[0] * 10
+    if low.sum() < 4:
+        low = np.arange(f.size) < 4
+    if np.any(z.imag[low] >= 0):
+        return None
+    slope = -np.polyfit(np.log(f[low]), np.log(-z.imag[low]), 1)[0]
+    phase = math.degrees(math.atan2(z.imag[0], z.real[0]))
+    if slope < 0.4 or phase > -40:
+        return None
+    return float(min(max(slope, 0.4), 1.0))
+
+
+def _design(f, z, basis, part, inductance, weighting, tail_n=None):
     """Weighted, column-scaled design matrix K, data y, column scales and bookkeeping."""
     omega = 2 * np.pi * f
     a_re, a_im = basis.impedance_matrices(omega)
@@ -75,6 +99,9 @@ def _design(f, z, basis, part, inductance, weighting):
         cols.append(("R_inf", np.ones(f.size), np.zeros(f.size), z_s))
     if inductance and part != "real":
         cols.append(("L", np.zeros(f.size), omega, z_s / omega.max()))
+    if tail_n is not None:  # series 1/(Q (jω)^n), coefficient 1/Q ≥ 0
+        cpe = np.exp(-tail_n * (np.log(omega) + 0.5j * np.pi))
+        cols.append(("blocking", cpe.real, cpe.imag, z_s * omega.min() ** tail_n))
     n_rl = len(cols)
     scales = np.array([c[3] for c in cols] + [z_s] * n)
     re = np.column_stack([c[1] for c in cols] + [a_re]) if cols else a_re
@@ -130,6 +157,7 @@ def drt(
     weighting: str = "modulus",
     lambda_value: float | None = None,
     prominence: float = DEFAULT_PROMINENCE,
+    blocking: str | bool = "auto",
 ) -> DRTResult:
     """Distribution of relaxation times of an impedance spectrum.
 
@@ -150,6 +178,9 @@ def drt(
     weighting : "modulus" (1/|Z|, default) or "none".
     lambda_value : use this λ instead of choosing it (method is then "fixed").
     prominence : minimum peak prominence, fraction of max γ.
+    blocking : fit a series constant-phase element for a blocking electrode's low-frequency
+        tail: "auto" (default: where :func:`blocking_exponent` finds one), True (required;
+        error if there is no tail) or False.
 
     Returns
     -------
@@ -174,8 +205,13 @@ def drt(
     if lambda_value is not None and not (math.isfinite(lambda_value) and lambda_value > 0):
         raise AnalysisError(f"lambda_value must be positive (got {lambda_value})")
     f, z = _check(spectrum)
+    if blocking not in ("auto", True, False):
+        raise AnalysisError(f"blocking must be 'auto', True or False (got {blocking!r})")
+    tail_n = blocking_exponent(f, z) if blocking else None
+    if blocking is True and tail_n is None:
+        raise AnalysisError("DRT: blocking=True but the spectrum shows no capacitive low-frequency tail")
     b = make_basis(f, basis, n_tau)
-    K, y, scales, names, n_rl, (a_re, a_im, omega, w) = _design(f, z, b, part, inductance, weighting)
+    K, y, scales, names, n_rl, (a_re, a_im, omega, w) = _design(f, z, b, part, inductance, weighting, tail_n)
     M = _penalty(b, derivative, n_rl)
     warnings: list[str] = []
 
@@ -212,7 +248,10 @@ def drt(
     coef = x[n_rl:]
     r_inf = x[names.index("R_inf")] if "R_inf" in names else 0.0
     ind = x[names.index("L")] if "L" in names else 0.0
+    inv_q = x[names.index("blocking")] if "blocking" in names else 0.0
     z_g = a_re @ coef + 1j * (a_im @ coef)
+    if inv_q > 0:  # the tail belongs to the model (and to R_∞/L's estimates below), not to γ
+        z_g = z_g + inv_q * np.exp(-tail_n * (np.log(omega) + 0.5j * np.pi))
     if part == "imag":  # R_∞ is invisible in Z'': weighted mean of what the DRT leaves in Z'
         r_inf = max(0.0, float(np.sum(w**2 * (z.real - z_g.real)) / np.sum(w**2)))
     if part == "real" and inductance:  # L is invisible in Z': least squares on the rest of Z''
@@ -266,4 +305,6 @@ def drt(
         n_bootstrap=int(bootstrap),
         warnings=tuple(warnings),
         residual_autocorrelation=autocorr,
+        blocking_Q=float(1 / inv_q) if inv_q > 0 else None,
+        blocking_n=tail_n if inv_q > 0 else None,
     )
