@@ -50,12 +50,26 @@ def fit_or_die(task) -> dict:
     return out
 
 
+def _same(got: list[dict], ref: list[dict]) -> None:
+    """Same order and sources; numbers equal to 1e-9 relative.
+
+    Dask's workers run numpy with one BLAS thread (``distributed.nanny.pre-spawn-environ``),
+    so their sums may differ from this process's in the last bit: compare to 1e-9, not ==.
+    """
+    assert [g["source"] for g in got] == [r["source"] for r in ref]
+    for g, r in zip(got, ref):
+        assert g["chi2"] == pytest.approx(r["chi2"], rel=1e-9)
+        assert g["values"].keys() == r["values"].keys()
+        for k in r["values"]:
+            assert g["values"][k] == pytest.approx(r["values"][k], rel=1e-9, abs=1e-300), k
+
+
 def test_local_cluster_equals_serial():
     spectra = _spectra(6)
     serial = run_tasks(spectra, fit_task)
     seen = []
     parallel = run_tasks(spectra, fit_task, jobs=2, progress=lambda done, total: seen.append((done, total)))
-    assert parallel == serial  # same numbers, same order
+    _same(parallel, serial)  # same numbers, same order
     assert [s["source"] for s in parallel] == [f"s{i}" for i in range(6)]
     assert seen[-1] == (6, 6) and len(seen) == 6
     # and the fits are right: R1 within 5 % of the truth
@@ -72,6 +86,6 @@ def test_killed_worker_loses_and_duplicates_nothing(tmp_path):
         with distributed.Client(cl) as client:
             got = run_tasks(tasks, fit_or_die, scheduler=client)
     assert os.path.exists(marker)  # a worker really died
-    assert got == expected  # nothing lost, nothing duplicated, input order kept
+    _same(got, expected)  # nothing lost, nothing duplicated, input order kept
     done = sorted(int(x) for x in Path(log).read_text().split())
     assert set(done) == set(range(6))

@@ -1,4 +1,9 @@
-"""``sselab run STUDY.yaml``: run every analysis of a study into the results database, then the report."""
+"""``sselab run STUDY.yaml``: run every analysis of a study into the results database, then the report.
+
+``--jobs N`` uses N local processes; ``--scheduler tcp://host:8786`` an existing Dask cluster
+(see :mod:`sselab.study.dask_executor`, e.g. dask-jobqueue on SLURM/PBS).  An unreachable
+scheduler is one error line and exit code 2.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,11 @@ def run(
     manifest: Path = typer.Argument(..., help="The study manifest (YAML)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the report (default: beside the database)."),
     db: Optional[str] = typer.Option(None, "--db", help="Results database: SQLite path or URL (default: from the manifest)."),
-    jobs: int = typer.Option(1, "--jobs", min=1, help="Local worker processes."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786)."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Local worker processes (without --scheduler)."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler",
+        help="Run the analyses on this running Dask cluster (tcp://host:8786); its workers need this sselab "
+             "version and the input files at the same paths. Results go to the same database."),
     no_report: bool = typer.Option(False, "--no-report", help="Only run the analyses."),
     json_out: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
 ) -> None:

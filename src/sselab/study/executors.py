@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,29 +45,52 @@ def run_safely(task: Task) -> Outcome:
         return Outcome(None, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
 
 
-def _dask(tasks: list[Task], scheduler: str, jobs: int | None) -> Iterator[tuple[Task, Outcome]]:
-    try:
-        from .dask_executor import run_tasks  # written alongside; optional
-    except ImportError as exc:
-        raise SselabError(f"Dask execution is not available in this installation ({exc})") from None
-    results = list(run_tasks(tasks, run_safely, scheduler=scheduler, jobs=jobs))
-    for task, item in zip(tasks, results):
-        yield (item if isinstance(item, tuple) else (task, item))
+def _dask(tasks: list[Task], scheduler: Any, jobs: int | None) -> Iterator[tuple[Task, Outcome]]:
+    from .dask_executor import iter_tasks
+
+    for i, item in iter_tasks(tasks, run_safely, scheduler=scheduler, jobs=jobs, return_exceptions=True):
+        if isinstance(item, BaseException):  # e.g. KilledWorker: the task crashed worker after worker
+            item = Outcome(None, f"{type(item).__name__}: {item}".splitlines()[0], 0.0)
+        yield tasks[i], item
 
 
-def execute(tasks: Iterable[Task], jobs: int | None = 1, scheduler: str | None = None) -> Iterator[tuple[Task, Outcome]]:
+def local_pool(jobs: int) -> ProcessPoolExecutor:
+    """A process pool to pass to :func:`execute` for several stages, so that its worker
+    processes (and their imports of numpy, scipy and the analyses) start once per run."""
+    from . import analyses  # noqa: F401 - imported before the workers fork, so they inherit it
+
+    return ProcessPoolExecutor(max_workers=jobs)
+
+
+def execute(tasks: Iterable[Task], jobs: int | None = 1, scheduler: Any = None,
+            pool: ProcessPoolExecutor | None = None) -> Iterator[tuple[Task, Outcome]]:
     """Run ``tasks``; yield ``(task, outcome)`` in completion order.
 
-    ``scheduler`` (a Dask address) wins over ``jobs``; ``jobs`` > 1 uses a process pool.
+    ``scheduler`` (a Dask address, ``distributed.Client`` or cluster; see
+    :mod:`sselab.study.dask_executor`) wins over ``jobs``; ``jobs`` > 1 uses a local process
+    pool: ``pool`` (from :func:`local_pool`, kept open by the caller) or one made for this call.
+    A single task runs in this process.  Outcomes stream out as tasks finish, on every
+    executor, so the caller can store each at once.
     """
     tasks = list(tasks)
-    if scheduler:
+    if scheduler is not None:
         yield from _dask(tasks, scheduler, jobs)
     elif jobs is None or jobs <= 1 or len(tasks) <= 1:
         for t in tasks:
             yield t, run_safely(t)
+    elif pool is not None:
+        yield from _on_pool(pool, tasks)
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            futures = {pool.submit(run_safely, t): t for t in tasks}
-            for fut in as_completed(futures):
-                yield futures[fut], fut.result()
+        with local_pool(min(jobs, len(tasks))) as own:
+            yield from _on_pool(own, tasks)
+
+
+def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task]) -> Iterator[tuple[Task, Outcome]]:
+    futures = {pool.submit(run_safely, t): t for t in tasks}
+    for fut in as_completed(futures):
+        try:
+            outcome = fut.result()
+        except BrokenProcessPool:
+            raise SselabError(f"a worker process died (killed or out of memory?) while running {futures[fut].id}; "
+                              "run again to continue: finished analyses are stored and skipped") from None
+        yield futures[fut], outcome

@@ -27,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from ..store import AnalysisRecord, MeasurementInfo, SampleInfo, Store, open_store
-from .executors import execute
+from ..store.records import AnalysisKey
+from ..store.writer import jsonable
+from .executors import execute, local_pool
 from .manifest import Study, load_manifest
 from .tasks import Task, build_tasks, file_hash, make_task
 
@@ -65,11 +67,14 @@ def _record(study: Study, task: Task, result: dict | None, error: str | None, du
 
 
 class _Runner:
-    def __init__(self, study: Study, store: Store, jobs: int | None, scheduler: str | None, progress: Any) -> None:
+    def __init__(self, study: Study, store: Store, jobs: int | None, scheduler: Any, progress: Any,
+                 pool: Any = None) -> None:
         self.study, self.store, self.jobs, self.scheduler, self.progress = study, store, jobs, scheduler, progress
+        self.pool = pool
         self.executed: list[str] = []
         self.skipped = 0
         self.failures: list[str] = []
+        self.fresh: dict[AnalysisKey, dict] = {}
         self.bar = None if progress is None else progress.add_task("analyses", total=None)
 
     def run(self, tasks: list[Task]) -> None:
@@ -79,22 +84,26 @@ class _Runner:
         if self.progress is not None:
             total = (self.progress.tasks[0].total or 0) + len(todo)
             self.progress.update(self.bar, total=total)
-        for task, out in execute(todo, self.jobs, self.scheduler):
+        for task, out in execute(todo, self.jobs, self.scheduler, pool=self.pool):
             self.store.record(_record(self.study, task, out.result, out.error, out.duration_s))
             self.executed.append(task.id)
             if out.error:
                 self.failures.append(f"{task.id}: {out.error}")
+            else:  # as the store gives it back (NaN → None, numpy → plain), less the bulky curves
+                self.fresh[task.key] = jsonable({k: v for k, v in out.result.items() if k != "curves"})
             if self.progress is not None:
                 self.progress.update(self.bar, advance=1, description=task.id[:60])
 
     def results(self, tasks: Iterable[Task]) -> dict[str, dict]:
-        """Stored ok results of ``tasks`` by task id."""
+        """Ok results of ``tasks`` by task id: those run now from memory, the others from the store
+        (one query per task kind, so a rerun does not parse every stored result of the study)."""
         keys = {t.key: t.id for t in tasks}
-        out = {}
-        for a in self.store.analyses(study=self.study.manifest.study, status="ok"):
-            k = (a["input_hash"], a["method"], a["settings_hash"], a["sselab_version"])
-            if k in keys:
-                out[keys[k]] = a["result"]
+        out = {tid: self.fresh[k] for k, tid in keys.items() if k in self.fresh}
+        for kind in sorted({k.method for k, tid in keys.items() if tid not in out}):
+            for a in self.store.analyses(study=self.study.manifest.study, status="ok", method=kind):
+                k = AnalysisKey(a["input_hash"], a["method"], a["settings_hash"], a["sselab_version"])
+                if k in keys and keys[k] not in out:
+                    out[keys[k]] = a["result"]
         return out
 
 
@@ -103,11 +112,23 @@ def _series_resistor(circuit: str) -> str | None:
     return first if re.fullmatch(r"R\w*", first) else None
 
 
+def _stable(x: Any) -> Any:
+    """``x`` rounded to 12 significant digits (None, non-numbers and non-finite kept).
+
+    Upstream numbers are hashed into derived tasks' keys.  A fit run in a Dask worker (one BLAS
+    thread) and the same fit run here can differ in the last bit; rounding keeps the keys,
+    and so the database rows, identical whichever executor ran stage 1.
+    """
+    if isinstance(x, float) and x == x and abs(x) != float("inf"):
+        return float(f"{x:.12g}")
+    return x
+
+
 def _r(result: dict, names: list[str]) -> tuple[float, float]:
     params = result["fit"]["parameters"]
     value = sum(params[n]["value"] for n in names)
     err2 = sum((params[n].get("stderr") or 0.0) ** 2 for n in names)
-    return value, err2**0.5
+    return _stable(float(value)), _stable(float(err2**0.5))
 
 
 def _derived(study: Study, tasks: list[Task], res: dict[str, dict]) -> list[Task]:
@@ -154,14 +175,19 @@ def _consistency(tasks: list[Task], stage2: list[Task], res: dict[str, dict]) ->
                   "t_ion_dc_voltage_V": low.context.get("voltage_V"),
                   "sigma_ion_S_per_cm": dec["sigma_ion_S_per_cm"], "sigma_ion_stderr_S_per_cm": dec["sigma_ion_stderr_S_per_cm"],
                   "sigma_el_S_per_cm": el["sigma_el_S_per_cm"], "sigma_el_stderr_S_per_cm": el.get("sigma_el_stderr_S_per_cm")}
+        inputs = {k: _stable(v) for k, v in inputs.items()}
         out.append(make_task(id=f"{name}/transport/consistency", kind="consistency", sample=name, technique="dc",
                              files=(), settings={"rel_tol": 0.1}, context={"sample": name, "inputs": inputs}))
     return out
 
 
 def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int | None = 1,
-              scheduler: str | None = None, progress: bool = False) -> RunSummary:
+              scheduler: Any = None, progress: bool = False) -> RunSummary:
     """Run every analysis of the study at ``manifest`` into the results database.
+
+    The analyses run in this process (``jobs=1``), in local worker processes (``jobs=N``) or
+    on a Dask cluster (``scheduler``); the results, written by this process as each task
+    finishes, are the same in all three.
 
     Parameters
     ----------
@@ -170,10 +196,25 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
         beside the manifest (its folder is created).
     jobs : int
         Local worker processes (1: serial).
-    scheduler : str, optional
-        A Dask scheduler address (``tcp://host:8786``); overrides ``jobs``.
+    scheduler : str or distributed.Client, optional
+        A running Dask cluster: its scheduler address (``tcp://host:8786``), a ``Client`` (kept
+        open) or a cluster object such as dask-jobqueue's ``SLURMCluster``/``PBSCluster``
+        (started and scaled by the user); overrides ``jobs``.  The workers need this sselab
+        version and the input files at the same paths (see :mod:`sselab.study.dask_executor`).
     progress : bool
         Show a rich progress bar on stderr.
+
+    Raises
+    ------
+    SselabError
+        Bad manifest, unreachable scheduler (one line), store errors.
+
+    Examples
+    --------
+    >>> run_study("study.yaml", scheduler="tcp://login1:8786")       # doctest: +SKIP
+    >>> from dask_jobqueue import SLURMCluster                       # doctest: +SKIP
+    >>> cluster = SLURMCluster(cores=1, memory="4GB"); cluster.scale(jobs=16)  # doctest: +SKIP
+    >>> run_study("study.yaml", scheduler=cluster.scheduler_address)  # doctest: +SKIP
     """
     t0 = time.perf_counter()
     study = load_manifest(manifest)
@@ -181,6 +222,12 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
     if isinstance(target, Path) or "://" not in str(target):
         Path(target).parent.mkdir(parents=True, exist_ok=True)
     tasks = build_tasks(study)
+    client = None
+    if scheduler is not None:
+        from .dask_executor import connect
+
+        client = connect(scheduler)  # once per run, failing early with one line
+    pool = local_pool(jobs) if client is None and jobs is not None and jobs > 1 else None  # one per run
     bar = None
     if progress:
         from rich.console import Console
@@ -191,9 +238,9 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
         bar.start()
     try:
         with open_store(target) as store:
-            runner = _Runner(study, store, jobs, scheduler, bar)
+            runner = _Runner(study, store, jobs, client, bar, pool)
             runner.run(tasks)
-            res = runner.results(tasks)
+            res = runner.results([t for t in tasks if t.technique in ("eis", "dc")])  # what stages 2–3 use
             stage2 = _derived(study, tasks, res)
             runner.run(stage2)
             res.update(runner.results(stage2))
@@ -203,6 +250,10 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
     finally:
         if bar is not None:
             bar.stop()
+        if client is not None and client is not scheduler:
+            client.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     n = len(tasks) + len(stage2) + len(stage3)
     return RunSummary(study.manifest.study, url, n, len(runner.executed), runner.skipped, len(runner.failures),
                       time.perf_counter() - t0, tuple(runner.failures), tuple(runner.executed))
