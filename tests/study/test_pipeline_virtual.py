@@ -53,6 +53,28 @@ def test_recovers_dc_values_and_flags_inconsistency(done, sample):
     assert con["consistent"] is False  # the paper's own inconsistency is shown, not hidden
 
 
+def test_sigma_el_from_the_holds_results_equals_refitting_the_files(done):
+    """The pipeline's σ_el reuses each hold's steady state (no second decay fit per file); it
+    must equal σ_el computed from the files themselves."""
+    from sselab.dc.electronic import electronic_conductivity
+    from sselab.dc.steady_state import SteadyStateCriterion
+    from sselab.io import read
+    from sselab.transport.geometry import SampleGeometry
+
+    _, db, _, _ = done
+    with open_store(db) as s:
+        [row] = [a for a in s.analyses(method="dc_electronic") if a["sample"] == "as-BM"]
+    el = row["result"]
+    files = [pt["source"] for pt in el["points"]]
+    assert len(files) >= 2
+    direct = electronic_conductivity([read(f, "transient")[0] for f in files],
+                                     SampleGeometry(el["thickness_cm"] / 100, el["area_cm2"] / 1e4),
+                                     SteadyStateCriterion(window_fraction=row["settings"]["steady_fraction"]),
+                                     voltages_V=[pt["voltage_V"] for pt in el["points"]])
+    assert el["sigma_el_S_per_cm"] == pytest.approx(direct.sigma_el_S_per_cm, rel=1e-9)
+    assert el["R_el_stderr_ohm"] == pytest.approx(direct.R_el_stderr_ohm, rel=1e-6)
+
+
 def test_incremental_rerun_does_no_refit(done):
     manifest, db, first, _ = done
     again = run_study(manifest, db)

@@ -74,6 +74,31 @@ class ElectronicResult:
         }
 
 
+def steady_points(
+    transients: Sequence[CurrentTransient],
+    criterion: SteadyStateCriterion | None = None,
+    *,
+    is_method: str = "auto",
+    voltages_V: Sequence[float] | None = None,
+) -> list[dict[str, Any]]:
+    """One point per DC hold: {"source", "voltage_V", "Is_A" (signed as recorded),
+    "Is_stderr_A", "steady_state_reached", ..., "warnings"} — the input of
+    :func:`electronic_from_points` (a study pipeline passes the same numbers from the holds'
+    own transference analyses instead of fitting every decay twice)."""
+    if voltages_V is not None and len(voltages_V) != len(transients):
+        raise AnalysisError(f"{len(voltages_V)} voltages given for {len(transients)} transients")
+    points = []
+    for k, ct in enumerate(transients):
+        p = prepare(ct, None if voltages_V is None else float(voltages_V[k]))
+        if p.set_potential_V is None:
+            raise AnalysisError(f"{p.source}: the applied potential is unknown (no potential column); state the voltages")
+        ss: SteadyState = steady_state(p, criterion, is_method)
+        info = {k2: v for k2, v in ss.to_dict().items() if k2 not in ("decay_fit", "warnings")}
+        points.append({"source": p.source, "voltage_V": p.set_potential_V, **info, "Is_A": ss.Is_A * p.sign,
+                       "warnings": list(ss.warnings)})
+    return points
+
+
 def electronic_conductivity(
     transients: Sequence[CurrentTransient],
     geometry: SampleGeometry,
@@ -83,21 +108,20 @@ def electronic_conductivity(
     voltages_V: Sequence[float] | None = None,
 ) -> ElectronicResult:
     """σ_el from DC holds at several voltages (see the module docstring)."""
-    if voltages_V is not None and len(voltages_V) != len(transients):
-        raise AnalysisError(f"{len(voltages_V)} voltages given for {len(transients)} transients")
-    V, I, E, reached, points = [], [], [], [], []
-    warnings: list[str] = []
-    for k, ct in enumerate(transients):
-        p = prepare(ct, None if voltages_V is None else float(voltages_V[k]))
-        if p.set_potential_V is None:
-            raise AnalysisError(f"{p.source}: the applied potential is unknown (no potential column); state the voltages")
-        ss: SteadyState = steady_state(p, criterion, is_method)
-        V.append(p.set_potential_V)
-        I.append(ss.Is_A * p.sign)
-        E.append(ss.Is_stderr_A)
-        reached.append(ss.reached)
-        points.append({"source": p.source, "voltage_V": p.set_potential_V, **{k2: v for k2, v in ss.to_dict().items() if k2 != "decay_fit"}})
-        warnings += [f"{p.source} ({p.set_potential_V:.3g} V): {w}" for w in ss.warnings]
+    return electronic_from_points(steady_points(transients, criterion, is_method=is_method, voltages_V=voltages_V),
+                                  geometry)
+
+
+def electronic_from_points(points: Sequence[dict[str, Any]], geometry: SampleGeometry) -> ElectronicResult:
+    """σ_el from per-hold steady states ({"voltage_V", "Is_A", "Is_stderr_A",
+    "steady_state_reached", "source", "warnings"}, see :func:`steady_points`)."""
+    V = [float(pt["voltage_V"]) for pt in points]
+    I = [float(pt["Is_A"]) for pt in points]
+    E = [pt.get("Is_stderr_A") for pt in points]
+    reached = [bool(pt.get("steady_state_reached")) for pt in points]
+    warnings: list[str] = [f"{pt.get('source', '')} ({pt['voltage_V']:.3g} V): {w}"
+                           for pt in points for w in pt.get("warnings", ())]
+    points = [{k: v for k, v in pt.items() if k != "warnings"} for pt in points]
     v = np.asarray(V)
     i = np.asarray(I)
     if len(np.unique(np.round(v, 4))) < 2:

@@ -32,6 +32,7 @@ from ..exceptions import FitError
 from . import levenberg_marquardt as lm
 from .parameters import Parameters
 from .result import FitResult, ParameterEstimate
+from .threads import single_threaded_blas
 from .transforms import Transform
 
 Model = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray | None]]
@@ -216,8 +217,9 @@ def fit_batch(
         are the starts unless ``starts`` (B, n) is given.  Bounds and fixed flags must be
         the same for every problem.
     """
-    template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol)
-    return _estimates(fun, template, final, outcome, np.arange(final.shape[0]), scale_covariance)
+    with single_threaded_blas():
+        template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol)
+        return _estimates(fun, template, final, outcome, np.arange(final.shape[0]), scale_covariance)
 
 
 def fit_best(
@@ -237,6 +239,11 @@ def fit_best(
     The start kept is the converged one with the lowest cost (the lowest cost if none
     converged); only kept rows get the final evaluation and covariance.
     """
+    with single_threaded_blas():
+        return _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covariance)
+
+
+def _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covariance) -> list[tuple[int, FitResult]]:
     template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol)
     groups = np.asarray(groups)
     ok = ((outcome.status > 0) | (outcome.status == -1)) & np.isfinite(outcome.cost)

@@ -165,12 +165,14 @@ def deconvolution(task: Task) -> dict[str, Any]:
 @task_kind("dc_electronic")
 def dc_electronic(task: Task) -> dict[str, Any]:
     """σ_el from the steady-state currents of all DC holds of a sample."""
-    from ..dc.electronic import electronic_conductivity
+    from ..dc.electronic import electronic_conductivity, electronic_from_points
     from ..dc.steady_state import SteadyStateCriterion
 
     geometry = _geometry(task.context)
     if geometry is None:
         raise AnalysisError(f"sample {task.sample}: thickness and diameter/area are needed for σ_el")
+    if task.context.get("points"):  # the holds' steady states from their own dc_transient analyses
+        return electronic_from_points(task.context["points"], geometry).to_dict()
     transients = [read(f, "transient")[0] for f in task.files]
     crit = SteadyStateCriterion(window_fraction=task.settings["steady_fraction"])
     volts = task.context.get("voltages_V")

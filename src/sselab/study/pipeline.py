@@ -131,6 +131,13 @@ def _r(result: dict, names: list[str]) -> tuple[float, float]:
     return _stable(float(value)), _stable(float(err2**0.5))
 
 
+def _hold(result: dict) -> dict:
+    """The steady state of one DC hold (a dc_transient result) as σ_el needs it."""
+    return {"source": result.get("source", ""), "voltage_V": _stable(result["set_potential_V"]),
+            "Is_A": _stable(result["Is_A"]), "Is_stderr_A": _stable(result.get("Is_stderr_A")),
+            "steady_state_reached": bool(result.get("steady_state_reached"))}
+
+
 def _derived(study: Study, tasks: list[Task], res: dict[str, dict]) -> list[Task]:
     """Stage-2 tasks: deconvolution per sample with an eBE stack, dc_electronic per sample."""
     a = study.manifest.analysis
@@ -156,9 +163,11 @@ def _derived(study: Study, tasks: list[Task], res: dict[str, dict]) -> list[Task
         dc = [t for t in tasks if t.sample == name and t.technique == "dc"]
         if len(dc) >= 2:
             ctx = {k: dc[0].context[k] for k in ("sample", "thickness_m", "area_m2", "cell", "temperature_K")}
+            ctx["voltages_V"] = [t.context.get("voltage_V") for t in dc]
+            if all(t.id in res for t in dc):  # each hold's steady state is already known: don't fit it again
+                ctx["points"] = [_hold(res[t.id]) for t in dc]
             out.append(make_task(id=f"{name}/dc/electronic", kind="dc_electronic", sample=name, technique="dc",
-                                 files=[f for t in dc for f in t.files], settings=dc[0].settings,
-                                 context={**ctx, "voltages_V": [t.context.get("voltage_V") for t in dc]}))
+                                 files=[f for t in dc for f in t.files], settings=dc[0].settings, context=ctx))
     return out
 
 
