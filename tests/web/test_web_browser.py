@@ -241,7 +241,7 @@ def test_transport_cycling_xrd_xps_and_drt_views(views_server, page):
     # XRD: observed, calculated, difference; phases table
     page.locator("#nav-xrd").click()
     page.wait_for_selector("#xrd-0 .main-svg")
-    assert _traces(page, "#xrd-0") == 3
+    assert _traces(page, "#xrd-0") == 3 + 2  # observed, calculated, difference, one tick row per phase
     assert page.eval_on_selector_all("#xrd-phases-0 tbody tr", "rs => rs.map(r => r.cells[0].innerText)") == ["Mg3AsN", "MgO"]
     assert "Rwp = 7.2" in page.locator(".xrd-stats").inner_text()
     _shot_ok(page, "#xrd-0")

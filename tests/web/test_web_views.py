@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from webstudy import CV_TRUTH, CYCLING_TRUTH, DC_TRUTH, XPS_PROFILE, XRD_PHASES, XRD_STATS, client, wait_job
+from webstudy import CV_TRUTH, CYCLING_TRUTH, DC_TRUTH, XPS_PROFILE, XRD_PHASES, XRD_STATS, XRD_TICKS, client, wait_job
 
 
 def rows(text: str) -> list[dict[str, str]]:
@@ -160,6 +160,7 @@ def test_xrd_view_phases_stats_and_difference(views_study):
         assert {p["phase"]: {k: v for k, v in p.items() if k != "phase"} for p in ref["phases"]} == XRD_PHASES
         cv = ref["curves"]
         assert np.allclose(cv["difference"], np.subtract(cv["observed"], cv["calculated"]))
+        assert ref["ticks_deg"] == XRD_TICKS  # reflection positions per phase for the tick rows
         table = rows(c.get("/api/export/xrd.csv").text)
         assert [r["phase"] for r in table] == ["Mg3AsN", "MgO"]
         assert float(table[0]["weight_fraction"]) == 0.93 and float(table[1]["Rwp"]) == 7.2

@@ -89,6 +89,7 @@ XRD_PHASES = {"Mg3AsN": {"a_Angstrom": 9.8617, "density_g_per_cm3": 3.94, "weigh
                          "crystallite_size_nm": 31.0, "microstrain": 0.0012},
               "MgO": {"a_Angstrom": 4.2112, "density_g_per_cm3": 3.58, "weight_fraction": 0.07,
                       "crystallite_size_nm": 55.0, "microstrain": 0.0004}}
+XRD_TICKS = {"Mg3AsN": [31.0, 42.9], "MgO": [36.1]}
 XRD_STATS = {"Rp": 5.1, "Rwp": 7.2, "Rexp": 4.8, "chi2": 2.25}
 #: Atomic % per sputter step of the ``xps_profile`` record.
 XPS_PROFILE = {"Mg 2p": [40.0, 48.0, 51.0], "As 3d": [10.0, 17.0, 19.0], "N 1s": [12.0, 20.0, 24.0],
@@ -160,7 +161,7 @@ def add_views(study: DemoStudy) -> dict:
         tt = np.round(np.arange(20.0, 80.0, 0.05), 3)
         calc = 50.0 + sum(h * np.exp(-0.5 * ((tt - x0) / 0.08) ** 2) for x0, h in ((31.0, 900.0), (36.1, 400.0), (42.9, 650.0)))
         obs = calc + np.random.default_rng(3).normal(0.0, 3.0, tt.size)
-        xrd = {"phases": XRD_PHASES, **XRD_STATS,
+        xrd = {"phases": XRD_PHASES, **XRD_STATS, "ticks_deg": XRD_TICKS,
                "curves": {"two_theta_deg": tt.tolist(), "observed": obs.tolist(), "calculated": calc.tolist()}}
         ids["xrd"] = _record(store, "HP", "xrd_refine", xrd)
         be = np.linspace(45.0, 55.0, 101)

@@ -162,7 +162,8 @@ def _phases(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def xrd_view(analyses: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Refinements (``xrd_refine``): observed, calculated and difference, R factors and the phase table."""
+    """Refinements (``xrd_refine``): observed, calculated and difference, reflection positions per
+    phase (``ticks_deg``), R factors and the phase table."""
     out = []
     for a in analyses:
         r = a.get("result") or {}
@@ -178,8 +179,10 @@ def xrd_view(analyses: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 curves["difference"] = (diff[:n] if isinstance(diff, list) else
                                         [None if o is None or k is None else float(o) - float(k)
                                          for o, k in zip(yo[:n], yc[:n])])
+        ticks = r.get("ticks_deg") if isinstance(r.get("ticks_deg"), dict) else {}
+        ticks = {str(k): [float(t) for t in v if _num(t) is not None] for k, v in ticks.items() if isinstance(v, list)}
         out.append(_head(a) | {"stats": {k: _num(r.get(k)) for k in XRD_STATS if _num(r.get(k)) is not None},
-                               "phases": _phases(r), "curves": curves})
+                               "phases": _phases(r), "curves": curves, "ticks_deg": ticks})
     return out
 
 

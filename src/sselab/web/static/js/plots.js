@@ -163,9 +163,17 @@ export function xrd(el, ref, name) {
   const c = ref.curves;
   const traces = [{ x: c.two_theta_deg, y: c.observed, mode: "markers", name: "observed", marker: { size: 3, color: "#1d2433" } }];
   if (c.calculated) {
-    const lo = Math.min(...c.observed.filter((v) => v != null)), span = Math.max(...c.difference.map((v) => Math.abs(v ?? 0)));
+    const obs = c.observed.filter((v) => v != null), lo = Math.min(...obs), range = Math.max(...obs) - lo;
+    const span = Math.max(...c.difference.map((v) => Math.abs(v ?? 0)), 0.05 * range);
     traces.push({ x: c.two_theta_deg, y: c.calculated, mode: "lines", name: "calculated", line: { color: "#d9480f" } });
     traces.push({ x: c.two_theta_deg, y: c.difference.map((v) => (v == null ? null : v + lo - 1.2 * span)), mode: "lines", name: "difference (offset)", line: { color: "#2459c7", width: 1 } });
+    // reflection positions, one row of ticks per phase below the difference curve
+    const xmin = Math.min(...c.two_theta_deg), xmax = Math.max(...c.two_theta_deg);
+    Object.entries(ref.ticks_deg || {}).forEach(([phase, pos], k) => {
+      const x = pos.filter((t) => t >= xmin && t <= xmax);
+      traces.push({ x, y: x.map(() => lo - 2.4 * span - k * 0.05 * range), mode: "markers", name: `${phase} reflections`,
+        marker: { symbol: "line-ns-open", size: 10, color: color(k + 3) }, hovertemplate: `${phase} %{x:.3f}°<extra></extra>` });
+    });
   }
   return draw(el, traces, layoutOf(`XRD refinement ${ref.sample}`, "2θ / °", "intensity / counts"), name);
 }

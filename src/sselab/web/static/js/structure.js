@@ -3,8 +3,17 @@
 import { esc, fmt, get, tableHtml, wireCsv } from "./api.js";
 import * as plots from "./plots.js";
 
-const PHASE_HEADERS = { a: "a", a_Angstrom: "a / Å", b_Angstrom: "b / Å", c_Angstrom: "c / Å", volume_Angstrom3: "V / Å³",
-  density_g_per_cm3: "ρ / g cm⁻³", weight_fraction: "w", crystallite_size_nm: "D / nm", microstrain: "ε" };
+const PHASE_HEADERS = { a: "a / Å", b: "b / Å", c: "c / Å", a_Angstrom: "a / Å", b_Angstrom: "b / Å", c_Angstrom: "c / Å",
+  volume_A3: "V / Å³", volume_Angstrom3: "V / Å³", density: "ρ / g cm⁻³", density_g_cm3: "ρ / g cm⁻³",
+  density_g_per_cm3: "ρ / g cm⁻³", weight_fraction: "weight fraction", crystallite_size_nm: "D / nm", microstrain: "ε" };
+const PERCENT = new Set(["Rp", "Rwp", "Rexp"]);  // R factors are stored in percent
+
+// one column per quantity: the same density under two names is shown once
+function phaseKeys(phases) {
+  const keys = [...new Set(phases.flatMap((p) => Object.keys(p)).filter((k) => k !== "phase"))];
+  const seen = new Set();
+  return keys.filter((k) => { const h = PHASE_HEADERS[k] || k; if (seen.has(h)) return false; seen.add(h); return true; });
+}
 
 export async function showXrd(view) {
   const { refinements } = await get("/api/xrd");
@@ -13,8 +22,8 @@ export async function showXrd(view) {
     return;
   }
   view.innerHTML = "<h2>XRD refinements</h2>" + refinements.map((r, i) => {
-    const keys = [...new Set(r.phases.flatMap((p) => Object.keys(p)).filter((k) => k !== "phase"))];
-    const stats = Object.entries(r.stats).map(([k, v]) => `${esc(k)} = ${fmt(v, 4)}`).join(" · ");
+    const keys = phaseKeys(r.phases);
+    const stats = Object.entries(r.stats).map(([k, v]) => `${esc(k)} = ${fmt(v, 4)}${PERCENT.has(k) ? " %" : ""}`).join(" · ");
     return `<div class="panel xrd-record"><h3>${esc(r.sample)} · ${esc(r.label)}</h3>
       <p class="xrd-stats">${stats || '<span class="muted">no R factors stored</span>'}</p>
       ${r.curves ? `<div id="xrd-${i}" class="plot"></div>` : '<p class="muted">No pattern stored with this refinement.</p>'}
