@@ -65,7 +65,8 @@ TEMPERATURES_K = (313.15, 333.15, 353.15, 373.15)
 
 
 def add_transport(study: DemoStudy) -> None:
-    """Store an exact Arrhenius fit per sample (σ = σ0 exp(−Ea/kT) at four temperatures)."""
+    """Store an exact Arrhenius fit per sample (σ = σ0 exp(−Ea/kT) at four temperatures): HP's as
+    an ``arrhenius`` result, asBM's nested in a ``deconvolution`` result as the pipeline stores it."""
     from sselab.store import AnalysisKey, AnalysisRecord, SampleInfo, open_store
     from sselab.transport.arrhenius import arrhenius
     from sselab.units import K_B_EV
@@ -74,7 +75,10 @@ def add_transport(study: DemoStudy) -> None:
         for sample, ea, s0 in ARRHENIUS:
             sigma = [s0 * np.exp(-ea / (K_B_EV * t)) for t in TEMPERATURES_K]
             res = arrhenius(list(TEMPERATURES_K), sigma).to_dict()
-            key = AnalysisKey(sample * 32, "arrhenius", "0" * 64, "test")
+            method = "arrhenius"
+            if sample == "asBM":
+                method, res = "deconvolution", {"table": [], "arrhenius": res, "Ea_eV": res["Ea_eV"]}
+            key = AnalysisKey(sample * 32, method, "0" * 64, "test")
             store.record(AnalysisRecord(key=key, sample=SampleInfo("demo", sample), result=res))
 
 

@@ -1,8 +1,8 @@
 """Transport routes: Arrhenius series of several samples and the transport table, from the store.
 
 Whatever wrote them (the study pipeline, the CLI), results are recognised by their keys:
-an analysis whose result has ``Ea_eV`` and a ``data`` list of ``{temperature_K,
-sigma_S_per_cm}`` is an Arrhenius fit (its line comes from
+an analysis whose result (or its ``arrhenius`` block, as in the pipeline's electron-blocking
+deconvolution) has ``Ea_eV`` and a ``data`` list of ``{temperature_K, sigma_S_per_cm}`` is an Arrhenius fit (its line comes from
 :meth:`sselab.transport.arrhenius.ArrheniusResult.predict`); a stored scalar
 ``sigma_S_per_cm`` with a measurement temperature is a conductivity point.
 
@@ -46,6 +46,8 @@ def arrhenius_series(wb: Workbench) -> list[dict[str, Any]]:
     series: dict[str, dict[str, Any]] = {}
     for a in wb.data.store.analyses(status="ok"):
         r = a.get("result") or {}
+        if isinstance(r.get("arrhenius"), dict):  # a deconvolution carries its Arrhenius fit of σ_ion
+            r = r["arrhenius"]
         data = r.get("data")
         if "Ea_eV" in r and isinstance(data, list) and data and r.get("prefactor") is not None:
             temps = [d["temperature_K"] for d in data if d.get("temperature_K") and d.get("sigma_S_per_cm")]
