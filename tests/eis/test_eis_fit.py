@@ -181,3 +181,36 @@ def test_extra_starts_only_where_the_first_fit_leaves_structured_residuals():
                        "R0-p(R1,CPE1)-CPE2")
     assert hard.starts_tried > 1
     assert hard.result.reduced_chi2 < 1.3 * 0.003**2
+
+
+def test_short_spectra_get_every_start_and_a_wrong_circuit_is_flagged():
+    """Below 20 points the runs tests cannot see a misfit, so every start is fitted; a circuit
+    that misses an arc leaves systematic residuals, and the result says so in its notes."""
+    f = np.logspace(5, -1, 12)
+    truth = {"R0": 20.0, "R1": 3e3, "CPE1.Q": 2e-9, "CPE1.n": 0.9, "R2": 2e4, "CPE2.Q": 1e-6, "CPE2.n": 0.8}
+    short = fit_circuit(simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, f, noise=0.005, seed=1),
+                        "R0-p(R1,CPE1)-p(R2,CPE2)")
+    assert short.starts_tried > 1
+    s = simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, paper_frequencies(60), noise=0.002, seed=1)
+    wrong = fit_circuit(s, "R0-p(R1,CPE1)")
+    assert wrong.starts_tried > 1
+    assert any("residuals are systematic" in n for n in wrong.notes)
+    right = fit_circuit(s, "R0-p(R1,CPE1)-p(R2,CPE2)")
+    assert not any("systematic" in n for n in right.notes)
+
+
+def test_an_undetermined_split_is_reported_as_a_correlated_pair():
+    """Bulk arc above the window: R0 and R1 only in sum; the warning names the pair."""
+    truth = {"R0": 5, "R1": 4e3, "CPE1.Q": 1e-11, "CPE1.n": 0.95, "CPE2.Q": 1e-6, "CPE2.n": 0.85}
+    s = simulate_spectrum("R0-p(R1,CPE1)-CPE2", truth, paper_frequencies(), noise=0.003, seed=2)
+    fit = fit_circuit(s, "R0-p(R1,CPE1)-CPE2")
+    assert any("R0 and R1 are almost fully correlated" in w for w in fit.result.warnings)
+
+
+def test_a_zero_impedance_point_is_named_not_a_nan_error():
+    f = paper_frequencies(30)
+    s = simulate_spectrum("R0-p(R1,C1)", {"R0": 10.0, "R1": 100.0, "C1": 1e-6}, f)
+    z = s.impedance_ohm.copy()
+    z[5] = 0
+    with pytest.raises(FitError, match="exactly 0 at 1 point"):
+        fit_circuit(Spectrum(frequency_Hz=f, impedance_ohm=z, source="zero.csv"), "R0-p(R1,C1)")

@@ -401,6 +401,7 @@ def test_blocking_electrode_tail_is_a_series_cpe_not_slow_processes():
         assert p.R_ohm == pytest.approx(R, rel=0.1)
         assert p.frequency_Hz == pytest.approx(1 / (2 * math.pi * (R * Q) ** (1 / n)), rel=0.2)
     assert r.to_dict()["blocking_n"] == r.blocking_n
+    assert any("fitted as a series CPE" in w for w in r.warnings)  # said, not silent
     assert np.allclose(r.predict(s.frequency_Hz), s.impedance_ohm, rtol=0.02)
     plain = drt(s, blocking=False)  # what a DRT without the term reports: slow artefacts
     assert any(p.frequency_Hz < 10 for p in plain.peaks)
@@ -410,3 +411,20 @@ def test_blocking_electrode_tail_is_a_series_cpe_not_slow_processes():
     assert drt(one).blocking_Q is None
     with pytest.raises(AnalysisError):
         drt(one, blocking=True)
+
+
+def test_an_unresolved_slow_arc_is_not_taken_for_a_blocking_tail():
+    """A slow arc peaking at 0.03 Hz, measured down to 0.1 Hz, shows only its flank: −Z'' rises
+    as ω^−1 but bends towards the apex, which a CPE tail does not.  No series CPE is fitted,
+    and the resistance beyond the measured τ range is reported, not hidden."""
+    from sselab.eis import paper_frequencies, simulate_spectrum
+    from sselab.eis.drt.solver import blocking_exponent
+
+    tau = 1 / (2 * math.pi * 0.03)
+    truth = {"R0": 10, "R1": 1e4, "C1": 1e-10, "R2": 1e5, "C2": tau / 1e5}
+    s = simulate_spectrum("R0-p(R1,C1)-p(R2,C2)", truth, paper_frequencies(), noise=0.003, seed=5)
+    assert blocking_exponent(s.frequency_Hz, s.impedance_ohm) is None
+    r = drt(s)
+    assert r.blocking_Q is None
+    assert any("beyond the measured τ range" in w for w in r.warnings)
+    assert [round(p.R_ohm, -3) for p in r.peaks] == [1e4]  # only the resolved arc is a peak

@@ -45,9 +45,29 @@ def test_nielsen_damping_solves_rosenbrock_from_the_classic_start():
 
 def test_single_threaded_blas_restores_the_pool():
     threadpoolctl = pytest.importorskip("threadpoolctl")
+    import scipy.linalg  # noqa: F401  (both BLAS libraries loaded, as in any fit)
     before = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     with single_threaded_blas():
         inside = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
     assert all(n == 1 for n in inside)
     assert after == before
+
+
+def test_statistical_stop_is_its_own_status_and_off_by_default():
+    """stol > 0 stops when the Gauss–Newton step predicts < stol noise variances to gain
+    (status 4); the default (0) never uses it."""
+    t = np.linspace(0, 5, 60)
+    y = 2.0 * np.exp(-0.7 * t) + 0.01 * np.random.default_rng(0).standard_normal(t.size)
+
+    def fun(x, rows):
+        a, k = x[:, :1], x[:, 1:]
+        e = np.exp(-k * t)
+        return a * e - y, np.stack([e, -a * t * e], axis=-1)
+
+    plain = lm.solve(fun, np.array([[1.0, 1.0]]))
+    early = lm.solve(fun, np.array([[1.0, 1.0]]), stol=1e-2)
+    assert plain.status[0] in (1, 2, 3)
+    assert early.status[0] == 4 and early.n_iter[0] <= plain.n_iter[0]
+    noise_var = 2 * plain.cost[0] / (t.size - 2)
+    assert 2 * (early.cost[0] - plain.cost[0]) < 0.02 * noise_var  # within 1 % of a noise variance (χ² = 2·cost)

@@ -115,6 +115,9 @@ def electronic_conductivity(
 def electronic_from_points(points: Sequence[dict[str, Any]], geometry: SampleGeometry) -> ElectronicResult:
     """σ_el from per-hold steady states ({"voltage_V", "Is_A", "Is_stderr_A",
     "steady_state_reached", "source", "warnings"}, see :func:`steady_points`)."""
+    missing = [pt.get("source", f"hold {k}") for k, pt in enumerate(points) if pt.get("voltage_V") is None]
+    if missing:
+        raise AnalysisError(f"{missing[0]}: the applied potential is unknown (no potential column); state the voltages")
     V = [float(pt["voltage_V"]) for pt in points]
     I = [float(pt["Is_A"]) for pt in points]
     E = [pt.get("Is_stderr_A") for pt in points]

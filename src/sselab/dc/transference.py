@@ -72,6 +72,7 @@ class TransferenceResult:
             **{k: v for k, v in ss.items() if k not in ("Is_A", "steady_state_reached", "warnings")},
             "notes": list(self.notes),
             "warnings": list(self.warnings),
+            "steady_state_warnings": list(self.steady.warnings),
         }
 
 

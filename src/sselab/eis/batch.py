@@ -16,14 +16,17 @@ Working memory is bounded by ``chunk_size`` (spectra per batched solve).  Per ro
 (one spectrum × one start, N points, n parameters, m = 2N residuals) the solver and the
 model hold about ``(2·m·n + 2·m)·8`` bytes of real Jacobians/residuals (current and trial),
 ``3·N·n·16`` bytes of complex element derivatives and temporaries, plus the per-row
-``A``/``M`` matrices: for N = 100, n = 7 about 30 kB, i.e. ≈ 120 kB per spectrum with
-4 starts, so a 2048-spectrum chunk peaks near 250 MB (measured with tracemalloc in
-``tests/eis_batch/test_batch_memory.py``; the per-spectrum figure is what scales).  What
-is *kept* per spectrum is its result: the data (N·24 bytes), the residual vector
-(m·8 bytes), covariance (n²·8) and ~2 kB of Python objects, ≈ 6 kB for N = 100.
-So 100,000 spectra × 100 points: inputs 240 MB + results ≈ 600 MB + one chunk ≈ 250 MB
-≈ 1.1 GB peak, under the 2 GB budget; larger campaigns should stream (fit and store chunk
-by chunk with :func:`iter_fit_circuit_batch`), which keeps the peak at one chunk.
+``A``/``M`` matrices: for N = 100, n = 7 about 30 kB.  The first stage fits one start per
+spectrum; only spectra whose residuals are not noise-like get their other starts (see
+:func:`~sselab.eis.fit.fit_starts`), so the per-spectrum figure is ≈ 30 kB plus, while a
+chunk is pending, its spare starts' material (the 256 best-scoring grid combinations,
+≈ 8 kB): a 2048-spectrum chunk peaks well under the 250 MB measured with tracemalloc in
+``tests/eis_batch/test_batch_memory.py`` for the all-starts solver.  What is *kept* per
+spectrum is its result: the data (N·24 bytes), the residual vector (m·8 bytes), covariance
+(n²·8) and ~2 kB of Python objects, ≈ 6 kB for N = 100.  So 100,000 spectra × 100 points:
+inputs 240 MB + results ≈ 600 MB + one chunk ≈ 250 MB ≈ 1.1 GB peak, under the 2 GB budget;
+larger campaigns should stream (fit and store chunk by chunk with
+:func:`iter_fit_circuit_batch`), which keeps the peak at one chunk.
 
 Examples
 --------

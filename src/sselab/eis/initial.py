@@ -301,16 +301,22 @@ def starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_sta
     for lo in range(0, Z.shape[0], per):
         Zs = Z[lo : lo + per]
         coef, cost = initial_grid.score(d, Zs)
+        keep = min(KEEP_COMBINATIONS, cost.shape[1])
         for k in range(Zs.shape[0]):
             span = float(np.abs(Zs[k]).max())
             best = initial_grid.select(circuit, d, coef[k], cost[k], span, 1)[0]
-            out.append(Starts(best, lambda c=coef[k], s=cost[k], span=span: initial_grid.select(
-                circuit, d, c, s, span, n_starts)))
+            # the extra starts come from the best-scoring combinations: keep copies of those only,
+            # so a chunk's pending Starts do not hold its whole (spectra × combinations) score
+            top = np.argpartition(cost[k], keep - 1)[:keep] if keep < cost.shape[1] else np.arange(keep)
+            out.append(Starts(best, lambda c=coef[k][top].copy(), s=cost[k][top].copy(), top=top, span=span:
+                              initial_grid.select(circuit, d, c, s, span, n_starts, index=top)))
     return out
 
 
 #: (spectra × combinations) scored per numpy call, bounding the temporary Gram stacks
 MAX_BATCH_SOLVES = 100_000
+#: combinations kept per spectrum for its extra starts (the best-scoring ones)
+KEEP_COMBINATIONS = 256
 
 
 def initial_values(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_starts: int = 4) -> np.ndarray:

@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from itertools import combinations
 from math import comb
@@ -83,6 +84,7 @@ class Design:
 #: designs of recently seen (circuit, frequency grid) pairs: a series shares one grid
 _DESIGNS: dict[tuple[str, bytes], Design | None] = {}
 _MAX_DESIGNS = 16
+_DESIGNS_LOCK = threading.Lock()
 
 
 def design(circuit: Circuit, frequency_Hz: np.ndarray) -> Design | None:
@@ -90,11 +92,15 @@ def design(circuit: Circuit, frequency_Hz: np.ndarray) -> Design | None:
     nothing is to be chosen); remembered for the last few circuit/grid pairs (read-only)."""
     f = np.ascontiguousarray(frequency_Hz, dtype=float)
     key = (circuit.text, f.tobytes())
-    if key not in _DESIGNS:
-        if len(_DESIGNS) >= _MAX_DESIGNS:
-            del _DESIGNS[next(iter(_DESIGNS))]
-        _DESIGNS[key] = _build_design(circuit, f)
-    return _DESIGNS[key]
+    with _DESIGNS_LOCK:  # fits may run in several threads (the web workbench)
+        found = _DESIGNS.get(key)
+    if found is None and key not in _DESIGNS:
+        found = _build_design(circuit, f)
+        with _DESIGNS_LOCK:
+            while len(_DESIGNS) >= _MAX_DESIGNS:
+                _DESIGNS.pop(next(iter(_DESIGNS)))
+            _DESIGNS[key] = found
+    return found
 
 
 def _build_design(circuit: Circuit, f: np.ndarray) -> Design | None:
@@ -173,22 +179,25 @@ def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return coef, cost
 
 
-def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span: float, n_starts: int) -> list[np.ndarray]:
-    """Up to ``n_starts`` parameter vectors for one spectrum from its scored combinations.
+def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span: float, n_starts: int,
+           index: np.ndarray | None = None) -> list[np.ndarray]:
+    """Up to ``n_starts`` parameter vectors for one spectrum from its scored combinations
+    (``coef``, ``cost`` of every combination, or of the combinations ``index`` only).
 
     The first half are simply the best-scoring combinations with distinct arc positions; the
     rest must each move some arc by at least a decade from every start already chosen, so
     that a start spending an arc on an unresolved process cannot crowd out the right basin.
     """
+    combo = np.arange(len(cost)) if index is None else np.asarray(index)
     if n_starts <= 1:  # the best combination alone (the first pick below, without the sorting)
         j = int(np.argmin(cost))
-        n, taus, tv = d.combos[j]
+        n, taus, tv = d.combos[combo[j]]
         return [_to_values(circuit, d, n, taus, tv, coef[j], span)]
     order = np.argsort(cost, kind="stable")
-    position = d.positions[order]  # (K, k) log10 τ of each combination, best first
+    position = d.positions[combo[order]]  # (K, k) log10 τ of each combination, best first
     n_best = (n_starts + 1) // 2
     # first occurrences of each distinct arc position, in score order
-    _, first = np.unique(d.position_keys[order], return_index=True)
+    _, first = np.unique(d.position_keys[combo[order]], return_index=True)
     first = np.sort(first)
     picks = list(first[:n_best])
     if position.shape[1] and len(picks) == n_best:
@@ -205,7 +214,7 @@ def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span
             after = picks[-1] + 1
     starts = []
     for j in picks:
-        n, taus, tv = d.combos[order[j]]
+        n, taus, tv = d.combos[combo[order[j]]]
         starts.append(_to_values(circuit, d, n, taus, tv, coef[order[j]], span))
     return starts
 

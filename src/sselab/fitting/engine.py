@@ -35,6 +35,11 @@ from .result import FitResult, ParameterEstimate
 from .threads import single_threaded_blas
 from .transforms import Transform
 
+#: |correlation| above which two parameters are reported as determined only in combination
+#: (a CPE's Q and n are routinely correlated at 0.99; on 300 simulated eBE-stack fits the
+#: 99th percentile of the largest |r| is 0.9996)
+CORRELATION_WARNING = 0.9999
+
 Model = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray | None]]
 
 
@@ -87,9 +92,13 @@ def _covariances(Jf: np.ndarray, chi2: np.ndarray, scale_covariance: bool) -> tu
             rows = np.flatnonzero(finite)
             try:
                 _, sv, Vt = np.linalg.svd(Js[rows], full_matrices=False)
-            except np.linalg.LinAlgError:
-                for r in rows:
-                    errors[r] = "covariance could not be computed"
+            except np.linalg.LinAlgError:  # one problem's SVD failed: do them one by one
+                if rows.size > 1:
+                    for r in rows:
+                        cov[r:r + 1], (weak[r],), (errors[r],) = _covariances(Jf[r:r + 1], chi2[r:r + 1],
+                                                                           scale_covariance)
+                else:
+                    errors[rows[0]] = "covariance could not be computed"
                 return cov, weak, errors
             tol = sv.max(axis=1, keepdims=True) * max(m, k) * np.finfo(float).eps
             keep = sv > tol
@@ -146,6 +155,14 @@ def _estimate(
             warnings.append(f"{name} is ill-determined: standard error {se:.3g} exceeds its value")
         estimates.append(est)
         j += 1
+    if cov.size:
+        sd = np.sqrt(np.abs(np.diag(cov)))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corr = cov / np.outer(sd, sd)
+        for i, j in zip(*np.triu_indices(len(names), 1)):
+            if np.isfinite(corr[i, j]) and abs(corr[i, j]) > CORRELATION_WARNING:
+                warnings.append(f"{names[i]} and {names[j]} are almost fully correlated (r = {corr[i, j]:.5f}): "
+                                "the data determine only a combination of them")
     success = status > 0 and np.isfinite(chi2)
     message = lm.Outcome.MESSAGES.get(status, "unknown")
     if status == -1 and np.isfinite(chi2):
@@ -158,7 +175,7 @@ def _estimate(
     )
 
 
-def _solve(fun, params, starts, max_iter, ftol, xtol):
+def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0):
     plist = [params] if isinstance(params, Parameters) else list(params)
     if not plist:
         raise FitError("nothing to fit")
@@ -172,7 +189,7 @@ def _solve(fun, params, starts, max_iter, ftol, xtol):
     transform = Transform(template)
     base = starts.copy()
     u0 = transform.to_u(starts[:, free])
-    outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol)
+    outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol, stol=stol)
     final = base.copy()
     final[:, free] = transform.to_p(outcome.x)
     return template, final, outcome
@@ -205,6 +222,7 @@ def fit_batch(
     ftol: float = 1e-10,
     xtol: float = 1e-10,
     scale_covariance: bool = True,
+    stol: float = 0.0,
 ) -> list[FitResult]:
     """Fit B problems at once and return one :class:`FitResult` per problem.
 
@@ -218,7 +236,7 @@ def fit_batch(
         the same for every problem.
     """
     with single_threaded_blas():
-        template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol)
+        template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol, stol)
         return _estimates(fun, template, final, outcome, np.arange(final.shape[0]), scale_covariance)
 
 
@@ -232,6 +250,7 @@ def fit_best(
     ftol: float = 1e-10,
     xtol: float = 1e-10,
     scale_covariance: bool = True,
+    stol: float = 0.0,
 ) -> list[tuple[int, FitResult]]:
     """Multi-start fits of several problems in one batch: row b of ``starts`` belongs to
     problem ``groups[b]`` (0..G−1).  Returns, per problem, (row of the start kept, result).
@@ -240,11 +259,11 @@ def fit_best(
     converged); only kept rows get the final evaluation and covariance.
     """
     with single_threaded_blas():
-        return _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covariance)
+        return _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covariance, stol)
 
 
-def _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covariance) -> list[tuple[int, FitResult]]:
-    template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol)
+def _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covariance, stol) -> list[tuple[int, FitResult]]:
+    template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol, stol)
     groups = np.asarray(groups)
     ok = ((outcome.status > 0) | (outcome.status == -1)) & np.isfinite(outcome.cost)
     cost = np.where(np.isfinite(outcome.cost), outcome.cost, np.inf)

@@ -16,22 +16,54 @@ Examples
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
+import threading
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Iterator
 
 
 @lru_cache(maxsize=1)
 def _controller():
     try:
         from threadpoolctl import ThreadpoolController
-    except ImportError:  # optional at run time: fits are right, only slower, without it
+    except ImportError:  # a pinned dependency; without it fits are right, only slower
         return None
+    import scipy.linalg  # noqa: F401  (load scipy's own BLAS too, so that the controller sees both)
+
     return ThreadpoolController()
 
 
-def single_threaded_blas() -> AbstractContextManager:
-    """A context in which BLAS uses one thread (restored on exit); a no-op without threadpoolctl."""
+_lock = threading.Lock()
+_depth = 0
+_limiter = None
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """A context in which BLAS uses one thread.
+
+    The limit is process-wide (threadpoolctl sets the library's thread count), so contexts
+    entered from several threads at once (the web workbench runs fits in a thread pool) share
+    one: the first to enter sets it, the last to leave restores what was there before.
+    Measured caveat: OpenBLAS does not always honour a thread count set from a thread other
+    than the one that set the previous one (e.g. limit from the main thread, restore from a
+    worker); the pool can then stay at one thread — slower large products, never wrong
+    results.
+    """
+    global _depth, _limiter
     controller = _controller()
     if controller is None:
-        return nullcontext()
-    return controller.limit(limits=1, user_api="blas")
+        yield
+        return
+    with _lock:
+        if _depth == 0:
+            _limiter = controller.limit(limits=1, user_api="blas")
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _limiter is not None:
+                _limiter.restore_original_limits()
+                _limiter = None

@@ -181,7 +181,10 @@ def choose_lambda(form: StandardForm, method: str, autocorr: float = 0.0) -> flo
             g = form.gcv(lam, rho)
             return np.where(rho * form.trace(lam) >= form.m, np.inf, g)
 
-        lam = _min_on_grid(form, grid, score)
+        if np.isfinite(score(grid)).any():
+            lam = _min_on_grid(form, grid, score)
+        else:  # ρ·tr H ≥ m everywhere (strong correlation, few data): smooth up to the RSS ceiling below
+            lam = float(grid[-1])
         if method == "cgcv" and rho > 1.0:
             rss_gcv = float(form.rss(_min_on_grid(form, grid, lambda x: form.gcv(x)))[0])
             ceiling = min(rho, MAX_RSS_GROWTH) * rss_gcv

@@ -44,6 +44,8 @@ METHODS = ("auto", "gcv", "mgcv", "rgcv", "cgcv", "lcurve")
 WHITE_BOUND = 1.96  # 95 % bound of a white series' lag-1 autocorrelation: 1.96/√n
 WEIGHTINGS = ("modulus", "none")
 _FINE_PER_SPACING = 5
+MAX_TAIL_BEND = 0.1  # largest change of the log–log slope of −Z'' over the tail's decade
+OUTSIDE_WARNING = 0.1  # fraction of R_pol beyond the measured τ range that earns a warning
 _RIDGE = 1e-8  # relative ridge making the penalty matrix definite (unpenalised R_∞, L)
 
 
@@ -78,10 +80,17 @@ def blocking_exponent(frequency_Hz: np.ndarray, z: np.ndarray) -> float | None:
         low = np.arange(f.size) < 4
     if np.any(z.imag[low] >= 0):
         return None
-    slope = -np.polyfit(np.log(f[low]), np.log(-z.imag[low]), 1)[0]
+    x, y = np.log(f[low]), np.log(-z.imag[low])
+    slope = -np.polyfit(x, y, 1)[0]
     phase = math.degrees(math.atan2(z.imag[0], z.real[0]))
     if slope < 0.4 or phase > -40:
         return None
+    # a CPE is a straight line in log(−Z'') vs log ω; the high-frequency flank of a slow arc
+    # bends (its slope goes from −1 towards 0 as the apex nears): reject a bend of > 0.1
+    if low.sum() >= 5:
+        c2, c1, _ = np.polyfit(x, y, 2)
+        if abs(2 * c2 * (x.max() - x.min())) > MAX_TAIL_BEND:
+            return None
     return float(min(max(slope, 0.4), 1.0))
 
 
@@ -281,6 +290,15 @@ def drt(
 
     window = (1.0 / (2 * math.pi * f.max()), 1.0 / (2 * math.pi * f.min()))
     peaks = find_processes(np.exp(ln_fine), gamma, prominence, window=window)
+    outside = (ln_fine < math.log(window[0])) | (ln_fine > math.log(window[1]))
+    r_all = float(np.trapezoid(gamma, ln_fine))
+    r_out = float(np.trapezoid(np.where(outside, gamma, 0.0), ln_fine))
+    if r_all > 0 and r_out > OUTSIDE_WARNING * r_all:
+        warnings.append(f"{100 * r_out / r_all:.0f} % of the DRT's resistance lies beyond the measured τ range "
+                        f"({window[0]:.3g}–{window[1]:.3g} s): a process the data do not resolve; it is not a peak")
+    if inv_q > 0 and blocking == "auto":
+        warnings.append(f"a capacitive low-frequency tail was fitted as a series CPE (n = {tail_n:.3f}); if it is an "
+                        "unresolved slow arc instead, use blocking=False")
     rms = float(np.sqrt(np.mean(np.abs(residuals) ** 2)))
     if rms > 0.05:
         warnings.append(f"the DRT leaves {100 * rms:.1f} % rms residual (check the data's Kramers–Kronig validity)")
