@@ -63,7 +63,8 @@ class ElementType:
         return tuple(f"{label}.{p}" for p in self.params)
 
     def evaluate(self, w: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Z (..., N) and its derivatives [(..., N)] for parameters ``p`` (..., n_params)."""
+        """Z and its derivatives for parameters ``p`` (..., n_params): arrays broadcastable to
+        (..., N) — a frequency-independent element (R) returns (..., 1)."""
         cols = tuple(np.asarray(p)[..., i, None] for i in range(self.n_params))
         return self.func(w, cols)
 

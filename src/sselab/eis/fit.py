@@ -284,7 +284,8 @@ def fit_circuit(
     bounds
         ``{name: (min, max)}`` overriding the element defaults (R, C, Q ≥ 0; 0 < n ≤ 1).
     n_starts
-        Number of automatic starts fitted together (more for hard spectra).
+        Number of automatic starts: the best is fitted first, the others only when its
+        residuals are not noise-like (see :func:`fit_starts`; ``starts_tried`` in the result).
     canonical
         Report interchangeable arcs by characteristic frequency, highest first.
 

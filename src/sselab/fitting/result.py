@@ -85,6 +85,11 @@ class FitResult:
     success : bool
         The optimiser converged and the result is usable.
     message : str
+    n_iter : int
+        Levenberg–Marquardt iterations of this problem.
+    n_eval : int
+        Model evaluations of the batched solve it was part of (shared by every problem of the
+        batch, so equal to the slowest one's count, not this problem's).
     warnings : tuple of str
         Why the result should be read with care (undetermined parameters, bounds hit, ...).
     """
