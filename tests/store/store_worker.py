@@ -3,6 +3,10 @@
     python store_worker.py URL write START COUNT      records START..START+COUNT-1
     python store_worker.py URL crash START COUNT      the same, then dies (os._exit) inside
                                                       the transaction of record START+COUNT
+    python store_worker.py URL batch START COUNT      the same records with Store.record_many,
+                                                      7 at a time (batch-reversed: last first)
+    python store_worker.py URL crash-batch START COUNT  batches, then dies inside the
+                                                      transaction of the next 7 records
 
 Record ``i`` is deterministic (:func:`make_record`), so two processes writing overlapping
 ranges write the same keys.
@@ -35,12 +39,23 @@ def main(url: str, mode: str, start: int, count: int) -> None:
     from sselab.store.connect import write_transaction
 
     with store.open(url) as db:
-        for i in range(start, start + count):
-            db.record(make_record(i))
+        numbers = list(range(start, start + count))
+        if mode.startswith("batch") or mode == "crash-batch":
+            if mode == "batch-reversed":
+                numbers.reverse()
+            for k in range(0, len(numbers), 7):
+                db.record_many([make_record(i) for i in numbers[k:k + 7]])
+        else:
+            for i in numbers:
+                db.record(make_record(i))
         if mode == "crash":
             with write_transaction(db.engine) as conn:
                 writer.write_record(conn, make_record(start + count))
                 os._exit(3)  # dies with the transaction open: nothing of it may remain
+        if mode == "crash-batch":
+            with write_transaction(db.engine) as conn:
+                writer.write_records(conn, [make_record(i) for i in range(start + count, start + count + 7)])
+                os._exit(3)
 
 
 if __name__ == "__main__":

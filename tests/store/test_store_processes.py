@@ -67,3 +67,21 @@ def test_two_processes_write_at_once_without_errors_or_lost_rows(db_url):
     assert rc_b == 0, err_b
     with store.open(db_url) as db:
         _check_consistent(db, range(70))
+
+
+def test_a_crash_mid_batch_leaves_none_of_the_batch(db_url):
+    rc, err = _finish(_spawn(db_url, "crash-batch", 0, 10))
+    assert rc == 3, err  # died inside the transaction of records 10-16
+    with store.open(db_url) as db:
+        _check_consistent(db, range(10))
+        assert not any(db.is_done(worker.make_record(i).key) for i in range(10, 17))
+
+
+def test_two_batch_writers_in_opposite_orders(db_url):
+    # records 20-39 are written by both, in opposite orders: no deadlock, no duplicates
+    a, b = _spawn(db_url, "batch", 0, 40), _spawn(db_url, "batch-reversed", 20, 40)
+    (rc_a, err_a), (rc_b, err_b) = _finish(a), _finish(b)
+    assert rc_a == 0, err_a
+    assert rc_b == 0, err_b
+    with store.open(db_url) as db:
+        _check_consistent(db, range(60))

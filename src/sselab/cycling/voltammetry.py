@@ -131,15 +131,24 @@ def find_vertices(e: np.ndarray) -> list[int]:
 def _smooth(i: np.ndarray, bounds: list[int]) -> np.ndarray:
     """Running median (5 points) within each sweep: removes single-point spikes, never rings,
     and never mixes the two sides of a vertex."""
-    from scipy.signal import medfilt
-
     out = i.copy()
     for a, b in zip(bounds[:-1], bounds[1:]):
         seg = i[a:b + 1]
         if seg.size >= 5:
-            out[a:b + 1] = medfilt(seg, 5)
+            out[a:b + 1] = _median5(seg)
     out[0], out[-1] = i[0], i[-1]
     return out
+
+
+def _median5(x: np.ndarray) -> np.ndarray:
+    """5-point running median with zero padding at the ends: ``scipy.signal.medfilt(x, 5)``
+    without importing scipy.signal (over a second of imports for one small filter).
+
+    >>> _median5(np.array([1.0, 9.0, 2.0, 3.0, 4.0, 5.0])).tolist()
+    [1.0, 2.0, 3.0, 4.0, 3.0, 3.0]
+    """
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(np.asarray(x, float), 2), 5)
+    return np.sort(windows, axis=-1)[:, 2]
 
 
 def _onset(e: np.ndarray, i: np.ndarray, peak: int, lo: int, fraction: float) -> float | None:

@@ -2,8 +2,9 @@
 
 SQLite file by default (WAL, safe for several writing processes), PostgreSQL by URL; the
 schema is migrated with Alembic on open.  Runners write one :class:`AnalysisRecord` per task
-(one transaction, idempotent on the task's :class:`AnalysisKey`); reports, the CLI and the web
-page read :meth:`Store.table` / :meth:`Store.analyses`.
+(idempotent on the task's :class:`AnalysisKey`), one transaction per :meth:`Store.record` or per
+batch with :meth:`Store.record_many`; reports, the CLI and the web page read
+:meth:`Store.table` / :meth:`Store.analyses`.
 
 Example
 -------

@@ -1,10 +1,11 @@
 """Engines for the results database: URL resolution, SQLite settings, write transactions, migrations.
 
-SQLite (the default) is a single file opened in WAL mode with a busy timeout, and every write
-transaction starts with ``BEGIN IMMEDIATE``, so two processes writing at once queue up instead
-of failing or corrupting the file.  PostgreSQL is used by URL
+SQLite (the default) is a single file opened in WAL mode (``synchronous=NORMAL``) with a busy
+timeout, and every write transaction starts with ``BEGIN IMMEDIATE``, so two processes writing
+at once queue up instead of failing or corrupting the file.  PostgreSQL is used by URL
 (``postgresql+psycopg://user@host/db``).  :func:`upgrade` brings the schema to the newest
 Alembic revision under a lock, so two processes opening a new database at once are safe too.
+JSON columns are written by :func:`sselab.store.jsonio.dumps` (numpy → plain, NaN → null).
 
 Example
 -------
@@ -27,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ..exceptions import StoreError
+from .jsonio import dumps
 
 #: Seconds a writer waits for another process's lock before giving up (SQLite).
 BUSY_TIMEOUT_S = 60.0
@@ -61,6 +63,10 @@ def _sqlite_listeners(engine: Engine) -> None:
         mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
         if str(mode).lower() != "wal":
             cursor.execute("PRAGMA journal_mode = WAL")
+        # With WAL, NORMAL syncs at checkpoints rather than at every commit: a killed process
+        # loses nothing it committed, and a power cut can lose only the last commits, never
+        # consistency (https://www.sqlite.org/pragma.html#pragma_synchronous).
+        cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -88,11 +94,11 @@ def make_engine(url: str) -> Engine:
         folder = Path(parsed.database).parent
         if not folder.is_dir():
             raise StoreError(f"cannot create database {parsed.database}: folder {folder} does not exist")
-        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S})
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S}, json_serializer=dumps)
         _sqlite_listeners(engine)
         return engine
     try:
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, json_serializer=dumps)
     except (NoSuchModuleError, ImportError) as exc:
         raise StoreError(f"no database driver for {parsed.drivername!r} (use sqlite or postgresql+psycopg)") from exc
 

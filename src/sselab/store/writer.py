@@ -1,21 +1,26 @@
-"""Writing one task's record: idempotent upserts inside the caller's transaction.
+"""Writing task records: idempotent upserts inside the caller's transaction.
 
-Every row is found by its natural key with ``INSERT ... ON CONFLICT DO NOTHING`` followed by a
-``SELECT``, which is race-free on both SQLite (writers are serialised by ``BEGIN IMMEDIATE``)
-and PostgreSQL (a concurrent insert of the same key waits for the other transaction).  The
-analysis row keeps its ``id``, ``created_at`` and accepted flag when re-written; its values,
-figures and measurement links are replaced, so a re-run leaves exactly one copy of each.
+Every row is found by its natural key with one ``INSERT ... ON CONFLICT (key) DO UPDATE ...
+RETURNING id``, which is race-free on both SQLite (writers are serialised by ``BEGIN
+IMMEDIATE``) and PostgreSQL (a concurrent insert of the same key waits for the other
+transaction).  The analysis row keeps its ``id``, ``created_at`` and accepted flag when
+re-written; its values, figures and measurement links are replaced, so a re-run leaves exactly
+one copy of each.  :func:`write_records` writes many records in the caller's one transaction
+(the pipeline commits a batch at a time): samples and measurements shared by the batch are
+upserted once, in a fixed order, and the child rows of all its analyses are replaced with one
+statement per table.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from ..exceptions import StoreError
+from .jsonio import jsonable
 from .records import AnalysisRecord, MeasurementInfo, SampleInfo
 from .schema import Analysis, AnalysisMeasurement, Figure, Measurement, ResultValue, Sample
 
@@ -25,6 +30,11 @@ _ANALYSES: Table = Analysis.__table__  # type: ignore[assignment]
 _LINKS: Table = AnalysisMeasurement.__table__  # type: ignore[assignment]
 _VALUES: Table = ResultValue.__table__  # type: ignore[assignment]
 _FIGURES: Table = Figure.__table__  # type: ignore[assignment]
+_KEY_COLUMNS = ("input_hash", "method", "settings_hash", "sselab_version")
+#: ids per ``IN (...)`` list (well below SQLite's bound-parameter limit)
+_CHUNK = 500
+
+__all__ = ["accept", "jsonable", "now", "upsert_measurement", "upsert_sample", "write_record", "write_records"]
 
 
 def now() -> datetime:
@@ -32,34 +42,27 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def jsonable(obj: Any) -> Any:
-    """A copy of ``obj`` that every JSON column accepts: NaN/inf → None, numpy → plain types."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if hasattr(obj, "tolist") and callable(obj.tolist):  # numpy arrays and scalars
-        return jsonable(obj.tolist())
-    if isinstance(obj, bool) or obj is None or isinstance(obj, (str, int)):
-        return obj
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    raise StoreError(f"cannot store a value of type {type(obj).__name__} in a JSON column: {obj!r}")
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
-def _insert_ignore(conn: Connection, table: Table, values: dict[str, Any], keys: list[str]) -> int:
-    """Insert ``values`` unless a row with the same ``keys`` exists; return that row's id."""
+def _upsert(conn: Connection, table: Table, values: dict[str, Any], keys: Sequence[str],
+            update_columns: Sequence[str]) -> int:
+    """Insert ``values``, or update ``update_columns`` of the row with the same ``keys``; its id."""
     dialect = conn.dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        raise StoreError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
-    conn.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))
-    where = and_(*(table.c[k] == values[k] for k in keys))
-    row_id = conn.execute(select(table.c.id).where(where)).scalar_one()
-    return int(row_id)
+    cache_key = (dialect, table.name, tuple(keys), tuple(update_columns))
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:  # built once: building one (with its ``excluded`` alias) costs more than running it
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        elif dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            raise StoreError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
+        ins = dialect_insert(table)
+        stmt = ins.on_conflict_do_update(index_elements=list(keys),
+                                         set_={c: ins.excluded[c] for c in update_columns}).returning(table.c.id)
+        _STATEMENTS[cache_key] = stmt
+    return int(conn.execute(stmt, values).scalar_one())
 
 
 def upsert_sample(conn: Connection, sample: SampleInfo) -> int:
@@ -68,70 +71,93 @@ def upsert_sample(conn: Connection, sample: SampleInfo) -> int:
         "study": sample.study, "name": sample.name, "treatment": sample.treatment,
         "thickness_m": sample.thickness_m, "area_m2": sample.area_m2, "created_at": now(),
     }
-    sid = _insert_ignore(conn, _SAMPLES, row, ["study", "name"])
-    conn.execute(
-        update(_SAMPLES).where(_SAMPLES.c.id == sid).values(
-            treatment=sample.treatment, thickness_m=sample.thickness_m, area_m2=sample.area_m2
-        )
-    )
-    return sid
+    return _upsert(conn, _SAMPLES, row, ("study", "name"), ("treatment", "thickness_m", "area_m2"))
+
+
+_MEAS_CONTEXT = ("technique", "cell_stack", "temperature_K", "voltage_V", "reader")
 
 
 def upsert_measurement(conn: Connection, sample_id: int, m: MeasurementInfo) -> int:
     """Id of the measurement ``(sample, path, item, input_hash)``; context updated to the latest."""
-    context = {
-        "technique": m.technique, "cell_stack": m.cell_stack, "temperature_K": m.temperature_K,
-        "voltage_V": m.voltage_V, "reader": m.reader,
-    }
     row = {"sample_id": sample_id, "path": m.path, "item": m.item, "input_hash": m.input_hash,
-           "created_at": now(), **context}
-    mid = _insert_ignore(conn, _MEAS, row, ["sample_id", "path", "item", "input_hash"])
-    conn.execute(update(_MEAS).where(_MEAS.c.id == mid).values(**context))
-    return mid
+           "created_at": now(), **{k: getattr(m, k) for k in _MEAS_CONTEXT}}
+    return _upsert(conn, _MEAS, row, ("sample_id", "path", "item", "input_hash"), _MEAS_CONTEXT)
 
 
-def write_record(conn: Connection, rec: AnalysisRecord) -> int:
-    """Write ``rec`` (sample, measurements, analysis, values, figures); return the analysis id."""
+def _check(rec: AnalysisRecord) -> list[dict[str, Any]]:
+    """Validate ``rec`` before anything is written; return its value rows (no analysis id yet)."""
     if rec.status not in ("ok", "error"):
         raise StoreError(f"analysis status must be 'ok' or 'error', got {rec.status!r}")
     if rec.measurements and rec.sample is None:
         raise StoreError("an analysis with measurements needs the sample they belong to")
-    sample_id = upsert_sample(conn, rec.sample) if rec.sample is not None else None
-    measurement_ids = [upsert_measurement(conn, sample_id, m) for m in rec.measurements]  # type: ignore[arg-type]
-    stamp = now()
-    content = {
-        "task_id": rec.task_id, "sample_id": sample_id, "settings": jsonable(rec.settings),
-        "status": rec.status, "message": rec.message,
-        "result": jsonable(rec.result) if rec.result is not None else None,
-        "duration_s": rec.duration_s, "updated_at": stamp,
-    }
-    key = rec.key._asdict()
-    aid = _insert_ignore(
-        conn, _ANALYSES, {**key, **content, "created_at": stamp, "accepted": False}, list(key)
-    )
-    conn.execute(update(_ANALYSES).where(_ANALYSES.c.id == aid).values(**content))
-    for table in (_LINKS, _VALUES, _FIGURES):
-        conn.execute(delete(table).where(table.c.analysis_id == aid))
-    seen: set[int] = set()
-    links = []
-    for pos, mid in enumerate(measurement_ids):
-        if mid not in seen:
-            seen.add(mid)
-            links.append({"analysis_id": aid, "measurement_id": mid, "position": pos})
-    if links:
-        conn.execute(insert(_LINKS), links)
     values = [
-        {"analysis_id": aid, "position": i, "name": v.name, "value": jsonable(v.value),
-         "stderr": jsonable(v.stderr), "unit": v.unit}
+        {"position": i, "name": v.name, "value": jsonable(v.value), "stderr": jsonable(v.stderr), "unit": v.unit}
         for i, v in enumerate(rec.scalar_values())
     ]
     if len({v["name"] for v in values}) != len(values):
         raise StoreError(f"task {rec.task_id or rec.key}: duplicate scalar value names")
-    if values:
-        conn.execute(insert(_VALUES), values)
-    if rec.figures:
-        conn.execute(insert(_FIGURES), [{"analysis_id": aid, "name": n, "path": str(p)} for n, p in rec.figures])
-    return aid
+    return values
+
+
+def write_records(conn: Connection, recs: Sequence[AnalysisRecord]) -> list[int]:
+    """Write ``recs`` (samples, measurements, analyses, values, figures); return the analysis ids.
+
+    The same rows as :func:`write_record` on each in turn: a sample's and a measurement's
+    description, and a key's analysis, are those of the last record that has them.  Every
+    record is checked before anything is written.  Rows are upserted samples first, then
+    measurements, then analyses, each in sorted key order, so concurrent writers (PostgreSQL
+    row locks) always lock in the same order and cannot deadlock.
+    """
+    checked = [_check(rec) for rec in recs]
+    samples: dict[tuple[str, str], SampleInfo] = {}
+    measurements: dict[tuple[tuple[str, str], str, int, str], MeasurementInfo] = {}
+    last: dict[tuple[str, ...], int] = {}
+    for i, rec in enumerate(recs):
+        if rec.sample is not None:
+            skey = (rec.sample.study, rec.sample.name)
+            samples[skey] = rec.sample
+            for m in rec.measurements:
+                measurements[(skey, m.path, m.item, m.input_hash)] = m
+        last[tuple(rec.key)] = i
+    sample_ids = {k: upsert_sample(conn, samples[k]) for k in sorted(samples)}
+    meas_ids = {k: upsert_measurement(conn, sample_ids[k[0]], measurements[k]) for k in sorted(measurements)}
+    content_columns = ("task_id", "sample_id", "settings", "status", "message", "result", "duration_s",
+                       "updated_at")
+    by_key: dict[tuple[str, ...], int] = {}
+    for key in sorted(last):
+        rec = recs[last[key]]
+        stamp = now()
+        row = {
+            **rec.key._asdict(), "task_id": rec.task_id,
+            "sample_id": None if rec.sample is None else sample_ids[(rec.sample.study, rec.sample.name)],
+            "settings": rec.settings, "status": rec.status, "message": rec.message, "result": rec.result,
+            "duration_s": rec.duration_s, "updated_at": stamp, "created_at": stamp, "accepted": False,
+        }
+        by_key[key] = _upsert(conn, _ANALYSES, row, _KEY_COLUMNS, content_columns)
+    unique = [by_key[k] for k in sorted(last)]
+    for table in (_LINKS, _VALUES, _FIGURES):
+        for start in range(0, len(unique), _CHUNK):
+            conn.execute(delete(table).where(table.c.analysis_id.in_(unique[start:start + _CHUNK])))
+    links, values_rows, figures = [], [], []
+    for key, i in last.items():
+        rec, aid = recs[i], by_key[key]
+        seen: set[int] = set()
+        for pos, m in enumerate(rec.measurements):
+            mid = meas_ids[((rec.sample.study, rec.sample.name), m.path, m.item, m.input_hash)]  # type: ignore[union-attr]
+            if mid not in seen:
+                seen.add(mid)
+                links.append({"analysis_id": aid, "measurement_id": mid, "position": pos})
+        values_rows.extend({"analysis_id": aid, **v} for v in checked[i])
+        figures.extend({"analysis_id": aid, "name": n, "path": str(p)} for n, p in rec.figures)
+    for table, rows in ((_LINKS, links), (_VALUES, values_rows), (_FIGURES, figures)):
+        if rows:
+            conn.execute(insert(table), rows)
+    return [by_key[tuple(rec.key)] for rec in recs]
+
+
+def write_record(conn: Connection, rec: AnalysisRecord) -> int:
+    """Write ``rec`` (sample, measurements, analysis, values, figures); return the analysis id."""
+    return write_records(conn, [rec])[0]
 
 
 def accept(conn: Connection, analysis_id: int, by: str, at: datetime | None = None) -> None:

@@ -10,7 +10,9 @@ Stages (each stage's tasks depend only on stored results of the stages before):
 
 A task whose key (input hash, kind, settings hash, sselab version) is stored is skipped; a
 derived task's input hash covers the upstream numbers it uses, so it reruns exactly when they
-change.  Every finished task is written in its own transaction.
+change.  Finished tasks are written in batches, one transaction each (every
+:data:`COMMIT_EVERY_S` seconds or :data:`COMMIT_EVERY_N` tasks, and at the end), so a killed
+run keeps every committed task and a rerun does only the rest.
 
 >>> summary = run_study("study.yaml", jobs=2)   # doctest: +SKIP
 >>> summary.n_run, summary.n_skipped            # doctest: +SKIP
@@ -32,6 +34,11 @@ from ..store.writer import jsonable
 from .executors import execute, local_pool
 from .manifest import Study, load_manifest
 from .tasks import Task, build_tasks, file_hash, make_task
+
+#: Finished tasks are committed together: when this many wait, or when a task finishes this
+#: long after the last commit (a killed run loses only what finished since the last commit).
+COMMIT_EVERY_N = 100
+COMMIT_EVERY_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -84,15 +91,25 @@ class _Runner:
         if self.progress is not None:
             total = (self.progress.tasks[0].total or 0) + len(todo)
             self.progress.update(self.bar, total=total)
-        for task, out in execute(todo, self.jobs, self.scheduler, pool=self.pool):
-            self.store.record(_record(self.study, task, out.result, out.error, out.duration_s))
-            self.executed.append(task.id)
-            if out.error:
-                self.failures.append(f"{task.id}: {out.error}")
-            else:  # as the store gives it back (NaN → None, numpy → plain), less the bulky curves
-                self.fresh[task.key] = jsonable({k: v for k, v in out.result.items() if k != "curves"})
-            if self.progress is not None:
-                self.progress.update(self.bar, advance=1, description=task.id[:60])
+        pending: list[AnalysisRecord] = []
+        last_commit = time.monotonic()
+        try:
+            for task, out in execute(todo, self.jobs, self.scheduler, pool=self.pool):
+                pending.append(_record(self.study, task, out.result, out.error, out.duration_s))
+                self.executed.append(task.id)
+                if out.error:
+                    self.failures.append(f"{task.id}: {out.error}")
+                else:  # as the store gives it back (NaN → None, numpy → plain), less the bulky curves
+                    self.fresh[task.key] = jsonable({k: v for k, v in out.result.items() if k != "curves"})
+                if self.progress is not None:
+                    self.progress.update(self.bar, advance=1, description=task.id[:60])
+                if len(pending) >= COMMIT_EVERY_N or time.monotonic() - last_commit >= COMMIT_EVERY_S:
+                    batch, pending = pending, []
+                    self.store.record_many(batch)
+                    last_commit = time.monotonic()
+        finally:  # also when interrupted: what has finished is kept
+            if pending:
+                self.store.record_many(pending)
 
     def results(self, tasks: Iterable[Task]) -> dict[str, dict]:
         """Ok results of ``tasks`` by task id: those run now from memory, the others from the store
@@ -195,8 +212,8 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
     """Run every analysis of the study at ``manifest`` into the results database.
 
     The analyses run in this process (``jobs=1``), in local worker processes (``jobs=N``) or
-    on a Dask cluster (``scheduler``); the results, written by this process as each task
-    finishes, are the same in all three.
+    on a Dask cluster (``scheduler``); the results, written by this process in batches as the
+    tasks finish, are the same in all three.
 
     Parameters
     ----------

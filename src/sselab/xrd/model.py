@@ -37,7 +37,7 @@ from ..exceptions import SselabError
 from . import profiles
 from .instrument import Instrument
 from .peaks import peak_table
-from .reflections import ReflectionList
+from .reflections import reflections_for
 from .structures import Phase
 
 #: D above which a crystallite adds no measurable breadth; the "no size broadening" value
@@ -94,7 +94,7 @@ class PowderModel:
         lam_max = max(self.instrument.wavelengths_A)
         theta_max = math.radians(min(x[-1] + 2.0, 179.0) / 2)
         d_min = 0.97 * lam_max / (2 * math.sin(theta_max))
-        self.reflections = [ReflectionList.from_phase(p, d_min) for p in self.phases]
+        self.reflections = [reflections_for(p, d_min) for p in self.phases]  # cached, read-only
         self._names: tuple[str, ...] = self.parameters().names
         self._index = {n: i for i, n in enumerate(self._names)}
         self._bkg_basis = profiles.chebyshev_basis(x, self.n_background, self.x_range)

@@ -12,10 +12,14 @@ Examples
 >>> refl = ReflectionList.from_phase(mg3asn(), d_min=1.0)
 >>> refl.hkl[:1].tolist(), int(refl.multiplicity[0])
 ([[1, 0, 0]], 6)
+>>> reflections_for(mg3asn(), d_min=1.0) is reflections_for(mg3asn(), d_min=1.0)  # cached, read-only
+True
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +45,7 @@ def reciprocal_metric(a: float, b: float, c: float, alpha: float, beta: float, g
 
 @dataclass(frozen=True, eq=False)
 class ReflectionList:
-    """Merged reflections of one phase.
+    """Merged reflections of one phase (read-only arrays when made by :meth:`from_phase`).
 
     Attributes
     ----------
@@ -106,10 +110,11 @@ class ReflectionList:
         reps = np.array([_nice(hkl, np.flatnonzero(inverse == inverse[r])) for r in reps])
         geom = geometry[reps]
         keep = np.abs(geom).max(axis=1) > 1e-8  # systematic absences
-        return cls(
-            hkl[reps][keep], mult[keep], geom[keep], labels,
-            np.array([k[0] for k in scat_keys]), coeffs, z,
-        )
+        arrays = (hkl[reps][keep], mult[keep], geom[keep], labels, np.array([k[0] for k in scat_keys]), coeffs, z)
+        for a in arrays:
+            if isinstance(a, np.ndarray):
+                a.setflags(write=False)  # shared by every model that uses the cached list
+        return cls(*arrays)
 
     def __len__(self) -> int:
         return int(self.hkl.shape[0])
@@ -159,6 +164,53 @@ class ReflectionList:
             2.0 * (Fc[:, None] * dF_dB).real,
             2.0 * (Fc[:, None] * dF_docc).real,
         )
+
+
+#: Reflection lists by (structure, d_min): a model over the same phases and 2θ range (every
+#: refinement of a study's patterns) reuses them; least recently used beyond this many.
+_CACHE_SIZE = 64
+_CACHE: OrderedDict[tuple, ReflectionList] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def structure_key(phase: Phase) -> tuple:
+    """What a reflection list depends on: the lattice, and every site's position and species."""
+    s = phase.structure
+    sites = tuple(
+        (tuple(site.frac_coords.tolist()), tuple(sorted((str(sp), float(occ)) for sp, occ in site.species.items())))
+        for site in s
+    )
+    return tuple(s.lattice.matrix.ravel().tolist()), sites
+
+
+def reflections_for(phase: Phase, d_min: float) -> ReflectionList:
+    """:meth:`ReflectionList.from_phase`, cached per (structure, ``d_min``).
+
+    ``d_min`` follows from the wavelength and the top of the 2θ range
+    (:class:`~sselab.xrd.model.PowderModel`), so models of the same phases, radiation and
+    range share one list; its arrays are read-only.  The key is the structure's content (not
+    the object), so an edited structure gets its own list.
+
+    Examples
+    --------
+    >>> from sselab.xrd.library import mg3asn
+    >>> refl = reflections_for(mg3asn(), 1.0)
+    >>> refl.hkl.flags.writeable, len(refl) == len(ReflectionList.from_phase(mg3asn(), 1.0))
+    (False, True)
+    """
+    key = (structure_key(phase), float(d_min))
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+            return found
+    refl = ReflectionList.from_phase(phase, d_min)
+    with _CACHE_LOCK:
+        _CACHE[key] = refl
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return refl
 
 
 def _coeffs(element: str) -> np.ndarray:

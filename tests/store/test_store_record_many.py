@@ -1,0 +1,103 @@
+"""Store.record_many: one transaction, the same rows as record() one by one, all or nothing."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from sselab import store
+from sselab.exceptions import StoreError
+from sselab.store import AnalysisKey, AnalysisRecord, MeasurementInfo, SampleInfo, ScalarValue
+from sselab.store.jsonio import dumps, jsonable
+
+TABLES = ["samples", "measurements", "analyses", "analysis_measurements", "result_values", "figures"]
+
+
+def _rec(i: int, *, r1: float | None = None, voltage: float | None = 0.1, sample: str | None = None,
+         status: str = "ok") -> AnalysisRecord:
+    """Record ``i``: sample ``S{i % 3}``, file ``hold_{i % 2}``, three values, one figure."""
+    shared = i % 2
+    meas = MeasurementInfo(f"/d/hold_{shared}.csv", "dc", f"{shared:064x}", cell_stack="Au|SE|Au",
+                           temperature_K=373.15, voltage_V=voltage)
+    result = {"chi2": 0.5 + i, "R_ohm": np.float64(100.0 + i if r1 is None else r1),
+              "curve": np.array([1.0, np.nan, 3.0]), "parameters": {"R1": {"value": 10.0 + i, "stderr": 0.5}}}
+    return AnalysisRecord(key=AnalysisKey(f"{i:064x}", "dc_transient", "s" * 64, "0.1.0"),
+                          sample=SampleInfo("study", sample or f"S{i % 3}", "annealed", 6.5e-4, 1.3e-4),
+                          measurements=(meas,), settings={"n": np.int64(i)}, result=result,
+                          status=status, figures=(("fit", f"/f/{i}.png"),), task_id=f"t{i}")
+
+
+def _snapshot(db) -> list:
+    """Everything but ids and timestamps, in a canonical order."""
+    out = []
+    for a in db.analyses():
+        out.append((a["task_id"], a["sample"], a["status"], a["settings"], a["result"],
+                    [(m["path"], m["voltage_V"], m["temperature_K"]) for m in a["measurements"]],
+                    a["values"], a["figures"]))
+    return sorted(out, key=lambda r: r[0])
+
+
+def test_record_many_writes_what_record_writes(db_url, tmp_path):
+    recs = [_rec(i) for i in range(6)] + [_rec(6, voltage=0.3)]  # 6 and 0: same sample and file
+    recs.append(_rec(2, r1=555.0, voltage=0.2))  # a key again: the later wins
+    with store.open(db_url) as db:
+        ids = db.record_many(recs)
+        batched = _snapshot(db)
+        counts = {t: db.count(t) for t in TABLES}
+    with store.open(tmp_path / "one_by_one.sqlite") as ref:
+        one = [ref.record(r) for r in recs]
+        expected = _snapshot(ref)
+        assert counts == {t: ref.count(t) for t in TABLES}
+    assert batched == expected
+    assert len(ids) == 8 and ids[2] == ids[7] and len(set(ids)) == 7
+    assert len(set(one)) == 7
+    assert counts["analyses"] == 7 and counts["samples"] == 3 and counts["measurements"] == 6
+    by_task = {r[0]: r for r in batched}
+    assert by_task["t2"][4]["R_ohm"] == 555.0 and by_task["t2"][4]["curve"] == [1.0, None, 3.0]
+    assert by_task["t2"][3] == {"n": 2}
+    # a shared measurement's context is the one written last
+    assert by_task["t0"][5] == by_task["t6"][5] == [("/d/hold_0.csv", 0.3, 373.15)]
+    assert by_task["t2"][5] == [("/d/hold_0.csv", 0.2, 373.15)]
+    assert {v["name"]: v["value"] for v in by_task["t2"][6]}["R_ohm"] == 555.0
+
+
+def test_record_many_again_keeps_ids_and_duplicates_nothing(db):
+    first = db.record_many([_rec(i) for i in range(4)])
+    db.accept(first[1], by="ann")
+    again = db.record_many([_rec(i, r1=1.0) for i in range(4)])
+    assert again == first
+    assert db.count("analyses") == 4 and db.count("result_values") == 4 * 3 and db.count("figures") == 4
+    got = db.get(first[1])
+    assert got["accepted"] and got["accepted_by"] == "ann" and got["result"]["R_ohm"] == 1.0
+
+
+def test_a_bad_record_writes_nothing_of_its_batch(db):
+    db.record(_rec(0))
+    bad = AnalysisRecord(key=AnalysisKey("f" * 64, "x", "s" * 64, "0.1.0"), sample=SampleInfo("study", "S9"),
+                         values=(ScalarValue("a", 1.0), ScalarValue("a", 2.0)))
+    with pytest.raises(StoreError, match="duplicate scalar value names"):
+        db.record_many([_rec(1), _rec(2), bad])
+    with pytest.raises(StoreError, match="status"):
+        db.record_many([_rec(3), _rec(4, status="done")])
+    assert db.count("analyses") == 1 and db.count("samples") == 1 and db.count("result_values") == 3
+    assert db.record_many([]) == []
+
+
+def test_unstorable_values_are_a_store_error(db):
+    rec = AnalysisRecord(key=AnalysisKey("e" * 64, "x", "s" * 64, "0.1.0"), result={"when": object()})
+    with pytest.raises(StoreError, match="cannot store a value of type object"):
+        db.record(rec)
+    assert db.count("analyses") == 0
+
+
+def test_dumps_matches_the_careful_walk():
+    obj = {"a": [np.float64(1.5), np.float32(0.25), (1, 2)], "b": {1: np.bool_(True), "c": np.arange(3)},
+           "d": None, "e": "x", "f": np.array([[1.0, np.inf], [-np.inf, 2.0]]), "g": float("nan")}
+    assert json.loads(dumps(obj)) == jsonable(obj)
+    assert json.loads(dumps(obj))["f"] == [[1.0, None], [None, 2.0]]
+    finite = {"k": [1, 2.5, "s", True, None], "m": np.linspace(0, 1, 3)}
+    assert dumps(finite) == json.dumps(jsonable(finite))
+    assert math.isclose(json.loads(dumps({"x": np.float32(0.1)}))["x"], 0.1, rel_tol=1e-7)
