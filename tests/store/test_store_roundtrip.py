@@ -175,3 +175,20 @@ def test_sqlite_file_uses_wal(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_derived_record_does_not_erase_a_files_temperature(db):
+    """The per-file fit stores the file with its temperature and cell; a later analysis that
+    lists the same file without them (the pipeline's deconvolution) keeps them, while a
+    record that gives a new value still updates it."""
+    file = MeasurementInfo("/d/stack_40C.mpt", "eis", "a" * 64, cell_stack="Mg|eBE|SE|eBE|Mg", temperature_K=313.15)
+    bare = MeasurementInfo("/d/stack_40C.mpt", "eis", "a" * 64)
+    sample = SampleInfo("st", "S0")
+    db.record(AnalysisRecord(key=_key(1), sample=sample, measurements=(file,), result={"chi2": 1.0}))
+    db.record(AnalysisRecord(key=_key(2, method="deconvolution"), sample=sample, measurements=(bare,),
+                             result={"Ea_eV": 0.3}))
+    [m] = db.measurements(sample="S0")
+    assert m["temperature_K"] == pytest.approx(313.15) and m["cell_stack"] == "Mg|eBE|SE|eBE|Mg"
+    moved = MeasurementInfo("/d/stack_40C.mpt", "eis", "a" * 64, temperature_K=314.0)
+    db.record(AnalysisRecord(key=_key(3), sample=sample, measurements=(moved,), result={"chi2": 1.0}))
+    assert db.measurements(sample="S0")[0]["temperature_K"] == pytest.approx(314.0)

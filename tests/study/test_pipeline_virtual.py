@@ -73,6 +73,7 @@ def test_sigma_el_from_the_holds_results_equals_refitting_the_files(done):
                                      voltages_V=[pt["voltage_V"] for pt in el["points"]])
     assert el["sigma_el_S_per_cm"] == pytest.approx(direct.sigma_el_S_per_cm, rel=1e-9)
     assert el["R_el_stderr_ohm"] == pytest.approx(direct.R_el_stderr_ohm, rel=1e-6)
+    assert el["warnings"] == list(direct.warnings)  # each hold's steady-state warnings carried over
 
 
 def test_incremental_rerun_does_no_refit(done):

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from ..exceptions import StoreError
 from .jsonio import jsonable
@@ -46,10 +46,11 @@ _STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
 def _upsert(conn: Connection, table: Table, values: dict[str, Any], keys: Sequence[str],
-            update_columns: Sequence[str]) -> int:
-    """Insert ``values``, or update ``update_columns`` of the row with the same ``keys``; its id."""
+            update_columns: Sequence[str], keep_stored: Sequence[str] = ()) -> int:
+    """Insert ``values``, or update ``update_columns`` of the row with the same ``keys``; its id.
+    A column in ``keep_stored`` keeps its stored value where the new one is NULL."""
     dialect = conn.dialect.name
-    cache_key = (dialect, table.name, tuple(keys), tuple(update_columns))
+    cache_key = (dialect, table.name, tuple(keys), tuple(update_columns), tuple(keep_stored))
     stmt = _STATEMENTS.get(cache_key)
     if stmt is None:  # built once: building one (with its ``excluded`` alias) costs more than running it
         if dialect == "sqlite":
@@ -59,8 +60,9 @@ def _upsert(conn: Connection, table: Table, values: dict[str, Any], keys: Sequen
         else:
             raise StoreError(f"unsupported database {dialect!r}: use SQLite or PostgreSQL")
         ins = dialect_insert(table)
-        stmt = ins.on_conflict_do_update(index_elements=list(keys),
-                                         set_={c: ins.excluded[c] for c in update_columns}).returning(table.c.id)
+        set_ = {c: func.coalesce(ins.excluded[c], table.c[c]) if c in keep_stored else ins.excluded[c]
+                for c in update_columns}
+        stmt = ins.on_conflict_do_update(index_elements=list(keys), set_=set_).returning(table.c.id)
         _STATEMENTS[cache_key] = stmt
     return int(conn.execute(stmt, values).scalar_one())
 
@@ -78,10 +80,12 @@ _MEAS_CONTEXT = ("technique", "cell_stack", "temperature_K", "voltage_V", "reade
 
 
 def upsert_measurement(conn: Connection, sample_id: int, m: MeasurementInfo) -> int:
-    """Id of the measurement ``(sample, path, item, input_hash)``; context updated to the latest."""
+    """Id of the measurement ``(sample, path, item, input_hash)``; context updated to the latest
+    given — a field the new record leaves empty (None) keeps its stored value, so a derived
+    analysis listing a file without its temperature does not erase it."""
     row = {"sample_id": sample_id, "path": m.path, "item": m.item, "input_hash": m.input_hash,
            "created_at": now(), **{k: getattr(m, k) for k in _MEAS_CONTEXT}}
-    return _upsert(conn, _MEAS, row, ("sample_id", "path", "item", "input_hash"), _MEAS_CONTEXT)
+    return _upsert(conn, _MEAS, row, ("sample_id", "path", "item", "input_hash"), _MEAS_CONTEXT, _MEAS_CONTEXT)
 
 
 def _check(rec: AnalysisRecord) -> list[dict[str, Any]]:

@@ -132,9 +132,10 @@ def _series_resistor(circuit: str) -> str | None:
 def _stable(x: Any) -> Any:
     """``x`` rounded to 12 significant digits (None, non-numbers and non-finite kept).
 
-    Upstream numbers are hashed into derived tasks' keys.  A fit run in a Dask worker (one BLAS
-    thread) and the same fit run here can differ in the last bit; rounding keeps the keys,
-    and so the database rows, identical whichever executor ran stage 1.
+    Upstream numbers are hashed into derived tasks' keys.  A fit run in a Dask worker and the
+    same fit run here can differ in the last bit; rounding makes equal keys very likely (a
+    last-bit difference changes the 12th digit with probability ~1e-4 per number), so a
+    derived task is rarely rerun for nothing — never stored twice, the key decides that.
     """
     if isinstance(x, float) and x == x and abs(x) != float("inf"):
         return float(f"{x:.12g}")
@@ -150,9 +151,10 @@ def _r(result: dict, names: list[str]) -> tuple[float, float]:
 
 def _hold(result: dict) -> dict:
     """The steady state of one DC hold (a dc_transient result) as σ_el needs it."""
-    return {"source": result.get("source", ""), "voltage_V": _stable(result["set_potential_V"]),
+    return {"source": result.get("source", ""), "voltage_V": _stable(result.get("set_potential_V")),
             "Is_A": _stable(result["Is_A"]), "Is_stderr_A": _stable(result.get("Is_stderr_A")),
-            "steady_state_reached": bool(result.get("steady_state_reached"))}
+            "steady_state_reached": bool(result.get("steady_state_reached")),
+            "warnings": list(result.get("steady_state_warnings") or [])}
 
 
 def _derived(study: Study, tasks: list[Task], res: dict[str, dict]) -> list[Task]:
