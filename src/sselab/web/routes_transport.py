@@ -74,6 +74,7 @@ def arrhenius_series(wb: Workbench) -> list[dict[str, Any]]:
 def _table(wb: Workbench) -> list[dict[str, Any]]:
     frame = wb.data.store.table()
     frame = frame[frame["name"].isin(TABLE_NAMES)]
+    frame = frame.sort_values(["sample", "method", "name", "temperature_K", "analysis_id"], na_position="last")
     cols = ["analysis_id", "sample", "method", "temperature_K", "name", "value", "stderr", "unit", "accepted"]
     frame = frame[cols].astype(object).where(frame[cols].notna(), None)
     return [dict(zip(cols, r)) for r in frame.values.tolist()]
