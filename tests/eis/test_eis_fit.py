@@ -165,12 +165,13 @@ def test_bulk_arc_above_the_window_with_blocking_tail_reaches_the_noise_floor():
 
 
 def test_extra_starts_only_where_the_first_fit_leaves_structured_residuals():
-    """A clean two-arc spectrum is done after its best grid start (noise-like residuals);
+    """A clean two-arc spectrum, every parameter determined, is done after its best grid start
+    (noise-like residuals; with R0 = 20 Ω it is not determined and every start is tried);
     the bulk-arc-above-the-window case, whose first start misfits the high-frequency end
     (a 24-point same-sign run the overall runs count misses), gets every start and reaches
     the noise floor."""
     f = paper_frequencies()
-    truth = {"R0": 20.0, "R1": 3e3, "CPE1.Q": 2e-10, "CPE1.n": 0.9, "R2": 2e4, "CPE2.Q": 1e-7, "CPE2.n": 0.8}
+    truth = {"R0": 500.0, "R1": 3e3, "CPE1.Q": 2e-10, "CPE1.n": 0.9, "R2": 2e4, "CPE2.Q": 1e-7, "CPE2.n": 0.8}
     clean = fit_circuit(simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, f, noise=0.005, seed=4),
                         "R0-p(R1,CPE1)-p(R2,CPE2)")
     assert clean.starts_tried == 1

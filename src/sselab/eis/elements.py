@@ -111,7 +111,8 @@ def _inductor(w, p):
 def _cpe(w, p):
     q, n = p
     log_jw = np.log(w) + 0.5j * np.pi
-    z = np.exp(-n * log_jw) / q
+    # (jω)^−n = ω^−n e^{−jnπ/2}: a real exponential over the frequencies, one complex factor per n
+    z = np.exp(-n * log_jw.real) * (np.exp(-0.5j * np.pi * n) / q)
     return z, [-z / q, -z * log_jw]
 
 

@@ -354,14 +354,13 @@ def _residual_runs(results: list[FitResult], n_points: int) -> tuple[np.ndarray,
     return z, longest_run_p(r).min(axis=1)
 
 
-def _looks_right(results: list[FitResult], n_points: int) -> np.ndarray:
-    """Per fit: converged with residuals like noise (no other start is worth trying).  Never
-    for fewer than MIN_POINTS_EARLY_EXIT points, where the runs tests cannot see a misfit."""
-    if n_points < MIN_POINTS_EARLY_EXIT:
-        return np.zeros(len(results), bool)
+def _noise_like(results: list[FitResult], n_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per fit: whether its residuals look like noise (never for fewer than
+    MIN_POINTS_EARLY_EXIT points, where the runs tests cannot see a misfit), and the runs z
+    and longest-run p that decided it."""
     z, p = _residual_runs(results, n_points)
-    ok = np.array([res.success for res in results])
-    return ok & (z > RUNS_Z_ACCEPT) & (p > LONGEST_RUN_P_ACCEPT)
+    ok = (z > RUNS_Z_ACCEPT) & (p > LONGEST_RUN_P_ACCEPT) & (n_points >= MIN_POINTS_EARLY_EXIT)
+    return ok, z, p
 
 
 def _better(a: tuple[int, FitResult], b: tuple[int, FitResult]) -> tuple[int, FitResult]:
@@ -392,7 +391,8 @@ def fit_starts(
     """Fit every spectrum (equal point counts) from its automatic starts.
 
     Multi-start only where a spectrum needs it: all spectra are first fitted from their best
-    start in one batched solve; a spectrum whose fit converged with noise-like residuals
+    start in one batched solve; a spectrum whose fit converged, with every parameter
+    determined and off its bounds, and with noise-like residuals
     (:func:`~sselab.fitting.diagnostics.runs_z` of the real and imaginary residuals above
     ``RUNS_Z_ACCEPT`` and no improbably long same-sign stretch,
     :func:`~sselab.fitting.diagnostics.longest_run_p`) is done; the others get their
@@ -410,8 +410,13 @@ def fit_starts(
     best = fit_best(lambda P, rows: model(P, rows), params, starts=first, groups=np.arange(len(spectra)),
                     max_iter=max_iter, stol=STOL)
     kept = [(0, result) for _, result in best]
-    fine = _looks_right([result for _, result in kept], n_points)
-    again = [i for i in range(len(kept)) if not fine[i] and len(starts[i].all()) > 1]
+    noise_like, z, p = _noise_like([result for _, result in kept], n_points)
+    # done after one start: converged, noise-like residuals, and every parameter determined and
+    # off its bounds (a parameter driven to a bound — log R → −∞ — can mark a wrong basin whose
+    # residuals still look like noise)
+    settled = np.array([result.success and not result.undetermined
+                        and not any(e.at_bound for e in result.parameters if not e.fixed) for _, result in kept])
+    again = [i for i in range(len(kept)) if not (noise_like[i] and settled[i]) and len(starts[i].all()) > 1]
     if again:
         counts = [len(starts[i].all()) - 1 for i in again]
         owner = np.repeat(again, counts)
@@ -422,13 +427,15 @@ def fit_starts(
                           max_iter=max_iter, stol=STOL)
         for i, (row, result) in zip(again, second):
             kept[i] = _better(kept[i], (int(local[row]), result))
-    tried = [len(starts[i].all()) if i in again else 1 for i in range(len(spectra))]
-    z, p = _residual_runs([result for _, result in kept], n_points)
+        again_noise_like, again_z, again_p = _noise_like([kept[i][1] for i in again], n_points)
+        noise_like[again], z[again], p[again] = again_noise_like, again_z, again_p
+    retried = set(again)
+    tried = [len(starts[i].all()) if i in retried else 1 for i in range(len(spectra))]
     out = []
     for i, (s, (row, result)) in enumerate(zip(spectra, kept)):
         fit = _best_fit(c, weighting, s, params, result, starts[i].first if row == 0 else starts[i].all()[row],
                         canonical, tried[i])
-        if n_points >= MIN_POINTS_EARLY_EXIT and not (z[i] > RUNS_Z_ACCEPT and p[i] > LONGEST_RUN_P_ACCEPT):
+        if n_points >= MIN_POINTS_EARLY_EXIT and not noise_like[i]:
             fit = replace(fit, notes=fit.notes + (
                 f"residuals are systematic (runs-test z = {z[i]:.2g}, longest same-sign run p = {p[i]:.2g}): the "
                 "circuit misses a feature of the spectrum, or the fit is in a local minimum",))

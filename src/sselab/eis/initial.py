@@ -302,14 +302,19 @@ def starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_sta
         Zs = Z[lo : lo + per]
         coef, cost = initial_grid.score(d, Zs)
         keep = min(KEEP_COMBINATIONS, cost.shape[1])
+        spans = np.abs(Zs).max(axis=1)
+        bests = []
+        for lo2 in range(0, Zs.shape[0], REFINE_BLOCK):  # the best combination of each, refined off the grid
+            sl = slice(lo2, lo2 + REFINE_BLOCK)
+            bests += initial_grid.refine(circuit, d, f, Zs[sl], np.argmin(cost[sl], axis=1), spans[sl])
         for k in range(Zs.shape[0]):
-            span = float(np.abs(Zs[k]).max())
-            best = initial_grid.select(circuit, d, coef[k], cost[k], span, 1)[0]
+            span = float(spans[k])
+            best = bests[k]
             # the extra starts come from the best-scoring combinations: keep copies of those only,
             # so a chunk's pending Starts do not hold its whole (spectra × combinations) score
             top = np.argpartition(cost[k], keep - 1)[:keep] if keep < cost.shape[1] else np.arange(keep)
-            out.append(Starts(best, lambda c=coef[k][top].copy(), s=cost[k][top].copy(), top=top, span=span:
-                              initial_grid.select(circuit, d, c, s, span, n_starts, index=top)))
+            out.append(Starts(best, lambda best=best, c=coef[k][top].copy(), s=cost[k][top].copy(), top=top, span=span:
+                              [best] + initial_grid.select(circuit, d, c, s, span, n_starts, index=top)[1:]))
     return out
 
 
@@ -317,6 +322,8 @@ def starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_sta
 MAX_BATCH_SOLVES = 100_000
 #: combinations kept per spectrum for its extra starts (the best-scoring ones)
 KEEP_COMBINATIONS = 256
+#: spectra refined per vectorised block (bounds the (spectra × candidates × points) arrays)
+REFINE_BLOCK = 256
 
 
 def initial_values(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_starts: int = 4) -> np.ndarray:

@@ -50,10 +50,11 @@ def longest_run_p(residuals: np.ndarray) -> np.ndarray | float:
     s = np.asarray(residuals, float) > 0
     n = s.shape[-1]
     flat = s.reshape(-1, n)
-    longest = np.empty(flat.shape[0])
-    for i, row in enumerate(flat):
-        bounds = np.concatenate([[-1], np.flatnonzero(row[1:] != row[:-1]), [n - 1]])
-        longest[i] = np.diff(bounds).max()
-    p = -np.expm1(-n * 2.0 ** -longest)
+    i = np.arange(n)
+    # start index of the run each point belongs to: the last sign change at or before it
+    change = np.concatenate([np.ones((flat.shape[0], 1), bool), flat[:, 1:] != flat[:, :-1]], axis=1)
+    start = np.maximum.accumulate(np.where(change, i, 0), axis=1)
+    longest = (i - start + 1).max(axis=1)
+    p = -np.expm1(-n * 2.0 ** -longest.astype(float))
     p = p.reshape(s.shape[:-1])
     return float(p) if p.ndim == 0 else p

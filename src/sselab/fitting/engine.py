@@ -159,10 +159,10 @@ def _estimate(
         sd = np.sqrt(np.abs(np.diag(cov)))
         with np.errstate(divide="ignore", invalid="ignore"):
             corr = cov / np.outer(sd, sd)
-        for i, j in zip(*np.triu_indices(len(names), 1)):
-            if np.isfinite(corr[i, j]) and abs(corr[i, j]) > CORRELATION_WARNING:
-                warnings.append(f"{names[i]} and {names[j]} are almost fully correlated (r = {corr[i, j]:.5f}): "
-                                "the data determine only a combination of them")
+        high = np.triu(np.where(np.isfinite(corr), np.abs(corr), 0.0), 1) > CORRELATION_WARNING
+        for i, j in np.argwhere(high):
+            warnings.append(f"{names[i]} and {names[j]} are almost fully correlated (r = {corr[i, j]:.5f}): "
+                            "the data determine only a combination of them")
     success = status > 0 and np.isfinite(chi2)
     message = lm.Outcome.MESSAGES.get(status, "unknown")
     if status == -1 and np.isfinite(chi2):

@@ -102,7 +102,7 @@ def solve(
     lam = np.full(B, lam0)
     active = ~bad
     n_eval = 1
-    diag_index = np.arange(k)
+    eye = np.eye(k)
     nu = np.full(B, 2.0)
     idx = np.flatnonzero(active)
     for _ in range(max_iter):
@@ -118,24 +118,27 @@ def solve(
         A = JT @ Ja
         g = (JT @ ra[:, :, None])[:, :, 0]
         conv_g = np.abs(g).max(axis=1) <= gtol * np.maximum(cost_a, 1e-300)
-        diag = A[:, diag_index, diag_index]
+        diag = np.diagonal(A, axis1=1, axis2=2)
         diag = np.maximum(diag, 1e-12 * np.maximum(diag.max(axis=1, keepdims=True), 1e-300))
-        if stol > 0:  # what the undamped Gauss–Newton step would still gain, ½ gᵀA⁻¹g
-            gn = A.copy()
-            gn[:, diag_index, diag_index] += 1e-12 * diag
-            try:
-                gain = 0.5 * np.einsum("bi,bi->b", g, np.linalg.solve(gn, g[:, :, None])[:, :, 0])
-            except np.linalg.LinAlgError:
-                gain = np.full(idx.size, np.inf)
-            conv_s = (gain >= 0) & (gain * max(m - k, 1) <= stol * cost_a)
+        M = A + (lam_a[:, None] * diag)[:, :, None] * eye
+        # with stol, near convergence (λ ≤ 1e-2), also what the undamped Gauss–Newton step would
+        # still gain, ½ gᵀA⁻¹g: both systems in one batched solve
+        gn_rows = np.flatnonzero(lam_a <= 1e-2) if stol > 0 else np.zeros(0, int)
+        if gn_rows.size:
+            G = A[gn_rows] + (1e-12 * diag[gn_rows])[:, :, None] * eye
+            systems = np.concatenate([M, G])
+            rhs = np.concatenate([g, g[gn_rows]])[:, :, None]
         else:
-            conv_s = np.zeros(idx.size, bool)
-        M = A.copy()
-        M[:, diag_index, diag_index] += lam_a[:, None] * diag
+            systems, rhs = M, g[:, :, None]
         try:
-            step = -np.linalg.solve(M, g[:, :, None])[:, :, 0]
+            sol = np.linalg.solve(systems, rhs)[:, :, 0]
         except np.linalg.LinAlgError:
-            step = -np.einsum("bij,bj->bi", np.linalg.pinv(M), g)
+            sol = np.einsum("bij,bj->bi", np.linalg.pinv(systems), rhs[:, :, 0])
+        step = -sol[: idx.size]
+        conv_s = np.zeros(idx.size, bool)
+        if gn_rows.size:
+            gain = 0.5 * np.einsum("bi,bi->b", g[gn_rows], sol[idx.size:])
+            conv_s[gn_rows] = (gain >= 0) & (gain * max(m - k, 1) <= stol * cost_a[gn_rows])
         x_new = xa + step
         r_new, J_new = fun(x_new, idx)
         n_eval += 1
@@ -145,13 +148,19 @@ def solve(
         n_iter[idx] += 1
         reduction = np.where(accept, cost_a - cost_new, 0.0)
         conv_f = accept & (reduction <= ftol * cost_a)
-        conv_x = np.linalg.norm(step, axis=1) <= xtol * (np.linalg.norm(xa, axis=1) + xtol)
+        step2 = step * step
+        conv_x = step2.sum(axis=1) <= (xtol * (np.sqrt((xa * xa).sum(axis=1)) + xtol)) ** 2
         # Nielsen: predicted reduction of the damped step is ½(λ sᵀDs − gᵀs)
-        pred = 0.5 * (lam_a * np.einsum("bi,bi,bi->b", diag, step, step) - np.einsum("bi,bi->b", g, step))
+        pred = 0.5 * (lam_a * (diag * step2).sum(axis=1) - (g * step).sum(axis=1))
         rho = np.where(accept & (pred > 0), reduction / np.where(pred > 0, pred, 1.0), 0.0)
-        factor = np.where(accept, np.maximum(1 / 3, 1 - (2 * np.clip(rho, 0, 1) - 1) ** 3), nu[idx])
-        nu[idx] = np.where(accept, 2.0, 2 * nu[idx])
-        lam_new = np.clip(lam_a * factor, 1e-12, 1e300)
+        nu_a = nu if every else nu[idx]
+        factor = np.where(accept, np.maximum(1 / 3, 1 - (2 * np.minimum(np.maximum(rho, 0.0), 1.0) - 1) ** 3), nu_a)
+        nu_new = np.where(accept, 2.0, 2 * nu_a)
+        if every:
+            nu = nu_new
+        else:
+            nu[idx] = nu_new
+        lam_new = np.minimum(np.maximum(lam_a * factor, 1e-12), 1e300)
         if every and accept.all():
             x, cost, r_all, J_all, lam = x_new, cost_new, r_new, J_new, lam_new
         else:
