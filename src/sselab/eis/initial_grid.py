@@ -79,6 +79,7 @@ class Design:
     idx: np.ndarray  # (K, p) column indices of each combination
     positions: np.ndarray  # (K, k) log10 τ of each combination's arcs
     position_keys: np.ndarray  # (K,) one integer per distinct arc placement
+    outer: np.ndarray | None  # (N, C·C) Re(c̄ᵢ cⱼ) per point, when small enough
 
 
 #: designs of recently seen (circuit, frequency grid) pairs: a series shares one grid
@@ -153,30 +154,73 @@ def _build_design(circuit: Circuit, f: np.ndarray) -> Design | None:
         return None
     tau_index = np.array([c[1] for c in combos], np.int64).reshape(len(combos), k)
     keys = (tau_index * grid.size ** np.arange(k, dtype=np.int64)).sum(axis=1)
-    out = Design(np.array(cols).T, arcs, lone, has_r, grid, tuple(combos), np.array(idx), np.log10(grid)[tau_index],
-                 keys)
-    for a in (out.cols, out.grid, out.idx, out.positions, out.position_keys):
+    c = np.array(cols).T
+    outer = (c.conj()[:, :, None] * c[:, None, :]).real.reshape(c.shape[0], -1) if c.size * c.shape[1] <= _OUTER_LIMIT else None
+    out = Design(c, arcs, lone, has_r, grid, tuple(combos), np.array(idx), np.log10(grid)[tau_index], keys, outer)
+    for a in (out.cols, out.grid, out.idx, out.positions, out.position_keys) + ((outer,) if outer is not None else ()):
         a.setflags(write=False)
     return out
+
+
+#: largest N·C² for which the per-point outer products Re(c̄ᵢ cⱼ) are kept (8 bytes each)
+_OUTER_LIMIT = 4_000_000
 
 
 def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Non-negative linear coefficients (S, K, p) and weighted cost (S, K) of every
     combination for each spectrum row of ``Z`` (S, N), modulus-weighted."""
     Z = np.atleast_2d(Z)
-    weight = 1 / np.abs(Z)
-    A = d.cols[None, :, :] * weight[:, :, None]  # (S, N, C)
-    b = Z * weight
-    Ac = A.conj().transpose(0, 2, 1)
-    gram = (Ac @ A).real
-    h = (Ac @ b[..., None])[..., 0].real
-    bb = np.einsum("sn,sn->s", b.conj(), b).real
+    w2 = 1 / np.abs(Z) ** 2  # squared modulus weights (S, N)
+    N, C = d.cols.shape
+    # one (1 × N) product per spectrum (stacked), never one product over all spectra: a row's
+    # summation order must not depend on how many spectra share the call, so that a spectrum
+    # gets the very same starts alone or in a batch
+    if d.outer is not None:  # Re(c̄ᵢ cⱼ) per point, kept with the design: the Gram is a real product
+        gram = (w2[:, None, :] @ d.outer)[:, 0].reshape(-1, C, C)
+    else:
+        A = d.cols[None, :, :] * np.sqrt(w2)[:, :, None]
+        gram = (A.conj().transpose(0, 2, 1) @ A).real
+    h = ((w2 * Z.real)[:, None, :] @ d.cols.real + (w2 * Z.imag)[:, None, :] @ d.cols.imag)[:, 0]  # Re(Σ w² c̄ z)
+    bb = np.full(Z.shape[0], float(N))  # Σ w²|z|² = N under modulus weighting
     G = gram[:, d.idx[:, :, None], d.idx[:, None, :]]  # (S, K, p, p)
     H = h[:, d.idx]
     ridge = 1e-12 * np.einsum("skii->sk", G)[..., None, None] * np.eye(d.idx.shape[1])
-    coef = np.maximum(np.linalg.solve(G + ridge, H[..., None])[..., 0], 0)
+    coef = np.maximum(solve_spd(G + ridge, H), 0)
     cost = bb[:, None] - 2 * np.einsum("ski,ski->sk", coef, H) + np.einsum("ski,skij,skj->sk", coef, G, coef)
     return coef, cost
+
+
+def solve_spd(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """x with A x = b for stacks of small symmetric positive-definite systems A (..., p, p),
+    b (..., p): a Cholesky factorisation written out over p (vectorised over the stack), for
+    the hundreds of thousands of 2×2–4×4 systems of a grid search, where LAPACK's per-matrix
+    call costs far more than the arithmetic.  Rows whose factorisation breaks down (a
+    singular system) are solved by least squares (:func:`numpy.linalg.lstsq`).
+
+    Examples
+    --------
+    >>> A = np.array([[[4.0, 2.0], [2.0, 3.0]]]); b = np.array([[2.0, 1.0]])
+    >>> np.round(solve_spd(A, b), 6).tolist()
+    [[0.5, 0.0]]
+    """
+    p = A.shape[-1]
+    L = np.zeros_like(A)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in range(p):
+            d = A[..., j, j] - np.einsum("...k,...k->...", L[..., j, :j], L[..., j, :j])
+            L[..., j, j] = np.sqrt(d)
+            for i in range(j + 1, p):
+                L[..., i, j] = (A[..., i, j] - np.einsum("...k,...k->...", L[..., i, :j], L[..., j, :j])) / L[..., j, j]
+        y = np.zeros_like(b)
+        for i in range(p):  # L y = b
+            y[..., i] = (b[..., i] - np.einsum("...k,...k->...", L[..., i, :i], y[..., :i])) / L[..., i, i]
+        x = np.zeros_like(b)
+        for i in reversed(range(p)):  # Lᵀ x = y
+            x[..., i] = (y[..., i] - np.einsum("...k,...k->...", L[..., i + 1:, i], x[..., i + 1:])) / L[..., i, i]
+    bad = ~np.isfinite(x).all(axis=-1)
+    if bad.any():
+        x[bad] = np.stack([np.linalg.lstsq(a, v, rcond=None)[0] for a, v in zip(A[bad], b[bad])])
+    return x
 
 
 def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span: float, n_starts: int,
