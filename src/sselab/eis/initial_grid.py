@@ -184,8 +184,10 @@ def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     bb = np.full(Z.shape[0], float(N))  # Σ w²|z|² = N under modulus weighting
     G = gram[:, d.idx[:, :, None], d.idx[:, None, :]]  # (S, K, p, p)
     H = h[:, d.idx]
-    ridge = 1e-12 * np.einsum("skii->sk", G)[..., None, None] * np.eye(d.idx.shape[1])
-    coef = np.maximum(solve_spd(G + ridge, H), 0)
+    Gr = G.copy()  # + 1e-12·trace on the diagonal: a ridge against exactly collinear columns
+    diag = np.einsum("skii->ski", Gr)
+    diag += 1e-12 * diag.sum(axis=-1, keepdims=True)
+    coef = np.maximum(solve_spd(Gr, H), 0)
     cost = bb[:, None] - 2 * np.einsum("ski,ski->sk", coef, H) + np.einsum("ski,skij,skj->sk", coef, G, coef)
     return coef, cost
 
