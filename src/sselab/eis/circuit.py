@@ -223,12 +223,13 @@ class Circuit:
             return float("nan")
         return float(f[np.argmax(-z.imag)])
 
-    def canonical_permutation(self, values: np.ndarray) -> np.ndarray:
-        """Index array ``perm`` so that ``values[perm]`` lists interchangeable sub-circuits
-        (structurally identical siblings in series, e.g. the arcs of
-        ``p(R1,CPE1)-p(R2,CPE2)``) by characteristic frequency, highest first."""
-        perm = np.arange(self.n_params)
-        values = np.asarray(values, dtype=float)
+    def _interchangeable(self) -> list[tuple[list[Node], list[list[int]]]]:
+        """Groups of structurally identical siblings in series (not plain resistors), innermost
+        first, each with its members' parameter indices: the circuit's structure, found once."""
+        found = self.__dict__.get("_groups")
+        if found is not None:
+            return found
+        groups_out: list[tuple[list[Node], list[list[int]]]] = []
 
         def visit(node: Node) -> None:
             if isinstance(node, Element):
@@ -241,18 +242,28 @@ class Circuit:
             for c in node.children:
                 groups.setdefault(self.signature(c), []).append(c)
             for sig, members in groups.items():
-                if len(members) < 2 or all(t in ("R",) for t in sig.replace("p(", ",").replace("s(", ",").replace(")", "").split(",") if t):
-                    continue
-                freqs = [self._characteristic_frequency(m, values) for m in members]
-                if not all(np.isfinite(freqs)):
-                    continue
-                order = np.argsort(freqs)[::-1]
-                slots = [self.subcircuit_indices(m) for m in members]
-                snapshot = perm.copy()
-                for target, source in enumerate(order):
-                    perm[slots[target]] = snapshot[slots[source]]
+                kinds = [t for t in sig.replace("p(", ",").replace("s(", ",").replace(")", "").split(",") if t]
+                if len(members) >= 2 and not all(t == "R" for t in kinds):
+                    groups_out.append((members, [list(self.subcircuit_indices(m)) for m in members]))
 
         visit(self.tree)
+        self.__dict__["_groups"] = groups_out
+        return groups_out
+
+    def canonical_permutation(self, values: np.ndarray) -> np.ndarray:
+        """Index array ``perm`` so that ``values[perm]`` lists interchangeable sub-circuits
+        (structurally identical siblings in series, e.g. the arcs of
+        ``p(R1,CPE1)-p(R2,CPE2)``) by characteristic frequency, highest first."""
+        perm = np.arange(self.n_params)
+        values = np.asarray(values, dtype=float)
+        for members, slots in self._interchangeable():
+            freqs = [self._characteristic_frequency(m, values) for m in members]
+            if not all(np.isfinite(freqs)):
+                continue
+            order = np.argsort(freqs)[::-1]
+            snapshot = perm.copy()
+            for target, source in enumerate(order):
+                perm[slots[target]] = snapshot[slots[source]]
         return perm
 
     @staticmethod
