@@ -41,9 +41,20 @@ def _seven_spectra(n: int, seed: int = 2) -> list[Spectrum]:
     return out
 
 
+def _same_values(a, b, rtol: float) -> None:
+    """Every parameter the data determine equal to ``rtol``; an undetermined one (standard error
+    above its value, e.g. a series resistance of 1e-7 Ω) within its standard error: the grid
+    search's Gram is one BLAS product whose last-bit rounding can depend on how many spectra
+    share it, and such a parameter is free to move along its flat direction."""
+    for pa, pb in zip(a.result.parameters, b.result.parameters):
+        if pa.name in a.result.undetermined:
+            assert abs(pb.value - pa.value) <= (pa.stderr if pa.stderr is not None else np.inf), pa.name
+        else:
+            assert pb.value == pytest.approx(pa.value, rel=rtol), pa.name
+
+
 def _assert_same(single, batched, as_dict: bool = True) -> None:
-    a, b = single.result.value_array, batched.result.value_array
-    np.testing.assert_allclose(b, a, rtol=1e-6)
+    _same_values(single, batched, 1e-6)
     assert batched.chi2 == pytest.approx(single.chi2, rel=1e-6)
     assert batched.success == single.success
     assert batched.initial == pytest.approx(single.initial, rel=1e-6)
@@ -55,6 +66,8 @@ def _assert_same(single, batched, as_dict: bool = True) -> None:
         assert db[key] == da[key]
     for name, p in da["parameters"].items():
         q = db["parameters"][name]
+        if name in single.result.undetermined:
+            continue  # compared within its error above
         assert q["value"] == pytest.approx(p["value"], rel=1e-6)
         if p["stderr"] is not None:
             assert q["stderr"] == pytest.approx(p["stderr"], rel=1e-4)
@@ -75,12 +88,12 @@ def test_batched_equals_single_and_recovers_truth(circuit, make):
             assert abs(est.value - truth[name]) <= 4 * est.stderr + 0.02 * truth[name], (s.source, name)
 
 
-def test_chunking_gives_identical_answers():
+def test_chunking_gives_the_same_answers():
     spectra = _seven_spectra(7)
     one = fit_circuit_batch(spectra, SEVEN, chunk_size=100)
     many = fit_circuit_batch(spectra, SEVEN, chunk_size=2)
     for a, b in zip(one, many):
-        np.testing.assert_allclose(b.result.value_array, a.result.value_array, rtol=1e-12)
+        _same_values(a, b, 1e-9)
         assert b.chi2 == pytest.approx(a.chi2, rel=1e-12)
 
 

@@ -172,11 +172,11 @@ def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Z = np.atleast_2d(Z)
     w2 = 1 / np.abs(Z) ** 2  # squared modulus weights (S, N)
     N, C = d.cols.shape
-    # one (1 × N) product per spectrum (stacked), never one product over all spectra: a row's
-    # summation order must not depend on how many spectra share the call, so that a spectrum
-    # gets the very same starts alone or in a batch
+    # one real BLAS product for all spectra (12× faster than one per spectrum); its rounding
+    # can depend on how many spectra share the call, so a spectrum alone and in a batch get
+    # starts equal to ~1e-15 and fits equal in every parameter the data determine
     if d.outer is not None:  # Re(c̄ᵢ cⱼ) per point, kept with the design: the Gram is a real product
-        gram = (w2[:, None, :] @ d.outer)[:, 0].reshape(-1, C, C)
+        gram = (w2 @ d.outer).reshape(-1, C, C)
     else:
         A = d.cols[None, :, :] * np.sqrt(w2)[:, :, None]
         gram = (A.conj().transpose(0, 2, 1) @ A).real
