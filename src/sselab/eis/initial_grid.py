@@ -19,7 +19,9 @@ Examples
 >>> c = Circuit("R0-p(R1,CPE1)-CPE2")
 >>> f = np.logspace(6, -1, 70)
 >>> z = c.impedance(f, {"R0": 1.0, "R1": 5e5, "CPE1.Q": 2e-11, "CPE1.n": 0.92, "CPE2.Q": 1e-6, "CPE2.n": 0.85})
->>> s = grid_starts(c, f, z, 1)
+>>> d = design(c, f)
+>>> coef, cost = score(d, z)
+>>> s = select(c, d, coef[0], cost[0], float(abs(z).max()), 1)
 >>> bool(abs(s[0][1] / 5e5 - 1) < 0.3)
 True
 """
@@ -263,15 +265,6 @@ def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span
         n, taus, tv = d.combos[combo[order[j]]]
         starts.append(_to_values(circuit, d, n, taus, tv, coef[order[j]], span))
     return starts
-
-
-def grid_starts(circuit: Circuit, frequency_Hz: np.ndarray, z: np.ndarray, n_starts: int = 4) -> list[np.ndarray]:
-    """Up to ``n_starts`` starting parameter vectors, best first (see module docs)."""
-    d = design(circuit, frequency_Hz)
-    if d is None:
-        return []
-    coef, cost = score(d, z)
-    return select(circuit, d, coef[0], cost[0], float(np.abs(z).max()), n_starts)
 
 
 def _to_values(circuit: Circuit, d: Design, n: float, taus, tv, coef: np.ndarray, span: float) -> np.ndarray:

@@ -296,10 +296,3 @@ def fit(
     [(_, result)] = fit_best(same_data, params, starts=starts, groups=np.zeros(len(starts), int), max_iter=max_iter,
                              scale_covariance=scale_covariance)
     return result
-
-
-def best_of(results: Sequence[FitResult]) -> FitResult:
-    """The successful result with the lowest χ² (or the lowest χ² if none succeeded)."""
-    ok = [r for r in results if r.success and np.isfinite(r.chi2)]
-    pool = ok or [r for r in results if np.isfinite(r.chi2)] or list(results)
-    return min(pool, key=lambda r: r.chi2 if np.isfinite(r.chi2) else np.inf)

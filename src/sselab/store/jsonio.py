@@ -18,25 +18,19 @@ Example
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 from ..exceptions import StoreError
+from ..jsonsafe import json_safe
 
 
 def jsonable(obj: Any) -> Any:
-    """A copy of ``obj`` that every JSON column accepts: NaN/inf → None, numpy → plain types."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if hasattr(obj, "tolist") and callable(obj.tolist):  # numpy arrays and scalars
-        return jsonable(obj.tolist())
-    if isinstance(obj, bool) or obj is None or isinstance(obj, (str, int)):
-        return obj
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    raise StoreError(f"cannot store a value of type {type(obj).__name__} in a JSON column: {obj!r}")
+    """A copy of ``obj`` that every JSON column accepts: NaN/inf → None, numpy → plain types
+    (:func:`sselab.jsonsafe.json_safe`, strict: anything else is a :class:`StoreError`)."""
+    try:
+        return json_safe(obj, strict=True)
+    except TypeError as exc:
+        raise StoreError(f"cannot store a value in a JSON column: {exc}") from None
 
 
 def _default(obj: Any) -> Any:

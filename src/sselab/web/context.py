@@ -9,13 +9,12 @@ Example
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from fastapi import Request
 
+from ..jsonsafe import json_safe
 from .config import WorkbenchConfig
 from .jobs import JobManager
 from .studydata import StudyData
@@ -36,18 +35,5 @@ def workbench(request: Request) -> Workbench:
 
 
 def clean(obj: Any) -> Any:
-    """A JSON-safe copy: NaN/inf → None, numpy → plain Python, tuples → lists."""
-    if isinstance(obj, dict):
-        return {str(k): clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [clean(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return clean(obj.tolist())
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    return obj
+    """A JSON-safe copy of a response (:func:`sselab.jsonsafe.json_safe`)."""
+    return json_safe(obj)
