@@ -11,6 +11,21 @@ from ..exceptions import SselabError
 from ..jsonsafe import json_safe
 
 
+def assignments(items: list[str], flag: str) -> dict[str, float]:
+    """``["NAME=VALUE", ...]`` from a repeatable option as ``{NAME: VALUE}`` (one clear error
+    naming ``flag`` for anything else)."""
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise SselabError(f"{flag} expects NAME=VALUE with a number, got {item!r}") from None
+    return out
+
+
 def echo_json(obj: Any) -> None:
     """Print ``obj`` as JSON (NaN/inf become null, numpy types become plain)."""
     typer.echo(json.dumps(json_safe(obj), indent=2, allow_nan=False))

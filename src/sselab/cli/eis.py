@@ -17,7 +17,7 @@ from ..eis.kramers_kronig import kramers_kronig
 from ..eis.weights import WEIGHTINGS
 from ..exceptions import FitError, SselabError
 from ..io import read
-from ._common import echo_json
+from ._common import assignments, echo_json
 
 eis_app = typer.Typer(help="Impedance spectra: circuit fitting, Kramers–Kronig, DRT, series.", no_args_is_help=True)
 
@@ -78,7 +78,7 @@ def fit_command(
     are fitted together by the batched engine)."""
     if weight not in WEIGHTINGS:
         raise SselabError(f"--weight must be one of {', '.join(WEIGHTINGS)}, got {weight!r}")
-    init, fixed = _assignments(initial, "--initial"), _assignments(fix, "--fix")
+    init, fixed = assignments(initial, "--initial"), assignments(fix, "--fix")
     from ..eis.circuit import Circuit
 
     c = Circuit(circuit)  # syntax errors first, once
@@ -123,19 +123,6 @@ def fit_command(
                 typer.echo(f"error: {o['error']}", err=True)
     if failures:
         raise typer.Exit(code=2)
-
-
-def _assignments(items: list[str], flag: str) -> dict[str, float]:
-    out = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        try:
-            if not sep:
-                raise ValueError
-            out[name.strip()] = float(value)
-        except ValueError:
-            raise SselabError(f"{flag} expects NAME=VALUE with a number, got {item!r}") from None
-    return out
 
 
 @eis_app.command("kk")

@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 
 from ..exceptions import ParameterError, SselabError
-from ._common import echo_json
+from ._common import assignments, echo_json
 
 xps_app = typer.Typer(help="XPS: read VAMAS/PHI files, fit peaks, quantify, depth profiles.", no_args_is_help=True)
 
@@ -62,17 +62,6 @@ def _shift(acq, charge_ref: bool, shift: float | None) -> float:
     if shift is not None:
         return shift
     return charge_shift(acq) if charge_ref else 0.0
-
-
-def _user_rsfs(items: list[str]) -> dict[str, float]:
-    user = {}
-    for item in items:
-        k, _sep, v = item.partition("=")
-        try:
-            user[k.strip()] = float(v)
-        except ValueError:
-            raise ParameterError(f"--rsf {item!r}: expected 'Level=value'") from None
-    return user
 
 
 @xps_app.command("fit")
@@ -138,7 +127,7 @@ def quantify_cmd(
     shift_eV = _shift(acq, charge_ref, shift)
     if shift_eV:
         acq = shift_acquisition(acq, shift_eV)
-    user = _user_rsfs(rsf)
+    user = assignments(rsf, "--rsf")
     known = {k.replace(" ", "").lower() for k in list(SCOFIELD_AL_KA) + list(user)}
     names = [n.strip() for n in regions.split(",")] if regions else \
         [r.name for r in acq.regions if r.name.replace(" ", "").lower() in known]
@@ -184,7 +173,7 @@ def profile_cmd(
         models.append(PeakModel.from_positions(region, pos, names=names))
     if not models:
         raise SselabError("give --model FILE (repeatable) or --region/--components")
-    prof = depth_profile(acqs, models, rate_nm_per_min=rate, rsfs=_user_rsfs(rsf), charge_shift_eV=shift)
+    prof = depth_profile(acqs, models, rate_nm_per_min=rate, rsfs=assignments(rsf, "--rsf"), charge_shift_eV=shift)
     if plot is not None:
         ax = prof.plot()
         ax.figure.savefig(plot, dpi=120, bbox_inches="tight")

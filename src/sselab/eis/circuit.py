@@ -135,8 +135,7 @@ class Circuit:
         enclosing parallel block) are collected and multiplied once per derivative at the end."""
         if isinstance(node, Element):
             slot = self._slots[node.label]
-            n = slot.type.n_params
-            z, dz = slot.type.func(w, tuple(P[:, slot.start + i, None] for i in range(n)))
+            z, dz = slot.type.evaluate(w, P[:, slot.start : slot.start + slot.type.n_params])
             if grads is not None:
                 grads.extend((slot.start + i, d, []) for i, d in enumerate(dz))
             return z

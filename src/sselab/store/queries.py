@@ -109,10 +109,7 @@ def measurements(conn: Connection, *, study: str | None = None, sample: str | No
     """
     stmt = (select(_M, _S.c.study, _S.c.name.label("sample"), _S.c.treatment, _S.c.thickness_m, _S.c.area_m2)
             .join(_S, _S.c.id == _M.c.sample_id))
-    if study is not None:
-        stmt = stmt.where(_S.c.study == study)
-    if sample is not None:
-        stmt = stmt.where(_S.c.name == sample)
+    stmt = _filtered(stmt, study, sample, None, None)
     if technique is not None:
         stmt = stmt.where(_M.c.technique == technique)
     if ids is not None:
