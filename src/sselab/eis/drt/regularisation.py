@@ -158,12 +158,13 @@ def _min_on_grid(form: StandardForm, grid: np.ndarray, score) -> float:
     return float(np.exp(res.x)) if res.fun <= g[i] else float(grid[i])
 
 
-def choose_lambda(form: StandardForm, method: str, autocorr: float = 0.0) -> float:
+def choose_lambda(form: StandardForm, method: str, autocorr: float = 0.0, gcv_lambda: float | None = None) -> float:
     """λ by ``"gcv"``, ``"mgcv"``, ``"rgcv"``, ``"cgcv"`` (global minimum on a grid, refined)
     or ``"lcurve"`` (maximum curvature).
 
     ``autocorr`` is the residuals' lag-1 autocorrelation used by ``"cgcv"`` (clipped to
-    [0, 0.9]; 0 makes it plain GCV).
+    [0, 0.9]; 0 makes it plain GCV); ``gcv_lambda``, plain GCV's λ when the caller has it
+    already, sets cgcv's RSS ceiling without searching for it again.
     """
     if method not in METHODS:
         raise AnalysisError(f"method must be one of {METHODS} (got {method!r})")
@@ -186,7 +187,9 @@ def choose_lambda(form: StandardForm, method: str, autocorr: float = 0.0) -> flo
         else:  # ρ·tr H ≥ m everywhere (strong correlation, few data): smooth up to the RSS ceiling below
             lam = float(grid[-1])
         if method == "cgcv" and rho > 1.0:
-            rss_gcv = float(form.rss(_min_on_grid(form, grid, lambda x: form.gcv(x)))[0])
+            if gcv_lambda is None:
+                gcv_lambda = _min_on_grid(form, grid, lambda x: form.gcv(x))
+            rss_gcv = float(form.rss(gcv_lambda)[0])
             ceiling = min(rho, MAX_RSS_GROWTH) * rss_gcv
             ok = grid[form.rss(grid) <= ceiling]
             if ok.size and lam > ok[-1]:

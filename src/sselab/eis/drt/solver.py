@@ -228,17 +228,19 @@ def drt(
     autocorr = None
     if method not in METHODS:
         raise AnalysisError(f"method must be one of {METHODS} (got {method!r})")
+    solver = None
     if lambda_value is None:
         form = StandardForm.build(K, y, M)
         used = method
         if method in ("auto", "cgcv"):
             lam = choose_lambda(form, "gcv")
+            solver = _Solver(K, M, lam)  # kept when GCV's λ stands
             order = np.argsort(f)
-            autocorr = autocorrelation(y - K @ _Solver(K, M, lam).solve(y), order, y.size // f.size)
+            autocorr = autocorrelation(y - K @ solver.solve(y), order, y.size // f.size)
             bound = WHITE_BOUND / math.sqrt(f.size)
             used = "gcv"
             if method == "cgcv" or autocorr > bound:
-                lam = choose_lambda(form, "cgcv", autocorr)
+                lam, solver = choose_lambda(form, "cgcv", autocorr, gcv_lambda=lam), None
                 used = "cgcv"
                 if method == "auto":
                     warnings.append(f"GCV's residuals are autocorrelated (r = {autocorr:.2f} > {bound:.2f} for white "
@@ -251,7 +253,8 @@ def drt(
     else:
         lam, used = float(lambda_value), "fixed"
 
-    solver = _Solver(K, M, lam)
+    if solver is None:
+        solver = _Solver(K, M, lam)
     xs = solver.solve(y)
     x = xs * scales
     coef = x[n_rl:]
