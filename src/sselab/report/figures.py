@@ -130,19 +130,11 @@ def xrd(row: dict[str, Any]) -> Any:
     c = res.get("curves")
     if not c:
         return None
-    x, yo, yc = np.asarray(c["two_theta_deg"]), np.asarray(c["observed"]), np.asarray(c["calculated"])
+    from ..xrd.plots import draw_refinement
+
     fig, ax = plt.subplots(figsize=(6.5, 4.0), dpi=100)
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.93)
-    ax.plot(x, yo, ".", ms=1.5, color="k", label="observed")
-    ax.plot(x, yc, "-", lw=0.8, color="tab:red", label="calculated")
-    diff = yo - yc
-    offset = -0.08 * yo.max() - diff.max()
-    ax.plot(x, diff + offset, "-", lw=0.6, color="tab:blue", label="difference")
-    ticks = res.get("ticks_deg") or {}
-    y_tick = offset + diff.min() - 0.04 * yo.max()
-    colours = ("tab:green", "tab:purple", "tab:orange", "tab:brown", "tab:pink", "tab:olive")
-    for k, (name, pos) in enumerate(ticks.items()):
-        ax.plot(pos, np.full(len(pos), y_tick - 0.05 * k * yo.max()), "|", ms=6, color=colours[k % len(colours)], label=name)
+    draw_refinement(ax, c["two_theta_deg"], c["observed"], c["calculated"], res.get("ticks_deg") or {})
     ax.set_xlabel("2θ [deg] (Cu Kα)")
     ax.set_ylabel("intensity [counts]")
     ax.set_yticks([])
