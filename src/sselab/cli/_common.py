@@ -41,3 +41,22 @@ def geometry(thickness: str | None, diameter: str | None, area: str | None, accu
     if diameter is None and area is None:
         raise SselabError("missing --diameter or --area (e.g. --diameter '13 mm' or --area '1.327 cm2')")
     return SampleGeometry.from_text(thickness, diameter, area, accuracy)
+
+
+def verdict_line(result: Any) -> str:
+    """``status: ok`` or ``status: warning — reason; reason`` for text output."""
+    from ..verdict import verdict_of
+
+    v = verdict_of(result)
+    if not v.reasons:
+        return "status: ok"
+    return f"status: {v.status} — " + "; ".join(f"{r.message} [{r.code}]" for r in v.reasons)
+
+
+def exit_for(*results: Any) -> None:
+    """End the command with exit code 3 when any of the asked-for ``results`` failed
+    (0 for ok and warning; 2 stays bad input).  Call it after printing."""
+    from ..verdict import EXIT_FAILED, status_of
+
+    if any(status_of(r) == "failed" for r in results):
+        raise typer.Exit(EXIT_FAILED)
