@@ -90,8 +90,24 @@ class StudyData:
                 "thickness_m": m["thickness_m"], "area_m2": m["area_m2"], "measurements": [],
             })
             s["measurements"].append({k: m[k] for k in _MEASUREMENT_KEYS}
-                                     | {"analyses": m["analyses"], "status": _status(m["analyses"])})
-        return list(by_sample.values())
+                                     | {"analyses": m["analyses"], "status": _status(m["analyses"]),
+                                        "display_path": self.display_path(m["path"])})
+        from ..report.style import natural_key
+
+        for s in by_sample.values():
+            s["measurements"].sort(key=lambda m: (m["technique"] or "", natural_key(m["display_path"])))
+        return sorted(by_sample.values(), key=lambda s: natural_key(s["name"]))
+
+    def display_path(self, path: str) -> str:
+        """A measurement's file as a person wants to read it: relative to the study folder when
+        it lies inside, else its file name with the folder it is in."""
+        p = Path(path)
+        if not p.is_absolute():
+            return str(p)
+        try:
+            return str(p.resolve().relative_to(self.root.resolve()))
+        except (ValueError, OSError):
+            return str(Path(p.parent.name) / p.name) if p.parent.name else p.name
 
     def measurement(self, measurement_id: int) -> dict[str, Any]:
         """One measurement with its sample (as :meth:`Store.measurements` gives it); :class:`StoreError` if none."""

@@ -8,7 +8,8 @@ export async function showStudy(view) {
   const rows = [];
   for (const s of study.samples) {
     s.measurements.forEach((m, i) => {
-      const name = m.item ? `${m.path} #${m.item}` : m.path;
+      const shown = m.display_path || m.path;
+      const name = m.item ? `${shown} #${m.item}` : shown;
       const accepted = m.analyses.find((a) => a.accepted);
       rows.push(`<tr data-measurement="${m.id}">
         ${i === 0 ? `<td rowspan="${s.measurements.length}"><b>${esc(s.name)}</b><div class="muted">${esc(s.treatment || "")}</div></td>` : ""}
