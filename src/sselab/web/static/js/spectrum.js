@@ -87,7 +87,7 @@ export async function showMeasurement(view, id) {
   plots.exportButtons(nyq, `nyquist-${m.sample}-${m.id}`);
   plots.exportButtons(bod, `bode-${m.sample}-${m.id}`);
   plots.exportButtons(res, `residuals-${m.sample}-${m.id}`);
-  $("export-data").onclick = () => downloadCsv(`/api/export/measurements/${m.id}.csv`, `measurement-${m.id}.csv`).catch((e) => toast(e.message));
+  $("export-data").onclick = () => downloadCsv(`/api/export/measurements/${m.id}.csv`, `data-${m.sample}-${(m.display_path || "").split("/").pop()}.csv`.replace(/[^\w.-]+/g, "_")).catch((e) => toast(e.message));
   wireCsv($("saved-fit"));
 
   get(`/api/kk/${m.id}`).then((kk) => {
@@ -225,7 +225,7 @@ export async function showMeasurement(view, id) {
     }
   }
   $("fit-btn").onclick = runFit;
-  $("export-fit").onclick = () => downloadCsv(`/api/export/fit/${state.job}.csv`, `fit-${m.id}.csv`).catch((e) => toast(e.message));
+  $("export-fit").onclick = () => downloadCsv(`/api/export/fit/${state.job}.csv`, `fit-${m.sample}-${(m.display_path || "").split("/").pop()}-${state.circuit}.csv`.replace(/[^\w.-]+/g, "_")).catch((e) => toast(e.message));
 
   $("save-btn").onclick = async () => {
     const user = $("user").value.trim();
