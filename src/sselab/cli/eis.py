@@ -6,9 +6,11 @@ import importlib
 from pathlib import Path
 from typing import Any, List, Optional
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from ..eis import elements as _elements
 from ..eis.batch import FitFailure, fit_circuit_batch
@@ -19,7 +21,31 @@ from ..exceptions import FitError, SselabError
 from ..io import read
 from ._common import assignments, echo_json
 
-eis_app = typer.Typer(help="Impedance spectra: circuit fitting, Kramers–Kronig, DRT, series.", no_args_is_help=True)
+
+class _EisGroup(TyperGroup):
+    """``sselab eis``: the commands of :data:`_HOOKS` load their modules only when asked for."""
+
+    _hooked = False
+
+    def _load_hooks(self) -> None:
+        if not self._hooked:
+            self._hooked = True
+            for name, command in _hook_commands().items():
+                self.commands.setdefault(name, command)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_hooks()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            self._load_hooks()
+        return super().get_command(ctx, cmd_name)
+
+
+eis_app = typer.Typer(
+    help="Impedance spectra: circuit fitting, Kramers–Kronig, DRT, series.", no_args_is_help=True, cls=_EisGroup
+)
 
 CIRCUIT_HELP = (
     "Circuit string: '-' joins in series, p(a,b,...) in parallel, e.g. 'R0-p(R1,CPE1)-p(R2,CPE2)-CPE3'. "
@@ -160,7 +186,15 @@ _HOOKS = (
 )
 
 
-def _register_hooks() -> None:
+def _hook_commands() -> dict[str, click.Command]:
+    """The commands the hooks register, built on a scratch group (``eis fit`` does not import them)."""
+    scratch = typer.Typer()
+    scratch.callback()(lambda: None)
+    _register_hooks(scratch)
+    return dict(typer.main.get_group(scratch).commands)
+
+
+def _register_hooks(target: typer.Typer) -> None:
     for module_name, hook in _HOOKS:
         try:
             module = importlib.import_module(module_name)
@@ -168,9 +202,8 @@ def _register_hooks() -> None:
             if exc.name and module_name.startswith(exc.name):
                 continue
             raise
-        getattr(module, hook)(eis_app)
+        getattr(module, hook)(target)
 
 
 def register(app: typer.Typer) -> None:
-    _register_hooks()
     app.add_typer(eis_app, name="eis")
