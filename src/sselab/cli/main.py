@@ -51,7 +51,19 @@ def module_commands(module_name: str) -> dict[str, click.Command]:
     scratch = typer.Typer()
     scratch.callback()(lambda: None)  # a group even when the module adds one command
     module.register(scratch)
-    return dict(typer.main.get_group(scratch).commands)
+    commands = dict(typer.main.get_group(scratch).commands)
+    for command in commands.values():
+        _plain_help(command)
+    return commands
+
+
+def _plain_help(command: click.Command) -> None:
+    """Help printed as written: rich markup would eat units in square brackets ("FWHM [eV]")
+    and show flags as ``<bool>``; click's plain formatter prints them as they are."""
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
 
 
 class _LazyGroup(TyperGroup):
@@ -88,6 +100,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     cls=_LazyGroup,
 )
 
