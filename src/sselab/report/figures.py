@@ -246,16 +246,18 @@ def xps_profile(row: dict[str, Any]) -> Any:
     return fig
 
 
-def _components(res: dict[str, Any], region: str, energy: np.ndarray, background: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """Each stored component of ``region`` at the surface step, drawn above the background."""
+def component_curves(res: dict[str, Any], region: str, energy: np.ndarray, background: np.ndarray,
+                     step: int = 0) -> list[tuple[str, np.ndarray]]:
+    """Each stored component of ``region`` at sputter ``step``, drawn above the background
+    (the report and the workbench draw XPS components through this)."""
     fits = (res.get("fits") or {}).get(region) or []
-    if not fits:
+    if len(fits) <= step:
         return []
     from ..study.settings import parse_shape
     from ..xps.lineshapes import peak
 
     out = []
-    for comp in fits[0].get("components", []):
+    for comp in fits[step].get("components", []):
         try:
             name, params = parse_shape(comp["shape"])
             y = peak(energy, name, comp["position_eV"], comp["fwhm_eV"], comp["area"], **params)
@@ -288,7 +290,7 @@ def xps_spectra(row: dict[str, Any]) -> Any:
             bg = np.asarray(s["background"], float)
             env = np.asarray(s["envelope"], float)
             ax.plot(e, y, ".", ms=2, color="k", label="data")
-            for name, yc in _components(res, s["region"], e, bg):
+            for name, yc in component_curves(res, s["region"], e, bg):
                 ax.fill_between(e, bg, yc, alpha=0.25, lw=0.6, label=name)
             ax.plot(e, env, "-", lw=0.9, color="tab:red", label="envelope")
             ax.plot(e, bg, "--", lw=0.7, color="0.4", label="background")

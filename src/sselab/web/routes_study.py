@@ -85,6 +85,9 @@ def measurement(measurement_id: int, wb: Workbench = Depends(workbench)) -> dict
         out["z_imag_ohm"] = m.impedance_ohm.imag
     else:
         out["arrays"] = measurement_arrays(m)
+    if getattr(m, "regions", None):  # XPS: one spectrum per region, chosen on the page
+        out["regions"] = [{"name": r.name, "binding_energy_eV": r.binding_energy_eV, "counts": r.counts,
+                           "sputter_time_s": r.sputter_time_s} for r in m.regions]
     fits = wb.data.analyses_of(measurement_id, FIT_METHOD)
     out["fits"] = [
         {k: a[k] for k in ("id", "status", "accepted", "accepted_by", "accepted_at", "updated_at", "result")}

@@ -201,3 +201,18 @@ export function xpsSpectrum(el, sp, name) {
   return draw(el, traces, layoutOf(`XPS fit ${sp.meta.region || ""}`, "binding energy / eV", "counts",
     { xaxis: { autorange: "reversed", title: { text: "binding energy / eV" } } }), name);
 }
+
+// One XPS region at one sputter step as CasaXPS shows it: data points, each component filled
+// down to the background, the envelope and the background.
+export function xpsComponents(el, region, st, name) {
+  const traces = [{ x: st.binding_energy_eV, y: st.background, mode: "lines", name: "background", line: { color: "#6b7280", dash: "dash", width: 1 } }];
+  st.components.forEach((c, k) => traces.push({ x: st.binding_energy_eV, y: c.y, mode: "lines", name: c.name, fill: "tonexty",
+    line: { color: color(k), width: 1 }, fillcolor: `hsla(${(k * 137) % 360}, 65%, 42%, 0.18)` }));
+  // fill: "tonexty" fills to the previous trace, so every component is preceded by the background again
+  const filled = [];
+  traces.slice(1).forEach((t) => { filled.push({ ...traces[0], showlegend: false, hoverinfo: "skip" }); filled.push(t); });
+  filled.push({ x: st.binding_energy_eV, y: st.envelope, mode: "lines", name: "envelope", line: { color: "#d9480f" } });
+  filled.push({ x: st.binding_energy_eV, y: st.counts, mode: "markers", name: "data", marker: { size: 4, color: "#1d2433" } });
+  return draw(el, [traces[0], ...filled], layoutOf(`${region}`, "binding energy / eV", "counts",
+    { xaxis: { autorange: "reversed", title: { text: "binding energy / eV" } } }), name);
+}

@@ -1,6 +1,7 @@
 // Spectrum view: Nyquist/Bode, circuit editor with live validation, parameter table, fit job,
 // residuals, Kramers–Kronig, DRT (drt.js), save as accepted fit.  Non-spectrum measurements get an x–y plot.
 import { downloadCsv, esc, fmt, get, pollJob, post, progressHtml, toast, wireCsv } from "./api.js";
+import { setupAnalyse, showRegions } from "./analyse.js";
 import { setupDrt } from "./drt.js";
 import * as plots from "./plots.js";
 
@@ -24,10 +25,14 @@ function savedFitHtml(fit) {
 
 function showGeneric(view, m) {
   const names = Object.keys(m.arrays || {});
+  const regions = (m.regions || []).length > 0;
   view.innerHTML = `<p><a href="#/">← Study</a></p><h2>${esc(m.sample)} · ${esc(m.display_path || m.path)}</h2>
     <p class="muted">${esc(m.kind)} (${esc(m.technique)}); read by ${esc(m.reader || "")}</p>
-    ${names.length >= 2 ? '<div id="xy" class="plot"></div>' : "<p>No plottable arrays.</p>"}`;
-  if (names.length >= 2) {
+    ${regions ? '<div id="regions"></div>' : names.length >= 2 ? '<div id="xy" class="plot"></div>' : "<p>No plottable arrays.</p>"}
+    <div class="panel" id="analyse-panel"></div>`;
+  setupAnalyse(document.getElementById("analyse-panel"), m);
+  if (regions) showRegions(document.getElementById("regions"), m);
+  else if (names.length >= 2) {
     const el = document.getElementById("xy");
     plots.xy(el, m.arrays[names[0]], m.arrays[names[1]], names[0], names[1]);
     plots.exportButtons(el, `${m.sample}-${m.id}`);

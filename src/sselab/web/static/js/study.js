@@ -30,7 +30,7 @@ export async function showStudy(view) {
       <button class="secondary" id="export-results">All results CSV</button></div>
     </div>
     <div class="panel"><h3>Add measurements</h3>
-      <div class="row"><label>Sample <input type="text" id="upload-sample" value="uploads" maxlength="100"></label></div>
+      <div class="row"><label>Sample <input type="text" id="upload-sample" value="${esc(sessionStorage.getItem("sselab-upload-sample") || "uploads")}" maxlength="100"></label></div>
       <div id="dropzone">Drop instrument files here, or <label><u>choose files</u>
         <input type="file" id="file-input" multiple hidden></label></div>
       <div id="upload-msg" class="msg"></div>
