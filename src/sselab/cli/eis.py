@@ -13,11 +13,11 @@ from rich.table import Table
 from ..eis import elements as _elements
 from ..eis.batch import FitFailure, fit_circuit_batch
 from ..eis.fit import CircuitFit
-from ..eis.kramers_kronig import kramers_kronig
+from ..eis.kramers_kronig import NOISE_FLOOR, T_CRITICAL, kramers_kronig
 from ..eis.weights import WEIGHTINGS
 from ..exceptions import FitError, SselabError
 from ..io import read
-from ._common import assignments, echo_json
+from ._common import assignments, echo_json, exit_for, verdict_line
 
 eis_app = typer.Typer(help="Impedance spectra: circuit fitting, Kramers–Kronig, DRT, series.", no_args_is_help=True)
 
@@ -128,13 +128,16 @@ def fit_command(
 @eis_app.command("kk")
 def kk_command(
     file: Path = typer.Argument(..., help="Spectrum file."),
-    threshold: float = typer.Option(0.01, help="Largest relative residual for a pass (0.01 = 1 %)."),
+    threshold: Optional[float] = typer.Option(None, help="Extra fixed criterion: largest relative residual for a pass (0.01 = 1 %)."),
+    noise: Optional[float] = typer.Option(None, "--noise", help="Relative noise of the spectrum when known (0.003 = 0.3 %); default: the noise its residuals show."),
+    index: int = typer.Option(0, "--index", help="Which spectrum of a multi-spectrum file (0 = first)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write the KK residual figure (PNG/SVG)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Linear Kramers–Kronig test (Schönleber 2014) with automatic number of RC elements."""
-    spectrum = _spectrum(file)
-    kk = kramers_kronig(spectrum, threshold=threshold)
+    """Linear Kramers–Kronig test (Schönleber 2014) with automatic number of RC elements; the
+    residuals are judged against the noise the spectrum shows (or --noise).  Exit 3 when it fails."""
+    spectrum = _spectrum(file, index)
+    kk = kramers_kronig(spectrum, threshold=threshold, noise=noise)
     d = {"file": str(file), **kk.to_dict()}
     if plot is not None:
         from ..eis.plots import plot_kk
@@ -142,13 +145,18 @@ def kk_command(
         d["plot"] = plot_kk(spectrum, kk, plot)
     if json_out:
         echo_json(d)
+        exit_for(kk)
         return
     verdict = "[green]passed[/green]" if kk.passed else "[red]failed[/red]"
+    src = "stated" if kk.noise_stated else "shown"
     Console().print(
-        f"{file}: KK test {verdict} — max residual {100 * kk.max_residual:.3g} % "
-        f"(threshold {100 * threshold:g} %), RMS {100 * kk.rms_residual:.3g} %, "
-        f"{kk.n_elements} RC elements (μ = {kk.mu:.3f})"
+        f"{file}: KK test {verdict} — RMS {100 * kk.rms_residual:.3g} % = {kk.statistic:.2f} × the noise {src} "
+        f"({100 * kk.noise:.2g} %, at least {100 * NOISE_FLOOR:g} %; limit {T_CRITICAL:g}), max residual {100 * kk.max_residual:.3g} %"
+        + (f" (threshold {100 * threshold:g} %)" if threshold is not None else "")
+        + f", {kk.n_elements} RC elements (μ = {kk.mu:.3f})"
     )
+    typer.echo(verdict_line(kk))
+    exit_for(kk)
 
 
 # Commands that live with their analyses register themselves on the eis group.
