@@ -153,7 +153,8 @@ def fit_verdict(result: FitResult, *, noise: float | None = None,
             continue
         rel = p.relative_stderr
         if p.at_bound:
-            reasons.append(Reason("at_bound", f"{n} is at its bound ({format_uncertain(p.value, None, p.unit)})"))
+            side, b = ("lower", p.min) if abs(p.value - p.min) <= abs(p.max - p.value) else ("upper", p.max)
+            reasons.append(Reason("at_bound", f"{n} is at its {side} bound {b:g} {p.unit}".rstrip()))
             continue
         if p.stderr is None or not math.isfinite(p.stderr) or rel is None:
             add("no_stderr", f"{n} has no finite standard error: not determined by the data", "failed", n)
