@@ -15,6 +15,10 @@ EIS rules on top:
     ~1e-3 F) or below ``C_EFF_MIN`` (1e-18 F, a thousand times below the stray
     capacitance of any cell holder).  3.99e+50 F is not a capacitance: the arc is not in
     the data.
+``diverged`` (failed)
+    A resistance above ``R_MAX_FACTOR`` (1e3) times the largest |Z| measured: no spectrum
+    shows a resistance a thousand times its own largest impedance (R2 = 1.1e27 Ω on a
+    spectrum below 0.1 Ω): the element ran away, the circuit has one it does not need.
 ``arc_outside_window`` (warning)
     The apex frequency 1/(2πRC) of a block lies more than ``WINDOW_DECADES`` decades
     outside the measured frequency range: the arc is extrapolated, not measured.
@@ -49,6 +53,8 @@ if TYPE_CHECKING:
 #: effective capacitances outside [C_EFF_MIN, C_EFF_MAX] F are not physical (see module docs)
 C_EFF_MAX = 1e3
 C_EFF_MIN = 1e-18
+#: a resistance above this many times max |Z| has run away
+R_MAX_FACTOR = 1e3
 #: an apex frequency this many decades outside the measured range is an extrapolated arc
 WINDOW_DECADES = 2.0
 
@@ -84,6 +90,17 @@ def circuit_fit_verdict(fit: "CircuitFit", *, noise: float | None = None,
     depends = None if depends_on is None else list(depends_on)
     v = fit_verdict(fit.result, noise=fit_noise(fit, noise), depends_on=depends)
     reasons: list[Reason] = []
+    z_max = float(np.abs(fit.impedance_ohm).max())
+    seen = set(v.codes)
+    for p in fit.result.parameters:
+        if p.fixed or p.unit != "Ohm" or not math.isfinite(p.value) or p.value <= R_MAX_FACTOR * z_max:
+            continue
+        if "diverged" in seen and any(r.code == "diverged" and r.message.startswith(p.name + " ") for r in v.reasons):
+            continue
+        used = depends is None or p.name in depends
+        reasons.append(Reason("diverged", f"{p.name} ran away to {p.value:.2g} Ohm, over {R_MAX_FACTOR:g} times the "
+                              f"largest |Z| measured ({z_max:.3g} Ohm)" + ("" if used else " (not used by this result)"),
+                              "failed" if used else "warning"))
     f_lo, f_hi = float(fit.frequency_Hz.min()), float(fit.frequency_Hz.max())
     apex = fit.characteristic_frequency
     for r, c in fit.effective_capacitance.items():
