@@ -100,6 +100,13 @@ class CircuitFit:
 
         return circuit_fit_verdict(self).merge(Verdict.of(self.extra_reasons))
 
+    def verdict_for(self, depends_on: list[str]) -> Verdict:
+        """The verdict of a result computed from ``depends_on`` only (σ from the bulk
+        resistor): failures of the other parameters become warnings."""
+        from .verdicts import circuit_fit_verdict
+
+        return circuit_fit_verdict(self, depends_on=depends_on).merge(Verdict.of(self.extra_reasons))
+
     @property
     def values(self) -> dict[str, float]:
         return self.result.values
