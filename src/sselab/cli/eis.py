@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, List, Optional
 
 import click
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -15,11 +17,12 @@ from typer.core import TyperGroup
 from ..eis import elements as _elements
 from ..eis.batch import FitFailure, fit_circuit_batch
 from ..eis.fit import CircuitFit
-from ..eis.kramers_kronig import kramers_kronig
+from ..eis.kramers_kronig import NOISE_FLOOR, T_CRITICAL, kramers_kronig
 from ..eis.weights import WEIGHTINGS
 from ..exceptions import FitError, SselabError
 from ..io import read
-from ._common import assignments, echo_json
+from ..numfmt import format_relative, format_uncertain
+from ._common import assignments, echo_json, exit_for, verdict_line
 
 
 class _EisGroup(TyperGroup):
@@ -54,40 +57,58 @@ CIRCUIT_HELP = (
 
 
 def _spectrum(path: Path, index: int = 0):
+    return _spectrum_counted(path, index)[0]
+
+
+def _spectrum_counted(path: Path, index: int = 0):
+    """The ``index``-th spectrum of ``path`` and how many the file holds."""
     spectra = read(path, kind="spectrum")
-    if index >= len(spectra):
+    if not 0 <= index < len(spectra):
         raise SselabError(f"{path}: has {len(spectra)} spectra, no index {index}")
-    return spectra[index]
+    return spectra[index], len(spectra)
+
+
+def one_of_many(n: int, index: int) -> tuple:
+    """The warning a fit of one spectrum of a multi-spectrum file carries (none when n = 1)."""
+    from ..verdict import Reason
+
+    if n <= 1:
+        return ()
+    return (Reason("single_spectrum_of_many", f"the file holds {n} spectra; only spectrum {index} was analysed "
+                   "(--index picks another; eis ageing / eis series analyse them all)"),)
 
 
 def _param_table(fit: CircuitFit) -> Table:
     table = Table(title=f"{fit.circuit}  ({fit.weighting} weighting, {fit.n_points} points)")
-    for col in ("parameter", "value", "std. error", "rel. error", "unit"):
+    for col in ("parameter", "value", "rel. error", "unit"):
         table.add_column(col, justify="right" if col != "parameter" else "left")
     for p in fit.result.parameters:
-        rel = p.relative_stderr
-        table.add_row(
-            p.name,
-            f"{p.value:.5g}",
-            "fixed" if p.fixed else (f"{p.stderr:.3g}" if p.stderr is not None else "n/a"),
-            f"{100 * rel:.2g} %" if rel is not None else "",
-            p.unit,
-        )
+        value = (_plain_fixed(p.value) + " (fixed)") if p.fixed else format_uncertain(
+            p.value, p.stderr, "", lower=p.min, upper=p.max)
+        table.add_row(p.name, value, "" if p.fixed else format_relative(p.stderr, p.value), p.unit)
     return table
+
+
+def _plain_fixed(x: float) -> str:
+    return f"{x:.5g}"
 
 
 def _print_fit(fit: CircuitFit, console: Console) -> None:
     console.print(_param_table(fit))
+    rr, ri = fit.residuals_relative
+    rms = 100 * float(np.sqrt(np.mean(rr**2 + ri**2) / 2))
     console.print(
-        f"χ² = {fit.chi2:.4g} (reduced {fit.result.reduced_chi2:.3g}), AIC = {fit.result.aic:.4g}, "
-        f"BIC = {fit.result.bic:.4g}, {fit.result.message}"
+        f"χ² = {fit.chi2:.4g} (reduced {fit.result.reduced_chi2:.3g}), residual rms {rms:.3g} % of |Z|, "
+        f"AIC = {fit.result.aic:.4g}, BIC = {fit.result.bic:.4g}, {fit.result.message}"
     )
     for r, c in fit.effective_capacitance.items():
         console.print(f"C_eff({r}) = {c:.3g} F, apex frequency {fit.characteristic_frequency[r]:.3g} Hz")
-    for w in fit.result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
-    if not fit.success:
-        console.print("[red]the fit did not converge; do not use these values[/red]")
+    for note in fit.notes:
+        console.print(f"note: {note}", markup=False)
+    colour = {"ok": "green", "warning": "yellow", "failed": "red"}[fit.verdict.status]
+    console.print(verdict_line(fit), style=colour, markup=False, highlight=False)
+    if fit.verdict.failed:
+        console.print("the fit failed: do not use these values", style="red", markup=False)
 
 
 @eis_app.command("fit")
@@ -99,6 +120,7 @@ def fit_command(
     json_out: bool = typer.Option(False, "--json", help="Print JSON (one object; a list for several files)."),
     initial: List[str] = typer.Option([], "--initial", help="Initial value NAME=VALUE (repeatable)."),
     fix: List[str] = typer.Option([], "--fix", help="Hold NAME=VALUE fixed (repeatable)."),
+    index: int = typer.Option(0, "--index", help="Which spectrum of a multi-spectrum file (0 = first; the output says when a file holds more)."),
 ) -> None:
     """Fit an equivalent circuit to one or more spectra (automatic initial values; many files
     are fitted together by the batched engine)."""
@@ -111,9 +133,10 @@ def fit_command(
     console = Console(stderr=False)
     spectra: dict[int, Any] = {}
     errors: dict[int, str] = {}
+    counts: dict[int, int] = {}
     for i, path in enumerate(files):
         try:
-            spectra[i] = _spectrum(path)
+            spectra[i], counts[i] = _spectrum_counted(path, index)
         except SselabError as exc:
             if len(files) == 1:
                 raise
@@ -130,7 +153,9 @@ def fit_command(
         if i in errors:
             outputs.append({"file": str(path), "error": errors[i]})
             continue
-        d = {"file": str(path), **fit.to_dict()}
+        fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(counts[i], index))
+        fits[i] = fit
+        d = {"file": str(path), "spectrum_index": index, "spectra_in_file": counts[i], **fit.to_dict()}
         if plot is not None:
             from ..eis.plots import plot_fit
 
@@ -149,18 +174,22 @@ def fit_command(
                 typer.echo(f"error: {o['error']}", err=True)
     if failures:
         raise typer.Exit(code=2)
+    exit_for(*fits.values())
 
 
 @eis_app.command("kk")
 def kk_command(
     file: Path = typer.Argument(..., help="Spectrum file."),
-    threshold: float = typer.Option(0.01, help="Largest relative residual for a pass (0.01 = 1 %)."),
+    threshold: Optional[float] = typer.Option(None, help="Extra fixed criterion: largest relative residual for a pass (0.01 = 1 %)."),
+    noise: Optional[float] = typer.Option(None, "--noise", help="Relative noise of the spectrum when known (0.003 = 0.3 %); default: the noise its residuals show."),
+    index: int = typer.Option(0, "--index", help="Which spectrum of a multi-spectrum file (0 = first)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write the KK residual figure (PNG/SVG)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Linear Kramers–Kronig test (Schönleber 2014) with automatic number of RC elements."""
-    spectrum = _spectrum(file)
-    kk = kramers_kronig(spectrum, threshold=threshold)
+    """Linear Kramers–Kronig test (Schönleber 2014) with automatic number of RC elements; the
+    residuals are judged against the noise the spectrum shows (or --noise).  Exit 3 when it fails."""
+    spectrum = _spectrum(file, index)
+    kk = kramers_kronig(spectrum, threshold=threshold, noise=noise)
     d = {"file": str(file), **kk.to_dict()}
     if plot is not None:
         from ..eis.plots import plot_kk
@@ -168,13 +197,18 @@ def kk_command(
         d["plot"] = plot_kk(spectrum, kk, plot)
     if json_out:
         echo_json(d)
+        exit_for(kk)
         return
     verdict = "[green]passed[/green]" if kk.passed else "[red]failed[/red]"
+    src = "stated" if kk.noise_stated else "shown"
     Console().print(
-        f"{file}: KK test {verdict} — max residual {100 * kk.max_residual:.3g} % "
-        f"(threshold {100 * threshold:g} %), RMS {100 * kk.rms_residual:.3g} %, "
-        f"{kk.n_elements} RC elements (μ = {kk.mu:.3f})"
+        f"{file}: KK test {verdict} — RMS {100 * kk.rms_residual:.3g} % = {kk.statistic:.2f} × the noise {src} "
+        f"({100 * kk.noise:.2g} %, at least {100 * NOISE_FLOOR:g} %; limit {T_CRITICAL:g}), max residual {100 * kk.max_residual:.3g} %"
+        + (f" (threshold {100 * threshold:g} %)" if threshold is not None else "")
+        + f", {kk.n_elements} RC elements (μ = {kk.mu:.3f})"
     )
+    typer.echo(verdict_line(kk))
+    exit_for(kk)
 
 
 # Commands that live with their analyses register themselves on the eis group.

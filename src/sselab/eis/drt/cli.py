@@ -16,6 +16,7 @@ from typing import Optional
 
 import typer
 
+from ...cli._common import exit_for, verdict_line
 from ...exceptions import SselabError
 from .peaks import DEFAULT_PROMINENCE
 
@@ -59,6 +60,7 @@ def drt_command(
         out = result.to_dict()
         out["source"] = str(file)
         echo_json(out)
+        exit_for(result)
         return
     typer.echo(f"{file}: DRT ({result.basis.kind} basis, derivative {result.derivative}, λ = {result.lambda_value:.3g} by {result.method})")
     typer.echo(f"R_inf = {result.R_inf_ohm:.4g} Ω, L = {result.L_H:.3g} H, "
@@ -70,10 +72,10 @@ def drt_command(
         typer.echo(f"{p.tau_s:12.4g} {p.frequency_Hz:12.4g} {p.R_ohm:12.4g} {p.C_F:12.4g}")
     if not result.peaks:
         typer.echo("no peaks")
-    for w in result.warnings:
-        typer.echo(f"warning: {w}")
     if plot is not None:
         typer.echo(f"plot written to {plot}")
+    typer.echo(verdict_line(result))
+    exit_for(result)
 
 
 def register_drt(eis_app: typer.Typer) -> None:
