@@ -18,6 +18,8 @@ from ..eis.weights import WEIGHTINGS
 from ..exceptions import FitError, SselabError
 from ..io import read
 from ._common import assignments, echo_json
+from .eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, mask_option,
+                        with_mask_note)
 
 eis_app = typer.Typer(help="Impedance spectra: circuit fitting, Kramers–Kronig, DRT, series.", no_args_is_help=True)
 
@@ -73,6 +75,12 @@ def fit_command(
     json_out: bool = typer.Option(False, "--json", help="Print JSON (one object; a list for several files)."),
     initial: List[str] = typer.Option([], "--initial", help="Initial value NAME=VALUE (repeatable)."),
     fix: List[str] = typer.Option([], "--fix", help="Hold NAME=VALUE fixed (repeatable)."),
+    fmin: Optional[float] = fmin_option(),
+    fmax: Optional[float] = fmax_option(),
+    drop_inductive: bool = inductive_option(),
+    mask: Optional[str] = mask_option(),
+    index: Optional[int] = index_option(),
+    every: bool = all_option(),
 ) -> None:
     """Fit an equivalent circuit to one or more spectra (automatic initial values; many files
     are fitted together by the batched engine)."""
@@ -85,38 +93,46 @@ def fit_command(
     console = Console(stderr=False)
     spectra: dict[int, Any] = {}
     errors: dict[int, str] = {}
-    for i, path in enumerate(files):
+    entries: list[tuple[Path, Any]] = []  # (file, Loaded or None)
+    for path in files:
         try:
-            spectra[i] = _spectrum(path)
+            entries += [(path, item) for item in load(path, index, every, fmin, fmax, drop_inductive, mask)]
         except SselabError as exc:
             if len(files) == 1:
                 raise
-            errors[i] = str(exc).splitlines()[0]
+            errors[len(entries)] = str(exc).splitlines()[0]
+            entries.append((path, None))
+    spectra = {i: item.spectrum for i, (_, item) in enumerate(entries) if item is not None}
     # all spectra in one batched fit (the same answers as one fit_circuit per file)
     fits = dict(zip(spectra, fit_circuit_batch(list(spectra.values()), c, weighting=weight, initial=init, fixed=fixed)))
     outputs: list[dict[str, Any]] = []
-    for i, path in enumerate(files):
+    for i, (path, item) in enumerate(entries):
         fit = fits.get(i)
+        label = item.label if item is not None else str(path)
         if isinstance(fit, FitFailure):
-            if len(files) == 1:
-                raise FitError(f"{path}: {fit.error}")
-            errors[i] = f"{path}: {fit.error}"
+            if len(entries) == 1:
+                raise FitError(f"{label}: {fit.error}")
+            errors[i] = f"{label}: {fit.error}"
         if i in errors:
             outputs.append({"file": str(path), "error": errors[i]})
             continue
-        d = {"file": str(path), **fit.to_dict()}
+        fit = with_mask_note(fit, item.selection)
+        d = {**item.describe(), **fit.to_dict()}
         if plot is not None:
             from ..eis.plots import plot_fit
 
-            target = plot if len(files) == 1 else plot.with_name(f"{plot.stem}_{path.stem}{plot.suffix}")
-            d["plot"] = plot_fit(spectra[i], fit, target)
+            stem = path.stem if item.n_in_file == 1 else f"{path.stem}_{item.index}"
+            target = plot if len(entries) == 1 else plot.with_name(f"{plot.stem}_{stem}{plot.suffix}")
+            d["plot"] = plot_fit(spectra[i], fit, target, masked=item.selection.masked)
         outputs.append(d)
         if not json_out:
-            console.print(f"[bold]{path}[/bold]")
+            console.print(f"[bold]{label}[/bold]")
+            if item.selection.n_masked:
+                console.print(item.selection.summary())
             _print_fit(fit, console)
     failures = len(errors)
     if json_out:
-        echo_json(outputs[0] if len(files) == 1 else outputs)
+        echo_json(outputs[0] if len(entries) == 1 else outputs)
     elif failures:
         for o in outputs:
             if "error" in o:
@@ -131,18 +147,36 @@ def kk_command(
     threshold: float = typer.Option(0.01, help="Largest relative residual for a pass (0.01 = 1 %)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write the KK residual figure (PNG/SVG)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    fmin: Optional[float] = fmin_option(),
+    fmax: Optional[float] = fmax_option(),
+    drop_inductive: bool = inductive_option(),
+    mask: Optional[str] = mask_option(),
+    index: Optional[int] = index_option(),
+    every: bool = all_option(),
 ) -> None:
     """Linear Kramers–Kronig test (Schönleber 2014) with automatic number of RC elements."""
-    spectrum = _spectrum(file)
-    kk = kramers_kronig(spectrum, threshold=threshold)
-    d = {"file": str(file), **kk.to_dict()}
-    if plot is not None:
-        from ..eis.plots import plot_kk
+    items = load(file, index, every, fmin, fmax, drop_inductive, mask)
+    outputs = []
+    for item in items:
+        spectrum = item.spectrum
+        kk = with_mask_note(kramers_kronig(spectrum, threshold=threshold), item.selection)
+        d = {**item.describe(), **kk.to_dict()}
+        if plot is not None:
+            from ..eis.plots import plot_kk
 
-        d["plot"] = plot_kk(spectrum, kk, plot)
+            target = plot if len(items) == 1 else plot.with_name(f"{plot.stem}_{item.index}{plot.suffix}")
+            d["plot"] = plot_kk(spectrum, kk, target, masked=item.selection.masked)
+        outputs.append((item, kk, d))
     if json_out:
-        echo_json(d)
+        echo_json(outputs[0][2] if len(outputs) == 1 else [d for _, _, d in outputs])
         return
+    for item, kk, _ in outputs:
+        _print_kk(item.label, kk, threshold, item.selection)
+
+
+def _print_kk(file: str, kk: Any, threshold: float, selection: Any) -> None:
+    if selection.n_masked:
+        Console().print(f"{file}: {selection.summary()}")
     verdict = "[green]passed[/green]" if kk.passed else "[red]failed[/red]"
     Console().print(
         f"{file}: KK test {verdict} — max residual {100 * kk.max_residual:.3g} % "
