@@ -153,9 +153,14 @@ def kk_command(
     mask: Optional[str] = mask_option(),
     index: Optional[int] = index_option(),
     every: bool = all_option(),
+    explore: bool = typer.Option(False, "--explore", help="Sweep the number of elements M: mu and pseudo chi2 per M for each series C/L choice, and the test at the recommended M."),
 ) -> None:
     """Linear Kramers–Kronig test (Schönleber 2014) with automatic number of RC elements."""
     items = load(file, index, every, fmin, fmax, drop_inductive, mask)
+    if explore:
+        from .eis_extra import kk_explore_output
+
+        return kk_explore_output(items, threshold, plot, json_out)
     outputs = []
     for item in items:
         spectrum = item.spectrum
@@ -191,6 +196,7 @@ _HOOKS = (
     ("sselab.cycling.ageing", "register_ageing"),
     ("sselab.eis.drt.cli", "register_drt"),
     ("sselab.eis.selection_cli", "register_suggest"),
+    ("sselab.cli.eis_extra", "register_extra"),
 )
 
 
