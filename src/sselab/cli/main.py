@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "Run the study's analyses incrementally (unchanged inputs and settings are not refitted)."),
     "serve": ("serve", "Start the web workbench and print its URL."),
     "conductivity": ("transport", "σ = l/(R·A) in S/cm with its propagated uncertainty."),
-    "arrhenius": ("transport", "Arrhenius fit of a T–σ table: Ea ± error, prefactor, R², σ at 25 °C."),
+    "arrhenius": ("transport", "Arrhenius fit of a T–σ table: Ea ± error, prefactor, R², σ at 25 °C; per sample when the table has a sample column (--pool for one line)."),
     "deconvolve": (
         "transport", "σ_ion of the SE from electron-blocking stacks: R_SE,ion = R_stack,bulk − Σ R_eBE (Glaser 2023)."
     ),

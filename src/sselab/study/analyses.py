@@ -55,8 +55,11 @@ def eis_fit(task: Task) -> dict[str, Any]:
     from ..transport.mixed import fit_mixed_conductor
     from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
 
+    from ..eis.mask import select_from_settings
+
     s = task.settings
-    spectrum = _one(task, "spectrum")
+    selection = select_from_settings(_one(task, "spectrum"), s)
+    spectrum = selection.spectrum
     geometry = _geometry(task.context)
     out: dict[str, Any]
     if s["circuit"] == MIXED_CONDUCTOR_CIRCUIT and geometry is not None:
@@ -71,6 +74,7 @@ def eis_fit(task: Task) -> dict[str, Any]:
             out["conductivity"] = cond.to_dict()
             out["sigma_S_per_cm"] = cond.sigma_S_per_cm
     out["fit"] = fit.to_dict()
+    out["mask"] = selection.to_dict()
     z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None
     f, zr, zi = _thin(spectrum.frequency_Hz, spectrum.impedance_ohm.real, spectrum.impedance_ohm.imag)
     curves = {"frequency_Hz": f, "Z_real_ohm": zr, "Z_imag_ohm": zi}
