@@ -1,4 +1,7 @@
-"""One self-contained HTML report per study (figures as base64 PNG), plus PNG/SVG and CSV files.
+"""One self-contained HTML report per study (figures embedded), plus the figure and CSV files.
+
+Figures are written once, as SVG by default (vector, what the HTML embeds); PNG on request
+(``figure_formats=("png",)``, or both).  The HTML embeds the first format asked for.
 
 Reads only the results store: the report can be rebuilt at any time without refitting.
 
@@ -26,23 +29,34 @@ _CSS = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
         "figure{display:inline-block;margin:4px}img{max-width:520px}.bad{color:#b00}")
 
 
+FIGURE_FORMATS = ("svg", "png")
+_MIME = {"svg": "image/svg+xml", "png": "image/png"}
+
+
 class _Figures:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, formats: tuple[str, ...] = ("svg",)) -> None:
+        unknown = [f for f in formats if f not in FIGURE_FORMATS]
+        if unknown or not formats:
+            raise ValueError(f"figure formats must be some of {', '.join(FIGURE_FORMATS)}; got {', '.join(formats)}")
         self.folder = folder
+        self.formats = tuple(dict.fromkeys(formats))
         self.html: list[str] = []
         self.paths: list[Path] = []
 
     def add(self, fig: Any, name: str, caption: str) -> None:
         if fig is None:
             return
-        png = io.BytesIO()
-        fig.savefig(png, format="png")
-        (self.folder / f"{name}.png").write_bytes(png.getvalue())
-        fig.savefig(self.folder / f"{name}.svg", format="svg")
+        embedded = b""
+        for fmt in self.formats:  # each format rendered once, written from the same bytes the HTML embeds
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt)
+            (self.folder / f"{name}.{fmt}").write_bytes(buf.getvalue())
+            self.paths.append(self.folder / f"{name}.{fmt}")
+            embedded = embedded or buf.getvalue()
         plt.close(fig)
-        self.paths.append(self.folder / f"{name}.png")
-        b64 = base64.b64encode(png.getvalue()).decode("ascii")
-        self.html.append(f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{b64}">'
+        b64 = base64.b64encode(embedded).decode("ascii")
+        mime = _MIME[self.formats[0]]
+        self.html.append(f'<figure><img alt="{html.escape(name)}" src="data:{mime};base64,{b64}">'
                          f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
     def take(self) -> str:
@@ -60,17 +74,20 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
-def write_report(db: str | Path, out: str | Path, *, study: str | None = None, truth: dict[str, Any] | None = None) -> Path:
-    """Write ``report.html``, ``figures/*.png|svg`` and ``tables/*.csv`` under ``out``; return the HTML path.
+def write_report(db: str | Path, out: str | Path, *, study: str | None = None, truth: dict[str, Any] | None = None,
+                 figure_formats: tuple[str, ...] = ("svg",)) -> Path:
+    """Write ``report.html``, ``figures/*.svg`` and ``tables/*.csv`` under ``out``; return the HTML path.
 
     ``truth`` (the virtual study's ``truth.json``) adds a truth column to the paper comparison.
+    ``figure_formats`` — "svg" (default), "png", or both: the figure files written; the HTML
+    embeds the first.
     """
     out = Path(out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     with open_store(db) as store:
         rows = store.analyses(study=study)
-    figs = _Figures(out / "figures")
+    figs = _Figures(out / "figures", tuple(figure_formats))
     parts = [f"<h1>sselab report{': ' + html.escape(study) if study else ''}</h1>"]
     tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),
             "paper_vs_analysis": tables.paper_vs_analysis(rows, truth), "structure": tables.structure(rows)}
