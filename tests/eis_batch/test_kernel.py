@@ -87,9 +87,15 @@ def test_compiled_fits_reach_the_numpy_chi2(monkeypatch, text):
     assert {f.engine.split("+")[0] for f in got} == {"numba"}
     chi_ref = np.array([f.chi2 for f in ref])
     chi = np.array([f.chi2 for f in got])
-    # the same iteration in another order of floating-point operations: equal to rounding, which
-    # the stopping tests can amplify to ~1e-6 on a fit far from its data (measured 1.2e-6)
-    np.testing.assert_allclose(chi, chi_ref, rtol=1e-5)
+    converged = np.array([f.success for f in ref])
+    assert converged.sum() >= 10 and np.array_equal(converged, [f.success for f in got])
+    # the same iteration in another order of floating-point operations: equal to rounding where
+    # the fit converged.  A fit that ran out of iterations (one here: a Warburg τ and a CPE Q
+    # crawling towards 0 in a wrong basin) stops wherever iteration 300 finds it, which rounding
+    # moves: both paths flag it, both far from the noise floor
+    np.testing.assert_allclose(chi[converged], chi_ref[converged], rtol=1e-6)
+    floor = 2 * F.size * 0.004**2
+    assert np.all(chi[~converged] > 10 * floor) and np.all(chi_ref[~converged] > 10 * floor)
     # and the fits are good: at the noise floor (χ² ≈ 2N·σ², σ = 0.004 relative)
     assert np.median(chi) < 2.0 * 2 * F.size * 0.004**2
     for a, b in zip(ref, got):

@@ -31,6 +31,16 @@ def _div(a, b):
     return a / b
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _inv(z):
+    """1/z as conj(z)/|z|² (a third of the cost of a complex division); the division itself
+    where |z|² under- or overflows."""
+    d = z.real * z.real + z.imag * z.imag
+    if d == 0.0 or d > 1e300 or d < 1e-300:
+        return _div(1.0 + 0j, z)
+    return complex(z.real / d, -z.imag / d)
+
+
 @njit(cache=True, error_model="numpy")
 def _element(code, w, logw, P, s, z, dz):
     """Z (N,) of one element into ``z`` and ∂Z/∂p into rows s, s+1 of ``dz`` (the registry's formulas)."""
@@ -42,9 +52,9 @@ def _element(code, w, logw, P, s, z, dz):
     elif code == _C:
         c = P[s]
         for i in range(N):
-            zz = _div(1.0 + 0j, 1j * w[i] * c)
+            zz = complex(0.0, -1.0 / (w[i] * c))  # 1/(jωC)
             z[i] = zz
-            dz[s, i] = _div(-zz, c + 0j)
+            dz[s, i] = complex(0.0, -zz.imag / c)
     elif code == _L:
         for i in range(N):
             z[i] = 1j * w[i] * P[s]
@@ -55,7 +65,7 @@ def _element(code, w, logw, P, s, z, dz):
         for i in range(N):
             zz = math.exp(-n * logw[i]) * phase
             z[i] = zz
-            dz[s, i] = _div(-zz, q + 0j)
+            dz[s, i] = complex(-zz.real / q, -zz.imag / q)
             dz[s + 1, i] = -zz * (logw[i] + _HALF_PI_J)
     elif code == _W:
         for i in range(N):
@@ -104,12 +114,14 @@ def _circuit(ops, w, logw, P, zs, lo, hi, dz):
         base = sp - a
         if op == PARALLEL:
             for i in range(N):
-                y = _div(1.0 + 0j, zs[base, i])
+                for c in range(base, sp):  # admittances, kept for the chain factors
+                    zs[c, i] = _inv(zs[c, i])
+                y = zs[base, i]
                 for c in range(base + 1, sp):
-                    y = y + _div(1.0 + 0j, zs[c, i])
-                zz = _div(1.0 + 0j, y)
+                    y = y + zs[c, i]
+                zz = _inv(y)
                 for c in range(base, sp):
-                    f = zz * _div(1.0 + 0j, zs[c, i])
+                    f = zz * zs[c, i]  # ∂Z/∂Zᵢ = (Z/Zᵢ)² = (Z·Yᵢ)²
                     f = f * f
                     for j in range(lo[c], hi[c]):
                         dz[j, i] = dz[j, i] * f
@@ -142,8 +154,8 @@ def _to_p(kind, a, b, x):
 
 
 @njit(cache=True, error_model="numpy")
-def _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, J):
-    """Weighted residuals r (2N,) and ∂r/∂u J (2N, k) of one problem at u = x."""
+def _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, JT):
+    """Weighted residuals r (2N,) and their Jacobian ∂r/∂u, transposed: JT (k, 2N), at u = x."""
     N = w.size
     P[:] = base
     for j in range(free.size):
@@ -152,10 +164,19 @@ def _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo
     for i in range(N):
         r[i] = (zs[0, i].real - zr[i]) * wr[i]
         r[N + i] = (zs[0, i].imag - zi[i]) * wi[i]
-        for j in range(free.size):
-            d = dz[free[j], i]
-            J[i, j] = d.real * wr[i] * dpdu[j]
-            J[N + i, j] = d.imag * wi[i] * dpdu[j]
+    for j in range(free.size):
+        row = dz[free[j]]
+        for i in range(N):
+            JT[j, i] = row[i].real * wr[i] * dpdu[j]
+            JT[j, N + i] = row[i].imag * wi[i] * dpdu[j]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _dot(a, b):
+    s = 0.0
+    for i in range(a.size):
+        s += a[i] * b[i]
+    return s
 
 
 @njit(cache=True, error_model="numpy")
@@ -203,9 +224,9 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     P = np.empty(n)
     dpdu = np.empty(k)
     r = np.empty(m)
-    J = np.empty((m, k))
+    J = np.empty((k, m))  # transposed: rows are parameters, contiguous over the residuals
     r_new = np.empty(m)
-    J_new = np.empty((m, k))
+    J_new = np.empty((k, m))
     x_new = np.empty(k)
     A = np.empty((k, k))
     M = np.empty((k, k))
@@ -214,7 +235,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     sol = np.empty(k)
     gn = np.empty(k)
     _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, J)
-    cost = 0.5 * np.dot(r, r)
+    cost = 0.5 * _dot(r, r)
     if not (math.isfinite(cost) and math.isfinite(J.sum())):
         return cost, -2, 0
     lam = lam0
@@ -223,14 +244,9 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     n_iter = 0
     for _ in range(max_iter):
         for a in range(k):
-            ga = 0.0
-            for i in range(m):
-                ga += J[i, a] * r[i]
-            g[a] = ga
+            g[a] = _dot(J[a], r)
             for b in range(a, k):
-                s = 0.0
-                for i in range(m):
-                    s += J[i, a] * J[i, b]
+                s = _dot(J[a], J[b])
                 A[a, b] = s
                 A[b, a] = s
         gmax = 0.0
@@ -252,13 +268,13 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             for a in range(k):
                 M[a, a] += 1e-12 * diag[a]
             _solve_into(M, g, gn)
-            gain = 0.5 * np.dot(g, gn)
+            gain = 0.5 * _dot(g, gn)
             conv_s = gain >= 0 and gain * max(m - k, 1) <= stol * cost
         for a in range(k):
             x_new[a] = x[a] - sol[a]
         _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x_new, zs, lo, hi, dz, P, dpdu, r_new,
                    J_new)
-        cost_new = 0.5 * np.dot(r_new, r_new)
+        cost_new = 0.5 * _dot(r_new, r_new)
         accept = cost_new < cost and math.isfinite(cost_new) and math.isfinite(J_new.sum())
         n_iter += 1
         reduction = cost - cost_new if accept else 0.0
@@ -286,8 +302,8 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
         if accept:
             x[:] = x_new
             cost = cost_new
-            r[:] = r_new
-            J[:, :] = J_new
+            r, r_new = r_new, r
+            J, J_new = J_new, J
         if conv_g:
             status = 3
         elif conv_s:
