@@ -27,6 +27,21 @@ def report(tmp_path_factory):
     return write_report(db, root / "out", study="Mg3AsN-virtual", truth=truth)
 
 
+def test_figures_once_as_svg_by_default_png_on_request(report, tmp_path):
+    figs = report.parent / "figures"
+    assert sorted({p.suffix for p in figs.iterdir()}) == [".svg"]
+    text = report.read_text(encoding="utf-8")
+    assert "data:image/png" not in text
+    assert text.count("data:image/svg+xml;base64,") == len(list(figs.iterdir()))
+    both = write_report(report.parent.parent / "r.sqlite", tmp_path / "both", study="Mg3AsN-virtual",
+                        figure_formats=("png", "svg"))
+    files = list((both.parent / "figures").iterdir())
+    assert {p.suffix for p in files} == {".png", ".svg"} and len(files) == 2 * len(list(figs.iterdir()))
+    assert both.read_text(encoding="utf-8").count("data:image/png;base64,") == len(files) // 2
+    with pytest.raises(ValueError):
+        write_report(report.parent.parent / "r.sqlite", tmp_path / "x", figure_formats=("jpg",))
+
+
 def test_self_contained_with_tables(report):
     text = report.read_text(encoding="utf-8")
     assert not re.search(r"(src|href)=['\"]https?:", text)

@@ -1,4 +1,7 @@
-"""One self-contained HTML report per study (figures embedded as SVG), plus SVG (PNG on request) and CSV files.
+"""One self-contained HTML report per study (figures embedded), plus the figure and CSV files.
+
+Figures are written once, as SVG by default (vector, what the HTML embeds); PNG (300 dpi) on
+request (``figure_formats=("png",)``, or both).  The HTML embeds the first format asked for.
 
 Reads only the results store: the report can be rebuilt at any time without refitting.
 
@@ -29,26 +32,33 @@ _CSS = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
         "figcaption{font-size:12px;color:#444;max-width:520px}.bad{color:#b00}.warn{color:#a60}")
 
 
-class _Figures:
-    """Figures of the report: each written once as SVG (vector, embedded in the page) and,
-    with ``png=True``, as a 300 dpi PNG beside it (the report does not need both)."""
+FIGURE_FORMATS = ("svg", "png")
+_MIME = {"svg": "image/svg+xml", "png": "image/png"}
 
-    def __init__(self, folder: Path, png: bool = False) -> None:
+
+class _Figures:
+    """Figures of the report, each written once per asked format through the project style
+    (atomic writes, 300 dpi PNG); the HTML embeds the first format."""
+
+    def __init__(self, folder: Path, formats: tuple[str, ...] = ("svg",)) -> None:
+        unknown = [f for f in formats if f not in FIGURE_FORMATS]
+        if unknown or not formats:
+            raise ValueError(f"figure formats must be some of {', '.join(FIGURE_FORMATS)}; got {', '.join(formats)}")
         self.folder = folder
-        self.png = png
+        self.formats = tuple(dict.fromkeys(formats))
         self.html: list[str] = []
         self.paths: list[Path] = []
 
     def add(self, fig: Any, name: str, caption: str) -> None:
         if fig is None:
             return
-        svg_path = self.folder / f"{name}.svg"
-        if self.png:
-            style.save(fig, self.folder / f"{name}.png", close=False)
-        style.save(fig, svg_path)
-        self.paths.append(svg_path)
-        b64 = base64.b64encode(svg_path.read_bytes()).decode("ascii")
-        self.html.append(f'<figure><img alt="{html.escape(name)}" src="data:image/svg+xml;base64,{b64}">'
+        for k, fmt in enumerate(self.formats):
+            path = self.folder / f"{name}.{fmt}"
+            style.save(fig, path, close=k == len(self.formats) - 1)
+            self.paths.append(path)
+        first = self.folder / f"{name}.{self.formats[0]}"
+        b64 = base64.b64encode(first.read_bytes()).decode("ascii")
+        self.html.append(f'<figure><img alt="{html.escape(name)}" src="data:{_MIME[self.formats[0]]};base64,{b64}">'
                          f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
     def take(self) -> str:
@@ -87,9 +97,9 @@ def _verdict_html(rows: list[dict[str, Any]]) -> str:
 
 
 def write_report(db: str | Path, out: str | Path, *, study: str | None = None, truth: dict[str, Any] | None = None,
-                 reference: bool | None = None, png: bool = False) -> Path:
-    """Write ``report.html``, ``figures/*.svg`` (and ``*.png`` with ``png=True``) and
-    ``tables/*.csv`` under ``out``; return the HTML path.
+                 reference: bool | None = None, figure_formats: tuple[str, ...] = ("svg",)) -> Path:
+    """Write ``report.html``, ``figures/*.svg`` (``figure_formats``: "svg", "png" or both; the
+    HTML embeds the first) and ``tables/*.csv`` under ``out``; return the HTML path.
 
     The paper comparison is shown when the study reproduces the reference paper
     (``reference=True``, or ``truth`` given: the virtual study's ``truth.json`` adds a truth
@@ -102,7 +112,7 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
         rows = store.analyses(study=study)
     rows = style.sorted_naturally(rows, key=lambda r: r["sample"] or "")
     reference = (truth is not None) if reference is None else reference
-    figs = _Figures(out / "figures", png=png)
+    figs = _Figures(out / "figures", tuple(figure_formats))
     parts = [f"<h1>sselab report{': ' + html.escape(study) if study else ''}</h1>",
              "<h2>Verdicts</h2>", _verdict_html(rows)]
     tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),
