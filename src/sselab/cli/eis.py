@@ -249,6 +249,7 @@ _HOOKS = (
     ("sselab.eis.drt.cli", "register_drt"),
     ("sselab.eis.selection_cli", "register_suggest"),
     ("sselab.cli._eis_extra", "register_extra"),
+    ("sselab.cli._eis_stacks", "register_stacks"),
 )
 
 
