@@ -47,11 +47,20 @@ def _one(task: Task, kind: str) -> Any:
     return found[0]
 
 
+def _bulk_sum(fit: Any, names: list[str]) -> dict[str, Any]:
+    """Σ R of ``names`` with its error and the fit's verdict for them (what derived tasks use)."""
+    vals = [fit[n] for n in names]
+    err2 = sum((v.stderr or 0.0) ** 2 for v in vals)
+    return {"names": names, "R_ohm": float(sum(v.value for v in vals)), "R_stderr_ohm": float(err2**0.5),
+            **fit.verdict_for(names).to_dict()}
+
+
 @task_kind("eis_fit")
 def eis_fit(task: Task) -> dict[str, Any]:
     """Fit the stack's circuit; σ from the bulk element (mixed-conductor circuit: σ_ion and σ_el)."""
     from ..eis import fit_circuit
     from ..transport import conductivity_from_fit
+    from ..transport.deconvolution import stack_bulk_names
     from ..transport.mixed import fit_mixed_conductor
     from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
 
@@ -70,6 +79,9 @@ def eis_fit(task: Task) -> dict[str, Any]:
             cond = conductivity_from_fit(fit, geometry, s.get("bulk_element"))
             out["conductivity"] = cond.to_dict()
             out["sigma_S_per_cm"] = cond.sigma_S_per_cm
+        if s.get("bulk_element"):
+            out["bulk"] = _bulk_sum(fit, [s["bulk_element"]])
+            out["stack_bulk"] = _bulk_sum(fit, stack_bulk_names(s["circuit"], s["bulk_element"]))
     out["fit"] = fit.to_dict()
     z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None
     f, zr, zi = _thin(spectrum.frequency_Hz, spectrum.impedance_ohm.real, spectrum.impedance_ohm.imag)
@@ -131,8 +143,8 @@ def deconvolution(task: Task) -> dict[str, Any]:
     ``context["inputs"]``: ``{"stack": [{temperature_K, R_ohm, R_stderr_ohm}], "reference":
     [{temperature_K, R_ohm, R_stderr_ohm}]}`` (the reference at the nearest temperature is used).
     """
-    from ..transport.arrhenius import arrhenius
-    from ..transport.deconvolution import EBEReference, deconvolve
+    from ..transport.deconvolution import EBEReference, arrhenius_of_rows, deconvolve
+    from ..verdict import Verdict, from_inputs
 
     geometry = _geometry(task.context)
     if geometry is None:
@@ -146,19 +158,22 @@ def deconvolution(task: Task) -> dict[str, Any]:
         if ref is None:
             raise AnalysisError(f"sample {task.sample}: no iBE|eBE|iBE reference spectrum")
         reference = EBEReference(ref["R_ohm"], ref["R_stderr_ohm"] or 0.0, None, ref["temperature_K"], "iBE|eBE|iBE fit")
+        v = Verdict.from_dict(st).merge(from_inputs({"eBE reference": ref}, what="fit of the"))
         rows.append(deconvolve(st["R_ohm"], st["R_stderr_ohm"] or 0.0, geometry, reference,
-                               n_layers=task.settings["ebe_layers"], temperature_K=T))
+                               n_layers=task.settings["ebe_layers"], temperature_K=T, inputs=v))
     out: dict[str, Any] = {"table": [r.to_dict() for r in rows]}
-    if len({round(r.temperature_K, 3) for r in rows}) >= 2:
-        arr = arrhenius([r.temperature_K for r in rows], [r.sigma_ion_S_per_cm for r in rows],
-                        [r.sigma_ion_stderr_S_per_cm for r in rows] if all(r.sigma_ion_stderr_S_per_cm > 0 for r in rows) else None,
-                        convention=task.settings["arrhenius"])
+    arr, reasons = arrhenius_of_rows(rows, task.settings["arrhenius"])
+    verdict = Verdict.of(reasons)
+    if arr is not None:
         out["arrhenius"] = arr.to_dict()
         out["Ea_eV"] = arr.Ea_eV
         out["Ea_stderr_eV"] = arr.Ea_stderr_eV
-    hot = max(rows, key=lambda r: r.temperature_K)
+        verdict = verdict.merge(arr.verdict)
+    out.update(verdict.to_dict())
+    usable = [r for r in rows if not r.verdict.failed] or rows
+    hot = max(usable, key=lambda r: r.temperature_K)
     out.update({"sigma_ion_S_per_cm": hot.sigma_ion_S_per_cm, "sigma_ion_stderr_S_per_cm": hot.sigma_ion_stderr_S_per_cm,
-                "sigma_ion_temperature_K": hot.temperature_K})
+                "sigma_ion_temperature_K": hot.temperature_K, "sigma_ion_status": hot.verdict.status})
     return out
 
 
