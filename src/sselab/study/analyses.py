@@ -102,8 +102,9 @@ def dc_transient(task: Task) -> dict[str, Any]:
 
     ct = _one(task, "transient")
     crit = SteadyStateCriterion(window_fraction=task.settings["steady_fraction"])
-    i0 = "first" if task.settings.get("initial_current") == "first" else "extrapolated"
-    res = transference(ct, crit, i0=i0, set_potential_V=task.context.get("voltage_V"))
+    i0 = task.settings.get("initial_current") or "auto"
+    res = transference(ct, crit, i0="extrapolated" if i0 == "extrapolate" else i0,
+                       set_potential_V=task.context.get("voltage_V"))
     t, i = _thin(ct.time_s, ct.current_A)
     return {**res.to_dict(), "curves": {"time_s": t, "current_A": i}}
 

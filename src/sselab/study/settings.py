@@ -51,10 +51,14 @@ class TransportSettings(_Model):
 
 
 class DCSettings(_Model):
-    """Chronoamperometry: steady state from the last ``steady_fraction`` of each transient."""
+    """Chronoamperometry: steady state from the last ``steady_fraction`` of each transient.
+
+    ``initial_current``: ``auto`` (the first point at the set potential, or the decay fit
+    extrapolated to t = 0 when the recorded first point precedes it — what ``sselab dc tion``
+    does), ``first`` or ``extrapolated`` (``extrapolate`` is read as ``extrapolated``)."""
 
     steady_fraction: float = Field(0.1, gt=0, le=0.5)
-    initial_current: Literal["first", "extrapolate"] = "first"
+    initial_current: Literal["auto", "first", "extrapolated", "extrapolate"] = "auto"
 
 
 class CyclingSettings(_Model):
