@@ -22,8 +22,10 @@ top.  The rules, in the order they are checked, per free parameter the result *d
     the spectrum shows, :mod:`sselab.eis.verdicts`.)
 ``no_stderr`` (failed)
     No finite standard error (singular Jacobian or covariance) and not at a bound.
-``not_converged`` (failed)
-    The optimiser stopped without converging.
+``not_converged`` (warning)
+    The optimiser stopped without converging (usually at its iteration limit while an
+    undetermined parameter crawls along a flat valley): the values are where it stopped, and
+    the other rules judge them.
 ``misfit`` (failed above ``MISFIT_FAILED``, warning above ``MISFIT_WARNING``)
     Only with ``noise``: the residual rms √(χ²/dof) against the rms the noise alone would
     give.  ``noise`` is in the units of ``result.residuals`` (for EIS with modulus
@@ -137,7 +139,7 @@ def fit_verdict(result: FitResult, *, noise: float | None = None,
     if not (math.isfinite(result.chi2) and np.all(np.isfinite(result.residuals))):
         add("non_finite", "the residuals of the fit are not finite", "failed")
     if not result.success:
-        add("not_converged", f"the fit did not converge ({result.message})", "failed")
+        add("not_converged", f"the fit did not converge ({result.message})", "warning")
     for p in result.parameters:
         if p.fixed:
             continue
