@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from ..exceptions import SselabError
+from ..numfmt import format_uncertain
 from ._common import echo_json, exit_for, verdict_line
 
 
@@ -54,6 +55,7 @@ def cycling_command(
         _save(plot_overpotential(res), plot.with_name(plot.stem + "_overpotential.png"))
     if as_json:
         echo_json(res.to_dict())
+        exit_for(res)
         return
     d = res.to_dict()
     typer.echo(f"{file}: {d['n_half_cycles']} half-cycles, {d['n_cycles']} complete cycles, "
@@ -64,12 +66,12 @@ def cycling_command(
         p, s = c.plating.get(definition, float("nan")), c.stripping.get(definition, float("nan"))
         typer.echo(f"{c.cycle:5d} {p:12.4f} {s:14.4f} {s - p:17.4f}" + ("" if c.complete else "  (incomplete)"))
     g = res.growth_per_cycle
-    typer.echo(f"polarisation growth: {g.slope:.4g} ± {g.slope_stderr:.2g} V/cycle, "
-               f"{res.growth_per_hour.slope:.4g} V/h (Theil-Sen)")
+    typer.echo(f"polarisation growth: {format_uncertain(g.slope, g.slope_stderr, 'V/cycle')}, "
+               f"{format_uncertain(res.growth_per_hour.slope, res.growth_per_hour.slope_stderr, 'V/h')} (Theil-Sen)")
     typer.echo(f"short circuit: {'cycle ' + str(res.short_circuit.cycle) if res.short_circuit.cycle else 'none'}"
                f"; jumps: {', '.join(str(j.cycle) for j in res.jumps) or 'none'}")
-    for w in res.warnings:
-        typer.echo(f"warning: {w}")
+    typer.echo(verdict_line(res))
+    exit_for(res)
 
 
 def cv_command(

@@ -201,8 +201,10 @@ def consistency(task: Task) -> dict[str, Any]:
     """t_ion from DC vs σ_ion/(σ_ion + σ_el); flags the paper-style disagreement."""
     from ..transport.consistency import check_transport
 
+    from ..verdict import Verdict
+
     x = task.context["inputs"]
-    rep = check_transport(t_ion_dc=x.get("t_ion_dc"), t_ion_dc_stderr=x.get("t_ion_dc_stderr") or 0.0,
+    rep = check_transport(inputs=Verdict.from_dict({"reasons": x.get("reasons") or []}),t_ion_dc=x.get("t_ion_dc"), t_ion_dc_stderr=x.get("t_ion_dc_stderr") or 0.0,
                           sigma_ion_S_per_cm=x.get("sigma_ion_S_per_cm"),
                           sigma_ion_stderr_S_per_cm=x.get("sigma_ion_stderr_S_per_cm") or 0.0,
                           sigma_el_S_per_cm=x.get("sigma_el_S_per_cm"),

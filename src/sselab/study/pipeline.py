@@ -31,6 +31,7 @@ from ..store import AnalysisRecord, MeasurementInfo, SampleInfo, Store, open_sto
 from ..store.records import AnalysisKey
 from ..store.writer import jsonable
 from ..transport.deconvolution import stack_bulk_names
+from ..verdict import from_inputs
 from .executors import execute, local_pool
 from .manifest import Study, load_manifest
 from .tasks import Task, build_tasks, file_hash, make_task
@@ -206,6 +207,8 @@ def _consistency(tasks: list[Task], stage2: list[Task], res: dict[str, dict]) ->
                   "sigma_ion_S_per_cm": dec["sigma_ion_S_per_cm"], "sigma_ion_stderr_S_per_cm": dec["sigma_ion_stderr_S_per_cm"],
                   "sigma_el_S_per_cm": el["sigma_el_S_per_cm"], "sigma_el_stderr_S_per_cm": el.get("sigma_el_stderr_S_per_cm")}
         inputs = {k: _stable(v) for k, v in inputs.items()}
+        inputs["reasons"] = from_inputs({"DC t_ion": res[low.id], "deconvolution σ_ion": dec,
+                                         "DC σ_el": el}, what="input").to_dict()["reasons"]
         out.append(make_task(id=f"{name}/transport/consistency", kind="consistency", sample=name, technique="dc",
                              files=(), settings={"rel_tol": 0.1}, context={"sample": name, "inputs": inputs}))
     return out
