@@ -82,8 +82,8 @@ ABSURD_HIGH = 1e30
 #: |value| below which a nonzero parameter has collapsed (onto a zero bound, or absurdly small)
 ABSURD_LOW = 1e-30
 #: |value| below which a parameter bounded below by 0 has collapsed onto that bound (the engine's
-#: log scale lets it creep towards 1e-308; a value of 1e-31 F is a runaway, 1e-305 Ohm is "0")
-COLLAPSED = 1e-100
+#: log scale lets it creep towards 1e-308): R0 = 4e-43 Ohm is "0, not resolved", a warning
+COLLAPSED = ABSURD_LOW
 #: relative standard error above which a parameter is "undetermined" (not distinguishable from 0)
 UNDETERMINED_REL_STDERR = 1.0
 #: residual rms / noise rms above which the misfit is a warning, and a failure

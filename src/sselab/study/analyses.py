@@ -214,6 +214,7 @@ def consistency(task: Task) -> dict[str, Any]:
     if si and se:
         out["t_ion_from_conductivities"] = si / (si + se)
     out["t_ion_dc"] = x.get("t_ion_dc")
+    out["t_ion_dc_stderr"] = x.get("t_ion_dc_stderr")
     return out
 
 
