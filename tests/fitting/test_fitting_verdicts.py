@@ -64,7 +64,6 @@ def _result(values, stderrs, mins=None, success=True):
 @pytest.mark.parametrize("values, stderrs, code", [
     ([10.0, 1.1e27], [0.1, 2.1e55], "diverged"),           # exampleData.csv R2
     ([10.0, 3.99e50], [0.1, 1e40], "diverged"),            # an absurd magnitude even with a small stderr
-    ([10.0, 1.2e-31], [0.1, 1e-33], "diverged"),           # C_geo = 1.2e-31 F
     ([10.0, 5.0], [0.1, None], "no_stderr"),
     ([10.0, 1.8e-29], [0.1, 2.09e47], "diverged"),         # peis.mpr R2, walked down without end
 ])
@@ -80,6 +79,13 @@ def test_failures_of_parameters_the_result_does_not_use_are_warnings():
     assert fit_verdict(res, depends_on=["p1"]).status == "failed"
     with pytest.raises(ValueError):
         fit_verdict(res, depends_on=["nope"])
+
+
+def test_absurdly_small_values_fail_unless_they_sit_on_a_zero_bound():
+    res = _result([10.0, 1.2e-31], [0.1, 1e-33], mins=[0.0, -np.inf])  # no zero bound: a runaway
+    assert "diverged" in fit_verdict(res).codes and fit_verdict(res).status == "failed"
+    # bounded below by 0 (C_geo = 1.2e-31 F): "0, not resolved"; EIS adds absurd_capacitance
+    assert fit_verdict(_result([10.0, 1.2e-31], [0.1, 1e-33])).codes == ("at_lower_bound",)
 
 
 def test_a_parameter_collapsed_onto_zero_is_at_lower_bound_and_fails_what_depends_on_it():
