@@ -21,8 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from dataclasses import replace
+
 from ..exceptions import AnalysisError
 from ..io import read
+from ..verdict import Reason
 from ..transport.geometry import SampleGeometry
 from .tasks import Task, task_kind
 
@@ -47,6 +50,23 @@ def _one(task: Task, kind: str) -> Any:
     return found[0]
 
 
+def _frequency_window(spectrum: Any, f_min: float | None, f_max: float | None) -> tuple[Any, list]:
+    """``spectrum`` limited to [f_min, f_max] Hz (the manifest's ``f_min_Hz``/``f_max_Hz``)."""
+    f = spectrum.frequency_Hz
+    lo = -np.inf if f_min is None else float(f_min)
+    hi = np.inf if f_max is None else float(f_max)
+    keep = (f >= lo) & (f <= hi)
+    if keep.all():
+        return spectrum, [float(f.min()), float(f.max())]
+    if keep.sum() < 5:
+        raise AnalysisError(f"{spectrum.source or 'spectrum'}: only {int(keep.sum())} points between f_min_Hz and "
+                            "f_max_Hz")
+    from dataclasses import replace as _replace
+
+    cut = _replace(spectrum, frequency_Hz=f[keep], impedance_ohm=spectrum.impedance_ohm[keep])
+    return cut, [float(f[keep].min()), float(f[keep].max())]
+
+
 def _bulk_sum(fit: Any, names: list[str]) -> dict[str, Any]:
     """Σ R of ``names`` with its error and the fit's verdict for them (what derived tasks use)."""
     vals = [fit[n] for n in names]
@@ -65,7 +85,25 @@ def eis_fit(task: Task) -> dict[str, Any]:
     from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
 
     s = task.settings
-    spectrum = _one(task, "spectrum")
+    spectra = read(task.files[0], "spectrum")
+    if not spectra:
+        raise AnalysisError(f"{task.files[0]}: no spectrum in the file")
+    index = int(s.get("spectrum_index") or 0)
+    if index >= len(spectra):
+        raise AnalysisError(f"{task.files[0]}: has {len(spectra)} spectra, no spectrum_index {index}")
+    spectrum, applied = _frequency_window(spectra[index], s.get("f_min_Hz"), s.get("f_max_Hz"))
+    extra = []
+    if len(spectra) > 1:
+        extra.append(Reason("single_spectrum_of_many", f"the file holds {len(spectra)} spectra; only spectrum {index} "
+                            "was analysed (analysis.eis.spectrum_index picks another)"))
+    kk = None
+    if s.get("kramers_kronig"):
+        from ..eis.kramers_kronig import kramers_kronig
+
+        kk = kramers_kronig(spectrum)
+        if kk.verdict.failed:
+            extra.append(Reason("kk_invalid", "the spectrum fails the Kramers–Kronig test: " +
+                                kk.verdict.reasons[0].message.split(": ", 1)[-1]))
     geometry = _geometry(task.context)
     out: dict[str, Any]
     if s["circuit"] == MIXED_CONDUCTOR_CIRCUIT and geometry is not None:
@@ -74,6 +112,7 @@ def eis_fit(task: Task) -> dict[str, Any]:
         out.update({k: v for k, v in out["mixed"].items() if k.startswith("sigma_")})
     else:
         fit = fit_circuit(spectrum, s["circuit"], weighting=s["weighting"])
+        fit = replace(fit, extra_reasons=fit.extra_reasons + tuple(extra))
         out = {}
         if geometry is not None:
             cond = conductivity_from_fit(fit, geometry, s.get("bulk_element"))
@@ -83,6 +122,17 @@ def eis_fit(task: Task) -> dict[str, Any]:
             out["bulk"] = _bulk_sum(fit, [s["bulk_element"]])
             out["stack_bulk"] = _bulk_sum(fit, stack_bulk_names(s["circuit"], s["bulk_element"]))
     out["fit"] = fit.to_dict()
+    out["settings_applied"] = {"frequency_range_Hz": applied, "spectrum_index": index,
+                               "spectra_in_file": len(spectra), "kramers_kronig": bool(kk), "drt": bool(s.get("drt"))}
+    if kk is not None:
+        out["kramers_kronig"] = {k: v for k, v in kk.to_dict().items()
+                                 if k not in ("frequency_Hz", "residuals_real", "residuals_imag")}
+    if s.get("drt"):
+        from ..eis.drt import drt
+
+        d = drt(spectrum)
+        out["drt"] = {k: v for k, v in d.to_dict().items() if k not in ("tau_s", "gamma_ohm", "residuals",
+                                                                        "gamma_lower_ohm", "gamma_upper_ohm")}
     z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None
     f, zr, zi = _thin(spectrum.frequency_Hz, spectrum.impedance_ohm.real, spectrum.impedance_ohm.imag)
     curves = {"frequency_Hz": f, "Z_real_ohm": zr, "Z_imag_ohm": zi}

@@ -27,15 +27,21 @@ class EISSettings(_Model):
     """Equivalent-circuit fitting of impedance spectra.
 
     ``circuit`` and ``bulk_element`` may be one string or a mapping cell stack → string.
+    Every setting has an effect (recorded in the result's ``settings_applied``):
+    ``f_min_Hz``/``f_max_Hz`` limit the points fitted; ``kramers_kronig`` runs the KK test on
+    them (a failed test is a ``kk_invalid`` warning on the fit); ``drt`` adds the DRT;
+    ``spectrum_index`` picks the spectrum of a multi-spectrum file (a note says when the file
+    holds more than one).
     """
 
     circuit: PerStack = "R0-p(R1,CPE1)-CPE2"
     bulk_element: PerStack = "R1"
     weighting: Literal["unit", "modulus", "proportional"] = "modulus"
-    f_min_Hz: float | None = None
-    f_max_Hz: float | None = None
+    f_min_Hz: float | None = Field(None, gt=0)
+    f_max_Hz: float | None = Field(None, gt=0)
     kramers_kronig: bool = True
     drt: bool = False
+    spectrum_index: int = Field(0, ge=0)
 
 
 class TransportSettings(_Model):
