@@ -8,7 +8,10 @@ weighting) and judged by :attr:`sselab.eis.fit.CircuitFit.verdict`.  Truth decid
 - a fit is **wrong** when some parameter is off its true value by more than 10 % (0.05 for a
   CPE exponent) *and* by more than 3 of its own reported standard errors (or has none): the
   number and its stated uncertainty together mislead;
-- a fit is **good** when every parameter is within 10 % (0.05 for n) or within 3 standard errors.
+- a fit is **good** when every parameter is within 10 % (0.05 for n) or within 3 standard
+  errors that are themselves sane (below 100 times the true value: an R0 of 4e-43 ± 50 Ohm
+  for a true 10 Ohm is an honest "not resolved", an R1 of 1e67 ± 1e57 Ohm for a true 3e3
+  Ohm is not a good fit).
 
 Reported per family: the **miss rate** = wrong fits whose status is ``ok`` (not flagged at
 all), the **false-failure rate** = good fits whose status is ``failed``, and the share of
@@ -87,7 +90,7 @@ def _judge(fit, truth, fitted_circuit, true_names) -> tuple[bool, bool]:
         beyond_se = se is None or off > 3 * se
         if off > tol and beyond_se:
             wrong = True
-        if not (off <= tol or (se is not None and off <= 3 * se)):
+        if not (off <= tol or (se is not None and off <= 3 * se and se < 100 * abs(tv))):
             good = False
     return wrong, good
 
