@@ -51,7 +51,7 @@ def kk_explore_output(items: list[Loaded], threshold: float, plot: Optional[Path
 def zhit_command(
     file: Path = typer.Argument(..., help="Spectrum file."),
     threshold: float = typer.Option(0.05, help="Largest relative |Z| residual for a pass (0.05 = 5 %)."),
-    smoothing: str = typer.Option("none", "--smoothing", help="Phase smoothing before the integral: none | savgol."),
+    smoothing: str = typer.Option("savgol", "--smoothing", help="Phase smoothing before the integral: savgol | none."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write |Z| and its reconstruction with the residuals (PNG/SVG)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     fmin: Optional[float] = fmin_option(),
