@@ -90,25 +90,6 @@ class CircuitFit:
     def __getitem__(self, name: str) -> ParameterEstimate:
         return self.result[name]
 
-    def __repr__(self) -> str:
-        from .model import fit_repr
-
-        return fit_repr(self)
-
-    def summary(self) -> str:
-        """Values with uncertainties, χ², effective capacitances and verdict, for people."""
-        from .model import fit_summary
-
-        return fit_summary(self)
-
-    def plot(self, out: str | None = None):
-        """Nyquist, Bode and residuals of the fitted data (see :func:`sselab.eis.plots.plot_fit`)."""
-        from ..measurements import Spectrum
-        from .plots import plot_fit
-
-        return plot_fit(Spectrum(frequency_Hz=self.frequency_Hz, impedance_ohm=self.impedance_ohm,
-                                 source=self.source), self, out)
-
     @property
     def values(self) -> dict[str, float]:
         return self.result.values

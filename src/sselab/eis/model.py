@@ -181,3 +181,24 @@ class CircuitModel:
         lines = [f"{head} fitted to {fit.n_points} points of {fit.source or 'a spectrum'}: "
                  f"status {verdict_of(fit).status}"]
         return "\n".join(lines + _value_lines(fit))
+
+
+def _plot_fit(fit: Any, out: str | None = None):
+    """Nyquist, Bode and residuals of the fitted data (see :func:`sselab.eis.plots.plot_fit`)."""
+    from .plots import plot_fit
+
+    return plot_fit(Spectrum(frequency_Hz=fit.frequency_Hz, impedance_ohm=fit.impedance_ohm, source=fit.source),
+                    fit, out)
+
+
+def _install() -> None:
+    """Give :class:`~sselab.eis.fit.CircuitFit` its readable ``repr``, ``summary()`` and
+    ``plot()`` (kept here so that fit.py stays about fitting)."""
+    from .fit import CircuitFit
+
+    CircuitFit.__repr__ = fit_repr  # type: ignore[method-assign]
+    CircuitFit.summary = fit_summary  # type: ignore[attr-defined]
+    CircuitFit.plot = _plot_fit  # type: ignore[attr-defined]
+
+
+_install()
