@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import numpy as np
-from scipy.optimize import nnls
 
 from .circuit import Circuit
 from .language import Element, Node, Parallel, Series
@@ -79,6 +78,8 @@ def features(
     An = A / norms
     ridge = 1e-3 * np.eye(An.shape[1])
     ridge[0, 0] = ridge[-1, -1] = ridge[-2, -2] = 0
+    from scipy.optimize import nnls  # here: scipy costs ~0.2 s to import and most fits never get here
+
     x, _ = nnls(np.vstack([An, ridge]), np.concatenate([b, np.zeros(An.shape[1])]), maxiter=2000)
     x = x / norms
     r_inf = float(x[0])

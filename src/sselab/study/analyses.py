@@ -328,4 +328,9 @@ def xps_profile(task: Task) -> dict[str, Any]:
     wanted = s.get("spectrum_region")
     out["curves"] = next((x for x in spectra if x["region"] == wanted), spectra[0])
     out["surface_spectra"] = spectra
+    # every step of every region, thinned, for the workbench's region/depth selectors
+    out["step_spectra"] = {region: [dict(zip(("binding_energy_eV", "counts", "envelope", "background"),
+                                             _thin(f.energy_eV, f.data, f.envelope, f.background_curve, n=200)),
+                                         sputter_time_s=f.sputter_time_s) for f in fits]
+                           for region, fits in prof.fits.items()}
     return out

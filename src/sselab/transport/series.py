@@ -182,7 +182,7 @@ def register_series(eis_app: Any) -> None:
     import typer
 
     from ..cli._common import echo_json, geometry
-    from ..cli.eis_input import fmax_option, fmin_option, inductive_option, mask_option
+    from ..cli._eis_input import fmax_option, fmin_option, inductive_option, mask_option
 
     @eis_app.command("series")
     def series_command(

@@ -16,8 +16,9 @@ from typing import Optional
 
 import typer
 
+from ...cli._common import exit_for, verdict_line
 from ...exceptions import SselabError
-from ...cli.eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option,
+from ...cli._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option,
                               mask_option)
 from .peaks import DEFAULT_PROMINENCE
 
@@ -46,7 +47,7 @@ def drt_command(
 ) -> None:
     """Distribution of relaxation times of a spectrum; the peaks are reported as processes."""
     from ...cli._common import echo_json
-    from ...cli.eis_input import load
+    from ...cli._eis_input import load
     from .solver import drt
 
     choice = {"auto": "auto", "yes": True, "no": False}.get(blocking)
@@ -86,6 +87,7 @@ def drt_command(
         out.update(item.describe())
         out["source"] = str(file)
         echo_json(out)
+        exit_for(result)
         return
     if selection.n_masked:
         typer.echo(f"{file}: {selection.summary()}")
@@ -99,10 +101,10 @@ def drt_command(
         typer.echo(f"{p.tau_s:12.4g} {p.frequency_Hz:12.4g} {p.R_ohm:12.4g} {p.C_F:12.4g}")
     if not result.peaks:
         typer.echo("no peaks")
-    for w in result.warnings:
-        typer.echo(f"warning: {w}")
     if plot is not None:
         typer.echo(f"plot written to {plot}")
+    typer.echo(verdict_line(result))
+    exit_for(result)
 
 
 def register_drt(eis_app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ import typer
 
 from ..exceptions import SselabError
 from ._common import echo_json, exit_for, geometry, verdict_line
-from .eis_input import (Loaded, all_option, fmax_option, fmin_option, index_option, inductive_option, load,
+from ._eis_input import (Loaded, all_option, fmax_option, fmin_option, index_option, inductive_option, load,
                         mask_option)
 
 
