@@ -208,7 +208,7 @@ def register_series(eis_app: Any) -> None:
         geom = geometry(thickness, diameter, area)
         points = {"f_min_Hz": fmin, "f_max_Hz": fmax, "drop_inductive": drop_inductive, "mask": mask}
         if shared or tied:
-            from ..cli.eis_extra import global_series_output
+            from ..cli._eis_extra import global_series_output
 
             spectra = series_spectra(files, points)
             temps = [t for t, _ in _temperatures(spectra, [parse_temperature(t, default_unit="C") for t in temperature]
