@@ -314,6 +314,9 @@ def fit_circuit(
     -------
     CircuitFit
     """
+    from .model import check_spectrum_argument
+
+    check_spectrum_argument(spectrum, circuit)  # circuit first (impedance.py's order): one line
     c = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
     _validate(spectrum, c)
     f = spectrum.frequency_Hz

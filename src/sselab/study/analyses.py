@@ -132,6 +132,35 @@ def eis_fit(task: Task) -> dict[str, Any]:
     return out
 
 
+@task_kind("eis_global")
+def eis_global(task: Task) -> dict[str, Any]:
+    """One global fit of a sample's spectra: ``global_shared`` parameters shared,
+    ``global_arrhenius`` resistances tied by Arrhenius' law (the bulk's Ea from it)."""
+    from ..eis.global_fit import fit_global
+    from ..eis.mask import select_from_settings
+
+    from ..transport.series import temperature_from_name
+
+    s = task.settings
+    spectra, temps = [], []
+    stated = task.context.get("temperatures_K") or [None] * len(task.files)
+    for path, t in zip(task.files, stated):
+        found = read(path, "spectrum")
+        if not found:
+            raise AnalysisError(f"{path}: no spectrum in the file")
+        spectra.append(select_from_settings(found[0], s).spectrum)
+        temps.append(t or found[0].temperature_K or temperature_from_name(str(path)))
+    g = fit_global(spectra, s["circuit"], shared=list(s.get("global_shared") or ()),
+                   arrhenius=list(s.get("global_arrhenius") or ()),
+                   temperatures_K=temps if all(temps) else None, weighting=s["weighting"])
+    out = g.to_dict()
+    bulk = s.get("bulk_element")
+    if isinstance(bulk, str) and bulk in g.arrhenius:
+        out["Ea_eV"] = g.arrhenius[bulk]["Ea_eV"]
+        out["Ea_stderr_eV"] = g.arrhenius[bulk]["Ea_stderr_eV"]
+    return out
+
+
 @task_kind("dc_transient")
 def dc_transient(task: Task) -> dict[str, Any]:
     """t_ion = (I0 − Is)/I0 of one chronoamperometry record."""
