@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ..exceptions import SselabError
-from ._common import echo_json
+from ._common import check_option, echo_json
 
 
 def _one(path: Path, kind: str, index: int):  # noqa: ANN202
@@ -44,6 +44,8 @@ def cycling_command(
     from ..cycling import plating_stripping
     from ..units import parse_area
 
+    check_option("--r-ohm", r_ohm, gt=0)
+    check_option("--index", index, ge=0)
     rec = _one(file, "galvanostatic", index)
     area_cm2 = parse_area(area, default_unit="cm2") * 1e4 if area is not None else None
     res = plating_stripping(rec, area_cm2=area_cm2, definition=definition, r_ohm=r_ohm)
@@ -82,6 +84,8 @@ def cv_command(
     """Cyclic voltammetry: scans, deposition/dissolution peaks and onsets, branch charges."""
     from ..cycling.voltammetry import voltammetry
 
+    check_option("--onset-fraction", onset_fraction, gt=0, lt=1)
+    check_option("--index", index, ge=0)
     vg = _one(file, "voltammogram", index)
     res = voltammetry(vg, onset_fraction=onset_fraction)
     if plot is not None:

@@ -17,7 +17,7 @@ from ..eis.kramers_kronig import kramers_kronig
 from ..eis.weights import WEIGHTINGS
 from ..exceptions import FitError, SselabError
 from ..io import read
-from ._common import assignments, echo_json
+from ._common import assignments, check_option, echo_json
 
 eis_app = typer.Typer(help="Impedance spectra: circuit fitting, Kramers–Kronig, DRT, series.", no_args_is_help=True)
 
@@ -133,6 +133,7 @@ def kk_command(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Linear Kramers–Kronig test (Schönleber 2014) with automatic number of RC elements."""
+    check_option("--threshold", threshold, gt=0)
     spectrum = _spectrum(file)
     kk = kramers_kronig(spectrum, threshold=threshold)
     d = {"file": str(file), **kk.to_dict()}
