@@ -18,6 +18,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..atomic import write_bytes_atomic, write_text_atomic
 from ..store import open_store
 from . import figures, tables
 
@@ -35,10 +36,11 @@ class _Figures:
     def add(self, fig: Any, name: str, caption: str) -> None:
         if fig is None:
             return
-        png = io.BytesIO()
+        png, svg = io.BytesIO(), io.BytesIO()
         fig.savefig(png, format="png")
-        (self.folder / f"{name}.png").write_bytes(png.getvalue())
-        fig.savefig(self.folder / f"{name}.svg", format="svg")
+        fig.savefig(svg, format="svg")
+        write_bytes_atomic(self.folder / f"{name}.png", png.getvalue())  # never a 0-byte figure after a kill
+        write_bytes_atomic(self.folder / f"{name}.svg", svg.getvalue())
         plt.close(fig)
         self.paths.append(self.folder / f"{name}.png")
         b64 = base64.b64encode(png.getvalue()).decode("ascii")
@@ -75,7 +77,7 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),
             "paper_vs_analysis": tables.paper_vs_analysis(rows, truth), "structure": tables.structure(rows)}
     for name, df in tabs.items():
-        df.to_csv(out / "tables" / f"{name}.csv", index=False)
+        write_text_atomic(out / "tables" / f"{name}.csv", df.to_csv(index=False))
     parts += ["<h2>Paper vs this analysis</h2>", _table(tabs["paper_vs_analysis"]),
               "<h2>Transport</h2>", _table(tabs["transport"]), _table(tabs["sigma_ion_series"])]
     ok = [r for r in rows if r["status"] == "ok" and r["result"]]
@@ -128,6 +130,6 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>sselab report</title>"
             f"<link rel='icon' href='data:,'><style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
     path = out / "report.html"
-    path.write_text(page, encoding="utf-8")
-    (out / "tables" / "summary.json").write_text(json.dumps({"n_analyses": len(rows), "n_failed": len(failed)}), encoding="utf-8")
+    write_text_atomic(path, page)
+    write_text_atomic(out / "tables" / "summary.json", json.dumps({"n_analyses": len(rows), "n_failed": len(failed)}))
     return path
