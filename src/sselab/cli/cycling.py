@@ -9,7 +9,7 @@ import typer
 
 from ..exceptions import SselabError
 from ..numfmt import format_uncertain
-from ._common import echo_json, exit_for, verdict_line
+from ._common import check_option, echo_json, exit_for, verdict_line
 
 
 def _one(path: Path, kind: str, index: int):  # noqa: ANN202
@@ -45,6 +45,8 @@ def cycling_command(
     from ..cycling import plating_stripping
     from ..units import parse_area
 
+    check_option("--r-ohm", r_ohm, gt=0)
+    check_option("--index", index, ge=0)
     rec = _one(file, "galvanostatic", index)
     area_cm2 = parse_area(area, default_unit="cm2") * 1e4 if area is not None else None
     res = plating_stripping(rec, area_cm2=area_cm2, definition=definition, r_ohm=r_ohm)
@@ -86,6 +88,8 @@ def cv_command(
     CVs) or the oxidative/reductive limits (stability-window CVs).  Exit 3 when the result failed."""
     from ..cycling.voltammetry import voltammetry
 
+    check_option("--onset-fraction", onset_fraction, gt=0, lt=1)
+    check_option("--index", index, ge=0)
     vg = _one(file, "voltammogram", index)
     res = voltammetry(vg, onset_fraction=onset_fraction, kind=kind)
     if plot is not None:

@@ -14,12 +14,13 @@ from ..exceptions import SselabError
 from ..io import read
 from ..numfmt import format_uncertain
 from ..study.settings import DCSettings
-from ._common import echo_json, exit_for, geometry, verdict_line
+from ._common import check_option, echo_json, exit_for, geometry, verdict_line
 
 dc_app = typer.Typer(help="DC polarisation: ion transport number, electronic conductivity.", no_args_is_help=True)
 
 
 def _transient(path: Path, index: int):
+    check_option("--index", index, ge=0)
     items = read(path, kind="transient")
     if not items:
         raise SselabError(f"{path}: holds no current transient")
@@ -29,6 +30,9 @@ def _transient(path: Path, index: int):
 
 
 def _criterion(threshold: float, window_fraction: float, window_s: Optional[float]) -> SteadyStateCriterion:
+    check_option("--threshold", threshold, gt=0)
+    check_option("--window-fraction", window_fraction, gt=0, le=1)
+    check_option("--window", window_s, gt=0)
     return SteadyStateCriterion(max_relative_change=threshold, window_fraction=window_fraction, window_s=window_s)
 
 

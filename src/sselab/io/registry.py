@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..exceptions import ReaderError
+from .bounds import check_file
 
 KINDS = ("spectrum", "transient", "galvanostatic", "voltammogram", "diffraction", "xps")
 
@@ -133,6 +134,7 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
         raise ReaderError(path, "is a directory, not a file")
     if path.stat().st_size == 0:
         raise ReaderError(path, "file is empty")
+    check_file(path)  # size ceilings before any reader parses it (io.bounds)
     if reader is not None:
         chosen = [r for r in readers() if r.name == reader]
         if not chosen:

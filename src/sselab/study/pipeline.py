@@ -32,7 +32,7 @@ from ..store.records import AnalysisKey
 from ..store.writer import jsonable
 from ..transport.deconvolution import stack_bulk_names
 from ..verdict import from_inputs
-from .executors import execute, local_pool
+from .executors import execute, local_pool, stop_pool
 from .manifest import Study, load_manifest
 from .tasks import Task, build_tasks, file_hash, make_task
 
@@ -290,6 +290,7 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
         bar = Progress(TextColumn("{task.description:<60}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                        console=Console(stderr=True), transient=False)
         bar.start()
+    finished = False
     try:
         with open_store(target) as store:
             runner = _Runner(study, store, jobs, client, bar, pool)
@@ -301,13 +302,14 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
             stage3 = _consistency(tasks, stage2, res)
             runner.run(stage3)
             url = store.display_url
+        finished = True
     finally:
         if bar is not None:
             bar.stop()
         if client is not None and client is not scheduler:
             client.close()
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if pool is not None:  # interrupted (Ctrl+C, SIGTERM, error): running workers are terminated
+            stop_pool(pool, now=not finished)
     n = len(tasks) + len(stage2) + len(stage3)
     return RunSummary(study.manifest.study, url, n, len(runner.executed), runner.skipped, len(runner.failures),
                       time.perf_counter() - t0, tuple(runner.failures), tuple(runner.executed))

@@ -32,6 +32,7 @@ import numpy as np
 from ...fitting.threads import single_threaded_blas
 
 from ...exceptions import AnalysisError
+from ...limits import MAX_EIS_POINTS, check_points
 from ...measurements import Spectrum
 from .basis import make_basis
 from .peaks import DEFAULT_PROMINENCE, find_processes
@@ -53,6 +54,7 @@ def _check(spectrum: Spectrum) -> tuple[np.ndarray, np.ndarray]:
     z = np.asarray(spectrum.impedance_ohm, complex)
     if f.size < 5:
         raise AnalysisError(f"DRT needs at least 5 frequencies (got {f.size})")
+    check_points(f.size, MAX_EIS_POINTS, "the DRT", spectrum.source)
     if not (np.all(np.isfinite(f)) and np.all(np.isfinite(z))):
         raise AnalysisError("DRT: the spectrum contains non-finite values")
     if np.any(f <= 0):
