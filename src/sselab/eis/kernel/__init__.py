@@ -10,7 +10,9 @@ Which path fits is chosen per batched solve by :func:`sselab.eis.kernel.dispatch
 * ``auto`` (default) — numba for solves of at least :data:`AUTO_MIN_ROWS` problems (below that
   importing numba, ~0.4 s, costs more than it saves), numpy otherwise or without numba.
 
-Every :class:`~sselab.eis.fit.CircuitFit` says which path fitted it (``engine``).
+Every :class:`~sselab.eis.fit.CircuitFit` says which path fitted it (``engine``).  The same
+choice applies to the off-grid refinement of the automatic starts
+(:func:`sselab.eis.initial_grid.refine`, compiled in :mod:`._grid`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ def requested() -> str:
     """The backend asked for in ``SSELAB_FIT_KERNEL`` (``auto`` when unset or unknown)."""
     value = os.environ.get("SSELAB_FIT_KERNEL", "auto").strip().lower()
     return value if value in BACKENDS else "auto"
+
+
+def compiled_for(n_rows: int) -> bool:
+    """Whether a batched step over ``n_rows`` problems runs compiled (see the module docs)."""
+    want = requested()
+    if want == "numpy" or not numba_available():
+        return False
+    return want == "numba" or n_rows >= AUTO_MIN_ROWS
 
 
 @lru_cache(maxsize=1)
