@@ -51,25 +51,76 @@ def _one(task: Task, kind: str) -> Any:
 def eis_fit(task: Task) -> dict[str, Any]:
     """Fit the stack's circuit; σ from the bulk element (mixed-conductor circuit: σ_ion and σ_el)."""
     from ..eis import fit_circuit
-    from ..transport import conductivity_from_fit
     from ..transport.mixed import fit_mixed_conductor
     from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
 
     s = task.settings
     spectrum = _one(task, "spectrum")
     geometry = _geometry(task.context)
-    out: dict[str, Any]
     if s["circuit"] == MIXED_CONDUCTOR_CIRCUIT and geometry is not None:
         mixed = fit_mixed_conductor(spectrum, geometry, weighting=s["weighting"])
-        fit, out = mixed.fit, {"mixed": mixed.to_dict()}
+        out: dict[str, Any] = {"mixed": mixed.to_dict()}
         out.update({k: v for k, v in out["mixed"].items() if k.startswith("sigma_")})
-    else:
-        fit = fit_circuit(spectrum, s["circuit"], weighting=s["weighting"])
-        out = {}
-        if geometry is not None:
-            cond = conductivity_from_fit(fit, geometry, s.get("bulk_element"))
-            out["conductivity"] = cond.to_dict()
-            out["sigma_S_per_cm"] = cond.sigma_S_per_cm
+        return _eis_curves(task, spectrum, mixed.fit, out)
+    return _eis_result(task, spectrum, fit_circuit(spectrum, s["circuit"], weighting=s["weighting"]))
+
+
+def _eis_result(task: Task, spectrum: Any, fit: Any) -> dict[str, Any]:
+    """An eis_fit result from its fitted circuit: conductivity when the geometry is known, curves."""
+    from ..transport import conductivity_from_fit
+
+    geometry = _geometry(task.context)
+    out: dict[str, Any] = {}
+    if geometry is not None:
+        cond = conductivity_from_fit(fit, geometry, task.settings.get("bulk_element"))
+        out["conductivity"] = cond.to_dict()
+        out["sigma_S_per_cm"] = cond.sigma_S_per_cm
+    return _eis_curves(task, spectrum, fit, out)
+
+
+def batchable_eis_fit(task: Task) -> bool:
+    """Whether :func:`eis_fit_many` may fit ``task`` with others (not the mixed-conductor model)."""
+    from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
+
+    return task.kind == "eis_fit" and not (
+        task.settings.get("circuit") == MIXED_CONDUCTOR_CIRCUIT and _geometry(task.context) is not None)
+
+
+def eis_fit_many(tasks: list[Task]) -> list[tuple[dict[str, Any] | None, str | None]]:
+    """:func:`eis_fit` of many tasks (all :func:`batchable_eis_fit`), one batched fit
+    (:func:`~sselab.eis.batch.fit_circuit_batch`) per circuit and weighting: per task, the
+    result or the one-line error, as run one by one (the same starts, engine and choice of
+    start; χ² equal to rounding where the compiled kernel fits the batch)."""
+    from ..eis.batch import FitFailure, fit_circuit_batch
+
+    out: list[tuple[dict[str, Any] | None, str | None]] = [(None, None)] * len(tasks)
+    groups: dict[tuple[str, str], list[tuple[int, Any]]] = {}
+    for i, task in enumerate(tasks):
+        try:
+            spectrum = _one(task, "spectrum")
+        except Exception as exc:  # noqa: BLE001 - as run_safely: one bad file fails its task only
+            out[i] = (None, f"{type(exc).__name__}: {exc}")
+            continue
+        groups.setdefault((task.settings["circuit"], task.settings["weighting"]), []).append((i, spectrum))
+    for (circuit, weighting), members in groups.items():
+        try:
+            fits = fit_circuit_batch([s for _, s in members], circuit, weighting=weighting)
+        except Exception as exc:  # noqa: BLE001 - e.g. a circuit that does not parse: every member fails alike
+            for i, _ in members:
+                out[i] = (None, f"{type(exc).__name__}: {exc}")
+            continue
+        for (i, spectrum), fit in zip(members, fits):
+            if isinstance(fit, FitFailure):
+                out[i] = (None, f"{fit.error_type}: {fit.error}")
+                continue
+            try:
+                out[i] = (_eis_result(tasks[i], spectrum, fit), None)
+            except Exception as exc:  # noqa: BLE001
+                out[i] = (None, f"{type(exc).__name__}: {exc}")
+    return out
+
+
+def _eis_curves(task: Task, spectrum: Any, fit: Any, out: dict[str, Any]) -> dict[str, Any]:
     out["fit"] = fit.to_dict()
     z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None
     f, zr, zi = _thin(spectrum.frequency_Hz, spectrum.impedance_ohm.real, spectrum.impedance_ohm.imag)
