@@ -138,3 +138,15 @@ def test_compiled_start_refinement_matches_numpy(monkeypatch, text):
     grid_only = np.array([initial_grid._to_values(c, d, *d.combos[k], np.zeros(d.idx.shape[1]), sp)
                           for k, sp in zip(combos, spans)])
     assert np.abs(got / grid_only - 1).max() > 1e-3
+
+
+def test_compiled_fits_from_several_threads(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
+    text = "R0-p(R1,CPE1)-p(R2,CPE2)"
+    sets = [_noisy(text, 6, seed=s) for s in (11, 12, 13, 14)]
+    alone = [[f.chi2 for f in fit_circuit_batch(s, text)] for s in sets]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda s: [f.chi2 for f in fit_circuit_batch(s, text)], sets))
+    assert together == alone

@@ -350,11 +350,13 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
     from .kernel import compiled_for
 
     if compiled_for(S):  # the same sweeps compiled (sselab.eis.kernel._grid), one spectrum per row
+        from .kernel import LOCK
         from .kernel._grid import refine_rows
 
         coef = np.empty((S, p))
-        refine_rows(log_w, np.ascontiguousarray(weight), np.ascontiguousarray(b), bb, np.ascontiguousarray(cols), first,
-                    capacitor, tau, ns, REFINE_DECADES, REFINE_EXPONENT.astype(float), REFINE_SWEEPS, coef)
+        with LOCK:
+            refine_rows(log_w, np.ascontiguousarray(weight), np.ascontiguousarray(b), bb, np.ascontiguousarray(cols),
+                        first, capacitor, tau, ns, REFINE_DECADES, REFINE_EXPONENT.astype(float), REFINE_SWEEPS, coef)
         return [_values(circuit, d, tau[i], ns[i], d.combos[combos[i]][2], coef[i], spans[i]) for i in range(S)]
     eye = np.eye(p)
 

@@ -18,12 +18,18 @@ choice applies to the off-grid refinement of the automatic starts
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 
 #: batched solves with fewer problems than this use numpy under "auto"
 AUTO_MIN_ROWS = 64
 
 BACKENDS = ("auto", "numba", "numpy")
+
+#: held around every compiled call: the kernels run their rows on numba's thread pool, whose
+#: default ("workqueue") layer must not be entered from two threads at once (the web
+#: workbench fits in a thread pool)
+LOCK = threading.Lock()
 
 
 def requested() -> str:
