@@ -36,10 +36,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "Run the study's analyses incrementally (unchanged inputs and settings are not refitted)."),
     "serve": ("serve", "Start the web workbench and print its URL."),
     "conductivity": ("transport", "σ = l/(R·A) in S/cm with its propagated uncertainty."),
-    "arrhenius": ("transport", "Arrhenius fit of a T–σ table: Ea ± error, prefactor, R², σ at 25 °C."),
+    "arrhenius": ("transport", "Arrhenius fit of a T–σ table: Ea ± error, prefactor, R², σ at 25 °C; per sample when the table has a sample column (--pool for one line)."),
     "deconvolve": (
         "transport", "σ_ion of the SE from electron-blocking stacks: R_SE,ion = R_stack,bulk − Σ R_eBE (Glaser 2023)."
     ),
+    "ccd": ("methods", "Critical current density from stepped-current plating/stripping (mA/cm²)."),
     "xps": ("xps", "XPS: read VAMAS/PHI files, fit peaks, quantify, depth profiles."),
     "xrd": ("xrd", "X-ray diffraction: simulate, identify phases, Rietveld refine, Williamson–Hall."),
 }
@@ -51,7 +52,19 @@ def module_commands(module_name: str) -> dict[str, click.Command]:
     scratch = typer.Typer()
     scratch.callback()(lambda: None)  # a group even when the module adds one command
     module.register(scratch)
-    return dict(typer.main.get_group(scratch).commands)
+    commands = dict(typer.main.get_group(scratch).commands)
+    for command in commands.values():
+        _plain_help(command)
+    return commands
+
+
+def _plain_help(command: click.Command) -> None:
+    """Help printed as written: rich markup would eat units in square brackets ("FWHM [eV]")
+    and show flags as ``<bool>``; click's plain formatter prints them as they are."""
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
 
 
 class _LazyGroup(TyperGroup):
@@ -88,6 +101,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     cls=_LazyGroup,
 )
 

@@ -32,6 +32,7 @@ from ..fitting.diagnostics import longest_run_p, runs_z
 from ..fitting.threads import single_threaded_blas
 from ..fitting.result import _num
 from ..measurements import Spectrum
+from ..verdict import Reason, Verdict
 from .circuit import Circuit
 from .initial import Starts, starts_many
 from .kernel.dispatch import fit_best_model
@@ -87,10 +88,26 @@ class CircuitFit:
     temperature_K: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     starts_tried: int = 1
+    #: reasons a caller adds (one spectrum of a multi-spectrum file, ...), merged into ``verdict``
+    extra_reasons: tuple[Reason, ...] = field(default_factory=tuple)
     engine: str = "numpy"
 
     def __getitem__(self, name: str) -> ParameterEstimate:
         return self.result[name]
+
+    @cached_property
+    def verdict(self) -> Verdict:
+        """ok / warning / failed by the rules of :mod:`sselab.eis.verdicts`."""
+        from .verdicts import circuit_fit_verdict
+
+        return circuit_fit_verdict(self).merge(Verdict.of(self.extra_reasons))
+
+    def verdict_for(self, depends_on: list[str]) -> Verdict:
+        """The verdict of a result computed from ``depends_on`` only (σ from the bulk
+        resistor): failures of the other parameters become warnings."""
+        from .verdicts import circuit_fit_verdict
+
+        return circuit_fit_verdict(self, depends_on=depends_on).merge(Verdict.of(self.extra_reasons))
 
     @property
     def values(self) -> dict[str, float]:
@@ -157,6 +174,7 @@ class CircuitFit:
         res = self.result
         rr, ri = self.residuals_relative
         return {
+            **self.verdict.to_dict(),
             "circuit": self.circuit,
             "weighting": self.weighting,
             "n_points": self.n_points,
