@@ -40,7 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deconvolve": (
         "transport", "σ_ion of the SE from electron-blocking stacks: R_SE,ion = R_stack,bulk − Σ R_eBE (Glaser 2023)."
     ),
-    "ccd": ("methods", "Critical current density from stepped-current plating/stripping (mA/cm²)."),
+    "ccd": ("methods", "Critical current density: the highest step sustained before a short (mA/cm²)."),
     "xps": ("xps", "XPS: read VAMAS/PHI files, fit peaks, quantify, depth profiles."),
     "xrd": ("xrd", "X-ray diffraction: simulate, identify phases, Rietveld refine, Williamson–Hall."),
 }
