@@ -105,7 +105,7 @@ def test_compiled_fits_reach_the_numpy_chi2(monkeypatch, text):
 
 def test_without_numba_the_numpy_path_fits_and_says_so(monkeypatch):
     monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
-    monkeypatch.setattr(dispatch, "numba_available", lambda: False)
+    monkeypatch.setattr(kernel, "numba_available", lambda: False)
     [fit] = fit_circuit_batch(_noisy("R0-p(R1,CPE1)", 1, 3), "R0-p(R1,CPE1)")
     assert fit.engine == "numpy" and fit.success
 
@@ -115,7 +115,11 @@ def test_auto_uses_numpy_for_small_solves_and_unknown_elements(monkeypatch):
     c = Circuit("R0-p(R1,CPE1)")
     model = type("M", (), {"circuit": c})()
     assert dispatch.choose(model, kernel.AUTO_MIN_ROWS - 1) == "numpy"
-    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS) == "numba"
+    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS) == "numba"  # numba is loaded in this test process
+    monkeypatch.delitem(__import__("sys").modules, "numba")
+    assert kernel.auto_min_rows() == kernel.AUTO_MIN_ROWS_COLD
+    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS_COLD - 1) == "numpy"
+    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS_COLD) == "numba"
     monkeypatch.delitem(ELEMENT_CODES, "CPE")
     assert not supported(c) and dispatch.choose(model, 10_000) == "numpy"
 

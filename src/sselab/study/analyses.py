@@ -51,10 +51,9 @@ def _one(task: Task, kind: str) -> Any:
 def eis_fit(task: Task) -> dict[str, Any]:
     """Fit the stack's circuit; σ from the bulk element (mixed-conductor circuit: σ_ion and σ_el)."""
     from ..eis import fit_circuit
+    from ..eis.mask import select_from_settings
     from ..transport.mixed import fit_mixed_conductor
     from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
-
-    from ..eis.mask import select_from_settings
 
     s = task.settings
     selection = select_from_settings(_one(task, "spectrum"), s)
@@ -64,12 +63,13 @@ def eis_fit(task: Task) -> dict[str, Any]:
         mixed = fit_mixed_conductor(spectrum, geometry, weighting=s["weighting"])
         out: dict[str, Any] = {"mixed": mixed.to_dict()}
         out.update({k: v for k, v in out["mixed"].items() if k.startswith("sigma_")})
-        return _eis_curves(task, spectrum, mixed.fit, out)
-    return _eis_result(task, spectrum, fit_circuit(spectrum, s["circuit"], weighting=s["weighting"]))
+        return _eis_curves(task, selection, mixed.fit, out)
+    return _eis_result(task, selection, fit_circuit(spectrum, s["circuit"], weighting=s["weighting"]))
 
 
-def _eis_result(task: Task, spectrum: Any, fit: Any) -> dict[str, Any]:
-    """An eis_fit result from its fitted circuit: conductivity when the geometry is known, curves."""
+def _eis_result(task: Task, selection: Any, fit: Any) -> dict[str, Any]:
+    """An eis_fit result from its fitted circuit (fitted to ``selection.spectrum``): conductivity
+    when the geometry is known, the mask, curves."""
     from ..transport import conductivity_from_fit
 
     geometry = _geometry(task.context)
@@ -78,7 +78,7 @@ def _eis_result(task: Task, spectrum: Any, fit: Any) -> dict[str, Any]:
         cond = conductivity_from_fit(fit, geometry, task.settings.get("bulk_element"))
         out["conductivity"] = cond.to_dict()
         out["sigma_S_per_cm"] = cond.sigma_S_per_cm
-    return _eis_curves(task, spectrum, fit, out)
+    return _eis_curves(task, selection, fit, out)
 
 
 def batchable_eis_fit(task: Task) -> bool:
@@ -95,35 +95,37 @@ def eis_fit_many(tasks: list[Task]) -> list[tuple[dict[str, Any] | None, str | N
     result or the one-line error, as run one by one (the same starts, engine and choice of
     start; χ² equal to rounding where the compiled kernel fits the batch)."""
     from ..eis.batch import FitFailure, fit_circuit_batch
+    from ..eis.mask import select_from_settings
 
     out: list[tuple[dict[str, Any] | None, str | None]] = [(None, None)] * len(tasks)
     groups: dict[tuple[str, str], list[tuple[int, Any]]] = {}
     for i, task in enumerate(tasks):
         try:
-            spectrum = _one(task, "spectrum")
+            selection = select_from_settings(_one(task, "spectrum"), task.settings)
         except Exception as exc:  # noqa: BLE001 - as run_safely: one bad file fails its task only
             out[i] = (None, f"{type(exc).__name__}: {exc}")
             continue
-        groups.setdefault((task.settings["circuit"], task.settings["weighting"]), []).append((i, spectrum))
+        groups.setdefault((task.settings["circuit"], task.settings["weighting"]), []).append((i, selection))
     for (circuit, weighting), members in groups.items():
         try:
-            fits = fit_circuit_batch([s for _, s in members], circuit, weighting=weighting)
+            fits = fit_circuit_batch([sel.spectrum for _, sel in members], circuit, weighting=weighting)
         except Exception as exc:  # noqa: BLE001 - e.g. a circuit that does not parse: every member fails alike
             for i, _ in members:
                 out[i] = (None, f"{type(exc).__name__}: {exc}")
             continue
-        for (i, spectrum), fit in zip(members, fits):
+        for (i, selection), fit in zip(members, fits):
             if isinstance(fit, FitFailure):
                 out[i] = (None, f"{fit.error_type}: {fit.error}")
                 continue
             try:
-                out[i] = (_eis_result(tasks[i], spectrum, fit), None)
+                out[i] = (_eis_result(tasks[i], selection, fit), None)
             except Exception as exc:  # noqa: BLE001
                 out[i] = (None, f"{type(exc).__name__}: {exc}")
     return out
 
 
-def _eis_curves(task: Task, spectrum: Any, fit: Any, out: dict[str, Any]) -> dict[str, Any]:
+def _eis_curves(task: Task, selection: Any, fit: Any, out: dict[str, Any]) -> dict[str, Any]:
+    spectrum = selection.spectrum
     out["fit"] = fit.to_dict()
     out["mask"] = selection.to_dict()
     z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None

@@ -17,7 +17,7 @@ from ...fitting import levenberg_marquardt as lm
 from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
 from ...fitting.transforms import Transform
-from . import AUTO_MIN_ROWS, LOCK, numba_available, requested
+from . import LOCK, compiled_for
 from .program import program, stack_depth, supported
 
 if TYPE_CHECKING:
@@ -26,12 +26,9 @@ if TYPE_CHECKING:
 
 def choose(model: "_Model", n_rows: int) -> str:
     """``"numba"`` or ``"numpy"`` for a solve of ``n_rows`` problems of ``model``'s circuit."""
-    want = requested()
-    if want == "numpy" or not numba_available() or not supported(model.circuit):
+    if not supported(model.circuit):
         return "numpy"
-    if want == "auto" and n_rows < AUTO_MIN_ROWS:
-        return "numpy"
-    return "numba"
+    return "numba" if compiled_for(n_rows) else "numpy"
 
 
 def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray, data_rows: np.ndarray,
