@@ -5,13 +5,11 @@ from __future__ import annotations
 import importlib
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import click
 import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
 from typer.core import TyperGroup
 
 from ..eis import elements as _elements
@@ -24,6 +22,10 @@ from ..numfmt import format_relative, format_uncertain
 from ._common import assignments, check_option, echo_json, exit_for, verdict_line
 from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, mask_option,
                         with_mask_note)
+
+if TYPE_CHECKING:  # rich loads with the first table printed, not with every command (~0.1 s)
+    from rich.console import Console
+    from rich.table import Table
 
 
 class _EisGroup(TyperGroup):
@@ -67,7 +69,15 @@ def one_of_many(n: int, index: int) -> tuple:
                    "(--index picks another; eis ageing / eis series analyse them all)"),)
 
 
+def _console(**kwargs: Any) -> "Console":
+    from rich.console import Console
+
+    return Console(**kwargs)
+
+
 def _param_table(fit: CircuitFit) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"{fit.circuit}  ({fit.weighting} weighting, {fit.n_points} points)")
     for col in ("parameter", "value", "rel. error", "unit"):
         table.add_column(col, justify="right" if col != "parameter" else "left")
@@ -128,7 +138,7 @@ def fit_command(
     from ..eis.circuit import Circuit
 
     c = Circuit(circuit)  # syntax errors first, once
-    console = Console(stderr=False)
+    console = None if json_out else _console(stderr=False)
     errors: dict[int, str] = {}
     entries: list[tuple[Path, Any]] = []  # (file, Loaded or None)
     for path in files:
@@ -233,10 +243,10 @@ def kk_command(
 
 def _print_kk(file: str, kk: Any, threshold: float | None, selection: Any) -> None:
     if selection.n_masked:
-        Console().print(f"{file}: {selection.summary()}", markup=False)
+        _console().print(f"{file}: {selection.summary()}", markup=False)
     verdict = "[green]passed[/green]" if kk.passed else "[red]failed[/red]"
     src = "stated" if kk.noise_stated else "shown"
-    Console().print(
+    _console().print(
         f"{file}: KK test {verdict} — RMS {100 * kk.rms_residual:.3g} % = {kk.statistic:.2f} × the noise {src} "
         f"({100 * kk.noise:.2g} %, at least {100 * NOISE_FLOOR:g} %; limit {T_CRITICAL:g}), max residual {100 * kk.max_residual:.3g} %"
         + (f" (threshold {100 * threshold:g} %)" if threshold is not None else "")

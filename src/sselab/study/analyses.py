@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..exceptions import AnalysisError
 from ..io import read
@@ -62,11 +62,38 @@ def _bulk_sum(fit: Any, names: list[str]) -> dict[str, Any]:
 def eis_fit(task: Task) -> dict[str, Any]:
     """Fit the stack's circuit; σ from the bulk element (mixed-conductor circuit: σ_ion and σ_el)."""
     from ..eis import fit_circuit
-    from ..transport import conductivity_from_fit
-    from ..transport.deconvolution import stack_bulk_names
     from ..transport.mixed import fit_mixed_conductor
     from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
 
+    s = task.settings
+    prep = _eis_prepare(task)
+    geometry = _geometry(task.context)
+    if s["circuit"] == MIXED_CONDUCTOR_CIRCUIT and geometry is not None:
+        mixed = fit_mixed_conductor(prep.spectrum, geometry, weighting=s["weighting"])
+        out: dict[str, Any] = {"mixed": mixed.to_dict()}
+        out.update({k: v for k, v in out["mixed"].items() if k.startswith("sigma_")})
+        return _eis_curves(task, prep, mixed.fit, out)
+    return _eis_result(task, prep, fit_circuit(prep.spectrum, s["circuit"], weighting=s["weighting"]))
+
+
+@dataclass(frozen=True)
+class _EISInput:
+    """What an eis_fit task fits and what it reports beside the fit (single and batched alike)."""
+
+    selection: Any
+    index: int
+    n_spectra: int
+    reasons: tuple[Reason, ...]
+    extra: dict[str, Any]
+
+    @property
+    def spectrum(self) -> Any:
+        return self.selection.spectrum
+
+
+def _eis_prepare(task: Task) -> _EISInput:
+    """The spectrum the settings pick (``spectrum_index``, point selection), the KK test and
+    DRT when asked for, and the reasons they add to the fit's verdict."""
     from ..eis.mask import select_from_settings
 
     s = task.settings
@@ -78,49 +105,101 @@ def eis_fit(task: Task) -> dict[str, Any]:
         raise AnalysisError(f"{task.files[0]}: has {len(spectra)} spectra, no spectrum_index {index}")
     selection = select_from_settings(spectra[index], s)  # f_min_Hz, f_max_Hz, drop_inductive, mask
     spectrum = selection.spectrum
-    applied = [float(spectrum.frequency_Hz.min()), float(spectrum.frequency_Hz.max())]
-    extra = []
+    reasons = []
     if len(spectra) > 1:
-        extra.append(Reason("single_spectrum_of_many", f"the file holds {len(spectra)} spectra; only spectrum {index} "
-                            "was analysed (analysis.eis.spectrum_index picks another)"))
+        reasons.append(Reason("single_spectrum_of_many", f"the file holds {len(spectra)} spectra; only spectrum {index} "
+                              "was analysed (analysis.eis.spectrum_index picks another)"))
+    extra: dict[str, Any] = {}
     kk = None
     if s.get("kramers_kronig"):
         from ..eis.kramers_kronig import kramers_kronig
 
         kk = kramers_kronig(spectrum)
         if kk.verdict.failed:
-            extra.append(Reason("kk_invalid", "the spectrum fails the Kramers–Kronig test: " +
-                                kk.verdict.reasons[0].message.split(": ", 1)[-1]))
-    geometry = _geometry(task.context)
-    out: dict[str, Any]
-    if s["circuit"] == MIXED_CONDUCTOR_CIRCUIT and geometry is not None:
-        mixed = fit_mixed_conductor(spectrum, geometry, weighting=s["weighting"])
-        fit, out = mixed.fit, {"mixed": mixed.to_dict()}
-        out.update({k: v for k, v in out["mixed"].items() if k.startswith("sigma_")})
-    else:
-        fit = fit_circuit(spectrum, s["circuit"], weighting=s["weighting"])
-        fit = replace(fit, extra_reasons=fit.extra_reasons + tuple(extra))
-        out = {}
-        if geometry is not None:
-            cond = conductivity_from_fit(fit, geometry, s.get("bulk_element"))
-            out["conductivity"] = cond.to_dict()
-            out["sigma_S_per_cm"] = cond.sigma_S_per_cm
-        if s.get("bulk_element"):
-            out["bulk"] = _bulk_sum(fit, [s["bulk_element"]])
-            out["stack_bulk"] = _bulk_sum(fit, stack_bulk_names(s["circuit"], s["bulk_element"]))
-    out["fit"] = fit.to_dict()
-    out["mask"] = selection.to_dict()
-    out["settings_applied"] = {"frequency_range_Hz": applied, "spectrum_index": index,
-                               "spectra_in_file": len(spectra), "kramers_kronig": bool(kk), "drt": bool(s.get("drt"))}
-    if kk is not None:
-        out["kramers_kronig"] = {k: v for k, v in kk.to_dict().items()
-                                 if k not in ("frequency_Hz", "residuals_real", "residuals_imag")}
+            reasons.append(Reason("kk_invalid", "the spectrum fails the Kramers–Kronig test: " +
+                                  kk.verdict.reasons[0].message.split(": ", 1)[-1]))
+        extra["kramers_kronig"] = {k: v for k, v in kk.to_dict().items()
+                                   if k not in ("frequency_Hz", "residuals_real", "residuals_imag")}
     if s.get("drt"):
         from ..eis.drt import drt
 
         d = drt(spectrum)
-        out["drt"] = {k: v for k, v in d.to_dict().items() if k not in ("tau_s", "gamma_ohm", "residuals",
-                                                                        "gamma_lower_ohm", "gamma_upper_ohm")}
+        extra["drt"] = {k: v for k, v in d.to_dict().items() if k not in ("tau_s", "gamma_ohm", "residuals",
+                                                                          "gamma_lower_ohm", "gamma_upper_ohm")}
+    extra["settings_applied"] = {
+        "frequency_range_Hz": [float(spectrum.frequency_Hz.min()), float(spectrum.frequency_Hz.max())],
+        "spectrum_index": index, "spectra_in_file": len(spectra), "kramers_kronig": kk is not None,
+        "drt": bool(s.get("drt"))}
+    return _EISInput(selection, index, len(spectra), tuple(reasons), extra)
+
+
+def _eis_result(task: Task, prep: _EISInput, fit: Any) -> dict[str, Any]:
+    """An eis_fit result from its fitted circuit: the preparation's reasons in the fit's
+    verdict, conductivity when the geometry is known, the bulk sums derived tasks use, curves."""
+    from ..transport import conductivity_from_fit
+    from ..transport.deconvolution import stack_bulk_names
+
+    s = task.settings
+    fit = replace(fit, extra_reasons=fit.extra_reasons + prep.reasons)
+    geometry = _geometry(task.context)
+    out: dict[str, Any] = {}
+    if geometry is not None:
+        cond = conductivity_from_fit(fit, geometry, s.get("bulk_element"))
+        out["conductivity"] = cond.to_dict()
+        out["sigma_S_per_cm"] = cond.sigma_S_per_cm
+    if s.get("bulk_element"):
+        out["bulk"] = _bulk_sum(fit, [s["bulk_element"]])
+        out["stack_bulk"] = _bulk_sum(fit, stack_bulk_names(s["circuit"], s["bulk_element"]))
+    return _eis_curves(task, prep, fit, out)
+
+
+def batchable_eis_fit(task: Task) -> bool:
+    """Whether :func:`eis_fit_many` may fit ``task`` with others (not the mixed-conductor model)."""
+    from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
+
+    return task.kind == "eis_fit" and not (
+        task.settings.get("circuit") == MIXED_CONDUCTOR_CIRCUIT and _geometry(task.context) is not None)
+
+
+def eis_fit_many(tasks: list[Task]) -> list[tuple[dict[str, Any] | None, str | None]]:
+    """:func:`eis_fit` of many tasks (all :func:`batchable_eis_fit`), one batched fit
+    (:func:`~sselab.eis.batch.fit_circuit_batch`) per circuit and weighting: per task, the
+    result or the one-line error, as run one by one (the same preparation, starts, engine and
+    choice of start; χ² equal to rounding where the compiled kernel fits the batch)."""
+    from ..eis.batch import FitFailure, fit_circuit_batch
+
+    out: list[tuple[dict[str, Any] | None, str | None]] = [(None, None)] * len(tasks)
+    groups: dict[tuple[str, str], list[tuple[int, _EISInput]]] = {}
+    for i, task in enumerate(tasks):
+        try:
+            prep = _eis_prepare(task)
+        except Exception as exc:  # noqa: BLE001 - as run_safely: one bad file fails its task only
+            out[i] = (None, f"{type(exc).__name__}: {exc}")
+            continue
+        groups.setdefault((task.settings["circuit"], task.settings["weighting"]), []).append((i, prep))
+    for (circuit, weighting), members in groups.items():
+        try:
+            fits = fit_circuit_batch([p.spectrum for _, p in members], circuit, weighting=weighting)
+        except Exception as exc:  # noqa: BLE001 - e.g. a circuit that does not parse: every member fails alike
+            for i, _ in members:
+                out[i] = (None, f"{type(exc).__name__}: {exc}")
+            continue
+        for (i, prep), fit in zip(members, fits):
+            if isinstance(fit, FitFailure):
+                out[i] = (None, f"{fit.error_type}: {fit.error}")
+                continue
+            try:
+                out[i] = (_eis_result(tasks[i], prep, fit), None)
+            except Exception as exc:  # noqa: BLE001
+                out[i] = (None, f"{type(exc).__name__}: {exc}")
+    return out
+
+
+def _eis_curves(task: Task, prep: _EISInput, fit: Any, out: dict[str, Any]) -> dict[str, Any]:
+    spectrum = prep.spectrum
+    out["fit"] = fit.to_dict()
+    out["mask"] = prep.selection.to_dict()
+    out.update(prep.extra)
     z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None
     f, zr, zi = _thin(spectrum.frequency_Hz, spectrum.impedance_ohm.real, spectrum.impedance_ohm.imag)
     curves = {"frequency_Hz": f, "Z_real_ohm": zr, "Z_imag_ohm": zi}
