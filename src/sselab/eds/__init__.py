@@ -1,0 +1,1 @@
+"""EDS: spectra and maps (RosettaSciIO), peak identification, Cliff–Lorimer quantification."""
