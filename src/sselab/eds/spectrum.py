@@ -99,6 +99,8 @@ def read_eds(path: str | Path) -> list[EDSSpectrum | EDSMap]:
         Unknown or unreadable file.
     """
     path = Path(path)
+    if not path.is_file():
+        raise ReaderError(path, "no such file")
     ext = path.suffix.lower()
     try:
         if ext in (".msa", ".emsa", ".txt"):

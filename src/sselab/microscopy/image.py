@@ -132,6 +132,8 @@ def read_sem_image(path: str | Path) -> SEMImage:
     import tifffile
 
     path = Path(path)
+    if not path.is_file():
+        raise ReaderError(path, "no such file")
     try:
         tif = tifffile.TiffFile(path)
     except (OSError, ValueError, tifffile.TiffFileError) as exc:
