@@ -44,3 +44,22 @@ def synthetic_spectrum(atomic_percent: Mapping[str, float], beam_keV: float = 20
     cont *= continuum_fraction / (1 - continuum_fraction) * line_counts / cont.sum()
     counts = rng.poisson(y + cont).astype(float)
     return EDSSpectrum(e, counts, beam_keV, 100.0, tuple(els), None, "synthetic")
+
+
+def write_msa(path, spectrum: EDSSpectrum, title: str = "sselab synthetic spectrum") -> None:
+    """Write ``spectrum`` as EMSA/MAS 1.0 (Y data on a linear axis in eV), readable by
+    RosettaSciIO and the vendors' software."""
+    from pathlib import Path
+
+    e = spectrum.energy_keV * 1e3
+    lines = [
+        "#FORMAT      : EMSA/MAS Spectral Data File", "#VERSION     : 1.0", f"#TITLE       : {title}",
+        "#DATE        : 01-JAN-2026", "#TIME        : 00:00", "#OWNER       : sselab",
+        f"#NPOINTS     : {e.size}", "#NCOLUMNS    : 1", "#XUNITS      : eV", "#YUNITS      : counts",
+        "#DATATYPE    : Y", f"#XPERCHAN    : {float(e[1] - e[0]):.6g}", f"#OFFSET      : {float(e[0]):.6g}",
+        "#SIGNALTYPE  : EDS", f"#BEAMKV   -kV: {spectrum.beam_energy_keV:g}",
+        f"#LIVETIME  -s: {spectrum.live_time_s or 100:g}", "#SPECTRUM    : Spectral Data Starts Here",
+    ]
+    lines += [f"{c:.0f}," for c in spectrum.counts]
+    lines.append("#ENDOFDATA   : ")
+    Path(path).write_text("\n".join(lines) + "\n", encoding="ascii")

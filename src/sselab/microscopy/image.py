@@ -8,7 +8,8 @@ Readers (:func:`read_sem_image`) by vendor metadata:
 - TESCAN (tag 50431: a JPEG thumbnail then INI text): ``PixelSizeX``/``PixelSizeY`` [m] and
   ``ImageStripSize`` (the info panel's height) parsed here;
 - JEOL (a ``.txt`` sidecar with ``$CM_``/``$$SM_`` keys): ``$$SM_MICRON_BAR`` pixels for
-  ``$$SM_MICRON_MARKER`` (e.g. ``100um``), and ``$CM_FULL_SIZE`` (the image without the data bar).
+  ``$$SM_MICRON_MARKER`` (e.g. ``100um``), and ``$CM_FULL_SIZE`` (the image without the data bar);
+- ImageJ/Fiji TIFFs (a calibrated image saved by Fiji): XResolution pixels per ``unit``.
 
 The data bar (text panel) under the image is cut off: from the vendor's own numbers where it
 gives them (TESCAN, JEOL), else from a black separator row in the bottom third (Zeiss), else
@@ -42,7 +43,7 @@ class SEMImage:
     pixel_size_source
         Where the pixel size came from (a sentence), or why there is none.
     vendor
-        ``"zeiss"``, ``"fei"``, ``"tescan"``, ``"jeol"``, ``"synthetic"`` or ``"unknown"``.
+        ``"zeiss"``, ``"fei"``, ``"tescan"``, ``"jeol"``, ``"imagej"``, ``"synthetic"`` or ``"unknown"``.
     data_bar_rows
         Rows cut from the bottom of the stored frame.
     """
@@ -121,6 +122,16 @@ def _length_m(text: str) -> float | None:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
+def _imagej_pixel(tif) -> float | None:
+    """Pixel size [m] of an ImageJ/Fiji TIFF (XResolution in pixels per ``unit``)."""
+    unit = str((tif.imagej_metadata or {}).get("unit", "")).replace("\\u00B5", "µ").replace("micron", "um")
+    res = tif.pages[0].tags.get("XResolution")
+    if unit not in _UNITS or res is None:
+        return None
+    num, den = res.value
+    return den / num * _UNITS[unit] if num else None
+
+
 def read_sem_image(path: str | Path) -> SEMImage:
     """Read an SEM TIFF and its pixel size from the vendor's metadata.
 
@@ -144,6 +155,7 @@ def read_sem_image(path: str | Path) -> SEMImage:
         tescan = _tescan(tif)
         is_zeiss, is_fei = tif.is_sem, tif.is_fei
         fei_hfw = (tif.fei_metadata or {}).get("Scan", {}).get("HorFieldsize") if is_fei else None
+        imagej = _imagej_pixel(tif) if tif.is_imagej else None
     jeol = _jeol_sidecar(path) if not (tescan or is_zeiss or is_fei) else None
     px, src, vendor, bar, bar_src, meta = None, "no pixel size in the file's metadata", "unknown", 0, "none", {}
     if is_zeiss or is_fei:
@@ -178,6 +190,8 @@ def read_sem_image(path: str | Path) -> SEMImage:
         full = jeol.get("CM_FULL_SIZE", "").split()
         if len(full) == 2 and full[1].isdigit() and int(full[1]) < a.shape[0]:
             bar, bar_src = a.shape[0] - int(full[1]), "JEOL $CM_FULL_SIZE"
+    elif imagej is not None:
+        vendor, px, src = "imagej", imagej, "ImageJ/Fiji TIFF: XResolution and unit"
     if bar == 0 and vendor in ("zeiss", "unknown"):
         row = separator_row(a)
         if row is not None:
