@@ -32,8 +32,9 @@ def test_mg3asn_formula_within_stated_uncertainty():
         v, se = q.formula[el]
         assert abs(v - truth) <= 2 * se, (el, v, se)
     assert q.formula["Mg"][0] == pytest.approx(3.1, rel=0.05)
-    # N Kα sits on the window roll-off of the continuum, where SNIP's background is ~15 % off
-    assert q.formula["N"][0] == pytest.approx(1.3, rel=0.2)
+    # N Kα sits on the continuum's roll-off, where SNIP alone under-cuts the background by ~15 %
+    # (fixed by the broad low-energy background terms of the fit)
+    assert q.formula["N"][0] == pytest.approx(1.3, rel=0.05)
     assert "light_elements" in q.verdict.codes  # N is semi-quantitative
     d = q.to_dict()
     assert d["status"] == "warning" and d["formula"]["As"] == 1.0 and d["formula_text"].startswith("Mg3.1")

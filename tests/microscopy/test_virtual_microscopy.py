@@ -17,4 +17,4 @@ def test_virtual_microscopy_round_trip(tmp_path):
     lay = rows["Mg3AsN layer thickness (SEM cross-section)"]
     assert abs(lay["recovered"] - lay["truth"]) <= 2 * 0.5  # 2 px of 0.5 µm
     assert rows["EDS Mg per As — as-BM"]["recovered"] == pytest.approx(3.1, rel=0.05)
-    assert rows["EDS N per As — as-BM"]["recovered"] == pytest.approx(1.3, rel=0.2)  # light element, see eds tests
+    assert rows["EDS N per As — as-BM"]["recovered"] == pytest.approx(1.3, rel=0.05)

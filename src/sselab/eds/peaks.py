@@ -7,7 +7,9 @@
   lines as Gaussians at the tabulated energies, weighted by their relative weights, with the
   detector FWHM from the Fano law (:func:`~sselab.eds.lines.fwhm_keV`).  The net spectrum is
   fitted by non-negative weighted least squares (weights 1/√counts), so overlapping lines
-  (Mg Kα 1.254 / As Lα 1.282 keV) are shared out by their whole families' shapes.  The
+  (Mg Kα 1.254 / As Lα 1.282 keV) are shared out by their whole families' shapes.  Below
+  1.35 keV, broad non-negative Gaussians (σ 120 eV) are fitted too: SNIP under-cuts the
+  continuum's maximum at the detector window's roll-off, where N, O and C Kα sit.  The
   amplitude is the main line's (Kα, Lα, Mα) net counts; its standard error from the
   covariance of the fit (counting statistics).
 - Identification: peaks of the net spectrum with significance N/√(N+2B) ≥ 20 over ±½ FWHM (the highest point within ±1 FWHM),
@@ -88,8 +90,13 @@ class LineFit:
     misfit_fraction: float = 0.0  # Σ|data − model| / Σ(model − background) over the lines' cores
 
 
+LOW_BG_SIGMA_KEV = 0.12
+LOW_BG_CENTRES_KEV = tuple(np.round(np.arange(0.15, 1.36, 0.15), 2))
+
+
 def fit_lines(energy_keV: np.ndarray, counts: np.ndarray, families, *, fwhm_mn_eV: float = 130.0,
-              background: np.ndarray | None = None, e_min: float = 0.1, max_shift_eV: float = 40.0) -> LineFit:
+              background: np.ndarray | None = None, e_min: float = 0.1, max_shift_eV: float = 40.0,
+              low_energy_background: bool = True) -> LineFit:
     """Non-negative weighted least squares of the family shapes to counts − background.
 
     Each family may move by up to ``max_shift_eV`` (calibration drift, incomplete charge
@@ -112,10 +119,15 @@ def fit_lines(energy_keV: np.ndarray, counts: np.ndarray, families, *, fwhm_mn_e
             cache[(k, d)] = family_shape(el, f, e, fwhm_mn_eV, d * 1e-3)
         return cache[(k, d)]
 
+    # SNIP under-cuts the continuum's maximum at the window roll-off (0.2–1 keV): broad
+    # non-negative Gaussians (σ = 120 eV, every 150 eV up to 1.35 keV) take up the rest there
+    extra = [np.exp(-0.5 * ((e - c) / LOW_BG_SIGMA_KEV) ** 2) * max(float(np.max(net)), 1.0) * 1e-3
+             for c in LOW_BG_CENTRES_KEV if e.min() < c < e.max()] if low_energy_background else []
+    n_fam = len(families)
+
     def design(sh):
-        if not families:
-            return np.zeros((e.size, 0))
-        return np.column_stack([column(k, float(d)) for k, d in enumerate(sh)])
+        cols = [column(k, float(d)) for k, d in enumerate(sh)] + extra
+        return np.column_stack(cols) if cols else np.zeros((e.size, 0))
 
     def solve(A):
         use = (e > e_min) & (A.sum(axis=1) > 1e-6 * max(A.max(), 1e-300)) if A.shape[1] else e > e_min
@@ -128,7 +140,7 @@ def fit_lines(energy_keV: np.ndarray, counts: np.ndarray, families, *, fwhm_mn_e
     amp, use, Aw, chi2 = solve(A)
     if max_shift_eV > 0 and families:
         grid = np.arange(-max_shift_eV, max_shift_eV + 1e-9, 10.0)
-        for k in np.argsort(-amp):
+        for k in np.argsort(-amp[:n_fam]):
             if amp[k] <= 0:
                 continue
             best = (chi2, shifts[k])
@@ -144,6 +156,8 @@ def fit_lines(energy_keV: np.ndarray, counts: np.ndarray, families, *, fwhm_mn_e
         amp, use, Aw, chi2 = solve(A)
     se = np.sqrt(np.clip(np.diag(np.linalg.pinv(Aw.T @ Aw)), 0, None)) if A.shape[1] else np.zeros(0)
     model = bg + A @ amp
+    bg = bg + A[:, n_fam:] @ amp[n_fam:]
+    amp, se = amp[:n_fam], se[:n_fam]
     # χ² over the lines' cores (within 1 FWHM of a fitted line), where the intensities come from
     core = np.zeros(e.size, bool)
     for (el, f), a in zip(families, amp):
