@@ -74,3 +74,22 @@ def test_bad_files(tmp_path):
     bad2.write_text("#FORMAT: EMSA/MAS\nnonsense\n")
     with pytest.raises(ReaderError):
         read_eds(bad2)
+
+
+@pytest.mark.parametrize("name,label_m,stated_px", [
+    ("jeol_jxa8530f_particles.tif", 100e-6, 102),     # SOURCES.md: "the drawn bar measures 102 px"
+    ("tescan_mira3_se.tif", 500e-6, None),            # white ruler labelled 500 µm
+    ("zeiss_merlin_grains_1k.tif", 200e-6, None),     # |—| labelled 200 µm
+    ("zeiss_inlens_particles_512.tif", 200e-9, None),  # |—| labelled 200 nm
+])
+def test_burned_in_scale_bar(shared_data, name, label_m, stated_px):
+    from sselab.microscopy.image import measure_scale_bar, with_scale_bar
+
+    im = read_sem_image(shared_data / "sem-eds" / name)
+    n = measure_scale_bar(im)
+    if stated_px is not None:
+        assert n == stated_px
+    # the bar agrees with the metadata's pixel size to its end ticks (±1 px of ~20–200 px)
+    bar = with_scale_bar(im, label_m, "label")
+    assert bar.pixel_size_m == pytest.approx(im.pixel_size_m, rel=0.06)
+    assert "burned-in scale bar" in bar.pixel_size_source

@@ -1,7 +1,9 @@
 """``sselab sem info | particles | layers | porosity``: SEM micrographs.
 
 The pixel size comes from the file's metadata (Zeiss, FEI/Thermo, TESCAN, JEOL sidecar);
-``--pixel-size "11.65 nm"`` overrides it (bare numbers are µm) and the JSON says so.
+``--pixel-size "11.65 nm"`` overrides it (bare numbers are µm) and the JSON says so;
+``--scale-bar "100 um"`` measures the burned-in scale bar in the data bar instead (its label
+is given, not read).
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from ._common import echo_json, exit_for, verdict_line
 sem_app = typer.Typer(help="SEM images: pixel size, particle size distribution, layer thicknesses.", no_args_is_help=True)
 
 
-def _image(path: Path, pixel_size: Optional[str]):
-    from ..microscopy.image import read_sem_image
+def _image(path: Path, pixel_size: Optional[str], scale_bar: Optional[str] = None):
+    from ..microscopy.image import read_sem_image, with_scale_bar
     from ..units import parse_length
 
     img = read_sem_image(path)
+    if scale_bar is not None:
+        img = with_scale_bar(img, parse_length(scale_bar, default_unit="um"), scale_bar)
     if pixel_size is not None:
         px = parse_length(pixel_size, default_unit="um")
         img = replace(img, pixel_size_m=px, pixel_size_source=f"given on the command line ({pixel_size})")
@@ -30,10 +34,16 @@ def _image(path: Path, pixel_size: Optional[str]):
 
 
 @sem_app.command("info")
-def info_cmd(image: Path = typer.Argument(..., help="SEM TIFF"), as_json: bool = typer.Option(False, "--json")) -> None:
-    """Vendor, image size, pixel size and where it came from."""
-    img = _image(image, None)
-    s = img.summary()
+def info_cmd(
+    image: Path = typer.Argument(..., help="SEM TIFF"),
+    scale_bar: Optional[str] = typer.Option(None, "--scale-bar", help='label of the burned-in bar, e.g. "100 um"'),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Vendor, image size, pixel size and where it came from; the burned-in bar's length [px]."""
+    from ..microscopy.image import measure_scale_bar
+
+    img = _image(image, None, scale_bar)
+    s = {**img.summary(), "scale_bar_px": measure_scale_bar(img)}
     if as_json:
         echo_json(s)
         return
@@ -51,13 +61,14 @@ def particles_cmd(
     split_ratio: float = typer.Option(1.5, "--split-ratio", help="watershed split: peak/neck distance ratio"),
     background: Optional[int] = typer.Option(None, "--background-px", help="background radius [px], 0 = none"),
     pixel_size: Optional[str] = typer.Option(None, "--pixel-size", help='override, e.g. "11.65 nm" (bare: µm)'),
+    scale_bar: Optional[str] = typer.Option(None, "--scale-bar", help='label of the burned-in bar, e.g. "100 um": measure it'),
     plot: Optional[Path] = typer.Option(None, "--plot", help="write the overlay + histogram PNG"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Particle size distribution: d10/d50/d90, log-normal fit, border particles excluded."""
     from ..microscopy.particles import particle_sizes
 
-    img = _image(image, pixel_size)
+    img = _image(image, pixel_size, scale_bar)
     thr: str | float = threshold
     try:
         thr = float(threshold)
@@ -95,13 +106,14 @@ def layers_cmd(
     smooth: float = typer.Option(2.0, "--smooth", help="profile smoothing sigma [px]"),
     min_contrast: float = typer.Option(8.0, "--min-contrast", help="boundary strength in noise units"),
     pixel_size: Optional[str] = typer.Option(None, "--pixel-size", help='override, e.g. "0.1 um"'),
+    scale_bar: Optional[str] = typer.Option(None, "--scale-bar", help='label of the burned-in bar, e.g. "100 um"'),
     plot: Optional[Path] = typer.Option(None, "--plot", help="write the image + profile PNG"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Layer boundaries and thicknesses from the profile across the section."""
     from ..microscopy.layers import layer_thicknesses
 
-    img = _image(image, pixel_size)
+    img = _image(image, pixel_size, scale_bar)
     r = layer_thicknesses(img, n_layers=n_layers, orientation="vertical" if vertical else "horizontal",
                           smooth_px=smooth, min_contrast=min_contrast)
     if plot is not None:

@@ -11,6 +11,9 @@ Readers (:func:`read_sem_image`) by vendor metadata:
   ``$$SM_MICRON_MARKER`` (e.g. ``100um``), and ``$CM_FULL_SIZE`` (the image without the data bar);
 - ImageJ/Fiji TIFFs (a calibrated image saved by Fiji): XResolution pixels per ``unit``.
 
+:func:`measure_scale_bar` measures the burned-in scale bar in the data bar (for files without a
+pixel size; the bar's label is given by the user), :func:`with_scale_bar` applies it.
+
 The data bar (text panel) under the image is cut off: from the vendor's own numbers where it
 gives them (TESCAN, JEOL), else from a black separator row in the bottom third (Zeiss), else
 the full frame is kept.  ``data_bar_source`` says which.
@@ -56,6 +59,7 @@ class SEMImage:
     data_bar_source: str = "none"
     path: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    data_bar: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def pixel_size_um(self) -> float | None:
@@ -199,7 +203,54 @@ def read_sem_image(path: str | Path) -> SEMImage:
     if fei_hfw is not None:
         meta = {"HFW_m": fei_hfw}
     data = a[: a.shape[0] - bar] if bar else a
-    return SEMImage(data, px, src, vendor, bar, bar_src, str(path), meta)
+    return SEMImage(data, px, src, vendor, bar, bar_src, str(path), meta, a[a.shape[0] - bar:] if bar else None)
+
+
+def _longest_run(mask_row: np.ndarray) -> tuple[int, int]:
+    """(length, start) of the longest run of True in a 1-D boolean array."""
+    d = np.diff(np.concatenate([[0], mask_row.astype(int), [0]]))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    if not starts.size:
+        return 0, 0
+    k = int(np.argmax(ends - starts))
+    return int(ends[k] - starts[k]), int(starts[k])
+
+
+def measure_scale_bar(img: SEMImage) -> int | None:
+    """Length [px] of the burned-in scale bar in the data bar: the longest horizontal run of a
+    tone that is not the panel's background (a white bar on a black panel, a black line on a
+    white one, a white ruler on grey), shorter than half the width.  ``None`` without a data bar.  The bar's label (e.g. 100 µm)
+    is not read: give it (``--scale-bar``)."""
+    bar = img.data_bar
+    if bar is None or bar.size == 0:
+        return None
+    lo, hi = float(bar.min()), float(bar.max())
+    if hi <= lo:
+        return None
+    bright, dark = bar >= lo + 0.8 * (hi - lo), bar <= lo + 0.2 * (hi - lo)
+    best = 0
+    for mask in (bright, dark):
+        if mask.mean() >= 0.5:  # the panel's own background, not a bar
+            continue
+        for row in mask:
+            n, _ = _longest_run(row)
+            if best < n < 0.5 * bar.shape[1]:
+                best = n
+    return best or None
+
+
+def with_scale_bar(img: SEMImage, length_m: float, label: str) -> SEMImage:
+    """``img`` with the pixel size from its burned-in scale bar of ``length_m`` (raises
+    :class:`ReaderError` when no bar is found)."""
+    from dataclasses import replace
+
+    n = measure_scale_bar(img)
+    if not n:
+        raise ReaderError(img.path or "image", "no burned-in scale bar found in a data bar")
+    src = f"burned-in scale bar measured: {n} px = {label}"
+    if img.pixel_size_m is not None:
+        src += f" (metadata said {img.pixel_size_m * 1e6:.6g} µm/px)"
+    return replace(img, pixel_size_m=length_m / n, pixel_size_source=src)
 
 
 def from_array(data: np.ndarray, pixel_size_m: float | None, source: str = "given") -> SEMImage:
