@@ -51,3 +51,25 @@ def test_real_chevkinite_map(shared_data):
     assert np.corrcoef(ca, ti)[0, 1] < 0.3  # separate domains
     d = r.to_dict()
     assert d["pixel_size_um"] == pytest.approx(1.6674, rel=1e-4) and d["status"] in ("ok", "warning")
+
+
+def test_layer_compositions_of_a_cross_section():
+    # MOFsSE | Mg3AsN | MOFsSE (Fig. 5b-e): Zr/O/C in the MOF layers, Mg/As/N in the middle,
+    # S everywhere (TFSI spread through all layers)
+    from sselab.eds.maps import layer_compositions
+
+    mof = {"Zr": 1, "O": 4, "C": 8, "S": 0.3}
+    ap = {"Mg": 3, "As": 1, "N": 1, "S": 0.3}
+    rng = np.random.default_rng(0)
+    e = synthetic_spectrum(mof, 20, line_counts=10).energy_keV
+    s_mof = synthetic_spectrum(mof, 20, line_counts=1e7, seed=1).counts
+    s_ap = synthetic_spectrum(ap, 20, line_counts=1e7, seed=2).counts
+    rows = [s_mof] * 10 + [s_ap] * 16 + [s_mof] * 10
+    cube = np.stack([rng.poisson(np.tile(r / r.sum() * 3000, (12, 1))) for r in rows]).astype(float)
+    m = EDSMap(e, cube, (1e-6, 1e-6), 20.0, ())
+    res, lay = layer_compositions(m, ["Zr", "O", "C", "S", "Mg", "As", "N"], n_layers=3)
+    assert np.allclose(lay.boundaries_px, [10, 26], atol=1)
+    mid, top = res.regions["2"], res.regions["1"]
+    assert mid["Mg"] / mid["As"] == pytest.approx(3, rel=0.1) and top["Mg"] < 1
+    assert top["Zr"] > 3 and mid["Zr"] < 0.5
+    assert top["S"] > 0.5 and mid["S"] > 0.5  # S in every layer

@@ -142,3 +142,39 @@ def plot_maps(result: EDSMaps, path=None):
     if path is not None:
         fig.savefig(path, dpi=110)
     return fig
+
+
+def layer_labels(shape: tuple[int, int], boundaries_px, orientation: str = "horizontal") -> np.ndarray:
+    """Integer labels 1..n of the bands between ``boundaries_px`` (rows, or columns when vertical)."""
+    n_rows = shape[0] if orientation == "horizontal" else shape[1]
+    band = np.searchsorted(np.sort(np.asarray(boundaries_px, float)), np.arange(n_rows) + 0.5) + 1
+    lab = np.repeat(band[:, None], shape[1] if orientation == "horizontal" else shape[0], axis=1)
+    return lab if orientation == "horizontal" else lab.T
+
+
+def layer_compositions(m: EDSMap, elements=None, *, n_layers: int | None = None, orientation: str = "horizontal",
+                       kfactors: Mapping[str, float] | None = None, exclude=(), smooth_px: float = 1.0,
+                       min_contrast: float = 6.0) -> tuple[EDSMaps, Any]:
+    """Per-layer composition of a cross-section map: layer boundaries from the first principal
+    component of the element maps (each scaled to its mean), found as in
+    :func:`sselab.microscopy.layers.layer_thicknesses`; each layer's summed spectrum quantified.
+
+    Returns ``(maps result with regions = layers, Layers result)``.
+    """
+    from ..microscopy.image import from_array
+    from ..microscopy.layers import layer_thicknesses
+
+    first = element_maps(m, elements, kfactors=kfactors, exclude=exclude)
+    if not first.maps:
+        return first, None
+    X = np.stack([v / (abs(v.mean()) or 1.0) for v in first.maps.values()], axis=-1)
+    flat = X.reshape(-1, X.shape[-1])
+    flat = flat - flat.mean(axis=0)
+    _, _, vt = np.linalg.svd(flat, full_matrices=False)
+    pc1 = (flat @ vt[0]).reshape(X.shape[:2])
+    px = None if m.pixel_size_m is None else m.pixel_size_m[0]
+    lay = layer_thicknesses(from_array(pc1, px, "EDS map"), n_layers=n_layers, orientation=orientation,
+                            smooth_px=smooth_px, min_contrast=min_contrast, strips=4, min_layer_px=2)
+    labels = layer_labels(pc1.shape, lay.boundaries_px, orientation)
+    res = element_maps(m, list(first.overall.elements), kfactors=kfactors, regions=labels)
+    return res, lay
