@@ -19,7 +19,8 @@ Method (scikit-image), stated in every result's ``method``:
 Verdict reasons: ``too_few_particles`` (< 30 warning, < 5 failed), ``poor_contrast``
 (contrast-to-noise ratio of the segmented image < 3 warning, < 1.5 failed;
 pure noise gives ≈ 0.7), ``near_resolution`` (d10 under 5 pixels),
-``no_pixel_size`` (sizes in pixels), ``many_edge_particles`` (more excluded than kept).
+``no_pixel_size`` (sizes in pixels), ``many_edge_particles`` (more excluded than kept),
+``not_lognormal`` (Kolmogorov–Smirnov p < 0.01 of ln d against the fit: several populations).
 """
 
 from __future__ import annotations
@@ -230,6 +231,12 @@ def particle_sizes(img: SEMImage, *, polarity: str = "bright", smooth_px: float 
         shape, _, sc = stats.lognorm.fit(d, floc=0)
         logn = {"median": float(sc), "median_stderr": float(boot["median"].std(ddof=1)),
                 "sigma_g": float(np.exp(shape)), "sigma_g_stderr": float(boot["sigma_g"].std(ddof=1))}
+        if n >= 20:  # Kolmogorov–Smirnov of ln d against the fitted normal (parameters estimated: p is optimistic)
+            ks_p = float(stats.kstest(np.log(d), "norm", args=(np.log(sc), shape)).pvalue)
+            logn["ks_pvalue"] = ks_p
+            if ks_p < 0.01:
+                reasons.append(Reason("not_lognormal", f"the sizes are not log-normal (KS p = {ks_p:.1g}): "
+                                      "several populations? read d10/d50/d90, not the fit"))
         if pct["d10"][0] / scale < 5:
             reasons.append(Reason("near_resolution", f"d10 is {pct['d10'][0] / scale:.1f} px: small particles are "
                                   "poorly resolved and may be missed"))

@@ -16,8 +16,8 @@ def plot_particles(img, result, path=None):
     import matplotlib.pyplot as plt
     from skimage.segmentation import find_boundaries
 
-    a = img.data
-    a = (a - a.min()) / (np.ptp(a) or 1)
+    lo, hi = np.percentile(img.data, [0.5, 99.5])  # contrast stretch: bright edges must not darken the rest
+    a = np.clip((img.data - lo) / ((hi - lo) or 1), 0, 1)
     rgb = np.dstack([a, a, a])
     rgb[find_boundaries(result.labels, mode="inner")] = (1.0, 0.85, 0.0)
     rgb[find_boundaries(result.edge_labels, mode="inner")] = (1.0, 0.1, 0.1)
