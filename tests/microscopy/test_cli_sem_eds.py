@@ -62,3 +62,11 @@ def test_eds_maps_json(cli, shared_data, tmp_path):
     assert rc == 0, err
     d = json.loads(out)
     assert d["homogeneity"]["Ti"]["heterogeneous"] and png.exists()
+
+
+def test_eds_identify_json(cli, shared_data):
+    rc, out, err = cli("eds", "identify", str(shared_data / "sem-eds/tescan_tima_calcite.msa"), "--json")
+    assert rc == 0, err
+    d = json.loads(out)
+    assert {"C", "O", "Mg", "Ca", "Fe", "Mn"} == {f["element"] for f in d["identified"]}
+    assert d["status"] == "ok" and d["beam_energy_keV"] == 25

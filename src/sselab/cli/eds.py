@@ -46,14 +46,23 @@ def identify_cmd(
     sp = _spectrum(file, index)
     e0 = beam if beam is not None else sp.beam_energy_keV
     found, unassigned = identify(sp.energy_keV, sp.counts, e0)
+    from ..verdict import Verdict, with_verdict
+
+    v = Verdict.ok() if found else Verdict.ok().add("no_peaks", "no peak stands out of the background", "failed")
+    if e0 is None:
+        v = v.add("no_beam_energy", "beam energy unknown: excitation checks skipped (give --beam-kev)")
+    result = with_verdict({"file": str(file), "beam_energy_keV": e0, "identified": found,
+                           "unassigned_peaks": unassigned}, v)
     if as_json:
-        echo_json({"file": str(file), "beam_energy_keV": e0, "identified": found, "unassigned_peaks": unassigned,
-                   "status": "ok", "reasons": []})
+        echo_json(result)
+        exit_for(result)
         return
     for f in found:
         typer.echo(f"  {f['element']:<3} {f['line']:<3} {f['energy_keV']:.3f} keV  significance {f['significance']:.0f}")
     for u in unassigned:
         typer.echo(f"  ?   {u['energy_keV']:.3f} keV  significance {u['significance']:.0f}  {u['artifact'] or ''}")
+    typer.echo(verdict_line(result))
+    exit_for(result)
 
 
 @eds_app.command("quantify")
