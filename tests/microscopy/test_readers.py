@@ -93,3 +93,13 @@ def test_burned_in_scale_bar(shared_data, name, label_m, stated_px):
     bar = with_scale_bar(im, label_m, "label")
     assert bar.pixel_size_m == pytest.approx(im.pixel_size_m, rel=0.06)
     assert "burned-in scale bar" in bar.pixel_size_source
+
+
+def test_plain_tiff_keeps_a_dark_bottom(tmp_path):
+    import tifffile
+
+    a = np.full((90, 120), 200, np.uint8)
+    a[60:] = 0  # a black bottom layer (resin), not a data bar
+    tifffile.imwrite(tmp_path / "plain.tif", a)
+    im = read_sem_image(tmp_path / "plain.tif")
+    assert im.shape == (90, 120) and im.pixel_size_m is None and im.vendor == "unknown"

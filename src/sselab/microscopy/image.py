@@ -15,8 +15,8 @@ Readers (:func:`read_sem_image`) by vendor metadata:
 pixel size; the bar's label is given by the user), :func:`with_scale_bar` applies it.
 
 The data bar (text panel) under the image is cut off: from the vendor's own numbers where it
-gives them (TESCAN, JEOL), else from a black separator row in the bottom third (Zeiss), else
-the full frame is kept.  ``data_bar_source`` says which.
+gives them (TESCAN, JEOL), else from a black separator row in the bottom third (Zeiss); other
+files keep the full frame.  ``data_bar_source`` says which.
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def read_sem_image(path: str | Path) -> SEMImage:
             bar, bar_src = a.shape[0] - int(full[1]), "JEOL $CM_FULL_SIZE"
     elif imagej is not None:
         vendor, px, src = "imagej", imagej, "ImageJ/Fiji TIFF: XResolution and unit"
-    if bar == 0 and vendor in ("zeiss", "unknown"):
+    if bar == 0 and vendor == "zeiss":  # not for unknown files: a dark bottom layer is not a data bar
         row = separator_row(a)
         if row is not None:
             bar, bar_src = a.shape[0] - row, "black separator row above the data bar"
