@@ -94,7 +94,9 @@ def quantify_cmd(
         line = f"  {el:<3} {el}_{q.families[el]}  {format_uncertain(at, se, 'at.%', style='pm')}   " \
                f"{format_uncertain(wt, wse, 'wt.%', style='pm')}"
         if q.formula:
-            line += f"   {format_uncertain(*q.formula[el], style='pm')} per {next(iter(q.normalised_to))}"
+            ref = next(iter(q.normalised_to))
+            line += f"   {q.formula[el][0]:g} (reference)" if el == ref else \
+                f"   {format_uncertain(*q.formula[el], style='pm')} per {ref}"
         typer.echo(line)
     if q.formula:
         typer.echo(f"formula: {q.formula_text()}")

@@ -39,6 +39,7 @@ from .spectrum import EDSSpectrum
 #: n in I ∝ (U − 1)^n: 1.35, inside the published 1.3–1.7, chosen so that NIST K412 (20 kV) gives
 #: its Ca and Fe (measured k relative to Si: 1.21 and 2.71; this model: 1.33, 2.5)
 OVERVOLTAGE_EXPONENT = 1.35
+_ANION_FORMERS = frozenset({"B", "C", "N", "O", "F", "P", "S", "Cl", "Se", "Br", "I"})
 _OMEGA = {"K": (0.015, 0.0327, -0.64e-6), "L": (-0.11107, 0.01368, -2.177e-7), "M": (-0.00036, 0.00386, 2.0101e-7)}
 
 
@@ -88,7 +89,10 @@ class EDSQuant:
         if not self.formula:
             return ""
         parts = []
-        for el, (v, _) in self.formula.items():
+        # cations by Z, then the anion formers (the paper's Mg3.1AsN1.3 order)
+        order = sorted(self.formula, key=lambda el: (el in _ANION_FORMERS, L.element(el)[0].z))
+        for el in order:
+            v = self.formula[el][0]
             s = f"{v:.1f}".rstrip("0").rstrip(".")
             parts.append(el + ("" if s == "1" else s))
         return "".join(parts)
