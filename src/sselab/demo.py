@@ -4,7 +4,8 @@
 into ``out/study``, runs the pipeline into ``out/study/sselab-results/results.sqlite``, writes the
 HTML report into ``out/report`` and returns the key recovered values beside the simulation's
 truth and the paper's numbers: transport (σ_ion, Ea, σ_el, t_ion) and structure (as-BM's
-Rietveld a, ρ, D, ε against Table 2; the rows come from :func:`sselab.report.tables.paper_vs_analysis`).  ``quick=True`` keeps only v1's single-spectrum round trip.
+Rietveld a, ρ, D, ε against Table 2; the rows come from :func:`sselab.report.tables.paper_vs_analysis`)
+and microscopy (crystal size range, SE layer thickness, EDS formula; :mod:`sselab.simulate.microscopy`).  ``quick=True`` keeps only v1's single-spectrum round trip.
 """
 
 from __future__ import annotations
@@ -87,6 +88,14 @@ def _uncertainty_and_status(analyses: list[dict[str, Any]], quantity: str, sampl
             "reasons": [r.get("message", "") for r in res.get("reasons") or []]}
 
 
+def _microscopy_part(study: Path) -> list[dict[str, Any]]:
+    """Crystal sizes, layer thickness and the EDS formula of the virtual study vs the paper."""
+    from .simulate.microscopy import microscopy_rows
+
+    truth = json.loads((study / "truth.json").read_text(encoding="utf-8")).get("microscopy")
+    return microscopy_rows(study, truth) if truth else []
+
+
 def _num(v: Any) -> float | None:
     try:
         x = float(v)
@@ -106,4 +115,5 @@ def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1)
         rows, outputs = _impedance_part(out)
         return {"comparison": rows, "outputs": outputs, "seconds": time.perf_counter() - t0}
     rows, outputs, summary = _study_part(out, jobs, console)
+    rows += _microscopy_part(out / "study")
     return {"comparison": rows, "outputs": outputs, "run": summary, "seconds": time.perf_counter() - t0}

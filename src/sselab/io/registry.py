@@ -6,7 +6,7 @@ returned measurements name the reader used (``instrument``).  Reader modules liv
 that calls :func:`register`.
 
 Measurement kinds: ``"spectrum"``, ``"transient"``, ``"galvanostatic"``, ``"voltammogram"``,
-``"diffraction"``, ``"xps"``.
+``"diffraction"``, ``"xps"``, ``"sem_image"``, ``"eds"`` (spectra and spectrum images).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 from ..exceptions import ReaderError
 from .bounds import check_file
 
-KINDS = ("spectrum", "transient", "galvanostatic", "voltammogram", "diffraction", "xps")
+KINDS = ("spectrum", "transient", "galvanostatic", "voltammogram", "diffraction", "xps", "sem_image", "eds")
 
 
 @dataclass(frozen=True)
