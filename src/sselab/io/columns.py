@@ -229,16 +229,21 @@ def unit_factor(unit: str | None, quantity: str, path: Path | str = "") -> float
     return factor
 
 
+_PREFIX = re.compile(r"^\s*(data|col(umn)?|meas(ured)?)\s*:\s*", re.I)
+
+
 def _norm(name: str) -> str:
-    name = name.lower().replace(" ", "").replace("_", "").replace("’", "'").replace("′", "'")
+    """Lower case without blanks, underscores, dots or a ``Data:``-style prefix; primes unified."""
+    name = _PREFIX.sub("", name)
+    name = name.lower().replace(" ", "").replace("_", "").replace(".", "").replace("’", "'").replace("′", "'")
     return name.replace("″", "''").replace('"', "''")
 
 
 #: Regular expressions for each role, matched against the normalised name (unit removed).
 ROLES: dict[str, str] = {
-    "frequency": r"freq(uency)?|f|frequenz|fr",
-    "real": r"re\(z\)|z'|zre(al)?|zr|real(z)?|re|z_?real|rez|z1",
-    "imag": r"-?(im\(z\)|z''|zim(ag)?|zi|imag(z)?|im|imz|z2)",
+    "frequency": r"freq(uency)?|f|frequenz|fr|freqhz",
+    "real": r"-?(re\(z\)|z'|zs'|zre(al)?|zr|real(z)?|re|z_?real|rez|z1|z'\(a\)|realpart|resistance)",
+    "imag": r"-?(im\(z\)|z''|zs''|zim(ag)?|zimg|zimaginary|zi|imag(z)?|imaginary(z)?|im|imz|z2|z''\(b\)|imaginarypart|reactance)",
     "modulus": r"\|z\||zmod|mod\(z\)|modz|mod|abs\(z\)|absz|z",
     "phase": r"-?(phase(\(z\))?|zphz|zphase|phi|theta|phaseangle|ph)",
     "time": r"time.*|t|zeit|elapsedtime|testtime",

@@ -30,6 +30,7 @@ from ..registry import register
 
 NAME = "csv-electrochem"
 _TIME = re.compile(rb"(^|[\s,;\t\"])(time|t)\s*[\(/\[_]", re.I | re.M)
+_FREQ = re.compile(rb"(^|[\s,;\t\"])(freq(uency)?)\b", re.I | re.M)
 _CURRENT = re.compile(rb"(^|[\s,;\t\"])(<?i>?|current)\s*[\(/\[_,;\t]", re.I | re.M)
 
 
@@ -37,6 +38,8 @@ def sniff(path: Path, head: bytes) -> bool:
     """A text table whose header names a time and a current column."""
     if b"\x00" in head or head.startswith((b"EC-Lab", b"EXPLAIN")):
         return False
+    if _FREQ.search(head):
+        return False  # an impedance table (with time/current columns beside the sweep)
     return bool(_TIME.search(head) and _CURRENT.search(head))
 
 
