@@ -69,6 +69,13 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
     if not body:
         raise ReaderError(path, "no data rows after the header")
     comma = "," in body[0] and "." not in body[0]
+    first = body[0].rstrip("\t\r\n ").split("\t")
+    if len(first) == len(names) + 1 and "freq/Hz" not in names and names[0].startswith("Re(Z)"):
+        # EC-Lab versions that leave the first name out of the header line (impedance.py's
+        # exampleDataBioLogic_MissingFreq.mpt): the rows hold one field more
+        names = ["freq/Hz"] + names
+        notes.append("header line names one column fewer than the rows hold and starts with 'Re(Z)/Ohm': "
+                     "first column taken as 'freq/Hz'")
     rows = []
     for k, line in enumerate(body):
         fields = line.rstrip("\t\r\n ").split("\t")

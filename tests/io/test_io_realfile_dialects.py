@@ -1,0 +1,127 @@
+"""Real instrument files (../shared/data/realfiles, see SOURCES.md there): each read against
+numbers checked by hand in the file itself (point count, first/last frequency, one value),
+and the conservative sniffing that keeps a file from being read as something it is not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sselab.exceptions import ReaderError
+from sselab.io import read
+from sselab.measurements import GalvanostaticRecord, PotentialRecord, Spectrum
+
+
+@pytest.fixture
+def real(shared_data):
+    d = shared_data / "realfiles"
+    if not d.is_dir():
+        pytest.skip("realfiles corpus absent")
+    return d
+
+
+# file, spectra, points in the first, first f, last f, first Z (from the file's own rows)
+SPECTRA = [
+    ("impedancepy__exampleDataAutolab.txt", 1, 41, 10000, 0.1, 0.013785863964281 + 0.007191946305823j),
+    ("impedancepy__exampleDataBioLogic_MissingFreq.mpt", 1, 43, 1000.3201, 0.016895540, 65.470886 - 0.38998979j),
+    ("gamryparser__eispot_data.dta", 1, 10, 10000, 0.5, 224.6075 - 3.767681j),
+    ("pyimpspec__data-header-variant-3.csv", 1, 29, 10000, 1.0, 109.00918219439028 - 26.55567987651522j),
+    ("pyimpspec__case-multiple-spectra.csv", 4, 29, 10000, 1.0, 109.00918219439028 - 26.55567987651522j),
+    ("pyimpspec__data-comma-decimal-separator.csv", 1, 29, 10000, 1.0, 109.00918219439028 - 26.55567987651522j),
+    ("hybriddrt__Sample2_PEIS_AtRest.csv", 10, 89, 7000018.5, None, None),
+    ("impedancepy__exampleDataParstat.txt", 1, 31, 10000, 10, None),
+    ("impedancepy__exampleDataZPlot.z", 1, 21, 3e5, 3000, None),
+]
+
+
+@pytest.mark.parametrize("name, n_spectra, n, f0, f1, z0", SPECTRA)
+def test_impedance_dialects_read_with_no_kind(real, name, n_spectra, n, f0, f1, z0):
+    spectra = read(real / name)
+    assert len(spectra) == n_spectra
+    s = spectra[0]
+    assert isinstance(s, Spectrum) and s.n_points == n
+    assert s.frequency_Hz[0] == pytest.approx(f0, rel=1e-7)
+    if f1 is not None:
+        assert s.frequency_Hz[-1] == pytest.approx(f1, rel=1e-7)
+    if z0 is not None:
+        assert s.impedance_ohm[0] == pytest.approx(z0, rel=1e-7)
+
+
+def test_zero_frequency_separators_dropped_and_sweeps_split(real):
+    spectra = read(real / "hybriddrt__Sample2_PEIS_AtRest.csv")
+    # 900 rows: 10 loops of 89 points + 10 rows of f = 0
+    assert [s.n_points for s in spectra] == [89] * 10
+    assert any("10 of 900 rows with frequency 0" in n for n in spectra[0].notes)
+    # |Z| and phase of the first row: 50.752583 Ω at -20.75998°
+    z = 50.752583 * np.exp(1j * np.deg2rad(-20.75998))
+    assert spectra[0].impedance_ohm[0] == pytest.approx(z, rel=1e-7)
+
+
+def test_parstat_dc_rows_are_not_a_transient(real):
+    [s] = read(real / "impedancepy__exampleDataParstat.txt")
+    assert isinstance(s, Spectrum)
+    assert any("781 of 812 rows with frequency 0" in n for n in s.notes)
+
+
+def test_declared_count_short_is_a_warning(real):
+    [s] = read(real / "impedancepy__exampleDataZPlot.z")  # header: "Data Points: 56", 21 rows
+    assert s.verdict.status == "warning" and s.verdict.codes == ("declared_count_mismatch",)
+    [ok] = read(real / "impedancepy__Circuit2_EIS_1.z")  # 56 declared, 56 rows
+    assert ok.n_points == 56 and ok.verdict.status == "ok"
+
+
+def test_gamry_blank_led_rows_are_read_and_noted(real):
+    [s] = read(real / "gamryparser__eispot_data.dta")
+    assert s.frequency_Hz.tolist()[-4:] == [10, 5, 1, 0.5]
+    assert any("4 rows led by blanks" in n for n in s.notes)
+
+
+def test_ocv_is_a_potential_record(real):
+    [ocv] = read(real / "yadg__ocv.mpr")
+    assert isinstance(ocv, PotentialRecord) and ocv.time_s.size == 602
+
+
+@pytest.mark.parametrize("name, n", [("yadg__cp.mpr", 121), ("yadg__bcd.issue_241.mpr", 2550),
+                                     ("navani__00_test_04_MB_C01.mpr", 1501)])
+def test_non_ca_mpr_are_not_current_transients(real, name, n):
+    [m] = read(real / name)
+    assert isinstance(m, GalvanostaticRecord) and m.time_s.size == n
+
+
+@pytest.mark.parametrize("mpr, mpt", [("yadg__ca.mpr", "yadg__ca.mpt"), ("yadg__cv.mpr", "yadg__cv.mpt"),
+                                      ("yadg__gcpl.issue_149.mpr", "yadg__gcpl.issue_149.mpt")])
+def test_mpr_and_mpt_of_one_run_agree(real, mpr, mpt):
+    a, b = read(real / mpr), read(real / mpt)
+    assert len(a) == len(b) and type(a[0]) is type(b[0])
+    np.testing.assert_allclose(a[0].time_s, b[0].time_s, atol=1e-3)
+
+
+def test_impedance_table_never_read_as_xps(real):
+    for name in ("pyimpspec__data-header-variant-3.csv", "pyimpspec__case-multiple-spectra.csv"):
+        assert all(isinstance(m, Spectrum) for m in read(real / name))
+
+
+def test_biologic_damaged_eis_rows_dropped_with_warning(real, tmp_path):
+    lines = (real / "pyimpspec__data.mpt").read_bytes().split(b"\n")
+    n_header = 68
+    row = lines[n_header + 4].split(b"\t")
+    row[0] = b"NaN"
+    lines[n_header + 4] = b"\t".join(row)
+    row = lines[n_header + 6].split(b"\t")
+    row[0] = b"0"
+    lines[n_header + 6] = b"\t".join(row)
+    bad = tmp_path / "bad.mpt"
+    bad.write_bytes(b"\n".join(lines))
+    [s] = read(bad)
+    assert s.n_points == 27
+    assert s.verdict.status == "warning" and "rows_dropped" in s.verdict.codes
+    assert "2 of 29 rows dropped: 1 NaN, 1 zero frequency" in s.verdict.reasons[0].message
+
+
+def test_unknown_technique_mpt_refused(tmp_path, real):
+    text = (real / "yadg__ca.mpt").read_bytes().replace(b"Chronoamperometry / Chronocoulometry", b"Something New")
+    p = tmp_path / "x.mpt"
+    p.write_bytes(text)
+    with pytest.raises(ReaderError, match="names no technique"):
+        read(p)
+    assert len(read(p, kind="transient")[0].time_s) == 721
