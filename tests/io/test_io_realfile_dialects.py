@@ -125,3 +125,28 @@ def test_unknown_technique_mpt_refused(tmp_path, real):
     with pytest.raises(ReaderError, match="names no technique"):
         read(p)
     assert len(read(p, kind="transient")[0].time_s) == 721
+
+
+@pytest.mark.parametrize("name", ["pyimpspec__data.xlsx", "pyimpspec__data.ods"])
+def test_spreadsheets(real, name):
+    [s] = read(real / name)
+    assert s.instrument == "spreadsheet" and s.n_points == 29
+    assert s.frequency_Hz[0] == 10000 and s.frequency_Hz[-1] == pytest.approx(1.0)
+    assert s.impedance_ohm[0] == pytest.approx(109.00918219439028 - 26.55567987651522j, rel=1e-6)
+
+
+def test_spreadsheet_zip_bomb_refused(tmp_path):
+    import zipfile
+
+    p = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * (60 * 1024 * 1024))
+    with pytest.raises(ReaderError, match="inflate"):
+        read(p)
+
+
+def test_neware_ndax(real):
+    [rec] = read(real / "navani__test.ndax")
+    assert isinstance(rec, GalvanostaticRecord) and rec.time_s.size == 1464
+    assert rec.voltage_V[0] == pytest.approx(3.4666) and rec.time_s[1] == pytest.approx(30.0)
+    assert rec.metadata["step_type"][0] == "Rest"

@@ -93,7 +93,11 @@ def read(path: Path, kind: str | None = None) -> list:
     error naming the point (damage, never dropped silently).  Several sweeps in one table (a loop/cycle column that
     changes, or the frequency restarting) become one spectrum each.
     """
-    text = read_text(path)
+    return spectra_from_text(read_text(path), path, NAME)
+
+
+def spectra_from_text(text: str, path: Path, instrument: str, first_notes: tuple[str, ...] = ()) -> list:
+    """The spectra of a delimited table given as text (shared with the spreadsheet reader)."""
     table = parse_table(text, path)
     if table.header is None:
         f, z, notes = headerless_impedance(table.data, path)
@@ -101,7 +105,7 @@ def read(path: Path, kind: str | None = None) -> list:
     else:
         f, z, notes = impedance_columns(table.header, table.data, path)
         key_cols = [i for i, h in enumerate(table.header) if _KEYS.match(h.strip().lower().replace(" ", ""))]
-    notes.insert(0, f"{table.delimiter_name}-separated table, {table.data.shape[0]} rows")
+    notes[:0] = list(first_notes) or [f"{table.delimiter_name}-separated table, {table.data.shape[0]} rows"]
     if table.decimal_comma:
         notes.append("decimal commas")
     zero = f == 0
@@ -121,7 +125,7 @@ def read(path: Path, kind: str | None = None) -> list:
     area = area_from_lines(table.preamble)
     return [
         make_spectrum(
-            path, f[seg], z[seg], instrument=NAME, notes=notes,
+            path, f[seg], z[seg], instrument=instrument, notes=notes,
             temperature_K=temperature, area_cm2=area,
             metadata={"spectrum_index": k} if len(segments) > 1 else None,
             label=f"spectrum {k + 1} of {len(segments)}" if len(segments) > 1 else "",
