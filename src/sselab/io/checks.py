@@ -131,3 +131,21 @@ def check_series(path: Path | str, columns: dict[str, np.ndarray], min_points: i
         if (np.diff(t) < 0).any():
             i = int(np.argmax(np.diff(t) < 0)) + 1
             raise ReaderError(path, f"{where}time goes backwards at point {i + 1} ({t[i - 1]:g} → {t[i]:g} s)")
+
+
+def table_reasons(table: Any) -> tuple[list[str], list[Reason]]:
+    """Notes and verdict reasons for what :func:`sselab.io.columns.parse_table` left out or
+    found declared: a cut last line (``rows_dropped``), a point-count line that differs
+    from the rows read (``declared_count_mismatch``)."""
+    notes: list[str] = []
+    reasons: list[Reason] = []
+    for d in getattr(table, "dropped", ()):
+        notes.append(d)
+        reasons.append(Reason("rows_dropped", d, "warning"))
+    declared = getattr(table, "declared_rows", None)
+    if declared is not None:
+        n = int(table.data.shape[0])
+        notes.append(f"point-count line between header and numbers: {declared}")
+        if declared != n:
+            reasons.append(declared_count(declared, n, "the point-count line"))
+    return notes, reasons

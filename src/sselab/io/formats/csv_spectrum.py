@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ...exceptions import ReaderError
-from ..checks import make_spectrum
+from ..checks import make_spectrum, table_reasons
 from ..columns import parse_table, read_text
 from ..header_meta import area_from_lines, temperature_from_lines
 from ..registry import register
@@ -108,6 +108,8 @@ def spectra_from_text(text: str, path: Path, instrument: str, first_notes: tuple
     notes[:0] = list(first_notes) or [f"{table.delimiter_name}-separated table, {table.data.shape[0]} rows"]
     if table.decimal_comma:
         notes.append("decimal commas")
+    more, reasons = table_reasons(table)
+    notes += more
     zero = f == 0
     good = ~zero
     if zero.any():
@@ -125,7 +127,7 @@ def spectra_from_text(text: str, path: Path, instrument: str, first_notes: tuple
     area = area_from_lines(table.preamble)
     return [
         make_spectrum(
-            path, f[seg], z[seg], instrument=instrument, notes=notes,
+            path, f[seg], z[seg], instrument=instrument, notes=notes, reasons=reasons,
             temperature_K=temperature, area_cm2=area,
             metadata={"spectrum_index": k} if len(segments) > 1 else None,
             label=f"spectrum {k + 1} of {len(segments)}" if len(segments) > 1 else "",

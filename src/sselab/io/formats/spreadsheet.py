@@ -74,7 +74,7 @@ def read(path: Path, kind: str | None = None) -> list:
     errors = []
     for name, frame in sheets.items():
         rows = ["\t".join(_cell(v) for v in row).rstrip("\t") for row in frame.itertuples(index=False)]
-        text = "\n".join(r for r in rows if r.strip())
+        text = "\n".join(r for r in rows if r.strip()) + "\n"
         if not text.strip():
             continue
         try:

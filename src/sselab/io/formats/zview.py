@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from ...exceptions import ReaderError
-from ..checks import declared_count, make_spectrum
+from ..checks import declared_count, make_spectrum, table_reasons
 from ..columns import parse_table, read_text
 from ..header_meta import temperature_from_lines
 from ..registry import register
@@ -94,7 +94,8 @@ def read(path: Path, kind: str | None = None) -> list:
         "ZPlot/ZView .z" + ("" if table.header else " without column names (standard column order assumed)"),
         f"frequency from {header[fi]!r} [Hz], Z' from {header[ri]!r}, Z'' from {header[ii]!r} [Ω]",
     ] + ([how] if how else []) + notes + ["points in the file's order"]
-    reasons = []
+    more, reasons = table_reasons(table)
+    notes += more
     if declared is not None and declared != table.data.shape[0]:
         reasons.append(declared_count(declared, table.data.shape[0], "the header"))
         notes.append(reasons[-1].message)
