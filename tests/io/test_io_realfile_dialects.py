@@ -155,11 +155,14 @@ def test_neware_ndax(real):
 def test_maccor_text_cut_last_line_dropped_with_warning(real):
     [rec] = read(real / "cellpy__maccor_two.txt")
     assert isinstance(rec, GalvanostaticRecord) and rec.time_s.size == 213  # 214th line cut short
-    assert rec.time_s[0] == 212.0 and rec.voltage_V[0] == pytest.approx(0.1490)
+    assert rec.time_s[0] == 0.0 and rec.voltage_V[0] == pytest.approx(0.1377)  # line 16: Rec 1
+    assert rec.time_s[-1] == 212.0 and rec.voltage_V[-1] == pytest.approx(0.1490)  # Rec 213
     assert rec.verdict.codes == ("rows_dropped",) and rec.metadata["step_type"][0] == "R"
 
 
 def test_pec_csv_with_hms_times_and_text_columns(real):
     [rec] = read(real / "cellpy__pec_Test25195.csv")
-    assert rec.time_s.size == 19 and rec.time_s[0] == 160.0 and rec.time_s[1] == pytest.approx(162.363)
-    assert rec.voltage_V[0] == pytest.approx(3.5689624) and rec.metadata["step_type"][0] == "Idle"
+    # the last two rows: 00:02:40.000 and 00:02:42.363, 3.5689624 V and 3.568858 V
+    assert rec.time_s.size == 19 and rec.time_s[-2] == 160.0 and rec.time_s[-1] == pytest.approx(162.363)
+    assert rec.voltage_V[-2] == pytest.approx(3.5689624) and rec.voltage_V[-1] == pytest.approx(3.568858)
+    assert rec.metadata["step_type"][0] == "Idle"
