@@ -166,3 +166,18 @@ def test_pec_csv_with_hms_times_and_text_columns(real):
     assert rec.time_s.size == 19 and rec.time_s[-2] == 160.0 and rec.time_s[-1] == pytest.approx(162.363)
     assert rec.voltage_V[-2] == pytest.approx(3.5689624) and rec.voltage_V[-1] == pytest.approx(3.568858)
     assert rec.metadata["step_type"][0] == "Idle"
+
+
+def test_ivium_idf(real):
+    [s] = read(real / "pyimpspec__data.idf")
+    # primary_data block: 3 columns, 29 rows; first row 1.09009E+02 -2.65557E+01 1.00000E+04
+    assert s.instrument == "ivium" and s.n_points == 29
+    assert s.frequency_Hz[0] == 1e4 and s.impedance_ohm[0] == pytest.approx(109.009 - 26.5557j, rel=1e-9)
+
+
+def test_ivium_cut_file_is_an_error(real, tmp_path):
+    lines = (real / "pyimpspec__data.idf").read_bytes().split(b"\n")
+    p = tmp_path / "cut.idf"
+    p.write_bytes(b"\n".join(lines[:180]))
+    with pytest.raises(ReaderError, match="declares 29 rows"):
+        read(p)
