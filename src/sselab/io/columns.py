@@ -129,6 +129,18 @@ def _numeric(fields: list[str], decimal_comma: bool) -> bool:
     return _floats(fields, decimal_comma) is not None
 
 
+_NUM_TOKEN = r'\s*"?\s*(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf|infinity))\s*"?\s*'
+_NUM_TOKEN_COMMA = _NUM_TOKEN.replace(r"\d+\.?\d*|\.\d+", r"\d+[.,]?\d*|[.,]\d+")
+
+
+def _row_regex(delim: str | None, comma: bool, ncol: int) -> re.Pattern:
+    """A regex matching one row of ``ncol`` whole-token numbers (trailing delimiter allowed)."""
+    tok = f"(?i:{_NUM_TOKEN_COMMA if comma else _NUM_TOKEN})"
+    sep = r"\s+" if delim is None else re.escape(delim)
+    tail = "" if delim is None else f"(?:{sep}\\s*)*"
+    return re.compile(tok + f"(?:{sep}{tok}){{{ncol - 1}}}" + tail)
+
+
 def _choose_delimiter(lines: list[str]) -> tuple[str | None, bool, int]:
     """Pick the delimiter giving the longest run of numeric lines (same field count >= 2)
     at the end of the file (the last line may be short: a truncated row, reported later).
@@ -193,38 +205,49 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     if not lines:
         raise ReaderError(path, "file is empty")
     delim, comma, ncol = _choose_delimiter(lines)
-    body = [(i, _split(ln, delim)) for i, ln in enumerate(lines) if ln.strip()]
     if ncol < min_columns:
         raise ReaderError(path, f"no table with at least {min_columns} columns found")
-    # walk back from the end to find where the numeric block starts, keeping the numbers
-    values: list[list[float]] = []
+    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+
+    class _Body:  # (line index, fields) of the non-blank lines, split on demand
+        def __getitem__(self, k: int) -> tuple[int, list[str]]:
+            return nonblank[k], _split(lines[nonblank[k]], delim)
+
+        def __len__(self) -> int:
+            return len(nonblank)
+
+    body = _Body()
+    # walk back from the end to find where the numeric block starts: one regex match per
+    # line (C speed); the block is then converted in one call
+    row_re = _row_regex(delim, comma, ncol)
     start = len(body)
-    last_short = False
     for k in range(len(body) - 1, -1, -1):
-        fields = body[k][1]
-        nums = _floats(fields, comma)
-        if len(fields) == ncol and nums is not None:
-            values.append(nums)
+        if row_re.fullmatch(lines[nonblank[k]].strip()):
             start = k
-        elif k == len(body) - 1 and nums is not None and len(fields) < ncol:
-            raise ReaderError(
-                path, f"line {body[k][0] + 1} has {len(fields)} fields, expected {ncol} (truncated file?)"
-            )
-        elif len(fields) == ncol and k >= 1 and _numeric(body[k - 1][1], comma):
-            lineno = body[k][0] + 1
-            bad = next(f for f in fields if not _numeric([f], comma))
-            raise ReaderError(path, f"line {lineno}: {bad!r} is not a number")
-        else:
-            break
+            continue
+        lineno, fields = body[k]
+        nums = _floats(fields, comma)
+        if k == len(body) - 1 and nums is not None and len(fields) < ncol:
+            raise ReaderError(path, f"line {lineno + 1} has {len(fields)} fields, expected {ncol} (truncated file?)")
+        if len(fields) == ncol and k >= 1 and _numeric(body[k - 1][1], comma):
+            bad = next((f for f in fields if not _numeric([f], comma)), fields[0])
+            raise ReaderError(path, f"line {lineno + 1}: {bad!r} is not a number")
+        break
     if start == len(body):
         raise ReaderError(path, "no numeric data found")
-    values.reverse()
+    block = "\n".join(lines[i] for i in nonblank[start:]).replace('"', " ")
+    if delim is not None:
+        block = block.replace(delim, " ")
+    if comma:
+        block = block.replace(",", ".")
+    data = np.array(block.split(), dtype=float).reshape(-1, ncol)
     dropped: list[str] = []
-    if not ends_with_newline and len(values) > 1:
-        last_fields = body[-1][1]
-        if _cut_last(last_fields, [f for _, f in body[start:-1]]):
-            values.pop()
-            dropped.append(f"last line {body[-1][0] + 1} has no line end and a number shorter than the rest "
+    if not ends_with_newline and data.shape[0] > 1:
+        last_fields = body[len(body) - 1][1]
+        earlier = [body[k][1] for k in range(max(start, len(body) - 201), len(body) - 1)]
+        if _cut_last(last_fields, earlier):
+            data = data[:-1]
+            dropped.append(f"last line {nonblank[-1] + 1} has no line end and a number shorter than the rest "
                            "of its column (file cut inside a number?): dropped")
     declared = None
     header = None
@@ -239,15 +262,15 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     else:
         preamble_end = start
     # rows of numbers above the block mean a malformed row cut it: say where, drop nothing
-    for lineno, fields in body[:preamble_end]:
+    for k in range(preamble_end):
+        lineno, fields = body[k]
         if len(fields) >= 2 and _numeric(fields, comma):
             culprit = body[start - 1] if header is None else body[head_at]
             raise ReaderError(
                 path, f"line {culprit[0] + 1} breaks the table ({len(culprit[1])} fields, expected {ncol}, "
                 f"or not numbers) with data rows above it (line {lineno + 1}); fix or remove that line"
             )
-    preamble = [lines[i] for i, _ in body[:preamble_end]]
-    data = np.array(values, dtype=float).reshape(len(values), ncol)
+    preamble = [lines[i] for i in nonblank[:preamble_end]]
     return Table(header, data, preamble, delim, comma, body[start][0] + 1, declared, tuple(dropped))
 
 
