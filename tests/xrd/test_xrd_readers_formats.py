@@ -229,7 +229,7 @@ def test_ras_declared_count_and_rasx_bomb(shared_data, tmp_path):
     bomb = tmp_path / "bomb.rasx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("Data0/Profile0.txt", b"0" * 50_000_000)
-    with pytest.raises(ReaderError, match="too large or too compressed"):
+    with pytest.raises(ReaderError, match="ratio|refused"):
         read(bomb)
 
 

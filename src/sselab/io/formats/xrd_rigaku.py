@@ -27,7 +27,6 @@ import bz2
 import gzip
 import re
 import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +34,7 @@ import numpy as np
 from ...exceptions import ReaderError
 from ...measurements import DiffractionPattern
 from ..registry import register
+from ..safezip import open_zip, read_member
 from .xrd_common import make_pattern
 
 MAX_BYTES = 256 * 1024 * 1024
@@ -165,22 +165,16 @@ def _xml_text(root: ET.Element, name: str) -> str | None:
 
 @register("xrd-rigaku-rasx", [".rasx"], ["diffraction"], priority=1)
 def read_rasx(path: Path, kind: str) -> list[DiffractionPattern]:
-    try:
-        with zipfile.ZipFile(path) as z:
-            infos = {i.filename: i for i in z.infolist()}
-            profiles = sorted(n for n in infos if re.fullmatch(r"Data\d+/Profile\d+\.txt", n))
-            if not profiles:
-                raise ReaderError(path, "RASX archive has no Data*/Profile*.txt")
-            for info in infos.values():
-                if info.file_size > MAX_BYTES or info.file_size > 200 * max(info.compress_size, 1):
-                    raise ReaderError(path, f"archive member {info.filename} is too large or too compressed; refused")
-            parts = []
-            for n in profiles:
-                conds = [re.sub(r"Profile(\d+)\.txt$", rf"{w}Conditions\1.xml", n) for w in ("Mesurement", "Measurement")]
-                cond = next((c for c in conds if c in infos), None)
-                parts.append((n, z.read(n), z.read(cond) if cond else None))
-    except zipfile.BadZipFile:
-        raise ReaderError(path, "not a RASX file (not a zip archive)") from None
+    with open_zip(path) as z:  # member sizes, ratio and encryption checked before inflating
+        infos = {i.filename: i for i in z.infolist()}
+        profiles = sorted(n for n in infos if re.fullmatch(r"Data\d+/Profile\d+\.txt", n))
+        if not profiles:
+            raise ReaderError(path, "RASX archive has no Data*/Profile*.txt")
+        parts = []
+        for n in profiles:
+            conds = [re.sub(r"Profile(\d+)\.txt$", rf"{w}Conditions\1.xml", n) for w in ("Mesurement", "Measurement")]
+            cond = next((c for c in conds if c in infos), None)
+            parts.append((n, read_member(z, n, path), read_member(z, cond, path) if cond else None))
     out = []
     for name, prof, cond in parts:
         label = name
