@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -30,6 +30,7 @@ from ..exceptions import FitError, SselabError
 from ..fitting import FitResult, Parameters, fit
 from ..fitting.threads import single_threaded_blas
 from ..measurements import DiffractionPattern
+from ..verdict import Verdict
 from .instrument import Instrument
 from .model import D_INFINITE_NM, PowderModel
 from .structures import Phase
@@ -107,6 +108,7 @@ class RietveldResult:
     y_phases: np.ndarray = field(repr=False)
     ticks: tuple[np.ndarray, ...] = field(repr=False)
     values: Mapping[str, float] = field(repr=False, default_factory=dict)
+    verdict: Verdict = field(default_factory=Verdict.ok)
 
     def phase(self, name: str) -> PhaseResult:
         for p in self.phases:
@@ -126,6 +128,7 @@ class RietveldResult:
             "zero_deg": self.zero_deg,
             "parameters": {p.name: p.to_dict() for p in self.fit.parameters},
             "warnings": list(self.warnings),
+            **self.verdict.to_dict(),
         }
 
 
@@ -146,11 +149,18 @@ def _sigma(pattern: DiffractionPattern) -> np.ndarray:
 
 
 def instrument_for(pattern: DiffractionPattern, instrument: Instrument | None) -> Instrument:
-    """The given instrument, or Cu Kα (or the file's single wavelength) if none."""
+    """The given instrument, else the lines the file states: two lines (Kα2/Kα1 ratio from the file,
+    0.5 if it has none), one line the reader found stated as one (a monochromator, Kα1 only) as
+    one, a bare wavelength number as :meth:`Instrument.from_wavelength`; Cu Kα1+Kα2 if none."""
     if instrument is not None:
         return instrument
     wl = pattern.wavelength_A
-    if len(wl) == 1 and abs(wl[0] - 1.5406) > 0.01:
+    if len(wl) >= 2:
+        ratio = pattern.metadata.get("kalpha2_ratio") or 0.5
+        return Instrument.cu_ka(wavelengths_A=tuple(wl[:2]), ratios=(1.0, float(ratio)))
+    if len(wl) == 1:
+        if pattern.metadata.get("wavelength_lines_unknown"):
+            return Instrument.from_wavelength(wl[0])[0]
         return Instrument.single(wl[0])
     return Instrument.cu_ka()
 
@@ -348,9 +358,12 @@ def _summarise(job: Refinement) -> RietveldResult:
                 b_iso, occ,
             )
         )
-    return RietveldResult(
+    out = RietveldResult(
         tuple(phases), rp, rwp, rexp, chi2, int(job.y.size), n_free, est["zero_deg"].value, res,
         tuple(dict.fromkeys(warnings)), job.x, job.y, yc, model.background(v),
         model.evaluate(v, per_phase=True), tuple(model.tick_positions(v)),
         {n: float(x) for n, x in zip(model.names, v)},
     )
+    from .verdicts import rietveld_verdict
+
+    return replace(out, verdict=rietveld_verdict(out, model.instrument))

@@ -139,8 +139,10 @@ def read(path: Path, kind: str) -> list[DiffractionPattern]:
     if wl_note:
         notes.append(wl_note)
     m = re.search(r"(?:wavelength|lambda)\D{0,10}(\d+\.\d+)", head)
+    lines_unknown = False
     if m and not wavelength:
         wavelength = (float(m.group(1)),)
+        lines_unknown = True  # a bare number: Kα1 of a tube (with Kα2) or one line; the file does not say
     if re.search(r"\bq\b|q\s*\(|1/a|a\^-1|nm\^-1", head) and "2theta" not in head.replace(" ", ""):
         lam = wavelength[0] if wavelength else 1.540598
         if np.any(x * lam / (4 * math.pi) >= 1):
@@ -155,7 +157,7 @@ def read(path: Path, kind: str) -> list[DiffractionPattern]:
     notes.append("σ from the third column" if sigma is not None else "no σ column")
     return [
         make_pattern(path, "xrd-xy", x, y, sigma, wavelength_A=wavelength, notes=notes, warnings=warnings,
-                     metadata={"header": header[:20]})
+                     metadata={"header": header[:20], "wavelength_lines_unknown": lines_unknown})
     ]
 
 
