@@ -147,3 +147,16 @@ def test_cli_identify_exit_3_when_failed(xcli, tmp_path):
     rc, out, _ = xcli("xrd", "identify", f, "--phases", "Mg3AsN,MgO")
     line = next(ln for ln in out.splitlines() if ln.startswith("MgO"))
     assert "absent" in line and "wt%" not in line
+
+
+def test_wide_b_bounds_recover_table1_like_negative_b_and_r_bragg():
+    pat = simulate_pattern([get_phase("Mg3AsN")], X, b_iso={"Mg3AsN": -8.0}, peak_counts=5e4, seed=23)
+    res = refine(pat, [get_phase("Mg3AsN")], refine_b=True)
+    for lab, b in res.phases[0].b_iso_A2.items():
+        est = res.fit[f"Mg3AsN.B_{lab}"]
+        assert abs(b + 8.0) < max(4 * est.stderr, 0.3), (lab, b, est.stderr)  # not clipped at the old −5
+    assert "negative_B" in res.verdict.codes
+    assert 0 <= res.phases[0].R_Bragg < 3  # the right structure: observed and calculated intensities agree
+    wrong = refine(pat, [get_phase("Mg3AsN")])  # B held at +0.5: intensities misfit at high angle
+    assert wrong.phases[0].R_Bragg > 2 * res.phases[0].R_Bragg
+    assert res.to_dict()["phases"][0]["R_Bragg"] == res.phases[0].R_Bragg

@@ -191,7 +191,8 @@ def refine_cmd(
         from ..numfmt import format_uncertain
 
         wf = format_uncertain(100 * p.weight_fraction, None if p.weight_fraction_stderr is None else 100 * p.weight_fraction_stderr, "wt%")
-        typer.echo(f"  V = {p.volume_A3:.3f} Å³, ρ = {p.density_g_cm3:.4f} g/cm³, {wf}")
+        rb = f", R_Bragg {p.R_Bragg:.2f} %" if p.R_Bragg is not None else ""
+        typer.echo(f"  V = {p.volume_A3:.3f} Å³, ρ = {p.density_g_cm3:.4f} g/cm³, {wf}{rb}")
     typer.echo("refined parameters:")
     for e in res.fit.parameters:
         if not e.fixed:

@@ -42,6 +42,9 @@ from .structures import Phase
 
 #: D above which a crystallite adds no measurable breadth; the "no size broadening" value
 D_INFINITE_NM = 1e5
+#: bounds of isotropic B [Å²]: wide, so that an unphysical negative B (absorption, roughness,
+#: texture — FullProf reports −9 Å² in the reference paper's Table 1) is refined and reported, not clipped
+B_MIN_A2, B_MAX_A2 = -20.0, 50.0
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ class PowderModel:
             ps.append(Parameter(f"{n}.D_nm", D_INFINITE_NM, 0.5, D_INFINITE_NM, fixed=True, unit="nm", scale="log"))
             ps.append(Parameter(f"{n}.strain", 0.0, 0.0, 0.1, fixed=True, scale="linear"))
             for lab in refl.labels:
-                ps.append(Parameter(f"{n}.B_{lab}", 0.5, -5.0, 20.0, fixed=True, unit="A2", scale="linear"))
+                ps.append(Parameter(f"{n}.B_{lab}", 0.5, B_MIN_A2, B_MAX_A2, fixed=True, unit="A2", scale="linear"))
             for lab in refl.labels:
                 ps.append(Parameter(f"{n}.occ_{lab}", 1.0, 0.0, 2.0, fixed=True, scale="linear"))
         return Parameters(ps)

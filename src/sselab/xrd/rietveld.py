@@ -64,6 +64,7 @@ class PhaseResult:
     microstrain_stderr: float | None
     b_iso_A2: Mapping[str, float]
     occupancy: Mapping[str, float]
+    R_Bragg: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "formula": self.formula}
@@ -83,6 +84,7 @@ class PhaseResult:
             microstrain_stderr=self.microstrain_stderr,
             B_iso_A2=dict(self.b_iso_A2),
             occupancy=dict(self.occupancy),
+            R_Bragg=self.R_Bragg,
         )
         return d
 
@@ -364,6 +366,9 @@ def _summarise(job: Refinement) -> RietveldResult:
         model.evaluate(v, per_phase=True), tuple(model.tick_positions(v)),
         {n: float(x) for n, x in zip(model.names, v)},
     )
+    from .rbragg import r_bragg
     from .verdicts import rietveld_verdict
 
+    rb = r_bragg(model, v, job.y)
+    out = replace(out, phases=tuple(replace(p, R_Bragg=r) for p, r in zip(out.phases, rb)))
     return replace(out, verdict=rietveld_verdict(out, model.instrument))

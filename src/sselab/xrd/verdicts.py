@@ -28,7 +28,7 @@ Examples
 --------
 >>> from sselab.xrd.instrument import Instrument
 >>> round(resolvable_size_nm(Instrument.cu_ka(), 40.0, calibrated=True))
-454
+876
 """
 
 from __future__ import annotations
