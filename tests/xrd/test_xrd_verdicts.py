@@ -160,3 +160,27 @@ def test_wide_b_bounds_recover_table1_like_negative_b_and_r_bragg():
     wrong = refine(pat, [get_phase("Mg3AsN")])  # B held at +0.5: intensities misfit at high angle
     assert wrong.phases[0].R_Bragg > 2 * res.phases[0].R_Bragg
     assert res.to_dict()["phases"][0]["R_Bragg"] == res.phases[0].R_Bragg
+
+
+def test_sequential_series_recovers_lattice_and_fractions(xcli, tmp_path):
+    """A simulated annealing series: Mg3N2 → Mg3AsN with a known lattice and weight fraction per step."""
+    from sselab.io.formats.xrd_xy import write_xye
+    from sselab.xrd.library import mg3asn
+
+    truth = [(4.2250, 0.2), (4.2280, 0.5), (4.2307, 0.8)]
+    files = []
+    for i, (a, w) in enumerate(truth):
+        pat = simulate_pattern([mg3asn(a), get_phase("Mg3N2")], np.arange(20, 90, 0.02),
+                               weight_fractions={"Mg3AsN": w, "Mg3N2": 1 - w}, peak_counts=3e4, seed=30 + i)
+        files.append(write_xye(tmp_path / f"T{500 + 100 * i}.xye", pat))
+    rc, out, err = xcli("xrd", "sequential", *files, "--phases", "Mg3AsN,Mg3N2", "--json", "--plot", tmp_path / "s.png")
+    assert rc in (0, 3), err
+    d = json.loads(out)
+    assert d["labels"] == ["T500", "T600", "T700"]
+    for i, (a, w) in enumerate(truth):
+        a_fit, a_err = d["table"]["Mg3AsN.a"][i], d["table"]["Mg3AsN.a_stderr"][i]
+        assert abs(a_fit - a) < max(4 * a_err, 3e-4)
+        assert abs(d["table"]["Mg3AsN.weight_fraction"][i] - w) < 0.05
+    assert (tmp_path / "s.png").stat().st_size > 1000
+    rc, out, err = xcli("xrd", "sequential", *files, "--phases", "Mg3AsN,Mg3N2")
+    assert out.splitlines()[0].startswith("pattern\tRwp") and "T600" in out and "status:" in out

@@ -233,5 +233,45 @@ def wh_cmd(
     exit_for(res)
 
 
+@xrd.command("sequential")
+def sequential_cmd(
+    files: list[Path] = typer.Argument(..., help="Pattern files, in series order."),
+    phases: str = typer.Option(..., "--phases", help="Comma-separated names or CIF paths."),
+    standard: Optional[Path] = typer.Option(None, "--standard", help="LaB6 pattern for the instrument profile."),
+    wavelength: Optional[float] = typer.Option(None, "--wavelength", help="Kα1 [Å]; Kα2 kept unless --monochromatic."),
+    monochromatic: bool = typer.Option(False, "--monochromatic", help="One wavelength only (no Kα2)."),
+    two_theta_range: Optional[Tuple[float, float]] = typer.Option(None, "--range", help="2θ range [deg]: LOW HIGH."),
+    background: str = typer.Option("chebyshev:6", "--background", help="chebyshev:N background terms."),
+    refine_b: bool = typer.Option(False, "--refine-b", help="Also refine isotropic B."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write every refined parameter against the series."),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Refine a series of patterns, each seeded from the previous; a table of every refined parameter."""
+    from ..numfmt import format_uncertain
+    from ..xrd.sequential import refine_sequential
+    from ._common import exit_for, verdict_line
+
+    pats = [_pattern(f) for f in files]
+    inst = _instrument(pats[0], wavelength, standard, monochromatic)
+    seq = refine_sequential(pats, _phases(phases), inst, labels=[f.stem if f.stem not in [g.stem for g in files if g != f] else str(f) for f in files],
+                            refine_b=refine_b, n_background=_background(background), two_theta_range=two_theta_range)
+    if plot is not None:
+        from ..xrd.plots import plot_sequential
+
+        plot_sequential(seq, plot)
+    if json_:
+        echo_json(seq.to_dict())
+        return exit_for(seq)
+    table = seq.table(with_stderr=True)
+    keys = [k for k in table if not k.endswith("_stderr") and not k.startswith("bkg")]
+    typer.echo("\t".join(["pattern", *keys]))
+    for i, label in enumerate(seq.labels):
+        cells = [format_uncertain(table[k][i], table.get(f"{k}_stderr", [None] * len(seq.labels))[i]) if table[k][i] is not None
+                 else "—" for k in keys]
+        typer.echo("\t".join([label, *cells]))
+    typer.echo(verdict_line(seq))
+    exit_for(seq)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(xrd, name="xrd")

@@ -9,6 +9,9 @@ residuals (noise 1: residuals are (y_calc − y_obs)/σ), then:
 ``negative_B`` (warning)
     An isotropic B below 0 Å²: unphysical; reported as FullProf would, with its usual causes
     (absorption/surface roughness in Bragg–Brentano, preferred orientation, a wrong background).
+``lattice_at_bound`` / ``size_at_lower_bound`` (failed)
+    A cell parameter ran to its ±5 % bound, or a crystallite size to 0.5 nm: the refinement
+    left the structure (peaks matched to the wrong reflections, or a phase smeared into background).
 ``occupancy_above_one`` (warning)
 ``phase_not_significant`` (warning)
     A phase's scale is less than ``MIN_SCALE_SIGMA`` standard errors from 0: its wt% is not a finding.
@@ -101,6 +104,15 @@ def rietveld_verdict(res: "RietveldResult", inst: Instrument) -> Verdict:
         v = v.add("poor_agreement", f"Rwp {res.Rwp:.1f} % (Rexp {res.Rexp:.1f} %, χ² {res.chi2:.0f}): "
                   "the model does not describe the pattern; no refined value stands", "failed")
     mid = float(np.median(res.two_theta_deg))
+    for e in res.fit.parameters:
+        if e.fixed or not e.at_bound:
+            continue
+        if e.name.split(".")[-1] in ("a", "b", "c", "alpha", "beta", "gamma"):
+            v = v.add("lattice_at_bound", f"{e.name} = {e.value:.5g} ran to its bound (start ± 5 %): the refinement "
+                      "left the structure's cell — a wrong phase, or peaks matched to the wrong reflections", "failed")
+        elif e.name.endswith(".D_nm") and e.value <= e.min * (1 + 1e-6):
+            v = v.add("size_at_lower_bound", f"{e.name} ran to its lower bound {e.min:g} nm: the phase's peaks were "
+                      "broadened into background", "failed")
     for p in res.phases:
         for lab, b in p.b_iso_A2.items():
             if b < 0:
