@@ -184,3 +184,28 @@ def test_sequential_series_recovers_lattice_and_fractions(xcli, tmp_path):
     assert (tmp_path / "s.png").stat().st_size > 1000
     rc, out, err = xcli("xrd", "sequential", *files, "--phases", "Mg3AsN,Mg3N2")
     assert out.splitlines()[0].startswith("pattern\tRwp") and "T600" in out and "status:" in out
+
+
+def test_cif_library_folder_and_refined_cif_written(xcli, tmp_path):
+    from pymatgen.io.cif import CifWriter
+
+    from sselab.io.formats.xrd_xy import write_xye
+    from sselab.xrd import from_cif
+    from sselab.xrd.library import mgo
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    CifWriter(mgo().structure).write_file(lib / "Periclase.cif")
+    truth = mgo().with_lattice(a=4.2180)
+    f = write_xye(tmp_path / "p.xye", simulate_pattern([truth], X, peak_counts=2e4, seed=40))
+    rc, out, err = xcli("xrd", "refine", f, "--phases", "periclase", "--library", lib, "--cif-out", tmp_path / "out", "--json")
+    assert rc in (0, 3), err
+    d = json.loads(out)
+    assert d["phases"][0]["name"] == "Periclase"
+    a = d["phases"][0]["a"]
+    assert abs(a - 4.2180) < max(4 * d["phases"][0]["a_stderr"], 2e-4)
+    back = from_cif(tmp_path / "out" / "Periclase_refined.cif")
+    assert back.lattice_parameters["a"] == pytest.approx(a, abs=1e-5)
+    assert "Rwp" in (tmp_path / "out" / "Periclase_refined.cif").read_text().splitlines()[0]
+    rc, _, err = xcli("xrd", "refine", f, "--phases", "Unobtainium", "--library", lib)
+    assert rc == 2 and "lib" in err

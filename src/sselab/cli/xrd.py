@@ -14,13 +14,16 @@ from ._common import echo_json
 xrd = typer.Typer(help="X-ray diffraction: simulate, identify phases, Rietveld refine, Williamson–Hall.", no_args_is_help=True)
 
 
-def _phases(names: str) -> list:
+def _phases(names: str, libraries: Optional[list[Path]] = None) -> list:
     from ..xrd import get_phase
 
     items = [n.strip() for n in names.split(",") if n.strip()]
     if not items:
         raise SselabError("--phases needs at least one phase name or CIF path")
-    return [get_phase(n) for n in items]
+    return [get_phase(n, libraries or ()) for n in items]
+
+
+LIBRARY_HELP = "Folder of CIFs: a phase name in --phases is looked up there first (repeatable)."
 
 
 def _pattern(path: Path):
@@ -118,6 +121,7 @@ def identify_cmd(
     standard: Optional[Path] = typer.Option(None, "--standard", help="LaB6 pattern for the instrument profile."),
     wavelength: Optional[float] = typer.Option(None, "--wavelength", help="Kα1 [Å]; Kα2 kept unless --monochromatic."),
     monochromatic: bool = typer.Option(False, "--monochromatic", help="One wavelength only (no Kα2)."),
+    library: Optional[list[Path]] = typer.Option(None, "--library", help=LIBRARY_HELP),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Which candidate phases are present, with weight fractions and unexplained peaks."""
@@ -126,7 +130,7 @@ def identify_cmd(
     from ._common import exit_for, verdict_line
 
     pat = _pattern(file)
-    res = identify(pat, _phases(phases), _instrument(pat, wavelength, standard, monochromatic))
+    res = identify(pat, _phases(phases, library), _instrument(pat, wavelength, standard, monochromatic))
     if json_:
         echo_json(res.to_dict())
         return exit_for(res)
@@ -161,6 +165,8 @@ def refine_cmd(
                                       help="Refine sample displacement (Δ2θ ∝ cosθ) instead of the zero shift."),
     refine_b: bool = typer.Option(False, "--refine-b", help="Also refine isotropic B."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write obs/calc/diff plot (PNG or SVG)."),
+    library: Optional[list[Path]] = typer.Option(None, "--library", help=LIBRARY_HELP),
+    cif_out: Optional[Path] = typer.Option(None, "--cif-out", help="Folder for the refined structures as CIF."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Rietveld refinement (scale, background, zero or displacement, lattice, size, strain)."""
@@ -174,12 +180,18 @@ def refine_cmd(
     inst = _instrument(pat, wavelength, standard, monochromatic, instrument_file)
     geometry = "displacement_deg" if displacement else "zero_deg"
     stages = [tuple(geometry if s == "zero_deg" else s for s in st) for st in DEFAULT_STAGES]
-    res = refine(pat, _phases(phases), inst, refine_b=refine_b, stages=stages,
+    phase_list = _phases(phases, library)
+    res = refine(pat, phase_list, inst, refine_b=refine_b, stages=stages,
                  n_background=_background(background), two_theta_range=two_theta_range)
     if plot is not None:
         from ..xrd.plots import plot_refinement
 
         plot_refinement(res, plot)
+    if cif_out is not None:
+        from ..xrd.library import write_refined_cif
+
+        for path in write_refined_cif(res, phase_list, cif_out):
+            typer.echo(f"refined structure → {path}", err=True)
     if json_:
         echo_json(res.to_dict())
         return exit_for(res)
@@ -244,6 +256,7 @@ def sequential_cmd(
     background: str = typer.Option("chebyshev:6", "--background", help="chebyshev:N background terms."),
     refine_b: bool = typer.Option(False, "--refine-b", help="Also refine isotropic B."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write every refined parameter against the series."),
+    library: Optional[list[Path]] = typer.Option(None, "--library", help=LIBRARY_HELP),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Refine a series of patterns, each seeded from the previous; a table of every refined parameter."""
@@ -253,7 +266,7 @@ def sequential_cmd(
 
     pats = [_pattern(f) for f in files]
     inst = _instrument(pats[0], wavelength, standard, monochromatic)
-    seq = refine_sequential(pats, _phases(phases), inst, labels=[f.stem if f.stem not in [g.stem for g in files if g != f] else str(f) for f in files],
+    seq = refine_sequential(pats, _phases(phases, library), inst, labels=[f.stem if f.stem not in [g.stem for g in files if g != f] else str(f) for f in files],
                             refine_b=refine_b, n_background=_background(background), two_theta_range=two_theta_range)
     if plot is not None:
         from ..xrd.plots import plot_sequential
