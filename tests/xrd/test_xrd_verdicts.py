@@ -209,3 +209,21 @@ def test_cif_library_folder_and_refined_cif_written(xcli, tmp_path):
     assert "Rwp" in (tmp_path / "out" / "Periclase_refined.cif").read_text().splitlines()[0]
     rc, _, err = xcli("xrd", "refine", f, "--phases", "Unobtainium", "--library", lib)
     assert rc == 2 and "lib" in err
+
+
+def test_march_dollase_r_recovered_and_cli_flag(xcli, tmp_path):
+    from sselab.io.formats.xrd_xy import write_xye
+
+    zr = get_phase("ZrO2-m")
+    pat = simulate_pattern([zr], X, preferred_orientation={"ZrO2-m": ((0, 0, 1), 0.8)}, D_nm={"ZrO2-m": 60.0},
+                           peak_counts=3e4, seed=50)
+    res = refine(pat, [zr], preferred_orientation={"ZrO2-m": (0, 0, 1)})
+    e = res.fit["ZrO2-m.po_r"]
+    assert abs(e.value - 0.8) < max(3 * e.stderr, 2e-3)
+    assert res.Rwp < 1.2 * res.Rexp
+    assert refine(pat, [zr]).Rwp > 2 * res.Rwp  # without texture the intensities misfit
+    f = write_xye(tmp_path / "zr.xye", pat)
+    rc, out, err = xcli("xrd", "refine", f, "--phases", "ZrO2-m", "--preferred-orientation", "ZrO2-m:0,0,1", "--json")
+    assert abs(json.loads(out)["parameters"]["ZrO2-m.po_r"]["value"] - 0.8) < 0.01
+    rc, _, err = xcli("xrd", "refine", f, "--phases", "ZrO2-m", "--preferred-orientation", "ZrO2-m:0,0")
+    assert rc == 2 and "PHASE:h,k,l" in err

@@ -144,6 +144,17 @@ def identify_cmd(
     exit_for(res)
 
 
+def _orientation(specs: Optional[list[str]]) -> dict[str, tuple[int, int, int]]:
+    out = {}
+    for spec in specs or []:
+        name, _, hkl = spec.rpartition(":")
+        parts = [t.strip() for t in hkl.split(",")]
+        if not name or len(parts) != 3 or not all(t.lstrip("-").isdigit() for t in parts):
+            raise SselabError(f"--preferred-orientation {spec!r}: expected PHASE:h,k,l (e.g. ZrO2-m:0,0,1)")
+        out[name] = tuple(int(t) for t in parts)
+    return out
+
+
 def _background(spec: str) -> int:
     kind, _, n = spec.partition(":")
     if kind.strip().lower() != "chebyshev" or not n.strip().isdigit() or not 1 <= int(n) <= 40:
@@ -167,6 +178,8 @@ def refine_cmd(
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write obs/calc/diff plot (PNG or SVG)."),
     library: Optional[list[Path]] = typer.Option(None, "--library", help=LIBRARY_HELP),
     cif_out: Optional[Path] = typer.Option(None, "--cif-out", help="Folder for the refined structures as CIF."),
+    orientation: Optional[list[str]] = typer.Option(None, "--preferred-orientation",
+                                                    help="March–Dollase texture PHASE:h,k,l (repeatable); its r is refined."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Rietveld refinement (scale, background, zero or displacement, lattice, size, strain)."""
@@ -181,7 +194,7 @@ def refine_cmd(
     geometry = "displacement_deg" if displacement else "zero_deg"
     stages = [tuple(geometry if s == "zero_deg" else s for s in st) for st in DEFAULT_STAGES]
     phase_list = _phases(phases, library)
-    res = refine(pat, phase_list, inst, refine_b=refine_b, stages=stages,
+    res = refine(pat, phase_list, inst, refine_b=refine_b, stages=stages, preferred_orientation=_orientation(orientation) or None,
                  n_background=_background(background), two_theta_range=two_theta_range)
     if plot is not None:
         from ..xrd.plots import plot_refinement

@@ -27,6 +27,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import math
 from dataclasses import dataclass
 
@@ -79,6 +81,7 @@ class PowderModel:
         instrument: Instrument | None = None,
         n_background: int = 6,
         window_fwhm: float = 25.0,
+        preferred_orientation: Mapping[str, tuple[int, int, int]] | None = None,
     ) -> None:
         if not phases:
             raise SselabError("no phases to model")
@@ -89,6 +92,12 @@ class PowderModel:
         if x.size < 2 or np.any(np.diff(x) <= 0):
             raise SselabError("2θ must be strictly ascending with at least two points")
         self.phases = list(phases)
+        self.preferred_orientation = {k: tuple(int(i) for i in v) for k, v in (preferred_orientation or {}).items()}
+        unknown = set(self.preferred_orientation) - set(names)
+        if unknown:
+            raise SselabError(f"preferred orientation for unknown phase(s) {sorted(unknown)}; phases: {names}")
+        if any(not any(v) or len(v) != 3 for v in self.preferred_orientation.values()):
+            raise SselabError("a preferred-orientation direction needs three indices h,k,l, not all zero")
         self.x = x
         self.instrument = instrument or Instrument.cu_ka()
         self.n_background = int(n_background)
@@ -129,6 +138,7 @@ class PowderModel:
                 ps.append(Parameter(f"{n}.{k}", v, lo, hi, fixed=True, unit="A" if k in "abc" else "deg", scale="linear"))
             ps.append(Parameter(f"{n}.D_nm", D_INFINITE_NM, 0.5, D_INFINITE_NM, fixed=True, unit="nm", scale="log"))
             ps.append(Parameter(f"{n}.strain", 0.0, 0.0, 0.1, fixed=True, scale="linear"))
+            ps.append(Parameter(f"{n}.po_r", 1.0, 0.2, 5.0, fixed=True, scale="linear"))  # March–Dollase r
             for lab in refl.labels:
                 ps.append(Parameter(f"{n}.B_{lab}", 0.5, B_MIN_A2, B_MAX_A2, fixed=True, unit="A2", scale="linear"))
             for lab in refl.labels:

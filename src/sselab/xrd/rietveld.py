@@ -192,6 +192,7 @@ class Refinement:
         n_background: int = 6,
         two_theta_range: tuple[float, float] | None = None,
         start: Mapping[str, float] | None = None,
+        preferred_orientation: Mapping[str, tuple[int, int, int]] | None = None,
     ) -> None:
         x = np.asarray(pattern.two_theta_deg, float)
         y = np.asarray(pattern.intensity, float)
@@ -205,7 +206,8 @@ class Refinement:
         if x.size < 50:
             raise FitError(f"only {x.size} points in the 2θ range: too few to refine")
         self.x, self.y, self.sigma = x, y, s
-        self.model = PowderModel(list(phases), x, instrument_for(pattern, instrument), n_background)
+        self.model = PowderModel(list(phases), x, instrument_for(pattern, instrument), n_background,
+                                 preferred_orientation=preferred_orientation)
         self.params: Parameters = self.model.parameters()
         if start:
             self.params = self.params.with_values(dict(start))
@@ -300,11 +302,16 @@ def refine(
     n_background: int = 6,
     two_theta_range: tuple[float, float] | None = None,
     start: Mapping[str, float] | None = None,
+    preferred_orientation: Mapping[str, tuple[int, int, int]] | None = None,
 ) -> RietveldResult:
     """Refine ``phases`` against ``pattern`` in stages (default :data:`DEFAULT_STAGES`;
-    ``refine_b`` adds a last stage with every isotropic B).  ``fixed`` patterns stay fixed."""
-    job = Refinement(pattern, phases, instrument, n_background=n_background, two_theta_range=two_theta_range, start=start)
+    ``refine_b`` adds a last stage with every isotropic B; ``preferred_orientation`` {phase: (h, k, l)}
+    adds each such phase's March–Dollase r to the last stage).  ``fixed`` patterns stay fixed."""
+    job = Refinement(pattern, phases, instrument, n_background=n_background, two_theta_range=two_theta_range,
+                     start=start, preferred_orientation=preferred_orientation)
     stages = list(stages or DEFAULT_STAGES)
+    if preferred_orientation:
+        stages.append((*stages[-1], *(f"{name}.po_r" for name in preferred_orientation)))
     if refine_b:
         stages.append((*stages[-1], "*.B_*"))
     return job.run(stages, fixed)
