@@ -227,3 +227,21 @@ def test_march_dollase_r_recovered_and_cli_flag(xcli, tmp_path):
     assert abs(json.loads(out)["parameters"]["ZrO2-m.po_r"]["value"] - 0.8) < 0.01
     rc, _, err = xcli("xrd", "refine", f, "--phases", "ZrO2-m", "--preferred-orientation", "ZrO2-m:0,0")
     assert rc == 2 and "PHASE:h,k,l" in err
+
+
+def test_lebail_fits_cell_without_the_structure(xcli, tmp_path):
+    from sselab.io.formats.xrd_xy import write_xye
+    from sselab.xrd.lebail import lebail
+
+    truth = get_phase("ZrO2-m").with_lattice(a=5.16, b=5.20, c=5.33, beta=99.1)
+    pat = simulate_pattern([truth], X, b_iso={"ZrO2-m": 3.0}, D_nm={"ZrO2-m": 60.0}, peak_counts=3e4, seed=60)
+    res = lebail(pat, [get_phase("ZrO2-m")])  # the model's B (0.5) is wrong: Le Bail does not care
+    assert res.Rwp < 1.3 * res.Rexp
+    assert refine(pat, [get_phase("ZrO2-m")]).Rwp > 2 * res.Rwp
+    for k, want in (("a", 5.16), ("b", 5.20), ("c", 5.33), ("beta", 99.1)):
+        e = res.fit[f"ZrO2-m.{k}"]
+        assert abs(e.value - want) < max(4 * e.stderr, 1e-3 if k != "beta" else 0.02), k
+    assert np.isnan(res.phases[0].weight_fraction) and "lebail_fit" in res.verdict.codes
+    f = write_xye(tmp_path / "zr.xye", pat)
+    rc, out, err = xcli("xrd", "refine", f, "--phases", "ZrO2-m", "--lebail")
+    assert "no wt% (Le Bail)" in out and "beta" in out

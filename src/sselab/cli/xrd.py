@@ -180,6 +180,7 @@ def refine_cmd(
     cif_out: Optional[Path] = typer.Option(None, "--cif-out", help="Folder for the refined structures as CIF."),
     orientation: Optional[list[str]] = typer.Option(None, "--preferred-orientation",
                                                     help="March–Dollase texture PHASE:h,k,l (repeatable); its r is refined."),
+    lebail_: bool = typer.Option(False, "--lebail", help="Le Bail fit: cell and profile with free intensities (no structure)."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Rietveld refinement (scale, background, zero or displacement, lattice, size, strain)."""
@@ -194,8 +195,15 @@ def refine_cmd(
     geometry = "displacement_deg" if displacement else "zero_deg"
     stages = [tuple(geometry if s == "zero_deg" else s for s in st) for st in DEFAULT_STAGES]
     phase_list = _phases(phases, library)
-    res = refine(pat, phase_list, inst, refine_b=refine_b, stages=stages, preferred_orientation=_orientation(orientation) or None,
-                 n_background=_background(background), two_theta_range=two_theta_range)
+    if lebail_:
+        from ..xrd.lebail import lebail
+
+        if refine_b or orientation:
+            raise SselabError("--lebail fits free intensities: --refine-b and --preferred-orientation do not apply")
+        res = lebail(pat, phase_list, inst, stages=stages, n_background=_background(background), two_theta_range=two_theta_range)
+    else:
+        res = refine(pat, phase_list, inst, refine_b=refine_b, stages=stages, preferred_orientation=_orientation(orientation) or None,
+                     n_background=_background(background), two_theta_range=two_theta_range)
     if plot is not None:
         from ..xrd.plots import plot_refinement
 
@@ -215,7 +223,8 @@ def refine_cmd(
         typer.echo(f"{p.name} ({p.formula}): {cell}")
         from ..numfmt import format_uncertain
 
-        wf = format_uncertain(100 * p.weight_fraction, None if p.weight_fraction_stderr is None else 100 * p.weight_fraction_stderr, "wt%")
+        wf = ("no wt% (Le Bail)" if p.weight_fraction != p.weight_fraction else
+              format_uncertain(100 * p.weight_fraction, None if p.weight_fraction_stderr is None else 100 * p.weight_fraction_stderr, "wt%"))
         rb = f", R_Bragg {p.R_Bragg:.2f} %" if p.R_Bragg is not None else ""
         typer.echo(f"  V = {p.volume_A3:.3f} Å³, ρ = {p.density_g_cm3:.4f} g/cm³, {wf}{rb}")
     typer.echo("refined parameters:")

@@ -99,6 +99,8 @@ class PowderModel:
         if any(not any(v) or len(v) != 3 for v in self.preferred_orientation.values()):
             raise SselabError("a preferred-orientation direction needs three indices h,k,l, not all zero")
         self.x = x
+        #: Le Bail mode: phase index → intensity per reflection used in place of |F|² (see xrd.lebail)
+        self.lebail: dict[int, np.ndarray] = {}
         self.instrument = instrument or Instrument.cu_ka()
         self.n_background = int(n_background)
         self.window_fwhm = float(window_fwhm)

@@ -105,6 +105,10 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             du = _lattice_gradient(refl, lp, phase.crystal_system, phase.free_lattice)
         else:
             f2 = refl.f2(0.5 / d, v[i_occ], v[i_b])
+        if ip in model.lebail:  # Le Bail: free intensities per reflection instead of the structure's |F|²
+            f2 = model.lebail[ip]
+            if derivatives:
+                df2_ds2, df2_dB, df2_docc = np.zeros_like(f2), np.zeros_like(df2_dB), np.zeros_like(df2_docc)
         i_scale, i_D, i_eps, i_r = g[f"{n}.scale"], g[f"{n}.D_nm"], g[f"{n}.strain"], g[f"{n}.po_r"]
         direction = model.preferred_orientation.get(n)
         if direction is not None:
