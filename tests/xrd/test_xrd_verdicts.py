@@ -245,3 +245,17 @@ def test_lebail_fits_cell_without_the_structure(xcli, tmp_path):
     f = write_xye(tmp_path / "zr.xye", pat)
     rc, out, err = xcli("xrd", "refine", f, "--phases", "ZrO2-m", "--lebail")
     assert "no wt% (Le Bail)" in out and "beta" in out
+
+
+def test_bad_patterns_refused_or_dropped_points_named():
+    from sselab.exceptions import SselabError
+    from sselab.measurements import DiffractionPattern
+
+    with pytest.raises(SselabError, match="no positive"):
+        refine(DiffractionPattern(two_theta_deg=X, intensity=np.zeros_like(X)), [get_phase("Mg3AsN")])
+    sim = simulate_pattern([get_phase("Mg3AsN")], X, seed=1)
+    y = sim.intensity.copy()
+    y[[10, 500]] = [np.nan, np.inf]
+    res = refine(DiffractionPattern(two_theta_deg=X, intensity=y), [get_phase("Mg3AsN")])
+    reason = next(r for r in res.verdict.reasons if r.code == "points_dropped")
+    assert "dropped 2 points" in reason.message and res.n_points == X.size - 2

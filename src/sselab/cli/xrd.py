@@ -223,7 +223,7 @@ def refine_cmd(
         typer.echo(f"{p.name} ({p.formula}): {cell}")
         from ..numfmt import format_uncertain
 
-        wf = ("no wt% (Le Bail)" if p.weight_fraction != p.weight_fraction else
+        wf = ("no wt% (Le Bail)" if p.weight_fraction != p.weight_fraction else "single phase" if len(res.phases) == 1 else
               format_uncertain(100 * p.weight_fraction, None if p.weight_fraction_stderr is None else 100 * p.weight_fraction_stderr, "wt%"))
         rb = f", R_Bragg {p.R_Bragg:.2f} %" if p.R_Bragg is not None else ""
         typer.echo(f"  V = {p.volume_A3:.3f} Å³, ρ = {p.density_g_cm3:.4f} g/cm³, {wf}{rb}")

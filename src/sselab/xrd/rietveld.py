@@ -199,12 +199,15 @@ class Refinement:
         s = _sigma(pattern)
         order = np.argsort(x)
         x, y, s = x[order], y[order], s[order]
-        keep = np.isfinite(x) & np.isfinite(y)
+        keep = np.isfinite(x) & np.isfinite(y) & np.isfinite(s)
+        self.dropped = int((~keep).sum())  # named in the result's verdict (points_dropped)
         if two_theta_range is not None:
             keep &= (x >= two_theta_range[0]) & (x <= two_theta_range[1])
         x, y, s = x[keep], y[keep], s[keep]
         if x.size < 50:
             raise FitError(f"only {x.size} points in the 2θ range: too few to refine")
+        if not np.any(y > 0) or np.ptp(y) == 0:
+            raise FitError("the pattern has no positive, varying intensity (all zero or constant): nothing to refine")
         self.x, self.y, self.sigma = x, y, s
         self.model = PowderModel(list(phases), x, instrument_for(pattern, instrument), n_background,
                                  preferred_orientation=preferred_orientation)
@@ -327,6 +330,8 @@ def _summarise(job: Refinement) -> RietveldResult:
     n_free = int(job.params.free_mask.sum())
     rp, rwp, rexp, chi2 = agreement(job.y, yc, job.sigma, n_free)
     warnings = list(res.warnings)
+    if job.dropped:
+        warnings.append(f"dropped {job.dropped} points with NaN/inf 2θ, intensity or σ before refining")
     zmv = []
     for p in model.phases:
         lat = {k: est[f"{p.name}.{k}"].value for k in p.free_lattice}

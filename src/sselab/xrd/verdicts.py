@@ -103,6 +103,9 @@ def rietveld_verdict(res: "RietveldResult", inst: Instrument) -> Verdict:
     if res.Rwp > RWP_FAILED and res.chi2 > CHI2_FAILED:
         v = v.add("poor_agreement", f"Rwp {res.Rwp:.1f} % (Rexp {res.Rexp:.1f} %, χ² {res.chi2:.0f}): "
                   "the model does not describe the pattern; no refined value stands", "failed")
+    for w in res.warnings:
+        if w.startswith("dropped "):
+            v = v.add("points_dropped", w)
     mid = float(np.median(res.two_theta_deg))
     for e in res.fit.parameters:
         if e.fixed or not e.at_bound:
