@@ -89,5 +89,5 @@ def test_all_zero_xrd_pattern_is_a_clear_error(tmp_path):
     x = np.arange(10, 80, 0.02)
     pat = DiffractionPattern(source="zero.xy", instrument="test", two_theta_deg=x, intensity=np.zeros_like(x),
                              sigma=np.ones_like(x), wavelength_A=(1.5406,))
-    with pytest.raises(FitError, match="zero.xy: no positive intensity"):
+    with pytest.raises(FitError, match="zero.xy: no positive, varying intensity"):
         refine(pat, [parse_antiperovskite("Mg3AsN", 4.23)], Instrument.cu_ka())

@@ -143,8 +143,7 @@ def xrd_cli(capsys):
 
     def run(*args):
         try:
-            app(args=[str(a) for a in args], standalone_mode=False)
-            rc = 0
+            rc = app(args=[str(a) for a in args], standalone_mode=False) or 0
         except SselabError as exc:
             print("error: " + str(exc), file=__import__("sys").stderr)
             rc = 2

@@ -17,12 +17,14 @@ from sselab.xrd.profiles import tch
 def small_model():
     """Cubic + monoclinic phase, Kα1/Kα2, monochromator, every profile term non-zero."""
     inst = Instrument.cu_ka(monochromator_2theta_deg=26.6, X=0.01, U=0.006, V=-0.003, W=0.003)
-    m = PowderModel([get_phase("Mg3AsN"), get_phase("ZrO2-m")], np.linspace(24.0, 62.0, 900), inst, n_background=4)
+    m = PowderModel([get_phase("Mg3AsN"), get_phase("ZrO2-m")], np.linspace(24.0, 62.0, 900), inst, n_background=4,
+                    preferred_orientation={"Mg3AsN": (1, 1, 0), "ZrO2-m": (1, 0, 1)})
     v = m.parameters().value_array.copy()
     rng = np.random.default_rng(7)
     for name, value in {"zero_deg": 0.03, "displacement_deg": -0.05, "Mg3AsN.scale": 1.0, "ZrO2-m.scale": 0.5,
                         "Mg3AsN.D_nm": 30.0, "ZrO2-m.D_nm": 50.0, "Mg3AsN.strain": 2e-3, "ZrO2-m.strain": 1e-3,
-                        "bkg0": 100.0, "bkg1": -10.0, "bkg2": 3.0, "bkg3": 1.0}.items():
+                        "bkg0": 100.0, "bkg1": -10.0, "bkg2": 3.0, "bkg3": 1.0,
+                        "Mg3AsN.po_r": 0.85, "ZrO2-m.po_r": 1.2}.items():
         v[m.index(name)] = value
     for i, n in enumerate(m.names):
         if ".B_" in n:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 import typer
@@ -14,13 +14,16 @@ from ._common import check_option, echo_json
 xrd = typer.Typer(help="X-ray diffraction: simulate, identify phases, Rietveld refine, Williamson–Hall.", no_args_is_help=True)
 
 
-def _phases(names: str) -> list:
+def _phases(names: str, libraries: Optional[list[Path]] = None) -> list:
     from ..xrd import get_phase
 
     items = [n.strip() for n in names.split(",") if n.strip()]
     if not items:
         raise SselabError("--phases needs at least one phase name or CIF path")
-    return [get_phase(n) for n in items]
+    return [get_phase(n, libraries or ()) for n in items]
+
+
+LIBRARY_HELP = "Folder of CIFs: a phase name in --phases is looked up there first (repeatable)."
 
 
 def _pattern(path: Path):
@@ -29,17 +32,43 @@ def _pattern(path: Path):
     return read(path, "diffraction")[0]
 
 
-def _instrument(pattern, wavelength: Optional[float], standard: Optional[Path]):
+def _instrument(pattern, wavelength: Optional[float], standard: Optional[Path], monochromatic: bool = False,
+                instrument_file: Optional[Path] = None):
+    """The instrument: a stated wavelength (Kα2 kept unless --monochromatic), a GSAS parameter
+    file, or the file's own lines; profile from a standard when one is given.  Says what it assumed."""
     from ..xrd import Instrument
     from ..xrd.rietveld import instrument_for
 
-    check_option("--wavelength", wavelength, gt=0, le=10)
-    inst = Instrument.single(wavelength) if wavelength else instrument_for(pattern, None)
+    if wavelength is not None:
+        check_option("--wavelength", wavelength, gt=0, le=10)
+    if instrument_file is not None:
+        from ..io.formats.xrd_gsas import read_prm
+
+        prm = read_prm(instrument_file)
+        lines = (prm["lam1"], prm["lam2"]) if prm["lam2"] > 0 and not monochromatic else (prm["lam1"],)
+        inst = Instrument.cu_ka(wavelengths_A=lines, ratios=(1.0, prm.get("ratio", 0.5))[: len(lines)])
+        typer.echo(f"instrument: {instrument_file.name}: {', '.join(map(str, lines))} Å", err=True)
+    elif wavelength is not None:
+        try:
+            inst, note = Instrument.from_wavelength(wavelength, monochromatic=monochromatic)
+        except ValueError as exc:
+            raise SselabError(str(exc)) from None
+        typer.echo(f"wavelength: {note}", err=True)
+    else:
+        inst = instrument_for(pattern, None)
+        if monochromatic:
+            inst = Instrument.single(inst.wavelengths_A[0])
     if standard is not None:
         from ..xrd import fit_instrument
 
         inst, _ = fit_instrument(_pattern(standard), instrument=inst)
     return inst
+
+
+def _pm(est, unit: str = "") -> str:
+    from ..numfmt import format_uncertain
+
+    return format_uncertain(est.value, est.stderr, unit, lower=est.min, upper=est.max)
 
 
 @xrd.command("simulate")
@@ -103,20 +132,47 @@ def identify_cmd(
     file: Path = typer.Argument(..., help="Pattern file."),
     phases: str = typer.Option(..., "--phases", help="Comma-separated names or CIF paths."),
     standard: Optional[Path] = typer.Option(None, "--standard", help="LaB6 pattern for the instrument profile."),
-    wavelength: Optional[float] = typer.Option(None, "--wavelength"),
+    wavelength: Optional[float] = typer.Option(None, "--wavelength", help="Kα1 [Å]; Kα2 kept unless --monochromatic."),
+    monochromatic: bool = typer.Option(False, "--monochromatic", help="One wavelength only (no Kα2)."),
+    library: Optional[list[Path]] = typer.Option(None, "--library", help=LIBRARY_HELP),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Which candidate phases are present, with weight fractions and unexplained peaks."""
+    from ..numfmt import format_uncertain
     from ..xrd import identify
+    from ._common import exit_for, verdict_line
 
     pat = _pattern(file)
-    res = identify(pat, _phases(phases), _instrument(pat, wavelength, standard))
+    res = identify(pat, _phases(phases, library), _instrument(pat, wavelength, standard, monochromatic))
     if json_:
         echo_json(res.to_dict())
-        return
+        return exit_for(res)
     for c in res.candidates:
-        typer.echo(f"{c.name:10s} {'present' if c.present else 'absent ':8s} {100 * c.weight_fraction:6.2f} wt%  ΔRwp {c.rwp_gain:.2f}")
-    typer.echo(f"Rwp {res.Rwp:.2f} %; unexplained peaks at 2θ: {', '.join(map(str, res.unexplained_peaks_deg)) or 'none'}")
+        wf = (format_uncertain(100 * c.weight_fraction, None if c.weight_fraction_stderr is None else 100 * c.weight_fraction_stderr, "wt%")
+              if c.present else "—")
+        typer.echo(f"{c.name:10s} {wf:>16s}  {c.detection}")
+    typer.echo(f"Rwp {res.Rwp:.2f} %; unexplained peaks at 2θ: {', '.join(map(str, res.unexplained_peaks_deg)) or 'none'}"
+               + (f"; misfit at the phases' own reflections: {', '.join(map(str, res.misfit_peaks_deg))}" if res.misfit_peaks_deg else ""))
+    typer.echo(verdict_line(res))
+    exit_for(res)
+
+
+def _orientation(specs: Optional[list[str]]) -> dict[str, tuple[int, int, int]]:
+    out = {}
+    for spec in specs or []:
+        name, _, hkl = spec.rpartition(":")
+        parts = [t.strip() for t in hkl.split(",")]
+        if not name or len(parts) != 3 or not all(t.lstrip("-").isdigit() for t in parts):
+            raise SselabError(f"--preferred-orientation {spec!r}: expected PHASE:h,k,l (e.g. ZrO2-m:0,0,1)")
+        out[name] = tuple(int(t) for t in parts)
+    return out
+
+
+def _background(spec: str) -> int:
+    kind, _, n = spec.partition(":")
+    if kind.strip().lower() != "chebyshev" or not n.strip().isdigit() or not 1 <= int(n) <= 40:
+        raise SselabError(f"--background {spec!r}: expected chebyshev:N with 1 ≤ N ≤ 40")
+    return int(n)
 
 
 @xrd.command("refine")
@@ -124,29 +180,74 @@ def refine_cmd(
     file: Path = typer.Argument(..., help="Pattern file."),
     phases: str = typer.Option(..., "--phases", help="Comma-separated names or CIF paths."),
     standard: Optional[Path] = typer.Option(None, "--standard", help="LaB6 pattern for the instrument profile."),
-    wavelength: Optional[float] = typer.Option(None, "--wavelength"),
+    instrument_file: Optional[Path] = typer.Option(None, "--instrument", help="GSAS .prm / GSAS-II .instprm file."),
+    wavelength: Optional[float] = typer.Option(None, "--wavelength", help="Kα1 [Å]; Kα2 kept unless --monochromatic."),
+    monochromatic: bool = typer.Option(False, "--monochromatic", help="One wavelength only (no Kα2)."),
+    two_theta_range: Optional[Tuple[float, float]] = typer.Option(None, "--range", help="2θ range [deg]: LOW HIGH."),
+    background: str = typer.Option("chebyshev:6", "--background", help="chebyshev:N background terms."),
+    displacement: bool = typer.Option(False, "--displacement/--zero",
+                                      help="Refine sample displacement (Δ2θ ∝ cosθ) instead of the zero shift."),
     refine_b: bool = typer.Option(False, "--refine-b", help="Also refine isotropic B."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write obs/calc/diff plot (PNG or SVG)."),
+    library: Optional[list[Path]] = typer.Option(None, "--library", help=LIBRARY_HELP),
+    cif_out: Optional[Path] = typer.Option(None, "--cif-out", help="Folder for the refined structures as CIF."),
+    orientation: Optional[list[str]] = typer.Option(None, "--preferred-orientation",
+                                                    help="March–Dollase texture PHASE:h,k,l (repeatable); its r is refined."),
+    lebail_: bool = typer.Option(False, "--lebail", help="Le Bail fit: cell and profile with free intensities (no structure)."),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Rietveld refinement (scale, background, zero, lattice, size, strain)."""
+    """Rietveld refinement (scale, background, zero or displacement, lattice, size, strain)."""
     from ..xrd import refine
+    from ..xrd.rietveld import DEFAULT_STAGES
+    from ._common import exit_for, verdict_line
 
+    if two_theta_range is not None and not (0 <= two_theta_range[0] < two_theta_range[1] <= 180):
+        raise SselabError("--range needs LOW < HIGH within 0–180°")
     pat = _pattern(file)
-    res = refine(pat, _phases(phases), _instrument(pat, wavelength, standard), refine_b=refine_b)
+    inst = _instrument(pat, wavelength, standard, monochromatic, instrument_file)
+    geometry = "displacement_deg" if displacement else "zero_deg"
+    stages = [tuple(geometry if s == "zero_deg" else s for s in st) for st in DEFAULT_STAGES]
+    phase_list = _phases(phases, library)
+    if lebail_:
+        from ..xrd.lebail import lebail
+
+        if refine_b or orientation:
+            raise SselabError("--lebail fits free intensities: --refine-b and --preferred-orientation do not apply")
+        res = lebail(pat, phase_list, inst, stages=stages, n_background=_background(background), two_theta_range=two_theta_range)
+    else:
+        res = refine(pat, phase_list, inst, refine_b=refine_b, stages=stages, preferred_orientation=_orientation(orientation) or None,
+                     n_background=_background(background), two_theta_range=two_theta_range)
     if plot is not None:
         from ..xrd.plots import plot_refinement
 
         plot_refinement(res, plot)
+    if cif_out is not None:
+        from ..xrd.library import write_refined_cif
+
+        for path in write_refined_cif(res, phase_list, cif_out):
+            typer.echo(f"refined structure → {path}", err=True)
     if json_:
         echo_json(res.to_dict())
-        return
+        return exit_for(res)
+    units = {"A": "Å", "deg": "°", "nm": "nm", "A2": "Å²", "deg2": "deg²"}
     for p in res.phases:
-        typer.echo(f"{p.name}: a = {p.lattice['a']:.5f} Å, ρ = {p.density_g_cm3:.3f} g/cm³, {100 * p.weight_fraction:.1f} wt%, "
-                   f"D = {p.crystallite_size_nm} nm, ε = {p.microstrain}")
-    typer.echo(f"Rp {res.Rp:.2f}  Rwp {res.Rwp:.2f}  Rexp {res.Rexp:.2f}  χ² {res.chi2:.2f}")
-    for w in res.warnings:
-        typer.echo(f"warning: {w}")
+        cell = ", ".join(f"{k} = {_pm(res.fit[f'{p.name}.{k}'], units['A' if k in 'abc' else 'deg'])}"
+                         if f"{p.name}.{k}" in res.fit.names else f"{k} = {v:.5g}" for k, v in p.lattice.items())
+        typer.echo(f"{p.name} ({p.formula}): {cell}")
+        from ..numfmt import format_uncertain
+
+        wf = ("no wt% (Le Bail)" if p.weight_fraction != p.weight_fraction else "single phase" if len(res.phases) == 1 else
+              format_uncertain(100 * p.weight_fraction, None if p.weight_fraction_stderr is None else 100 * p.weight_fraction_stderr, "wt%"))
+        rb = f", R_Bragg {p.R_Bragg:.2f} %" if p.R_Bragg is not None else ""
+        typer.echo(f"  V = {p.volume_A3:.3f} Å³, ρ = {p.density_g_cm3:.4f} g/cm³, {wf}{rb}")
+    typer.echo("refined parameters:")
+    for e in res.fit.parameters:
+        if not e.fixed:
+            typer.echo(f"  {e.name:24s} {_pm(e, units.get(e.unit, e.unit))}")
+    typer.echo(f"Rp {res.Rp:.2f} %  Rwp {res.Rwp:.2f} %  Rexp {res.Rexp:.2f} %  χ² {res.chi2:.2f}  "
+               f"({res.n_points} points, {res.n_free} free)")
+    typer.echo(verdict_line(res))
+    exit_for(res)
 
 
 @xrd.command("wh")
@@ -154,23 +255,70 @@ def wh_cmd(
     file: Path = typer.Argument(..., help="Pattern file."),
     phase: Optional[str] = typer.Option(None, "--phase", help="Use this phase's isolated reflections."),
     standard: Optional[Path] = typer.Option(None, "--standard", help="LaB6 pattern for the instrument profile."),
-    wavelength: Optional[float] = typer.Option(None, "--wavelength"),
+    wavelength: Optional[float] = typer.Option(None, "--wavelength", help="Kα1 [Å]; Kα2 kept unless --monochromatic."),
+    monochromatic: bool = typer.Option(False, "--monochromatic", help="One wavelength only (no Kα2)."),
     plot: Optional[Path] = typer.Option(None, "--plot"),
     json_: bool = typer.Option(False, "--json"),
 ) -> None:
     """Williamson–Hall size and microstrain (and Scherrer size per peak)."""
+    from ..numfmt import format_uncertain
     from ..xrd import williamson_hall
+    from ._common import exit_for, verdict_line
 
     pat = _pattern(file)
-    res = williamson_hall(pat, _instrument(pat, wavelength, standard), phase=_phases(phase)[0] if phase else None)
+    res = williamson_hall(pat, _instrument(pat, wavelength, standard, monochromatic), phase=_phases(phase)[0] if phase else None)
     if plot is not None:
         from ..xrd.plots import plot_williamson_hall
 
         plot_williamson_hall(res, plot)
     if json_:
         echo_json(res.to_dict())
-        return
-    typer.echo(f"D = {res.D_nm:.1f} ± {res.D_stderr_nm:.1f} nm, ε = {res.strain:.3e} ± {res.strain_stderr:.1e} ({len(res.peaks)} peaks)")
+        return exit_for(res)
+    typer.echo(f"D = {format_uncertain(res.D_nm, res.D_stderr_nm, 'nm', style='pm')}, "
+               f"ε = {format_uncertain(res.strain, res.strain_stderr, style='pm')} ({len(res.peaks)} peaks)")
+    typer.echo(verdict_line(res))
+    exit_for(res)
+
+
+@xrd.command("sequential")
+def sequential_cmd(
+    files: list[Path] = typer.Argument(..., help="Pattern files, in series order."),
+    phases: str = typer.Option(..., "--phases", help="Comma-separated names or CIF paths."),
+    standard: Optional[Path] = typer.Option(None, "--standard", help="LaB6 pattern for the instrument profile."),
+    wavelength: Optional[float] = typer.Option(None, "--wavelength", help="Kα1 [Å]; Kα2 kept unless --monochromatic."),
+    monochromatic: bool = typer.Option(False, "--monochromatic", help="One wavelength only (no Kα2)."),
+    two_theta_range: Optional[Tuple[float, float]] = typer.Option(None, "--range", help="2θ range [deg]: LOW HIGH."),
+    background: str = typer.Option("chebyshev:6", "--background", help="chebyshev:N background terms."),
+    refine_b: bool = typer.Option(False, "--refine-b", help="Also refine isotropic B."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write every refined parameter against the series."),
+    library: Optional[list[Path]] = typer.Option(None, "--library", help=LIBRARY_HELP),
+    json_: bool = typer.Option(False, "--json"),
+) -> None:
+    """Refine a series of patterns, each seeded from the previous; a table of every refined parameter."""
+    from ..numfmt import format_uncertain
+    from ..xrd.sequential import refine_sequential
+    from ._common import exit_for, verdict_line
+
+    pats = [_pattern(f) for f in files]
+    inst = _instrument(pats[0], wavelength, standard, monochromatic)
+    seq = refine_sequential(pats, _phases(phases, library), inst, labels=[f.stem if f.stem not in [g.stem for g in files if g != f] else str(f) for f in files],
+                            refine_b=refine_b, n_background=_background(background), two_theta_range=two_theta_range)
+    if plot is not None:
+        from ..xrd.plots import plot_sequential
+
+        plot_sequential(seq, plot)
+    if json_:
+        echo_json(seq.to_dict())
+        return exit_for(seq)
+    table = seq.table(with_stderr=True)
+    keys = [k for k in table if not k.endswith("_stderr") and not k.startswith("bkg")]
+    typer.echo("\t".join(["pattern", *keys]))
+    for i, label in enumerate(seq.labels):
+        cells = [format_uncertain(table[k][i], table.get(f"{k}_stderr", [None] * len(seq.labels))[i]) if table[k][i] is not None
+                 else "—" for k in keys]
+        typer.echo("\t".join([label, *cells]))
+    typer.echo(verdict_line(seq))
+    exit_for(seq)
 
 
 def register(app: typer.Typer) -> None:

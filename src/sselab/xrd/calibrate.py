@@ -43,5 +43,6 @@ def fit_instrument(
                      n_background=n_background, two_theta_range=two_theta_range)
     res = job.run(stages)
     v = res.values
-    inst = replace(job.model.instrument, U=v["U"], V=v["V"], W=v["W"], X=v["X"], Y=v["Y"])
+    std = job.model.phases[0].name
+    inst = replace(job.model.instrument, U=v["U"], V=v["V"], W=v["W"], X=v["X"], Y=v["Y"], calibrated=f"{std} standard")
     return inst, res

@@ -1,8 +1,12 @@
 """Phase identification: refine every candidate together, then test each by leaving it out.
 
 A candidate is *present* when its scale is significant (value / stderr ≥ ``min_sigma``) and
-dropping it raises Rwp by at least ``min_rwp_gain`` (percentage points).  Peaks of the
-residual above ``peak_sigma``·σ that no phase explains are listed.
+dropping it raises Rwp by at least ``min_rwp_gain`` (percentage points); an absent candidate
+has no weight fraction (``None``: the refined wt% of a phase that is not there is not a
+finding), and each candidate says why in ``detection``.  Peaks of the residual above
+``peak_sigma``·σ are split into those at reflections of a present phase (``misfit_peaks_deg``:
+strain, texture or profile misfit of a phase that *is* there) and those no candidate explains
+(``unexplained_peaks_deg``).  The verdict: :func:`sselab.xrd.verdicts.identify_verdict`.
 
 Examples
 --------
@@ -17,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -26,11 +30,13 @@ from ..measurements import DiffractionPattern
 from .instrument import Instrument
 from .rietveld import Refinement, RietveldResult, _sigma, agreement
 from .structures import Phase
+from .verdicts import identify_verdict
+from ..verdict import Verdict
 
 STAGES: tuple[tuple[str, ...], ...] = (
     ("*.scale", "bkg*"),
     ("*.scale", "bkg*", "zero_deg", "*.a", "*.b", "*.c", "*.beta"),
-    ("*.scale", "bkg*", "zero_deg", "*.a", "*.b", "*.c", "*.beta", "*.D_nm"),
+    ("*.scale", "bkg*", "zero_deg", "*.a", "*.b", "*.c", "*.beta", "*.D_nm", "*.strain"),
 )
 
 
@@ -38,10 +44,12 @@ STAGES: tuple[tuple[str, ...], ...] = (
 class Candidate:
     name: str
     present: bool
-    weight_fraction: float
+    weight_fraction: float | None
     scale_significance: float
     rwp_without: float
     rwp_gain: float
+    weight_fraction_stderr: float | None = None
+    detection: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -53,6 +61,8 @@ class Identification:
     Rwp: float
     unexplained_peaks_deg: tuple[float, ...]
     refinement: RietveldResult
+    misfit_peaks_deg: tuple[float, ...] = ()
+    verdict: Verdict = field(default_factory=Verdict.ok)
 
     @property
     def present(self) -> list[str]:
@@ -64,6 +74,8 @@ class Identification:
             "candidates": [c.to_dict() for c in self.candidates],
             "Rwp": self.Rwp,
             "unexplained_peaks_2theta_deg": list(self.unexplained_peaks_deg),
+            "misfit_peaks_2theta_deg": list(self.misfit_peaks_deg),
+            **self.verdict.to_dict(),
         }
 
 
@@ -76,10 +88,11 @@ def identify(
     min_rwp_gain: float = 0.3,
     peak_sigma: float = 6.0,
     n_background: int = 6,
+    stages: Sequence[Sequence[str]] = STAGES,
 ) -> Identification:
     """Which of ``phases`` are in ``pattern``; see the module docstring for the tests."""
     job = Refinement(pattern, phases, instrument, n_background=n_background)
-    for stage in STAGES:
+    for stage in stages:
         job.run_stage(stage)
     full = job.result()
     start = {n: v for n, v in full.values.items()}
@@ -97,9 +110,23 @@ def identify(
             y = full.y_obs
             rwp_without = agreement(y, full.y_background, _sigma(pattern)[np.argsort(pattern.two_theta_deg)][: y.size], 1)[1]
         gain = rwp_without - full.Rwp
-        wf = full.phase(p.name).weight_fraction
-        cands.append(Candidate(p.name, bool(signif >= min_sigma and gain >= min_rwp_gain), wf, float(signif), rwp_without, gain))
-    return Identification(tuple(cands), full.Rwp, tuple(_unexplained(full, peak_sigma)), full)
+        ph = full.phase(p.name)
+        present = bool(signif >= min_sigma and gain >= min_rwp_gain)
+        why = (f"scale {signif:.1f} σ from 0 (needs ≥ {min_sigma:g}), leaving it out raises Rwp by {gain:.2f} "
+               f"(needs ≥ {min_rwp_gain:g})")
+        cands.append(Candidate(p.name, present, ph.weight_fraction if present else None, float(signif), rwp_without, gain,
+                               ph.weight_fraction_stderr if present else None, ("present: " if present else "absent: ") + why))
+    on = [i for i, c in enumerate(cands) if c.present] or list(range(len(cands)))
+    inst = job.model.instrument
+    pk = job.model.peaks(job.params.value_array)
+    mine = np.isin(pk.phase, on) & (pk.area > 0)
+    misfit, unexplained = [], []
+    for x in _unexplained(full, peak_sigma):
+        # a residual peak within one refined FWHM of a present phase's own peak is that peak's misfit
+        near = mine & (np.abs(pk.centre - x) < np.maximum(pk.fwhm, 0.05))
+        (misfit if near.any() else unexplained).append(x)
+    out = Identification(tuple(cands), full.Rwp, tuple(unexplained), full, tuple(misfit))
+    return replace(out, verdict=identify_verdict(out, inst))
 
 
 def _unexplained(res: RietveldResult, peak_sigma: float) -> list[float]:
@@ -109,5 +136,5 @@ def _unexplained(res: RietveldResult, peak_sigma: float) -> list[float]:
     z = (res.y_obs - res.y_calc) / sigma
     k = 5
     smooth = np.convolve(z, np.ones(k) / np.sqrt(k), mode="same")  # σ of a k-point sum
-    idx, _ = find_peaks(smooth, height=peak_sigma, distance=max(int(0.3 / np.median(np.diff(res.two_theta_deg))), 1))
+    idx, _ = find_peaks(smooth, height=peak_sigma, prominence=peak_sigma, distance=max(int(0.3 / np.median(np.diff(res.two_theta_deg))), 1))
     return [round(float(res.two_theta_deg[i]), 3) for i in idx]

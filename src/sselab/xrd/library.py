@@ -20,7 +20,7 @@ Examples
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from pymatgen.core import Lattice, Structure
 
@@ -143,13 +143,62 @@ BUILTIN: dict[str, Callable[[], Phase]] = {
 _ALIASES = {"zro2": "ZrO2-m", "zro2_m": "ZrO2-m", "zro2-mono": "ZrO2-m", "zro2_t": "ZrO2-t", "zro2-tet": "ZrO2-t"}
 
 
-def get_phase(name_or_path: str) -> Phase:
-    """A built-in phase by name (case-insensitive) or a phase from a CIF path."""
+def library_folder(folder: str | Path) -> dict[str, Path]:
+    """The CIFs of a phase-library folder by phase name (file stem; case-insensitive lookup).
+
+    Raises
+    ------
+    SselabError
+        Not a folder, or two CIFs with the same name.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SselabError(f"phase library {folder} is not a folder")
+    out: dict[str, Path] = {}
+    for cif in sorted(folder.rglob("*.cif")):
+        if cif.stem.lower() in {k.lower() for k in out}:
+            raise SselabError(f"phase library {folder}: two CIFs named {cif.stem!r}")
+        out[cif.stem] = cif
+    return out
+
+
+def get_phase(name_or_path: str, libraries: Sequence[str | Path] = ()) -> Phase:
+    """A phase by name from the ``libraries`` folders of CIFs (first match wins, their source
+    recorded), else a built-in phase (case-insensitive), else a CIF path."""
     key = name_or_path.strip()
+    for folder in libraries:
+        found = {k.lower(): v for k, v in library_folder(folder).items()}
+        if key.lower() in found:
+            return from_cif(found[key.lower()], name=found[key.lower()].stem)
     lookup = {k.lower(): k for k in BUILTIN}
     lookup.update(_ALIASES)
     if key.lower() in lookup:
         return BUILTIN[lookup[key.lower()]]()
     if key.lower().endswith(".cif") or Path(key).is_file():
         return from_cif(key)
-    raise SselabError(f"unknown phase {name_or_path!r}: give a CIF path or one of {', '.join(BUILTIN)}")
+    where = f" or in {', '.join(map(str, libraries))}" if libraries else ""
+    raise SselabError(f"unknown phase {name_or_path!r}: give a CIF path, a CIF name{where}, or one of {', '.join(BUILTIN)}")
+
+
+def write_refined_cif(result, phases: Sequence[Phase], folder: str | Path) -> list[Path]:
+    """Write each refined phase (refined cell; sites as given) as ``<folder>/<name>_refined.cif``,
+    with the agreement factors and esds in comment lines.  Returns the paths written."""
+    from pymatgen.io.cif import CifWriter
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for p in phases:
+        pr = result.phase(p.name)
+        refined = p.with_lattice(**{k: pr.lattice[k] for k in p.free_lattice})
+        esd = ", ".join(f"{k} {pr.lattice[k]:.6f}({pr.lattice_stderr.get(k) or 0:.6f})" for k in p.free_lattice)
+        head = (f"# refined by sselab: Rp {result.Rp:.2f} %, Rwp {result.Rwp:.2f} %, Rexp {result.Rexp:.2f} %, "
+                f"chi2 {result.chi2:.3f}; R_Bragg {pr.R_Bragg if pr.R_Bragg is not None else float('nan'):.2f} %\n"
+                f"# cell with esd: {esd}; source structure: {p.source}\n"
+                f"# B_iso (A^2): {', '.join(f'{k} {v:.3f}' for k, v in pr.b_iso_A2.items())}\n")
+        path = folder / f"{p.name}_refined.cif"
+        tmp = path.with_suffix(".cif.tmp")
+        tmp.write_text(head + str(CifWriter(refined.structure, symprec=0.01)))
+        tmp.replace(path)
+        out.append(path)
+    return out

@@ -27,6 +27,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import math
 from dataclasses import dataclass
 
@@ -42,6 +44,9 @@ from .structures import Phase
 
 #: D above which a crystallite adds no measurable breadth; the "no size broadening" value
 D_INFINITE_NM = 1e5
+#: bounds of isotropic B [Å²]: wide, so that an unphysical negative B (absorption, roughness,
+#: texture — FullProf reports −9 Å² in the reference paper's Table 1) is refined and reported, not clipped
+B_MIN_A2, B_MAX_A2 = -20.0, 50.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class PowderModel:
         instrument: Instrument | None = None,
         n_background: int = 6,
         window_fwhm: float = 25.0,
+        preferred_orientation: Mapping[str, tuple[int, int, int]] | None = None,
     ) -> None:
         if not phases:
             raise SselabError("no phases to model")
@@ -86,7 +92,15 @@ class PowderModel:
         if x.size < 2 or np.any(np.diff(x) <= 0):
             raise SselabError("2θ must be strictly ascending with at least two points")
         self.phases = list(phases)
+        self.preferred_orientation = {k: tuple(int(i) for i in v) for k, v in (preferred_orientation or {}).items()}
+        unknown = set(self.preferred_orientation) - set(names)
+        if unknown:
+            raise SselabError(f"preferred orientation for unknown phase(s) {sorted(unknown)}; phases: {names}")
+        if any(not any(v) or len(v) != 3 for v in self.preferred_orientation.values()):
+            raise SselabError("a preferred-orientation direction needs three indices h,k,l, not all zero")
         self.x = x
+        #: Le Bail mode: phase index → intensity per reflection used in place of |F|² (see xrd.lebail)
+        self.lebail: dict[int, np.ndarray] = {}
         self.instrument = instrument or Instrument.cu_ka()
         self.n_background = int(n_background)
         self.window_fwhm = float(window_fwhm)
@@ -126,8 +140,9 @@ class PowderModel:
                 ps.append(Parameter(f"{n}.{k}", v, lo, hi, fixed=True, unit="A" if k in "abc" else "deg", scale="linear"))
             ps.append(Parameter(f"{n}.D_nm", D_INFINITE_NM, 0.5, D_INFINITE_NM, fixed=True, unit="nm", scale="log"))
             ps.append(Parameter(f"{n}.strain", 0.0, 0.0, 0.1, fixed=True, scale="linear"))
+            ps.append(Parameter(f"{n}.po_r", 1.0, 0.2, 5.0, fixed=True, scale="linear"))  # March–Dollase r
             for lab in refl.labels:
-                ps.append(Parameter(f"{n}.B_{lab}", 0.5, -5.0, 20.0, fixed=True, unit="A2", scale="linear"))
+                ps.append(Parameter(f"{n}.B_{lab}", 0.5, B_MIN_A2, B_MAX_A2, fixed=True, unit="A2", scale="linear"))
             for lab in refl.labels:
                 ps.append(Parameter(f"{n}.occ_{lab}", 1.0, 0.0, 2.0, fixed=True, scale="linear"))
         return Parameters(ps)

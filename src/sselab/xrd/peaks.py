@@ -105,7 +105,16 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             du = _lattice_gradient(refl, lp, phase.crystal_system, phase.free_lattice)
         else:
             f2 = refl.f2(0.5 / d, v[i_occ], v[i_b])
-        i_scale, i_D, i_eps = g[f"{n}.scale"], g[f"{n}.D_nm"], g[f"{n}.strain"]
+        if ip in model.lebail:  # Le Bail: free intensities per reflection instead of the structure's |F|²
+            f2 = model.lebail[ip]
+            if derivatives:
+                df2_ds2, df2_dB, df2_docc = np.zeros_like(f2), np.zeros_like(df2_dB), np.zeros_like(df2_docc)
+        i_scale, i_D, i_eps, i_r = g[f"{n}.scale"], g[f"{n}.D_nm"], g[f"{n}.strain"], g[f"{n}.po_r"]
+        direction = model.preferred_orientation.get(n)
+        if direction is not None:
+            texture, dtexture = refl.march_dollase(lp, phase.crystal_system, direction, v[i_r])
+        else:
+            texture, dtexture = 1.0, np.zeros(d.size)
         scale, D_nm, eps = v[i_scale], v[i_D], v[i_eps]
         D_A = 10.0 * D_nm
         for lam, ratio in zip(inst.wavelengths_A, inst.ratios):
@@ -117,7 +126,7 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             den = (1 + cos2m) * sin_t**2 * cos_t
             lpf = num / den
             centre = 2 * np.degrees(th) + zero + disp * cos_t
-            base = ratio * refl.multiplicity * lpf
+            base = ratio * refl.multiplicity * lpf * texture
             area = np.where(valid, scale * base * f2, 0.0)
             q = U * tan_t**2 + V * tan_t + W
             gg = np.sqrt(np.maximum(q, 1e-8))
@@ -150,6 +159,7 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             Dk[0, :, g["zero_deg"]] = 1.0
             Dk[0, :, g["displacement_deg"]] = cos_t
             Dk[1, :, i_scale] = base * f2
+            Dk[1, :, i_r] = np.where(valid, scale * ratio * refl.multiplicity * lpf * f2 * dtexture, 0.0)
             area_rows = Dk[1]
             area_rows[:, i_b] = (scale * base)[:, None] * df2_dB
             area_rows[:, i_occ] = (scale * base)[:, None] * df2_docc
@@ -160,12 +170,20 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             dlpf_dth = (dnum * den - num * dden) / den**2
             per_u = np.stack([
                 (2 * _DEG - disp * sin_t) * dth_du,
-                scale * ratio * refl.multiplicity * (lpf * df2_ds2 * 0.25 + f2 * dlpf_dth * dth_du),
+                scale * ratio * refl.multiplicity * texture * (lpf * df2_ds2 * 0.25 + f2 * dlpf_dth * dth_du),
                 (dFg * dgg_dth + dFl * dgl_dth) * dth_du,
                 (dEg * dgg_dth + dEl * dgl_dth) * dth_du,
             ])
             for k in phase.free_lattice:
                 Dk[:, :, g[f"{n}.{k}"]] = per_u * du[k][None, :]
+                if direction is not None and phase.crystal_system != "cubic":  # texture angles follow the cell
+                    h = 1e-6 * max(abs(lp[k]), 1.0)
+                    up, dn = dict(lp), dict(lp)
+                    up[k] += h
+                    dn[k] -= h
+                    dP = (refl.march_dollase(up, phase.crystal_system, direction, v[i_r])[0]
+                          - refl.march_dollase(dn, phase.crystal_system, direction, v[i_r])[0]) / (2 * h)
+                    Dk[1, :, g[f"{n}.{k}"]] += scale * ratio * refl.multiplicity * lpf * f2 * dP
             Dk[:, ~valid, :] = 0.0
             blocks.append(Dk)
     c = [np.concatenate(x) for x in zip(*cols)]

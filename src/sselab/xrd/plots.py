@@ -75,3 +75,31 @@ def plot_williamson_hall(wh: WilliamsonHall, path: str | Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def plot_sequential(seq, path: str | Path, max_panels: int = 12) -> Path:
+    """Every refined parameter (with its esd) and the weight fractions against the series."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = seq.table(with_stderr=True)
+    keys = [k for k in table if not k.endswith("_stderr") and not k.startswith("bkg")][:max_panels]
+    cols = 3
+    rows = (len(keys) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 2.6 * rows), squeeze=False)
+    idx = np.arange(len(seq.labels))
+    for ax, k in zip(axes.ravel(), keys):
+        y = np.array([np.nan if v is None else v for v in table[k]], float)
+        e = np.array([np.nan if v is None else v for v in table.get(f"{k}_stderr", [None] * len(y))], float)
+        ax.errorbar(idx, y, yerr=np.where(np.isfinite(e), e, 0), fmt="o-", ms=3)
+        ax.set_title(k, fontsize=9)
+        ax.set_xticks(idx, seq.labels, rotation=45, fontsize=7)
+    for ax in axes.ravel()[len(keys):]:
+        ax.axis("off")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from pymatgen.analysis.diffraction.xrd import ATOMIC_SCATTERING_PARAMS
@@ -67,6 +67,8 @@ class ReflectionList:
     scatterer_site: np.ndarray
     coeffs: np.ndarray
     z: np.ndarray
+    member_hkl: np.ndarray = field(default_factory=lambda: np.empty((0, 3), int))
+    member_of: np.ndarray = field(default_factory=lambda: np.empty(0, int))
 
     @classmethod
     def from_phase(cls, phase: Phase, d_min: float) -> "ReflectionList":
@@ -110,7 +112,12 @@ class ReflectionList:
         reps = np.array([_nice(hkl, np.flatnonzero(inverse == inverse[r])) for r in reps])
         geom = geometry[reps]
         keep = np.abs(geom).max(axis=1) > 1e-8  # systematic absences
-        arrays = (hkl[reps][keep], mult[keep], geom[keep], labels, np.array([k[0] for k in scat_keys]), coeffs, z)
+        groups = inverse[reps][keep]
+        position = np.full(int(inverse.max()) + 1, -1)
+        position[groups] = np.arange(groups.size)
+        in_kept = position[inverse] >= 0  # every member of every kept reflection (for texture averages)
+        arrays = (hkl[reps][keep], mult[keep], geom[keep], labels, np.array([k[0] for k in scat_keys]), coeffs, z,
+                  hkl[in_kept], position[inverse][in_kept])
         for a in arrays:
             if isinstance(a, np.ndarray):
                 a.setflags(write=False)  # shared by every model that uses the cached list
@@ -118,6 +125,24 @@ class ReflectionList:
 
     def __len__(self) -> int:
         return int(self.hkl.shape[0])
+
+    def march_dollase(self, lattice: dict[str, float], system: str, direction: tuple[int, int, int],
+                      r: float) -> tuple[np.ndarray, np.ndarray]:
+        """March–Dollase factor P(r) per reflection and dP/dr (Dollase, J. Appl. Cryst. 19 (1986) 267):
+        the mean over the reflection's members of (r² cos²α + sin²α / r)^(-3/2), α the angle between
+        the member's normal and the preferred direction ``direction`` (in reciprocal-lattice indices)."""
+        lp = tie_lattice(system, lattice)
+        Gs = reciprocal_metric(lp["a"], lp["b"], lp["c"], lp["alpha"], lp["beta"], lp["gamma"])
+        H = np.asarray(direction, float)
+        h = self.member_hkl.astype(float)
+        cos2 = (h @ Gs @ H) ** 2 / (np.einsum("ki,ij,kj->k", h, Gs, h) * float(H @ Gs @ H))
+        cos2 = np.clip(cos2, 0.0, 1.0)
+        sin2 = 1.0 - cos2
+        t = r * r * cos2 + sin2 / r
+        f = t**-1.5
+        df = -1.5 * t**-2.5 * (2 * r * cos2 - sin2 / (r * r))
+        n = np.bincount(self.member_of, minlength=len(self)).astype(float)
+        return (np.bincount(self.member_of, f, len(self)) / n, np.bincount(self.member_of, df, len(self)) / n)
 
     def inv_d2(self, lattice: dict[str, float], system: str) -> np.ndarray:
         """1/d² [Å⁻²] for lattice parameters (the crystal system's ties applied)."""

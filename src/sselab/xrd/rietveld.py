@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -30,6 +30,7 @@ from ..exceptions import FitError, SselabError
 from ..fitting import FitResult, Parameters, fit
 from ..fitting.threads import single_threaded_blas
 from ..measurements import DiffractionPattern
+from ..verdict import Verdict
 from .instrument import Instrument
 from .model import D_INFINITE_NM, PowderModel
 from .structures import Phase
@@ -63,6 +64,7 @@ class PhaseResult:
     microstrain_stderr: float | None
     b_iso_A2: Mapping[str, float]
     occupancy: Mapping[str, float]
+    R_Bragg: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "formula": self.formula}
@@ -82,6 +84,7 @@ class PhaseResult:
             microstrain_stderr=self.microstrain_stderr,
             B_iso_A2=dict(self.b_iso_A2),
             occupancy=dict(self.occupancy),
+            R_Bragg=self.R_Bragg,
         )
         return d
 
@@ -107,6 +110,7 @@ class RietveldResult:
     y_phases: np.ndarray = field(repr=False)
     ticks: tuple[np.ndarray, ...] = field(repr=False)
     values: Mapping[str, float] = field(repr=False, default_factory=dict)
+    verdict: Verdict = field(default_factory=Verdict.ok)
 
     def phase(self, name: str) -> PhaseResult:
         for p in self.phases:
@@ -126,6 +130,7 @@ class RietveldResult:
             "zero_deg": self.zero_deg,
             "parameters": {p.name: p.to_dict() for p in self.fit.parameters},
             "warnings": list(self.warnings),
+            **self.verdict.to_dict(),
         }
 
 
@@ -146,11 +151,18 @@ def _sigma(pattern: DiffractionPattern) -> np.ndarray:
 
 
 def instrument_for(pattern: DiffractionPattern, instrument: Instrument | None) -> Instrument:
-    """The given instrument, or Cu Kα (or the file's single wavelength) if none."""
+    """The given instrument, else the lines the file states: two lines (Kα2/Kα1 ratio from the file,
+    0.5 if it has none), one line the reader found stated as one (a monochromator, Kα1 only) as
+    one, a bare wavelength number as :meth:`Instrument.from_wavelength`; Cu Kα1+Kα2 if none."""
     if instrument is not None:
         return instrument
     wl = pattern.wavelength_A
-    if len(wl) == 1 and abs(wl[0] - 1.5406) > 0.01:
+    if len(wl) >= 2:
+        ratio = pattern.metadata.get("kalpha2_ratio") or 0.5
+        return Instrument.cu_ka(wavelengths_A=tuple(wl[:2]), ratios=(1.0, float(ratio)))
+    if len(wl) == 1:
+        if pattern.metadata.get("wavelength_lines_unknown"):
+            return Instrument.from_wavelength(wl[0])[0]
         return Instrument.single(wl[0])
     return Instrument.cu_ka()
 
@@ -180,23 +192,26 @@ class Refinement:
         n_background: int = 6,
         two_theta_range: tuple[float, float] | None = None,
         start: Mapping[str, float] | None = None,
+        preferred_orientation: Mapping[str, tuple[int, int, int]] | None = None,
     ) -> None:
         x = np.asarray(pattern.two_theta_deg, float)
         y = np.asarray(pattern.intensity, float)
         s = _sigma(pattern)
         order = np.argsort(x)
         x, y, s = x[order], y[order], s[order]
-        keep = np.isfinite(x) & np.isfinite(y)
+        keep = np.isfinite(x) & np.isfinite(y) & np.isfinite(s)
+        self.dropped = int((~keep).sum())  # named in the result's verdict (points_dropped)
         if two_theta_range is not None:
             keep &= (x >= two_theta_range[0]) & (x <= two_theta_range[1])
         x, y, s = x[keep], y[keep], s[keep]
         if x.size < 50:
             raise FitError(f"only {x.size} points in the 2θ range: too few to refine")
-        if not np.any(y > 0):
-            raise FitError(f"{pattern.source or 'pattern'}: no positive intensity in the 2θ range "
-                           "(all counts are zero or negative): nothing to refine")
+        if not np.any(y > 0) or np.ptp(y) == 0:
+            raise FitError(f"{pattern.source or 'pattern'}: no positive, varying intensity in the 2θ range "
+                           "(all counts zero or constant): nothing to refine")
         self.x, self.y, self.sigma = x, y, s
-        self.model = PowderModel(list(phases), x, instrument_for(pattern, instrument), n_background)
+        self.model = PowderModel(list(phases), x, instrument_for(pattern, instrument), n_background,
+                                 preferred_orientation=preferred_orientation)
         self.params: Parameters = self.model.parameters()
         if start:
             self.params = self.params.with_values(dict(start))
@@ -291,11 +306,16 @@ def refine(
     n_background: int = 6,
     two_theta_range: tuple[float, float] | None = None,
     start: Mapping[str, float] | None = None,
+    preferred_orientation: Mapping[str, tuple[int, int, int]] | None = None,
 ) -> RietveldResult:
     """Refine ``phases`` against ``pattern`` in stages (default :data:`DEFAULT_STAGES`;
-    ``refine_b`` adds a last stage with every isotropic B).  ``fixed`` patterns stay fixed."""
-    job = Refinement(pattern, phases, instrument, n_background=n_background, two_theta_range=two_theta_range, start=start)
+    ``refine_b`` adds a last stage with every isotropic B; ``preferred_orientation`` {phase: (h, k, l)}
+    adds each such phase's March–Dollase r to the last stage).  ``fixed`` patterns stay fixed."""
+    job = Refinement(pattern, phases, instrument, n_background=n_background, two_theta_range=two_theta_range,
+                     start=start, preferred_orientation=preferred_orientation)
     stages = list(stages or DEFAULT_STAGES)
+    if preferred_orientation:
+        stages.append((*stages[-1], *(f"{name}.po_r" for name in preferred_orientation)))
     if refine_b:
         stages.append((*stages[-1], "*.B_*"))
     return job.run(stages, fixed)
@@ -311,6 +331,8 @@ def _summarise(job: Refinement) -> RietveldResult:
     n_free = int(job.params.free_mask.sum())
     rp, rwp, rexp, chi2 = agreement(job.y, yc, job.sigma, n_free)
     warnings = list(res.warnings)
+    if job.dropped:
+        warnings.append(f"dropped {job.dropped} points with NaN/inf 2θ, intensity or σ before refining")
     zmv = []
     for p in model.phases:
         lat = {k: est[f"{p.name}.{k}"].value for k in p.free_lattice}
@@ -351,9 +373,15 @@ def _summarise(job: Refinement) -> RietveldResult:
                 b_iso, occ,
             )
         )
-    return RietveldResult(
+    out = RietveldResult(
         tuple(phases), rp, rwp, rexp, chi2, int(job.y.size), n_free, est["zero_deg"].value, res,
         tuple(dict.fromkeys(warnings)), job.x, job.y, yc, model.background(v),
         model.evaluate(v, per_phase=True), tuple(model.tick_positions(v)),
         {n: float(x) for n, x in zip(model.names, v)},
     )
+    from .rbragg import r_bragg
+    from .verdicts import rietveld_verdict
+
+    rb = r_bragg(model, v, job.y)
+    out = replace(out, phases=tuple(replace(p, R_Bragg=r) for p, r in zip(out.phases, rb)))
+    return replace(out, verdict=rietveld_verdict(out, model.instrument))

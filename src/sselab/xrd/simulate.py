@@ -37,6 +37,7 @@ def simulate_pattern(
     D_nm: Mapping[str, float] | None = None,
     strain: Mapping[str, float] | None = None,
     b_iso: Mapping[str, float] | None = None,
+    preferred_orientation: Mapping[str, tuple[tuple[int, int, int], float]] | None = None,
     background: Sequence[float] = (200.0, -50.0, 20.0),
     zero_deg: float = 0.0,
     peak_counts: float = 1e4,
@@ -53,6 +54,8 @@ def simulate_pattern(
         Crystallite size [nm] and microstrain ε per phase (default: no sample broadening).
     b_iso
         Isotropic B [Å²] for every site of a phase (default 0.5).
+    preferred_orientation
+        By phase name: ((h, k, l), r), March–Dollase direction and ratio (r < 1: platelets ⊥ hkl).
     background
         Chebyshev coefficients [counts].
     peak_counts
@@ -60,7 +63,9 @@ def simulate_pattern(
     """
     phases = list(phases)
     weight_fractions = weight_fractions or {p.name: 1.0 / len(phases) for p in phases}
-    model = PowderModel(phases, two_theta_deg, instrument, n_background=max(len(background), 1))
+    po = preferred_orientation or {}
+    model = PowderModel(phases, two_theta_deg, instrument, n_background=max(len(background), 1),
+                        preferred_orientation={k: hkl for k, (hkl, _) in po.items()})
     params = model.parameters()
     v = params.value_array.copy()
     scales = scales_from_weight_fractions(phases, weight_fractions)
@@ -74,6 +79,8 @@ def simulate_pattern(
             for n in model.names:
                 if n.startswith(f"{p.name}.B_"):
                     v[model.index(n)] = b_iso[p.name]
+    for k, (_, r) in po.items():
+        v[model.index(f"{k}.po_r")] = r
     v[model.index("zero_deg")] = zero_deg
     peaks_only = model.evaluate(v) - model.background(v)
     if peaks_only.max() <= 0:

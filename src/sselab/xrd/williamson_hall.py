@@ -20,7 +20,7 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from ..exceptions import AnalysisError
 from ..fitting import Parameter, Parameters, fit
 from ..fitting.threads import single_threaded_blas
 from ..measurements import DiffractionPattern
+from ..verdict import Verdict
 from . import profiles
 from .instrument import Instrument
 from .model import PowderModel
@@ -56,12 +57,14 @@ class WilliamsonHall:
     K: float
     wavelength_A: float
     peaks: tuple[PeakFit, ...]
+    verdict: Verdict = field(default_factory=Verdict.ok)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "crystallite_size_nm": self.D_nm, "crystallite_size_stderr_nm": self.D_stderr_nm,
             "microstrain": self.strain, "microstrain_stderr": self.strain_stderr,
             "K": self.K, "wavelength_A": self.wavelength_A, "peaks": [p.to_dict() for p in self.peaks],
+            **self.verdict.to_dict(),
         }
 
 
@@ -124,7 +127,10 @@ def williamson_hall(
     D_err = D_A * math.sqrt(cov[0, 0]) / intercept
     fits = [PeakFit(f.two_theta_deg, f.beta_deg, f.beta_stderr_deg,
                     inst.K * lam1 / (math.radians(f.beta_deg) * math.cos(math.radians(f.two_theta_deg / 2))) / 10) for f in fits]
-    return WilliamsonHall(float(D_A / 10), float(D_err / 10), float(slope), float(math.sqrt(cov[1, 1])), inst.K, lam1, tuple(fits))
+    out = WilliamsonHall(float(D_A / 10), float(D_err / 10), float(slope), float(math.sqrt(cov[1, 1])), inst.K, lam1, tuple(fits))
+    from .verdicts import wh_verdict
+
+    return replace(out, verdict=wh_verdict(out, inst))
 
 
 def _fit_peak(x: np.ndarray, y: np.ndarray, s: np.ndarray, c0: float, inst: Instrument) -> PeakFit | None:

@@ -26,25 +26,72 @@ import numpy as np
 from ...exceptions import ReaderError
 from ...measurements import DiffractionPattern
 from ..registry import register
+from .xrd_common import make_pattern
 
 _EXT = (".xy", ".xye", ".csv", ".dat", ".xy.bz2", ".xye.bz2", ".xy.gz", ".xye.gz", ".dat.bz2", ".csv.gz")
-_NUM = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?([\s,;]+[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)+\s*$")
+_TOKEN = re.compile(r"[-+]?((\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|nan|inf(inity)?)", re.I)
+_SPLIT = re.compile(r"[\s,;]+")
+#: Largest decompressed file accepted (bytes).
+MAX_BYTES = 256 * 1024 * 1024
 
 
 def _text(path: Path) -> str:
     name = path.name.lower()
     try:
         if name.endswith(".bz2"):
-            raw = bz2.decompress(path.read_bytes())
+            raw = bz2.BZ2Decompressor().decompress(path.read_bytes(), MAX_BYTES + 1)
         elif name.endswith(".gz"):
-            raw = gzip.decompress(path.read_bytes())
+            with gzip.open(path, "rb") as fh:
+                raw = fh.read(MAX_BYTES + 1)
         else:
             raw = path.read_bytes()
     except (OSError, EOFError, ValueError) as exc:
         raise ReaderError(path, f"cannot decompress: {exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise ReaderError(path, f"more than {MAX_BYTES // 2**20} MB of text; refused")
     if b"\x00" in raw[:4096]:
         raise ReaderError(path, "binary content, not a text column file")
     return raw.decode("utf-8", errors="replace")
+
+
+def _row(line: str) -> list[float] | None:
+    tokens = _SPLIT.split(line.strip())
+    if len(tokens) < 2 or not all(_TOKEN.fullmatch(t) for t in tokens):
+        return None
+    return [float(t) for t in tokens]
+
+
+def _decimals(line: str) -> list[int]:
+    return [len(t.split(".")[1]) if "." in t and "e" not in t.lower() else -1 for t in _SPLIT.split(line.strip())]
+
+
+def _cut_last_row(text: str, lines: list[str], rows: list[list[float]], kept: list[str]) -> str | None:
+    """Why the last row looks cut (file ends without a line end inside a number), or None."""
+    if text.endswith(("\n", "\r")) or len(rows) < 3:
+        return None
+    last, prev = rows[-1], rows[-2]
+    if len(last) < len(prev):
+        return f"has {len(last)} of {len(prev)} columns"
+    d_last, d_prev, d_prev2 = _decimals(kept[-1]), _decimals(kept[-2]), _decimals(kept[-3])
+    for c, (a, b, b2) in enumerate(zip(d_last, d_prev, d_prev2)):
+        if b == b2 and b >= 0 and a < b:
+            return f"column {c + 1} has {max(a, 0)} decimals where every other row has {b}"
+    return None
+
+
+def _panalytical_wavelengths(header: list[str]) -> tuple[tuple[float, ...], str | None]:
+    """PANalytical CSV exports name K-Alpha1/K-Alpha2 wavelengths and their ratio."""
+    kv = {}
+    for line in header:
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) >= 2 and re.fullmatch(r"[\d.]+", parts[1]):
+            kv[parts[0].lower()] = float(parts[1])
+    a1, a2, ratio = kv.get("k-alpha1 wavelength"), kv.get("k-alpha2 wavelength"), kv.get("ratio k-alpha2/k-alpha1")
+    if a1 is None:
+        return (), None
+    if a2 is None or ratio == 0:
+        return (a1,), "PANalytical header: Kα1 only (Kα2/Kα1 ratio 0)" if ratio == 0 else None
+    return (a1, a2), f"PANalytical header: Kα1 {a1} Å, Kα2 {a2} Å, ratio {ratio:g}"
 
 
 @register("xrd-xy", _EXT, ["diffraction"], priority=0)
@@ -52,52 +99,65 @@ def read(path: Path, kind: str) -> list[DiffractionPattern]:
     text = _text(path)
     header: list[str] = []
     rows: list[list[float]] = []
-    for n, line in enumerate(text.splitlines(), 1):
+    kept: list[str] = []
+    warnings: list[str] = []
+    lines = text.splitlines()
+    for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        if _NUM.match(line):
-            rows.append([float(t) for t in re.split(r"[\s,;]+", line.strip())])
+        row = _row(line)
+        if row is not None:
+            rows.append(row)
+            kept.append(line)
         elif not rows:
             header.append(line)
         elif line.lstrip().startswith(("#", "!", ";")):
             continue
+        elif n == len(lines) and not text.endswith(("\n", "\r")) and _TOKEN.fullmatch(line.strip()):
+            warnings.append(f"last row {line.strip()[:40]!r} dropped: one number where rows have {len(rows[-1])} (file cut?)")
         else:
             raise ReaderError(path, f"line {n}: not numeric: {line.strip()[:60]!r}")
+    cut = _cut_last_row(text, lines, rows, kept)
+    if cut:
+        warnings.append(f"last row {kept[-1].strip()[:40]!r} dropped: the file ends inside it ({cut}; file cut?)")
+        rows, kept = rows[:-1], kept[:-1]
     if len(rows) < 2:
         raise ReaderError(path, "fewer than two numeric rows of 2θ and intensity")
     width = min(len(r) for r in rows)
-    if width < 2:
-        raise ReaderError(path, "needs at least two columns (2θ, intensity)")
+    if any(len(r) != len(rows[0]) for r in rows):
+        short = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))
+        raise ReaderError(path, f"rows have different numbers of columns (row {short + 1}: {kept[short].strip()[:40]!r})")
     data = np.array([r[:width] for r in rows])
     x, y = data[:, 0], data[:, 1]
-    sigma = data[:, 2] if width >= 3 and np.all(data[:, 2] > 0) else None
+    sigma = data[:, 2] if width >= 3 else None
     notes = []
+    if sigma is not None and np.any(sigma[np.isfinite(sigma)] <= 0):
+        notes.append(f"third column not used as σ: {int(np.sum(sigma <= 0))} values ≤ 0")
+        sigma = None
     head = " ".join(header).lower()
-    wavelength: tuple[float, ...] = ()
+    wavelength, wl_note = _panalytical_wavelengths(header)
+    if wl_note:
+        notes.append(wl_note)
     m = re.search(r"(?:wavelength|lambda)\D{0,10}(\d+\.\d+)", head)
-    if m:
+    lines_unknown = False
+    if m and not wavelength:
         wavelength = (float(m.group(1)),)
+        lines_unknown = True  # a bare number: Kα1 of a tube (with Kα2) or one line; the file does not say
     if re.search(r"\bq\b|q\s*\(|1/a|a\^-1|nm\^-1", head) and "2theta" not in head.replace(" ", ""):
         lam = wavelength[0] if wavelength else 1.540598
         if np.any(x * lam / (4 * math.pi) >= 1):
             raise ReaderError(path, f"Q column exceeds 4π/λ for λ = {lam} Å")
         x = 2 * np.degrees(np.arcsin(x * lam / (4 * math.pi)))
         notes.append(f"first column read as Q [1/Å], converted to 2θ with λ = {lam} Å")
-    if np.any(~np.isfinite(x)) or np.any(np.diff(x) == 0):
-        raise ReaderError(path, "2θ column has repeated or non-finite values")
-    if np.any(x <= 0) or np.any(x >= 180):
-        raise ReaderError(path, "first column is not 2θ in degrees (values outside 0–180)")
-    if np.any(np.diff(x) < 0):
+    if np.all(np.isfinite(x)) and np.any(np.diff(x) < 0) and len(np.unique(x)) == x.size:
         order = np.argsort(x)
         x, y = x[order], y[order]
         sigma = sigma[order] if sigma is not None else None
         notes.append("sorted by 2θ")
     notes.append("σ from the third column" if sigma is not None else "no σ column")
     return [
-        DiffractionPattern(
-            source=str(path), instrument="xrd-xy", two_theta_deg=x, intensity=y, sigma=sigma,
-            wavelength_A=wavelength, notes=tuple(notes), metadata={"header": header[:20]},
-        )
+        make_pattern(path, "xrd-xy", x, y, sigma, wavelength_A=wavelength, notes=notes, warnings=warnings,
+                     metadata={"header": header[:20], "wavelength_lines_unknown": lines_unknown})
     ]
 
 
