@@ -7,11 +7,12 @@ from typing import List, Optional
 
 import typer
 
-from ..transport.arrhenius import arrhenius
+from ..numfmt import format_uncertain
+from ..transport.arrhenius import arrhenius_by_sample
 from ..transport.conductivity import conductivity
 from ..transport.table import read_table
 from ..units import parse_length
-from ._common import echo_json, geometry
+from ._common import echo_json, exit_for, geometry, verdict_line
 
 THICKNESS_HELP = "Pellet thickness, e.g. '0.65 mm' (bare number: cm)."
 DIAMETER_HELP = "Electrode diameter, e.g. '13 mm' (bare number: cm)."
@@ -31,42 +32,61 @@ def conductivity_command(
     res = conductivity(resistance, geometry(thickness, diameter, area, accuracy), resistance_stderr)
     if as_json:
         echo_json({**res.to_dict(), "sigma": res.sigma_S_per_cm})
+        exit_for(res)
         return
-    err = f" ± {res.sigma_stderr_S_per_cm:.2g}" if res.sigma_stderr_S_per_cm is not None else ""
-    typer.echo(f"σ = {res.sigma_S_per_cm:.4g}{err} S/cm  ({res.sigma_S_per_cm * 1e3:.4g} mS/cm)")
-    typer.echo(f"l = {res.geometry.thickness_cm:.4g} cm, A = {res.geometry.area_cm2:.4g} cm², R = {resistance:.5g} Ω")
-    for w in res.warnings:
-        typer.echo(f"note: {w}")
+    typer.echo(f"σ = {format_uncertain(res.sigma_S_per_cm, res.sigma_stderr_S_per_cm, 'S/cm')}  "
+               f"({res.sigma_S_per_cm * 1e3:.4g} mS/cm)")
+    typer.echo(f"l = {res.geometry.thickness_cm:.4g} cm, A = {res.geometry.area_cm2:.4g} cm², "
+               f"R = {format_uncertain(resistance, resistance_stderr, 'Ω')}")
+    typer.echo(verdict_line(res))
+    exit_for(res)
 
 
 def arrhenius_command(
-    table: Path = typer.Argument(..., help="CSV with a temperature column (°C or K) and a conductivity column."),
+    table: Path = typer.Argument(..., help="CSV with a temperature column (°C or K) and a conductivity column (and optionally a sample column)."),
     convention: str = typer.Option("sigma", "--convention", help="sigma: σ = σ0·exp(−Ea/kT) (the paper's); sigmaT: σT = A·exp(−Ea/kT)."),
     temperature_unit: Optional[str] = typer.Option(None, "--temperature-unit", help="C or K, when the header does not say."),
+    pool: bool = typer.Option(False, "--pool", help="Fit all samples of a table with a sample column as one line (default: one fit per sample)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write the Arrhenius plot to this file (.png, .pdf, .svg)."),
     celsius_axis: bool = typer.Option(True, "--celsius-axis/--no-celsius-axis", help="°C axis on top of the plot."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (with a sample column: {'samples': {name: fit}})."),
 ) -> None:
-    """Arrhenius fit of a T–σ table: Ea ± error, prefactor, R², σ at 25 °C."""
+    """Arrhenius fit of a T–σ table: Ea ± error, prefactor, R², σ at 25 °C; per sample when the
+    table has a sample column (--pool for one line).  Exit 3 when a fit failed."""
+    from ..verdict import from_inputs
+
     tab = read_table(table, temperature_unit)
-    res = arrhenius(tab.temperature_K, tab.sigma_S_per_cm, tab.sigma_stderr_S_per_cm, convention)
+    fits = arrhenius_by_sample(tab, convention, pool=pool)
     if plot is not None:
         import matplotlib
 
         matplotlib.use("Agg")
         from ..transport.plots import arrhenius_plot
 
-        arrhenius_plot(res, celsius_axis).savefig(plot, dpi=150)
+        arrhenius_plot(next(iter(fits.values())), celsius_axis).savefig(plot, dpi=150)
+    per_sample = len(fits) > 1
     if as_json:
-        echo_json({**res.to_dict(), "notes": list(tab.notes), "plot": str(plot) if plot else None})
+        if per_sample:
+            agg = from_inputs(fits, what="sample")
+            echo_json({"samples": {k: r.to_dict() for k, r in fits.items()}, **agg.to_dict(), "notes": list(tab.notes),
+                       "plot": str(plot) if plot else None})
+        else:
+            res = next(iter(fits.values()))
+            echo_json({**res.to_dict(), "notes": list(tab.notes), "plot": str(plot) if plot else None})
+        exit_for(*fits.values())
         return
-    err = f" ± {res.Ea_stderr_eV:.3f}" if res.Ea_stderr_eV is not None else ""
-    typer.echo(f"Ea = {res.Ea_eV:.4f}{err} eV ({res.Ea_kJ_per_mol:.2f} kJ/mol), convention {res.convention}")
-    typer.echo(f"prefactor = {res.prefactor:.4g} {res.prefactor_unit}; R² = {res.r_squared if res.r_squared is None else round(res.r_squared, 5)}")
-    ci = res.sigma_25C_ci95_S_per_cm
-    typer.echo(f"σ(25 °C) = {res.sigma_25C_S_per_cm:.3g} S/cm" + (f" (95% CI {ci[0]:.3g}–{ci[1]:.3g})" if ci else ""))
-    for line in tab.notes + res.warnings:
+    for name, res in fits.items():
+        head = f"[{name}] " if per_sample else ""
+        typer.echo(f"{head}Ea = {format_uncertain(res.Ea_eV, res.Ea_stderr_eV, 'eV', style='pm')} "
+                   f"({res.Ea_kJ_per_mol:.2f} kJ/mol), convention {res.convention}")
+        typer.echo(f"{head}prefactor = {format_uncertain(res.prefactor, res.prefactor_stderr, res.prefactor_unit)}; "
+                   f"R² = {res.r_squared if res.r_squared is None else round(res.r_squared, 5)}")
+        ci = res.sigma_25C_ci95_S_per_cm
+        typer.echo(f"{head}σ(25 °C) = {res.sigma_25C_S_per_cm:.3g} S/cm" + (f" (95% CI {ci[0]:.3g}–{ci[1]:.3g})" if ci else ""))
+        typer.echo(f"{head}{verdict_line(res)}")
+    for line in tab.notes:
         typer.echo(f"note: {line}")
+    exit_for(*fits.values())
 
 
 def deconvolve_command(

@@ -50,6 +50,7 @@ import numpy as np
 from ..exceptions import FitError, SselabError
 from ..fitting.threads import single_threaded_blas
 from ..measurements import Spectrum
+from ..verdict import Reason, Verdict
 from .circuit import Circuit
 from .fit import CircuitFit, _validate, fit_starts
 from .initial import Starts, starts_many
@@ -69,7 +70,13 @@ class FitFailure:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"source", "error", "error_type"}``, the JSON object a failing file gets."""
-        return {"source": self.source, "error": self.error, "error_type": self.error_type}
+        return {"source": self.source, "error": self.error, "error_type": self.error_type,
+                **self.verdict.to_dict()}
+
+    @property
+    def verdict(self) -> Verdict:
+        """Always ``failed`` (code ``fit_error``): there is no fit."""
+        return Verdict((Reason("fit_error", f"no fit: {self.error}", "failed"),))
 
 
 @dataclass

@@ -27,13 +27,15 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..exceptions import FitError
-from ..fitting import FitResult, ParameterEstimate, Parameters, fit_best
+from ..fitting import FitResult, ParameterEstimate, Parameters
 from ..fitting.diagnostics import longest_run_p, runs_z
 from ..fitting.threads import single_threaded_blas
 from ..fitting.result import _num
 from ..measurements import Spectrum
+from ..verdict import Reason, Verdict
 from .circuit import Circuit
 from .initial import Starts, starts_many
+from .kernel.dispatch import fit_best_model
 from .weights import weights
 
 
@@ -86,9 +88,26 @@ class CircuitFit:
     temperature_K: float | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     starts_tried: int = 1
+    #: reasons a caller adds (one spectrum of a multi-spectrum file, ...), merged into ``verdict``
+    extra_reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    engine: str = "numpy"
 
     def __getitem__(self, name: str) -> ParameterEstimate:
         return self.result[name]
+
+    @cached_property
+    def verdict(self) -> Verdict:
+        """ok / warning / failed by the rules of :mod:`sselab.eis.verdicts`."""
+        from .verdicts import circuit_fit_verdict
+
+        return circuit_fit_verdict(self).merge(Verdict.of(self.extra_reasons))
+
+    def verdict_for(self, depends_on: list[str]) -> Verdict:
+        """The verdict of a result computed from ``depends_on`` only (σ from the bulk
+        resistor): failures of the other parameters become warnings."""
+        from .verdicts import circuit_fit_verdict
+
+        return circuit_fit_verdict(self, depends_on=depends_on).merge(Verdict.of(self.extra_reasons))
 
     @property
     def values(self) -> dict[str, float]:
@@ -155,6 +174,7 @@ class CircuitFit:
         res = self.result
         rr, ri = self.residuals_relative
         return {
+            **self.verdict.to_dict(),
             "circuit": self.circuit,
             "weighting": self.weighting,
             "n_points": self.n_points,
@@ -178,6 +198,7 @@ class CircuitFit:
             "temperature_K": _num(self.temperature_K),
             "notes": list(self.notes),
             "starts_tried": self.starts_tried,
+            "engine": self.engine,
         }
 
 
@@ -312,7 +333,7 @@ def fit_circuit(
 
 def _best_fit(
     c: Circuit, weighting: str, spectrum: Spectrum, params: Parameters, best: FitResult, start: np.ndarray,
-    canonical: bool, starts_tried: int,
+    canonical: bool, starts_tried: int, engine: str = "numpy",
 ) -> CircuitFit:
     """The CircuitFit of one spectrum's best start."""
     result = _canonical(c, best) if canonical else best
@@ -328,6 +349,7 @@ def _best_fit(
         temperature_K=spectrum.temperature_K,
         notes=notes,
         starts_tried=starts_tried,
+        engine=engine,
     )
 
 
@@ -407,8 +429,8 @@ def fit_starts(
     model = _Model(c, w, z, weighting)
     params = c.parameters(starts[0].first, fixed=fixed, bounds=bounds)
     first = np.stack([s.first for s in starts])
-    best = fit_best(lambda P, rows: model(P, rows), params, starts=first, groups=np.arange(len(spectra)),
-                    max_iter=max_iter, stol=STOL)
+    best, first_engine = fit_best_model(model, params, starts=first, groups=np.arange(len(spectra)),
+                                  data_rows=np.arange(len(spectra)), max_iter=max_iter, stol=STOL)
     kept = [(0, result) for _, result in best]
     noise_like, z, p = _noise_like([result for _, result in kept], n_points)
     # done after one start: converged, noise-like residuals, and every parameter determined and
@@ -416,6 +438,7 @@ def fit_starts(
     # residuals still look like noise)
     settled = np.array([result.success and not result.undetermined
                         and not any(e.at_bound for e in result.parameters if not e.fixed) for _, result in kept])
+    engines = [first_engine] * len(kept)
     again = [i for i in range(len(kept)) if not (noise_like[i] and settled[i]) and len(starts[i].all()) > 1]
     if again:
         counts = [len(starts[i].all()) - 1 for i in again]
@@ -423,8 +446,10 @@ def fit_starts(
         rest = np.concatenate([starts[i].all()[1:] for i in again])
         local = np.concatenate([np.arange(1, n + 1) for n in counts])
         groups = np.repeat(np.arange(len(again)), counts)
-        second = fit_best(lambda P, rows: model(P, owner[rows]), params, starts=rest, groups=groups,
-                          max_iter=max_iter, stol=STOL)
+        second, engine2 = fit_best_model(model, params, starts=rest, groups=groups, data_rows=owner,
+                                         max_iter=max_iter, stol=STOL)
+        for i in again:
+            engines[i] = first_engine if engine2 == first_engine else f"{first_engine}+{engine2}"
         for i, (row, result) in zip(again, second):
             kept[i] = _better(kept[i], (int(local[row]), result))
         again_noise_like, again_z, again_p = _noise_like([kept[i][1] for i in again], n_points)
@@ -434,7 +459,7 @@ def fit_starts(
     out = []
     for i, (s, (row, result)) in enumerate(zip(spectra, kept)):
         fit = _best_fit(c, weighting, s, params, result, starts[i].first if row == 0 else starts[i].all()[row],
-                        canonical, tried[i])
+                        canonical, tried[i], engines[i])
         if n_points >= MIN_POINTS_EARLY_EXIT and not noise_like[i]:
             fit = replace(fit, notes=fit.notes + (
                 f"residuals are systematic (runs-test z = {z[i]:.2g}, longest same-sign run p = {p[i]:.2g}): the "

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..verdict import Verdict
 
 
 def _ro(a: np.ndarray) -> np.ndarray:
@@ -181,9 +184,20 @@ class FitResult:
                 out.append(p.name)
         return tuple(out)
 
+    @property
+    def verdict(self) -> "Verdict":
+        """The fit's own verdict by the generic rules of :mod:`sselab.fitting.verdicts`
+        (no noise level; every free parameter counts)."""
+        from .verdicts import fit_verdict
+
+        return fit_verdict(self)
+
     def to_dict(self) -> dict[str, Any]:
         corr = self.correlation
+        v = self.verdict
         return {
+            "status": v.status,
+            "reasons": [r.to_dict() for r in v.reasons],
             "success": self.success,
             "message": self.message,
             "chi2": _num(self.chi2),

@@ -55,8 +55,11 @@ def eis_fit(task: Task) -> dict[str, Any]:
     from ..transport.mixed import fit_mixed_conductor
     from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
 
+    from ..eis.mask import select_from_settings
+
     s = task.settings
-    spectrum = _one(task, "spectrum")
+    selection = select_from_settings(_one(task, "spectrum"), s)
+    spectrum = selection.spectrum
     geometry = _geometry(task.context)
     out: dict[str, Any]
     if s["circuit"] == MIXED_CONDUCTOR_CIRCUIT and geometry is not None:
@@ -71,6 +74,7 @@ def eis_fit(task: Task) -> dict[str, Any]:
             out["conductivity"] = cond.to_dict()
             out["sigma_S_per_cm"] = cond.sigma_S_per_cm
     out["fit"] = fit.to_dict()
+    out["mask"] = selection.to_dict()
     z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None
     f, zr, zi = _thin(spectrum.frequency_Hz, spectrum.impedance_ohm.real, spectrum.impedance_ohm.imag)
     curves = {"frequency_Hz": f, "Z_real_ohm": zr, "Z_imag_ohm": zi}
@@ -295,4 +299,9 @@ def xps_profile(task: Task) -> dict[str, Any]:
     wanted = s.get("spectrum_region")
     out["curves"] = next((x for x in spectra if x["region"] == wanted), spectra[0])
     out["surface_spectra"] = spectra
+    # every step of every region, thinned, for the workbench's region/depth selectors
+    out["step_spectra"] = {region: [dict(zip(("binding_energy_eV", "counts", "envelope", "background"),
+                                             _thin(f.energy_eV, f.data, f.envelope, f.background_curve, n=200)),
+                                         sputter_time_s=f.sputter_time_s) for f in fits]
+                           for region, fits in prof.fits.items()}
     return out

@@ -34,6 +34,9 @@ class EISSettings(_Model):
     weighting: Literal["unit", "modulus", "proportional"] = "modulus"
     f_min_Hz: float | None = None
     f_max_Hz: float | None = None
+    #: leave out inductive points (Im Z > 0) and points by 0-based index (see sselab.eis.mask)
+    drop_inductive: bool = False
+    mask: tuple[int, ...] = ()
     kramers_kronig: bool = True
     drt: bool = False
 

@@ -17,17 +17,22 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 import numpy as np
 from scipy.special import stdtrit  # Student-t quantile; scipy.stats costs ~0.7 s to import
 
 from ..exceptions import AnalysisError
+from ..verdict import Reason, Verdict
 from ..fitting.linear import line_fit
 from ..units import EV_TO_KJ_PER_MOL, K_B_EV, ZERO_CELSIUS_K
 
 CONVENTIONS = ("sigma", "sigmaT")
+#: below this R² (unweighted) or above this reduced χ² (weighted, ≈ p < 1e-4 for 3–10 points
+#: is 8–4; 10 keeps it a clear misfit) the points do not lie on one Arrhenius line
+LINEARITY_R2 = 0.98
+LINEARITY_CHI2_RED = 10.0
 T_25C_K = 25.0 + ZERO_CELSIUS_K
 
 
@@ -52,6 +57,13 @@ class ArrheniusResult:
     sigma_stderr_S_per_cm: tuple[float, ...] | None
     weighted: bool
     warnings: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        """``failed`` for a non-positive Ea or failed inputs; warnings for too few
+        temperatures, a line that does not fit, an implausible Ea, extrapolation."""
+        return Verdict.of(self.reasons)
 
     @property
     def Ea_kJ_per_mol(self) -> float:
@@ -66,6 +78,7 @@ class ArrheniusResult:
     def to_dict(self) -> dict[str, Any]:
         ci = self.sigma_25C_ci95_S_per_cm
         return {
+            **self.verdict.to_dict(),
             "convention": self.convention,
             "model": "sigma = sigma0*exp(-Ea/kT)" if self.convention == "sigma" else "sigma*T = A*exp(-Ea/kT)",
             "Ea_eV": self.Ea_eV,
@@ -117,8 +130,10 @@ def arrhenius(
     if n_t < 2:
         raise AnalysisError(f"Arrhenius needs at least 2 different temperatures (3 or more for an error estimate); got {n_t}")
     warnings: list[str] = []
+    reasons: list[Reason] = []
     if n_t < 3:
         warnings.append(f"only {n_t} temperatures: the line passes through them exactly, no independent check of linearity")
+        reasons.append(Reason("too_few_temperatures", warnings[-1]))
     x = 1.0 / T
     y = np.log(s * T) if convention == "sigmaT" else np.log(s)
     weighted = sigma_stderr_S_per_cm is not None
@@ -147,16 +162,47 @@ def arrhenius(
         Ea_se = pre_se = None
         ci = None
         warnings.append("no standard errors: 2 temperatures and no errors of σ given")
+        reasons.append(Reason("no_stderr", warnings[-1]))
     if Ea <= 0:
         warnings.append(f"non-physical: Ea = {Ea:.3g} eV is not positive (σ does not rise with temperature)")
+        reasons.append(Reason("non_physical", warnings[-1], "failed"))
     elif Ea > 3.0:
         warnings.append(f"non-physical: Ea = {Ea:.3g} eV is above 3 eV")
+        reasons.append(Reason("implausible_value", warnings[-1]))
+    if dof > 0 and weighted and chi2 / dof > LINEARITY_CHI2_RED:
+        reasons.append(Reason("not_linear", f"the points scatter {math.sqrt(chi2 / dof):.2g} times their errors about "
+                              "the line: not one Arrhenius process (or pooled samples, or a phase change)"))
+    elif dof > 0 and r2 is not None and r2 < LINEARITY_R2:
+        reasons.append(Reason("not_linear", f"R² = {r2:.3f} < {LINEARITY_R2}: the points do not lie on one line (pooled "
+                              "samples, a phase change, or a wrong σ)"))
     if T.min() > T_25C_K + 5 or T.max() < T_25C_K - 5:
         warnings.append(f"σ(25 °C) is extrapolated outside the measured range {T.min() - ZERO_CELSIUS_K:.0f}–{T.max() - ZERO_CELSIUS_K:.0f} °C")
+        reasons.append(Reason("extrapolated", warnings[-1]))
     return ArrheniusResult(
         convention, float(Ea), Ea_se, float(math.exp(intercept)), pre_se,
         "S/cm" if convention == "sigma" else "S*K/cm", r2, sigma25, ci,
         tuple(float(t) for t in T), tuple(float(v) for v in s),
         None if not weighted else tuple(float(v) for v in np.asarray(sigma_stderr_S_per_cm, float)),
-        weighted, tuple(warnings),
+        weighted, tuple(warnings), tuple(reasons),
     )
+
+
+def arrhenius_by_sample(table: Any, convention: str = "sigma", *, pool: bool = False) -> dict[str, ArrheniusResult]:
+    """Arrhenius fits of a :class:`~sselab.transport.table.ConductivityTable`, one per sample.
+
+    A table with a ``sample`` column holding more than one sample is fitted per sample
+    (``{sample: result}``); ``pool=True`` fits all rows as one line and says so (reason
+    ``pooled_samples``).  A table without one gives ``{"": result}``.
+    """
+    names = table.samples()
+    if len(names) <= 1 or pool:
+        res = arrhenius(table.temperature_K, table.sigma_S_per_cm, table.sigma_stderr_S_per_cm, convention)
+        if len(names) > 1:
+            res = replace(res, reasons=res.reasons + (Reason(
+                "pooled_samples", f"{len(names)} samples ({', '.join(names)}) pooled into one fit, as asked"),))
+        return {names[0] if len(names) == 1 else "": res}
+    out = {}
+    for name in names:
+        t = table.of_sample(name)
+        out[name] = arrhenius(t.temperature_K, t.sigma_S_per_cm, t.sigma_stderr_S_per_cm, convention)
+    return out

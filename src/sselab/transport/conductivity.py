@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol
 
 from ..exceptions import AnalysisError
+from ..verdict import Reason, Verdict, verdict_of
 from .geometry import SampleGeometry
 
 #: Upper limit of C·l/A [F/cm] for a bulk process.
@@ -84,9 +85,17 @@ class ConductivityResult:
     bulk_choice: str = ""
     capacitances: Mapping[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        """The fit's verdict for the bulk element (failed when the bulk resistance is not
+        usable), the bulk choice when ambiguous, a missing standard error."""
+        return Verdict.of(self.reasons)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self.verdict.to_dict(),
             "sigma_S_per_cm": self.sigma_S_per_cm,
             "sigma_stderr_S_per_cm": self.sigma_stderr_S_per_cm,
             "sigma_mS_per_cm": self.sigma_S_per_cm * 1e3,
@@ -123,13 +132,15 @@ def conductivity(
     sigma = geometry.thickness_cm / (resistance_ohm * geometry.area_cm2)
     rel2 = (geometry.thickness_stderr_m / geometry.thickness_m) ** 2 + (geometry.area_stderr_m2 / geometry.area_m2) ** 2
     warnings = []
-    if resistance_stderr_ohm is None:
+    if resistance_stderr_ohm is None or not math.isfinite(resistance_stderr_ohm):
+        resistance_stderr_ohm = None
         warnings.append("no standard error for the resistance: σ's error covers only the geometry")
     else:
         rel2 += (resistance_stderr_ohm / resistance_ohm) ** 2
+    reasons = tuple(Reason("no_stderr", w) for w in warnings)
     return ConductivityResult(
         sigma, sigma * math.sqrt(rel2), resistance_ohm, resistance_stderr_ohm, geometry,
-        bulk_element, bulk_choice, {}, tuple(warnings),
+        bulk_element, bulk_choice, {}, tuple(warnings), reasons,
     )
 
 
@@ -189,11 +200,20 @@ def conductivity_from_fit(fit: FittedCircuit, geometry: SampleGeometry, bulk: st
     """σ from the bulk resistance of a circuit fit, the bulk stated or chosen (see :func:`choose_bulk`)."""
     element, why, table = choose_bulk(fit, geometry, bulk)
     est = fit[element]
+    for_bulk = getattr(fit, "verdict_for", None)
+    fit_v = for_bulk([element]) if callable(for_bulk) else verdict_of(fit)
+    if not (math.isfinite(est.value) and est.value > 0):
+        reasons = fit_v.reasons + (Reason("bulk_not_positive", f"the bulk resistance {element} = {est.value:.3g} Ohm "
+                                          "is not positive: no conductivity", "failed"),)
+        return ConductivityResult(float("nan"), None, float(est.value), est.stderr, geometry, element, why, table,
+                                  (), reasons)
     res = conductivity(float(est.value), geometry, est.stderr, bulk_element=element, bulk_choice=why)
     warnings = list(res.warnings)
+    reasons = list(fit_v.reasons) + list(res.reasons)
     if "taken — check" in why or "suggests" in why:
         warnings.append(why)
+        reasons.append(Reason("bulk_ambiguous", why))
     return ConductivityResult(
         res.sigma_S_per_cm, res.sigma_stderr_S_per_cm, res.resistance_ohm, res.resistance_stderr_ohm,
-        geometry, element, why, table, tuple(warnings),
+        geometry, element, why, table, tuple(warnings), tuple(reasons),
     )

@@ -150,8 +150,12 @@ def series_from_files(
     temperatures: Sequence[str] | None = None,
     convention: str = "sigma",
     weighting: str = "modulus",
+    points: dict[str, Any] | None = None,
 ) -> SeriesResult:
-    """:func:`temperature_series` on files (first spectrum of each; names carry temperatures)."""
+    """:func:`temperature_series` on files (first spectrum of each; names carry temperatures).
+    ``points``: masking/cropping settings (``f_min_Hz``, ``f_max_Hz``, ``drop_inductive``,
+    ``mask``) applied to every spectrum by :func:`sselab.eis.mask.select_from_settings`."""
+    from ..eis.mask import select_from_settings
     from ..io import read
 
     spectra = []
@@ -160,7 +164,8 @@ def series_from_files(
         if not found:
             raise AnalysisError(f"{p}: holds no impedance spectrum")
         s = found[0]
-        spectra.append(s if s.source else s.with_meta(source=str(p)))
+        s = s if s.source else s.with_meta(source=str(p))
+        spectra.append(select_from_settings(s, points).spectrum if points else s)
     temps = [parse_temperature(t, default_unit="C") for t in temperatures] if temperatures else None
     return temperature_series(spectra, circuit, geometry, bulk, temps, convention, weighting)
 
@@ -171,6 +176,7 @@ def register_series(eis_app: Any) -> None:
     import typer
 
     from ..cli._common import echo_json, geometry
+    from ..cli._eis_input import fmax_option, fmin_option, inductive_option, mask_option
 
     @eis_app.command("series")
     def series_command(
@@ -184,10 +190,15 @@ def register_series(eis_app: Any) -> None:
         convention: str = typer.Option("sigma", "--convention", help="Arrhenius convention: sigma or sigmaT."),
         weighting: str = typer.Option("modulus", "--weighting", help="Fit weighting."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+        fmin: Optional[float] = fmin_option(),
+        fmax: Optional[float] = fmax_option(),
+        drop_inductive: bool = inductive_option(),
+        mask: Optional[str] = mask_option(),
     ) -> None:
         """Fit spectra at several temperatures (each seeded from its neighbour), σ table and Arrhenius fit."""
         geom = geometry(thickness, diameter, area)
-        res = series_from_files(files, circuit, geom, bulk, temperature, convention, weighting)
+        points = {"f_min_Hz": fmin, "f_max_Hz": fmax, "drop_inductive": drop_inductive, "mask": mask}
+        res = series_from_files(files, circuit, geom, bulk, temperature, convention, weighting, points)
         if as_json:
             echo_json(res.to_dict())
             return

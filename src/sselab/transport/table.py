@@ -32,6 +32,21 @@ class ConductivityTable:
     sigma_S_per_cm: tuple[float, ...]
     sigma_stderr_S_per_cm: tuple[float, ...] | None
     notes: tuple[str, ...]
+    #: the ``sample`` column (one label per row) when the table has one
+    sample: tuple[str, ...] | None = None
+
+    def samples(self) -> list[str]:
+        """The distinct sample labels in order of appearance (``[]`` without a sample column)."""
+        return list(dict.fromkeys(self.sample)) if self.sample else []
+
+    def of_sample(self, name: str) -> "ConductivityTable":
+        """The rows of one sample."""
+        if not self.sample or name not in self.sample:
+            raise ReaderError("table", f"no sample {name!r}; samples: {', '.join(self.samples()) or '(none)'}")
+        idx = [i for i, s in enumerate(self.sample) if s == name]
+        err = None if self.sigma_stderr_S_per_cm is None else tuple(self.sigma_stderr_S_per_cm[i] for i in idx)
+        return ConductivityTable(tuple(self.temperature_K[i] for i in idx), tuple(self.sigma_S_per_cm[i] for i in idx),
+                                 err, self.notes, tuple(name for _ in idx))
 
 
 def _temperature_unit(header: str) -> str | None:
@@ -69,6 +84,7 @@ def read_table(path: str | Path, temperature_unit: str | None = None) -> Conduct
     t_col = next((i for i, h in enumerate(low) if h.startswith("t") and not h.startswith("tion") or "temp" in h), None)
     s_col = next((i for i, h in enumerate(low) if ("sigma" in h or "cond" in h or "σ" in h) and not any(k in h for k in ("err", "sd", "std"))), None)
     e_col = next((i for i, h in enumerate(low) if i not in (t_col, s_col) and any(k in h for k in ("err", "stderr", "sd", "std"))), None)
+    n_col = next((i for i, h in enumerate(low) if h in ("sample", "sample_name", "sample_id", "specimen")), None)
     if t_col is None or s_col is None:
         raise ReaderError(path, f"expected a temperature column (T_C, T_K, temperature ...) and a conductivity column (sigma ...); header is {header}")
     unit = temperature_unit.upper().replace("°", "") if temperature_unit else _temperature_unit(header[t_col])
@@ -76,7 +92,7 @@ def read_table(path: str | Path, temperature_unit: str | None = None) -> Conduct
         raise ReaderError(path, f"cannot tell whether column {header[t_col]!r} is in °C or K: name it T_C or T_K, or state the unit")
     factor = _sigma_factor(header[s_col])
     e_factor = _sigma_factor(header[e_col]) if e_col is not None else 1.0
-    T, S, E = [], [], []
+    T, S, E, N = [], [], [], []
     for n, row in enumerate(rows[1:], start=2):
         try:
             t = float(row[t_col].replace(",", ".") if dialect.delimiter != "," else row[t_col])
@@ -84,6 +100,7 @@ def read_table(path: str | Path, temperature_unit: str | None = None) -> Conduct
             e = float(row[e_col]) * e_factor if e_col is not None else None
         except (ValueError, IndexError):
             raise ReaderError(path, f"line {n}: expected numbers, got {row}") from None
+        N.append(row[n_col].strip() if n_col is not None and n_col < len(row) else "")
         T.append(t + ZERO_CELSIUS_K if unit == "C" else t)
         S.append(s * factor)
         E.append(e)
@@ -92,4 +109,5 @@ def read_table(path: str | Path, temperature_unit: str | None = None) -> Conduct
         + (" (stated)" if temperature_unit else " (from the header)"),
         f"conductivity column {header[s_col]!r} read in S/cm × {factor:g}",
     )
-    return ConductivityTable(tuple(T), tuple(S), tuple(E) if e_col is not None else None, notes)
+    return ConductivityTable(tuple(T), tuple(S), tuple(E) if e_col is not None else None, notes,
+                             tuple(N) if n_col is not None else None)

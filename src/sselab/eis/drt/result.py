@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ...verdict import Reason, Verdict
 from .basis import Basis
 
 
@@ -117,6 +118,32 @@ class DRTResult:
             return float(np.sqrt(np.mean(r.imag**2)))
         return float(np.sqrt(np.mean(np.abs(r) ** 2) / 2))
 
+    @property
+    def verdict(self) -> Verdict:
+        """ok / warning / failed: a γ that is not finite fails (``non_finite``); residuals
+        far above the noise the spectrum shows (adjacent-difference estimate, at least the KK
+        test's ``NOISE_FLOOR``) are a ``misfit`` by the thresholds of
+        :mod:`sselab.fitting.verdicts`; no peak and the solver's own warnings are warnings."""
+        from ...fitting.verdicts import MISFIT_FAILED, MISFIT_WARNING
+        from ..kramers_kronig import NOISE_FLOOR, noise_shown
+
+        reasons = [Reason("drt_warning", w) for w in self.warnings]
+        if not (np.all(np.isfinite(self.gamma_ohm)) and np.isfinite(self.R_inf_ohm)):
+            reasons.append(Reason("non_finite", "the distribution is not finite", "failed"))
+        r = self.residuals
+        parts = {"real": (r.real,), "imag": (r.imag,)}.get(self.part, (r.real, r.imag))
+        shown = noise_shown(parts[0], parts[-1]) if r.size > 2 else float("nan")
+        rms = self.rms_relative_residual
+        if np.isfinite(rms) and np.isfinite(shown):
+            ratio = rms / max(shown, NOISE_FLOOR)
+            if ratio > MISFIT_WARNING:
+                reasons.append(Reason("misfit", f"the DRT misses the spectrum: residual rms {100 * rms:.2g} % is "
+                                      f"{ratio:.3g} times the noise the spectrum shows",
+                                      "failed" if ratio > MISFIT_FAILED else "warning"))
+        if not self.peaks:
+            reasons.append(Reason("no_peaks", "the distribution has no peak: no process resolved"))
+        return Verdict.of(reasons)
+
     def predict(self, frequency_Hz: np.ndarray) -> np.ndarray:
         """Model impedance [Ω] at the given frequencies [Hz].
 
@@ -135,6 +162,7 @@ class DRTResult:
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (what ``--json`` prints): "lambda", "method", "peaks", R_inf_ohm, L_H, grid."""
         out: dict[str, Any] = {
+            **self.verdict.to_dict(),
             "lambda": self.lambda_value,
             "method": self.method,
             "peaks": [p.to_dict() for p in self.peaks],

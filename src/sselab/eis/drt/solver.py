@@ -29,8 +29,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg import cho_factor, solve_triangular
-from scipy.optimize import nnls
+from ...fitting.threads import single_threaded_blas
 
 from ...exceptions import AnalysisError
 from ...measurements import Spectrum
@@ -143,15 +142,21 @@ class _Solver:
     def __init__(self, K: np.ndarray, M: np.ndarray, lam: float) -> None:
         self.K = K
         H = K.T @ K + lam * M
+        from scipy.linalg import cho_factor  # scipy loads with the first DRT, not with sselab.eis
+
         c, _ = cho_factor(H, lower=False)
         self.C = np.triu(c)
 
     def solve(self, y: np.ndarray) -> np.ndarray:
+        from scipy.linalg import solve_triangular
+        from scipy.optimize import nnls
+
         d = solve_triangular(self.C, self.K.T @ y, trans="T", lower=False)
         x, _ = nnls(self.C, d, maxiter=50 * self.C.shape[1])
         return x
 
 
+@single_threaded_blas()
 def drt(
     spectrum: Spectrum,
     *,

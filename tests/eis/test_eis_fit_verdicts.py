@@ -1,0 +1,81 @@
+"""Verdicts of circuit fits: the cases of issue 14 on the real files, and simulated truth."""
+
+import numpy as np
+import pytest
+
+from sselab.eis import fit_circuit, simulate_spectrum
+from sselab.io import read
+from sselab.numfmt import format_uncertain
+
+
+def _spectrum(shared_data, rel):
+    return read(shared_data / rel, "spectrum")[0]
+
+
+def test_peis_mpr_two_arc_fit_with_c_eff_of_1e50_farad_is_failed(shared_data):
+    fit = fit_circuit(_spectrum(shared_data, "biologic/peis.mpr"), "R0-p(R1,CPE1)-p(R2,CPE2)")
+    c_eff = max(fit.effective_capacitance.values())
+    assert c_eff > 1e40  # the runaway the issue reports (3.99e+50 F)
+    v = fit.verdict
+    assert v.status == "failed"
+    assert "absurd_capacitance" in v.codes and "diverged" in v.codes
+    d = fit.to_dict()
+    assert d["status"] == "failed" and any(r["code"] == "absurd_capacitance" for r in d["reasons"])
+
+
+def test_exampledata_r2_of_1e27_ohm_with_8_percent_rms_is_failed(shared_data):
+    fit = fit_circuit(_spectrum(shared_data, "eis/exampleData.csv"), "R0-p(R1,CPE1)-p(R2,CPE2)")
+    assert fit["R2"].value > 1e20
+    rr, ri = fit.residuals_relative
+    assert np.sqrt(np.mean(rr**2 + ri**2) / 2) > 0.05
+    v = fit.verdict
+    assert v.status == "failed" and {"diverged", "misfit"} <= set(v.codes)
+
+
+def test_blocking_cell_circuit_on_exampledata_is_failed(shared_data):
+    # a blocking-cell circuit that cannot describe the spectrum: C_geo runs to ~1e-18 F
+    fit = fit_circuit(_spectrum(shared_data, "eis/exampleData.csv"), "p(R_el,C_geo)-CPE_dl")
+    assert fit["C_geo"].value < 1e-15
+    assert fit.verdict.status == "failed"
+
+
+def test_r0_of_1e_minus_305_is_at_lower_bound_zero_not_inf_percent(shared_data):
+    fit = fit_circuit(_spectrum(shared_data, "biologic/peis.mpr"), "R0-p(R1,CPE1)-p(R2,CPE2)-CPE3")
+    collapsed = [p for p in fit.result.parameters if p.min == 0 and 0 <= p.value < 1e-250]
+    assert collapsed, "the case of the issue: a resistor at 1e-305 Ohm"
+    p = collapsed[0]
+    assert format_uncertain(p.value, p.stderr, p.unit, lower=p.min) == "0 (at lower bound) Ohm"
+    assert "at_lower_bound" in fit.verdict.codes and fit.verdict.status == "failed"
+
+
+def test_lpscl_blocking_cell_with_a_missing_element_is_a_misfit(shared_data):
+    s = _spectrum(shared_data, "realfiles/hybriddrt__PEIS_LPSCl_IonBlocking_-25C.txt")
+    v = fit_circuit(s, "p(R_el,C_geo)-CPE_dl").verdict  # rms 9.5 % against 0.15 % noise
+    assert v.status == "failed" and "misfit" in v.codes
+
+
+def test_good_fits_are_not_failed_and_wrong_ones_are_flagged():
+    """Known truth: a fit whose parameters are within 10 % is never failed; one whose bulk
+    resistance is off by more than 30 % is never ok (the benchmark's rule, in miniature)."""
+    good = flagged_wrong = 0
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        truth = {"R0": 10 ** rng.uniform(0, 2), "R1": 10 ** rng.uniform(3, 5), "CPE1.Q": 10 ** rng.uniform(-11, -9),
+                 "CPE1.n": rng.uniform(0.75, 0.95), "CPE2.Q": 10 ** rng.uniform(-7, -5), "CPE2.n": rng.uniform(0.6, 0.9)}
+        s = simulate_spectrum("R0-p(R1,CPE1)-CPE2", truth, np.logspace(6, -1, 60), noise=0.003, seed=seed)
+        fit = fit_circuit(s, "R0-p(R1,CPE1)-CPE2")
+        err = max(abs(fit[k].value / v - 1) for k, v in truth.items() if k != "R0")
+        if err < 0.1:
+            assert fit.verdict.status != "failed", fit.verdict.summary()
+            good += 1
+        if abs(fit["R1"].value / truth["R1"] - 1) > 0.3:
+            assert fit.verdict.status != "ok", fit.verdict.summary()
+            flagged_wrong += 1
+    assert good >= 6  # most fits are good; the rule was exercised
+
+
+def test_a_wrong_circuit_on_a_simulated_two_arc_spectrum_is_flagged():
+    truth = {"R0": 10, "R1": 1e4, "CPE1.Q": 1e-10, "CPE1.n": 0.9, "R2": 3e4, "CPE2.Q": 1e-8, "CPE2.n": 0.8}
+    s = simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, np.logspace(6, -1, 60), noise=0.003, seed=1)
+    v = fit_circuit(s, "R0-p(R1,CPE1)").verdict
+    assert v.status == "failed" and "misfit" in v.codes
