@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 
 from ..exceptions import ParameterError, SselabError
-from ._common import assignments, echo_json
+from ._common import assignments, echo_json, exit_for, verdict_line
 
 xps_app = typer.Typer(help="XPS: read VAMAS/PHI files, fit peaks, quantify, depth profiles.", no_args_is_help=True)
 
@@ -95,11 +95,17 @@ def fit_cmd(
     result = fit_region(find_region(acq, region), m, charge_shift_eV=_shift(acq, charge_ref, shift))
     if as_json:
         echo_json(result.to_dict())
+        exit_for(result)
         return
+    from ..numfmt import format_uncertain
+
     typer.echo(f"{result.region}: chi2_red = {result.reduced_chi2:.3g}, {result.background} background")
     for c in result.components:
-        err = f" ± {c.area_stderr:.3g}" if c.area_stderr is not None else ""
-        typer.echo(f"  {c.name:<20} {c.position_eV:8.2f} eV  FWHM {c.fwhm_eV:5.2f}  area {c.area:.4g}{err}")
+        typer.echo(f"  {c.name:<20} {format_uncertain(c.position_eV, c.position_stderr_eV, 'eV'):>16}  "
+                   f"FWHM {format_uncertain(c.fwhm_eV, c.fwhm_stderr_eV, 'eV'):>14}  "
+                   f"area {format_uncertain(c.area, c.area_stderr, lower=0.0)}")
+    typer.echo(verdict_line(result))
+    exit_for(result)
 
 
 @xps_app.command("quantify")
@@ -114,11 +120,13 @@ def quantify_cmd(
     step: int = typer.Option(0, "--step"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Atomic % from background-subtracted region areas and RSFs."""
-    import numpy as np
+    """Atomic % from background-subtracted region areas and RSFs.
 
-    from ..xps.backgrounds import background as bg
-    from ..xps.quantify import SCOFIELD_AL_KA, find_region, quantify, shift_acquisition
+    Every core-level region is quantified (or those in --regions); a region without an RSF is
+    an error naming the element.  Exit 3 when the quantification failed (e.g. a negative at.%).
+    """
+    from ..numfmt import format_uncertain
+    from ..xps.quantify import quantify_acquisition, shift_acquisition
 
     acqs = _acquisitions(file)
     if not 0 <= step < len(acqs):
@@ -127,25 +135,20 @@ def quantify_cmd(
     shift_eV = _shift(acq, charge_ref, shift)
     if shift_eV:
         acq = shift_acquisition(acq, shift_eV)
-    user = assignments(rsf, "--rsf")
-    known = {k.replace(" ", "").lower() for k in list(SCOFIELD_AL_KA) + list(user)}
-    names = [n.strip() for n in regions.split(",")] if regions else \
-        [r.name for r in acq.regions if r.name.replace(" ", "").lower() in known]
-    areas, pos = {}, {}
-    for n in names:
-        r = find_region(acq, n)
-        order = np.argsort(r.binding_energy_eV)
-        e, y = r.binding_energy_eV[order], r.counts[order]
-        net = y - bg(background, e, y)
-        areas[r.name] = (float(np.trapezoid(net, e)), float(np.sqrt(np.trapezoid(np.clip(y, 0, None), e) * np.median(np.diff(e)))))
-        pos[r.name] = float(e[int(np.argmax(net))])
-    q = quantify(areas, user, correction, pos, acq.excitation_energy_eV)
+    names = [n.strip() for n in regions.split(",") if n.strip()] if regions else None
+    q = quantify_acquisition(acq, names, assignments(rsf, "--rsf"), background, correction)
     if as_json:
         echo_json({**q.to_dict(), "charge_shift_eV": shift_eV})
+        exit_for(q)
         return
     for row in q.rows:
-        typer.echo(f"{row.label:<8} {row.atomic_percent:6.2f} at.%  (area {row.area:.4g}, RSF {row.rsf:.3g})")
+        pct = format_uncertain(row.atomic_percent, row.atomic_percent_stderr, "at.%", style="pm")
+        typer.echo(f"{row.label:<8} {pct}  (area {format_uncertain(row.area, row.area_stderr)}, RSF {row.rsf:.3g})")
+    for note in q.notes:
+        typer.echo(f"note: {note}")
     typer.echo(f"RSFs: {q.rsf_source}; correction: {q.correction}; charge shift {shift_eV:+.3f} eV")
+    typer.echo(verdict_line(q))
+    exit_for(q)
 
 
 @xps_app.command("profile")
@@ -154,6 +157,8 @@ def profile_cmd(
     model: list[Path] = typer.Option([], "--model", help="peak model YAML per region (repeatable)"),
     region: str = typer.Option(None, "--region", help="region for --components"),
     components: str = typer.Option(None, "--components"),
+    doublets: bool = typer.Option(False, "--doublets", help="spin–orbit doublets for p/d/f levels"),
+    shape: str = typer.Option("GL", "--shape", help="line shape for --components"),
     rate: float = typer.Option(1.0, "--rate", help="sputter rate [nm/min]"),
     rsf: list[str] = typer.Option([], "--rsf", help='user RSF "Sn 3d=4.1" (repeatable)'),
     shift: float = typer.Option(0.0, "--shift", help="charge shift [eV] added to every step's energies"),
@@ -170,7 +175,7 @@ def profile_cmd(
         if region is None:
             raise SselabError("--components needs --region")
         names, pos = _parse_components(components)
-        models.append(PeakModel.from_positions(region, pos, names=names))
+        models.append(PeakModel.from_positions(region, pos, names=names, shape=shape, doublets=doublets))
     if not models:
         raise SselabError("give --model FILE (repeatable) or --region/--components")
     prof = depth_profile(acqs, models, rate_nm_per_min=rate, rsfs=assignments(rsf, "--rsf"), charge_shift_eV=shift)
@@ -181,10 +186,16 @@ def profile_cmd(
         d = prof.to_dict()
         d.pop("fits")
         echo_json({**d, "charge_shift_eV": shift})
+        exit_for(prof)
         return
+    from ..numfmt import format_uncertain
+
     for k, t in enumerate(prof.sputter_time_s):
-        parts = ", ".join(f"{n} {v[k]:.1f}" for n, v in prof.element_percent.items())
-        typer.echo(f"{t:7.0f} s ({prof.depth_nm[k]:.1f} nm): {parts}")
+        parts = ", ".join(f"{n} {format_uncertain(v[k], prof.element_percent_stderr[n][k], style='pm')}"
+                          for n, v in prof.element_percent.items())
+        typer.echo(f"{t:7.0f} s ({prof.depth_nm[k]:.1f} nm): {parts} at.%")
+    typer.echo(verdict_line(prof))
+    exit_for(prof)
 
 
 def register(app: typer.Typer) -> None:

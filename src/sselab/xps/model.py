@@ -232,11 +232,20 @@ class PeakModel:
     @classmethod
     def from_positions(cls, region: str, positions_eV: list[float], names: list[str] | None = None,
                        shape: str = "GL", fwhm_eV: float = 1.2, doublets: bool = False,
-                       background: str = "shirley", **kw: Any) -> "PeakModel":
-        """A model with one component per position (the CLI's ``--components``)."""
+                       background: str = "shirley", fwhm_bounds_eV: tuple[float, float] | None = None,
+                       **kw: Any) -> "PeakModel":
+        """A model with one component per position (the CLI's ``--components``).
+
+        ``fwhm_bounds_eV`` default: (0.3, 4.0) eV widened to hold the start FWHM with room on
+        both sides, (min(0.3, fwhm/2), max(4.0, 2·fwhm)), so that a start value never sits on a
+        bound (where the fit cannot move it) and a broad satellite (``fwhm_eV=8``) is accepted.
+        """
+        if fwhm_bounds_eV is None:
+            fwhm_bounds_eV = (min(0.3, fwhm_eV / 2), max(4.0, 2 * fwhm_eV))
         names = names or [f"{region.replace(' ', '')}_{p:g}" for p in positions_eV]
         if len(names) != len(positions_eV):
             raise ParameterError(f"{len(names)} names for {len(positions_eV)} positions")
         dbl = Doublet.for_level(region) if doublets else None
-        comps = tuple(Component(n, float(p), fwhm_eV, shape, doublet=dbl) for n, p in zip(names, positions_eV))
+        comps = tuple(Component(n, float(p), fwhm_eV, shape, doublet=dbl, fwhm_bounds_eV=tuple(fwhm_bounds_eV))
+                      for n, p in zip(names, positions_eV))
         return cls(region, comps, background=background, **kw)

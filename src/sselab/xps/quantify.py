@@ -33,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -40,7 +41,9 @@ import numpy as np
 
 from ..exceptions import AnalysisError, FitError
 from ..measurements import XPSAcquisition, XPSRegion
+from ..verdict import Verdict
 from .model import PeakModel
+from .verdicts import quantification_reasons
 
 #: Scofield (1976) Al Kα cross-sections relative to C 1s = 1, whole subshell
 #: (J. Electron Spectrosc. Relat. Phenom. 8, 129; values of the CasaXPS "ALSCOF" library).
@@ -79,6 +82,8 @@ class Quantification:
     rows: tuple[QuantRow, ...]
     rsf_source: str
     correction: str
+    verdict: Verdict = Verdict.ok()
+    notes: tuple[str, ...] = ()
 
     def ratio(self, a: str, b: str) -> float:
         """Atomic ratio a/b."""
@@ -91,16 +96,39 @@ class Quantification:
         labels = [r.label for r in self.rows]
         ratios = {f"{a}/{b}": self.ratio(a, b) for i, a in enumerate(labels) for b in labels[i + 1:]}
         return {"rows": [r.to_dict() for r in self.rows], "atomic_percent": {r.label: r.atomic_percent for r in self.rows},
-                "ratios": ratios, "rsf_source": self.rsf_source, "correction": self.correction}
+                "ratios": ratios, "rsf_source": self.rsf_source, "correction": self.correction,
+                "notes": list(self.notes), **self.verdict.to_dict()}
+
+
+_LEVEL = re.compile(r"^\s*([A-Z][a-z]?)\s*(\d[spdf])(\d/2)?\b")
+
+
+def core_level(label: str) -> str | None:
+    """'Ni 2p' for region labels such as 'Ni 2p', 'Ni2p', 'Ni 2p3/2', 'W4f'; None for 'Survey', 'VB'."""
+    m = _LEVEL.match(label)
+    if not m:
+        return None
+    return f"{m.group(1)} {m.group(2)}" + (m.group(3) or "")
 
 
 def rsf_for(label: str, rsfs: Mapping[str, float] | None = None) -> float:
-    """RSF of a region label ('As 3d'), user table first, then :data:`SCOFIELD_AL_KA`."""
+    """RSF of a region label ('As 3d'), user table first, then :data:`SCOFIELD_AL_KA`.
+
+    Raises
+    ------
+    AnalysisError
+        No RSF: the message names the element and how to give one.
+    """
+    key = label.replace(" ", "").lower()
+    level = core_level(label)
+    keys = {key} | ({level.replace(" ", "").lower()} if level else set())
     for table in (rsfs or {}, SCOFIELD_AL_KA, SCOFIELD_AL_KA_LINES):
         for k, v in table.items():
-            if k.replace(" ", "").lower() == label.replace(" ", "").lower():
+            if k.replace(" ", "").lower() in keys:
                 return float(v)
-    raise AnalysisError(f"no RSF for {label!r}; give one (built-in: {', '.join(SCOFIELD_AL_KA)})")
+    what = f"{level} (element {level.split()[0]})" if level else repr(label)
+    raise AnalysisError(f"no sensitivity factor (RSF) for {what}; give one with --rsf \"{level or label}=VALUE\" "
+                        f"(e.g. from your instrument's library), or leave the region out with --regions")
 
 
 def _correction(kind: str, binding_eV: float | None, hv: float | None) -> float:
@@ -137,7 +165,65 @@ def quantify(areas: Mapping[str, tuple[float, float | None]], rsfs: Mapping[str,
         pct_err = None if err is None else 100 * (err / s) / total * (1 - v / total)
         rows.append(QuantRow(label, float(area), err, s, float(pct), pct_err))
     src = RSF_SOURCE if not rsfs else "user RSFs where given; otherwise " + RSF_SOURCE
-    return Quantification(tuple(rows), src, correction)
+    verdict = Verdict.of(quantification_reasons([(r.label, r.area, r.area_stderr, r.atomic_percent) for r in rows]))
+    return Quantification(tuple(rows), src, correction, verdict)
+
+
+def region_areas(acq: XPSAcquisition, regions: list[str] | None = None, background: str = "shirley"
+                 ) -> tuple[dict[str, tuple[float, float]], dict[str, float], list[str]]:
+    """Background-subtracted areas of whole regions: ({name: (area, stderr)}, {name: peak BE}, notes).
+
+    ``regions=None`` takes every region whose name is a core level ('Ni 2p', 'W4f'); the
+    others (survey, valence band) are left out with a note.  The area's standard error is
+    Poisson: √(Σ counts × step) × √step (counts in the window, trapezoid rule).
+    """
+    from .backgrounds import background as bg
+
+    notes = []
+    if regions is None:
+        names = [r.name for r in acq.regions if core_level(r.name)]
+        skipped = [r.name for r in acq.regions if not core_level(r.name)]
+        if skipped:
+            notes.append(f"not core levels, not quantified: {', '.join(skipped)}")
+        if not names:
+            raise AnalysisError(f"no region is named as a core level ('Ni 2p'); regions are "
+                                f"{[r.name for r in acq.regions]}; choose with --regions")
+    else:
+        names = regions
+    areas, pos = {}, {}
+    for n in names:
+        r = find_region(acq, n)
+        order = np.argsort(r.binding_energy_eV)
+        e, y = r.binding_energy_eV[order], r.counts[order]
+        net = y - bg(background, e, y)
+        step = float(np.median(np.diff(e)))
+        areas[r.name] = (float(np.trapezoid(net, e)), float(np.sqrt(np.trapezoid(np.clip(y, 0, None), e) * step)))
+        pos[r.name] = float(e[int(np.argmax(net))])
+    return areas, pos, notes
+
+
+def quantify_acquisition(acq: XPSAcquisition, regions: list[str] | None = None,
+                         rsfs: Mapping[str, float] | None = None, background: str = "shirley",
+                         correction: str = "none") -> Quantification:
+    """Atomic % of an acquisition's core-level regions from their areas (the CLI's ``xps quantify``).
+
+    Every region quantified needs an RSF: one without is an error that names the element
+    (never silently dropped).
+    """
+    areas, pos, notes = region_areas(acq, regions, background)
+    missing = []
+    for label in areas:
+        try:
+            rsf_for(label, rsfs)
+        except AnalysisError:
+            missing.append(label)
+    if missing:
+        levels = [core_level(m) or m for m in missing]
+        raise AnalysisError(f"no sensitivity factor (RSF) for {', '.join(levels)}; give each with --rsf "
+                            f"\"{levels[0]}=VALUE\" (from your instrument's library), or leave "
+                            f"{'it' if len(missing) == 1 else 'them'} out with --regions")
+    q = quantify(areas, rsfs, correction, pos, acq.excitation_energy_eV)
+    return Quantification(q.rows, q.rsf_source, q.correction, q.verdict, tuple(notes) + q.notes)
 
 
 def shift_acquisition(acq: XPSAcquisition, shift_eV: float) -> XPSAcquisition:
