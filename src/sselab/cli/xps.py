@@ -56,6 +56,15 @@ def _model(region: str, components: str | None, model: Path | None, background: 
                                     background=background, refine_background=refine)
 
 
+def _rsfs(rsf: list[str], rsf_file: Path | None) -> dict[str, float]:
+    """User RSFs: the --rsf-file library, overridden by --rsf items."""
+    from ..xps.rsf import read_library
+
+    out = read_library(rsf_file) if rsf_file is not None else {}
+    out.update(assignments(rsf, "--rsf"))
+    return out
+
+
 def _shift(acq, charge_ref: bool, shift: float | None) -> float:
     from ..xps.quantify import charge_shift
 
@@ -113,6 +122,7 @@ def quantify_cmd(
     file: Path = typer.Argument(...),
     regions: str = typer.Option(None, "--regions", help='comma list, e.g. "Mg 2p,As 3d,N 1s,O 1s" (default: all with an RSF)'),
     rsf: list[str] = typer.Option([], "--rsf", help='user RSF "As 3d=1.9" (repeatable)'),
+    rsf_file: Path = typer.Option(None, "--rsf-file", help="user RSF library: 'Ni 2p = 22.18' or element,line,rsf"),
     background: str = typer.Option("shirley", "--background"),
     correction: str = typer.Option("none", "--correction", help="none, imfp, transmission"),
     charge_ref: bool = typer.Option(False, "--charge-ref", help="shift so C 1s = 284.8 eV"),
@@ -136,7 +146,7 @@ def quantify_cmd(
     if shift_eV:
         acq = shift_acquisition(acq, shift_eV)
     names = [n.strip() for n in regions.split(",") if n.strip()] if regions else None
-    q = quantify_acquisition(acq, names, assignments(rsf, "--rsf"), background, correction)
+    q = quantify_acquisition(acq, names, _rsfs(rsf, rsf_file), background, correction)
     if as_json:
         echo_json({**q.to_dict(), "charge_shift_eV": shift_eV})
         exit_for(q)
@@ -161,6 +171,7 @@ def profile_cmd(
     shape: str = typer.Option("GL", "--shape", help="line shape for --components"),
     rate: float = typer.Option(1.0, "--rate", help="sputter rate [nm/min]"),
     rsf: list[str] = typer.Option([], "--rsf", help='user RSF "Sn 3d=4.1" (repeatable)'),
+    rsf_file: Path = typer.Option(None, "--rsf-file", help="user RSF library: 'Ni 2p = 22.18' or element,line,rsf"),
     shift: float = typer.Option(0.0, "--shift", help="charge shift [eV] added to every step's energies"),
     plot: Path = typer.Option(None, "--plot", help="write a PNG of atomic % vs depth"),
     as_json: bool = typer.Option(False, "--json"),
@@ -178,7 +189,7 @@ def profile_cmd(
         models.append(PeakModel.from_positions(region, pos, names=names, shape=shape, doublets=doublets))
     if not models:
         raise SselabError("give --model FILE (repeatable) or --region/--components")
-    prof = depth_profile(acqs, models, rate_nm_per_min=rate, rsfs=assignments(rsf, "--rsf"), charge_shift_eV=shift)
+    prof = depth_profile(acqs, models, rate_nm_per_min=rate, rsfs=_rsfs(rsf, rsf_file), charge_shift_eV=shift)
     if plot is not None:
         ax = prof.plot()
         ax.figure.savefig(plot, dpi=120, bbox_inches="tight")

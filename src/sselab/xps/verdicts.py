@@ -14,8 +14,8 @@ named ``<component>.position``/``.fwhm``/``.area``, with the noise the spectrum 
     exactly on its bound, where the bounded transform has no gradient).
 
 Quantification and depth profiles (:func:`quantification_reasons`): a negative net area or
-atomic % is ``failed`` (``negative_atomic_percent``), an area below three standard errors a
-warning (``below_detection``).
+atomic % more than three standard errors below 0 is ``failed`` (``negative_atomic_percent``);
+an area within three standard errors of 0 (negative or not) is a warning (``below_detection``).
 """
 
 from __future__ import annotations
@@ -95,7 +95,10 @@ def quantification_reasons(rows: Sequence[tuple[str, float, float | None, float]
     """Reasons from (label, area, area_stderr, atomic_percent) rows."""
     out = []
     for label, area, err, pct in rows:
-        if area < 0 or pct < 0:
+        if (area < 0 or pct < 0) and err is not None and err > 0 and area >= -3 * err:
+            out.append(Reason("below_detection", f"{label}: negative area ({area:.3g} ± {err:.2g}) consistent with "
+                              f"0: not detected (its {pct:.3g} at.% is noise)"))
+        elif area < 0 or pct < 0:
             out.append(Reason("negative_atomic_percent", f"{label}: negative area/atomic % ({pct:.3g} at.%): the "
                               "background is above the data; check the region limits and background", "failed"))
         elif err is not None and err > 0 and area < 3 * err:
