@@ -44,7 +44,7 @@ def _parse_components(text: str) -> tuple[list[str] | None, list[float]]:
 
 
 def _model(region: str, components: str | None, model: Path | None, background: str, refine: bool,
-           doublets: bool, shape: str, fwhm: float):
+           doublets: bool, shape: str, fwhm: float, fwhm_min: float | None = None, fwhm_max: float | None = None):
     from ..xps.model import PeakModel
 
     if model is not None:
@@ -52,8 +52,15 @@ def _model(region: str, components: str | None, model: Path | None, background: 
     if components is None:
         raise SselabError("give --components (e.g. '39.7,41.4,43.75') or --model model.yaml")
     names, pos = _parse_components(components)
+    bounds = None
+    if fwhm_min is not None or fwhm_max is not None:
+        lo = fwhm_min if fwhm_min is not None else min(0.3, fwhm / 2)
+        hi = fwhm_max if fwhm_max is not None else max(4.0, 2 * fwhm)
+        if not 0 < lo <= fwhm <= hi:
+            raise SselabError(f"--fwhm {fwhm:g} must lie within --fwhm-min {lo:g} and --fwhm-max {hi:g}")
+        bounds = (lo, hi)
     return PeakModel.from_positions(region, pos, names=names, shape=shape, fwhm_eV=fwhm, doublets=doublets,
-                                    background=background, refine_background=refine)
+                                    background=background, refine_background=refine, fwhm_bounds_eV=bounds)
 
 
 def _rsfs(rsf: list[str], rsf_file: Path | None) -> dict[str, float]:
@@ -82,8 +89,11 @@ def fit_cmd(
     background: str = typer.Option("shirley", "--background", help="none, linear, shirley, tougaard"),
     refine: bool = typer.Option(False, "--refine-background", help="refine the background with the peaks"),
     doublets: bool = typer.Option(False, "--doublets", help="spin–orbit doublets for p/d/f levels"),
-    shape: str = typer.Option("GL", "--shape", help="line shape: GL, SGL, PV, V, LA, DS"),
-    fwhm: float = typer.Option(1.2, "--fwhm", help="start FWHM [eV]"),
+    shape: str = typer.Option("GL", "--shape", help='line shape, CasaXPS syntax: "GL(30)", "SGL(30)", "LA(1.1,2.5)", DS, V, PV'),
+    fwhm: float = typer.Option(1.2, "--fwhm", help="start FWHM [eV] (bounds default to min(0.3, fwhm/2)..max(4, 2 fwhm))"),
+    fwhm_min: float = typer.Option(None, "--fwhm-min", help="lower FWHM bound [eV]"),
+    fwhm_max: float = typer.Option(None, "--fwhm-max", help="upper FWHM bound [eV]"),
+    plot: Path = typer.Option(None, "--plot", help="write a PNG: data, components, background, envelope, residual"),
     charge_ref: bool = typer.Option(False, "--charge-ref", help="shift so C 1s = 284.8 eV"),
     shift: float = typer.Option(None, "--shift", help="charge shift [eV] added to all energies"),
     step: int = typer.Option(0, "--step", help="which acquisition (sputter cycle) of the file"),
@@ -98,10 +108,14 @@ def fit_cmd(
     if not 0 <= step < len(acqs):
         raise SselabError(f"--step {step}: the file has {len(acqs)} acquisitions")
     acq = acqs[step]
-    m = _model(region, components, model, background, refine, doublets, shape, fwhm)
+    m = _model(region, components, model, background, refine, doublets, shape, fwhm, fwhm_min, fwhm_max)
     if save_model is not None:
         m.save(save_model)
     result = fit_region(find_region(acq, region), m, charge_shift_eV=_shift(acq, charge_ref, shift))
+    if plot is not None:
+        from ..xps.plots import plot_fit
+
+        plot_fit(result, plot)
     if as_json:
         echo_json(result.to_dict())
         exit_for(result)
@@ -207,6 +221,67 @@ def profile_cmd(
         typer.echo(f"{t:7.0f} s ({prof.depth_nm[k]:.1f} nm): {parts} at.%")
     typer.echo(verdict_line(prof))
     exit_for(prof)
+
+
+@xps_app.command("regions")
+def regions_cmd(
+    file: Path = typer.Argument(..., help="any XPS file sselab reads"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """List the acquisitions and regions of a file: names, points, binding-energy range, step, hν."""
+    import numpy as np
+
+    rows = []
+    for k, acq in enumerate(_acquisitions(file)):
+        for r in acq.regions:
+            e = np.asarray(r.binding_energy_eV, float)
+            rows.append({"step": k, "region": r.name, "points": int(e.size), "be_min_eV": float(e.min()),
+                         "be_max_eV": float(e.max()),
+                         "step_eV": float(np.median(np.abs(np.diff(e)))) if e.size > 1 else None,
+                         "excitation_energy_eV": r.metadata.get("excitation_energy_eV", acq.excitation_energy_eV),
+                         "sputter_time_s": r.sputter_time_s, "reader": acq.instrument,
+                         "energy": r.metadata.get("energy")})
+    if as_json:
+        echo_json({"file": str(file), "regions": rows})
+        return
+    for row in rows:
+        t = f"  t={row['sputter_time_s']:g} s" if row["sputter_time_s"] is not None else ""
+        typer.echo(f"[{row['step']}] {row['region']:<14} {row['points']:5d} pts  {row['be_min_eV']:8.2f}–"
+                   f"{row['be_max_eV']:8.2f} eV  step {row['step_eV'] or 0:.3g} eV{t}  ({row['reader']})")
+
+
+@xps_app.command("casa")
+def casa_cmd(
+    file: Path = typer.Argument(..., help="a CasaXPS-processed VAMAS file (CASA region/comp lines)"),
+    refit: bool = typer.Option(True, "--refit/--no-refit", help="refit the stored model with sselab"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """The CasaXPS regions and components stored in a file, refitted with sselab side by side."""
+    from ..numfmt import format_uncertain
+    from ..xps.casa import casa_report
+
+    acqs = _acquisitions(file)
+    d = casa_report(acqs[0], refit=refit)
+    if as_json:
+        echo_json(d)
+        exit_for(d)
+        return
+    for r in d["regions"]:
+        typer.echo(f"{r['name']} ({r['background']}, {r['limits_eV'][0]:.2f}–{r['limits_eV'][1]:.2f} eV)")
+        for c in r["components"]:
+            s = c["stored"]
+            if not refit:
+                typer.echo(f"  {c['name']:<12} {c['lineshape']:<22} pos {s['position_eV']:.3f} eV  FWHM "
+                           f"{s['fwhm_eV']:.3f} eV  area {s['area']:.6g}  {s['percent_at'] or 0:.2f} at.%")
+                continue
+            typer.echo(f"  {c['name']:<12} {c['lineshape']:<22} "
+                       f"pos {format_uncertain(c['position_eV'], c.get('position_stderr_eV'), 'eV')} (casa {s['position_eV']:.2f})  "
+                       f"FWHM {format_uncertain(c['fwhm_eV'], c.get('fwhm_stderr_eV'), 'eV')} (casa {s['fwhm_eV']:.2f})  "
+                       f"area {format_uncertain(c['area'], c.get('area_stderr'))} (casa {s['area']:.4g})")
+    for n in d["notes"]:
+        typer.echo(f"note: {n}")
+    typer.echo(verdict_line(d))
+    exit_for(d)
 
 
 def register(app: typer.Typer) -> None:

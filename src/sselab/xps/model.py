@@ -92,6 +92,12 @@ class Component:
     doublet: Doublet | None = None
 
     def __post_init__(self) -> None:
+        if "(" in self.shape:  # CasaXPS syntax: "SGL(30)", "LA(1.1,2.5)"
+            from .casa import parse_shape_text
+
+            name, parsed = parse_shape_text(self.shape)
+            object.__setattr__(self, "shape", name)
+            object.__setattr__(self, "shape_params", {**parsed, **dict(self.shape_params)})
         get_shape(self.shape)
         object.__setattr__(self, "shape_params", dict(shape_params(self.shape, self.shape_params)))
         object.__setattr__(self, "fwhm_bounds_eV", tuple(float(v) for v in self.fwhm_bounds_eV))
