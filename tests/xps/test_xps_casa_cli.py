@@ -37,7 +37,8 @@ def test_casa_refit_side_by_side(cli):
     rc, out, err = cli("xps", "casa", FEO, "--json")
     d = json.loads(out)
     codes = [r["code"] for r in d["reasons"]]
-    assert "shape_substituted" in codes and "background_substituted" in codes    # LF, U 3 Tougaard: said, not hidden
+    assert "shape_substituted" in codes          # LF is not available: said, not hidden
+    assert "background_substituted" not in codes  # U 3 Tougaard is
     for c in d["regions"][0]["components"]:
         assert {"position_eV", "fwhm_eV", "area", "percent_at", "stored"} <= set(c)
         assert abs(c["position_eV"] - c["stored"]["position_eV"]) < 2.0
@@ -80,3 +81,21 @@ def test_cli_regions(cli, shared_data):
     rows = json.loads(out)["regions"]
     assert rc == 0 and [r["region"] for r in rows] == ["wide", "Ni 2p", "O 1s", "C 1s", "W 4f"]
     assert rows[1]["points"] == 601 and rows[1]["be_min_eV"] == 840 and rows[1]["step_eV"] == pytest.approx(0.1)
+
+
+def test_tougaard3_against_direct_sum():
+    """U 3 Tougaard: B ∫ K3(E−E')(I(E')−I_low) dE' computed here point by point with a plain loop."""
+    from sselab.xps.backgrounds import tougaard3
+
+    e = np.linspace(280, 300, 81)
+    y = 100 + peak(e, "GL", 285, 1.2, 3e4) + 40 * (e > 285)
+    bg = tougaard3(e, y, B=300.0, C=551.0, D=436.0, n_avg=1)
+    lo = y[0]
+    want = np.empty_like(e)
+    for i, ei in enumerate(e):
+        f = [(ei - ej) / ((551.0 - (ei - ej) ** 2) ** 2 + 436.0 * (ei - ej) ** 2) * (y[j] - lo) if ei > ej else 0.0
+             for j, ej in enumerate(e)]
+        want[i] = lo + 300.0 * sum(0.5 * (f[j] + f[j + 1]) * (e[j + 1] - e[j]) for j in range(len(e) - 1))
+    np.testing.assert_allclose(bg, want, rtol=1e-10)
+    auto = tougaard3(e, y)                     # B fitted: meets the averaged high-BE end
+    assert auto[-3:].mean() == pytest.approx(y[-3:].mean(), rel=1e-9)

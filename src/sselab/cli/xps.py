@@ -86,7 +86,7 @@ def fit_cmd(
     region: str = typer.Option(..., "--region", help='region name, e.g. "As 3d"'),
     components: str = typer.Option(None, "--components", help='start positions [eV], "39.7,41.4" or "A=39.7,B=41.4"'),
     model: Path = typer.Option(None, "--model", help="peak model YAML"),
-    background: str = typer.Option("shirley", "--background", help="none, linear, shirley, tougaard"),
+    background: str = typer.Option("shirley", "--background", help="none, linear, shirley, tougaard (U 2), tougaard3 (U 3: C 551, D 436)"),
     refine: bool = typer.Option(False, "--refine-background", help="refine the background with the peaks"),
     doublets: bool = typer.Option(False, "--doublets", help="spin–orbit doublets for p/d/f levels"),
     shape: str = typer.Option("GL", "--shape", help='line shape, CasaXPS syntax: "GL(30)", "SGL(30)", "LA(1.1,2.5)", DS, V, PV'),

@@ -147,7 +147,8 @@ def sselab_shape(casa: str) -> tuple[str, dict[str, float], str | None]:
     return "GL", {"m": 0.3}, f"line shape {casa} is not available in sselab; refitted with GL(30)"
 
 
-_BACKGROUNDS = {"shirley": "shirley", "linear": "linear", "u 2 tougaard": "tougaard", "tougaard": "tougaard"}
+_BACKGROUNDS = {"shirley": "shirley", "linear": "linear", "u 2 tougaard": "tougaard", "tougaard": "tougaard",
+                "u 3 tougaard": "tougaard3"}
 
 
 def casa_report(acq: XPSAcquisition, refit: bool = True) -> dict[str, Any]:
