@@ -150,3 +150,16 @@ def test_csv_time_grows_linearly(tmp_path):
             read(p, kind="xps", reader="xps-csv")
         times.append(time.perf_counter() - t0)
     assert times[1] < 1.0 and times[1] < 20 * max(times[0], 1e-3)
+
+
+def test_new_readers_claim_only_on_evidence(shared_data):
+    """With no kind given, the new XPS readers come first only for files that carry their signature."""
+    from sselab.io.registry import candidates
+
+    mine = {"scienta-txt", "scienta-ibw", "specs-xy", "specs-xml", "casa-txt"}
+    claimed = {}
+    for f in sorted((shared_data / "realfiles").iterdir()):
+        first = candidates(f, None)
+        if first and first[0].name in mine:
+            claimed[f.name] = first[0].name
+    assert claimed == {"pynxtoolsxps__Ag_0001Ag__001.ibw": "scienta-ibw", "pynxtoolsxps__MgFe2O4_small.xy": "specs-xy"}

@@ -95,7 +95,10 @@ def _header_axis(s: str) -> tuple[str | None, float | None]:
 
 
 def _sniff(path: Path, head: bytes) -> bool:
-    text = head.decode("latin-1", errors="replace").lower()
+    raw = head.decode("latin-1", errors="replace")
+    if "SpecsLab Prodigy" in raw or "Characteristic Energy eV" in raw or raw.lstrip().startswith("[Info]"):
+        return False  # their own readers (specs-xy, casa-txt, scienta-txt)
+    text = raw.lower()
     if "# region:" in text or "binding energy" in text:
         return True
     first = next((ln for ln in text.splitlines() if ln.strip()), "")

@@ -148,7 +148,7 @@ def parse(path: Path) -> XPSAcquisition:
                           excitation_energy_eV=hv0, notes=tuple(notes))
 
 
-@register("scienta-txt", extensions=(".txt",), kinds=("xps",), sniff=_sniff, priority=5)
+@register("scienta-txt", extensions=(".txt",), kinds=("xps",), sniff=_sniff, priority=-10)
 def read(path: Path, kind: str) -> list[XPSAcquisition]:
     """Registry entry: one SES export is one acquisition."""
     return [parse(path)]

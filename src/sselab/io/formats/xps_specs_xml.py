@@ -140,7 +140,7 @@ def parse(path: Path) -> XPSAcquisition:
                           excitation_energy_eV=hvs.pop() if len(hvs) == 1 else None, notes=tuple(notes))
 
 
-@register("specs-xml", extensions=(".xml",), kinds=("xps",), sniff=_sniff, priority=5)
+@register("specs-xml", extensions=(".xml",), kinds=("xps",), sniff=_sniff, priority=-10)
 def read(path: Path, kind: str) -> list[XPSAcquisition]:
     """Registry entry: one export is one acquisition."""
     return [parse(path)]

@@ -142,7 +142,7 @@ def parse(path: Path) -> XPSAcquisition:
                           excitation_energy_eV=hvs.pop() if len(hvs) == 1 else None, notes=tuple(notes))
 
 
-@register("specs-xy", extensions=(".xy",), kinds=("xps",), sniff=_sniff, priority=5)
+@register("specs-xy", extensions=(".xy",), kinds=("xps",), sniff=_sniff, priority=-10)
 def read(path: Path, kind: str) -> list[XPSAcquisition]:
     """Registry entry: one Prodigy export is one acquisition."""
     return [parse(path)]
