@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 
 from ..exceptions import ParameterError, SselabError
-from ._common import assignments, check_option, echo_json
+from ._common import assignments, check_option, echo_json, exit_for, verdict_line
 
 xps_app = typer.Typer(help="XPS: read VAMAS/PHI files, fit peaks, quantify, depth profiles.", no_args_is_help=True)
 
@@ -44,7 +44,7 @@ def _parse_components(text: str) -> tuple[list[str] | None, list[float]]:
 
 
 def _model(region: str, components: str | None, model: Path | None, background: str, refine: bool,
-           doublets: bool, shape: str, fwhm: float):
+           doublets: bool, shape: str, fwhm: float, fwhm_min: float | None = None, fwhm_max: float | None = None):
     from ..xps.model import PeakModel
 
     if model is not None:
@@ -52,8 +52,24 @@ def _model(region: str, components: str | None, model: Path | None, background: 
     if components is None:
         raise SselabError("give --components (e.g. '39.7,41.4,43.75') or --model model.yaml")
     names, pos = _parse_components(components)
+    bounds = None
+    if fwhm_min is not None or fwhm_max is not None:
+        lo = fwhm_min if fwhm_min is not None else min(0.3, fwhm / 2)
+        hi = fwhm_max if fwhm_max is not None else max(4.0, 2 * fwhm)
+        if not 0 < lo <= fwhm <= hi:
+            raise SselabError(f"--fwhm {fwhm:g} must lie within --fwhm-min {lo:g} and --fwhm-max {hi:g}")
+        bounds = (lo, hi)
     return PeakModel.from_positions(region, pos, names=names, shape=shape, fwhm_eV=fwhm, doublets=doublets,
-                                    background=background, refine_background=refine)
+                                    background=background, refine_background=refine, fwhm_bounds_eV=bounds)
+
+
+def _rsfs(rsf: list[str], rsf_file: Path | None) -> dict[str, float]:
+    """User RSFs: the --rsf-file library, overridden by --rsf items."""
+    from ..xps.rsf import read_library
+
+    out = read_library(rsf_file) if rsf_file is not None else {}
+    out.update(assignments(rsf, "--rsf", positive=True))
+    return out
 
 
 def _shift(acq, charge_ref: bool, shift: float | None) -> float:
@@ -70,11 +86,14 @@ def fit_cmd(
     region: str = typer.Option(..., "--region", help='region name, e.g. "As 3d"'),
     components: str = typer.Option(None, "--components", help='start positions [eV], "39.7,41.4" or "A=39.7,B=41.4"'),
     model: Path = typer.Option(None, "--model", help="peak model YAML"),
-    background: str = typer.Option("shirley", "--background", help="none, linear, shirley, tougaard"),
+    background: str = typer.Option("shirley", "--background", help="none, linear, shirley, tougaard (U 2), tougaard3 (U 3: C 551, D 436)"),
     refine: bool = typer.Option(False, "--refine-background", help="refine the background with the peaks"),
     doublets: bool = typer.Option(False, "--doublets", help="spin–orbit doublets for p/d/f levels"),
-    shape: str = typer.Option("GL", "--shape", help="line shape: GL, SGL, PV, V, LA, DS"),
-    fwhm: float = typer.Option(1.2, "--fwhm", help="start FWHM [eV]"),
+    shape: str = typer.Option("GL", "--shape", help='line shape, CasaXPS syntax: "GL(30)", "SGL(30)", "LA(1.1,2.5)", DS, V, PV'),
+    fwhm: float = typer.Option(1.2, "--fwhm", help="start FWHM [eV] (bounds default to min(0.3, fwhm/2)..max(4, 2 fwhm))"),
+    fwhm_min: float = typer.Option(None, "--fwhm-min", help="lower FWHM bound [eV]"),
+    fwhm_max: float = typer.Option(None, "--fwhm-max", help="upper FWHM bound [eV]"),
+    plot: Path = typer.Option(None, "--plot", help="write a PNG: data, components, background, envelope, residual"),
     charge_ref: bool = typer.Option(False, "--charge-ref", help="shift so C 1s = 284.8 eV"),
     shift: float = typer.Option(None, "--shift", help="charge shift [eV] added to all energies"),
     step: int = typer.Option(0, "--step", help="which acquisition (sputter cycle) of the file"),
@@ -91,17 +110,27 @@ def fit_cmd(
     if not 0 <= step < len(acqs):
         raise SselabError(f"--step {step}: the file has {len(acqs)} acquisitions")
     acq = acqs[step]
-    m = _model(region, components, model, background, refine, doublets, shape, fwhm)
+    m = _model(region, components, model, background, refine, doublets, shape, fwhm, fwhm_min, fwhm_max)
     if save_model is not None:
         m.save(save_model)
     result = fit_region(find_region(acq, region), m, charge_shift_eV=_shift(acq, charge_ref, shift))
+    if plot is not None:
+        from ..xps.plots import plot_fit
+
+        plot_fit(result, plot)
     if as_json:
         echo_json(result.to_dict())
+        exit_for(result)
         return
+    from ..numfmt import format_uncertain
+
     typer.echo(f"{result.region}: chi2_red = {result.reduced_chi2:.3g}, {result.background} background")
     for c in result.components:
-        err = f" ± {c.area_stderr:.3g}" if c.area_stderr is not None else ""
-        typer.echo(f"  {c.name:<20} {c.position_eV:8.2f} eV  FWHM {c.fwhm_eV:5.2f}  area {c.area:.4g}{err}")
+        typer.echo(f"  {c.name:<20} {format_uncertain(c.position_eV, c.position_stderr_eV, 'eV'):>16}  "
+                   f"FWHM {format_uncertain(c.fwhm_eV, c.fwhm_stderr_eV, 'eV'):>14}  "
+                   f"area {format_uncertain(c.area, c.area_stderr, lower=0.0)}")
+    typer.echo(verdict_line(result))
+    exit_for(result)
 
 
 @xps_app.command("quantify")
@@ -109,6 +138,7 @@ def quantify_cmd(
     file: Path = typer.Argument(...),
     regions: str = typer.Option(None, "--regions", help='comma list, e.g. "Mg 2p,As 3d,N 1s,O 1s" (default: all with an RSF)'),
     rsf: list[str] = typer.Option([], "--rsf", help='user RSF "As 3d=1.9" (repeatable)'),
+    rsf_file: Path = typer.Option(None, "--rsf-file", help="user RSF library: 'Ni 2p = 22.18' or element,line,rsf"),
     background: str = typer.Option("shirley", "--background"),
     correction: str = typer.Option("none", "--correction", help="none, imfp, transmission"),
     charge_ref: bool = typer.Option(False, "--charge-ref", help="shift so C 1s = 284.8 eV"),
@@ -116,13 +146,15 @@ def quantify_cmd(
     step: int = typer.Option(0, "--step"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Atomic % from background-subtracted region areas and RSFs."""
-    check_option("--shift", shift)
-    user = assignments(rsf, "--rsf", positive=True)
-    import numpy as np
+    """Atomic % from background-subtracted region areas and RSFs.
 
-    from ..xps.backgrounds import background as bg
-    from ..xps.quantify import SCOFIELD_AL_KA, find_region, quantify, shift_acquisition
+    Every core-level region is quantified (or those in --regions); a region without an RSF is
+    an error naming the element.  Exit 3 when the quantification failed (e.g. a negative at.%).
+    """
+    from ..numfmt import format_uncertain
+    from ..xps.quantify import quantify_acquisition, shift_acquisition
+
+    check_option("--shift", shift)
 
     acqs = _acquisitions(file)
     if not 0 <= step < len(acqs):
@@ -131,24 +163,20 @@ def quantify_cmd(
     shift_eV = _shift(acq, charge_ref, shift)
     if shift_eV:
         acq = shift_acquisition(acq, shift_eV)
-    known = {k.replace(" ", "").lower() for k in list(SCOFIELD_AL_KA) + list(user)}
-    names = [n.strip() for n in regions.split(",")] if regions else \
-        [r.name for r in acq.regions if r.name.replace(" ", "").lower() in known]
-    areas, pos = {}, {}
-    for n in names:
-        r = find_region(acq, n)
-        order = np.argsort(r.binding_energy_eV)
-        e, y = r.binding_energy_eV[order], r.counts[order]
-        net = y - bg(background, e, y)
-        areas[r.name] = (float(np.trapezoid(net, e)), float(np.sqrt(np.trapezoid(np.clip(y, 0, None), e) * np.median(np.diff(e)))))
-        pos[r.name] = float(e[int(np.argmax(net))])
-    q = quantify(areas, user, correction, pos, acq.excitation_energy_eV)
+    names = [n.strip() for n in regions.split(",") if n.strip()] if regions else None
+    q = quantify_acquisition(acq, names, _rsfs(rsf, rsf_file), background, correction)
     if as_json:
         echo_json({**q.to_dict(), "charge_shift_eV": shift_eV})
+        exit_for(q)
         return
     for row in q.rows:
-        typer.echo(f"{row.label:<8} {row.atomic_percent:6.2f} at.%  (area {row.area:.4g}, RSF {row.rsf:.3g})")
+        pct = format_uncertain(row.atomic_percent, row.atomic_percent_stderr, "at.%", style="pm")
+        typer.echo(f"{row.label:<8} {pct}  (area {format_uncertain(row.area, row.area_stderr)}, RSF {row.rsf:.3g})")
+    for note in q.notes:
+        typer.echo(f"note: {note}")
     typer.echo(f"RSFs: {q.rsf_source}; correction: {q.correction}; charge shift {shift_eV:+.3f} eV")
+    typer.echo(verdict_line(q))
+    exit_for(q)
 
 
 @xps_app.command("profile")
@@ -157,8 +185,11 @@ def profile_cmd(
     model: list[Path] = typer.Option([], "--model", help="peak model YAML per region (repeatable)"),
     region: str = typer.Option(None, "--region", help="region for --components"),
     components: str = typer.Option(None, "--components"),
+    doublets: bool = typer.Option(False, "--doublets", help="spin–orbit doublets for p/d/f levels"),
+    shape: str = typer.Option("GL", "--shape", help="line shape for --components"),
     rate: float = typer.Option(1.0, "--rate", help="sputter rate [nm/min]"),
     rsf: list[str] = typer.Option([], "--rsf", help='user RSF "Sn 3d=4.1" (repeatable)'),
+    rsf_file: Path = typer.Option(None, "--rsf-file", help="user RSF library: 'Ni 2p = 22.18' or element,line,rsf"),
     shift: float = typer.Option(0.0, "--shift", help="charge shift [eV] added to every step's energies"),
     plot: Path = typer.Option(None, "--plot", help="write a PNG of atomic % vs depth"),
     as_json: bool = typer.Option(False, "--json"),
@@ -166,7 +197,6 @@ def profile_cmd(
     """Fit the same models to every sputter step; atomic % vs time and depth."""
     check_option("--rate", rate, gt=0)
     check_option("--shift", shift)
-    rsfs = assignments(rsf, "--rsf", positive=True)
     from ..xps.model import PeakModel
     from ..xps.profile import depth_profile
 
@@ -176,10 +206,10 @@ def profile_cmd(
         if region is None:
             raise SselabError("--components needs --region")
         names, pos = _parse_components(components)
-        models.append(PeakModel.from_positions(region, pos, names=names))
+        models.append(PeakModel.from_positions(region, pos, names=names, shape=shape, doublets=doublets))
     if not models:
         raise SselabError("give --model FILE (repeatable) or --region/--components")
-    prof = depth_profile(acqs, models, rate_nm_per_min=rate, rsfs=rsfs, charge_shift_eV=shift)
+    prof = depth_profile(acqs, models, rate_nm_per_min=rate, rsfs=_rsfs(rsf, rsf_file), charge_shift_eV=shift)
     if plot is not None:
         ax = prof.plot()
         ax.figure.savefig(plot, dpi=120, bbox_inches="tight")
@@ -187,10 +217,77 @@ def profile_cmd(
         d = prof.to_dict()
         d.pop("fits")
         echo_json({**d, "charge_shift_eV": shift})
+        exit_for(prof)
         return
+    from ..numfmt import format_uncertain
+
     for k, t in enumerate(prof.sputter_time_s):
-        parts = ", ".join(f"{n} {v[k]:.1f}" for n, v in prof.element_percent.items())
-        typer.echo(f"{t:7.0f} s ({prof.depth_nm[k]:.1f} nm): {parts}")
+        parts = ", ".join(f"{n} {format_uncertain(v[k], prof.element_percent_stderr[n][k], style='pm')}"
+                          for n, v in prof.element_percent.items())
+        typer.echo(f"{t:7.0f} s ({prof.depth_nm[k]:.1f} nm): {parts} at.%")
+    typer.echo(verdict_line(prof))
+    exit_for(prof)
+
+
+@xps_app.command("regions")
+def regions_cmd(
+    file: Path = typer.Argument(..., help="any XPS file sselab reads"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """List the acquisitions and regions of a file: names, points, binding-energy range, step, hν."""
+    import numpy as np
+
+    rows = []
+    for k, acq in enumerate(_acquisitions(file)):
+        for r in acq.regions:
+            e = np.asarray(r.binding_energy_eV, float)
+            rows.append({"step": k, "region": r.name, "points": int(e.size), "be_min_eV": float(e.min()),
+                         "be_max_eV": float(e.max()),
+                         "step_eV": float(np.median(np.abs(np.diff(e)))) if e.size > 1 else None,
+                         "excitation_energy_eV": r.metadata.get("excitation_energy_eV", acq.excitation_energy_eV),
+                         "sputter_time_s": r.sputter_time_s, "reader": acq.instrument,
+                         "energy": r.metadata.get("energy")})
+    if as_json:
+        echo_json({"file": str(file), "regions": rows})
+        return
+    for row in rows:
+        t = f"  t={row['sputter_time_s']:g} s" if row["sputter_time_s"] is not None else ""
+        typer.echo(f"[{row['step']}] {row['region']:<14} {row['points']:5d} pts  {row['be_min_eV']:8.2f}–"
+                   f"{row['be_max_eV']:8.2f} eV  step {row['step_eV'] or 0:.3g} eV{t}  ({row['reader']})")
+
+
+@xps_app.command("casa")
+def casa_cmd(
+    file: Path = typer.Argument(..., help="a CasaXPS-processed VAMAS file (CASA region/comp lines)"),
+    refit: bool = typer.Option(True, "--refit/--no-refit", help="refit the stored model with sselab"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """The CasaXPS regions and components stored in a file, refitted with sselab side by side."""
+    from ..numfmt import format_uncertain
+    from ..xps.casa import casa_report
+
+    acqs = _acquisitions(file)
+    d = casa_report(acqs[0], refit=refit)
+    if as_json:
+        echo_json(d)
+        exit_for(d)
+        return
+    for r in d["regions"]:
+        typer.echo(f"{r['name']} ({r['background']}, {r['limits_eV'][0]:.2f}–{r['limits_eV'][1]:.2f} eV)")
+        for c in r["components"]:
+            s = c["stored"]
+            if not refit:
+                typer.echo(f"  {c['name']:<12} {c['lineshape']:<22} pos {s['position_eV']:.3f} eV  FWHM "
+                           f"{s['fwhm_eV']:.3f} eV  area {s['area']:.6g}  {s['percent_at'] or 0:.2f} at.%")
+                continue
+            typer.echo(f"  {c['name']:<12} {c['lineshape']:<22} "
+                       f"pos {format_uncertain(c['position_eV'], c.get('position_stderr_eV'), 'eV')} (casa {s['position_eV']:.2f})  "
+                       f"FWHM {format_uncertain(c['fwhm_eV'], c.get('fwhm_stderr_eV'), 'eV')} (casa {s['fwhm_eV']:.2f})  "
+                       f"area {format_uncertain(c['area'], c.get('area_stderr'))} (casa {s['area']:.4g})")
+    for n in d["notes"]:
+        typer.echo(f"note: {n}")
+    typer.echo(verdict_line(d))
+    exit_for(d)
 
 
 def register(app: typer.Typer) -> None:

@@ -62,6 +62,12 @@ class Minimized:
     success: bool
     message: str
     residual: np.ndarray = field(repr=False)
+    #: per parameter: (min, max, start, free) — free is False for fixed and tied parameters
+    bounds: Mapping[str, tuple[float, float, float, bool]] = field(default_factory=dict, repr=False)
+    #: covariance matrix of the free parameters, in ``free_names`` order (NaN when singular)
+    free_names: tuple[str, ...] = ()
+    covariance: np.ndarray = field(default_factory=lambda: np.empty((0, 0)), repr=False)
+    n_eval: int = 0
 
 
 def _expr(tie: Tie) -> str:
@@ -108,5 +114,13 @@ def minimize(residual: Callable[[Mapping[str, float]], np.ndarray], specs: Seque
               for k, p in out.params.items()}
     n_free = int(out.nvarys)
     n_data = int(out.ndata)
+    bounds = {k: (float(p.min), float(p.max), float(params[k].value), bool(p.vary and not p.expr))
+              for k, p in out.params.items()}
+    free = tuple(out.var_names or ())
+    corr = np.full((len(free), len(free)), np.nan)
+    cov = getattr(out, "covar", None)
+    if cov is not None and np.shape(cov) == (len(free), len(free)):
+        corr = np.asarray(cov, float)
     return Minimized(values, stderr, float(out.chisqr), float(out.chisqr / max(n_data - n_free, 1)),
-                     n_data, n_free, bool(out.success), str(out.message), np.asarray(out.residual))
+                     n_data, n_free, bool(out.success), str(out.message), np.asarray(out.residual),
+                     bounds, free, corr, int(out.nfev))

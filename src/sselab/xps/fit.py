@@ -36,6 +36,8 @@ from .backgrounds import background as compute_background
 from .backgrounds import cumulative, end_levels, tougaard_unit
 from .lineshapes import peak, unit_area
 from .model import PeakModel
+from .verdicts import region_fit_verdict
+from ..verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class RegionFit:
     data: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     background_curve: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     envelope: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
+    verdict: Verdict = field(default_factory=Verdict.ok)
 
     def component(self, name: str) -> ComponentResult:
         for c in self.components:
@@ -120,7 +123,14 @@ class RegionFit:
                 "residual_max_abs_sigma": self.residual_max_abs_sigma, "n_points": self.n_points,
                 "n_free": self.n_free, "success": self.success, "message": self.message,
                 "sputter_time_s": self.sputter_time_s, "charge_shift_eV": self.charge_shift_eV,
-                "weights": "Poisson, sigma = sqrt(max(I, 1)); stderr scaled by sqrt(reduced chi2)"}
+                "weights": "Poisson, sigma = sqrt(max(I, 1)); stderr scaled by sqrt(reduced chi2)",
+                **self.verdict.to_dict()}
+
+
+def _group_area(comps: Sequence[ComponentResult], group: str) -> tuple[float, float | None]:
+    rows = [c for c in comps if c.group == group]
+    errs = [c.area_stderr for c in rows]
+    return float(sum(c.area for c in rows)), (None if any(e is None for e in errs) else float(sum(errs)))
 
 
 @dataclass(frozen=True)
@@ -165,7 +175,11 @@ def _specs(model: PeakModel, e: np.ndarray, y: np.ndarray, bg: np.ndarray, prefi
                 specs.append(_lmfit.ParamSpec(p + "center", c.position_eV, c.position_eV - r - 1e-9,
                                               c.position_eV + r + 1e-9, vary=not c.fix_position))
             else:
-                specs.append(_lmfit.ParamSpec(p + "fwhm", c.fwhm_eV, *c.fwhm_bounds_eV, vary=not c.fix_fwhm))
+                lo, hi = c.fwhm_bounds_eV
+                # a start on a bound cannot move (no gradient through the bounded transform)
+                start = min(max(c.fwhm_eV, lo + 0.01 * (hi - lo)), hi - 0.01 * (hi - lo)) if not c.fix_fwhm \
+                    else c.fwhm_eV
+                specs.append(_lmfit.ParamSpec(p + "fwhm", start, lo, hi, vary=not c.fix_fwhm))
         if c.area is not None:
             area0 = c.area
         else:
@@ -304,6 +318,15 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
                             res.stderr[ln.fwhm], res.values[ln.area], res.stderr[ln.area], float(part.max()),
                             ln.shape, ln.shape_params)
             for ln, part in zip(s.lines, parts))
+        labels = {}
+        for ln in s.lines:
+            if ln.name.endswith("(partner)"):
+                continue
+            labels.update({ln.center: f"{ln.name}.position", ln.fwhm: f"{ln.name}.fwhm", ln.area: f"{ln.name}.area"})
+        groups = {c.group for c in comps}
+        verdict = region_fit_verdict(res.values, res.stderr, res.bounds, res.free_names, res.covariance, labels,
+                                     r, s.y, s.sigma, res.success, res.message,
+                                     {g: _group_area(comps, g) for g in groups})
         n_free_here = res.n_free if len(spectra) == 1 else sum(
             1 for spec in all_specs if spec.name.startswith(s.prefix) and spec.vary and spec.tie is None)
         results.append(RegionFit(
@@ -313,7 +336,8 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
             residual_rms=float(np.sqrt(np.mean((s.y - bg - peaks) ** 2))),
             residual_max_abs_sigma=float(np.max(np.abs(r))), n_points=int(s.e.size), n_free=int(n_free_here),
             success=res.success, message=res.message, sputter_time_s=s.region.sputter_time_s,
-            charge_shift_eV=float(shift), energy_eV=s.e, data=s.y, background_curve=bg, envelope=bg + peaks))
+            charge_shift_eV=float(shift), energy_eV=s.e, data=s.y, background_curve=bg, envelope=bg + peaks,
+            verdict=verdict))
     return results
 
 

@@ -41,7 +41,7 @@ SPIN_ORBIT_EV: Mapping[str, float] = {
 }
 AREA_RATIO = {"p": 1 / 2, "d": 2 / 3, "f": 3 / 4}
 QUANTITIES = ("position", "fwhm", "area")
-BACKGROUND_KINDS = ("none", "linear", "shirley", "tougaard")
+BACKGROUND_KINDS = ("none", "linear", "shirley", "tougaard", "tougaard3")
 
 
 def orbital_letter(level: str) -> str | None:
@@ -92,6 +92,12 @@ class Component:
     doublet: Doublet | None = None
 
     def __post_init__(self) -> None:
+        if "(" in self.shape:  # CasaXPS syntax: "SGL(30)", "LA(1.1,2.5)"
+            from .casa import parse_shape_text
+
+            name, parsed = parse_shape_text(self.shape)
+            object.__setattr__(self, "shape", name)
+            object.__setattr__(self, "shape_params", {**parsed, **dict(self.shape_params)})
         get_shape(self.shape)
         object.__setattr__(self, "shape_params", dict(shape_params(self.shape, self.shape_params)))
         object.__setattr__(self, "fwhm_bounds_eV", tuple(float(v) for v in self.fwhm_bounds_eV))
@@ -165,6 +171,9 @@ class PeakModel:
             raise ParameterError(f"component names must be unique, got {names}")
         if self.background not in BACKGROUND_KINDS:
             raise ParameterError(f"background {self.background!r}; expected one of {BACKGROUND_KINDS}")
+        if self.background == "tougaard3" and self.refine_background:
+            raise ParameterError("the 3-parameter Tougaard background is computed from the data, not refined: "
+                                 "use refine_background: false")
         for link in self.links:
             for who in (link.target, link.source):
                 if who not in names:
@@ -232,11 +241,20 @@ class PeakModel:
     @classmethod
     def from_positions(cls, region: str, positions_eV: list[float], names: list[str] | None = None,
                        shape: str = "GL", fwhm_eV: float = 1.2, doublets: bool = False,
-                       background: str = "shirley", **kw: Any) -> "PeakModel":
-        """A model with one component per position (the CLI's ``--components``)."""
+                       background: str = "shirley", fwhm_bounds_eV: tuple[float, float] | None = None,
+                       **kw: Any) -> "PeakModel":
+        """A model with one component per position (the CLI's ``--components``).
+
+        ``fwhm_bounds_eV`` default: (0.3, 4.0) eV widened to hold the start FWHM with room on
+        both sides, (min(0.3, fwhm/2), max(4.0, 2·fwhm)), so that a start value never sits on a
+        bound (where the fit cannot move it) and a broad satellite (``fwhm_eV=8``) is accepted.
+        """
+        if fwhm_bounds_eV is None:
+            fwhm_bounds_eV = (min(0.3, fwhm_eV / 2), max(4.0, 2 * fwhm_eV))
         names = names or [f"{region.replace(' ', '')}_{p:g}" for p in positions_eV]
         if len(names) != len(positions_eV):
             raise ParameterError(f"{len(names)} names for {len(positions_eV)} positions")
         dbl = Doublet.for_level(region) if doublets else None
-        comps = tuple(Component(n, float(p), fwhm_eV, shape, doublet=dbl) for n, p in zip(names, positions_eV))
+        comps = tuple(Component(n, float(p), fwhm_eV, shape, doublet=dbl, fwhm_bounds_eV=tuple(fwhm_bounds_eV))
+                      for n, p in zip(names, positions_eV))
         return cls(region, comps, background=background, **kw)

@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 
 from ..exceptions import AnalysisError
 from ..measurements import XPSAcquisition, XPSRegion
+from ..verdict import Verdict, from_inputs
 from .fit import RegionFit, fit_spectra
 from .model import PeakModel
 from .quantify import find_region, quantify
@@ -35,14 +36,20 @@ class DepthProfile:
     element_percent: Mapping[str, tuple[float, ...]]
     component_percent: Mapping[str, tuple[float, ...]]
     rsf_source: str
+    element_percent_stderr: Mapping[str, tuple[float | None, ...]] = None  # type: ignore[assignment]
+    component_percent_stderr: Mapping[str, tuple[float | None, ...]] = None  # type: ignore[assignment]
+    verdict: Verdict = Verdict.ok()
 
     def to_dict(self) -> dict[str, Any]:
         return {"sputter_time_s": list(self.sputter_time_s), "depth_nm": list(self.depth_nm),
                 "rate_nm_per_min": self.rate_nm_per_min,
                 "element_atomic_percent": {k: list(v) for k, v in self.element_percent.items()},
+                "element_atomic_percent_stderr": {k: list(v) for k, v in (self.element_percent_stderr or {}).items()},
                 "component_atomic_percent": {k: list(v) for k, v in self.component_percent.items()},
+                "component_atomic_percent_stderr": {k: list(v) for k, v in
+                                                    (self.component_percent_stderr or {}).items()},
                 "fits": {k: [f.to_dict() for f in v] for k, v in self.fits.items()},
-                "rsf_source": self.rsf_source}
+                "rsf_source": self.rsf_source, **self.verdict.to_dict()}
 
     def plot(self, ax: Any = None) -> Any:
         """Element atomic % vs depth (matplotlib axes returned)."""
@@ -104,14 +111,19 @@ def depth_profile(acquisitions: Sequence[XPSAcquisition], models: Sequence[PeakM
         regions: list[XPSRegion] = [find_region(a, m.region) for a in steps]
         fits[m.region] = tuple(fit_spectra(regions, m, share=share, charge_shift_eV=charge_shift_eV))
     element: dict[str, list[float]] = {m.region: [] for m in models}
+    element_err: dict[str, list[float | None]] = {m.region: [] for m in models}
     component: dict[str, list[float]] = {}
+    component_err: dict[str, list[float | None]] = {}
     source = ""
+    quants = {}
     for k in range(len(steps)):
         areas = {m.region: fits[m.region][k].total_area() for m in models}
         q = quantify(areas, rsfs)
+        quants[f"step {k} ({times[k]:g} s)"] = q
         source = q.rsf_source
         for row in q.rows:
             element[row.label].append(row.atomic_percent)
+            element_err[row.label].append(row.atomic_percent_stderr)
         comp_areas, level_of = {}, {}
         for m in models:
             for c in m.components:
@@ -120,8 +132,13 @@ def depth_profile(acquisitions: Sequence[XPSAcquisition], models: Sequence[PeakM
         qc = quantify(comp_areas, rsfs, element_of=level_of)
         for row in qc.rows:
             component.setdefault(row.label, []).append(row.atomic_percent)
+            component_err.setdefault(row.label, []).append(row.atomic_percent_stderr)
     depth = tuple(t / 60.0 * rate_nm_per_min for t in times)
+    fit_inputs = {f"{region} at {times[k]:g} s": f for region, fs in fits.items() for k, f in enumerate(fs)}
+    verdict = from_inputs(fit_inputs, what="fit").merge(from_inputs(quants, what="quantification"))
     return DepthProfile(tuple(times), depth, rate_nm_per_min, fits,
                         {k: tuple(v) for k, v in element.items()},
-                        {k: tuple(v) for k, v in component.items()}, source)
+                        {k: tuple(v) for k, v in component.items()}, source,
+                        {k: tuple(v) for k, v in element_err.items()},
+                        {k: tuple(v) for k, v in component_err.items()}, verdict)
 

@@ -40,7 +40,10 @@ import numpy as np
 
 from ..exceptions import AnalysisError, FitError
 from ..measurements import XPSAcquisition, XPSRegion
+from ..verdict import Reason, Verdict
 from .model import PeakModel
+from .rsf import AL_KA_EV
+from .verdicts import quantification_reasons
 
 #: Scofield (1976) Al Kα cross-sections relative to C 1s = 1, whole subshell
 #: (J. Electron Spectrosc. Relat. Phenom. 8, 129; values of the CasaXPS "ALSCOF" library).
@@ -68,10 +71,12 @@ class QuantRow:
     rsf: float
     atomic_percent: float
     atomic_percent_stderr: float | None
+    rsf_source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"label": self.label, "area": self.area, "area_stderr": self.area_stderr, "rsf": self.rsf,
-                "atomic_percent": self.atomic_percent, "atomic_percent_stderr": self.atomic_percent_stderr}
+                "rsf_source": self.rsf_source, "atomic_percent": self.atomic_percent,
+                "atomic_percent_stderr": self.atomic_percent_stderr}
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,8 @@ class Quantification:
     rows: tuple[QuantRow, ...]
     rsf_source: str
     correction: str
+    verdict: Verdict = Verdict.ok()
+    notes: tuple[str, ...] = ()
 
     def ratio(self, a: str, b: str) -> float:
         """Atomic ratio a/b."""
@@ -91,16 +98,43 @@ class Quantification:
         labels = [r.label for r in self.rows]
         ratios = {f"{a}/{b}": self.ratio(a, b) for i, a in enumerate(labels) for b in labels[i + 1:]}
         return {"rows": [r.to_dict() for r in self.rows], "atomic_percent": {r.label: r.atomic_percent for r in self.rows},
-                "ratios": ratios, "rsf_source": self.rsf_source, "correction": self.correction}
+                "ratios": ratios, "rsf_source": self.rsf_source, "correction": self.correction,
+                "notes": list(self.notes), **self.verdict.to_dict()}
+
+
+def core_level(label: str) -> str | None:
+    """'Ni 2p' for region labels such as 'Ni 2p', 'Ni2p', 'Ni 2p3/2', 'W4f'; None for 'Survey', 'VB'."""
+    from .rsf import normalise
+
+    return normalise(label)
 
 
 def rsf_for(label: str, rsfs: Mapping[str, float] | None = None) -> float:
-    """RSF of a region label ('As 3d'), user table first, then :data:`SCOFIELD_AL_KA`."""
-    for table in (rsfs or {}, SCOFIELD_AL_KA, SCOFIELD_AL_KA_LINES):
+    """RSF of a region label ('As 3d'): user table first, then :data:`SCOFIELD_AL_KA`, then the
+    built-in Scofield library (:mod:`sselab.xps.rsf`).
+
+    Raises
+    ------
+    AnalysisError
+        No RSF: the message names the element and how to give one.
+    """
+    return rsf_with_source(label, rsfs)[0]
+
+
+def rsf_with_source(label: str, rsfs: Mapping[str, float] | None = None) -> tuple[float, str]:
+    """(RSF, source) of a region label; see :func:`rsf_for`."""
+    from .rsf import lookup
+
+    level = core_level(label)
+    keys = {label.replace(" ", "").lower()} | ({level.replace(" ", "").lower()} if level else set())
+    for k, v in (rsfs or {}).items():
+        if k.replace(" ", "").lower() in keys:
+            return float(v), "user"
+    for table in (SCOFIELD_AL_KA, SCOFIELD_AL_KA_LINES):
         for k, v in table.items():
-            if k.replace(" ", "").lower() == label.replace(" ", "").lower():
-                return float(v)
-    raise AnalysisError(f"no RSF for {label!r}; give one (built-in: {', '.join(SCOFIELD_AL_KA)})")
+            if k.replace(" ", "").lower() in keys:
+                return float(v), "Scofield 1976 Al Ka, C 1s = 1 (CasaXPS ALSCOF)"
+    return lookup(label, rsfs)
 
 
 def _correction(kind: str, binding_eV: float | None, hv: float | None) -> float:
@@ -121,11 +155,12 @@ def quantify(areas: Mapping[str, tuple[float, float | None]], rsfs: Mapping[str,
     'As3-') to the core level whose RSF applies ('As 3d'); default: the label itself."""
     if not areas:
         raise AnalysisError("nothing to quantify")
-    norm = {}
+    norm, sources = {}, {}
     for label, (area, _err) in areas.items():
         level = (element_of or {}).get(label, label)
         pos = (positions_eV or {}).get(label)
-        s = rsf_for(level, rsfs) * _correction(correction, pos, excitation_energy_eV)
+        rsf, sources[label] = rsf_with_source(level, rsfs)
+        s = rsf * _correction(correction, pos, excitation_energy_eV)
         norm[label] = (area / s, s)
     total = sum(v for v, _ in norm.values())
     if total <= 0:
@@ -135,9 +170,84 @@ def quantify(areas: Mapping[str, tuple[float, float | None]], rsfs: Mapping[str,
         v, s = norm[label]
         pct = 100 * v / total
         pct_err = None if err is None else 100 * (err / s) / total * (1 - v / total)
-        rows.append(QuantRow(label, float(area), err, s, float(pct), pct_err))
+        rows.append(QuantRow(label, float(area), err, s, float(pct), pct_err, sources[label]))
     src = RSF_SOURCE if not rsfs else "user RSFs where given; otherwise " + RSF_SOURCE
-    return Quantification(tuple(rows), src, correction)
+    reasons = quantification_reasons([(r.label, r.area, r.area_stderr, r.atomic_percent) for r in rows])
+    builtin = [r.label for r in rows if r.rsf_source != "user"]
+    if builtin and excitation_energy_eV is not None and abs(excitation_energy_eV - AL_KA_EV) > 2.0:
+        reasons.append(Reason("rsf_wrong_source", f"the built-in RSFs ({', '.join(builtin)}) are Al Ka "
+                              f"cross-sections but the excitation energy is {excitation_energy_eV:g} eV: give "
+                              "RSFs for your source with --rsf/--rsf-file", "failed"))
+    elif builtin and excitation_energy_eV is None:
+        reasons.append(Reason("excitation_unknown", "the excitation energy is not known; the built-in Al Ka "
+                              "RSFs were assumed"))
+    return Quantification(tuple(rows), src, correction, Verdict.of(reasons))
+
+
+def region_areas(acq: XPSAcquisition, regions: list[str] | None = None, background: str = "shirley"
+                 ) -> tuple[dict[str, tuple[float, float]], dict[str, float], list[str]]:
+    """Background-subtracted areas of whole regions: ({name: (area, stderr)}, {name: peak BE}, notes).
+
+    ``regions=None`` takes every region whose name is a core level ('Ni 2p', 'W4f'); the
+    others (survey, valence band) are left out with a note.  The area's standard error is
+    Poisson: √(Σ counts × step) × √step (counts in the window, trapezoid rule), combined with
+    the error the background inherits from its end levels (means of 3 points at each end):
+    ½ · width · √((I_low + I_high)/3).
+    """
+    from .backgrounds import background as bg
+
+    notes = []
+    if regions is None:
+        names = [r.name for r in acq.regions if core_level(r.name)]
+        skipped = [r.name for r in acq.regions if not core_level(r.name)]
+        if skipped:
+            notes.append(f"not core levels, not quantified: {', '.join(skipped)}")
+        if not names:
+            raise AnalysisError(f"no region is named as a core level ('Ni 2p'); regions are "
+                                f"{[r.name for r in acq.regions]}; choose with --regions")
+    else:
+        names = regions
+    areas, pos = {}, {}
+    for n in names:
+        r = find_region(acq, n)
+        order = np.argsort(r.binding_energy_eV)
+        e, y = r.binding_energy_eV[order], r.counts[order]
+        net = y - bg(background, e, y)
+        step = float(np.median(np.diff(e)))
+        poisson = np.trapezoid(np.clip(y, 0, None), e) * step
+        # the background's end levels are means of 3 noisy points each: their error moves the
+        # whole background, by about half the region width times the end-level error
+        n = max(1, min(3, e.size // 4 or 1))
+        ends = (np.clip(y[:n], 0, None).mean() + np.clip(y[-n:], 0, None).mean()) / n
+        level = 0.5 * (e[-1] - e[0]) * np.sqrt(ends) if background != "none" else 0.0
+        areas[r.name] = (float(np.trapezoid(net, e)), float(np.sqrt(poisson + level**2)))
+        pos[r.name] = float(e[int(np.argmax(net))])
+    return areas, pos, notes
+
+
+def quantify_acquisition(acq: XPSAcquisition, regions: list[str] | None = None,
+                         rsfs: Mapping[str, float] | None = None, background: str = "shirley",
+                         correction: str = "none") -> Quantification:
+    """Atomic % of an acquisition's core-level regions from their areas (the CLI's ``xps quantify``).
+
+    Every region quantified needs an RSF: one without is an error that names the element
+    (never silently dropped).
+    """
+    areas, pos, notes = region_areas(acq, regions, background)
+    missing = []
+    for label in areas:
+        try:
+            rsf_for(label, rsfs)
+        except AnalysisError:
+            missing.append(label)
+    if missing:
+        levels = [core_level(m) or m for m in missing]
+        named = [f"{lv} (element {lv.split()[0]})" for lv in levels]
+        raise AnalysisError(f"no sensitivity factor (RSF) for {', '.join(named)}; give each with --rsf "
+                            f"\"{levels[0]}=VALUE\" or --rsf-file LIBRARY (from your instrument's library), or leave "
+                            f"{'it' if len(missing) == 1 else 'them'} out with --regions")
+    q = quantify(areas, rsfs, correction, pos, acq.excitation_energy_eV)
+    return Quantification(q.rows, q.rsf_source, q.correction, q.verdict, tuple(notes) + q.notes)
 
 
 def shift_acquisition(acq: XPSAcquisition, shift_eV: float) -> XPSAcquisition:

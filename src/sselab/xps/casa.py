@@ -1,0 +1,255 @@
+"""CasaXPS models stored in processed VAMAS files: ``CASA region`` / ``CASA comp`` comment lines.
+
+CasaXPS writes its quantification regions and peak components into each block's comment
+lines (format read off CasaXPS-processed files)::
+
+    CASA region (*Fe 2p*) (*U 3 Tougaard*) 737.52 786.76 16.42 2 0 0 335.4 551 436 3 (*Fe 2p*) 55.85 0 16.42
+    CASA comp (*Fe 2p*) (*SGL(30)*) Area 35837.0 1e-020 6383903.5 -1 1 MFWHM 8 1.07 8 -1 1
+              Position 770.61 770.61 772.61 -1 1 RSF 16.42 MASS 55.85 INDEX 1 (*Fe 2p*) CONST (**) ...
+
+Region: name, background type, the two limits, RSF, the number of points averaged at each
+end, …  Component: name, line shape, then ``Area``/``MFWHM``/``Position`` each as
+``value lower upper link-index link-factor`` (index −1: not linked), ``RSF``, ``MASS``.
+Energies are on the block's abscissa: for a kinetic-energy block they are converted to
+binding energy hν − KE (limits swap).  :func:`casa_report` lists them and, with
+``refit=True``, refits each region with sselab (same limits, background, start values and
+bounds; a CasaXPS line shape sselab lacks is replaced by the nearest it has, with a note and
+a ``shape_substituted`` warning), side by side with the stored values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..exceptions import AnalysisError
+from ..measurements import XPSAcquisition, XPSRegion
+from ..verdict import Reason, Verdict
+
+_TEXT = re.compile(r"\(\*(.*?)\*\)")
+_SHAPE = re.compile(r"^\s*([A-Za-z]+)\s*(?:\(([^)]*)\))?\s*$")
+
+
+@dataclass(frozen=True)
+class CasaComponent:
+    name: str
+    lineshape: str
+    position_eV: float
+    position_bounds_eV: tuple[float, float]
+    fwhm_eV: float
+    fwhm_bounds_eV: tuple[float, float]
+    area: float
+    rsf: float | None
+    links: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CasaRegion:
+    name: str
+    background: str
+    limits_eV: tuple[float, float]
+    rsf: float | None
+    components: tuple[CasaComponent, ...]
+    block: str
+
+
+def _triple(tokens: list[str], key: str) -> tuple[float, float, float, int, float] | None:
+    if key not in tokens:
+        return None
+    i = tokens.index(key)
+    try:
+        v, lo, hi = (float(t) for t in tokens[i + 1:i + 4])
+        idx, fac = int(float(tokens[i + 4])), float(tokens[i + 5])
+    except (ValueError, IndexError):
+        raise AnalysisError(f"CASA comp: cannot read {key} values from {' '.join(tokens[i:i + 6])!r}") from None
+    return v, lo, hi, idx, fac
+
+
+def _num_after(tokens: list[str], key: str) -> float | None:
+    if key in tokens:
+        try:
+            return float(tokens[tokens.index(key) + 1])
+        except (ValueError, IndexError):
+            return None
+    return None
+
+
+def parse_region(region: XPSRegion) -> list[CasaRegion]:
+    """The CasaXPS regions/components stored in a block's comment (empty when none)."""
+    lines = [str(c) for c in region.metadata.get("comment", ()) if str(c).startswith("CASA ")]
+    hv = region.metadata.get("excitation_energy_eV")
+    kinetic = "kinetic" in str(region.metadata.get("abscissa", "")).lower()
+    if kinetic and hv is None:
+        raise AnalysisError(f"block {region.name!r}: kinetic-energy abscissa without an excitation energy")
+
+    def be(x: float) -> float:
+        return hv - x if kinetic else x
+
+    def be_pair(a: float, b: float) -> tuple[float, float]:
+        x, y = be(a), be(b)
+        return (min(x, y), max(x, y))
+
+    regions: list[CasaRegion] = []
+    comps: list[CasaComponent] = []
+    head: tuple | None = None
+    for line in lines:
+        texts = _TEXT.findall(line)
+        rest = _TEXT.sub(" ", line).split()
+        if line.startswith("CASA region"):
+            if head is not None:
+                regions.append(CasaRegion(*head, tuple(comps), region.name))
+            comps = []
+            try:
+                lo, hi, rsf = float(rest[2]), float(rest[3]), float(rest[4])
+            except (ValueError, IndexError):
+                raise AnalysisError(f"block {region.name!r}: cannot read {line[:60]!r}") from None
+            head = (texts[0] if texts else "", texts[1] if len(texts) > 1 else "", be_pair(lo, hi), rsf)
+        elif line.startswith("CASA comp"):
+            area, fwhm, pos = _triple(rest, "Area"), _triple(rest, "MFWHM"), _triple(rest, "Position")
+            if area is None or fwhm is None or pos is None:
+                raise AnalysisError(f"block {region.name!r}: CASA comp without Area/MFWHM/Position: {line[:60]!r}")
+            links = {k: (t[3], t[4]) for k, t in (("area", area), ("fwhm", fwhm), ("position", pos)) if t[3] >= 0}
+            comps.append(CasaComponent(texts[0] if texts else "", texts[1] if len(texts) > 1 else "",
+                                       be(pos[0]), be_pair(pos[1], pos[2]), fwhm[0], (fwhm[1], fwhm[2]),
+                                       area[0], _num_after(rest, "RSF"), links))
+    if head is not None:
+        regions.append(CasaRegion(*head, tuple(comps), region.name))
+    elif comps:
+        regions.append(CasaRegion(region.name, "", (float("nan"), float("nan")), None, tuple(comps), region.name))
+    return regions
+
+
+def parse_acquisition(acq: XPSAcquisition) -> list[CasaRegion]:
+    """Every CasaXPS region of every block."""
+    return [cr for r in acq.regions for cr in parse_region(r)]
+
+
+def sselab_shape(casa: str) -> tuple[str, dict[str, float], str | None]:
+    """(shape, params, note) for a CasaXPS line-shape string; the note says what was substituted.
+
+    GL(p)/SGL(p) are exact (m = p/100); LA(α,β[,m]) maps to LA(α,β) (its Gaussian
+    convolution m is not applied: noted); LF and others become GL(30) (noted).
+    """
+    m = _SHAPE.match(casa or "")
+    if not m:
+        return "GL", {"m": 0.3}, f"line shape {casa!r} not understood; GL(30) used"
+    name, args = m.group(1).upper(), [a for a in (m.group(2) or "").split(",") if a.strip()]
+    try:
+        nums = [float(a) for a in args]
+    except ValueError:
+        return "GL", {"m": 0.3}, f"line shape {casa!r} not understood; GL(30) used"
+    if name in ("GL", "SGL"):
+        return name, {"m": (nums[0] if nums else 30.0) / 100.0}, None
+    if name == "LA" and len(nums) >= 2 and all(0.55 <= v <= 10 for v in nums[:2]):
+        note = None if len(nums) == 2 else f"{casa}: its Gaussian convolution (m = {nums[2]:g}) is not applied"
+        return "LA", {"alpha": nums[0], "beta": nums[1]}, note
+    return "GL", {"m": 0.3}, f"line shape {casa} is not available in sselab; refitted with GL(30)"
+
+
+_BACKGROUNDS = {"shirley": "shirley", "linear": "linear", "u 2 tougaard": "tougaard", "tougaard": "tougaard",
+                "u 3 tougaard": "tougaard3"}
+
+
+def casa_report(acq: XPSAcquisition, refit: bool = True) -> dict[str, Any]:
+    """The ``sselab xps casa`` result: regions → components, stored values beside sselab's refit."""
+    from .fit import fit_region
+    from .model import Component, PeakModel
+    from .quantify import find_region
+
+    regions = parse_acquisition(acq)
+    if not regions:
+        raise AnalysisError(f"{acq.source}: no 'CASA region'/'CASA comp' lines (not processed in CasaXPS)")
+    reasons: list[Reason] = []
+    notes: list[str] = []
+    out_regions = []
+    stored_total = sum(c.area / c.rsf for r in regions for c in r.components if c.rsf)
+    fits: dict[str, Any] = {}
+    if refit:
+        for r in regions:
+            if not r.components:
+                continue
+            bg = _BACKGROUNDS.get(r.background.strip().lower())
+            if bg is None:
+                bg = "shirley"
+                notes.append(f"{r.name}: background {r.background!r} not available; Shirley used")
+                reasons.append(Reason("background_substituted", f"{r.name}: CasaXPS background {r.background} "
+                                      "replaced by Shirley"))
+            comps = []
+            for c in r.components:
+                shape, params, note = sselab_shape(c.lineshape)
+                if note:
+                    notes.append(f"{r.name}/{c.name}: {note}")
+                    reasons.append(Reason("shape_substituted", f"{r.name}/{c.name}: {note}"))
+                lo, hi = c.fwhm_bounds_eV
+                lo, hi = min(lo, c.fwhm_eV), max(hi, c.fwhm_eV * 1.0001, lo * 1.01)
+                half = max(abs(c.position_eV - c.position_bounds_eV[0]), abs(c.position_bounds_eV[1] - c.position_eV))
+                comps.append(Component(f"{c.name}#{len(comps)}", c.position_eV, c.fwhm_eV, shape, params,
+                                       position_range_eV=max(half, 1e-3), fwhm_bounds_eV=(lo, hi), area=c.area))
+            window = r.limits_eV if all(v == v for v in r.limits_eV) else None
+            model = PeakModel(r.name, tuple(comps), background=bg, window_eV=window)
+            fits[r.name + "@" + r.block] = fit_region(find_region(acq, r.block), model)
+    fit_total = sum(fc.area / c.rsf for r in regions if (r.name + "@" + r.block) in fits
+                    for fc, c in zip(_major(fits[r.name + "@" + r.block]), r.components) if c.rsf) or None
+    for r in regions:
+        f = fits.get(r.name + "@" + r.block)
+        comps_out = []
+        for k, c in enumerate(r.components):
+            stored = {"position_eV": c.position_eV, "fwhm_eV": c.fwhm_eV, "area": c.area,
+                      "percent_at": 100 * c.area / c.rsf / stored_total if c.rsf and stored_total else None}
+            row = {"name": c.name, "lineshape": c.lineshape, "rsf": c.rsf, "links": {q: list(v) for q, v in c.links.items()},
+                   "stored": stored}
+            if f is not None:
+                fc = _major(f)[k]
+                row.update(position_eV=fc.position_eV, position_stderr_eV=fc.position_stderr_eV, fwhm_eV=fc.fwhm_eV,
+                           fwhm_stderr_eV=fc.fwhm_stderr_eV, area=fc.area, area_stderr=fc.area_stderr,
+                           percent_at=(100 * fc.area / c.rsf / fit_total) if c.rsf and fit_total else None)
+            else:
+                row.update(position_eV=c.position_eV, fwhm_eV=c.fwhm_eV, area=c.area, percent_at=stored["percent_at"])
+            comps_out.append(row)
+        entry = {"name": r.name, "block": r.block, "background": r.background, "limits_eV": list(r.limits_eV),
+                 "rsf": r.rsf, "components": comps_out}
+        if f is not None:
+            entry["fit"] = {"reduced_chi2": f.reduced_chi2, **f.verdict.to_dict()}
+            if f.verdict.status != "ok":
+                reasons.append(Reason("fit_" + f.verdict.status, f"{r.name}: refit {f.verdict.summary()}",
+                                      "failed" if f.verdict.status == "failed" else "warning"))
+        out_regions.append(entry)
+    v = Verdict.of(reasons)
+    return {"source": acq.source, "refit": refit, "regions": out_regions, "notes": notes, **v.to_dict()}
+
+
+def _major(fit) -> list:
+    """The fitted components in model order (partners of doublets left out)."""
+    return [c for c in fit.components if not c.name.endswith("(partner)")]
+
+
+def parse_shape_text(text: str) -> tuple[str, dict[str, float]]:
+    """A line shape in CasaXPS syntax for the CLI and models: ``GL``, ``GL(30)``, ``SGL(30)``
+    (Lorentzian %), ``LA(1.1,2.5)`` (α, β), ``DS(0.1)`` (α), ``V(0.3)`` (Lorentzian share of the
+    FWHM), ``PV(0.5)`` (η).  Shapes sselab does not implement (``LF``) are an error.
+
+    >>> parse_shape_text("SGL(30)")
+    ('SGL', {'m': 0.3})
+    """
+    from ..exceptions import ParameterError
+    from .lineshapes import get_shape
+
+    m = _SHAPE.match(text or "")
+    if not m:
+        raise ParameterError(f"line shape {text!r}: expected e.g. 'GL(30)', 'SGL(30)', 'LA(1.1,2.5)'")
+    try:
+        nums = [float(a) for a in (m.group(2) or "").split(",") if a.strip()]
+    except ValueError:
+        raise ParameterError(f"line shape {text!r}: the parameters must be numbers") from None
+    name = get_shape(m.group(1)).name
+    keys = {"GL": ("m",), "SGL": ("m",), "LA": ("alpha", "beta"), "DS": ("alpha",), "V": ("gamma_fraction",),
+            "PV": ("eta",)}.get(name, ())
+    if len(nums) > len(keys):
+        raise ParameterError(f"line shape {text!r}: {name} takes {len(keys)} parameter(s) {keys}")
+    params = dict(zip(keys, nums))
+    if name in ("GL", "SGL") and "m" in params:
+        if not 0 <= params["m"] <= 100:
+            raise ParameterError(f"line shape {text!r}: the Lorentzian % must be within 0-100")
+        params["m"] /= 100.0
+    return name, params
