@@ -5,7 +5,9 @@ read-only on construction so a measurement cannot change under an analysis.
 
 Common metadata fields: ``source`` (path or description), ``instrument`` (the reader's
 name), ``temperature_K`` and ``area_cm2`` when the file says so, and ``notes``: what the
-reader detected (column choices, sign of Z'', decimal commas), in words.
+reader detected (column choices, sign of Z'', decimal commas, rows dropped), in words.
+``metadata["reading_verdict"]`` holds the reading's verdict (``status``/``reasons``, e.g.
+``rows_dropped``), exposed as the ``verdict`` property.
 
 Examples
 --------
@@ -43,6 +45,14 @@ class _Measurement:
     area_cm2: float | None = None
     notes: tuple[str, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> Any:
+        """How far to trust the reading (:class:`sselab.verdict.Verdict`): the reasons a reader
+        recorded in ``metadata["reading_verdict"]`` (rows dropped, declared counts not met)."""
+        from .verdict import Verdict
+
+        return Verdict.from_dict(self.metadata.get("reading_verdict"))
 
     def with_meta(self, **changes: Any) -> "_Measurement":
         """A copy with some fields replaced (e.g. ``temperature_K`` from a table)."""
@@ -120,6 +130,19 @@ class Voltammogram(_Measurement):
 
     def __post_init__(self) -> None:
         for name in ("time_s", "potential_V", "current_A"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        _freeze_meta(self)
+
+
+@dataclass(frozen=True, eq=False)
+class PotentialRecord(_Measurement):
+    """A potential-only record (open-circuit voltage, rest): time [s], potential [V]."""
+
+    time_s: np.ndarray = field(default_factory=lambda: np.empty(0))
+    potential_V: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+    def __post_init__(self) -> None:
+        for name in ("time_s", "potential_V"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         _freeze_meta(self)
 

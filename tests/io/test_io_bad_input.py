@@ -32,7 +32,6 @@ def _check(path, match, kind="spectrum"):
         ("truncated.csv", GOOD + "0.1,17", r"line 6 has 2 fields, expected 3 \(truncated"),
         ("nonnumeric.csv", GOOD.replace("100,12,-5", "100,abc,-5"), r"line 3: 'abc' is not a number"),
         ("nan.csv", GOOD.replace("100,12,-5", "100,nan,-5"), r"NaN .* point 2"),
-        ("zero.csv", GOOD.replace("1,16,-1", "0,16,-1"), r"frequency 0 Hz at point 4 is not positive"),
         ("negative.csv", GOOD.replace("10,15", "-10,15"), r"frequency -10 Hz at point 3 is not positive"),
         ("duplicate.csv", GOOD.replace("10,15", "100,15"), r"duplicate frequencies \(100 Hz"),
         ("few.csv", "f,Z',Z''\n1000,10,-1\n100,12,-5\n", r"only 2 points"),
@@ -47,6 +46,14 @@ def test_bad_csv_spectrum(tmp_path, name, text, match):
     path = tmp_path / name
     path.write_text(text)
     _check(path, match)
+
+
+def test_zero_frequency_row_dropped_with_note(tmp_path):
+    path = tmp_path / "zero.csv"
+    path.write_text(GOOD.replace("1,16,-1", "0,16,-1"))
+    [s] = read(path, kind="spectrum")
+    assert s.frequency_Hz.tolist() == [1000, 100, 10]
+    assert any("1 of 4 rows with frequency 0" in n for n in s.notes)
 
 
 def test_bad_mpt(tmp_path, shared_data):

@@ -18,9 +18,8 @@ from ..eis.fit import CircuitFit
 from ..eis.kramers_kronig import NOISE_FLOOR, T_CRITICAL, kramers_kronig
 from ..eis.weights import WEIGHTINGS
 from ..exceptions import FitError, SselabError
-from ..io import read
 from ..numfmt import format_relative, format_uncertain
-from ._common import assignments, echo_json, exit_for, verdict_line
+from ._common import assignments, check_option, echo_json, exit_for, verdict_line
 from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, mask_option,
                         with_mask_note)
 
@@ -210,6 +209,10 @@ def kk_command(
 ) -> None:
     """Linear Kramers–Kronig test (Schönleber 2014) with automatic number of RC elements; the
     residuals are judged against the noise the spectrum shows (or --noise).  Exit 3 when it fails."""
+    if threshold is not None:
+        check_option("--threshold", threshold, gt=0)
+    if noise is not None:
+        check_option("--noise", noise, gt=0, lt=1)
     if plot is not None:
         from ..report.style import check_plot_path
 

@@ -7,6 +7,10 @@ Both formats carry the same column names (``freq/Hz``, ``Re(Z)/Ohm``, ``-Im(Z)/O
 - spectrum: rows with a positive frequency; split into one spectrum per ``cycle number`` /
   ``z cycle`` / ``Ns`` change and wherever the sweep restarts (frequency jumps back);
   rows without a frequency (DC parts of a multi-technique file) are dropped and counted.
+  In a file whose technique is impedance only (PEIS/GEIS, ``eis_only=True``) a row with a
+  zero, negative, NaN or infinite frequency is a damaged row: dropped, counted in the notes
+  and a ``rows_dropped`` warning in the reading's verdict.
+- potential: time and ``Ewe/V`` only (OCV, WAIT).
 - transient / voltammogram / galvanostatic: rows without a frequency; time is made relative to
   the first point (the offset is kept in ``metadata["time_offset_s"]``); the measured current
   (``I/mA``, then ``<I>/mA``) is preferred over the set current (``control/V/mA``).
@@ -28,8 +32,8 @@ from typing import Mapping
 import numpy as np
 
 from ..exceptions import ReaderError
-from ..measurements import CurrentTransient, GalvanostaticRecord, Voltammogram
-from .checks import check_series, make_spectrum
+from ..measurements import CurrentTransient, GalvanostaticRecord, PotentialRecord, Voltammogram
+from .checks import check_series, dropped_rows, make_spectrum
 from .columns import split_unit, unit_factor
 from .spectrum_columns import impedance_from_parts, impedance_from_polar
 
@@ -60,9 +64,15 @@ def _segments(keys: list[np.ndarray], freq: np.ndarray) -> list[np.ndarray]:
 
 
 def spectra_from_columns(cols: Columns, path: Path | str, instrument: str, notes: list[str] | None = None,
-                         area_cm2: float | None = None, temperature_K: float | None = None) -> list:
-    """One :class:`Spectrum` per impedance sweep in a BioLogic column dict."""
+                         area_cm2: float | None = None, temperature_K: float | None = None,
+                         eis_only: bool = False) -> list:
+    """One :class:`Spectrum` per impedance sweep in a BioLogic column dict.
+
+    ``eis_only``: the file's technique is impedance only, so a row without a valid frequency
+    is damage (warning), not a DC point of a multi-technique file (note).
+    """
     notes = list(notes or [])
+    reasons = []
     f_col = _get(cols, "freq/Hz")
     if f_col is None:
         raise ReaderError(path, "no impedance data (no 'freq/Hz' column); not an EIS file?")
@@ -72,7 +82,15 @@ def spectra_from_columns(cols: Columns, path: Path | str, instrument: str, notes
         raise ReaderError(path, "no impedance data (all frequencies are zero); not an EIS file?")
     n_dropped = int((~rows).sum())
     if n_dropped:
-        notes.append(f"{n_dropped} rows without a frequency (non-EIS points) dropped")
+        bad = freq[~rows]
+        parts = [(int(np.isnan(bad).sum()), "NaN"), (int(np.isinf(bad).sum()), "infinite"),
+                 (int((bad == 0).sum()), "zero"), (int((bad < 0).sum()), "negative")]
+        why = ", ".join(f"{n} {w}" for n, w in parts if n) + " frequency"
+        if eis_only:
+            notes.append(f"{n_dropped} of {freq.size} rows dropped: {why} in an impedance-only file")
+            reasons.append(dropped_rows(n_dropped, why, freq.size))
+        else:
+            notes.append(f"{n_dropped} rows without a frequency (non-EIS points: {why}) left out")
     re_col = _get(cols, "Re(Z)/Ohm")
     im_col = _get(cols, "-Im(Z)/Ohm", "Im(Z)/Ohm")
     if re_col is not None and im_col is not None:
@@ -107,7 +125,7 @@ def spectra_from_columns(cols: Columns, path: Path | str, instrument: str, notes
         out.append(
             make_spectrum(
                 path, f[seg], z[seg], instrument=instrument, notes=notes + [split_note],
-                metadata=meta, area_cm2=area_cm2, temperature_K=temperature_K,
+                metadata=meta, area_cm2=area_cm2, temperature_K=temperature_K, reasons=reasons,
                 label=f"spectrum {k + 1} of {len(segments)}" if len(segments) > 1 else "",
             )
         )
@@ -187,6 +205,19 @@ def galvanostatic_from_columns(cols: Columns, path: Path | str, instrument: str,
                                 time_s=t, current_A=i, voltage_V=e)]
 
 
+def potential_from_columns(cols: Columns, path: Path | str, instrument: str, notes: list[str] | None = None,
+                           area_cm2: float | None = None) -> list:
+    """A :class:`PotentialRecord` (OCV, rest) from a BioLogic column dict: time and Ewe only."""
+    more: list[str] = []
+    meta: dict = {}
+    rows, _ = _dc_rows(cols)
+    t = _time(cols, path, rows, more, meta)
+    e = _potential(cols, path, more)[rows]
+    check_series(path, {"time": t, "potential": e})
+    return [PotentialRecord(source=str(path), instrument=instrument, area_cm2=area_cm2,
+                            notes=tuple((notes or []) + more), metadata=meta, time_s=t, potential_V=e)]
+
+
 def scan_rate(time_s: np.ndarray, potential_V: np.ndarray) -> float | None:
     """Scan rate [V/s]: the median of |dE/dt| over steps with dE ≠ 0 (``None`` if undefined)."""
     dt, de = np.diff(time_s), np.diff(potential_V)
@@ -217,4 +248,5 @@ BUILDERS = {
     "transient": transient_from_columns,
     "galvanostatic": galvanostatic_from_columns,
     "voltammogram": voltammogram_from_columns,
+    "potential": potential_from_columns,
 }

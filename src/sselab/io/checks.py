@@ -24,6 +24,7 @@ import numpy as np
 
 from ..exceptions import ReaderError
 from ..measurements import Spectrum
+from ..verdict import Reason, Verdict
 
 #: Fewest points a spectrum may have.
 MIN_SPECTRUM_POINTS = 3
@@ -41,6 +42,7 @@ def make_spectrum(
     metadata: dict[str, Any] | None = None,
     label: str = "",
     min_points: int = MIN_SPECTRUM_POINTS,
+    reasons: Iterable[Reason] = (),
 ) -> Spectrum:
     """Validate and build a :class:`Spectrum` (arrays already in Hz and Ω, Z = Z' + jZ'').
 
@@ -76,8 +78,38 @@ def make_spectrum(
         )
     return Spectrum(
         source=str(path), instrument=instrument, temperature_K=temperature_K, area_cm2=area_cm2,
-        notes=tuple(notes), metadata=metadata or {}, frequency_Hz=f, impedance_ohm=z,
+        notes=tuple(notes), metadata=verdict_meta(metadata or {}, reasons), frequency_Hz=f, impedance_ohm=z,
     )
+
+
+def verdict_meta(metadata: dict[str, Any], reasons: Iterable[Reason]) -> dict[str, Any]:
+    """``metadata`` with ``reading_verdict`` set from ``reasons`` added to any already there."""
+    old = Verdict.from_dict(metadata.get("reading_verdict"))
+    out = dict(metadata)
+    out["reading_verdict"] = old.merge(Verdict.of(reasons)).to_dict()
+    return out
+
+
+def with_reasons(measurement: Any, reasons: Iterable[Reason]) -> Any:
+    """A copy of ``measurement`` whose reading verdict also holds ``reasons``."""
+    from dataclasses import replace
+
+    reasons = list(reasons)
+    if not reasons and "reading_verdict" in measurement.metadata:
+        return measurement
+    return replace(measurement, metadata=verdict_meta(dict(measurement.metadata), reasons))
+
+
+def dropped_rows(count: int, why: str, total: int | None = None) -> Reason:
+    """The ``rows_dropped`` warning: how many rows were left out and why."""
+    of = f" of {total}" if total is not None else ""
+    return Reason("rows_dropped", f"{count}{of} rows dropped: {why}", "warning")
+
+
+def declared_count(declared: int, found: int, what: str) -> Reason:
+    """The ``declared_count_mismatch`` warning: the file says ``declared`` points, ``found`` were read."""
+    return Reason("declared_count_mismatch", f"{what} declares {declared} points but {found} were read "
+                  "(file cut or experiment aborted?)", "warning")
 
 
 def check_series(path: Path | str, columns: dict[str, np.ndarray], min_points: int = 2, label: str = "") -> None:
@@ -101,3 +133,21 @@ def check_series(path: Path | str, columns: dict[str, np.ndarray], min_points: i
         if (np.diff(t) < 0).any():
             i = int(np.argmax(np.diff(t) < 0)) + 1
             raise ReaderError(path, f"{where}time goes backwards at point {i + 1} ({t[i - 1]:g} → {t[i]:g} s)")
+
+
+def table_reasons(table: Any) -> tuple[list[str], list[Reason]]:
+    """Notes and verdict reasons for what :func:`sselab.io.columns.parse_table` left out or
+    found declared: a cut last line (``rows_dropped``), a point-count line that differs
+    from the rows read (``declared_count_mismatch``)."""
+    notes: list[str] = []
+    reasons: list[Reason] = []
+    for d in getattr(table, "dropped", ()):
+        notes.append(d)
+        reasons.append(Reason("rows_dropped", d, "warning"))
+    declared = getattr(table, "declared_rows", None)
+    if declared is not None:
+        n = int(table.data.shape[0])
+        notes.append(f"point-count line between header and numbers: {declared}")
+        if declared != n:
+            reasons.append(declared_count(declared, n, "the point-count line"))
+    return notes, reasons

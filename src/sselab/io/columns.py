@@ -54,7 +54,12 @@ _UNIT_RE = re.compile(r"^(?P<name>.*?)(?P<space>\s*)[\(\[](?P<unit>[^()\[\]]*)[\
 @dataclass(frozen=True)
 class Table:
     """A parsed text table: header names (``None`` if headerless), float data (rows × cols),
-    the preamble lines before the header, and what was detected."""
+    the preamble lines before the header, and what was detected.
+
+    ``declared_rows``: a point count written on its own line between header and numbers
+    (RelaxIS, ``.P00``, ZPlot-style exports), else ``None``.  ``dropped``: notes on rows left
+    out (a cut last line), each also a reason for the reading's verdict.
+    """
 
     header: list[str] | None
     data: np.ndarray
@@ -62,6 +67,8 @@ class Table:
     delimiter: str | None = None
     decimal_comma: bool = False
     first_data_line: int = 1
+    declared_rows: int | None = None
+    dropped: tuple[str, ...] = ()
 
     @property
     def delimiter_name(self) -> str:
@@ -94,23 +101,44 @@ def _split(line: str, delim: str | None) -> list[str]:
     return fields
 
 
+#: A number is a whole token: optional sign, digits with one decimal point, optional exponent,
+#: or nan/inf.  Python's float() alone would also take "1_000" and stray blanks.
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(nan|inf|infinity)", re.I)
+
+
 def to_float(text: str, decimal_comma: bool) -> float:
-    """A number from ``text``; raises ValueError when it is not one."""
-    text = text.strip().strip('"')
+    """A number from ``text`` (the whole token); raises ValueError when it is not one."""
+    text = text.strip().strip('"').strip()
     if decimal_comma:
         text = text.replace(",", ".")
     if not text:
         raise ValueError("empty field")
+    if not _NUMBER.fullmatch(text):
+        raise ValueError(f"not a number: {text!r}")
     return float(text)
 
 
-def _numeric(fields: list[str], decimal_comma: bool) -> bool:
+def _floats(fields: list[str], decimal_comma: bool) -> list[float] | None:
     try:
-        for f in fields:
-            to_float(f, decimal_comma)
+        return [to_float(f, decimal_comma) for f in fields]
     except ValueError:
-        return False
-    return True
+        return None
+
+
+def _numeric(fields: list[str], decimal_comma: bool) -> bool:
+    return _floats(fields, decimal_comma) is not None
+
+
+_NUM_TOKEN = r'\s*"?\s*(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf|infinity))\s*"?\s*'
+_NUM_TOKEN_COMMA = _NUM_TOKEN.replace(r"\d+\.?\d*|\.\d+", r"\d+[.,]?\d*|[.,]\d+")
+
+
+def _row_regex(delim: str | None, comma: bool, ncol: int) -> re.Pattern:
+    """A regex matching one row of ``ncol`` whole-token numbers (trailing delimiter allowed)."""
+    tok = f"(?i:{_NUM_TOKEN_COMMA if comma else _NUM_TOKEN})"
+    sep = r"\s+" if delim is None else re.escape(delim)
+    tail = "" if delim is None else f"(?:{sep}\\s*)*"
+    return re.compile(tok + f"(?:{sep}{tok}){{{ncol - 1}}}" + tail)
 
 
 def _choose_delimiter(lines: list[str]) -> tuple[str | None, bool, int]:
@@ -136,53 +164,114 @@ def _choose_delimiter(lines: list[str]) -> tuple[str | None, bool, int]:
     return best[1], best[2], best[3]
 
 
+_EXP = re.compile(r"[eE][-+]?(\d*)$")
+
+
+def _cut_last(fields: list[str], rows_text: list[list[str]]) -> bool:
+    """A last line without a line end that was cut inside a number (``head -c``, a copy still
+    being written): a field shorter than its column's fixed width, or with fewer exponent
+    digits than every earlier value of its column (``1.5e-0`` cut from ``1.5e-03``)."""
+    recent = rows_text[-200:]
+    if not recent:
+        return False
+    for j, f in enumerate(fields):
+        col = [r[j] for r in recent if len(r) > j]
+        widths = {len(v) for v in col}
+        if len(widths) == 1 and len(f) < widths.pop():
+            return True
+        exps = [m.group(1) for m in map(_EXP.search, col) if m]
+        mine = _EXP.search(f)
+        if exps and len(exps) == len(col) and (mine is None or len(mine.group(1)) < min(len(e) for e in exps)):
+            return True
+    return False
+
+
 def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     """Parse a delimited numeric table with an optional header and preamble.
 
     The data block is the run of numeric lines at the end of the file; the header is the
-    last non-blank line before it with the same number of fields.  Raises
-    :class:`ReaderError` naming the line for truncated or non-numeric rows.
+    last non-blank line before it with the same number of fields (a lone integer between
+    them is a declared point count).  Strict: a malformed row with numeric rows before it
+    is a :class:`ReaderError` naming the line (never a silent loss of the rows above it); a
+    short or non-numeric row inside the block is an error naming the line; a last line
+    without a line end that was cut inside a number is dropped and reported in ``dropped``.
+    Time and memory are linear in the file size.
     """
+    ends_with_newline = text.endswith(("\n", "\r"))
     lines = text.splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
+        ends_with_newline = True
     if not lines:
         raise ReaderError(path, "file is empty")
     delim, comma, ncol = _choose_delimiter(lines)
-    body = [(i, _split(ln, delim)) for i, ln in enumerate(lines) if ln.strip()]
     if ncol < min_columns:
         raise ReaderError(path, f"no table with at least {min_columns} columns found")
-    # walk back from the end to find where the numeric block starts
+    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+
+    class _Body:  # (line index, fields) of the non-blank lines, split on demand
+        def __getitem__(self, k: int) -> tuple[int, list[str]]:
+            return nonblank[k], _split(lines[nonblank[k]], delim)
+
+        def __len__(self) -> int:
+            return len(nonblank)
+
+    body = _Body()
+    # walk back from the end to find where the numeric block starts: one regex match per
+    # line (C speed); the block is then converted in one call
+    row_re = _row_regex(delim, comma, ncol)
     start = len(body)
     for k in range(len(body) - 1, -1, -1):
-        fields = body[k][1]
-        if len(fields) == ncol and _numeric(fields, comma):
+        if row_re.fullmatch(lines[nonblank[k]].strip()):
             start = k
-        elif k == len(body) - 1 and len(fields) < ncol and _numeric(fields, comma):
-            start = k  # a truncated last line: reported below
-        elif len(fields) == ncol and k >= 1 and _numeric(body[k - 1][1], comma):
-            # a non-numeric line inside the numeric block
-            lineno = body[k][0] + 1
-            bad = next(f for f in fields if not _numeric([f], comma))
-            raise ReaderError(path, f"line {lineno}: {bad!r} is not a number")
-        else:
-            break
+            continue
+        lineno, fields = body[k]
+        nums = _floats(fields, comma)
+        if k == len(body) - 1 and nums is not None and len(fields) < ncol:
+            raise ReaderError(path, f"line {lineno + 1} has {len(fields)} fields, expected {ncol} (truncated file?)")
+        if len(fields) == ncol and k >= 1 and _numeric(body[k - 1][1], comma):
+            bad = next((f for f in fields if not _numeric([f], comma)), fields[0])
+            raise ReaderError(path, f"line {lineno + 1}: {bad!r} is not a number")
+        break
     if start == len(body):
         raise ReaderError(path, "no numeric data found")
+    block = "\n".join(lines[i] for i in nonblank[start:]).replace('"', " ")
+    if delim is not None:
+        block = block.replace(delim, " ")
+    if comma:
+        block = block.replace(",", ".")
+    data = np.array(block.split(), dtype=float).reshape(-1, ncol)
+    dropped: list[str] = []
+    if not ends_with_newline and data.shape[0] > 1:
+        last_fields = body[len(body) - 1][1]
+        earlier = [body[k][1] for k in range(max(start, len(body) - 201), len(body) - 1)]
+        if _cut_last(last_fields, earlier):
+            data = data[:-1]
+            dropped.append(f"last line {nonblank[-1] + 1} has no line end and a number shorter than the rest "
+                           "of its column (file cut inside a number?): dropped")
+    declared = None
     header = None
-    preamble_end = start
-    if start > 0 and len(body[start - 1][1]) == ncol:
-        header = [h.strip().strip('"') for h in body[start - 1][1]]
-        preamble_end = start - 1
-    rows = []
-    for lineno, fields in body[start:]:
-        if len(fields) != ncol:
+    head_at = start - 1
+    if head_at >= 0 and len(body[head_at][1]) == 1 and body[head_at][1][0].isdigit() and head_at >= 1 \
+            and len(body[head_at - 1][1]) == ncol and not _numeric(body[head_at - 1][1], comma):
+        declared = int(body[head_at][1][0])
+        head_at -= 1
+    if head_at >= 0 and len(body[head_at][1]) == ncol and not _numeric(body[head_at][1], comma):
+        header = [h.strip().strip('"') for h in body[head_at][1]]
+        preamble_end = head_at
+    else:
+        preamble_end = start
+    # rows of numbers above the block mean a malformed row cut it: say where, drop nothing
+    for k in range(preamble_end):
+        lineno, fields = body[k]
+        if len(fields) >= 2 and _numeric(fields, comma):
+            culprit = body[start - 1] if header is None else body[head_at]
             raise ReaderError(
-                path, f"line {lineno + 1} has {len(fields)} fields, expected {ncol} (truncated file?)"
+                path, f"line {culprit[0] + 1} breaks the table ({len(culprit[1])} fields, expected {ncol}, "
+                f"or not numbers) with data rows above it (line {lineno + 1}); fix or remove that line"
             )
-        rows.append([to_float(f, comma) for f in fields])
-    preamble = [lines[i] for i, _ in body[:preamble_end]]
-    return Table(header, np.array(rows, dtype=float), preamble, delim, comma, body[start][0] + 1)
+    preamble = [lines[i] for i in nonblank[:preamble_end]]
+    return Table(header, data, preamble, delim, comma, body[start][0] + 1, declared, tuple(dropped))
 
 
 def split_unit(name: str) -> tuple[str, str | None]:
@@ -229,16 +318,21 @@ def unit_factor(unit: str | None, quantity: str, path: Path | str = "") -> float
     return factor
 
 
+_PREFIX = re.compile(r"^\s*(data|col(umn)?|meas(ured)?)\s*:\s*", re.I)
+
+
 def _norm(name: str) -> str:
-    name = name.lower().replace(" ", "").replace("_", "").replace("’", "'").replace("′", "'")
+    """Lower case without blanks, underscores, dots or a ``Data:``-style prefix; primes unified."""
+    name = _PREFIX.sub("", name)
+    name = name.lower().replace(" ", "").replace("_", "").replace(".", "").replace("’", "'").replace("′", "'")
     return name.replace("″", "''").replace('"', "''")
 
 
 #: Regular expressions for each role, matched against the normalised name (unit removed).
 ROLES: dict[str, str] = {
-    "frequency": r"freq(uency)?|f|frequenz|fr",
-    "real": r"re\(z\)|z'|zre(al)?|zr|real(z)?|re|z_?real|rez|z1",
-    "imag": r"-?(im\(z\)|z''|zim(ag)?|zi|imag(z)?|im|imz|z2)",
+    "frequency": r"freq(uency)?|f|frequenz|fr|freqhz",
+    "real": r"-?(re\(z\)|z'|zs'|zre(al)?|zr|real(z)?|re|z_?real|rez|z1|z'\(a\)|realpart|resistance)",
+    "imag": r"-?(im\(z\)|z''|zs''|zim(ag)?|zimg|zimaginary|zi|imag(z)?|imaginary(z)?|im|imz|z2|z''\(b\)|imaginarypart|reactance)",
     "modulus": r"\|z\||zmod|mod\(z\)|modz|mod|abs\(z\)|absz|z",
     "phase": r"-?(phase(\(z\))?|zphz|zphase|phi|theta|phaseangle|ph)",
     "time": r"time.*|t|zeit|elapsedtime|testtime",

@@ -6,7 +6,17 @@ returned measurements name the reader used (``instrument``).  Reader modules liv
 that calls :func:`register`.
 
 Measurement kinds: ``"spectrum"``, ``"transient"``, ``"galvanostatic"``, ``"voltammogram"``,
-``"diffraction"``, ``"xps"``.
+``"potential"`` (open-circuit / rest records), ``"diffraction"``, ``"xps"``, ``"sem_image"``,
+``"eds"`` (spectra and spectrum images).
+
+Sniffing is conservative: with no kind given, a reader is tried only on positive evidence —
+its ``sniff`` recognised the content, or the extension is specific to it.  Generic text
+extensions (``.csv``, ``.txt``, ``.dat``, ...) are never evidence on their own, so an
+impedance table cannot be taken for an XPS export because both are ``.csv``.  With a kind
+given, a reader of that kind may also be tried by extension alone.
+
+Every returned measurement carries ``metadata["reading_verdict"]`` (``status``/``reasons``;
+``ok`` when the reader dropped nothing) — see :mod:`sselab.io.checks`.
 """
 
 from __future__ import annotations
@@ -18,8 +28,13 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..exceptions import ReaderError
+from .bounds import check_file
 
-KINDS = ("spectrum", "transient", "galvanostatic", "voltammogram", "diffraction", "xps")
+KINDS = ("spectrum", "transient", "galvanostatic", "voltammogram", "potential", "diffraction", "xps", "sem_image",
+         "eds")
+
+#: Extensions shared by many text formats: never evidence of a format on their own.
+GENERIC_EXTENSIONS = frozenset({".csv", ".txt", ".tsv", ".dat", ".xy", ".xye", ".asc", ".text", ""})
 
 
 @dataclass(frozen=True)
@@ -101,6 +116,8 @@ def candidates(path: Path, kind: str | None) -> list[Reader]:
             continue
         by_ext = suffix in reader.extensions
         by_sniff = reader.sniff(path, head) if reader.sniff else False
+        if kind is None and by_ext and not by_sniff and reader.sniff is not None and suffix in GENERIC_EXTENSIONS:
+            continue  # a .csv/.txt is no evidence: the content must say what it is
         if by_ext or by_sniff:
             found.append((by_sniff, by_ext, reader.priority, reader))
     found.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
@@ -133,6 +150,7 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
         raise ReaderError(path, "is a directory, not a file")
     if path.stat().st_size == 0:
         raise ReaderError(path, "file is empty")
+    check_file(path)  # size ceilings before any reader parses it (io.bounds)
     if reader is not None:
         chosen = [r for r in readers() if r.name == reader]
         if not chosen:
@@ -151,7 +169,9 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
             errors.append(exc.problem)
             continue
         if result:
-            return result
+            from .checks import with_reasons
+
+            return [with_reasons(m, ()) for m in result]
         errors.append(f"{r.name} found no data")
     raise ReaderError(path, errors[0] if len(errors) == 1 else "; ".join(dict.fromkeys(errors)))
 

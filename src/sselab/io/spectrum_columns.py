@@ -65,9 +65,11 @@ def impedance_columns(header: list[str], data: np.ndarray, path: Path | str) -> 
     real = find_column(header, "real", "impedance", path)
     imag = find_column(header, "imag", "impedance", path)
     if real is not None and imag is not None:
-        z, sign_notes = impedance_from_parts(
-            data[:, real.index] * real.factor, data[:, imag.index] * imag.factor, imag.header, imag.negated
-        )
+        re_values = data[:, real.index] * real.factor
+        if real.negated:
+            re_values = -re_values
+            notes.append(f"column {real.header!r} holds −Z'; negated to Z'")
+        z, sign_notes = impedance_from_parts(re_values, data[:, imag.index] * imag.factor, imag.header, imag.negated)
         notes.append(f"Z' from {real.header!r}, Z'' from {imag.header!r}" + _unit_note(real))
         return f, z, notes + sign_notes
     mod = find_column(header, "modulus", "impedance", path)
@@ -98,4 +100,16 @@ def headerless_impedance(data: np.ndarray, path: Path | str) -> tuple[np.ndarray
     return data[:, 0], z, ["no header: columns taken as f [Hz], Z' [Ω], Z'' [Ω]"] + sign_notes
 
 
-__all__ = ["impedance_columns", "headerless_impedance", "impedance_from_parts", "impedance_from_polar"]
+def looks_like_impedance_header(fields: list[str]) -> bool:
+    """True when ``fields`` name a frequency and either Z'/Z'' or |Z|/phase (by meaning)."""
+    try:
+        if find_column(fields, "frequency") is None:
+            return False
+        if find_column(fields, "real") is not None and find_column(fields, "imag") is not None:
+            return True
+        return find_column(fields, "modulus") is not None and find_column(fields, "phase") is not None
+    except ReaderError:
+        return False
+
+
+__all__ = ["looks_like_impedance_header", "impedance_columns", "headerless_impedance", "impedance_from_parts", "impedance_from_polar"]

@@ -112,13 +112,14 @@ def _kind_of(m: Any) -> str:
         CurrentTransient,
         DiffractionPattern,
         GalvanostaticRecord,
+        PotentialRecord,
         Spectrum,
         Voltammogram,
     )
 
     for cls, kind in ((Spectrum, "spectrum"), (CurrentTransient, "transient"),
                       (GalvanostaticRecord, "galvanostatic"), (Voltammogram, "voltammogram"),
-                      (DiffractionPattern, "diffraction")):
+                      (PotentialRecord, "potential"), (DiffractionPattern, "diffraction")):
         if isinstance(m, cls):
             return kind
     return "xps"

@@ -192,6 +192,9 @@ class Refinement:
         x, y, s = x[keep], y[keep], s[keep]
         if x.size < 50:
             raise FitError(f"only {x.size} points in the 2θ range: too few to refine")
+        if not np.any(y > 0):
+            raise FitError(f"{pattern.source or 'pattern'}: no positive intensity in the 2θ range "
+                           "(all counts are zero or negative): nothing to refine")
         self.x, self.y, self.sigma = x, y, s
         self.model = PowderModel(list(phases), x, instrument_for(pattern, instrument), n_background)
         self.params: Parameters = self.model.parameters()

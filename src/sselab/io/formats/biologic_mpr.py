@@ -3,7 +3,14 @@
 Every kind comes from the same file: ``spectrum`` (PEIS/GEIS, and the EIS parts of a modulo
 bat file; one Spectrum per sweep), ``transient`` (CA; one per loop when the file has loops),
 ``galvanostatic`` (GCPL, and the DC parts of a modulo bat file) and ``voltammogram`` (CV).
-The conversion rules are in :mod:`sselab.io.biologic_columns`.
+``potential`` (OCV, WAIT).  The conversion rules are in :mod:`sselab.io.biologic_columns`.
+
+The kind comes from the EC-Lab technique code in the settings module, mapped only for codes
+checked on real files (yadg's test files of each technique); a file of an unmapped technique
+is refused unless a kind is asked for, so that, e.g., a CP or LSV file is never returned as a
+current transient.  galvani (maintained, MIT/GPL, numpy-only) is the parser; yadg reads more
+column IDs but pins pandas < 3, which conflicts with sselab's pandas, so a file with a
+column ID galvani does not know is refused with a hint to export it as ``.mpt``.
 
 Examples
 --------
@@ -30,10 +37,14 @@ NAME = "biologic-mpr"
 TECHNIQUES = {
     0x04: ("GCPL (galvanostatic cycling)", "galvanostatic"),
     0x06: ("CV (cyclic voltammetry)", "voltammogram"),
+    0x0B: ("OCV (open circuit voltage)", "potential"),
     0x18: ("CA (chronoamperometry)", "transient"),
+    0x19: ("CP (chronopotentiometry)", "galvanostatic"),
+    0x1C: ("WAIT (rest)", "potential"),
     0x1D: ("PEIS (potentio EIS)", "spectrum"),
     0x1E: ("GEIS (galvano EIS)", "spectrum"),
-    0x7F: ("MB (modulo bat)", None),
+    0x7F: ("MB (modulo bat)", "mixed"),
+    0x88: ("BCD (battery capacity determination)", "galvanostatic"),
 }
 
 
@@ -61,22 +72,24 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], object]:
             warnings.simplefilter("ignore")
             mpr = MPRfile(str(path))
     except (ValueError, NotImplementedError, KeyError, EOFError, OSError, IndexError, TypeError) as exc:
-        raise ReaderError(path, f"galvani cannot read this .mpr ({type(exc).__name__}: {' '.join(str(exc).split())})") from None
+        hint = "; export it from EC-Lab as text (.mpt), which sselab reads" if "Column ID" in str(exc) else ""
+        raise ReaderError(path, f"galvani cannot read this .mpr ({type(exc).__name__}: {' '.join(str(exc).split())}){hint}") from None
     data = mpr.data
     if data is None or len(data) == 0:
-        raise ReaderError(path, "the .mpr holds no data points")
+        desc = technique(mpr)[0]
+        raise ReaderError(path, f"the .mpr ({desc}) holds no data points")
     return {name: np.asarray(data[name]) for name in data.dtype.names}, mpr
 
 
-@register(NAME, (".mpr",), ("spectrum", "transient", "galvanostatic", "voltammogram"), sniff=sniff, priority=10)
+@register(NAME, (".mpr",), ("spectrum", "transient", "galvanostatic", "voltammogram", "potential"), sniff=sniff, priority=10)
 def read(path: Path, kind: str | None = None) -> list:
     """Read the measurements of ``kind`` from a BioLogic ``.mpr`` (``None``: the technique's)."""
     cols, mpr = load(path)
     desc, file_kind = technique(mpr)
-    kind = kind or file_kind or ("spectrum" if "freq/Hz" in cols else "transient")
     notes = [f"BioLogic .mpr (galvani), {desc}, {len(next(iter(cols.values())))} rows"]
+    kind = kind or pick_kind(path, desc, file_kind, cols)
     if kind == "spectrum" and "freq/Hz" not in cols:
-        hint = f"; read it as kind={file_kind!r}" if file_kind else ""
+        hint = f"; read it as kind={file_kind!r}" if file_kind and file_kind != "mixed" else ""
         raise ReaderError(path, f"no impedance data in this {desc} file{hint}")
     loops = getattr(mpr, "loop_index", None)
     if kind == "transient" and loops is not None and len(loops) > 2:
@@ -86,4 +99,20 @@ def read(path: Path, kind: str | None = None) -> list:
             [item] = transient_from_columns(part, path, NAME, notes + [f"loop {k + 1} of {len(loops) - 1} (rows {a}–{b - 1})"])
             out.append(item.with_meta(metadata={**item.metadata, "loop": k}))
         return out
+    if kind == "spectrum":
+        return BUILDERS[kind](cols, path, NAME, notes, eis_only=file_kind == "spectrum")
     return BUILDERS[kind](cols, path, NAME, notes)
+
+
+def pick_kind(path: Path, desc: str, file_kind: str | None, cols: dict) -> str:
+    """The kind to return when none was asked: the technique's, or refuse.
+
+    A modulo-bat file is a spectrum when it holds impedance sweeps, else a time/current/
+    voltage (galvanostatic) record.  Unmapped techniques are refused.
+    """
+    if file_kind == "mixed":
+        return "spectrum" if "freq/Hz" in cols else "galvanostatic"
+    if file_kind is None:
+        raise ReaderError(path, f"{desc}: sselab does not know what this EC-Lab technique measures; "
+                          "give the kind (spectrum, transient, galvanostatic, voltammogram, potential)")
+    return file_kind

@@ -32,7 +32,12 @@ _KINDS_BY_TITLE = (
     ("impedance", "spectrum"),
     ("chronoamperometry", "transient"),
     ("galvanostatic cycling", "galvanostatic"),
+    ("chronopotentiometry", "galvanostatic"),
+    ("battery capacity determination", "galvanostatic"),
     ("cyclic voltammetry", "voltammogram"),
+    ("linear sweep voltammetry", "voltammogram"),
+    ("open circuit voltage", "potential"),
+    ("modulo bat", "mixed"),
 )
 
 
@@ -64,6 +69,13 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
     if not body:
         raise ReaderError(path, "no data rows after the header")
     comma = "," in body[0] and "." not in body[0]
+    first = body[0].rstrip("\t\r\n ").split("\t")
+    if len(first) == len(names) + 1 and "freq/Hz" not in names and names[0].startswith("Re(Z)"):
+        # EC-Lab versions that leave the first name out of the header line (impedance.py's
+        # exampleDataBioLogic_MissingFreq.mpt): the rows hold one field more
+        names = ["freq/Hz"] + names
+        notes.append("header line names one column fewer than the rows hold and starts with 'Re(Z)/Ohm': "
+                     "first column taken as 'freq/Hz'")
     rows = []
     for k, line in enumerate(body):
         fields = line.rstrip("\t\r\n ").split("\t")
@@ -99,16 +111,30 @@ def file_kind(header: list[str]) -> str | None:
     return None
 
 
-@register(NAME, (".mpt",), ("spectrum", "transient", "galvanostatic", "voltammogram"), sniff=sniff, priority=10)
+@register(NAME, (".mpt",), ("spectrum", "transient", "galvanostatic", "voltammogram", "potential"),
+          sniff=sniff, priority=10)
 def read(path: Path, kind: str | None = None) -> list:
-    """Read the measurements of ``kind`` from an EC-Lab text export (``None``: the technique's)."""
+    """Read the measurements of ``kind`` from an EC-Lab text export (``None``: the technique's).
+
+    With no kind: the technique named in the header decides (a modulo-bat file is a spectrum
+    when it has impedance rows, else a galvanostatic record); a file without a recognised
+    technique is a spectrum only when it has a ``freq/Hz`` column, and is refused otherwise
+    (never guessed to be a transient).
+    """
     cols, header, notes = load(path)
-    kind = kind or file_kind(header) or ("spectrum" if "freq/Hz" in cols else "transient")
+    found = file_kind(header)
+    if kind is None:
+        if found == "mixed":
+            kind = "spectrum" if "freq/Hz" in cols else "galvanostatic"
+        elif found is not None:
+            kind = found
+        elif "freq/Hz" in cols:
+            kind = "spectrum"
+        else:
+            raise ReaderError(path, "the header names no technique sselab knows and there is no 'freq/Hz' column; "
+                              "give the kind (transient, galvanostatic, voltammogram, potential)")
     if kind == "spectrum" and "freq/Hz" not in cols:
-        found = file_kind(header)
-        hint = f"; read it as kind={found!r}" if found else ""
+        hint = f"; read it as kind={found!r}" if found and found != "mixed" else ""
         raise ReaderError(path, f"no impedance data (no 'freq/Hz' column){hint}")
-    return BUILDERS[kind](
-        cols, path, NAME, notes, area_cm2=area_from_lines(header),
-        **({"temperature_K": temperature_from_lines(header)} if kind == "spectrum" else {}),
-    )
+    extra = {"temperature_K": temperature_from_lines(header), "eis_only": found == "spectrum"} if kind == "spectrum" else {}
+    return BUILDERS[kind](cols, path, NAME, notes, area_cm2=area_from_lines(header), **extra)

@@ -23,13 +23,14 @@ import numpy as np
 from ...exceptions import ReaderError
 from ...measurements import CurrentTransient, GalvanostaticRecord, Voltammogram
 from ..biologic_columns import scan_rate
-from ..checks import check_series
+from ..checks import check_series, table_reasons, verdict_meta
 from ..columns import find_column, parse_table, read_text
 from ..header_meta import area_from_lines, temperature_from_lines
 from ..registry import register
 
 NAME = "csv-electrochem"
 _TIME = re.compile(rb"(^|[\s,;\t\"])(time|t)\s*[\(/\[_]", re.I | re.M)
+_FREQ = re.compile(rb"(^|[\s,;\t\"])(freq(uency)?)\b", re.I | re.M)
 _CURRENT = re.compile(rb"(^|[\s,;\t\"])(<?i>?|current)\s*[\(/\[_,;\t]", re.I | re.M)
 
 
@@ -37,10 +38,12 @@ def sniff(path: Path, head: bytes) -> bool:
     """A text table whose header names a time and a current column."""
     if b"\x00" in head or head.startswith((b"EC-Lab", b"EXPLAIN")):
         return False
+    if _FREQ.search(head):
+        return False  # an impedance table (with time/current columns beside the sweep)
     return bool(_TIME.search(head) and _CURRENT.search(head))
 
 
-def _columns(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
+def _columns(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str], list]:
     table = parse_table(read_text(path), path)
     if table.header is None:
         raise ReaderError(path, "no header row: name the time, current and potential columns (e.g. 'time (s), I (mA), E (V)')")
@@ -55,14 +58,15 @@ def _columns(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
         out[role] = table.data[:, col.index] * col.factor
         notes.append(f"{role} from {col.header!r}" + (f" in {col.unit}" if col.unit else " (SI unit assumed)"))
     check_series(path, out)
-    return out, table.preamble, notes
+    more, reasons = table_reasons(table)
+    return out, table.preamble, notes + more, reasons
 
 
 @register(NAME, (".csv", ".txt", ".tsv", ".dat"), ("transient", "galvanostatic", "voltammogram"), sniff=sniff)
 def read(path: Path, kind: str | None = None) -> list:
     """Read one measurement of ``kind`` (default ``"transient"``) from a delimited table."""
-    cols, preamble, notes = _columns(path)
-    common = dict(source=str(path), instrument=NAME, notes=tuple(notes),
+    cols, preamble, notes, reasons = _columns(path)
+    common = dict(source=str(path), instrument=NAME, notes=tuple(notes), metadata=verdict_meta({}, reasons),
                   temperature_K=temperature_from_lines(preamble), area_cm2=area_from_lines(preamble))
     t, i, e = cols["time"], cols["current"], cols["potential"]
     if kind == "galvanostatic":

@@ -19,40 +19,118 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..checks import make_spectrum
+import numpy as np
+
+from ...exceptions import ReaderError
+from ..checks import make_spectrum, table_reasons
 from ..columns import parse_table, read_text
 from ..header_meta import area_from_lines, temperature_from_lines
 from ..registry import register
-from ..spectrum_columns import headerless_impedance, impedance_columns
+from ..spectrum_columns import headerless_impedance, impedance_columns, looks_like_impedance_header
 
 NAME = "csv-spectrum"
-_FREQ_HEADER = re.compile(rb"freq|(^|[\s,;\t\"])f\s*[\(/\[]?\s*(hz|khz|mhz)?", re.I)
-_IMP_HEADER = re.compile(rb"z'|re\(z\)|zreal|zre|\|z\||zmod|im\(z\)", re.I)
+_SPLIT = re.compile(r"[\t;,]|\s{2,}")
+
+
+def _header_fields(line: str) -> list[str]:
+    return [f.strip().strip('"').strip() for f in _SPLIT.split(line.strip()) if f.strip().strip('"')]
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    """A text table whose header names a frequency and an impedance column."""
-    if b"\x00" in head or head.startswith(b"EC-Lab") or head.startswith(b"EXPLAIN") or b"ZPLOT" in head[:20]:
+    """Positive evidence only: a header line naming, by meaning, a frequency and either
+    Z'/Z'' or |Z|/phase; or a headerless 3-column numeric table whose first column is
+    positive, monotonic and spans at least a decade (a frequency sweep)."""
+    if b"\x00" in head or head.startswith((b"EC-Lab", b"BT-Lab", b"EXPLAIN")) or b"ZPLOT" in head[:20] or b"Z60W" in head[:40]:
         return False
-    return bool(_FREQ_HEADER.search(head) and _IMP_HEADER.search(head))
+    text = head.decode("latin-1", errors="replace")
+    lines = text.splitlines()[:-1] or text.splitlines()  # the last line of the 4 kB head may be cut
+    for line in lines[:80]:
+        for fields in (_header_fields(line), line.split()):
+            if 2 <= len(fields) <= 40 and looks_like_impedance_header(fields):
+                return True
+    return _headerless_sweep(lines)
 
 
-@register(NAME, (".csv", ".txt", ".tsv", ".dat"), ("spectrum",), sniff=sniff)
+def _headerless_sweep(lines: list[str]) -> bool:
+    rows = []
+    for line in lines:
+        parts = [p for p in re.split(r"[\s,;]+", line.strip()) if p]
+        if not parts:
+            continue
+        try:
+            rows.append([float(p) for p in parts])
+        except ValueError:
+            return False
+    if len(rows) < 5 or any(len(r) != 3 for r in rows):
+        return False
+    f = np.array([r[0] for r in rows])
+    d = np.diff(f)
+    return bool((f > 0).all() and ((d < 0).all() or (d > 0).all()) and f.max() / f.min() >= 10)
+
+
+def _sweeps(f: np.ndarray, keys: list[np.ndarray]) -> list[np.ndarray]:
+    """Index arrays of each sweep: split where a key (loop/cycle column) changes or the
+    frequency goes back against the sweep direction (a new sweep starts)."""
+    n = f.size
+    cut = np.zeros(n, dtype=bool)
+    for key in keys:
+        cut[1:] |= key[1:] != key[:-1]
+    step = np.diff(np.log(f))
+    direction = np.sign(np.median(step)) if step.size else -1.0
+    cut[1:] |= np.sign(step) == -(direction or -1.0)
+    return np.split(np.arange(n), np.flatnonzero(cut))
+
+
+_KEYS = re.compile(r"^(loop(_?index)?|cycle(number)?|sweep|spectrum|zcycle|ns)$")
+
+
+@register(NAME, (".csv", ".txt", ".tsv", ".dat"), ("spectrum",), sniff=sniff, priority=1)
 def read(path: Path, kind: str | None = None) -> list:
-    """Read one spectrum from a delimited text table (see the module doc)."""
-    text = read_text(path)
+    """Read the spectra of a delimited text table (see the module doc).
+
+    Rows with a frequency of exactly 0 (a DC segment before the sweep, separator rows between
+    sweeps) are dropped and counted in the notes; a NaN, infinite or negative frequency is an
+    error naming the point (damage, never dropped silently).  Several sweeps in one table (a loop/cycle column that
+    changes, or the frequency restarting) become one spectrum each.
+    """
+    return spectra_from_text(read_text(path), path, NAME)
+
+
+def spectra_from_text(text: str, path: Path, instrument: str, first_notes: tuple[str, ...] = ()) -> list:
+    """The spectra of a delimited table given as text (shared with the spreadsheet reader)."""
     table = parse_table(text, path)
     if table.header is None:
         f, z, notes = headerless_impedance(table.data, path)
+        key_cols: list[int] = []
     else:
         f, z, notes = impedance_columns(table.header, table.data, path)
-    notes.insert(0, f"{table.delimiter_name}-separated table, {table.data.shape[0]} rows")
+        key_cols = [i for i, h in enumerate(table.header) if _KEYS.match(h.strip().lower().replace(" ", ""))]
+    notes[:0] = list(first_notes) or [f"{table.delimiter_name}-separated table, {table.data.shape[0]} rows"]
     if table.decimal_comma:
         notes.append("decimal commas")
+    more, reasons = table_reasons(table)
+    notes += more
+    zero = f == 0
+    good = ~zero
+    if zero.any():
+        notes.append(f"{int(zero.sum())} of {f.size} rows with frequency 0 (DC points or separators between sweeps) dropped")
+    keys = [table.data[good, i] for i in key_cols]
+    f, z = f[good], z[good]
+    if f.size == 0:
+        raise ReaderError(path, "no row with a positive frequency")
+    segments = _sweeps(f, keys) if np.unique(f).size < f.size or keys else [np.arange(f.size)]
+    if len(segments) > 1:
+        how = f"changes of {', '.join(repr(table.header[i]) for i in key_cols)} and " if key_cols else ""
+        notes.append(f"{len(segments)} sweeps, split on {how}frequency restarts")
     notes.append("points in the file's order")
+    temperature = temperature_from_lines(table.preamble)
+    area = area_from_lines(table.preamble)
     return [
         make_spectrum(
-            path, f, z, instrument=NAME, notes=notes,
-            temperature_K=temperature_from_lines(table.preamble), area_cm2=area_from_lines(table.preamble),
+            path, f[seg], z[seg], instrument=instrument, notes=notes, reasons=reasons,
+            temperature_K=temperature, area_cm2=area,
+            metadata={"spectrum_index": k} if len(segments) > 1 else None,
+            label=f"spectrum {k + 1} of {len(segments)}" if len(segments) > 1 else "",
         )
+        for k, seg in enumerate(segments)
     ]

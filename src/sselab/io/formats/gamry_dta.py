@@ -3,7 +3,10 @@
 
 A DTA file is a list of tab-separated ``KEY  TYPE  VALUE  label`` lines; a ``TABLE`` line is
 followed by the column names, their units and the rows (each starting with a tab).  Numbers
-may use decimal commas (European Windows locales), which is detected.  ``AREA`` (cm²) sets
+may use decimal commas (European Windows locales), which is detected.  Rows led by blanks
+instead of a tab are read (and counted in the notes), never taken as the table's end; a
+``CURVE TABLE n`` count that differs from the rows read is a ``declared_count_mismatch``
+warning in the reading's verdict.  ``AREA`` (cm²) sets
 ``area_cm2``; ``SCANRATE`` (mV/s) sets the voltammogram's scan rate.  Gamry's ``Temp`` column
 holds −327.67 when no probe is attached and is ignored.
 
@@ -24,7 +27,7 @@ import numpy as np
 from ...exceptions import ReaderError
 from ...measurements import CurrentTransient, Voltammogram
 from ..biologic_columns import scan_rate
-from ..checks import check_series, make_spectrum
+from ..checks import check_series, declared_count, make_spectrum, verdict_meta
 from ..columns import read_text, to_float
 from ..registry import register
 from ..spectrum_columns import impedance_columns
@@ -48,7 +51,18 @@ class DTA:
         self.keys: dict[str, list[str]] = {}
         self.tables: dict[str, tuple[list[str], list[str], np.ndarray]] = {}
         self.decimal_comma = False
+        self.blank_led = 0
+        self.reasons: list = []
         self._parse()
+
+    @staticmethod
+    def _blank_led(line: str, n_fields: int) -> bool:
+        """A data row led by blanks instead of a tab (some Gamry versions, gamry-parser's
+        eispot_data.dta): whitespace-split into the table's number of numeric-looking fields."""
+        if not line[:1] == " ":
+            return False
+        parts = line.split()
+        return len(parts) == n_fields and parts[0].lstrip("-").replace(".", "", 1).isdigit()
 
     def _parse(self) -> None:
         lines, i = self.lines, 1
@@ -68,8 +82,12 @@ class DTA:
         names = lines[i + 1].strip("\r\n").split("\t")[1:]
         units = lines[i + 2].strip("\r\n").split("\t")[1:]
         rows, k = [], i + 3
-        while k < len(lines) and lines[k].startswith("\t"):
-            parts = lines[k].strip("\r\n").split("\t")[1:]
+        while k < len(lines) and (lines[k].startswith("\t") or self._blank_led(lines[k], len(names))):
+            if lines[k].startswith("\t"):
+                parts = lines[k].strip("\r\n").split("\t")[1:]
+            else:
+                parts = lines[k].split()
+                self.blank_led += 1
             if len(parts) != len(names):
                 raise ReaderError(path, f"line {k + 1} has {len(parts)} fields, expected {len(names)} (truncated file?)")
             rows.append(parts)
@@ -87,8 +105,8 @@ class DTA:
                     raise ReaderError(path, f"line {i + 4 + r}: {parts[j]!r} is not a number") from None
         if len(fields) >= 3 and fields[2].strip().isdigit():
             declared = int(fields[2])
-            if len(rows) < declared:
-                self.truncated = f"table {name} declares {declared} points but holds {len(rows)}"
+            if len(rows) != declared:
+                self.reasons.append(declared_count(declared, len(rows), f"table {name}"))
         self.tables[name] = (names, units, data)
         return k
 
@@ -114,8 +132,9 @@ def _notes(dta: DTA, what: str) -> list[str]:
     notes = [f"Gamry DTA ({tag}), {what}"]
     if dta.decimal_comma:
         notes.append("decimal commas")
-    if getattr(dta, "truncated", None):
-        notes.append(dta.truncated + " (experiment aborted or file cut)")
+    if dta.blank_led:
+        notes.append(f"{dta.blank_led} rows led by blanks instead of a tab, split on blanks")
+    notes.extend(r.message for r in dta.reasons)
     return notes
 
 
@@ -126,7 +145,7 @@ def _spectrum(dta: DTA, path: Path) -> list:
     header = [f"{n} ({u})" if u.strip() in ("Hz", "ohm") else n for n, u in zip(names, units)]
     f, z, notes = impedance_columns(header, data, path)
     return [make_spectrum(path, f, z, instrument=NAME, notes=_notes(dta, "ZCURVE table") + notes,
-                          area_cm2=dta.number("AREA"))]
+                          area_cm2=dta.number("AREA"), reasons=dta.reasons)]
 
 
 def _curves(dta: DTA, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
@@ -154,7 +173,8 @@ def read(path: Path, kind: str | None = None) -> list:
     notes = _notes(dta, "CURVE table") + notes
     if kind == "transient":
         return [CurrentTransient(source=str(path), instrument=NAME, area_cm2=dta.number("AREA"),
-                                 notes=tuple(notes), time_s=t, current_A=i, potential_V=e)]
+                                 notes=tuple(notes), time_s=t, current_A=i, potential_V=e,
+                                 metadata=verdict_meta({}, dta.reasons))]
     rate_mV = dta.number("SCANRATE")
     if rate_mV is not None:
         rate = rate_mV * 1e-3
@@ -166,4 +186,4 @@ def read(path: Path, kind: str | None = None) -> list:
     if "Cycle" in dta.tables.get("CURVE", ([],))[0]:
         meta["cycles"] = sorted({int(c) for c in dta.column("CURVE", "Cycle")})
     return [Voltammogram(source=str(path), instrument=NAME, area_cm2=dta.number("AREA"), notes=tuple(notes),
-                         metadata=meta, time_s=t, potential_V=e, current_A=i, scan_rate_V_per_s=rate)]
+                         metadata=verdict_meta(meta, dta.reasons), time_s=t, potential_V=e, current_A=i, scan_rate_V_per_s=rate)]

@@ -1,0 +1,155 @@
+"""Reader coverage: sselab and peer readers on a corpus of real files with checked truth.
+
+Usage::
+
+    PYTHONPATH=src python benchmarks/bench_readers.py [--manifest benchmarks/readers_manifest.yaml]
+
+For every manifest entry, sselab's ``read(path)`` (no kind given: the sniffing is tested too)
+is classed as
+
+- correct: the kind, the number of measurements and the points/axis ends/values given in
+  the manifest all match (rel. 1e-6);
+- refused: a clean ReaderError (correct when the manifest says ``expect: refuse``);
+- misread: anything else — the worst outcome, a silent wrong reading.
+
+Peers: galvani (a sselab dependency, used for .mpr) is run here; pyimpspec and yadg run only
+from ``benchmarks/.venv-peers`` (they pin other numpy/pandas versions): when that folder is
+absent they are skipped and the report says so.  Prints per-format and total counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+HERE = Path(__file__).resolve().parent
+KIND_OF = {"Spectrum": "spectrum", "CurrentTransient": "transient", "GalvanostaticRecord": "galvanostatic",
+           "Voltammogram": "voltammogram", "PotentialRecord": "potential", "DiffractionPattern": "diffraction",
+           "XPSAcquisition": "xps"}
+
+
+def _close(a: float, b: float) -> bool:
+    return bool(np.isclose(a, b, rtol=1e-6, atol=0))
+
+
+def judge_sselab(path: Path, truth: dict) -> tuple[str, str]:
+    from sselab.exceptions import ReaderError
+    from sselab.io import read
+
+    try:
+        items = read(path)
+    except ReaderError as exc:
+        return ("correct" if truth.get("expect") == "refuse" else "refused"), exc.problem[:90]
+    if truth.get("expect") == "refuse":
+        return "misread", f"read as {KIND_OF.get(type(items[0]).__name__)} but holds no such data"
+    m = items[0]
+    kind = KIND_OF.get(type(m).__name__, "?")
+    why = []
+    if kind != truth["kind"]:
+        why.append(f"kind {kind} != {truth['kind']}")
+    if "count" in truth and len(items) != truth["count"]:
+        why.append(f"{len(items)} measurements != {truth['count']}")
+    n = m.n_points if hasattr(m, "n_points") else getattr(m, "time_s", np.empty(0)).size
+    if "n" in truth and n != truth["n"]:
+        why.append(f"{n} points != {truth['n']}")
+    if kind == "spectrum" and not why:
+        if "f0" in truth and not _close(m.frequency_Hz[0], truth["f0"]):
+            why.append(f"f0 {m.frequency_Hz[0]:g}")
+        if "f1" in truth and not _close(m.frequency_Hz[-1], truth["f1"]):
+            why.append(f"f1 {m.frequency_Hz[-1]:g}")
+        if "z0" in truth:
+            z = complex(*truth["z0"])
+            if not (_close(m.impedance_ohm[0].real, z.real) and _close(m.impedance_ohm[0].imag, z.imag)):
+                why.append(f"Z0 {m.impedance_ohm[0]:.6g} != {z:.6g}")
+    return ("misread", "; ".join(why)) if why else ("correct", m.verdict.status)
+
+
+def judge_galvani(path: Path, truth: dict) -> tuple[str, str] | None:
+    if path.suffix.lower() != ".mpr":
+        return None
+    from galvani.BioLogic import MPRfile
+
+    try:
+        mpr = MPRfile(str(path))
+    except Exception as exc:  # noqa: BLE001 - a peer's failure of any kind is a refusal
+        return "refused", f"{type(exc).__name__}"
+    rows = 0 if mpr.data is None else len(mpr.data)
+    if truth.get("expect") == "refuse":
+        return ("correct", "no rows") if rows == 0 else ("misread", f"{rows} rows")
+    if truth.get("count") == 1 and "n" in truth:
+        return ("correct", f"{rows} rows") if rows == truth["n"] else ("misread", f"{rows} rows != {truth['n']}")
+    return "read", f"{rows} rows (not judged: several measurements)"
+
+
+def speed(rows: int = 200_000) -> None:
+    """sselab's CSV spectrum reader vs numpy.loadtxt (the floor for a text table) on a
+    generated 3-column table of ``rows`` rows."""
+    import tempfile
+
+    from sselab.io import read
+
+    f = np.logspace(6, -2, rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "big.csv"
+        np.savetxt(p, np.c_[f, 100 + 1e-3 * f, -np.sqrt(f)], delimiter=",", header="f (Hz),Z' (Ohm),Z'' (Ohm)", comments="")
+        t0 = time.perf_counter()
+        read(p, kind="spectrum")
+        t1 = time.perf_counter()
+        np.loadtxt(p, delimiter=",", skiprows=1)
+        t2 = time.perf_counter()
+        mb = p.stat().st_size / 1e6
+    print(f"speed, {rows} rows ({mb:.1f} MB): sselab read {t1 - t0:.2f} s, numpy.loadtxt {t2 - t1:.2f} s")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--manifest", default=str(HERE / "readers_manifest.yaml"))
+    ap.add_argument("--speed", action="store_true", help="also time a 200k-row CSV against numpy.loadtxt")
+    args = ap.parse_args()
+    if args.speed:
+        speed()
+    man = yaml.safe_load(Path(args.manifest).read_text())
+    root = (Path(args.manifest).parent / man["root"]).resolve()
+    if not root.is_dir():
+        print(f"corpus folder {root} absent: nothing to benchmark")
+        return 0
+    peers_venv = HERE / ".venv-peers"
+    if not peers_venv.is_dir():
+        print(f"pyimpspec, yadg: skipped ({peers_venv} does not exist; create it with those packages to compare)")
+    per_format: dict[str, Counter] = defaultdict(Counter)
+    galvani: Counter = Counter()
+    t0 = time.perf_counter()
+    for entry in man["files"]:
+        path = root / entry["file"]
+        if not path.exists():
+            print(f"  missing {entry['file']}")
+            continue
+        verdict, detail = judge_sselab(path, entry)
+        per_format[entry["format"]][verdict] += 1
+        g = judge_galvani(path, entry)
+        if g:
+            galvani[g[0]] += 1
+        flag = "" if verdict == "correct" else "  <--"
+        print(f"{entry['file']:52s} sselab {verdict:8s} {detail}" + (f" | galvani {g[0]}" if g else "") + flag)
+    total: Counter = Counter()
+    print("\nper format (sselab): correct / refused / misread")
+    for fmt, c in sorted(per_format.items()):
+        total.update(c)
+        print(f"  {fmt:14s} {c['correct']:3d} / {c['refused']:3d} / {c['misread']:3d}")
+    n = sum(total.values())
+    print(f"  {'TOTAL':14s} {total['correct']:3d} / {total['refused']:3d} / {total['misread']:3d}  "
+          f"({100 * total['correct'] / max(n, 1):.0f} % correct of {n})")
+    print(f"galvani on .mpr: {dict(galvani)}")
+    print(f"elapsed {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

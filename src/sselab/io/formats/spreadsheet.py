@@ -1,0 +1,84 @@
+"""Impedance spectra in spreadsheets: Excel ``.xlsx`` and OpenDocument ``.ods``.
+
+Parser: pandas ``read_excel`` with openpyxl (``.xlsx``) or odfpy (``.ods``) — the maintained
+readers of these formats, pinned in ``pyproject.toml``; writing a zip/XML parser of our own
+would add nothing.  The first sheet holding an impedance table is read; its cells are turned
+into a tab-separated table and go through the same column rules as CSV files
+(:mod:`sselab.io.formats.csv_spectrum`: column names by meaning, units, sign of Z'', sweeps
+split, f = 0 rows dropped with a note).
+
+Both formats are zip archives: the members' sizes are checked before anything is inflated
+(at most :data:`MAX_UNCOMPRESSED` bytes in all and a compression ratio of :data:`MAX_RATIO`),
+so a zip bomb is refused with a message instead of filling memory.
+
+Examples
+--------
+>>> from sselab.io import read
+>>> read("data.xlsx")[0].n_points     # doctest: +SKIP
+29
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from ...exceptions import ReaderError
+from ..registry import register
+from .csv_spectrum import spectra_from_text
+
+NAME = "spreadsheet"
+MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_RATIO = 200
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    return head.startswith(b"PK\x03\x04") and path.suffix.lower() in (".xlsx", ".ods", ".xlsm")
+
+
+def check_zip(path: Path) -> None:
+    """Refuse archives that would inflate beyond the limits (zip bombs) or are not zips."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ReaderError(path, f"not a readable spreadsheet (zip archive): {exc}") from None
+    total = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
+        raise ReaderError(path, f"archive would inflate to {total / 1e6:.0f} MB (ratio {total / packed:.0f}); "
+                          f"refused (limits {MAX_UNCOMPRESSED // 2**20} MiB, ratio {MAX_RATIO})")
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v) if v == v else ""
+    return str(v).replace("\t", " ").replace("\n", " ")
+
+
+@register(NAME, (".xlsx", ".xlsm", ".ods"), ("spectrum",), sniff=sniff, priority=5)
+def read(path: Path, kind: str | None = None) -> list:
+    """Read the spectra of the first sheet holding an impedance table."""
+    check_zip(path)
+    import pandas as pd
+
+    engine = "odf" if path.suffix.lower() == ".ods" else "openpyxl"
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, engine=engine, dtype=object)
+    except ImportError as exc:
+        raise ReaderError(path, f"reading this spreadsheet needs {exc.name or engine}") from None
+    except Exception as exc:  # noqa: BLE001 - the engines raise many types on damaged files
+        raise ReaderError(path, f"cannot read the spreadsheet ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+    errors = []
+    for name, frame in sheets.items():
+        rows = ["\t".join(_cell(v) for v in row).rstrip("\t") for row in frame.itertuples(index=False)]
+        text = "\n".join(r for r in rows if r.strip()) + "\n"
+        if not text.strip():
+            continue
+        try:
+            return spectra_from_text(text, path, NAME, (f"sheet {name!r} of {len(sheets)} ({engine})",))
+        except ReaderError as exc:
+            errors.append(f"sheet {name!r}: {exc.problem}")
+    raise ReaderError(path, "; ".join(errors) or "no sheet holds data")
