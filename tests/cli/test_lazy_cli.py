@@ -84,3 +84,19 @@ def test_a_lazily_loaded_command_runs(cli):
     assert rc == 0 and "S/cm" in out
     rc, _, err = cli("no-such-command")
     assert rc == 2
+
+
+def test_every_command_module_is_in_the_table():
+    """A module missing from COMMANDS still works (registered at start-up) but makes every
+    command pay for its imports: list it."""
+    import importlib
+    import pkgutil
+
+    from sselab import cli
+
+    listed = {module for module, _ in cli_main.COMMANDS.values()}
+    for info in pkgutil.iter_modules(cli.__path__):
+        if info.name == "main" or info.name.startswith("_"):
+            continue
+        if getattr(importlib.import_module(f"sselab.cli.{info.name}"), "register", None) is not None:
+            assert info.name in listed, f"sselab.cli.{info.name} is not in sselab.cli.main.COMMANDS"

@@ -41,6 +41,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "transport", "σ_ion of the SE from electron-blocking stacks: R_SE,ion = R_stack,bulk − Σ R_eBE (Glaser 2023)."
     ),
     "ccd": ("methods", "Critical current density: the highest step sustained before a short (mA/cm²)."),
+    "eds": ("eds", "EDS: identify elements, quantify (Cliff–Lorimer), element maps."),
+    "info": ("info", "What sselab sees in each file: reader, kind, points, axis ranges, columns, warnings."),
+    "sem": ("sem", "SEM images: pixel size, particle size distribution, layer thicknesses."),
     "xps": ("xps", "XPS: read VAMAS/PHI files, fit peaks, quantify, depth profiles."),
     "xrd": ("xrd", "X-ray diffraction: simulate, identify phases, Rietveld refine, Williamson–Hall."),
 }
