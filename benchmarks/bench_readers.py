@@ -108,6 +108,91 @@ def speed(rows: int = 200_000) -> None:
     print(f"speed, {rows} rows ({mb:.1f} MB): sselab read {t1 - t0:.2f} s, numpy.loadtxt {t2 - t1:.2f} s")
 
 
+PEER_SNIPPET = r"""
+import json, sys, warnings
+warnings.simplefilter("ignore")
+out = {}
+for path in sys.argv[1:]:
+    res = {}
+    try:
+        import pyimpspec
+    except ImportError:
+        pyimpspec = None
+    try:
+        if pyimpspec is None:
+            raise LookupError("not installed")
+        data = pyimpspec.parse_data(path)
+        res["pyimpspec"] = {"count": len(data), "n": data[0].get_num_points(),
+                            "f0": float(data[0].get_frequencies()[0]), "f1": float(data[0].get_frequencies()[-1]),
+                            "z0": [float(data[0].get_impedances()[0].real), float(data[0].get_impedances()[0].imag)]}
+    except LookupError:
+        pass
+    except Exception as exc:
+        res["pyimpspec"] = {"error": type(exc).__name__}
+    if path.lower().endswith((".mpr", ".mpt")):
+        try:
+            from yadg.extractors import extract
+        except ImportError:
+            extract = None
+        try:
+            if extract is None:
+                raise LookupError("not installed")
+            ds = extract(filetype="eclab." + path.rsplit(".", 1)[1].lower(), path=path)
+            node = ds if hasattr(ds, "sizes") else ds[list(ds.children)[0]]
+            res["yadg"] = {"rows": int(node.sizes.get("uts", 0))}
+        except LookupError:
+            pass
+        except Exception as exc:
+            res["yadg"] = {"error": type(exc).__name__}
+    out[path] = res
+print(json.dumps(out))
+"""
+
+
+def run_peers(paths: list[Path]) -> dict:
+    """pyimpspec and yadg, run in benchmarks/.venv-peers and .venv-peers-yadg (their own
+    numpy/pandas pins; pyimpspec 5.1.3 and yadg 7.0.1 cannot share one environment)."""
+    import json
+
+    merged: dict = {}
+    for venv in (".venv-peers", ".venv-peers-yadg"):
+        py = HERE / venv / "bin" / "python"
+        if not py.exists():
+            continue
+        proc = subprocess.run([str(py), "-c", PEER_SNIPPET, *map(str, paths)], capture_output=True, text=True,
+                              timeout=900)
+        if proc.returncode != 0:
+            print(f"peers in {venv} failed: {proc.stderr.strip().splitlines()[-1:]}")
+            continue
+        for path, res in json.loads(proc.stdout.strip().splitlines()[-1]).items():
+            merged.setdefault(path, {}).update(res)
+    return merged
+
+
+def judge_pyimpspec(res: dict | None, truth: dict) -> str | None:
+    if res is None or truth["kind"] != "spectrum" and truth.get("expect") != "refuse":
+        return None
+    if "error" in res:
+        return "correct" if truth.get("expect") == "refuse" else "refused"
+    if truth.get("expect") == "refuse":
+        return "misread"
+    ok = all([truth.get("count", res["count"]) == res["count"], truth.get("n", res["n"]) == res["n"],
+              "f0" not in truth or _close(res["f0"], truth["f0"]), "f1" not in truth or _close(res["f1"], truth["f1"])])
+    if ok and "z0" in truth:
+        ok = _close(res["z0"][0], truth["z0"][0]) and _close(res["z0"][1], truth["z0"][1])
+    return "correct" if ok else "misread"
+
+
+def judge_yadg(res: dict | None, truth: dict) -> str | None:
+    if res is None:
+        return None
+    if "error" in res:
+        return "correct" if truth.get("expect") == "refuse" else "refused"
+    if truth.get("count") == 1 and "n" in truth:
+        return "correct" if res["rows"] == truth["n"] else "misread"
+    return "read"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--manifest", default=str(HERE / "readers_manifest.yaml"))
@@ -123,6 +208,8 @@ def main() -> int:
     peers_venv = HERE / ".venv-peers"
     if not peers_venv.is_dir():
         print(f"pyimpspec, yadg: skipped ({peers_venv} does not exist; create it with those packages to compare)")
+    peers = run_peers([root / e["file"] for e in man["files"] if (root / e["file"]).exists()])
+    peer_counts: dict[str, Counter] = {"pyimpspec": Counter(), "yadg": Counter()}
     per_format: dict[str, Counter] = defaultdict(Counter)
     galvani: Counter = Counter()
     t0 = time.perf_counter()
@@ -136,6 +223,15 @@ def main() -> int:
         g = judge_galvani(path, entry)
         if g:
             galvani[g[0]] += 1
+        pres = peers.get(str(path), {})
+        p_imp, p_yadg = judge_pyimpspec(pres.get("pyimpspec"), entry), judge_yadg(pres.get("yadg"), entry)
+        for name, v in (("pyimpspec", p_imp), ("yadg", p_yadg)):
+            if v:
+                peer_counts[name][v] += 1
+        if p_imp == "correct" and verdict != "correct":
+            detail += "  [pyimpspec reads it]"
+        if p_yadg == "correct" and verdict != "correct":
+            detail += "  [yadg reads it]"
         flag = "" if verdict == "correct" else "  <--"
         print(f"{entry['file']:52s} sselab {verdict:8s} {detail}" + (f" | galvani {g[0]}" if g else "") + flag)
     total: Counter = Counter()
@@ -147,6 +243,9 @@ def main() -> int:
     print(f"  {'TOTAL':14s} {total['correct']:3d} / {total['refused']:3d} / {total['misread']:3d}  "
           f"({100 * total['correct'] / max(n, 1):.0f} % correct of {n})")
     print(f"galvani on .mpr: {dict(galvani)}")
+    if peers:
+        print(f"pyimpspec on impedance files: {dict(peer_counts['pyimpspec'])}")
+        print(f"yadg on .mpr/.mpt: {dict(peer_counts['yadg'])}")
     print(f"elapsed {time.perf_counter() - t0:.1f} s")
     return 0
 

@@ -129,10 +129,14 @@ def test_unknown_technique_mpt_refused(tmp_path, real):
 
 @pytest.mark.parametrize("name", ["pyimpspec__data.xlsx", "pyimpspec__data.ods"])
 def test_spreadsheets(real, name):
-    [s] = read(real / name)
-    assert s.instrument == "spreadsheet" and s.n_points == 29
-    assert s.frequency_Hz[0] == 10000 and s.frequency_Hz[-1] == pytest.approx(1.0)
-    assert s.impedance_ohm[0] == pytest.approx(109.00918219439028 - 26.55567987651522j, rel=1e-6)
+    # four sheets, one per header variant (f/Z'/Z'', freq/Zre/-Zim, frequency/real/imaginary,
+    # frequency/|Z|/-phase), all holding the same 29 points
+    spectra = read(real / name)
+    assert [s.metadata["sheet"] for s in spectra] == [f"header-variant-{k}" for k in (1, 2, 3, 4)]
+    for s in spectra:
+        assert s.instrument == "spreadsheet" and s.n_points == 29
+        assert s.frequency_Hz[0] == 10000 and s.frequency_Hz[-1] == pytest.approx(1.0)
+        assert s.impedance_ohm[0] == pytest.approx(109.00918219439028 - 26.55567987651522j, rel=1e-6)
 
 
 def test_spreadsheet_zip_bomb_refused(tmp_path):

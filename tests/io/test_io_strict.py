@@ -98,3 +98,33 @@ def test_pathological_lines_parse_in_linear_time(tmp_path):
                 pass
         elapsed = time.perf_counter() - t0
         assert elapsed < 5.0, (n, elapsed)
+
+
+@pytest.mark.parametrize("name", ["pyimpspec__data.mpt", "pyimpspec__data.z", "pyimpspec__data-tab.csv",
+                                  "pyimpspec__data.idf"])
+def test_real_files_cut_near_the_end_never_change_a_value(shared_data, tmp_path, name):
+    src = shared_data / "realfiles" / name
+    if not src.exists():
+        pytest.skip("realfiles corpus absent")
+    full = src.read_bytes()
+    [ref] = read(src)
+    cut = tmp_path / ("cut" + src.suffix)
+    body_end = len(full.rstrip(b"\r\n"))
+    for n in range(body_end - 150, body_end + 1):
+        cut.write_bytes(full[:n])
+        try:
+            [s] = read(cut)
+        except ReaderError:
+            continue
+        k = s.n_points
+        # a cut that only removes digits beyond double precision (17th digit) changes nothing
+        np.testing.assert_allclose(s.frequency_Hz, ref.frequency_Hz[:k], rtol=1e-12)
+        np.testing.assert_allclose(s.impedance_ohm, ref.impedance_ohm[:k], rtol=1e-12)
+        # rows whose line (whole or partial) is in the cut text; fewer read → must be a warning
+        # (rows cut off entirely at a line end cannot be known missing without a declared count)
+        def n_lines(b: bytes) -> int:
+            return b.count(b"\n") + (0 if b.endswith(b"\n") else 1)
+
+        present = ref.n_points - (n_lines(full) - n_lines(full[:n]))
+        if k < present:
+            assert s.verdict.status == "warning", (n, k, present)

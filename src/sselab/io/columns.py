@@ -167,23 +167,34 @@ def _choose_delimiter(lines: list[str]) -> tuple[str | None, bool, int]:
 _EXP = re.compile(r"[eE][-+]?(\d*)$")
 
 
+def _sig_digits(text: str) -> int:
+    mant = _EXP.sub("", text.strip().strip('"')).lstrip("+-").replace(".", "").replace(",", "")
+    return len(mant.lstrip("0")) or 1
+
+
 def _cut_last(fields: list[str], rows_text: list[list[str]]) -> bool:
-    """A last line without a line end that was cut inside a number (``head -c``, a copy still
-    being written): a field shorter than its column's fixed width, or with fewer exponent
-    digits than every earlier value of its column (``1.5e-0`` cut from ``1.5e-03``)."""
+    """A last line without a line end that was cut inside its last number (``head -c``, a copy
+    still being written).  Only the last field can be cut; it is taken as cut when it is
+    shorter than its column's fixed width, has fewer exponent digits than every earlier value
+    of its column (``1.5e-0`` cut from ``1.5e-03``), or has fewer significant digits than every
+    earlier value of a column written at full precision (≥ 6 digits each)."""
     recent = rows_text[-200:]
-    if not recent:
+    if not recent or not fields:
         return False
-    for j, f in enumerate(fields):
-        col = [r[j] for r in recent if len(r) > j]
-        widths = {len(v) for v in col}
-        if len(widths) == 1 and len(f) < widths.pop():
-            return True
-        exps = [m.group(1) for m in map(_EXP.search, col) if m]
-        mine = _EXP.search(f)
-        if exps and len(exps) == len(col) and (mine is None or len(mine.group(1)) < min(len(e) for e in exps)):
-            return True
-    return False
+    j = len(fields) - 1
+    f = fields[j]
+    col = [r[j] for r in recent if len(r) > j]
+    if not col:
+        return False
+    widths = {len(v) for v in col}
+    if len(widths) == 1 and len(f) < next(iter(widths)):
+        return True
+    exps = [m.group(1) for m in map(_EXP.search, col) if m]
+    mine = _EXP.search(f)
+    if exps and len(exps) == len(col) and (mine is None or len(mine.group(1)) < min(len(e) for e in exps)):
+        return True
+    least = min(_sig_digits(v) for v in col)
+    return least >= 6 and _sig_digits(f) < least
 
 
 def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:

@@ -22,11 +22,13 @@ import numpy as np
 
 from ...exceptions import ReaderError
 from ..biologic_columns import BUILDERS
-from ..columns import to_float
+from ..checks import dropped_rows, with_reasons
+from ..columns import _cut_last, to_float
 from ..header_meta import area_from_lines, temperature_from_lines
 from ..registry import register
 
 NAME = "biologic-mpt"
+_CUT_MARK = "\x00cut"  # internal marker in the notes: the last line was dropped
 _NB = re.compile(r"Nb header lines\s*:\s*(\d+)")
 _KINDS_BY_TITLE = (
     ("impedance", "spectrum"),
@@ -76,6 +78,15 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
         names = ["freq/Hz"] + names
         notes.append("header line names one column fewer than the rows hold and starts with 'Re(Z)/Ohm': "
                      "first column taken as 'freq/Hz'")
+    if not raw.endswith((b"\n", b"\r")) and len(body) > 2:
+        last = body[-1].rstrip("\t\r\n ").split("\t")
+        earlier = [ln.rstrip("\t\r\n ").split("\t") for ln in body[-201:-1]]
+        if len(last) == len(names) and _cut_last(last, earlier):
+            body = body[:-1]
+            msg = (f"last line {n_header + len(body) + 1} has no line end and a number shorter than the rest of "
+                   "its column (file cut inside a number?): dropped")
+            notes.append(msg)
+            notes.append(_CUT_MARK)
     rows = []
     for k, line in enumerate(body):
         fields = line.rstrip("\t\r\n ").split("\t")
@@ -122,6 +133,10 @@ def read(path: Path, kind: str | None = None) -> list:
     (never guessed to be a transient).
     """
     cols, header, notes = load(path)
+    reasons = []
+    if _CUT_MARK in notes:
+        notes.remove(_CUT_MARK)
+        reasons.append(dropped_rows(1, "last line cut inside a number"))
     found = file_kind(header)
     if kind is None:
         if found == "mixed":
@@ -137,4 +152,5 @@ def read(path: Path, kind: str | None = None) -> list:
         hint = f"; read it as kind={found!r}" if found and found != "mixed" else ""
         raise ReaderError(path, f"no impedance data (no 'freq/Hz' column){hint}")
     extra = {"temperature_K": temperature_from_lines(header), "eis_only": found == "spectrum"} if kind == "spectrum" else {}
-    return BUILDERS[kind](cols, path, NAME, notes, area_cm2=area_from_lines(header), **extra)
+    items = BUILDERS[kind](cols, path, NAME, notes, area_cm2=area_from_lines(header), **extra)
+    return [with_reasons(m, reasons) for m in items]

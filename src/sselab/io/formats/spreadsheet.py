@@ -2,7 +2,8 @@
 
 Parser: pandas ``read_excel`` with openpyxl (``.xlsx``) or odfpy (``.ods``) — the maintained
 readers of these formats, pinned in ``pyproject.toml``; writing a zip/XML parser of our own
-would add nothing.  The first sheet holding an impedance table is read; its cells are turned
+would add nothing.  Every sheet holding an impedance table is read (one or more spectra
+each, ``metadata["sheet"]`` names it; sheets without one are skipped); its cells are turned
 into a tab-separated table and go through the same column rules as CSV files
 (:mod:`sselab.io.formats.csv_spectrum`: column names by meaning, units, sign of Z'', sweeps
 split, f = 0 rows dropped with a note).
@@ -60,7 +61,7 @@ def _cell(v: object) -> str:
 
 @register(NAME, (".xlsx", ".xlsm", ".ods"), ("spectrum",), sniff=sniff, priority=5)
 def read(path: Path, kind: str | None = None) -> list:
-    """Read the spectra of the first sheet holding an impedance table."""
+    """Read the spectra of every sheet holding an impedance table."""
     check_zip(path)
     import pandas as pd
 
@@ -71,14 +72,18 @@ def read(path: Path, kind: str | None = None) -> list:
         raise ReaderError(path, f"reading this spreadsheet needs {exc.name or engine}") from None
     except Exception as exc:  # noqa: BLE001 - the engines raise many types on damaged files
         raise ReaderError(path, f"cannot read the spreadsheet ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
-    errors = []
+    errors, out = [], []
     for name, frame in sheets.items():
         rows = ["\t".join(_cell(v) for v in row).rstrip("\t") for row in frame.itertuples(index=False)]
         text = "\n".join(r for r in rows if r.strip()) + "\n"
         if not text.strip():
             continue
         try:
-            return spectra_from_text(text, path, NAME, (f"sheet {name!r} of {len(sheets)} ({engine})",))
+            found = spectra_from_text(text, path, NAME, (f"sheet {name!r} of {len(sheets)} ({engine})",))
         except ReaderError as exc:
             errors.append(f"sheet {name!r}: {exc.problem}")
+            continue
+        out += [m.with_meta(metadata={**m.metadata, "sheet": str(name)}) for m in found]
+    if out:
+        return out
     raise ReaderError(path, "; ".join(errors) or "no sheet holds data")
