@@ -204,6 +204,14 @@ def _sigma_from_collapsed_bulk():
     return conductivity_from_fit(fit, _geometry(), collapsed)
 
 
+def _stack_sigma():
+    from sselab.eis import fit_circuit
+    from sselab.simulate.paper import EBE_STACK_CIRCUIT, ebe_stack_spectrum
+    from sselab.transport.conductivity import conductivity_from_fit
+
+    return conductivity_from_fit(fit_circuit(ebe_stack_spectrum(313.15), EBE_STACK_CIRCUIT), _geometry())
+
+
 def _drt(rel):
     from sselab.eis.drt.solver import drt
 
@@ -260,6 +268,7 @@ CASES = {
     # -- transport -----------------------------------------------------------------------------
     "sigma: resistance without error": (_conductivity_no_stderr, "warning", "no_stderr"),
     "sigma: from a collapsed bulk resistor": (_sigma_from_collapsed_bulk, "failed", "at_lower_bound"),
+    "sigma: eBE stack, series resistor is the eBEs'": (_stack_sigma, "warning", "bulk_ambiguous"),
     "arrhenius: sigma falls with T": (lambda: _arrhenius([313.15, 343.15, 373.15], [1e-3, 5e-4, 2e-4]),
                                       "failed", "non_physical"),
     "arrhenius: two temperatures": (lambda: _arrhenius([313.15, 373.15], [1e-4, 7.6e-4]), "warning", "too_few_temperatures"),
