@@ -72,6 +72,14 @@ class Spectrum(_Measurement):
         """ω = 2πf [rad/s]."""
         return 2 * np.pi * self.frequency_Hz
 
+    def select(self, *, f_min_Hz: float | None = None, f_max_Hz: float | None = None,
+               drop_inductive: bool = False, mask: Any = None) -> Any:
+        """Mask and crop: a :class:`sselab.eis.mask.Selection` (kept spectrum + record of
+        what was masked and why); see :func:`sselab.eis.mask.select`."""
+        from .eis.mask import select
+
+        return select(self, f_min_Hz=f_min_Hz, f_max_Hz=f_max_Hz, drop_inductive=drop_inductive, mask=mask)
+
 
 @dataclass(frozen=True, eq=False)
 class CurrentTransient(_Measurement):

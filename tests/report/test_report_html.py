@@ -27,14 +27,29 @@ def report(tmp_path_factory):
     return write_report(db, root / "out", study="Mg3AsN-virtual", truth=truth)
 
 
+def test_figures_once_as_svg_by_default_png_on_request(report, tmp_path):
+    figs = report.parent / "figures"
+    assert sorted({p.suffix for p in figs.iterdir()}) == [".svg"]
+    text = report.read_text(encoding="utf-8")
+    assert "data:image/png" not in text
+    assert text.count("data:image/svg+xml;base64,") == len(list(figs.iterdir()))
+    both = write_report(report.parent.parent / "r.sqlite", tmp_path / "both", study="Mg3AsN-virtual",
+                        figure_formats=("png", "svg"))
+    files = list((both.parent / "figures").iterdir())
+    assert {p.suffix for p in files} == {".png", ".svg"} and len(files) == 2 * len(list(figs.iterdir()))
+    assert both.read_text(encoding="utf-8").count("data:image/png;base64,") == len(files) // 2
+    with pytest.raises(ValueError):
+        write_report(report.parent.parent / "r.sqlite", tmp_path / "x", figure_formats=("jpg",))
+
+
 def test_self_contained_with_tables(report):
     text = report.read_text(encoding="utf-8")
     assert not re.search(r"(src|href)=['\"]https?:", text)
-    assert text.count("data:image/png;base64,") >= 9
+    assert text.count("data:image/svg+xml;base64,") >= 9  # vector figures embedded
     tables = report.parent / "tables"
     transport = (tables / "transport.csv").read_text()
     assert "as-BM" in transport and "600C-12h" in transport
-    assert (report.parent / "figures" / "arrhenius_as-BM.svg").exists()
+    assert (report.parent / "figures" / "arrhenius.svg").exists()  # one overlay of all samples
     assert "INCONSISTENT" in text
 
 
@@ -53,7 +68,7 @@ def test_structure_table_and_figures(report):
     assert a_row["paper"] == 4.2307 and a_row["this_analysis"] == pytest.approx(4.2307, abs=1e-3)
     figs = report.parent / "figures"
     for name in ("xrd_as-BM", "xrd_800C-12h", "xps_profile_as-BM_0", "xps_surface_as-BM_0"):
-        assert (figs / f"{name}.png").stat().st_size > 10_000 and (figs / f"{name}.svg").exists()
+        assert (figs / f"{name}.svg").stat().st_size > 10_000 and not (figs / f"{name}.png").exists()
     text = report.read_text(encoding="utf-8")
     assert "Rietveld refinement, as-BM" in text and "XPS depth profile" in text
 

@@ -97,4 +97,7 @@ def electronic_command(
 
 
 def register(app: typer.Typer) -> None:
+    from ._dc_methods import add_commands
+
+    add_commands(dc_app)  # bruce-vincent, hebb-wagner
     app.add_typer(dc_app, name="dc")

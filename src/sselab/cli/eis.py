@@ -7,10 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, List, Optional
 
+import click
 import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from ..eis import elements as _elements
 from ..eis.batch import FitFailure, fit_circuit_batch
@@ -21,25 +23,39 @@ from ..exceptions import FitError, SselabError
 from ..io import read
 from ..numfmt import format_relative, format_uncertain
 from ._common import assignments, echo_json, exit_for, verdict_line
+from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, mask_option,
+                        with_mask_note)
 
-eis_app = typer.Typer(help="Impedance spectra: circuit fitting, Kramers–Kronig, DRT, series.", no_args_is_help=True)
+
+class _EisGroup(TyperGroup):
+    """``sselab eis``: the commands of :data:`_HOOKS` load their modules only when asked for."""
+
+    _hooked = False
+
+    def _load_hooks(self) -> None:
+        if not self._hooked:
+            self._hooked = True
+            for name, command in _hook_commands().items():
+                self.commands.setdefault(name, command)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_hooks()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            self._load_hooks()
+        return super().get_command(ctx, cmd_name)
+
+
+eis_app = typer.Typer(
+    help="Impedance spectra: circuit fitting, Kramers–Kronig, DRT, series.", no_args_is_help=True, cls=_EisGroup
+)
 
 CIRCUIT_HELP = (
     "Circuit string: '-' joins in series, p(a,b,...) in parallel, e.g. 'R0-p(R1,CPE1)-p(R2,CPE2)-CPE3'. "
     "Elements: " + "; ".join(f"{e.name} ({', '.join(e.params)})" for e in _elements.ELEMENTS.values())
 )
-
-
-def _spectrum(path: Path, index: int = 0):
-    return _spectrum_counted(path, index)[0]
-
-
-def _spectrum_counted(path: Path, index: int = 0):
-    """The ``index``-th spectrum of ``path`` and how many the file holds."""
-    spectra = read(path, kind="spectrum")
-    if not 0 <= index < len(spectra):
-        raise SselabError(f"{path}: has {len(spectra)} spectra, no index {index}")
-    return spectra[index], len(spectra)
 
 
 def one_of_many(n: int, index: int) -> tuple:
@@ -94,61 +110,77 @@ def fit_command(
     json_out: bool = typer.Option(False, "--json", help="Print JSON (one object; a list for several files)."),
     initial: List[str] = typer.Option([], "--initial", help="Initial value NAME=VALUE (repeatable)."),
     fix: List[str] = typer.Option([], "--fix", help="Hold NAME=VALUE fixed (repeatable)."),
-    index: int = typer.Option(0, "--index", help="Which spectrum of a multi-spectrum file (0 = first; the output says when a file holds more)."),
+    fmin: Optional[float] = fmin_option(),
+    fmax: Optional[float] = fmax_option(),
+    drop_inductive: bool = inductive_option(),
+    mask: Optional[str] = mask_option(),
+    index: Optional[int] = index_option(),
+    every: bool = all_option(),
 ) -> None:
     """Fit an equivalent circuit to one or more spectra (automatic initial values; many files
-    are fitted together by the batched engine)."""
+    are fitted together by the batched engine).  Exit 3 when a fit failed."""
     if weight not in WEIGHTINGS:
         raise SselabError(f"--weight must be one of {', '.join(WEIGHTINGS)}, got {weight!r}")
     init, fixed = assignments(initial, "--initial"), assignments(fix, "--fix")
+    if plot is not None:
+        from ..report.style import check_plot_path
+
+        check_plot_path(plot)  # before the work, so a bad name does not lose the fit
     from ..eis.circuit import Circuit
 
     c = Circuit(circuit)  # syntax errors first, once
     console = Console(stderr=False)
-    spectra: dict[int, Any] = {}
     errors: dict[int, str] = {}
-    counts: dict[int, int] = {}
-    for i, path in enumerate(files):
+    entries: list[tuple[Path, Any]] = []  # (file, Loaded or None)
+    for path in files:
         try:
-            spectra[i], counts[i] = _spectrum_counted(path, index)
+            entries += [(path, item) for item in load(path, index, every, fmin, fmax, drop_inductive, mask)]
         except SselabError as exc:
             if len(files) == 1:
                 raise
-            errors[i] = str(exc).splitlines()[0]
+            errors[len(entries)] = str(exc).splitlines()[0]
+            entries.append((path, None))
+    spectra = {i: item.spectrum for i, (_, item) in enumerate(entries) if item is not None}
     # all spectra in one batched fit (the same answers as one fit_circuit per file)
     fits = dict(zip(spectra, fit_circuit_batch(list(spectra.values()), c, weighting=weight, initial=init, fixed=fixed)))
     outputs: list[dict[str, Any]] = []
-    for i, path in enumerate(files):
+    for i, (path, item) in enumerate(entries):
         fit = fits.get(i)
+        label = item.label if item is not None else str(path)
         if isinstance(fit, FitFailure):
-            if len(files) == 1:
-                raise FitError(f"{path}: {fit.error}")
-            errors[i] = f"{path}: {fit.error}"
+            if len(entries) == 1:
+                raise FitError(f"{label}: {fit.error}")
+            errors[i] = f"{label}: {fit.error}"
         if i in errors:
             outputs.append({"file": str(path), "error": errors[i]})
             continue
-        fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(counts[i], index))
+        fit = with_mask_note(fit, item.selection)
+        if not every:
+            fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(item.n_in_file, item.index))
         fits[i] = fit
-        d = {"file": str(path), "spectrum_index": index, "spectra_in_file": counts[i], **fit.to_dict()}
+        d = {**item.describe(), **fit.to_dict()}
         if plot is not None:
             from ..eis.plots import plot_fit
 
-            target = plot if len(files) == 1 else plot.with_name(f"{plot.stem}_{path.stem}{plot.suffix}")
-            d["plot"] = plot_fit(spectra[i], fit, target)
+            stem = path.stem if item.n_in_file == 1 else f"{path.stem}_{item.index}"
+            target = plot if len(entries) == 1 else plot.with_name(f"{plot.stem}_{stem}{plot.suffix}")
+            d["plot"] = plot_fit(spectra[i], fit, target, masked=item.selection.masked)
         outputs.append(d)
         if not json_out:
-            console.print(f"[bold]{path}[/bold]")
+            console.print(f"[bold]{label}[/bold]", highlight=False)
+            if item.selection.n_masked:
+                console.print(item.selection.summary(), markup=False)
             _print_fit(fit, console)
     failures = len(errors)
     if json_out:
-        echo_json(outputs[0] if len(files) == 1 else outputs)
+        echo_json(outputs[0] if len(entries) == 1 else outputs)
     elif failures:
         for o in outputs:
             if "error" in o:
                 typer.echo(f"error: {o['error']}", err=True)
     if failures:
         raise typer.Exit(code=2)
-    exit_for(*fits.values())
+    exit_for(*(f for f in fits.values() if not isinstance(f, FitFailure)))
 
 
 @eis_app.command("kk")
@@ -156,23 +188,49 @@ def kk_command(
     file: Path = typer.Argument(..., help="Spectrum file."),
     threshold: Optional[float] = typer.Option(None, help="Extra fixed criterion: largest relative residual for a pass (0.01 = 1 %)."),
     noise: Optional[float] = typer.Option(None, "--noise", help="Relative noise of the spectrum when known (0.003 = 0.3 %); default: the noise its residuals show."),
-    index: int = typer.Option(0, "--index", help="Which spectrum of a multi-spectrum file (0 = first)."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write the KK residual figure (PNG/SVG)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    fmin: Optional[float] = fmin_option(),
+    fmax: Optional[float] = fmax_option(),
+    drop_inductive: bool = inductive_option(),
+    mask: Optional[str] = mask_option(),
+    index: Optional[int] = index_option(),
+    every: bool = all_option(),
+    explore: bool = typer.Option(False, "--explore", help="Sweep the number of elements M: mu and pseudo chi2 per M for each series C/L choice, and the test at the recommended M."),
 ) -> None:
     """Linear Kramers–Kronig test (Schönleber 2014) with automatic number of RC elements; the
     residuals are judged against the noise the spectrum shows (or --noise).  Exit 3 when it fails."""
-    spectrum = _spectrum(file, index)
-    kk = kramers_kronig(spectrum, threshold=threshold, noise=noise)
-    d = {"file": str(file), **kk.to_dict()}
     if plot is not None:
-        from ..eis.plots import plot_kk
+        from ..report.style import check_plot_path
 
-        d["plot"] = plot_kk(spectrum, kk, plot)
+        check_plot_path(plot)
+    items = load(file, index, every, fmin, fmax, drop_inductive, mask)
+    if explore:
+        from ._eis_extra import kk_explore_output
+
+        return kk_explore_output(items, threshold, plot, json_out)
+    outputs = []
+    for item in items:
+        spectrum = item.spectrum
+        kk = with_mask_note(kramers_kronig(spectrum, threshold=threshold, noise=noise), item.selection)
+        d = {**item.describe(), **kk.to_dict()}
+        if plot is not None:
+            from ..eis.plots import plot_kk
+
+            target = plot if len(items) == 1 else plot.with_name(f"{plot.stem}_{item.index}{plot.suffix}")
+            d["plot"] = plot_kk(spectrum, kk, target, masked=item.selection.masked)
+        outputs.append((item, kk, d))
     if json_out:
-        echo_json(d)
-        exit_for(kk)
-        return
+        echo_json(outputs[0][2] if len(outputs) == 1 else [d for _, _, d in outputs])
+    else:
+        for item, kk, _ in outputs:
+            _print_kk(item.label, kk, threshold, item.selection)
+    exit_for(*(kk for _, kk, _ in outputs))
+
+
+def _print_kk(file: str, kk: Any, threshold: float | None, selection: Any) -> None:
+    if selection.n_masked:
+        Console().print(f"{file}: {selection.summary()}", markup=False)
     verdict = "[green]passed[/green]" if kk.passed else "[red]failed[/red]"
     src = "stated" if kk.noise_stated else "shown"
     Console().print(
@@ -182,7 +240,6 @@ def kk_command(
         + f", {kk.n_elements} RC elements (μ = {kk.mu:.3f})"
     )
     typer.echo(verdict_line(kk))
-    exit_for(kk)
 
 
 # Commands that live with their analyses register themselves on the eis group.
@@ -191,10 +248,20 @@ _HOOKS = (
     ("sselab.cycling.ageing", "register_ageing"),
     ("sselab.eis.drt.cli", "register_drt"),
     ("sselab.eis.selection_cli", "register_suggest"),
+    ("sselab.cli._eis_extra", "register_extra"),
+    ("sselab.cli._eis_stacks", "register_stacks"),
 )
 
 
-def _register_hooks() -> None:
+def _hook_commands() -> dict[str, click.Command]:
+    """The commands the hooks register, built on a scratch group (``eis fit`` does not import them)."""
+    scratch = typer.Typer()
+    scratch.callback()(lambda: None)
+    _register_hooks(scratch)
+    return dict(typer.main.get_group(scratch).commands)
+
+
+def _register_hooks(target: typer.Typer) -> None:
     for module_name, hook in _HOOKS:
         try:
             module = importlib.import_module(module_name)
@@ -202,9 +269,8 @@ def _register_hooks() -> None:
             if exc.name and module_name.startswith(exc.name):
                 continue
             raise
-        getattr(module, hook)(eis_app)
+        getattr(module, hook)(target)
 
 
 def register(app: typer.Typer) -> None:
-    _register_hooks()
     app.add_typer(eis_app, name="eis")

@@ -1,6 +1,14 @@
 """Entry point of the ``sselab`` command.
 
 Every module in :mod:`sselab.cli` with a ``register(app)`` function adds its commands.
+Command modules are imported only when their command runs: :data:`COMMANDS` names each
+top-level command, the module that registers it and the one-line help ``sselab --help``
+shows, so that ``sselab --help`` and the start of every command load no analysis package
+(numpy, scipy, pandas, matplotlib come with the command that needs them).
+``tests/cli/test_lazy_cli.py`` checks that the table says what the modules register.
+A command module missing from the table is registered at start-up as before (slower, never
+unreachable).
+
 Errors that users can cause (:class:`~sselab.exceptions.SselabError`) become one line on
 stderr and exit code 2; no traceback.
 """
@@ -11,9 +19,81 @@ import importlib
 import pkgutil
 import sys
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from ..exceptions import SselabError
+
+#: top-level command -> (module in sselab.cli that registers it, its one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "cycling": ("cycling", "Plating/stripping: half-cycles, overpotentials, polarisation growth, short circuits, jumps."),
+    "cv": ("cycling", "Cyclic voltammetry: scans, deposition/dissolution peaks and onsets, branch charges."),
+    "dc": ("dc", "DC polarisation: ion transport number, electronic conductivity."),
+    "demo": ("demo", "Simulate the virtual Mg3AsN study, analyse it, and compare with truth and the paper."),
+    "eis": ("eis", "Impedance spectra: circuit fitting, Kramers–Kronig, DRT, series."),
+    "results": ("results", "List stored results: one line per value (table/csv) or every analysis in full (json)."),
+    "run": ("run", "Run the study's analyses incrementally (unchanged inputs and settings are not refitted)."),
+    "serve": ("serve", "Start the web workbench and print its URL."),
+    "conductivity": ("transport", "σ = l/(R·A) in S/cm with its propagated uncertainty."),
+    "arrhenius": ("transport", "Arrhenius fit of a T–σ table: Ea ± error, prefactor, R², σ at 25 °C; per sample when the table has a sample column (--pool for one line)."),
+    "deconvolve": (
+        "transport", "σ_ion of the SE from electron-blocking stacks: R_SE,ion = R_stack,bulk − Σ R_eBE (Glaser 2023)."
+    ),
+    "ccd": ("methods", "Critical current density from stepped-current plating/stripping (mA/cm²)."),
+    "xps": ("xps", "XPS: read VAMAS/PHI files, fit peaks, quantify, depth profiles."),
+    "xrd": ("xrd", "X-ray diffraction: simulate, identify phases, Rietveld refine, Williamson–Hall."),
+}
+
+
+def module_commands(module_name: str) -> dict[str, click.Command]:
+    """The click commands that ``sselab.cli.<module_name>.register`` adds, by name."""
+    module = importlib.import_module(f"{__package__}.{module_name}")
+    scratch = typer.Typer()
+    scratch.callback()(lambda: None)  # a group even when the module adds one command
+    module.register(scratch)
+    commands = dict(typer.main.get_group(scratch).commands)
+    for command in commands.values():
+        _plain_help(command)
+    return commands
+
+
+def _plain_help(command: click.Command) -> None:
+    """Help printed as written: rich markup would eat units in square brackets ("FWHM [eV]")
+    and show flags as ``<bool>``; click's plain formatter prints them as they are."""
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
+class _LazyGroup(TyperGroup):
+    """The root group: commands of :data:`COMMANDS` load their module on first use."""
+
+    _listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(dict.fromkeys([*COMMANDS, *self.commands]))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name in COMMANDS:
+            module_name, short = COMMANDS[cmd_name]
+            if self._listing:  # `sselab --help`: the name and its line, nothing imported
+                return click.Command(cmd_name, help=short, short_help=short)
+            for name, command in module_commands(module_name).items():
+                self.commands.setdefault(name, command)
+            return self.commands.get(cmd_name)
+        return None
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="sselab",
@@ -21,6 +101,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    cls=_LazyGroup,
 )
 
 
@@ -41,11 +123,13 @@ def _root(
     """sselab: reproducible solid-electrolyte analysis from raw instrument files."""
 
 
-def _register_all() -> None:
+def _register_unlisted() -> None:
+    """Register, at start-up, command modules that :data:`COMMANDS` does not name."""
     from .. import cli
 
+    listed = {module for module, _ in COMMANDS.values()}
     for info in sorted(pkgutil.iter_modules(cli.__path__), key=lambda i: i.name):
-        if info.name in ("main",) or info.name.startswith("_"):
+        if info.name in ("main",) or info.name.startswith("_") or info.name in listed:
             continue
         module = importlib.import_module(f"{cli.__name__}.{info.name}")
         register = getattr(module, "register", None)
@@ -53,7 +137,7 @@ def _register_all() -> None:
             register(app)
 
 
-_register_all()
+_register_unlisted()
 
 
 def main(argv: list[str] | None = None) -> int:

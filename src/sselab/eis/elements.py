@@ -51,6 +51,9 @@ class ElementType:
     bounds: tuple[tuple[float, float], ...]
     description: str
     func: ZFunc
+    #: automatic start of an arc-like element: (resistance [Ω], time constant [s], ideality) →
+    #: one value per parameter; used by :mod:`sselab.eis.initial` (None: generic values)
+    start: Callable[[float, float, float], tuple[float, ...]] | None = None
 
     @property
     def n_params(self) -> int:
@@ -75,12 +78,14 @@ _POS = (0.0, math.inf)
 
 
 def element(
-    name: str, params: tuple[str, ...], units: tuple[str, ...], bounds: tuple[tuple[float, float], ...], description: str
+    name: str, params: tuple[str, ...], units: tuple[str, ...], bounds: tuple[tuple[float, float], ...], description: str,
+    start: Callable[[float, float, float], tuple[float, ...]] | None = None,
 ) -> Callable[[ZFunc], ZFunc]:
-    """Register an element type; the decorated function maps (w, params) to (Z, [dZ/dp])."""
+    """Register an element type; the decorated function maps (w, params) to (Z, [dZ/dp]).
+    The circuit language knows every registered type (no parser change needed)."""
 
     def wrap(func: ZFunc) -> ZFunc:
-        ELEMENTS[name] = ElementType(name, params, units, bounds, description, func)
+        ELEMENTS[name] = ElementType(name, params, units, bounds, description, func, start)
         return func
 
     return wrap
@@ -158,6 +163,10 @@ def _gerischer(w, p):
     base = 1.0 / np.sqrt(1 + 1j * w * tau)
     z = r * base
     return z, [base, -0.5 * r * base**3 * 1j * w]
+
+
+# more elements (TLM, Havriliak–Negami, Cole–Cole, ZARC, K, finite Gerischer) register themselves
+from . import elements_extra  # noqa: E402,F401
 
 
 def describe() -> str:

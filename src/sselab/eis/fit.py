@@ -27,7 +27,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..exceptions import FitError
-from ..fitting import FitResult, ParameterEstimate, Parameters, fit_best
+from ..fitting import FitResult, ParameterEstimate, Parameters
 from ..fitting.diagnostics import longest_run_p, runs_z
 from ..fitting.threads import single_threaded_blas
 from ..fitting.result import _num
@@ -35,6 +35,7 @@ from ..measurements import Spectrum
 from ..verdict import Reason, Verdict
 from .circuit import Circuit
 from .initial import Starts, starts_many
+from .kernel.dispatch import fit_best_model
 from .weights import weights
 
 
@@ -89,6 +90,7 @@ class CircuitFit:
     starts_tried: int = 1
     #: reasons a caller adds (one spectrum of a multi-spectrum file, ...), merged into ``verdict``
     extra_reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    engine: str = "numpy"
 
     def __getitem__(self, name: str) -> ParameterEstimate:
         return self.result[name]
@@ -196,6 +198,7 @@ class CircuitFit:
             "temperature_K": _num(self.temperature_K),
             "notes": list(self.notes),
             "starts_tried": self.starts_tried,
+            "engine": self.engine,
         }
 
 
@@ -311,6 +314,9 @@ def fit_circuit(
     -------
     CircuitFit
     """
+    from .model import check_spectrum_argument
+
+    check_spectrum_argument(spectrum, circuit)  # circuit first (impedance.py's order): one line
     c = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
     _validate(spectrum, c)
     f = spectrum.frequency_Hz
@@ -330,7 +336,7 @@ def fit_circuit(
 
 def _best_fit(
     c: Circuit, weighting: str, spectrum: Spectrum, params: Parameters, best: FitResult, start: np.ndarray,
-    canonical: bool, starts_tried: int,
+    canonical: bool, starts_tried: int, engine: str = "numpy",
 ) -> CircuitFit:
     """The CircuitFit of one spectrum's best start."""
     result = _canonical(c, best) if canonical else best
@@ -346,6 +352,7 @@ def _best_fit(
         temperature_K=spectrum.temperature_K,
         notes=notes,
         starts_tried=starts_tried,
+        engine=engine,
     )
 
 
@@ -425,8 +432,8 @@ def fit_starts(
     model = _Model(c, w, z, weighting)
     params = c.parameters(starts[0].first, fixed=fixed, bounds=bounds)
     first = np.stack([s.first for s in starts])
-    best = fit_best(lambda P, rows: model(P, rows), params, starts=first, groups=np.arange(len(spectra)),
-                    max_iter=max_iter, stol=STOL)
+    best, first_engine = fit_best_model(model, params, starts=first, groups=np.arange(len(spectra)),
+                                  data_rows=np.arange(len(spectra)), max_iter=max_iter, stol=STOL)
     kept = [(0, result) for _, result in best]
     noise_like, z, p = _noise_like([result for _, result in kept], n_points)
     # done after one start: converged, noise-like residuals, and every parameter determined and
@@ -434,6 +441,7 @@ def fit_starts(
     # residuals still look like noise)
     settled = np.array([result.success and not result.undetermined
                         and not any(e.at_bound for e in result.parameters if not e.fixed) for _, result in kept])
+    engines = [first_engine] * len(kept)
     again = [i for i in range(len(kept)) if not (noise_like[i] and settled[i]) and len(starts[i].all()) > 1]
     if again:
         counts = [len(starts[i].all()) - 1 for i in again]
@@ -441,8 +449,10 @@ def fit_starts(
         rest = np.concatenate([starts[i].all()[1:] for i in again])
         local = np.concatenate([np.arange(1, n + 1) for n in counts])
         groups = np.repeat(np.arange(len(again)), counts)
-        second = fit_best(lambda P, rows: model(P, owner[rows]), params, starts=rest, groups=groups,
-                          max_iter=max_iter, stol=STOL)
+        second, engine2 = fit_best_model(model, params, starts=rest, groups=groups, data_rows=owner,
+                                         max_iter=max_iter, stol=STOL)
+        for i in again:
+            engines[i] = first_engine if engine2 == first_engine else f"{first_engine}+{engine2}"
         for i, (row, result) in zip(again, second):
             kept[i] = _better(kept[i], (int(local[row]), result))
         again_noise_like, again_z, again_p = _noise_like([kept[i][1] for i in again], n_points)
@@ -452,7 +462,7 @@ def fit_starts(
     out = []
     for i, (s, (row, result)) in enumerate(zip(spectra, kept)):
         fit = _best_fit(c, weighting, s, params, result, starts[i].first if row == 0 else starts[i].all()[row],
-                        canonical, tried[i])
+                        canonical, tried[i], engines[i])
         if n_points >= MIN_POINTS_EARLY_EXIT and not noise_like[i]:
             fit = replace(fit, notes=fit.notes + (
                 f"residuals are systematic (runs-test z = {z[i]:.2g}, longest same-sign run p = {p[i]:.2g}): the "

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import numpy as np
-from scipy.optimize import nnls
 
 from .circuit import Circuit
 from .language import Element, Node, Parallel, Series
@@ -79,6 +78,8 @@ def features(
     An = A / norms
     ridge = 1e-3 * np.eye(An.shape[1])
     ridge[0, 0] = ridge[-1, -1] = ridge[-2, -2] = 0
+    from scipy.optimize import nnls  # here: scipy costs ~0.2 s to import and most fits never get here
+
     x, _ = nnls(np.vstack([An, ridge]), np.concatenate([b, np.zeros(An.shape[1])]), maxiter=2000)
     x = x / norms
     r_inf = float(x[0])
@@ -145,6 +146,21 @@ def _is_arc(node: Node) -> bool:
     return len(kinds) == 2 and kinds[0] in ("C", "CPE") and kinds[1] == "R"
 
 
+def _hooked(node: Node) -> bool:
+    """A lone element with its own automatic start (ZARC, K, HN, TLM...): fitted like an arc."""
+    from .elements import ELEMENTS
+
+    return isinstance(node, Element) and ELEMENTS[node.type].start is not None
+
+
+def _set_hooked(set_, el: Element, r: float, tau: float, n: float) -> None:
+    from .elements import ELEMENTS
+
+    etype = ELEMENTS[el.type]
+    for name, v in zip(etype.parameter_names(el.label), etype.start(r, tau, n)):  # type: ignore[misc]
+        set_(name, v)
+
+
 def _assign(circuit: Circuit, feats: Features, n_cpe: float, arc_scale: float, pick: str = "largest") -> np.ndarray:
     values = np.full(circuit.n_params, np.nan)
     names = circuit.parameter_names
@@ -156,7 +172,7 @@ def _assign(circuit: Circuit, feats: Features, n_cpe: float, arc_scale: float, p
     tau_mid = 1 / (2 * np.pi * np.sqrt(feats.f_min * feats.f_max))
     tau_low = 1 / (2 * np.pi * feats.f_min)
     top = _top_level(circuit.tree)
-    arcs_nodes = [n for n in top if _is_arc(n)]
+    arcs_nodes = [n for n in top if _is_arc(n) or _hooked(n)]
     # choose arcs: the len(arcs_nodes) largest clusters, in τ order (high frequency first)
     clusters = list(feats.arcs)
     k = len(arcs_nodes)
@@ -181,6 +197,9 @@ def _assign(circuit: Circuit, feats: Features, n_cpe: float, arc_scale: float, p
             chosen = sorted(chosen)
         for node, (tau, r) in zip(arcs_nodes, chosen):
             r *= arc_scale
+            if isinstance(node, Element):
+                _set_hooked(set_, node, r, tau, n_cpe)
+                continue
             for el in node.children:
                 if el.type == "R":
                     set_(el.label, r)
@@ -226,7 +245,9 @@ def _assign(circuit: Circuit, feats: Features, n_cpe: float, arc_scale: float, p
         label, _, param = name.partition(".")
         etype = circuit.element_type(label)
         r_guess = span / max(sum(1 for n in names if circuit.element_type(n.partition(".")[0]) == "R"), 1)
-        if etype == "R":
+        if _hooked(Element(label, etype, 0)):
+            _set_hooked(set_, Element(label, etype, 0), r_guess, tau_mid, n_cpe)
+        elif etype == "R":
             values[i] = r_guess
         elif etype == "C":
             values[i] = tau_mid / r_guess

@@ -53,6 +53,7 @@ import numpy as np
 
 from ..exceptions import AnalysisError
 from ..fitting.result import _num
+from ..fitting.threads import single_threaded_blas
 from ..measurements import Spectrum
 from ..verdict import Reason, Verdict
 
@@ -172,6 +173,7 @@ def _solve(w, z, m, capacitance, inductance):
     return A @ coef, coef[1 : 1 + m]
 
 
+@single_threaded_blas()
 def kramers_kronig(
     spectrum: Spectrum,
     *,

@@ -187,5 +187,5 @@ class _Parser:
 def parse(text: str) -> Node:
     """Parse a circuit string into a syntax tree; raises CircuitSyntaxError."""
     if not isinstance(text, str):
-        raise CircuitSyntaxError(str(text), 0, "a circuit must be a string")
+        raise CircuitSyntaxError(f"<{type(text).__name__}>", 0, f"a circuit must be a string, got a {type(text).__name__}")
     return _Parser(text).circuit()

@@ -5,6 +5,9 @@ A multi-threaded BLAS (OpenBLAS by default in numpy wheels) wakes its thread poo
 them, which costs far more than the arithmetic: on a busy 2-core machine the grid search of
 one impedance spectrum took 24 ms with the default pool and 0.26 ms with one thread.  Batches
 get their parallelism from vectorisation and, across processes, from the study executors.
+Every technique's small linear algebra (circuit fits, DRT, Kramers–Kronig, Rietveld,
+Williamson–Hall, XPS peak fits) runs inside this one context; it also works as a decorator
+(``@single_threaded_blas()``).
 
 Examples
 --------
@@ -16,20 +19,26 @@ Examples
 
 from __future__ import annotations
 
+import sys
 import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterator
 
 
-@lru_cache(maxsize=1)
 def _controller():
+    # scipy ships its own BLAS; the controller sees the libraries loaded when it is made, so
+    # it is remade once scipy.linalg is loaded.  scipy is not imported here: a circuit fit
+    # does not need it, and importing it costs ~0.2 s of every command's start.
+    return _controller_for("scipy.linalg" in sys.modules)
+
+
+@lru_cache(maxsize=2)
+def _controller_for(with_scipy: bool):
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:  # a pinned dependency; without it fits are right, only slower
         return None
-    import scipy.linalg  # noqa: F401  (load scipy's own BLAS too, so that the controller sees both)
-
     return ThreadpoolController()
 
 

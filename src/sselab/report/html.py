@@ -1,4 +1,7 @@
-"""One self-contained HTML report per study (figures as base64 PNG), plus PNG/SVG and CSV files.
+"""One self-contained HTML report per study (figures embedded), plus the figure and CSV files.
+
+Figures are written once, as SVG by default (vector, what the HTML embeds); PNG (300 dpi) on
+request (``figure_formats=("png",)``, or both).  The HTML embeds the first format asked for.
 
 Reads only the results store: the report can be rebuilt at any time without refitting.
 
@@ -12,37 +15,50 @@ import base64
 import html
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..store import open_store
-from . import figures, tables
+from . import figures, style, tables
 
 _CSS = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
-        "table{border-collapse:collapse;font-size:13px;margin:1em 0}td,th{border:1px solid #bbb;padding:3px 6px}"
-        "figure{display:inline-block;margin:4px}img{max-width:520px}.bad{color:#b00}")
+        "table{border-collapse:collapse;font-size:12px;margin:1em 0;max-width:100%;display:block;overflow-x:auto}"
+        "td,th{border:1px solid #bbb;padding:3px 6px;text-align:right}th{background:#f3f3f3}"
+        "td:first-child,th:first-child{text-align:left}"
+        "figure{display:inline-block;margin:4px;vertical-align:top}img{max-width:100%;height:auto}"
+        "figcaption{font-size:12px;color:#444;max-width:520px}.bad{color:#b00}.warn{color:#a60}")
+
+
+FIGURE_FORMATS = ("svg", "png")
+_MIME = {"svg": "image/svg+xml", "png": "image/png"}
 
 
 class _Figures:
-    def __init__(self, folder: Path) -> None:
+    """Figures of the report, each written once per asked format through the project style
+    (atomic writes, 300 dpi PNG); the HTML embeds the first format."""
+
+    def __init__(self, folder: Path, formats: tuple[str, ...] = ("svg",)) -> None:
+        unknown = [f for f in formats if f not in FIGURE_FORMATS]
+        if unknown or not formats:
+            raise ValueError(f"figure formats must be some of {', '.join(FIGURE_FORMATS)}; got {', '.join(formats)}")
         self.folder = folder
+        self.formats = tuple(dict.fromkeys(formats))
         self.html: list[str] = []
         self.paths: list[Path] = []
 
     def add(self, fig: Any, name: str, caption: str) -> None:
         if fig is None:
             return
-        png = io.BytesIO()
-        fig.savefig(png, format="png")
-        (self.folder / f"{name}.png").write_bytes(png.getvalue())
-        fig.savefig(self.folder / f"{name}.svg", format="svg")
-        plt.close(fig)
-        self.paths.append(self.folder / f"{name}.png")
-        b64 = base64.b64encode(png.getvalue()).decode("ascii")
-        self.html.append(f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{b64}">'
+        for k, fmt in enumerate(self.formats):
+            path = self.folder / f"{name}.{fmt}"
+            style.save(fig, path, close=k == len(self.formats) - 1)
+            self.paths.append(path)
+        first = self.folder / f"{name}.{self.formats[0]}"
+        b64 = base64.b64encode(first.read_bytes()).decode("ascii")
+        self.html.append(f'<figure><img alt="{html.escape(name)}" src="data:{_MIME[self.formats[0]]};base64,{b64}">'
                          f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
     def take(self) -> str:
@@ -53,45 +69,80 @@ class _Figures:
 def _table(df: pd.DataFrame) -> str:
     if df.empty:
         return "<p>(none)</p>"
-    return df.to_html(index=False, float_format=lambda v: f"{v:.4g}", na_rep="", border=0, escape=True)
+    return tables.humanise(df).to_html(index=False, na_rep="", border=0, escape=True, classes="data")
 
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
-def write_report(db: str | Path, out: str | Path, *, study: str | None = None, truth: dict[str, Any] | None = None) -> Path:
-    """Write ``report.html``, ``figures/*.png|svg`` and ``tables/*.csv`` under ``out``; return the HTML path.
+def _verdict_html(rows: list[dict[str, Any]]) -> str:
+    """Every analysis whose result is not ok, with its reasons (failed first)."""
+    from ..verdict import verdict_of
 
-    ``truth`` (the virtual study's ``truth.json``) adds a truth column to the paper comparison.
+    items = []
+    for r in rows:
+        if r["status"] != "ok":  # the task itself raised
+            items.append((2, r, f"task failed: {r['message']}"))
+            continue
+        v = verdict_of(r["result"] or {})
+        if v.status != "ok":
+            items.append((2 if v.status == "failed" else 1, r, "; ".join(x.message for x in v.reasons)))
+    if not items:
+        return "<p>Every analysis passed its checks.</p>"
+    items.sort(key=lambda x: (-x[0], style.natural_key(x[1]["sample"] or ""), str(x[1]["task_id"])))
+    li = "".join(f'<li class="{"bad" if k == 2 else "warn"}"><b>{"failed" if k == 2 else "warning"}</b> '
+                 f"{html.escape(str(r['task_id']))}: {html.escape(msg)}</li>" for k, r, msg in items)
+    return f"<ul>{li}</ul>"
+
+
+def write_report(db: str | Path, out: str | Path, *, study: str | None = None, truth: dict[str, Any] | None = None,
+                 reference: bool | None = None, figure_formats: tuple[str, ...] = ("svg",)) -> Path:
+    """Write ``report.html``, ``figures/*.svg`` (``figure_formats``: "svg", "png" or both; the
+    HTML embeds the first) and ``tables/*.csv`` under ``out``; return the HTML path.
+
+    The paper comparison is shown when the study reproduces the reference paper
+    (``reference=True``, or ``truth`` given: the virtual study's ``truth.json`` adds a truth
+    column); other studies get only the sections their analyses fill.
     """
     out = Path(out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     with open_store(db) as store:
         rows = store.analyses(study=study)
-    figs = _Figures(out / "figures")
-    parts = [f"<h1>sselab report{': ' + html.escape(study) if study else ''}</h1>"]
+    rows = style.sorted_naturally(rows, key=lambda r: r["sample"] or "")
+    reference = (truth is not None) if reference is None else reference
+    figs = _Figures(out / "figures", tuple(figure_formats))
+    parts = [f"<h1>sselab report{': ' + html.escape(study) if study else ''}</h1>",
+             "<h2>Verdicts</h2>", _verdict_html(rows)]
     tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),
-            "paper_vs_analysis": tables.paper_vs_analysis(rows, truth), "structure": tables.structure(rows)}
+            "structure": tables.structure(rows)}
+    if reference:
+        tabs["paper_vs_analysis"] = tables.paper_vs_analysis(rows, truth)
     for name, df in tabs.items():
-        df.to_csv(out / "tables" / f"{name}.csv", index=False)
-    parts += ["<h2>Paper vs this analysis</h2>", _table(tabs["paper_vs_analysis"]),
-              "<h2>Transport</h2>", _table(tabs["transport"]), _table(tabs["sigma_ion_series"])]
+        _atomic_write(out / "tables" / f"{name}.csv", tables.csv_safe(df).to_csv(index=False))
+    if reference:
+        parts += ["<h2>Paper vs this analysis</h2>", _table(tabs["paper_vs_analysis"])]
     ok = [r for r in rows if r["status"] == "ok" and r["result"]]
+    if not tabs["transport"].empty or not tabs["sigma_ion_series"].empty:
+        parts += ["<h2>Transport</h2>", _table(tabs["transport"]), _table(tabs["sigma_ion_series"])]
     eis = [r for r in ok if r["method"] == "eis_fit"]
-    parts.append("<h2>Impedance</h2>")
     groups: dict[tuple[str, str], list] = {}
     for r in eis:
         cell = (r["measurements"][0].get("cell_stack") if r["measurements"] else None) or "?"
         groups.setdefault((r["sample"], cell), []).append(r)
+    if groups:
+        parts.append("<h2>Impedance</h2>")
     for (sample, cell), rs in groups.items():
-        figs.add(figures.nyquist(rs, f"{sample}: {cell}"), _safe(f"nyquist_{sample}_{cell}"), f"Nyquist plot with fits, {sample}, {cell}")
-    for r in ok:
-        if r["method"] == "deconvolution":
-            figs.add(figures.arrhenius(r, r["sample"]), _safe(f"arrhenius_{r['sample']}"), f"Arrhenius plot, {r['sample']}")
+        figs.add(figures.nyquist(rs, f"{sample}: {cell}"), _safe(f"nyquist_{sample}_{cell}"),
+                 f"Nyquist plot with fits (equal scales; + marks each frequency decade), {sample}, {cell}")
+        figs.add(figures.bode(rs, f"{sample}: {cell}"), _safe(f"bode_{sample}_{cell}"), f"Bode plot with fits, {sample}, {cell}")
+    decs = [r for r in ok if r["method"] == "deconvolution"]
+    figs.add(figures.arrhenius_overlay(decs), "arrhenius", "Arrhenius plot of σ_ion, all samples (eBE deconvolution)")
     parts.append(figs.take())
-    parts.append("<h2>DC polarisation</h2>")
+    ca = [r for r in ok if r["method"] in ("dc_transient", "dc_electronic")]
+    if ca:
+        parts.append("<h2>DC polarisation</h2>")
     for sample in dict.fromkeys(r["sample"] for r in ok if r["method"] == "dc_transient"):
         figs.add(figures.transients([r for r in ok if r["method"] == "dc_transient" and r["sample"] == sample], sample),
                  _safe(f"ca_{sample}"), f"Chronoamperometry, {sample}")
@@ -99,14 +150,18 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
         if r["method"] == "dc_electronic":
             figs.add(figures.iv(r, r["sample"]), _safe(f"iv_{r['sample']}"), f"I–V, {r['sample']}")
     parts.append(figs.take())
-    parts.append("<h2>Cycling and voltammetry</h2>")
-    for i, r in enumerate(ok):
+    cyc = [r for r in ok if r["method"] in ("cycling", "cv")]
+    if cyc:
+        parts.append("<h2>Cycling and voltammetry</h2>")
+    for i, r in enumerate(cyc):
         if r["method"] == "cycling":
-            figs.add(figures.cycling(r), _safe(f"cycling_{r['sample']}_{i}"), f"Galvanostatic cycling, {r['sample']}")
+            figs.add(figures.cycling(r), _safe(f"cycling_{r['sample']}_{i}"),
+                     f"Galvanostatic cycling, {r['sample']}: whole test, first and last cycles, overpotential per cycle")
         if r["method"] == "cv":
             figs.add(figures.voltammogram(r), _safe(f"cv_{r['sample']}_{i}"), f"Cyclic voltammogram, {r['sample']}")
     parts.append(figs.take())
-    parts += ["<h2>Structure (XRD)</h2>", _table(tabs["structure"])]
+    if not tabs["structure"].empty:
+        parts += ["<h2>Structure (XRD)</h2>", _table(tabs["structure"])]
     for r in ok:
         if r["method"] == "xrd_refine":
             figs.add(figures.xrd(r), _safe(f"xrd_{r['sample']}"), f"Rietveld refinement, {r['sample']}: observed, calculated, difference")
@@ -116,18 +171,23 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
         parts.append("<h2>XPS depth profile</h2>")
     for i, r in enumerate(xps):
         figs.add(figures.xps_profile(r), _safe(f"xps_profile_{r['sample']}_{i}"), f"XPS depth profile (atomic % vs sputter time), {r['sample']}")
-        figs.add(figures.xps_spectra(r), _safe(f"xps_surface_{r['sample']}_{i}"), f"XPS surface spectra with fits, {r['sample']}")
+        figs.add(figures.xps_spectra(r), _safe(f"xps_surface_{r['sample']}_{i}"),
+                 f"XPS surface spectra: data, components, envelope, background and residual, {r['sample']}")
     parts.append(figs.take())
     checks = [m for r in ok if r["method"] == "consistency" for m in r["result"].get("messages", [])]
     if checks:
         parts.append("<h2>Consistency checks</h2><ul>" + "".join(f'<li class="bad">{html.escape(m)}</li>' for m in checks) + "</ul>")
     failed = [r for r in rows if r["status"] != "ok"]
-    if failed:
-        parts.append("<h2>Failed analyses</h2><ul>" + "".join(
-            f"<li>{html.escape(str(r['task_id']))}: {html.escape(str(r['message']))}</li>" for r in failed) + "</ul>")
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>sselab report</title>"
             f"<link rel='icon' href='data:,'><style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
     path = out / "report.html"
-    path.write_text(page, encoding="utf-8")
-    (out / "tables" / "summary.json").write_text(json.dumps({"n_analyses": len(rows), "n_failed": len(failed)}), encoding="utf-8")
+    _atomic_write(path, page)
+    _atomic_write(out / "tables" / "summary.json", json.dumps({"n_analyses": len(rows), "n_failed": len(failed)}))
     return path
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write then rename: a kill never leaves a half-written report file."""
+    tmp = path.with_name(f".tmp-{path.name}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

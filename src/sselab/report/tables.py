@@ -114,3 +114,73 @@ def _structure_rows(st: pd.DataFrame, truth: dict[str, Any]) -> list[dict[str, A
         out.append({"quantity": q, "sample": sample, "this_analysis": None if rec is None else rec[col],
                     "truth": tp.get(tkey), "paper": paper[pkey], "unit": unit})
     return out
+
+
+#: Column → (header with unit, stderr column shown with it).  Anything not listed keeps its name.
+HEADERS: dict[str, tuple[str, str | None]] = {
+    "sample": ("Sample", None),
+    "T_sigma_ion_C": ("T (σ_ion) / °C", None),
+    "sigma_ion_S_per_cm": ("σ_ion / S cm⁻¹", "sigma_ion_stderr_S_per_cm"),
+    "Ea_eV": ("Ea / eV", "Ea_stderr_eV"),
+    "sigma_el_S_per_cm": ("σ_el / S cm⁻¹", None),
+    "t_ion_dc": ("t_ion (DC)", None),
+    "t_ion_from_conductivities": ("t_ion (σ_ion, σ_el)", None),
+    "consistent": ("Consistent", None),
+    "T_C": ("T / °C", None),
+    "R_stack_ohm": ("R_stack / Ω", None),
+    "R_eBE_total_ohm": ("R_eBE / Ω", None),
+    "R_SE_ion_ohm": ("R_SE,ion / Ω", None),
+    "phase": ("Main phase", None),
+    "a_Angstrom": ("a / Å", "a_stderr_Angstrom"),
+    "density_g_per_cm3": ("ρ / g cm⁻³", None),
+    "volume_Angstrom3": ("V / Å³", None),
+    "weight_fraction": ("wt. fraction", None),
+    "D_nm": ("D (Rietveld) / nm", None),
+    "strain": ("ε (Rietveld)", None),
+    "D_WH_nm": ("D (W–H) / nm", None),
+    "strain_WH": ("ε (W–H)", None),
+    "other_phases": ("Other phases", None),
+    "Rp": ("Rp / %", None), "Rwp": ("Rwp / %", None), "Rexp": ("Rexp / %", None), "chi2": ("χ²", None),
+    "quantity": ("Quantity", None), "this_analysis": ("This analysis", None), "truth": ("Truth (simulated)", None),
+    "paper": ("Paper", None), "unit": ("Unit", None),
+}
+
+
+def _fmt(v: Any) -> Any:
+    import math
+
+    if isinstance(v, bool) or v is None:
+        return "" if v is None else ("yes" if v else "NO")
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return ""
+        return f"{v:.4g}"
+    return v
+
+
+def humanise(df: pd.DataFrame) -> pd.DataFrame:
+    """A table for people: headers with units, each value shown with its uncertainty
+    (``5.54(2)e-4``) where a stderr column exists, 4 significant digits elsewhere."""
+    from ..numfmt import format_uncertain
+
+    stderr_cols = {se for _, se in HEADERS.values() if se}
+    out = {}
+    for col in df.columns:
+        if col in stderr_cols:
+            continue
+        header, se = HEADERS.get(col, (col, None))
+        if se and se in df.columns:
+            out[header] = [format_uncertain(v, e) if v is not None and v == v else ""
+                           for v, e in zip(df[col].tolist(), df[se].tolist())]
+        else:
+            out[header] = [_fmt(v) for v in df[col].tolist()]
+    return pd.DataFrame(out)
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (leading ``= + - @``) prefixed
+    with ``'`` (OWASP's advice for CSV injection); numbers untouched."""
+    def esc(v: Any) -> Any:
+        return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v
+
+    return df.apply(lambda c: c.map(esc) if (c.dtype == object or pd.api.types.is_string_dtype(c)) else c)

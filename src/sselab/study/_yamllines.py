@@ -1,6 +1,7 @@
 """YAML to plain Python, remembering the line of every key and item (for error messages).
 
-Only the safe YAML subset is constructed (``yaml.SafeLoader``'s constructors): no tags that
+Aliases and nesting are bounded before anything is built (:mod:`sselab.safeyaml`: a
+"billion laughs" document is refused in milliseconds).  Only the safe YAML subset is constructed (``yaml.SafeLoader``'s constructors): no tags that
 build Python objects; duplicate keys, non-scalar keys and merge keys (``<<``) are errors.
 The data is read by libyaml (``yaml.CSafeLoader``) when PyYAML has it; the line table, needed
 only to report a problem, is built on first use by a second, cheap walk over the node tree.
@@ -18,6 +19,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaml
+
+from ..safeyaml import YamlBombError, compose_checked
 
 Path_ = tuple[str | int, ...]
 
@@ -89,9 +92,10 @@ def load_with_lines(text: str) -> tuple[Any, LineTable]:
     A mapping entry's line is the line of its key; a list item's the line of the item.  The
     line table is a lazy mapping: it costs nothing unless a line is looked up.
     """
-    loader = _StrictLoader(text)
     try:
-        data = loader.get_single_data()
+        data = compose_checked(text, _StrictLoader(text))
+    except YamlBombError as exc:
+        raise YamlLinesError(exc.line, exc.message) from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 0
@@ -102,8 +106,6 @@ def load_with_lines(text: str) -> tuple[Any, LineTable]:
         raise YamlLinesError(line, f"invalid YAML: {exc.problem or exc}") from exc
     except yaml.YAMLError as exc:
         raise YamlLinesError(0, f"invalid YAML: {exc}") from exc
-    finally:
-        loader.dispose()
     return data, LineTable(text)
 
 

@@ -50,23 +50,6 @@ def _one(task: Task, kind: str) -> Any:
     return found[0]
 
 
-def _frequency_window(spectrum: Any, f_min: float | None, f_max: float | None) -> tuple[Any, list]:
-    """``spectrum`` limited to [f_min, f_max] Hz (the manifest's ``f_min_Hz``/``f_max_Hz``)."""
-    f = spectrum.frequency_Hz
-    lo = -np.inf if f_min is None else float(f_min)
-    hi = np.inf if f_max is None else float(f_max)
-    keep = (f >= lo) & (f <= hi)
-    if keep.all():
-        return spectrum, [float(f.min()), float(f.max())]
-    if keep.sum() < 5:
-        raise AnalysisError(f"{spectrum.source or 'spectrum'}: only {int(keep.sum())} points between f_min_Hz and "
-                            "f_max_Hz")
-    from dataclasses import replace as _replace
-
-    cut = _replace(spectrum, frequency_Hz=f[keep], impedance_ohm=spectrum.impedance_ohm[keep])
-    return cut, [float(f[keep].min()), float(f[keep].max())]
-
-
 def _bulk_sum(fit: Any, names: list[str]) -> dict[str, Any]:
     """Σ R of ``names`` with its error and the fit's verdict for them (what derived tasks use)."""
     vals = [fit[n] for n in names]
@@ -84,6 +67,8 @@ def eis_fit(task: Task) -> dict[str, Any]:
     from ..transport.mixed import fit_mixed_conductor
     from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
 
+    from ..eis.mask import select_from_settings
+
     s = task.settings
     spectra = read(task.files[0], "spectrum")
     if not spectra:
@@ -91,7 +76,9 @@ def eis_fit(task: Task) -> dict[str, Any]:
     index = int(s.get("spectrum_index") or 0)
     if index >= len(spectra):
         raise AnalysisError(f"{task.files[0]}: has {len(spectra)} spectra, no spectrum_index {index}")
-    spectrum, applied = _frequency_window(spectra[index], s.get("f_min_Hz"), s.get("f_max_Hz"))
+    selection = select_from_settings(spectra[index], s)  # f_min_Hz, f_max_Hz, drop_inductive, mask
+    spectrum = selection.spectrum
+    applied = [float(spectrum.frequency_Hz.min()), float(spectrum.frequency_Hz.max())]
     extra = []
     if len(spectra) > 1:
         extra.append(Reason("single_spectrum_of_many", f"the file holds {len(spectra)} spectra; only spectrum {index} "
@@ -122,6 +109,7 @@ def eis_fit(task: Task) -> dict[str, Any]:
             out["bulk"] = _bulk_sum(fit, [s["bulk_element"]])
             out["stack_bulk"] = _bulk_sum(fit, stack_bulk_names(s["circuit"], s["bulk_element"]))
     out["fit"] = fit.to_dict()
+    out["mask"] = selection.to_dict()
     out["settings_applied"] = {"frequency_range_Hz": applied, "spectrum_index": index,
                                "spectra_in_file": len(spectra), "kramers_kronig": bool(kk), "drt": bool(s.get("drt"))}
     if kk is not None:
@@ -141,6 +129,35 @@ def eis_fit(task: Task) -> dict[str, Any]:
         curves.update({"Z_fit_real_ohm": fr, "Z_fit_imag_ohm": fi})
     out["curves"] = curves
     out["temperature_K"] = task.context.get("temperature_K") or spectrum.temperature_K
+    return out
+
+
+@task_kind("eis_global")
+def eis_global(task: Task) -> dict[str, Any]:
+    """One global fit of a sample's spectra: ``global_shared`` parameters shared,
+    ``global_arrhenius`` resistances tied by Arrhenius' law (the bulk's Ea from it)."""
+    from ..eis.global_fit import fit_global
+    from ..eis.mask import select_from_settings
+
+    from ..transport.series import temperature_from_name
+
+    s = task.settings
+    spectra, temps = [], []
+    stated = task.context.get("temperatures_K") or [None] * len(task.files)
+    for path, t in zip(task.files, stated):
+        found = read(path, "spectrum")
+        if not found:
+            raise AnalysisError(f"{path}: no spectrum in the file")
+        spectra.append(select_from_settings(found[0], s).spectrum)
+        temps.append(t or found[0].temperature_K or temperature_from_name(str(path)))
+    g = fit_global(spectra, s["circuit"], shared=list(s.get("global_shared") or ()),
+                   arrhenius=list(s.get("global_arrhenius") or ()),
+                   temperatures_K=temps if all(temps) else None, weighting=s["weighting"])
+    out = g.to_dict()
+    bulk = s.get("bulk_element")
+    if isinstance(bulk, str) and bulk in g.arrhenius:
+        out["Ea_eV"] = g.arrhenius[bulk]["Ea_eV"]
+        out["Ea_stderr_eV"] = g.arrhenius[bulk]["Ea_stderr_eV"]
     return out
 
 
@@ -364,4 +381,9 @@ def xps_profile(task: Task) -> dict[str, Any]:
     wanted = s.get("spectrum_region")
     out["curves"] = next((x for x in spectra if x["region"] == wanted), spectra[0])
     out["surface_spectra"] = spectra
+    # every step of every region, thinned, for the workbench's region/depth selectors
+    out["step_spectra"] = {region: [dict(zip(("binding_energy_eV", "counts", "envelope", "background"),
+                                             _thin(f.energy_eV, f.data, f.envelope, f.background_curve, n=200)),
+                                         sputter_time_s=f.sputter_time_s) for f in fits]
+                           for region, fits in prof.fits.items()}
     return out

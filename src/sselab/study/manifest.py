@@ -3,6 +3,8 @@
 Validated with pydantic; every problem is reported with its line, e.g.
 ``study.yaml, line 12: unknown key 'tempearture' (did you mean 'temperature'?)``.
 Unknown keys are errors everywhere, so a typo never silently falls back to a default.
+Measurement files and the database must lie inside the manifest's folder (no ``/etc/...``,
+no ``../../``; symlinks followed) unless the manifest says ``allow_outside: true``.
 
 Example manifest (``tests/study/data/study.yaml`` is a complete one)::
 
@@ -183,6 +185,7 @@ class StudyManifest(_Model):
     study: Annotated[str, Field(min_length=1)]
     description: str | None = None
     database: str | None = None
+    allow_outside: bool = False
     samples: Annotated[tuple[SampleSpec, ...], Field(min_length=1)]
     measurements: Annotated[tuple[MeasurementSpec, ...], Field(min_length=1)]
     analysis: AnalysisSettings = AnalysisSettings()
@@ -293,6 +296,25 @@ def _resolve(root: Path, pattern: str) -> list[Path]:
     return [Path(full)] if os.path.isfile(full) else []
 
 
+def _inside(root: Path, path: str | Path) -> bool:
+    """Whether ``path`` (symlinks and ``..`` resolved) lies in the folder ``root``."""
+    real = os.path.realpath(os.path.join(str(root), os.path.expanduser(str(path))))
+    base = os.path.realpath(str(root))
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def _outside_db(root: Path, db: str | None) -> bool:
+    """Whether ``database:`` names a file outside ``root`` (server URLs are not files)."""
+    if db is None:
+        return False
+    if "://" in db:
+        scheme, _, rest = db.partition("://")
+        if not scheme.startswith("sqlite") or not rest.lstrip("/"):
+            return False
+        return not _inside(root, rest[1:] if rest.startswith("/") else rest)
+    return not _inside(root, db)
+
+
 def parse_manifest(text: str, path: str | Path) -> Study:
     """Validate manifest ``text`` as if read from ``path`` (files are resolved next to it)."""
     source = str(path)
@@ -312,6 +334,9 @@ def parse_manifest(text: str, path: str | Path) -> Study:
     for i, name in enumerate(names):
         if name in names[:i]:
             errors.append(f"{source}, line {line_of(lines, ('samples', i, 'name'))}: duplicate sample {name!r}")
+    outside = " is outside the study folder; set 'allow_outside: true' to allow it"
+    if not manifest.allow_outside and _outside_db(root, manifest.database):
+        errors.append(f"{source}, line {line_of(lines, ('database',))}: database {manifest.database!r}{outside}")
     ref = manifest.analysis.transport.ebe_reference
     if ref is not None and ref not in names:
         errors.append(f"{source}, line {line_of(lines, ('analysis', 'transport', 'ebe_reference'))}: "
@@ -326,6 +351,11 @@ def parse_manifest(text: str, path: str | Path) -> Study:
         patterns = (m.file,) if isinstance(m.file, str) else m.file
         for j, pattern in enumerate(patterns):
             matched = _resolve(root, pattern)
+            strays = [] if manifest.allow_outside else [p for p in matched if not _inside(root, p)]
+            if strays or (not manifest.allow_outside and not glob.has_magic(pattern) and not _inside(root, pattern)):
+                loc = ("measurements", i, "file") + (() if isinstance(m.file, str) else (j,))
+                errors.append(f"{source}, line {line_of(lines, loc)}: file {pattern!r}{outside}")
+                continue
             if not matched:
                 loc = ("measurements", i, "file") + (() if isinstance(m.file, str) else (j,))
                 what = "no file matches" if glob.has_magic(pattern) else "file not found:"

@@ -182,6 +182,7 @@ def _derived(study: Study, tasks: list[Task], res: dict[str, dict]) -> list[Task
                                  technique="eis", files=[f for t in stack for f in t.files],
                                  settings=a.transport.model_dump(mode="json"),
                                  context={**ctx, "inputs": {"stack": rows, "reference": refs}}))
+        out += _global_eis(name, tasks, res)
         dc = [t for t in tasks if t.sample == name and t.technique == "dc"]
         if len(dc) >= 2:
             ctx = {k: dc[0].context[k] for k in ("sample", "thickness_m", "area_m2", "cell", "temperature_K")}
@@ -190,6 +191,26 @@ def _derived(study: Study, tasks: list[Task], res: dict[str, dict]) -> list[Task
                 ctx["points"] = [_hold(res[t.id]) for t in dc]
             out.append(make_task(id=f"{name}/dc/electronic", kind="dc_electronic", sample=name, technique="dc",
                                  files=[f for t in dc for f in t.files], settings=dc[0].settings, context=ctx))
+    return out
+
+
+def _global_eis(name: str, tasks: list[Task], res: dict[str, dict]) -> list[Task]:
+    """A global fit of a sample's spectra of one cell and circuit when its settings ask for one
+    (``global_shared``/``global_arrhenius``, see :mod:`sselab.eis.global_fit`)."""
+    eis = [t for t in tasks if t.sample == name and t.technique == "eis" and t.id in res
+           and (t.settings.get("global_shared") or t.settings.get("global_arrhenius"))]
+    groups: dict[tuple[str, str], list[Task]] = {}
+    for t in eis:
+        groups.setdefault((str(t.context.get("cell") or ""), str(t.settings["circuit"])), []).append(t)
+    out = []
+    for k, ((cell, _), group) in enumerate(groups.items()):
+        if len(group) < 2:
+            continue
+        ctx = {key: group[0].context.get(key) for key in ("sample", "thickness_m", "area_m2", "cell")}
+        ctx["temperatures_K"] = [res[t.id].get("temperature_K") for t in group]
+        suffix = "" if len(groups) == 1 else f"-{k}"
+        out.append(make_task(id=f"{name}/eis/global{suffix}", kind="eis_global", sample=name, technique="eis",
+                             files=[f for t in group for f in t.files], settings=group[0].settings, context=ctx))
     return out
 
 

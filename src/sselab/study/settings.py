@@ -39,6 +39,13 @@ class EISSettings(_Model):
     weighting: Literal["unit", "modulus", "proportional"] = "modulus"
     f_min_Hz: float | None = Field(None, gt=0)
     f_max_Hz: float | None = Field(None, gt=0)
+    #: leave out inductive points (Im Z > 0) and points by 0-based index (see sselab.eis.mask)
+    drop_inductive: bool = False
+    mask: tuple[int, ...] = ()
+    #: global fit of each sample's spectra (sselab.eis.global_fit): parameters shared by all of
+    #: them (``["CPE2.n"]``) and resistances tied by R = R0 exp(Ea/kT) (``["R1"]``)
+    global_shared: tuple[str, ...] = ()
+    global_arrhenius: tuple[str, ...] = ()
     kramers_kronig: bool = True
     drt: bool = False
     spectrum_index: int = Field(0, ge=0)

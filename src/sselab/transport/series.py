@@ -170,16 +170,9 @@ def temperature_series(
     return SeriesResult(tuple(rows), arr, circuit, geometry, agg.reasons)
 
 
-def series_from_files(
-    paths: Sequence[str | Path],
-    circuit: str,
-    geometry: SampleGeometry,
-    bulk: str | None = None,
-    temperatures: Sequence[str] | None = None,
-    convention: str = "sigma",
-    weighting: str = "modulus",
-) -> SeriesResult:
-    """:func:`temperature_series` on files (first spectrum of each; names carry temperatures)."""
+def series_spectra(paths: Sequence[str | Path], points: dict[str, Any] | None = None) -> list[Spectrum]:
+    """The first spectrum of each file, masked/cropped by ``points`` (see :func:`series_from_files`)."""
+    from ..eis.mask import select_from_settings
     from ..io import read
 
     spectra = []
@@ -188,7 +181,25 @@ def series_from_files(
         if not found:
             raise AnalysisError(f"{p}: holds no impedance spectrum")
         s = found[0]
-        spectra.append(s if s.source else s.with_meta(source=str(p)))
+        s = s if s.source else s.with_meta(source=str(p))
+        spectra.append(select_from_settings(s, points).spectrum if points else s)
+    return spectra
+
+
+def series_from_files(
+    paths: Sequence[str | Path],
+    circuit: str,
+    geometry: SampleGeometry,
+    bulk: str | None = None,
+    temperatures: Sequence[str] | None = None,
+    convention: str = "sigma",
+    weighting: str = "modulus",
+    points: dict[str, Any] | None = None,
+) -> SeriesResult:
+    """:func:`temperature_series` on files (first spectrum of each; names carry temperatures).
+    ``points``: masking/cropping settings (``f_min_Hz``, ``f_max_Hz``, ``drop_inductive``,
+    ``mask``) applied to every spectrum by :func:`sselab.eis.mask.select_from_settings`."""
+    spectra = series_spectra(paths, points)
     temps = [parse_temperature(t, default_unit="C") for t in temperatures] if temperatures else None
     return temperature_series(spectra, circuit, geometry, bulk, temps, convention, weighting)
 
@@ -199,6 +210,7 @@ def register_series(eis_app: Any) -> None:
     import typer
 
     from ..cli._common import echo_json, exit_for, geometry, verdict_line
+    from ..cli._eis_input import fmax_option, fmin_option, inductive_option, mask_option
     from ..numfmt import format_uncertain
 
     @eis_app.command("series")
@@ -213,10 +225,26 @@ def register_series(eis_app: Any) -> None:
         convention: str = typer.Option("sigma", "--convention", help="Arrhenius convention: sigma or sigmaT."),
         weighting: str = typer.Option("modulus", "--weighting", help="Fit weighting."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+        fmin: Optional[float] = fmin_option(),
+        fmax: Optional[float] = fmax_option(),
+        drop_inductive: bool = inductive_option(),
+        mask: Optional[str] = mask_option(),
+        shared: List[str] = typer.Option([], "--shared", help="Fit all spectra at once with this parameter shared (repeatable), e.g. CPE1.n."),
+        tied: List[str] = typer.Option([], "--arrhenius", help="Fit all spectra at once with this resistance tied by R = R0 exp(Ea/kT) (repeatable)."),
     ) -> None:
-        """Fit spectra at several temperatures (each seeded from its neighbour), σ table and Arrhenius fit."""
+        """Fit spectra at several temperatures (each seeded from its neighbour), σ table and Arrhenius fit;
+        with --shared/--arrhenius, one global fit of the whole series."""
         geom = geometry(thickness, diameter, area)
-        res = series_from_files(files, circuit, geom, bulk, temperature, convention, weighting)
+        points = {"f_min_Hz": fmin, "f_max_Hz": fmax, "drop_inductive": drop_inductive, "mask": mask}
+        if shared or tied:
+            from ..cli._eis_extra import global_series_output
+
+            spectra = series_spectra(files, points)
+            temps = [t for t, _ in _temperatures(spectra, [parse_temperature(t, default_unit="C") for t in temperature]
+                                                 if temperature else None)]
+            return global_series_output(spectra, circuit, geom, bulk, temps, shared, tied, weighting, convention,
+                                        as_json)
+        res = series_from_files(files, circuit, geom, bulk, temperature, convention, weighting, points)
         if as_json:
             echo_json(res.to_dict())
             exit_for(res)

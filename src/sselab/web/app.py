@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 
 from ..exceptions import SselabError, StoreError
 from ..store import open_store
-from . import routes_drt, routes_eis, routes_study, routes_transport, routes_upload, routes_views
+from . import routes_analyse, routes_drt, routes_eis, routes_study, routes_transport, routes_upload, routes_views
 from .config import WorkbenchConfig
 from .context import Workbench
 from .jobs import JobManager
@@ -93,7 +93,10 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
         status = 404 if isinstance(exc, StoreError) and " no " in f" {exc}" else 400
         return JSONResponse({"detail": (str(exc).splitlines() or [type(exc).__name__])[0]}, status_code=status)
 
-    for module in (routes_study, routes_eis, routes_drt, routes_upload, routes_transport, routes_views):
+    from fastapi.middleware.gzip import GZipMiddleware
+
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
+    for module in (routes_study, routes_eis, routes_drt, routes_upload, routes_transport, routes_views, routes_analyse):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)
@@ -106,7 +109,9 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
-        return FileResponse(plotly_bundle(), media_type="text/javascript")
+        # 4.8 MB: cached by the browser for a day (the page loads it once), gzip-compressed on the wire
+        return FileResponse(plotly_bundle(), media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/static/{name:path}", include_in_schema=False)
     def static(name: str) -> Response:

@@ -222,6 +222,11 @@ def export_fit(job_id: str, wb: Workbench = Depends(workbench)) -> Any:
     job = wb.jobs.get(job_id)
     if job is None or job.status != "done":
         raise HTTPException(404, f"no finished job {job_id}")
-    params = job.result["fit"]["parameters"]
-    rows = [[n, p.get("value"), p.get("stderr"), p.get("unit")] for n, p in params.items()]
-    return csv_response(["parameter", "value", "stderr", "unit"], rows, f"fit-{job_id[:8]}.csv")
+    fit = job.result["fit"]
+    params = fit["parameters"]
+    meta = [fit.get("circuit"), fit.get("weighting"), fit.get("chi2"), fit.get("status", "ok"), fit.get("n_points")]
+    rows = [[n, p.get("value"), p.get("stderr"), p.get("unit"), *meta] for n, p in params.items()]
+    mid = job.meta.get("measurement_id")
+    safe = "".join(c if c.isalnum() else "_" for c in str(fit.get("circuit", "")))[:60]
+    return csv_response(["parameter", "value", "stderr", "unit", "circuit", "weighting", "chi2", "status", "n_points"],
+                        rows, f"fit-measurement{mid}-{safe}.csv")

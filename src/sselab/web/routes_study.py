@@ -85,6 +85,9 @@ def measurement(measurement_id: int, wb: Workbench = Depends(workbench)) -> dict
         out["z_imag_ohm"] = m.impedance_ohm.imag
     else:
         out["arrays"] = measurement_arrays(m)
+    if getattr(m, "regions", None):  # XPS: one spectrum per region, chosen on the page
+        out["regions"] = [{"name": r.name, "binding_energy_eV": r.binding_energy_eV, "counts": r.counts,
+                           "sputter_time_s": r.sputter_time_s} for r in m.regions]
     fits = wb.data.analyses_of(measurement_id, FIT_METHOD)
     out["fits"] = [
         {k: a[k] for k in ("id", "status", "accepted", "accepted_by", "accepted_at", "updated_at", "result")}
@@ -92,7 +95,25 @@ def measurement(measurement_id: int, wb: Workbench = Depends(workbench)) -> dict
     ]
     accepted = [f for f in out["fits"] if f["accepted"]]
     out["accepted_fit"] = accepted[-1] if accepted else None
+    # what the page opens on: the accepted fit, else the pipeline's latest stored fit
+    shown = out["accepted_fit"] or next((f for f in reversed(out["fits"]) if f["status"] == "ok"), None)
+    out["stored_fit"] = None if shown is None else stored_fit(shown)
+    out["display_path"] = wb.data.display_path(row["path"])
     return clean(out)
+
+
+def stored_fit(analysis: dict[str, Any]) -> dict[str, Any] | None:
+    """One shape for a stored circuit fit, whether the web saved it (``result`` is the fit) or
+    the pipeline did (``result.fit``): ``{analysis_id, accepted, circuit, weighting, chi2,
+    parameters {name: {value, stderr, unit}}, status, reasons}``."""
+    res = analysis.get("result") or {}
+    fit = res.get("fit") if isinstance(res.get("fit"), dict) else res
+    if not isinstance(fit, dict) or not fit.get("circuit") or not isinstance(fit.get("parameters"), dict):
+        return None
+    return {"analysis_id": analysis["id"], "accepted": bool(analysis.get("accepted")), "circuit": fit["circuit"],
+            "weighting": fit.get("weighting"), "chi2": fit.get("chi2"), "parameters": fit["parameters"],
+            "residuals_rms_percent": fit.get("residuals_rms_percent"),
+            "status": fit.get("status", res.get("status", "ok")), "reasons": fit.get("reasons", res.get("reasons", []))}
 
 
 @router.get("/api/export/study.csv")

@@ -71,13 +71,39 @@ def arrhenius_series(wb: Workbench) -> list[dict[str, Any]]:
     return list(series.values())
 
 
+def _stderr_partner(name: str) -> str | None:
+    """``sigma_stderr_S_per_cm`` → ``sigma_S_per_cm``, ``t_ion_stderr`` → ``t_ion`` (else None)."""
+    if "_stderr" not in name:
+        return None
+    return name.replace("_stderr", "", 1)
+
+
 def _table(wb: Workbench) -> list[dict[str, Any]]:
+    """One row per (analysis, quantity) with its standard error beside it (a stored
+    ``*_stderr*`` value goes into the ``stderr`` column of its quantity, not a row of its own)
+    and the hold's voltage for DC results."""
     frame = wb.data.store.table()
-    frame = frame[frame["name"].isin(TABLE_NAMES)]
-    frame = frame.sort_values(["sample", "method", "name", "temperature_K", "analysis_id"], na_position="last")
-    cols = ["analysis_id", "sample", "method", "temperature_K", "name", "value", "stderr", "unit", "accepted"]
+    frame = frame[frame["name"].isin(TABLE_NAMES) | frame["name"].isin(
+        [n for n in frame["name"].unique() if (_stderr_partner(n) or "") in TABLE_NAMES])]
+    stderr = {}
+    for r in frame.itertuples():
+        partner = _stderr_partner(r.name)
+        if partner is not None and r.value == r.value:
+            stderr[(r.analysis_id, partner)] = r.value
+    frame = frame[frame["name"].isin(TABLE_NAMES) & ~frame["name"].map(lambda n: _stderr_partner(n) is not None)]
+    frame = frame.sort_values(["sample", "method", "name", "temperature_K", "voltage_V", "analysis_id"], na_position="last")
+    cols = ["analysis_id", "sample", "method", "temperature_K", "voltage_V", "name", "value", "stderr", "unit", "accepted"]
     frame = frame[cols].astype(object).where(frame[cols].notna(), None)
-    return [dict(zip(cols, r)) for r in frame.values.tolist()]
+    out = []
+    for r in frame.values.tolist():
+        row = dict(zip(cols, r))
+        if row["stderr"] is None:
+            row["stderr"] = stderr.get((row["analysis_id"], row["name"]))
+        out.append(row)
+    from ..report.style import natural_key
+
+    out.sort(key=lambda r: natural_key(r["sample"] or ""))
+    return out
 
 
 @router.get("/api/arrhenius")
@@ -96,6 +122,6 @@ def transport(wb: Workbench = Depends(workbench)) -> dict[str, Any]:
 def export_transport(wb: Workbench = Depends(workbench)) -> Response:
     """The transport table as CSV."""
     rows = _table(wb)
-    cols = list(rows[0]) if rows else ["analysis_id", "sample", "method", "temperature_K", "name", "value",
-                                       "stderr", "unit", "accepted"]
+    cols = list(rows[0]) if rows else ["analysis_id", "sample", "method", "temperature_K", "voltage_V", "name",
+                                       "value", "stderr", "unit", "accepted"]
     return csv_response(cols, [[r[c] for c in cols] for r in rows], "transport.csv")

@@ -90,8 +90,24 @@ class StudyData:
                 "thickness_m": m["thickness_m"], "area_m2": m["area_m2"], "measurements": [],
             })
             s["measurements"].append({k: m[k] for k in _MEASUREMENT_KEYS}
-                                     | {"analyses": m["analyses"], "status": _status(m["analyses"])})
-        return list(by_sample.values())
+                                     | {"analyses": m["analyses"], "status": _status(m["analyses"]),
+                                        "display_path": self.display_path(m["path"])})
+        from ..report.style import natural_key
+
+        for s in by_sample.values():
+            s["measurements"].sort(key=lambda m: (m["technique"] or "", natural_key(m["display_path"])))
+        return sorted(by_sample.values(), key=lambda s: natural_key(s["name"]))
+
+    def display_path(self, path: str) -> str:
+        """A measurement's file as a person wants to read it: relative to the study folder when
+        it lies inside, else its file name with the folder it is in."""
+        p = Path(path)
+        if not p.is_absolute():
+            return str(p)
+        try:
+            return str(p.resolve().relative_to(self.root.resolve()))
+        except (ValueError, OSError):
+            return str(Path(p.parent.name) / p.name) if p.parent.name else p.name
 
     def measurement(self, measurement_id: int) -> dict[str, Any]:
         """One measurement with its sample (as :meth:`Store.measurements` gives it); :class:`StoreError` if none."""
@@ -133,6 +149,41 @@ class StudyData:
                 temperature_K=getattr(m, "temperature_K", None), reader=getattr(m, "instrument", None)))
             for i, m in enumerate(measurements)
         ]
+
+    def analysis_task(self, measurement_id: int, settings: dict[str, Any]) -> Any:
+        """The pipeline's task for analysing a stored measurement with ``settings`` (validated
+        by the manifest's settings model of its technique, defaults filled in): the web runs
+        exactly what ``sselab run`` runs for the same file and settings."""
+        from ..study.settings import SETTINGS_MODELS
+        from ..study.tasks import DEFAULT_KINDS, make_task
+
+        row = self.measurement(measurement_id)
+        technique = row["technique"]
+        if technique not in DEFAULT_KINDS or technique not in SETTINGS_MODELS:
+            raise StoreError(f"measurement {measurement_id} ({technique}) has no analysis the workbench can run")
+        resolved = SETTINGS_MODELS[technique].model_validate(settings).model_dump(mode="json")
+        context = {"study": row["study"], "sample": row["sample"], "thickness_m": row["thickness_m"],
+                   "area_m2": row["area_m2"], "cell": row["cell_stack"], "temperature_K": row["temperature_K"],
+                   "voltage_V": row["voltage_V"]}
+        path = self.file_of(row)
+        return make_task(id=f"{row['sample']}/{technique}/{row['path']}", kind=DEFAULT_KINDS[technique],
+                         sample=row["sample"], technique=technique, files=(path,), settings=resolved,
+                         context=context), row
+
+    def save_analysis(self, task: Any, row: dict[str, Any], result: dict[str, Any] | None, error: str | None,
+                      duration_s: float) -> int:
+        """Store a workbench-run analysis exactly as the pipeline stores its tasks."""
+        info = MeasurementInfo(
+            path=row["path"], technique=row["technique"], input_hash=row["input_hash"], item=row["item"],
+            cell_stack=row["cell_stack"], temperature_K=row["temperature_K"], voltage_V=row["voltage_V"],
+            reader=row["reader"],
+        )
+        sample = SampleInfo(study=row["study"], name=row["sample"], treatment=row["treatment"],
+                            thickness_m=row["thickness_m"], area_m2=row["area_m2"])
+        return self.store.record(AnalysisRecord(
+            key=AnalysisKey(row["input_hash"], task.kind, task.settings_hash, task.sselab_version), sample=sample,
+            measurements=(info,), settings=task.settings, result=result, status="ok" if error is None else "error",
+            message=error, task_id=task.id, duration_s=duration_s))
 
     def save_fit(self, measurement_id: int, fit: dict[str, Any], user: str) -> dict[str, Any]:
         """Store ``fit`` (a ``CircuitFit.to_dict()``) as the accepted fit of a measurement."""

@@ -229,9 +229,29 @@ def _spectrum(c: Any) -> dict[str, Any] | None:
     return {"x": c[xkey], "x_name": xkey, "series": series, "meta": meta} if series else None
 
 
+def _xps_regions(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per region, per sputter step: data, envelope, background and each component's curve."""
+    import numpy as np
+
+    from ..report.figures import component_curves
+
+    out = []
+    for region, steps in (res.get("step_spectra") or {}).items():
+        shown = []
+        for k, st in enumerate(steps):
+            e = np.asarray(st["binding_energy_eV"], float)
+            bg = np.asarray(st["background"], float)
+            comps = [{"name": n, "y": y.tolist()} for n, y in component_curves(res, region, e, bg, step=k)]
+            shown.append({**st, "components": comps})
+        out.append({"region": region, "steps": shown})
+    return out
+
+
 def xps_view(analyses: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Depth profiles (``xps_profile``): atomic % per sputter step and one fitted spectrum."""
+    """Depth profiles (``xps_profile``): atomic % per sputter step, one fitted spectrum, and
+    every region at every step with its components (the view's region/depth selectors)."""
     return [_head(a) | {"profile": _profile(a.get("result") or {}),
                         "spectrum": _spectrum((a.get("result") or {}).get("curves")),
+                        "regions": _xps_regions(a.get("result") or {}),
                         "rsf_source": (a.get("result") or {}).get("rsf_source")}
             for a in analyses]

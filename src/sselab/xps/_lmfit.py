@@ -27,6 +27,7 @@ import lmfit
 import numpy as np
 
 from ..exceptions import FitError, ParameterError
+from ..fitting.threads import single_threaded_blas
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,80}$")
 
@@ -89,6 +90,7 @@ def to_parameters(specs: Sequence[ParamSpec]) -> lmfit.Parameters:
     return params
 
 
+@single_threaded_blas()
 def minimize(residual: Callable[[Mapping[str, float]], np.ndarray], specs: Sequence[ParamSpec],
              max_nfev: int | None = 4000) -> Minimized:
     """Least squares (Levenberg–Marquardt) of ``residual(values) -> weighted residuals``."""

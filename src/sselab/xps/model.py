@@ -3,7 +3,7 @@
 A :class:`PeakModel` names the region, its components (position, width, shape, bounds,
 an optional spin–orbit :class:`Doublet`), links between components (:class:`Link`: same
 width, fixed position offset, area ratio) and the background (kind, fixed or refined with
-the peaks).  It is saved and loaded as a small YAML file (``yaml.safe_load``; nothing in
+the peaks).  It is saved and loaded as a small YAML file (:func:`sselab.safeyaml.safe_load`; nothing in
 it is evaluated: links are structured fields, turned into constraints by the fitting
 adapter alone).
 
@@ -206,11 +206,18 @@ class PeakModel:
 
     @classmethod
     def from_yaml(cls, text: str) -> "PeakModel":
+        from ..safeyaml import YamlBombError, safe_load
+
         try:
-            data = yaml.safe_load(text)
+            data = safe_load(text)
+        except YamlBombError as exc:
+            raise ParameterError(f"peak model YAML, {exc}") from None
         except yaml.YAMLError as exc:
             raise ParameterError(f"peak model YAML is malformed: {exc}") from None
-        return cls.from_dict(data)
+        try:
+            return cls.from_dict(data)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:  # wrong shapes/types in the file
+            raise ParameterError(f"peak model YAML: {type(exc).__name__}: {str(exc)[:200]}") from None
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.to_yaml(), encoding="utf-8")

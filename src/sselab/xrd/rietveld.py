@@ -28,6 +28,7 @@ import numpy as np
 
 from ..exceptions import FitError, SselabError
 from ..fitting import FitResult, Parameters, fit
+from ..fitting.threads import single_threaded_blas
 from ..measurements import DiffractionPattern
 from .instrument import Instrument
 from .model import D_INFINITE_NM, PowderModel
@@ -275,6 +276,7 @@ class Refinement:
         return _summarise(self)
 
 
+@single_threaded_blas()
 def refine(
     pattern: DiffractionPattern,
     phases: Sequence[Phase],

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..exceptions import AnalysisError
 from ..fitting import Parameter, Parameters, fit
+from ..fitting.threads import single_threaded_blas
 from ..measurements import DiffractionPattern
 from . import profiles
 from .instrument import Instrument
@@ -80,6 +81,7 @@ def _positions(pattern: DiffractionPattern, phase: Phase | None, inst: Instrumen
     return [float(x[i]) for i in idx]
 
 
+@single_threaded_blas()
 def williamson_hall(
     pattern: DiffractionPattern,
     instrument: Instrument | None = None,

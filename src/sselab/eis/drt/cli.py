@@ -18,6 +18,8 @@ import typer
 
 from ...cli._common import exit_for, verdict_line
 from ...exceptions import SselabError
+from ...cli._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option,
+                              mask_option)
 from .peaks import DEFAULT_PROMINENCE
 
 
@@ -35,33 +37,60 @@ def drt_command(
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the bootstrap."),
     inductance: bool = typer.Option(True, "--inductance/--no-inductance", help="Fit a series inductance L ≥ 0."),
     prominence: float = typer.Option(DEFAULT_PROMINENCE, "--prominence", help="Minimum peak prominence (fraction of the highest peak)."),
-    index: int = typer.Option(0, "--index", help="Which spectrum of a multi-spectrum file (0-based)."),
     blocking: str = typer.Option("auto", "--blocking", help="Series CPE for a blocking electrode's low-frequency tail: auto | yes | no."),
+    fmin: Optional[float] = fmin_option(),
+    fmax: Optional[float] = fmax_option(),
+    drop_inductive: bool = inductive_option(),
+    mask: Optional[str] = mask_option(),
+    index: Optional[int] = index_option(),
+    every: bool = all_option(),
 ) -> None:
     """Distribution of relaxation times of a spectrum; the peaks are reported as processes."""
     from ...cli._common import echo_json
-    from ...io import read
+    from ...cli._eis_input import load
     from .solver import drt
 
     choice = {"auto": "auto", "yes": True, "no": False}.get(blocking)
     if choice is None:
         raise SselabError(f"--blocking must be auto, yes or no (got {blocking!r})")
-    spectra = read(file, kind="spectrum")
-    if not 0 <= index < len(spectra):
-        raise SselabError(f"{file}: has {len(spectra)} spectra, no index {index}")
-    result = drt(spectra[index], basis=basis, method=method, derivative=derivative, n_tau=n_tau,
+    items = load(file, index, every, fmin, fmax, drop_inductive, mask)
+    if len(items) > 1:
+        outs = []
+        for item in items:
+            r = drt(item.spectrum, basis=basis, method=method, derivative=derivative, n_tau=n_tau, bootstrap=bootstrap,
+                    inductance=inductance, seed=seed, part=part, lambda_value=lam, prominence=prominence,
+                    blocking=choice)
+            if plot is not None:
+                from .plot import plot_drt
+
+                plot_drt(r, plot.with_name(f"{plot.stem}_{item.index}{plot.suffix}"), title=item.label,
+                         masked=item.selection.masked)
+            outs.append({**r.to_dict(), **item.describe(), "source": str(file)})
+            if not json_out:
+                typer.echo(f"{item.label}: λ = {r.lambda_value:.3g}, R_inf = {r.R_inf_ohm:.4g} Ω, "
+                           f"R_pol = {r.R_polarisation_ohm:.4g} Ω, {len(r.peaks)} peaks"
+                           + "".join(f"; τ = {p.tau_s:.3g} s R = {p.R_ohm:.3g} Ω" for p in r.peaks))
+        if json_out:
+            echo_json(outs)
+        return
+    [item] = items
+    selection = item.selection
+    result = drt(item.spectrum, basis=basis, method=method, derivative=derivative, n_tau=n_tau,
                  bootstrap=bootstrap, inductance=inductance, seed=seed, part=part, lambda_value=lam,
                  prominence=prominence, blocking=choice)
     if plot is not None:
         from .plot import plot_drt
 
-        plot_drt(result, plot, title=Path(file).name)
+        plot_drt(result, plot, title=Path(file).name, masked=selection.masked)
     if json_out:
         out = result.to_dict()
+        out.update(item.describe())
         out["source"] = str(file)
         echo_json(out)
         exit_for(result)
         return
+    if selection.n_masked:
+        typer.echo(f"{file}: {selection.summary()}")
     typer.echo(f"{file}: DRT ({result.basis.kind} basis, derivative {result.derivative}, λ = {result.lambda_value:.3g} by {result.method})")
     typer.echo(f"R_inf = {result.R_inf_ohm:.4g} Ω, L = {result.L_H:.3g} H, "
                f"R_pol = {result.R_polarisation_ohm:.4g} Ω, rms residual {100 * result.rms_relative_residual:.2f} %")

@@ -22,7 +22,8 @@ from matplotlib.figure import Figure
 from .result import DRTResult
 
 
-def plot_drt(result: DRTResult, path: str | Path | None = None, *, title: str | None = None) -> Figure:
+def plot_drt(result: DRTResult, path: str | Path | None = None, *, title: str | None = None,
+             masked=None) -> Figure:
     """Nyquist plot (data and DRT model, −Z'' up) beside γ(τ) with the peaks marked.
 
     Parameters
@@ -30,6 +31,7 @@ def plot_drt(result: DRTResult, path: str | Path | None = None, *, title: str | 
     result : a :class:`DRTResult`.
     path : where to save the figure; the format follows the extension (.png, .svg, .pdf).
     title : figure title (default: none).
+    masked : a Spectrum of the points left out of the DRT, drawn hollow (the used ones filled).
 
     Returns
     -------
@@ -40,7 +42,11 @@ def plot_drt(result: DRTResult, path: str | Path | None = None, *, title: str | 
     z = result.impedance_ohm
     f_model = np.logspace(np.log10(result.frequency_Hz.max()), np.log10(result.frequency_Hz.min()), 300)
     zm = result.predict(f_model)
-    ax_n.plot(z.real, -z.imag, "o", ms=3.5, mfc="none", color="0.25", label="data")
+    hollow = {} if masked is not None and masked.n_points else {"mfc": "none"}
+    ax_n.plot(z.real, -z.imag, "o", ms=3.5, color="0.25", label="data", **hollow)
+    if masked is not None and masked.n_points:
+        ax_n.plot(masked.impedance_ohm.real, -masked.impedance_ohm.imag, "o", ms=3.5, mfc="none", color="0.6",
+                  label=f"masked ({masked.n_points})")
     ax_n.plot(zm.real, -zm.imag, "-", color="C0", label="DRT model")
     for k, p in enumerate(result.peaks):
         zp = result.predict(np.array([p.frequency_Hz]))[0]

@@ -45,8 +45,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import cholesky, solve_triangular, svd
-from scipy.optimize import minimize_scalar
 
 from ...exceptions import AnalysisError
 
@@ -73,6 +71,8 @@ class StandardForm:
     @classmethod
     def build(cls, K: np.ndarray, y: np.ndarray, M: np.ndarray) -> "StandardForm":
         """Decompose for ‖Kx − y‖² + λ xᵀMx (M symmetric positive definite)."""
+        from scipy.linalg import cholesky, solve_triangular, svd  # loaded with the first DRT, not sselab.eis
+
         R = cholesky(M, lower=False)
         Kt = solve_triangular(R, K.T, trans="T", lower=False).T  # K R⁻¹
         U, s, _ = svd(Kt, full_matrices=False)
@@ -153,6 +153,8 @@ def autocorrelation(residuals: np.ndarray, order: np.ndarray, blocks: int) -> fl
 def _min_on_grid(form: StandardForm, grid: np.ndarray, score) -> float:
     g = score(grid)
     i = int(np.nanargmin(g))
+    from scipy.optimize import minimize_scalar
+
     lo, hi = np.log(grid[max(i - 1, 0)]), np.log(grid[min(i + 1, grid.size - 1)])
     res = minimize_scalar(lambda t: float(score(np.exp(t))[0]), bounds=(lo, hi), method="bounded")
     return float(np.exp(res.x)) if res.fun <= g[i] else float(grid[i])

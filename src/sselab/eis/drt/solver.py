@@ -29,8 +29,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.linalg import cho_factor, solve_triangular
-from scipy.optimize import nnls
+from ...fitting.threads import single_threaded_blas
 
 from ...exceptions import AnalysisError
 from ...measurements import Spectrum
@@ -63,6 +62,10 @@ def _check(spectrum: Spectrum) -> tuple[np.ndarray, np.ndarray]:
     return f, z
 
 
+#: a low-frequency decade whose phase stays below this is a blocking tail even if it bends
+STRONG_TAIL_PHASE_DEG = -55.0
+
+
 def blocking_exponent(frequency_Hz: np.ndarray, z: np.ndarray) -> float | None:
     """The exponent n of a blocking electrode's capacitive tail, or None if the spectrum has none.
 
@@ -86,11 +89,19 @@ def blocking_exponent(frequency_Hz: np.ndarray, z: np.ndarray) -> float | None:
     if slope < 0.4 or phase > -40:
         return None
     # a CPE is a straight line in log(−Z'') vs log ω; the high-frequency flank of a slow arc
-    # bends (its slope goes from −1 towards 0 as the apex nears): reject a bend of > 0.1
-    if low.sum() >= 5:
+    # bends (its slope goes from −1 towards 0 as the apex nears): reject a bend of > 0.1 —
+    # unless the whole decade stays strongly capacitive (phase ≤ STRONG_TAIL_PHASE_DEG): an
+    # ion-blocking cell whose tail bends only where electronic leakage begins to shunt it (the
+    # demo's iBE|SE|iBE spectra: phase −61° to −73° over the lowest decade)
+    strong = bool(np.all(np.degrees(np.angle(z[low])) <= STRONG_TAIL_PHASE_DEG))
+    if low.sum() >= 5 and not strong:
         c2, c1, _ = np.polyfit(x, y, 2)
         if abs(2 * c2 * (x.max() - x.min())) > MAX_TAIL_BEND:
             return None
+    if strong and low.sum() >= 5:
+        # a bent blocking tail: the interface's own exponent is the steep, high-frequency end
+        c2, c1, _ = np.polyfit(x, y, 2)
+        slope = max(slope, -(2 * c2 * x.max() + c1))
     return float(min(max(slope, 0.4), 1.0))
 
 
@@ -143,15 +154,21 @@ class _Solver:
     def __init__(self, K: np.ndarray, M: np.ndarray, lam: float) -> None:
         self.K = K
         H = K.T @ K + lam * M
+        from scipy.linalg import cho_factor  # scipy loads with the first DRT, not with sselab.eis
+
         c, _ = cho_factor(H, lower=False)
         self.C = np.triu(c)
 
     def solve(self, y: np.ndarray) -> np.ndarray:
+        from scipy.linalg import solve_triangular
+        from scipy.optimize import nnls
+
         d = solve_triangular(self.C, self.K.T @ y, trans="T", lower=False)
         x, _ = nnls(self.C, d, maxiter=50 * self.C.shape[1])
         return x
 
 
+@single_threaded_blas()
 def drt(
     spectrum: Spectrum,
     *,
@@ -218,7 +235,8 @@ def drt(
         raise AnalysisError(f"blocking must be 'auto', True or False (got {blocking!r})")
     tail_n = blocking_exponent(f, z) if blocking else None
     if blocking is True and tail_n is None:
-        raise AnalysisError("DRT: blocking=True but the spectrum shows no capacitive low-frequency tail")
+        raise AnalysisError("DRT: a blocking electrode was asked for (--blocking yes), but the spectrum shows no "
+                            "capacitive low-frequency tail (−Z'' rising towards low frequency with phase below −40°)")
     b = make_basis(f, basis, n_tau)
     K, y, scales, names, n_rl, (a_re, a_im, omega, w) = _design(f, z, b, part, inductance, weighting, tail_n)
     M = _penalty(b, derivative, n_rl)
@@ -298,10 +316,12 @@ def drt(
     r_out = float(np.trapezoid(np.where(outside, gamma, 0.0), ln_fine))
     if r_all > 0 and r_out > OUTSIDE_WARNING * r_all:
         warnings.append(f"{100 * r_out / r_all:.0f} % of the DRT's resistance lies beyond the measured τ range "
-                        f"({window[0]:.3g}–{window[1]:.3g} s): a process the data do not resolve; it is not a peak")
+                        f"({window[0]:.3g}–{window[1]:.3g} s): a process the data do not resolve; it is not a peak"
+                        + ("; beside a blocking tail, most likely electronic leakage bending the tail (a resistance "
+                           "in parallel)" if inv_q > 0 else ""))
     if inv_q > 0 and blocking == "auto":
         warnings.append(f"a capacitive low-frequency tail was fitted as a series CPE (n = {tail_n:.3f}); if it is an "
-                        "unresolved slow arc instead, use blocking=False")
+                        "unresolved slow arc instead, use --blocking no (blocking=False in Python)")
     rms = float(np.sqrt(np.mean(np.abs(residuals) ** 2)))
     if rms > 0.05:
         warnings.append(f"the DRT leaves {100 * rms:.1f} % rms residual (check the data's Kramers–Kronig validity)")

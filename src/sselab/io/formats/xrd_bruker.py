@@ -18,7 +18,6 @@ True
 from __future__ import annotations
 
 import struct
-import zipfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 from ...exceptions import ReaderError
 from ...measurements import DiffractionPattern
 from ..registry import register
+from ..safezip import open_zip, read_member
 
 
 def _sniff_raw(path: Path, head: bytes) -> bool:
@@ -93,14 +93,11 @@ def read_raw(path: Path, kind: str) -> list[DiffractionPattern]:
 
 @register("xrd-bruker-brml", [".brml"], ["diffraction"], sniff=_sniff_brml, priority=1)
 def read_brml(path: Path, kind: str) -> list[DiffractionPattern]:
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = sorted(n for n in z.namelist() if n.split("/")[-1].startswith("RawData") and n.endswith(".xml"))
-            if not names:
-                raise ReaderError(path, "BRML archive has no RawData*.xml")
-            docs = [z.read(n) for n in names]
-    except zipfile.BadZipFile:
-        raise ReaderError(path, "not a BRML file (not a zip archive)") from None
+    with open_zip(path) as z:  # sizes, ratio and encryption checked before inflating
+        names = sorted(n for n in z.namelist() if n.split("/")[-1].startswith("RawData") and n.endswith(".xml"))
+        if not names:
+            raise ReaderError(path, "BRML archive has no RawData*.xml")
+        docs = [read_member(z, n, path) for n in names]
     out = []
     for name, doc in zip(names, docs):
         try:

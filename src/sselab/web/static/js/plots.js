@@ -11,8 +11,9 @@ export function nyquist(el, data, model) {
   if (model) traces.push({ x: model.z_real_ohm, y: model.z_imag_ohm.map((v) => -v), mode: "lines", name: model.name || "model", line: { color: "#d9480f" } });
   const layout = {
     font: FONT, margin: { l: 70, r: 20, t: 30, b: 50 }, title: { text: "Nyquist", font: { size: 13 } },
-    xaxis: { title: { text: "Z′ / Ω" }, zeroline: true },
-    yaxis: { title: { text: "−Z″ / Ω" }, scaleanchor: "x", scaleratio: 1, zeroline: true },
+    xaxis: { title: { text: "Z′ / Ω" }, zeroline: true, constrain: "domain" },
+    // equal Ω per pixel on both axes; the box shrinks to the data instead of the axis growing empty
+    yaxis: { title: { text: "−Z″ / Ω" }, scaleanchor: "x", scaleratio: 1, zeroline: true, constrain: "domain" },
     legend: { x: 0.01, y: 0.99 },
   };
   return Plotly.react(el, traces, layout, CONFIG);
@@ -33,10 +34,17 @@ export function bode(el, data, model) {
     traces.push({ x: model.frequency_Hz, y: m.mod, mode: "lines", name: "|Z| model", line: { color: "#d9480f" } });
     traces.push({ x: model.frequency_Hz, y: m.phase.map((p) => -p), mode: "lines", name: "−phase model", yaxis: "y2", line: { color: "#d9480f", dash: "dot" } });
   }
+  // −phase on a linear axis with ticks every 15° (30° for wide ranges), its range holding every
+  // point and the model's peak (Plotly would otherwise sync it to the log |Z| grid: irregular ticks)
+  const allPhase = traces.filter((t) => t.yaxis === "y2").flatMap((t) => t.y).filter(Number.isFinite);
+  const lo = Math.min(0, 15 * Math.floor(Math.min(...allPhase) / 15));
+  const hi = Math.max(15, 15 * Math.ceil((Math.max(...allPhase) + 3) / 15));
   const layout = {
     font: FONT, margin: { l: 70, r: 60, t: 30, b: 50 }, title: { text: "Bode", font: { size: 13 } },
     xaxis: { type: "log", title: { text: "f / Hz" } }, yaxis: { type: "log", title: { text: "|Z| / Ω" } },
-    yaxis2: { overlaying: "y", side: "right", title: { text: "−phase / °" } }, legend: { x: 0.7, y: 0.99 },
+    yaxis2: { overlaying: "y", side: "right", title: { text: "−phase / °" }, type: "linear", range: [lo, hi],
+      tickmode: "linear", tick0: 0, dtick: hi - lo > 90 ? 30 : 15, showgrid: false },
+    legend: { x: 0.7, y: 0.99 },
   };
   return Plotly.react(el, traces, layout, CONFIG);
 }
@@ -191,5 +199,20 @@ export function xpsSpectrum(el, sp, name) {
     x: sp.x, y: v, mode: /count|observ|intens|data/i.test(n) ? "markers" : "lines", name: n, marker: { size: 4, color: color(i) }, line: { color: color(i) },
   }));
   return draw(el, traces, layoutOf(`XPS fit ${sp.meta.region || ""}`, "binding energy / eV", "counts",
+    { xaxis: { autorange: "reversed", title: { text: "binding energy / eV" } } }), name);
+}
+
+// One XPS region at one sputter step as CasaXPS shows it: data points, each component filled
+// down to the background, the envelope and the background.
+export function xpsComponents(el, region, st, name) {
+  const traces = [{ x: st.binding_energy_eV, y: st.background, mode: "lines", name: "background", line: { color: "#6b7280", dash: "dash", width: 1 } }];
+  st.components.forEach((c, k) => traces.push({ x: st.binding_energy_eV, y: c.y, mode: "lines", name: c.name, fill: "tonexty",
+    line: { color: color(k), width: 1 }, fillcolor: `hsla(${(k * 137) % 360}, 65%, 42%, 0.18)` }));
+  // fill: "tonexty" fills to the previous trace, so every component is preceded by the background again
+  const filled = [];
+  traces.slice(1).forEach((t) => { filled.push({ ...traces[0], showlegend: false, hoverinfo: "skip" }); filled.push(t); });
+  filled.push({ x: st.binding_energy_eV, y: st.envelope, mode: "lines", name: "envelope", line: { color: "#d9480f" } });
+  filled.push({ x: st.binding_energy_eV, y: st.counts, mode: "markers", name: "data", marker: { size: 4, color: "#1d2433" } });
+  return draw(el, [traces[0], ...filled], layoutOf(`${region}`, "binding energy / eV", "counts",
     { xaxis: { autorange: "reversed", title: { text: "binding energy / eV" } } }), name);
 }

@@ -1,6 +1,7 @@
 // Spectrum view: Nyquist/Bode, circuit editor with live validation, parameter table, fit job,
 // residuals, Kramers–Kronig, DRT (drt.js), save as accepted fit.  Non-spectrum measurements get an x–y plot.
 import { downloadCsv, esc, fmt, get, pollJob, post, progressHtml, toast, wireCsv } from "./api.js";
+import { setupAnalyse, showRegions } from "./analyse.js";
 import { setupDrt } from "./drt.js";
 import * as plots from "./plots.js";
 
@@ -24,10 +25,14 @@ function savedFitHtml(fit) {
 
 function showGeneric(view, m) {
   const names = Object.keys(m.arrays || {});
-  view.innerHTML = `<p><a href="#/">← Study</a></p><h2>${esc(m.sample)} · ${esc(m.path)}</h2>
+  const regions = (m.regions || []).length > 0;
+  view.innerHTML = `<p><a href="#/">← Study</a></p><h2>${esc(m.sample)} · ${esc(m.display_path || m.path)}</h2>
     <p class="muted">${esc(m.kind)} (${esc(m.technique)}); read by ${esc(m.reader || "")}</p>
-    ${names.length >= 2 ? '<div id="xy" class="plot"></div>' : "<p>No plottable arrays.</p>"}`;
-  if (names.length >= 2) {
+    ${regions ? '<div id="regions"></div>' : names.length >= 2 ? '<div id="xy" class="plot"></div>' : "<p>No plottable arrays.</p>"}
+    <div class="panel" id="analyse-panel"></div>`;
+  setupAnalyse(document.getElementById("analyse-panel"), m);
+  if (regions) showRegions(document.getElementById("regions"), m);
+  else if (names.length >= 2) {
     const el = document.getElementById("xy");
     plots.xy(el, m.arrays[names[0]], m.arrays[names[1]], names[0], names[1]);
     plots.exportButtons(el, `${m.sample}-${m.id}`);
@@ -39,8 +44,9 @@ export async function showMeasurement(view, id) {
   if (m.kind !== "Spectrum") return showGeneric(view, m);
   const state = { params: [], circuit: null, job: null, model: null, fitRes: null, kk: null, edited: new Set() };
   const accepted = m.accepted_fit;
-  const startCircuit = (accepted && accepted.result && accepted.result.circuit) || localStorage.getItem("sselab-circuit") || DEFAULT_CIRCUIT;
-  const title = `${m.sample} · ${m.path}${m.item ? " #" + m.item : ""}`;
+  const stored = m.stored_fit;  // the accepted fit, else the pipeline's: the page opens on it
+  const startCircuit = (stored && stored.circuit) || localStorage.getItem("sselab-circuit") || DEFAULT_CIRCUIT;
+  const title = `${m.sample} · ${m.display_path || m.path}${m.item ? " #" + m.item : ""}`;
   view.innerHTML = `
     <p><a href="#/">← Study</a></p>
     <h2 id="spectrum-title">${esc(title)} <span class="muted">${m.temperature_K ? fmt(m.temperature_K - 273.15, 4) + " °C · " : ""}${m.frequency_Hz.length} points</span></h2>
@@ -86,7 +92,7 @@ export async function showMeasurement(view, id) {
   plots.exportButtons(nyq, `nyquist-${m.sample}-${m.id}`);
   plots.exportButtons(bod, `bode-${m.sample}-${m.id}`);
   plots.exportButtons(res, `residuals-${m.sample}-${m.id}`);
-  $("export-data").onclick = () => downloadCsv(`/api/export/measurements/${m.id}.csv`, `measurement-${m.id}.csv`).catch((e) => toast(e.message));
+  $("export-data").onclick = () => downloadCsv(`/api/export/measurements/${m.id}.csv`, `data-${m.sample}-${(m.display_path || "").split("/").pop()}.csv`.replace(/[^\w.-]+/g, "_")).catch((e) => toast(e.message));
   wireCsv($("saved-fit"));
 
   get(`/api/kk/${m.id}`).then((kk) => {
@@ -119,11 +125,14 @@ export async function showMeasurement(view, id) {
     if (e.target.classList.contains("p-fixed")) p.fixed = e.target.checked;
   });
 
+  let previewSeq = 0;
   async function preview() {
     if (!state.circuit || state.params.some((p) => p.value === null || !Number.isFinite(p.value))) return;
+    const mine = ++previewSeq;  // only the latest request may draw (an older answer arriving late would not match the table)
     const values = Object.fromEntries(state.params.map((p) => [p.name, p.value]));
     try {
       const z = await post("/api/circuit/preview", { circuit: state.circuit, values, measurement_id: m.id });
+      if (mine !== previewSeq) return;
       state.model = { ...z, name: state.job ? "fit" : "model" };
       redraw();
     } catch (e) { /* an incomplete value set is shown by the table itself */ }
@@ -133,6 +142,7 @@ export async function showMeasurement(view, id) {
   // -- circuit validation as you type -----------------------------------------------------
   const input = $("circuit"), msg = $("circuit-msg");
   let seq = 0;
+  let opening = true;  // while the page opens on a stored fit, the automatic start is not drawn
   async function validate(resetValues) {
     const mine = ++seq;
     const text = input.value;
@@ -162,7 +172,7 @@ export async function showMeasurement(view, id) {
     if (resetValues) state.edited.clear();
     renderParams();
     localStorage.setItem("sselab-circuit", r.circuit);
-    preview();
+    if (!opening) preview();
   }
   input.addEventListener("input", debounce(() => validate(false), 150));
   $("auto-btn").onclick = () => validate(true);
@@ -202,10 +212,14 @@ export async function showMeasurement(view, id) {
       state.model = { ...job.result.predicted, name: "fit" };
       redraw();
       plots.residuals(res, state.fitRes, state.kk);
-      status.className = "msg " + (fit.success ? "ok" : "error");
-      status.textContent = `fit ${fit.success ? "converged" : "did not converge"}: χ² ${fmt(fit.chi2)}, ` +
-        `rms residual ${fmt(fit.residuals_rms_percent, 3)} %` + (fit.warnings.length ? `\n${fit.warnings.join("\n")}` : "");
-      $("save-btn").disabled = false;
+      const verdict = fit.status || (fit.success ? "ok" : "failed");
+      status.className = "msg " + ({ ok: "ok", warning: "warn", failed: "error" }[verdict] || "error");
+      status.dataset.status = verdict;
+      const reasons = (fit.reasons || []).map((r) => `${r.severity}: ${r.message}`);
+      status.textContent = `fit ${verdict}: χ² ${fmt(fit.chi2)}, rms residual ${fmt(fit.residuals_rms_percent, 3)} %` +
+        (reasons.length ? `\n${reasons.join("\n")}` : "") + (fit.warnings.length ? `\n${fit.warnings.join("\n")}` : "");
+      $("save-btn").disabled = verdict === "failed";
+      $("save-btn").title = verdict === "failed" ? "A failed fit cannot be accepted: change the circuit or the start values" : "";
       $("export-fit").disabled = false;
     } catch (e) {
       status.className = "msg error";
@@ -216,7 +230,7 @@ export async function showMeasurement(view, id) {
     }
   }
   $("fit-btn").onclick = runFit;
-  $("export-fit").onclick = () => downloadCsv(`/api/export/fit/${state.job}.csv`, `fit-${m.id}.csv`).catch((e) => toast(e.message));
+  $("export-fit").onclick = () => downloadCsv(`/api/export/fit/${state.job}.csv`, `fit-${m.sample}-${(m.display_path || "").split("/").pop()}-${state.circuit}.csv`.replace(/[^\w.-]+/g, "_")).catch((e) => toast(e.message));
 
   $("save-btn").onclick = async () => {
     const user = $("user").value.trim();
@@ -235,12 +249,20 @@ export async function showMeasurement(view, id) {
 
   setupDrt($("drt-panel"), m);
   await validate(true);
-  if (accepted && accepted.result && accepted.result.parameters) {
+  opening = false;
+  if (stored && stored.parameters && stored.circuit === state.circuit) {
     for (const p of state.params) {
-      const e = accepted.result.parameters[p.name];
+      const e = stored.parameters[p.name];
       if (e) { p.value = e.value; p.fitted = e.value; p.stderr = e.stderr; }
     }
+    if (stored.weighting) $("weighting").value = stored.weighting;
     renderParams();
-    await preview();
+    const st = $("fit-status");
+    st.className = "msg " + ({ ok: "ok", warning: "warn", failed: "error" }[stored.status] || "ok");
+    st.dataset.status = stored.status || "ok";
+    st.textContent = `${stored.accepted ? "accepted" : "stored"} fit (${stored.status || "ok"}): χ² ${fmt(stored.chi2)}` +
+      (stored.residuals_rms_percent != null ? `, rms residual ${fmt(stored.residuals_rms_percent, 3)} %` : "") +
+      ((stored.reasons || []).length ? "\n" + stored.reasons.map((r) => `${r.severity}: ${r.message}`).join("\n") : "");
   }
+  await preview();
 }

@@ -46,13 +46,36 @@ export async function showXps(view) {
     const cols = p ? [["x", p.x_name], ...Object.keys(p.atomic_percent).map((e) => [e, `${e} / at.%`, 3])] : [];
     return `<div class="panel xps-record"><h3>${esc(r.sample)} · ${esc(r.label)}</h3>
       <div class="grid2"><div>${p ? `<div id="xps-profile-${i}" class="plot"></div>` : '<p class="muted">No atomic % stored.</p>'}</div>
-      <div>${r.spectrum ? `<div id="xps-spectrum-${i}" class="plot"></div>` : '<p class="muted">No fitted spectrum stored.</p>'}</div></div>
+      <div>${(r.regions || []).length ? `<div class="row xps-selectors"><label>Region <select id="xps-region-${i}">${r.regions.map((g, k) =>
+        `<option value="${k}">${esc(g.region)}</option>`).join("")}</select></label>
+        <label>Depth <select id="xps-step-${i}"></select></label></div><div id="xps-spectrum-${i}" class="plot"></div>`
+        : r.spectrum ? `<div id="xps-spectrum-${i}" class="plot"></div>` : '<p class="muted">No fitted spectrum stored.</p>'}</div></div>
       ${p ? tableHtml(`xps-table-${i}`, cols, rows, "/api/export/xps.csv") : ""}
       ${r.rsf_source ? `<p class="muted">RSF: ${esc(r.rsf_source)}</p>` : ""}</div>`;
   }).join("");
   profiles.forEach((r, i) => {
     if (r.profile) plots.xpsProfile(document.getElementById(`xps-profile-${i}`), r.profile, `xps-profile-${r.sample}-${r.analysis_id}`);
-    if (r.spectrum) plots.xpsSpectrum(document.getElementById(`xps-spectrum-${i}`), r.spectrum, `xps-spectrum-${r.sample}-${r.analysis_id}`);
+    if ((r.regions || []).length) setupXpsSelectors(r, i);
+    else if (r.spectrum) plots.xpsSpectrum(document.getElementById(`xps-spectrum-${i}`), r.spectrum, `xps-spectrum-${r.sample}-${r.analysis_id}`);
   });
   wireCsv(view);
+}
+
+// Region and depth (sputter step) selectors over the stored fits: data, components, envelope, background.
+function setupXpsSelectors(r, i) {
+  const regionSel = document.getElementById(`xps-region-${i}`), stepSel = document.getElementById(`xps-step-${i}`);
+  const fillSteps = () => {
+    const g = r.regions[Number(regionSel.value)];
+    const keep = stepSel.value;
+    stepSel.innerHTML = g.steps.map((st, k) => `<option value="${k}">${st.sputter_time_s != null ? fmt(st.sputter_time_s / 60, 3) + " min" : "step " + k}</option>`).join("");
+    if (keep && Number(keep) < g.steps.length) stepSel.value = keep;
+  };
+  const draw = () => {
+    const g = r.regions[Number(regionSel.value)], st = g.steps[Number(stepSel.value) || 0];
+    plots.xpsComponents(document.getElementById(`xps-spectrum-${i}`), g.region, st, `xps-${r.sample}-${g.region}-${stepSel.value}`.replace(/[^\w.-]+/g, "_"));
+  };
+  regionSel.onchange = () => { fillSteps(); draw(); };
+  stepSel.onchange = draw;
+  fillSteps();
+  draw();
 }

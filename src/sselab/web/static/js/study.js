@@ -8,7 +8,8 @@ export async function showStudy(view) {
   const rows = [];
   for (const s of study.samples) {
     s.measurements.forEach((m, i) => {
-      const name = m.item ? `${m.path} #${m.item}` : m.path;
+      const shown = m.display_path || m.path;
+      const name = m.item ? `${shown} #${m.item}` : shown;
       const accepted = m.analyses.find((a) => a.accepted);
       rows.push(`<tr data-measurement="${m.id}">
         ${i === 0 ? `<td rowspan="${s.measurements.length}"><b>${esc(s.name)}</b><div class="muted">${esc(s.treatment || "")}</div></td>` : ""}
@@ -29,7 +30,7 @@ export async function showStudy(view) {
       <button class="secondary" id="export-results">All results CSV</button></div>
     </div>
     <div class="panel"><h3>Add measurements</h3>
-      <div class="row"><label>Sample <input type="text" id="upload-sample" value="uploads" maxlength="100"></label></div>
+      <div class="row"><label>Sample <input type="text" id="upload-sample" value="${esc(sessionStorage.getItem("sselab-upload-sample") || "uploads")}" maxlength="100"></label></div>
       <div id="dropzone">Drop instrument files here, or <label><u>choose files</u>
         <input type="file" id="file-input" multiple hidden></label></div>
       <div id="upload-msg" class="msg"></div>

@@ -6,13 +6,13 @@ import * as plots from "./plots.js";
 function arrheniusHtml(t) {
   if (!t.series.length) return '<p class="muted" id="transport-empty">No conductivities in the results database yet.</p>';
   const rows = t.table.map((r) => `<tr><td>${esc(r.sample)}</td><td>${esc(r.method)}</td>
-    <td class="num">${r.temperature_K ? fmt(r.temperature_K - 273.15, 4) : "–"}</td><td>${esc(r.name)}</td>
+    <td class="num">${r.temperature_K ? fmt(r.temperature_K - 273.15, 4) : "–"}</td><td class="num">${r.voltage_V != null ? fmt(r.voltage_V, 3) : ""}</td><td>${esc(r.name)}</td>
     <td class="num">${fmt(r.value)}</td><td class="num">${fmt(r.stderr, 2)}</td><td>${esc(r.unit || "")}</td></tr>`).join("");
   const ea = t.series.filter((s) => s.Ea_eV != null).map((s) =>
     `<li>${esc(s.sample)}: E<sub>a</sub> = ${fmt(s.Ea_eV, 3)}${s.Ea_stderr_eV != null ? " ± " + fmt(s.Ea_stderr_eV, 2) : ""} eV (${esc(s.convention)})</li>`).join("");
   return `<div class="grid2"><div><div id="arrhenius" class="plot"></div></div>
     <div class="panel"><ul id="ea-list">${ea}</ul></div></div>
-    <div class="panel"><table id="transport-table"><thead><tr><th>Sample</th><th>Method</th><th>T / °C</th><th>Quantity</th><th>Value</th><th>σ</th><th>Unit</th></tr></thead>
+    <div class="panel"><table id="transport-table"><thead><tr><th>Sample</th><th>Method</th><th>T / °C</th><th>V / V</th><th>Quantity</th><th>Value</th><th>σ</th><th>Unit</th></tr></thead>
     <tbody>${rows}</tbody></table><div class="row"><button class="secondary" id="export-transport">Export CSV</button></div></div>`;
 }
 

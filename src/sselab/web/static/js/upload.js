@@ -1,5 +1,9 @@
 // Drag-and-drop upload: each file goes to /api/upload; reader errors are shown as the CLI prints them.
-import { upload } from "./api.js";
+import { pollJob, post, upload } from "./api.js";
+
+// Records whose analysis needs no choices are analysed at once (the pipeline's defaults), so
+// they appear in their views; XRD (phases) and XPS (components) open a form on their page.
+const AUTO = new Set(["transient", "galvanostatic", "voltammogram"]);
 
 export function setupUpload(onDone) {
   const zone = document.getElementById("dropzone");
@@ -16,7 +20,20 @@ export function setupUpload(onDone) {
       try {
         const res = await upload(file, sample.value.trim());
         ok += 1;
-        lines.push(`${res.file}: ${res.measurements.length} ${res.kind} measurement(s) added`);
+        sessionStorage.setItem("sselab-upload-sample", sample.value.trim());
+        let line = `${res.file}: ${res.measurements.length} ${res.kind} measurement(s) added`;
+        if (AUTO.has(res.kind)) {
+          const done = [];
+          for (const m of res.measurements) {
+            try {
+              const { job_id } = await post("/api/analyse", { measurement_id: m.id, settings: {} });
+              const job = await pollJob(job_id, () => {});
+              done.push(job.result.status);
+            } catch (err) { done.push(`not analysed (${err.message})`); }
+          }
+          line += `; analysed: ${done.join(", ")}`;
+        }
+        lines.push(line);
       } catch (err) {
         lines.push(`error: ${err.message}`);
       }

@@ -1,0 +1,347 @@
+"""The compiled kernel (numba): circuit impedance with its analytic Jacobian, and the
+Levenberg–Marquardt iteration of :func:`sselab.fitting.levenberg_marquardt.solve`, one
+problem per row, rows in parallel.
+
+Only :mod:`sselab.eis.kernel.dispatch` imports this module (importing numba costs ~0.4 s and
+compiling, the first time on a machine, a few seconds; the compiled code is cached beside
+this file).  The iteration is the numpy solver's step for step — the same damping rule,
+acceptance test and stopping tests in the same order — so both paths reach the same χ² up to
+rounding (tests/eis_batch/test_kernel.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ...fitting.transforms import _BOX, _LOG, _LOG_BOX, _LOG_SHIFT, _LOWER, _OPEN, _UPPER
+from .program import ELEMENT, ELEMENT_CODES, PARALLEL
+
+_R, _C, _L, _CPE, _W, _WS, _WO, _G = (ELEMENT_CODES[k] for k in ("R", "C", "L", "CPE", "W", "Ws", "Wo", "G"))
+_HALF_PI_J = 0.5j * np.pi
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _div(a, b):
+    """a / b for complex b, inf/NaN (as numpy) where numba's complex division would raise."""
+    if b.real == 0.0 and b.imag == 0.0:
+        return complex(math.inf if a != 0 else math.nan, math.nan)
+    return a / b
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _inv(z):
+    """1/z as conj(z)/|z|² (a third of the cost of a complex division); the division itself
+    where |z|² under- or overflows."""
+    d = z.real * z.real + z.imag * z.imag
+    if d == 0.0 or d > 1e300 or d < 1e-300:
+        return _div(1.0 + 0j, z)
+    return complex(z.real / d, -z.imag / d)
+
+
+@njit(cache=True, error_model="numpy")
+def _element(code, w, logw, P, s, z, dz):
+    """Z (N,) of one element into ``z`` and ∂Z/∂p into rows s, s+1 of ``dz`` (the registry's formulas)."""
+    N = w.size
+    if code == _R:
+        for i in range(N):
+            z[i] = P[s] + 0j
+            dz[s, i] = 1.0 + 0j
+    elif code == _C:
+        c = P[s]
+        for i in range(N):
+            zz = complex(0.0, -1.0 / (w[i] * c))  # 1/(jωC)
+            z[i] = zz
+            dz[s, i] = complex(0.0, -zz.imag / c)
+    elif code == _L:
+        for i in range(N):
+            z[i] = 1j * w[i] * P[s]
+            dz[s, i] = 1j * w[i]
+    elif code == _CPE:
+        q, n = P[s], P[s + 1]
+        phase = _div(np.exp(-0.5j * np.pi * n), q + 0j)
+        for i in range(N):
+            zz = math.exp(-n * logw[i]) * phase
+            z[i] = zz
+            dz[s, i] = complex(-zz.real / q, -zz.imag / q)
+            dz[s + 1, i] = -zz * (logw[i] + _HALF_PI_J)
+    elif code == _W:
+        for i in range(N):
+            base = (1 - 1j) / math.sqrt(w[i])
+            z[i] = P[s] * base
+            dz[s, i] = base
+    elif code == _WS or code == _WO:
+        r, tau = P[s], P[s + 1]
+        for i in range(N):
+            sq = np.sqrt(1j * w[i] * tau)
+            e = np.exp(-2 * sq)  # Re(sq) > 0 so |e| <= 1
+            if code == _WS:
+                t = _div(1 - e, 1 + e)
+                d2 = _div(4 * e, (1 + e) ** 2)
+                df_ds = _div(d2 * sq - t, sq**2)
+            else:
+                t = _div(1 + e, 1 - e)
+                d2 = _div(4 * e, (1 - e) ** 2)
+                df_ds = _div(-d2 * sq - t, sq**2)
+            f = _div(t, sq)
+            z[i] = r * f
+            dz[s, i] = f
+            dz[s + 1, i] = _div(r * df_ds * sq, 2 * tau + 0j)
+    elif code == _G:
+        r, tau = P[s], P[s + 1]
+        for i in range(N):
+            base = _div(1.0 + 0j, np.sqrt(1 + 1j * w[i] * tau))
+            z[i] = r * base
+            dz[s, i] = base
+            dz[s + 1, i] = -0.5 * r * base**3 * 1j * w[i]
+
+
+@njit(cache=True, error_model="numpy")
+def _circuit(ops, w, logw, P, zs, lo, hi, dz):
+    """Run the postfix program: Z is left in zs[0], ∂Z/∂p in dz (n, N)."""
+    N = w.size
+    sp = 0
+    for o in range(ops.shape[0]):
+        op, a = ops[o, 0], ops[o, 1]
+        if op == ELEMENT:
+            _element(a, w, logw, P, ops[o, 2], zs[sp], dz)
+            lo[sp] = ops[o, 2]
+            hi[sp] = ops[o, 2] + ops[o, 3]
+            sp += 1
+            continue
+        base = sp - a
+        if op == PARALLEL:
+            for i in range(N):
+                for c in range(base, sp):  # admittances, kept for the chain factors
+                    zs[c, i] = _inv(zs[c, i])
+                y = zs[base, i]
+                for c in range(base + 1, sp):
+                    y = y + zs[c, i]
+                zz = _inv(y)
+                for c in range(base, sp):
+                    f = zz * zs[c, i]  # ∂Z/∂Zᵢ = (Z/Zᵢ)² = (Z·Yᵢ)²
+                    f = f * f
+                    for j in range(lo[c], hi[c]):
+                        dz[j, i] = dz[j, i] * f
+                zs[base, i] = zz
+        else:
+            for c in range(base + 1, sp):
+                for i in range(N):
+                    zs[base, i] = zs[base, i] + zs[c, i]
+        hi[base] = hi[sp - 1]
+        sp = base + 1
+
+
+@njit(cache=True, error_model="numpy")
+def _to_p(kind, a, b, x):
+    """p(u) and dp/du of one free parameter (as :class:`sselab.fitting.transforms.Transform`)."""
+    if kind == _OPEN:
+        return a * x, a
+    if kind == _LOG_BOX or kind == _BOX:
+        sg = 0.5 * (1.0 + math.tanh(0.5 * x))
+        if kind == _BOX:
+            return a + (b - a) * sg, (b - a) * sg * (1 - sg)
+        p = math.exp(a + (b - a) * sg)
+        return p, p * (b - a) * sg * (1 - sg)
+    e = math.exp(min(max(x, -700.0), 700.0))
+    if kind == _LOG:
+        return e, e
+    if kind == _UPPER:
+        return b - e, -e
+    return a + e, e  # _LOG_SHIFT, _LOWER
+
+
+@njit(cache=True, error_model="numpy")
+def _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, JT):
+    """Weighted residuals r (2N,) and their Jacobian ∂r/∂u, transposed: JT (k, 2N), at u = x."""
+    N = w.size
+    P[:] = base
+    for j in range(free.size):
+        P[free[j]], dpdu[j] = _to_p(kind[j], ta[j], tb[j], x[j])
+    _circuit(ops, w, logw, P, zs, lo, hi, dz)
+    for i in range(N):
+        r[i] = (zs[0, i].real - zr[i]) * wr[i]
+        r[N + i] = (zs[0, i].imag - zi[i]) * wi[i]
+    for j in range(free.size):
+        row = dz[free[j]]
+        for i in range(N):
+            JT[j, i] = row[i].real * wr[i] * dpdu[j]
+            JT[j, N + i] = row[i].imag * wi[i] * dpdu[j]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _dot(a, b):
+    s = 0.0
+    for i in range(a.size):
+        s += a[i] * b[i]
+    return s
+
+
+@njit(cache=True, error_model="numpy")
+def _solve_into(M, g, out):
+    """out = M⁻¹ g by LU with partial pivoting (as LAPACK gesv); NaN where M is singular."""
+    k = g.size
+    A = M.copy()
+    out[:] = g
+    for c in range(k):
+        piv = c
+        for i in range(c + 1, k):
+            if abs(A[i, c]) > abs(A[piv, c]):
+                piv = i
+        if A[piv, c] == 0.0 or not math.isfinite(A[piv, c]):
+            out[:] = np.nan
+            return
+        if piv != c:
+            for j in range(k):
+                A[c, j], A[piv, j] = A[piv, j], A[c, j]
+            out[c], out[piv] = out[piv], out[c]
+        for i in range(c + 1, k):
+            f = A[i, c] / A[c, c]
+            for j in range(c, k):
+                A[i, j] -= f * A[c, j]
+            out[i] -= f * out[c]
+    for c in range(k - 1, -1, -1):
+        acc = out[c]
+        for j in range(c + 1, k):
+            acc -= A[c, j] * out[j]
+        out[c] = acc / A[c, c]
+
+
+@njit(cache=True, error_model="numpy")
+def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol, stol, lam0,
+            depth):
+    """One problem's Levenberg–Marquardt from u = x (updated in place): (cost, status, iterations)."""
+    N = w.size
+    n = base.size
+    k = free.size
+    m = 2 * N
+    zs = np.empty((depth, N), np.complex128)
+    lo = np.empty(depth, np.int64)
+    hi = np.empty(depth, np.int64)
+    dz = np.zeros((n, N), np.complex128)
+    P = np.empty(n)
+    dpdu = np.empty(k)
+    r = np.empty(m)
+    J = np.empty((k, m))  # transposed: rows are parameters, contiguous over the residuals
+    r_new = np.empty(m)
+    J_new = np.empty((k, m))
+    x_new = np.empty(k)
+    A = np.empty((k, k))
+    M = np.empty((k, k))
+    g = np.empty(k)
+    diag = np.empty(k)
+    sol = np.empty(k)
+    gn = np.empty(k)
+    _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, J)
+    cost = 0.5 * _dot(r, r)
+    if not (math.isfinite(cost) and math.isfinite(J.sum())):
+        return cost, -2, 0
+    lam = lam0
+    nu = 2.0
+    status = 0
+    n_iter = 0
+    for _ in range(max_iter):
+        for a in range(k):
+            g[a] = _dot(J[a], r)
+            for b in range(a, k):
+                s = _dot(J[a], J[b])
+                A[a, b] = s
+                A[b, a] = s
+        gmax = 0.0
+        dmax = A[0, 0]
+        for a in range(k):
+            gmax = max(gmax, abs(g[a]))
+            dmax = max(dmax, A[a, a])
+        conv_g = gmax <= gtol * max(cost, 1e-300)
+        floor = 1e-12 * max(dmax, 1e-300)
+        for a in range(k):
+            diag[a] = max(A[a, a], floor)
+        M[:, :] = A
+        for a in range(k):
+            M[a, a] += lam * diag[a]
+        _solve_into(M, g, sol)
+        conv_s = False
+        if stol > 0 and lam <= 1e-2:
+            M[:, :] = A
+            for a in range(k):
+                M[a, a] += 1e-12 * diag[a]
+            _solve_into(M, g, gn)
+            gain = 0.5 * _dot(g, gn)
+            conv_s = gain >= 0 and gain * max(m - k, 1) <= stol * cost
+        for a in range(k):
+            x_new[a] = x[a] - sol[a]
+        _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x_new, zs, lo, hi, dz, P, dpdu, r_new,
+                   J_new)
+        cost_new = 0.5 * _dot(r_new, r_new)
+        accept = cost_new < cost and math.isfinite(cost_new) and math.isfinite(J_new.sum())
+        n_iter += 1
+        reduction = cost - cost_new if accept else 0.0
+        conv_f = accept and reduction <= ftol * cost
+        s2 = 0.0
+        xx = 0.0
+        sds = 0.0
+        gs = 0.0
+        for a in range(k):
+            st = -sol[a]
+            s2 += st * st
+            xx += x[a] * x[a]
+            sds += diag[a] * st * st
+            gs += g[a] * st
+        conv_x = s2 <= (xtol * (math.sqrt(xx) + xtol)) ** 2
+        pred = 0.5 * (lam * sds - gs)
+        rho = reduction / pred if (accept and pred > 0) else 0.0
+        if accept:
+            factor = max(1 / 3, 1 - (2 * min(max(rho, 0.0), 1.0) - 1) ** 3)
+            nu = 2.0
+        else:
+            factor = nu
+            nu = 2 * nu
+        lam = min(max(lam * factor, 1e-12), 1e300)
+        if accept:
+            x[:] = x_new
+            cost = cost_new
+            r, r_new = r_new, r
+            J, J_new = J_new, J
+        if conv_g:
+            status = 3
+        elif conv_s:
+            status = 4
+        elif conv_x:
+            status = 2
+        elif conv_f:
+            status = 1
+        elif not accept and lam > 1e16:
+            status = -1
+        if status != 0:
+            break
+    return cost, status, n_iter
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
+             stol, lam0, cost, status, n_iter):
+    """Every row of ``x`` (B, k) fitted in place; its data are row ``data_row[b]`` of w, zr, ..."""
+    logw = np.log(w)
+    for b in prange(x.shape[0]):
+        d = data_row[b]
+        c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
+                           max_iter, ftol, xtol, gtol, stol, lam0, depth)
+        cost[b] = c
+        status[b] = s
+        n_iter[b] = it
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def impedance_batch(ops, depth, w, data_row, P, z, dz):
+    """Z (B, N) and ∂Z/∂p (B, n, N) of parameter rows ``P`` (B, n) at w[data_row[b]]."""
+    logw = np.log(w)
+    N = w.shape[1]
+    for b in prange(P.shape[0]):
+        zs = np.empty((depth, N), np.complex128)
+        lo = np.empty(depth, np.int64)
+        hi = np.empty(depth, np.int64)
+        d = data_row[b]
+        _circuit(ops, w[d], logw[d], P[b], zs, lo, hi, dz[b])
+        z[b] = zs[0]

@@ -1,0 +1,96 @@
+"""Choose numpy or the compiled kernel for one batched multi-start solve, with one interface.
+
+:func:`fit_best_model` is :func:`sselab.fitting.engine.fit_best` for a circuit model: the same
+starts clipped and transformed, the same per-problem choice of the start kept, and the same
+final evaluation, covariance and :class:`~sselab.fitting.result.FitResult` (numpy, from the
+engine); only the iteration runs compiled when the kernel is chosen.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ...fitting import engine
+from ...fitting import levenberg_marquardt as lm
+from ...fitting.parameters import Parameters
+from ...fitting.threads import single_threaded_blas
+from ...fitting.transforms import Transform
+from . import AUTO_MIN_ROWS, numba_available, requested
+from .program import program, stack_depth, supported
+
+if TYPE_CHECKING:
+    from ..fit import _Model
+
+
+def choose(model: "_Model", n_rows: int) -> str:
+    """``"numba"`` or ``"numpy"`` for a solve of ``n_rows`` problems of ``model``'s circuit."""
+    want = requested()
+    if want == "numpy" or not numba_available() or not supported(model.circuit):
+        return "numpy"
+    if want == "auto" and n_rows < AUTO_MIN_ROWS:
+        return "numpy"
+    return "numba"
+
+
+def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray, data_rows: np.ndarray,
+                      max_iter: int, ftol: float, xtol: float, stol: float) -> tuple[np.ndarray, lm.Outcome]:
+    from . import _numba
+
+    free = template.free_mask
+    transform = Transform(template)
+    base = np.ascontiguousarray(starts)
+    x = np.ascontiguousarray(transform.to_u(starts[:, free]))
+    ops = program(model.circuit)
+    B = x.shape[0]
+    cost = np.empty(B)
+    status = np.zeros(B, np.int64)
+    n_iter = np.zeros(B, np.int64)
+    w, z = model.w, model.z
+    wr, wi = np.broadcast_to(model.wr, z.shape), np.broadcast_to(model.wi, z.shape)
+    _numba.lm_batch(ops, stack_depth(ops), np.ascontiguousarray(np.broadcast_to(w, z.shape)),
+                    np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag), np.ascontiguousarray(wr),
+                    np.ascontiguousarray(wi), np.ascontiguousarray(data_rows, np.int64), base,
+                    np.flatnonzero(free).astype(np.int64), transform.kind.astype(np.int64), transform.a, transform.b,
+                    x, max_iter, ftol, xtol, 1e-12, stol, 1e-3, cost, status, n_iter)
+    final = base.copy()
+    final[:, free] = transform.to_p(x)
+    n_eval = int(n_iter.max(initial=0)) + 1
+    return final, lm.Outcome(x, cost, np.empty((B, 0)), np.empty((B, 0, 0)), status, n_iter, n_eval)
+
+
+def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, groups: np.ndarray,
+                   data_rows: np.ndarray, max_iter: int = 200, ftol: float = 1e-10, xtol: float = 1e-10,
+                   stol: float = 0.0, backend: str | None = None) -> tuple[list, str]:
+    """Multi-start fits of a circuit model: row b of ``starts`` fits spectrum ``data_rows[b]``
+    of ``model`` and belongs to problem ``groups[b]``.  Returns ([(row kept, FitResult)] per
+    problem, the backend used)."""
+    data_rows = np.asarray(data_rows)
+
+    def fun(P: np.ndarray, rows: np.ndarray):
+        return model(P, data_rows[rows])
+
+    use = backend or choose(model, len(starts))
+    if use == "numpy" or not params.free_mask.any():
+        return engine.fit_best(fun, params, starts=starts, groups=groups, max_iter=max_iter, ftol=ftol, xtol=xtol,
+                               stol=stol), "numpy"
+    with single_threaded_blas():
+        template = params
+        clipped = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
+        final, outcome = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol)
+        groups = np.asarray(groups)
+        ok = ((outcome.status > 0) | (outcome.status == -1)) & np.isfinite(outcome.cost)
+        cost = np.where(np.isfinite(outcome.cost), outcome.cost, np.inf)
+        kept = _kept_rows(groups, ok, cost)
+        rows = np.array(kept)
+        results = engine._estimates(fun, template, final, outcome, rows, True)
+    return list(zip(kept, results)), "numba"
+
+
+def _kept_rows(groups: np.ndarray, ok: np.ndarray, cost: np.ndarray) -> list[int]:
+    """Per problem, the converged start with the lowest cost (the lowest cost if none converged)."""
+    order = np.lexsort((cost, ~ok, groups))  # by group, converged first, then cost
+    first = np.ones(order.size, bool)
+    first[1:] = groups[order][1:] != groups[order][:-1]
+    return order[first].tolist()

@@ -1,0 +1,75 @@
+"""A circuit as a flat program for the compiled kernel: the circuit tree in postfix order.
+
+Every circuit the language accepts becomes rows ``(op, a, b, c)`` of an int64 array:
+
+========  =====================================================================
+op        meaning
+========  =====================================================================
+ELEMENT   push element ``a`` (its code in :data:`ELEMENT_CODES`) whose parameters
+          start at index ``b`` and number ``c``
+SERIES    pop ``a`` impedances, push their sum
+PARALLEL  pop ``a`` impedances, push 1/Σ(1/Zᵢ); the derivatives below each branch are
+          multiplied by ∂Z/∂Zᵢ = (Z/Zᵢ)²
+========  =====================================================================
+
+A sub-circuit's parameters are contiguous (parameters follow the order of the labels in the
+string), so the kernel keeps one derivative row per parameter and a (first, last) range per
+stack entry: a series costs nothing for the derivatives and a parallel block scales its
+branches' rows in place.  The element formulas are the registry's
+(:mod:`sselab.eis.elements`), compiled one by one in :mod:`sselab.eis.kernel._numba`; a
+circuit with an element that has no compiled formula is fitted by the numpy path.
+
+Examples
+--------
+>>> from sselab.eis.circuit import Circuit
+>>> program(Circuit("R0-p(R1,CPE1)")).tolist()
+[[0, 0, 0, 1], [0, 0, 1, 1], [0, 3, 2, 2], [2, 2, 0, 0], [1, 2, 0, 0]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..circuit import Circuit
+from ..language import Element, Node, Parallel
+
+ELEMENT, SERIES, PARALLEL = 0, 1, 2
+
+#: element type -> code of its compiled formula in :mod:`sselab.eis.kernel._numba`
+ELEMENT_CODES = {"R": 0, "C": 1, "L": 2, "CPE": 3, "W": 4, "Ws": 5, "Wo": 6, "G": 7}
+
+
+def supported(circuit: Circuit) -> bool:
+    """Whether every element of ``circuit`` has a compiled formula."""
+    return all(el.type in ELEMENT_CODES for el in circuit.tree.elements())
+
+
+def program(circuit: Circuit) -> np.ndarray:
+    """The postfix program (n_ops, 4) of ``circuit`` (see the module docs)."""
+    rows: list[tuple[int, int, int, int]] = []
+    start: dict[str, int] = {}
+    offset = 0
+    for el in circuit.tree.elements():
+        start[el.label] = offset
+        offset += circuit._slots[el.label].type.n_params
+
+    def visit(node: Node) -> None:
+        if isinstance(node, Element):
+            etype = circuit._slots[node.label].type
+            rows.append((ELEMENT, ELEMENT_CODES[node.type], start[node.label], etype.n_params))
+            return
+        for child in node.children:
+            visit(child)
+        rows.append((PARALLEL if isinstance(node, Parallel) else SERIES, len(node.children), 0, 0))
+
+    visit(circuit.tree)
+    return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
+
+def stack_depth(ops: np.ndarray) -> int:
+    """The deepest the impedance stack gets while running ``ops``."""
+    depth = best = 0
+    for op, a, _, _ in ops.tolist():
+        depth = depth + 1 if op == ELEMENT else depth - a + 1
+        best = max(best, depth)
+    return best

@@ -1,0 +1,212 @@
+"""The project's figure style: publication defaults and the field's standard axes.
+
+One place for how sselab draws: fonts and sizes a journal prints legibly, 300 dpi for PNG
+(vector for SVG/PDF), units in axis labels (``Z' / Ω``), equal-aspect Nyquist plots with
+decade markers, Bode plots with a linear phase axis, Arrhenius plots with a °C top axis.
+The CLI's ``--plot``, the report and the web's PNG exports all draw through here.
+
+Examples
+--------
+>>> import numpy as np
+>>> fig, ax = figure(3.3, 3.0)
+>>> f = np.logspace(5, -1, 61); z = 10 + 100 / (1 + 1j * 2 * np.pi * f * 1e-4)
+>>> nyquist_axes(ax, f, z)
+>>> round(ax.get_data_ratio(), 2) == round(ax.get_aspect() if isinstance(ax.get_aspect(), float) else 1.0, 2)
+True
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.ticker import MultipleLocator  # noqa: E402
+
+#: Resolution of raster exports (journals ask for ≥ 300 dpi).
+PNG_DPI = 300
+
+RC = {
+    "font.size": 9,
+    "axes.labelsize": 9,
+    "axes.titlesize": 9,
+    "legend.fontsize": 7.5,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "xtick.direction": "in",
+    "ytick.direction": "in",
+    "xtick.top": True,
+    "ytick.right": True,
+    "axes.linewidth": 0.8,
+    "lines.linewidth": 1.2,
+    "lines.markersize": 3.5,
+    "savefig.dpi": PNG_DPI,
+    "savefig.bbox": "tight",
+    "svg.fonttype": "none",
+    "figure.dpi": 100,
+}
+
+
+def figure(w: float = 3.5, h: float = 3.0, nrows: int = 1, ncols: int = 1, **kw: Any):
+    """A new figure in the project's style (``w``, ``h`` in inches)."""
+    with plt.rc_context(RC):
+        fig, ax = plt.subplots(nrows, ncols, figsize=(w, h), constrained_layout=True, **kw)
+    fig.set_dpi(100)
+    return fig, ax
+
+
+def styled():
+    """Context manager applying the project's rcParams (wrap drawing code in it)."""
+    return plt.rc_context(RC)
+
+
+def save(fig: Any, out: str | Path, *, close: bool = True) -> str:
+    """Save ``fig`` by extension (PNG at 300 dpi, SVG/PDF as vectors) atomically: written to
+    a temporary file beside ``out`` then renamed, so a kill never leaves a 0-byte figure."""
+    out = Path(out)
+    fmt = out.suffix.lower().lstrip(".")
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=out.suffix, dir=str(out.parent or "."))
+    os.close(fd)
+    try:
+        with plt.rc_context(RC):
+            fig.savefig(tmp, format=fmt, dpi=PNG_DPI)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    if close:
+        plt.close(fig)
+    return str(out)
+
+
+PLOT_FORMATS = ("png", "svg", "pdf")
+
+
+def check_plot_path(path: str | Path) -> Path:
+    """Validate a ``--plot`` path before any work is done: a known extension and a writable
+    folder.  Raises :class:`~sselab.exceptions.SselabError` with one line otherwise."""
+    from ..exceptions import SselabError
+
+    p = Path(path)
+    ext = p.suffix.lower().lstrip(".")
+    if ext not in PLOT_FORMATS:
+        raise SselabError(f"--plot {path}: unknown figure format {p.suffix or '(none)'!r}; use .png, .svg or .pdf")
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise SselabError(f"--plot {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise SselabError(f"--plot {path}: folder {folder} is not writable")
+    return p
+
+
+def nyquist_axes(ax: Any, frequency_Hz: np.ndarray | None, z: np.ndarray, *, fit_z: np.ndarray | None = None,
+                 fit_frequency_Hz: np.ndarray | None = None, label: str | None = None, color: Any = None,
+                 decade_markers: bool = True, decade_labels: bool = True, masked: np.ndarray | None = None) -> None:
+    """Z' vs −Z'' with equal scales on both axes (semicircles look like semicircles), filled
+    markers for fitted points and hollow ones for ``masked`` points, the model as a smooth
+    line, and the data point nearest each frequency decade labelled (10ⁿ Hz)."""
+    z = np.asarray(z)
+    m = np.zeros(z.shape, bool) if masked is None else np.asarray(masked, bool)
+    (pts,) = ax.plot(z.real[~m], -z.imag[~m], "o", ms=3, label=label, color=color)
+    color = pts.get_color()
+    if m.any():
+        ax.plot(z.real[m], -z.imag[m], "o", ms=3, mfc="none", color=color)
+    if fit_z is not None:
+        ax.plot(np.real(fit_z), -np.imag(fit_z), "-", lw=1.0, color=color)
+    if decade_markers and frequency_Hz is not None and len(frequency_Hz) > 2:
+        f = np.asarray(frequency_Hz, float)
+        lo, hi = math.ceil(np.log10(f.min())), math.floor(np.log10(f.max()))
+        for d in range(lo, hi + 1):
+            i = int(np.argmin(np.abs(np.log10(f) - d)))
+            if abs(np.log10(f[i]) - d) > 0.15:
+                continue
+            ax.plot(z.real[i], -z.imag[i], "+", ms=5 if decade_labels else 4, mew=0.9, color="k", zorder=5)
+            if decade_labels:
+                ax.annotate(f"$10^{{{d}}}$ Hz", (z.real[i], -z.imag[i]), textcoords="offset points", xytext=(3, 4),
+                            fontsize=6, color="0.25")
+    equal_scales(ax)
+    ax.set_xlabel("Z' / Ω")
+    ax.set_ylabel("−Z'' / Ω")
+
+
+def equal_scales(ax: Any, pad: float = 0.04) -> None:
+    """Equal Ω per cm on both axes, the box shaped to the data (not the limits stretched):
+    x from the data's ends, y from min(0, data) so the real axis is in view."""
+    xs, ys = [], []
+    for line in ax.get_lines():
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        xs.append(x[np.isfinite(x)])
+        ys.append(y[np.isfinite(y)])
+    x = np.concatenate(xs) if xs else np.zeros(1)
+    y = np.concatenate(ys) if ys else np.zeros(1)
+    if x.size == 0 or y.size == 0:
+        return
+    x0, x1 = min(x.min(), 0.0) if x.min() < 0 else x.min(), x.max()
+    y0, y1 = min(y.min(), 0.0), max(y.max(), 0.0)
+    span = max(x1 - x0, y1 - y0, 1e-300)
+    ax.set_xlim(x0 - pad * span, x1 + pad * span)
+    ax.set_ylim(y0 - pad * span, y1 + pad * span)
+    ax.set_aspect("equal", adjustable="box")
+
+
+def bode_axes(ax_mag: Any, ax_phase: Any, frequency_Hz: np.ndarray, z: np.ndarray, *,
+              fit_frequency_Hz: np.ndarray | None = None, fit_z: np.ndarray | None = None,
+              label: str | None = None, color: Any = None) -> None:
+    """|Z| (log) and −phase (linear, degrees, ticks every 15° or 30°) against frequency."""
+    f = np.asarray(frequency_Hz, float)
+    z = np.asarray(z)
+    (p,) = ax_mag.loglog(f, np.abs(z), "o", ms=3, mfc="none", label=label, color=color)
+    color = p.get_color()
+    ph = -np.angle(z, deg=True)
+    ax_phase.semilogx(f, ph, "s", ms=3, mfc="none", color=color)
+    if fit_z is not None and fit_frequency_Hz is not None:
+        ax_mag.loglog(fit_frequency_Hz, np.abs(fit_z), "-", lw=1.0, color=color)
+        ph_fit = -np.angle(fit_z, deg=True)
+        ax_phase.semilogx(fit_frequency_Hz, ph_fit, "-", lw=1.0, color=color)
+        ph = np.concatenate([ph, ph_fit])
+    lo = min(0.0, 15 * math.floor(np.nanmin(ph) / 15))
+    hi = max(15.0, 15 * math.ceil(np.nanmax(ph) / 15 + 0.2))
+    prev_lo, prev_hi = ax_phase.get_ylim() if ax_phase.has_data() and getattr(ax_phase, "_sselab_set", False) else (lo, hi)
+    lo, hi = min(lo, prev_lo), max(hi, prev_hi)
+    ax_phase.set_ylim(lo, hi)
+    ax_phase._sselab_set = True  # type: ignore[attr-defined]
+    ax_phase.yaxis.set_major_locator(MultipleLocator(15 if hi - lo <= 60 else 30))
+    ax_mag.set_ylabel("|Z| / Ω")
+    ax_phase.set_ylabel("−phase / °")
+    ax_phase.set_xlabel("f / Hz")
+
+
+def celsius_top_axis(ax: Any) -> Any:
+    """A top axis in °C for an Arrhenius plot whose x axis is 1000/T [1/K]."""
+    def to_c(x):
+        x = np.asarray(x, float)
+        with np.errstate(divide="ignore"):
+            return np.where(x > 0, 1000.0 / np.where(x > 0, x, 1) - 273.15, np.nan)
+
+    def to_x(c):
+        c = np.asarray(c, float)
+        return np.where(c > -273.15, 1000.0 / (c + 273.15), np.nan)
+
+    top = ax.secondary_xaxis("top", functions=(to_c, to_x))
+    top.set_xlabel("T / °C")
+    ax.tick_params(top=False)
+    return top
+
+
+def natural_key(text: Any) -> tuple:
+    """Sort key that orders ``as-BM, 500C, 600C, 700C, 800C`` and ``S2 < S10`` as a person would."""
+    import re
+
+    parts = re.split(r"(\d+(?:\.\d+)?)", str(text))
+    return tuple((1, float(p)) if i % 2 else (0, p.lower()) for i, p in enumerate(parts) if p != "")
+
+
+def sorted_naturally(items: Sequence[Any], key=lambda x: x) -> list[Any]:
+    return sorted(items, key=lambda x: natural_key(key(x)))

@@ -1,0 +1,90 @@
+"""Report figures checked for what a person sees: equal Nyquist scales, phase ticks, XPS
+components, natural sample order, tables with units and uncertainties (synthetic rows)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sselab.report import figures, style, tables
+
+
+def _eis_row(T_K: float, R1: float):
+    f = np.logspace(6, -1, 50)
+    from sselab.eis.circuit import Circuit
+
+    circuit = "R0-p(R1,C1)"
+    z = Circuit(circuit).impedance(f, {"R0": 50.0, "R1": R1, "C1": 1e-9})
+    params = {"R0": {"value": 50.0}, "R1": {"value": R1}, "C1": {"value": 1e-9}}
+    return {"task_id": f"t{T_K}", "sample": "s", "result": {
+        "temperature_K": T_K, "fit": {"circuit": circuit, "parameters": params},
+        "curves": {"frequency_Hz": f.tolist(), "Z_real_ohm": z.real.tolist(), "Z_imag_ohm": z.imag.tolist()}}}
+
+
+def test_nyquist_has_equal_scales_and_decade_markers():
+    fig = figures.nyquist([_eis_row(313.15, 3000.0), _eis_row(373.15, 500.0)], "x")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    bbox = ax.get_window_extent()
+    ohm_per_px_x = (x1 - x0) / bbox.width
+    ohm_per_px_y = (y1 - y0) / bbox.height
+    assert ohm_per_px_x == pytest.approx(ohm_per_px_y, rel=0.02)  # semicircles look round
+    assert y0 <= 0 <= y1 and x0 >= -0.05 * (x1 - x0)  # real axis in view, no empty negative Z' range
+    labels = [t.get_text() for t in ax.texts]
+    assert "$10^{3}$ Hz" in labels and "$10^{6}$ Hz" in labels  # decades 1e-1..1e6 labelled once
+    assert len(labels) == 8
+    # the model is a smooth curve on a dense grid, not the 50 measured points
+    assert max(len(line.get_xdata()) for line in ax.get_lines()) >= 400
+
+
+def test_bode_phase_axis_is_linear_with_regular_ticks():
+    fig = figures.bode([_eis_row(313.15, 3000.0)], "x")
+    ap = fig.axes[1]
+    assert ap.get_yscale() == "linear"
+    ticks = [t for t in ap.get_yticks() if ap.get_ylim()[0] <= t <= ap.get_ylim()[1]]
+    assert np.allclose(np.diff(ticks), ticks[1] - ticks[0]) and (ticks[1] - ticks[0]) in (15, 30)
+    phase_max = max(np.max(line.get_ydata()) for line in ap.get_lines())
+    assert ap.get_ylim()[1] > phase_max  # the phase peak is not clipped
+
+
+def test_xps_panel_draws_every_component_and_a_residual():
+    e = np.linspace(60, 40, 201)
+    from sselab.xps.lineshapes import peak
+
+    comps = [{"name": "A", "shape": "GL(30)", "position_eV": 48.0, "fwhm_eV": 1.0, "area": 100.0},
+             {"name": "B", "shape": "GL(30)", "position_eV": 52.0, "fwhm_eV": 1.2, "area": 60.0}]
+    bg = np.full_like(e, 5.0)
+    env = bg + sum(peak(e, "GL", c["position_eV"], c["fwhm_eV"], c["area"], m=0.3) for c in comps)
+    row = {"sample": "s", "result": {
+        "fits": {"X 1s": [{"components": comps}]},
+        "surface_spectra": [{"region": "X 1s", "sputter_time_s": 0, "binding_energy_eV": e.tolist(),
+                             "counts": env.tolist(), "envelope": env.tolist(), "background": bg.tolist()}]}}
+    fig = figures.xps_spectra(row)
+    ax, rx = fig.axes[0], fig.axes[1]
+    assert len(ax.collections) == 2  # one filled area per component
+    assert ax.xaxis_inverted()  # binding energy decreasing to the right, as CasaXPS shows it
+    assert np.allclose(rx.get_lines()[0].get_ydata(), 0.0)  # residual of a perfect envelope
+
+
+def test_natural_sort_and_human_tables():
+    assert style.sorted_naturally(["800C-12h", "as-BM", "500C-12h", "700C-12h"]) == \
+        ["as-BM", "500C-12h", "700C-12h", "800C-12h"]
+    df = pd.DataFrame({"sample": ["a"], "sigma_ion_S_per_cm": [5.538e-4], "sigma_ion_stderr_S_per_cm": [2e-6],
+                       "Ea_eV": [0.3001], "Ea_stderr_eV": [None]})
+    h = tables.humanise(df)
+    assert list(h.columns) == ["Sample", "σ_ion / S cm⁻¹", "Ea / eV"]
+    assert h.iloc[0, 1] == "5.54(2)e-4 S/cm".replace(" S/cm", "") and h.iloc[0, 2] == "0.3001 ± ?"
+    esc = tables.csv_safe(pd.DataFrame({"sample": ["=HYPERLINK(\"x\")", "-1", "ok"], "v": [1.0, -2.0, 3.0]}))
+    assert esc["sample"].tolist() == ["'=HYPERLINK(\"x\")", "'-1", "ok"] and esc["v"].tolist() == [1.0, -2.0, 3.0]
+
+
+def test_plot_path_checked_before_work(tmp_path):
+    from sselab.exceptions import SselabError
+
+    with pytest.raises(SselabError, match="unknown figure format"):
+        style.check_plot_path(tmp_path / "out.jpgx")
+    with pytest.raises(SselabError, match="does not exist"):
+        style.check_plot_path(tmp_path / "nope" / "out.png")
+    assert style.check_plot_path(tmp_path / "out.svg").suffix == ".svg"
