@@ -6,8 +6,10 @@ batched engine (:func:`sselab.eis.batch.fit_circuit_batch`, automatic starts, mo
 weighting) and judged by :attr:`sselab.eis.fit.CircuitFit.verdict`.  Truth decides:
 
 - a fit is **wrong** when some parameter is off its true value by more than 10 % (0.05 for a
-  CPE exponent) *and* by more than 3 of its own reported standard errors (or has none): the
-  number and its stated uncertainty together mislead;
+  CPE exponent) *and* by more than ``--wrong-sigma`` (default 5) of its own reported standard
+  errors (or has none): the number and its stated uncertainty together mislead.  (With 4–7
+  parameters per fit, an honest fit shows a 3σ excursion of some parameter in a few % of
+  spectra, plus the non-linearity of the covariance; ``--wrong-sigma 3`` counts those too.)
 - a fit is **good** when every parameter is within 10 % (0.05 for n) or within 3 standard
   errors that are themselves sane (below 100 times the true value: an R0 of 4e-43 ± 50 Ohm
   for a true 10 Ohm is an honest "not resolved", an R1 of 1e67 ± 1e57 Ohm for a true 3e3
@@ -23,6 +25,15 @@ window (a realistic case the verdict must flag when it misleads).
 Run::
 
     PYTHONPATH=src python benchmarks/bench_verdicts.py --n 1000
+
+Measured (2026-12-03, seed 0, 1000 spectra per family, --wrong-sigma 5): no good fit failed
+in any family (0 of 916 / 880 / 908); wrong fits left ``ok``: 0 of 10 (one arc), 2 of 61
+(arc + tail, 3.3 %), 1 of 19 (two arcs, 5.3 %) — 0.0–0.2 % of all fits; all 1000 wrong-model
+fits flagged (640 warning, 360 failed).  The three misses are fits in another basin when the
+true high-frequency arc lies 1–1.5 decades above 1 MHz: the series resistor absorbed it and
+the fitted arc moved inside the window, so nothing the data show betrays them.  With
+--wrong-sigma 3 the wrong fits left ok are 3/25, 3/73, 6/33 (mostly a small R0 off by
+3–4 standard errors).
 """
 
 from __future__ import annotations
@@ -76,6 +87,9 @@ FAMILIES = {
 }
 
 
+WRONG_SIGMA = 5.0
+
+
 def _judge(fit, truth, fitted_circuit, true_names) -> tuple[bool, bool]:
     """(wrong, good) against the truth (see the module docstring)."""
     if set(true_names) != set(fit.values):
@@ -87,7 +101,7 @@ def _judge(fit, truth, fitted_circuit, true_names) -> tuple[bool, bool]:
         tol = 0.05 if name.endswith(".n") else 0.10 * abs(tv)
         off = abs(p.value - tv)
         se = p.stderr if p.stderr is not None and np.isfinite(p.stderr) else None
-        beyond_se = se is None or off > 3 * se
+        beyond_se = se is None or off > WRONG_SIGMA * se
         if off > tol and beyond_se:
             wrong = True
         if not (off <= tol or (se is not None and off <= 3 * se and se < 100 * abs(tv))):
@@ -136,7 +150,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000, help="spectra per circuit family (default 1000)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--wrong-sigma", type=float, default=5.0, help="standard errors beyond which a parameter is wrong")
     args = ap.parse_args()
+    global WRONG_SIGMA
+    WRONG_SIGMA = args.wrong_sigma
     rows = run(args.n, args.seed)
     head = (f"{'family':28s} {'n':>5} {'ok':>5} {'warn':>5} {'fail':>5} {'wrong':>6} {'missed':>6} {'miss %':>7} "
             f"{'good':>5} {'goodF':>5} {'falseF %':>8} {'fit s':>6} {'verdict s':>9}")

@@ -84,8 +84,10 @@ def cv_command(
     kind: Optional[str] = typer.Option(None, "--kind", help="plating (plating/stripping) or stability (stability window); default: detected (crosses 0 V or not) and said."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Cyclic voltammetry: scans, deposition/dissolution peaks and onsets, branch charges (plating
-    CVs) or the oxidative/reductive limits (stability-window CVs).  Exit 3 when the result failed."""
+    """Cyclic voltammetry: scans, deposition/dissolution peaks and onsets, branch charges.
+
+    Peaks and charges for plating/stripping CVs, the oxidative/reductive limits for
+    stability-window CVs (--kind, or detected and said).  Exit 3 when the result failed."""
     from ..cycling.voltammetry import voltammetry
 
     check_option("--onset-fraction", onset_fraction, gt=0, lt=1)

@@ -89,14 +89,15 @@ def electronic_command(
     res = electronic_conductivity(transients, geom, _criterion(threshold, window_fraction, window_s), is_method=is_method)
     if as_json:
         echo_json(res.to_dict())
+        exit_for(res)
         return
-    err = f" ± {res.sigma_el_stderr_S_per_cm:.2g}" if res.sigma_el_stderr_S_per_cm is not None else ""
-    typer.echo(f"σ_el = {res.sigma_el_S_per_cm:.4g}{err} S/cm; R_el = {res.R_el_ohm:.4g} Ω; "
-               f"intercept {res.intercept_A:.3g} A; R² = {res.r_squared}")
+    typer.echo(f"σ_el = {format_uncertain(res.sigma_el_S_per_cm, res.sigma_el_stderr_S_per_cm, 'S/cm')}; "
+               f"R_el = {format_uncertain(res.R_el_ohm, res.R_el_stderr_ohm, 'Ω')}; "
+               f"intercept {format_uncertain(res.intercept_A, res.intercept_stderr_A, 'A')}; R² = {res.r_squared}")
     for v, i, ok in zip(res.voltages_V, res.steady_currents_A, res.steady_state_reached):
         typer.echo(f"  {v:.3g} V: Is = {i:.4g} A{'' if ok else ' (steady state not reached)'}")
-    for w in res.warnings:
-        typer.echo(f"note: {w}")
+    typer.echo(verdict_line(res))
+    exit_for(res)
 
 
 def register(app: typer.Typer) -> None:

@@ -34,6 +34,7 @@ def run(
     _exit_on_sigterm()
     summary = run_study(manifest, db, jobs=jobs, scheduler=scheduler, progress=not json_out)
     result = summary.to_dict()
+    result["verdicts"] = _verdicts(summary.db_url, summary.study)
     if not no_report:
         study = load_manifest(manifest)
         target = db if db is not None else study.db_path
@@ -48,6 +49,10 @@ def run(
                    f"in {summary.seconds:.1f} s → {summary.db_url}")
         for f in summary.failures:
             typer.echo(f"  failed: {f}")
+        v = result["verdicts"]
+        typer.echo(f"verdicts: {v['ok']} ok, {v['warning']} warning, {v['failed']} failed")
+        for task_id, why in v["failed_results"].items():
+            typer.echo(f"  failed result: {task_id}: {why}")
         if "report" in result:
             typer.echo(f"report: {result['report']}")
     if summary.n_failed:
@@ -68,6 +73,23 @@ def _exit_on_sigterm() -> None:
             raise SystemExit(128 + signum)
 
         signal.signal(signal.SIGTERM, stop)
+
+
+def _verdicts(db_url: str, study: str) -> dict:
+    """How many stored results of ``study`` are ok / warning / failed, and why each failed."""
+    from ..store import open_store
+
+    counts = {"ok": 0, "warning": 0, "failed": 0, "failed_results": {}}
+    with open_store(db_url) as store:
+        latest = {str(a.get("task_id")): a for a in store.analyses(study=study, status="ok")}  # oldest first
+        for a in latest.values():
+            res = a.get("result") or {}
+            status = res.get("status", "ok") if isinstance(res, dict) else "ok"
+            counts[status if status in ("ok", "warning", "failed") else "ok"] += 1
+            if status == "failed":
+                first = next((r.get("message", "") for r in res.get("reasons") or [] if r.get("severity") == "failed"), "")
+                counts["failed_results"][str(a.get("task_id"))] = first
+    return counts
 
 
 def register(app: typer.Typer) -> None:

@@ -123,15 +123,22 @@ def deconvolve_command(
     )
     if as_json:
         echo_json(res.to_dict())
+        exit_for(res)
         return
     for row in res.rows:
         t = f"{row.temperature_K - 273.15:.1f} °C" if row.temperature_K else "T ?"
-        typer.echo(f"{t}: R_stack {row.R_stack_ohm:.4g} Ω − R_eBE {row.R_eBE_total_ohm:.4g} Ω = R_SE,ion {row.R_SE_ion_ohm:.4g} Ω → σ_ion {row.sigma_ion_S_per_cm:.4g} S/cm")
+        typer.echo(f"{t}: R_stack {format_uncertain(row.R_stack_ohm, row.R_stack_stderr_ohm, 'Ω')} − R_eBE "
+                   f"{format_uncertain(row.R_eBE_total_ohm, row.R_eBE_total_stderr_ohm, 'Ω')} = R_SE,ion "
+                   f"{format_uncertain(row.R_SE_ion_ohm, row.R_SE_ion_stderr_ohm, 'Ω')} → σ_ion "
+                   f"{format_uncertain(row.sigma_ion_S_per_cm, row.sigma_ion_stderr_S_per_cm, 'S/cm')}"
+                   + ("" if not row.verdict.failed else "  (failed: left out of the Arrhenius fit)"))
     if res.arrhenius is not None:
         a = res.arrhenius
-        typer.echo(f"Ea = {a.Ea_eV:.4f} eV ({a.convention})")
-    for w in res.warnings + (res.arrhenius.warnings if res.arrhenius is not None else ()):
+        typer.echo(f"Ea = {format_uncertain(a.Ea_eV, a.Ea_stderr_eV, 'eV', style='pm')} ({a.convention})")
+    for w in res.warnings:
         typer.echo(f"note: {w}")
+    typer.echo(verdict_line(res))
+    exit_for(res)
 
 
 def register(app: typer.Typer) -> None:

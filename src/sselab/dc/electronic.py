@@ -34,6 +34,7 @@ from ..measurements import CurrentTransient
 from ..transport.geometry import SampleGeometry
 from .steady_state import SteadyState, SteadyStateCriterion, steady_state
 from .transient import prepare
+from ..verdict import Reason, Verdict
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,25 @@ class ElectronicResult:
     points: tuple[dict, ...]
     warnings: tuple[str, ...]
 
+    @property
+    def verdict(self) -> Verdict:
+        """``failed`` when R_el is not positive (``non_physical``: the steady current does not
+        grow with the voltage); warnings for holds without a steady state (``not_steady``), a
+        line that is not one (R² < 0.98, ``not_linear``) and the other notes."""
+        reasons = [Reason("dc_note", w) for w in self.warnings if "steady state" not in w.lower()]
+        if not (self.R_el_ohm > 0):
+            reasons.append(Reason("non_physical", f"R_el = {self.R_el_ohm:.3g} Ohm is not positive: the steady current "
+                                  "does not grow with the voltage", "failed"))
+        missing = [f"{v:g} V" for v, ok in zip(self.voltages_V, self.steady_state_reached) if not ok]
+        if missing:
+            reasons.append(Reason("not_steady", "no steady state at " + ", ".join(missing) + ": σ_el is an upper bound"))
+        if self.r_squared is not None and self.r_squared < 0.98:
+            reasons.append(Reason("not_linear", f"the steady currents do not lie on a line (R² = {self.r_squared:.3f})"))
+        return Verdict.of(reasons)
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self.verdict.to_dict(),
             "sigma_el": self.sigma_el_S_per_cm,
             "sigma_el_S_per_cm": self.sigma_el_S_per_cm,
             "sigma_el_stderr_S_per_cm": self.sigma_el_stderr_S_per_cm,

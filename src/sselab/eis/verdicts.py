@@ -12,8 +12,8 @@ EIS rules on top:
 ``absurd_capacitance`` (failed)
     The effective capacitance of an R‖C(PE) block is above ``C_EFF_MAX`` (1e3 F; the
     largest supercapacitor cells are ~3e3 F, a solid-electrolyte cell's double layer is
-    ~1e-3 F) or below ``C_EFF_MIN`` (1e-18 F, a thousand times below the stray
-    capacitance of any cell holder).  3.99e+50 F is not a capacitance: the arc is not in
+    ~1e-3 F) or below ``C_EFF_MIN`` (1e-15 F, a thousand times below the ~1 pF stray
+    capacitance of any cell and its leads).  3.99e+50 F is not a capacitance: the arc is not in
     the data.
 ``diverged`` (failed)
     A resistance above ``R_MAX_FACTOR`` (1e3) times the largest |Z| measured: no spectrum
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 #: effective capacitances outside [C_EFF_MIN, C_EFF_MAX] F are not physical (see module docs)
 C_EFF_MAX = 1e3
-C_EFF_MIN = 1e-18
+C_EFF_MIN = 1e-15
 #: a resistance above this many times max |Z| has run away
 R_MAX_FACTOR = 1e3
 #: an apex frequency more than this many decades outside the measured range is an arc measured

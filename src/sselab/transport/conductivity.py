@@ -189,7 +189,11 @@ def choose_bulk(fit: FittedCircuit, geometry: SampleGeometry, bulk: str | None =
         return chosen, f"chosen by its effective capacitance {c:.3g} F (C·l/A = {c * geometry.cell_constant_per_cm:.3g} F/cm, bulk range < {BULK_MAX_F_PER_CM:g} F/cm)", table
     bare = [n for n in names if _RESISTOR.match(n) and n not in table]
     if len(bare) == 1:
-        return bare[0], f"no arc has a bulk-like capacitance; {bare[0]} (resistor without capacitor, the high-frequency intercept) taken as bulk", table
+        why = f"no arc has a bulk-like capacitance; {bare[0]} (resistor without capacitor, the high-frequency intercept) taken as bulk"
+        if table:  # arcs that might hold the bulk instead (an eBE stack's R_ap): say so
+            arcs = ", ".join(f"{n} ({row['process']})" for n, row in table.items())
+            why += f"; the arcs {arcs} could hold it instead — check (state the bulk; for an eBE stack use deconvolve)"
+        return bare[0], why, table
     if table:
         chosen = min(table, key=lambda n: table[n]["C_F"])
         return chosen, f"no arc in the bulk range; {chosen} has the smallest capacitance ({table[chosen]['C_F']:.3g} F, {table[chosen]['process']}) and was taken — check", table
@@ -210,7 +214,7 @@ def conductivity_from_fit(fit: FittedCircuit, geometry: SampleGeometry, bulk: st
     res = conductivity(float(est.value), geometry, est.stderr, bulk_element=element, bulk_choice=why)
     warnings = list(res.warnings)
     reasons = list(fit_v.reasons) + list(res.reasons)
-    if "taken — check" in why or "suggests" in why:
+    if "— check" in why or "suggests" in why:
         warnings.append(why)
         reasons.append(Reason("bulk_ambiguous", why))
     return ConductivityResult(

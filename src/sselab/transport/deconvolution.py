@@ -186,7 +186,7 @@ def _bulk_of(fit: Any, geometry: SampleGeometry, names: Sequence[str] | None,
     if add_series and len(names) == 1:
         names = stack_bulk_names(fit.circuit, names[0])
         if len(names) > 1:
-            why += f" + the series resistor {names[1]} (the stack rule)"
+            why += f" ({names[1]}: the circuit's series resistor, added by the stack rule)"
     vals = [fit[n] for n in names]
     r = sum(v.value for v in vals)
     s = math.sqrt(sum((v.stderr or 0.0) ** 2 for v in vals))

@@ -249,15 +249,14 @@ def register_series(eis_app: Any) -> None:
             echo_json(res.to_dict())
             exit_for(res)
             return
-        typer.echo(f"{'T [°C]':>8} {'R_b [Ω]':>12} {'± [Ω]':>10} {'σ [S/cm]':>11} {'± [S/cm]':>10}  bulk")
+        typer.echo(f"{'T [°C]':>8} {'R_b':>20} {'σ':>22}  {'bulk':8} status")
         for r in res.rows:
             d = r.to_dict()
-            se_r = d["R_b_stderr_ohm"]
-            typer.echo(f"{d['temperature_C']:8.1f} {d['R_b_ohm']:12.5g} {se_r if se_r is None else format(se_r, '10.3g'):>10} "
-                       f"{d['sigma_S_per_cm']:11.4g} {d['sigma_stderr_S_per_cm']:10.3g}  {d['bulk_element']}")
+            typer.echo(f"{d['temperature_C']:8.1f} {format_uncertain(d['R_b_ohm'], d['R_b_stderr_ohm'], 'Ω'):>20} "
+                       f"{format_uncertain(d['sigma_S_per_cm'], d['sigma_stderr_S_per_cm'], 'S/cm'):>22}  "
+                       f"{d['bulk_element']:8} {d['status']}")
         a = res.arrhenius
-        typer.echo(f"bulk element {res.rows[0].conductivity.bulk_element}: {res.rows[0].conductivity.bulk_choice} "
-                   "(chosen once, at the lowest temperature)")
+        typer.echo(f"bulk element {res.rows[0].conductivity.bulk_element}: {res.rows[0].conductivity.bulk_choice}")
         typer.echo(f"Ea = {format_uncertain(a.Ea_eV, a.Ea_stderr_eV, 'eV', style='pm')} ({a.Ea_kJ_per_mol:.2f} kJ/mol), "
                    f"convention {a.convention}, σ(25 °C) = {a.sigma_25C_S_per_cm:.3g} S/cm")
         typer.echo(verdict_line(res))
