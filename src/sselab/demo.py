@@ -4,7 +4,8 @@
 into ``out/study``, runs the pipeline into ``out/study/sselab-results/results.sqlite``, writes the
 HTML report into ``out/report`` and returns the key recovered values beside the simulation's
 truth and the paper's numbers: transport (σ_ion, Ea, σ_el, t_ion) and structure (as-BM's
-Rietveld a, ρ, D, ε against Table 2; the rows come from :func:`sselab.report.tables.paper_vs_analysis`).  ``quick=True`` keeps only v1's single-spectrum round trip.
+Rietveld a, ρ, D, ε against Table 2; the rows come from :func:`sselab.report.tables.paper_vs_analysis`)
+and microscopy (crystal size range, SE layer thickness, EDS formula; :mod:`sselab.simulate.microscopy`).  ``quick=True`` keeps only v1's single-spectrum round trip.
 """
 
 from __future__ import annotations
@@ -55,12 +56,44 @@ def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]
     db = manifest.parent / "sselab-results" / "results.sqlite"
     report = write_report(db, out / "report", study="Mg3AsN-virtual", truth=truth)
     with open_store(db) as store:
-        table = paper_vs_analysis(store.analyses(study="Mg3AsN-virtual"), truth)
+        analyses = store.analyses(study="Mg3AsN-virtual")
+        table = paper_vs_analysis(analyses, truth)
     rows = [{"quantity": f"{r['quantity']} — {r['sample']}", "recovered": _num(r["this_analysis"]),
-             "truth": _num(r["truth"]), "paper": _num(r["paper"]), "unit": r["unit"]} for r in table.to_dict("records")]
+             "truth": _num(r["truth"]), "paper": _num(r["paper"]), "unit": r["unit"],
+             **_uncertainty_and_status(analyses, r["quantity"], r["sample"])} for r in table.to_dict("records")]
     outputs = {"manifest": str(manifest), "truth": str(manifest.parent / "truth.json"), "database": str(db),
                "report": str(report)}
     return rows, outputs, summary.to_dict()
+
+
+#: which stored result holds each transport quantity of the comparison, its error and verdict
+_SOURCES = {
+    "σ_ion at 100 °C (eBE)": ("deconvolution", "sigma_ion_stderr_S_per_cm"),
+    "Ea (σ convention)": ("deconvolution", "Ea_stderr_eV"),
+    "σ_el at 100 °C (DC)": ("dc_electronic", "sigma_el_stderr_S_per_cm"),
+    "t_ion (DC, 0.5 V)": ("consistency", "t_ion_dc_stderr"),
+    "t_ion = σ_ion/(σ_ion+σ_el)": ("consistency", None),
+}
+
+
+def _uncertainty_and_status(analyses: list[dict[str, Any]], quantity: str, sample: str) -> dict[str, Any]:
+    """``stderr``, ``status`` and ``reasons`` of the result a comparison row came from (the
+    consistency check's verdict for the two t_ion rows)."""
+    method, err_key = _SOURCES.get(quantity, (None, None))
+    res = next((a.get("result") or {} for a in analyses
+                if a.get("method") == method and a.get("sample") == sample), None)
+    if res is None:
+        return {"stderr": None, "status": None, "reasons": []}
+    return {"stderr": _num(res.get(err_key)) if err_key else None, "status": res.get("status", "ok"),
+            "reasons": [r.get("message", "") for r in res.get("reasons") or []]}
+
+
+def _microscopy_part(study: Path) -> list[dict[str, Any]]:
+    """Crystal sizes, layer thickness and the EDS formula of the virtual study vs the paper."""
+    from .simulate.microscopy import microscopy_rows
+
+    truth = json.loads((study / "truth.json").read_text(encoding="utf-8")).get("microscopy")
+    return microscopy_rows(study, truth) if truth else []
 
 
 def _num(v: Any) -> float | None:
@@ -82,4 +115,5 @@ def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1)
         rows, outputs = _impedance_part(out)
         return {"comparison": rows, "outputs": outputs, "seconds": time.perf_counter() - t0}
     rows, outputs, summary = _study_part(out, jobs, console)
+    rows += _microscopy_part(out / "study")
     return {"comparison": rows, "outputs": outputs, "run": summary, "seconds": time.perf_counter() - t0}

@@ -105,7 +105,7 @@ def test_compiled_fits_reach_the_numpy_chi2(monkeypatch, text):
 
 def test_without_numba_the_numpy_path_fits_and_says_so(monkeypatch):
     monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
-    monkeypatch.setattr(dispatch, "numba_available", lambda: False)
+    monkeypatch.setattr(kernel, "numba_available", lambda: False)
     [fit] = fit_circuit_batch(_noisy("R0-p(R1,CPE1)", 1, 3), "R0-p(R1,CPE1)")
     assert fit.engine == "numpy" and fit.success
 
@@ -115,6 +115,42 @@ def test_auto_uses_numpy_for_small_solves_and_unknown_elements(monkeypatch):
     c = Circuit("R0-p(R1,CPE1)")
     model = type("M", (), {"circuit": c})()
     assert dispatch.choose(model, kernel.AUTO_MIN_ROWS - 1) == "numpy"
-    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS) == "numba"
+    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS) == "numba"  # numba is loaded in this test process
+    monkeypatch.delitem(__import__("sys").modules, "numba")
+    assert kernel.auto_min_rows() == kernel.AUTO_MIN_ROWS_COLD
+    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS_COLD - 1) == "numpy"
+    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS_COLD) == "numba"
     monkeypatch.delitem(ELEMENT_CODES, "CPE")
     assert not supported(c) and dispatch.choose(model, 10_000) == "numpy"
+
+
+@pytest.mark.parametrize("text", ["R0-p(R1,CPE1)-p(R2,CPE2)", "R0-p(R1,C1)-W1", "R0-p(R1,CPE1)"])
+def test_compiled_start_refinement_matches_numpy(monkeypatch, text):
+    from sselab.eis import initial_grid
+
+    c = Circuit(text)
+    Z = np.stack([s.impedance_ohm for s in _noisy(text, 8, seed=5)])
+    d = initial_grid.design(c, F)
+    _, cost = initial_grid.score(d, Z)
+    combos, spans = np.argmin(cost, axis=1), np.abs(Z).max(axis=1)
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")
+    ref = np.array(initial_grid.refine(c, d, F, Z, combos, spans))
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
+    got = np.array(initial_grid.refine(c, d, F, Z, combos, spans))
+    np.testing.assert_allclose(got, ref, rtol=1e-9)
+    # and the refinement moved the starts off the grid (it is not a no-op on either path)
+    grid_only = np.array([initial_grid._to_values(c, d, *d.combos[k], np.zeros(d.idx.shape[1]), sp)
+                          for k, sp in zip(combos, spans)])
+    assert np.abs(got / grid_only - 1).max() > 1e-3
+
+
+def test_compiled_fits_from_several_threads(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
+    text = "R0-p(R1,CPE1)-p(R2,CPE2)"
+    sets = [_noisy(text, 6, seed=s) for s in (11, 12, 13, 14)]
+    alone = [[f.chi2 for f in fit_circuit_batch(s, text)] for s in sets]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda s: [f.chi2 for f in fit_circuit_batch(s, text)], sets))
+    assert together == alone

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -14,14 +16,23 @@ from sselab.io.safezip import open_zip, read_member
 
 
 def bomb_bytes(size: int = 300 * 2**20, name: str = "Experiment0/RawData0.xml") -> bytes:
-    """A zip whose one member inflates to ``size`` bytes of zeros (~1000:1)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        with z.open(name, "w", force_zip64=True) as fh:
-            block = b"\0" * 2**20
-            for _ in range(size // 2**20):
-                fh.write(block)
-    return buf.getvalue()
+    """A valid zip whose one member inflates to ``size`` bytes of zeros (~1000:1), built from one
+    compressed MiB repeated (full-flush deflate blocks are byte-aligned and independent)."""
+    block = b"\0" * 2**20
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    piece = comp.compress(block) + comp.flush(zlib.Z_FULL_FLUSH)
+    n = size // 2**20
+    data = piece * n + comp.flush()
+    crc = 0
+    for _ in range(n):
+        crc = zlib.crc32(block, crc)
+    fname = name.encode()
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(data), n * 2**20, len(fname), 0)
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, crc, len(data), n * 2**20,
+                          len(fname), 0, 0, 0, 0, 0, 0)
+    cd_offset = len(local) + len(fname) + len(data)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 1, 1, len(central) + len(fname), cd_offset, 0)
+    return local + fname + data + central + fname + end
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +95,11 @@ def test_encrypted_truncated_and_non_zip_brml_are_reader_errors(tmp_path, shared
     path.write_bytes(cases["encrypted"])
     with pytest.raises(ReaderError, match="encrypted"):
         read(path)
+
+
+def test_the_bomb_is_a_valid_zip_of_zeros():
+    with zipfile.ZipFile(io.BytesIO(bomb_bytes(3 * 2**20))) as z:
+        assert z.read(z.namelist()[0]) == b"\0" * 3 * 2**20 and z.testzip() is None
 
 
 def test_real_archives_pass_the_checks(shared_data):

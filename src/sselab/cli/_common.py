@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import typer
@@ -11,18 +12,49 @@ from ..exceptions import SselabError
 from ..jsonsafe import json_safe
 
 
-def assignments(items: list[str], flag: str) -> dict[str, float]:
+def check_option(flag: str, value: float | int | None, *, gt: float | None = None, ge: float | None = None,
+                 lt: float | None = None, le: float | None = None, integer: bool = False) -> None:
+    """Refuse an option value outside its domain with one line naming ``flag``.
+
+    ``None`` (an option not given) passes; anything else must be finite and satisfy every
+    bound given (``gt``: >, ``ge``: ≥, ``lt``: <, ``le``: ≤).
+
+    >>> check_option("--step", 0.02, gt=0)
+    >>> check_option("--step", 0, gt=0)
+    Traceback (most recent call last):
+    ...
+    sselab.exceptions.SselabError: --step must be > 0, got 0
+    """
+    if value is None:
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SselabError(f"{flag} must be a finite number, got {value}")
+    if integer and value != int(value):
+        raise SselabError(f"{flag} must be a whole number, got {value}")
+    for bound, ok, sign in ((gt, lambda v, b: v > b, ">"), (ge, lambda v, b: v >= b, "≥"),
+                            (lt, lambda v, b: v < b, "<"), (le, lambda v, b: v <= b, "≤")):
+        if bound is not None and not ok(value, bound):
+            raise SselabError(f"{flag} must be {sign} {bound:g}, got {value:g}")
+
+
+def assignments(items: list[str], flag: str, positive: bool = False) -> dict[str, float]:
     """``["NAME=VALUE", ...]`` from a repeatable option as ``{NAME: VALUE}`` (one clear error
-    naming ``flag`` for anything else)."""
+    naming ``flag`` for anything else: no '=', no name, a value that is not a finite number,
+    or — with ``positive`` — a value ≤ 0)."""
     out = {}
     for item in items:
         name, sep, value = item.partition("=")
         try:
-            if not sep:
+            if not sep or not name.strip():
                 raise ValueError
-            out[name.strip()] = float(value)
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError
         except ValueError:
-            raise SselabError(f"{flag} expects NAME=VALUE with a number, got {item!r}") from None
+            raise SselabError(f"{flag} expects NAME=VALUE with a finite number, got {item!r}") from None
+        if positive and number <= 0:
+            raise SselabError(f"{flag} {item!r}: the value must be > 0")
+        out[name.strip()] = number
     return out
 
 

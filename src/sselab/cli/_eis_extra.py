@@ -1,4 +1,5 @@
-"""``sselab eis zhit``, ``sselab eis views`` and the ``--explore`` output of ``sselab eis kk``."""
+"""``sselab eis zhit``, ``sselab eis views``, the ``--explore`` output of ``sselab eis kk`` and the
+global-fit output of ``sselab eis series --shared/--arrhenius``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any, List, Optional
 
 import typer
 
+from ..exceptions import SselabError
 from ._common import echo_json, exit_for, geometry, verdict_line
 from ._eis_input import (Loaded, all_option, fmax_option, fmin_option, index_option, inductive_option, load,
                         mask_option)
@@ -49,7 +51,7 @@ def kk_explore_output(items: list[Loaded], threshold: float, plot: Optional[Path
 def zhit_command(
     file: Path = typer.Argument(..., help="Spectrum file."),
     threshold: float = typer.Option(0.05, help="Largest relative |Z| residual for a pass (0.05 = 5 %)."),
-    smoothing: str = typer.Option("none", "--smoothing", help="Phase smoothing before the integral: none | savgol."),
+    smoothing: str = typer.Option("savgol", "--smoothing", help="Phase smoothing before the integral: savgol | none."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write |Z| and its reconstruction with the residuals (PNG/SVG)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     fmin: Optional[float] = fmin_option(),
@@ -128,3 +130,58 @@ def register_extra(eis_app: Any) -> None:
 
 
 __all__: List[str] = ["kk_explore_output", "register_extra"]
+
+
+def global_series_output(spectra: list, circuit: str, geom: Any, bulk: Optional[str], temps: list[float],
+                         shared: list[str], tied: list[str], weighting: str, convention: str, json_out: bool) -> None:
+    """``sselab eis series --shared/--arrhenius``: one global fit of the series, σ per temperature
+    from it, and Ea (from the Arrhenius-tied bulk resistance itself when it is tied; else an
+    Arrhenius fit of the globally fitted σ), beside the two-step Ea of independent fits."""
+    from ..eis.global_fit import fit_global
+    from ..transport.arrhenius import arrhenius
+    from ..transport.conductivity import conductivity_from_fit
+
+    order = sorted(range(len(spectra)), key=lambda k: temps[k])
+    spectra, temps = [spectra[k] for k in order], [temps[k] for k in order]
+    g = fit_global(spectra, circuit, shared=shared, arrhenius=tied, temperatures_K=temps, weighting=weighting)
+    indep = [conductivity_from_fit(f, geom, bulk) for f in g.independent]
+    bulk_name = bulk or indep[0].bulk_element
+    if bulk_name not in g.values[0]:
+        raise SselabError(f"--bulk {bulk_name!r} is not a parameter of {circuit}")
+    k_cm = 100 * geom.thickness_m / (1e4 * geom.area_m2)
+    rows = []
+    for i, (vals, t) in enumerate(zip(g.values, temps)):
+        r = vals[bulk_name]
+        se = g.result[f"{bulk_name}[{i}]"].stderr if f"{bulk_name}[{i}]" in g.result.values else None
+        rows.append({"source": g.sources[i], "temperature_K": t, "R_b_ohm": r, "R_b_stderr_ohm": se,
+                     "sigma_S_per_cm": k_cm / r, "sigma_stderr_S_per_cm": None if se is None else k_cm * se / r**2})
+    two_step = arrhenius(temps, [c.sigma_S_per_cm for c in indep],
+                         [c.sigma_stderr_S_per_cm for c in indep] if all(c.sigma_stderr_S_per_cm for c in indep) else None,
+                         convention)
+    if bulk_name in g.arrhenius:
+        a = g.arrhenius[bulk_name]
+        ea, ea_se, how = a["Ea_eV"], a["Ea_stderr_eV"], f"global fit with {bulk_name} Arrhenius-tied (σ convention)"
+    else:
+        errs = [r["sigma_stderr_S_per_cm"] for r in rows]
+        fit_a = arrhenius(temps, [r["sigma_S_per_cm"] for r in rows], errs if all(errs) else None, convention)
+        ea, ea_se, how = fit_a.Ea_eV, fit_a.Ea_stderr_eV, f"Arrhenius fit of σ from the global fit ({convention})"
+    out = {**g.to_dict(), "bulk_element": bulk_name, **geom.to_dict(), "table": rows, "Ea_eV": ea,
+           "Ea_stderr_eV": ea_se, "Ea_method": how,
+           "two_step": {"Ea_eV": two_step.Ea_eV, "Ea_stderr_eV": two_step.Ea_stderr_eV, "convention": convention,
+                        "method": "independent fits, then an Arrhenius fit of σ"}}
+    if json_out:
+        echo_json(out)
+    else:
+        typer.echo(f"global fit of {len(spectra)} spectra, {circuit}: χ² = {g.result.chi2:.4g}")
+        for n, (v, e) in g.shared.items():
+            typer.echo(f"  shared {n} = {v:.5g} ± {e if e is None else format(e, '.2g')}")
+        for n, a in g.arrhenius.items():
+            typer.echo(f"  {n} Arrhenius-tied: Ea = {a['Ea_eV']:.4f} ± {a['Ea_stderr_eV']:.2g} eV, R0 = {a['R0_ohm']:.4g} Ω")
+        typer.echo(f"{'T [°C]':>8} {'R_b [Ω]':>12} {'σ [S/cm]':>11}")
+        for r in rows:
+            typer.echo(f"{r['temperature_K'] - 273.15:8.1f} {r['R_b_ohm']:12.5g} {r['sigma_S_per_cm']:11.4g}")
+        se = "" if ea_se is None else f" ± {ea_se:.2g}"
+        tse = "" if two_step.Ea_stderr_eV is None else f" ± {two_step.Ea_stderr_eV:.2g}"
+        typer.echo(f"Ea = {ea:.4f}{se} eV ({how}); two-step: {two_step.Ea_eV:.4f}{tse} eV")
+        typer.echo(verdict_line(g))
+    exit_for(g)

@@ -8,7 +8,8 @@ from typing import Optional
 import typer
 
 from ..exceptions import SselabError
-from ._common import echo_json
+from ..numfmt import format_uncertain
+from ._common import check_option, echo_json, exit_for, verdict_line
 
 
 def _one(path: Path, kind: str, index: int):  # noqa: ANN202
@@ -44,6 +45,8 @@ def cycling_command(
     from ..cycling import plating_stripping
     from ..units import parse_area
 
+    check_option("--r-ohm", r_ohm, gt=0)
+    check_option("--index", index, ge=0)
     rec = _one(file, "galvanostatic", index)
     area_cm2 = parse_area(area, default_unit="cm2") * 1e4 if area is not None else None
     res = plating_stripping(rec, area_cm2=area_cm2, definition=definition, r_ohm=r_ohm)
@@ -54,6 +57,7 @@ def cycling_command(
         _save(plot_overpotential(res), plot.with_name(plot.stem + "_overpotential.png"))
     if as_json:
         echo_json(res.to_dict())
+        exit_for(res)
         return
     d = res.to_dict()
     typer.echo(f"{file}: {d['n_half_cycles']} half-cycles, {d['n_cycles']} complete cycles, "
@@ -64,12 +68,12 @@ def cycling_command(
         p, s = c.plating.get(definition, float("nan")), c.stripping.get(definition, float("nan"))
         typer.echo(f"{c.cycle:5d} {p:12.4f} {s:14.4f} {s - p:17.4f}" + ("" if c.complete else "  (incomplete)"))
     g = res.growth_per_cycle
-    typer.echo(f"polarisation growth: {g.slope:.4g} ± {g.slope_stderr:.2g} V/cycle, "
-               f"{res.growth_per_hour.slope:.4g} V/h (Theil-Sen)")
+    typer.echo(f"polarisation growth: {format_uncertain(g.slope, g.slope_stderr, 'V/cycle')}, "
+               f"{format_uncertain(res.growth_per_hour.slope, res.growth_per_hour.slope_stderr, 'V/h')} (Theil-Sen)")
     typer.echo(f"short circuit: {'cycle ' + str(res.short_circuit.cycle) if res.short_circuit.cycle else 'none'}"
                f"; jumps: {', '.join(str(j.cycle) for j in res.jumps) or 'none'}")
-    for w in res.warnings:
-        typer.echo(f"warning: {w}")
+    typer.echo(verdict_line(res))
+    exit_for(res)
 
 
 def cv_command(
@@ -77,22 +81,32 @@ def cv_command(
     onset_fraction: float = typer.Option(0.1, "--onset-fraction", help="Onset: |I| below this fraction of the peak."),
     index: int = typer.Option(0, "--index", help="Which voltammogram of a multi-record file."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Save the I-V figure (PNG)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="plating (plating/stripping) or stability (stability window); default: detected (crosses 0 V or not) and said."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Cyclic voltammetry: scans, deposition/dissolution peaks and onsets, branch charges."""
+    """Cyclic voltammetry: scans, deposition/dissolution peaks and onsets, branch charges (plating
+    CVs) or the oxidative/reductive limits (stability-window CVs).  Exit 3 when the result failed."""
     from ..cycling.voltammetry import voltammetry
 
+    check_option("--onset-fraction", onset_fraction, gt=0, lt=1)
+    check_option("--index", index, ge=0)
     vg = _one(file, "voltammogram", index)
-    res = voltammetry(vg, onset_fraction=onset_fraction)
+    res = voltammetry(vg, onset_fraction=onset_fraction, kind=kind)
     if plot is not None:
         from ..cycling.plots import plot_voltammogram
 
         _save(plot_voltammogram(vg, res), plot)
     if as_json:
         echo_json(res.to_dict())
+        exit_for(res)
         return
-    typer.echo(f"{file}: {len(res.scans)} scan(s), vertices {', '.join(f'{v:.3f}' for v in res.vertices_V)} V, "
+    vertices = ", ".join(f"{v:.3f}" for v in res.vertices_V) or "none"
+    typer.echo(f"{file}: {res.kind} CV ({res.kind_source}); {len(res.scans)} scan(s), vertices {vertices} V, "
                f"scan rate {res.scan_rate_V_per_s * 1e3:.3g} mV/s")
+    if res.kind == "stability":
+        fmt = (lambda x: "not reached" if x is None else f"{x:.3f} V")
+        typer.echo(f"oxidative limit {fmt(res.oxidative_limit_V)}, reductive limit {fmt(res.reductive_limit_V)} "
+                   "(|I| above 20 x the noise or 10 x the median |I|)")
     for s in res.scans:
         typer.echo(f"scan {s.number}{'' if s.complete else ' (incomplete)'}:")
         for p in (s.deposition, s.dissolution):
@@ -102,10 +116,13 @@ def cv_command(
             typer.echo(f"  {p.kind:11s} peak {p.potential_V:8.3f} V  {p.current_A:10.4g} A  onset {onset}"
                        + ("  (at vertex: current still rising)" if p.at_vertex else ""))
         ce = s.coulombic_efficiency
-        typer.echo(f"  Q_plating {s.plating_charge_C:.4g} C, Q_stripping {s.stripping_charge_C:.4g} C, "
-                   f"CE {'n/a' if ce is None else f'{ce:.3g}'}")
+        if res.kind == "plating":
+            typer.echo(f"  Q_plating {s.plating_charge_C:.4g} C, Q_stripping {s.stripping_charge_C:.4g} C, "
+                       f"CE {'n/a' if ce is None else f'{ce:.3g}'}")
     for w in res.warnings:
-        typer.echo(f"warning: {w}")
+        typer.echo(f"note: {w}")
+    typer.echo(verdict_line(res))
+    exit_for(res)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,12 +12,15 @@ from ..dc.steady_state import SteadyStateCriterion
 from ..dc.transference import transference
 from ..exceptions import SselabError
 from ..io import read
-from ._common import echo_json, geometry
+from ..numfmt import format_uncertain
+from ..study.settings import DCSettings
+from ._common import check_option, echo_json, exit_for, geometry, verdict_line
 
 dc_app = typer.Typer(help="DC polarisation: ion transport number, electronic conductivity.", no_args_is_help=True)
 
 
 def _transient(path: Path, index: int):
+    check_option("--index", index, ge=0)
     items = read(path, kind="transient")
     if not items:
         raise SselabError(f"{path}: holds no current transient")
@@ -27,11 +30,14 @@ def _transient(path: Path, index: int):
 
 
 def _criterion(threshold: float, window_fraction: float, window_s: Optional[float]) -> SteadyStateCriterion:
+    check_option("--threshold", threshold, gt=0)
+    check_option("--window-fraction", window_fraction, gt=0, le=1)
+    check_option("--window", window_s, gt=0)
     return SteadyStateCriterion(max_relative_change=threshold, window_fraction=window_fraction, window_s=window_s)
 
 
 THRESHOLD = typer.Option(0.02, "--threshold", help="Steady state: largest relative change of the current over the window.")
-WINDOW_FRACTION = typer.Option(0.1, "--window-fraction", help="Steady-state window as a fraction of the record.")
+WINDOW_FRACTION = typer.Option(DCSettings().steady_fraction, "--window-fraction", help="Steady-state window as a fraction of the record.")
 WINDOW_S = typer.Option(None, "--window", help="Steady-state window [s] (overrides --window-fraction).")
 IS_METHOD = typer.Option("auto", "--is-method", help="Is from: auto, window (mean of the window), fit (extrapolated decay).")
 
@@ -40,7 +46,7 @@ IS_METHOD = typer.Option("auto", "--is-method", help="Is from: auto, window (mea
 def tion_command(
     file: Path = typer.Argument(..., help="Chronoamperometry file (BioLogic .mpr/.mpt, CSV)."),
     index: int = typer.Option(0, "--index", help="Which transient of the file."),
-    i0: str = typer.Option("auto", "--i0", help="I0 from: auto, first (first point), extrapolated (decay fit at t = 0)."),
+    i0: str = typer.Option(DCSettings().initial_current, "--i0", help="I0 from: auto, first (first point), extrapolated (decay fit at t = 0)."),
     is_method: str = IS_METHOD,
     decay_model: str = typer.Option("auto", "--decay-model", help="auto, exp1, exp2 or power."),
     threshold: float = THRESHOLD,
@@ -53,14 +59,16 @@ def tion_command(
                        i0=i0, is_method=is_method, decay_model=decay_model)
     if as_json:
         echo_json(res.to_dict())
+        exit_for(res)
         return
-    err = f" ± {res.t_ion_stderr:.2g}" if res.t_ion_stderr is not None else ""
-    typer.echo(f"t_ion = {res.t_ion:.4f}{err}")
+    typer.echo(f"t_ion = {format_uncertain(res.t_ion, res.t_ion_stderr, style='pm')}")
     typer.echo(f"I0 = {res.I0_A:.4g} A ({res.I0_method}); first point {res.I0_first_point_A:.4g} A, "
                f"extrapolated {res.I0_extrapolated_A if res.I0_extrapolated_A is None else format(res.I0_extrapolated_A, '.4g')} A")
     typer.echo(f"Is = {res.Is_A:.4g} A ({res.steady.method}); steady state reached: {'yes' if res.steady.reached else 'NO'}")
-    for w in res.notes + res.warnings:
+    for w in res.notes:
         typer.echo(f"note: {w}")
+    typer.echo(verdict_line(res))
+    exit_for(res)
 
 
 @dc_app.command("electronic")
@@ -92,4 +100,7 @@ def electronic_command(
 
 
 def register(app: typer.Typer) -> None:
+    from ._dc_methods import add_commands
+
+    add_commands(dc_app)  # bruce-vincent, hebb-wagner
     app.add_typer(dc_app, name="dc")

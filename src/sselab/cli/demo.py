@@ -26,13 +26,24 @@ def demo(
 
         echo_json(summary)
         return
+    from ..numfmt import format_uncertain
+
     table = Table(title="Mg3AsN virtual study: recovered vs simulated truth vs paper")
-    for col in ("quantity", "recovered", "truth", "paper", "unit"):
-        table.add_column(col, justify="left" if col in ("quantity", "unit") else "right")
+    for col in ("quantity", "recovered", "truth", "paper", "unit", "verdict"):
+        table.add_column(col, justify="left" if col in ("quantity", "unit", "verdict") else "right")
+    notes: dict[str, str] = {}
     for row in summary["comparison"]:
         fmt = lambda v: "" if v is None else (f"{v:.5g}" if isinstance(v, (int, float)) else str(v))  # noqa: E731
-        table.add_row(row["quantity"], fmt(row["recovered"]), fmt(row["truth"]), fmt(row["paper"]), row["unit"])
+        rec = row["recovered"]
+        shown = "" if rec is None else format_uncertain(rec, row.get("stderr"), digits=5)
+        status = row.get("status") or ""
+        if status and status != "ok":
+            for msg in row.get("reasons") or []:
+                notes.setdefault(msg, status)
+        table.add_row(row["quantity"], shown, fmt(row["truth"]), fmt(row["paper"]), row["unit"], status)
     console.print(table)
+    for msg, status in notes.items():
+        console.print(f"{status}: {msg}", markup=False, highlight=False)
     for key, path in summary["outputs"].items():
         console.print(f"{key}: {path}")
     console.print(f"finished in {summary['seconds']:.1f} s")

@@ -5,13 +5,11 @@ from __future__ import annotations
 import importlib
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import click
 import numpy as np
 import typer
-from rich.console import Console
-from rich.table import Table
 from typer.core import TyperGroup
 
 from ..eis import elements as _elements
@@ -20,11 +18,14 @@ from ..eis.fit import CircuitFit
 from ..eis.kramers_kronig import NOISE_FLOOR, T_CRITICAL, kramers_kronig
 from ..eis.weights import WEIGHTINGS
 from ..exceptions import FitError, SselabError
-from ..io import read
 from ..numfmt import format_relative, format_uncertain
-from ._common import assignments, echo_json, exit_for, verdict_line
+from ._common import assignments, check_option, echo_json, exit_for, verdict_line
 from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, mask_option,
                         with_mask_note)
+
+if TYPE_CHECKING:  # rich loads with the first table printed, not with every command (~0.1 s)
+    from rich.console import Console
+    from rich.table import Table
 
 
 class _EisGroup(TyperGroup):
@@ -68,7 +69,15 @@ def one_of_many(n: int, index: int) -> tuple:
                    "(--index picks another; eis ageing / eis series analyse them all)"),)
 
 
+def _console(**kwargs: Any) -> "Console":
+    from rich.console import Console
+
+    return Console(**kwargs)
+
+
 def _param_table(fit: CircuitFit) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"{fit.circuit}  ({fit.weighting} weighting, {fit.n_points} points)")
     for col in ("parameter", "value", "rel. error", "unit"):
         table.add_column(col, justify="right" if col != "parameter" else "left")
@@ -129,7 +138,7 @@ def fit_command(
     from ..eis.circuit import Circuit
 
     c = Circuit(circuit)  # syntax errors first, once
-    console = Console(stderr=False)
+    console = None if json_out else _console(stderr=False)
     errors: dict[int, str] = {}
     entries: list[tuple[Path, Any]] = []  # (file, Loaded or None)
     for path in files:
@@ -200,6 +209,10 @@ def kk_command(
 ) -> None:
     """Linear Kramers–Kronig test (Schönleber 2014) with automatic number of RC elements; the
     residuals are judged against the noise the spectrum shows (or --noise).  Exit 3 when it fails."""
+    if threshold is not None:
+        check_option("--threshold", threshold, gt=0)
+    if noise is not None:
+        check_option("--noise", noise, gt=0, lt=1)
     if plot is not None:
         from ..report.style import check_plot_path
 
@@ -230,10 +243,10 @@ def kk_command(
 
 def _print_kk(file: str, kk: Any, threshold: float | None, selection: Any) -> None:
     if selection.n_masked:
-        Console().print(f"{file}: {selection.summary()}", markup=False)
+        _console().print(f"{file}: {selection.summary()}", markup=False)
     verdict = "[green]passed[/green]" if kk.passed else "[red]failed[/red]"
     src = "stated" if kk.noise_stated else "shown"
-    Console().print(
+    _console().print(
         f"{file}: KK test {verdict} — RMS {100 * kk.rms_residual:.3g} % = {kk.statistic:.2f} × the noise {src} "
         f"({100 * kk.noise:.2g} %, at least {100 * NOISE_FLOOR:g} %; limit {T_CRITICAL:g}), max residual {100 * kk.max_residual:.3g} %"
         + (f" (threshold {100 * threshold:g} %)" if threshold is not None else "")
@@ -249,6 +262,7 @@ _HOOKS = (
     ("sselab.eis.drt.cli", "register_drt"),
     ("sselab.eis.selection_cli", "register_suggest"),
     ("sselab.cli._eis_extra", "register_extra"),
+    ("sselab.cli._eis_stacks", "register_stacks"),
 )
 
 

@@ -28,7 +28,7 @@ from ..exceptions import SselabError
 #: top-level command -> (module in sselab.cli that registers it, its one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "cycling": ("cycling", "Plating/stripping: half-cycles, overpotentials, polarisation growth, short circuits, jumps."),
-    "cv": ("cycling", "Cyclic voltammetry: scans, deposition/dissolution peaks and onsets, branch charges."),
+    "cv": ("cycling", "Cyclic voltammetry: scans, deposition/dissolution peaks and onsets, branch charges (plating CVs) or the oxidative/reductive limits (stability-window CVs)."),
     "dc": ("dc", "DC polarisation: ion transport number, electronic conductivity."),
     "demo": ("demo", "Simulate the virtual Mg3AsN study, analyse it, and compare with truth and the paper."),
     "eis": ("eis", "Impedance spectra: circuit fitting, Kramers–Kronig, DRT, series."),
@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deconvolve": (
         "transport", "σ_ion of the SE from electron-blocking stacks: R_SE,ion = R_stack,bulk − Σ R_eBE (Glaser 2023)."
     ),
+    "ccd": ("methods", "Critical current density: the highest step sustained before a short (mA/cm²)."),
     "xps": ("xps", "XPS: read VAMAS/PHI files, fit peaks, quantify, depth profiles."),
     "xrd": ("xrd", "X-ray diffraction: simulate, identify phases, Rietveld refine, Williamson–Hall."),
 }

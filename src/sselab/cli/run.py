@@ -2,7 +2,8 @@
 
 ``--jobs N`` uses N local processes; ``--scheduler tcp://host:8786`` an existing Dask cluster
 (see :mod:`sselab.study.dask_executor`, e.g. dask-jobqueue on SLURM/PBS).  An unreachable
-scheduler is one error line and exit code 2.
+scheduler is one error line and exit code 2; a run in which any analysis failed ends with the
+summary and exit code 3.  SIGTERM or Ctrl+C stops the workers with the run.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def run(
     from ..study.manifest import load_manifest
     from ..study.pipeline import run_study
 
+    _exit_on_sigterm()
     summary = run_study(manifest, db, jobs=jobs, scheduler=scheduler, progress=not json_out)
     result = summary.to_dict()
     if not no_report:
@@ -41,13 +43,31 @@ def run(
         from ._common import echo_json
 
         echo_json(result)
-        return
-    typer.echo(f"{summary.n_run} analyses run, {summary.n_skipped} unchanged (skipped), {summary.n_failed} failed "
-               f"in {summary.seconds:.1f} s → {summary.db_url}")
-    for f in summary.failures:
-        typer.echo(f"  failed: {f}")
-    if "report" in result:
-        typer.echo(f"report: {result['report']}")
+    else:
+        typer.echo(f"{summary.n_run} analyses run, {summary.n_skipped} unchanged (skipped), {summary.n_failed} failed "
+                   f"in {summary.seconds:.1f} s → {summary.db_url}")
+        for f in summary.failures:
+            typer.echo(f"  failed: {f}")
+        if "report" in result:
+            typer.echo(f"report: {result['report']}")
+    if summary.n_failed:
+        from ..verdict import EXIT_FAILED
+
+        typer.echo(f"{summary.n_failed} of {summary.n_tasks} analyses failed (exit code {EXIT_FAILED})", err=True)
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM ends the run like Ctrl+C: the pipeline's cleanup terminates the workers and
+    closes the database (the default action would skip all cleanup)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        def stop(signum: int, frame: object) -> None:
+            raise SystemExit(128 + signum)
+
+        signal.signal(signal.SIGTERM, stop)
 
 
 def register(app: typer.Typer) -> None:

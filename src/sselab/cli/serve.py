@@ -33,6 +33,10 @@ def serve(
     from ..web import WorkbenchConfig, create_app
     from ..web.security import check_bind
 
+    from ._common import check_option
+
+    check_option("--port", port, ge=1, le=65535)
+    check_option("--workers", workers, ge=1, le=64)
     check_bind(host, token)
     config = WorkbenchConfig.from_target(target, root=root, host=host, token=token, workers=workers)
     app = create_app(config)

@@ -12,7 +12,7 @@ from ..transport.arrhenius import arrhenius_by_sample
 from ..transport.conductivity import conductivity
 from ..transport.table import read_table
 from ..units import parse_length
-from ._common import echo_json, exit_for, geometry, verdict_line
+from ._common import check_option, echo_json, exit_for, geometry, verdict_line
 
 THICKNESS_HELP = "Pellet thickness, e.g. '0.65 mm' (bare number: cm)."
 DIAMETER_HELP = "Electrode diameter, e.g. '13 mm' (bare number: cm)."
@@ -29,6 +29,8 @@ def conductivity_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """σ = l/(R·A) in S/cm with its propagated uncertainty."""
+    check_option("--resistance", resistance, gt=0)
+    check_option("--resistance-stderr", resistance_stderr, ge=0)
     res = conductivity(resistance, geometry(thickness, diameter, area, accuracy), resistance_stderr)
     if as_json:
         echo_json({**res.to_dict(), "sigma": res.sigma_S_per_cm})
@@ -109,6 +111,7 @@ def deconvolve_command(
     """σ_ion of the SE from electron-blocking stacks: R_SE,ion = R_stack,bulk − Σ R_eBE (Glaser 2023)."""
     from ..transport.deconvolution import deconvolve_files
 
+    check_option("--layers", layers, ge=1, le=100)
     geom = geometry(thickness, diameter, area, None)
     res = deconvolve_files(
         stack_files, reference, geom, circuit=circuit,

@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 
 from ..exceptions import ParameterError, SselabError
-from ._common import assignments, echo_json
+from ._common import assignments, check_option, echo_json
 
 xps_app = typer.Typer(help="XPS: read VAMAS/PHI files, fit peaks, quantify, depth profiles.", no_args_is_help=True)
 
@@ -82,6 +82,8 @@ def fit_cmd(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Fit a peak model to one region."""
+    check_option("--fwhm", fwhm, gt=0)
+    check_option("--shift", shift)
     from ..xps.fit import fit_region
     from ..xps.quantify import find_region
 
@@ -115,6 +117,8 @@ def quantify_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Atomic % from background-subtracted region areas and RSFs."""
+    check_option("--shift", shift)
+    user = assignments(rsf, "--rsf", positive=True)
     import numpy as np
 
     from ..xps.backgrounds import background as bg
@@ -127,7 +131,6 @@ def quantify_cmd(
     shift_eV = _shift(acq, charge_ref, shift)
     if shift_eV:
         acq = shift_acquisition(acq, shift_eV)
-    user = assignments(rsf, "--rsf")
     known = {k.replace(" ", "").lower() for k in list(SCOFIELD_AL_KA) + list(user)}
     names = [n.strip() for n in regions.split(",")] if regions else \
         [r.name for r in acq.regions if r.name.replace(" ", "").lower() in known]
@@ -161,6 +164,9 @@ def profile_cmd(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Fit the same models to every sputter step; atomic % vs time and depth."""
+    check_option("--rate", rate, gt=0)
+    check_option("--shift", shift)
+    rsfs = assignments(rsf, "--rsf", positive=True)
     from ..xps.model import PeakModel
     from ..xps.profile import depth_profile
 
@@ -173,7 +179,7 @@ def profile_cmd(
         models.append(PeakModel.from_positions(region, pos, names=names))
     if not models:
         raise SselabError("give --model FILE (repeatable) or --region/--components")
-    prof = depth_profile(acqs, models, rate_nm_per_min=rate, rsfs=assignments(rsf, "--rsf"), charge_shift_eV=shift)
+    prof = depth_profile(acqs, models, rate_nm_per_min=rate, rsfs=rsfs, charge_shift_eV=shift)
     if plot is not None:
         ax = prof.plot()
         ax.figure.savefig(plot, dpi=120, bbox_inches="tight")

@@ -9,7 +9,7 @@ import numpy as np
 import typer
 
 from ..exceptions import SselabError
-from ._common import echo_json
+from ._common import check_option, echo_json
 
 xrd = typer.Typer(help="X-ray diffraction: simulate, identify phases, Rietveld refine, Williamson–Hall.", no_args_is_help=True)
 
@@ -39,8 +39,7 @@ def _instrument(pattern, wavelength: Optional[float], standard: Optional[Path], 
     from ..xrd import Instrument
     from ..xrd.rietveld import instrument_for
 
-    if wavelength is not None and wavelength <= 0:
-        raise SselabError("--wavelength must be positive (Å)")
+    check_option("--wavelength", wavelength, gt=0, le=10)
     if instrument_file is not None:
         from ..io.formats.xrd_gsas import read_prm
 
@@ -92,6 +91,19 @@ def simulate(
 
     if (cif is None) == (antiperovskite is None):
         raise SselabError("give a CIF file or --antiperovskite FORMULA (one of them)")
+    from ..limits import MAX_PATTERN_POINTS
+
+    check_option("--a", a, gt=0, le=100)
+    check_option("--wavelength", wavelength, gt=0, le=10)
+    check_option("--start", start, ge=0, lt=180)
+    check_option("--stop", stop, gt=start, le=180)
+    check_option("--step", step, gt=0)
+    check_option("--size-nm", size_nm, gt=0)
+    check_option("--strain", strain, ge=0)
+    check_option("--seed", seed, ge=0)
+    if (stop - start) / step + 1 > MAX_PATTERN_POINTS:
+        raise SselabError(f"--start/--stop/--step give {int((stop - start) / step) + 1} points; "
+                          f"at most {MAX_PATTERN_POINTS} (use a larger --step)")
     phase = from_cif(cif) if cif is not None else parse_antiperovskite(antiperovskite, a)
     inst = Instrument.single(wavelength) if wavelength else Instrument.cu_ka()
     pat = simulate_pattern(

@@ -30,8 +30,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+import warnings as warnings_module
+
 from ..exceptions import AnalysisError
 from ..measurements import Spectrum
+from ..verdict import Reason, Verdict, from_inputs
 from .trend import weighted_line
 
 
@@ -109,9 +112,16 @@ class AgeingResult:
     fits: tuple[dict[str, Any], ...]
     time_source: str
     warnings: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        """Spectra whose fit failed for the followed resistance are left out of the trend and
+        named (``input_dropped``); fits with warnings are summarised (``input_warning``)."""
+        return Verdict.of(self.reasons)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"circuit": self.circuit, "parameter": self.parameter, "time_source": self.time_source,
+        return {**self.verdict.to_dict(), "circuit": self.circuit, "parameter": self.parameter, "time_source": self.time_source,
                 **self.trend.to_dict(), "fits": list(self.fits), "warnings": list(self.warnings)}
 
 
@@ -183,19 +193,35 @@ def interface_ageing(
                             "give the times (--times) for rates per hour/day")
     fits = []
     r, err = [], []
-    for s in spectra:
-        f = fit_circuit(s, circuit, weighting=weighting)
-        est = f[name]
-        r.append(est.value)
-        err.append(est.stderr if est.stderr is not None else np.nan)
-        d = f.to_dict()
-        fits.append({"source": s.source, "chi2": d["chi2"], "success": d["success"],
-                     "parameters": d["parameters"]})
-        if not f.success:
-            warnings.append(f"fit of {s.source or 'spectrum'} did not converge")
-    trend = ageing_trend(t, np.asarray(r), np.asarray(err, float), **trend_kwargs)
+    verdicts: dict[str, Verdict] = {}
+    dropped = []
+    with np.errstate(all="ignore"), warnings_module.catch_warnings():
+        warnings_module.simplefilter("ignore", RuntimeWarning)  # overflow of runaway fits: judged below
+        for k, s in enumerate(spectra):
+            f = fit_circuit(s, circuit, weighting=weighting)
+            est = f[name]
+            v = f.verdict_for([name])
+            label = f"{k} ({t[k]:.3g} h)"
+            verdicts[label] = v
+            if v.failed:
+                dropped.append(label)
+            r.append(np.nan if v.failed else est.value)
+            err.append(est.stderr if est.stderr is not None and not v.failed else np.nan)
+            d = f.to_dict()
+            fits.append({"source": s.source, "chi2": d["chi2"], "success": d["success"],
+                         "parameters": d["parameters"], **v.to_dict(), "used": not v.failed})
+            if not f.success:
+                warnings.append(f"fit of {s.source or 'spectrum'} did not converge")
+        agg = from_inputs(verdicts, dropped=dropped, what="spectrum")
+        if len(spectra) - len(dropped) < 3:
+            first = next(v for v in verdicts.values() if v.failed)
+            why = "; ".join(r.message for r in first.reasons if r.severity == "failed")
+            listed = ", ".join(dropped[:5]) + (f" and {len(dropped) - 5} more" if len(dropped) > 5 else "")
+            raise AnalysisError(f"only {len(spectra) - len(dropped)} of {len(spectra)} fits are usable for {name} "
+                                f"(failed: spectra {listed}; the first because: {why}): no trend; try another circuit")
+        trend = ageing_trend(t, np.asarray(r), np.asarray(err, float), **trend_kwargs)
     return AgeingResult(circuit=circuit, parameter=name, trend=trend, fits=tuple(fits),
-                        time_source=source, warnings=tuple(warnings))
+                        time_source=source, warnings=tuple(warnings), reasons=agg.reasons)
 
 
 def ageing_command(files: Sequence[Path], circuit: str, parameter: str | None = None,
@@ -215,19 +241,23 @@ def ageing_command(files: Sequence[Path], circuit: str, parameter: str | None = 
         except ValueError as exc:
             raise AnalysisError(f"--times must be comma-separated hours, e.g. '0,24,48' ({exc})") from None
     res = interface_ageing(spectra, circuit, time_h=t, parameter=parameter)
-    if as_json:
-        from ..cli._common import echo_json
+    from ..cli._common import echo_json, exit_for, verdict_line
+    from ..numfmt import format_uncertain
 
+    if as_json:
         echo_json(res.to_dict())
     else:
         tr = res.trend
         typer.echo(f"{res.parameter} of {res.circuit} over {len(spectra)} spectra (time: {res.time_source})")
-        for th, rv, re in zip(tr.time_h, tr.R_ohm, tr.R_err_ohm):
-            typer.echo(f"  t = {th:8.2f} h   {res.parameter} = {rv:10.4g} ± {re:.2g} ohm")
-        typer.echo(f"slope {tr.slope_ohm_per_h:.4g} ± {tr.slope_stderr_ohm_per_h:.2g} ohm/h "
+        for th, rv, re, fd in zip(tr.time_h, tr.R_ohm, tr.R_err_ohm, res.fits):
+            shown = format_uncertain(rv, re, "ohm") if fd["used"] else f"left out ({fd['status']})"
+            typer.echo(f"  t = {th:8.2f} h   {res.parameter} = {shown}")
+        typer.echo(f"slope {format_uncertain(tr.slope_ohm_per_h, tr.slope_stderr_ohm_per_h, 'ohm/h')} "
                    f"({100 * tr.relative_rate_per_day:.3g} %/day): {tr.verdict}")
         for w in res.warnings:
-            typer.echo(f"warning: {w}")
+            typer.echo(f"note: {w}")
+        typer.echo(verdict_line(res))
+    exit_for(res)
     return res
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import AnalysisError
+from ..verdict import Reason, Verdict
 from ..measurements import GalvanostaticRecord
 from .events import Jump, ShortCircuit, detect_jumps, detect_short_circuit
 from .segmentation import PLATING, STRIPPING, HalfCycle, Segmentation, segment
@@ -121,11 +122,31 @@ class PlatingStrippingResult:
     notes: tuple[str, ...] = field(default=())
 
     @property
+    def verdict(self) -> Verdict:
+        """Warnings for a short circuit, no complete cycle and the segmentation's notes; a
+        coulombic efficiency |Q_strip / Q_plate| above ``CE_WARNING`` is a warning, above
+        ``CE_FAILED`` a failure (``implausible_ce``: not a symmetric plating/stripping record)."""
+        from .voltammetry import CE_FAILED, CE_WARNING
+
+        reasons = [Reason("cycling_note", w) for w in self.warnings]
+        if self.short_circuit.cycle is not None:
+            reasons.append(Reason("short_circuit", f"a short circuit from cycle {self.short_circuit.cycle}: later "
+                                  "overpotentials are those of the short, not of the interface"))
+        for c in self.cycles:
+            if c.complete and c.plating_charge_C and c.stripping_charge_C is not None:
+                ce = abs(c.stripping_charge_C / c.plating_charge_C)
+                if ce > CE_WARNING:
+                    reasons.append(Reason("implausible_ce", f"cycle {c.cycle}: coulombic efficiency {ce:.3g} ≫ 1",
+                                          "failed" if ce > CE_FAILED else "warning"))
+        return Verdict.of(reasons)
+
+    @property
     def current_density_mA_per_cm2(self) -> float | None:
         return None if not self.area_cm2 else self.nominal_current_A * 1e3 / self.area_cm2
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self.verdict.to_dict(),
             "source": self.source,
             "convention": "plating = negative current on the working electrode; eta signed (plating < 0)",
             "definition_for_trends": self.definition,

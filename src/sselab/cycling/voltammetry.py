@@ -20,6 +20,21 @@ Rules (stated)
   never drops that low inside the sweep.
 * **Charges** per scan: Q_plating = ∫ min(I, 0) dt, Q_stripping = ∫ max(I, 0) dt (trapezoid);
   coulombic efficiency = Q_stripping / |Q_plating|.
+* **Kind** (``kind=`` or detected, said in the result): ``plating`` (plating/stripping of
+  the metal: the sweep crosses 0 V against the metal) or ``stability`` (an electrochemical
+  stability window: the potential stays on one side of 0 V, e.g. 1.5–5.5 V).  A stability CV
+  has no deposition/dissolution peaks and no coulombic efficiency; its oxidative and
+  reductive limits are the potentials where |I| first exceeds the larger of
+  ``LIMIT_NOISE_FACTOR`` (20) times the current noise and ``LIMIT_BACKGROUND_FACTOR`` (10)
+  times the median |I| of the record (its capacitive background).
+* **A peak must be a peak**: its prominence (|I_peak| minus the larger of the lowest |I| on
+  either side within its sweep) must exceed ``PEAK_NOISE_FACTOR`` (10) times the current
+  noise (:func:`current_noise`, from second differences), and it must not sit at
+  the record's first or last point.  Extrema that fail are dropped with a reason
+  (``not_a_peak``), never reported as peaks.
+* Sanity: a coulombic efficiency above ``CE_WARNING`` (1.2) is a warning, above
+  ``CE_FAILED`` (10) a failure (``implausible_ce``): stripping cannot return far more than was
+  plated.
 
 Examples
 --------
@@ -38,6 +53,14 @@ import numpy as np
 
 from ..exceptions import AnalysisError
 from ..measurements import Voltammogram
+from ..verdict import Reason, Verdict
+
+KINDS = ("plating", "stability")
+PEAK_NOISE_FACTOR = 10.0
+LIMIT_NOISE_FACTOR = 20.0
+LIMIT_BACKGROUND_FACTOR = 10.0
+CE_WARNING = 1.2
+CE_FAILED = 10.0
 
 
 @dataclass(frozen=True)
@@ -95,9 +118,23 @@ class VoltammetryResult:
     scans: tuple[Scan, ...]
     onset_fraction: float
     warnings: tuple[str, ...] = ()
+    kind: str = "plating"
+    kind_source: str = "stated"
+    reasons: tuple[Reason, ...] = ()
+    oxidative_limit_V: float | None = None
+    reductive_limit_V: float | None = None
+    noise_A: float = float("nan")
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.of(self.reasons)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self.verdict.to_dict(),
+            "kind": self.kind, "kind_source": self.kind_source,
+            "oxidative_limit_V": self.oxidative_limit_V, "reductive_limit_V": self.reductive_limit_V,
+            "current_noise_A": self.noise_A,
             "source": self.source, "scan_rate_V_per_s": self.scan_rate_V_per_s,
             "n_scans": len(self.scans), "vertices_V": list(self.vertices_V),
             "onset_criterion": f"|I| below {self.onset_fraction:g} x peak current, walking back along the sweep",
@@ -189,8 +226,40 @@ def _peak(kind: str, e, i_s, idx: int, bounds: list[int], fraction: float) -> Pe
     return Peak(kind, e_pk, i_pk, _onset(e, i_s, idx, lo, fraction), bool(at_vertex), int(idx))
 
 
-def voltammetry(vgram: Voltammogram, *, onset_fraction: float = 0.1) -> VoltammetryResult:
+def current_noise(i: np.ndarray) -> float:
+    """Noise σ of the current from its second differences (a smooth trend cancels):
+    1.4826 × median|I[k+1] − 2I[k] + I[k−1]| / √6."""
+    d2 = np.diff(np.asarray(i, float), 2)
+    sigma = float(1.4826 * np.median(np.abs(d2)) / np.sqrt(6)) if d2.size else 0.0
+    return sigma if sigma > 0 else float(np.finfo(float).tiny)
+
+
+def detect_kind(e: np.ndarray) -> tuple[str, str]:
+    """(kind, why): ``plating`` when the potential crosses 0 V, else ``stability``."""
+    lo, hi = float(np.min(e)), float(np.max(e))
+    if lo < 0 < hi:
+        return "plating", f"detected: the potential crosses 0 V ({lo:.3g} to {hi:.3g} V)"
+    return "stability", f"detected: the potential stays on one side of 0 V ({lo:.3g} to {hi:.3g} V)"
+
+
+def _prominence(i_s: np.ndarray, idx: int, bounds: list[int]) -> float:
+    pos = int(np.searchsorted(bounds, idx, side="right")) - 1
+    lo, hi = bounds[pos], bounds[min(pos + 1, len(bounds) - 1)]
+    a = np.abs(i_s[lo:idx + 1]).min()
+    b = np.abs(i_s[idx:hi + 1]).min()
+    return float(abs(i_s[idx]) - max(a, b))
+
+
+def _limit(e: np.ndarray, i_s: np.ndarray, threshold: float, sign: int) -> float | None:
+    """The first potential (in record order) where sign·I exceeds ``threshold``."""
+    over = np.flatnonzero(sign * i_s > threshold)
+    return float(e[over[0]]) if over.size else None
+
+
+def voltammetry(vgram: Voltammogram, *, onset_fraction: float = 0.1, kind: str | None = None) -> VoltammetryResult:
     """Split ``vgram`` into scans and find each scan's peaks, onsets and branch charges.
+
+    ``kind``: ``"plating"`` or ``"stability"`` (see the module docstring); None: detected.
 
     Raises
     ------
@@ -207,10 +276,16 @@ def voltammetry(vgram: Voltammogram, *, onset_fraction: float = 0.1) -> Voltamme
         raise AnalysisError(f"{src}: a voltammogram needs at least 10 points (got {t.size})")
     if np.ptp(e) <= 0:
         raise AnalysisError(f"{src}: the potential never changes: not a voltammogram")
+    if kind is not None and kind not in KINDS:
+        raise AnalysisError(f"unknown voltammogram kind {kind!r}; use plating or stability")
+    kind, kind_source = (kind, "stated") if kind else detect_kind(e)
     vertices = find_vertices(e)
     warnings: list[str] = []
+    reasons: list[Reason] = []
     if not vertices:
         warnings.append("no vertex: a single linear sweep")
+        reasons.append(Reason("single_sweep", f"no vertex: the record is one sweep from {e[0]:.3g} to {e[-1]:.3g} V "
+                              "(a truncated file, or only part of the CV)"))
     bounds = [0, *vertices, e.size - 1]
     # scan boundaries
     delta = max(5 * float(np.median(np.abs(np.diff(e)))), 0.005 * float(np.ptp(e)))
@@ -239,6 +314,7 @@ def voltammetry(vgram: Voltammogram, *, onset_fraction: float = 0.1) -> Voltamme
             warnings.append(f"scan rate from the data {rate:.3g} V/s differs from the file's "
                             f"{vgram.scan_rate_V_per_s:.3g} V/s")
     i_s = _smooth(i, bounds)
+    noise = current_noise(i)
     scans = []
     for n, (a, b) in enumerate(zip(cuts[:-1], cuts[1:]), start=1):
         sl = slice(a, b)
@@ -246,18 +322,41 @@ def voltammetry(vgram: Voltammogram, *, onset_fraction: float = 0.1) -> Voltamme
         complete = nv >= 2 and b < e.size or (nv >= 2 and abs(e[b - 1] - e0) < delta)
         seg_i = i_s[sl]
         dep = dis = None
-        if seg_i.min() < 0:
-            dep = _peak("deposition", e, i_s, a + int(np.argmin(seg_i)), bounds, onset_fraction)
-        if seg_i.max() > 0:
-            dis = _peak("dissolution", e, i_s, a + int(np.argmax(seg_i)), bounds, onset_fraction)
+        if kind == "plating":
+            for what, idx in (("deposition", a + int(np.argmin(seg_i))), ("dissolution", a + int(np.argmax(seg_i)))):
+                if (what == "deposition") != (i_s[idx] < 0) or i_s[idx] == 0:
+                    continue
+                prom = _prominence(i_s, idx, bounds)
+                if idx in (0, e.size - 1) or prom < PEAK_NOISE_FACTOR * noise:
+                    where = "at the record's end" if idx in (0, e.size - 1) else \
+                        f"prominence {prom:.2g} A < {PEAK_NOISE_FACTOR:g} x noise {noise:.2g} A"
+                    reasons.append(Reason("not_a_peak", f"scan {n}: the largest {what} current {i_s[idx]:.3g} A at "
+                                          f"{e[idx]:.3g} V is not a peak ({where})"))
+                    continue
+                pk = _peak(what, e, i_s, idx, bounds, onset_fraction)
+                dep, dis = (pk, dis) if what == "deposition" else (dep, pk)
         tt, ii = t[sl], i[sl]
         qp = float(np.trapezoid(np.minimum(ii, 0), tt))
         qs = float(np.trapezoid(np.maximum(ii, 0), tt))
-        scans.append(Scan(n, a, b, bool(complete), float(e[sl].min()), float(e[sl].max()), dep, dis, qp, qs))
+        sc = Scan(n, a, b, bool(complete), float(e[sl].min()), float(e[sl].max()), dep, dis,
+                  qp if kind == "plating" else 0.0, qs if kind == "plating" else 0.0)
+        scans.append(sc)
+        ce = sc.coulombic_efficiency
+        if ce is not None and ce > CE_WARNING:
+            reasons.append(Reason("implausible_ce", f"scan {n}: coulombic efficiency {ce:.3g} ≫ 1: stripping returns "
+                                  "more than was plated (side reactions, or not a plating/stripping CV)",
+                                  "failed" if ce > CE_FAILED else "warning"))
         if not complete:
             warnings.append(f"scan {n} is incomplete (record ends before it returns to the start)")
+    ox = red = None
+    if kind == "stability":
+        thr = max(LIMIT_NOISE_FACTOR * noise, LIMIT_BACKGROUND_FACTOR * float(np.median(np.abs(i))))
+        ox, red = _limit(e, i_s, thr, 1), _limit(e, i_s, thr, -1)
+        reasons.append(Reason("stability_window", "a stability-window CV: no plating/stripping peaks or coulombic "
+                              f"efficiency; limits where |I| > {thr:.2g} A"))
+        reasons = [r for r in reasons if r.code != "stability_window"]  # said by kind, not a warning
     return VoltammetryResult(src, rate, tuple(float(e[v]) for v in vertices), tuple(vertices), tuple(scans),
-                             onset_fraction, tuple(warnings))
+                             onset_fraction, tuple(warnings), kind, kind_source, tuple(reasons), ox, red, noise)
 
 
 def _n_vertices_between(vertices: list[int], a: int, b: int) -> int:

@@ -26,6 +26,12 @@ from ..exceptions import AnalysisError
 from ..measurements import CurrentTransient
 from .steady_state import SteadyState, SteadyStateCriterion, steady_state
 from .transient import prepare
+from ..verdict import Reason, Verdict
+
+#: t_ion outside [−tol, 1 + tol] is not a transport number (tol covers noise on a t_ion of 0 or 1)
+T_ION_RANGE_TOL = 0.02
+#: a standard error of t_ion above this says nothing about it
+T_ION_UNDETERMINED = 0.25
 
 
 @dataclass(frozen=True)
@@ -50,9 +56,29 @@ class TransferenceResult:
     def Is_A(self) -> float:
         return self.steady.Is_A
 
+    @property
+    def verdict(self) -> Verdict:
+        """``failed`` when t_ion lies outside [0, 1] (``out_of_range``); warnings when the
+        steady state was not reached (``not_steady``), t_ion's error is above
+        ``T_ION_UNDETERMINED`` or missing (``undetermined``), and for the other notes."""
+        reasons = []
+        if not (-T_ION_RANGE_TOL <= self.t_ion <= 1 + T_ION_RANGE_TOL):
+            reasons.append(Reason("out_of_range", f"t_ion = {self.t_ion:.3g} lies outside [0, 1]: not a transport "
+                                  "number (the current did not decay, or the record is not a DC hold)", "failed"))
+        if not self.steady.reached:
+            reasons.append(Reason("not_steady", "the steady state was not reached: Is, and t_ion, are estimates"))
+        if self.t_ion_stderr is None or not math.isfinite(self.t_ion_stderr) or self.t_ion_stderr > T_ION_UNDETERMINED:
+            reasons.append(Reason("undetermined", f"t_ion is not determined by the data (standard error "
+                                  f"{'n/a' if self.t_ion_stderr is None else format(self.t_ion_stderr, '.2g')})"))
+        for w in self.warnings:
+            if "steady state" not in w.lower():
+                reasons.append(Reason("dc_note", w))
+        return Verdict.of(reasons)
+
     def to_dict(self) -> dict[str, Any]:
         ss = self.steady.to_dict()
         return {
+            **self.verdict.to_dict(),
             "source": self.source,
             "t_ion": self.t_ion,
             "t_ion_stderr": self.t_ion_stderr,

@@ -30,6 +30,9 @@ from ..measurements import CurrentTransient
 SET_POINT_REL_TOL = 0.05
 #: ... or within this many volts.
 SET_POINT_ABS_TOL_V = 0.005
+#: a record with more than this fraction of its points (after the leading ones) off the set
+#: potential is not a potentiostatic hold (cv.mpr: 1.5–5.5 V; real holds: < 1 %)
+HOLD_MAX_OFF_FRACTION = 0.1
 MIN_POINTS = 8
 
 
@@ -86,6 +89,14 @@ def prepare(transient: CurrentTransient, set_potential_V: float | None = None) -
         limit = max(1, len(v) // 10)
         while first_valid < limit and off[first_valid]:
             first_valid += 1
+        lead = int(np.argmin(off)) if not off.all() else off.size  # the leading run before the set point
+        off_after = float(np.mean(off[lead:])) if lead < off.size else 1.0
+        if off_after > HOLD_MAX_OFF_FRACTION and off[lead:].sum() > 2:
+            raise AnalysisError(
+                f"{src}: not a potentiostatic hold: the potential spans {np.nanmin(v):.4g}–{np.nanmax(v):.4g} V and "
+                f"{100 * off_after:.0f} % of the points are off the set point {vset:.4g} V by more than {1000 * tol:.3g} mV "
+                "(a sweep, e.g. a cyclic voltammogram?); t_ion needs a DC hold at one potential"
+            )
         if first_valid:
             notes.append(
                 f"{first_valid} leading point(s) recorded before the set potential was reached "

@@ -6,6 +6,8 @@ from .drt import DRTPeak, DRTResult, drt
 from .elements import ELEMENTS
 from .fit import CircuitFit, effective_capacitance, fit_circuit
 from .language import parse
+from .mask import select
+from .model import CircuitModel
 from .simulate import paper_frequencies, simulate_spectrum
 
 parse_circuit = parse
@@ -14,6 +16,7 @@ __all__ = [
     "ELEMENTS",
     "Circuit",
     "CircuitFit",
+    "CircuitModel",
     "DRTPeak",
     "DRTResult",
     "drt",
@@ -22,5 +25,6 @@ __all__ = [
     "paper_frequencies",
     "parse",
     "parse_circuit",
+    "select",
     "simulate_spectrum",
 ]

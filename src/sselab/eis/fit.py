@@ -28,6 +28,7 @@ import numpy as np
 
 from ..exceptions import FitError
 from ..fitting import FitResult, ParameterEstimate, Parameters
+from ..limits import check_points, MAX_EIS_POINTS
 from ..fitting.diagnostics import longest_run_p, runs_z
 from ..fitting.threads import single_threaded_blas
 from ..fitting.result import _num
@@ -236,6 +237,7 @@ def _validate(spectrum: Spectrum, circuit: Circuit) -> None:
     src = spectrum.source or "spectrum"
     if f.size == 0:
         raise FitError(f"{src}: no data points")
+    check_points(f.size, MAX_EIS_POINTS, "the EIS fit", src)
     if not (np.all(np.isfinite(f)) and np.all(np.isfinite(z))):
         raise FitError(f"{src}: non-finite frequency or impedance values")
     if np.any(f <= 0):
@@ -314,6 +316,9 @@ def fit_circuit(
     -------
     CircuitFit
     """
+    from .model import check_spectrum_argument
+
+    check_spectrum_argument(spectrum, circuit)  # circuit first (impedance.py's order): one line
     c = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
     _validate(spectrum, c)
     f = spectrum.frequency_Hz

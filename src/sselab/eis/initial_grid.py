@@ -347,6 +347,17 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
     capacitor = np.array([any(el.type == "C" for el in node.children) for node in d.arcs])
     tau = d.grid[np.array([d.combos[c][1] for c in combos], int).reshape(S, k)]
     ns = np.where(capacitor[None, :], 1.0, np.array([d.combos[c][0] for c in combos])[:, None])
+    from .kernel import compiled_for
+
+    if compiled_for(S):  # the same sweeps compiled (sselab.eis.kernel._grid), one spectrum per row
+        from .kernel import LOCK
+        from .kernel._grid import refine_rows
+
+        coef = np.empty((S, p))
+        with LOCK:
+            refine_rows(log_w, np.ascontiguousarray(weight), np.ascontiguousarray(b), bb, np.ascontiguousarray(cols),
+                        first, capacitor, tau, ns, REFINE_DECADES, REFINE_EXPONENT.astype(float), REFINE_SWEEPS, coef)
+        return [_values(circuit, d, tau[i], ns[i], d.combos[combos[i]][2], coef[i], spans[i]) for i in range(S)]
     eye = np.eye(p)
 
     def solve(gram: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import AnalysisError
+from ..limits import MAX_EIS_POINTS, check_points
 from ..fitting.result import _num
 from ..fitting.threads import single_threaded_blas
 from ..measurements import Spectrum
@@ -209,6 +210,7 @@ def kramers_kronig(
     extra = 1 + int(capacitance) + int(inductance)
     if n < 5:
         raise AnalysisError(f"{spectrum.source or 'spectrum'}: {n} points are too few for a KK test")
+    check_points(n, MAX_EIS_POINTS, "the Kramers–Kronig test", spectrum.source)
     w = 2 * np.pi * f
     max_m = int(min(max(n // 2, 2), 60))
     notes = []

@@ -7,7 +7,9 @@ Grammar::
     term     := element | 'p' '(' series (',' series)+ ')'
     element  := TYPE label        e.g. R0, CPE1, Ws_diff, R_mof
 
-``-`` joins in series, ``p(a, b, ...)`` in parallel, nesting is allowed.  An element name
+``-`` joins in series, ``p(a, b, ...)`` in parallel, nesting is allowed up to
+:data:`MAX_DEPTH` levels of ``p(...)`` and :data:`MAX_LENGTH` characters (deeper or longer is
+a syntax error, never a RecursionError).  An element name
 is a registered type (see :mod:`sselab.eis.elements`) followed by nothing, digits, or an
 underscore and a label.  Errors are :class:`~sselab.exceptions.CircuitSyntaxError` with
 the column and what was expected.
@@ -29,6 +31,11 @@ from typing import Iterator
 
 from ..exceptions import CircuitSyntaxError
 from .elements import ELEMENTS
+
+#: Deepest nesting of p(...) accepted (real circuits nest two or three levels).
+MAX_DEPTH = 32
+#: Longest circuit string accepted [characters].
+MAX_LENGTH = 2000
 
 _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z][A-Za-z0-9_]*)|(?P<op>[-,()]))")
 
@@ -119,6 +126,7 @@ class _Parser:
         self.tokens = tokenize(text)
         self.i = 0
         self.labels: dict[str, int] = {}
+        self.depth = 0
 
     @property
     def tok(self) -> Token:
@@ -158,10 +166,14 @@ class _Parser:
             raise self.fail(f"expected an element or p(...), found {found}")
         if tok.text == "p" and self.tokens[self.i + 1].kind == "(":
             self.i += 2
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.fail(f"p(...) nested deeper than {MAX_DEPTH} levels", tok)
             branches = [self.series()]
             while self.tok.kind == ",":
                 self.i += 1
                 branches.append(self.series())
+            self.depth -= 1
             if self.tok.kind != ")":
                 found = "end of string" if self.tok.kind == "end" else repr(self.tok.text)
                 raise self.fail(f"expected ',' or ')' to close p( opened at column {tok.pos + 1}, found {found}")
@@ -187,5 +199,7 @@ class _Parser:
 def parse(text: str) -> Node:
     """Parse a circuit string into a syntax tree; raises CircuitSyntaxError."""
     if not isinstance(text, str):
-        raise CircuitSyntaxError(str(text), 0, "a circuit must be a string")
+        raise CircuitSyntaxError(f"<{type(text).__name__}>", 0, f"a circuit must be a string, got a {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise CircuitSyntaxError(text[:60] + "...", 0, f"circuit is {len(text)} characters long; at most {MAX_LENGTH}")
     return _Parser(text).circuit()

@@ -14,11 +14,11 @@ Examples
 --------
 >>> import numpy as np
 >>> from sselab.measurements import Spectrum
->>> s = Spectrum(frequency_Hz=np.array([1e5, 1e3, 10.0, 0.1]),
-...              impedance_ohm=np.array([5 + 2j, 10 - 1j, 20 - 8j, 30 - 3j]))
->>> sel = select(s, f_min_Hz=1.0, drop_inductive=True)
+>>> f = np.logspace(5, -2, 8)
+>>> z = np.array([5 + 2j, 6 - 1j, 8 - 3j, 12 - 6j, 20 - 8j, 26 - 6j, 29 - 4j, 30 - 3j])
+>>> sel = select(Spectrum(frequency_Hz=f, impedance_ohm=z), f_min_Hz=0.05, drop_inductive=True)
 >>> sel.spectrum.n_points, sel.masked_indices
-(2, (0, 3))
+(6, (0, 7))
 >>> [m["reason"] for m in sel.to_dict()["masked"]]
 ['inductive', 'below_fmin']
 """

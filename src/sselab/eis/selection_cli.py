@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import List
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from ..io import read
 
@@ -27,12 +25,39 @@ def suggest_command(
 
         echo_json(result.to_dict())
         return
-    table = Table(title=f"circuits for {len(files)} spectrum file(s), best first")
-    for col in ("circuit", "origin", "BIC", "verdict"):
-        table.add_column(col)
-    for c in result.candidates:
-        table.add_row(c.circuit, c.origin, f"{c.bic:.1f}", "plausible" if c.plausible else "; ".join(c.rejections))
-    Console().print(table)
+    typer.echo(suggestion_text(result, len(files)))
+
+
+def _key_values(c) -> str:
+    """Resistances, exponents and effective capacitances of a candidate's first fit."""
+    from ..numfmt import format_uncertain
+
+    if not c.fits:
+        return ""
+    fit = c.fits[0]
+    parts = []
+    for p in fit.result.parameters:
+        label, _, sub = p.name.partition(".")
+        if p.unit == "Ohm" and not sub or sub in ("n", "a", "b", "R") or label.startswith("R"):
+            parts.append(f"{p.name} = {format_uncertain(p.value, p.stderr, p.unit, lower=p.min, upper=p.max)}")
+    parts += [f"C_eff({r}) = {v:.3g} F" for r, v in fit.effective_capacitance.items()]
+    return ", ".join(p.replace(" ", "\u00a0") for p in parts)  # a value is never split across lines
+
+
+def suggestion_text(result, n_files: int, width: int = 80) -> str:
+    """The ranked candidates as text wrapped (never cut) to ``width`` columns, each with its
+    BIC, verdict and key fitted values (of the first spectrum for a series)."""
+    import textwrap
+
+    lines = [f"circuits for {n_files} spectrum file(s), best first"]
+    for k, c in enumerate(result.candidates, 1):
+        verdict = "plausible" if c.plausible else "rejected: " + "; ".join(c.rejections)
+        head = f"{k}. {c.circuit}  (BIC {c.bic:.1f}, {c.origin}) {verdict}"
+        lines += textwrap.wrap(head, width, subsequent_indent="     ", break_on_hyphens=False)
+        values = _key_values(c)
+        if values:
+            lines += textwrap.wrap(values, width, initial_indent="   ", subsequent_indent="   ")
+    return "\n".join(lines)
 
 
 def register_suggest(eis_app: typer.Typer) -> None:

@@ -25,7 +25,7 @@ Examples
 >>> v = conductivity_views(s, thickness_cm=0.1, area_cm2=1.0)
 >>> round(v.sigma_dc_S_per_cm / (0.1 / 1e4), 3)
 1.0
->>> round(v.modulus_peaks[0]["C_F"] / 1e-11, 3)
+>>> round(v.modulus_peaks[0]["C_F"] / 1e-11, 2)
 1.0
 """
 

@@ -22,8 +22,10 @@ top.  The rules, in the order they are checked, per free parameter the result *d
     the spectrum shows, :mod:`sselab.eis.verdicts`.)
 ``no_stderr`` (failed)
     No finite standard error (singular Jacobian or covariance) and not at a bound.
-``not_converged`` (failed)
-    The optimiser stopped without converging.
+``not_converged`` (warning)
+    The optimiser stopped without converging (usually at its iteration limit while an
+    undetermined parameter crawls along a flat valley): the values are where it stopped, and
+    the other rules judge them.
 ``misfit`` (failed above ``MISFIT_FAILED``, warning above ``MISFIT_WARNING``)
     Only with ``noise``: the residual rms √(χ²/dof) against the rms the noise alone would
     give.  ``noise`` is in the units of ``result.residuals`` (for EIS with modulus
@@ -80,8 +82,8 @@ ABSURD_HIGH = 1e30
 #: |value| below which a nonzero parameter has collapsed (onto a zero bound, or absurdly small)
 ABSURD_LOW = 1e-30
 #: |value| below which a parameter bounded below by 0 has collapsed onto that bound (the engine's
-#: log scale lets it creep towards 1e-308; a value of 1e-31 F is a runaway, 1e-305 Ohm is "0")
-COLLAPSED = 1e-100
+#: log scale lets it creep towards 1e-308): R0 = 4e-43 Ohm is "0, not resolved", a warning
+COLLAPSED = ABSURD_LOW
 #: relative standard error above which a parameter is "undetermined" (not distinguishable from 0)
 UNDETERMINED_REL_STDERR = 1.0
 #: residual rms / noise rms above which the misfit is a warning, and a failure
@@ -137,7 +139,7 @@ def fit_verdict(result: FitResult, *, noise: float | None = None,
     if not (math.isfinite(result.chi2) and np.all(np.isfinite(result.residuals))):
         add("non_finite", "the residuals of the fit are not finite", "failed")
     if not result.success:
-        add("not_converged", f"the fit did not converge ({result.message})", "failed")
+        add("not_converged", f"the fit did not converge ({result.message})", "warning")
     for p in result.parameters:
         if p.fixed:
             continue

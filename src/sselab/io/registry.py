@@ -6,7 +6,7 @@ returned measurements name the reader used (``instrument``).  Reader modules liv
 that calls :func:`register`.
 
 Measurement kinds: ``"spectrum"``, ``"transient"``, ``"galvanostatic"``, ``"voltammogram"``,
-``"diffraction"``, ``"xps"``.
+``"diffraction"``, ``"xps"``, ``"sem_image"``, ``"eds"`` (spectra and spectrum images).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..exceptions import ReaderError
+from .bounds import check_file
 
-KINDS = ("spectrum", "transient", "galvanostatic", "voltammogram", "diffraction", "xps")
+KINDS = ("spectrum", "transient", "galvanostatic", "voltammogram", "diffraction", "xps", "sem_image", "eds")
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
         raise ReaderError(path, "is a directory, not a file")
     if path.stat().st_size == 0:
         raise ReaderError(path, "file is empty")
+    check_file(path)  # size ceilings before any reader parses it (io.bounds)
     if reader is not None:
         chosen = [r for r in readers() if r.name == reader]
         if not chosen:

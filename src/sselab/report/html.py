@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..atomic import write_text_atomic
 from ..store import open_store
 from . import figures, style, tables
 
@@ -120,7 +119,7 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     if reference:
         tabs["paper_vs_analysis"] = tables.paper_vs_analysis(rows, truth)
     for name, df in tabs.items():
-        _atomic_write(out / "tables" / f"{name}.csv", tables.csv_safe(df).to_csv(index=False))
+        write_text_atomic(out / "tables" / f"{name}.csv", tables.csv_safe(df).to_csv(index=False))
     if reference:
         parts += ["<h2>Paper vs this analysis</h2>", _table(tabs["paper_vs_analysis"])]
     ok = [r for r in rows if r["status"] == "ok" and r["result"]]
@@ -181,13 +180,7 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>sselab report</title>"
             f"<link rel='icon' href='data:,'><style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
     path = out / "report.html"
-    _atomic_write(path, page)
-    _atomic_write(out / "tables" / "summary.json", json.dumps({"n_analyses": len(rows), "n_failed": len(failed)}))
+    write_text_atomic(path, page)
+    write_text_atomic(out / "tables" / "summary.json", json.dumps({"n_analyses": len(rows), "n_failed": len(failed)}))
     return path
 
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write then rename: a kill never leaves a half-written report file."""
-    tmp = path.with_name(f".tmp-{path.name}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -17,9 +17,9 @@ True
 
 from __future__ import annotations
 
+import io
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -68,19 +68,15 @@ def styled():
 
 
 def save(fig: Any, out: str | Path, *, close: bool = True) -> str:
-    """Save ``fig`` by extension (PNG at 300 dpi, SVG/PDF as vectors) atomically: written to
-    a temporary file beside ``out`` then renamed, so a kill never leaves a 0-byte figure."""
+    """Save ``fig`` by extension (PNG at 300 dpi, SVG/PDF as vectors), atomically
+    (:mod:`sselab.atomic`: a kill never leaves a 0-byte figure)."""
+    from ..atomic import write_bytes_atomic
+
     out = Path(out)
-    fmt = out.suffix.lower().lstrip(".")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=out.suffix, dir=str(out.parent or "."))
-    os.close(fd)
-    try:
-        with plt.rc_context(RC):
-            fig.savefig(tmp, format=fmt, dpi=PNG_DPI)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    buf = io.BytesIO()
+    with plt.rc_context(RC):
+        fig.savefig(buf, format=out.suffix.lower().lstrip("."), dpi=PNG_DPI)
+    write_bytes_atomic(out, buf.getvalue())
     if close:
         plt.close(fig)
     return str(out)

@@ -10,7 +10,9 @@
 - a CV of Mg|SE-polymer|Mg at 0.1 mV/s, 60 °C (CSV);
 - with ``structure=True`` (the default): XRD patterns (``.xy``) of as-BM, 500C-12h, 600C-12h,
   700C-12h and the decomposed 800C-12h, and the XPS depth profile of as-BM (one VAMAS
-  file), see :mod:`sselab.simulate.structure`;
+  file), see :mod:`sselab.simulate.structure`; and SEM micrographs (as-BM crystals, the
+  MOFsSE|SE|MOFsSE cross-section) and an EDS spectrum of Mg3.1AsN1.3, see
+  :mod:`sselab.simulate.microscopy` (truth under ``truth["microscopy"]``);
 
 plus ``study.yaml`` (valid for :mod:`sselab.study.manifest`) and ``truth.json``.
 
@@ -177,6 +179,10 @@ def write_virtual_study(folder: str | Path, seed: int = 0, structure: bool = Tru
     _write_dc(root, models, seed, truth, meas)
     _write_performance(root, seed, truth, meas)
     extra = write_structure(root, seed, truth, meas) if structure else []
+    if structure:  # SEM/EDS files (not in the manifest yet; the demo analyses them directly)
+        from .microscopy import write_microscopy
+
+        truth["microscopy"] = write_microscopy(root, seed)
     samples = [
         {"name": name, "treatment": "ball-milled" if name == "as-BM" else "annealed 600 °C / 12 h, cold-pressed",
          "thickness": f"{m.thickness_cm * 10:.2f} mm", "diameter": f"{m.diameter_cm * 10:g} mm"}

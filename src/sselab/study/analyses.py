@@ -21,8 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from dataclasses import dataclass, replace
+
 from ..exceptions import AnalysisError
 from ..io import read
+from ..verdict import Reason
 from ..transport.geometry import SampleGeometry
 from .tasks import Task, task_kind
 
@@ -47,34 +50,156 @@ def _one(task: Task, kind: str) -> Any:
     return found[0]
 
 
+def _bulk_sum(fit: Any, names: list[str]) -> dict[str, Any]:
+    """Σ R of ``names`` with its error and the fit's verdict for them (what derived tasks use)."""
+    vals = [fit[n] for n in names]
+    err2 = sum((v.stderr or 0.0) ** 2 for v in vals)
+    return {"names": names, "R_ohm": float(sum(v.value for v in vals)), "R_stderr_ohm": float(err2**0.5),
+            **fit.verdict_for(names).to_dict()}
+
+
 @task_kind("eis_fit")
 def eis_fit(task: Task) -> dict[str, Any]:
     """Fit the stack's circuit; σ from the bulk element (mixed-conductor circuit: σ_ion and σ_el)."""
     from ..eis import fit_circuit
-    from ..transport import conductivity_from_fit
     from ..transport.mixed import fit_mixed_conductor
     from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
 
+    s = task.settings
+    prep = _eis_prepare(task)
+    geometry = _geometry(task.context)
+    if s["circuit"] == MIXED_CONDUCTOR_CIRCUIT and geometry is not None:
+        mixed = fit_mixed_conductor(prep.spectrum, geometry, weighting=s["weighting"])
+        out: dict[str, Any] = {"mixed": mixed.to_dict()}
+        out.update({k: v for k, v in out["mixed"].items() if k.startswith("sigma_")})
+        return _eis_curves(task, prep, mixed.fit, out)
+    return _eis_result(task, prep, fit_circuit(prep.spectrum, s["circuit"], weighting=s["weighting"]))
+
+
+@dataclass(frozen=True)
+class _EISInput:
+    """What an eis_fit task fits and what it reports beside the fit (single and batched alike)."""
+
+    selection: Any
+    index: int
+    n_spectra: int
+    reasons: tuple[Reason, ...]
+    extra: dict[str, Any]
+
+    @property
+    def spectrum(self) -> Any:
+        return self.selection.spectrum
+
+
+def _eis_prepare(task: Task) -> _EISInput:
+    """The spectrum the settings pick (``spectrum_index``, point selection), the KK test and
+    DRT when asked for, and the reasons they add to the fit's verdict."""
     from ..eis.mask import select_from_settings
 
     s = task.settings
-    selection = select_from_settings(_one(task, "spectrum"), s)
+    spectra = read(task.files[0], "spectrum")
+    if not spectra:
+        raise AnalysisError(f"{task.files[0]}: no spectrum in the file")
+    index = int(s.get("spectrum_index") or 0)
+    if index >= len(spectra):
+        raise AnalysisError(f"{task.files[0]}: has {len(spectra)} spectra, no spectrum_index {index}")
+    selection = select_from_settings(spectra[index], s)  # f_min_Hz, f_max_Hz, drop_inductive, mask
     spectrum = selection.spectrum
+    reasons = []
+    if len(spectra) > 1:
+        reasons.append(Reason("single_spectrum_of_many", f"the file holds {len(spectra)} spectra; only spectrum {index} "
+                              "was analysed (analysis.eis.spectrum_index picks another)"))
+    extra: dict[str, Any] = {}
+    kk = None
+    if s.get("kramers_kronig"):
+        from ..eis.kramers_kronig import kramers_kronig
+
+        kk = kramers_kronig(spectrum)
+        if kk.verdict.failed:
+            reasons.append(Reason("kk_invalid", "the spectrum fails the Kramers–Kronig test: " +
+                                  kk.verdict.reasons[0].message.split(": ", 1)[-1]))
+        extra["kramers_kronig"] = {k: v for k, v in kk.to_dict().items()
+                                   if k not in ("frequency_Hz", "residuals_real", "residuals_imag")}
+    if s.get("drt"):
+        from ..eis.drt import drt
+
+        d = drt(spectrum)
+        extra["drt"] = {k: v for k, v in d.to_dict().items() if k not in ("tau_s", "gamma_ohm", "residuals",
+                                                                          "gamma_lower_ohm", "gamma_upper_ohm")}
+    extra["settings_applied"] = {
+        "frequency_range_Hz": [float(spectrum.frequency_Hz.min()), float(spectrum.frequency_Hz.max())],
+        "spectrum_index": index, "spectra_in_file": len(spectra), "kramers_kronig": kk is not None,
+        "drt": bool(s.get("drt"))}
+    return _EISInput(selection, index, len(spectra), tuple(reasons), extra)
+
+
+def _eis_result(task: Task, prep: _EISInput, fit: Any) -> dict[str, Any]:
+    """An eis_fit result from its fitted circuit: the preparation's reasons in the fit's
+    verdict, conductivity when the geometry is known, the bulk sums derived tasks use, curves."""
+    from ..transport import conductivity_from_fit
+    from ..transport.deconvolution import stack_bulk_names
+
+    s = task.settings
+    fit = replace(fit, extra_reasons=fit.extra_reasons + prep.reasons)
     geometry = _geometry(task.context)
-    out: dict[str, Any]
-    if s["circuit"] == MIXED_CONDUCTOR_CIRCUIT and geometry is not None:
-        mixed = fit_mixed_conductor(spectrum, geometry, weighting=s["weighting"])
-        fit, out = mixed.fit, {"mixed": mixed.to_dict()}
-        out.update({k: v for k, v in out["mixed"].items() if k.startswith("sigma_")})
-    else:
-        fit = fit_circuit(spectrum, s["circuit"], weighting=s["weighting"])
-        out = {}
-        if geometry is not None:
-            cond = conductivity_from_fit(fit, geometry, s.get("bulk_element"))
-            out["conductivity"] = cond.to_dict()
-            out["sigma_S_per_cm"] = cond.sigma_S_per_cm
+    out: dict[str, Any] = {}
+    if geometry is not None:
+        cond = conductivity_from_fit(fit, geometry, s.get("bulk_element"))
+        out["conductivity"] = cond.to_dict()
+        out["sigma_S_per_cm"] = cond.sigma_S_per_cm
+    if s.get("bulk_element"):
+        out["bulk"] = _bulk_sum(fit, [s["bulk_element"]])
+        out["stack_bulk"] = _bulk_sum(fit, stack_bulk_names(s["circuit"], s["bulk_element"]))
+    return _eis_curves(task, prep, fit, out)
+
+
+def batchable_eis_fit(task: Task) -> bool:
+    """Whether :func:`eis_fit_many` may fit ``task`` with others (not the mixed-conductor model)."""
+    from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT
+
+    return task.kind == "eis_fit" and not (
+        task.settings.get("circuit") == MIXED_CONDUCTOR_CIRCUIT and _geometry(task.context) is not None)
+
+
+def eis_fit_many(tasks: list[Task]) -> list[tuple[dict[str, Any] | None, str | None]]:
+    """:func:`eis_fit` of many tasks (all :func:`batchable_eis_fit`), one batched fit
+    (:func:`~sselab.eis.batch.fit_circuit_batch`) per circuit and weighting: per task, the
+    result or the one-line error, as run one by one (the same preparation, starts, engine and
+    choice of start; χ² equal to rounding where the compiled kernel fits the batch)."""
+    from ..eis.batch import FitFailure, fit_circuit_batch
+
+    out: list[tuple[dict[str, Any] | None, str | None]] = [(None, None)] * len(tasks)
+    groups: dict[tuple[str, str], list[tuple[int, _EISInput]]] = {}
+    for i, task in enumerate(tasks):
+        try:
+            prep = _eis_prepare(task)
+        except Exception as exc:  # noqa: BLE001 - as run_safely: one bad file fails its task only
+            out[i] = (None, f"{type(exc).__name__}: {exc}")
+            continue
+        groups.setdefault((task.settings["circuit"], task.settings["weighting"]), []).append((i, prep))
+    for (circuit, weighting), members in groups.items():
+        try:
+            fits = fit_circuit_batch([p.spectrum for _, p in members], circuit, weighting=weighting)
+        except Exception as exc:  # noqa: BLE001 - e.g. a circuit that does not parse: every member fails alike
+            for i, _ in members:
+                out[i] = (None, f"{type(exc).__name__}: {exc}")
+            continue
+        for (i, prep), fit in zip(members, fits):
+            if isinstance(fit, FitFailure):
+                out[i] = (None, f"{fit.error_type}: {fit.error}")
+                continue
+            try:
+                out[i] = (_eis_result(tasks[i], prep, fit), None)
+            except Exception as exc:  # noqa: BLE001
+                out[i] = (None, f"{type(exc).__name__}: {exc}")
+    return out
+
+
+def _eis_curves(task: Task, prep: _EISInput, fit: Any, out: dict[str, Any]) -> dict[str, Any]:
+    spectrum = prep.spectrum
     out["fit"] = fit.to_dict()
-    out["mask"] = selection.to_dict()
+    out["mask"] = prep.selection.to_dict()
+    out.update(prep.extra)
     z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None
     f, zr, zi = _thin(spectrum.frequency_Hz, spectrum.impedance_ohm.real, spectrum.impedance_ohm.imag)
     curves = {"frequency_Hz": f, "Z_real_ohm": zr, "Z_imag_ohm": zi}
@@ -86,6 +211,35 @@ def eis_fit(task: Task) -> dict[str, Any]:
     return out
 
 
+@task_kind("eis_global")
+def eis_global(task: Task) -> dict[str, Any]:
+    """One global fit of a sample's spectra: ``global_shared`` parameters shared,
+    ``global_arrhenius`` resistances tied by Arrhenius' law (the bulk's Ea from it)."""
+    from ..eis.global_fit import fit_global
+    from ..eis.mask import select_from_settings
+
+    from ..transport.series import temperature_from_name
+
+    s = task.settings
+    spectra, temps = [], []
+    stated = task.context.get("temperatures_K") or [None] * len(task.files)
+    for path, t in zip(task.files, stated):
+        found = read(path, "spectrum")
+        if not found:
+            raise AnalysisError(f"{path}: no spectrum in the file")
+        spectra.append(select_from_settings(found[0], s).spectrum)
+        temps.append(t or found[0].temperature_K or temperature_from_name(str(path)))
+    g = fit_global(spectra, s["circuit"], shared=list(s.get("global_shared") or ()),
+                   arrhenius=list(s.get("global_arrhenius") or ()),
+                   temperatures_K=temps if all(temps) else None, weighting=s["weighting"])
+    out = g.to_dict()
+    bulk = s.get("bulk_element")
+    if isinstance(bulk, str) and bulk in g.arrhenius:
+        out["Ea_eV"] = g.arrhenius[bulk]["Ea_eV"]
+        out["Ea_stderr_eV"] = g.arrhenius[bulk]["Ea_stderr_eV"]
+    return out
+
+
 @task_kind("dc_transient")
 def dc_transient(task: Task) -> dict[str, Any]:
     """t_ion = (I0 − Is)/I0 of one chronoamperometry record."""
@@ -94,8 +248,9 @@ def dc_transient(task: Task) -> dict[str, Any]:
 
     ct = _one(task, "transient")
     crit = SteadyStateCriterion(window_fraction=task.settings["steady_fraction"])
-    i0 = "first" if task.settings.get("initial_current") == "first" else "extrapolated"
-    res = transference(ct, crit, i0=i0, set_potential_V=task.context.get("voltage_V"))
+    i0 = task.settings.get("initial_current") or "auto"
+    res = transference(ct, crit, i0="extrapolated" if i0 == "extrapolate" else i0,
+                       set_potential_V=task.context.get("voltage_V"))
     t, i = _thin(ct.time_s, ct.current_A)
     return {**res.to_dict(), "curves": {"time_s": t, "current_A": i}}
 
@@ -135,8 +290,8 @@ def deconvolution(task: Task) -> dict[str, Any]:
     ``context["inputs"]``: ``{"stack": [{temperature_K, R_ohm, R_stderr_ohm}], "reference":
     [{temperature_K, R_ohm, R_stderr_ohm}]}`` (the reference at the nearest temperature is used).
     """
-    from ..transport.arrhenius import arrhenius
-    from ..transport.deconvolution import EBEReference, deconvolve
+    from ..transport.deconvolution import EBEReference, arrhenius_of_rows, deconvolve
+    from ..verdict import Verdict, from_inputs
 
     geometry = _geometry(task.context)
     if geometry is None:
@@ -150,19 +305,22 @@ def deconvolution(task: Task) -> dict[str, Any]:
         if ref is None:
             raise AnalysisError(f"sample {task.sample}: no iBE|eBE|iBE reference spectrum")
         reference = EBEReference(ref["R_ohm"], ref["R_stderr_ohm"] or 0.0, None, ref["temperature_K"], "iBE|eBE|iBE fit")
+        v = Verdict.from_dict(st).merge(from_inputs({"eBE reference": ref}, what="fit of the"))
         rows.append(deconvolve(st["R_ohm"], st["R_stderr_ohm"] or 0.0, geometry, reference,
-                               n_layers=task.settings["ebe_layers"], temperature_K=T))
+                               n_layers=task.settings["ebe_layers"], temperature_K=T, inputs=v))
     out: dict[str, Any] = {"table": [r.to_dict() for r in rows]}
-    if len({round(r.temperature_K, 3) for r in rows}) >= 2:
-        arr = arrhenius([r.temperature_K for r in rows], [r.sigma_ion_S_per_cm for r in rows],
-                        [r.sigma_ion_stderr_S_per_cm for r in rows] if all(r.sigma_ion_stderr_S_per_cm > 0 for r in rows) else None,
-                        convention=task.settings["arrhenius"])
+    arr, reasons = arrhenius_of_rows(rows, task.settings["arrhenius"])
+    verdict = Verdict.of(reasons)
+    if arr is not None:
         out["arrhenius"] = arr.to_dict()
         out["Ea_eV"] = arr.Ea_eV
         out["Ea_stderr_eV"] = arr.Ea_stderr_eV
-    hot = max(rows, key=lambda r: r.temperature_K)
+        verdict = verdict.merge(arr.verdict)
+    out.update(verdict.to_dict())
+    usable = [r for r in rows if not r.verdict.failed] or rows
+    hot = max(usable, key=lambda r: r.temperature_K)
     out.update({"sigma_ion_S_per_cm": hot.sigma_ion_S_per_cm, "sigma_ion_stderr_S_per_cm": hot.sigma_ion_stderr_S_per_cm,
-                "sigma_ion_temperature_K": hot.temperature_K})
+                "sigma_ion_temperature_K": hot.temperature_K, "sigma_ion_status": hot.verdict.status})
     return out
 
 
@@ -189,8 +347,10 @@ def consistency(task: Task) -> dict[str, Any]:
     """t_ion from DC vs σ_ion/(σ_ion + σ_el); flags the paper-style disagreement."""
     from ..transport.consistency import check_transport
 
+    from ..verdict import Verdict
+
     x = task.context["inputs"]
-    rep = check_transport(t_ion_dc=x.get("t_ion_dc"), t_ion_dc_stderr=x.get("t_ion_dc_stderr") or 0.0,
+    rep = check_transport(inputs=Verdict.from_dict({"reasons": x.get("reasons") or []}),t_ion_dc=x.get("t_ion_dc"), t_ion_dc_stderr=x.get("t_ion_dc_stderr") or 0.0,
                           sigma_ion_S_per_cm=x.get("sigma_ion_S_per_cm"),
                           sigma_ion_stderr_S_per_cm=x.get("sigma_ion_stderr_S_per_cm") or 0.0,
                           sigma_el_S_per_cm=x.get("sigma_el_S_per_cm"),
@@ -200,6 +360,7 @@ def consistency(task: Task) -> dict[str, Any]:
     if si and se:
         out["t_ion_from_conductivities"] = si / (si + se)
     out["t_ion_dc"] = x.get("t_ion_dc")
+    out["t_ion_dc_stderr"] = x.get("t_ion_dc_stderr")
     return out
 
 

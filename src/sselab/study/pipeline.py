@@ -21,7 +21,6 @@ run keeps every committed task and a rerun does only the rest.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,7 +30,9 @@ from typing import Any
 from ..store import AnalysisRecord, MeasurementInfo, SampleInfo, Store, open_store
 from ..store.records import AnalysisKey
 from ..store.writer import jsonable
-from .executors import execute, local_pool
+from ..transport.deconvolution import stack_bulk_names
+from ..verdict import from_inputs
+from .executors import execute, local_pool, stop_pool
 from .manifest import Study, load_manifest
 from .tasks import Task, build_tasks, file_hash, make_task
 
@@ -124,9 +125,10 @@ class _Runner:
         return out
 
 
-def _series_resistor(circuit: str) -> str | None:
-    first = circuit.split("-")[0].strip()
-    return first if re.fullmatch(r"R\w*", first) else None
+def _status(d: dict | None) -> dict:
+    """``status``/``reasons`` of a stored result part (ok when absent)."""
+    d = d or {}
+    return {"status": d.get("status", "ok"), "reasons": list(d.get("reasons") or [])}
 
 
 def _stable(x: Any) -> Any:
@@ -163,7 +165,7 @@ def _derived(study: Study, tasks: list[Task], res: dict[str, dict]) -> list[Task
     ref_name = a.transport.ebe_reference
     out = []
     refs = [{"temperature_K": res[t.id]["temperature_K"], **dict(zip(("R_ohm", "R_stderr_ohm"),
-             _r(res[t.id], [t.settings["bulk_element"]])))}
+             _r(res[t.id], [t.settings["bulk_element"]]))), **_status(res[t.id].get("bulk"))}
             for t in tasks if t.sample == ref_name and t.technique == "eis" and t.id in res]
     for name in dict.fromkeys(t.sample for t in tasks):
         stack = [t for t in tasks if t.sample == name and t.technique == "eis" and t.id in res
@@ -171,14 +173,16 @@ def _derived(study: Study, tasks: list[Task], res: dict[str, dict]) -> list[Task
         if stack and refs:
             rows = []
             for t in stack:
-                names = [t.settings["bulk_element"]] + [r for r in [_series_resistor(t.settings["circuit"])] if r]
-                R, s = _r(res[t.id], list(dict.fromkeys(names)))
-                rows.append({"temperature_K": res[t.id]["temperature_K"], "R_ohm": R, "R_stderr_ohm": s})
+                names = stack_bulk_names(t.settings["circuit"], t.settings["bulk_element"])
+                R, s = _r(res[t.id], names)
+                rows.append({"temperature_K": res[t.id]["temperature_K"], "R_ohm": R, "R_stderr_ohm": s,
+                             **_status(res[t.id].get("stack_bulk"))})
             ctx = {k: stack[0].context[k] for k in ("sample", "thickness_m", "area_m2", "cell")}
             out.append(make_task(id=f"{name}/transport/deconvolution", kind="deconvolution", sample=name,
                                  technique="eis", files=[f for t in stack for f in t.files],
                                  settings=a.transport.model_dump(mode="json"),
                                  context={**ctx, "inputs": {"stack": rows, "reference": refs}}))
+        out += _global_eis(name, tasks, res)
         dc = [t for t in tasks if t.sample == name and t.technique == "dc"]
         if len(dc) >= 2:
             ctx = {k: dc[0].context[k] for k in ("sample", "thickness_m", "area_m2", "cell", "temperature_K")}
@@ -187,6 +191,26 @@ def _derived(study: Study, tasks: list[Task], res: dict[str, dict]) -> list[Task
                 ctx["points"] = [_hold(res[t.id]) for t in dc]
             out.append(make_task(id=f"{name}/dc/electronic", kind="dc_electronic", sample=name, technique="dc",
                                  files=[f for t in dc for f in t.files], settings=dc[0].settings, context=ctx))
+    return out
+
+
+def _global_eis(name: str, tasks: list[Task], res: dict[str, dict]) -> list[Task]:
+    """A global fit of a sample's spectra of one cell and circuit when its settings ask for one
+    (``global_shared``/``global_arrhenius``, see :mod:`sselab.eis.global_fit`)."""
+    eis = [t for t in tasks if t.sample == name and t.technique == "eis" and t.id in res
+           and (t.settings.get("global_shared") or t.settings.get("global_arrhenius"))]
+    groups: dict[tuple[str, str], list[Task]] = {}
+    for t in eis:
+        groups.setdefault((str(t.context.get("cell") or ""), str(t.settings["circuit"])), []).append(t)
+    out = []
+    for k, ((cell, _), group) in enumerate(groups.items()):
+        if len(group) < 2:
+            continue
+        ctx = {key: group[0].context.get(key) for key in ("sample", "thickness_m", "area_m2", "cell")}
+        ctx["temperatures_K"] = [res[t.id].get("temperature_K") for t in group]
+        suffix = "" if len(groups) == 1 else f"-{k}"
+        out.append(make_task(id=f"{name}/eis/global{suffix}", kind="eis_global", sample=name, technique="eis",
+                             files=[f for t in group for f in t.files], settings=group[0].settings, context=ctx))
     return out
 
 
@@ -204,6 +228,8 @@ def _consistency(tasks: list[Task], stage2: list[Task], res: dict[str, dict]) ->
                   "sigma_ion_S_per_cm": dec["sigma_ion_S_per_cm"], "sigma_ion_stderr_S_per_cm": dec["sigma_ion_stderr_S_per_cm"],
                   "sigma_el_S_per_cm": el["sigma_el_S_per_cm"], "sigma_el_stderr_S_per_cm": el.get("sigma_el_stderr_S_per_cm")}
         inputs = {k: _stable(v) for k, v in inputs.items()}
+        inputs["reasons"] = from_inputs({"DC t_ion": res[low.id], "deconvolution σ_ion": dec,
+                                         "DC σ_el": el}, what="input").to_dict()["reasons"]
         out.append(make_task(id=f"{name}/transport/consistency", kind="consistency", sample=name, technique="dc",
                              files=(), settings={"rel_tol": 0.1}, context={"sample": name, "inputs": inputs}))
     return out
@@ -264,6 +290,7 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
         bar = Progress(TextColumn("{task.description:<60}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                        console=Console(stderr=True), transient=False)
         bar.start()
+    finished = False
     try:
         with open_store(target) as store:
             runner = _Runner(study, store, jobs, client, bar, pool)
@@ -275,13 +302,14 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
             stage3 = _consistency(tasks, stage2, res)
             runner.run(stage3)
             url = store.display_url
+        finished = True
     finally:
         if bar is not None:
             bar.stop()
         if client is not None and client is not scheduler:
             client.close()
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if pool is not None:  # interrupted (Ctrl+C, SIGTERM, error): running workers are terminated
+            stop_pool(pool, now=not finished)
     n = len(tasks) + len(stage2) + len(stage3)
     return RunSummary(study.manifest.study, url, n, len(runner.executed), runner.skipped, len(runner.failures),
                       time.perf_counter() - t0, tuple(runner.failures), tuple(runner.executed))

@@ -27,18 +27,28 @@ class EISSettings(_Model):
     """Equivalent-circuit fitting of impedance spectra.
 
     ``circuit`` and ``bulk_element`` may be one string or a mapping cell stack → string.
+    Every setting has an effect (recorded in the result's ``settings_applied``):
+    ``f_min_Hz``/``f_max_Hz`` limit the points fitted; ``kramers_kronig`` runs the KK test on
+    them (a failed test is a ``kk_invalid`` warning on the fit); ``drt`` adds the DRT;
+    ``spectrum_index`` picks the spectrum of a multi-spectrum file (a note says when the file
+    holds more than one).
     """
 
     circuit: PerStack = "R0-p(R1,CPE1)-CPE2"
     bulk_element: PerStack = "R1"
     weighting: Literal["unit", "modulus", "proportional"] = "modulus"
-    f_min_Hz: float | None = None
-    f_max_Hz: float | None = None
+    f_min_Hz: float | None = Field(None, gt=0)
+    f_max_Hz: float | None = Field(None, gt=0)
     #: leave out inductive points (Im Z > 0) and points by 0-based index (see sselab.eis.mask)
     drop_inductive: bool = False
     mask: tuple[int, ...] = ()
+    #: global fit of each sample's spectra (sselab.eis.global_fit): parameters shared by all of
+    #: them (``["CPE2.n"]``) and resistances tied by R = R0 exp(Ea/kT) (``["R1"]``)
+    global_shared: tuple[str, ...] = ()
+    global_arrhenius: tuple[str, ...] = ()
     kramers_kronig: bool = True
     drt: bool = False
+    spectrum_index: int = Field(0, ge=0)
 
 
 class TransportSettings(_Model):
@@ -54,10 +64,14 @@ class TransportSettings(_Model):
 
 
 class DCSettings(_Model):
-    """Chronoamperometry: steady state from the last ``steady_fraction`` of each transient."""
+    """Chronoamperometry: steady state from the last ``steady_fraction`` of each transient.
+
+    ``initial_current``: ``auto`` (the first point at the set potential, or the decay fit
+    extrapolated to t = 0 when the recorded first point precedes it — what ``sselab dc tion``
+    does), ``first`` or ``extrapolated`` (``extrapolate`` is read as ``extrapolated``)."""
 
     steady_fraction: float = Field(0.1, gt=0, le=0.5)
-    initial_current: Literal["first", "extrapolate"] = "first"
+    initial_current: Literal["auto", "first", "extrapolated", "extrapolate"] = "auto"
 
 
 class CyclingSettings(_Model):

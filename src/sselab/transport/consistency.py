@@ -21,6 +21,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..verdict import Reason, Verdict
+
 #: Number of combined standard errors beyond which two values disagree.
 N_SIGMA = 3.0
 
@@ -50,6 +52,17 @@ class Check:
 @dataclass(frozen=True)
 class ConsistencyReport:
     checks: tuple[Check, ...]
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        """A disagreement is a ``warning`` (``inconsistent``: a finding about the sample, the
+        numbers themselves may be right); a t_ion outside [0, 1] or failed inputs fail it."""
+        out = list(self.reasons)
+        for c in self.checks:
+            if not c.consistent:
+                out.append(Reason("inconsistent", c.message))
+        return Verdict.of(out)
 
     @property
     def consistent(self) -> bool:
@@ -60,7 +73,7 @@ class ConsistencyReport:
         return tuple(c.message for c in self.checks)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"consistent": self.consistent, "checks": [c.to_dict() for c in self.checks], "messages": list(self.messages)}
+        return {**self.verdict.to_dict(), "consistent": self.consistent, "checks": [c.to_dict() for c in self.checks], "messages": list(self.messages)}
 
 
 def _compare(name: str, a: float, sa: float, la: str, b: float, sb: float, lb: str,
@@ -94,9 +107,15 @@ def check_transport(
     sigma_el_ac_S_per_cm: float | None = None,
     sigma_el_ac_stderr_S_per_cm: float = 0.0,
     rel_tol: float = 0.1,
+    inputs: Verdict | None = None,
 ) -> ConsistencyReport:
-    """Run every cross-check the given values allow (see the module docstring)."""
+    """Run every cross-check the given values allow (see the module docstring).
+
+    ``inputs``: the verdict of the results the values came from (kept in the report's)."""
     checks = []
+    reasons = list(inputs.reasons) if inputs is not None else []
+    if t_ion_dc is not None and not (-0.02 <= t_ion_dc <= 1.02):
+        reasons.append(Reason("out_of_range", f"t_ion_dc = {t_ion_dc:.3g} lies outside [0, 1]", "failed"))
     if t_ion_dc is not None and sigma_ion_S_per_cm is not None and sigma_el_S_per_cm is not None:
         si, se = sigma_ion_S_per_cm, sigma_el_S_per_cm
         tot = si + se
@@ -109,4 +128,4 @@ def check_transport(
         checks.append(_compare("sigma_el", sigma_el_S_per_cm, sigma_el_stderr_S_per_cm, "sigma_el_dc_S_per_cm",
                                sigma_el_ac_S_per_cm, sigma_el_ac_stderr_S_per_cm, "sigma_el_ac_S_per_cm",
                                rel_tol, " S/cm", log=True))
-    return ConsistencyReport(tuple(checks))
+    return ConsistencyReport(tuple(checks), tuple(reasons))

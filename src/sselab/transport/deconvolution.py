@@ -7,6 +7,16 @@ resistance or conductivity; it is scaled to the layer geometry (R ∝ l/A) when 
 differ from the reference pellet.  Errors are propagated; a difference of nearly equal
 numbers is flagged.
 
+Which resistors make the stack's bulk (one rule, :func:`stack_bulk_names`, used by
+``sselab deconvolve`` and by the study pipeline alike): the bulk element (named, or chosen
+by its capacitance, :func:`~sselab.transport.conductivity.choose_bulk`) **plus** the circuit's
+leading series resistor when it has one and it is not the bulk itself — in an eBE stack the
+high-frequency intercept holds the bulk of layers whose arcs lie above the measured range
+(the paper's Fig. 3e: R_mof + R_ap).  A comma-separated list is used exactly as given.
+
+Verdicts: a temperature whose stack fit failed for the bulk elements is left out of the
+Arrhenius fit and named (``input_dropped``); a failed reference fails the rows that use it.
+
 Examples
 --------
 >>> from sselab.transport.geometry import SampleGeometry
@@ -26,6 +36,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..exceptions import AnalysisError
+from ..verdict import Reason, Verdict, from_inputs
 from ..units import ZERO_CELSIUS_K, parse_temperature
 from .arrhenius import ArrheniusResult, arrhenius
 from .conductivity import choose_bulk
@@ -71,11 +82,17 @@ class DeconvolutionRow:
     n_layers: int
     reference_source: str
     warnings: tuple[str, ...]
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.of(self.reasons)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "warnings"}
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k not in ("warnings", "reasons")}
         d["temperature_C"] = None if self.temperature_K is None else self.temperature_K - ZERO_CELSIUS_K
         d["warnings"] = list(self.warnings)
+        d.update(self.verdict.to_dict())
         return d
 
 
@@ -88,8 +105,11 @@ def deconvolve(
     layer_geometry: SampleGeometry | None = None,
     n_layers: int = 2,
     temperature_K: float | None = None,
+    inputs: Verdict | None = None,
 ) -> DeconvolutionRow:
-    """R_SE,ion = R_stack − n·R_eBE and σ_ion = l/(R_SE,ion·A) (see the module docstring)."""
+    """R_SE,ion = R_stack − n·R_eBE and σ_ion = l/(R_SE,ion·A) (see the module docstring).
+
+    ``inputs``: the verdict of the fits the resistances came from (their reasons are kept)."""
     if n_layers < 1:
         raise AnalysisError("the stack needs at least one eBE layer")
     r1, s1 = reference.layer(layer_geometry)
@@ -106,12 +126,15 @@ def deconvolve(
     rel = math.sqrt((s_se / r_se) ** 2 + (se_geometry.thickness_stderr_m / se_geometry.thickness_m) ** 2
                     + (se_geometry.area_stderr_m2 / se_geometry.area_m2) ** 2)
     warnings = []
+    reasons = list(inputs.reasons) if inputs is not None else []
     if r_se < 0.1 * R_stack_ohm:
         warnings.append(f"R_SE,ion is only {100 * r_se / R_stack_ohm:.1f}% of the stack resistance: a small difference of large numbers")
+        reasons.append(Reason("small_difference", warnings[-1]))
     if reference.temperature_K and temperature_K and abs(reference.temperature_K - temperature_K) > 2:
         warnings.append(f"eBE reference at {reference.temperature_K - ZERO_CELSIUS_K:.0f} °C used for the stack at {temperature_K - ZERO_CELSIUS_K:.0f} °C")
+        reasons.append(Reason("reference_temperature", warnings[-1]))
     return DeconvolutionRow(temperature_K, R_stack_ohm, R_stack_stderr_ohm, r_e, s_e, r_se, s_se, sigma, sigma * rel,
-                            n_layers, reference.source, tuple(warnings))
+                            n_layers, reference.source, tuple(warnings), tuple(reasons))
 
 
 @dataclass(frozen=True)
@@ -119,9 +142,17 @@ class DeconvolutionResult:
     rows: tuple[DeconvolutionRow, ...]
     arrhenius: ArrheniusResult | None
     warnings: tuple[str, ...]
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        """The rows' verdicts (failed rows named; dropped from the Arrhenius fit) and the
+        Arrhenius fit's."""
+        return Verdict.of(self.reasons).merge(self.arrhenius.verdict if self.arrhenius is not None else None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self.verdict.to_dict(),
             "table": [r.to_dict() for r in self.rows],
             "sigma_ion_S_per_cm": [r.sigma_ion_S_per_cm for r in self.rows],
             "arrhenius": None if self.arrhenius is None else self.arrhenius.to_dict(),
@@ -130,14 +161,37 @@ class DeconvolutionResult:
         }
 
 
-def _bulk_of(fit: Any, geometry: SampleGeometry, names: Sequence[str] | None) -> tuple[float, float, str]:
-    if names:
-        vals = [fit[n] for n in names]
-        r = sum(v.value for v in vals)
-        s = math.sqrt(sum((v.stderr or 0.0) ** 2 for v in vals))
-        return r, s, "+".join(names)
-    name, why, _ = choose_bulk(fit, geometry)
-    return fit[name].value, fit[name].stderr or 0.0, f"{name} ({why})"
+def series_resistor(circuit: str) -> str | None:
+    """The circuit's leading series resistor (``R0`` of ``R0-p(R1,CPE1)-…``), or None."""
+    first = circuit.split("-")[0].strip()
+    return first if re.fullmatch(r"R\w*", first) else None
+
+
+def stack_bulk_names(circuit: str, bulk: str | Sequence[str]) -> list[str]:
+    """The resistors whose sum is the stack's bulk resistance (the module's rule): a list is
+    used as given; one name gets the circuit's leading series resistor added."""
+    if not isinstance(bulk, str):
+        return list(dict.fromkeys(bulk))
+    series = series_resistor(circuit)
+    return list(dict.fromkeys([bulk] + ([series] if series else [])))
+
+
+def _bulk_of(fit: Any, geometry: SampleGeometry, names: Sequence[str] | None,
+             add_series: bool = False) -> tuple[float, float, str, Verdict]:
+    why = ""
+    if not names:
+        name, why, _ = choose_bulk(fit, geometry)
+        names = [name]
+        why = f" ({why})"
+    if add_series and len(names) == 1:
+        names = stack_bulk_names(fit.circuit, names[0])
+        if len(names) > 1:
+            why += f" + the series resistor {names[1]} (the stack rule)"
+    vals = [fit[n] for n in names]
+    r = sum(v.value for v in vals)
+    s = math.sqrt(sum((v.stderr or 0.0) ** 2 for v in vals))
+    v = fit.verdict_for(list(names)) if hasattr(fit, "verdict_for") else Verdict.ok()
+    return r, s, "+".join(names) + why, v
 
 
 _QUANTITY = re.compile(r"^\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*(ohm|Ω|S/cm|mS/cm)\s*$", re.I)
@@ -167,6 +221,7 @@ def deconvolve_files(
     ref_geom = SampleGeometry(reference_thickness_m, area) if reference_thickness_m else None
     layer_geom = SampleGeometry(layer_thickness_m, area) if layer_thickness_m else ref_geom
     refs: list[EBEReference] = []
+    ref_verdicts: dict[int, Verdict] = {}
     for text in references:
         m = _QUANTITY.match(text)
         if m:
@@ -183,8 +238,9 @@ def deconvolve_files(
         t = spec.temperature_K or temperature_from_name(text)
         fit = fit_circuit(spec, reference_circuit)
         geom = ref_geom or se_geometry
-        r, s, what = _bulk_of(fit, geom, [reference_bulk] if reference_bulk else None)
+        r, s, what, v = _bulk_of(fit, geom, [reference_bulk] if reference_bulk else None)
         refs.append(EBEReference(r, s, ref_geom, t, f"{text}: {what}"))
+        ref_verdicts[id(refs[-1])] = v
     if not refs:
         raise AnalysisError("give the eBE reference (--reference FILE or '14.6 ohm' or '2e-3 S/cm')")
     rows, warnings = [], []
@@ -195,7 +251,7 @@ def deconvolve_files(
         spec = read(path, kind="spectrum")[0]
         t = given_t[k] if given_t else (spec.temperature_K or temperature_from_name(str(path)))
         fit = fit_circuit(spec, circuit)
-        r, s, what = _bulk_of(fit, se_geometry, bulk)
+        r, s, what, v = _bulk_of(fit, se_geometry, bulk, add_series=bulk is None or len(bulk) == 1)
         if len(refs) == 1:
             ref = refs[0]
         else:
@@ -203,15 +259,34 @@ def deconvolve_files(
             if t is None or not with_t:
                 raise AnalysisError("several references: each stack file and reference needs a temperature to be matched")
             ref = min(with_t, key=lambda x: abs(x.temperature_K - t))
-        row = deconvolve(r, s, se_geometry, ref, layer_geometry=layer_geom, n_layers=n_layers, temperature_K=t)
+        v = v.merge(from_inputs({"eBE reference": ref_verdicts.get(id(ref), Verdict.ok())}, what="fit of the"))
+        row = deconvolve(r, s, se_geometry, ref, layer_geometry=layer_geom, n_layers=n_layers, temperature_K=t,
+                         inputs=v)
         rows.append(row)
         warnings += [f"{path}: stack bulk {what}"] + [f"{path}: {w}" for w in row.warnings]
     if len(refs) == 1 and len({r.temperature_K for r in rows}) > 1:
         warnings.append("one eBE reference used at every temperature; the eBE's own resistance changes with temperature")
-    arr = None
-    temps = [r.temperature_K for r in rows]
-    if all(t is not None for t in temps) and len(set(temps)) >= 2:
-        arr = arrhenius(temps, [r.sigma_ion_S_per_cm for r in rows], None, convention)
-    elif len(rows) > 1:
+    arr, reasons = arrhenius_of_rows(rows, convention)
+    if arr is None and len(rows) > 1:
         warnings.append("no Arrhenius fit: temperatures unknown or all equal")
-    return DeconvolutionResult(tuple(rows), arr, tuple(warnings))
+    return DeconvolutionResult(tuple(rows), arr, tuple(warnings), reasons)
+
+
+def arrhenius_of_rows(rows: Sequence[DeconvolutionRow], convention: str = "sigma",
+                      weighted: bool = True) -> tuple[ArrheniusResult | None, tuple[Reason, ...]]:
+    """The Arrhenius fit of σ_ion over the rows whose verdict is not failed, and the reasons
+    naming the rows left out.  ``weighted``: σ's standard errors as weights (when all > 0)."""
+    label = {id(r): (f"{r.temperature_K - ZERO_CELSIUS_K:.0f} °C" if r.temperature_K else f"row {i}")
+             for i, r in enumerate(rows)}
+    bad = [r for r in rows if r.verdict.failed]
+    good = [r for r in rows if not r.verdict.failed]
+    agg = from_inputs({label[id(r)]: r for r in rows}, dropped=[label[id(r)] for r in bad], what="temperature")
+    temps = [r.temperature_K for r in good]
+    if not (all(t is not None for t in temps) and len({round(t, 3) for t in temps}) >= 2):
+        if bad:
+            agg = agg.add("too_few_inputs", "fewer than 2 usable temperatures left: no Arrhenius fit", "failed")
+        return None, agg.reasons
+    sig = [r.sigma_ion_S_per_cm for r in good]
+    err = [r.sigma_ion_stderr_S_per_cm for r in good]
+    arr = arrhenius(temps, sig, err if weighted and all(e > 0 for e in err) else None, convention)
+    return arr, agg.reasons

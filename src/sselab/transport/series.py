@@ -6,6 +6,13 @@ spectrum's metadata (``temperature_K`` set by the reader), or the file name (``.
 first from automatic starts, each next one seeded with its neighbour's result (falling back
 to automatic starts when the seeded fit fails or leaves the bulk undetermined).
 
+The bulk element is chosen **once**, by one documented rule: named with ``bulk``, or chosen
+by its capacitance (:func:`~sselab.transport.conductivity.choose_bulk`) on the
+lowest-temperature spectrum, where the bulk arc is best inside the window; every temperature
+then uses that element (a choice that changed from one temperature to the next would mix
+processes in one Arrhenius line).  A temperature whose σ failed (its fit failed for the bulk
+element) is left out of the Arrhenius fit and named (``input_dropped``).
+
 Examples
 --------
 >>> temperature_from_name("LLZO_40C_run2.mpr")
@@ -17,13 +24,14 @@ Examples
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, List, Optional, Sequence
 
 from ..exceptions import AnalysisError
 from ..measurements import Spectrum
 from ..units import ZERO_CELSIUS_K, parse_temperature
+from ..verdict import Reason, Verdict, from_inputs
 from .arrhenius import ArrheniusResult, arrhenius
 from .conductivity import ConductivityResult, conductivity_from_fit
 from .geometry import SampleGeometry
@@ -51,6 +59,7 @@ class SeriesRow:
     def to_dict(self) -> dict[str, Any]:
         c = self.conductivity
         return {
+            **c.verdict.to_dict(),
             "source": getattr(self.fit, "source", ""),
             "temperature_K": self.temperature_K,
             "temperature_C": self.temperature_K - ZERO_CELSIUS_K,
@@ -74,9 +83,15 @@ class SeriesResult:
     arrhenius: ArrheniusResult
     circuit: str
     geometry: SampleGeometry
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.of(self.reasons).merge(self.arrhenius.verdict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self.verdict.to_dict(),
             "circuit": self.circuit,
             **self.geometry.to_dict(),
             "table": [r.to_dict() for r in self.rows],
@@ -122,7 +137,11 @@ def temperature_series(
     order = sorted(range(len(spectra)), key=lambda k: temps[k][0])
     rows: list[SeriesRow] = []
     previous = None
+    chosen_once = None
     for k in order:
+        if rows and bulk is None:
+            bulk = rows[0].conductivity.bulk_element  # chosen once, at the lowest temperature
+            chosen_once = f"{rows[0].conductivity.bulk_choice} at the lowest temperature, kept for every temperature"
         s = spectra[k]
         seeded = previous is not None
         fit = fit_circuit(s, circuit, weighting=weighting, initial=previous) if seeded else fit_circuit(s, circuit, weighting=weighting)
@@ -132,14 +151,39 @@ def temperature_series(
             if auto.chi2 < fit.chi2:
                 fit, seeded = auto, False
                 res = conductivity_from_fit(fit, geometry, bulk)
+        if chosen_once:
+            res = replace(res, bulk_choice=chosen_once)
         rows.append(SeriesRow(temps[k][0], temps[k][1], res, fit, seeded))
         previous = dict(fit.values)
-    T = [r.temperature_K for r in rows]
-    sig = [r.conductivity.sigma_S_per_cm for r in rows]
-    errs = [r.conductivity.sigma_stderr_S_per_cm for r in rows]
+    label = {id(r): f"{r.temperature_K - ZERO_CELSIUS_K:.0f} °C" for r in rows}
+    used = [r for r in rows if not r.conductivity.verdict.failed]
+    agg = from_inputs({label[id(r)]: r.conductivity for r in rows},
+                      dropped=[label[id(r)] for r in rows if r.conductivity.verdict.failed], what="temperature")
+    if len({round(r.temperature_K, 6) for r in used}) < 2:
+        raise AnalysisError(f"only {len(used)} of {len(rows)} temperatures have a usable σ: no Arrhenius fit "
+                            f"({'; '.join(r.message for r in agg.reasons)})")
+    T = [r.temperature_K for r in used]
+    sig = [r.conductivity.sigma_S_per_cm for r in used]
+    errs = [r.conductivity.sigma_stderr_S_per_cm for r in used]
     use_err = all(e is not None and e > 0 for e in errs)
     arr = arrhenius(T, sig, errs if use_err else None, convention)
-    return SeriesResult(tuple(rows), arr, circuit, geometry)
+    return SeriesResult(tuple(rows), arr, circuit, geometry, agg.reasons)
+
+
+def series_spectra(paths: Sequence[str | Path], points: dict[str, Any] | None = None) -> list[Spectrum]:
+    """The first spectrum of each file, masked/cropped by ``points`` (see :func:`series_from_files`)."""
+    from ..eis.mask import select_from_settings
+    from ..io import read
+
+    spectra = []
+    for p in paths:
+        found = read(p, kind="spectrum")
+        if not found:
+            raise AnalysisError(f"{p}: holds no impedance spectrum")
+        s = found[0]
+        s = s if s.source else s.with_meta(source=str(p))
+        spectra.append(select_from_settings(s, points).spectrum if points else s)
+    return spectra
 
 
 def series_from_files(
@@ -155,17 +199,7 @@ def series_from_files(
     """:func:`temperature_series` on files (first spectrum of each; names carry temperatures).
     ``points``: masking/cropping settings (``f_min_Hz``, ``f_max_Hz``, ``drop_inductive``,
     ``mask``) applied to every spectrum by :func:`sselab.eis.mask.select_from_settings`."""
-    from ..eis.mask import select_from_settings
-    from ..io import read
-
-    spectra = []
-    for p in paths:
-        found = read(p, kind="spectrum")
-        if not found:
-            raise AnalysisError(f"{p}: holds no impedance spectrum")
-        s = found[0]
-        s = s if s.source else s.with_meta(source=str(p))
-        spectra.append(select_from_settings(s, points).spectrum if points else s)
+    spectra = series_spectra(paths, points)
     temps = [parse_temperature(t, default_unit="C") for t in temperatures] if temperatures else None
     return temperature_series(spectra, circuit, geometry, bulk, temps, convention, weighting)
 
@@ -175,8 +209,9 @@ def register_series(eis_app: Any) -> None:
 
     import typer
 
-    from ..cli._common import echo_json, geometry
+    from ..cli._common import echo_json, exit_for, geometry, verdict_line
     from ..cli._eis_input import fmax_option, fmin_option, inductive_option, mask_option
+    from ..numfmt import format_uncertain
 
     @eis_app.command("series")
     def series_command(
@@ -194,13 +229,25 @@ def register_series(eis_app: Any) -> None:
         fmax: Optional[float] = fmax_option(),
         drop_inductive: bool = inductive_option(),
         mask: Optional[str] = mask_option(),
+        shared: List[str] = typer.Option([], "--shared", help="Fit all spectra at once with this parameter shared (repeatable), e.g. CPE1.n."),
+        tied: List[str] = typer.Option([], "--arrhenius", help="Fit all spectra at once with this resistance tied by R = R0 exp(Ea/kT) (repeatable)."),
     ) -> None:
-        """Fit spectra at several temperatures (each seeded from its neighbour), σ table and Arrhenius fit."""
+        """Fit spectra at several temperatures (each seeded from its neighbour), σ table and Arrhenius fit;
+        with --shared/--arrhenius, one global fit of the whole series."""
         geom = geometry(thickness, diameter, area)
         points = {"f_min_Hz": fmin, "f_max_Hz": fmax, "drop_inductive": drop_inductive, "mask": mask}
+        if shared or tied:
+            from ..cli._eis_extra import global_series_output
+
+            spectra = series_spectra(files, points)
+            temps = [t for t, _ in _temperatures(spectra, [parse_temperature(t, default_unit="C") for t in temperature]
+                                                 if temperature else None)]
+            return global_series_output(spectra, circuit, geom, bulk, temps, shared, tied, weighting, convention,
+                                        as_json)
         res = series_from_files(files, circuit, geom, bulk, temperature, convention, weighting, points)
         if as_json:
             echo_json(res.to_dict())
+            exit_for(res)
             return
         typer.echo(f"{'T [°C]':>8} {'R_b [Ω]':>12} {'± [Ω]':>10} {'σ [S/cm]':>11} {'± [S/cm]':>10}  bulk")
         for r in res.rows:
@@ -209,8 +256,9 @@ def register_series(eis_app: Any) -> None:
             typer.echo(f"{d['temperature_C']:8.1f} {d['R_b_ohm']:12.5g} {se_r if se_r is None else format(se_r, '10.3g'):>10} "
                        f"{d['sigma_S_per_cm']:11.4g} {d['sigma_stderr_S_per_cm']:10.3g}  {d['bulk_element']}")
         a = res.arrhenius
-        err = f" ± {a.Ea_stderr_eV:.3f}" if a.Ea_stderr_eV is not None else ""
-        typer.echo(f"Ea = {a.Ea_eV:.4f}{err} eV ({a.Ea_kJ_per_mol:.2f} kJ/mol), convention {a.convention}, "
-                   f"σ(25 °C) = {a.sigma_25C_S_per_cm:.3g} S/cm")
-        for w in a.warnings:
-            typer.echo(f"note: {w}")
+        typer.echo(f"bulk element {res.rows[0].conductivity.bulk_element}: {res.rows[0].conductivity.bulk_choice} "
+                   "(chosen once, at the lowest temperature)")
+        typer.echo(f"Ea = {format_uncertain(a.Ea_eV, a.Ea_stderr_eV, 'eV', style='pm')} ({a.Ea_kJ_per_mol:.2f} kJ/mol), "
+                   f"convention {a.convention}, σ(25 °C) = {a.sigma_25C_S_per_cm:.3g} S/cm")
+        typer.echo(verdict_line(res))
+        exit_for(res)

@@ -263,6 +263,11 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
     for k, (region, shift) in enumerate(zip(regions, shifts)):
         prefix = f"s{k}_"
         e, y = _window(region, model, shift)
+        outside = [f"{c.name} at {c.position_eV:g} eV" for c in model.components
+                   if e.size and not e.min() <= c.position_eV <= e.max()]
+        if outside:
+            raise FitError(f"{region.name}: component(s) {', '.join(outside)} outside the data "
+                           f"({e.min():.2f}–{e.max():.2f} eV)")
         fixed = compute_background(model.background, e, y) if not model.refine_background \
             else np.zeros_like(y)
         use_shared = shared if k > 0 and len(regions) > 1 else None

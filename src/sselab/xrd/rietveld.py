@@ -207,7 +207,8 @@ class Refinement:
         if x.size < 50:
             raise FitError(f"only {x.size} points in the 2θ range: too few to refine")
         if not np.any(y > 0) or np.ptp(y) == 0:
-            raise FitError("the pattern has no positive, varying intensity (all zero or constant): nothing to refine")
+            raise FitError(f"{pattern.source or 'pattern'}: no positive intensity in the 2θ range, or a constant "
+                           "one (all counts zero, negative or equal): nothing to refine")
         self.x, self.y, self.sigma = x, y, s
         self.model = PowderModel(list(phases), x, instrument_for(pattern, instrument), n_background,
                                  preferred_orientation=preferred_orientation)

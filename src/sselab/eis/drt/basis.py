@@ -31,6 +31,7 @@ import numpy as np
 from numpy.polynomial import hermite
 
 from ...exceptions import AnalysisError
+from ...limits import MAX_N_TAU
 
 #: Decades by which the τ grid extends beyond 1/(2π f_max) and 1/(2π f_min).
 EXTEND_DECADES = 1.0
@@ -151,6 +152,8 @@ def make_basis(frequency_Hz: np.ndarray, kind: str = "rbf", n_tau: int | None = 
         n_tau = min(MAX_DEFAULT_N_TAU, max(20, int(round((hi - lo) * density)) + 1))
     if n_tau < 3:
         raise AnalysisError(f"n_tau must be at least 3 (got {n_tau})")
+    if n_tau > MAX_N_TAU:
+        raise AnalysisError(f"n_tau must be at most {MAX_N_TAU} (got {n_tau}): the penalty matrix is n_tau²")
     ln_tau = np.linspace(lo, hi, int(n_tau))
     ln_tau.setflags(write=False)
     spacing = (hi - lo) / (n_tau - 1)

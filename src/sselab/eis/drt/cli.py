@@ -46,10 +46,18 @@ def drt_command(
     every: bool = all_option(),
 ) -> None:
     """Distribution of relaxation times of a spectrum; the peaks are reported as processes."""
-    from ...cli._common import echo_json
+    from ...cli._common import check_option, echo_json
     from ...cli._eis_input import load
+    from ...limits import MAX_N_TAU
     from .solver import drt
 
+    check_option("--derivative", derivative, ge=0, le=2)
+    check_option("--n-tau", n_tau, ge=3, le=MAX_N_TAU)
+    check_option("--lambda", lam, gt=0)
+    check_option("--bootstrap", bootstrap, ge=0, le=10_000)
+    check_option("--seed", seed, ge=0)
+    check_option("--prominence", prominence, ge=0, lt=1)
+    check_option("--index", index, ge=0)
     choice = {"auto": "auto", "yes": True, "no": False}.get(blocking)
     if choice is None:
         raise SselabError(f"--blocking must be auto, yes or no (got {blocking!r})")

@@ -32,6 +32,7 @@ import numpy as np
 from ...fitting.threads import single_threaded_blas
 
 from ...exceptions import AnalysisError
+from ...limits import MAX_EIS_POINTS, check_points
 from ...measurements import Spectrum
 from .basis import make_basis
 from .peaks import DEFAULT_PROMINENCE, find_processes
@@ -53,6 +54,7 @@ def _check(spectrum: Spectrum) -> tuple[np.ndarray, np.ndarray]:
     z = np.asarray(spectrum.impedance_ohm, complex)
     if f.size < 5:
         raise AnalysisError(f"DRT needs at least 5 frequencies (got {f.size})")
+    check_points(f.size, MAX_EIS_POINTS, "the DRT", spectrum.source)
     if not (np.all(np.isfinite(f)) and np.all(np.isfinite(z))):
         raise AnalysisError("DRT: the spectrum contains non-finite values")
     if np.any(f <= 0):
@@ -60,6 +62,10 @@ def _check(spectrum: Spectrum) -> tuple[np.ndarray, np.ndarray]:
     if np.unique(f).size < 3:
         raise AnalysisError("DRT needs at least 3 distinct frequencies")
     return f, z
+
+
+#: a low-frequency decade whose phase stays below this is a blocking tail even if it bends
+STRONG_TAIL_PHASE_DEG = -55.0
 
 
 def blocking_exponent(frequency_Hz: np.ndarray, z: np.ndarray) -> float | None:
@@ -85,11 +91,19 @@ def blocking_exponent(frequency_Hz: np.ndarray, z: np.ndarray) -> float | None:
     if slope < 0.4 or phase > -40:
         return None
     # a CPE is a straight line in log(−Z'') vs log ω; the high-frequency flank of a slow arc
-    # bends (its slope goes from −1 towards 0 as the apex nears): reject a bend of > 0.1
-    if low.sum() >= 5:
+    # bends (its slope goes from −1 towards 0 as the apex nears): reject a bend of > 0.1 —
+    # unless the whole decade stays strongly capacitive (phase ≤ STRONG_TAIL_PHASE_DEG): an
+    # ion-blocking cell whose tail bends only where electronic leakage begins to shunt it (the
+    # demo's iBE|SE|iBE spectra: phase −61° to −73° over the lowest decade)
+    strong = bool(np.all(np.degrees(np.angle(z[low])) <= STRONG_TAIL_PHASE_DEG))
+    if low.sum() >= 5 and not strong:
         c2, c1, _ = np.polyfit(x, y, 2)
         if abs(2 * c2 * (x.max() - x.min())) > MAX_TAIL_BEND:
             return None
+    if strong and low.sum() >= 5:
+        # a bent blocking tail: the interface's own exponent is the steep, high-frequency end
+        c2, c1, _ = np.polyfit(x, y, 2)
+        slope = max(slope, -(2 * c2 * x.max() + c1))
     return float(min(max(slope, 0.4), 1.0))
 
 
@@ -223,7 +237,8 @@ def drt(
         raise AnalysisError(f"blocking must be 'auto', True or False (got {blocking!r})")
     tail_n = blocking_exponent(f, z) if blocking else None
     if blocking is True and tail_n is None:
-        raise AnalysisError("DRT: blocking=True but the spectrum shows no capacitive low-frequency tail")
+        raise AnalysisError("DRT: a blocking electrode was asked for (--blocking yes), but the spectrum shows no "
+                            "capacitive low-frequency tail (−Z'' rising towards low frequency with phase below −40°)")
     b = make_basis(f, basis, n_tau)
     K, y, scales, names, n_rl, (a_re, a_im, omega, w) = _design(f, z, b, part, inductance, weighting, tail_n)
     M = _penalty(b, derivative, n_rl)
@@ -303,10 +318,12 @@ def drt(
     r_out = float(np.trapezoid(np.where(outside, gamma, 0.0), ln_fine))
     if r_all > 0 and r_out > OUTSIDE_WARNING * r_all:
         warnings.append(f"{100 * r_out / r_all:.0f} % of the DRT's resistance lies beyond the measured τ range "
-                        f"({window[0]:.3g}–{window[1]:.3g} s): a process the data do not resolve; it is not a peak")
+                        f"({window[0]:.3g}–{window[1]:.3g} s): a process the data do not resolve; it is not a peak"
+                        + ("; beside a blocking tail, most likely electronic leakage bending the tail (a resistance "
+                           "in parallel)" if inv_q > 0 else ""))
     if inv_q > 0 and blocking == "auto":
         warnings.append(f"a capacitive low-frequency tail was fitted as a series CPE (n = {tail_n:.3f}); if it is an "
-                        "unresolved slow arc instead, use blocking=False")
+                        "unresolved slow arc instead, use --blocking no (blocking=False in Python)")
     rms = float(np.sqrt(np.mean(np.abs(residuals) ** 2)))
     if rms > 0.05:
         warnings.append(f"the DRT leaves {100 * rms:.1f} % rms residual (check the data's Kramers–Kronig validity)")

@@ -7,27 +7,55 @@ Which path fits is chosen per batched solve by :func:`sselab.eis.kernel.dispatch
 * ``SSELAB_FIT_KERNEL=numpy`` — always numpy;
 * ``SSELAB_FIT_KERNEL=numba`` — numba whenever it is installed and the circuit's elements all
   have compiled formulas;
-* ``auto`` (default) — numba for solves of at least :data:`AUTO_MIN_ROWS` problems (below that
-  importing numba, ~0.4 s, costs more than it saves), numpy otherwise or without numba.
+* ``auto`` (default) — numba for solves of at least :data:`AUTO_MIN_ROWS` problems once numba
+  is loaded in the process, of at least :data:`AUTO_MIN_ROWS_COLD` before (importing numba and
+  loading the cached kernels costs ~1 s of CPU, what compiled fits save on ~1,000 spectra),
+  numpy otherwise or without numba.
 
-Every :class:`~sselab.eis.fit.CircuitFit` says which path fitted it (``engine``).
+Every :class:`~sselab.eis.fit.CircuitFit` says which path fitted it (``engine``).  The same
+choice applies to the off-grid refinement of the automatic starts
+(:func:`sselab.eis.initial_grid.refine`, compiled in :mod:`._grid`).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 
-#: batched solves with fewer problems than this use numpy under "auto"
+#: batched solves with fewer problems than this use numpy under "auto" (numba already loaded)
 AUTO_MIN_ROWS = 64
+#: the same before numba is loaded in this process
+AUTO_MIN_ROWS_COLD = 1000
 
 BACKENDS = ("auto", "numba", "numpy")
+
+#: held around every compiled call: the kernels run their rows on numba's thread pool, whose
+#: default ("workqueue") layer must not be entered from two threads at once (the web
+#: workbench fits in a thread pool)
+LOCK = threading.Lock()
 
 
 def requested() -> str:
     """The backend asked for in ``SSELAB_FIT_KERNEL`` (``auto`` when unset or unknown)."""
     value = os.environ.get("SSELAB_FIT_KERNEL", "auto").strip().lower()
     return value if value in BACKENDS else "auto"
+
+
+def compiled_for(n_rows: int) -> bool:
+    """Whether a batched step over ``n_rows`` problems runs compiled (see the module docs)."""
+    want = requested()
+    if want == "numpy" or not numba_available():
+        return False
+    return want == "numba" or n_rows >= auto_min_rows()
+
+
+def auto_min_rows() -> int:
+    """The smallest solve "auto" compiles: :data:`AUTO_MIN_ROWS`, or :data:`AUTO_MIN_ROWS_COLD`
+    while numba is not loaded yet."""
+    import sys
+
+    return AUTO_MIN_ROWS if "numba" in sys.modules else AUTO_MIN_ROWS_COLD
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from ...fitting import levenberg_marquardt as lm
 from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
 from ...fitting.transforms import Transform
-from . import AUTO_MIN_ROWS, numba_available, requested
+from . import LOCK, compiled_for
 from .program import program, stack_depth, supported
 
 if TYPE_CHECKING:
@@ -26,12 +26,9 @@ if TYPE_CHECKING:
 
 def choose(model: "_Model", n_rows: int) -> str:
     """``"numba"`` or ``"numpy"`` for a solve of ``n_rows`` problems of ``model``'s circuit."""
-    want = requested()
-    if want == "numpy" or not numba_available() or not supported(model.circuit):
+    if not supported(model.circuit):
         return "numpy"
-    if want == "auto" and n_rows < AUTO_MIN_ROWS:
-        return "numpy"
-    return "numba"
+    return "numba" if compiled_for(n_rows) else "numpy"
 
 
 def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray, data_rows: np.ndarray,
@@ -49,11 +46,12 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     n_iter = np.zeros(B, np.int64)
     w, z = model.w, model.z
     wr, wi = np.broadcast_to(model.wr, z.shape), np.broadcast_to(model.wi, z.shape)
-    _numba.lm_batch(ops, stack_depth(ops), np.ascontiguousarray(np.broadcast_to(w, z.shape)),
-                    np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag), np.ascontiguousarray(wr),
-                    np.ascontiguousarray(wi), np.ascontiguousarray(data_rows, np.int64), base,
-                    np.flatnonzero(free).astype(np.int64), transform.kind.astype(np.int64), transform.a, transform.b,
-                    x, max_iter, ftol, xtol, 1e-12, stol, 1e-3, cost, status, n_iter)
+    with LOCK:
+        _numba.lm_batch(ops, stack_depth(ops), np.ascontiguousarray(np.broadcast_to(w, z.shape)),
+                        np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag), np.ascontiguousarray(wr),
+                        np.ascontiguousarray(wi), np.ascontiguousarray(data_rows, np.int64), base,
+                        np.flatnonzero(free).astype(np.int64), transform.kind.astype(np.int64), transform.a,
+                        transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3, cost, status, n_iter)
     final = base.copy()
     final[:, free] = transform.to_p(x)
     n_eval = int(n_iter.max(initial=0)) + 1

@@ -1,0 +1,64 @@
+"""Size ceilings every file passes before a reader sees it (memory stays bounded).
+
+The text readers hold a file as lines and fields (about ten bytes of memory per byte of
+text), so a text file is limited to :data:`MAX_TEXT_BYTES` and one line to
+:data:`MAX_LINE_BYTES`; any file to :data:`MAX_FILE_BYTES`.  Real instrument exports are far
+smaller (the largest shared file is a few MB; a 100 000-point XRDML's counts line is ~0.7 MB).
+A file beyond a ceiling is refused with one line naming the ceiling, before it is parsed.
+
+Example
+-------
+>>> import tempfile, os
+>>> with tempfile.NamedTemporaryFile("wb", suffix=".xy", delete=False) as fh:
+...     _ = fh.write(b"1 2\\n" + b"3" * (MAX_LINE_BYTES + 1))
+>>> try:
+...     check_file(fh.name)
+... except ReaderError as exc:
+...     print(exc.problem)
+line 2 is longer than 4 MiB (the ceiling for one line of a text file); refused
+>>> os.unlink(fh.name)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..exceptions import ReaderError
+
+#: Largest file of any kind [bytes].
+MAX_FILE_BYTES = 1024 * 2**20
+#: Largest text file [bytes] (a 2-million-row, 3-column CSV is ~80 MB; 32 MiB reads in < 800 MB).
+MAX_TEXT_BYTES = 32 * 2**20
+#: Longest line of a text file [bytes].
+MAX_LINE_BYTES = 4 * 2**20
+_CHUNK = 2**20
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+def check_file(path: str | Path) -> None:
+    """Refuse ``path`` when it is larger than the ceilings (text: no NUL byte in its first 8 KiB)."""
+    p = Path(path)
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ReaderError(p, f"file is {_mib(size)}, more than the {_mib(MAX_FILE_BYTES)} any reader accepts; refused")
+    with open(p, "rb") as fh:
+        head = fh.read(8192)
+        if b"\0" in head:
+            return  # binary: its reader walks its own records
+        if size > MAX_TEXT_BYTES:
+            raise ReaderError(p, f"text file is {_mib(size)}, more than the {_mib(MAX_TEXT_BYTES)} text readers accept "
+                              "(decimate or split it); refused")
+        fh.seek(0)
+        run, line = 0, 1
+        while chunk := fh.read(_CHUNK):
+            parts = chunk.split(b"\n")
+            for k, part in enumerate(parts):
+                run += len(part)
+                if run > MAX_LINE_BYTES:
+                    raise ReaderError(p, f"line {line} is longer than {_mib(MAX_LINE_BYTES)} (the ceiling for one "
+                                      "line of a text file); refused")
+                if k < len(parts) - 1:
+                    run, line = 0, line + 1

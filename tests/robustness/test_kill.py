@@ -1,0 +1,114 @@
+"""Killing `sselab run --jobs 2` (SIGKILL or SIGTERM of the parent) leaves no worker running
+and a consistent database; a later run resumes (Linux: reads /proc)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sselab.simulate.virtual_study import write_virtual_study
+from sselab.store import open_store
+from sselab.study.pipeline import run_study
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, state) of ``pid``; None when it no longer exists."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    return int(fields[1]), fields[0]
+
+
+def _descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            st = _stat(int(entry))
+            if st is not None:
+                children.setdefault(st[0], []).append(int(entry))
+    out, todo = set(), [root]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    st = _stat(pid)
+    return st is not None and st[1] not in ("Z", "X")
+
+
+KEEP = {"eBE_ref_40C.mpt", "eBE_ref_70C.mpt", "eBE_ref_100C.mpt", "as-BM_eBE-stack_40C.mpt",
+        "as-BM_eBE-stack_70C.mpt", "as-BM_eBE-stack_100C.mpt", "as-BM_Au-SE-Au_0.5V_100C.csv",
+        "as-BM_Au-SE-Au_3.0V_100C.csv"}
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory) -> Path:
+    """A slice of the virtual study: long enough to be killed mid-run with both workers busy."""
+    import yaml
+
+    path = write_virtual_study(tmp_path_factory.mktemp("kill"), seed=5)
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc["measurements"] = [m for m in doc["measurements"] if m["file"].split("/")[-1] in KEEP]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_killing_the_parent_leaves_no_worker_and_a_consistent_database(manifest, tmp_path, sig):
+    db = tmp_path / "kill.sqlite"
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    parent = subprocess.Popen([sys.executable, "-m", "sselab", "run", str(manifest), "--db", str(db), "--jobs", "2",
+                               "--no-report", "--json"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(workers) < 2 and parent.poll() is None:
+            workers = _descendants(parent.pid)
+            time.sleep(0.2)
+        assert len(workers) >= 2, f"no workers started: {parent.stderr.read().decode()[-2000:] if parent.poll() is not None else ''}"
+        time.sleep(1.5)  # workers busy (importing and fitting), some analyses stored
+        workers |= _descendants(parent.pid)
+        parent.send_signal(sig)
+        parent.wait(timeout=30)
+        time.sleep(5)
+        survivors = sorted(p for p in workers if _alive(p))
+        assert not survivors, f"workers still running 5 s after {sig.name}: {survivors}"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        for p in workers:
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
+    if sig == signal.SIGTERM:
+        assert parent.returncode != 0
+        assert b"Traceback" not in parent.stderr.read()
+    if db.exists():
+        with sqlite3.connect(db) as con:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        with open_store(db) as s:
+            stored = s.analyses()
+        assert all(a["input_hash"] for a in stored)
+    else:
+        stored = []
+    # the run resumes: stored analyses are skipped, the rest run, nothing fails
+    summary = run_study(manifest, db, jobs=1)
+    assert summary.n_failed == 0, summary.failures
+    assert summary.n_skipped >= len([a for a in stored if a.get("status") != "failed"]) - 1
+    assert summary.n_run + summary.n_skipped == summary.n_tasks
