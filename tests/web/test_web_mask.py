@@ -30,3 +30,15 @@ def test_fit_and_drt_with_masked_points_and_blocking_option(demo_study):
         assert job["status"] == "done" and job["result"]["mask"]["settings"]["f_min_Hz"] == 1.0
         assert job["result"]["drt"]["blocking_n"] is None
         assert c.post("/api/drt", json={"measurement_id": mid, "blocking": "maybe"}).status_code == 422
+
+
+def test_zhit_kk_explore_and_views_endpoints(demo_study):
+    mid = demo_study.ids[0]
+    with client(demo_study) as c:
+        z = c.get(f"/api/zhit/{mid}").json()
+        assert z["status"] in ("ok", "warning") and len(z["modulus_hit_ohm"]) == z["n_points"]
+        k = c.get(f"/api/kk-explore/{mid}").json()
+        assert k["recommended_M"] == k["test"]["n_elements"] and len(k["sweeps"]) == 4
+        v = c.get(f"/api/conductivity-views/{mid}", params={"thickness_m": 1e-3, "area_m2": 1e-4}).json()
+        assert len(v["sigma_real_S_per_cm"]) == len(v["frequency_Hz"]) and v["cell_constant_per_cm"] == pytest.approx(0.1)  # 0.1 cm / 1 cm²
+        assert c.get("/api/zhit/999999").status_code == 404
