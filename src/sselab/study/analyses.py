@@ -75,6 +75,14 @@ def eis_fit(task: Task) -> dict[str, Any]:
             out["sigma_S_per_cm"] = cond.sigma_S_per_cm
     out["fit"] = fit.to_dict()
     out["mask"] = selection.to_dict()
+    if s.get("kramers_kronig", True):  # the model-free checks (linear KK and Z-HIT) of the points fitted
+        from ..eis.validity import validity
+
+        try:
+            out["validity"] = validity(spectrum)
+        except AnalysisError as exc:
+            out["validity"] = {"status": "warning", "reasons": [
+                {"code": "validity_not_checked", "message": str(exc).splitlines()[0], "severity": "warning"}]}
     z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None
     f, zr, zi = _thin(spectrum.frequency_Hz, spectrum.impedance_ohm.real, spectrum.impedance_ohm.imag)
     curves = {"frequency_Hz": f, "Z_real_ohm": zr, "Z_imag_ohm": zi}
