@@ -134,8 +134,8 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     if groups:
         parts.append("<h2>Impedance</h2>")
         if not tabs["eis_validity"].empty:
-            parts += ["<p>Model-free validity of each fitted spectrum: linear Kramers–Kronig test (pass: residuals "
-                      "&lt; 1 % of |Z|) and Z-HIT (pass: &lt; 5 %).</p>", _table(tabs["eis_validity"])]
+            parts += ["<p>Model-free validity of each fitted spectrum: linear Kramers–Kronig test (as "
+                      "<code>sselab eis kk</code>) and Z-HIT (pass: |Z| within 5 % of its reconstruction).</p>", _table(tabs["eis_validity"])]
     for (sample, cell), rs in groups.items():
         figs.add(figures.nyquist(rs, f"{sample}: {cell}"), _safe(f"nyquist_{sample}_{cell}"),
                  f"Nyquist plot with fits (equal scales; + marks each frequency decade), {sample}, {cell}")
