@@ -53,8 +53,19 @@ analysis:
         masked = {m["index"]: m["reason"] for m in r["result"]["mask"]["masked"]}
         assert masked[0] == masked[1] == "inductive" and set(masked.values()) == {"inductive"}
         assert r["result"]["fit"]["n_points"] == 50 - len(masked)
+        # the model-free checks of the fitted points ride along (kramers_kronig: true by default)
+        v = r["result"]["validity"]
+        assert {"kk_passed", "kk_max_residual_percent", "zhit_passed", "zhit_max_residual_percent"} <= set(v)
+        assert 0 < v["kk_max_residual_percent"] < 10 and 0 < v["zhit_max_residual_percent"] < 20  # 1 % noise
     [g] = [r for r in rows if r["method"] == "eis_global"]
     res = g["result"]
     assert res["n_spectra"] == 4 and res["status"] in ("ok", "warning")
     assert res["shared"]["CPE2.n"]["value"] == pytest.approx(0.7, abs=3 * res["shared"]["CPE2.n"]["stderr"])
     assert res["Ea_eV"] == pytest.approx(0.45, abs=3 * res["Ea_stderr_eV"])
+
+    from sselab.report.html import write_report
+
+    html = write_report(tmp_path / "r.sqlite", tmp_path / "report").read_text()
+    assert "Z-HIT max residual / %" in html and "KK max residual / %" in html
+    table = (tmp_path / "report" / "tables" / "eis_validity.csv").read_text().splitlines()
+    assert len(table) == 5 and table[0].startswith("sample,cell,T_C,file,kk_max_residual_percent")

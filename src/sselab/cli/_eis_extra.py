@@ -18,7 +18,7 @@ def _target(plot: Path, items: list[Loaded], item: Loaded) -> Path:
     return plot if len(items) == 1 else plot.with_name(f"{plot.stem}_{item.index}{plot.suffix}")
 
 
-def kk_explore_output(items: list[Loaded], threshold: float, plot: Optional[Path], json_out: bool) -> None:
+def kk_explore_output(items: list[Loaded], threshold: Optional[float], plot: Optional[Path], json_out: bool) -> None:
     """Run :func:`sselab.eis.kk_explore.explore_kk` on each spectrum and print it."""
     from ..eis.kk_explore import explore_kk
 
@@ -43,7 +43,7 @@ def kk_explore_output(items: list[Loaded], threshold: float, plot: Optional[Path
                 typer.echo(f"{s.name:8} {s.recommended_m:3d} {s.mu[k]:7.3f} {s.pseudo_chi2[k]:12.4g}")
             t = ex.final
             typer.echo(f"KK test at the recommendation: {'passed' if t.passed else 'failed'}, max residual "
-                       f"{100 * t.max_residual:.3g} % (threshold {100 * threshold:g} %)")
+                       f"{100 * t.max_residual:.3g} %" + (f" (threshold {100 * threshold:g} %)" if threshold else ""))
             typer.echo(verdict_line(ex))
     exit_for(*(ex for _, ex, _ in outs))
 

@@ -99,9 +99,10 @@ class KKExploration:
     def verdict(self) -> Verdict:
         v = Verdict.ok()
         if not self.final.passed:
-            v = v.add("kk_residuals", f"KK residuals up to {100 * self.final.max_residual:.2g} % exceed "
-                      f"{100 * self.final.threshold:g} % at the recommended M = {self.recommended.recommended_m} "
-                      f"({self.recommended.name})", "warning")
+            t = self.final.threshold
+            limit = f"the {100 * t:g} % asked" if t is not None else "the test's noise-based criterion"
+            v = v.add("kk_residuals", f"KK residuals up to {100 * self.final.max_residual:.2g} % fail {limit} "
+                      f"at the recommended M = {self.recommended.recommended_m} ({self.recommended.name})", "warning")
         return v
 
     def to_dict(self) -> dict[str, Any]:
@@ -147,7 +148,7 @@ def _sweep(spectrum: Spectrum, capacitance: bool, inductance: bool, mu_criterion
 def explore_kk(
     spectrum: Spectrum,
     *,
-    threshold: float = 0.01,
+    threshold: float | None = None,
     mu_criterion: float = 0.85,
     max_elements: int | None = None,
     variants: tuple[tuple[bool, bool], ...] = VARIANTS,
@@ -157,7 +158,8 @@ def explore_kk(
     Parameters
     ----------
     threshold
-        Largest relative residual for a pass of the final test.
+        An extra fixed criterion for the final test: largest relative residual (default: the
+        test's own criterion, as :func:`~sselab.eis.kramers_kronig.kramers_kronig`).
     mu_criterion
         Schönleber's μ limit.
     max_elements

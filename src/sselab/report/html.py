@@ -115,7 +115,7 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     parts = [f"<h1>sselab report{': ' + html.escape(study) if study else ''}</h1>",
              "<h2>Verdicts</h2>", _verdict_html(rows)]
     tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),
-            "structure": tables.structure(rows)}
+            "structure": tables.structure(rows), "eis_validity": tables.eis_validity(rows)}
     if reference:
         tabs["paper_vs_analysis"] = tables.paper_vs_analysis(rows, truth)
     for name, df in tabs.items():
@@ -132,6 +132,9 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
         groups.setdefault((r["sample"], cell), []).append(r)
     if groups:
         parts.append("<h2>Impedance</h2>")
+        if not tabs["eis_validity"].empty:
+            parts += ["<p>Model-free validity of each fitted spectrum: linear Kramers–Kronig test (as "
+                      "<code>sselab eis kk</code>) and Z-HIT (pass: |Z| within 5 % of its reconstruction).</p>", _table(tabs["eis_validity"])]
     for (sample, cell), rs in groups.items():
         figs.add(figures.nyquist(rs, f"{sample}: {cell}"), _safe(f"nyquist_{sample}_{cell}"),
                  f"Nyquist plot with fits (equal scales; + marks each frequency decade), {sample}, {cell}")

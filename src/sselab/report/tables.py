@@ -42,6 +42,22 @@ def sigma_series(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def eis_validity(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """The linear KK test and Z-HIT of every fitted spectrum (``validity`` of eis_fit results)."""
+    out = []
+    for r in rows:
+        v = (r.get("result") or {}).get("validity") if r["method"] == "eis_fit" and r["status"] == "ok" else None
+        if not v or "kk_passed" not in v:
+            continue
+        m = r["measurements"][0] if r.get("measurements") else {}
+        T = (r.get("result") or {}).get("temperature_K")
+        out.append({"sample": r["sample"], "cell": m.get("cell_stack"), "T_C": None if T is None else round(T - 273.15, 2),
+                    "file": str(m.get("path", "")).rsplit("/", 1)[-1],
+                    "kk_max_residual_percent": v["kk_max_residual_percent"], "kk_passed": v["kk_passed"],
+                    "zhit_max_residual_percent": v["zhit_max_residual_percent"], "zhit_passed": v["zhit_passed"]})
+    return pd.DataFrame(out)
+
+
 def _main_phase(res: dict[str, Any]) -> dict[str, Any]:
     phases = res.get("phases") or []
     name = res.get("main_phase")
@@ -126,6 +142,8 @@ HEADERS: dict[str, tuple[str, str | None]] = {
     "t_ion_dc": ("t_ion (DC)", None),
     "t_ion_from_conductivities": ("t_ion (σ_ion, σ_el)", None),
     "consistent": ("Consistent", None),
+    "kk_max_residual_percent": ("KK max residual / %", None), "kk_passed": ("KK", None),
+    "zhit_max_residual_percent": ("Z-HIT max residual / %", None), "zhit_passed": ("Z-HIT", None),
     "T_C": ("T / °C", None),
     "R_stack_ohm": ("R_stack / Ω", None),
     "R_eBE_total_ohm": ("R_eBE / Ω", None),

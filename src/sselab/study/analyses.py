@@ -120,6 +120,13 @@ def _eis_prepare(task: Task) -> _EISInput:
                                   kk.verdict.reasons[0].message.split(": ", 1)[-1]))
         extra["kramers_kronig"] = {k: v for k, v in kk.to_dict().items()
                                    if k not in ("frequency_Hz", "residuals_real", "residuals_imag")}
+        from ..eis.validity import validity  # the model-free checks of the points fitted: KK and Z-HIT
+
+        try:
+            extra["validity"] = validity(spectrum, kk=kk)
+        except AnalysisError as exc:
+            extra["validity"] = {"status": "warning", "reasons": [
+                {"code": "validity_not_checked", "message": str(exc).splitlines()[0], "severity": "warning"}]}
     if s.get("drt"):
         from ..eis.drt import drt
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..eis.drt import drt
 from .context import Workbench, clean, workbench
 from .jobs import Job, Stages
+from .routes_eis import PointsBody, select_or_400
 from .routes_study import csv_response, spectrum_or_400
 
 router = APIRouter()
@@ -30,11 +31,13 @@ DRT_KIND = "drt"
 PEAK_COLUMNS = ["tau_s", "frequency_Hz", "R_ohm", "C_F"]
 
 
-class DRTBody(BaseModel):
-    """Settings of a DRT request (a subset of :func:`sselab.eis.drt.drt`'s keywords)."""
+class DRTBody(PointsBody):
+    """Settings of a DRT request (a subset of :func:`sselab.eis.drt.drt`'s keywords, and the
+    points left out as for a fit)."""
 
     model_config = ConfigDict(extra="forbid")
     measurement_id: int
+    blocking: str = Field(default="auto", pattern="^(auto|yes|no)$")
     method: str = Field(default="auto", pattern="^(auto|gcv|mgcv|rgcv|cgcv|lcurve)$")
     basis: str = Field(default="rbf", pattern="^(rbf|pwl)$")
     derivative: int = Field(default=2, ge=0, le=2)
@@ -46,20 +49,22 @@ class DRTBody(BaseModel):
 @router.post("/api/drt", status_code=202)
 def start_drt(body: DRTBody, wb: Workbench = Depends(workbench)) -> dict[str, Any]:
     """Compute the DRT of a stored spectrum in the background; returns ``{"job_id"}`` at once."""
-    spectrum_or_400(wb, body.measurement_id)  # 404/400 now, not inside the job
+    select_or_400(spectrum_or_400(wb, body.measurement_id)[1], body)  # 404/400 now, not inside the job
 
     def work(progress: Any) -> dict[str, Any]:
         stages = Stages(progress, ["reading the spectrum", "regularised fit", "model curve"])
         stages.next()
-        _, spectrum = spectrum_or_400(wb, body.measurement_id)
+        selection = select_or_400(spectrum_or_400(wb, body.measurement_id)[1], body)
+        spectrum = selection.spectrum
         stages.next(f"regularised fit (λ by {body.method})" if body.lambda_value is None
                     else f"regularised fit (λ = {body.lambda_value:g})")
         result = drt(spectrum, method=body.method, basis=body.basis, derivative=body.derivative,
-                     lambda_value=body.lambda_value, bootstrap=body.bootstrap, seed=body.seed)
+                     lambda_value=body.lambda_value, bootstrap=body.bootstrap, seed=body.seed,
+                     blocking={"auto": "auto", "yes": True, "no": False}[body.blocking])
         stages.next()
         f = spectrum.frequency_Hz
         z = result.predict(f)
-        return clean({"measurement_id": body.measurement_id, "drt": result.to_dict(),
+        return clean({"measurement_id": body.measurement_id, "drt": result.to_dict(), "mask": selection.to_dict(),
                       "predicted": {"frequency_Hz": f, "z_real_ohm": z.real, "z_imag_ohm": z.imag}})
 
     job = wb.jobs.submit(DRT_KIND, work, measurement_id=body.measurement_id)

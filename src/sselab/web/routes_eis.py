@@ -53,7 +53,27 @@ class PreviewBody(_Body):
     measurement_id: int | None = None
 
 
-class FitBody(_Body):
+class PointsBody(_Body):
+    """Points left out (as ``sselab eis fit --fmin/--fmax/--drop-inductive/--mask``)."""
+
+    f_min_Hz: float | None = Field(default=None, gt=0)
+    f_max_Hz: float | None = Field(default=None, gt=0)
+    drop_inductive: bool = False
+    mask: list[int] = Field(default_factory=list, max_length=100_000)
+
+
+def select_or_400(spectrum: Spectrum, body: PointsBody) -> Any:
+    """:func:`sselab.eis.mask.select` with the request's settings (HTTP 400 on bad ones)."""
+    from ..eis.mask import select
+
+    try:
+        return select(spectrum, f_min_Hz=body.f_min_Hz, f_max_Hz=body.f_max_Hz, drop_inductive=body.drop_inductive,
+                      mask=body.mask or None)
+    except SselabError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+class FitBody(PointsBody):
     circuit: str = Field(max_length=500)
     measurement_id: int | None = None
     spectrum: SpectrumBody | None = None
@@ -142,7 +162,8 @@ def start_fit(body: FitBody, wb: Workbench = Depends(workbench)) -> dict[str, An
     for name in list(body.initial or {}) + list(body.fixed or {}) + list(body.bounds or {}):
         if name not in c.parameter_names:
             raise HTTPException(400, f"circuit {c.text} has no parameter {name!r}")
-    spectrum = _spectrum(wb, body)
+    selection = select_or_400(_spectrum(wb, body), body)
+    spectrum = selection.spectrum
 
     def work(progress: Any) -> dict[str, Any]:
         stages = Stages(progress, ["least squares", "model curve and residuals"])
@@ -156,6 +177,7 @@ def start_fit(body: FitBody, wb: Workbench = Depends(workbench)) -> dict[str, An
         rr, ri = fit.residuals_relative
         d = fit.to_dict()
         d["fixed"] = dict(body.fixed or {})
+        d["mask"] = selection.to_dict()
         return clean({
             "measurement_id": body.measurement_id, "fit": d,
             "predicted": {"frequency_Hz": dense, "z_real_ohm": zd.real, "z_imag_ohm": zd.imag},
