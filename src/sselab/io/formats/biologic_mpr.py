@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
 
@@ -60,7 +61,8 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], object]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             mpr = MPRfile(str(path))
-    except (ValueError, NotImplementedError, KeyError, EOFError, OSError, IndexError, TypeError) as exc:
+    except (ValueError, NotImplementedError, KeyError, EOFError, OSError, IndexError, TypeError,
+            AssertionError, struct.error, UnicodeError, MemoryError, OverflowError) as exc:
         raise ReaderError(path, f"galvani cannot read this .mpr ({type(exc).__name__}: {' '.join(str(exc).split())})") from None
     data = mpr.data
     if data is None or len(data) == 0:
