@@ -35,6 +35,7 @@ CASES = [
     (("eis", "kk", EIS, "--threshold", "0"), "--threshold must be > 0"),
     (("eis", "fit", EIS, "-c", "R0-p(R1,C1)", "--initial", "R0=nan"), "--initial expects NAME=VALUE with a finite"),
     (("eis", "fit", EIS, "-c", "R0-p(R1,C1)", "--fix", "=3"), "--fix expects NAME=VALUE"),
+    (("run", "study.yaml", "--jobs", "100000"), "--jobs must be ≤ 256"),
     (("serve", "--port", "99999"), "--port must be ≤ 65535, got 99999"),
     (("serve", "--port", "0"), "--port must be ≥ 1"),
     (("serve", "--workers", "0"), "--workers must be ≥ 1"),

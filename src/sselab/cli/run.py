@@ -31,6 +31,9 @@ def run(
     from ..study.manifest import load_manifest
     from ..study.pipeline import run_study
 
+    from ._common import check_option
+
+    check_option("--jobs", jobs, ge=1, le=256)
     _exit_on_sigterm()
     summary = run_study(manifest, db, jobs=jobs, scheduler=scheduler, progress=not json_out)
     result = summary.to_dict()

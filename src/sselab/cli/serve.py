@@ -46,6 +46,17 @@ def serve(
     typer.echo(f"sselab workbench for {config.root} (database {config.db_url.split('@')[-1]})")
     typer.echo(f"open {url}   (Ctrl+C stops it)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+    # Ctrl+C: uvicorn has stopped and the jobs were cancelled (lifespan shutdown); a fit still
+    # computing in a thread cannot be interrupted, so end the process now instead of waiting for it.
+    busy = app.state.workbench.jobs.busy_threads()
+    if busy:
+        import os
+        import sys
+
+        typer.echo(f"stopped; {busy} running job(s) cancelled")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, AsyncIterator
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import HTTPException
+from fastapi.exceptions import HTTPException, RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from ..exceptions import SselabError, StoreError
@@ -38,6 +39,16 @@ from .studydata import StudyData
 
 STATIC = Path(__file__).resolve().parent / "static"
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+#: Largest request body of every route but the upload [bytes] (JSON bodies are small).
+MAX_BODY_BYTES = 1024 * 1024
+#: Longest error message sent back (never the whole input).
+MAX_DETAIL_CHARS = 300
+
+
+def short(text: str, limit: int = MAX_DETAIL_CHARS) -> str:
+    """``text``'s first line, cut to ``limit`` characters (error responses never echo large inputs)."""
+    line = (str(text).splitlines() or [""])[0]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def plotly_bundle() -> Path:
@@ -76,6 +87,12 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
             return _deny(403, "this workbench answers only http://127.0.0.1 or http://localhost")
         if request.method not in _SAFE_METHODS and not origin_allowed(request.headers.get("origin"), host):
             return _deny(403, "cross-site request refused")
+        if request.method not in _SAFE_METHODS and request.url.path != "/api/upload":
+            length = request.headers.get("content-length")
+            if length is None and request.headers.get("transfer-encoding"):
+                return _deny(411, "requests need a Content-Length header")
+            if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+                return _deny(413, f"request body larger than {MAX_BODY_BYTES // 1024} KiB")
         if config.token is not None:
             given = request.headers.get(TOKEN_HEADER) or request.query_params.get("token")
             is_api = request.url.path.startswith("/api/")
@@ -92,7 +109,23 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
     @app.exception_handler(SselabError)
     async def sselab_error(_request: Request, exc: SselabError) -> JSONResponse:
         status = 404 if isinstance(exc, StoreError) and " no " in f" {exc}" else 400
-        return JSONResponse({"detail": (str(exc).splitlines() or [type(exc).__name__])[0]}, status_code=status)
+        return JSONResponse({"detail": short(str(exc) or type(exc).__name__)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # pydantic's errors carry the offending input: send where and what, never the input
+        errors = [{"loc": [short(str(p), 60) for p in e.get("loc", ())][:6], "msg": short(e.get("msg", ""), 200),
+                   "type": e.get("type")} for e in exc.errors()[:5]]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if not isinstance(exc.detail, str) else short(exc.detail)
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OverflowError)
+    async def out_of_range(_request: Request, _exc: OverflowError) -> JSONResponse:
+        return JSONResponse({"detail": "a number in the request is out of range"}, status_code=404)
 
     from fastapi.middleware.gzip import GZipMiddleware
 
@@ -117,8 +150,12 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
 
     @app.get("/static/{name:path}", include_in_schema=False)
     def static(name: str) -> Response:
-        target = (STATIC / name).resolve()
-        if not target.is_relative_to(STATIC) or not target.is_file():
+        try:
+            target = (STATIC / name).resolve()
+            found = target.is_relative_to(STATIC) and target.is_file()
+        except (OSError, ValueError):  # NUL byte, name too long
+            found = False
+        if not found:
             raise HTTPException(404, "not found")
         media = "text/javascript" if target.suffix == ".js" else None
         return FileResponse(target, media_type=media)

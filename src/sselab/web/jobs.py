@@ -8,6 +8,11 @@ enough: the least-squares work is in NumPy/LAPACK, which releases the GIL, and t
 loop that answers requests keeps running.  Finished jobs are kept (up to ``keep``) so a
 result can be saved after it was shown.
 
+Cancelling (``POST /api/jobs/{id}/cancel``, the page's Cancel button, and every job when the
+server stops): a queued job never starts; a running one is marked ``cancelled`` at once, its
+``progress`` callback raises :class:`JobCancelled` at the work's next stage, and whatever it
+still returns is discarded.
+
 Example
 -------
 >>> jobs = JobManager(workers=1)
@@ -31,6 +36,10 @@ from typing import Any, Callable
 from ..exceptions import SselabError
 
 
+class JobCancelled(SselabError):
+    """Raised inside a job's work (by its ``progress`` callback) once the job was cancelled."""
+
+
 @dataclass
 class Job:
     """One unit of background work and what is known about it."""
@@ -46,6 +55,7 @@ class Job:
     result: Any = None
     error: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         end = self.finished or time.monotonic()
@@ -98,6 +108,7 @@ class JobManager:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
         self._done = threading.Condition(self._lock)
+        self._busy = 0
         self.keep = keep
 
     def submit(self, kind: str, work: Callable[..., Any], **meta: Any) -> Job:
@@ -113,13 +124,19 @@ class JobManager:
                 self._jobs.popitem(last=False)
 
         def progress(text: str, percent: float | None = None) -> None:
+            if job.cancel_requested.is_set():
+                raise JobCancelled(f"job {job.id[:8]} was cancelled")
             job.progress = text
             if percent is not None:
                 job.percent = max(job.percent, min(100.0, max(0.0, float(percent))))
 
         def run() -> None:
+            if job.cancel_requested.is_set():
+                return
             job.started = time.monotonic()
             job.status, job.progress = "running", "running"
+            with self._lock:
+                self._busy += 1
             try:
                 result = work(progress)
             except SselabError as exc:
@@ -132,7 +149,12 @@ class JobManager:
                 job.result = result
                 job.percent = 100.0
                 status = "done"
-            job.finished = time.monotonic()
+            finally:
+                with self._lock:
+                    self._busy -= 1
+            if job.cancel_requested.is_set():  # cancelled while running: its result is not shown
+                job.result, job.error, status = None, "cancelled", "cancelled"
+            job.finished = job.finished or time.monotonic()
             job.progress = status
             job.status = status  # last: a poller that sees "done" sees the result and 100 % too
             with self._done:
@@ -153,12 +175,40 @@ class JobManager:
                 job = self._jobs.get(job_id)
                 if job is None:
                     raise KeyError(job_id)
-                if job.status in ("done", "error"):
+                if job.status in ("done", "error", "cancelled"):
                     return job
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise TimeoutError(f"job {job_id} still {job.status} after {timeout} s")
                 self._done.wait(left)
 
+    def cancel(self, job_id: str) -> Job | None:
+        """Cancel a queued or running job (see the module notes); ``None`` for an unknown id.
+        A finished job stays as it is."""
+        with self._done:
+            job = self._jobs.get(job_id)
+            if job is None or job.status in ("done", "error", "cancelled"):
+                return job
+            job.cancel_requested.set()
+            job.error, job.progress, job.status = "cancelled", "cancelled", "cancelled"
+            job.finished = time.monotonic()
+            self._done.notify_all()
+            return job
+
+    def running(self) -> int:
+        """How many jobs are queued or running."""
+        with self._lock:
+            return sum(j.status in ("queued", "running") for j in self._jobs.values())
+
+    def busy_threads(self) -> int:
+        """How many worker threads are still inside a job's work (cancelled ones included)."""
+        with self._lock:
+            return self._busy
+
     def shutdown(self) -> None:
+        """Cancel every queued and running job and stop the pool without waiting for it."""
+        with self._lock:
+            ids = [j.id for j in self._jobs.values() if j.status in ("queued", "running")]
+        for job_id in ids:
+            self.cancel(job_id)
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -193,7 +193,16 @@ def job_status(job_id: str, wb: Workbench = Depends(workbench)) -> dict[str, Any
     """A job's status, elapsed time, progress line and percentage, and (when done) result."""
     job = wb.jobs.get(job_id)
     if job is None:
-        raise HTTPException(404, f"no job {job_id}")
+        raise HTTPException(404, f"no job {job_id[:40]}")
+    return job.to_dict()
+
+
+@router.post("/api/jobs/{job_id}/cancel")
+def cancel_job(job_id: str, wb: Workbench = Depends(workbench)) -> dict[str, Any]:
+    """Cancel a queued or running fit/DRT job (a finished one is returned unchanged)."""
+    job = wb.jobs.cancel(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id[:40]}")
     return job.to_dict()
 
 
@@ -243,7 +252,7 @@ def export_fit(job_id: str, wb: Workbench = Depends(workbench)) -> Any:
     """A finished fit's parameters as CSV."""
     job = wb.jobs.get(job_id)
     if job is None or job.status != "done":
-        raise HTTPException(404, f"no finished job {job_id}")
+        raise HTTPException(404, f"no finished job {job_id[:40]}")
     fit = job.result["fit"]
     params = fit["parameters"]
     meta = [fit.get("circuit"), fit.get("weighting"), fit.get("chi2"), fit.get("status", "ok"), fit.get("n_points")]

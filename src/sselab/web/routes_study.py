@@ -49,13 +49,29 @@ def spectrum_or_400(wb: Workbench, measurement_id: int) -> tuple[dict[str, Any],
     return row, m
 
 
+def csv_cell(v: Any) -> Any:
+    """One CSV cell: numbers with full precision, empty for missing, and text that a spreadsheet
+    would run as a formula (leading ``=``, ``+``, ``-``, ``@``, tab, CR) prefixed with ``'``.
+
+    >>> [csv_cell(x) for x in ("=HYPERLINK(1)", "-x", "HP600", -1.5, None)]
+    ["'=HYPERLINK(1)", "'-x", 'HP600', '-1.5', '']
+    """
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
 def csv_response(header: list[str], rows: list[list[Any]], filename: str) -> Response:
-    """A CSV download (numbers with full precision, empty cells for missing values)."""
+    """A CSV download (cells by :func:`csv_cell`: full precision, formulas neutralised)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
+    w.writerow([csv_cell(h) for h in header])
     for r in rows:
-        w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in r])
+        w.writerow([csv_cell(v) for v in r])
     return Response(buf.getvalue(), media_type="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -24,7 +24,7 @@ from starlette.datastructures import UploadFile
 from ..exceptions import ReaderError
 from ..io import KINDS, read, readers
 from .context import Workbench, clean, workbench
-from .security import UploadError, check_upload_name, safe_upload_path, sanitize_filename
+from .security import UploadError, check_sample_name, check_upload_name, safe_upload_path, sanitize_filename
 
 router = APIRouter()
 _CHUNK = 1 << 16
@@ -74,7 +74,10 @@ async def upload(request: Request, wb: Workbench = Depends(workbench)) -> dict[s
         upload_file = form.get("file")
         if not isinstance(upload_file, UploadFile):
             raise HTTPException(400, "no file in the upload (form field 'file')")
-        sample = str(form.get("sample") or "uploads").strip()[:100] or "uploads"
+        try:
+            sample = check_sample_name(str(form.get("sample") or "uploads"))
+        except UploadError as exc:
+            raise HTTPException(exc.status_code, str(exc)) from None
         kind = str(form.get("kind") or "") or None
         if kind is not None and kind not in KINDS:
             raise HTTPException(400, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -92,6 +95,10 @@ async def upload(request: Request, wb: Workbench = Depends(workbench)) -> dict[s
         except ReaderError as exc:
             target.unlink(missing_ok=True)
             raise HTTPException(400, f"{upload_file.filename}: {exc.problem}".splitlines()[0]) from None
+        except (ValueError, TypeError, IndexError, KeyError, OverflowError, UnicodeError, MemoryError) as exc:
+            # a reader that fails on a malformed file without a ReaderError: still the file's fault
+            target.unlink(missing_ok=True)
+            raise HTTPException(400, f"{upload_file.filename}: unreadable file ({type(exc).__name__})") from None
         except BaseException:
             target.unlink(missing_ok=True)
             raise

@@ -95,6 +95,29 @@ def sanitize_filename(name: str) -> str:
     return clean.strip("_ ") or "upload"
 
 
+#: Longest upload file name / sample name accepted [characters] (file systems allow 255 bytes).
+MAX_NAME_CHARS = 200
+
+
+def check_sample_name(raw: str | None) -> str:
+    """A sample name usable as an upload folder: 1–100 characters, not only dots, not hidden,
+    no path separators or control characters.
+
+    >>> check_sample_name("HP600")
+    'HP600'
+    >>> check_sample_name("..")
+    Traceback (most recent call last):
+    ...
+    sselab.web.security.UploadError: sample name '..' is not allowed: use letters, digits, '-', '_' or '.' (not first)
+    """
+    name = (raw or "").strip()
+    bad = (not name or len(name) > 100 or name.startswith(".") or set(name) <= {"."}
+           or any(c in name for c in "/\\") or any(ord(c) < 32 or ord(c) == 127 for c in name))
+    if bad or sanitize_filename(name) in ("", ".", ".."):
+        raise UploadError(f"sample name {name[:60]!r} is not allowed: use letters, digits, '-', '_' or '.' (not first)")
+    return name
+
+
 def check_upload_name(raw: str | None, allowed_suffixes: set[str]) -> str:
     """Validate an uploaded file's name and return its sanitised form.
 
@@ -108,6 +131,8 @@ def check_upload_name(raw: str | None, allowed_suffixes: set[str]) -> str:
         raise UploadError("the upload has no file name")
     if "\x00" in raw:
         raise UploadError("file name contains a NUL character")
+    if len(raw) > MAX_NAME_CHARS or len(raw.encode("utf-8", "replace")) > MAX_NAME_CHARS:
+        raise UploadError(f"file name is {len(raw)} characters long; at most {MAX_NAME_CHARS}")
     posix, windows = PurePosixPath(raw), PureWindowsPath(raw)
     if posix.is_absolute() or windows.is_absolute() or windows.drive or raw.startswith(("/", "\\")):
         raise UploadError(f"file name {raw!r} is an absolute path; send a bare file name")

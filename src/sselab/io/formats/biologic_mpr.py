@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import struct
 import warnings
 from pathlib import Path
 
@@ -71,7 +72,8 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], object]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             mpr = MPRfile(str(path))
-    except (ValueError, NotImplementedError, KeyError, EOFError, OSError, IndexError, TypeError) as exc:
+    except (ValueError, NotImplementedError, KeyError, EOFError, OSError, IndexError, TypeError,
+            AssertionError, struct.error, UnicodeError, MemoryError, OverflowError) as exc:
         hint = "; export it from EC-Lab as text (.mpt), which sselab reads" if "Column ID" in str(exc) else ""
         raise ReaderError(path, f"galvani cannot read this .mpr ({type(exc).__name__}: {' '.join(str(exc).split())}){hint}") from None
     data = mpr.data

@@ -165,7 +165,7 @@ def read(path: Path, kind: str | None = None) -> list:
     """Read the measurements of ``kind`` from a Gamry DTA file (``None``: from its tables)."""
     dta = DTA(path)
     if kind is None:
-        tag = dta.keys.get("TAG", [""])[0].upper()
+        tag = (dta.keys.get("TAG") or [""])[0].upper()
         kind = "spectrum" if "ZCURVE" in dta.tables else "transient" if "CHRONO" in tag else "voltammogram"
     if kind == "spectrum":
         return _spectrum(dta, path)

@@ -96,12 +96,23 @@ export async function pollJob(jobId, onProgress, intervalMs = 250) {
     if (onProgress) onProgress(job);
     if (job.status === "done") return job;
     if (job.status === "error") throw new Error(job.error);
+    if (job.status === "cancelled") throw new Error("cancelled");
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
 // The HTML of a progress indicator for a job state.
 export function progressHtml(job, barId) {
+  const running = job.status === "queued" || job.status === "running";
   return `<progress id="${esc(barId)}" max="100" value="${Number(job.progress_percent) || 0}"></progress>
-    <span class="progress-text">${esc(job.progress)} · ${fmt(job.progress_percent, 3)} % · ${job.elapsed_s.toFixed(1)} s</span>`;
+    <span class="progress-text">${esc(job.progress)} · ${fmt(job.progress_percent, 3)} % · ${job.elapsed_s.toFixed(1)} s</span>` +
+    (running ? ` <button class="secondary cancel-job" data-job="${esc(job.id)}">Cancel</button>` : "");
 }
+
+// Any Cancel button of a job's progress line cancels that job (the poller then stops with "cancelled").
+document.addEventListener("click", (ev) => {
+  const b = ev.target.closest && ev.target.closest(".cancel-job");
+  if (!b) return;
+  b.disabled = true;
+  post(`/api/jobs/${encodeURIComponent(b.dataset.job)}/cancel`, {}).catch((e) => toast(e.message));
+});
