@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import pytest
 
 from sselab.exceptions import AnalysisError, ParameterError
@@ -73,3 +75,30 @@ def test_cli_rsf_file(cli, shared_data, tmp_path):
     rc, out, err = cli("xps", "quantify", shared_data / "xps" / "Mutlipak_vms.npl", "--rsf-file", lib, "--json")
     row = [r for r in json.loads(out)["rows"] if r["label"] == "Mo 3d"][0]
     assert rc == 0 and row["rsf"] == 11.0 and row["rsf_source"] == "user"
+
+
+def test_cps_and_transmission_normalisation_by_hand(shared_data):
+    """0-150W.vms: C 1s has 10 scans x 0.199336 s, O 1s 5 x 0.239043 s, each with a transmission
+    column.  Area ratio after normalisation = raw ratio x (t_C/t_O) x (T_C/T_O) for a flat T."""
+    from sselab.io import read
+    from sselab.xps.quantify import region_areas
+
+    acq, = read(shared_data / "xps" / "0-150W.vms", kind="xps")
+    raw, _, _ = region_areas(acq, ["C 1s", "O 1s"], normalise=False, transmission=False)
+    cps, _, notes = region_areas(acq, ["C 1s", "O 1s"], normalise=True, transmission=False)
+    assert cps["C 1s"][0] == pytest.approx(raw["C 1s"][0] / (0.199336 * 10), rel=1e-6)
+    assert cps["O 1s"][0] == pytest.approx(raw["O 1s"][0] / (0.239043 * 5), rel=1e-6)
+    assert any("0.199336 s × 10 scans" in n for n in notes)
+    both, _, _ = region_areas(acq, ["C 1s"], normalise=True, transmission=True)
+    t = np.asarray([r for r in acq.regions if r.name == "C 1s"][0].metadata["transmission"])
+    assert t.std() / t.mean() < 0.01          # nearly flat over the region: the area scales by its mean
+    assert both["C 1s"][0] == pytest.approx(cps["C 1s"][0] / t.mean(), rel=0.01)
+
+
+def test_double_transmission_refused(shared_data):
+    from sselab.io import read
+    from sselab.xps.quantify import quantify_acquisition
+
+    acq, = read(shared_data / "xps" / "0-150W.vms", kind="xps")
+    with pytest.raises(AnalysisError, match="twice"):
+        quantify_acquisition(acq, correction="transmission")

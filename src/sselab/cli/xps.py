@@ -141,6 +141,9 @@ def quantify_cmd(
     rsf_file: Path = typer.Option(None, "--rsf-file", help="user RSF library: 'Ni 2p = 22.18' or element,line,rsf"),
     background: str = typer.Option("shirley", "--background"),
     correction: str = typer.Option("none", "--correction", help="none, imfp, transmission"),
+    normalise: bool = typer.Option(True, "--cps/--no-cps", help="divide counts by dwell time x scans (CasaXPS CPS)"),
+    file_transmission: bool = typer.Option(True, "--file-transmission/--no-file-transmission",
+                                           help="divide by the transmission function the file gives"),
     charge_ref: bool = typer.Option(False, "--charge-ref", help="shift so C 1s = 284.8 eV"),
     shift: float = typer.Option(None, "--shift", help="charge shift [eV] added to all energies"),
     step: int = typer.Option(0, "--step"),
@@ -164,7 +167,8 @@ def quantify_cmd(
     if shift_eV:
         acq = shift_acquisition(acq, shift_eV)
     names = [n.strip() for n in regions.split(",") if n.strip()] if regions else None
-    q = quantify_acquisition(acq, names, _rsfs(rsf, rsf_file), background, correction)
+    q = quantify_acquisition(acq, names, _rsfs(rsf, rsf_file), background, correction, normalise,
+                             file_transmission)
     if as_json:
         echo_json({**q.to_dict(), "charge_shift_eV": shift_eV})
         exit_for(q)

@@ -184,7 +184,33 @@ def quantify(areas: Mapping[str, tuple[float, float | None]], rsfs: Mapping[str,
     return Quantification(tuple(rows), src, correction, Verdict.of(reasons))
 
 
-def region_areas(acq: XPSAcquisition, regions: list[str] | None = None, background: str = "shirley"
+def acquisition_scale(region: XPSRegion, normalise: bool = True, transmission: bool = True
+                      ) -> tuple[np.ndarray | float, str | None]:
+    """Divisor turning a region's intensities into counts per second / transmission, and a note.
+
+    As CasaXPS: counts ("d", "counts") are divided by dwell time × number of scans (the
+    acquisition time per point); counts per second ("c/s") are kept; and, where the file
+    gives a transmission function (one value per point), the intensity is divided by it.
+    Regions recorded with different dwell times and scans can then be compared.
+    """
+    md = region.metadata
+    scale: np.ndarray | float = 1.0
+    parts = []
+    unit = str(md.get("intensity_unit") or "").strip().lower()
+    if normalise and unit in ("d", "counts", "count", "n"):
+        dwell, scans = md.get("dwell_time_s"), md.get("n_scans") or md.get("scans")
+        if dwell and scans:
+            scale = float(dwell) * float(scans)
+            parts.append(f"counts / ({float(dwell):g} s × {int(scans)} scans)")
+    t = md.get("transmission")
+    if transmission and t is not None and len(t) == len(region.counts):
+        scale = scale * np.asarray(t, float)
+        parts.append("/ transmission from the file")
+    return scale, (f"{region.name}: " + " ".join(parts)) if parts else None
+
+
+def region_areas(acq: XPSAcquisition, regions: list[str] | None = None, background: str = "shirley",
+                 normalise: bool = True, transmission: bool = True
                  ) -> tuple[dict[str, tuple[float, float]], dict[str, float], list[str]]:
     """Background-subtracted areas of whole regions: ({name: (area, stderr)}, {name: peak BE}, notes).
 
@@ -212,13 +238,22 @@ def region_areas(acq: XPSAcquisition, regions: list[str] | None = None, backgrou
         r = find_region(acq, n)
         order = np.argsort(r.binding_energy_eV)
         e, y = r.binding_energy_eV[order], r.counts[order]
+        scale, note = acquisition_scale(r, normalise, transmission)
+        if note:
+            notes.append(note)
+        scale = scale[order] if isinstance(scale, np.ndarray) else scale
+        raw = y
+        y = y / scale
         net = y - bg(background, e, y)
         step = float(np.median(np.diff(e)))
-        poisson = np.trapezoid(np.clip(y, 0, None), e) * step
+        # Poisson variance of the raw counts, carried through the scaling
+        poisson = np.trapezoid(np.clip(raw, 0, None) / np.square(scale) if isinstance(scale, np.ndarray)
+                               else np.clip(raw, 0, None) / scale**2, e) * step
         # the background's end levels are means of 3 noisy points each: their error moves the
         # whole background, by about half the region width times the end-level error
         n = max(1, min(3, e.size // 4 or 1))
-        ends = (np.clip(y[:n], 0, None).mean() + np.clip(y[-n:], 0, None).mean()) / n
+        sc = np.broadcast_to(scale, y.shape)
+        ends = ((np.clip(raw[:n], 0, None) / sc[:n] ** 2).mean() + (np.clip(raw[-n:], 0, None) / sc[-n:] ** 2).mean()) / n
         level = 0.5 * (e[-1] - e[0]) * np.sqrt(ends) if background != "none" else 0.0
         areas[r.name] = (float(np.trapezoid(net, e)), float(np.sqrt(poisson + level**2)))
         pos[r.name] = float(e[int(np.argmax(net))])
@@ -227,13 +262,17 @@ def region_areas(acq: XPSAcquisition, regions: list[str] | None = None, backgrou
 
 def quantify_acquisition(acq: XPSAcquisition, regions: list[str] | None = None,
                          rsfs: Mapping[str, float] | None = None, background: str = "shirley",
-                         correction: str = "none") -> Quantification:
+                         correction: str = "none", normalise: bool = True,
+                         transmission: bool = True) -> Quantification:
     """Atomic % of an acquisition's core-level regions from their areas (the CLI's ``xps quantify``).
 
     Every region quantified needs an RSF: one without is an error that names the element
     (never silently dropped).
     """
-    areas, pos, notes = region_areas(acq, regions, background)
+    areas, pos, notes = region_areas(acq, regions, background, normalise, transmission)
+    if correction == "transmission" and any("transmission from the file" in n for n in notes):
+        raise AnalysisError("--correction transmission on top of the file's transmission function would correct "
+                            "twice: use --correction imfp, or --no-file-transmission")
     missing = []
     for label in areas:
         try:
