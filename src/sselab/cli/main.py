@@ -28,7 +28,7 @@ from ..exceptions import SselabError
 #: top-level command -> (module in sselab.cli that registers it, its one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "cycling": ("cycling", "Plating/stripping: half-cycles, overpotentials, polarisation growth, short circuits, jumps."),
-    "cv": ("cycling", "Cyclic voltammetry: scans, deposition/dissolution peaks and onsets, branch charges (plating CVs) or the oxidative/reductive limits (stability-window CVs)."),
+    "cv": ("cycling", "Cyclic voltammetry: scans, deposition/dissolution peaks and onsets, branch charges."),
     "dc": ("dc", "DC polarisation: ion transport number, electronic conductivity."),
     "demo": ("demo", "Simulate the virtual Mg3AsN study, analyse it, and compare with truth and the paper."),
     "eis": ("eis", "Impedance spectra: circuit fitting, Kramers–Kronig, DRT, series."),
