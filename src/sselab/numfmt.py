@@ -65,7 +65,8 @@ def format_uncertain(
         dec = max(-last, 0)
         if abs(value) >= 1e-3 and abs(value) < 1e6 and stderr < 1e6:
             return f"{round(value, -last):.{dec}f} ± {round(stderr, -last):.{dec}f}{u}"
-    exp_val = math.floor(math.log10(abs(value))) if value != 0 else exp_unc
+    rounded = round(value, -last)  # the exponent of the value as shown (9.96e-11 ± 4e-11 shows as 1.0(4)e-10)
+    exp_val = math.floor(math.log10(abs(rounded))) if rounded != 0 else exp_unc
     if -3 <= exp_val < 5 and last >= -8:
         dec = max(-last, 0)
         unc_digits = round(stderr / 10.0**last)
@@ -74,7 +75,7 @@ def format_uncertain(
         return f"{round(value, -last):.{dec}f}({unc_digits}){u}" if dec > 0 else \
             f"{round(value, -last):.0f}({round(stderr, -last):.0f}){u}"
     # scientific: mantissa with the uncertainty's last digit
-    mant = value / 10.0**exp_val
+    mant = rounded / 10.0**exp_val
     dec = max(exp_val - last, 0)
     unc_digits = round(stderr / 10.0**last)
     if style == "pm":

@@ -45,6 +45,8 @@ def test_from_inputs_names_failed_and_dropped():
         (0.3004, 0.001, "eV", "pm", "0.300 ± 0.001 eV"),
         (0.921, 0.017, "", "paren", "0.921(17)"),
         (4.157172, 3.1e-5, "Å", "paren", "4.15717(3) Å"),
+        (9.96e-11, 4e-11, "A", "paren", "1.0(4)e-10 A"),  # rounding carries into the exponent
+        (9.996e-5, 2e-7, "", "paren", "1.000(2)e-4"),
     ],
 )
 def test_format_uncertain(value, stderr, unit, style, expected):
