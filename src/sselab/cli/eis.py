@@ -36,7 +36,10 @@ class _EisGroup(TyperGroup):
     def _load_hooks(self) -> None:
         if not self._hooked:
             self._hooked = True
+            from .main import _plain_help
+
             for name, command in _hook_commands().items():
+                _plain_help(command)
                 self.commands.setdefault(name, command)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

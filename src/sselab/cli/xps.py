@@ -139,15 +139,15 @@ def quantify_cmd(
     regions: str = typer.Option(None, "--regions", help='comma list, e.g. "Mg 2p,As 3d,N 1s,O 1s" (default: all with an RSF)'),
     rsf: list[str] = typer.Option([], "--rsf", help='user RSF "As 3d=1.9" (repeatable)'),
     rsf_file: Path = typer.Option(None, "--rsf-file", help="user RSF library: 'Ni 2p = 22.18' or element,line,rsf"),
-    background: str = typer.Option("shirley", "--background"),
+    background: str = typer.Option("shirley", "--background", help="Background under each region: shirley, linear, tougaard or none."),
     correction: str = typer.Option("none", "--correction", help="none, imfp, transmission"),
     normalise: bool = typer.Option(True, "--cps/--no-cps", help="divide counts by dwell time x scans (CasaXPS CPS)"),
     file_transmission: bool = typer.Option(True, "--file-transmission/--no-file-transmission",
                                            help="divide by the transmission function the file gives"),
     charge_ref: bool = typer.Option(False, "--charge-ref", help="shift so C 1s = 284.8 eV"),
     shift: float = typer.Option(None, "--shift", help="charge shift [eV] added to all energies"),
-    step: int = typer.Option(0, "--step"),
-    as_json: bool = typer.Option(False, "--json"),
+    step: int = typer.Option(0, "--step", help="Which acquisition (sputter step) of the file, 0-based."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Atomic % from background-subtracted region areas and RSFs.
 
@@ -188,7 +188,7 @@ def profile_cmd(
     file: Path = typer.Argument(..., help="depth profile: PHI .pro or a VAMAS file per step"),
     model: list[Path] = typer.Option([], "--model", help="peak model YAML per region (repeatable)"),
     region: str = typer.Option(None, "--region", help="region for --components"),
-    components: str = typer.Option(None, "--components"),
+    components: str = typer.Option(None, "--components", help="Start positions [eV] of --region's components, \"39.7,41.4\" or \"A=39.7,B=41.4\"."),
     doublets: bool = typer.Option(False, "--doublets", help="spin–orbit doublets for p/d/f levels"),
     shape: str = typer.Option("GL", "--shape", help="line shape for --components"),
     rate: float = typer.Option(1.0, "--rate", help="sputter rate [nm/min]"),
@@ -196,7 +196,7 @@ def profile_cmd(
     rsf_file: Path = typer.Option(None, "--rsf-file", help="user RSF library: 'Ni 2p = 22.18' or element,line,rsf"),
     shift: float = typer.Option(0.0, "--shift", help="charge shift [eV] added to every step's energies"),
     plot: Path = typer.Option(None, "--plot", help="write a PNG of atomic % vs depth"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Fit the same models to every sputter step; atomic % vs time and depth."""
     check_option("--rate", rate, gt=0)
