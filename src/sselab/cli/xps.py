@@ -131,10 +131,11 @@ def fit_cmd(
     from ..numfmt import format_uncertain
 
     typer.echo(f"{result.region}: chi2_red = {result.reduced_chi2:.3g}, {result.background} background")
+    total = sum(c.area for c in result.components) or float("nan")
     for c in result.components:
         typer.echo(f"  {c.name:<20} {format_uncertain(c.position_eV, c.position_stderr_eV, 'eV'):>16}  "
                    f"FWHM {format_uncertain(c.fwhm_eV, c.fwhm_stderr_eV, 'eV'):>14}  "
-                   f"area {format_uncertain(c.area, c.area_stderr, lower=0.0)}")
+                   f"area {format_uncertain(c.area, c.area_stderr, lower=0.0)}  {100 * c.area / total:5.1f} %")
     typer.echo(verdict_line(result))
     exit_for(result)
 
