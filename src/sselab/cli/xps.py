@@ -1,4 +1,12 @@
-"""``sselab xps fit | quantify | profile``.
+"""``sselab xps fit | quantify | profile | regions | casa``.
+
+``fit`` prints values with uncertainties and the fit's verdict (exit 3 when it failed);
+``--shape`` takes CasaXPS syntax (``"SGL(30)"``, ``"LA(1.1,2.5)"``), ``--fwhm-min/--fwhm-max``
+set the width bounds, ``--plot FILE.png`` draws the fit.  ``quantify`` takes every core-level
+region (a region without an RSF is an error naming the element; ``--rsf``/``--rsf-file``),
+normalises counts by dwell × scans and the file's transmission (``--no-cps``,
+``--no-file-transmission``) and prints the verdict.  ``regions`` lists a file's regions;
+``casa`` shows a CasaXPS-processed file's stored model beside sselab's refit.
 
 ``--components "39.7,41.4,43.75"`` gives start positions [eV] (optionally ``name=pos``:
 ``"As3-=39.7,As0=41.4"``); ``--doublets`` makes each a spin–orbit doublet of the region's
@@ -125,10 +133,11 @@ def fit_cmd(
     from ..numfmt import format_uncertain
 
     typer.echo(f"{result.region}: chi2_red = {result.reduced_chi2:.3g}, {result.background} background")
+    total = sum(c.area for c in result.components) or float("nan")
     for c in result.components:
         typer.echo(f"  {c.name:<20} {format_uncertain(c.position_eV, c.position_stderr_eV, 'eV'):>16}  "
                    f"FWHM {format_uncertain(c.fwhm_eV, c.fwhm_stderr_eV, 'eV'):>14}  "
-                   f"area {format_uncertain(c.area, c.area_stderr, lower=0.0)}")
+                   f"area {format_uncertain(c.area, c.area_stderr, lower=0.0)}  {100 * c.area / total:5.1f} %")
     typer.echo(verdict_line(result))
     exit_for(result)
 
