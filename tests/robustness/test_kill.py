@@ -114,7 +114,8 @@ def test_killing_the_parent_leaves_no_worker_and_a_consistent_database(manifest,
         for p in workers:
             if _alive(p):
                 os.kill(p, signal.SIGKILL)
-    if sig == signal.SIGTERM:
+    finished_first = parent.returncode == 0  # on a loaded machine the short run may end before the signal lands
+    if sig == signal.SIGTERM and not finished_first:
         # 143: the handler's clean exit; -15 when the signal lands before `sselab run` installs it
         assert parent.returncode in (128 + signal.SIGTERM, -signal.SIGTERM), parent.returncode
         assert b"Traceback" not in parent.stderr.read()
@@ -131,3 +132,5 @@ def test_killing_the_parent_leaves_no_worker_and_a_consistent_database(manifest,
     assert summary.n_failed == 0, summary.failures
     assert summary.n_skipped >= len([a for a in stored if a.get("status") != "failed"]) - 1
     assert summary.n_run + summary.n_skipped == summary.n_tasks
+    if finished_first:  # exit 0 is only right for a run that completed every task before the signal
+        assert summary.n_run == 0, "exit 0 after SIGTERM although analyses were left undone"
