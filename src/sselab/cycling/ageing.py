@@ -225,7 +225,7 @@ def interface_ageing(
 
 
 def ageing_command(files: Sequence[Path], circuit: str, parameter: str | None = None,
-                   times: str | None = None, as_json: bool = False) -> AgeingResult:
+                   times: str | None = None, as_json: bool = False, plot: Path | None = None) -> AgeingResult:
     """Implementation of ``sselab eis ageing FILES... --circuit STR``: read, fit, print."""
     import typer
 
@@ -241,6 +241,11 @@ def ageing_command(files: Sequence[Path], circuit: str, parameter: str | None = 
         except ValueError as exc:
             raise AnalysisError(f"--times must be comma-separated hours, e.g. '0,24,48' ({exc})") from None
     res = interface_ageing(spectra, circuit, time_h=t, parameter=parameter)
+    if plot is not None:
+        from ..report.plots_methods import ageing_figure
+        from ..report.style import save
+
+        save(ageing_figure({**res.trend.to_dict(), "parameter": res.parameter}), plot)
     from ..cli._common import echo_json, exit_for, verdict_line
     from ..numfmt import format_uncertain
 
@@ -272,6 +277,7 @@ def register_ageing(eis_app: Any) -> None:
         parameter: str | None = typer.Option(None, "--parameter", help="Resistance to follow (default: the circuit's last R)."),
         times: str | None = typer.Option(None, "--times", help="Acquisition times in hours, comma-separated."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+        plot: Path | None = typer.Option(None, "--plot", help="Write the resistance against time with its trend (PNG/SVG/PDF)."),
     ) -> None:
         """Interfacial resistance vs time over an EIS series, its trend and a verdict."""
-        ageing_command(files, circuit, parameter=parameter, times=times, as_json=as_json)
+        ageing_command(files, circuit, parameter=parameter, times=times, as_json=as_json, plot=plot)

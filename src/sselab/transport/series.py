@@ -231,6 +231,7 @@ def register_series(eis_app: Any) -> None:
         mask: Optional[str] = mask_option(),
         shared: List[str] = typer.Option([], "--shared", help="Fit all spectra at once with this parameter shared (repeatable), e.g. CPE1.n."),
         tied: List[str] = typer.Option([], "--arrhenius", help="Fit all spectra at once with this resistance tied by R = R0 exp(Ea/kT) (repeatable)."),
+        plot: Optional[Path] = typer.Option(None, "--plot", help="Write σ(T) with the Arrhenius line (PNG/SVG/PDF)."),
     ) -> None:
         """Fit spectra at several temperatures (each seeded from its neighbour), σ table and Arrhenius fit;
         with --shared/--arrhenius, one global fit of the whole series."""
@@ -245,6 +246,11 @@ def register_series(eis_app: Any) -> None:
             return global_series_output(spectra, circuit, geom, bulk, temps, shared, tied, weighting, convention,
                                         as_json)
         res = series_from_files(files, circuit, geom, bulk, temperature, convention, weighting, points)
+        if plot is not None:
+            from ..report.plots_methods import series_figure
+            from ..report.style import save
+
+            save(series_figure(res.to_dict()), plot)
         if as_json:
             echo_json(res.to_dict())
             exit_for(res)
