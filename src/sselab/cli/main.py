@@ -78,7 +78,7 @@ def _check_plot(ctx: click.Context, param: click.Parameter, value):  # noqa: ANN
     if value is not None:
         from ..report.style import check_plot_path
 
-        check_plot_path(value)
+        check_plot_path(value, prefix_ok=True)  # commands drawing several figures take a prefix
     return value
 
 
