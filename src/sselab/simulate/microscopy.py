@@ -9,8 +9,9 @@ Written by :func:`write_microscopy` into ``root/sem`` and ``root/eds``:
 - ``as-BM_EDS_20kV.msa``: EDS of Mg3.1AsN1.3 (the paper's EDS formula), 20 kV (assumed: the
   paper's Zeiss LEO 1550 VP voltage is not stated), EMSA 1.0.
 
-The files are not in the study manifest (the pipeline has no SEM/EDS analysis yet); the demo
-analyses them with :mod:`sselab.microscopy` and :mod:`sselab.eds` directly.
+:func:`manifest_entries` lists them in the study manifest (``technique: sem`` / ``eds``), so
+``sselab run`` analyses them; :func:`microscopy_rows` recovers the demo's rows with
+:mod:`sselab.microscopy` and :mod:`sselab.eds` directly (the same functions and defaults).
 """
 
 from __future__ import annotations
@@ -64,6 +65,18 @@ def write_microscopy(root: str | Path, seed: int = 0) -> dict[str, Any]:
         "eds": {"file": p_eds.relative_to(root).as_posix(), "beam_energy_keV": 20.0, "formula": EDS_FORMULA,
                 "note": "generated with sselab's standardless k-factors: quantifying it tests the fit, not the k-factors"},
     }
+
+
+def manifest_entries(truth: dict[str, Any], sample: str = "as-BM") -> list[dict[str, Any]]:
+    """The manifest's measurements of the files :func:`write_microscopy` wrote (its ``truth``)."""
+    t_l = truth["sem_layers"]
+    return [
+        {"file": truth["sem_particles"]["file"], "technique": "sem", "sample": sample,
+         "settings": {"analysis": "particles"}},
+        {"file": t_l["file"], "technique": "sem", "sample": sample, "cell": "MOFsSE|SE|MOFsSE",
+         "settings": {"analysis": "layers", "layers": {"n_layers": len(t_l["layers_um"])}}},
+        {"file": truth["eds"]["file"], "technique": "eds", "sample": sample},
+    ]
 
 
 def microscopy_rows(root: str | Path, truth: dict[str, Any], paper: dict[str, Any] | None = None) -> list[dict[str, Any]]:
