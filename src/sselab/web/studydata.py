@@ -32,7 +32,7 @@ from ..store import AnalysisKey, AnalysisRecord, MeasurementInfo, SampleInfo, St
 #: Measurement kind (reader) → technique name used in the store and manifest.
 TECHNIQUE_OF_KIND = {
     "spectrum": "eis", "transient": "dc", "galvanostatic": "cycling", "voltammogram": "cv",
-    "potential": "ocv", "diffraction": "xrd", "xps": "xps",
+    "potential": "ocv", "diffraction": "xrd", "xps": "xps", "sem_image": "sem", "eds": "eds",
 }
 KIND_OF_TECHNIQUE = {v: k for k, v in TECHNIQUE_OF_KIND.items()}
 #: Method of the bookkeeping analyses older workbenches wrote for uploads (ignored in statuses).
