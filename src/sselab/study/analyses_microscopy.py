@@ -44,11 +44,22 @@ def _file(task: Task) -> Any:
     return task.files[0]
 
 
+def _outlines(labels: np.ndarray) -> dict[str, list[float]]:
+    """Centroid (x, y) and equivalent diameter [px] of each kept particle, in the order of
+    ``diameters_*`` (enough to draw the segmentation over the image without storing masks)."""
+    from skimage import measure
+
+    props = measure.regionprops(labels)
+    return {"x": [float(p.centroid[1]) for p in props], "y": [float(p.centroid[0]) for p in props],
+            "d": [float(np.sqrt(4 * p.area / np.pi)) for p in props]}
+
+
 @task_kind("sem_image")
 def sem_image(task: Task) -> dict[str, Any]:
     """Particle sizes, layer thicknesses or porosity of one micrograph (``settings["analysis"]``).
 
-    The result is the analysis's ``to_dict()`` (``d50_um``, ``lognormal``, ``diameters_um`` ... /
+    The result is the analysis's ``to_dict()`` (``d50_um``, ``lognormal``, ``diameters_um``,
+    plus ``particles_px`` {x, y, d} of each particle for overlays ... /
     ``boundaries_um``, ``layers`` ... / ``pore_area_fraction``) plus ``analysis``, ``image``
     (reader summary: pixel size and its source) and, for layers, ``curves`` {position_um or
     position_px, profile} (the mean grey level across the section).
@@ -63,7 +74,7 @@ def sem_image(task: Task) -> dict[str, Any]:
         p = s["particles"]
         r = particle_sizes(img, polarity=p["polarity"], threshold=p["threshold"], smooth_px=p["smooth_px"],
                            min_area_px=p["min_area_px"], split_ratio=p["split_ratio"], background_px=p["background_px"])
-        return {**head, **r.to_dict()}
+        return {**head, **r.to_dict(), "particles_px": _outlines(r.labels)}
     if s["analysis"] == "layers":
         ly = s["layers"]
         r = layer_thicknesses(img, n_layers=ly["n_layers"], orientation=ly["orientation"],
