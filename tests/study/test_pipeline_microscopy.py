@@ -34,7 +34,7 @@ def virtual(tmp_path_factory):
     run = run_study(p, root / "results.sqlite")
     with open_store(root / "results.sqlite") as s:
         res = {a["method"] + ":" + a["result"].get("analysis", ""): a["result"] for a in s.analyses()}
-    return truth, run, res
+    return truth, run, res, root / "results.sqlite"
 
 
 def test_kinds_registered():
@@ -43,7 +43,7 @@ def test_kinds_registered():
 
 
 def test_pipeline_recovers_particle_sizes(virtual):
-    truth, run, res = virtual
+    truth, run, res, _ = virtual
     assert run.n_failed == 0, run.failures
     r, t = res["sem_image:particles"], truth["sem_particles"]
     assert r["pixel_size_um"] == pytest.approx(0.015) and r["image"]["vendor"] == "imagej"
@@ -53,7 +53,7 @@ def test_pipeline_recovers_particle_sizes(virtual):
 
 
 def test_pipeline_recovers_layers(virtual):
-    truth, _, res = virtual
+    truth, _, res, _ = virtual
     r, t = res["sem_image:layers"], truth["sem_layers"]
     assert r["boundaries_um"] == pytest.approx(t["boundaries_um"], abs=1.0)  # 2 px of 0.5 µm
     se = [ly for ly in r["layers"] if not ly["open"]][1]
@@ -62,7 +62,7 @@ def test_pipeline_recovers_layers(virtual):
 
 
 def test_pipeline_recovers_eds_formula(virtual):
-    truth, _, res = virtual
+    truth, _, res, _ = virtual
     r = res["eds_quantify:"]
     for el, v in truth["eds"]["formula"].items():
         assert r["formula"][el] == pytest.approx(v, rel=0.05)
@@ -112,3 +112,35 @@ def test_real_files_through_the_pipeline(shared_data, tmp_path):
         assert (w[el] / w["Si"]) / (true / 21.198) == pytest.approx(1, abs=0.35)
     assert "standardless_kfactors" in {r["code"] for r in eds["reasons"]}
     json.dumps(eds)
+
+
+def test_demo_rows_come_from_the_stored_results(virtual, tmp_path):
+    """microscopy_rows reads the pipeline's results when given them (and equals recomputing)."""
+    from sselab.simulate.microscopy import microscopy_rows
+
+    truth, run, _, _ = virtual
+    with open_store(run_db(virtual)) as s:
+        analyses = s.analyses()
+    stored = microscopy_rows(run_db(virtual).parent, truth, analyses=analyses)
+    direct = microscopy_rows(run_db(virtual).parent, truth)
+    assert [r["recovered"] for r in stored] == pytest.approx([r["recovered"] for r in direct], rel=1e-9)
+    # stored results are used: a doctored stored d50 shows up in the rows
+    doctored = [dict(a, result={**a["result"], "d50_um": 123.0}) if a["method"] == "sem_image" else a for a in analyses]
+    rows = {r["quantity"]: r["recovered"] for r in microscopy_rows(run_db(virtual).parent, truth, analyses=doctored)}
+    assert rows["crystal size d50 (SEM) — as-BM"] == 123.0
+
+
+def run_db(virtual):
+    return virtual[3]
+
+
+def test_demo_microscopy_part_reads_the_store(tmp_path):
+    from sselab.demo import _microscopy_part
+
+    truth = write_microscopy(tmp_path, seed=0)
+    (tmp_path / "truth.json").write_text(json.dumps({"microscopy": truth}), encoding="utf-8")
+    p = _manifest(tmp_path, manifest_entries(truth), {"eds": {"normalise": {"As": 1}}})
+    run_study(p, tmp_path / "sselab-results" / "results.sqlite")
+    rows = {r["quantity"]: r for r in _microscopy_part(tmp_path)}
+    assert rows["crystal size d50 (SEM) — as-BM"]["recovered"] == pytest.approx(truth["sem_particles"]["d50_um"], rel=0.05)
+    assert rows["EDS N per As — as-BM"]["recovered"] == pytest.approx(1.3, rel=0.05)
