@@ -120,12 +120,12 @@ def test_demo_rows_come_from_the_stored_results(virtual, tmp_path):
 
     truth, run, _, _ = virtual
     with open_store(run_db(virtual)) as s:
-        analyses = s.analyses()
-    stored = microscopy_rows(run_db(virtual).parent, truth, analyses=analyses)
+        stored_results = s.analyses()
+    stored = microscopy_rows(run_db(virtual).parent, truth, analyses=stored_results)
     direct = microscopy_rows(run_db(virtual).parent, truth)
     assert [r["recovered"] for r in stored] == pytest.approx([r["recovered"] for r in direct], rel=1e-9)
     # stored results are used: a doctored stored d50 shows up in the rows
-    doctored = [dict(a, result={**a["result"], "d50_um": 123.0}) if a["method"] == "sem_image" else a for a in analyses]
+    doctored = [dict(a, result={**a["result"], "d50_um": 123.0}) if a["method"] == "sem_image" else a for a in stored_results]
     rows = {r["quantity"]: r["recovered"] for r in microscopy_rows(run_db(virtual).parent, truth, analyses=doctored)}
     assert rows["crystal size d50 (SEM) — as-BM"] == 123.0
 

@@ -85,3 +85,16 @@ def test_real_zeiss_upload_keeps_its_calibration(demo_study, shared_data):
         assert up["kind"] == "sem_image"
         info = c.get(f"/api/sem/{up['measurements'][0]['id']}").json()
         assert info["pixel_size_um"] == pytest.approx(0.011649976)
+
+
+def test_real_bcf_map_uploaded_and_quantified(demo_study, shared_data):
+    # SOURCES.md: the map shows Al, Ag, C, Cu (tests/eds/test_eds.py checks the same set)
+    with client(demo_study) as c:
+        up = _upload(c, shared_data / "sem-eds/bruker_bcf_v2_50x50px.bcf", sample="real")
+        assert up["kind"] == "eds"
+        mid = next(m["id"] for m in up["measurements"] if m["item"] == 0)
+        job = c.post("/api/analyse", json={"measurement_id": mid, "settings": {}}).json()
+        res = wait_job(c, job["job_id"], timeout=120)["result"]
+        assert res["kind"] == "eds_quantify" and "at.%" in res["summary"]
+        elements = {part.split()[0] for part in res["summary"].removesuffix(" at.%").split(", ")}
+        assert {"Al", "Ag", "Cu"} <= elements <= {"Al", "Ag", "C", "Cu", "Cl"}

@@ -71,7 +71,10 @@ class SEMSettings(_Model):
     particles: SEMParticleSettings = SEMParticleSettings()
     layers: SEMLayerSettings = SEMLayerSettings()
 
-    _pixel = field_validator("pixel_size", "scale_bar")(classmethod(lambda cls, v: _length_text(v)))
+    @field_validator("pixel_size", "scale_bar")
+    @classmethod
+    def _lengths(cls, v: Optional[Union[str, float]]) -> Optional[Union[str, float]]:
+        return _length_text(v)
 
 
 class EDSSettings(_Model):

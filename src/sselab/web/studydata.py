@@ -161,6 +161,8 @@ class StudyData:
         technique = row["technique"]
         if technique not in DEFAULT_KINDS or technique not in SETTINGS_MODELS:
             raise StoreError(f"measurement {measurement_id} ({technique}) has no analysis the workbench can run")
+        if technique == "eds":  # the stored item is the file's spectrum to quantify
+            settings = {"index": int(row["item"] or 0), **settings}
         resolved = SETTINGS_MODELS[technique].model_validate(settings).model_dump(mode="json")
         context = {"study": row["study"], "sample": row["sample"], "thickness_m": row["thickness_m"],
                    "area_m2": row["area_m2"], "cell": row["cell_stack"], "temperature_K": row["temperature_K"],
