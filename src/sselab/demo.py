@@ -91,9 +91,17 @@ def _uncertainty_and_status(analyses: list[dict[str, Any]], quantity: str, sampl
 def _microscopy_part(study: Path) -> list[dict[str, Any]]:
     """Crystal sizes, layer thickness and the EDS formula of the virtual study vs the paper."""
     from .simulate.microscopy import microscopy_rows
+    from .store import open_store
 
     truth = json.loads((study / "truth.json").read_text(encoding="utf-8")).get("microscopy")
-    return microscopy_rows(study, truth) if truth else []
+    if not truth:
+        return []
+    db = study / "sselab-results" / "results.sqlite"
+    analyses = None
+    if db.is_file():  # the pipeline's stored sem_image / eds_quantify results
+        with open_store(db) as store:
+            analyses = [a for a in store.analyses() if a["method"] in ("sem_image", "eds_quantify")]
+    return microscopy_rows(study, truth, analyses=analyses)
 
 
 def _num(v: Any) -> float | None:

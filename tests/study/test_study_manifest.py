@@ -79,7 +79,7 @@ def test_missing_file_and_empty_glob(study_dir):
 
 
 @pytest.mark.parametrize(("old", "new", "expected", "at"), [
-    ("technique: dc", "technique: ac", "technique: Input should be 'eis', 'dc', 'cycling', 'cv', 'xrd' or 'xps'", None),
+    ("technique: dc", "technique: ac", "technique: Input should be 'eis', 'dc', 'cycling', 'cv', 'xrd', 'xps', 'sem' or 'eds'", None),
     ("sample: HP600", "sample: HP700", "unknown sample 'HP700'", None),
     ("thickness: 0.62 mm", "thickness: 0.62 furlong", "unknown length unit 'furlong'", None),
     ("temperature: 40 °C", "temperature: 40", "needs a unit: e.g.", None),

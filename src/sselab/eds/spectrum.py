@@ -54,6 +54,7 @@ class EDSMap:
     elements_listed: tuple[str, ...] = ()
     path: str | None = None
     images: dict[str, np.ndarray] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)  # the reading verdict (sselab.io.read)
 
     def sum_spectrum(self) -> EDSSpectrum:
         """The map's total spectrum."""

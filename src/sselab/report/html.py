@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..atomic import write_text_atomic
 from ..store import open_store
-from . import figures, style, tables
+from . import figures, microscopy, style, tables
 
 _CSS = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
         "table{border-collapse:collapse;font-size:12px;margin:1em 0;max-width:100%;display:block;overflow-x:auto}"
@@ -118,7 +118,8 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     parts = [f"<h1>sselab report{': ' + html.escape(study) if study else ''}</h1>",
              "<h2>Verdicts</h2>", _verdict_html(rows)]
     tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),
-            "structure": tables.structure(rows), "eis_validity": tables.eis_validity(rows)}
+            "structure": tables.structure(rows), "eis_validity": tables.eis_validity(rows),
+            "microscopy": microscopy.table(rows)}
     if reference:
         tabs["paper_vs_analysis"] = tables.paper_vs_analysis(rows, truth)
     for name, df in tabs.items():
@@ -179,6 +180,10 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
         figs.add(figures.xps_spectra(r), _safe(f"xps_surface_{r['sample']}_{i}"),
                  f"XPS surface spectra: data, components, envelope, background and residual, {r['sample']}")
     parts.append(figs.take())
+    if not tabs["microscopy"].empty:  # SEM / EDS
+        parts += ["<h2>Microscopy (SEM, EDS)</h2>", _table(tabs["microscopy"])]
+        microscopy.section(ok, figs, _safe, (Path(db).resolve().parent, Path(db).resolve().parent.parent))
+        parts.append(figs.take())
     checks = [m for r in ok if r["method"] == "consistency" for m in r["result"].get("messages", [])]
     if checks:
         parts.append("<h2>Consistency checks</h2><ul>" + "".join(f'<li class="bad">{html.escape(m)}</li>' for m in checks) + "</ul>")

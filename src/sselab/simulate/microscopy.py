@@ -9,8 +9,9 @@ Written by :func:`write_microscopy` into ``root/sem`` and ``root/eds``:
 - ``as-BM_EDS_20kV.msa``: EDS of Mg3.1AsN1.3 (the paper's EDS formula), 20 kV (assumed: the
   paper's Zeiss LEO 1550 VP voltage is not stated), EMSA 1.0.
 
-The files are not in the study manifest (the pipeline has no SEM/EDS analysis yet); the demo
-analyses them with :mod:`sselab.microscopy` and :mod:`sselab.eds` directly.
+:func:`manifest_entries` lists them in the study manifest (``technique: sem`` / ``eds``), so
+``sselab run`` analyses them; :func:`microscopy_rows` recovers the demo's rows with
+:mod:`sselab.microscopy` and :mod:`sselab.eds` directly (the same functions and defaults).
 """
 
 from __future__ import annotations
@@ -66,33 +67,61 @@ def write_microscopy(root: str | Path, seed: int = 0) -> dict[str, Any]:
     }
 
 
-def microscopy_rows(root: str | Path, truth: dict[str, Any], paper: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The demo's comparison rows: crystal sizes, SE layer thickness and the EDS formula, recovered
-    by the same functions the ``sselab sem`` / ``sselab eds`` commands call."""
-    from ..eds.quantify import quantify
-    from ..eds.spectrum import read_eds
-    from ..microscopy.image import read_sem_image
-    from ..microscopy.layers import layer_thicknesses
-    from ..microscopy.particles import particle_sizes
+def manifest_entries(truth: dict[str, Any], sample: str = "as-BM") -> list[dict[str, Any]]:
+    """The manifest's measurements of the files :func:`write_microscopy` wrote (its ``truth``)."""
+    t_l = truth["sem_layers"]
+    return [
+        {"file": truth["sem_particles"]["file"], "technique": "sem", "sample": sample,
+         "settings": {"analysis": "particles"}},
+        {"file": t_l["file"], "technique": "sem", "sample": sample, "cell": "MOFsSE|SE|MOFsSE",
+         "settings": {"analysis": "layers", "layers": {"n_layers": len(t_l["layers_um"])}}},
+        {"file": truth["eds"]["file"], "technique": "eds", "sample": sample},
+    ]
 
+
+def _stored(analyses, method: str, file: str) -> dict[str, Any] | None:
+    for a in analyses or ():
+        paths = [m.get("path") or "" for m in a.get("measurements") or []]
+        if a.get("method") == method and a.get("result") and any(p.endswith(file) for p in paths):
+            return a["result"]
+    return None
+
+
+def microscopy_rows(root: str | Path, truth: dict[str, Any], paper: dict[str, Any] | None = None,
+                    analyses: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The demo's comparison rows: crystal sizes, SE layer thickness and the EDS formula.
+
+    Taken from the pipeline's stored results (``analyses``, as ``Store.analyses()`` gives them:
+    ``sem_image`` / ``eds_quantify`` of the files) when given and found, else recovered by the
+    same functions with the same defaults (what ``sselab sem`` / ``sselab eds`` call)."""
     root = Path(root)
     t_p, t_l, t_e = truth["sem_particles"], truth["sem_layers"], truth["eds"]
-    r = particle_sizes(read_sem_image(root / t_p["file"]))
-    lay = layer_thicknesses(read_sem_image(root / t_l["file"]), n_layers=len(t_l["layers_um"]))
-    q = quantify(read_eds(root / t_e["file"])[0], normalise={"As": 1})
-    inner = [ly for ly in lay.thicknesses if not ly["open"]]
+    r = _stored(analyses, "sem_image", t_p["file"])
+    lay = _stored(analyses, "sem_image", t_l["file"])
+    q = _stored(analyses, "eds_quantify", t_e["file"])
+    if r is None or lay is None or q is None:
+        from ..eds.quantify import quantify
+        from ..eds.spectrum import read_eds
+        from ..microscopy.image import read_sem_image
+        from ..microscopy.layers import layer_thicknesses
+        from ..microscopy.particles import particle_sizes
+
+        r = r or particle_sizes(read_sem_image(root / t_p["file"])).to_dict()
+        lay = lay or layer_thicknesses(read_sem_image(root / t_l["file"]), n_layers=len(t_l["layers_um"])).to_dict()
+        q = q or quantify(read_eds(root / t_e["file"])[0], normalise={"As": 1}).to_dict()
+    inner = [ly for ly in lay["layers"] if not ly["open"]]
     se = inner[1]["thickness_um"] if len(inner) >= 2 else None
+    formula = q.get("formula") or {}
     rows = [
-        {"quantity": "crystal size min (SEM) — as-BM", "recovered": float(r.diameters_um.min()) if r.n_particles else None,
+        {"quantity": "crystal size min (SEM) — as-BM", "recovered": r.get("min_um"),
          "truth": t_p["min_um"], "paper": 0.2, "unit": "µm"},
-        {"quantity": "crystal size max (SEM) — as-BM", "recovered": float(r.diameters_um.max()) if r.n_particles else None,
+        {"quantity": "crystal size max (SEM) — as-BM", "recovered": r.get("max_um"),
          "truth": t_p["max_um"], "paper": 2.5, "unit": "µm"},
-        {"quantity": "crystal size d50 (SEM) — as-BM", "recovered": r.percentiles["d50"][0], "truth": t_p["d50_um"],
+        {"quantity": "crystal size d50 (SEM) — as-BM", "recovered": r.get("d50_um"), "truth": t_p["d50_um"],
          "paper": None, "unit": "µm"},
         {"quantity": "Mg3AsN layer thickness (SEM cross-section)", "recovered": se,
          "truth": t_l["layers_um"]["Mg3AsN"], "paper": None, "unit": "µm"},
     ]
     for el in ("Mg", "N"):
-        rows.append({"quantity": f"EDS {el} per As — as-BM", "recovered": q.formula[el][0] if q.formula and el in q.formula
-                     else None, "truth": t_e["formula"][el], "paper": EDS_FORMULA[el], "unit": "per formula unit"})
+        rows.append({"quantity": f"EDS {el} per As — as-BM", "recovered": formula.get(el), "truth": t_e["formula"][el], "paper": EDS_FORMULA[el], "unit": "per formula unit"})
     return rows

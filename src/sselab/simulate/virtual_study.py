@@ -179,10 +179,11 @@ def write_virtual_study(folder: str | Path, seed: int = 0, structure: bool = Tru
     _write_dc(root, models, seed, truth, meas)
     _write_performance(root, seed, truth, meas)
     extra = write_structure(root, seed, truth, meas) if structure else []
-    if structure:  # SEM/EDS files (not in the manifest yet; the demo analyses them directly)
-        from .microscopy import write_microscopy
+    if structure:  # SEM/EDS files, analysed by the pipeline (technique sem / eds)
+        from .microscopy import manifest_entries, write_microscopy
 
         truth["microscopy"] = write_microscopy(root, seed)
+        meas.extend(manifest_entries(truth["microscopy"]))
     samples = [
         {"name": name, "treatment": "ball-milled" if name == "as-BM" else "annealed 600 °C / 12 h, cold-pressed",
          "thickness": f"{m.thickness_cm * 10:.2f} mm", "diameter": f"{m.diameter_cm * 10:g} mm"}
@@ -210,6 +211,7 @@ def write_virtual_study(folder: str | Path, seed: int = 0, structure: bool = Tru
     }
     if structure:
         manifest["analysis"]["xrd"] = {"two_theta_min_deg": REFINE_RANGE_DEG[0], "two_theta_max_deg": REFINE_RANGE_DEG[1]}
+        manifest["analysis"]["eds"] = {"normalise": {"As": 1}}
         manifest["analysis"]["xps"] = {"background": "shirley", "sputter_rate_nm_per_min": 1.0,
                                        "spectrum_region": "N 1s", "model": xps_manifest_model()}
     path = root / "study.yaml"

@@ -473,3 +473,6 @@ def xps_profile(task: Task) -> dict[str, Any]:
                                          sputter_time_s=f.sputter_time_s) for f in fits]
                            for region, fits in prof.fits.items()}
     return out
+
+
+from . import analyses_microscopy  # noqa: E402,F401 - registers sem_image and eds_quantify

@@ -16,7 +16,7 @@ Example manifest (``tests/study/data/study.yaml`` is a complete one)::
         diameter: 13 mm
     measurements:
       - file: eis/asBM_eBE_*.mpt      # a path or glob, relative to this file
-        technique: eis                 # eis | dc | cycling | cv | xrd | xps
+        technique: eis                 # eis | dc | cycling | cv | xrd | xps | sem | eds
         cell: Mg|eBE|SE|eBE|Mg
         sample: as-BM
         temperature: 100 °C            # or "373.15 K"; omitted: read from the file
@@ -58,7 +58,7 @@ from .settings import (  # noqa: F401 - re-exported: the manifest's settings mod
     _Model,
 )
 
-Technique = Literal["eis", "dc", "cycling", "cv", "xrd", "xps"]
+Technique = Literal["eis", "dc", "cycling", "cv", "xrd", "xps", "sem", "eds"]
 TECHNIQUES: tuple[str, ...] = get_args(Technique)
 #: Default results database, relative to the manifest's folder.
 DEFAULT_DB = Path("sselab-results") / "results.sqlite"

@@ -164,6 +164,9 @@ class XPSSettings(_Model):
     model: dict[str, tuple[XPSPeak, ...]] = Field(default_factory=dict)
 
 
+from .settings_microscopy import EDSSettings, SEMSettings  # noqa: E402 - they subclass _Model
+
+
 class AnalysisSettings(_Model):
     """Analysis choices per technique (all optional, with the defaults above)."""
 
@@ -174,10 +177,12 @@ class AnalysisSettings(_Model):
     cv: CVSettings = CVSettings()
     xrd: XRDSettings = XRDSettings()
     xps: XPSSettings = XPSSettings()
+    sem: SEMSettings = SEMSettings()
+    eds: EDSSettings = EDSSettings()
 
 
 #: The settings model of each technique (per-measurement ``settings:`` are checked against it).
 SETTINGS_MODELS: dict[str, type[_Model]] = {
     "eis": EISSettings, "dc": DCSettings, "cycling": CyclingSettings, "cv": CVSettings,
-    "xrd": XRDSettings, "xps": XPSSettings,
+    "xrd": XRDSettings, "xps": XPSSettings, "sem": SEMSettings, "eds": EDSSettings,
 }

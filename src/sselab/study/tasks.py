@@ -47,7 +47,7 @@ from .manifest import Study
 #: The executor kind run for each file of a technique by :func:`build_tasks`.
 DEFAULT_KINDS: dict[str, str] = {
     "eis": "eis_fit", "dc": "dc_transient", "cycling": "cycling", "cv": "cv",
-    "xrd": "xrd_refine", "xps": "xps_profile",
+    "xrd": "xrd_refine", "xps": "xps_profile", "sem": "sem_image", "eds": "eds_quantify",
 }
 _CHUNK = 1 << 20
 _HASH_CACHE: dict[tuple[str, int, int], str] = {}

@@ -22,8 +22,8 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 
 from ..exceptions import SselabError, StoreError
 from ..store import open_store
-from . import (routes_analyse, routes_checks, routes_drt, routes_eis, routes_study, routes_transport, routes_upload,
-               routes_views)
+from . import (routes_analyse, routes_checks, routes_drt, routes_eis, routes_microscopy, routes_study, routes_transport,
+               routes_upload, routes_views)
 from .config import WorkbenchConfig
 from .context import Workbench
 from .jobs import JobManager
@@ -131,7 +131,7 @@ def create_app(config: WorkbenchConfig) -> FastAPI:
 
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     for module in (routes_study, routes_eis, routes_drt, routes_upload, routes_transport, routes_views, routes_analyse,
-                   routes_checks):
+                   routes_checks, routes_microscopy):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

@@ -23,12 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..exceptions import SselabError, StoreError
 from .context import Workbench, clean, workbench
+from .routes_microscopy import result_summary
 
 router = APIRouter()
 
 #: The view that shows each technique's stored results.
 VIEW_OF = {"xrd": "#/xrd", "xps": "#/xps", "cycling": "#/cycling", "cv": "#/cycling", "dc": "#/transport",
-           "eis": None}
+           "eis": None, "sem": None, "eds": None}
 
 
 class AnalyseBody(BaseModel):
@@ -96,7 +97,8 @@ def analyse(body: AnalyseBody, wb: Workbench = Depends(workbench)) -> dict[str, 
             raise
         aid = wb.data.save_analysis(task, row, result, None, time.perf_counter() - t0)
         return clean({"analysis_id": aid, "kind": task.kind, "view": VIEW_OF.get(row["technique"]),
-                      "status": result.get("status", "ok"), "reasons": result.get("reasons", [])})
+                      "status": result.get("status", "ok"), "reasons": result.get("reasons", []),
+                      "summary": result_summary(result)})
 
     job = wb.jobs.submit("analyse", work, measurement_id=body.measurement_id)
     return {"job_id": job.id, "status": job.status}

@@ -129,6 +129,13 @@ def _kind_of(m: Any) -> str:
                       (PotentialRecord, "potential"), (DiffractionPattern, "diffraction")):
         if isinstance(m, cls):
             return kind
+    from ..eds.spectrum import EDSMap, EDSSpectrum
+    from ..microscopy.image import SEMImage
+
+    if isinstance(m, SEMImage):
+        return "sem_image"
+    if isinstance(m, (EDSSpectrum, EDSMap)):
+        return "eds"
     return "xps"
 
 

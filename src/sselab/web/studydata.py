@@ -32,7 +32,7 @@ from ..store import AnalysisKey, AnalysisRecord, MeasurementInfo, SampleInfo, St
 #: Measurement kind (reader) → technique name used in the store and manifest.
 TECHNIQUE_OF_KIND = {
     "spectrum": "eis", "transient": "dc", "galvanostatic": "cycling", "voltammogram": "cv",
-    "potential": "ocv", "diffraction": "xrd", "xps": "xps",
+    "potential": "ocv", "diffraction": "xrd", "xps": "xps", "sem_image": "sem", "eds": "eds",
 }
 KIND_OF_TECHNIQUE = {v: k for k, v in TECHNIQUE_OF_KIND.items()}
 #: Method of the bookkeeping analyses older workbenches wrote for uploads (ignored in statuses).
@@ -161,6 +161,8 @@ class StudyData:
         technique = row["technique"]
         if technique not in DEFAULT_KINDS or technique not in SETTINGS_MODELS:
             raise StoreError(f"measurement {measurement_id} ({technique}) has no analysis the workbench can run")
+        if technique == "eds":  # the stored item is the file's spectrum to quantify
+            settings = {"index": int(row["item"] or 0), **settings}
         resolved = SETTINGS_MODELS[technique].model_validate(settings).model_dump(mode="json")
         context = {"study": row["study"], "sample": row["sample"], "thickness_m": row["thickness_m"],
                    "area_m2": row["area_m2"], "cell": row["cell_stack"], "temperature_K": row["temperature_K"],

@@ -20,8 +20,39 @@ function xrdForm(opt) {
     <label>to <input type="number" id="an-tmax" step="any" size="6"></label></div>`;
 }
 
+function semForm(opt) {
+  const thr = ["otsu", "multiotsu", "li", "triangle", "yen"].map((t) => `<option>${t}</option>`).join("");
+  return `<div class="row"><label>Analysis <select id="an-sem"><option>particles</option><option>layers</option><option>porosity</option></select></label>
+    <label>Threshold <select id="an-threshold">${thr}</select></label>
+    <label><input type="checkbox" id="an-dark"> dark particles</label>
+    <label>Layers <input type="number" id="an-layers" min="2" step="1" size="4"></label>
+    <label>Pixel size (override) <input type="text" id="an-pixel" size="10" placeholder="11.65 nm"></label></div>`;
+}
+
+function edsForm(opt) {
+  return `<div class="row"><label>Formula per <input type="text" id="an-normalise" size="4" placeholder="As"></label>
+    <label>Elements <input type="text" id="an-elements" size="16" placeholder="identified"></label>
+    <label>k-factors <input type="text" id="an-kfactors" size="24" placeholder="Mg=1.05, As=1.2 (standardless if empty)"></label></div>`;
+}
+
+function list(text) { return text.split(",").map((x) => x.trim()).filter(Boolean); }
+
 function settingsFrom(opt) {
   const $ = (id) => document.getElementById(id);
+  if (opt.technique === "sem") {
+    const s = { analysis: $("an-sem").value, particles: { threshold: $("an-threshold").value, polarity: $("an-dark").checked ? "dark" : "bright" } };
+    if ($("an-layers").value) s.layers = { n_layers: Number($("an-layers").value) };
+    if ($("an-pixel").value.trim()) s.pixel_size = $("an-pixel").value.trim();
+    return s;
+  }
+  if (opt.technique === "eds") {
+    const s = {};
+    if ($("an-normalise").value.trim()) s.normalise = { [$("an-normalise").value.trim()]: 1 };
+    if ($("an-elements").value.trim()) s.elements = list($("an-elements").value);
+    const k = list($("an-kfactors").value).map((x) => x.split("="));
+    if (k.length) s.kfactors = Object.fromEntries(k.map(([el, v]) => [el.trim(), Number(v)]));
+    return s;
+  }
   if (opt.technique === "xrd") {
     const phases = [...document.querySelectorAll("#an-phases input:checked")].map((i) => i.value);
     const s = { phases };
@@ -43,7 +74,8 @@ function settingsFrom(opt) {
 export async function setupAnalyse(panel, m) {
   let opt;
   try { opt = await get(`/api/analyse/options/${m.id}`); } catch (e) { panel.innerHTML = ""; return; }
-  const form = opt.technique === "xrd" ? xrdForm(opt) : opt.technique === "xps" ? xpsForm(opt) : "";
+  const forms = { xrd: xrdForm, xps: xpsForm, sem: semForm, eds: edsForm };
+  const form = forms[opt.technique] ? forms[opt.technique](opt) : "";
   panel.innerHTML = `<h3>Analyse (${esc(opt.technique)})</h3>${form}
     <div class="row"><button id="analyse-btn">Analyse</button><span id="analyse-progress"></span></div>
     <div id="analyse-status" class="msg"></div>`;
@@ -59,7 +91,7 @@ export async function setupAnalyse(panel, m) {
       const r = job.result;
       status.className = "msg " + ({ ok: "ok", warning: "warn", failed: "error" }[r.status] || "ok");
       status.dataset.status = r.status;
-      status.innerHTML = `${esc(r.kind)}: ${esc(r.status)}${(r.reasons || []).map((x) => "\n" + esc(x.severity) + ": " + esc(x.message)).join("")}` +
+      status.innerHTML = `${esc(r.kind)}: ${esc(r.status)}${r.summary ? " — " + esc(r.summary) : ""}${(r.reasons || []).map((x) => "\n" + esc(x.severity) + ": " + esc(x.message)).join("")}` +
         (r.view ? `\n<a id="analyse-view" href="${esc(r.view)}">Show it in the ${esc(r.view.slice(2))} view</a>` : "");
     } catch (e) {
       status.className = "msg error";

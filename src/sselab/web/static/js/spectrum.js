@@ -26,12 +26,19 @@ function savedFitHtml(fit) {
 function showGeneric(view, m) {
   const names = Object.keys(m.arrays || {});
   const regions = (m.regions || []).length > 0;
+  const sem = m.kind === "SEMImage";
   view.innerHTML = `<p><a href="#/">← Study</a></p><h2>${esc(m.sample)} · ${esc(m.display_path || m.path)}</h2>
     <p class="muted">${esc(m.kind)} (${esc(m.technique)}); read by ${esc(m.reader || "")}</p>
-    ${regions ? '<div id="regions"></div>' : names.length >= 2 ? '<div id="xy" class="plot"></div>' : "<p>No plottable arrays.</p>"}
+    ${sem ? `<div id="sem"><p id="sem-pixel" class="muted"></p><img id="sem-image" alt="SEM image" style="max-width:100%" src="/api/sem/${m.id}/image.png"></div>`
+      : regions ? '<div id="regions"></div>' : names.length >= 2 ? '<div id="xy" class="plot"></div>' : "<p>No plottable arrays.</p>"}
     <div class="panel" id="analyse-panel"></div>`;
   setupAnalyse(document.getElementById("analyse-panel"), m);
-  if (regions) showRegions(document.getElementById("regions"), m);
+  if (sem) {
+    get(`/api/sem/${m.id}`).then((s) => {
+      document.getElementById("sem-pixel").textContent = `${s.shape_px[1]} × ${s.shape_px[0]} px; pixel ` +
+        (s.pixel_size_um ? `${fmt(s.pixel_size_um * 1000, 4)} nm (${s.pixel_size_source})` : "size unknown: sizes in px");
+    }).catch((e) => toast(e.message));
+  } else if (regions) showRegions(document.getElementById("regions"), m);
   else if (names.length >= 2) {
     const el = document.getElementById("xy");
     plots.xy(el, m.arrays[names[0]], m.arrays[names[1]], names[0], names[1]);

@@ -1,0 +1,183 @@
+"""The report's SEM/EDS section: figures and a table from stored ``sem_image`` / ``eds_quantify`` results.
+
+- particle size histogram (log bins) with the fitted log-normal and d10/d50/d90;
+- the segmentation over the micrograph (equivalent circles at the particles' centroids; the image
+  is read from the measurement's file when it is found next to the store, else circles only);
+- the layer profile across a cross-section with the boundaries found;
+- the EDS spectrum with the identified lines marked;
+- :func:`table`: one row per result (d10/d50/d90, layer thicknesses, formula / atomic %).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import style
+
+METHODS = ("sem_image", "eds_quantify")
+
+
+def _u(res: dict[str, Any]) -> str:
+    return "um" if res.get("d50_um") is not None else "px"
+
+
+def particle_histogram(row: dict[str, Any]) -> Any:
+    """Histogram of equivalent diameters with the log-normal density and d10/d50/d90."""
+    res = row["result"] or {}
+    u = _u(res)
+    d = np.asarray(res.get(f"diameters_{u}") or [], float)
+    if d.size < 2:
+        return None
+    fig, ax = style.figure(4.2, 3.0)
+    bins = np.geomspace(d.min() * 0.9, d.max() * 1.1, max(8, min(30, d.size // 3)))
+    ax.hist(d, bins=bins, density=True, color="0.75", edgecolor="0.4", label=f"{d.size} particles")
+    ln = res.get("lognormal") or {}
+    if ln.get("median") and ln.get("sigma_g") and ln["sigma_g"] > 1:
+        x = np.geomspace(bins[0], bins[-1], 300)
+        s = np.log(ln["sigma_g"])
+        pdf = np.exp(-((np.log(x / ln["median"])) ** 2) / (2 * s * s)) / (x * s * np.sqrt(2 * np.pi))
+        ax.plot(x, pdf, "k-", lw=1.2, label=f"log-normal: median {ln['median']:.3g}, σg {ln['sigma_g']:.2f}")
+    for k, ls in (("d10", ":"), ("d50", "--"), ("d90", ":")):
+        v = res.get(f"{k}_{u}")
+        if v is not None and np.isfinite(v):
+            ax.axvline(v, color="C3", ls=ls, lw=1)
+            ax.text(v, ax.get_ylim()[1] * 0.95, k, color="C3", fontsize=7, ha="center", va="top")
+    ax.set_xscale("log")
+    ax.set_xlabel("equivalent diameter / " + ("µm" if u == "um" else "px"))
+    ax.set_ylabel("probability density")
+    ax.legend(fontsize=7, frameon=False)
+    return fig
+
+
+def _image(row: dict[str, Any], roots: tuple[Path, ...]) -> np.ndarray | None:
+    from ..exceptions import SselabError
+    from ..microscopy.image import read_sem_image
+
+    for m in row.get("measurements") or []:
+        for root in roots:
+            p = Path(m.get("path") or "")
+            p = p if p.is_absolute() else root / p
+            if p.is_file():
+                try:
+                    return read_sem_image(p).data
+                except (SselabError, OSError, ValueError):
+                    return None
+    return None
+
+
+def particle_overlay(row: dict[str, Any], roots: tuple[Path, ...] = ()) -> Any:
+    """The segmentation drawn over the micrograph: one equivalent circle per particle."""
+    from matplotlib.patches import Circle
+
+    res = row["result"] or {}
+    pp = res.get("particles_px")
+    if not pp or not pp.get("x"):
+        return None
+    img = _image(row, roots)
+    shape = (res.get("image") or {}).get("shape_px") or [int(max(pp["y"]) + 1), int(max(pp["x"]) + 1)]
+    fig, ax = style.figure(4.2, 4.2 * shape[0] / max(shape[1], 1) + 0.3)
+    if img is not None:
+        ax.imshow(img, cmap="gray")
+    ax.set_xlim(0, shape[1])
+    ax.set_ylim(shape[0], 0)
+    for x, y, d in zip(pp["x"], pp["y"], pp["d"]):
+        ax.add_patch(Circle((x, y), d / 2, fill=False, color="C1", lw=0.7))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    px = res.get("pixel_size_um")
+    ax.set_title(f"{len(pp['x'])} particles" + (f", pixel {px * 1e3:.3g} nm" if px else "") +
+                 ("" if img is not None else " (image file not found)"), fontsize=8)
+    return fig
+
+
+def layer_profile(row: dict[str, Any]) -> Any:
+    """Mean grey level across the section with the boundaries found and the layer thicknesses."""
+    res = row["result"] or {}
+    c = res.get("curves") or {}
+    key = "position_um" if "position_um" in c else "position_px"
+    if key not in c:
+        return None
+    scale = (res.get("pixel_size_um") or 1.0) if key == "position_um" else 1.0
+    fig, ax = style.figure(5.0, 2.8)
+    ax.plot(c[key], c["profile"], "k-", lw=1)
+    for b in res.get("boundaries_px") or []:
+        ax.axvline(b * scale, color="C3", lw=0.8, ls="--")
+    for ly in res.get("layers") or []:
+        t = ly.get("thickness_um") if key == "position_um" else ly.get("thickness_px")
+        if t is not None and not ly.get("open"):
+            ax.text((ly["from_px"] + ly["to_px"]) / 2 * scale, ax.get_ylim()[1], f"{t:.3g}", ha="center", va="top", fontsize=7)
+    ax.set_xlabel("position across the section / " + ("µm" if key == "position_um" else "px"))
+    ax.set_ylabel("mean grey level")
+    return fig
+
+
+def eds_spectrum(row: dict[str, Any]) -> Any:
+    """Counts against energy (log scale) with the identified lines labelled."""
+    res = row["result"] or {}
+    c = res.get("curves") or {}
+    if not c.get("energy_keV"):
+        return None
+    e, n = np.asarray(c["energy_keV"], float), np.asarray(c["counts"], float)
+    fig, ax = style.figure(6.0, 3.0)
+    ax.plot(e, np.maximum(n, 0.5), "k-", lw=0.8)
+    ax.set_yscale("log")
+    top = max(float(n.max()), 1.0)
+    for f in res.get("identified") or []:
+        x = f.get("energy_keV")
+        if x is None:
+            continue
+        y = float(np.interp(x, e, np.maximum(n, 0.5)))
+        ax.annotate(f"{f['element']} {f.get('line', '')}".strip(), (x, y), xytext=(x, min(y * 3, top * 2)), fontsize=7,
+                    ha="center", color="C0", arrowprops={"arrowstyle": "-", "color": "C0", "lw": 0.5})
+    ax.set_xlim(0, min(float(e.max()), (res.get("beam_energy_keV") or e.max())))
+    ax.set_xlabel("energy / keV")
+    ax.set_ylabel("counts")
+    ax.set_title(res.get("formula_text") or "", fontsize=8)
+    return fig
+
+
+def table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per SEM/EDS result: what was measured and the headline numbers, with the status."""
+    out = []
+    for r in rows:
+        if r["method"] not in METHODS or not r["result"]:
+            continue
+        res = r["result"]
+        path = (r.get("measurements") or [{}])[0].get("path", "")
+        base = {"sample": r["sample"], "file": Path(path).name, "status": res.get("status", r["status"])}
+        if r["method"] == "eds_quantify":
+            at = res.get("atomic_percent") or {}
+            se = res.get("atomic_percent_stderr") or {}
+            out.append({**base, "analysis": "EDS", "result": res.get("formula_text") or
+                        ", ".join(f"{el} {v:.1f}±{se.get(el, float('nan')):.1f}" for el, v in at.items()) + " at.%"})
+        elif res.get("analysis") == "particles":
+            u = _u(res)
+            unit = "µm" if u == "um" else "px"
+            out.append({**base, "analysis": "SEM particles", "result":
+                        f"n={res.get('n_particles')}, d10/d50/d90 = {res.get(f'd10_{u}', float('nan')):.3g}/"
+                        f"{res.get(f'd50_{u}', float('nan')):.3g}/{res.get(f'd90_{u}', float('nan')):.3g} {unit}"})
+        elif res.get("analysis") == "layers":
+            th = [f"{ly['thickness_um']:.3g} µm" if ly.get("thickness_um") is not None else f"{ly['thickness_px']:.3g} px"
+                  for ly in res.get("layers") or [] if not ly.get("open")]
+            out.append({**base, "analysis": "SEM layers", "result": "closed layers " + ", ".join(th)})
+        else:
+            out.append({**base, "analysis": "SEM porosity", "result": f"pore area fraction {res.get('pore_area_fraction', float('nan')):.3f}"})
+    return pd.DataFrame(out, columns=["sample", "file", "analysis", "result", "status"])
+
+
+def section(ok: list[dict[str, Any]], figs: Any, safe: Any, roots: tuple[Path, ...] = ()) -> None:
+    """Add the section's figures to the report's figure collector ``figs`` (``figs.add``)."""
+    for i, r in enumerate(x for x in ok if x["method"] in METHODS):
+        res, tag = r["result"] or {}, safe(f"{r['sample']}_{i}")
+        if r["method"] == "eds_quantify":
+            figs.add(eds_spectrum(r), f"eds_{tag}", f"EDS spectrum with the identified lines, {r['sample']}")
+        elif res.get("analysis") == "particles":
+            figs.add(particle_histogram(r), f"sem_sizes_{tag}",
+                     f"Particle size distribution (equivalent diameter) with log-normal fit and d10/d50/d90, {r['sample']}")
+            figs.add(particle_overlay(r, roots), f"sem_overlay_{tag}", f"Segmentation over the micrograph, {r['sample']}")
+        elif res.get("analysis") == "layers":
+            figs.add(layer_profile(r), f"sem_layers_{tag}", f"Grey-level profile across the cross-section with the boundaries, {r['sample']}")

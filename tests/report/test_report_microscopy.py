@@ -1,0 +1,75 @@
+"""The report's SEM/EDS section, built from the store after the pipeline analysed the virtual
+study's micrographs and spectrum (known d50, layer thicknesses, formula)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+import yaml
+
+from sselab.report import microscopy
+from sselab.report.html import write_report
+from sselab.simulate.microscopy import manifest_entries, write_microscopy
+from sselab.store import open_store
+from sselab.study.pipeline import run_study
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("semreport")
+    truth = write_microscopy(root, seed=0)
+    doc = {"study": "sem-eds", "samples": [{"name": "as-BM"}], "measurements": manifest_entries(truth),
+           "analysis": {"eds": {"normalise": {"As": 1}}}}
+    (root / "study.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    db = root / "sselab-results" / "results.sqlite"
+    db.parent.mkdir()
+    assert run_study(root / "study.yaml", db).n_failed == 0
+    html = write_report(db, root / "report")
+    with open_store(db) as s:
+        rows = s.analyses()
+    return truth, root, html, rows
+
+
+def test_section_table_and_figures(built):
+    truth, root, html, rows = built
+    text = html.read_text(encoding="utf-8")
+    assert "<h2>Microscopy (SEM, EDS)</h2>" in text
+    tab = pd.read_csv(root / "report" / "tables" / "microscopy.csv")
+    assert set(tab["analysis"]) == {"SEM particles", "SEM layers", "EDS"}
+    eds = tab.loc[tab["analysis"] == "EDS", "result"].item()
+    assert eds == "Mg3.1AsN1.3"  # the formula the spectrum was generated with
+    sizes = tab.loc[tab["analysis"] == "SEM particles", "result"].item()
+    d50 = float(re.search(r"= [\d.]+/([\d.]+)/", sizes).group(1))
+    assert d50 == pytest.approx(truth["sem_particles"]["d50_um"], rel=0.05)
+    layers = tab.loc[tab["analysis"] == "SEM layers", "result"].item()
+    thick = [float(x) for x in re.findall(r"([\d.]+) µm", layers)]
+    assert thick == pytest.approx(list(truth["sem_layers"]["layers_um"].values())[1:-1], abs=1.0)
+    names = {p.stem.rsplit("_", 2)[0] for p in (root / "report" / "figures").glob("*.svg")}
+    assert {"eds", "sem_sizes", "sem_overlay", "sem_layers"} <= names
+
+
+def test_histogram_lognormal_and_overlay_on_the_image(built):
+    _, root, _, rows = built
+    (r,) = [x for x in rows if x["method"] == "sem_image" and x["result"]["analysis"] == "particles"]
+    fig = microscopy.particle_histogram(r)
+    ax = fig.axes[0]
+    x, y = ax.lines[0].get_data()  # the log-normal density peaks at its mode, median / σg^(ln σg)
+    ln = r["result"]["lognormal"]
+    import numpy as np
+
+    mode = ln["median"] * np.exp(-np.log(ln["sigma_g"]) ** 2)
+    assert x[np.argmax(y)] == pytest.approx(mode, rel=0.03)
+    assert len(r["result"]["particles_px"]["x"]) == r["result"]["n_particles"]
+    ov = microscopy.particle_overlay(r, (root,))
+    assert ov.axes[0].images and "not found" not in ov.axes[0].get_title()
+    assert len(ov.axes[0].patches) == r["result"]["n_particles"]
+
+
+def test_eds_figure_marks_identified_lines(built):
+    _, _, _, rows = built
+    (r,) = [x for x in rows if x["method"] == "eds_quantify"]
+    fig = microscopy.eds_spectrum(r)
+    labels = {t.get_text().split()[0] for t in fig.axes[0].texts}
+    assert {"Mg", "As", "N"} <= labels
