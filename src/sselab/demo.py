@@ -122,8 +122,11 @@ def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1)
     rows, outputs, summary, analyses, truth = _study_part(out, jobs, console)
     rows += _microscopy_part(out / "study")
     from .demo_rows import paper_rows
+    from .report.sections_paper import write_paper_page
     from .simulate.paper_extra import ASSUMPTIONS
 
-    return {"rows": paper_rows(rows, analyses, truth), "assumptions": ASSUMPTIONS + list(truth.get("notes") or []),
-            "comparison": rows, "outputs": outputs, "run": summary,
+    all_rows = paper_rows(rows, analyses, truth)
+    assumptions = ASSUMPTIONS + list(truth.get("notes") or [])
+    outputs["paper comparison"] = write_paper_page(all_rows, out / "report", assumptions)
+    return {"rows": all_rows, "assumptions": assumptions, "comparison": rows, "outputs": outputs, "run": summary,
             "seconds": time.perf_counter() - t0}

@@ -242,3 +242,13 @@ def test_paper_inconsistencies_flagged_with_their_arithmetic():
     assert ea["paper"] == 0.30 and ea["status"] == "warning" and "0.351" in ea["reasons"][0]
     t = rows[("t_ion implied by σ_ion/(σ_ion+σ_el) (paper arithmetic)", "as-BM")]
     assert abs(t["recovered"] - 5.54e-4 / (5.54e-4 + 4.9e-8)) < 1e-12 and t["paper"] == 0.077
+
+
+def test_cv_peak_potentials_reach_the_result_and_scan_rate_unit_is_V_per_s(done):
+    from sselab.store.records import _unit_from_name
+
+    _, db, _, truth = done
+    cv = _by(db, "cv")["SE-polymer"]
+    assert abs(cv["deposition_peak_V"] - truth["SE-polymer"]["cv_deposition_peak_V"]) < 0.01
+    assert abs(cv["dissolution_peak_V"] - truth["SE-polymer"]["cv_dissolution_peak_V"]) < 0.01
+    assert _unit_from_name("scan_rate_V_per_s") == "V/s" and _unit_from_name("rate_mV_per_s") == "mV/s"
