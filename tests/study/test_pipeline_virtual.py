@@ -252,3 +252,14 @@ def test_cv_peak_potentials_reach_the_result_and_scan_rate_unit_is_V_per_s(done)
     assert abs(cv["deposition_peak_V"] - truth["SE-polymer"]["cv_deposition_peak_V"]) < 0.01
     assert abs(cv["dissolution_peak_V"] - truth["SE-polymer"]["cv_dissolution_peak_V"]) < 0.01
     assert _unit_from_name("scan_rate_V_per_s") == "V/s" and _unit_from_name("rate_mV_per_s") == "mV/s"
+
+
+@pytest.mark.parametrize("sample", ["as-BM", "600C-12h"])
+def test_pipeline_runs_the_ac_vs_dc_sigma_el_cross_check(done, sample):
+    _, db, _, truth = done
+    rep = _by(db, "consistency")[sample]
+    check = next(c for c in rep["checks"] if c["name"] == "sigma_el")
+    true = truth[sample]["sigma_el_100C_S_per_cm"]
+    assert abs(check["sigma_el_dc_S_per_cm"] / true - 1) < 0.01
+    assert abs(check["sigma_el_ac_S_per_cm"] / true - 1) < 0.2  # AC: the mixed-conductor fit
+    assert check["consistent"], check["message"]

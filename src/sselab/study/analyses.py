@@ -363,7 +363,9 @@ def consistency(task: Task) -> dict[str, Any]:
                           sigma_ion_S_per_cm=x.get("sigma_ion_S_per_cm"),
                           sigma_ion_stderr_S_per_cm=x.get("sigma_ion_stderr_S_per_cm") or 0.0,
                           sigma_el_S_per_cm=x.get("sigma_el_S_per_cm"),
-                          sigma_el_stderr_S_per_cm=x.get("sigma_el_stderr_S_per_cm") or 0.0)
+                          sigma_el_stderr_S_per_cm=x.get("sigma_el_stderr_S_per_cm") or 0.0,
+                          sigma_el_ac_S_per_cm=x.get("sigma_el_ac_S_per_cm"),
+                          sigma_el_ac_stderr_S_per_cm=x.get("sigma_el_ac_stderr_S_per_cm") or 0.0)
     out = rep.to_dict()
     si, se = x.get("sigma_ion_S_per_cm"), x.get("sigma_el_S_per_cm")
     if si and se:
