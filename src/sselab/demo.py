@@ -6,6 +6,8 @@ HTML report into ``out/report`` and returns the key recovered values beside the 
 truth and the paper's numbers: transport (σ_ion, Ea, σ_el, t_ion) and structure (as-BM's
 Rietveld a, ρ, D, ε against Table 2; the rows come from :func:`sselab.report.tables.paper_vs_analysis`)
 and microscopy (crystal size range, SE layer thickness, EDS formula; :mod:`sselab.simulate.microscopy`).  ``quick=True`` keeps only v1's single-spectrum round trip.
+The full run also returns ``rows``: every number the paper reports (:func:`sselab.demo_rows.paper_rows`),
+with those the virtual study does not simulate yet as ``recovered = None``, ``status = "not simulated"``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ def _impedance_part(out: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
     return rows, {"raw spectrum": str(raw), "fit figure": str(figure)}
 
 
-def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, Any]]:
+def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, Any],
+                                                              list[dict[str, Any]], dict[str, Any]]:
     from .report import write_report
     from .report.tables import paper_vs_analysis
     from .simulate.virtual_study import write_virtual_study
@@ -63,7 +66,7 @@ def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]
              **_uncertainty_and_status(analyses, r["quantity"], r["sample"])} for r in table.to_dict("records")]
     outputs = {"manifest": str(manifest), "truth": str(manifest.parent / "truth.json"), "database": str(db),
                "report": str(report)}
-    return rows, outputs, summary.to_dict()
+    return rows, outputs, summary.to_dict(), analyses, truth
 
 
 #: which stored result holds each transport quantity of the comparison, its error and verdict
@@ -121,7 +124,17 @@ def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1)
         console.print(f"[bold]sselab demo[/bold] → {out.resolve()}")
     if quick:
         rows, outputs = _impedance_part(out)
-        return {"comparison": rows, "outputs": outputs, "seconds": time.perf_counter() - t0}
-    rows, outputs, summary = _study_part(out, jobs, console)
+        from .demo_rows import split_sample
+
+        return {"rows": [split_sample(r) for r in rows], "comparison": rows, "outputs": outputs, "seconds": time.perf_counter() - t0}
+    rows, outputs, summary, analyses, truth = _study_part(out, jobs, console)
     rows += _microscopy_part(out / "study")
-    return {"comparison": rows, "outputs": outputs, "run": summary, "seconds": time.perf_counter() - t0}
+    from .demo_rows import paper_rows
+    from .report.sections_paper import write_paper_page
+    from .simulate.paper_extra import ASSUMPTIONS
+
+    all_rows = paper_rows(rows, analyses, truth)
+    assumptions = ASSUMPTIONS + list(truth.get("notes") or [])
+    outputs["paper comparison"] = write_paper_page(all_rows, out / "report", assumptions)
+    return {"rows": all_rows, "assumptions": assumptions, "comparison": rows, "outputs": outputs, "run": summary,
+            "seconds": time.perf_counter() - t0}

@@ -189,3 +189,77 @@ def test_xps_depth_profile_recovers_composition_and_surface_ordering(done):
         series = el[oxidised] if oxidised in el else comp[oxidised]
         assert series == sorted(series, reverse=True) and series[0] > 5 * series[-1]
     assert res["curves"]["region"] == "N 1s" and len(res["curves"]["binding_energy_eV"]) > 50
+
+
+def _paper_rows(done):
+    from sselab.demo_rows import paper_rows
+
+    _, db, _, truth = done
+    with open_store(db) as s:
+        analyses = s.analyses()
+    return paper_rows([], analyses, truth)
+
+
+def test_paper_rows_cover_the_paper_and_recover_truth_within_uncertainty(done):
+    from sselab.demo_rows import KEYS
+    from sselab.simulate.paper import PAPER
+
+    rows = _paper_rows(done)
+    assert all(tuple(r) == KEYS for r in rows)
+    papers = {r["paper"] for r in rows}
+    for v in (PAPER["R_eBE_100C_ohm"], 0.094, 0.76, 0.134, 0.174, 1.5e-6, 2.4e-8, -1.6, 1.4, -2.0, 1.9, 395.2, 43.75):
+        assert v in papers, v
+    checked = 0
+    for r in rows:
+        if r["recovered"] is not None and r["stderr"] and r["truth"] is not None and r["status"] != "failed":
+            assert abs(r["recovered"] - r["truth"]) < 5 * r["stderr"], r
+            checked += 1
+    assert checked >= 20
+    missing = [r for r in rows if r["status"] == "not simulated"]
+    assert missing and all(r["recovered"] is None and r["paper"] is not None for r in missing)
+
+
+def test_paper_rows_cycling_and_cv_peaks_reach_the_table(done):
+    rows = {(r["quantity"], r["sample"]): r for r in _paper_rows(done)}
+    dep = rows[("CV deposition peak (Mg|SE-polymer|Mg, 60 °C)", "SE-polymer")]
+    assert abs(dep["recovered"] - dep["truth"]) < 0.01
+    assert abs(rows[("CV scan rate", "SE-polymer")]["recovered"] - 0.1) < 1e-9  # mV/s, from V/s
+    last = rows[("η deposition, last cycle (Mg|eBE|SE|eBE|Mg, ±0.01 mA)", "as-BM")]
+    assert abs(last["recovered"] - last["truth"]) < 0.05
+    ebe = rows[("R_eBE (bulk) at 100 °C", "eBE")]
+    assert abs(ebe["recovered"] - 14.6) < 0.1
+
+
+def test_paper_inconsistencies_flagged_with_their_arithmetic():
+    import math
+
+    from sselab.demo_rows import inconsistency_rows
+
+    rows = {(r["quantity"], r["sample"]): r for r in inconsistency_rows()}
+    ea = rows[("Ea implied by the stack pair (paper arithmetic)", "as-BM")]
+    by_hand = 8.617333e-5 * math.log(0.76 / 0.094) / (1 / 313.15 - 1 / 373.15)
+    assert abs(ea["recovered"] - by_hand) < 1e-4 and abs(by_hand - 0.351) < 1e-3
+    assert ea["paper"] == 0.30 and ea["status"] == "warning" and "0.351" in ea["reasons"][0]
+    t = rows[("t_ion implied by σ_ion/(σ_ion+σ_el) (paper arithmetic)", "as-BM")]
+    assert abs(t["recovered"] - 5.54e-4 / (5.54e-4 + 4.9e-8)) < 1e-12 and t["paper"] == 0.077
+
+
+def test_cv_peak_potentials_reach_the_result_and_scan_rate_unit_is_V_per_s(done):
+    from sselab.store.records import _unit_from_name
+
+    _, db, _, truth = done
+    cv = _by(db, "cv")["SE-polymer"]
+    assert abs(cv["deposition_peak_V"] - truth["SE-polymer"]["cv_deposition_peak_V"]) < 0.01
+    assert abs(cv["dissolution_peak_V"] - truth["SE-polymer"]["cv_dissolution_peak_V"]) < 0.01
+    assert _unit_from_name("scan_rate_V_per_s") == "V/s" and _unit_from_name("rate_mV_per_s") == "mV/s"
+
+
+@pytest.mark.parametrize("sample", ["as-BM", "600C-12h"])
+def test_pipeline_runs_the_ac_vs_dc_sigma_el_cross_check(done, sample):
+    _, db, _, truth = done
+    rep = _by(db, "consistency")[sample]
+    check = next(c for c in rep["checks"] if c["name"] == "sigma_el")
+    true = truth[sample]["sigma_el_100C_S_per_cm"]
+    assert abs(check["sigma_el_dc_S_per_cm"] / true - 1) < 0.01
+    assert abs(check["sigma_el_ac_S_per_cm"] / true - 1) < 0.2  # AC: the mixed-conductor fit
+    assert check["consistent"], check["message"]

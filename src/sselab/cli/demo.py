@@ -28,19 +28,20 @@ def demo(
         return
     from ..numfmt import format_uncertain
 
-    table = Table(title="Mg3AsN virtual study: recovered vs simulated truth vs paper")
-    for col in ("quantity", "recovered", "truth", "paper", "unit", "verdict"):
-        table.add_column(col, justify="left" if col in ("quantity", "unit", "verdict") else "right")
+    table = Table(title="Mg3AsN virtual study: every number of the paper — recovered ± standard error vs the "
+                        "simulated truth (the paper's number by construction wherever the paper gives one) vs the paper")
+    for col in ("quantity", "sample", "recovered", "truth", "paper", "unit", "status"):
+        table.add_column(col, justify="left" if col in ("quantity", "sample", "unit", "status") else "right")
     notes: dict[str, str] = {}
-    for row in summary["comparison"]:
-        fmt = lambda v: "" if v is None else (f"{v:.5g}" if isinstance(v, (int, float)) else str(v))  # noqa: E731
+    fmt = lambda v: "" if v is None else (f"{v:.5g}" if isinstance(v, (int, float)) else str(v))  # noqa: E731
+    for row in summary.get("rows") or summary["comparison"]:
         rec = row["recovered"]
-        shown = "" if rec is None else format_uncertain(rec, row.get("stderr"), digits=5)
+        shown = "—" if rec is None else format_uncertain(rec, row.get("stderr"), digits=5)
         status = row.get("status") or ""
         if status and status != "ok":
             for msg in row.get("reasons") or []:
                 notes.setdefault(msg, status)
-        table.add_row(row["quantity"], shown, fmt(row["truth"]), fmt(row["paper"]), row["unit"], status)
+        table.add_row(row["quantity"], row.get("sample", ""), shown, fmt(row["truth"]), fmt(row["paper"]), row["unit"], status)
     console.print(table)
     for msg, status in notes.items():
         console.print(f"{status}: {msg}", markup=False, highlight=False)

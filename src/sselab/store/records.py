@@ -35,6 +35,8 @@ _SUFFIX_UNITS = (
     ("_K", "K"),
     ("_V", "V"),
     ("_A", "A"),
+    ("_mV_per_s", "mV/s"),
+    ("_V_per_s", "V/s"),
     ("_s", "s"),
     ("_nm", "nm"),
     ("_Angstrom", "Å"),

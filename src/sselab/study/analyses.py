@@ -281,7 +281,9 @@ def cv(task: Task) -> dict[str, Any]:
 
     vg = _one(task, "voltammogram")
     res = voltammetry(vg).to_dict()
-    peaks = [p for sc in res["scans"] for p in sc.get("peaks", [])] if res.get("scans") else []
+    scans = res.get("scans") or []
+    peaks = [p for sc in scans for p in sc.get("peaks", [])]
+    peaks += [sc[k] for sc in scans for k in ("deposition_peak", "dissolution_peak") if isinstance(sc.get(k), dict)]
     for p in peaks:
         kind = str(p.get("kind", ""))
         if p.get("potential_V") is not None and kind:
@@ -361,7 +363,9 @@ def consistency(task: Task) -> dict[str, Any]:
                           sigma_ion_S_per_cm=x.get("sigma_ion_S_per_cm"),
                           sigma_ion_stderr_S_per_cm=x.get("sigma_ion_stderr_S_per_cm") or 0.0,
                           sigma_el_S_per_cm=x.get("sigma_el_S_per_cm"),
-                          sigma_el_stderr_S_per_cm=x.get("sigma_el_stderr_S_per_cm") or 0.0)
+                          sigma_el_stderr_S_per_cm=x.get("sigma_el_stderr_S_per_cm") or 0.0,
+                          sigma_el_ac_S_per_cm=x.get("sigma_el_ac_S_per_cm"),
+                          sigma_el_ac_stderr_S_per_cm=x.get("sigma_el_ac_stderr_S_per_cm") or 0.0)
     out = rep.to_dict()
     si, se = x.get("sigma_ion_S_per_cm"), x.get("sigma_el_S_per_cm")
     if si and se:

@@ -6,7 +6,8 @@ Stages (each stage's tasks depend only on stored results of the stages before):
    cycling, CV;
 2. per sample: ``deconvolution`` (eBE subtraction over the temperature series + Arrhenius)
    and ``dc_electronic`` (σ_el from all DC holds);
-3. per sample: ``consistency`` (t_ion from DC vs from σ_ion and σ_el).
+3. per sample: ``consistency`` (t_ion from DC vs from σ_ion and σ_el; σ_el from DC vs from the AC
+   mixed-conductor fit when the sample has one).
 
 A task whose key (input hash, kind, settings hash, sselab version) is stored is skipped; a
 derived task's input hash covers the upstream numbers it uses, so it reruns exactly when they
@@ -227,9 +228,16 @@ def _consistency(tasks: list[Task], stage2: list[Task], res: dict[str, dict]) ->
                   "t_ion_dc_voltage_V": low.context.get("voltage_V"),
                   "sigma_ion_S_per_cm": dec["sigma_ion_S_per_cm"], "sigma_ion_stderr_S_per_cm": dec["sigma_ion_stderr_S_per_cm"],
                   "sigma_el_S_per_cm": el["sigma_el_S_per_cm"], "sigma_el_stderr_S_per_cm": el.get("sigma_el_stderr_S_per_cm")}
+        ac = next((res[t.id] for t in tasks if t.sample == name and t.technique == "eis" and t.id in res
+                   and isinstance(res[t.id].get("mixed"), dict) and res[t.id].get("sigma_el_S_per_cm")), None)
+        if ac is not None:  # σ_el from the AC mixed-conductor fit: the AC-vs-DC cross-check
+            inputs.update({"sigma_el_ac_S_per_cm": ac["sigma_el_S_per_cm"],
+                           "sigma_el_ac_stderr_S_per_cm": ac.get("sigma_el_stderr_S_per_cm")})
         inputs = {k: _stable(v) for k, v in inputs.items()}
-        inputs["reasons"] = from_inputs({"DC t_ion": res[low.id], "deconvolution σ_ion": dec,
-                                         "DC σ_el": el}, what="input").to_dict()["reasons"]
+        parts = {"DC t_ion": res[low.id], "deconvolution σ_ion": dec, "DC σ_el": el}
+        if ac is not None:
+            parts["AC σ_el"] = ac["mixed"]
+        inputs["reasons"] = from_inputs(parts, what="input").to_dict()["reasons"]
         out.append(make_task(id=f"{name}/transport/consistency", kind="consistency", sample=name, technique="dc",
                              files=(), settings={"rel_tol": 0.1}, context={"sample": name, "inputs": inputs}))
     return out
