@@ -9,7 +9,8 @@ Parameter names:
   ``bkg0..bkgN`` (Chebyshev background), ``U V W`` [deg²] and ``X Y`` [deg] (instrument);
 * per phase ``<name>.``: ``scale``, the free lattice parameters (``a``, ``b``, ``c`` [Å],
   ``alpha``/``beta``/``gamma`` [deg]), ``D_nm`` (crystallite size), ``strain`` (ε),
-  ``B_<site>`` [Å²] and ``occ_<site>`` (occupancy factor, 1 = as in the structure).
+  ``B_<site>`` [Å²], ``occ_<site>`` (occupancy factor, 1 = as in the structure) and the
+  site's free fractional coordinates ``x_<site>``/``y_<site>``/``z_<site>`` (:mod:`~sselab.xrd.atoms`).
 
 Intensity of reflection k, line l: S·ratio_l·m_k·|F_k|²·LP(θ) with
 LP = (1 + cos²2θ·cos²2θ_m) / ((1 + cos²2θ_m)·sin²θ·cosθ); with this scale convention the
@@ -145,6 +146,9 @@ class PowderModel:
                 ps.append(Parameter(f"{n}.B_{lab}", 0.5, B_MIN_A2, B_MAX_A2, fixed=True, unit="A2", scale="linear"))
             for lab in refl.labels:
                 ps.append(Parameter(f"{n}.occ_{lab}", 1.0, 0.0, 2.0, fixed=True, scale="linear"))
+            fr = refl.freedom
+            for name, x0 in zip(fr.names if fr else (), fr.values if fr else ()):  # free coordinates (sselab.xrd.atoms)
+                ps.append(Parameter(f"{n}.{name}", float(x0), float(x0) - 0.1, float(x0) + 0.1, fixed=True, scale="linear"))
         return Parameters(ps)
 
     @property
