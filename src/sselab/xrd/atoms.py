@@ -19,7 +19,7 @@ Examples
 >>> from sselab.xrd.library import mg3n2
 >>> fr = coordinate_freedom(mg3n2())
 >>> [n for n in fr.names]
-['x_Mg1', 'y_Mg1', 'z_Mg1', 'x_N2']
+['x_Mg1', 'y_Mg1', 'z_Mg1', 'z_N2']
 """
 
 from __future__ import annotations
