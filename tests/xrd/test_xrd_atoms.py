@@ -79,3 +79,33 @@ def test_occupancy_with_fixed_total_recovered():
     assert p.occupancy["N1"] + p.occupancy["N2"] == pytest.approx(2.0)
     assert p.occupancy_stderr["N2"] == pytest.approx(p.occupancy_stderr["N1"])
     assert p.occupancy_stderr["N1"] < 0.05
+
+
+def test_cli_atoms_ties_and_cif(cli, tmp_path):
+    """``--atoms --occupancy --tie --cif-out``: coordinates with esds in the JSON, the tie obeyed,
+    and the CIF written with the refined coordinates."""
+    import json
+
+    from sselab.xrd.structures import from_cif
+
+    truth = {"Mg3N2.z_N2": 0.962, "Mg3N2.occ_N1": 0.9, "Mg3N2.occ_N2": 0.8}
+    pat = simulate_pattern([mg3n2()], np.linspace(15, 115, 4000), values=truth, seed=7, peak_counts=3e4)
+    path = tmp_path / "sim.xye"
+    np.savetxt(path, np.column_stack([pat.two_theta_deg, pat.intensity, pat.sigma]))
+    rc, text, err = cli("xrd", "refine", path, "--phases", "Mg3N2", "--atoms", "--occupancy", "Mg3N2.occ_N1",
+                        "--tie", "Mg3N2.occ_N2=1.7-Mg3N2.occ_N1", "--wavelength", "1.5406", "--cif-out", tmp_path, "--json")
+    assert rc in (0, 3), err
+    assert "refined structure" in err
+    ph = json.loads(text)["phases"][0]
+    assert abs(ph["coordinates"]["z_N2"] - 0.962) < 3 * ph["coordinates_stderr"]["z_N2"]
+    assert ph["occupancy"]["N1"] + ph["occupancy"]["N2"] == pytest.approx(1.7)
+    assert abs(ph["occupancy"]["N1"] - 0.9) < 3 * ph["occupancy_stderr"]["N1"]
+    back = from_cif(tmp_path / "Mg3N2_refined.cif")
+    fr = coordinate_freedom(back)
+    assert len(fr.names) == 4  # same Wyckoff freedom after the round trip
+    # the refined 24d coordinate is in the written structure (some image of it: z or 1 − z, ± ¼ shifts)
+    z = ph["coordinates"]["z_N2"]
+    coords = back.structure.frac_coords.ravel()
+    assert np.min(np.abs(np.concatenate([coords - z % 1, coords - (1 - z) % 1]))) < 1e-4
+    rc, _, err = cli("xrd", "refine", path, "--phases", "Mg3N2", "--tie", "nonsense")
+    assert rc == 2 and "--tie" in err

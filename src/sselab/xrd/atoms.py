@@ -134,3 +134,28 @@ def coordinate_freedom(phase: Phase, orbits: list[list[int]] | None = None,
             A[m, :, col : col + k] = Am
         col += k
     return CoordinateFreedom(tuple(names), np.array(values), A)
+
+
+def refined_phase(phase: Phase, coordinates: dict[str, float], occupancy: dict[str, float] | None = None) -> Phase:
+    """A copy of ``phase`` with its free coordinates set (names as :func:`coordinate_freedom`,
+    symmetry-equivalent atoms moved with them) and each site's occupancy multiplied by its
+    factor in ``occupancy`` (by site label; a site's total is capped at 1)."""
+    from pymatgen.core import Structure
+
+    from .reflections import _orbit_groups
+
+    labels, orbits = _orbit_groups(phase)
+    fr = coordinate_freedom(phase, orbits, labels)
+    u = np.array([coordinates.get(n, v) for n, v in zip(fr.names, fr.values)], float)
+    s = phase.structure
+    frac = s.frac_coords + (fr.basis @ (u - fr.values) if fr.names else 0.0)
+    factor = np.ones(len(s))
+    for lab, members in zip(labels, orbits):
+        factor[members] = (occupancy or {}).get(lab, 1.0)
+    species = []
+    for site, f in zip(s, factor):  # a site cannot hold more than one atom: a factor beyond that is capped
+        total = sum(site.species.values()) * f
+        cap = min(1.0, total) / total if total > 0 else 1.0
+        species.append({sp: occ * f * cap for sp, occ in site.species.items()})
+    new = Structure(s.lattice, species, frac % 1.0)
+    return Phase(phase.name, new, phase.crystal_system, phase.source)
