@@ -89,6 +89,20 @@ def structure(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def atoms(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """Table 1-style atomic parameters from ``xrd_refine`` results refined with ``refine_atoms``
+    (empty otherwise): one row per (pattern, site) of the main phase: x, y, z, B [Å²] and
+    occupancy (factor and FullProf's m/M convention) with esds, and the pattern's R factors (%)."""
+    out = []
+    for r in rows:
+        if r["method"] == "xrd_refine" and r["status"] == "ok" and r["result"] and r["result"].get("sites"):
+            res = r["result"]
+            for site in res["sites"]:
+                out.append({"sample": r["sample"], "phase": res.get("main_phase"), **site,
+                            "Rp": res.get("Rp"), "Rwp": res.get("Rwp"), "Rexp": res.get("Rexp"), "chi2": res.get("chi2")})
+    return pd.DataFrame(out)
+
+
 def paper_vs_analysis(rows: Sequence[dict[str, Any]], truth: dict[str, Any] | None = None) -> pd.DataFrame:
     """The paper's numbers beside this analysis's (and the simulation's truth when given)."""
     t = transport(rows)

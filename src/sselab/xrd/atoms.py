@@ -159,3 +159,40 @@ def refined_phase(phase: Phase, coordinates: dict[str, float], occupancy: dict[s
         species.append({sp: occ * f * cap for sp, occ in site.species.items()})
     new = Structure(s.lattice, species, frac % 1.0)
     return Phase(phase.name, new, phase.crystal_system, phase.source)
+
+
+def site_table(phase: Phase, result) -> list[dict]:
+    """Table 1-style rows of a refined phase (``result`` a :class:`~sselab.xrd.rietveld.PhaseResult`):
+    per site its label, element(s), Wyckoff multiplicity, fractional x, y, z of the representative
+    (refined coordinates applied) with esds of the free ones, B [Å²] and occupancy factor with esds,
+    and FullProf's occupancy (factor × multiplicity / general multiplicity of the space group)."""
+    from .reflections import _orbit_groups
+
+    labels, orbits = _orbit_groups(phase)
+    fr = coordinate_freedom(phase, orbits, labels)
+    refined = refined_phase(phase, dict(result.coordinates))
+    try:
+        from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+        general = len(SpacegroupAnalyzer(phase.structure, symprec=_TOL).get_space_group_operations())
+    except Exception:
+        general = len(phase.structure)
+    rows = []
+    for lab, members in zip(labels, orbits):
+        xyz = refined.structure.frac_coords[members[0]] % 1.0
+        esd: dict[str, float | None] = {}
+        for axis in "xyz":
+            name = f"{axis}_{lab}"
+            if name in fr.names:
+                xyz[" xyz".index(axis) - 1] = result.coordinates.get(name, xyz[" xyz".index(axis) - 1])
+                esd[axis] = result.coordinates_stderr.get(name)
+        occ = result.occupancy.get(lab, 1.0)
+        rows.append({
+            "site": lab, "element": phase.structure[members[0]].species_string, "multiplicity": len(members),
+            "x": float(xyz[0]), "y": float(xyz[1]), "z": float(xyz[2]),
+            "x_stderr": esd.get("x"), "y_stderr": esd.get("y"), "z_stderr": esd.get("z"),
+            "B_A2": result.b_iso_A2.get(lab), "B_stderr_A2": result.b_iso_stderr_A2.get(lab),
+            "occupancy_factor": occ, "occupancy_stderr": result.occupancy_stderr.get(lab),
+            "occupancy_fullprof": occ * len(members) / general,
+        })
+    return rows
