@@ -403,8 +403,10 @@ def xrd_refine(task: Task) -> dict[str, Any]:
         labels, orbits = _orbit_groups(phases[0])
         held = max(range(len(labels)), key=lambda i: len(orbits[i]))  # the largest site holds the scale
         occupancies = tuple(f"{phases[0].name}.occ_{lab}" for i, lab in enumerate(labels) if i != held)
+    # atoms of the main phase only: minor phases' coordinates and B are not determined by a few % of a pattern
+    minor_atoms = tuple(f"{p.name}.{k}" for p in phases[1:] for k in ("x_*", "y_*", "z_*", "B_*")) if atoms else ()
     res = refine(pattern, phases, instrument, n_background=s["n_background"], two_theta_range=window,
-                 refine_b=s["refine_b"], refine_atoms=atoms, occupancies=occupancies)
+                 refine_b=s["refine_b"], refine_atoms=atoms, occupancies=occupancies, fixed=minor_atoms)
     out = {**res.to_dict(), "main_phase": phases[0].name}
     if atoms:  # Table 1: the main phase's sites (sselab.xrd.atoms.site_table)
         from ..xrd.atoms import site_table
