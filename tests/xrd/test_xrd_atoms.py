@@ -93,9 +93,10 @@ def test_cli_atoms_ties_and_cif(cli, tmp_path):
     path = tmp_path / "sim.xye"
     np.savetxt(path, np.column_stack([pat.two_theta_deg, pat.intensity, pat.sigma]))
     rc, text, err = cli("xrd", "refine", path, "--phases", "Mg3N2", "--atoms", "--occupancy", "Mg3N2.occ_N1",
-                        "--tie", "Mg3N2.occ_N2=1.7-Mg3N2.occ_N1", "--wavelength", "1.5406", "--cif-out", tmp_path, "--json")
+                        "--tie", "Mg3N2.occ_N2=1.7-Mg3N2.occ_N1", "--asymmetry", "--wavelength", "1.5406", "--cif-out", tmp_path, "--json")
     assert rc in (0, 3), err
     assert "refined structure" in err
+    assert "asym_P1" in json.loads(text)["parameters"]
     ph = json.loads(text)["phases"][0]
     assert abs(ph["coordinates"]["z_N2"] - 0.962) < 3 * ph["coordinates_stderr"]["z_N2"]
     assert ph["occupancy"]["N1"] + ph["occupancy"]["N2"] == pytest.approx(1.7)

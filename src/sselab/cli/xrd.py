@@ -194,6 +194,7 @@ def refine_cmd(
     orientation: Optional[list[str]] = typer.Option(None, "--preferred-orientation",
                                                     help="March–Dollase texture PHASE:h,k,l (repeatable); its r is refined."),
     lebail_: bool = typer.Option(False, "--lebail", help="Le Bail fit: cell and profile with free intensities (no structure)."),
+    asymmetry: bool = typer.Option(False, "--asymmetry", help="Also refine Bérar–Baldinozzi low-angle peak asymmetry (P1, P2)."),
     atoms: bool = typer.Option(False, "--atoms", help="Also refine free atomic coordinates (within site symmetry) and B."),
     occupancy: Optional[list[str]] = typer.Option(None, "--occupancy",
                                                   help="Refine these occupancy factors, e.g. 'Mg3AsN.occ_N1' (repeatable, * allowed)."),
@@ -223,7 +224,7 @@ def refine_cmd(
     else:
         res = refine(pat, phase_list, inst, refine_b=refine_b, stages=stages, preferred_orientation=_orientation(orientation) or None,
                      n_background=_background(background), two_theta_range=two_theta_range,
-                     refine_atoms=atoms, occupancies=tuple(occupancy or ()), ties=_ties(tie))
+                     refine_atoms=atoms, occupancies=tuple(occupancy or ()), ties=_ties(tie), refine_asymmetry=asymmetry)
     if plot is not None:
         from ..xrd.plots import plot_refinement
 

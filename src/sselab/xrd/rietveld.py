@@ -362,6 +362,7 @@ def refine(
     refine_atoms: bool = False,
     occupancies: Sequence[str] = (),
     ties: Mapping[str, tuple[str, float, float]] | None = None,
+    refine_asymmetry: bool = False,
 ) -> RietveldResult:
     """Refine ``phases`` against ``pattern`` in stages (default :data:`DEFAULT_STAGES`;
     ``refine_b`` adds a last stage with every isotropic B; ``preferred_orientation`` {phase: (h, k, l)}
@@ -369,7 +370,8 @@ def refine(
     every free coordinate (within its site symmetry, :mod:`~sselab.xrd.atoms`) and isotropic B;
     ``occupancies`` are patterns of occupancy parameters (``"Mg3AsN.occ_*"``) refined in that last
     stage; ``ties`` {slave: (master, c0, c1)} constrain slave = c0 + c1·master (linked
-    occupancies, fixed totals)).  ``fixed`` patterns stay fixed."""
+    occupancies, fixed totals); ``refine_asymmetry`` adds the Bérar–Baldinozzi P1, P2 to the
+    last stage).  ``fixed`` patterns stay fixed."""
     job = Refinement(pattern, phases, instrument, n_background=n_background, two_theta_range=two_theta_range,
                      start=start, preferred_orientation=preferred_orientation, ties=ties)
     stages = list(stages or DEFAULT_STAGES)
@@ -381,6 +383,8 @@ def refine(
         stages.append((*stages[-1], *ATOM_PARAMETERS))
     if occupancies:
         stages.append((*stages[-1], *occupancies))
+    if refine_asymmetry:
+        stages.append((*stages[-1], "asym_P1", "asym_P2"))
     return job.run(stages, fixed)
 
 
