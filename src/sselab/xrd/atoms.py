@@ -25,10 +25,15 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 
+from ..exceptions import SselabError
 from .structures import Phase
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import PowderModel
 
 _TOL = 1e-3
 
@@ -196,3 +201,15 @@ def site_table(phase: Phase, result) -> list[dict]:
             "occupancy_fullprof": occ * len(members) / general,
         })
     return rows
+
+
+def check_ties(model: "PowderModel", ties: Mapping[str, tuple[str, float, float]]) -> dict[str, tuple[str, float, float]]:
+    """Validate ``{slave: (master, c0, c1)}`` (slave = c0 + c1·master); e.g. a fixed total of two
+    occupancies is ``{"P.occ_B1": ("P.occ_A1", 1.0, -1.0)}``, linked ones ``(master, 0, 1)``."""
+    out = {}
+    for slave, (master, c0, c1) in ties.items():
+        model.index(slave), model.index(master)
+        if slave == master or master in ties:
+            raise SselabError(f"tie {slave} -> {master}: a parameter cannot be tied to itself or to a tied one")
+        out[str(slave)] = (str(master), float(c0), float(c1))
+    return out

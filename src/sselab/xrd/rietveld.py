@@ -31,6 +31,7 @@ from ..fitting import FitResult, Parameters, fit
 from ..fitting.threads import single_threaded_blas
 from ..measurements import DiffractionPattern
 from ..verdict import Verdict
+from .atoms import check_ties as _check_ties
 from .instrument import Instrument
 from .model import D_INFINITE_NM, PowderModel
 from .structures import Phase
@@ -178,18 +179,6 @@ def instrument_for(pattern: DiffractionPattern, instrument: Instrument | None) -
 
 #: parameters freed by ``refine_atoms``: free coordinates and isotropic B of every site
 ATOM_PARAMETERS = ("*.x_*", "*.y_*", "*.z_*", "*.B_*")
-
-
-def _check_ties(model: PowderModel, ties: Mapping[str, tuple[str, float, float]]) -> dict[str, tuple[str, float, float]]:
-    """Validate ``{slave: (master, c0, c1)}`` (slave = c0 + c1·master); e.g. a fixed total of two
-    occupancies is ``{"P.occ_B1": ("P.occ_A1", 1.0, -1.0)}``, linked ones ``(master, 0, 1)``."""
-    out = {}
-    for slave, (master, c0, c1) in ties.items():
-        model.index(slave), model.index(master)
-        if slave == master or master in ties:
-            raise SselabError(f"tie {slave} -> {master}: a parameter cannot be tied to itself or to a tied one")
-        out[str(slave)] = (str(master), float(c0), float(c1))
-    return out
 
 
 def _matches(name: str, patterns: Sequence[str]) -> bool:
