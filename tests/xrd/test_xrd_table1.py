@@ -40,3 +40,23 @@ def test_xrd_refine_task_gives_table1(tmp_path):
                         "result": res, "sample": "s"}])
     assert list(df["site"]) == [s["site"] for s in res["sites"]] and df["Rwp"].iloc[0] == res["Rwp"]
     assert tables.atoms([{"method": "xrd_refine", "status": "ok", "result": {"phases": []}, "sample": "s"}]).empty
+
+
+def test_paper_vs_analysis_has_table1_rows():
+    """as-BM's site rows: refined B beside the simulation's truth and the paper's Table 1."""
+    from sselab.simulate.structure import TABLE1_SITES
+
+    sites = [{"site": "Mg1", "element": "Mg", "multiplicity": 3, "x": 0.0, "y": 0.5, "z": 0.0, "x_stderr": None,
+              "y_stderr": None, "z_stderr": None, "B_A2": -5.9, "B_stderr_A2": 0.02, "occupancy_factor": 1.0,
+              "occupancy_stderr": None, "occupancy_fullprof": 0.0625}]
+    row = {"method": "xrd_refine", "status": "ok", "sample": "as-BM",
+           "result": {"main_phase": "Mg3AsN", "phases": [], "sites": sites, "Rp": 1, "Rwp": 2, "Rexp": 2, "chi2": 1}}
+    truth = {"as-BM": {"xrd": {"site_values": dict(TABLE1_SITES)}}}
+    df = tables.paper_vs_analysis([row], truth)
+    b = df[df["quantity"] == "B Mg1 (Rietveld)"].iloc[0]
+    assert (b["this_analysis"], b["truth"], b["paper"]) == (-5.9, -5.953, -5.953)
+    occ = df[df["quantity"] == "occupancy Mg1 (m/48)"].iloc[0]
+    assert occ["paper"] == 0.063 and occ["truth"] == 3 / 48
+    shown = tables.humanise(tables.atoms([row]))
+    assert shown["B / Å²"].iloc[0].startswith("-5.90") and shown["x"].iloc[0] == "0"
+    assert shown["occupancy (m/M)"].iloc[0] == "0.0625"
