@@ -335,7 +335,7 @@ def test_real_spectrum_correlated_residuals_no_comb(shared_data):
 def _local_app():
     import typer
 
-    from sselab.eis.drt.cli import register_drt
+    from sselab.cli._eis_drt import register_drt
 
     app, eis = typer.Typer(), typer.Typer()
     register_drt(eis)

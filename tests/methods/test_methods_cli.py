@@ -84,3 +84,39 @@ def test_stacks_command(tmp_path, cli):
     assert rc == 0, err
     d = json.loads(out)
     assert d["conductor"] == "mixed" and d["sigma_el_S_per_cm"] == pytest.approx(L_CM / A_CM2 / 6010.0, rel=0.03)
+
+
+def test_plots_of_dc_tion_electronic_series_and_ageing(tmp_path, cli):
+    """Every analysis command named in #19 writes its figure (and refuses a bad name first)."""
+    from sselab.transport.geometry import SampleGeometry
+    from sselab.transport.simulate import simulate_polarisation
+
+    g = SampleGeometry.from_text("0.65 mm", diameter="13 mm")
+    holds = []
+    for k, v in enumerate((0.5, 1.0, 2.0)):
+        ct = simulate_polarisation(5e-7, 5e-8, g, potential_V=v, time_constants_s=(300.0,), duration_s=3000.0,
+                                   interval_s=20.0, seed=k)
+        holds.append(tmp_path / f"hold_{v}.csv")
+        write_transient_csv(holds[-1], ct)
+    rc, _, err = cli("dc", "tion", holds[0], "--plot", tmp_path / "tion.png")
+    assert rc in (0, 3), err
+    assert (tmp_path / "tion.png").stat().st_size > 10_000
+    rc, _, err = cli("dc", "electronic", *holds, "--thickness", "0.65 mm", "--diameter", "13 mm", "--plot", tmp_path / "iv.svg")
+    assert rc in (0, 3), err
+    assert (tmp_path / "iv.svg").exists()
+    f = np.logspace(6, -1, 50)
+    files = []
+    for T, R1 in ((313.15, 4000.0), (333.15, 2000.0), (353.15, 1100.0)):
+        s = simulate_spectrum("R0-p(R1,CPE1)-CPE2", {"R0": 10.0, "R1": R1, "CPE1.Q": 1e-10, "CPE1.n": 0.9,
+                                                     "CPE2.Q": 1e-6, "CPE2.n": 0.85}, f, noise=0.003, seed=int(T),
+                              temperature_K=T)
+        files.append(tmp_path / f"s_{T - 273.15:.0f}C.csv")
+        write_spectrum_csv(files[-1], s)
+    rc, _, err = cli("eis", "series", *files, "--circuit", "R0-p(R1,CPE1)-CPE2", "--bulk", "R1",
+                     "--thickness", "0.65 mm", "--diameter", "13 mm", "--plot", tmp_path / "series.png")
+    assert rc in (0, 3), err
+    assert (tmp_path / "series.png").stat().st_size > 10_000
+    rc, _, err = cli("eis", "ageing", *files, "--circuit", "R0-p(R1,CPE1)-CPE2", "--parameter", "R1",
+                     "--times", "0,24,48", "--plot", tmp_path / "ageing.pdf")
+    assert rc in (0, 3), err
+    assert (tmp_path / "ageing.pdf").exists()

@@ -47,6 +47,23 @@ def _descendants(root: int) -> set[int]:
     return out
 
 
+def _workers(parent: int) -> set[int]:
+    """Live forked workers of ``parent`` (same command line; not helpers such as ldconfig
+    that libraries start while importing)."""
+    try:
+        cmd = Path(f"/proc/{parent}/cmdline").read_bytes()
+    except OSError:
+        return set()
+    out = set()
+    for pid in _descendants(parent):
+        try:
+            if _alive(pid) and Path(f"/proc/{pid}/cmdline").read_bytes() == cmd:
+                out.add(pid)
+        except OSError:
+            pass
+    return out
+
+
 def _alive(pid: int) -> bool:
     st = _stat(pid)
     return st is not None and st[1] not in ("Z", "X")
@@ -79,11 +96,12 @@ def test_killing_the_parent_leaves_no_worker_and_a_consistent_database(manifest,
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(workers) < 2 and parent.poll() is None:
-            workers = _descendants(parent.pid)
+            workers = _workers(parent.pid)
             time.sleep(0.2)
         assert len(workers) >= 2, f"no workers started: {parent.stderr.read().decode()[-2000:] if parent.poll() is not None else ''}"
-        time.sleep(1.5)  # workers busy (importing and fitting), some analyses stored
-        workers |= _descendants(parent.pid)
+        time.sleep(0.5)  # workers busy (importing and fitting)
+        workers |= _workers(parent.pid)
+        assert parent.poll() is None, "the run ended before it could be killed"
         parent.send_signal(sig)
         parent.wait(timeout=30)
         time.sleep(5)
@@ -96,8 +114,10 @@ def test_killing_the_parent_leaves_no_worker_and_a_consistent_database(manifest,
         for p in workers:
             if _alive(p):
                 os.kill(p, signal.SIGKILL)
-    if sig == signal.SIGTERM:
-        assert parent.returncode != 0
+    finished_first = parent.returncode == 0  # on a loaded machine the short run may end before the signal lands
+    if sig == signal.SIGTERM and not finished_first:
+        # 143: the handler's clean exit; -15 when the signal lands before `sselab run` installs it
+        assert parent.returncode in (128 + signal.SIGTERM, -signal.SIGTERM), parent.returncode
         assert b"Traceback" not in parent.stderr.read()
     if db.exists():
         with sqlite3.connect(db) as con:
@@ -112,3 +132,5 @@ def test_killing_the_parent_leaves_no_worker_and_a_consistent_database(manifest,
     assert summary.n_failed == 0, summary.failures
     assert summary.n_skipped >= len([a for a in stored if a.get("status") != "failed"]) - 1
     assert summary.n_run + summary.n_skipped == summary.n_tasks
+    if finished_first:  # exit 0 is only right for a run that completed every task before the signal
+        assert summary.n_run == 0, "exit 0 after SIGTERM although analyses were left undone"

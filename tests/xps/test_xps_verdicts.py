@@ -111,3 +111,14 @@ def test_cli_quantify_negative_beyond_noise_exit_3(cli, shared_data, tmp_path):
     rc, out, err = cli("xps", "quantify", path, "--background", "linear", "--json")
     d = json.loads(out)
     assert rc == 3 and "negative_atomic_percent" in [r["code"] for r in d["reasons"]], out
+
+
+def test_component_table_percent_area():
+    rng = np.random.default_rng(4)
+    e = np.linspace(280, 292, 241)
+    y = rng.poisson(200 + peak(e, "GL", 284.8, 1.2, 3e4) + peak(e, "GL", 288.5, 1.2, 1e4)).astype(float)
+    d = fit_region(XPSRegion("C 1s", e, y), PeakModel.from_positions("C 1s", [285.0, 288.3],
+                                                                       background="linear")).to_dict()
+    pct = [c["percent_area"] for c in d["components"]]
+    assert sum(pct) == pytest.approx(100.0) and pct[0] == pytest.approx(75.0, abs=1.5)   # truth 3:1
+    assert d["components"][0]["shape_params"] == {"m": 0.3}

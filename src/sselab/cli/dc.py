@@ -53,10 +53,17 @@ def tion_command(
     window_fraction: float = WINDOW_FRACTION,
     window_s: Optional[float] = WINDOW_S,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the figure (PNG/SVG/PDF)."),
 ) -> None:
     """Total ion transport number t_ion = (I0 − Is)/I0 of a DC hold with ion-blocking electrodes."""
-    res = transference(_transient(file, index), _criterion(threshold, window_fraction, window_s),
+    ct = _transient(file, index)
+    res = transference(ct, _criterion(threshold, window_fraction, window_s),
                        i0=i0, is_method=is_method, decay_model=decay_model)
+    if plot is not None:
+        from ..report.plots_methods import transient_figure
+        from ..report.style import save
+
+        save(transient_figure(ct, res), plot)
     if as_json:
         echo_json(res.to_dict())
         exit_for(res)
@@ -82,11 +89,17 @@ def electronic_command(
     window_fraction: float = WINDOW_FRACTION,
     window_s: Optional[float] = WINDOW_S,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the figure (PNG/SVG/PDF)."),
 ) -> None:
     """Electronic resistance from steady-state current vs voltage, σ_el = l/(R_el·A)."""
     geom = geometry(thickness, diameter, area)
     transients = [t for f in files for t in read(f, kind="transient")]
     res = electronic_conductivity(transients, geom, _criterion(threshold, window_fraction, window_s), is_method=is_method)
+    if plot is not None:
+        from ..report.plots_methods import iv_figure
+        from ..report.style import save
+
+        save(iv_figure(res), plot)
     if as_json:
         echo_json(res.to_dict())
         exit_for(res)

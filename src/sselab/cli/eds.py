@@ -38,7 +38,7 @@ def identify_cmd(
     file: Path = typer.Argument(..., help=".msa/.emsa, .spx or .bcf (sum spectrum)"),
     beam: Optional[float] = typer.Option(None, "--beam-kev", help="beam energy [keV] when the file lacks it"),
     index: int = typer.Option(0, "--index", help="which spectrum of the file"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Peaks and the elements whose X-ray lines explain them."""
     from ..eds.peaks import identify
@@ -75,7 +75,7 @@ def quantify_cmd(
     beam: Optional[float] = typer.Option(None, "--beam-kev", help="beam energy [keV] when the file lacks it"),
     fwhm: float = typer.Option(130.0, "--fwhm-mn", help="detector FWHM at Mn Kα [eV]"),
     index: int = typer.Option(0, "--index", help="which spectrum of the file"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Atomic % (Cliff–Lorimer) with uncertainties; formula with --normalise."""
     from ..eds.quantify import quantify
@@ -115,7 +115,7 @@ def maps_cmd(
     layers: Optional[int] = typer.Option(None, "--layers", help="cross-section: N layers, composition of each"),
     vertical: bool = typer.Option(False, "--vertical", help="with --layers: layers run top to bottom"),
     plot: Optional[Path] = typer.Option(None, "--plot", help="write the element maps PNG"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Element maps, mean composition, homogeneity (map CV over counting CV), per-layer composition."""
     from ..eds.maps import element_maps, layer_compositions, plot_maps

@@ -36,7 +36,10 @@ class _EisGroup(TyperGroup):
     def _load_hooks(self) -> None:
         if not self._hooked:
             self._hooked = True
+            from .main import _plain_help
+
             for name, command in _hook_commands().items():
+                _plain_help(command)
                 self.commands.setdefault(name, command)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -257,10 +260,10 @@ def _print_kk(file: str, kk: Any, threshold: float | None, selection: Any) -> No
 
 # Commands that live with their analyses register themselves on the eis group.
 _HOOKS = (
-    ("sselab.transport.series", "register_series"),
-    ("sselab.cycling.ageing", "register_ageing"),
-    ("sselab.eis.drt.cli", "register_drt"),
-    ("sselab.eis.selection_cli", "register_suggest"),
+    ("sselab.cli._eis_series", "register_series"),
+    ("sselab.cli._eis_ageing", "register_ageing"),
+    ("sselab.cli._eis_drt", "register_drt"),
+    ("sselab.cli._eis_suggest", "register_suggest"),
     ("sselab.cli._eis_extra", "register_extra"),
     ("sselab.cli._eis_stacks", "register_stacks"),
 )

@@ -62,12 +62,24 @@ def module_commands(module_name: str) -> dict[str, click.Command]:
 
 
 def _plain_help(command: click.Command) -> None:
-    """Help printed as written: rich markup would eat units in square brackets ("FWHM [eV]")
-    and show flags as ``<bool>``; click's plain formatter prints them as they are."""
+    """Every command as loaded: help printed as written (rich markup would eat units in square
+    brackets, "FWHM [eV]", and show flags as ``<bool>``), and a ``--plot`` path checked when
+    the options are parsed, before any work (a bad name never loses a finished analysis)."""
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
+    for param in getattr(command, "params", ()):
+        if param.name == "plot" and param.callback is None:
+            param.callback = _check_plot
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
+
+
+def _check_plot(ctx: click.Context, param: click.Parameter, value):  # noqa: ANN202
+    if value is not None:
+        from ..report.style import check_plot_path
+
+        check_plot_path(value, prefix_ok=True)  # commands drawing several figures take a prefix
+    return value
 
 
 class _LazyGroup(TyperGroup):

@@ -27,6 +27,7 @@ def run(
     json_out: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
 ) -> None:
     """Run the study's analyses incrementally (unchanged inputs and settings are not refitted)."""
+    _exit_on_sigterm()  # first: a SIGTERM at any point ends the run through its cleanup
     from ..report import write_report
     from ..study.manifest import load_manifest
     from ..study.pipeline import run_study
@@ -34,7 +35,6 @@ def run(
     from ._common import check_option
 
     check_option("--jobs", jobs, ge=1, le=256)
-    _exit_on_sigterm()
     summary = run_study(manifest, db, jobs=jobs, scheduler=scheduler, progress=not json_out)
     result = summary.to_dict()
     result["verdicts"] = _verdicts(summary.db_url, summary.study)

@@ -37,7 +37,7 @@ def _image(path: Path, pixel_size: Optional[str], scale_bar: Optional[str] = Non
 def info_cmd(
     image: Path = typer.Argument(..., help="SEM TIFF"),
     scale_bar: Optional[str] = typer.Option(None, "--scale-bar", help='label of the burned-in bar, e.g. "100 um"'),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Vendor, image size, pixel size and where it came from; the burned-in bar's length [px]."""
     from ..microscopy.image import measure_scale_bar

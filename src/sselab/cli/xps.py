@@ -1,4 +1,12 @@
-"""``sselab xps fit | quantify | profile``.
+"""``sselab xps fit | quantify | profile | regions | casa``.
+
+``fit`` prints values with uncertainties and the fit's verdict (exit 3 when it failed);
+``--shape`` takes CasaXPS syntax (``"SGL(30)"``, ``"LA(1.1,2.5)"``), ``--fwhm-min/--fwhm-max``
+set the width bounds, ``--plot FILE.png`` draws the fit.  ``quantify`` takes every core-level
+region (a region without an RSF is an error naming the element; ``--rsf``/``--rsf-file``),
+normalises counts by dwell × scans and the file's transmission (``--no-cps``,
+``--no-file-transmission``) and prints the verdict.  ``regions`` lists a file's regions;
+``casa`` shows a CasaXPS-processed file's stored model beside sselab's refit.
 
 ``--components "39.7,41.4,43.75"`` gives start positions [eV] (optionally ``name=pos``:
 ``"As3-=39.7,As0=41.4"``); ``--doublets`` makes each a spin–orbit doublet of the region's
@@ -125,10 +133,11 @@ def fit_cmd(
     from ..numfmt import format_uncertain
 
     typer.echo(f"{result.region}: chi2_red = {result.reduced_chi2:.3g}, {result.background} background")
+    total = sum(c.area for c in result.components) or float("nan")
     for c in result.components:
         typer.echo(f"  {c.name:<20} {format_uncertain(c.position_eV, c.position_stderr_eV, 'eV'):>16}  "
                    f"FWHM {format_uncertain(c.fwhm_eV, c.fwhm_stderr_eV, 'eV'):>14}  "
-                   f"area {format_uncertain(c.area, c.area_stderr, lower=0.0)}")
+                   f"area {format_uncertain(c.area, c.area_stderr, lower=0.0)}  {100 * c.area / total:5.1f} %")
     typer.echo(verdict_line(result))
     exit_for(result)
 
@@ -139,15 +148,15 @@ def quantify_cmd(
     regions: str = typer.Option(None, "--regions", help='comma list, e.g. "Mg 2p,As 3d,N 1s,O 1s" (default: all with an RSF)'),
     rsf: list[str] = typer.Option([], "--rsf", help='user RSF "As 3d=1.9" (repeatable)'),
     rsf_file: Path = typer.Option(None, "--rsf-file", help="user RSF library: 'Ni 2p = 22.18' or element,line,rsf"),
-    background: str = typer.Option("shirley", "--background"),
+    background: str = typer.Option("shirley", "--background", help="Background under each region: shirley, linear, tougaard or none."),
     correction: str = typer.Option("none", "--correction", help="none, imfp, transmission"),
     normalise: bool = typer.Option(True, "--cps/--no-cps", help="divide counts by dwell time x scans (CasaXPS CPS)"),
     file_transmission: bool = typer.Option(True, "--file-transmission/--no-file-transmission",
                                            help="divide by the transmission function the file gives"),
     charge_ref: bool = typer.Option(False, "--charge-ref", help="shift so C 1s = 284.8 eV"),
     shift: float = typer.Option(None, "--shift", help="charge shift [eV] added to all energies"),
-    step: int = typer.Option(0, "--step"),
-    as_json: bool = typer.Option(False, "--json"),
+    step: int = typer.Option(0, "--step", help="Which acquisition (sputter step) of the file, 0-based."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Atomic % from background-subtracted region areas and RSFs.
 
@@ -188,7 +197,7 @@ def profile_cmd(
     file: Path = typer.Argument(..., help="depth profile: PHI .pro or a VAMAS file per step"),
     model: list[Path] = typer.Option([], "--model", help="peak model YAML per region (repeatable)"),
     region: str = typer.Option(None, "--region", help="region for --components"),
-    components: str = typer.Option(None, "--components"),
+    components: str = typer.Option(None, "--components", help="Start positions [eV] of --region's components, \"39.7,41.4\" or \"A=39.7,B=41.4\"."),
     doublets: bool = typer.Option(False, "--doublets", help="spin–orbit doublets for p/d/f levels"),
     shape: str = typer.Option("GL", "--shape", help="line shape for --components"),
     rate: float = typer.Option(1.0, "--rate", help="sputter rate [nm/min]"),
@@ -196,7 +205,7 @@ def profile_cmd(
     rsf_file: Path = typer.Option(None, "--rsf-file", help="user RSF library: 'Ni 2p = 22.18' or element,line,rsf"),
     shift: float = typer.Option(0.0, "--shift", help="charge shift [eV] added to every step's energies"),
     plot: Path = typer.Option(None, "--plot", help="write a PNG of atomic % vs depth"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Fit the same models to every sputter step; atomic % vs time and depth."""
     check_option("--rate", rate, gt=0)

@@ -77,15 +77,15 @@ def simulate(
     antiperovskite: Optional[str] = typer.Option(None, "--antiperovskite", help="X3AB formula, e.g. Mg3AsN."),
     a: float = typer.Option(4.2307, "--a", help="Lattice parameter [Å] for --antiperovskite."),
     wavelength: Optional[float] = typer.Option(None, "--wavelength", help="One wavelength [Å] (default Cu Kα1+Kα2)."),
-    start: float = typer.Option(10.0, "--start"),
-    stop: float = typer.Option(100.0, "--stop"),
-    step: float = typer.Option(0.02, "--step"),
-    size_nm: Optional[float] = typer.Option(None, "--size-nm"),
-    strain: Optional[float] = typer.Option(None, "--strain"),
-    noise: bool = typer.Option(False, "--noise/--no-noise"),
-    seed: Optional[int] = typer.Option(None, "--seed"),
+    start: float = typer.Option(10.0, "--start", help="First 2θ [deg]."),
+    stop: float = typer.Option(100.0, "--stop", help="Last 2θ [deg]."),
+    step: float = typer.Option(0.02, "--step", help="2θ step [deg]."),
+    size_nm: Optional[float] = typer.Option(None, "--size-nm", help="Crystallite size [nm] (Lorentzian size broadening)."),
+    strain: Optional[float] = typer.Option(None, "--strain", help="Microstrain ε [1] (Gaussian strain broadening)."),
+    noise: bool = typer.Option(False, "--noise/--no-noise", help="Add Poisson counting noise."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed of the counting noise (reproducible patterns)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write a .xye file."),
-    json_: bool = typer.Option(False, "--json"),
+    json_: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Simulate a powder pattern."""
     from ..xrd import Instrument, from_cif, parse_antiperovskite, simulate_pattern
@@ -135,7 +135,7 @@ def identify_cmd(
     wavelength: Optional[float] = typer.Option(None, "--wavelength", help="Kα1 [Å]; Kα2 kept unless --monochromatic."),
     monochromatic: bool = typer.Option(False, "--monochromatic", help="One wavelength only (no Kα2)."),
     library: Optional[list[Path]] = typer.Option(None, "--library", help=LIBRARY_HELP),
-    json_: bool = typer.Option(False, "--json"),
+    json_: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Which candidate phases are present, with weight fractions and unexplained peaks."""
     from ..numfmt import format_uncertain
@@ -200,7 +200,7 @@ def refine_cmd(
                                                   help="Refine these occupancy factors, e.g. 'Mg3AsN.occ_N1' (repeatable, * allowed)."),
     tie: Optional[list[str]] = typer.Option(None, "--tie", help="Constraint SLAVE=MASTER (linked) or SLAVE=TOTAL-MASTER "
                                                                   "(fixed total), e.g. 'P.occ_O1=1-P.occ_F1' (repeatable)."),
-    json_: bool = typer.Option(False, "--json"),
+    json_: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Rietveld refinement (scale, background, zero or displacement, lattice, size, strain)."""
     from ..xrd import refine
@@ -278,8 +278,8 @@ def wh_cmd(
     standard: Optional[Path] = typer.Option(None, "--standard", help="LaB6 pattern for the instrument profile."),
     wavelength: Optional[float] = typer.Option(None, "--wavelength", help="Kα1 [Å]; Kα2 kept unless --monochromatic."),
     monochromatic: bool = typer.Option(False, "--monochromatic", help="One wavelength only (no Kα2)."),
-    plot: Optional[Path] = typer.Option(None, "--plot"),
-    json_: bool = typer.Option(False, "--json"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the Williamson–Hall plot (PNG/SVG/PDF)."),
+    json_: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Williamson–Hall size and microstrain (and Scherrer size per peak)."""
     from ..numfmt import format_uncertain
@@ -313,7 +313,7 @@ def sequential_cmd(
     refine_b: bool = typer.Option(False, "--refine-b", help="Also refine isotropic B."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write every refined parameter against the series."),
     library: Optional[list[Path]] = typer.Option(None, "--library", help=LIBRARY_HELP),
-    json_: bool = typer.Option(False, "--json"),
+    json_: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Refine a series of patterns, each seeded from the previous; a table of every refined parameter."""
     from ..numfmt import format_uncertain

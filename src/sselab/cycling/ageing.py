@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -222,56 +221,3 @@ def interface_ageing(
         trend = ageing_trend(t, np.asarray(r), np.asarray(err, float), **trend_kwargs)
     return AgeingResult(circuit=circuit, parameter=name, trend=trend, fits=tuple(fits),
                         time_source=source, warnings=tuple(warnings), reasons=agg.reasons)
-
-
-def ageing_command(files: Sequence[Path], circuit: str, parameter: str | None = None,
-                   times: str | None = None, as_json: bool = False) -> AgeingResult:
-    """Implementation of ``sselab eis ageing FILES... --circuit STR``: read, fit, print."""
-    import typer
-
-    from ..io import read
-
-    spectra: list[Spectrum] = []
-    for p in files:
-        spectra.extend(read(Path(p), kind="spectrum"))  # type: ignore[arg-type]
-    t = None
-    if times:
-        try:
-            t = [float(x) for x in times.replace(";", ",").split(",") if x.strip()]
-        except ValueError as exc:
-            raise AnalysisError(f"--times must be comma-separated hours, e.g. '0,24,48' ({exc})") from None
-    res = interface_ageing(spectra, circuit, time_h=t, parameter=parameter)
-    from ..cli._common import echo_json, exit_for, verdict_line
-    from ..numfmt import format_uncertain
-
-    if as_json:
-        echo_json(res.to_dict())
-    else:
-        tr = res.trend
-        typer.echo(f"{res.parameter} of {res.circuit} over {len(spectra)} spectra (time: {res.time_source})")
-        for th, rv, re, fd in zip(tr.time_h, tr.R_ohm, tr.R_err_ohm, res.fits):
-            shown = format_uncertain(rv, re, "ohm") if fd["used"] else f"left out ({fd['status']})"
-            typer.echo(f"  t = {th:8.2f} h   {res.parameter} = {shown}")
-        typer.echo(f"slope {format_uncertain(tr.slope_ohm_per_h, tr.slope_stderr_ohm_per_h, 'ohm/h')} "
-                   f"({100 * tr.relative_rate_per_day:.3g} %/day): {tr.verdict}")
-        for w in res.warnings:
-            typer.echo(f"note: {w}")
-        typer.echo(verdict_line(res))
-    exit_for(res)
-    return res
-
-
-def register_ageing(eis_app: Any) -> None:
-    """Add the ``ageing`` command to the ``sselab eis`` typer group (called by the lead's eis CLI)."""
-    import typer
-
-    @eis_app.command("ageing")
-    def ageing(
-        files: list[Path] = typer.Argument(..., help="Impedance files in time order (each may hold several spectra)."),
-        circuit: str = typer.Option(..., "--circuit", help="Circuit fitted to every spectrum, e.g. 'R0-p(R1,CPE1)-p(R2,CPE2)'."),
-        parameter: str | None = typer.Option(None, "--parameter", help="Resistance to follow (default: the circuit's last R)."),
-        times: str | None = typer.Option(None, "--times", help="Acquisition times in hours, comma-separated."),
-        as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    ) -> None:
-        """Interfacial resistance vs time over an EIS series, its trend and a verdict."""
-        ageing_command(files, circuit, parameter=parameter, times=times, as_json=as_json)

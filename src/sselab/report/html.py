@@ -86,7 +86,10 @@ def _verdict_html(rows: list[dict[str, Any]]) -> str:
             continue
         v = verdict_of(r["result"] or {})
         if v.status != "ok":
-            items.append((2 if v.status == "failed" else 1, r, "; ".join(x.message for x in v.reasons)))
+            worst_first = sorted(v.reasons, key=lambda x: x.severity != "failed")
+            shown = [x.message if len(x.message) <= 300 else x.message[:297] + "…" for x in worst_first[:3]]
+            more = f" (+{len(v.reasons) - 3} more in the results database)" if len(v.reasons) > 3 else ""
+            items.append((2 if v.status == "failed" else 1, r, "; ".join(shown) + more))
     if not items:
         return "<p>Every analysis passed its checks.</p>"
     items.sort(key=lambda x: (-x[0], style.natural_key(x[1]["sample"] or ""), str(x[1]["task_id"])))

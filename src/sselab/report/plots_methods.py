@@ -64,3 +64,70 @@ def stacks_figure(spectra: dict[str, Any], diagnosis: Any) -> Any:
     ax.set_title(f"{diagnosis.conductor} conductor")
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
+
+
+def transient_figure(transient: Any, res: Any) -> Any:
+    """A DC hold: |I|(t) on a log axis with I0 and Is marked (t_ion = (I0 − Is)/I0)."""
+    d = res.to_dict()
+    fig, ax = style.figure(3.8, 3.0)
+    t = np.asarray(transient.time_s, float)
+    ax.semilogy(t / 3600, np.abs(transient.current_A), lw=0.9, label="|I|")
+    ax.axhline(abs(d["I0"]), color="tab:red", lw=0.8, ls="--", label=f"I0 ({d.get('I0_method', '')})")
+    ax.axhline(abs(d["Is_A"] if "Is_A" in d else res.Is_A), color="tab:green", lw=0.8, ls="--", label="Is")
+    ax.set_xlabel("t / h")
+    ax.set_ylabel("|I| / A")
+    ax.set_title(f"t_ion = {res.t_ion:.4g}")
+    ax.legend(frameon=False)
+    return fig
+
+
+def iv_figure(res: Any) -> Any:
+    """Steady-state currents against voltage with the Ohm's-law line of σ_el."""
+    fig, ax = style.figure(3.6, 3.0)
+    v = np.asarray(res.voltages_V, float)
+    i = np.abs(np.asarray(res.steady_currents_A, float))
+    ax.plot(v, i * 1e6, "o", label="I_ss")
+    vv = np.linspace(0, v.max(), 20)
+    ax.plot(vv, (res.intercept_A + vv / res.R_el_ohm) * 1e6, "-", label=f"σ_el = {res.sigma_el_S_per_cm:.3g} S/cm")
+    ax.set_xlabel("V / V")
+    ax.set_ylabel("I_ss / µA")
+    ax.legend(frameon=False)
+    return fig
+
+
+def series_figure(d: dict[str, Any]) -> Any:
+    """A temperature series: σ(T) with its Arrhenius line and a °C axis."""
+    from ..units import K_B_EV
+
+    rows = [r for r in d["table"] if r.get("sigma_S_per_cm")]
+    fig, ax = style.figure(3.6, 3.2)
+    T = np.array([r["temperature_K"] for r in rows])
+    s = np.array([r["sigma_S_per_cm"] for r in rows])
+    err = np.array([r.get("sigma_stderr_S_per_cm") or 0.0 for r in rows])
+    ax.errorbar(1000 / T, s, yerr=err if err.any() else None, fmt="o", capsize=2, label="σ")
+    arr = d.get("arrhenius") or {}
+    if arr.get("Ea_eV") is not None and T.size > 1:
+        tt = np.linspace(T.min(), T.max(), 50)
+        y = arr["prefactor"] * np.exp(-arr["Ea_eV"] / (K_B_EV * tt))
+        ax.plot(1000 / tt, y / tt if arr.get("convention") == "sigmaT" else y, "-", label=f"Ea = {arr['Ea_eV']:.3g} eV")
+    ax.set_yscale("log")
+    ax.set_xlabel("1000/T / K⁻¹")
+    ax.set_ylabel("σ / S cm⁻¹")
+    style.celsius_top_axis(ax)
+    ax.legend(frameon=False)
+    return fig
+
+
+def ageing_figure(d: dict[str, Any]) -> Any:
+    """The followed resistance against time with its fitted trend."""
+    fig, ax = style.figure(3.8, 3.0)
+    t = np.asarray(d["time_h"], float)
+    r = np.asarray(d["R_ohm"], float)
+    e = np.asarray([x if x is not None else 0.0 for x in d.get("R_err_ohm") or [0.0] * t.size], float)
+    ax.errorbar(t, r, yerr=e if e.any() else None, fmt="o", ms=3, capsize=2, label=d.get("parameter", "R"))
+    if d.get("slope_ohm_per_h") is not None and d.get("R0_ohm") is not None and t.size:
+        ax.plot(t, d["R0_ohm"] + d["slope_ohm_per_h"] * t, "-", label=f"{d['slope_ohm_per_h']:.3g} Ω/h")
+    ax.set_xlabel("t / h")
+    ax.set_ylabel(f"{d.get('parameter', 'R')} / Ω")
+    ax.legend(frameon=False)
+    return fig

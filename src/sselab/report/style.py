@@ -85,14 +85,15 @@ def save(fig: Any, out: str | Path, *, close: bool = True) -> str:
 PLOT_FORMATS = ("png", "svg", "pdf")
 
 
-def check_plot_path(path: str | Path) -> Path:
-    """Validate a ``--plot`` path before any work is done: a known extension and a writable
-    folder.  Raises :class:`~sselab.exceptions.SselabError` with one line otherwise."""
+def check_plot_path(path: str | Path, *, prefix_ok: bool = False) -> Path:
+    """Validate a ``--plot`` path before any work is done: a known extension (or, with
+    ``prefix_ok``, no extension: a prefix for several figures) and a writable folder.  Raises
+    :class:`~sselab.exceptions.SselabError` with one line otherwise."""
     from ..exceptions import SselabError
 
     p = Path(path)
     ext = p.suffix.lower().lstrip(".")
-    if ext not in PLOT_FORMATS:
+    if ext not in PLOT_FORMATS and not (prefix_ok and ext == ""):
         raise SselabError(f"--plot {path}: unknown figure format {p.suffix or '(none)'!r}; use .png, .svg or .pdf")
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():

@@ -96,6 +96,35 @@ def to_parameters(specs: Sequence[ParamSpec]) -> lmfit.Parameters:
     return params
 
 
+def _pin_collapsed(fcn: Callable, start: lmfit.Parameters, out, max_nfev: int | None):
+    """When lmfit cannot estimate error bars because free parameters ran onto a bound (a
+    component whose area collapsed to 0 at one sputter step), pin those exactly on the bound
+    and refit from the solution: the others get their standard errors, the pinned ones keep
+    none and sit at the bound, where the verdict rules name them (``at_lower_bound``)."""
+    pinned = []
+    for k, p in out.params.items():
+        if not p.vary or p.expr:
+            continue
+        scale = 1e-6 * max(abs(start[k].value), 1e-300)
+        for bound in (p.min, p.max):
+            if math.isfinite(bound) and abs(p.value - bound) <= scale:
+                pinned.append((k, bound))
+    if not pinned:
+        return out
+    again = out.params.copy()
+    for k, bound in pinned:
+        again[k].set(value=bound, vary=False)
+    refit = lmfit.minimize(fcn, again, method="leastsq", max_nfev=max_nfev)
+    if not refit.errorbars:
+        return out
+    for k, _ in pinned:  # reported as free parameters on their bound, without a standard error
+        refit.params[k].stderr = None
+    refit.var_names = list(out.var_names or ())
+    refit.nvarys = out.nvarys
+    refit.covar = None
+    return refit
+
+
 @single_threaded_blas()
 def minimize(residual: Callable[[Mapping[str, float]], np.ndarray], specs: Sequence[ParamSpec],
              max_nfev: int | None = 4000) -> Minimized:
@@ -107,6 +136,8 @@ def minimize(residual: Callable[[Mapping[str, float]], np.ndarray], specs: Seque
 
     try:
         out = lmfit.minimize(fcn, params, method="leastsq", max_nfev=max_nfev)
+        if not out.errorbars:
+            out = _pin_collapsed(fcn, params, out, max_nfev)
     except (ValueError, TypeError) as exc:
         raise FitError(f"least squares failed: {exc}") from None
     values = {k: float(p.value) for k, p in out.params.items()}
@@ -114,7 +145,7 @@ def minimize(residual: Callable[[Mapping[str, float]], np.ndarray], specs: Seque
               for k, p in out.params.items()}
     n_free = int(out.nvarys)
     n_data = int(out.ndata)
-    bounds = {k: (float(p.min), float(p.max), float(params[k].value), bool(p.vary and not p.expr))
+    bounds = {k: (float(p.min), float(p.max), float(params[k].value), bool(params[k].vary and not params[k].expr))
               for k, p in out.params.items()}
     free = tuple(out.var_names or ())
     corr = np.full((len(free), len(free)), np.nan)

@@ -117,7 +117,10 @@ class RegionFit:
         return total, (None if any(e is None for e in errs) else float(np.sqrt(np.sum(np.square(errs)))))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"region": self.region, "components": [c.to_dict() for c in self.components],
+        total = sum(c.area for c in self.components)
+        comps = [{**c.to_dict(), "percent_area": (100.0 * c.area / total) if total > 0 else None,
+                  "shape_params": dict(c.shape_params)} for c in self.components]
+        return {"region": self.region, "components": comps,
                 "background": self.background, "background_refined": self.background_refined,
                 "chi2": self.chi2, "reduced_chi2": self.reduced_chi2, "residual_rms": self.residual_rms,
                 "residual_max_abs_sigma": self.residual_max_abs_sigma, "n_points": self.n_points,

@@ -16,12 +16,12 @@ def suggest_command(
     json_out: bool = typer.Option(False, "--json", help="Print JSON: 'candidates' best first."),
 ) -> None:
     """Propose and rank equivalent circuits (DRT peaks + physical grammar; BIC + plausibility)."""
-    from .selection import suggest
+    from ..eis.selection import suggest
 
     spectra = [read(f, kind="spectrum")[0] for f in files]
     result = suggest(spectra, extra=extra)
     if json_out:
-        from ..cli._common import echo_json
+        from ._common import echo_json
 
         echo_json(result.to_dict())
         return

@@ -16,11 +16,11 @@ from typing import Optional
 
 import typer
 
-from ...cli._common import exit_for, verdict_line
-from ...exceptions import SselabError
-from ...cli._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option,
+from ._common import exit_for, verdict_line
+from ..exceptions import SselabError
+from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option,
                               mask_option)
-from .peaks import DEFAULT_PROMINENCE
+from ..eis.drt.peaks import DEFAULT_PROMINENCE
 
 
 def drt_command(
@@ -46,10 +46,10 @@ def drt_command(
     every: bool = all_option(),
 ) -> None:
     """Distribution of relaxation times of a spectrum; the peaks are reported as processes."""
-    from ...cli._common import check_option, echo_json
-    from ...cli._eis_input import load
-    from ...limits import MAX_N_TAU
-    from .solver import drt
+    from ._common import check_option, echo_json
+    from ._eis_input import load
+    from ..limits import MAX_N_TAU
+    from ..eis.drt.solver import drt
 
     check_option("--derivative", derivative, ge=0, le=2)
     check_option("--n-tau", n_tau, ge=3, le=MAX_N_TAU)
@@ -69,7 +69,7 @@ def drt_command(
                     inductance=inductance, seed=seed, part=part, lambda_value=lam, prominence=prominence,
                     blocking=choice)
             if plot is not None:
-                from .plot import plot_drt
+                from ..eis.drt.plot import plot_drt
 
                 plot_drt(r, plot.with_name(f"{plot.stem}_{item.index}{plot.suffix}"), title=item.label,
                          masked=item.selection.masked)
@@ -87,7 +87,7 @@ def drt_command(
                  bootstrap=bootstrap, inductance=inductance, seed=seed, part=part, lambda_value=lam,
                  prominence=prominence, blocking=choice)
     if plot is not None:
-        from .plot import plot_drt
+        from ..eis.drt.plot import plot_drt
 
         plot_drt(result, plot, title=Path(file).name, masked=selection.masked)
     if json_out:
