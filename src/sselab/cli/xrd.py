@@ -194,6 +194,12 @@ def refine_cmd(
     orientation: Optional[list[str]] = typer.Option(None, "--preferred-orientation",
                                                     help="March–Dollase texture PHASE:h,k,l (repeatable); its r is refined."),
     lebail_: bool = typer.Option(False, "--lebail", help="Le Bail fit: cell and profile with free intensities (no structure)."),
+    asymmetry: bool = typer.Option(False, "--asymmetry", help="Also refine Bérar–Baldinozzi low-angle peak asymmetry (P1, P2)."),
+    atoms: bool = typer.Option(False, "--atoms", help="Also refine free atomic coordinates (within site symmetry) and B."),
+    occupancy: Optional[list[str]] = typer.Option(None, "--occupancy",
+                                                  help="Refine these occupancy factors, e.g. 'Mg3AsN.occ_N1' (repeatable, * allowed)."),
+    tie: Optional[list[str]] = typer.Option(None, "--tie", help="Constraint SLAVE=MASTER (linked) or SLAVE=TOTAL-MASTER "
+                                                                  "(fixed total), e.g. 'P.occ_O1=1-P.occ_F1' (repeatable)."),
     json_: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Rietveld refinement (scale, background, zero or displacement, lattice, size, strain)."""
@@ -211,12 +217,14 @@ def refine_cmd(
     if lebail_:
         from ..xrd.lebail import lebail
 
-        if refine_b or orientation:
-            raise SselabError("--lebail fits free intensities: --refine-b and --preferred-orientation do not apply")
+        if refine_b or orientation or atoms or occupancy or tie:
+            raise SselabError("--lebail fits free intensities: --refine-b, --atoms, --occupancy, --tie and "
+                              "--preferred-orientation do not apply")
         res = lebail(pat, phase_list, inst, stages=stages, n_background=_background(background), two_theta_range=two_theta_range)
     else:
         res = refine(pat, phase_list, inst, refine_b=refine_b, stages=stages, preferred_orientation=_orientation(orientation) or None,
-                     n_background=_background(background), two_theta_range=two_theta_range)
+                     n_background=_background(background), two_theta_range=two_theta_range,
+                     refine_atoms=atoms, occupancies=tuple(occupancy or ()), ties=_ties(tie), refine_asymmetry=asymmetry)
     if plot is not None:
         from ..xrd.plots import plot_refinement
 
@@ -248,6 +256,19 @@ def refine_cmd(
                f"({res.n_points} points, {res.n_free} free)")
     typer.echo(verdict_line(res))
     exit_for(res)
+
+
+def _ties(items: Optional[list[str]]) -> dict[str, tuple[str, float, float]]:
+    """``SLAVE=MASTER`` → (MASTER, 0, 1); ``SLAVE=TOTAL-MASTER`` → (MASTER, TOTAL, −1)."""
+    import re
+
+    out = {}
+    for item in items or ():
+        m = re.fullmatch(r"\s*([\w.*-]+?)\s*=\s*(?:([0-9]*\.?[0-9]+)\s*-\s*)?([\w.-]+)\s*", item)
+        if m is None:
+            raise SselabError(f"--tie {item!r}: expected SLAVE=MASTER or SLAVE=TOTAL-MASTER")
+        out[m.group(1)] = (m.group(3), float(m.group(2)), -1.0) if m.group(2) else (m.group(3), 0.0, 1.0)
+    return out
 
 
 @xrd.command("wh")

@@ -119,7 +119,7 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
              "<h2>Verdicts</h2>", _verdict_html(rows)]
     tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),
             "structure": tables.structure(rows), "eis_validity": tables.eis_validity(rows),
-            "microscopy": microscopy.table(rows)}
+            "microscopy": microscopy.table(rows), "atoms": tables.atoms(rows)}
     if reference:
         tabs["paper_vs_analysis"] = tables.paper_vs_analysis(rows, truth)
     for name, df in tabs.items():
@@ -168,6 +168,8 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     parts.append(figs.take())
     if not tabs["structure"].empty:
         parts += ["<h2>Structure (XRD)</h2>", _table(tabs["structure"])]
+    if not tabs["atoms"].empty:
+        parts += ["<h3>Atomic parameters (Table 1 of the reference paper)</h3>", _table(tabs["atoms"])]
     for r in ok:
         if r["method"] == "xrd_refine":
             figs.add(figures.xrd(r), _safe(f"xrd_{r['sample']}"), f"Rietveld refinement, {r['sample']}: observed, calculated, difference")

@@ -89,6 +89,20 @@ def structure(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def atoms(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """Table 1-style atomic parameters from ``xrd_refine`` results refined with ``refine_atoms``
+    (empty otherwise): one row per (pattern, site) of the main phase: x, y, z, B [Å²] and
+    occupancy (factor and FullProf's m/M convention) with esds, and the pattern's R factors (%)."""
+    out = []
+    for r in rows:
+        if r["method"] == "xrd_refine" and r["status"] == "ok" and r["result"] and r["result"].get("sites"):
+            res = r["result"]
+            for site in res["sites"]:
+                out.append({"sample": r["sample"], "phase": res.get("main_phase"), **site,
+                            "Rp": res.get("Rp"), "Rwp": res.get("Rwp"), "Rexp": res.get("Rexp"), "chi2": res.get("chi2")})
+    return pd.DataFrame(out)
+
+
 def paper_vs_analysis(rows: Sequence[dict[str, Any]], truth: dict[str, Any] | None = None) -> pd.DataFrame:
     """The paper's numbers beside this analysis's (and the simulation's truth when given)."""
     t = transport(rows)
@@ -110,7 +124,31 @@ def paper_vs_analysis(rows: Sequence[dict[str, Any]], truth: dict[str, Any] | No
         add("t_ion (DC, 0.5 V)", s, PAPER["t_ion"].get(s), "t_ion_dc", "t_ion_dc", "")
         add("t_ion = σ_ion/(σ_ion+σ_el)", s, None, "t_ion_from_conductivities", "t_ion_from_conductivities_100C", "")
     out += _structure_rows(structure(rows), truth)
+    out += _site_rows(atoms(rows), truth)
     return pd.DataFrame(out)
+
+
+def _site_rows(at: pd.DataFrame, truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """B and occupancy of as-BM's main-phase sites (Table 1): refined vs truth vs the paper
+    (occupancy as FullProf's m/48, the paper's convention)."""
+    from ..simulate.structure import TABLE1_SITES
+
+    sample = "as-BM"
+    found = at[at["sample"] == sample] if len(at) else at
+    if found.empty:
+        return []
+    values = ((truth.get(sample) or {}).get("xrd") or {}).get("site_values") or {}
+    paper_occ = {"Mg1": 0.063, "As1": 0.023, "N1": 0.021}  # Table 1, FullProf m/48
+    out = []
+    for _, r in found.iterrows():
+        key = f"{r['phase']}.B_{r['site']}"
+        out.append({"quantity": f"B {r['site']} (Rietveld)", "sample": sample, "this_analysis": r["B_A2"],
+                    "truth": values.get(key), "paper": TABLE1_SITES.get(key), "unit": "Å²"})
+        occ_true = values.get(f"{r['phase']}.occ_{r['site']}", 1.0 if values else None)
+        out.append({"quantity": f"occupancy {r['site']} (m/48)", "sample": sample, "this_analysis": r["occupancy_fullprof"],
+                    "truth": None if occ_true is None else occ_true * r["multiplicity"] / 48,
+                    "paper": paper_occ.get(r["site"]), "unit": ""})
+    return out
 
 
 def _structure_rows(st: pd.DataFrame, truth: dict[str, Any]) -> list[dict[str, Any]]:
@@ -158,6 +196,8 @@ HEADERS: dict[str, tuple[str, str | None]] = {
     "D_WH_nm": ("D (W–H) / nm", None),
     "strain_WH": ("ε (W–H)", None),
     "other_phases": ("Other phases", None),
+    "B_A2": ("B / Å²", "B_stderr_A2"), "occupancy_factor": ("occupancy factor", None),
+    "occupancy_fullprof": ("occupancy (m/M)", None), "multiplicity": ("m", None),
     "Rp": ("Rp / %", None), "Rwp": ("Rwp / %", None), "Rexp": ("Rexp / %", None), "chi2": ("χ²", None),
     "quantity": ("Quantity", None), "this_analysis": ("This analysis", None), "truth": ("Truth (simulated)", None),
     "paper": ("Paper", None), "unit": ("Unit", None),

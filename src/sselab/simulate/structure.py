@@ -65,6 +65,14 @@ class XRDSample:
     zero_deg: float = 0.012
     peak_counts: float = 1.2e4
     notes: tuple[str, ...] = field(default=())
+    #: other model parameters (``"Mg3AsN.B_As1"``): the paper's Table 1 B and occupancies
+    site_values: Mapping[str, float] = field(default_factory=dict)
+
+
+#: Table 1 of the paper (FullProf, Mg3AsN): B [Å²] per site, and the occupancies 0.063, 0.023,
+#: 0.021 (FullProf's m/48) as factors relative to Mg's 3/48 (As 1.104, N 1.008; Mg holds the scale)
+TABLE1_SITES = {"Mg3AsN.B_Mg1": -5.953, "Mg3AsN.B_As1": -7.981, "Mg3AsN.B_N1": -8.890,
+                "Mg3AsN.occ_As1": 0.023 * 48 / (0.063 * 16), "Mg3AsN.occ_N1": 0.021 * 48 / (0.063 * 16)}
 
 
 def _stoich_800() -> dict[str, float]:
@@ -80,13 +88,13 @@ def xrd_samples() -> dict[str, XRDSample]:
                            {"Mg3AsN": 0.93, "ZrO2-t": 0.04, "Mg3N2": 0.03},
                            {"Mg3AsN": 14.1, "ZrO2-t": 40.0, "Mg3N2": 40.0},
                            {"Mg3AsN": 6.67e-3, "ZrO2-t": 1.0e-3, "Mg3N2": 1.0e-3}, "ball-milled",
-                           notes=("ZrO2-t 4 wt% and Mg3N2 3 wt% assumed (the paper names them without amounts)",)),
+                           site_values=TABLE1_SITES, notes=("ZrO2-t 4 wt% and Mg3N2 3 wt% assumed (the paper names them without amounts)",)),
         "500C-12h": XRDSample({"Mg3AsN": 4.2239}, {"Mg3AsN": 1.0}, {"Mg3AsN": 31.4}, {"Mg3AsN": 1.64e-3},
-                              "annealed 500 °C / 12 h"),
+                              "annealed 500 °C / 12 h", site_values=TABLE1_SITES),
         "600C-12h": XRDSample({"Mg3AsN": 4.2242}, {"Mg3AsN": 1.0}, {"Mg3AsN": 25.4}, {"Mg3AsN": 2.33e-3},
-                              "annealed 600 °C / 12 h, cold-pressed"),
+                              "annealed 600 °C / 12 h, cold-pressed", site_values=TABLE1_SITES),
         "700C-12h": XRDSample({"Mg3AsN": 4.2241}, {"Mg3AsN": 1.0}, {"Mg3AsN": 38.4}, {"Mg3AsN": 0.87e-3},
-                              "annealed 700 °C / 12 h"),
+                              "annealed 700 °C / 12 h", site_values=TABLE1_SITES),
         "800C-12h": XRDSample({"Mg3As2": None, "Mg3N2": None}, _stoich_800(),
                               {"Mg3As2": 80.0, "Mg3N2": 60.0}, {"Mg3As2": 5e-4, "Mg3N2": 5e-4},
                               "annealed 800 °C / 12 h (decomposed)",
@@ -122,7 +130,8 @@ def _xrd_truth(spec: XRDSample) -> dict[str, Any]:
                         "volume_A3": p.volume_A3, "weight_fraction": spec.weight_fraction[name],
                         "D_nm": spec.D_nm[name], "strain": spec.strain[name]}
     main = max(spec.weight_fraction, key=lambda k: spec.weight_fraction[k])
-    return {"phases": phases, "main_phase": main, "zero_deg": spec.zero_deg, "notes": list(spec.notes)}
+    return {"phases": phases, "main_phase": main, "zero_deg": spec.zero_deg, "notes": list(spec.notes),
+            "site_values": dict(spec.site_values)}
 
 
 def write_xrd(root: Path, seed: int, truth: dict[str, Any], meas: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -134,10 +143,11 @@ def write_xrd(root: Path, seed: int, truth: dict[str, Any], meas: list[dict[str,
         phases = [_phase(n, a) for n, a in spec.a_A.items()]
         pat = simulate_pattern(phases, x, weight_fractions=spec.weight_fraction, D_nm=spec.D_nm,
                                strain=spec.strain, background=spec.background, zero_deg=spec.zero_deg,
-                               peak_counts=spec.peak_counts, seed=seed + 300 + k)
+                               peak_counts=spec.peak_counts, seed=seed + 300 + k, values=spec.site_values)
         path = write_xy(root / "xrd" / f"{name}_xrd.xy", pat, f"virtual {name} ({spec.treatment}), sselab.simulate")
         meas.append({"file": path.relative_to(root).as_posix(), "technique": "xrd", "sample": name,
-                     "temperature": "25 °C", "settings": {"phases": list(spec.a_A)}})
+                     "temperature": "25 °C",
+                     "settings": {"phases": list(spec.a_A), **({"refine_atoms": True} if spec.site_values else {})}})
         truth.setdefault(name, {})["xrd"] = _xrd_truth(spec)
         samples.append({"name": name, "treatment": spec.treatment})
     return samples

@@ -383,7 +383,8 @@ def xrd_refine(task: Task) -> dict[str, Any]:
     The result is :meth:`sselab.xrd.RietveldResult.to_dict` (what ``sselab xrd refine --json``
     prints: ``phases`` [{name, a, b, c [Å], density [g/cm³], weight_fraction,
     crystallite_size_nm, microstrain, ...}], ``Rp``, ``Rwp``, ``Rexp``, ``chi2`` ...) plus
-    ``main_phase`` (the first candidate), ``williamson_hall`` (of the main phase's isolated
+    ``main_phase`` (the first candidate), ``sites`` (with ``refine_atoms``: the main phase's
+    positions, B, occupancies with esds, :func:`sselab.xrd.atoms.site_table`), ``williamson_hall`` (of the main phase's isolated
     reflections, or ``{"error": ...}``), ``ticks_deg`` (reflection positions per phase) and
     ``curves`` {two_theta_deg, observed, calculated, background} thinned for plots.
     """
@@ -398,9 +399,23 @@ def xrd_refine(task: Task) -> dict[str, Any]:
     lo, hi = s.get("two_theta_min_deg"), s.get("two_theta_max_deg")
     window = None if lo is None and hi is None else (-np.inf if lo is None else lo, np.inf if hi is None else hi)
     instrument = replace(instrument_for(pattern, None), K=s["scherrer_K"])
+    atoms = bool(s.get("refine_atoms"))
+    occupancies = ()
+    if atoms:
+        from ..xrd.reflections import _orbit_groups
+
+        labels, orbits = _orbit_groups(phases[0])
+        held = max(range(len(labels)), key=lambda i: len(orbits[i]))  # the largest site holds the scale
+        occupancies = tuple(f"{phases[0].name}.occ_{lab}" for i, lab in enumerate(labels) if i != held)
+    # atoms of the main phase only: minor phases' coordinates and B are not determined by a few % of a pattern
+    minor_atoms = tuple(f"{p.name}.{k}" for p in phases[1:] for k in ("x_*", "y_*", "z_*", "B_*")) if atoms else ()
     res = refine(pattern, phases, instrument, n_background=s["n_background"], two_theta_range=window,
-                 refine_b=s["refine_b"])
+                 refine_b=s["refine_b"], refine_atoms=atoms, occupancies=occupancies, fixed=minor_atoms)
     out = {**res.to_dict(), "main_phase": phases[0].name}
+    if atoms:  # Table 1: the main phase's sites (sselab.xrd.atoms.site_table)
+        from ..xrd.atoms import site_table
+
+        out["sites"] = site_table(phases[0], res.phases[0])
     if s.get("williamson_hall"):
         try:
             out["williamson_hall"] = williamson_hall(pattern, instrument, phase=phases[0]).to_dict()

@@ -99,6 +99,9 @@ class XRDSettings(_Model):
     two_theta_max_deg: float | None = None
     n_background: int = Field(6, ge=1, le=20)
     refine_b: bool = False
+    #: free coordinates (within site symmetry) and B of every site, and the occupancies of the
+    #: main phase's sites but its largest (which holds the scale): the paper's Table 1
+    refine_atoms: bool = False
     williamson_hall: bool = True
     scherrer_K: float = Field(0.9, gt=0)
 

@@ -190,12 +190,17 @@ def write_refined_cif(result, phases: Sequence[Phase], folder: str | Path) -> li
     out = []
     for p in phases:
         pr = result.phase(p.name)
-        refined = p.with_lattice(**{k: pr.lattice[k] for k in p.free_lattice})
+        from .atoms import refined_phase
+
+        refined = refined_phase(p, dict(pr.coordinates), dict(pr.occupancy))
+        refined = refined.with_lattice(**{k: pr.lattice[k] for k in p.free_lattice})
         esd = ", ".join(f"{k} {pr.lattice[k]:.6f}({pr.lattice_stderr.get(k) or 0:.6f})" for k in p.free_lattice)
         head = (f"# refined by sselab: Rp {result.Rp:.2f} %, Rwp {result.Rwp:.2f} %, Rexp {result.Rexp:.2f} %, "
                 f"chi2 {result.chi2:.3f}; R_Bragg {pr.R_Bragg if pr.R_Bragg is not None else float('nan'):.2f} %\n"
                 f"# cell with esd: {esd}; source structure: {p.source}\n"
-                f"# B_iso (A^2): {', '.join(f'{k} {v:.3f}' for k, v in pr.b_iso_A2.items())}\n")
+                f"# B_iso (A^2): {', '.join(f'{k} {v:.3f}({pr.b_iso_stderr_A2.get(k) or 0:.3f})' for k, v in pr.b_iso_A2.items())}\n"
+                f"# occupancy factor: {', '.join(f'{k} {v:.4f}({pr.occupancy_stderr.get(k) or 0:.4f})' for k, v in pr.occupancy.items())}\n"
+                f"# free coordinates: {', '.join(f'{k} {v:.5f}({pr.coordinates_stderr.get(k) or 0:.5f})' for k, v in pr.coordinates.items()) or 'none'}\n")
         path = folder / f"{p.name}_refined.cif"
         tmp = path.with_suffix(".cif.tmp")
         tmp.write_text(head + str(CifWriter(refined.structure, symprec=0.01)))

@@ -6,10 +6,12 @@ calculated pattern and :meth:`PowderModel.evaluate_jacobian` adds its analytic J
 Parameter names:
 
 * global: ``zero_deg`` (2θ zero shift), ``displacement_deg`` (Δ2θ = displacement·cosθ),
-  ``bkg0..bkgN`` (Chebyshev background), ``U V W`` [deg²] and ``X Y`` [deg] (instrument);
+  ``bkg0..bkgN`` (Chebyshev background), ``U V W`` [deg²] and ``X Y`` [deg] (instrument),
+  ``asym_P1 asym_P2`` (Bérar–Baldinozzi asymmetry, :func:`~sselab.xrd.profiles.asymmetry_basis`);
 * per phase ``<name>.``: ``scale``, the free lattice parameters (``a``, ``b``, ``c`` [Å],
   ``alpha``/``beta``/``gamma`` [deg]), ``D_nm`` (crystallite size), ``strain`` (ε),
-  ``B_<site>`` [Å²] and ``occ_<site>`` (occupancy factor, 1 = as in the structure).
+  ``B_<site>`` [Å²], ``occ_<site>`` (occupancy factor, 1 = as in the structure) and the
+  site's free fractional coordinates ``x_<site>``/``y_<site>``/``z_<site>`` (:mod:`~sselab.xrd.atoms`).
 
 Intensity of reflection k, line l: S·ratio_l·m_k·|F_k|²·LP(θ) with
 LP = (1 + cos²2θ·cos²2θ_m) / ((1 + cos²2θ_m)·sin²θ·cosθ); with this scale convention the
@@ -129,6 +131,9 @@ class PowderModel:
             Parameter("W", inst.W, 0.0, 1.0, fixed=True, unit="deg2", scale="linear"),
             Parameter("X", inst.X, 0.0, 2.0, fixed=True, unit="deg", scale="linear"),
             Parameter("Y", inst.Y, 0.0, 2.0, fixed=True, unit="deg", scale="linear"),
+            # Bérar–Baldinozzi low-angle asymmetry (profiles.asymmetry_basis); 0 = symmetric peaks
+            Parameter("asym_P1", 0.0, -2.0, 2.0, fixed=True, scale="linear"),
+            Parameter("asym_P2", 0.0, -2.0, 2.0, fixed=True, scale="linear"),
         ]
         for phase, refl in zip(self.phases, self.reflections):
             n = phase.name
@@ -145,6 +150,9 @@ class PowderModel:
                 ps.append(Parameter(f"{n}.B_{lab}", 0.5, B_MIN_A2, B_MAX_A2, fixed=True, unit="A2", scale="linear"))
             for lab in refl.labels:
                 ps.append(Parameter(f"{n}.occ_{lab}", 1.0, 0.0, 2.0, fixed=True, scale="linear"))
+            fr = refl.freedom
+            for name, x0 in zip(fr.names if fr else (), fr.values if fr else ()):  # free coordinates (sselab.xrd.atoms)
+                ps.append(Parameter(f"{n}.{name}", float(x0), float(x0) - 0.1, float(x0) + 0.1, fixed=True, scale="linear"))
         return Parameters(ps)
 
     @property
@@ -184,13 +192,21 @@ class PowderModel:
         peak, point = windows if windows is not None else profiles.windows(
             self.x, pk.centre, self.window_fwhm * pk.fwhm + 0.2
         )
+        p1, p2 = values[self._index["asym_P1"]], values[self._index["asym_P2"]]
         if per_phase:
             out = np.zeros((len(self.phases), self.x.size))
             for ip in range(len(self.phases)):
                 sel = pk.phase[peak] == ip
                 out[ip] = profiles.accumulate(self.x, peak[sel], point[sel], pk.centre, pk.area, pk.fwhm, pk.eta)
+                if p1 or p2:
+                    ya, yb = profiles.asymmetry_basis(self.x, peak, point, pk.centre, pk.area, pk.fwhm, pk.eta, pk.phase == ip)
+                    out[ip] += p1 * ya + p2 * yb
             return out
-        return self.background(values) + profiles.accumulate(self.x, peak, point, pk.centre, pk.area, pk.fwhm, pk.eta)
+        y = self.background(values) + profiles.accumulate(self.x, peak, point, pk.centre, pk.area, pk.fwhm, pk.eta)
+        if p1 or p2:
+            ya, yb = profiles.asymmetry_basis(self.x, peak, point, pk.centre, pk.area, pk.fwhm, pk.eta)
+            y += p1 * ya + p2 * yb
+        return y
 
     def evaluate_jacobian(
         self, values: np.ndarray, windows: tuple[np.ndarray, np.ndarray], free: np.ndarray
@@ -248,6 +264,18 @@ class PowderModel:
         for j, i in enumerate(free):
             if i0 <= i < i0 + self.n_background:
                 J[:, j] = self._bkg_basis[:, i - i0]
+        ia, ib = self._index["asym_P1"], self._index["asym_P2"]
+        p1, p2 = values[ia], values[ib]
+        if p1 or p2 or ia in free or ib in free:
+            # the correction is linear in P1, P2 (exact columns); its small dependence on the
+            # peaks' centre/area/width is left out of the other columns (a Gauss–Newton approximation)
+            ya, yb = profiles.asymmetry_basis(self.x, *windows, pk.centre, pk.area, pk.fwhm, pk.eta)
+            y += p1 * ya + p2 * yb
+            for j, i in enumerate(free):
+                if i == ia:
+                    J[:, j] = ya
+                elif i == ib:
+                    J[:, j] = yb
         return self.background(values) + y, J
 
     #: Gaussian terms are evaluated within ±this many FWHM (at window time) of a peak

@@ -100,15 +100,19 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
         i_occ = [g[f"{n}.occ_{lab}"] for lab in refl.labels]
         i_b = [g[f"{n}.B_{lab}"] for lab in refl.labels]
         s2 = 0.25 * u
+        fr = refl.freedom
+        i_xyz = [g[f"{n}.{c}"] for c in (fr.names if fr else ())]
+        geom, dgeom = refl.geometry_at(v[i_xyz], derivatives) if i_xyz else (None, None)
         if derivatives:
-            f2, df2_ds2, df2_dB, df2_docc = refl.f2_derivatives(s2, v[i_occ], v[i_b])
+            f2, df2_ds2, df2_dB, df2_docc, *df2_dx = refl.f2_derivatives(s2, v[i_occ], v[i_b], geom, dgeom)
             du = _lattice_gradient(refl, lp, phase.crystal_system, phase.free_lattice)
         else:
-            f2 = refl.f2(0.5 / d, v[i_occ], v[i_b])
+            f2 = refl.f2(0.5 / d, v[i_occ], v[i_b], geom)
         if ip in model.lebail:  # Le Bail: free intensities per reflection instead of the structure's |F|²
             f2 = model.lebail[ip]
             if derivatives:
                 df2_ds2, df2_dB, df2_docc = np.zeros_like(f2), np.zeros_like(df2_dB), np.zeros_like(df2_docc)
+                df2_dx = [np.zeros_like(x) for x in df2_dx]
         i_scale, i_D, i_eps, i_r = g[f"{n}.scale"], g[f"{n}.D_nm"], g[f"{n}.strain"], g[f"{n}.po_r"]
         direction = model.preferred_orientation.get(n)
         if direction is not None:
@@ -163,6 +167,8 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             area_rows = Dk[1]
             area_rows[:, i_b] = (scale * base)[:, None] * df2_dB
             area_rows[:, i_occ] = (scale * base)[:, None] * df2_docc
+            if i_xyz:
+                area_rows[:, i_xyz] = (scale * base)[:, None] * df2_dx[0]
             # everything that depends on θ (and |F|² on s²) through u = 1/d²
             dth_du = lam / (4.0 * np.sqrt(u) * cos_t)
             dnum = -2.0 * cos2m * np.sin(4 * th)

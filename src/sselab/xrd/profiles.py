@@ -94,6 +94,25 @@ def accumulate(
     return np.bincount(point, weights=y, minlength=x.size)
 
 
+def asymmetry_basis(
+    x: np.ndarray, peak: np.ndarray, point: np.ndarray, centre: np.ndarray, area: np.ndarray,
+    fwhm: np.ndarray, eta: np.ndarray, phase_mask: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bérar–Baldinozzi asymmetry (J. Appl. Cryst. 26 (1993) 128, as in FullProf): each peak is
+    multiplied by 1 + (P1·Fa(z) + P2·Fb(z))/tanθ, z = (2θ − centre)/FWHM, Fa = 2z·e^(−z²),
+    Fb = 2(2z² − 3)·Fa.  Returns the two patterns that P1 and P2 multiply (the correction is
+    linear in them): Σ area·pV·Fa/tanθ and Σ area·pV·Fb/tanθ; ``phase_mask`` selects peaks."""
+    if phase_mask is not None:
+        sel = phase_mask[peak]
+        peak, point = peak[sel], point[sel]
+    dx = x[point] - centre[peak]
+    z = dx / fwhm[peak]
+    fa = 2.0 * z * np.exp(-z * z)
+    fb = 2.0 * (2.0 * z * z - 3.0) * fa
+    base = area[peak] * _pv(dx, fwhm[peak], eta[peak]) / np.tan(np.radians(0.5 * centre[peak]))
+    return (np.bincount(point, weights=base * fa, minlength=x.size),
+            np.bincount(point, weights=base * fb, minlength=x.size))
+
 
 _CG = float(np.sqrt(_LN2 / np.pi))
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pymatgen.analysis.diffraction.xrd import ATOMIC_SCATTERING_PARAMS
@@ -28,6 +29,9 @@ from pymatgen.core import Element
 
 from ..exceptions import SselabError
 from .structures import Phase, tie_lattice
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .atoms import CoordinateFreedom
 
 
 def reciprocal_metric(a: float, b: float, c: float, alpha: float, beta: float, gamma: float) -> np.ndarray:
@@ -69,6 +73,11 @@ class ReflectionList:
     z: np.ndarray
     member_hkl: np.ndarray = field(default_factory=lambda: np.empty((0, 3), int))
     member_of: np.ndarray = field(default_factory=lambda: np.empty(0, int))
+    #: atoms' fractional coordinates (n_atoms, 3), occupancy₀ per scatterer and atom (S, n_atoms)
+    frac: np.ndarray = field(default_factory=lambda: np.empty((0, 3)))
+    occ_matrix: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    #: free coordinates within the site symmetry (:func:`sselab.xrd.atoms.coordinate_freedom`)
+    freedom: "CoordinateFreedom | None" = None
 
     @classmethod
     def from_phase(cls, phase: Phase, d_min: float) -> "ReflectionList":
@@ -80,6 +89,9 @@ class ReflectionList:
         if hkl.size == 0:
             raise SselabError(f"phase {phase.name}: no reflections with d >= {d_min:.3g} Å")
         labels, site_of_atom = _orbits(phase)
+        from .atoms import coordinate_freedom
+
+        freedom = coordinate_freedom(phase, *reversed(_orbit_groups(phase)))
         frac = s.frac_coords
         scat_keys: list[tuple[int, str]] = []
         occ_rows: list[np.ndarray] = []
@@ -101,6 +113,12 @@ class ReflectionList:
         inv_d2 = np.einsum("ki,ij,kj->k", hkl, reciprocal_metric(**lp), hkl)
         rng = np.random.default_rng(1)
         probes = [np.abs(geometry @ rng.uniform(1, 2, geometry.shape[1])) ** 2 for _ in range(2)]
+        if freedom.names:  # also at shifted free coordinates: merge only true equivalents, keep every reflection
+            shifted = frac + freedom.basis @ rng.uniform(-0.02, 0.02, len(freedom.names))
+            geometry_s = np.exp(2j * np.pi * (hkl @ shifted.T)) @ occ_matrix.T
+            probes.append(np.abs(geometry_s @ rng.uniform(1, 2, geometry.shape[1])) ** 2)
+        else:
+            geometry_s = geometry
         scale = max(float(np.max(probes[0])), 1e-30)
         keys = np.column_stack([np.round(inv_d2, 8), *(np.round(p / scale, 7) for p in probes)])
         _, first, inverse, counts = np.unique(keys, axis=0, return_index=True, return_inverse=True, return_counts=True)
@@ -111,17 +129,32 @@ class ReflectionList:
         # prefer the representative with non-negative indices (nicer labels)
         reps = np.array([_nice(hkl, np.flatnonzero(inverse == inverse[r])) for r in reps])
         geom = geometry[reps]
-        keep = np.abs(geom).max(axis=1) > 1e-8  # systematic absences
+        keep = np.maximum(np.abs(geom).max(axis=1), np.abs(geometry_s[reps]).max(axis=1)) > 1e-8  # absences
         groups = inverse[reps][keep]
         position = np.full(int(inverse.max()) + 1, -1)
         position[groups] = np.arange(groups.size)
         in_kept = position[inverse] >= 0  # every member of every kept reflection (for texture averages)
         arrays = (hkl[reps][keep], mult[keep], geom[keep], labels, np.array([k[0] for k in scat_keys]), coeffs, z,
-                  hkl[in_kept], position[inverse][in_kept])
-        for a in arrays:
+                  hkl[in_kept], position[inverse][in_kept], np.array(frac, float), occ_matrix)
+        for a in (*arrays, freedom.values, freedom.basis):
             if isinstance(a, np.ndarray):
                 a.setflags(write=False)  # shared by every model that uses the cached list
-        return cls(*arrays)
+        return cls(*arrays, freedom=freedom)
+
+    def geometry_at(self, coords: np.ndarray, derivatives: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Geometry (K, S) with the free coordinates at ``coords`` (P,) and, with
+        ``derivatives``, ∂geometry/∂coords (K, S, P)."""
+        fr = self.freedom
+        if fr is None or not fr.names:
+            return self.geometry, (np.zeros(self.geometry.shape + (0,), complex) if derivatives else None)
+        x = self.frac + fr.basis @ (np.asarray(coords, float) - fr.values)
+        ph = np.exp(2j * np.pi * (self.hkl @ x.T))  # (K, atoms)
+        geom = ph @ self.occ_matrix.T
+        if not derivatives:
+            return geom, None
+        hA = np.einsum("ki,aip->kap", self.hkl.astype(float), fr.basis)  # (K, atoms, P)
+        dgeom = np.einsum("sa,kap->ksp", self.occ_matrix, (2j * np.pi) * ph[:, :, None] * hA)
+        return geom, dgeom
 
     def __len__(self) -> int:
         return int(self.hkl.shape[0])
@@ -150,23 +183,27 @@ class ReflectionList:
         Gs = reciprocal_metric(lp["a"], lp["b"], lp["c"], lp["alpha"], lp["beta"], lp["gamma"])
         return np.einsum("ki,ij,kj->k", self.hkl, Gs, self.hkl)
 
-    def f2(self, s: np.ndarray, occupancy: np.ndarray, b_iso: np.ndarray) -> np.ndarray:
-        """|F|² at s = sinθ/λ = 1/(2d) (K,), per-site occupancy factors and B [Å²]."""
+    def f2(self, s: np.ndarray, occupancy: np.ndarray, b_iso: np.ndarray, geometry: np.ndarray | None = None) -> np.ndarray:
+        """|F|² at s = sinθ/λ = 1/(2d) (K,), per-site occupancy factors and B [Å²]
+        (``geometry`` from :meth:`geometry_at` when coordinates move)."""
         s2 = (s * s)[:, None]
         a, b = self.coeffs[:, :, 0], self.coeffs[:, :, 1]
         f = self.z[None, :] - 41.78214 * s2 * np.einsum("sj,ksj->ks", a, np.exp(-b[None] * s2[:, :, None]))
         site = self.scatterer_site
         f = f * occupancy[site][None, :] * np.exp(-b_iso[site][None, :] * s2)
-        F = np.sum(f * self.geometry, axis=1)
+        F = np.sum(f * (self.geometry if geometry is None else geometry), axis=1)
         return (F * F.conj()).real
 
     def f2_derivatives(
-        self, s2: np.ndarray, occupancy: np.ndarray, b_iso: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        self, s2: np.ndarray, occupancy: np.ndarray, b_iso: np.ndarray,
+        geometry: np.ndarray | None = None, dgeometry: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, ...]:
         """|F|² at s² = (sinθ/λ)² (K,) with its analytic derivatives.
 
-        Returns (f2, ∂f2/∂s² (K,), ∂f2/∂B_site (K, n_sites), ∂f2/∂occ_site (K, n_sites)).
+        Returns (f2, ∂f2/∂s² (K,), ∂f2/∂B_site (K, n_sites), ∂f2/∂occ_site (K, n_sites)),
+        and ∂f2/∂coords (K, P) as a fifth item when ``dgeometry`` (from :meth:`geometry_at`) is given.
         """
+        geo = self.geometry if geometry is None else geometry
         s2c = s2[:, None]
         a, b = self.coeffs[:, :, 0], self.coeffs[:, :, 1]
         e = np.exp(-b[None] * s2c[:, :, None])  # (K, S, 4)
@@ -176,19 +213,23 @@ class ReflectionList:
         occ, B = occupancy[site][None, :], b_iso[site][None, :]
         T = np.exp(-B * s2c)
         g = f0 * occ * T
-        F = np.sum(g * self.geometry, axis=1)
+        F = np.sum(g * geo, axis=1)
         Fc = F.conj()
-        dF_ds2 = np.sum((df0 - B * f0) * occ * T * self.geometry, axis=1)
+        dF_ds2 = np.sum((df0 - B * f0) * occ * T * geo, axis=1)
         onehot = np.zeros((site.size, len(self.labels)))
         onehot[np.arange(site.size), site] = 1.0
-        dF_dB = (-s2c * g * self.geometry) @ onehot  # (K, n_sites)
-        dF_docc = (f0 * T * self.geometry) @ onehot
-        return (
+        dF_dB = (-s2c * g * geo) @ onehot  # (K, n_sites)
+        dF_docc = (f0 * T * geo) @ onehot
+        out = (
             (F * Fc).real,
             2.0 * (Fc * dF_ds2).real,
             2.0 * (Fc[:, None] * dF_dB).real,
             2.0 * (Fc[:, None] * dF_docc).real,
         )
+        if dgeometry is None:
+            return out
+        dF_dx = np.einsum("ks,ksp->kp", g, dgeometry)
+        return (*out, 2.0 * (Fc[:, None] * dF_dx).real)
 
 
 #: Reflection lists by (structure, d_min): a model over the same phases and 2θ range (every
@@ -248,6 +289,15 @@ def _coeffs(element: str) -> np.ndarray:
 def _nice(hkl: np.ndarray, members: np.ndarray) -> int:
     score = [(-(hkl[m] >= 0).sum(), -tuple(hkl[m]).__hash__() * 0, tuple(-hkl[m])) for m in members]
     return int(members[min(range(len(members)), key=lambda i: score[i])])
+
+
+def _orbit_groups(phase: Phase) -> tuple[tuple[str, ...], list[list[int]]]:
+    """Site labels and the atoms of each orbit (in label order)."""
+    labels, site_of = _orbits(phase)
+    groups: list[list[int]] = [[] for _ in labels]
+    for i, g in enumerate(site_of):
+        groups[g].append(i)
+    return labels, groups
 
 
 def _orbits(phase: Phase) -> tuple[tuple[str, ...], list[int]]:

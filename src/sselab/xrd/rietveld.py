@@ -31,6 +31,7 @@ from ..fitting import FitResult, Parameters, fit
 from ..fitting.threads import single_threaded_blas
 from ..measurements import DiffractionPattern
 from ..verdict import Verdict
+from .atoms import check_ties as _check_ties
 from .instrument import Instrument
 from .model import D_INFINITE_NM, PowderModel
 from .structures import Phase
@@ -65,6 +66,11 @@ class PhaseResult:
     b_iso_A2: Mapping[str, float]
     occupancy: Mapping[str, float]
     R_Bragg: float | None = None
+    b_iso_stderr_A2: Mapping[str, float | None] = field(default_factory=dict)
+    occupancy_stderr: Mapping[str, float | None] = field(default_factory=dict)
+    #: free fractional coordinates (``"x_Mg1"``) and their esd (None when held fixed)
+    coordinates: Mapping[str, float] = field(default_factory=dict)
+    coordinates_stderr: Mapping[str, float | None] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "formula": self.formula}
@@ -85,6 +91,10 @@ class PhaseResult:
             B_iso_A2=dict(self.b_iso_A2),
             occupancy=dict(self.occupancy),
             R_Bragg=self.R_Bragg,
+            B_iso_stderr_A2=dict(self.b_iso_stderr_A2),
+            occupancy_stderr=dict(self.occupancy_stderr),
+            coordinates=dict(self.coordinates),
+            coordinates_stderr=dict(self.coordinates_stderr),
         )
         return d
 
@@ -167,6 +177,10 @@ def instrument_for(pattern: DiffractionPattern, instrument: Instrument | None) -
     return Instrument.cu_ka()
 
 
+#: parameters freed by ``refine_atoms``: free coordinates and isotropic B of every site
+ATOM_PARAMETERS = ("*.x_*", "*.y_*", "*.z_*", "*.B_*")
+
+
 def _matches(name: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
@@ -193,6 +207,7 @@ class Refinement:
         two_theta_range: tuple[float, float] | None = None,
         start: Mapping[str, float] | None = None,
         preferred_orientation: Mapping[str, tuple[int, int, int]] | None = None,
+        ties: Mapping[str, tuple[str, float, float]] | None = None,
     ) -> None:
         x = np.asarray(pattern.two_theta_deg, float)
         y = np.asarray(pattern.intensity, float)
@@ -216,6 +231,7 @@ class Refinement:
         if start:
             self.params = self.params.with_values(dict(start))
         self.last_fit: FitResult | None = None
+        self.ties = _check_ties(self.model, ties or {})
         self._linear_start()
 
     def _linear_start(self) -> None:
@@ -267,18 +283,43 @@ class Refinement:
         model, y, sigma = self.model, self.y, self.sigma
         self._win_size = win[0].size
 
+        for slave in self.ties:  # a tied parameter follows its master, never refined itself
+            self.params = self.params.replace(slave, fixed=True)
         free = np.flatnonzero(self.params.free_mask)
+        # ties whose master is free: slave = c0 + c1·master, its Jacobian column added to the master's
+        links = [(model.index(sl), model.index(m), c0, c1) for sl, (m, c0, c1) in self.ties.items()
+                 if not self.params[m].fixed]
+        cols = np.concatenate([free, [li[0] for li in links]]).astype(int)
+        where = {int(i): j for j, i in enumerate(free)}
+
+        def tie(P: np.ndarray) -> np.ndarray:
+            P = np.array(P, float)
+            for sl, m, c0, c1 in links:
+                P[sl] = c0 + c1 * P[m]
+            return P
 
         def fun(P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             r = np.empty((P.shape[0], y.size))
             J = np.zeros((P.shape[0], y.size, P.shape[1]))
             for b in range(P.shape[0]):
-                yc, Jb = model.evaluate_jacobian(P[b], win, free)
+                yc, Jb = model.evaluate_jacobian(tie(P[b]), win, cols)
+                for j, (_, m, _, c1) in enumerate(links):
+                    Jb[:, where[m]] += c1 * Jb[:, free.size + j]
                 r[b] = (yc - y) / sigma
-                J[b][:, free] = Jb / sigma[:, None]
+                J[b][:, free] = Jb[:, : free.size] / sigma[:, None]
             return r, J
 
         res = fit(fun, self.params, max_iter=max_iter)
+        if links:
+            est = {e.name: e for e in res.parameters}
+            new = []
+            for e in res.parameters:
+                if e.name in self.ties and not self.params[self.ties[e.name][0]].fixed:
+                    m, c0, c1 = self.ties[e.name]
+                    se = est[m].stderr
+                    e = replace(e, value=c0 + c1 * est[m].value, stderr=None if se is None else abs(c1) * se)
+                new.append(e)
+            res = replace(res, parameters=tuple(new))
         self.params = self.params.with_values({e.name: min(max(e.value, e.min), e.max) for e in res.parameters})
         self.last_fit = res
         return res
@@ -307,17 +348,32 @@ def refine(
     two_theta_range: tuple[float, float] | None = None,
     start: Mapping[str, float] | None = None,
     preferred_orientation: Mapping[str, tuple[int, int, int]] | None = None,
+    refine_atoms: bool = False,
+    occupancies: Sequence[str] = (),
+    ties: Mapping[str, tuple[str, float, float]] | None = None,
+    refine_asymmetry: bool = False,
 ) -> RietveldResult:
     """Refine ``phases`` against ``pattern`` in stages (default :data:`DEFAULT_STAGES`;
     ``refine_b`` adds a last stage with every isotropic B; ``preferred_orientation`` {phase: (h, k, l)}
-    adds each such phase's March–Dollase r to the last stage).  ``fixed`` patterns stay fixed."""
+    adds each such phase's March–Dollase r to the last stage; ``refine_atoms`` adds a stage with
+    every free coordinate (within its site symmetry, :mod:`~sselab.xrd.atoms`) and isotropic B;
+    ``occupancies`` are patterns of occupancy parameters (``"Mg3AsN.occ_*"``) refined in that last
+    stage; ``ties`` {slave: (master, c0, c1)} constrain slave = c0 + c1·master (linked
+    occupancies, fixed totals); ``refine_asymmetry`` adds the Bérar–Baldinozzi P1, P2 to the
+    last stage).  ``fixed`` patterns stay fixed."""
     job = Refinement(pattern, phases, instrument, n_background=n_background, two_theta_range=two_theta_range,
-                     start=start, preferred_orientation=preferred_orientation)
+                     start=start, preferred_orientation=preferred_orientation, ties=ties)
     stages = list(stages or DEFAULT_STAGES)
     if preferred_orientation:
         stages.append((*stages[-1], *(f"{name}.po_r" for name in preferred_orientation)))
     if refine_b:
         stages.append((*stages[-1], "*.B_*"))
+    if refine_atoms:
+        stages.append((*stages[-1], *ATOM_PARAMETERS))
+    if occupancies:
+        stages.append((*stages[-1], *occupancies))
+    if refine_asymmetry:
+        stages.append((*stages[-1], "asym_P1", "asym_P2"))
     return job.run(stages, fixed)
 
 
@@ -371,6 +427,10 @@ def _summarise(job: Refinement) -> RietveldResult:
                 None if size_fixed_inf else D.value, None if size_fixed_inf else D.stderr,
                 None if (eps.fixed and eps.value == 0) else eps.value, eps.stderr,
                 b_iso, occ,
+                b_iso_stderr_A2={lab: est[f"{n}.B_{lab}"].stderr for lab in refl.labels},
+                occupancy_stderr={lab: est[f"{n}.occ_{lab}"].stderr for lab in refl.labels},
+                coordinates={c: est[f"{n}.{c}"].value for c in (refl.freedom.names if refl.freedom else ())},
+                coordinates_stderr={c: est[f"{n}.{c}"].stderr for c in (refl.freedom.names if refl.freedom else ())},
             )
         )
     out = RietveldResult(

@@ -43,6 +43,7 @@ def simulate_pattern(
     peak_counts: float = 1e4,
     noise: bool = True,
     seed: int | None = None,
+    values: Mapping[str, float] | None = None,
 ) -> DiffractionPattern:
     """A powder pattern of ``phases`` with Poisson noise.
 
@@ -60,6 +61,9 @@ def simulate_pattern(
         Chebyshev coefficients [counts].
     peak_counts
         Height of the strongest point of the noiseless pattern above background [counts].
+    values
+        Any other model parameter by name (``{"Mg3N2.x_Mg1": 0.85, "Mg3N2.B_N1": 1.2,
+        "Mg3N2.occ_N2": 0.9}``), set before scaling.
     """
     phases = list(phases)
     weight_fractions = weight_fractions or {p.name: 1.0 / len(phases) for p in phases}
@@ -82,6 +86,8 @@ def simulate_pattern(
     for k, (_, r) in po.items():
         v[model.index(f"{k}.po_r")] = r
     v[model.index("zero_deg")] = zero_deg
+    for name, x in (values or {}).items():
+        v[model.index(name)] = float(x)
     peaks_only = model.evaluate(v) - model.background(v)
     if peaks_only.max() <= 0:
         raise SselabError("no reflection of these phases falls in the 2θ range")
