@@ -132,7 +132,10 @@ def minimize(residual: Callable[[Mapping[str, float]], np.ndarray], specs: Seque
     params = to_parameters(specs)
 
     def fcn(p: lmfit.Parameters) -> np.ndarray:
-        return residual(p.valuesdict())
+        # lmfit has just run ``update_constraints`` (every tie evaluated, bounds applied) before
+        # calling us; ``valuesdict()`` would evaluate each tie's expression a second time (half
+        # of a joint depth-profile fit's time) for the same numbers, so read the stored values.
+        return residual({k: par._val for k, par in p.items()})
 
     try:
         out = lmfit.minimize(fcn, params, method="leastsq", max_nfev=max_nfev)

@@ -326,7 +326,7 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
             if ln.name.endswith("(partner)"):
                 continue
             labels.update({ln.center: f"{ln.name}.position", ln.fwhm: f"{ln.name}.fwhm", ln.area: f"{ln.name}.area"})
-        groups = {c.group for c in comps}
+        groups = dict.fromkeys(c.group for c in comps)  # model order: reasons in the same order every run
         verdict = region_fit_verdict(res.values, res.stderr, res.bounds, res.free_names, res.covariance, labels,
                                      r, s.y, s.sigma, res.success, res.message,
                                      {g: _group_area(comps, g) for g in groups})

@@ -152,6 +152,15 @@ def unit_area(name: str, **params: float) -> float:
     return _unit_area(get_shape(name).name, tuple(sorted((k, round(v, 12)) for k, v in full.items())))
 
 
+@lru_cache(maxsize=256)
+def _resolved(name: str, items: tuple[tuple[str, float], ...]) -> tuple[Callable[..., np.ndarray], dict[str, float], float]:
+    """(function, complete parameters, unit area) of a shape, looked up and checked once per
+    (name, parameters) instead of on every model evaluation inside a fit."""
+    shape = get_shape(name)
+    full = shape_params(shape.name, dict(items))
+    return shape.func, full, unit_area(name, **dict(items))
+
+
 def peak(energy: np.ndarray, name: str, center: float, fwhm: float, area: float, **params: float) -> np.ndarray:
     """A peak of the given area at ``center`` with width ``fwhm`` [eV].
 
@@ -160,4 +169,8 @@ def peak(energy: np.ndarray, name: str, center: float, fwhm: float, area: float,
     5.0
     """
     u = (np.asarray(energy, float) - center) / fwhm
-    return area * unit_shape(name, u, **params) / (fwhm * unit_area(name, **params))
+    try:
+        func, full, a1 = _resolved(name, tuple(params.items()))
+    except TypeError:  # unhashable parameter values: the uncached path
+        return area * unit_shape(name, u, **params) / (fwhm * unit_area(name, **params))
+    return area * func(u, **full) / (fwhm * a1)
