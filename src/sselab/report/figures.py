@@ -20,9 +20,19 @@ from . import style
 _C0 = 273.15
 
 
-def _temperature_label(r: dict[str, Any]) -> str:
+def _temperature_label(r: dict[str, Any], with_file: bool = False) -> str:
     T = r["result"].get("temperature_K")
-    return f"{T - _C0:.0f} °C" if T else str(r.get("task_id"))
+    label = f"{T - _C0:.0f} °C" if T else ""
+    if with_file or not label:
+        name = (r["measurements"][0]["path"].rsplit("/", 1)[-1] if r.get("measurements") else str(r.get("task_id")))
+        label = f"{label}, {name}" if label else name
+    return label
+
+
+def _labels(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """Temperatures, with the file name where two spectra share one."""
+    plain = [_temperature_label(r) for r in rows]
+    return [_temperature_label(r, with_file=plain.count(p) > 1) for r, p in zip(rows, plain)]
 
 
 def _model_curve(fit: dict[str, Any], f_lo: float, f_hi: float, n: int = 400):
@@ -60,9 +70,9 @@ def nyquist(rows: Sequence[dict[str, Any]], title: str) -> Any:
     if not rows:
         return None
     fig, ax = style.figure(4.6, 3.0)
-    for k, r in enumerate(rows):  # decades labelled on the largest (coolest) spectrum only
+    for k, (r, label) in enumerate(zip(rows, _labels(rows))):  # decades labelled on the coolest spectrum only
         f, z, ff, zf = _spectrum(r)
-        style.nyquist_axes(ax, f, z, fit_z=zf, fit_frequency_Hz=ff, label=_temperature_label(r), decade_labels=k == 0)
+        style.nyquist_axes(ax, f, z, fit_z=zf, fit_frequency_Hz=ff, label=label, decade_labels=k == 0)
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, borderaxespad=0)
     return fig
@@ -74,9 +84,9 @@ def bode(rows: Sequence[dict[str, Any]], title: str) -> Any:
     if not rows:
         return None
     fig, (am, ap) = style.figure(3.6, 4.2, nrows=2, sharex=True)
-    for r in rows:
+    for r, label in zip(rows, _labels(rows)):
         f, z, ff, zf = _spectrum(r)
-        style.bode_axes(am, ap, f, z, fit_frequency_Hz=ff, fit_z=zf, label=_temperature_label(r))
+        style.bode_axes(am, ap, f, z, fit_frequency_Hz=ff, fit_z=zf, label=label)
     am.set_title(title)
     am.legend(frameon=False)
     return fig

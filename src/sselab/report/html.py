@@ -86,7 +86,8 @@ def _verdict_html(rows: list[dict[str, Any]]) -> str:
             continue
         v = verdict_of(r["result"] or {})
         if v.status != "ok":
-            worst_first = sorted(v.reasons, key=lambda x: x.severity != "failed")
+            first = ("kk_invalid", "misfit", "single_spectrum_of_many", "not_steady", "paper_inconsistent")
+            worst_first = sorted(v.reasons, key=lambda x: (x.severity != "failed", x.code not in first))
             shown = [x.message if len(x.message) <= 300 else x.message[:297] + "…" for x in worst_first[:3]]
             more = f" (+{len(v.reasons) - 3} more in the results database)" if len(v.reasons) > 3 else ""
             items.append((2 if v.status == "failed" else 1, r, "; ".join(shown) + more))
@@ -132,7 +133,7 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     eis = [r for r in ok if r["method"] == "eis_fit"]
     groups: dict[tuple[str, str], list] = {}
     for r in eis:
-        cell = (r["measurements"][0].get("cell_stack") if r["measurements"] else None) or "?"
+        cell = (r["measurements"][0].get("cell_stack") if r["measurements"] else None) or "cell not stated"
         groups.setdefault((r["sample"], cell), []).append(r)
     if groups:
         parts.append("<h2>Impedance</h2>")

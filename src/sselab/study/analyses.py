@@ -215,6 +215,15 @@ def _eis_curves(task: Task, prep: _EISInput, fit: Any, out: dict[str, Any]) -> d
         curves.update({"Z_fit_real_ohm": fr, "Z_fit_imag_ohm": fi})
     out["curves"] = curves
     out["temperature_K"] = task.context.get("temperature_K") or spectrum.temperature_K
+    # the task's own verdict: the fit's (with the KK/multi-spectrum reasons it carries), the
+    # conductivity's and the model-free checks' — so the report, the web and `sselab run` see it
+    from ..verdict import verdict_of
+
+    verdict = verdict_of(out["fit"])
+    for key in ("conductivity", "mixed", "validity"):
+        if isinstance(out.get(key), dict):
+            verdict = verdict.merge(verdict_of(out[key]))
+    out.update(verdict.to_dict())
     return out
 
 
