@@ -23,8 +23,6 @@ Examples
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -37,7 +35,6 @@ from ..registry import register
 from ..safezip import open_zip, read_member
 from .xrd_common import make_pattern
 
-MAX_BYTES = 256 * 1024 * 1024
 _TWO_THETA_AXES = ("2-theta", "twotheta", "2theta")
 
 
@@ -97,20 +94,9 @@ def _wl(a1: str | None, a2: str | None, wave_type: str | None, notes: list[str])
 
 
 def _ras_text(path: Path) -> str:
-    name = path.name.lower()
-    try:
-        if name.endswith(".bz2"):
-            raw = bz2.BZ2Decompressor().decompress(path.read_bytes(), MAX_BYTES + 1)
-        elif name.endswith(".gz"):
-            with gzip.open(path, "rb") as fh:
-                raw = fh.read(MAX_BYTES + 1)
-        else:
-            raw = path.read_bytes()
-    except (OSError, EOFError, ValueError) as exc:
-        raise ReaderError(path, f"cannot decompress: {exc}") from None
-    if len(raw) > MAX_BYTES:
-        raise ReaderError(path, "decompresses to more than 256 MB; refused")
-    return raw.decode("latin-1")
+    from .xrd_xy import decompressed_bytes
+
+    return decompressed_bytes(path).decode("latin-1")
 
 
 @register("xrd-rigaku-ras", [".ras", ".ras.bz2", ".ras.gz"], ["diffraction"],

@@ -35,7 +35,9 @@ _SPLIT = re.compile(r"[\s,;]+")
 MAX_BYTES = 256 * 1024 * 1024
 
 
-def _text(path: Path) -> str:
+def decompressed_bytes(path: Path) -> bytes:
+    """The file's bytes, inflated when it ends in .bz2/.gz, at most ``MAX_BYTES`` (one clear
+    error beyond: a compressed bomb never fills the memory)."""
     name = path.name.lower()
     try:
         if name.endswith(".bz2"):
@@ -49,6 +51,11 @@ def _text(path: Path) -> str:
         raise ReaderError(path, f"cannot decompress: {exc}") from None
     if len(raw) > MAX_BYTES:
         raise ReaderError(path, f"more than {MAX_BYTES // 2**20} MB of text; refused")
+    return raw
+
+
+def _text(path: Path) -> str:
+    raw = decompressed_bytes(path)
     if b"\x00" in raw[:4096]:
         raise ReaderError(path, "binary content, not a text column file")
     return raw.decode("utf-8", errors="replace")
