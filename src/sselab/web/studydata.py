@@ -146,7 +146,8 @@ class StudyData:
         return [
             self.store.add_measurement(info, MeasurementInfo(
                 path=rel, technique=technique, input_hash=digest, item=i,
-                temperature_K=getattr(m, "temperature_K", None), reader=getattr(m, "instrument", None)))
+                temperature_K=getattr(m, "temperature_K", None), reader=getattr(m, "instrument", None),
+                reading=m.verdict.to_dict() if hasattr(m, "verdict") else None))
             for i, m in enumerate(measurements)
         ]
 
