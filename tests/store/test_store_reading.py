@@ -71,6 +71,11 @@ def test_pipeline_stores_the_reading_of_a_cut_file(tmp_path):
         assert row["reading_verdict"]["reasons"][0]["code"] == "rows_dropped"
         [a] = db.analyses()
         assert a["measurements"][0]["reading_verdict"]["status"] == "warning"
+    from sselab.report import write_report
+
+    page = write_report(tmp_path / "r.sqlite", tmp_path / "out").read_text()
+    readings = page.split("<h2>Readings</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "cut.csv" in readings and "rows_dropped" in readings and "warning" in readings
 
 
 def test_migration_from_0001_leaves_old_readings_unknown(tmp_path):
