@@ -48,3 +48,52 @@ def test_dfr_with_a_word_inside_a_point_is_an_error_naming_the_line(shared_data,
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(ReaderError, match="line 14"):
         read(bad)
+
+
+# -- VersaStudio .par (synthetic: the layout of pyimpspec's tests/data.par, values known) ----------
+F = np.logspace(5, 0, 11)
+Z = 20 + 500 / (1 + 1j * 2 * np.pi * F * 500 * 1e-7)
+DEFINITION = ("Definition=Segment #, Point #, E(V), I(A), Elapsed Time(s), ADC Sync Input(V), Current Range, Status, "
+              "E Applied(V), Frequency(Hz), E Real, E Imag, I Real, I Imag, Z Real, Z Imag, E2 Status, E2(V), "
+              "E2 Real, E2 Imag, Z2 Real, Z2 Imag, ActionId, AC Amplitude, 0")
+
+
+def _par(rows=None, close=True, definition=DEFINITION) -> str:
+    if rows is None:
+        rows = [f"0,{k},0.0001,7.2E-07,{1 + k * 0.02!r},0,5,144834565,0,{float(f)!r},1,2,3,4,{float(z.real)!r},{float(z.imag)!r},5,0,0,0,0,0,21,0.01"
+                for k, (f, z) in enumerate(zip(F, Z))]
+    head = ["<Application>", "Version=2.61.2.0", "Language [VersaStudio]=English", "</Application>", "",
+            "<Action1>", "Name=Potentiostatic EIS", "</Action1>", "", "<Segment1>", "Type=30", "Version=3", definition]
+    return "\n".join(head + rows + (["</Segment1>", "", "<Graph1>", "Show=True", "</Graph1>"] if close else [])) + "\n"
+
+
+def test_par_spectrum_values(tmp_path):
+    p = tmp_path / "eis.par"
+    p.write_text(_par())
+    [s] = read(p)
+    assert s.instrument == "versastudio-par" and s.n_points == F.size and s.verdict.status == "ok"
+    np.testing.assert_allclose(s.frequency_Hz, F, rtol=1e-15)
+    np.testing.assert_allclose(s.impedance_ohm, Z, rtol=1e-15)
+
+
+def test_par_cut_in_the_last_row_drops_it_with_a_warning(tmp_path):
+    p = tmp_path / "cut.par"
+    text = _par(close=False)
+    p.write_text(text[: text.rindex(",") - 3])  # inside the last row's Z Imag ... gone: too few values
+    [s] = read(p)
+    assert s.n_points == F.size - 1 and s.verdict.codes == ("rows_dropped",)
+    np.testing.assert_allclose(s.impedance_ohm, Z[:-1], rtol=1e-15)
+
+
+def test_par_malformed_row_inside_is_an_error_and_dc_only_is_refused(tmp_path):
+    lines = _par().splitlines()
+    lines[15] = lines[15].replace(",1,2,3,4,", ",1,2,oops,4,")
+    p = tmp_path / "bad.par"
+    p.write_text("\n".join(lines))
+    with pytest.raises(ReaderError, match="Segment1 line 16: a value is not a number"):
+        read(p)
+    dc = tmp_path / "dc.par"
+    dc.write_text(_par(rows=["0,0,0.1,1e-6,0.0", "0,1,0.2,2e-6,1.0"],
+                       definition="Definition=Segment #, Point #, E(V), I(A), Elapsed Time(s), 0"))
+    with pytest.raises(ReaderError, match="only the impedance segments"):
+        read(dc)
