@@ -3,6 +3,8 @@ against the same spectrum in its BioLogic ``.mpt`` twin, and strict on cut or da
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,49 @@ def test_par_malformed_row_inside_is_an_error_and_dc_only_is_refused(tmp_path):
                        definition="Definition=Segment #, Point #, E(V), I(A), Elapsed Time(s), 0"))
     with pytest.raises(ReaderError, match="only the impedance segments"):
         read(dc)
+
+
+# -- PalmSens .pssession (synthetic: PSTrace's JSON layout, UTF-16 with BOM as PSTrace writes it) ----------
+def _session(measurements) -> bytes:
+    doc = {"Type": "PalmSens.DataFiles.SessionFile", "CoreVersion": "5.9", "MethodForMeasurement": "",
+           "Measurements": measurements}
+    return b"\xff\xfe" + json.dumps(doc).encode("utf-16-le") + "\ufeff".encode("utf-16-le")
+
+
+def _arr(unit, values):
+    return {"Type": "PalmSens.Data.DataArray", "Unit": {"Type": f"PalmSens.Units.{unit}"},
+            "DataValues": [{"V": float(v)} for v in values]}
+
+
+def _eis(title="cell A", f=F, z=Z, units=("Hertz", "ZRe", "ZIm")):
+    arrays = [_arr("Time", np.arange(3)), _arr(units[0], f), _arr(units[1], z.real), _arr(units[2], -z.imag)]
+    return {"Title": title, "DataSet": {"Type": "PalmSens.Data.DataSetEIS", "Values": arrays}}
+
+
+def test_pssession_spectra_values(tmp_path):
+    p = tmp_path / "s.pssession"
+    cv = {"Title": "cv", "DataSet": {"Type": "PalmSens.Data.DataSet", "Values": [_arr("Volt", [0, 1])]}}
+    p.write_bytes(_session([_eis("A"), cv, _eis("B", z=2 * Z)]))
+    a, b = read(p)
+    assert a.instrument == "palmsens-pssession" and a.metadata["title"] == "A" and b.metadata["title"] == "B"
+    np.testing.assert_array_equal(a.frequency_Hz, F)
+    np.testing.assert_allclose(a.impedance_ohm, Z, rtol=1e-15)
+    np.testing.assert_allclose(b.impedance_ohm, 2 * Z, rtol=1e-15)
+
+
+def test_pssession_cut_damaged_or_without_eis_is_refused(tmp_path):
+    good = _session([_eis()])
+    p = tmp_path / "s.pssession"
+    for n in (len(good) // 2, len(good) - 10):
+        p.write_bytes(good[:n])
+        with pytest.raises(ReaderError, match="file cut or damaged|not UTF-16"):
+            read(p)
+    p.write_bytes(_session([_eis(units=("Hertz", "ZRe", "Z"))]))
+    with pytest.raises(ReaderError, match="0 arrays of unit PalmSens.Units.ZIm"):
+        read(p)
+    p.write_bytes(_session([_eis(f=F[:-1])]))
+    with pytest.raises(ReaderError, match="10 frequencies, 11 Z'"):
+        read(p)
+    p.write_bytes(_session([{"Title": "cv", "DataSet": {"Type": "PalmSens.Data.DataSet", "Values": []}}]))
+    with pytest.raises(ReaderError, match="none EIS"):
+        read(p)
