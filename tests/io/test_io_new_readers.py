@@ -145,3 +145,25 @@ def test_pssession_cut_damaged_or_without_eis_is_refused(tmp_path):
     p.write_bytes(_session([{"Title": "cv", "DataSet": {"Type": "PalmSens.Data.DataSet", "Values": []}}]))
     with pytest.raises(ReaderError, match="none EIS"):
         read(p)
+
+
+# -- Arbin .res (MS Access) -------------------------------------------------------------------------
+def test_arbin_res_equals_the_mdbtools_export(shared_data):
+    """Truth: ``mdb-export navani__arbin_example.res Channel_Normal_Table`` (mdbtools 1.0.0, the
+    tool navani and cellpy use): 2150 rows; rows 1 and 2150 copied from its output."""
+    [r] = read(shared_data / "realfiles" / "navani__arbin_example.res")
+    assert r.instrument == "arbin-res" and r.time_s.size == 2150 and r.verdict.status == "ok"
+    assert r.time_s[0] == pytest.approx(0.07259541979508601, rel=1e-12)
+    assert r.voltage_V[0] == pytest.approx(3.8591957, rel=1e-7) and r.current_A[0] == 0
+    assert r.time_s[-1] == pytest.approx(345733.3894574374, rel=1e-12)
+    assert r.voltage_V[-1] == pytest.approx(3.872108, rel=1e-6)
+    assert sorted(set(r.metadata["cycle"])) == [1, 2, 3, 4, 5] and r.metadata["cycle"][-1] == 5
+    assert np.all(np.diff(r.time_s) > 0)
+
+
+def test_a_damaged_access_file_is_refused_with_how_to_export(shared_data, tmp_path):
+    data = (shared_data / "realfiles" / "navani__arbin_example.res").read_bytes()
+    p = tmp_path / "cut.res"
+    p.write_bytes(data[:5000])  # header page and a little: the tables are gone
+    with pytest.raises(ReaderError, match="mdb-export|Excel or CSV"):
+        read(p)
