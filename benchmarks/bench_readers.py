@@ -196,6 +196,8 @@ def judge_yadg(res: dict | None, truth: dict) -> str | None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--manifest", default=str(HERE / "readers_manifest.yaml"))
+    ap.add_argument("--fetched", default=str(HERE / ".cache" / "fetched"),
+                    help="folder of the manifest's `fetched: true` files (public files outside the shared corpus)")
     ap.add_argument("--speed", action="store_true", help="also time a 200k-row CSV against numpy.loadtxt")
     args = ap.parse_args()
     if args.speed:
@@ -208,13 +210,18 @@ def main() -> int:
     peers_venv = HERE / ".venv-peers"
     if not peers_venv.is_dir():
         print(f"pyimpspec, yadg: skipped ({peers_venv} does not exist; create it with those packages to compare)")
-    peers = run_peers([root / e["file"] for e in man["files"] if (root / e["file"]).exists()])
+    fetched = Path(args.fetched)
+
+    def where(entry: dict) -> Path:
+        return (fetched if entry.get("fetched") else root) / entry["file"]
+
+    peers = run_peers([where(e) for e in man["files"] if where(e).exists()])
     peer_counts: dict[str, Counter] = {"pyimpspec": Counter(), "yadg": Counter()}
     per_format: dict[str, Counter] = defaultdict(Counter)
     galvani: Counter = Counter()
     t0 = time.perf_counter()
     for entry in man["files"]:
-        path = root / entry["file"]
+        path = where(entry)
         if not path.exists():
             print(f"  missing {entry['file']}")
             continue

@@ -34,6 +34,7 @@ FILES = {
     "csv-spectrum-parstat": "realfiles/impedancepy__exampleDataParstat.txt",  # no shared file is csv-electrochem's
     "xrd-bruker-brml": "xrd/TiOF.brml",
     "eis-csv": "eis/exampleData.csv",
+    "autolab-dfr": "realfiles/pyimpspec__data.dfr",
 }
 TOKENS = [b"nan", b"inf", b"-inf", b"1e999", b"-", b"e", b"--1", b"0", b",", b";", b"\t", b"\x00", b"\xff\xfe",
           b"\r", b"\n", b"1,2", b"<", b">", b"</", b"PK", b" ", b"9" * 400]

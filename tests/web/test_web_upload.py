@@ -132,3 +132,19 @@ def test_malformed_file_gives_the_readers_one_line_message(demo_study, tmp_path)
         detail = r.json()["detail"]
         assert detail == f"broken.csv: {info.value.problem}" and "\n" not in detail
     assert not list((demo_study.root / "uploads").rglob("broken*"))
+
+
+def test_upload_of_a_cut_file_is_stored_and_shown_with_its_reading_warning(demo_study):
+    cut = good_csv()[:-3]  # the last -Im(Z) cut short, no line end: that row is dropped
+    with client(demo_study) as c:
+        r = c.post("/api/upload", files={"file": ("cut.csv", cut, "text/csv")}, data={"sample": "S3"})
+        assert r.status_code == 200, r.text
+        [m] = r.json()["measurements"]
+        assert m["n_points"] == 11 and m["reading"]["status"] == "warning"
+        assert [x["code"] for x in m["reading"]["reasons"]] == ["rows_dropped"]
+        rows = [x for s in c.get("/api/study").json()["samples"] for x in s["measurements"] if x["id"] == m["id"]]
+        assert rows[0]["reading_verdict"]["status"] == "warning"
+        assert rows[0]["reading_verdict"]["reasons"][0]["code"] == "rows_dropped"
+        assert c.get(f"/api/measurements/{m['id']}").json()["reading_verdict"]["status"] == "warning"
+        ok = c.post("/api/upload", files={"file": ("whole.csv", good_csv(), "text/csv")}, data={"sample": "S3"})
+        assert ok.json()["measurements"][0]["reading"] == {"status": "ok", "reasons": []}

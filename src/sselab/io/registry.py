@@ -170,8 +170,12 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
             continue
         if result:
             from .checks import with_reasons
+            from .readlog import note
 
-            return [with_reasons(m, ()) for m in result]
+            out = [with_reasons(m, ()) for m in result]
+            for m in out:
+                note(path, m.verdict)
+            return out
         errors.append(f"{r.name} found no data")
     raise ReaderError(path, errors[0] if len(errors) == 1 else "; ".join(dict.fromkeys(errors)))
 

@@ -99,6 +99,23 @@ def _verdict_html(rows: list[dict[str, Any]]) -> str:
     return f"<ul>{li}</ul>"
 
 
+def _reading_html(measurements: list[dict[str, Any]]) -> str:
+    """Every file not read whole (a reader dropped rows, a declared count not met), with its
+    reasons; empty when every reading recorded in the store was ok."""
+    items = []
+    for m in measurements:
+        v = m.get("reading_verdict")
+        if not v or v["status"] == "ok":
+            continue
+        msg = "; ".join(f"{r['code']}: {r['message']}" for r in v["reasons"])
+        items.append(f'<li class="{"bad" if v["status"] == "failed" else "warn"}"><b>{html.escape(v["status"])}</b> '
+                     f"{html.escape(str(m['sample']))}/{html.escape(str(m['path']))}: {html.escape(msg)}</li>")
+    if not items:
+        return ""
+    return "<h2>Readings</h2><p>Files the readers did not take whole; the results from them carry it.</p>" \
+           f"<ul>{''.join(items)}</ul>"
+
+
 def write_report(db: str | Path, out: str | Path, *, study: str | None = None, truth: dict[str, Any] | None = None,
                  reference: bool | None = None, figure_formats: tuple[str, ...] = ("svg",)) -> Path:
     """Write ``report.html``, ``figures/*.svg`` (``figure_formats``: "svg", "png" or both; the
@@ -113,11 +130,12 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     (out / "tables").mkdir(parents=True, exist_ok=True)
     with open_store(db) as store:
         rows = store.analyses(study=study)
+        readings = _reading_html(store.measurements(study=study))
     rows = style.sorted_naturally(rows, key=lambda r: r["sample"] or "")
     reference = (truth is not None) if reference is None else reference
     figs = _Figures(out / "figures", tuple(figure_formats))
     parts = [f"<h1>sselab report{': ' + html.escape(study) if study else ''}</h1>",
-             "<h2>Verdicts</h2>", _verdict_html(rows)]
+             "<h2>Verdicts</h2>", _verdict_html(rows), readings]
     tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),
             "structure": tables.structure(rows), "eis_validity": tables.eis_validity(rows),
             "microscopy": microscopy.table(rows), "atoms": tables.atoms(rows)}

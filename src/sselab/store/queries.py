@@ -51,19 +51,27 @@ def _filtered(stmt: Select, study: str | None, sample: str | None, method: str |
     return stmt
 
 
+def _with_reading(d: dict[str, Any]) -> dict[str, Any]:
+    """``d`` with ``reading_verdict``: ``{status, reasons}`` of its reading, or None if unknown."""
+    status = d.get("reading_status")
+    d["reading_verdict"] = None if status is None else {"status": status, "reasons": d.get("reading_reasons") or []}
+    return d
+
+
 def _measurements(conn: Connection, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     if not ids:
         return out
     rows = conn.execute(
         select(_L.c.analysis_id, _M.c.path, _M.c.item, _M.c.technique, _M.c.cell_stack,
-               _M.c.temperature_K, _M.c.voltage_V, _M.c.input_hash, _M.c.reader)
+               _M.c.temperature_K, _M.c.voltage_V, _M.c.input_hash, _M.c.reader,
+               _M.c.reading_status, _M.c.reading_reasons)
         .join(_M, _M.c.id == _L.c.measurement_id)
         .where(_L.c.analysis_id.in_(ids))
         .order_by(_L.c.analysis_id, _L.c.position)
     ).mappings()
     for r in rows:
-        d = dict(r)
+        d = _with_reading(dict(r))
         out[d.pop("analysis_id")].append(d)
     return out
 
@@ -102,7 +110,9 @@ def measurements(conn: Connection, *, study: str | None = None, sample: str | No
 
     Ordered by study, sample, temperature, path and item.  Each dict holds the measurement's
     columns (``id``, ``path``, ``item``, ``technique``, ``cell_stack``, ``temperature_K``,
-    ``voltage_V``, ``input_hash``, ``reader``, ``created_at``), its sample (``sample_id``,
+    ``voltage_V``, ``input_hash``, ``reader``, ``created_at``, ``reading_status``,
+    ``reading_reasons`` and ``reading_verdict``: ``{status, reasons}`` of how the file was read,
+    None when not known), its sample (``sample_id``,
     ``study``, ``sample``, ``treatment``, ``thickness_m``, ``area_m2``) and ``analyses``: one
     ``{id, method, status, message, accepted, accepted_by, accepted_at}`` per analysis that
     used it, oldest first.
@@ -133,6 +143,7 @@ def measurements(conn: Connection, *, study: str | None = None, sample: str | No
     for r in rows:
         r["created_at"] = _iso(r["created_at"])
         r["analyses"] = by_id[r["id"]]
+        _with_reading(r)
     return rows
 
 

@@ -75,6 +75,9 @@ class MeasurementInfo:
     temperature_K: float | None = None
     voltage_V: float | None = None
     reader: str | None = None
+    #: the reading's verdict (``Measurement.verdict.to_dict()``: ``status`` and ``reasons``);
+    #: ``None``: not known here (a stored one is kept)
+    reading: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,10 @@ class Measurement(Base):
     voltage_V: Mapped[float | None] = mapped_column(Float)
     input_hash: Mapped[str] = mapped_column(String(64), index=True)
     reader: Mapped[str | None] = mapped_column(String(100))
+    #: how the file was read: "ok"/"warning"/"failed" and the reasons ({code, message, severity});
+    #: NULL when not known (stored before revision 0002, or by a caller that did not read it)
+    reading_status: Mapped[str | None] = mapped_column(String(10))
+    reading_reasons: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     sample: Mapped[Sample] = relationship(back_populates="measurements")

@@ -133,7 +133,7 @@ class Store:
         One transaction: the sample ``(study, name)`` is created if missing, then the
         measurement ``(sample, path, item, input_hash)``.  Idempotent: adding the same
         measurement again returns the same id and updates its context (technique, cell stack,
-        temperature, voltage, reader).  An existing sample keeps its treatment, thickness and
+        temperature, voltage, reader, reading verdict).  An existing sample keeps its treatment, thickness and
         area where ``sample`` leaves them ``None``.
 
         Parameters
@@ -219,7 +219,9 @@ class Store:
         list of dict
             One dict per measurement, ordered by study, sample, temperature, path and item:
             ``id``, ``path``, ``item``, ``technique``, ``cell_stack``, ``temperature_K``,
-            ``voltage_V``, ``input_hash``, ``reader``, ``created_at``, the sample's
+            ``voltage_V``, ``input_hash``, ``reader``, ``created_at``, ``reading_verdict``
+            (``{status, reasons}`` of how the file was read — a ``rows_dropped`` warning, say —
+            or None when not known; also as ``reading_status``/``reading_reasons``), the sample's
             ``sample_id``, ``study``, ``sample``, ``treatment``, ``thickness_m``, ``area_m2``,
             and ``analyses``: ``{id, method, status, message, accepted, accepted_by,
             accepted_at}`` of every analysis that used it (full ones via :meth:`get`).

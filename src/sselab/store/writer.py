@@ -77,6 +77,18 @@ def upsert_sample(conn: Connection, sample: SampleInfo) -> int:
 
 
 _MEAS_CONTEXT = ("technique", "cell_stack", "temperature_K", "voltage_V", "reader")
+_MEAS_COLUMNS = _MEAS_CONTEXT + ("reading_status", "reading_reasons")
+
+
+def reading_columns(reading: dict[str, Any] | None) -> dict[str, Any]:
+    """``reading_status`` and ``reading_reasons`` of a reading verdict dict (both None if unknown)."""
+    if not reading:
+        return {"reading_status": None, "reading_reasons": None}
+    status = reading.get("status")
+    if status not in ("ok", "warning", "failed"):
+        raise StoreError(f"reading verdict status must be ok, warning or failed, got {status!r}")
+    reasons = [{k: r.get(k) for k in ("code", "message", "severity")} for r in reading.get("reasons") or []]
+    return {"reading_status": status, "reading_reasons": reasons}
 
 
 def upsert_measurement(conn: Connection, sample_id: int, m: MeasurementInfo) -> int:
@@ -84,8 +96,8 @@ def upsert_measurement(conn: Connection, sample_id: int, m: MeasurementInfo) -> 
     given — a field the new record leaves empty (None) keeps its stored value, so a derived
     analysis listing a file without its temperature does not erase it."""
     row = {"sample_id": sample_id, "path": m.path, "item": m.item, "input_hash": m.input_hash,
-           "created_at": now(), **{k: getattr(m, k) for k in _MEAS_CONTEXT}}
-    return _upsert(conn, _MEAS, row, ("sample_id", "path", "item", "input_hash"), _MEAS_CONTEXT, _MEAS_CONTEXT)
+           "created_at": now(), **{k: getattr(m, k) for k in _MEAS_CONTEXT}, **reading_columns(m.reading)}
+    return _upsert(conn, _MEAS, row, ("sample_id", "path", "item", "input_hash"), _MEAS_COLUMNS, _MEAS_COLUMNS)
 
 
 def _check(rec: AnalysisRecord) -> list[dict[str, Any]]:

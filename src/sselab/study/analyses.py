@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 from ..exceptions import AnalysisError
 from ..io import read
+from ..io.readlog import recording
 from ..verdict import Reason
 from ..transport.geometry import SampleGeometry
 from .tasks import Task, task_kind
@@ -105,7 +106,7 @@ def _eis_prepare(task: Task) -> _EISInput:
         raise AnalysisError(f"{task.files[0]}: has {len(spectra)} spectra, no spectrum_index {index}")
     selection = select_from_settings(spectra[index], s)  # f_min_Hz, f_max_Hz, drop_inductive, mask
     spectrum = selection.spectrum
-    reasons = []
+    reasons = list(spectra[index].verdict.reasons)  # a partly read file (rows dropped) warns in the fit too
     if len(spectra) > 1:
         reasons.append(Reason("single_spectrum_of_many", f"the file holds {len(spectra)} spectra; only spectrum {index} "
                               "was analysed (analysis.eis.spectrum_index picks another)"))
@@ -179,10 +180,12 @@ def eis_fit_many(tasks: list[Task]) -> list[tuple[dict[str, Any] | None, str | N
     groups: dict[tuple[str, str], list[tuple[int, _EISInput]]] = {}
     for i, task in enumerate(tasks):
         try:
-            prep = _eis_prepare(task)
+            with recording() as log:  # as run_task: the result says how its file was read
+                prep = _eis_prepare(task)
         except Exception as exc:  # noqa: BLE001 - as run_safely: one bad file fails its task only
             out[i] = (None, f"{type(exc).__name__}: {exc}")
             continue
+        prep.extra["reading"] = dict(log)
         groups.setdefault((task.settings["circuit"], task.settings["weighting"]), []).append((i, prep))
     for (circuit, weighting), members in groups.items():
         try:

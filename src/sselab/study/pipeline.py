@@ -68,8 +68,10 @@ def _record(study: Study, task: Task, result: dict | None, error: str | None, du
     sample = SampleInfo(study.manifest.study, task.sample, spec.treatment if spec else None,
                         spec.thickness_m if spec else None, spec.area_m2 if spec else None)
     ctx = task.context
+    reading = (result or {}).get("reading") or {}  # how each file was read (run_task records it)
     meas = tuple(MeasurementInfo(str(f), task.technique, file_hash(f), 0, ctx.get("cell"),
-                                 ctx.get("temperature_K"), ctx.get("voltage_V")) for f in task.files)
+                                 ctx.get("temperature_K"), ctx.get("voltage_V"), reading=reading.get(str(f)))
+                 for f in task.files)
     return AnalysisRecord(key=task.key, sample=sample, measurements=meas, settings=task.settings, result=result,
                           status="ok" if error is None else "error", message=error, task_id=task.id,
                           duration_s=duration)

@@ -222,9 +222,18 @@ def executor(kind: str) -> Executor:
 
 
 def run_task(task: Task) -> dict[str, Any]:
-    """Run ``task`` with its registered executor; return the result dict."""
-    result = executor(task.kind)(task)
+    """Run ``task`` with its registered executor; return the result dict.
+
+    The result gains ``"reading"``: ``{path: {status, reasons}}``, the reading verdict of each
+    file the executor read (:mod:`sselab.io.readlog`), which the pipeline stores with the
+    measurement."""
+    from ..io.readlog import recording
+
+    with recording() as log:
+        result = executor(task.kind)(task)
     if not isinstance(result, dict):
         raise AnalysisError(f"executor of {task.kind!r} returned {type(result).__name__}, not a dict")
+    if log:
+        result = {**result, "reading": dict(log)}
     return result
 

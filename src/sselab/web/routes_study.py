@@ -94,6 +94,7 @@ def measurement(measurement_id: int, wb: Workbench = Depends(workbench)) -> dict
         "sample": row["sample"], "study": row["study"], "temperature_K": row["temperature_K"],
         "cell_stack": row["cell_stack"], "reader": row["reader"], "kind": type(m).__name__,
         "source": getattr(m, "source", ""), "notes": list(getattr(m, "notes", ())),
+        "reading_verdict": row.get("reading_verdict"),  # how the file was read (rows dropped...)
     }
     if isinstance(m, Spectrum):
         out["frequency_Hz"] = m.frequency_Hz

@@ -109,7 +109,8 @@ async def upload(request: Request, wb: Workbench = Depends(workbench)) -> dict[s
     rel = target.relative_to(wb.config.root.resolve()).as_posix()
     return clean({
         "file": rel, "sample": sample, "kind": reader_kind,
-        "measurements": [{"id": i, "item": k, "n_points": _points(m), "reader": getattr(m, "instrument", "")}
+        "measurements": [{"id": i, "item": k, "n_points": _points(m), "reader": getattr(m, "instrument", ""),
+                          "reading": m.verdict.to_dict() if hasattr(m, "verdict") else None}
                          for k, (i, m) in enumerate(zip(ids, items))],
     })
 

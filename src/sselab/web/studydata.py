@@ -39,7 +39,8 @@ KIND_OF_TECHNIQUE = {v: k for k, v in TECHNIQUE_OF_KIND.items()}
 IMPORT_METHOD = "import"
 FIT_METHOD = "eis_fit"
 _SAMPLE_KEYS = ("sample_id", "study", "sample", "treatment", "thickness_m", "area_m2")
-_MEASUREMENT_KEYS = ("id", "path", "item", "technique", "cell_stack", "temperature_K", "voltage_V", "reader")
+_MEASUREMENT_KEYS = ("id", "path", "item", "technique", "cell_stack", "temperature_K", "voltage_V", "reader",
+                     "reading_verdict")
 
 
 def file_hash(path: Path) -> str:
@@ -146,7 +147,8 @@ class StudyData:
         return [
             self.store.add_measurement(info, MeasurementInfo(
                 path=rel, technique=technique, input_hash=digest, item=i,
-                temperature_K=getattr(m, "temperature_K", None), reader=getattr(m, "instrument", None)))
+                temperature_K=getattr(m, "temperature_K", None), reader=getattr(m, "instrument", None),
+                reading=m.verdict.to_dict() if hasattr(m, "verdict") else None))
             for i, m in enumerate(measurements)
         ]
 

@@ -17,6 +17,7 @@ export async function showStudy(view) {
         <td>${esc(m.technique)}</td>
         <td class="num">${m.temperature_K ? fmt(m.temperature_K - 273.15, 4) + " °C" : "–"}</td>
         <td><span class="badge ${esc(m.status)}">${esc(m.status)}</span>
+            ${m.reading_verdict && m.reading_verdict.status !== "ok" ? `<span class="badge reading-${esc(m.reading_verdict.status)}" title="${esc(m.reading_verdict.reasons.map((r) => r.message).join("\n"))}">read: ${esc(m.reading_verdict.status)}</span>` : ""}
             ${accepted ? `<span class="muted">by ${esc(accepted.accepted_by)}</span>` : ""}</td>
       </tr>`);
     });

@@ -22,6 +22,9 @@ export function setupUpload(onDone) {
         ok += 1;
         sessionStorage.setItem("sselab-upload-sample", sample.value.trim());
         let line = `${res.file}: ${res.measurements.length} ${res.kind} measurement(s) added`;
+        for (const m of res.measurements) {  // a partly read file (rows dropped...) says so
+          for (const r of (m.reading && m.reading.reasons) || []) line += `\n  ${r.severity}: ${r.message}`;
+        }
         if (AUTO.has(res.kind)) {
           const done = [];
           for (const m of res.measurements) {
