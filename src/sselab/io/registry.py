@@ -172,9 +172,11 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
             from .checks import with_reasons
             from .readlog import note
 
+            from ..verdict import Verdict
+
             out = [with_reasons(m, ()) for m in result]
-            for m in out:
-                note(path, m.verdict)
+            for m in out:  # every measurement kind keeps its reading verdict in its metadata
+                note(path, Verdict.from_dict(m.metadata.get("reading_verdict")))
             return out
         errors.append(f"{r.name} found no data")
     raise ReaderError(path, errors[0] if len(errors) == 1 else "; ".join(dict.fromkeys(errors)))

@@ -40,7 +40,9 @@ def _sign_of_imag(values: np.ndarray, header: str, negated: bool) -> tuple[np.nd
 def impedance_from_parts(real: np.ndarray, imag: np.ndarray, imag_header: str = "Z''", negated: bool = False) -> tuple[np.ndarray, list[str]]:
     """Z from real and imaginary columns, with the sign of Z'' decided as documented above."""
     imag, note = _sign_of_imag(np.asarray(imag, float), imag_header, negated)
-    return np.asarray(real, float) + 1j * imag, [note]
+    z = np.empty(imag.shape, complex)  # assembled, not multiplied: an inf in a file stays inf (and is
+    z.real, z.imag = np.asarray(real, float), imag  # dropped with a note by the checks), no NaN from 1j·inf
+    return z, [note]
 
 
 def impedance_from_polar(modulus: np.ndarray, phase_deg: np.ndarray, phase_header: str = "phase", negated: bool = False) -> tuple[np.ndarray, list[str]]:
@@ -48,7 +50,8 @@ def impedance_from_polar(modulus: np.ndarray, phase_deg: np.ndarray, phase_heade
     phase, note = _sign_of_imag(np.asarray(phase_deg, float), phase_header, negated)
     note = note.replace("−Z''", "−phase").replace("to Z''", "to phase").replace("as Z''", "as phase")
     note = note.replace("capacitive Z'' < 0", "capacitive phase < 0")
-    z = np.asarray(modulus, float) * np.exp(1j * np.deg2rad(phase))
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite rows are dropped, with a note, by the checks
+        z = np.asarray(modulus, float) * np.exp(1j * np.deg2rad(phase))
     return z, [f"impedance from |Z| and phase; {note}"]
 
 

@@ -110,7 +110,7 @@ async def upload(request: Request, wb: Workbench = Depends(workbench)) -> dict[s
     return clean({
         "file": rel, "sample": sample, "kind": reader_kind,
         "measurements": [{"id": i, "item": k, "n_points": _points(m), "reader": getattr(m, "instrument", ""),
-                          "reading": m.verdict.to_dict() if hasattr(m, "verdict") else None}
+                          "reading": (m.metadata.get("reading_verdict") if hasattr(m, "metadata") else None)}
                          for k, (i, m) in enumerate(zip(ids, items))],
     })
 

@@ -148,7 +148,7 @@ class StudyData:
             self.store.add_measurement(info, MeasurementInfo(
                 path=rel, technique=technique, input_hash=digest, item=i,
                 temperature_K=getattr(m, "temperature_K", None), reader=getattr(m, "instrument", None),
-                reading=m.verdict.to_dict() if hasattr(m, "verdict") else None))
+                reading=(m.metadata.get("reading_verdict") if hasattr(m, "metadata") else None)))
             for i, m in enumerate(measurements)
         ]
 
