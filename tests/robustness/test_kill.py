@@ -69,10 +69,6 @@ def _alive(pid: int) -> bool:
     return st is not None and st[1] not in ("Z", "X")
 
 
-KEEP = {"eBE_ref_40C.mpt", "eBE_ref_70C.mpt", "eBE_ref_100C.mpt", "as-BM_eBE-stack_40C.mpt",
-        "as-BM_eBE-stack_70C.mpt", "as-BM_eBE-stack_100C.mpt", "as-BM_Au-SE-Au_0.5V_100C.csv",
-        "as-BM_Au-SE-Au_3.0V_100C.csv"}
-
 
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory) -> Path:
@@ -81,7 +77,9 @@ def manifest(tmp_path_factory) -> Path:
 
     path = write_virtual_study(tmp_path_factory.mktemp("kill"), seed=5)
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    doc["measurements"] = [m for m in doc["measurements"] if m["file"].split("/")[-1] in KEEP]
+    # every transport and cycling file (not XRD/XPS/SEM): long enough that the run is still going
+    # when it is killed, also on a fast, quiet machine (8 files were done before the signal in CI)
+    doc["measurements"] = [m for m in doc["measurements"] if m["technique"] in ("eis", "dc", "cycling", "cv")]
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
