@@ -88,7 +88,7 @@ def manifest(tmp_path_factory) -> Path:
 def test_killing_the_parent_leaves_no_worker_and_a_consistent_database(manifest, tmp_path, sig):
     db = tmp_path / "kill.sqlite"
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    parent = subprocess.Popen([sys.executable, "-m", "sselab", "run", str(manifest), "--db", str(db), "--jobs", "2",
+    parent = subprocess.Popen([sys.executable, "-m", "sselab.cli", "run", str(manifest), "--db", str(db), "--jobs", "2",
                                "--no-report", "--json"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     workers: set[int] = set()
     try:

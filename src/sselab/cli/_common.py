@@ -92,3 +92,16 @@ def exit_for(*results: Any) -> None:
 
     if any(status_of(r) == "failed" for r in results):
         raise typer.Exit(EXIT_FAILED)
+
+
+def plot_prefix_option(help: str):  # noqa: A002
+    """``--plot PREFIX`` for a command that writes several figures (PREFIX_name.png): checked
+    as a prefix (folder writable, no extension needed) instead of as one figure file."""
+    def check(value):
+        if value is not None:
+            from ..report.style import check_plot_path
+
+            check_plot_path(value, prefix_ok=True)
+        return value
+
+    return typer.Option(None, "--plot", help=help, callback=check)

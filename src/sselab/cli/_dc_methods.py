@@ -13,13 +13,6 @@ from ..numfmt import format_uncertain
 from ._common import echo_json, exit_for, geometry, verdict_line
 
 
-def _check_plot(plot: Optional[Path]) -> None:
-    if plot is not None:
-        from ..report.style import check_plot_path
-
-        check_plot_path(plot)
-
-
 def _interface_resistance(path: Path, circuit: str, element: str) -> tuple[float, float | None]:
     from ..eis.fit import fit_circuit
     from ..io import read
@@ -93,7 +86,6 @@ def add_commands(dc_app: typer.Typer) -> None:
         from ..io import read
         from ..units import parse_temperature
 
-        _check_plot(plot)
         geom = geometry(thickness, diameter, area)
         T = parse_temperature(temperature)
         points = steady_points([t for f in files for t in read(f, kind="transient")])

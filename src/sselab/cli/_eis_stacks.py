@@ -29,10 +29,6 @@ def register_stacks(eis_app: typer.Typer) -> None:
         from ..numfmt import format_uncertain
         from ..transport.stacks import diagnose_stacks
 
-        if plot is not None:
-            from ..report.style import check_plot_path
-
-            check_plot_path(plot)
         geom = geometry(thickness, diameter, area)
 
         def one(path):

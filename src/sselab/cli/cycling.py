@@ -9,7 +9,7 @@ import typer
 
 from ..exceptions import SselabError
 from ..numfmt import format_uncertain
-from ._common import check_option, echo_json, exit_for, verdict_line
+from ._common import check_option, echo_json, exit_for, plot_prefix_option, verdict_line
 
 
 def _one(path: Path, kind: str, index: int):  # noqa: ANN202
@@ -35,7 +35,7 @@ def cycling_command(
                                    help="Overpotential used for trends/events: end, mean, max_abs, median_last_10pct."),
     r_ohm: Optional[float] = typer.Option(None, "--r-ohm", help="Ohmic resistance [ohm] for the V = I R short test."),
     index: int = typer.Option(0, "--index", help="Which record of a multi-record file."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Save figures as PLOT_voltage.png / PLOT_overpotential.png."),
+    plot: Optional[Path] = plot_prefix_option("Save figures as PLOT_voltage.png / PLOT_overpotential.png."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Plating/stripping: half-cycles, overpotentials, polarisation growth, short circuits, jumps.

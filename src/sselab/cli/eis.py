@@ -134,10 +134,6 @@ def fit_command(
     if weight not in WEIGHTINGS:
         raise SselabError(f"--weight must be one of {', '.join(WEIGHTINGS)}, got {weight!r}")
     init, fixed = assignments(initial, "--initial"), assignments(fix, "--fix")
-    if plot is not None:
-        from ..report.style import check_plot_path
-
-        check_plot_path(plot)  # before the work, so a bad name does not lose the fit
     from ..eis.circuit import Circuit
 
     c = Circuit(circuit)  # syntax errors first, once
@@ -216,10 +212,6 @@ def kk_command(
         check_option("--threshold", threshold, gt=0)
     if noise is not None:
         check_option("--noise", noise, gt=0, lt=1)
-    if plot is not None:
-        from ..report.style import check_plot_path
-
-        check_plot_path(plot)
     items = load(file, index, every, fmin, fmax, drop_inductive, mask)
     if explore:
         from ._eis_extra import kk_explore_output

@@ -78,8 +78,9 @@ def _check_plot(ctx: click.Context, param: click.Parameter, value):  # noqa: ANN
     if value is not None:
         from ..report.style import check_plot_path
 
-        check_plot_path(value, prefix_ok=True)  # commands drawing several figures take a prefix
+        check_plot_path(value)
     return value
+
 
 
 class _LazyGroup(TyperGroup):

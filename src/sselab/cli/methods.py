@@ -29,10 +29,6 @@ def register(app: typer.Typer) -> None:
         from ..io import read
         from ..units import disc_area, parse_area, parse_length
 
-        if plot is not None:
-            from ..report.style import check_plot_path
-
-            check_plot_path(plot)
         if area is None and diameter is None:
             raise SselabError("missing --area or --diameter (e.g. --area '1.327 cm2')")
         a_cm2 = (parse_area(area) if area is not None else disc_area(parse_length(diameter))) * 1e4
