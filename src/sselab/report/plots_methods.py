@@ -82,40 +82,19 @@ def transient_figure(transient: Any, res: Any) -> Any:
 
 
 def iv_figure(res: Any) -> Any:
-    """Steady-state currents against voltage with the Ohm's-law line of σ_el."""
-    fig, ax = style.figure(3.6, 3.0)
-    v = np.asarray(res.voltages_V, float)
-    i = np.abs(np.asarray(res.steady_currents_A, float))
-    ax.plot(v, i * 1e6, "o", label="I_ss")
-    vv = np.linspace(0, v.max(), 20)
-    ax.plot(vv, (res.intercept_A + vv / res.R_el_ohm) * 1e6, "-", label=f"σ_el = {res.sigma_el_S_per_cm:.3g} S/cm")
-    ax.set_xlabel("V / V")
-    ax.set_ylabel("I_ss / µA")
-    ax.legend(frameon=False)
-    return fig
+    """Steady-state currents against voltage with the Ohm's-law line of σ_el (the report's
+    figure, drawn from the result's dict)."""
+    from .figures import iv
+
+    return iv({"result": res.to_dict()}, "")
 
 
 def series_figure(d: dict[str, Any]) -> Any:
-    """A temperature series: σ(T) with its Arrhenius line and a °C axis."""
-    from ..units import K_B_EV
+    """A temperature series: σ(T) with its Arrhenius line and a °C axis (the report's overlay
+    with one series)."""
+    from .figures import arrhenius_overlay
 
-    rows = [r for r in d["table"] if r.get("sigma_S_per_cm")]
-    fig, ax = style.figure(3.6, 3.2)
-    T = np.array([r["temperature_K"] for r in rows])
-    s = np.array([r["sigma_S_per_cm"] for r in rows])
-    err = np.array([r.get("sigma_stderr_S_per_cm") or 0.0 for r in rows])
-    ax.errorbar(1000 / T, s, yerr=err if err.any() else None, fmt="o", capsize=2, label="σ")
-    arr = d.get("arrhenius") or {}
-    if arr.get("Ea_eV") is not None and T.size > 1:
-        tt = np.linspace(T.min(), T.max(), 50)
-        y = arr["prefactor"] * np.exp(-arr["Ea_eV"] / (K_B_EV * tt))
-        ax.plot(1000 / tt, y / tt if arr.get("convention") == "sigmaT" else y, "-", label=f"Ea = {arr['Ea_eV']:.3g} eV")
-    ax.set_yscale("log")
-    ax.set_xlabel("1000/T / K⁻¹")
-    ax.set_ylabel("σ / S cm⁻¹")
-    style.celsius_top_axis(ax)
-    ax.legend(frameon=False)
-    return fig
+    return arrhenius_overlay([{"sample": d.get("circuit", "series"), "result": {"arrhenius": d["arrhenius"]}}])
 
 
 def ageing_figure(d: dict[str, Any]) -> Any:

@@ -60,10 +60,9 @@ def options(measurement_id: int, wb: Workbench = Depends(workbench)) -> dict[str
     out: dict[str, Any] = {"technique": technique, "defaults": model().model_dump(mode="json"),
                            "view": VIEW_OF.get(technique)}
     if technique == "xrd":
-        from ..xrd import library
+        from ..xrd.library import BUILTIN
 
-        names = getattr(library, "available_phases", None)  # a phase library may list its folder
-        out["phases"] = sorted(names() if callable(names) else library.BUILTIN)
+        out["phases"] = sorted(BUILTIN)
     if technique == "xps":
         try:
             _, acq = wb.data.load(measurement_id)
