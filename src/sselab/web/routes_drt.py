@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from ..eis.drt import drt
 from .context import Workbench, clean, workbench
