@@ -115,3 +115,19 @@ def test_an_uncertain_arc_just_outside_the_window_is_flagged():
     assert fit["R0"].value > 10 * truth["R0"]  # the wrong basin
     assert fit.characteristic_frequency["R1"] > 1e6 and fit["R1"].relative_stderr > EDGE_REL_STDERR
     assert fit.verdict.status == "warning" and "arc_outside_window" in fit.verdict.codes
+
+
+def test_noise_free_spectrum_fitted_to_rounding_is_not_called_systematic(shared_data):
+    """pyimpspec's four noise-free spectra: residual rms 1.7e-12 % of |Z| — the rounding of the
+    file's digits, whose sign pattern the runs test would call systematic."""
+    s = read(shared_data / "realfiles/pyimpspec__case-multiple-spectra.csv", kind="spectrum")[0]
+    fit = fit_circuit(s, "R0-p(R1,CPE1)-p(R2,CPE2)")
+    assert abs(fit["R0"].value - 100) < 1e-6 and abs(fit["R2"].value - 500) < 1e-6
+    assert "systematic_residuals" not in fit.verdict.codes, fit.verdict.summary()
+
+
+def test_structured_residuals_at_the_noise_level_are_still_systematic():
+    """The rounding exemption does not hide a missed arc: a one-arc fit of a two-arc spectrum."""
+    truth = {"R0": 10, "R1": 1e4, "CPE1.Q": 1e-10, "CPE1.n": 0.9, "R2": 1e3, "CPE2.Q": 1e-7, "CPE2.n": 0.8}
+    s = simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, np.logspace(6, -1, 60), noise=0.003, seed=2)
+    assert "systematic_residuals" in fit_circuit(s, "R0-p(R1,CPE1)").verdict.codes
