@@ -94,7 +94,8 @@ def structure(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
                         "volume_Angstrom3": p.get("volume_A3"), "weight_fraction": p.get("weight_fraction"),
                         "D_nm": p.get("crystallite_size_nm"), "D_stderr_nm": p.get("crystallite_size_stderr_nm"),
                         "strain": p.get("microstrain"), "strain_stderr": p.get("microstrain_stderr"),
-                        "D_WH_nm": wh.get("crystallite_size_nm"), "strain_WH": wh.get("microstrain"),
+                        "D_WH_nm": wh.get("crystallite_size_nm"), "D_WH_stderr_nm": wh.get("crystallite_size_stderr_nm"),
+                        "strain_WH": wh.get("microstrain"), "strain_WH_stderr": wh.get("microstrain_stderr"),
                         "other_phases": "; ".join(others), "Rp": res.get("Rp"), "Rwp": res.get("Rwp"),
                         "Rexp": res.get("Rexp"), "chi2": res.get("chi2")})
     return pd.DataFrame(out)
@@ -208,10 +209,11 @@ HEADERS: dict[str, tuple[str, str | None]] = {
     "weight_fraction": ("wt. fraction", None),
     "D_nm": ("D (Rietveld) / nm", "D_stderr_nm"),
     "strain": ("ε (Rietveld)", "strain_stderr"),
-    "D_WH_nm": ("D (W–H) / nm", None),
-    "strain_WH": ("ε (W–H)", None),
+    "D_WH_nm": ("D (W–H) / nm", "D_WH_stderr_nm"),
+    "strain_WH": ("ε (W–H)", "strain_WH_stderr"),
+    "x": ("x", "x_stderr"), "y": ("y", "y_stderr"), "z": ("z", "z_stderr"),
     "other_phases": ("Other phases", None),
-    "B_A2": ("B / Å²", "B_stderr_A2"), "occupancy_factor": ("occupancy factor", None),
+    "B_A2": ("B / Å²", "B_stderr_A2"), "occupancy_factor": ("occupancy factor", "occupancy_stderr"),
     "occupancy_fullprof": ("occupancy (m/M)", None), "multiplicity": ("m", None),
     "Rp": ("Rp / %", None), "Rwp": ("Rwp / %", None), "Rexp": ("Rexp / %", None), "chi2": ("χ²", None),
     "quantity": ("Quantity", None), "this_analysis": ("This analysis", None), "truth": ("Truth (simulated)", None),
@@ -231,6 +233,11 @@ def _fmt(v: Any) -> Any:
     return v
 
 
+#: columns whose value without a standard error is a fixed parameter (a coordinate on a special
+#: position, a constrained occupancy), shown plain; elsewhere a missing stderr shows as "± ?"
+FIXED_WITHOUT_STDERR = frozenset({"x", "y", "z", "occupancy_factor"})
+
+
 def humanise(df: pd.DataFrame) -> pd.DataFrame:
     """A table for people: headers with units, each value shown with its uncertainty
     (``5.54(2)e-4``) where a stderr column exists, 4 significant digits elsewhere."""
@@ -243,8 +250,10 @@ def humanise(df: pd.DataFrame) -> pd.DataFrame:
             continue
         header, se = HEADERS.get(col, (col, None))
         if se and se in df.columns:
-            out[header] = [format_uncertain(v, e) if v is not None and v == v else ""
-                           for v, e in zip(df[col].tolist(), df[se].tolist())]
+            plain = col in FIXED_WITHOUT_STDERR  # no stderr there means fixed (by symmetry or constraint)
+            out[header] = ["" if v is None or v != v else
+                           _fmt(v) if plain and not (isinstance(e, (int, float)) and e == e and e > 0) else
+                           format_uncertain(v, e) for v, e in zip(df[col].tolist(), df[se].tolist())]
         else:
             out[header] = [_fmt(v) for v in df[col].tolist()]
     return pd.DataFrame(out)
