@@ -301,7 +301,7 @@ export async function showMeasurement(view, id) {
     } catch (e) { out.className = "msg error"; out.textContent = `save failed: ${e.message}`; }
   };
 
-  setupDrt($("drt-panel"), m);
+  setupDrt($("drt-panel"), m, points);
   await validate(true);
   opening = false;
   if (stored && stored.parameters && stored.circuit === state.circuit) {
