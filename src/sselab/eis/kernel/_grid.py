@@ -119,3 +119,63 @@ def refine_rows(log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, 
                     for n in range(N):
                         h[jj] += (c[n, jj].conjugate() * b[s, n]).real
         coef_out[s] = coef
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def score_rows(gram, h, bb, idx, coef, cost, bad):
+    """The grid's linear sub-problems compiled (:func:`sselab.eis.initial_grid.score`): for every
+    spectrum s and combination c the normal equations gram[s][idx[c]][:, idx[c]] (+ 1e-12·trace
+    ridge) solved by Cholesky into ``coef`` (S, K, p), clipped at 0, and the cost
+    bb − 2 coef·h + coefᵀ G coef into ``cost`` (S, K); ``bad`` (S, K) marks a broken-down
+    factorisation (numpy then solves those by least squares, as the reference does)."""
+    S = gram.shape[0]
+    K, p = idx.shape
+    for s in prange(S):
+        G = np.empty((p, p))
+        L = np.zeros((p, p))
+        H = np.empty(p)
+        y = np.empty(p)
+        x = np.empty(p)
+        for c in range(K):
+            tr = 0.0
+            for i in range(p):
+                H[i] = h[s, idx[c, i]]
+                for j in range(p):
+                    G[i, j] = gram[s, idx[c, i], idx[c, j]]
+                tr += G[i, i]
+            ridge = 1e-12 * tr
+            for j in range(p):
+                acc = 0.0
+                for q in range(j):
+                    acc += L[j, q] * L[j, q]
+                L[j, j] = math.sqrt(G[j, j] + ridge - acc) if G[j, j] + ridge - acc >= 0 else math.nan
+                for i in range(j + 1, p):
+                    acc = 0.0
+                    for q in range(j):
+                        acc += L[i, q] * L[j, q]
+                    L[i, j] = (G[i, j] - acc) / L[j, j]
+            for i in range(p):
+                acc = 0.0
+                for q in range(i):
+                    acc += L[i, q] * y[q]
+                y[i] = (H[i] - acc) / L[i, i]
+            finite = True
+            for i in range(p - 1, -1, -1):
+                acc = 0.0
+                for q in range(i + 1, p):
+                    acc += L[q, i] * x[q]
+                x[i] = (y[i] - acc) / L[i, i]
+                finite = finite and math.isfinite(x[i])
+            bad[s, c] = not finite
+            lin = 0.0
+            quad = 0.0
+            for i in range(p):
+                xi = max(x[i], 0.0)
+                coef[s, c, i] = xi
+                lin += xi * H[i]
+            for i in range(p):
+                acc = 0.0
+                for j in range(p):
+                    acc += G[i, j] * coef[s, c, j]
+                quad += coef[s, c, i] * acc
+            cost[s, c] = bb[s] - 2 * lin + quad

@@ -171,12 +171,28 @@ def _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo
             JT[j, N + i] = row[i].imag * wi[i] * dpdu[j]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+#: reassociation only (no finite-math assumptions): lets LLVM vectorise the reductions, a
+#: rounding-level change of the summation order (BLAS's products in the numpy path reorder too)
+_REASSOC = {"reassoc", "contract"}
+
+
+@njit(cache=True, error_model="numpy", fastmath=_REASSOC)
 def _dot(a, b):
     s = 0.0
     for i in range(a.size):
         s += a[i] * b[i]
     return s
+
+
+@njit(cache=True, error_model="numpy", fastmath=_REASSOC)
+def _all_finite(J):
+    """Whether every element of the 2-D array J is finite (its sum is: inf − inf and NaN stay NaN
+    in any order of summation)."""
+    s = 0.0
+    for a in range(J.shape[0]):
+        for i in range(J.shape[1]):
+            s += J[a, i]
+    return math.isfinite(s)
 
 
 @njit(cache=True, error_model="numpy")
@@ -236,7 +252,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     gn = np.empty(k)
     _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, J)
     cost = 0.5 * _dot(r, r)
-    if not (math.isfinite(cost) and math.isfinite(J.sum())):
+    if not (math.isfinite(cost) and _all_finite(J)):
         return cost, -2, 0
     lam = lam0
     nu = 2.0
@@ -275,7 +291,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
         _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x_new, zs, lo, hi, dz, P, dpdu, r_new,
                    J_new)
         cost_new = 0.5 * _dot(r_new, r_new)
-        accept = cost_new < cost and math.isfinite(cost_new) and math.isfinite(J_new.sum())
+        accept = cost_new < cost and math.isfinite(cost_new) and _all_finite(J_new)
         n_iter += 1
         reduction = cost - cost_new if accept else 0.0
         conv_f = accept and reduction <= ftol * cost

@@ -60,10 +60,10 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
 
 def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, groups: np.ndarray,
                    data_rows: np.ndarray, max_iter: int = 200, ftol: float = 1e-10, xtol: float = 1e-10,
-                   stol: float = 0.0, backend: str | None = None) -> tuple[list, str]:
+                   stol: float = 0.0, backend: str | None = None) -> tuple[list[int], engine.Estimates, str]:
     """Multi-start fits of a circuit model: row b of ``starts`` fits spectrum ``data_rows[b]``
-    of ``model`` and belongs to problem ``groups[b]``.  Returns ([(row kept, FitResult)] per
-    problem, the backend used)."""
+    of ``model`` and belongs to problem ``groups[b]``.  Returns (the row kept per problem,
+    their final state as :class:`~sselab.fitting.engine.Estimates`, the backend used)."""
     data_rows = np.asarray(data_rows)
 
     def fun(P: np.ndarray, rows: np.ndarray):
@@ -71,24 +71,13 @@ def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, g
 
     use = backend or choose(model, len(starts))
     if use == "numpy" or not params.free_mask.any():
-        return engine.fit_best(fun, params, starts=starts, groups=groups, max_iter=max_iter, ftol=ftol, xtol=xtol,
-                               stol=stol), "numpy"
+        kept, est = engine.fit_best_arrays(fun, params, starts=starts, groups=groups, max_iter=max_iter, ftol=ftol,
+                                           xtol=xtol, stol=stol)
+        return kept, est, "numpy"
     with single_threaded_blas():
         template = params
         clipped = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
         final, outcome = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol)
-        groups = np.asarray(groups)
-        ok = ((outcome.status > 0) | (outcome.status == -1)) & np.isfinite(outcome.cost)
-        cost = np.where(np.isfinite(outcome.cost), outcome.cost, np.inf)
-        kept = _kept_rows(groups, ok, cost)
-        rows = np.array(kept)
-        results = engine._estimates(fun, template, final, outcome, rows, True)
-    return list(zip(kept, results)), "numba"
-
-
-def _kept_rows(groups: np.ndarray, ok: np.ndarray, cost: np.ndarray) -> list[int]:
-    """Per problem, the converged start with the lowest cost (the lowest cost if none converged)."""
-    order = np.lexsort((cost, ~ok, groups))  # by group, converged first, then cost
-    first = np.ones(order.size, bool)
-    first[1:] = groups[order][1:] != groups[order][:-1]
-    return order[first].tolist()
+        kept = engine._kept_rows(np.asarray(groups), outcome)
+        est = engine._final_arrays(fun, template, final, outcome, np.array(kept), True)
+    return kept, est, "numba"
