@@ -30,6 +30,10 @@ AUTO_MIN_ROWS_COLD = 1000
 
 BACKENDS = ("auto", "numba", "numpy")
 
+#: compiled calls over fewer rows than this run in the calling thread (numba's thread pool costs
+#: more to wake than a few rows take; measured in benchmarks/bench_fit.py)
+PARALLEL_MIN_ROWS = 64
+
 #: held around every compiled call: the kernels run their rows on numba's thread pool, whose
 #: default ("workqueue") layer must not be entered from two threads at once (the web
 #: workbench fits in a thread pool)
@@ -40,6 +44,12 @@ def requested() -> str:
     """The backend asked for in ``SSELAB_FIT_KERNEL`` (``auto`` when unset or unknown)."""
     value = os.environ.get("SSELAB_FIT_KERNEL", "auto").strip().lower()
     return value if value in BACKENDS else "auto"
+
+
+def parallel_for(n_rows: int) -> bool:
+    """Whether a compiled call over ``n_rows`` rows uses numba's threads: at least
+    :data:`PARALLEL_MIN_ROWS` rows and ``SSELAB_FIT_THREADS`` not ``1``."""
+    return n_rows >= PARALLEL_MIN_ROWS and os.environ.get("SSELAB_FIT_THREADS", "").strip() != "1"
 
 
 def compiled_for(n_rows: int) -> bool:

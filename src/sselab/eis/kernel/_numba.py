@@ -349,6 +349,20 @@ def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, 
         n_iter[b] = it
 
 
+@njit(cache=True, error_model="numpy")
+def lm_batch_serial(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
+                    stol, lam0, cost, status, n_iter):
+    """:func:`lm_batch` in the calling thread (small batches: no thread-pool start-up)."""
+    logw = np.log(w)
+    for b in range(x.shape[0]):
+        d = data_row[b]
+        c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
+                           max_iter, ftol, xtol, gtol, stol, lam0, depth)
+        cost[b] = c
+        status[b] = s
+        n_iter[b] = it
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def impedance_batch(ops, depth, w, data_row, P, z, dz):
     """Z (B, N) and ∂Z/∂p (B, n, N) of parameter rows ``P`` (B, n) at w[data_row[b]]."""

@@ -17,7 +17,7 @@ from ...fitting import levenberg_marquardt as lm
 from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
 from ...fitting.transforms import Transform
-from . import LOCK, compiled_for
+from . import LOCK, compiled_for, parallel_for
 from .program import program, stack_depth, supported
 
 if TYPE_CHECKING:
@@ -47,11 +47,12 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     w, z = model.w, model.z
     wr, wi = np.broadcast_to(model.wr, z.shape), np.broadcast_to(model.wi, z.shape)
     with LOCK:
-        _numba.lm_batch(ops, stack_depth(ops), np.ascontiguousarray(np.broadcast_to(w, z.shape)),
-                        np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag), np.ascontiguousarray(wr),
-                        np.ascontiguousarray(wi), np.ascontiguousarray(data_rows, np.int64), base,
-                        np.flatnonzero(free).astype(np.int64), transform.kind.astype(np.int64), transform.a,
-                        transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3, cost, status, n_iter)
+        solve = _numba.lm_batch if parallel_for(B) else _numba.lm_batch_serial
+        solve(ops, stack_depth(ops), np.ascontiguousarray(np.broadcast_to(w, z.shape)), np.ascontiguousarray(z.real),
+              np.ascontiguousarray(z.imag), np.ascontiguousarray(wr), np.ascontiguousarray(wi),
+              np.ascontiguousarray(data_rows, np.int64), base, np.flatnonzero(free).astype(np.int64),
+              transform.kind.astype(np.int64), transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
+              cost, status, n_iter)
     final = base.copy()
     final[:, free] = transform.to_p(x)
     n_eval = int(n_iter.max(initial=0)) + 1
