@@ -34,7 +34,7 @@ def _solve_cost(gram, h, bb, coef, work, p):
     return bb - 2 * lin + quad
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
 def _cross(colr, coli, cr, ci, br, bi, out, p):
     """out[i] = Re(c̄ol · c_i) for the p columns, then |col|² and Re(c̄ol · b) in out[p], out[p+1]
     (reductions reassociated: vectorised)."""
@@ -53,7 +53,7 @@ def _cross(colr, coli, cr, ci, br, bi, out, p):
     out[p + 1] = acc_h
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
 def _column(log_w, weight, lt, nn, colr, coli):
     """The weighted arc column weight / (1 + (jωτ)^n), τ = e^lt, as real and imaginary parts."""
     cph = math.cos(0.5 * math.pi * nn)
@@ -146,7 +146,7 @@ def _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decade
     coef_out[s] = coef
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc", "contract"})
+@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
 def _rdot(ar, ai, br, bi):
     """Re(ā · b) of complex vectors held as real and imaginary parts."""
     acc = 0.0

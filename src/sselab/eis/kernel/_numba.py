@@ -16,6 +16,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ...fitting.levenberg_marquardt import STALL_WINDOW
 from ...fitting.transforms import _BOX, _LOG, _LOG_BOX, _LOG_SHIFT, _LOWER, _OPEN, _UPPER
 from .program import ELEMENT, ELEMENT_CODES, PARALLEL
 
@@ -173,7 +174,7 @@ def _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo
 
 #: reassociation only (no finite-math assumptions): lets LLVM vectorise the reductions, a
 #: rounding-level change of the summation order (BLAS's products in the numpy path reorder too)
-_REASSOC = {"reassoc", "contract"}
+_REASSOC = {"reassoc"}
 
 
 @njit(cache=True, error_model="numpy", fastmath=_REASSOC)
@@ -258,6 +259,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     nu = 2.0
     status = 0
     n_iter = 0
+    mark = cost  # the cost STALL_WINDOW iterations ago (stall test, with stol)
     for _ in range(max_iter):
         for a in range(k):
             g[a] = _dot(J[a], r)
@@ -330,6 +332,10 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             status = 1
         elif not accept and lam > 1e16:
             status = -1
+        elif stol > 0 and n_iter % STALL_WINDOW == 0:
+            if (mark - cost) * max(m - k, 1) <= stol * cost:
+                status = -3
+            mark = cost
         if status != 0:
             break
     return cost, status, n_iter
