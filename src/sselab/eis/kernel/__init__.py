@@ -7,10 +7,11 @@ Which path fits is chosen per batched solve by :func:`sselab.eis.kernel.dispatch
 * ``SSELAB_FIT_KERNEL=numpy`` — always numpy;
 * ``SSELAB_FIT_KERNEL=numba`` — numba whenever it is installed and the circuit's elements all
   have compiled formulas;
-* ``auto`` (default) — numba for solves of at least :data:`AUTO_MIN_ROWS` problems once numba
-  is loaded in the process, of at least :data:`AUTO_MIN_ROWS_COLD` before (importing numba and
-  loading the cached kernels costs ~1 s of CPU, what compiled fits save on ~1,000 spectra),
-  numpy otherwise or without numba.
+* ``auto`` (default) — numba for every solve once numba is loaded in the process (small solves
+  run in the calling thread, :data:`PARALLEL_MIN_ROWS`), and for solves of at least
+  :data:`AUTO_MIN_ROWS_COLD` problems before (importing numba and loading the cached kernels
+  costs 1–3 s on this 2-core machine, what compiled fits save on ~1,000 spectra), numpy
+  otherwise or without numba.
 
 Every :class:`~sselab.eis.fit.CircuitFit` says which path fitted it (``engine``).  The same
 choice applies to the off-grid refinement of the automatic starts
@@ -23,8 +24,9 @@ import os
 import threading
 from functools import lru_cache
 
-#: batched solves with fewer problems than this use numpy under "auto" (numba already loaded)
-AUTO_MIN_ROWS = 64
+#: batched solves with fewer problems than this use numpy under "auto" (numba already loaded):
+#: since the serial kernels (no thread-pool start-up) a single fit is 2.6× faster compiled
+AUTO_MIN_ROWS = 1
 #: the same before numba is loaded in this process
 AUTO_MIN_ROWS_COLD = 1000
 
