@@ -139,10 +139,10 @@ def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1)
     rows += _microscopy_part(out / "study")
     from .demo_rows import paper_rows
     from .report.sections_paper import write_paper_page
-    from .simulate.paper_extra import ASSUMPTIONS
+    from .simulate.paper_study import ASSUMPTIONS
 
     all_rows = paper_rows(rows, analyses, truth)
     assumptions = ASSUMPTIONS + list(truth.get("notes") or [])
-    outputs["paper comparison"] = write_paper_page(all_rows, out / "report", assumptions)
+    outputs["paper comparison"] = write_paper_page(all_rows, out / "report", assumptions, analyses)
     return {"rows": all_rows, "assumptions": assumptions, "comparison": rows, "outputs": outputs, "run": summary,
             "seconds": time.perf_counter() - t0}

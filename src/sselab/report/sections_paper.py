@@ -38,13 +38,23 @@ def residual_figure(rows: Sequence[dict[str, Any]], out: str | Path) -> str | No
     return style.save(fig, out)
 
 
-def write_paper_page(rows: Sequence[dict[str, Any]], out_dir: str | Path, assumptions: Sequence[str] = ()) -> str:
-    """Write ``paper.html`` (and its residual figure) into ``out_dir``; return the page's path."""
+def write_paper_page(rows: Sequence[dict[str, Any]], out_dir: str | Path, assumptions: Sequence[str] = (),
+                     analyses: Sequence[dict[str, Any]] | None = None) -> str:
+    """Write ``paper.html`` (and its residual figure) into ``out_dir``; return the page's path.
+    With the study's stored ``analyses``, a section per figure of the paper the study holds
+    (:func:`sselab.report.figures_paper.paper_figures`)."""
     from ..numfmt import format_uncertain
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     fig = residual_figure(rows, out / "paper_residuals.png")
+    sections = ""
+    if analyses:
+        from .figures_paper import paper_figures
+
+        sections = "".join(f"<h2>{html.escape(t)}</h2><figure><img alt='{html.escape(t)}' src='{Path(p).name}' "
+                           f"style='max-width:100%'><figcaption>{html.escape(c)}</figcaption></figure>"
+                           for t, p, c in paper_figures(analyses, out))
     body = []
     notes: dict[str, int] = {}  # each distinct reason once, as a numbered note (a refinement's
     # dozen warnings would otherwise repeat on each of its rows)
@@ -68,12 +78,13 @@ def write_paper_page(rows: Sequence[dict[str, Any]], out_dir: str | Path, assump
         "tr.bad{background:#fde2e2}</style></head><body>"
         "<h1>Every number of the paper: recovered vs simulated truth vs paper</h1>"
         "<p>The simulated truth equals the paper's number by construction wherever the paper gives one; "
-        "rows the virtual study does not simulate yet have no recovered value (status “not simulated”).</p>"
+        "a row without a paper value is a stated assumption (listed below).</p>"
         "<table><tr><th>Quantity</th><th>Sample</th><th>Recovered</th><th>Truth (simulated)</th><th>Paper</th>"
         f"<th>Unit</th><th>Status</th><th>Reasons</th></tr>{''.join(body)}</table>"
         + (f"<h2>Notes (the reasons behind each status)</h2><ol>{note_list}</ol>" if note_list else "")
         + (f'<figure><img alt="residuals" src="{Path(fig).name}" style="max-width:100%"><figcaption>'
            "(recovered − truth)/standard error; the grey band is ±2.</figcaption></figure>" if fig else "")
+        + sections
         + f"<h2>Internal inconsistencies of the paper</h2><ul>{incon or '<li>none found</li>'}</ul>"
         + f"<h2>Assumptions where the paper is silent</h2><ul>{assume or '<li>none</li>'}</ul></body></html>")
     path = out / "paper.html"

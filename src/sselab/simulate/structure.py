@@ -41,7 +41,7 @@ import numpy as np
 
 from ..measurements import DiffractionPattern
 from ..xps.quantify import SCOFIELD_AL_KA
-from ..xps.simulate import ASSIGNMENTS, SPUTTER_MIN, mg3asn_profile, write_vamas
+from ..xps.simulate import ASSIGNMENTS, mg3asn_profile, write_vamas
 from ..xrd.library import get_phase, mg3asn
 from ..xrd.simulate import simulate_pattern
 
@@ -171,9 +171,27 @@ def write_xps(root: Path, seed: int, truth: dict[str, Any], meas: list[dict[str,
     write_vamas(acq, path)
     meas.append({"file": path.relative_to(root).as_posix(), "technique": "xps", "sample": "as-BM",
                  "temperature": "25 °C"})
+    truth.setdefault("as-BM", {})["xps"] = _xps_truth(steps)
+    # Fig. S6: the 600 °C sample's profile (Mg-rich surface, weak N 1s#1 at 394.8 eV)
+    from ..xps.simulate import POSITIONS_600C
+
+    steps = mg3asn_profile(seed=seed + 410, sample="600C-12h", minutes=(0, 20), step_eV=0.2)  # two steps: cheap
+    regions = tuple(r for a in steps for r in a.regions)
+    acq = steps[0].with_meta(regions=regions, source="virtual 600C-12h Mg3AsN, Ar+ depth profile 0-20 min")
+    path = root / "xps" / "600C-12h_depth-profile.vms"
+    write_vamas(acq, path)
+    model = xps_manifest_model()
+    for c in model["N 1s"]:
+        c["position_eV"] = POSITIONS_600C.get(c["name"], c["position_eV"])
+    meas.append({"file": path.relative_to(root).as_posix(), "technique": "xps", "sample": "600C-12h",
+                 "temperature": "25 °C", "settings": {"model": model}})
+    truth.setdefault("600C-12h", {})["xps"] = {**_xps_truth(steps), "positions_eV": dict(POSITIONS_600C)}
+
+
+def _xps_truth(steps: list[Any]) -> dict[str, Any]:
     comps = {c: [float(a.metadata["true_fractions"][c]) for a in steps] for c in steps[0].metadata["true_fractions"]}
-    truth.setdefault("as-BM", {})["xps"] = {
-        "sputter_min": list(SPUTTER_MIN),
+    return {
+        "sputter_min": [a.metadata["sputter_min"] for a in steps],
         "component_fraction": comps,
         "element_atomic_percent": {lvl: [_element_percent(a.metadata["true_fractions"])[lvl] for a in steps]
                                    for lvl in ASSIGNMENTS},

@@ -178,6 +178,9 @@ def write_virtual_study(folder: str | Path, seed: int = 0, structure: bool = Tru
     _write_eis(root, models, seed, truth, meas)
     _write_dc(root, models, seed, truth, meas)
     _write_performance(root, seed, truth, meas)
+    from .paper_study import manifest_settings, write_paper_measurements  # the rest of the paper (Fig. 3b, 6, S6–S11)
+
+    paper_samples = write_paper_measurements(root, seed, truth, meas)
     extra = write_structure(root, seed, truth, meas) if structure else []
     if structure:  # SEM/EDS files, analysed by the pipeline (technique sem / eds)
         from .microscopy import manifest_entries, write_microscopy
@@ -191,8 +194,9 @@ def write_virtual_study(folder: str | Path, seed: int = 0, structure: bool = Tru
     ]
     samples.append({"name": "eBE", "treatment": "MOF semi-solid electrolyte (electron-blocking reference)",
                     "thickness": "0.65 mm", "diameter": "13 mm"})
-    samples.append({"name": "SE-polymer", "treatment": "SE–polymer composite", "thickness": "0.65 mm",
+    samples.append({"name": "SE-polymer", "treatment": "SE–polymer composite membrane", "thickness": "0.10 mm",
                     "diameter": "13 mm"})
+    samples += paper_samples
     samples += [x for x in extra if x["name"] not in {s["name"] for s in samples}]
     manifest = {
         "study": "Mg3AsN-virtual",
@@ -202,8 +206,10 @@ def write_virtual_study(folder: str | Path, seed: int = 0, structure: bool = Tru
         "measurements": meas,
         "analysis": {
             "eis": {"circuit": {STACK: EBE_STACK_CIRCUIT, REFERENCE_STACK: REFERENCE_CIRCUIT,
-                                MIXED_STACK: MIXED_CONDUCTOR_CIRCUIT},
-                    "bulk_element": {STACK: "R_ap", REFERENCE_STACK: "R_eBE", MIXED_STACK: "R_ion"},
+                                MIXED_STACK: MIXED_CONDUCTOR_CIRCUIT,
+                                **manifest_settings()["circuit"]},
+                    "bulk_element": {STACK: "R_ap", REFERENCE_STACK: "R_eBE", MIXED_STACK: "R_ion",
+                                     **manifest_settings()["bulk_element"]},
                     "weighting": "modulus", "kramers_kronig": False},
             "transport": {"arrhenius": "sigma", "ebe_reference": "eBE", "ebe_layers": 2},
             "dc": {"steady_fraction": 0.1},

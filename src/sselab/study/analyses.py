@@ -510,3 +510,4 @@ def xps_profile(task: Task) -> dict[str, Any]:
 
 
 from . import analyses_microscopy  # noqa: E402,F401 - registers sem_image and eds_quantify
+from . import analyses_paper  # noqa: E402,F401 - registers stacks, eis_series, ageing, bruce_vincent, ccd

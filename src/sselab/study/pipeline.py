@@ -33,6 +33,7 @@ from ..store.records import AnalysisKey
 from ..store.writer import jsonable
 from ..transport.deconvolution import stack_bulk_names
 from ..verdict import from_inputs
+from .analyses_paper import paper_tasks
 from .executors import execute, local_pool, stop_pool
 from .manifest import Study, load_manifest
 from .tasks import Task, build_tasks, file_hash, make_task
@@ -307,6 +308,7 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
             runner.run(tasks)
             res = runner.results([t for t in tasks if t.technique in ("eis", "dc")])  # what stages 2–3 use
             stage2 = _derived(study, tasks, res)
+            stage2 += paper_tasks(study, tasks, res)  # stack comparison, series, ageing, Bruce–Vincent
             runner.run(stage2)
             res.update(runner.results(stage2))
             stage3 = _consistency(tasks, stage2, res)

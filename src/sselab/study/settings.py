@@ -75,9 +75,14 @@ class DCSettings(_Model):
 
 
 class CyclingSettings(_Model):
-    """Galvanostatic plating/stripping."""
+    """Galvanostatic plating/stripping.
+
+    ``protocol``: ``"constant"`` (one current: overpotentials per cycle) or ``"stepped"`` (a
+    critical-current-density test: task kind ``ccd``, :func:`sselab.cycling.ccd.critical_current_density`).
+    """
 
     min_half_cycle_s: float = Field(1.0, ge=0)
+    protocol: Literal["constant", "stepped"] = "constant"
 
 
 class CVSettings(_Model):

@@ -184,7 +184,8 @@ def build_tasks(study: Study, kinds: Mapping[str, str] | None = None, version: s
             tid = f"{sample.name}/{m.technique}/{_relative(f, study.root)}"
             if tid in tasks:
                 continue
-            tasks[tid] = make_task(id=tid, kind=kinds[m.technique], sample=sample.name,
+            kind = "ccd" if m.technique == "cycling" and settings.get("protocol") == "stepped" else kinds[m.technique]
+            tasks[tid] = make_task(id=tid, kind=kind, sample=sample.name,
                                    technique=m.technique, files=(f,), settings=settings,
                                    context=context, version=version)
     return list(tasks.values())

@@ -43,22 +43,34 @@ ASSIGNMENTS: Mapping[str, tuple[tuple[str, float, float, bool], ...]] = {
 WINDOWS = {"Mg 2p": (45.0, 55.0), "As 3d": (36.0, 48.0), "N 1s": (391.0, 402.0), "O 1s": (527.0, 536.0)}
 
 
-def _fractions(minutes: float) -> dict[str, float]:
-    """Atomic fractions of each component at a sputter time (surface → bulk)."""
+def _fractions(minutes: float, sample: str = "as-BM") -> dict[str, float]:
+    """Atomic fractions of each component at a sputter time (surface → bulk).
+
+    As the paper describes: N 1s#1 (under-coordinated N, 395.2 eV) *rises* with sputtering
+    (surface defects re-formed by Ar⁺) and N 1s#3 (398.2 eV) does not diminish; ``"600C-12h"``
+    (Fig. S6) has a Mg-rich surface, Mg:As → 3.24:1 after 20 min, and a weak N 1s#1.
+    """
     s = np.exp(-minutes / 4.0)  # surface weight: oxidised, N-deficient layer of a few nm
-    bulk = {"Mg3AsN": 3.0, "MgO": 0.0, "As3-": 1.0, "As0": 0.0, "As3+": 0.0,
-            "N_under": 0.0, "nitride": 1.0, "oxynitride": 0.0, "O": 0.0}
-    surf = {"Mg3AsN": 1.2, "MgO": 1.8, "As3-": 0.3, "As0": 0.3, "As3+": 0.4,
-            "N_under": 0.15, "nitride": 0.15, "oxynitride": 0.2, "O": 2.5}
+    if sample == "600C-12h":
+        bulk = {"Mg3AsN": 3.225, "MgO": 0.0, "As3-": 1.0, "As0": 0.0, "As3+": 0.0,
+                "N_under": 0.06, "nitride": 0.95, "oxynitride": 0.2, "O": 0.0}
+        surf = {"Mg3AsN": 1.5, "MgO": 2.5, "As3-": 0.25, "As0": 0.05, "As3+": 0.1,
+                "N_under": 0.02, "nitride": 0.2, "oxynitride": 0.2, "O": 2.5}
+    else:
+        bulk = {"Mg3AsN": 3.0, "MgO": 0.0, "As3-": 1.0, "As0": 0.0, "As3+": 0.0,
+                "N_under": 0.3, "nitride": 0.85, "oxynitride": 0.2, "O": 0.0}
+        surf = {"Mg3AsN": 1.2, "MgO": 1.8, "As3-": 0.3, "As0": 0.3, "As3+": 0.4,
+                "N_under": 0.15, "nitride": 0.15, "oxynitride": 0.2, "O": 2.5}
     return {k: (1 - s) * bulk[k] + s * surf[k] for k in bulk}
 
 
 def _region(name: str, fractions: Mapping[str, float], rng: np.random.Generator, scale: float,
-            step_eV: float, t_s: float) -> XPSRegion:
+            step_eV: float, t_s: float, shifts: Mapping[str, float] | None = None) -> XPSRegion:
     lo, hi = WINDOWS[name]
     e = np.arange(hi, lo - 1e-9, -step_eV)
     peaks = np.zeros_like(e)
     for comp, pos, fwhm, dbl in ASSIGNMENTS[name]:
+        pos = (shifts or {}).get(comp, pos)
         area = scale * fractions[comp] * SCOFIELD_AL_KA[name]
         if dbl:
             d = Doublet.for_level(name)
@@ -76,14 +88,20 @@ def _region(name: str, fractions: Mapping[str, float], rng: np.random.Generator,
                      metadata={"simulated": True, "excitation_energy_eV": 1486.6})
 
 
+#: component positions of 600C-12h that differ from as-BM's (Fig. S6c: N 1s#1 at 394.8 eV)
+POSITIONS_600C = {"N_under": 394.8}
+
+
 def mg3asn_profile(seed: int = 0, scale: float = 4000.0, step_eV: float = 0.1,
-                   minutes: tuple[float, ...] = SPUTTER_MIN) -> list[XPSAcquisition]:
-    """The simulated depth profile: one acquisition per sputter step (see module docstring)."""
+                   minutes: tuple[float, ...] = SPUTTER_MIN, sample: str = "as-BM") -> list[XPSAcquisition]:
+    """The simulated depth profile: one acquisition per sputter step (see module docstring);
+    ``sample`` "as-BM" or "600C-12h" (see :func:`_fractions`)."""
     rng = np.random.default_rng(seed)
+    shifts = POSITIONS_600C if sample == "600C-12h" else None
     out = []
     for t in minutes:
-        f = _fractions(t)
-        regions = tuple(_region(n, f, rng, scale, step_eV, 60.0 * t) for n in ASSIGNMENTS)
+        f = _fractions(t, sample)
+        regions = tuple(_region(n, f, rng, scale, step_eV, 60.0 * t, shifts) for n in ASSIGNMENTS)
         out.append(XPSAcquisition(source=f"simulated Mg3AsN, {t:g} min Ar+", instrument="sselab.xps.simulate",
                                   regions=regions, excitation_energy_eV=1486.6,
                                   metadata={"true_fractions": f, "sputter_min": t}))
