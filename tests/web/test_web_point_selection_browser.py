@@ -17,11 +17,16 @@ pytestmark = pytest.mark.browser
 
 from test_web_browser import browser, server  # noqa: E402,F401  (fixtures)
 
-#: page coordinates of every data point of the Nyquist plot (Plotly's own axis mapping)
+#: page coordinates of every data point of the Nyquist plot by its index in the file (Plotly's own axis mapping)
 PIXELS = """() => { const el = document.getElementById('nyquist'), L = el._fullLayout, r = el.getBoundingClientRect();
-    const d = el.data[0];
-    return d.x.map((x, i) => [r.left + L.xaxis._offset + L.xaxis.l2p(x), r.top + L.yaxis._offset + L.yaxis.l2p(d.y[i])]); }"""
-HOLLOW = "() => document.getElementById('nyquist').data[0].marker.symbol.filter(s => s.endsWith('-open')).length"
+    const out = [];
+    for (const d of el.data.filter(t => t.customdata)) d.customdata.forEach((i, k) =>
+        out[i] = [r.left + L.xaxis._offset + L.xaxis.l2p(d.x[k]), r.top + L.yaxis._offset + L.yaxis.l2p(d.y[k])]);
+    return out; }"""
+#: the points drawn hollow on a plot (markers of an open symbol)
+HOLLOW = """() => document.getElementById('nyquist').data.filter(d => d.customdata && d.marker.symbol.endsWith('-open'))
+    .reduce((n, d) => n + d.x.length, 0)"""
+BODE_HOLLOW = HOLLOW.replace("'nyquist'", "'bode'")
 
 
 def _shots(tmp_path: Path) -> Path:
@@ -61,14 +66,14 @@ def test_box_select_and_crop_mask_points_refit_equals_cli(server, browser, tmp_p
     assert page.locator("#mask-info").get_attribute("data-hollow") == str(len(inside))
 
     # and a crop: leave out everything above 100 kHz
-    freq = page.evaluate("() => document.getElementById('bode').data[0].x")
+    freq = page.evaluate("() => { const d = document.getElementById('bode').data.filter(t => t.name.startsWith('|Z|') && t.customdata);"
+                         " const f = []; d.forEach(t => t.customdata.forEach((i, k) => f[i] = t.x[k])); return f; }")
     page.fill("#fmax", "1e5")
     page.dispatch_event("#fmax", "change")
     cropped = [i for i, f in enumerate(freq) if f > 1e5]
     expected = sorted(set(inside) | set(cropped))
     assert cropped and page.evaluate(HOLLOW) == len(expected)
-    assert page.evaluate("() => document.getElementById('bode').data[0].marker.symbol.filter(s => s.endsWith('-open')).length") \
-        == len(expected)
+    assert page.evaluate(BODE_HOLLOW) == 2 * len(expected)  # |Z| and −phase
 
     page.click("#fit-btn")
     page.wait_for_selector("#fit-status[data-masked]")
