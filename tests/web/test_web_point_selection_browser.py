@@ -116,5 +116,14 @@ def test_box_select_and_crop_mask_points_refit_equals_cli(server, browser, tmp_p
     assert page.input_value("#fmax") == "100000"
     page.click("#mask-clear")
     assert page.evaluate(HOLLOW) == 0
+    # a click on one point leaves it out, a second click takes it back
+    page.wait_for_timeout(300)
+    x, y = page.evaluate(PIXELS)[38]
+    page.mouse.click(x, y)
+    page.wait_for_function(f"({HOLLOW})() === 1")
+    assert page.locator("#mask-info").inner_text().startswith("1 of 40 points left out; masked by hand: 38")
+    x, y = page.evaluate(PIXELS)[38]
+    page.mouse.click(x, y)
+    page.wait_for_function(f"({HOLLOW})() === 0")
     assert errors == []
     context.close()
