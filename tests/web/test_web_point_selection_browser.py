@@ -85,13 +85,14 @@ def test_box_select_and_crop_mask_points_refit_equals_cli(server, browser, tmp_p
     # the same numbers as the CLI on the same file with the same points left out
     m = httpx.get(f"{url}/api/measurements/{mid}").json()
     circuit = page.locator("#circuit").input_value()
-    web = {name: float(page.locator(f'tr[data-param="{name}"] .p-value').input_value()) for name in m and
-           page.evaluate("() => [...document.querySelectorAll('#params tr[data-param]')].map(r => r.dataset.param)")}
+    names = page.evaluate("() => [...document.querySelectorAll('#params tr[data-param]')].map(r => r.dataset.param)")
+    web = {name: float(page.locator(f'tr[data-param="{name}"] .p-value').input_value()) for name in names}
     rc, out, err = cli("eis", "fit", study.root / m["path"], "--circuit", circuit, "--fmax", "1e5",
                        "--mask", ",".join(map(str, inside)), "--json")
     assert rc in (0, 3) and out, (m["path"], err)
     d = json.loads(out)
     assert [p["index"] for p in d["mask"]["masked"]] == expected
+    assert sorted(names) == sorted(d["parameters"])
     for name, p in d["parameters"].items():
         assert web[name] == pytest.approx(p["value"], rel=1e-5), name  # the table shows 7 significant digits
 
