@@ -123,6 +123,7 @@ def test_box_select_and_crop_mask_points_refit_equals_cli(server, browser, tmp_p
     page.mouse.click(x, y)
     page.wait_for_function(f"({HOLLOW})() === 1")
     assert page.locator("#mask-info").inner_text().startswith("1 of 40 points left out; masked by hand: 38")
+    page.wait_for_timeout(500)  # two clicks within Plotly's double-click delay (300 ms) would be a double-click
     x, y = page.evaluate(PIXELS)[38]
     page.mouse.click(x, y)
     page.wait_for_function(f"({HOLLOW})() === 0")
