@@ -95,7 +95,9 @@ class DTA:
         if rows and not self.decimal_comma:
             self.decimal_comma = any("," in p for p in rows[0])
         data = np.empty((len(rows), len(names)))
-        numeric = [j for j, u in enumerate(units) if u.strip() != "bits"]
+        # one unit per column; a units line longer or shorter than the header (a damaged file) must
+        # not index past a row's fields
+        numeric = [j for j in range(len(names)) if j >= len(units) or units[j].strip() != "bits"]
         data[:] = np.nan
         for r, parts in enumerate(rows):
             for j in numeric:
