@@ -149,7 +149,8 @@ def quantify_cmd(
     rsf: list[str] = typer.Option([], "--rsf", help='user RSF "As 3d=1.9" (repeatable)'),
     rsf_file: Path = typer.Option(None, "--rsf-file", help="user RSF library: 'Ni 2p = 22.18' or element,line,rsf"),
     background: str = typer.Option("shirley", "--background", help="Background under each region: shirley, linear, tougaard or none."),
-    correction: str = typer.Option("none", "--correction", help="none, imfp, transmission"),
+    correction: str = typer.Option("none", "--correction", help="none, imfp (escape depth MFP = KE^x), transmission"),
+    mfp_exponent: float = typer.Option(0.6, "--mfp-exponent", help="x of the escape-depth factor MFP = KE^x (--correction imfp)"),
     normalise: bool = typer.Option(True, "--cps/--no-cps", help="divide counts by dwell time x scans (CasaXPS CPS)"),
     file_transmission: bool = typer.Option(True, "--file-transmission/--no-file-transmission",
                                            help="divide by the transmission function the file gives"),
@@ -176,8 +177,9 @@ def quantify_cmd(
     if shift_eV:
         acq = shift_acquisition(acq, shift_eV)
     names = [n.strip() for n in regions.split(",") if n.strip()] if regions else None
+    check_option("--mfp-exponent", mfp_exponent)
     q = quantify_acquisition(acq, names, _rsfs(rsf, rsf_file), background, correction, normalise,
-                             file_transmission)
+                             file_transmission, mfp_exponent)
     if as_json:
         echo_json({**q.to_dict(), "charge_shift_eV": shift_eV})
         exit_for(q)
@@ -273,14 +275,17 @@ def regions_cmd(
 def casa_cmd(
     file: Path = typer.Argument(..., help="a CasaXPS-processed VAMAS file (CASA region/comp lines)"),
     refit: bool = typer.Option(True, "--refit/--no-refit", help="refit the stored model with sselab"),
+    mfp_exponent: float = typer.Option(None, "--mfp-exponent",
+                                       help="escape-depth factor MFP = KE^x in Area/(RSF*T*MFP) (default: off)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """The CasaXPS regions and components stored in a file, refitted with sselab side by side."""
     from ..numfmt import format_uncertain
     from ..xps.casa import casa_report
 
+    check_option("--mfp-exponent", mfp_exponent)
     acqs = _acquisitions(file)
-    d = casa_report(acqs[0], refit=refit)
+    d = casa_report(acqs[0], refit=refit, mfp_exponent=mfp_exponent)
     if as_json:
         echo_json(d)
         exit_for(d)
