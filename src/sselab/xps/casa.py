@@ -167,7 +167,7 @@ def casa_lf(text: str, nums: list[float]) -> tuple[dict[str, float], str | None]
     return {"alpha": alpha, "beta": beta}, note
 
 
-_BACKGROUNDS = {"shirley": "shirley", "linear": "linear", "u 2 tougaard": "tougaard", "tougaard": "tougaard",
+_BACKGROUNDS = {"shirley": "shirley", "smart": "smart", "linear": "linear", "u 2 tougaard": "tougaard", "tougaard": "tougaard",
                 "u 3 tougaard": "tougaard3"}
 
 
