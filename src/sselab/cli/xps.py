@@ -1,4 +1,4 @@
-"""``sselab xps fit | quantify | profile | regions | casa``.
+"""``sselab xps fit | quantify | profile | regions | casa | survey``.
 
 ``fit`` prints values with uncertainties and the fit's verdict (exit 3 when it failed);
 ``--shape`` takes CasaXPS syntax (``"SGL(30)"``, ``"LA(1.1,2.5)"``), ``--fwhm-min/--fwhm-max``
@@ -6,7 +6,8 @@ set the width bounds, ``--plot FILE.png`` draws the fit.  ``quantify`` takes eve
 region (a region without an RSF is an error naming the element; ``--rsf``/``--rsf-file``),
 normalises counts by dwell × scans and the file's transmission (``--no-cps``,
 ``--no-file-transmission``) and prints the verdict.  ``regions`` lists a file's regions;
-``casa`` shows a CasaXPS-processed file's stored model beside sselab's refit.
+``casa`` shows a CasaXPS-processed file's stored model beside sselab's refit; ``survey`` identifies
+the elements of a survey spectrum.
 
 ``--components "39.7,41.4,43.75"`` gives start positions [eV] (optionally ``name=pos``:
 ``"As3-=39.7,As0=41.4"``); ``--doublets`` makes each a spin–orbit doublet of the region's
@@ -304,6 +305,41 @@ def casa_cmd(
                        f"area {format_uncertain(c['area'], c.get('area_stderr'))} (casa {s['area']:.4g})")
     for n in d["notes"]:
         typer.echo(f"note: {n}")
+    typer.echo(verdict_line(d))
+    exit_for(d)
+
+
+@xps_app.command("survey")
+def survey_cmd(
+    file: Path = typer.Argument(..., help="a file with a survey (wide) spectrum"),
+    region: str = typer.Option(None, "--region", help="the survey block's name (default: the widest)"),
+    plot: Path = typer.Option(None, "--plot", help="write a PNG of the survey with the identified lines"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Elements on a survey: peak search, identification against core and Auger lines (Al or Mg Ka),
+    'identified' only when the strongest line, the expected secondary lines and the Auger line
+    (where inside the survey) agree; 'possible' otherwise; survey at.% of the identified ones."""
+    from ..xps.survey import survey_report
+
+    acq = _acquisitions(file)[0]
+    d = survey_report(acq, region)
+    if plot is not None:
+        from ..xps.plots import plot_survey
+
+        r = next(r for r in acq.regions if r.name == d["region"])
+        plot_survey(r.binding_energy_eV, r.counts, d, plot)
+    if as_json:
+        echo_json(d)
+        exit_for(d)
+        return
+    typer.echo(f"{d['region']}: {d['n_peaks']} peaks, {d['excitation']} Ka, charge shift {d['charge_shift_eV']:+.1f} eV")
+    for el in d["elements"]:
+        if el["status"] == "identified":
+            at = f"{el['atomic_percent']:.1f} at.%" if el["atomic_percent"] is not None else ""
+            typer.echo(f"  {el['element']:<3} identified  {el['main_line']:<6} {el['main_position_eV']:7.1f} eV  "
+                       f"confidence {el['confidence']:.2f}  {at}")
+    if d["possible"]:
+        typer.echo(f"  possible (not confirmed): {', '.join(d['possible'])}")
     typer.echo(verdict_line(d))
     exit_for(d)
 
