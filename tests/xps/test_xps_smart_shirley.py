@@ -48,7 +48,7 @@ def test_smart_background_in_a_fit_recovers_the_area():
     true_area = 2000.0
     y = 100 + true_area * np.exp(-4 * np.log(2) * ((e - 285) / 1.6) ** 2) / (1.6 * unit_area("GL", m=0.0))
     y = y + 0.02 * np.concatenate(([0.0], np.cumsum(y[1:] - 100))) * (e[1] - e[0])
-    region = XPSRegion("C 1s", e, y, {})
+    region = XPSRegion("C 1s", e, y)
     m = PeakModel("C 1s", (Component("C", 285.0, 1.6, "GL", {"m": 0.0}),), background="smart")
     fit = fit_region(region, m)
     assert abs(fit.components[0].area / true_area - 1) < 0.02

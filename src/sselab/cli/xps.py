@@ -107,6 +107,7 @@ def fit_cmd(
     shift: float = typer.Option(None, "--shift", help="charge shift [eV] added to all energies"),
     step: int = typer.Option(0, "--step", help="which acquisition (sputter cycle) of the file"),
     save_model: Path = typer.Option(None, "--save-model", help="write the peak model as YAML"),
+    casa_out: Path = typer.Option(None, "--casa-out", help="write the fitted model as CasaXPS 'CASA region/comp' lines"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Fit a peak model to one region."""
@@ -122,7 +123,14 @@ def fit_cmd(
     m = _model(region, components, model, background, refine, doublets, shape, fwhm, fwhm_min, fwhm_max)
     if save_model is not None:
         m.save(save_model)
-    result = fit_region(find_region(acq, region), m, charge_shift_eV=_shift(acq, charge_ref, shift))
+    reg = find_region(acq, region)
+    result = fit_region(reg, m, charge_shift_eV=_shift(acq, charge_ref, shift))
+    if casa_out is not None:
+        from ..xps.casa_export import model_to_casa
+
+        hv = reg.metadata.get("excitation_energy_eV")
+        kinetic = "kinetic" in str(reg.metadata.get("abscissa", "")).lower() and hv is not None
+        casa_out.write_text("\n".join(model_to_casa(m, result, excitation_eV=hv, kinetic=kinetic)) + "\n")
     if plot is not None:
         from ..xps.plots import plot_fit
 
