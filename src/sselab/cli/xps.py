@@ -98,7 +98,7 @@ def fit_cmd(
     background: str = typer.Option("shirley", "--background", help="none, linear, shirley, smart (Shirley never above the data), tougaard (U 2), tougaard3 (U 3: C 551, D 436)"),
     refine: bool = typer.Option(False, "--refine-background", help="refine the background with the peaks"),
     doublets: bool = typer.Option(False, "--doublets", help="spin–orbit doublets for p/d/f levels"),
-    shape: str = typer.Option("GL", "--shape", help='line shape, CasaXPS syntax: "GL(30)", "SGL(30)", "LA(1.1,2.5)", DS, V, PV'),
+    shape: str = typer.Option("GL", "--shape", help='line shape, CasaXPS syntax: "GL(30)", "SGL(30)", "LA(1.1,2.5)", "LF(0.54,10)" or "LF(0.54,10,80,100)", DS, V, PV'),
     fwhm: float = typer.Option(1.2, "--fwhm", help="start FWHM [eV] (bounds default to min(0.3, fwhm/2)..max(4, 2 fwhm))"),
     fwhm_min: float = typer.Option(None, "--fwhm-min", help="lower FWHM bound [eV]"),
     fwhm_max: float = typer.Option(None, "--fwhm-max", help="upper FWHM bound [eV]"),
