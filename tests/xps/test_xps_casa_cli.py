@@ -43,7 +43,8 @@ def test_casa_refit_side_by_side(cli):
     assert "background_substituted" not in codes  # U 3 Tougaard is
     for c in d["regions"][0]["components"]:
         assert {"position_eV", "fwhm_eV", "area", "percent_at", "stored"} <= set(c)
-        assert abs(c["position_eV"] - c["stored"]["position_eV"]) < 2.0
+        assert abs(c["position_eV"] - c["stored"]["position_eV"]) < 0.15   # measured ≤ 0.11 eV (bench_xps_casa)
+        assert 0.7 < c["area"] / c["stored"]["area"] < 1.4                   # both counts per second (dwell 2 s)
 
 
 def test_shape_syntax():

@@ -195,6 +195,7 @@ def t_mfp(region: XPSRegion, binding_eV: float, mfp_exponent: float | None = Non
 def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | None = None) -> dict[str, Any]:
     """The ``sselab xps casa`` result: regions → components, stored values beside sselab's refit.
 
+    Refitted areas are in counts per second (÷ dwell time × scans), as CasaXPS stores them.
     %At as CasaXPS's table: area / (RSF·T·MFP) normalised over all components, T the file's
     transmission at the component's position, MFP = KE^``mfp_exponent`` (off when None, as in
     the CasaXPS table checked in tests/xps/test_xps_mfp.py).
@@ -209,6 +210,12 @@ def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | N
     reasons: list[Reason] = []
     notes: list[str] = []
     out_regions = []
+
+    def cps(r: CasaRegion) -> float:
+        """dwell time × scans of the block: CasaXPS's stored areas are counts per second."""
+        from .quantify import acquisition_scale
+
+        return float(acquisition_scale(find_region(acq, r.block), normalise=True, transmission=False)[0])
 
     def divisor(r: CasaRegion, c: CasaComponent, pos: float) -> float:
         return c.rsf * t_mfp(find_region(acq, r.block), pos, mfp_exponent)
@@ -235,11 +242,11 @@ def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | N
                 lo, hi = min(lo, c.fwhm_eV), max(hi, c.fwhm_eV * 1.0001, lo * 1.01)
                 plo, phi = min(c.position_bounds_eV[0], c.position_eV), max(c.position_bounds_eV[1], c.position_eV)
                 comps.append(Component(f"{c.name}#{len(comps)}", c.position_eV, c.fwhm_eV, shape, params,
-                                       fwhm_bounds_eV=(lo, hi), area=c.area, position_bounds_eV=(plo, phi)))
+                                       fwhm_bounds_eV=(lo, hi), area=c.area * cps(r), position_bounds_eV=(plo, phi)))
             window = r.limits_eV if all(v == v for v in r.limits_eV) else None
             model = PeakModel(r.name, tuple(comps), background=bg, window_eV=window)
             fits[r.name + "@" + r.block] = fit_region(find_region(acq, r.block), model)
-    fit_total = sum(fc.area / divisor(r, c, fc.position_eV) for r in regions if (r.name + "@" + r.block) in fits
+    fit_total = sum(fc.area / cps(r) / divisor(r, c, fc.position_eV) for r in regions if (r.name + "@" + r.block) in fits
                     for fc, c in zip(_major(fits[r.name + "@" + r.block]), r.components) if c.rsf) or None
     for r in regions:
         f = fits.get(r.name + "@" + r.block)
@@ -253,9 +260,12 @@ def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | N
             if f is not None:
                 fc = _major(f)[k]
                 fdiv = divisor(r, c, fc.position_eV) if c.rsf else None
+                k_cps = cps(r)
+                area = fc.area / k_cps
                 row.update(position_eV=fc.position_eV, position_stderr_eV=fc.position_stderr_eV, fwhm_eV=fc.fwhm_eV,
-                           fwhm_stderr_eV=fc.fwhm_stderr_eV, area=fc.area, area_stderr=fc.area_stderr, rsf_t_mfp=fdiv,
-                           percent_at=(100 * fc.area / fdiv / fit_total) if fdiv and fit_total else None)
+                           fwhm_stderr_eV=fc.fwhm_stderr_eV, area=area,
+                           area_stderr=None if fc.area_stderr is None else fc.area_stderr / k_cps, rsf_t_mfp=fdiv,
+                           percent_at=(100 * area / fdiv / fit_total) if fdiv and fit_total else None)
             else:
                 row.update(position_eV=c.position_eV, fwhm_eV=c.fwhm_eV, area=c.area, rsf_t_mfp=sdiv,
                            percent_at=stored["percent_at"])
