@@ -154,3 +154,21 @@ def test_compiled_fits_from_several_threads(monkeypatch):
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(lambda s: [f.chi2 for f in fit_circuit_batch(s, text)], sets))
     assert together == alone
+
+
+@pytest.mark.parametrize("text", list(CIRCUITS))
+def test_compiled_weighted_residuals_match_the_numpy_model(text):
+    from sselab.eis.fit import _Model
+    from sselab.eis.kernel.dispatch import _compiled_model
+
+    c = Circuit(text)
+    spectra = _noisy(text, 3, seed=2)
+    model = _Model(c, np.stack([2 * np.pi * s.frequency_Hz for s in spectra]),
+                   np.stack([s.impedance_ohm for s in spectra]), "modulus")
+    P = c.as_array(CIRCUITS[text])[None, :] * np.array([[1.0], [1.2], [0.9], [1.1]])
+    P[:, [i for i, n in enumerate(c.parameter_names) if n.endswith(".n")]] = 0.85
+    rows, data_rows = np.array([0, 1, 2, 3]), np.array([2, 0, 1, 1])
+    r_ref, J_ref = model(P, data_rows[rows])
+    r, J = _compiled_model(model, data_rows)(P, rows)
+    np.testing.assert_allclose(r, r_ref, rtol=1e-10, atol=1e-13 * np.abs(r_ref).max())
+    np.testing.assert_allclose(J, J_ref, rtol=1e-9, atol=1e-13 * np.abs(J_ref).max())

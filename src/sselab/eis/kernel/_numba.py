@@ -375,3 +375,24 @@ def impedance_batch(ops, depth, w, data_row, P, z, dz):
         d = data_row[b]
         _circuit(ops, w[d], logw[d], P[b], zs, lo, hi, dz[b])
         z[b] = zs[0]
+
+
+@njit(cache=True, error_model="numpy")
+def weighted_batch(ops, depth, w, zr, zi, wr, wi, data_row, P, r, J):
+    """Weighted residuals r (B, 2N) and their Jacobian ∂r/∂p J (B, 2N, n) of parameter rows ``P``
+    (B, n) against spectrum ``data_row[b]`` (what :class:`sselab.eis.fit._Model` returns)."""
+    N = w.shape[1]
+    n = P.shape[1]
+    zs = np.empty((depth, N), np.complex128)
+    lo = np.empty(depth, np.int64)
+    hi = np.empty(depth, np.int64)
+    dz = np.zeros((n, N), np.complex128)
+    for b in range(P.shape[0]):
+        d = data_row[b]
+        _circuit(ops, w[d], np.log(w[d]), P[b], zs, lo, hi, dz)
+        for i in range(N):
+            r[b, i] = (zs[0, i].real - zr[d, i]) * wr[d, i]
+            r[b, N + i] = (zs[0, i].imag - zi[d, i]) * wi[d, i]
+            for j in range(n):
+                J[b, i, j] = dz[j, i].real * wr[d, i]
+                J[b, N + i, j] = dz[j, i].imag * wi[d, i]

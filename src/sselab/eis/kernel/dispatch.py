@@ -80,5 +80,27 @@ def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, g
         clipped = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
         final, outcome = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol)
         kept = engine._kept_rows(np.asarray(groups), outcome)
-        est = engine._final_arrays(fun, template, final, outcome, np.array(kept), True)
+        est = engine._final_arrays(_compiled_model(model, data_rows), template, final, outcome, np.array(kept), True)
     return kept, est, "numba"
+
+
+def _compiled_model(model: "_Model", data_rows: np.ndarray):
+    """``fun(P, rows)`` of :func:`fit_best_model` (weighted residuals and Jacobian), compiled."""
+    from . import _numba
+
+    ops = program(model.circuit)
+    z = model.z
+    w = np.ascontiguousarray(np.broadcast_to(model.w, z.shape))
+    zr, zi = np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag)
+    wr = np.ascontiguousarray(np.broadcast_to(model.wr, z.shape))
+    wi = np.ascontiguousarray(np.broadcast_to(model.wi, z.shape))
+
+    def fun(P: np.ndarray, rows: np.ndarray):
+        B, n = P.shape
+        r, J = np.empty((B, 2 * z.shape[1])), np.empty((B, 2 * z.shape[1], n))
+        with LOCK:
+            _numba.weighted_batch(ops, stack_depth(ops), w, zr, zi, wr, wi,
+                                  np.ascontiguousarray(data_rows[rows], np.int64), np.ascontiguousarray(P), r, J)
+        return r, J
+
+    return fun
