@@ -172,3 +172,16 @@ def test_compiled_weighted_residuals_match_the_numpy_model(text):
     r, J = _compiled_model(model, data_rows)(P, rows)
     np.testing.assert_allclose(r, r_ref, rtol=1e-10, atol=1e-13 * np.abs(r_ref).max())
     np.testing.assert_allclose(J, J_ref, rtol=1e-9, atol=1e-13 * np.abs(J_ref).max())
+
+
+def test_thread_pool_kernels_give_the_serial_fits(monkeypatch):
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
+    text = "R0-p(R1,CPE1)-p(R2,CPE2)"
+    spectra = _noisy(text, 8, seed=21)
+    serial = fit_circuit_batch(spectra, text)
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "2")
+    monkeypatch.setattr(kernel, "PARALLEL_MIN_ROWS", 1)
+    assert kernel.parallel_for(1)
+    pooled = fit_circuit_batch(spectra, text)
+    assert [f.chi2 for f in pooled] == [f.chi2 for f in serial]
+    assert [f.values for f in pooled] == [f.values for f in serial]
