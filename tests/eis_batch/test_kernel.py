@@ -185,3 +185,22 @@ def test_thread_pool_kernels_give_the_serial_fits(monkeypatch):
     pooled = fit_circuit_batch(spectra, text)
     assert [f.chi2 for f in pooled] == [f.chi2 for f in serial]
     assert [f.values for f in pooled] == [f.values for f in serial]
+
+
+def test_compiled_covariances_match_the_engine():
+    from sselab.eis.kernel.dispatch import _compiled_covariances
+    from sselab.fitting.engine import _covariances
+
+    rng = np.random.default_rng(4)
+    Jf = rng.normal(size=(40, 90, 6)) * np.exp(rng.normal(size=(1, 1, 6)) * 4)
+    Jf[3, :, 2] = 2 * Jf[3, :, 1]  # two columns in proportion: one direction undetermined
+    Jf[5, :, 4] = 0.0  # a parameter the data do not touch
+    Jf[7, 10, 1] = np.nan  # no covariance at all
+    chi2 = rng.uniform(0.1, 1.0, 40)
+    for scale in (True, False):
+        ref = _covariances(Jf, chi2, scale)
+        got = _compiled_covariances(Jf, chi2, scale)
+        np.testing.assert_array_equal(np.isnan(got[0]), np.isnan(ref[0]))
+        np.testing.assert_allclose(got[0], ref[0], rtol=1e-10, equal_nan=True)
+        assert got[1] == ref[1] and got[2] == ref[2]
+    assert ref[1][3] and ref[2][7] and np.isnan(ref[0][5][4]).all()
