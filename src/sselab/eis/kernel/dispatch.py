@@ -87,14 +87,14 @@ def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, g
 
 def _compiled_covariances(Jf: np.ndarray, chi2: np.ndarray, scale: bool):
     """:func:`sselab.fitting.engine._covariances`, compiled (the same SVD, row by row)."""
-    from . import _numba
+    from . import _final
 
     R, _, k = Jf.shape
     cov = np.zeros((R, k, k))
     weak = np.zeros((R, k), bool)
     finite = np.ones(R, bool)
     with LOCK:
-        _numba.covariance_rows(np.ascontiguousarray(Jf), np.ascontiguousarray(chi2, float), bool(scale), cov, weak,
+        _final.covariance_rows(np.ascontiguousarray(Jf), np.ascontiguousarray(chi2, float), bool(scale), cov, weak,
                                finite)
     cov[~finite] = np.nan
     errors = ["" if ok else "covariance could not be computed" for ok in finite]
@@ -103,7 +103,7 @@ def _compiled_covariances(Jf: np.ndarray, chi2: np.ndarray, scale: bool):
 
 def _compiled_model(model: "_Model", data_rows: np.ndarray):
     """``fun(P, rows)`` of :func:`fit_best_model` (weighted residuals and Jacobian), compiled."""
-    from . import _numba
+    from . import _final
 
     ops = program(model.circuit)
     z = model.z
@@ -116,7 +116,7 @@ def _compiled_model(model: "_Model", data_rows: np.ndarray):
         B, n = P.shape
         r, J = np.empty((B, 2 * z.shape[1])), np.empty((B, 2 * z.shape[1], n))
         with LOCK:
-            _numba.weighted_batch(ops, stack_depth(ops), w, zr, zi, wr, wi,
+            _final.weighted_batch(ops, stack_depth(ops), w, zr, zi, wr, wi,
                                   np.ascontiguousarray(data_rows[rows], np.int64), np.ascontiguousarray(P), r, J)
         return r, J
 
