@@ -32,8 +32,10 @@ AUTO_MIN_ROWS_COLD = 1000
 
 BACKENDS = ("auto", "numba", "numpy")
 
-#: compiled calls over fewer rows than this run in the calling thread (numba's thread pool costs
-#: more to wake than a few rows take; measured in benchmarks/bench_fit.py)
+#: with ``SSELAB_FIT_THREADS`` above 1, compiled calls over at least this many rows use numba's
+#: thread pool; by default every compiled call runs in the calling thread: on this shared
+#: 2-core machine the pool gave 8 % more fits/s wall for 35 % more CPU when idle, and 2.3× less
+#: under load (benchmarks/bench_fit.py, "1 thread" row)
 PARALLEL_MIN_ROWS = 64
 
 #: held around every compiled call: the kernels run their rows on numba's thread pool, whose
@@ -49,9 +51,13 @@ def requested() -> str:
 
 
 def parallel_for(n_rows: int) -> bool:
-    """Whether a compiled call over ``n_rows`` rows uses numba's threads: at least
-    :data:`PARALLEL_MIN_ROWS` rows and ``SSELAB_FIT_THREADS`` not ``1``."""
-    return n_rows >= PARALLEL_MIN_ROWS and os.environ.get("SSELAB_FIT_THREADS", "").strip() != "1"
+    """Whether a compiled call over ``n_rows`` rows uses numba's threads: ``SSELAB_FIT_THREADS``
+    above 1 and at least :data:`PARALLEL_MIN_ROWS` rows."""
+    try:
+        threads = int(os.environ.get("SSELAB_FIT_THREADS", "1"))
+    except ValueError:
+        threads = 1
+    return threads > 1 and n_rows >= PARALLEL_MIN_ROWS
 
 
 def compiled_for(n_rows: int) -> bool:
