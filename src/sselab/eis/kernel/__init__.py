@@ -7,11 +7,13 @@ Which path fits is chosen per batched solve by :func:`sselab.eis.kernel.dispatch
 * ``SSELAB_FIT_KERNEL=numpy`` — always numpy;
 * ``SSELAB_FIT_KERNEL=numba`` — numba whenever it is installed and the circuit's elements all
   have compiled formulas;
-* ``auto`` (default) — numba for every solve once numba is loaded in the process (small solves
-  run in the calling thread, :data:`PARALLEL_MIN_ROWS`), and for solves of at least
-  :data:`AUTO_MIN_ROWS_COLD` problems before (importing numba and loading the cached kernels
-  costs 1–3 s on this 2-core machine, what compiled fits save on ~1,000 spectra), numpy
-  otherwise or without numba.
+* ``auto`` (default) — numba for solves of at least :data:`AUTO_MIN_ROWS` problems (importing
+  numba and loading the cached kernels costs 1–3 s on this 2-core machine, what compiled fits
+  save on ~1,000 spectra), numpy otherwise or without numba.  The choice depends on the solve
+  alone, never on what the process did before (whether numba happens to be loaded already):
+  the same files give the same stored result — engine included — in a one-file CLI call, a
+  serial ``sselab run`` and a worker of a cluster.  ``SSELAB_FIT_KERNEL=numba`` compiles small
+  solves too (a single fit 2.6× faster once the kernels are loaded).
 
 Every :class:`~sselab.eis.fit.CircuitFit` says which path fitted it (``engine``).  The same
 choice applies to the off-grid refinement of the automatic starts
@@ -24,11 +26,8 @@ import os
 import threading
 from functools import lru_cache
 
-#: batched solves with fewer problems than this use numpy under "auto" (numba already loaded):
-#: since the serial kernels (no thread-pool start-up) a single fit is 2.6× faster compiled
-AUTO_MIN_ROWS = 1
-#: the same before numba is loaded in this process
-AUTO_MIN_ROWS_COLD = 1000
+#: batched solves with fewer problems than this use numpy under "auto"
+AUTO_MIN_ROWS = 1000
 
 BACKENDS = ("auto", "numba", "numpy")
 
@@ -69,11 +68,8 @@ def compiled_for(n_rows: int) -> bool:
 
 
 def auto_min_rows() -> int:
-    """The smallest solve "auto" compiles: :data:`AUTO_MIN_ROWS`, or :data:`AUTO_MIN_ROWS_COLD`
-    while numba is not loaded yet."""
-    import sys
-
-    return AUTO_MIN_ROWS if "numba" in sys.modules else AUTO_MIN_ROWS_COLD
+    """The smallest solve "auto" compiles (:data:`AUTO_MIN_ROWS`; see the module docs)."""
+    return AUTO_MIN_ROWS
 
 
 @lru_cache(maxsize=1)
