@@ -372,16 +372,11 @@ def refine(
     job = Refinement(pattern, phases, instrument, n_background=n_background, two_theta_range=two_theta_range,
                      start=start, preferred_orientation=preferred_orientation, ties=ties)
     stages = list(stages or DEFAULT_STAGES)
-    if preferred_orientation:
-        stages.append((*stages[-1], *(f"{name}.po_r" for name in preferred_orientation)))
-    if refine_b:
-        stages.append((*stages[-1], "*.B_*"))
-    if refine_atoms:
-        stages.append((*stages[-1], *ATOM_PARAMETERS))
-    if occupancies:
-        stages.append((*stages[-1], *occupancies))
-    if refine_asymmetry or refine_shifts:
-        stages.append((*stages[-1], *(("asym_P1", "asym_P2") if refine_asymmetry else ()), *refine_shifts))
+    for extra in (tuple(f"{name}.po_r" for name in preferred_orientation or ()), ("*.B_*",) if refine_b else (),
+                  ATOM_PARAMETERS if refine_atoms else (), tuple(occupancies),
+                  (*(("asym_P1", "asym_P2") if refine_asymmetry else ()), *refine_shifts)):
+        if extra:  # each option adds one stage: the previous one plus its parameters
+            stages.append((*stages[-1], *extra))
     return job.run(stages, fixed)
 
 
