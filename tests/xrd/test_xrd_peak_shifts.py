@@ -65,3 +65,16 @@ def test_cli_refines_transparency_and_axial_shift(cli, tmp_path, shifted_pattern
     rc, text, err = cli("xrd", "refine", path, "--phases", "LaB6", "--zero", "--axial", "--wavelength", "1.540598")
     assert rc in (0, 3), err
     assert "axial_deg" in text and "transparency_deg" not in text
+
+
+def test_correlated_shift_terms_are_reported(shifted_pattern):
+    """Zero and displacement refined together on a pattern whose shifts need four terms: the split is
+    reported (shifts_correlated) only when both are free."""
+    both = _refine(shifted_pattern, ("zero_deg", "displacement_deg"))
+    codes = [r.code for r in both.verdict.reasons]
+    r = both.fit.correlation
+    free = [e.name for e in both.fit.parameters if not e.fixed]
+    assert abs(r[free.index("zero_deg"), free.index("displacement_deg")]) > 0.99
+    assert "shifts_correlated" in codes
+    one = _refine(shifted_pattern, ("displacement_deg",))
+    assert "shifts_correlated" not in [r.code for r in one.verdict.reasons]
