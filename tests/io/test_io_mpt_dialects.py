@@ -95,3 +95,19 @@ def test_stray_names_after_the_last_column(shared_data, tmp_path):
     bad[5] = bad[5].rsplit("\t", 2)[0]
     with pytest.raises(ReaderError, match=f"line {len(header) + 1 + 6} has"):
         read(_write(tmp_path, "short.mpt", header, names, bad))
+
+
+def test_counter_reset_inside_a_sweep_does_not_split_it():
+    # yadg's mb.issue_149.mpt rows 126-138: one 13-point sweep (10 kHz → 100 Hz, time going on)
+    # whose 'z cycle' goes 3 → 0 after 8 points; a DC row between two parts does split
+    from sselab.io.biologic_columns import spectra_from_columns
+
+    f = np.logspace(4, 2, 13)
+    zc = np.array([3.0] * 8 + [0.0] * 5)
+    cols = {"freq/Hz": f, "Re(Z)/Ohm": np.linspace(10, 30, 13), "-Im(Z)/Ohm": np.full(13, 2.0), "z cycle": zc}
+    [s] = spectra_from_columns(cols, "x.mpt", "biologic-mpt")
+    assert s.n_points == 13 and "1 counter change(s)" in s.notes[-1]
+    gap = {k: np.insert(v, 8, 0.0) for k, v in cols.items()}  # a row without a frequency between
+    assert [p.n_points for p in spectra_from_columns(gap, "x.mpt", "biologic-mpt")] == [8, 5]
+    restart = {**cols, "freq/Hz": np.r_[f[:8], f[:5]]}  # the frequency restarting always splits
+    assert [p.n_points for p in spectra_from_columns(restart, "x.mpt", "biologic-mpt")] == [8, 5]

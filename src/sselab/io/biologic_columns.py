@@ -47,20 +47,30 @@ def _get(cols: Columns, *names: str) -> tuple[str, np.ndarray] | None:
     return None
 
 
-def _segments(keys: list[np.ndarray], freq: np.ndarray) -> list[np.ndarray]:
-    """Index arrays of each spectrum: split where a key changes or the sweep restarts."""
+def _segments(keys: list[np.ndarray], freq: np.ndarray, rows: np.ndarray | None = None) -> tuple[list[np.ndarray], int]:
+    """Index arrays of each spectrum: split where the sweep restarts, or where a key changes
+    after rows without a frequency (``rows``: the file row of each point).  A key that changes
+    between adjacent rows while the frequency goes on in the sweep's direction does not split
+    (EC-Lab resets ``z cycle`` inside a sweep: yadg's mb.issue_149); returns the segments and
+    the number of such key changes ignored."""
     n = freq.size
-    cut = np.zeros(n, dtype=bool)
+    changed = np.zeros(n, dtype=bool)
     for key in keys:
-        cut[1:] |= key[1:] != key[:-1]
+        changed[1:] |= key[1:] != key[:-1]
     logf = np.log(freq)
     step = np.diff(logf)
     direction = np.sign(np.median(step)) if step.size else -1.0
     if direction == 0:
         direction = -1.0
-    cut[1:] |= np.sign(step) == -direction
+    cut = np.zeros(n, dtype=bool)
+    cut[1:] = np.sign(step) == -direction
+    adjacent = np.zeros(n, dtype=bool)
+    if rows is not None:
+        adjacent[1:] = np.diff(rows) == 1
+    ignored = changed & adjacent & ~cut
+    cut |= changed & ~adjacent
     starts = np.flatnonzero(cut)
-    return np.split(np.arange(n), starts)
+    return np.split(np.arange(n), starts), int(ignored.sum())
 
 
 def spectra_from_columns(cols: Columns, path: Path | str, instrument: str, notes: list[str] | None = None,
@@ -109,11 +119,14 @@ def spectra_from_columns(cols: Columns, path: Path | str, instrument: str, notes
             keys.append(np.asarray(cols[name])[rows])
             key_names.append(name)
     index = np.arange(freq.size)[rows]
-    segments = _segments(keys, f)
+    segments, ignored = _segments(keys, f, index)
     split_note = (
-        f"{len(segments)} spectra, split on changes of {', '.join(repr(k) for k in key_names) or 'nothing'}"
-        " and on frequency resets; points in the file's order"
+        f"{len(segments)} spectra, split on frequency resets and on changes of "
+        f"{', '.join(repr(k) for k in key_names) or 'nothing'} after non-EIS rows; points in the file's order"
     )
+    if ignored:
+        split_note += (f"; {ignored} counter change(s) between adjacent rows inside a continuing sweep "
+                       "not taken as a new spectrum")
     out = []
     time = _get(cols, "time/s")
     for k, seg in enumerate(segments):
