@@ -155,7 +155,20 @@ def _dc_rows(cols: Columns) -> tuple[np.ndarray, int]:
 
 
 def _current(cols: Columns, path: Path | str, notes: list[str]) -> np.ndarray:
-    for name in ("I/mA", "<I>/mA", "I/A", "<I>/A", "control/V/mA", "control/mA"):
+    for name in ("I/mA", "<I>/mA", "I/A", "<I>/A"):
+        if name in cols:
+            notes.append(f"current from {name!r} (measured current)")
+            return np.asarray(cols[name], dtype=float) * unit_factor(split_unit(name)[1], "current", path)
+    if "dq/mA.h" in cols and "time/s" in cols:
+        t, dq = np.asarray(cols["time/s"], dtype=float), np.asarray(cols["dq/mA.h"], dtype=float)
+        dt = np.diff(t)
+        if t.size > 1 and np.all(dt > 0) and np.all(np.isfinite(dq)):
+            # the mean current over each interval, as EC-Lab writes '<I>/mA' into its text export
+            # (equal to 1e-15 on yadg's gcpl.pr_182.2 .mpr/.mpt pair); the first point has none: 0
+            notes.append("current = dq/Δt from 'dq/mA.h' and 'time/s' (the .mpr has no current column; "
+                         "EC-Lab's '<I>/mA' of the text export is the same quantity)")
+            return np.r_[0.0, dq[1:] * 3.6 / dt]  # mA·h · 3600 s/h / s = mA → A
+    for name in ("control/V/mA", "control/mA"):
         if name in cols:
             unit = split_unit(name)[1]
             factor = unit_factor(unit, "current", path)

@@ -20,8 +20,12 @@ Examples
 
 from __future__ import annotations
 
+import io
 import re
+import warnings
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -147,7 +151,15 @@ def _choose_delimiter(lines: list[str]) -> tuple[str | None, bool, int]:
 
     Returns (delimiter, decimal_comma, number of columns).
     """
-    probe = [ln for ln in lines if ln.strip()][-50:]
+    probe: list[str] = []
+    for ln in reversed(lines):  # the last 50 non-blank lines, without a pass over the file
+        if ln.strip():
+            probe.append(ln)
+            if len(probe) == 50:
+                break
+    probe.reverse()
+    if not probe:
+        return None, False, 0
     best: tuple[int, str | None, bool, int] = (0, None, False, 0)
     for delim in _DELIMITERS:
         for comma in ((False,) if delim == "," else (False, True)):
@@ -218,7 +230,7 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     delim, comma, ncol = _choose_delimiter(lines)
     if ncol < min_columns:
         raise ReaderError(path, f"no table with at least {min_columns} columns found")
-    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+    nonblank = list(compress(range(len(lines)), map(str.strip, lines)))
 
     class _Body:  # (line index, fields) of the non-blank lines, split on demand
         def __getitem__(self, k: int) -> tuple[int, list[str]]:
@@ -228,8 +240,68 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
             return len(nonblank)
 
     body = _Body()
-    # walk back from the end to find where the numeric block starts: one regex match per
-    # line (C speed); the block is then converted in one call
+    fast = _fast_block(lines, nonblank, delim, comma, ncol)
+    if fast is not None:
+        start, data = fast
+    else:
+        start, data = _careful_block(path, lines, nonblank, body, delim, comma, ncol)
+    return _finish(path, lines, nonblank, body, start, data, delim, comma, ncol, ends_with_newline)
+
+
+#: bytes no row of numbers holds (digits, signs, point/comma, exponent, nan/inf letters,
+#: quotes, blanks and the delimiters can be in one; every non-ASCII byte is foreign)
+_NOT_ROW = np.ones(256, dtype=bool)
+_NOT_ROW[np.frombuffer(b'0123456789.,;+-eEnNaAiIfFtTyY"\t \n', dtype=np.uint8)] = False
+
+
+def _fast_block(lines: list[str], nonblank: list[int], delim: str | None, comma: bool,
+                ncol: int) -> tuple[int, np.ndarray] | None:
+    """(index into ``nonblank`` where the numeric block starts, its values), found with one
+    reverse regex search (the block follows the last line holding a character no number has)
+    and converted by ``numpy.loadtxt`` in one call; ``None`` when that conversion fails or
+    gives another shape, and then :func:`_careful_block` finds and names the culprit.  Only
+    whole tokens of the characters of :data:`_NOT_ROW`'s complement reach ``loadtxt``, whose
+    parser takes exactly the numbers :data:`_NUMBER` takes among them."""
+    joined = "\n".join(lines)
+    raw = joined.encode("utf-8", "surrogatepass")
+    bad = np.flatnonzero(_NOT_ROW[np.frombuffer(raw, dtype=np.uint8)])
+    last_bad = int(bad[-1]) if bad.size else -1
+    first_line = 0 if last_bad < 0 else raw.count(b"\n", 0, last_bad) + 1
+    k0 = bisect_left(nonblank, first_line)
+    lead = _split(lines[nonblank[k0]], delim) if k0 < len(nonblank) else []
+    if len(lead) == 1 and lead[0].isdigit():  # a declared point count above the rows (RelaxIS, .P00)
+        k0 += 1
+        first_line = nonblank[k0] if k0 < len(nonblank) else len(lines)
+    if k0 >= len(nonblank):
+        return None
+    if k0 >= 2 and len(_split(lines[nonblank[k0 - 1]], delim)) == ncol \
+            and _numeric(_split(lines[nonblank[k0 - 2]], delim), comma):
+        return None  # a bad row with rows above it: the careful pass names it
+    offset = len("\n".join(lines[:first_line])) + 1 if first_line else 0
+    block = joined[offset:]
+    if '"' in block:
+        block = block.replace('"', " ")
+    if delim is not None:
+        tail = re.escape(delim)
+        if re.search(rf"{tail}\s*$", block[-200:]) or re.search(rf"{tail}\s*\n", block[:2000]):
+            block = re.sub(rf"(?:\s*{tail})+\s*$", "", block, flags=re.M)  # trailing delimiters (BioLogic)
+    if comma:
+        block = block.replace(",", ".")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = np.loadtxt(io.StringIO(block), delimiter=delim, comments=None, ndmin=2, dtype=float)
+    except ValueError:
+        return None
+    if data.shape != (len(nonblank) - k0, ncol):
+        return None
+    return k0, data
+
+
+def _careful_block(path: Path | str, lines: list[str], nonblank: list[int], body, delim: str | None,
+                   comma: bool, ncol: int) -> tuple[int, np.ndarray]:
+    """The numeric block found line by line from the end (one regex match per line), with an
+    error naming the line that breaks it."""
     row_re = _row_regex(delim, comma, ncol)
     start = len(body)
     for k in range(len(body) - 1, -1, -1):
@@ -251,7 +323,12 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
         block = block.replace(delim, " ")
     if comma:
         block = block.replace(",", ".")
-    data = np.array(block.split(), dtype=float).reshape(-1, ncol)
+    return start, np.array(block.split(), dtype=float).reshape(-1, ncol)
+
+
+def _finish(path: Path | str, lines: list[str], nonblank: list[int], body, start: int, data: np.ndarray,
+            delim: str | None, comma: bool, ncol: int, ends_with_newline: bool) -> Table:
+    """Cut last line, declared point count, header and preamble around the block at ``start``."""
     dropped: list[str] = []
     if not ends_with_newline and data.shape[0] > 1:
         last_fields = body[len(body) - 1][1]
