@@ -66,3 +66,25 @@ def test_quoted_trailing_delimiter_and_decimal_comma_rows_take_the_fast_path_wit
     slow = _careful(text, "x.csv")
     assert fast.decimal_comma and fast.data.tobytes() == slow.data.tobytes()
     assert fast.data[1, 1] == 11.5 and fast.data[2, 2] == -2.25
+
+
+def test_xy_rows_in_one_call_equal_the_line_by_line_reading(shared_data, monkeypatch):
+    from sselab.io import read
+    from sselab.io.formats import xrd_xy
+
+    paths = [p for p in sorted((shared_data / "realfiles").iterdir()) if p.name.endswith((".xy", ".xy.gz", ".ras.bz2"))]
+    paths = [p for p in paths if p.suffix == ".xy"]
+    taken = 0
+    for path in paths:
+        try:
+            fast = read(path, kind="diffraction")
+        except Exception:  # noqa: BLE001 - not an XRD .xy (an XPS .xy): nothing to compare
+            continue
+        taken += xrd_xy._fast_rows(xrd_xy._text(path).splitlines()) is not None
+        with monkeypatch.context() as m:
+            m.setattr(xrd_xy, "_fast_rows", lambda lines: None)
+            slow = read(path, kind="diffraction")
+        assert fast[0].two_theta_deg.tobytes() == slow[0].two_theta_deg.tobytes(), path.name
+        assert fast[0].intensity.tobytes() == slow[0].intensity.tobytes(), path.name
+        assert fast[0].notes == slow[0].notes, path.name
+    assert taken >= 1

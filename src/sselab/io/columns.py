@@ -287,15 +287,31 @@ def _fast_block(lines: list[str], nonblank: list[int], delim: str | None, comma:
             block = re.sub(rf"(?:\s*{tail})+\s*$", "", block, flags=re.M)  # trailing delimiters (BioLogic)
     if comma:
         block = block.replace(",", ".")
+    data = loadtxt_block(block, delim, ncol)
+    if data is None or data.shape[0] != len(nonblank) - k0:
+        return None
+    return k0, data
+
+
+def loadtxt_block(text: str, delimiter: str | None, ncol: int, usecols: list[int] | None = None) -> np.ndarray | None:
+    """``text`` as one float array by a single ``numpy.loadtxt`` call (its C parser takes decimal
+    numbers, inf and nan as whole fields, nothing else), or ``None`` when a field is not a number
+    or the array is not ``ncol`` wide; the caller then goes line by line to name the culprit."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            data = np.loadtxt(io.StringIO(block), delimiter=delim, comments=None, ndmin=2, dtype=float)
+            data = np.loadtxt(io.StringIO(text), delimiter=delimiter, comments=None, ndmin=2, dtype=float,
+                              usecols=usecols)
     except ValueError:
         return None
-    if data.shape != (len(nonblank) - k0, ncol):
-        return None
-    return k0, data
+    return data if data.shape[1] == ncol else None
+
+
+def foreign_line(lines: list[str]) -> int:
+    """Index of the last line holding a byte no row of numbers has (-1 if none), found in C."""
+    raw = "\n".join(lines).encode("utf-8", "surrogatepass")
+    bad = np.flatnonzero(_NOT_ROW[np.frombuffer(raw, dtype=np.uint8)])
+    return -1 if not bad.size else raw.count(b"\n", 0, int(bad[-1]))
 
 
 def _careful_block(path: Path | str, lines: list[str], nonblank: list[int], body, delim: str | None,
