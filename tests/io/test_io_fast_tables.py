@@ -88,3 +88,30 @@ def test_xy_rows_in_one_call_equal_the_line_by_line_reading(shared_data, monkeyp
         assert fast[0].intensity.tobytes() == slow[0].intensity.tobytes(), path.name
         assert fast[0].notes == slow[0].notes, path.name
     assert taken >= 1
+
+
+@pytest.mark.parametrize("reader", ["gamry_dta", "biologic_mpt"])
+def test_dta_and_mpt_tables_in_one_call_equal_the_row_by_row_reading(shared_data, monkeypatch, reader):
+    from importlib import import_module
+
+    from sselab.io import read
+
+    mod = import_module(f"sselab.io.formats.{reader}")
+    suffixes = (".dta",) if reader == "gamry_dta" else (".mpt",)
+    paths = [p for p in sorted((shared_data / "realfiles").iterdir())
+             if p.suffix.lower() in suffixes or (reader == "gamry_dta" and p.name.endswith("data-dta"))]
+    assert paths
+    for path in paths:
+        fast = read(path)
+        with monkeypatch.context() as m:
+            if reader == "gamry_dta":
+                m.setattr(mod.DTA, "_fast", lambda self, *a: None)
+            else:
+                m.setattr(mod, "_block", lambda *a: None)
+            slow = read(path)
+        assert len(fast) == len(slow), path.name
+        for a, b in zip(fast, slow):
+            for name in ("frequency_Hz", "impedance_ohm", "time_s", "current_A", "voltage_V", "potential_V"):
+                if hasattr(a, name):
+                    assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), (path.name, name)
+            assert a.notes == b.notes, path.name

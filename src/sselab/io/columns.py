@@ -20,9 +20,7 @@ Examples
 
 from __future__ import annotations
 
-import io
 import re
-import warnings
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import compress
@@ -31,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import ReaderError
+from .fastblock import NOT_ROW, loadtxt_block
 
 _DELIMITERS = ("\t", ";", ",", None)  # None: runs of blanks
 _DELIM_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma", None: "blank"}
@@ -248,12 +247,6 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     return _finish(path, lines, nonblank, body, start, data, delim, comma, ncol, ends_with_newline)
 
 
-#: bytes no row of numbers holds (digits, signs, point/comma, exponent, nan/inf letters,
-#: quotes, blanks and the delimiters can be in one; every non-ASCII byte is foreign)
-_NOT_ROW = np.ones(256, dtype=bool)
-_NOT_ROW[np.frombuffer(b'0123456789.,;+-eEnNaAiIfFtTyY"\t \n', dtype=np.uint8)] = False
-
-
 def _fast_block(lines: list[str], nonblank: list[int], delim: str | None, comma: bool,
                 ncol: int) -> tuple[int, np.ndarray] | None:
     """(index into ``nonblank`` where the numeric block starts, its values), found with one
@@ -264,7 +257,7 @@ def _fast_block(lines: list[str], nonblank: list[int], delim: str | None, comma:
     parser takes exactly the numbers :data:`_NUMBER` takes among them."""
     joined = "\n".join(lines)
     raw = joined.encode("utf-8", "surrogatepass")
-    bad = np.flatnonzero(_NOT_ROW[np.frombuffer(raw, dtype=np.uint8)])
+    bad = np.flatnonzero(NOT_ROW[np.frombuffer(raw, dtype=np.uint8)])
     last_bad = int(bad[-1]) if bad.size else -1
     first_line = 0 if last_bad < 0 else raw.count(b"\n", 0, last_bad) + 1
     k0 = bisect_left(nonblank, first_line)
@@ -291,27 +284,6 @@ def _fast_block(lines: list[str], nonblank: list[int], delim: str | None, comma:
     if data is None or data.shape[0] != len(nonblank) - k0:
         return None
     return k0, data
-
-
-def loadtxt_block(text: str, delimiter: str | None, ncol: int, usecols: list[int] | None = None) -> np.ndarray | None:
-    """``text`` as one float array by a single ``numpy.loadtxt`` call (its C parser takes decimal
-    numbers, inf and nan as whole fields, nothing else), or ``None`` when a field is not a number
-    or the array is not ``ncol`` wide; the caller then goes line by line to name the culprit."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            data = np.loadtxt(io.StringIO(text), delimiter=delimiter, comments=None, ndmin=2, dtype=float,
-                              usecols=usecols)
-    except ValueError:
-        return None
-    return data if data.shape[1] == ncol else None
-
-
-def foreign_line(lines: list[str]) -> int:
-    """Index of the last line holding a byte no row of numbers has (-1 if none), found in C."""
-    raw = "\n".join(lines).encode("utf-8", "surrogatepass")
-    bad = np.flatnonzero(_NOT_ROW[np.frombuffer(raw, dtype=np.uint8)])
-    return -1 if not bad.size else raw.count(b"\n", 0, int(bad[-1]))
 
 
 def _careful_block(path: Path | str, lines: list[str], nonblank: list[int], body, delim: str | None,

@@ -15,9 +15,7 @@ Examples
 
 from __future__ import annotations
 
-import io
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +24,7 @@ from ...exceptions import ReaderError
 from ..biologic_columns import BUILDERS, transient_from_columns
 from ..checks import dropped_rows, with_reasons
 from ..columns import _cut_last, to_float
+from ..fastblock import foreign_line, loadtxt_block
 from ..header_meta import area_from_lines, temperature_from_lines
 from ..registry import register
 
@@ -46,8 +45,6 @@ _KINDS_BY_TITLE = (
     ("constant voltage", "transient"),
 )
 _LOOP = re.compile(r"Loop\s+\d+\s+from point number\s+(\d+)\s+to\s+(\d+)")
-#: characters a row of numbers can hold (digits, signs, point/comma, exponent, nan/inf, blanks)
-_NOT_NUMERIC = re.compile(r"[^0-9.,+\-eEnNaAiIfFtTyY\t \n]")
 _TRAILING = re.compile(r"[\t ]+$", re.M)
 #: EC-Lab versions that write the unit inside the brackets
 _ALIASES = {"<Ewe/V>": "<Ewe>/V", "<I/mA>": "<I>/mA", "<Ece/V>": "<Ece>/V"}
@@ -122,18 +119,13 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
 def _block(body: list[str], ncol: int, comma: bool) -> np.ndarray | None:
     """The rows as one float array, converted in one call; ``None`` when any row is not
     ``ncol`` whole-token numbers (then :func:`_rows` names the culprit)."""
-    text = _TRAILING.sub("", "\n".join(body))
-    if _NOT_NUMERIC.search(text):
+    text = "\n".join(body)
+    if text.endswith(("\t", " ")) or "\t\n" in text[:4096] or " \n" in text[:4096]:
+        text = _TRAILING.sub("", text)  # EC-Lab ends rows with a tab
+    if foreign_line([text]) >= 0:
         return None
-    if comma:
-        text = text.replace(",", ".")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            data = np.loadtxt(io.StringIO(text), delimiter="\t", comments=None, ndmin=2, dtype=float)
-    except ValueError:
-        return None
-    return data if data.shape == (len(body), ncol) else None
+    data = loadtxt_block(text.replace(",", ".") if comma else text, "\t", ncol)
+    return data if data is not None and data.shape[0] == len(body) else None
 
 
 def _rows(path: Path, body: list[str], names: list[str], comma: bool, n_header: int) -> np.ndarray:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ...exceptions import ReaderError
 from ...measurements import DiffractionPattern
-from ..columns import foreign_line, loadtxt_block
+from ..fastblock import foreign_line, loadtxt_block
 from ..registry import register
 from .xrd_common import make_pattern
 
