@@ -255,31 +255,30 @@ def _fast_block(lines: list[str], nonblank: list[int], delim: str | None, comma:
     gives another shape, and then :func:`_careful_block` finds and names the culprit.  Only
     whole tokens of the characters of :data:`_NOT_ROW`'s complement reach ``loadtxt``, whose
     parser takes exactly the numbers :data:`_NUMBER` takes among them."""
-    joined = "\n".join(lines)
-    raw = joined.encode("utf-8", "surrogatepass")
+    raw = "\n".join(lines).encode("utf-8", "surrogatepass")
     bad = np.flatnonzero(NOT_ROW[np.frombuffer(raw, dtype=np.uint8)])
     last_bad = int(bad[-1]) if bad.size else -1
     first_line = 0 if last_bad < 0 else raw.count(b"\n", 0, last_bad) + 1
+    offset = 0 if last_bad < 0 else raw.find(b"\n", last_bad) + 1  # first byte of first_line
     k0 = bisect_left(nonblank, first_line)
     lead = _split(lines[nonblank[k0]], delim) if k0 < len(nonblank) else []
     if len(lead) == 1 and lead[0].isdigit():  # a declared point count above the rows (RelaxIS, .P00)
+        offset = raw.find(b"\n", raw.find(lead[0].encode(), offset)) + 1
         k0 += 1
-        first_line = nonblank[k0] if k0 < len(nonblank) else len(lines)
-    if k0 >= len(nonblank):
+    if k0 >= len(nonblank) or offset <= 0 and k0 > 0:
         return None
     if k0 >= 2 and len(_split(lines[nonblank[k0 - 1]], delim)) == ncol \
             and _numeric(_split(lines[nonblank[k0 - 2]], delim), comma):
         return None  # a bad row with rows above it: the careful pass names it
-    offset = len("\n".join(lines[:first_line])) + 1 if first_line else 0
-    block = joined[offset:]
-    if '"' in block:
-        block = block.replace('"', " ")
+    block = raw[offset:]
+    if b'"' in block:
+        block = block.replace(b'"', b" ")
     if delim is not None:
-        tail = re.escape(delim)
-        if re.search(rf"{tail}\s*$", block[-200:]) or re.search(rf"{tail}\s*\n", block[:2000]):
-            block = re.sub(rf"(?:\s*{tail})+\s*$", "", block, flags=re.M)  # trailing delimiters (BioLogic)
+        tail = re.escape(delim.encode())
+        if re.search(tail + rb"\s*$", block[-200:]) or re.search(tail + rb"\s*\n", block[:2000]):
+            block = re.sub(rb"(?:\s*" + tail + rb")+[ \t]*$", b"", block, flags=re.M)  # trailing delimiters (BioLogic)
     if comma:
-        block = block.replace(",", ".")
+        block = block.replace(b",", b".")
     data = loadtxt_block(block, delim, ncol)
     if data is None or data.shape[0] != len(nonblank) - k0:
         return None

@@ -29,15 +29,17 @@ NOT_ROW[np.frombuffer(b'0123456789.,;+-eEnNaAiIfFtTyY"\t \n', dtype=np.uint8)] =
 
 
 
-def loadtxt_block(text: str, delimiter: str | None, ncol: int, usecols: list[int] | None = None) -> np.ndarray | None:
+def loadtxt_block(text: str | bytes, delimiter: str | None, ncol: int,
+                  usecols: list[int] | None = None) -> np.ndarray | None:
     """``text`` as one float array by a single ``numpy.loadtxt`` call (its C parser takes decimal
     numbers, inf and nan as whole fields, nothing else), or ``None`` when a field is not a number
     or the array is not ``ncol`` wide; the caller then goes line by line to name the culprit."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            data = np.loadtxt(io.StringIO(text), delimiter=delimiter, comments=None, ndmin=2, dtype=float,
-                              usecols=usecols)
+            raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+            data = np.loadtxt(io.BytesIO(raw), delimiter=delimiter, comments=None, ndmin=2,
+                              dtype=float, usecols=usecols, encoding="utf-8")
     except ValueError:
         return None
     return data if data.shape[1] == ncol else None

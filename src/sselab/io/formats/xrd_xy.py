@@ -80,7 +80,7 @@ def _fast_rows(lines: list[str]) -> tuple[int, np.ndarray] | None:
     if first >= len(lines) or any(_row(ln) is not None for ln in lines[:first]):
         return None
     block = "\n".join(lines[first:])
-    if '"' in block or _EDGE_SEP.search(block):
+    if '"' in block or (("," in block or ";" in block) and _EDGE_SEP.search(block)):
         return None
     probe = next((ln for ln in lines[first:] if ln.strip()), "")
     width = len(_SPLIT.split(probe.strip()))
@@ -150,7 +150,12 @@ def read(path: Path, kind: str) -> list[DiffractionPattern]:
         else:
             raise ReaderError(path, f"line {n}: not numeric: {line.strip()[:60]!r}")
     if fast is not None:
-        kept = [ln for ln in lines[fast[0]:] if ln.strip()][-3:]
+        kept = []
+        for ln in reversed(lines[fast[0]:]):  # the last three rows, for the cut-row check
+            if ln.strip():
+                kept.insert(0, ln)
+                if len(kept) == 3:
+                    break
         rows = [[float(t) for t in _SPLIT.split(ln.strip())] for ln in kept]
     cut = _cut_last_row(text, lines, rows, kept)
     if cut:
