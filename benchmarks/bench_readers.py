@@ -260,6 +260,7 @@ def main() -> int:
     peer_counts: dict[str, Counter] = {"pyimpspec": Counter(), "yadg": Counter()}
     per_format: dict[str, Counter] = defaultdict(Counter)
     galvani: Counter = Counter()
+    peer_format: dict[str, dict[str, Counter]] = {t: defaultdict(Counter) for t in ("galvani", "pyimpspec", "yadg")}
     t0 = time.perf_counter()
     for entry in man["files"]:
         path = where(entry)
@@ -271,11 +272,13 @@ def main() -> int:
         g = judge_galvani(path, entry)
         if g:
             galvani[g[0]] += 1
+            peer_format["galvani"][entry["format"]][g[0]] += 1
         pres = peers.get(str(path), {})
         p_imp, p_yadg = judge_pyimpspec(pres.get("pyimpspec"), entry), judge_yadg(pres.get("yadg"), entry)
         for name, v in (("pyimpspec", p_imp), ("yadg", p_yadg)):
             if v:
                 peer_counts[name][v] += 1
+                peer_format[name][entry["format"]][v] += 1
         if p_imp == "correct" and verdict != "correct":
             detail += "  [pyimpspec reads it]"
         if p_yadg == "correct" and verdict != "correct":
@@ -283,10 +286,18 @@ def main() -> int:
         flag = "" if verdict == "correct" else "  <--"
         print(f"{entry['file']:52s} sselab {verdict:8s} {detail}" + (f" | galvani {g[0]}" if g else "") + flag)
     total: Counter = Counter()
-    print("\nper format (sselab): correct / refused / misread")
+    print("\nper format: correct / refused / misread ('read' = rows read, not judged: several measurements)")
+    print(f"  {'format':16s} {'sselab':>14s} {'galvani':>16s} {'pyimpspec':>16s} {'yadg':>16s}")
+
+    def cell(c: Counter | None) -> str:
+        if not c:
+            return "-"
+        return f"{c['correct']}/{c['refused']}/{c['misread']}" + (f" +{c['read']}r" if c.get("read") else "")
+
     for fmt, c in sorted(per_format.items()):
         total.update(c)
-        print(f"  {fmt:14s} {c['correct']:3d} / {c['refused']:3d} / {c['misread']:3d}")
+        peers_cells = [cell(peer_format[t].get(fmt)) for t in ("galvani", "pyimpspec", "yadg")]
+        print(f"  {fmt:16s} {cell(c):>14s} {peers_cells[0]:>16s} {peers_cells[1]:>16s} {peers_cells[2]:>16s}")
     n = sum(total.values())
     print(f"  {'TOTAL':14s} {total['correct']:3d} / {total['refused']:3d} / {total['misread']:3d}  "
           f"({100 * total['correct'] / max(n, 1):.0f} % correct of {n})")

@@ -84,7 +84,7 @@ def read_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise ReaderError(path, f"cannot open: {exc.strerror or exc}") from None
-    if not raw.strip():
+    if not raw or raw.isspace():  # no copy of a large file
         raise ReaderError(path, "file is empty")
     if b"\x00" in raw[:4096]:
         raise ReaderError(path, "binary file, not a text table (wrong file type?)")
