@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import ReaderError
-from .fastblock import NOT_ROW, loadtxt_block
+from .fastblock import last_foreign, loadtxt_block
 
 _DELIMITERS = ("\t", ";", ",", None)  # None: runs of blanks
 _DELIM_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma", None: "blank"}
@@ -239,7 +239,7 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
             return len(nonblank)
 
     body = _Body()
-    fast = _fast_block(lines, nonblank, delim, comma, ncol)
+    fast = _fast_block(lines, nonblank, delim, comma, ncol, text)
     if fast is not None:
         start, data = fast
     else:
@@ -247,17 +247,23 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     return _finish(path, lines, nonblank, body, start, data, delim, comma, ncol, ends_with_newline)
 
 
+#: line breaks of str.splitlines other than "\n" (with one of them, lines are joined anew)
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
 def _fast_block(lines: list[str], nonblank: list[int], delim: str | None, comma: bool,
-                ncol: int) -> tuple[int, np.ndarray] | None:
-    """(index into ``nonblank`` where the numeric block starts, its values), found with one
-    reverse regex search (the block follows the last line holding a character no number has)
-    and converted by ``numpy.loadtxt`` in one call; ``None`` when that conversion fails or
-    gives another shape, and then :func:`_careful_block` finds and names the culprit.  Only
-    whole tokens of the characters of :data:`_NOT_ROW`'s complement reach ``loadtxt``, whose
-    parser takes exactly the numbers :data:`_NUMBER` takes among them."""
-    raw = "\n".join(lines).encode("utf-8", "surrogatepass")
-    bad = np.flatnonzero(NOT_ROW[np.frombuffer(raw, dtype=np.uint8)])
-    last_bad = int(bad[-1]) if bad.size else -1
+                ncol: int, text: str | None = None) -> tuple[int, np.ndarray] | None:
+    """(index into ``nonblank`` where the numeric block starts, its values): the block follows the
+    last line holding a byte no row of numbers has (:func:`sselab.io.fastblock.last_foreign`, one
+    pass in C) and is converted by ``numpy.loadtxt`` in one call; ``None`` when that conversion
+    fails or gives another shape, and then :func:`_careful_block` finds and names the culprit.
+    Only fields made of the row bytes reach ``loadtxt``, whose parser takes exactly the numbers
+    :data:`_NUMBER` takes among them."""
+    if text is not None and not any(sep in text for sep in _OTHER_BREAKS):
+        raw = text.encode("utf-8", "surrogatepass")  # its b"\n" are exactly the line breaks of ``lines``
+    else:
+        raw = "\n".join(lines).encode("utf-8", "surrogatepass")
+    last_bad = last_foreign(raw)
     first_line = 0 if last_bad < 0 else raw.count(b"\n", 0, last_bad) + 1
     offset = 0 if last_bad < 0 else raw.find(b"\n", last_bad) + 1  # first byte of first_line
     k0 = bisect_left(nonblank, first_line)
@@ -270,16 +276,17 @@ def _fast_block(lines: list[str], nonblank: list[int], delim: str | None, comma:
     if k0 >= 2 and len(_split(lines[nonblank[k0 - 1]], delim)) == ncol \
             and _numeric(_split(lines[nonblank[k0 - 2]], delim), comma):
         return None  # a bad row with rows above it: the careful pass names it
-    block = raw[offset:]
-    if b'"' in block:
-        block = block.replace(b'"', b" ")
+    block, start = raw, offset  # no copy of the block unless it must change
+    if raw.find(b'"', offset) >= 0:
+        block, start = raw[offset:].replace(b'"', b" "), 0
     if delim is not None:
         tail = re.escape(delim.encode())
-        if re.search(tail + rb"\s*$", block[-200:]) or re.search(tail + rb"\s*\n", block[:2000]):
-            block = re.sub(rb"(?:\s*" + tail + rb")+[ \t]*$", b"", block, flags=re.M)  # trailing delimiters (BioLogic)
+        if re.search(tail + rb"\s*$", block[-200:]) or re.search(tail + rb"\s*\n", block[start:start + 2000]):
+            block = re.sub(rb"(?:\s*" + tail + rb")+[ \t]*$", b"", block[start:], flags=re.M)  # trailing delimiters
+            start = 0
     if comma:
-        block = block.replace(b",", b".")
-    data = loadtxt_block(block, delim, ncol)
+        block, start = block[start:].replace(b",", b"."), 0
+    data = loadtxt_block(block, delim, ncol, offset=start)
     if data is None or data.shape[0] != len(nonblank) - k0:
         return None
     return k0, data

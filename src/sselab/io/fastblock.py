@@ -22,23 +22,30 @@ import warnings
 
 import numpy as np
 
-#: bytes no row of numbers holds (digits, signs, point/comma, exponent, nan/inf letters,
-#: quotes, blanks and the delimiters can be in one; every non-ASCII byte is foreign)
-NOT_ROW = np.ones(256, dtype=bool)
-NOT_ROW[np.frombuffer(b'0123456789.,;+-eEnNaAiIfFtTyY"\t \n', dtype=np.uint8)] = False
+#: the bytes a row of numbers can hold (digits, signs, point/comma, exponent, nan/inf letters,
+#: quotes, blanks and the delimiters; any other byte, non-ASCII ones too, is foreign)
+ROW_BYTES = b'0123456789.,;+-eEnNaAiIfFtTyY"\t \n'
+
+
+def last_foreign(raw: bytes) -> int:
+    """Index of the last byte of ``raw`` no row of numbers holds (-1 if none): ``bytes.rstrip``
+    walks back over the row bytes in C and copies only what is left (the header)."""
+    return len(raw.rstrip(ROW_BYTES)) - 1
 
 
 
 def loadtxt_block(text: str | bytes, delimiter: str | None, ncol: int,
-                  usecols: list[int] | None = None) -> np.ndarray | None:
+                  usecols: list[int] | None = None, offset: int = 0) -> np.ndarray | None:
     """``text`` as one float array by a single ``numpy.loadtxt`` call (its C parser takes decimal
     numbers, inf and nan as whole fields, nothing else), or ``None`` when a field is not a number
-    or the array is not ``ncol`` wide; the caller then goes line by line to name the culprit."""
+    or the array is not ``ncol`` wide; the caller then goes line by line to name the culprit.
+    ``offset``: the byte where the block starts in ``text``."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-            data = np.loadtxt(io.BytesIO(raw), delimiter=delimiter, comments=None, ndmin=2,
+            buf = io.BytesIO(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+            buf.seek(offset)  # the block starts there (no copy of the bytes before it is needed)
+            data = np.loadtxt(buf, delimiter=delimiter, comments=None, ndmin=2,
                               dtype=float, usecols=usecols, encoding="utf-8")
     except ValueError:
         return None
@@ -48,5 +55,5 @@ def loadtxt_block(text: str | bytes, delimiter: str | None, ncol: int,
 def foreign_line(lines: list[str]) -> int:
     """Index of the last line holding a byte no row of numbers has (-1 if none), found in C."""
     raw = "\n".join(lines).encode("utf-8", "surrogatepass")
-    bad = np.flatnonzero(NOT_ROW[np.frombuffer(raw, dtype=np.uint8)])
-    return -1 if not bad.size else raw.count(b"\n", 0, int(bad[-1]))
+    last = last_foreign(raw)
+    return -1 if last < 0 else raw.count(b"\n", 0, last)
