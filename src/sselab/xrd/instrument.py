@@ -14,9 +14,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-#: Cu Kα1, Kα2 (Hölzer et al., Phys. Rev. A 56 (1997) 4554) [Å]
+#: Cu Kα1, Kα2 [Å]: the values of International Tables for Crystallography Vol. C (1992),
+#: Table 4.2.2.1, that most Rietveld programs use.  Hölzer et al., Phys. Rev. A 56 (1997) 4554
+#: measured Cu Kα1 = 8047.8227 eV = 1.5405929 Å, 3.4 ppm shorter: pass that wavelength explicitly
+#: for a metrology-grade cell (benchmarks/bench_xrd_published.py does for NIST LaB6).
 CU_KA1, CU_KA2 = 1.540598, 1.544426
-#: Kα1, Kα2 of common tubes [Å] (Hölzer et al. 1997; Ag, Mo from the International Tables C, 4.2.2)
+#: Kα1, Kα2 of common tubes [Å] (International Tables C (1992), Table 4.2.2.1)
 KALPHA = {"Cu": (CU_KA1, CU_KA2), "Co": (1.788996, 1.792835), "Fe": (1.936041, 1.939973),
           "Cr": (2.289760, 2.293663), "Mo": (0.709319, 0.713609), "Ag": (0.559421, 0.563813)}
 
