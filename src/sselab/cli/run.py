@@ -42,7 +42,7 @@ def run(
         study = load_manifest(manifest)
         target = db if db is not None else study.db_path
         folder = out or (Path(target).parent / "report" if "://" not in str(target) else Path("sselab-report"))
-        result["report"] = str(write_report(target, folder, study=study.manifest.study))
+        result["report"] = str(write_report(target, folder, study=study.manifest.study, jobs=jobs))
     if json_out:
         from ._common import echo_json
 

@@ -134,7 +134,8 @@ EIS_BATCH = 512
 
 def _serial(tasks: list[Task]) -> Iterator[tuple[Task, Outcome]]:
     """Run ``tasks`` here: the circuit fits together, by :func:`~sselab.study.analyses.eis_fit_many`
-    (a batched fit costs ~1–2 ms per spectrum against ~20 ms for a task run alone), the rest one by one.
+    (a batched fit costs ~1–2 ms per spectrum against ~20 ms for a task run alone), the rest one by one
+    (the DC records' decay fits made ahead in one batch: :mod:`sselab.study.prefit`).
     A batch's duration is shared equally by its tasks."""
     from . import analyses
 
@@ -156,8 +157,11 @@ def _serial(tasks: list[Task]) -> Iterator[tuple[Task, Outcome]]:
         for t, (result, error) in zip(chunk, outs):
             yield t, Outcome(result, error, each)
     batched = {id(t) for t in fits}
-    for t in tasks:
-        if id(t) not in batched:
+    rest = [t for t in tasks if id(t) not in batched]
+    from .prefit import dc_decays_ahead
+
+    with dc_decays_ahead(rest):  # the DC records' decay fits, batched (same numbers)
+        for t in rest:
             yield t, run_safely(t)
 
 
