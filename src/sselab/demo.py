@@ -57,7 +57,7 @@ def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]
     truth = json.loads((manifest.parent / "truth.json").read_text(encoding="utf-8"))
     summary = run_study(manifest, jobs=jobs, progress=console is not None)
     db = manifest.parent / "sselab-results" / "results.sqlite"
-    report = write_report(db, out / "report", study="Mg3AsN-virtual", truth=truth)
+    report = write_report(db, out / "report", study="Mg3AsN-virtual", truth=truth, jobs=jobs)
     with open_store(db) as store:
         analyses = store.analyses(study="Mg3AsN-virtual")
         table = paper_vs_analysis(analyses, truth)

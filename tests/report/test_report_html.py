@@ -42,6 +42,24 @@ def test_figures_once_as_svg_by_default_png_on_request(report, tmp_path):
         write_report(report.parent.parent / "r.sqlite", tmp_path / "x", figure_formats=("jpg",))
 
 
+def _strip_ids(svg: str) -> str:
+    """An SVG without what differs between two renderings of one figure (date, random ids)."""
+    svg = re.sub(r"<dc:date>[^<]*</dc:date>", "", svg)
+    return re.sub(r'(id|xlink:href|clip-path)="[^"]*"', "", svg)
+
+
+def test_figures_rendered_by_a_pool_are_the_same_figures(report, tmp_path):
+    pooled = write_report(report.parent.parent / "r.sqlite", tmp_path / "pool", study="Mg3AsN-virtual",
+                          truth={}, jobs=2)
+    mine, theirs = report.parent / "figures", pooled.parent / "figures"
+    names = sorted(p.name for p in mine.iterdir())
+    assert names and names == sorted(p.name for p in theirs.iterdir())
+    for name in names:
+        assert _strip_ids((mine / name).read_text()) == _strip_ids((theirs / name).read_text()), name
+    text = pooled.read_text(encoding="utf-8")
+    assert "\x00" not in text and text.count("data:image/svg+xml;base64,") == len(names)
+
+
 def test_self_contained_with_tables(report):
     text = report.read_text(encoding="utf-8")
     assert not re.search(r"(src|href)=['\"]https?:", text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -10,11 +11,21 @@ from rich.console import Console
 from rich.table import Table
 
 
+def _default_jobs() -> int:
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n = os.cpu_count() or 1
+    return max(1, min(4, n))
+
+
 def demo(
     out: Path = typer.Option(Path("sselab-demo"), "--out", help="Folder for the simulated files, database and report."),
     json_out: bool = typer.Option(False, "--json", help="Print the recovered values as JSON."),
     quick: Optional[bool] = typer.Option(False, "--quick", help="Only the impedance part (seconds)."),
-    jobs: int = typer.Option(1, "--jobs", min=1, help="Local worker processes for the pipeline."),
+    jobs: int = typer.Option(_default_jobs(), "--jobs", min=1,
+                             help="Local worker processes for the pipeline and the report's figures "
+                                  "(default: this machine's CPUs, at most 4; 1 runs everything here)."),
 ) -> None:
     """Simulate the virtual Mg3AsN study, analyse it, and compare with truth and the paper."""
     from ..demo import run_demo

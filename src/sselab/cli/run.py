@@ -28,7 +28,6 @@ def run(
 ) -> None:
     """Run the study's analyses incrementally (unchanged inputs and settings are not refitted)."""
     _exit_on_sigterm()  # first: a SIGTERM at any point ends the run through its cleanup
-    from ..report import write_report
     from ..study.manifest import load_manifest
     from ..study.pipeline import run_study
 
@@ -39,10 +38,12 @@ def run(
     result = summary.to_dict()
     result["verdicts"] = _verdicts(summary.db_url, summary.study)
     if not no_report:
+        from ..report import write_report  # matplotlib and pandas load only for a report
+
         study = load_manifest(manifest)
         target = db if db is not None else study.db_path
         folder = out or (Path(target).parent / "report" if "://" not in str(target) else Path("sselab-report"))
-        result["report"] = str(write_report(target, folder, study=study.manifest.study))
+        result["report"] = str(write_report(target, folder, study=study.manifest.study, jobs=jobs))
     if json_out:
         from ._common import echo_json
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..fitting.threads import single_threaded_blas
 from . import lines as L
 
 
@@ -94,6 +95,7 @@ LOW_BG_SIGMA_KEV = 0.12
 LOW_BG_CENTRES_KEV = tuple(np.round(np.arange(0.15, 1.36, 0.15), 2))
 
 
+@single_threaded_blas()
 def fit_lines(energy_keV: np.ndarray, counts: np.ndarray, families, *, fwhm_mn_eV: float = 130.0,
               background: np.ndarray | None = None, e_min: float = 0.1, max_shift_eV: float = 40.0,
               low_energy_background: bool = True) -> LineFit:
@@ -208,6 +210,7 @@ def _explains(el: str, e: float, tol_factor: float, fwhm_mn_eV: float, min_weigh
                for ln in L.element(el) if ln.weight >= min_weight)
 
 
+@single_threaded_blas()
 def identify(energy_keV, counts, beam_keV: float | None, *, fwhm_mn_eV: float = 130.0, min_significance: float = 20.0,
              candidates=None):
     """Elements whose lines explain the peaks: ``(found, unassigned)``.

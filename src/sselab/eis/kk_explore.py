@@ -39,6 +39,7 @@ import numpy as np
 
 from ..exceptions import AnalysisError
 from ..fitting.result import _num
+from ..fitting.threads import single_threaded_blas
 from ..measurements import Spectrum
 from ..verdict import Verdict
 from .kramers_kronig import KKResult, _solve, kramers_kronig
@@ -145,6 +146,7 @@ def _sweep(spectrum: Spectrum, capacitance: bool, inductance: bool, mu_criterion
     return KKSweep(capacitance, inductance, ms, mu, chi, best, rule, mu_m, floor_m)
 
 
+@single_threaded_blas()
 def explore_kk(
     spectrum: Spectrum,
     *,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,15 @@ _MIME = {"svg": "image/svg+xml", "png": "image/png"}
 
 class _Figures:
     """Figures of the report, each written once per asked format through the project style
-    (atomic writes, 300 dpi PNG); the HTML embeds the first format."""
+    (atomic writes, 300 dpi PNG); the HTML embeds the first.
 
-    def __init__(self, folder: Path, formats: tuple[str, ...] = ("svg",)) -> None:
+    With ``jobs`` > 1 the figures are drawn here (cheap) and rendered (the expensive part:
+    ~0.1–1 s each) by a pool of forked processes, in parallel with each other and with the
+    rest of the report; :meth:`finish` waits for them and puts each into the page.  A figure
+    that cannot be pickled is rendered here.
+    """
+
+    def __init__(self, folder: Path, formats: tuple[str, ...] = ("svg",), jobs: int = 1) -> None:
         unknown = [f for f in formats if f not in FIGURE_FORMATS]
         if unknown or not formats:
             raise ValueError(f"figure formats must be some of {', '.join(FIGURE_FORMATS)}; got {', '.join(formats)}")
@@ -47,22 +54,67 @@ class _Figures:
         self.formats = tuple(dict.fromkeys(formats))
         self.html: list[str] = []
         self.paths: list[Path] = []
+        self._pending: dict[str, tuple[Any, Path, str, str]] = {}
+        self._pool = _figure_pool(jobs)
 
     def add(self, fig: Any, name: str, caption: str) -> None:
         if fig is None:
             return
-        for k, fmt in enumerate(self.formats):
-            path = self.folder / f"{name}.{fmt}"
-            style.save(fig, path, close=k == len(self.formats) - 1)
-            self.paths.append(path)
-        first = self.folder / f"{name}.{self.formats[0]}"
+        paths = [self.folder / f"{name}.{fmt}" for fmt in self.formats]
+        self.paths += paths
+        if self._pool is not None:
+            try:
+                blob = pickle.dumps(fig)
+            except Exception:  # noqa: BLE001 - e.g. an axis with a lambda transform: render it here
+                blob = None
+            if blob is not None:
+                style.plt.close(fig)
+                token = f"\x00figure{len(self._pending)}\x00"
+                self._pending[token] = (self._pool.submit(_render, blob, paths), paths[0], name, caption)
+                self.html.append(token)
+                return
+        for k, path in enumerate(paths):
+            style.save(fig, path, close=k == len(paths) - 1)
+        self.html.append(self._tag(paths[0], name, caption))
+
+    def _tag(self, first: Path, name: str, caption: str) -> str:
         b64 = base64.b64encode(first.read_bytes()).decode("ascii")
-        self.html.append(f'<figure><img alt="{html.escape(name)}" src="data:{_MIME[self.formats[0]]};base64,{b64}">'
-                         f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        return (f'<figure><img alt="{html.escape(name)}" src="data:{_MIME[self.formats[0]]};base64,{b64}">'
+                f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
     def take(self) -> str:
         out, self.html = "".join(self.html), []
         return out
+
+    def finish(self, page: str) -> str:
+        """``page`` with every figure rendered in the pool in its place (waits for them)."""
+        try:
+            for token, (future, first, name, caption) in self._pending.items():
+                future.result()
+                page = page.replace(token, self._tag(first, name, caption))
+        finally:
+            self._pending = {}
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+        return page
+
+
+def _figure_pool(jobs: int) -> Any:
+    """A forked process pool of ``jobs`` workers for rendering, or None (``jobs`` ≤ 1, or no fork)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    if jobs <= 1 or "fork" not in mp.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
+
+
+def _render(blob: bytes, paths: list[Path]) -> None:
+    """Worker side of :class:`_Figures`: unpickle a figure and save it in each format."""
+    fig = pickle.loads(blob)
+    for k, path in enumerate(paths):
+        style.save(fig, path, close=k == len(paths) - 1)
 
 
 def _table(df: pd.DataFrame) -> str:
@@ -117,13 +169,14 @@ def _reading_html(measurements: list[dict[str, Any]]) -> str:
 
 
 def write_report(db: str | Path, out: str | Path, *, study: str | None = None, truth: dict[str, Any] | None = None,
-                 reference: bool | None = None, figure_formats: tuple[str, ...] = ("svg",)) -> Path:
+                 reference: bool | None = None, figure_formats: tuple[str, ...] = ("svg",), jobs: int = 1) -> Path:
     """Write ``report.html``, ``figures/*.svg`` (``figure_formats``: "svg", "png" or both; the
     HTML embeds the first) and ``tables/*.csv`` under ``out``; return the HTML path.
 
     The paper comparison is shown when the study reproduces the reference paper
     (``reference=True``, or ``truth`` given: the virtual study's ``truth.json`` adds a truth
-    column); other studies get only the sections their analyses fill.
+    column); other studies get only the sections their analyses fill.  ``jobs`` > 1 renders
+    the figures in that many worker processes (same files).
     """
     out = Path(out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
@@ -133,7 +186,7 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
         readings = _reading_html(store.measurements(study=study))
     rows = style.sorted_naturally(rows, key=lambda r: r["sample"] or "")
     reference = (truth is not None) if reference is None else reference
-    figs = _Figures(out / "figures", tuple(figure_formats))
+    figs = _Figures(out / "figures", tuple(figure_formats), jobs=jobs)
     parts = [f"<h1>sselab report{': ' + html.escape(study) if study else ''}</h1>",
              "<h2>Verdicts</h2>", _verdict_html(rows), readings]
     tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),
@@ -211,6 +264,7 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     failed = [r for r in rows if r["status"] != "ok"]
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>sselab report</title>"
             f"<link rel='icon' href='data:,'><style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
+    page = figs.finish(page)
     path = out / "report.html"
     write_text_atomic(path, page)
     write_text_atomic(out / "tables" / "summary.json", json.dumps({"n_analyses": len(rows), "n_failed": len(failed)}))

@@ -134,7 +134,8 @@ EIS_BATCH = 512
 
 def _serial(tasks: list[Task]) -> Iterator[tuple[Task, Outcome]]:
     """Run ``tasks`` here: the circuit fits together, by :func:`~sselab.study.analyses.eis_fit_many`
-    (a batched fit costs ~1–2 ms per spectrum against ~20 ms for a task run alone), the rest one by one.
+    (a batched fit costs ~1–2 ms per spectrum against ~20 ms for a task run alone), the rest one by one
+    (the DC records' decay fits made ahead in one batch: :mod:`sselab.study.prefit`).
     A batch's duration is shared equally by its tasks."""
     from . import analyses
 
@@ -156,17 +157,45 @@ def _serial(tasks: list[Task]) -> Iterator[tuple[Task, Outcome]]:
         for t, (result, error) in zip(chunk, outs):
             yield t, Outcome(result, error, each)
     batched = {id(t) for t in fits}
-    for t in tasks:
-        if id(t) not in batched:
+    rest = [t for t in tasks if id(t) not in batched]
+    from .prefit import dc_decays_ahead
+
+    with dc_decays_ahead(rest):  # the DC records' decay fits, batched (same numbers)
+        for t in rest:
             yield t, run_safely(t)
 
 
+#: largest group of DC tasks one worker runs together (their decay fits batched)
+DC_CHUNK = 64
+
+
+def run_dc_chunk(tasks: list[Task]) -> list[Outcome]:
+    """Worker side: DC tasks run one by one after their decay fits are made in one batch."""
+    from .prefit import dc_decays_ahead
+
+    with dc_decays_ahead(tasks):
+        return [run_safely(t) for t in tasks]
+
+
 def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task]) -> Iterator[tuple[Task, Outcome]]:
-    futures = {pool.submit(run_safely, t): t for t in tasks}
+    dc = [t for t in tasks if t.kind == "dc_transient"]
+    if len(dc) < 4:
+        dc = []
+    futures: dict[Any, Any] = {pool.submit(run_safely, t): t for t in tasks if t.kind != "dc_transient" or not dc}
+    if dc:  # a few chunks per worker, so that the workers stay busy to the end
+        workers = max(1, getattr(pool, "_max_workers", 2))
+        size = max(2, min(DC_CHUNK, -(-len(dc) // (2 * workers))))
+        for lo in range(0, len(dc), size):
+            futures[pool.submit(run_dc_chunk, dc[lo:lo + size])] = dc[lo:lo + size]
     for fut in as_completed(futures):
+        what = futures[fut]
         try:
             outcome = fut.result()
         except BrokenProcessPool:
-            raise SselabError(f"a worker process died (killed or out of memory?) while running {futures[fut].id}; "
+            first = what[0] if isinstance(what, list) else what
+            raise SselabError(f"a worker process died (killed or out of memory?) while running {first.id}; "
                               "run again to continue: finished analyses are stored and skipped") from None
-        yield futures[fut], outcome
+        if isinstance(what, list):
+            yield from zip(what, outcome)
+        else:
+            yield what, outcome

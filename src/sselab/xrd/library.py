@@ -22,14 +22,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-from pymatgen.core import Lattice, Structure
+from pymatgen.core import Lattice
 
 from ..exceptions import SselabError
-from .structures import Phase, antiperovskite, from_cif
+from .structures import Phase, antiperovskite, from_cif, from_spacegroup
 
 
 def _build(name: str, group: str, lattice: Lattice, species: list, coords: list, source: str) -> Phase:
-    return Phase(name, Structure.from_spacegroup(group, lattice, species, coords), source=source)
+    return Phase(name, from_spacegroup(group, lattice, species, coords), source=source)
 
 
 def mg3asn(a: float = 4.2307) -> Phase:

@@ -145,6 +145,23 @@ def _crystal_system(structure: Structure) -> str:
     return str(system)
 
 
+_BUILT: dict[tuple, Structure] = {}
+
+
+def from_spacegroup(group: str, lattice: Lattice, species: list, coords: list) -> Structure:
+    """``Structure.from_spacegroup`` with its answers kept: pymatgen rebuilds (and
+    de-duplicates) the group's symmetry operations on every call, ~0.1–0.3 s, and the same
+    few phases are built many times per study (library, simulation, each refinement).
+    Returns a copy, so callers may change it."""
+    key = (str(group), tuple(np.round(lattice.matrix, 12).ravel().tolist()), repr(species), repr(coords))
+    built = _BUILT.get(key)
+    if built is None:
+        built = Structure.from_spacegroup(group, lattice, species, coords)
+        if len(_BUILT) < 256:
+            _BUILT[key] = built
+    return built.copy()
+
+
 def antiperovskite(x: str, a_site: str, b_site: str, a: float, *, setting: str = "B", name: str | None = None) -> Phase:
     """X3AB antiperovskite in Pm-3m (e.g. Mg3AsN: X = Mg, A = As, B = N).
 
@@ -173,7 +190,7 @@ def antiperovskite(x: str, a_site: str, b_site: str, a: float, *, setting: str =
     else:
         raise SselabError(f"antiperovskite setting must be 'A' or 'B', got {setting!r}")
     try:
-        s = Structure.from_spacegroup("Pm-3m", Lattice.cubic(a), species, coords)
+        s = from_spacegroup("Pm-3m", Lattice.cubic(a), species, coords)
     except Exception as exc:
         raise SselabError(f"cannot build {x}3{a_site}{b_site}: {exc}") from None
     label = name or f"{x}3{a_site}{b_site}"
