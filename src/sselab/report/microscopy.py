@@ -4,6 +4,7 @@
 - the segmentation over the micrograph (equivalent circles at the particles' centroids; the image
   is read from the measurement's file when it is found next to the store, else circles only);
 - the layer profile across a cross-section with the boundaries found;
+- the pores of a polished pellet section tinted over the micrograph (porosity);
 - the EDS spectrum with the identified lines marked;
 - :func:`table`: one row per result (d10/d50/d90, layer thicknesses, formula / atomic %).
 """
@@ -94,6 +95,21 @@ def particle_overlay(row: dict[str, Any], roots: tuple[Path, ...] = ()) -> Any:
     return fig
 
 
+def pellet_pores(row: dict[str, Any], roots: tuple[Path, ...] = ()) -> Any:
+    """A porosity result: the micrograph with the pores tinted (the CLI's ``sem porosity --plot``
+    figure), or None when the image file is not found next to the store."""
+    from ..microscopy.image import SEMImage
+    from ..microscopy.particles import pore_labels
+    from .plots_cli import porosity_figure
+
+    res = row["result"] or {}
+    data = _image(row, roots)
+    if data is None or res.get("pore_area_fraction") is None:
+        return None
+    pores = pore_labels(SEMImage(data, None, "", "")) > 0
+    return porosity_figure(data, pores, res, res.get("pixel_size_um") or (res.get("image") or {}).get("pixel_size_um"))
+
+
 def layer_profile(row: dict[str, Any]) -> Any:
     """Mean grey level across the section with the boundaries found and the layer thicknesses."""
     res = row["result"] or {}
@@ -179,5 +195,7 @@ def section(ok: list[dict[str, Any]], figs: Any, safe: Any, roots: tuple[Path, .
             figs.add(particle_histogram(r), f"sem_sizes_{tag}",
                      f"Particle size distribution (equivalent diameter) with log-normal fit and d10/d50/d90, {r['sample']}")
             figs.add(particle_overlay(r, roots), f"sem_overlay_{tag}", f"Segmentation over the micrograph, {r['sample']}")
+        elif res.get("analysis") == "porosity":
+            figs.add(pellet_pores(r, roots), f"sem_pores_{tag}", f"Pores (red) on the polished section, {r['sample']}")
         elif res.get("analysis") == "layers":
             figs.add(layer_profile(r), f"sem_layers_{tag}", f"Grey-level profile across the cross-section with the boundaries, {r['sample']}")

@@ -34,6 +34,10 @@ def suggest_figure(spectrum: Any, result: Any, n: int = 3) -> Any:
         ax.plot(z.real, -z.imag, ls, lw=1.0, color=f"C{k + 1}",
                 label=f"{k + 1}. {c.circuit} (BIC {c.bic:.1f})" + ("" if c.plausible else ", rejected"))
     style.equal_scales(ax)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(4))  # a tall equal-aspect plot is narrow: few x labels
+    ax.ticklabel_format(style="sci", scilimits=(-3, 4))
     ax.legend(frameon=False, fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
@@ -94,7 +98,7 @@ def casa_figure(report: dict[str, Any]) -> Any:
         if refit:
             a = np.array([c["area"] for c in comps], float)
             ax.bar(x + w / 2, 100 * a / a.sum() if a.sum() else a, w, color="C0", label="sselab refit")
-        ax.set_xticks(x, [c["name"] for c in comps], rotation=30, ha="right", fontsize=7)
+        ax.set_xticks(x, [f"{c['name']}\n{c['stored']['position_eV']:.1f} eV" for c in comps], fontsize=6.5)
         ax.set_title(r["name"], fontsize=8)
         ax.set_ylabel("share of region area / %")
         ax.legend(frameon=False, fontsize=6.5)
