@@ -42,15 +42,25 @@ def particle_histogram(row: dict[str, Any]) -> Any:
         s = np.log(ln["sigma_g"])
         pdf = np.exp(-((np.log(x / ln["median"])) ** 2) / (2 * s * s)) / (x * s * np.sqrt(2 * np.pi))
         ax.plot(x, pdf, "k-", lw=1.2, label=f"log-normal: median {ln['median']:.3g}, σg {ln['sigma_g']:.2f}")
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.35)  # headroom: the legend sits above the bars
     for k, ls in (("d10", ":"), ("d50", "--"), ("d90", ":")):
         v = res.get(f"{k}_{u}")
         if v is not None and np.isfinite(v):
             ax.axvline(v, color="C3", ls=ls, lw=1)
-            ax.text(v, ax.get_ylim()[1] * 0.95, k, color="C3", fontsize=7, ha="center", va="top")
+            ax.text(v, 1.01, k, color="C3", fontsize=7, ha="center", va="bottom", transform=ax.get_xaxis_transform())
     ax.set_xscale("log")
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    lo, hi = bins[0], bins[-1]
+    ticks = [m * 10.0 ** e for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1) for m in (1, 2, 5)]
+    ticks = [t for t in ticks if lo <= t <= hi]
+    if len(ticks) >= 2:  # 1-2-5 labels in plain numbers (no crowded 3×10⁻¹, 4×10⁻¹ minor labels)
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("equivalent diameter / " + ("µm" if u == "um" else "px"))
     ax.set_ylabel("probability density")
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=7, frameon=False, loc="upper right")
     return fig
 
 
