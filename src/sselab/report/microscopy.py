@@ -134,8 +134,9 @@ def layer_profile(row: dict[str, Any]) -> Any:
         ax.axvline(b * scale, color="C3", lw=0.8, ls="--")
     for ly in res.get("layers") or []:
         t = ly.get("thickness_um") if key == "position_um" else ly.get("thickness_px")
-        if t is not None and not ly.get("open"):
-            ax.text((ly["from_px"] + ly["to_px"]) / 2 * scale, ax.get_ylim()[1], f"{t:.3g}", ha="center", va="top", fontsize=7)
+        if t is not None and not ly.get("open"):  # above the frame: never on the profile
+            ax.text((ly["from_px"] + ly["to_px"]) / 2 * scale, 1.01, f"{t:.3g} " + ("µm" if key == "position_um" else "px"),
+                    ha="center", va="bottom", fontsize=7, transform=ax.get_xaxis_transform())
     ax.set_xlabel("position across the section / " + ("µm" if key == "position_um" else "px"))
     ax.set_ylabel("mean grey level")
     return fig
@@ -152,13 +153,24 @@ def eds_spectrum(row: dict[str, Any]) -> Any:
     ax.plot(e, np.maximum(n, 0.5), "k-", lw=0.8)
     ax.set_yscale("log")
     top = max(float(n.max()), 1.0)
-    for f in res.get("identified") or []:
+    greek = {"a": "α", "b": "β", "g": "γ"}
+    placed: list[float] = []
+    stack = 0
+    for f in sorted(res.get("identified") or [], key=lambda f: f.get("energy_keV") or 0):
         x = f.get("energy_keV")
         if x is None:
             continue
         y = float(np.interp(x, e, np.maximum(n, 0.5)))
-        ax.annotate(f"{f['element']} {f.get('line', '')}".strip(), (x, y), xytext=(x, min(y * 3, top * 2)), fontsize=7,
-                    ha="center", color="C0", arrowprops={"arrowstyle": "-", "color": "C0", "lw": 0.5})
+        line = str(f.get("line", ""))
+        line = line[:-1] + greek.get(line[-1:], line[-1:]) if len(line) == 2 else line
+        near = sum(abs(x - p) < 0.8 for p in placed)  # labels of close lines stacked, not overprinted
+        placed.append(x)
+        stack = max(stack, near)
+        ax.annotate(f"{f['element']} {line}".strip(), (x, y), xytext=(x, min(y * 3, top * 2) * 4.0 ** near), fontsize=7,
+                    ha="left" if x < 0.05 * float(e.max()) else "center", color="C0",
+                    arrowprops={"arrowstyle": "-", "color": "C0", "lw": 0.5})
+    if placed:
+        ax.set_ylim(top=top * 6 * 4.0 ** stack)  # room for the highest label
     ax.set_xlim(0, min(float(e.max()), (res.get("beam_energy_keV") or e.max())))
     ax.set_xlabel("energy / keV")
     ax.set_ylabel("counts")
