@@ -92,7 +92,7 @@ def particle_overlay(row: dict[str, Any], roots: tuple[Path, ...] = ()) -> Any:
     shape = (res.get("image") or {}).get("shape_px") or [int(max(pp["y"]) + 1), int(max(pp["x"]) + 1)]
     fig, ax = style.figure(4.2, 4.2 * shape[0] / max(shape[1], 1) + 0.3)
     if img is not None:
-        ax.imshow(img, cmap="gray")
+        ax.imshow(img, cmap="gray", interpolation="nearest")
     ax.set_xlim(0, shape[1])
     ax.set_ylim(shape[0], 0)
     for x, y, d in zip(pp["x"], pp["y"], pp["d"]):

@@ -157,14 +157,16 @@ def eds_identify_figure(energy_keV: Any, counts: Any, identified: list[dict[str,
 def porosity_figure(data: Any, pores: Any, result: dict[str, Any], pixel_size_um: float | None = None) -> Any:
     """The micrograph with the pores found tinted red, and the pore fraction in the title."""
     img = np.asarray(data, float)
-    fig, ax = style.figure(4.0, 4.0 * img.shape[0] / img.shape[1] + 0.4)
+    fig, ax = style.figure(3.4, 3.4 * img.shape[0] / img.shape[1] + 0.4)
     extent = None
     if pixel_size_um:
         extent = (0, img.shape[1] * pixel_size_um, img.shape[0] * pixel_size_um, 0)
-    ax.imshow(img, cmap="gray", extent=extent)
-    tint = np.zeros((*img.shape, 4))
-    tint[np.asarray(pores, bool)] = (1.0, 0.1, 0.1, 0.45)
-    ax.imshow(tint, extent=extent)
+    lo, hi = np.percentile(img, [0.5, 99.5])
+    grey = np.clip((img - lo) / (hi - lo if hi > lo else 1.0), 0, 1)
+    rgb = np.repeat(grey[..., None], 3, axis=2)
+    m = np.asarray(pores, bool)
+    rgb[m] = 0.55 * rgb[m] + 0.45 * np.array([1.0, 0.1, 0.1])  # pores tinted red, texture kept
+    ax.imshow(rgb, extent=extent, interpolation="nearest")  # one layer, no resampling: fast at 300 dpi
     unit = "µm" if pixel_size_um else "px"
     ax.set_xlabel(f"x / {unit}")
     ax.set_ylabel(f"y / {unit}")
