@@ -93,3 +93,20 @@ def test_plot_path_checked_before_work(tmp_path):
     with pytest.raises(SselabError, match="does not exist"):
         style.check_plot_path(tmp_path / "nope" / "out.png")
     assert style.check_plot_path(tmp_path / "out.svg").suffix == ".svg"
+
+
+def test_arrhenius_log_axis_labels_1_2_5_only():
+    """σ over 1.5 decades: labels at 1, 2, 5 × 10ⁿ (no crowded 3×, 4×, 6× labels)."""
+    from sselab.units import K_B_EV
+
+    T = np.array([313.15, 333.15, 353.15, 373.15])
+    arr = {"Ea_eV": 0.35, "Ea_stderr_eV": 0.001, "prefactor": 10.0, "convention": "sigma",
+           "data": [{"temperature_K": t, "sigma_S_per_cm": 10.0 * np.exp(-0.35 / (K_B_EV * t))} for t in T]}
+    fig = figures.arrhenius_overlay([{"sample": "s", "result": {"arrhenius": arr}}])
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    lo, hi = ax.get_ylim()
+    shown = [t for t in ax.get_yticks() if lo <= t <= hi]
+    mantissas = {round(t / 10.0 ** np.floor(np.log10(t) + 1e-9)) for t in shown}
+    assert mantissas <= {1, 2, 5} and len(shown) >= 3
+    assert all(t.get_text() == "" for t in ax.yaxis.get_minorticklabels())

@@ -112,6 +112,19 @@ def arrhenius_overlay(decs: Sequence[dict[str, Any]]) -> Any:
         y = arr["prefactor"] * np.exp(-arr["Ea_eV"] / (K_B_EV * tt))
         ax.plot(1000 / tt, y / tt if arr["convention"] == "sigmaT" else y, "-", lw=1.0, color=eb[0].get_color())
     ax.set_yscale("log")
+    lo, hi = ax.get_ylim()
+    if hi / lo > 8:  # a decade or more: labels at 1, 2, 5 × 10ⁿ only (2×, 3×, 4×, 6× labels crowd)
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+        def sci(v: float, _: Any) -> str:
+            e = int(np.floor(np.log10(v) + 1e-9))
+            m = round(v / 10.0 ** e)
+            return f"$10^{{{e}}}$" if m == 1 else f"${m}\\times10^{{{e}}}$"
+
+        if hi / lo < 300:
+            ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(sci))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("1000/T / K⁻¹")
     ax.set_ylabel("σ_ion / S cm⁻¹")
     style.celsius_top_axis(ax)
