@@ -71,6 +71,9 @@ def test_xps_panel_draws_every_component_and_a_residual():
     assert len(ax.collections) == 2  # one filled area per component
     assert ax.xaxis_inverted()  # binding energy decreasing to the right, as CasaXPS shows it
     assert np.allclose(rx.get_lines()[0].get_ydata(), 0.0)  # residual of a perfect envelope
+    fig.canvas.draw()  # the legend sits above the highest count: it covers no data
+    legend_bottom = ax.transData.inverted().transform(ax.get_legend().get_window_extent().p0)[1]
+    assert legend_bottom > env.max()
 
 
 def test_natural_sort_and_human_tables():

@@ -325,5 +325,9 @@ def xps_spectra(row: dict[str, Any]) -> Any:
             rx.set_ylabel("resid.")
             rx.set_xlabel("binding energy / eV")
             ax.set_title(f"{s['region']}, {(s.get('sputter_time_s') or 0) / 60:g} min")
-            ax.legend(fontsize=5.5, frameon=False, ncol=2)
+            n_entries = len(ax.get_legend_handles_labels()[1])
+            lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+            rows = -(-n_entries // 3)
+            ax.set_ylim(lo - 0.04 * (hi - lo), hi + (0.12 + 0.11 * rows) * (hi - lo))  # headroom for the legend
+            ax.legend(fontsize=5.5, frameon=False, ncol=3, loc="upper center", handlelength=1.2, columnspacing=0.8)
     return fig
