@@ -254,7 +254,7 @@ def xps_profile(row: dict[str, Any]) -> Any:
     if not elements:
         return None
     t = np.asarray(res["sputter_time_s"], float) / 60.0
-    fig, (a1, a2) = style.figure(7.0, 3.2, ncols=2)
+    fig, (a1, a2) = style.figure(8.6, 3.2, ncols=2)
     for label, v in elements.items():
         a1.plot(t, v, "o-", ms=4, label=label)
     for label, v in (res.get("component_atomic_percent") or {}).items():
@@ -264,8 +264,9 @@ def xps_profile(row: dict[str, Any]) -> Any:
         ax.set_xlabel("Ar⁺ sputter time / min" + (f" (× {rate:g} nm/min = depth)" if rate else ""))
         ax.set_ylabel("atomic %")
         ax.set_title(f"XPS depth profile, {row['sample']}: {title}")
-    a1.legend(frameon=False)
-    a2.legend(fontsize=6, ncol=2, frameon=False)
+    # beside the axes: inside, the legends covered the curves that cross the top of the plot
+    a1.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    a2.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
