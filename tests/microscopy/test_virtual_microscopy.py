@@ -31,6 +31,7 @@ def test_virtual_pellets_and_membrane(tmp_path):
     for r in (p12, p20):
         assert r["paper"] is None and r["status"] == "ok"
         assert r["recovered"] == pytest.approx(r["truth"], abs=0.005)  # half a percent of the area
+        assert 0 < r["stderr"] < 0.05  # field-to-field (3 × 3 tiles): how well one field samples the pellet
     assert p20["recovered"] < p12["recovered"]  # the paper: longer sintering, more compact
     top = rows["AP particle area fraction, membrane top (SEM, Fig. 6) — SE-polymer"]
     bottom = rows["AP particle area fraction, membrane bottom (SEM, Fig. 6) — SE-polymer"]

@@ -68,10 +68,10 @@ def test_sem_page_shows_analysis_figures_and_units(server, page1280, tmp_path): 
     page.goto(f"{url}/#/m/{pid}")
     page.wait_for_selector("#sem-pores")
     text = page.locator("#sem-result").inner_text()
-    m = re.search(r"pore area fraction ([0-9.]+) %, compactness ([0-9.]+) %", text)
-    assert m, text
+    m = re.search(r"pore area fraction ([0-9.]+) ± ([0-9.]+) %, compactness ([0-9.]+) ± [0-9.]+ %", text)
+    assert m and 0 < float(m.group(2)) < 5, text
     assert float(m.group(1)) == pytest.approx(100 * truth["sem_pellets"]["600C-12h"]["pore_area_fraction"], abs=0.5)
-    assert float(m.group(1)) + float(m.group(2)) == pytest.approx(100, abs=0.2)
+    assert float(m.group(1)) + float(m.group(3)) == pytest.approx(100, abs=0.2)
     w, h = _loaded(page, "#sem-pores")
     assert w > 300 and "pixel 50 nm" in page.locator("#sem-pixel").inner_text()
     page.screenshot(path=str(_shots(tmp_path) / "sem-porosity.png"), full_page=True)

@@ -203,7 +203,10 @@ def table(rows: list[dict[str, Any]]) -> pd.DataFrame:
                   for ly in res.get("layers") or [] if not ly.get("open")]
             out.append({**base, "analysis": "SEM layers", "result": "closed layers " + ", ".join(th)})
         else:
-            out.append({**base, "analysis": "SEM porosity", "result": f"pore area fraction {res.get('pore_area_fraction', float('nan')):.3f}"})
+            from ..numfmt import format_uncertain
+
+            out.append({**base, "analysis": "SEM porosity", "result": "pore area fraction " + format_uncertain(
+                res.get("pore_area_fraction", float("nan")), res.get("pore_area_fraction_stderr"), style="pm")})
     return pd.DataFrame(out, columns=["sample", "file", "analysis", "result", "status"])
 
 

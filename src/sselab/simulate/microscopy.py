@@ -214,7 +214,8 @@ def pellet_membrane_rows(root: str | Path, truth: dict[str, Any],
 
             r = porosity(read_sem_image(root / t["file"]))
         rows.append(_with_status({"quantity": f"pore area fraction (SEM, Fig. 4c) — {sample}",
-                                  "recovered": r.get("pore_area_fraction"), "truth": t["pore_area_fraction"],
+                                  "recovered": r.get("pore_area_fraction"), "stderr": r.get("pore_area_fraction_stderr"),
+                                  "truth": t["pore_area_fraction"],
                                   "paper": None, "unit": "1"}, r))
     m = truth.get("sem_membrane")
     if not m:

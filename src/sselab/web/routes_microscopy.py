@@ -71,7 +71,9 @@ def result_summary(result: dict[str, Any]) -> str | None:
         return "layers " + ", ".join(f"{ly['thickness_um']:.3g} µm" if ly.get("thickness_um") is not None
                                      else f"{ly['thickness_px']:.3g} px" for ly in result["layers"])
     if "pore_area_fraction" in result:
-        return f"pore area fraction {result['pore_area_fraction']:.3f}"
+        from ..numfmt import format_uncertain
+
+        return "pore area fraction " + format_uncertain(result["pore_area_fraction"], result.get("pore_area_fraction_stderr"), style="pm")
     return None
 
 

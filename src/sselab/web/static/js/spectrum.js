@@ -37,7 +37,9 @@ function showSemAnalysis(el, id, a) {
       .join(", ");
     figs = fig("layers", "profile across the section");
   } else if (a.analysis === "porosity") {
-    head = `pore area fraction ${fmt(100 * a.pore_area_fraction, 3)} %, compactness ${fmt(100 * a.compactness, 3)} %`;
+    const pm = a.pore_area_fraction_stderr != null ? ` ± ${fmt(100 * a.pore_area_fraction_stderr, 2)}` : "";
+    head = `pore area fraction ${fmt(100 * a.pore_area_fraction, 3)}${pm} %, compactness ${fmt(100 * a.compactness, 3)}${pm} %` +
+      (pm ? " (± field-to-field, 3 × 3 tiles)" : "");
     figs = fig("pores", "pores tinted on the micrograph");
   }
   const status = a.status && a.status !== "ok" ? ` <span class="status-${esc(a.status)}">${esc(a.status)}: ` +
