@@ -71,6 +71,7 @@ def test_sem_page_shows_analysis_figures_and_units(server, page1280, tmp_path): 
     m = re.search(r"pore area fraction ([0-9.]+) ± ([0-9.]+) %, compactness ([0-9.]+) ± [0-9.]+ %", text)
     assert m and 0 < float(m.group(2)) < 5, text
     assert float(m.group(1)) == pytest.approx(100 * truth["sem_pellets"]["600C-12h"]["pore_area_fraction"], abs=0.5)
+    assert len(m.group(1).partition(".")[2]) == len(m.group(2).partition(".")[2])  # value to the digits of its ±
     assert float(m.group(1)) + float(m.group(3)) == pytest.approx(100, abs=0.2)
     w, h = _loaded(page, "#sem-pores")
     assert w > 300 and "pixel 50 nm" in page.locator("#sem-pixel").inner_text()

@@ -37,8 +37,10 @@ function showSemAnalysis(el, id, a) {
       .join(", ");
     figs = fig("layers", "profile across the section");
   } else if (a.analysis === "porosity") {
-    const pm = a.pore_area_fraction_stderr != null ? ` ± ${fmt(100 * a.pore_area_fraction_stderr, 2)}` : "";
-    head = `pore area fraction ${fmt(100 * a.pore_area_fraction, 3)}${pm} %, compactness ${fmt(100 * a.compactness, 3)}${pm} %` +
+    const se = a.pore_area_fraction_stderr != null && a.pore_area_fraction_stderr > 0 ? 100 * a.pore_area_fraction_stderr : null;
+    const dec = se ? Math.max(0, 1 - Math.floor(Math.log10(se))) : 2;  // value to the digits of its ±
+    const pm = se ? ` ± ${se.toFixed(dec)}` : "";
+    head = `pore area fraction ${(100 * a.pore_area_fraction).toFixed(dec)}${pm} %, compactness ${(100 * a.compactness).toFixed(dec)}${pm} %` +
       (pm ? " (± field-to-field, 3 × 3 tiles)" : "");
     figs = fig("pores", "pores tinted on the micrograph");
   }
