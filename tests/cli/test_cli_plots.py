@@ -92,7 +92,9 @@ def test_sem_porosity_plot(cli, tmp_path, figures):
     assert _labels(ax) == ("x / µm", "y / µm")
     assert ax.get_xlim()[1] == pytest.approx(240 * 0.05)  # the axes are in µm: 240 px × 50 nm
     assert f"pores {100 * truth:.0f}" in ax.get_title() or f"pores {100 * truth:.1f}"[:-1] in ax.get_title()
-    assert len(ax.images) == 2 and "x / µm" in (tmp_path / "p.svg").read_text()
+    assert len(ax.images) == 1 and "x / µm" in (tmp_path / "p.svg").read_text()
+    rgb = ax.images[0].get_array()
+    assert (rgb[..., 0] - rgb[..., 1] > 0.2).mean() == pytest.approx(json.loads(out)["pore_area_fraction"])
 
 
 def test_eds_identify_and_quantify_plots(cli, tmp_path, figures):

@@ -82,3 +82,25 @@ def test_real_jeol_fragments(shared_data):
     r = particle_sizes(im)
     assert 100 <= r.n_particles <= 300 and r.n_edge_excluded >= 20
     assert 60 < r.percentiles["d90"][0] < 150
+
+
+def test_porosity_field_stderr_covers_field_to_field_scatter():
+    """Nine 256² fields of a 768² pellet section: each field's pore fraction differs from the
+    whole section's by about its stated standard error (3 × 3 tile spread), not 10× more or less."""
+    import numpy as np
+
+    from sselab.microscopy.image import SEMImage
+    from sselab.microscopy.simulate import synthetic_pellet
+
+    z = []
+    for seed in range(2):
+        img, truth = synthetic_pellet(0.08, 0.05, shape=(768, 768), seed=seed)
+        whole = porosity(img)
+        assert whole["pore_area_fraction"] == pytest.approx(truth, abs=0.005)
+        for i in range(3):
+            for j in range(3):
+                r = porosity(SEMImage(img.data[i * 256:(i + 1) * 256, j * 256:(j + 1) * 256], img.pixel_size_m, "", ""))
+                assert r["compactness"] == pytest.approx(1 - r["pore_area_fraction"])
+                z.append((r["pore_area_fraction"] - whole["pore_area_fraction"]) / r["pore_area_fraction_stderr"])
+    z = np.asarray(z)
+    assert 0.5 < z.std() < 2.0 and np.mean(np.abs(z) < 3) >= 0.9

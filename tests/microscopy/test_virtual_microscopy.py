@@ -18,3 +18,30 @@ def test_virtual_microscopy_round_trip(tmp_path):
     assert abs(lay["recovered"] - lay["truth"]) <= 2 * 0.5  # 2 px of 0.5 µm
     assert rows["EDS Mg per As — as-BM"]["recovered"] == pytest.approx(3.1, rel=0.05)
     assert rows["EDS N per As — as-BM"]["recovered"] == pytest.approx(1.3, rel=0.05)
+
+
+def test_virtual_pellets_and_membrane(tmp_path):
+    """Fig. 4c pellets and Fig. 6b–d membrane: recovered vs their (assumed) truth, paper None."""
+    from sselab.simulate.microscopy import pellet_membrane_entries, sample_entries
+
+    truth = write_microscopy(tmp_path, seed=3)
+    rows = {r["quantity"]: r for r in microscopy_rows(tmp_path, truth)}
+    p12 = rows["pore area fraction (SEM, Fig. 4c) — 600C-12h"]
+    p20 = rows["pore area fraction (SEM, Fig. 4c) — 600C-20h"]
+    for r in (p12, p20):
+        assert r["paper"] is None and r["status"] == "ok"
+        assert r["recovered"] == pytest.approx(r["truth"], abs=0.005)  # half a percent of the area
+        assert 0 < r["stderr"] < 0.05  # field-to-field (3 × 3 tiles): how well one field samples the pellet
+    assert p20["recovered"] < p12["recovered"]  # the paper: longer sintering, more compact
+    top = rows["AP particle area fraction, membrane top (SEM, Fig. 6) — SE-polymer"]
+    bottom = rows["AP particle area fraction, membrane bottom (SEM, Fig. 6) — SE-polymer"]
+    for r in (top, bottom):  # blur widens the bright discs by a fraction of a pixel: ≤ 15 % high
+        assert r["truth"] <= r["recovered"] <= 1.15 * r["truth"]
+    assert bottom["recovered"] > 1.5 * top["recovered"]  # "slightly concentrated at the bottom"
+    xs = rows["membrane thickness (SEM cross-section, Fig. 6d; paper 100–150 µm) — SE-polymer"]
+    assert abs(xs["recovered"] - 125.0) <= 2 * 1.0 and 100 <= xs["truth"] <= 150  # 2 px of 1 µm
+    # the pipeline analyses them: porosity for the pellets, particles/layers for the membrane
+    entries = {e["file"]: e for e in pellet_membrane_entries(truth)}
+    assert entries[truth["sem_pellets"]["600C-20h"]["file"]]["settings"] == {"analysis": "porosity"}
+    assert entries[truth["sem_membrane"]["cross_section"]["file"]]["settings"]["layers"] == {"n_layers": 3}
+    assert [s["name"] for s in sample_entries(truth)] == ["600C-20h"]

@@ -98,3 +98,22 @@ def test_real_bcf_map_uploaded_and_quantified(demo_study, shared_data):
         assert res["kind"] == "eds_quantify" and "at.%" in res["summary"]
         elements = {part.split()[0] for part in res["summary"].removesuffix(" at.%").split(", ")}
         assert {"Al", "Ag", "Cu"} <= elements <= {"Al", "Ag", "C", "Cu", "Cl"}
+
+
+def test_sem_figure_endpoint(demo_study, files):
+    """The analysis figures: 404 before an analysis and for an unknown name; PNGs after."""
+    import matplotlib.image as mpimg
+
+    root, truth = files
+    with client(demo_study) as c:
+        mid = _upload(c, root / truth["sem_layers"]["file"])["measurements"][0]["id"]
+        r = c.get(f"/api/sem/{mid}/figure/layers.png")
+        assert r.status_code == 404 and "no stored SEM analysis" in r.json()["detail"]
+        job = c.post("/api/analyse", json={"measurement_id": mid,
+                                           "settings": {"analysis": "layers", "layers": {"n_layers": 5}}}).json()
+        assert wait_job(c, job["job_id"], timeout=120)["status"] == "done"
+        png = c.get(f"/api/sem/{mid}/figure/layers.png")
+        assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+        assert mpimg.imread(io.BytesIO(png.content)).shape[1] > 500
+        assert c.get(f"/api/sem/{mid}/figure/overlay.png").status_code == 404  # a layers result has no overlay
+        assert c.get(f"/api/sem/{mid}/figure/nonsense.png").status_code == 404

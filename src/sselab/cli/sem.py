@@ -154,7 +154,9 @@ def porosity_cmd(
         echo_json({"file": str(image), **r})
         exit_for(r)
         return
-    typer.echo(f"pore area fraction {r['pore_area_fraction']:.3f}, compactness {r['compactness']:.3f}")
+    se = r["pore_area_fraction_stderr"]
+    typer.echo(f"pore area fraction {format_uncertain(r['pore_area_fraction'], se, style='pm')}, "
+               f"compactness {format_uncertain(r['compactness'], se, style='pm')} (± field-to-field, 3 × 3 tiles)")
     typer.echo(verdict_line(r))
     exit_for(r)
 

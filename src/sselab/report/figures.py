@@ -112,6 +112,19 @@ def arrhenius_overlay(decs: Sequence[dict[str, Any]]) -> Any:
         y = arr["prefactor"] * np.exp(-arr["Ea_eV"] / (K_B_EV * tt))
         ax.plot(1000 / tt, y / tt if arr["convention"] == "sigmaT" else y, "-", lw=1.0, color=eb[0].get_color())
     ax.set_yscale("log")
+    lo, hi = ax.get_ylim()
+    if hi / lo > 8:  # a decade or more: labels at 1, 2, 5 × 10ⁿ only (2×, 3×, 4×, 6× labels crowd)
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+        def sci(v: float, _: Any) -> str:
+            e = int(np.floor(np.log10(v) + 1e-9))
+            m = round(v / 10.0 ** e)
+            return f"$10^{{{e}}}$" if m == 1 else f"${m}\\times10^{{{e}}}$"
+
+        if hi / lo < 300:
+            ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(sci))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("1000/T / K⁻¹")
     ax.set_ylabel("σ_ion / S cm⁻¹")
     style.celsius_top_axis(ax)
@@ -241,7 +254,7 @@ def xps_profile(row: dict[str, Any]) -> Any:
     if not elements:
         return None
     t = np.asarray(res["sputter_time_s"], float) / 60.0
-    fig, (a1, a2) = style.figure(7.0, 3.2, ncols=2)
+    fig, (a1, a2) = style.figure(8.6, 3.2, ncols=2)
     for label, v in elements.items():
         a1.plot(t, v, "o-", ms=4, label=label)
     for label, v in (res.get("component_atomic_percent") or {}).items():
@@ -251,8 +264,9 @@ def xps_profile(row: dict[str, Any]) -> Any:
         ax.set_xlabel("Ar⁺ sputter time / min" + (f" (× {rate:g} nm/min = depth)" if rate else ""))
         ax.set_ylabel("atomic %")
         ax.set_title(f"XPS depth profile, {row['sample']}: {title}")
-    a1.legend(frameon=False)
-    a2.legend(fontsize=6, ncol=2, frameon=False)
+    # beside the axes: inside, the legends covered the curves that cross the top of the plot
+    a1.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    a2.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
@@ -312,5 +326,9 @@ def xps_spectra(row: dict[str, Any]) -> Any:
             rx.set_ylabel("resid.")
             rx.set_xlabel("binding energy / eV")
             ax.set_title(f"{s['region']}, {(s.get('sputter_time_s') or 0) / 60:g} min")
-            ax.legend(fontsize=5.5, frameon=False, ncol=2)
+            n_entries = len(ax.get_legend_handles_labels()[1])
+            lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+            rows = -(-n_entries // 3)
+            ax.set_ylim(lo - 0.04 * (hi - lo), hi + (0.12 + 0.11 * rows) * (hi - lo))  # headroom for the legend
+            ax.legend(fontsize=5.5, frameon=False, ncol=3, loc="upper center", handlelength=1.2, columnspacing=0.8)
     return fig

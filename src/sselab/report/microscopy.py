@@ -4,6 +4,7 @@
 - the segmentation over the micrograph (equivalent circles at the particles' centroids; the image
   is read from the measurement's file when it is found next to the store, else circles only);
 - the layer profile across a cross-section with the boundaries found;
+- the pores of a polished pellet section tinted over the micrograph (porosity);
 - the EDS spectrum with the identified lines marked;
 - :func:`table`: one row per result (d10/d50/d90, layer thicknesses, formula / atomic %).
 """
@@ -41,15 +42,25 @@ def particle_histogram(row: dict[str, Any]) -> Any:
         s = np.log(ln["sigma_g"])
         pdf = np.exp(-((np.log(x / ln["median"])) ** 2) / (2 * s * s)) / (x * s * np.sqrt(2 * np.pi))
         ax.plot(x, pdf, "k-", lw=1.2, label=f"log-normal: median {ln['median']:.3g}, σg {ln['sigma_g']:.2f}")
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.35)  # headroom: the legend sits above the bars
     for k, ls in (("d10", ":"), ("d50", "--"), ("d90", ":")):
         v = res.get(f"{k}_{u}")
         if v is not None and np.isfinite(v):
             ax.axvline(v, color="C3", ls=ls, lw=1)
-            ax.text(v, ax.get_ylim()[1] * 0.95, k, color="C3", fontsize=7, ha="center", va="top")
+            ax.text(v, 1.01, k, color="C3", fontsize=7, ha="center", va="bottom", transform=ax.get_xaxis_transform())
     ax.set_xscale("log")
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    lo, hi = bins[0], bins[-1]
+    ticks = [m * 10.0 ** e for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1) for m in (1, 2, 5)]
+    ticks = [t for t in ticks if lo <= t <= hi]
+    if len(ticks) >= 2:  # 1-2-5 labels in plain numbers (no crowded 3×10⁻¹, 4×10⁻¹ minor labels)
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("equivalent diameter / " + ("µm" if u == "um" else "px"))
     ax.set_ylabel("probability density")
-    ax.legend(fontsize=7, frameon=False)
+    ax.legend(fontsize=7, frameon=False, loc="upper right")
     return fig
 
 
@@ -81,7 +92,7 @@ def particle_overlay(row: dict[str, Any], roots: tuple[Path, ...] = ()) -> Any:
     shape = (res.get("image") or {}).get("shape_px") or [int(max(pp["y"]) + 1), int(max(pp["x"]) + 1)]
     fig, ax = style.figure(4.2, 4.2 * shape[0] / max(shape[1], 1) + 0.3)
     if img is not None:
-        ax.imshow(img, cmap="gray")
+        ax.imshow(img, cmap="gray", interpolation="nearest")
     ax.set_xlim(0, shape[1])
     ax.set_ylim(shape[0], 0)
     for x, y, d in zip(pp["x"], pp["y"], pp["d"]):
@@ -92,6 +103,21 @@ def particle_overlay(row: dict[str, Any], roots: tuple[Path, ...] = ()) -> Any:
     ax.set_title(f"{len(pp['x'])} particles" + (f", pixel {px * 1e3:.3g} nm" if px else "") +
                  ("" if img is not None else " (image file not found)"), fontsize=8)
     return fig
+
+
+def pellet_pores(row: dict[str, Any], roots: tuple[Path, ...] = ()) -> Any:
+    """A porosity result: the micrograph with the pores tinted (the CLI's ``sem porosity --plot``
+    figure), or None when the image file is not found next to the store."""
+    from ..microscopy.image import SEMImage
+    from ..microscopy.particles import pore_labels
+    from .plots_cli import porosity_figure
+
+    res = row["result"] or {}
+    data = _image(row, roots)
+    if data is None or res.get("pore_area_fraction") is None:
+        return None
+    pores = pore_labels(SEMImage(data, None, "", "")) > 0
+    return porosity_figure(data, pores, res, res.get("pixel_size_um") or (res.get("image") or {}).get("pixel_size_um"))
 
 
 def layer_profile(row: dict[str, Any]) -> Any:
@@ -108,8 +134,9 @@ def layer_profile(row: dict[str, Any]) -> Any:
         ax.axvline(b * scale, color="C3", lw=0.8, ls="--")
     for ly in res.get("layers") or []:
         t = ly.get("thickness_um") if key == "position_um" else ly.get("thickness_px")
-        if t is not None and not ly.get("open"):
-            ax.text((ly["from_px"] + ly["to_px"]) / 2 * scale, ax.get_ylim()[1], f"{t:.3g}", ha="center", va="top", fontsize=7)
+        if t is not None and not ly.get("open"):  # above the frame: never on the profile
+            ax.text((ly["from_px"] + ly["to_px"]) / 2 * scale, 1.01, f"{t:.3g} " + ("µm" if key == "position_um" else "px"),
+                    ha="center", va="bottom", fontsize=7, transform=ax.get_xaxis_transform())
     ax.set_xlabel("position across the section / " + ("µm" if key == "position_um" else "px"))
     ax.set_ylabel("mean grey level")
     return fig
@@ -126,13 +153,24 @@ def eds_spectrum(row: dict[str, Any]) -> Any:
     ax.plot(e, np.maximum(n, 0.5), "k-", lw=0.8)
     ax.set_yscale("log")
     top = max(float(n.max()), 1.0)
-    for f in res.get("identified") or []:
+    greek = {"a": "α", "b": "β", "g": "γ"}
+    placed: list[float] = []
+    stack = 0
+    for f in sorted(res.get("identified") or [], key=lambda f: f.get("energy_keV") or 0):
         x = f.get("energy_keV")
         if x is None:
             continue
         y = float(np.interp(x, e, np.maximum(n, 0.5)))
-        ax.annotate(f"{f['element']} {f.get('line', '')}".strip(), (x, y), xytext=(x, min(y * 3, top * 2)), fontsize=7,
-                    ha="center", color="C0", arrowprops={"arrowstyle": "-", "color": "C0", "lw": 0.5})
+        line = str(f.get("line", ""))
+        line = line[:-1] + greek.get(line[-1:], line[-1:]) if len(line) == 2 else line
+        near = sum(abs(x - p) < 0.8 for p in placed)  # labels of close lines stacked, not overprinted
+        placed.append(x)
+        stack = max(stack, near)
+        ax.annotate(f"{f['element']} {line}".strip(), (x, y), xytext=(x, min(y * 3, top * 2) * 4.0 ** near), fontsize=7,
+                    ha="left" if x < 0.05 * float(e.max()) else "center", color="C0",
+                    arrowprops={"arrowstyle": "-", "color": "C0", "lw": 0.5})
+    if placed:
+        ax.set_ylim(top=top * 6 * 4.0 ** stack)  # room for the highest label
     ax.set_xlim(0, min(float(e.max()), (res.get("beam_energy_keV") or e.max())))
     ax.set_xlabel("energy / keV")
     ax.set_ylabel("counts")
@@ -165,7 +203,10 @@ def table(rows: list[dict[str, Any]]) -> pd.DataFrame:
                   for ly in res.get("layers") or [] if not ly.get("open")]
             out.append({**base, "analysis": "SEM layers", "result": "closed layers " + ", ".join(th)})
         else:
-            out.append({**base, "analysis": "SEM porosity", "result": f"pore area fraction {res.get('pore_area_fraction', float('nan')):.3f}"})
+            from ..numfmt import format_uncertain
+
+            out.append({**base, "analysis": "SEM porosity", "result": "pore area fraction " + format_uncertain(
+                res.get("pore_area_fraction", float("nan")), res.get("pore_area_fraction_stderr"), style="pm")})
     return pd.DataFrame(out, columns=["sample", "file", "analysis", "result", "status"])
 
 
@@ -179,5 +220,7 @@ def section(ok: list[dict[str, Any]], figs: Any, safe: Any, roots: tuple[Path, .
             figs.add(particle_histogram(r), f"sem_sizes_{tag}",
                      f"Particle size distribution (equivalent diameter) with log-normal fit and d10/d50/d90, {r['sample']}")
             figs.add(particle_overlay(r, roots), f"sem_overlay_{tag}", f"Segmentation over the micrograph, {r['sample']}")
+        elif res.get("analysis") == "porosity":
+            figs.add(pellet_pores(r, roots), f"sem_pores_{tag}", f"Pores (red) on the polished section, {r['sample']}")
         elif res.get("analysis") == "layers":
             figs.add(layer_profile(r), f"sem_layers_{tag}", f"Grey-level profile across the cross-section with the boundaries, {r['sample']}")

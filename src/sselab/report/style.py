@@ -11,8 +11,9 @@ Examples
 >>> fig, ax = figure(3.3, 3.0)
 >>> f = np.logspace(5, -1, 61); z = 10 + 100 / (1 + 1j * 2 * np.pi * f * 1e-4)
 >>> nyquist_axes(ax, f, z)
->>> round(ax.get_data_ratio(), 2) == round(ax.get_aspect() if isinstance(ax.get_aspect(), float) else 1.0, 2)
-True
+>>> fig.canvas.draw(); bb = ax.get_window_extent(); (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+>>> round(float((x1 - x0) / bb.width / ((y1 - y0) / bb.height)), 2)  # Ω per pixel, x over y
+1.0
 """
 
 from __future__ import annotations
@@ -120,12 +121,15 @@ def nyquist_axes(ax: Any, frequency_Hz: np.ndarray | None, z: np.ndarray, *, fit
     if decade_markers and frequency_Hz is not None and len(frequency_Hz) > 2:
         f = np.asarray(frequency_Hz, float)
         lo, hi = math.ceil(np.log10(f.min())), math.floor(np.log10(f.max()))
-        for d in range(lo, hi + 1):
+        span = max(float(np.ptp(z.real)), float(np.ptp(z.imag)), 1e-300)
+        labelled: list[complex] = []
+        for d in range(hi, lo - 1, -1):  # high frequencies first: crowded near the origin
             i = int(np.argmin(np.abs(np.log10(f) - d)))
             if abs(np.log10(f[i]) - d) > 0.15:
                 continue
             ax.plot(z.real[i], -z.imag[i], "+", ms=5 if decade_labels else 4, mew=0.9, color="k", zorder=5)
-            if decade_labels:
+            if decade_labels and all(abs(z[i] - p) > 0.06 * span for p in labelled):  # no overprinted labels
+                labelled.append(z[i])
                 ax.annotate(f"$10^{{{d}}}$ Hz", (z.real[i], -z.imag[i]), textcoords="offset points", xytext=(3, 4),
                             fontsize=6, color="0.25")
     equal_scales(ax)
@@ -151,6 +155,10 @@ def equal_scales(ax: Any, pad: float = 0.04) -> None:
     ax.set_xlim(x0 - pad * span, x1 + pad * span)
     ax.set_ylim(y0 - pad * span, y1 + pad * span)
     ax.set_aspect("equal", adjustable="box")
+    if (x1 - x0) < 0.6 * (y1 - y0):  # a tall, narrow box: few x labels, or they run together
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(3))
 
 
 def bode_axes(ax_mag: Any, ax_phase: Any, frequency_Hz: np.ndarray, z: np.ndarray, *,

@@ -187,6 +187,10 @@ def write_virtual_study(folder: str | Path, seed: int = 0, structure: bool = Tru
 
         truth["microscopy"] = write_microscopy(root, seed)
         meas.extend(manifest_entries(truth["microscopy"]))
+        from .microscopy import pellet_membrane_entries, sample_entries
+
+        meas.extend(pellet_membrane_entries(truth["microscopy"]))
+        extra = [*extra, *sample_entries(truth["microscopy"])]
     samples = [
         {"name": name, "treatment": "ball-milled" if name == "as-BM" else "annealed 600 °C / 12 h, cold-pressed",
          "thickness": f"{m.thickness_cm * 10:.2f} mm", "diameter": f"{m.diameter_cm * 10:g} mm"}

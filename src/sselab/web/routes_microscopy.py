@@ -2,13 +2,17 @@
 
 ``GET /api/sem/{id}`` gives the reader's summary (pixel size [µm] and where it came from, vendor,
 size) and the last stored ``sem_image`` analysis; ``GET /api/sem/{id}/image.png`` the micrograph
-(grey levels stretched to 8 bit, long sides reduced to ≤ 1024 px, the data bar left out).
+(grey levels stretched to 8 bit, long sides reduced to ≤ 1024 px, the data bar left out);
+``GET /api/sem/{id}/figure/{name}.png`` a figure of the stored analysis drawn by the report's
+functions (:mod:`sselab.report.microscopy`): ``overlay`` (segmentation over the micrograph),
+``sizes`` (size distribution with log-normal and d10/d50/d90), ``layers`` (profile with the
+boundaries), ``pores`` (pores tinted).
 EDS spectra need nothing here: the measurement page plots their energy/counts arrays.
 
 Example
 -------
 >>> sorted(r.path for r in router.routes)
-['/api/sem/{measurement_id}', '/api/sem/{measurement_id}/image.png']
+['/api/sem/{measurement_id}', '/api/sem/{measurement_id}/figure/{name}.png', '/api/sem/{measurement_id}/image.png']
 """
 
 from __future__ import annotations
@@ -67,7 +71,9 @@ def result_summary(result: dict[str, Any]) -> str | None:
         return "layers " + ", ".join(f"{ly['thickness_um']:.3g} µm" if ly.get("thickness_um") is not None
                                      else f"{ly['thickness_px']:.3g} px" for ly in result["layers"])
     if "pore_area_fraction" in result:
-        return f"pore area fraction {result['pore_area_fraction']:.3f}"
+        from ..numfmt import format_uncertain
+
+        return "pore area fraction " + format_uncertain(result["pore_area_fraction"], result.get("pore_area_fraction_stderr"), style="pm")
     return None
 
 
@@ -86,3 +92,35 @@ def sem_png(measurement_id: int, wb: Workbench = Depends(workbench)) -> Response
     """The micrograph as PNG."""
     _, img = _sem_or_400(wb, measurement_id)
     return Response(png_bytes(img.data), media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+#: figure name -> the report's function that draws it from a stored result row
+FIGURES = {"overlay": "particle_overlay", "sizes": "particle_histogram", "layers": "layer_profile",
+           "pores": "pellet_pores"}
+
+
+@router.get("/api/sem/{measurement_id}/figure/{name}.png")
+def sem_figure(measurement_id: int, name: str, wb: Workbench = Depends(workbench)) -> Response:
+    """A figure of the image's latest stored analysis, as the report draws it (PNG, 150 dpi)."""
+    from ..report import microscopy as figs
+    from ..report.style import RC
+
+    if name not in FIGURES:
+        raise HTTPException(404, f"no figure {name!r} (one of {', '.join(FIGURES)})")
+    row, _ = _sem_or_400(wb, measurement_id)
+    done = [a for a in wb.data.analyses_of(measurement_id, "sem_image") if a.get("result")]
+    if not done:
+        raise HTTPException(404, f"measurement {measurement_id} has no stored SEM analysis")
+    entry = {"sample": row.get("sample"), "result": done[-1]["result"],
+             "measurements": [{"path": str(wb.data.file_of(row))}]}
+    fn = getattr(figs, FIGURES[name])
+    fig = fn(entry, (wb.data.root,)) if name in ("overlay", "pores") else fn(entry)
+    if fig is None:
+        raise HTTPException(404, f"the stored {done[-1]['result'].get('analysis', 'SEM')} analysis has no {name} figure")
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    with plt.rc_context(RC):
+        fig.savefig(buf, format="png", dpi=150)
+    plt.close(fig)
+    return Response(buf.getvalue(), media_type="image/png", headers={"Cache-Control": "no-store"})

@@ -24,13 +24,39 @@ function savedFitHtml(fit) {
     <div class="row"><button class="secondary csv-button" data-csv="/api/export/fits/${fit.id}.csv">Accepted fit CSV</button></div>`;
 }
 
+// The stored SEM analysis: its headline numbers with units and the report's figures of it.
+function showSemAnalysis(el, id, a) {
+  const u = a.d50_um != null ? "um" : "px", unit = u === "um" ? "µm" : "px";
+  const fig = (name, alt) => `<img class="sem-figure" id="sem-${name}" alt="${alt}" style="max-width:49%" src="/api/sem/${id}/figure/${name}.png">`;
+  let head = "", figs = "";
+  if (a.analysis === "particles") {
+    head = `${a.n_particles} particles (${a.n_edge_excluded} at the border excluded): d10 ${fmt(a["d10_" + u], 3)} ${unit}, ` +
+      `<b id="sem-d50">d50 ${fmt(a["d50_" + u], 3)} ${unit}</b>, d90 ${fmt(a["d90_" + u], 3)} ${unit}`;
+    figs = fig("overlay", "segmentation over the micrograph") + fig("sizes", "size distribution");
+  } else if (a.analysis === "layers") {
+    head = "layers: " + (a.layers || []).map((l) => l.thickness_um != null ? `${fmt(l.thickness_um, 3)} µm` : `${fmt(l.thickness_px, 3)} px`)
+      .join(", ");
+    figs = fig("layers", "profile across the section");
+  } else if (a.analysis === "porosity") {
+    const se = a.pore_area_fraction_stderr != null && a.pore_area_fraction_stderr > 0 ? 100 * a.pore_area_fraction_stderr : null;
+    const dec = se ? Math.max(0, 1 - Math.floor(Math.log10(se))) : 2;  // value to the digits of its ±
+    const pm = se ? ` ± ${se.toFixed(dec)}` : "";
+    head = `pore area fraction ${(100 * a.pore_area_fraction).toFixed(dec)}${pm} %, compactness ${(100 * a.compactness).toFixed(dec)}${pm} %` +
+      (pm ? " (± field-to-field, 3 × 3 tiles)" : "");
+    figs = fig("pores", "pores tinted on the micrograph");
+  }
+  const status = a.status && a.status !== "ok" ? ` <span class="status-${esc(a.status)}">${esc(a.status)}: ` +
+    esc((a.reasons || []).map((r) => r.message).join("; ")) + "</span>" : "";
+  el.innerHTML = `<h3>Stored analysis (${esc(a.analysis || "")})</h3><p id="sem-result">${head}${status}</p><div id="sem-figures" style="display:flex;gap:.6rem;align-items:flex-start">${figs}</div>`;
+}
+
 function showGeneric(view, m) {
   const names = Object.keys(m.arrays || {});
   const regions = (m.regions || []).length > 0;
   const sem = m.kind === "SEMImage";
   view.innerHTML = `<p><a href="#/">← Study</a></p><h2>${esc(m.sample)} · ${esc(m.display_path || m.path)}</h2>
-    <p class="muted">${esc(m.kind)} (${esc(m.technique)}); read by ${esc(m.reader || "")}</p>
-    ${sem ? `<div id="sem"><p id="sem-pixel" class="muted"></p><img id="sem-image" alt="SEM image" style="max-width:100%" src="/api/sem/${m.id}/image.png"></div>`
+    <p class="muted">${esc(m.kind)} (${esc(m.technique)})${m.reader ? "; read by " + esc(m.reader) : ""}</p>
+    ${sem ? `<div id="sem"><p id="sem-pixel" class="muted"></p><div id="sem-analysis"></div><img id="sem-image" alt="SEM image" style="max-width:100%" src="/api/sem/${m.id}/image.png"></div>`
       : regions ? '<div id="regions"></div>' : names.length >= 2 ? '<div id="xy" class="plot"></div>' : "<p>No plottable arrays.</p>"}
     <div class="panel" id="analyse-panel"></div>`;
   setupAnalyse(document.getElementById("analyse-panel"), m);
@@ -38,6 +64,7 @@ function showGeneric(view, m) {
     get(`/api/sem/${m.id}`).then((s) => {
       document.getElementById("sem-pixel").textContent = `${s.shape_px[1]} × ${s.shape_px[0]} px; pixel ` +
         (s.pixel_size_um ? `${fmt(s.pixel_size_um * 1000, 4)} nm (${s.pixel_size_source})` : "size unknown: sizes in px");
+      if (s.analysis) showSemAnalysis(document.getElementById("sem-analysis"), m.id, s.analysis);
     }).catch((e) => toast(e.message));
   } else if (regions) showRegions(document.getElementById("regions"), m);
   else if (names.length >= 2) {
