@@ -19,9 +19,15 @@ Configurations
 --------------
 * sselab batched (numba): ``fit_circuit_batch`` with ``SSELAB_FIT_KERNEL=numba``; automatic
   starts; the compiled kernel's import and cache load happen in a warm-up call, not timed.
-* sselab batched (numpy): the same with ``SSELAB_FIT_KERNEL=numpy`` (the reference path).
-* sselab single: ``fit_circuit`` one spectrum at a time, automatic starts (numpy: a single
-  fit is too small a solve for the kernel).
+  The batch's results are arrays until read (``FitBatch``): this row times the fits and
+  ``FitBatch.table()`` (values, standard errors, χ² of every fit).
+* sselab batched (numba), 1 thread: the same with ``SSELAB_FIT_THREADS=1`` (numba's thread
+  pool unused: what two cores give over one).
+* sselab batched (numba), every CircuitFit built: the same, timing also ``list(batch)``
+  (one result object per fit, as a caller that reads every fit pays).
+* sselab batched (numpy): ``SSELAB_FIT_KERNEL=numpy`` (the reference path).
+* sselab single: ``fit_circuit`` one spectrum at a time, automatic starts, ``auto`` kernel with
+  numba already loaded (serial compiled kernels); the median time per fit is printed too.
 * impedance.py: ``CustomCircuit(circuit, initial_guess=<sselab's best automatic start>).fit``
   (the start is computed outside the timed region: impedance.py has no automatic start).
 * pyimpspec leastsq: ``fit_circuit(..., method="leastsq", weight="modulus", num_procs=1)``,
@@ -86,24 +92,47 @@ def _kernel(name: str):
             os.environ["SSELAB_FIT_KERNEL"] = old
 
 
-def run_sselab_batched(data, circuit, kernel):
+def run_sselab_batched(data, circuit, kernel, threads="", build=False):
     specs = [Spectrum(frequency_Hz=f, impedance_ohm=z) for f, z in data]
-    with _kernel(kernel):
-        fits, wall, cpu = _timed(lambda: fit_circuit_batch(specs, circuit))
+
+    def go():
+        batch = fit_circuit_batch(specs, circuit)
+        batch.table()
+        if build:
+            list(batch)
+        return batch
+
+    old = os.environ.get("SSELAB_FIT_THREADS")
+    os.environ["SSELAB_FIT_THREADS"] = threads
+    try:
+        with _kernel(kernel):
+            fits, wall, cpu = _timed(go)
+    finally:
+        os.environ["SSELAB_FIT_THREADS"] = old or ""
     engines = {r.engine for r in fits if not isinstance(r, FitFailure)}
     return [None if isinstance(r, FitFailure) else r.predict() for r in fits], wall, cpu, engines
 
 
+SINGLE_MS: dict[str, list[float]] = {}
+
+
 def run_sselab_single(data, circuit):
+    times = []
+
     def go():
         out = []
         for f, z in data:
+            t = time.perf_counter()
             try:
-                out.append(fit_circuit(Spectrum(frequency_Hz=f, impedance_ohm=z), circuit).predict())
+                fit = fit_circuit(Spectrum(frequency_Hz=f, impedance_ohm=z), circuit)
+                times.append(time.perf_counter() - t)
+                out.append(fit)
             except Exception:  # noqa: BLE001  (a benchmark counts failures)
                 out.append(None)
         return out
-    return (*_timed(go), {"numpy"})
+    fits, wall, cpu = _timed(go)
+    SINGLE_MS.setdefault(circuit, []).append(1e3 * statistics.median(times) if times else float("nan"))
+    return [None if f is None else f.predict() for f in fits], wall, cpu, {f.engine for f in fits if f is not None}
 
 
 def run_impedance_py(data, circuit):
@@ -148,6 +177,9 @@ def run_pyimpspec(data, circuit, **kwargs):
 BATCHED = "sselab batched (numba)"
 TOOLS = {
     BATCHED: ("all", lambda d, c: run_sselab_batched(d, c, "numba")),
+    "sselab batched (numba), 1 thread": ("all", lambda d, c: run_sselab_batched(d, c, "numba", threads="1")),
+    "sselab batched (numba), every CircuitFit built": ("all", lambda d, c: run_sselab_batched(d, c, "numba",
+                                                                                                build=True)),
     "sselab batched (numpy)": ("all", lambda d, c: run_sselab_batched(d, c, "numpy")),
     "sselab single (auto start)": ("peer", run_sselab_single),
     "impedance.py 1.7.1 (curve_fit, sselab's start)": ("peer", run_impedance_py),
@@ -157,6 +189,14 @@ TOOLS = {
         d, c, method="least_squares", weight="modulus", num_procs=1)),
     "pyimpspec 5.1.3 defaults (all methods × weights)": ("defaults", run_pyimpspec),
 }
+
+
+def _installed(name: str) -> bool:
+    """Whether a configuration's tool can be imported here (peers live in benchmarks/.venv-peers)."""
+    from importlib.util import find_spec
+
+    module = "impedance" if name.startswith("impedance.py") else "pyimpspec" if name.startswith("pyimpspec") else None
+    return module is None or find_spec(module) is not None
 
 
 def _range(values, fmt="{:.3g}"):
@@ -170,6 +210,11 @@ def table(title, data, circuit, sizes, floor, only, repeats, markdown):
     for rep in range(repeats):
         for name, (which, fn) in TOOLS.items():
             if only and not any(o in name for o in only):
+                continue
+            if not _installed(name):
+                if rep == 0:
+                    print(f"{name}: not installed in this interpreter (peers live in benchmarks/.venv-peers): "
+                          "not measured", flush=True)
                 continue
             n = sizes[which]
             if n <= 0:
@@ -191,10 +236,13 @@ def table(title, data, circuit, sizes, floor, only, repeats, markdown):
         med = statistics.median(r[2] for r in rs)
         fails, n = rs[-1][3], rs[-1][4]
         ratio = _range([b / r for b, r in zip(base, rate)]) + "×" if base and name != BATCHED else ""
-        label = name + (f" [{'+'.join(sorted(engines[name]))}]" if name.startswith("sselab batched") else "")
+        label = name + (f" [{'+'.join(sorted(engines[name]))}]" if name.startswith("sselab") else "")
         print(f"{label:50s} {n:5d} {_range(rate):>28s} {cpu:10.0f} {med:10.3g} {100 * fails / n:8.1f}% {ratio:>22s}",
               flush=True)
         rows.append((name, n, _range(rate), med, 100 * fails / n, ratio))
+    if circuit in SINGLE_MS:
+        print(f"sselab single fit, median time per fit (per repeat): "
+              f"{', '.join(f'{v:.2f}' for v in SINGLE_MS.pop(circuit))} ms", flush=True)
     if markdown:
         print(f"\n| configuration | fits | fits/s (median [range], {repeats} repeats) | median χ² | failures | "
               "sselab batched (numba) ÷ it |\n|---|---:|---:|---:|---:|---:|")

@@ -63,7 +63,8 @@ def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]
         table = paper_vs_analysis(analyses, truth)
     rows = [{"quantity": f"{r['quantity']} — {r['sample']}", "recovered": _num(r["this_analysis"]),
              "truth": _num(r["truth"]), "paper": _num(r["paper"]), "unit": r["unit"],
-             **_uncertainty_and_status(analyses, r["quantity"], r["sample"])} for r in table.to_dict("records")]
+             **_uncertainty_and_status(analyses, r["quantity"], r["sample"], _num(r.get("stderr")))}
+            for r in table.to_dict("records")]
     outputs = {"manifest": str(manifest), "truth": str(manifest.parent / "truth.json"), "database": str(db),
                "report": str(report)}
     return rows, outputs, summary.to_dict(), analyses, truth
@@ -75,19 +76,26 @@ _SOURCES = {
     "Ea (σ convention)": ("deconvolution", "Ea_stderr_eV"),
     "σ_el at 100 °C (DC)": ("dc_electronic", "sigma_el_stderr_S_per_cm"),
     "t_ion (DC, 0.5 V)": ("consistency", "t_ion_dc_stderr"),
-    "t_ion = σ_ion/(σ_ion+σ_el)": ("consistency", None),
+    "t_ion = σ_ion/(σ_ion+σ_el)": ("consistency", "t_ion_from_conductivities_stderr"),
 }
 
 
-def _uncertainty_and_status(analyses: list[dict[str, Any]], quantity: str, sample: str) -> dict[str, Any]:
+#: quantities of the Rietveld refinement (status from the sample's xrd_refine result)
+_RIETVELD = ("a (Rietveld)", "ρ (X-ray density)", "D (Rietveld)", "ε (Rietveld)", "B ", "occupancy ")
+
+
+def _uncertainty_and_status(analyses: list[dict[str, Any]], quantity: str, sample: str,
+                            stderr: float | None = None) -> dict[str, Any]:
     """``stderr``, ``status`` and ``reasons`` of the result a comparison row came from (the
-    consistency check's verdict for the two t_ion rows)."""
+    consistency check's verdict for the two t_ion rows); ``stderr`` when the row carries its own."""
     method, err_key = _SOURCES.get(quantity, (None, None))
+    if method is None and quantity.startswith(_RIETVELD):
+        method = "xrd_refine"
     res = next((a.get("result") or {} for a in analyses
                 if a.get("method") == method and a.get("sample") == sample), None)
     if res is None:
-        return {"stderr": None, "status": None, "reasons": []}
-    return {"stderr": _num(res.get(err_key)) if err_key else None, "status": res.get("status", "ok"),
+        return {"stderr": stderr, "status": None, "reasons": []}
+    return {"stderr": _num(res.get(err_key)) if err_key else stderr, "status": res.get("status", "ok"),
             "reasons": [r.get("message", "") for r in res.get("reasons") or []]}
 
 

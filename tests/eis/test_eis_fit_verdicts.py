@@ -79,3 +79,55 @@ def test_a_wrong_circuit_on_a_simulated_two_arc_spectrum_is_flagged():
     s = simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, np.logspace(6, -1, 60), noise=0.003, seed=1)
     v = fit_circuit(s, "R0-p(R1,CPE1)").verdict
     assert v.status == "failed" and "misfit" in v.codes
+
+
+def test_an_arc_above_f_max_folded_into_r0_is_an_edge_misfit():
+    """The benchmark's misses of session 3: the true fast arc's apex at 22 MHz, above the 1 MHz
+    window; the fit puts R0 ≈ R0 + R1 (2972 Ω for a true 6.9 Ω) and moves its arc to 0.1 Hz.
+    Whole-spectrum rules see nothing; the five highest-frequency points show the arc's tail."""
+    truth = {"R0": 6.91, "R1": 3019, "CPE1.Q": 3.612e-10, "CPE1.n": 0.7319, "CPE2.Q": 2.453e-07, "CPE2.n": 0.8453}
+    s = simulate_spectrum("R0-p(R1,CPE1)-CPE2", truth, np.logspace(6, -1, 60), noise=0.0073, seed=600)
+    fit = fit_circuit(s, "R0-p(R1,CPE1)-CPE2")
+    assert fit["R0"].value > 100 * truth["R0"]  # the wrong basin: the case this rule exists for
+    assert fit.verdict.status == "warning" and "edge_misfit" in fit.verdict.codes
+    assert "highest-frequency" in fit.verdict.summary()
+
+
+def test_clean_fits_show_no_edge_misfit():
+    """White-noise residuals: the end means are standard normal, P(z > 5) ≈ 2e-6 per fit."""
+    for seed in range(15):
+        rng = np.random.default_rng(100 + seed)
+        truth = {"R0": 10 ** rng.uniform(0.5, 2), "R1": 10 ** rng.uniform(3, 5), "CPE1.Q": 10 ** rng.uniform(-10, -9),
+                 "CPE1.n": rng.uniform(0.75, 0.95)}
+        s = simulate_spectrum("R0-p(R1,CPE1)", truth, np.logspace(6, -1, 60), noise=0.005, seed=seed)
+        fit = fit_circuit(s, "R0-p(R1,CPE1)")
+        assert "edge_misfit" not in fit.verdict.codes, fit.verdict.summary()
+
+
+def test_an_uncertain_arc_just_outside_the_window_is_flagged():
+    """Two-arc miss of session 3: the fitted fast arc's apex at 1.04 MHz (0.02 decade above the
+    window) with R1 uncertain by 85 %; the 0.2-decade rule alone let it pass."""
+    from sselab.eis.verdicts import EDGE_REL_STDERR
+    truth = {"R0": 39.75, "R1": 1976, "CPE1.Q": 1.534e-10, "CPE1.n": 0.787, "R2": 2560, "CPE2.Q": 1.65e-08,
+             "CPE2.n": 0.7258}
+    s = simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, np.logspace(6, -1, 60), noise=0.0051, seed=654)
+    fit = fit_circuit(s, "R0-p(R1,CPE1)-p(R2,CPE2)")
+    assert fit["R0"].value > 10 * truth["R0"]  # the wrong basin
+    assert fit.characteristic_frequency["R1"] > 1e6 and fit["R1"].relative_stderr > EDGE_REL_STDERR
+    assert fit.verdict.status == "warning" and "arc_outside_window" in fit.verdict.codes
+
+
+def test_noise_free_spectrum_fitted_to_rounding_is_not_called_systematic(shared_data):
+    """pyimpspec's four noise-free spectra: residual rms 1.7e-12 % of |Z| — the rounding of the
+    file's digits, whose sign pattern the runs test would call systematic."""
+    s = read(shared_data / "realfiles/pyimpspec__case-multiple-spectra.csv", kind="spectrum")[0]
+    fit = fit_circuit(s, "R0-p(R1,CPE1)-p(R2,CPE2)")
+    assert abs(fit["R0"].value - 100) < 1e-6 and abs(fit["R2"].value - 500) < 1e-6
+    assert "systematic_residuals" not in fit.verdict.codes, fit.verdict.summary()
+
+
+def test_structured_residuals_at_the_noise_level_are_still_systematic():
+    """The rounding exemption does not hide a missed arc: a one-arc fit of a two-arc spectrum."""
+    truth = {"R0": 10, "R1": 1e4, "CPE1.Q": 1e-10, "CPE1.n": 0.9, "R2": 1e3, "CPE2.Q": 1e-7, "CPE2.n": 0.8}
+    s = simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, np.logspace(6, -1, 60), noise=0.003, seed=2)
+    assert "systematic_residuals" in fit_circuit(s, "R0-p(R1,CPE1)").verdict.codes

@@ -179,7 +179,8 @@ def test_bootstrap_band():
     assert a.gamma_lower_ohm[peak] < a.gamma_ohm[peak] * 1.05
     assert a.gamma_upper_ohm[peak] > a.gamma_ohm[peak] * 0.95
     assert a.gamma_upper_ohm[peak] - a.gamma_lower_ohm[peak] > 0
-    assert drt(spectrum).gamma_lower_ohm is None
+    assert a.band == "bootstrap" and drt(spectrum).band == "posterior"
+    assert drt(spectrum, band="none").gamma_lower_ohm is None
 
 
 def test_result_is_frozen_and_serialises():

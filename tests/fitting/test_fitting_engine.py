@@ -84,3 +84,24 @@ def test_bad_parameters_are_rejected():
         Parameters([Parameter("a", 1.0), Parameter("a", 2.0)])
     with pytest.raises(FitError):
         fit(lambda P, r: (P, None), Parameters([Parameter("a", 1.0, fixed=True)]))
+
+
+def test_estimates_arrays_agree_with_the_results_they_build():
+    from sselab.fitting.engine import fit_best_arrays
+
+    x = np.linspace(0, 3, 50)
+    # problem 0 fits freely; problem 1 needs k above its bound 2 (ends at the bound);
+    # problem 2 has no decay at all in a flat line through 0 (a undetermined once k grows)
+    y = np.stack([2.0 * np.exp(-1.0 * x), 2.0 * np.exp(-3.0 * x), np.zeros_like(x) + 1e-3 * np.sin(7 * x)])
+    params = Parameters([Parameter("a", 1.0, min=0), Parameter("k", 1.0, min=0.0, max=2.0)])
+    kept, est = fit_best_arrays(_exp_model(x, y), params, starts=np.ones((3, 2)), groups=np.arange(3))
+    assert kept == [0, 1, 2]
+    results = [est.result(j) for j in range(3)]
+    assert est.at_bound.tolist() == [any(p.at_bound for p in r.parameters) for r in results]
+    assert est.at_bound[1] and not est.at_bound[0]
+    assert est.undetermined.tolist() == [bool(r.undetermined) for r in results]
+    assert est.success.tolist() == [r.success for r in results]
+    assert est.chi2.tolist() == [r.chi2 for r in results]
+    for j, r in enumerate(results):
+        se = [np.nan if p.stderr is None else p.stderr for p in r.parameters]
+        np.testing.assert_array_equal(est.stderr[j], se)

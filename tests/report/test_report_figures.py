@@ -88,3 +88,14 @@ def test_plot_path_checked_before_work(tmp_path):
     with pytest.raises(SselabError, match="does not exist"):
         style.check_plot_path(tmp_path / "nope" / "out.png")
     assert style.check_plot_path(tmp_path / "out.svg").suffix == ".svg"
+
+
+def test_site_table_shows_esds_beside_values_and_fixed_parameters_plain():
+    df = pd.DataFrame({"site": ["N1", "Mg1"], "x": [0.0, 0.1234], "x_stderr": [None, 0.0004],
+                       "occupancy_factor": [1.0012, 1.0], "occupancy_stderr": [0.0034, None],
+                       "B_A2": [-8.87, -5.94], "B_stderr_A2": [0.03, 0.013]})
+    h = tables.humanise(df)
+    assert list(h.columns) == ["site", "x", "occupancy factor", "B / Å²"]
+    assert h["x"].tolist() == ["0", "0.1234(4)"]
+    assert h["occupancy factor"].tolist() == ["1.001(3)", "1"]
+    assert h["B / Å²"].tolist() == ["-8.87(3)", "-5.940(13)"]

@@ -63,3 +63,13 @@ def test_page_has_a_section_per_figure_when_given_the_analyses(tmp_path):
     text = open(page, encoding="utf-8").read()
     assert "<h2>Fig. S4 — Williamson–Hall plots</h2>" in text and "paper_williamson_hall.png" in text
     assert "paper_ageing.png" in text and "paper_ccd.png" in text
+
+
+def test_a_reason_shared_by_many_rows_is_one_numbered_note(tmp_path):
+    """A refinement's warnings stood in full on each of its rows (a 15,000 px page)."""
+    long = "Mg3AsN: B(N1) = -8.87 Å² is negative (unphysical)"
+    rows = [{"quantity": q, "sample": "as-BM", "recovered": 1.0, "stderr": 0.1, "truth": 1.0, "paper": 1.0,
+             "unit": "", "status": "warning", "reasons": [long, "only " + q]} for q in ("a", "D", "ε")]
+    text = open(write_paper_page(rows, tmp_path), encoding="utf-8").read()
+    assert text.count("B(N1) = -8.87") == 1 and text.count('href="#note1"') == 3
+    assert all(f'<li id="note{k}">only {q}</li>' in text for k, q in ((2, "a"), (3, "D"), (4, "ε")))

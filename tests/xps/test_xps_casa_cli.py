@@ -37,7 +37,7 @@ def test_casa_refit_side_by_side(cli):
     rc, out, err = cli("xps", "casa", FEO, "--json")
     d = json.loads(out)
     codes = [r["code"] for r in d["reasons"]]
-    assert "shape_substituted" in codes          # LF is not available: said, not hidden
+    assert "shape_substituted" not in codes      # LF(0.54,10,80,100,6) is sselab's calibrated LF
     assert "background_substituted" not in codes  # U 3 Tougaard is
     for c in d["regions"][0]["components"]:
         assert {"position_eV", "fwhm_eV", "area", "percent_at", "stored"} <= set(c)
@@ -48,8 +48,11 @@ def test_shape_syntax():
     assert parse_shape_text("SGL(30)") == ("SGL", {"m": 0.3})
     assert parse_shape_text("LA(1.1,2.5)") == ("LA", {"alpha": 1.1, "beta": 2.5})
     assert parse_shape_text("GL") == ("GL", {})
+    assert parse_shape_text("LF(0.54,10,80,100,6)") == ("LF", {"alpha": 0.54, "beta": 10.0})
+    assert sselab_shape("LF(0.54,10,80,100,6)")[2] is None
+    assert "calibrated" in sselab_shape("LF(1,2,40,100)")[2]      # other w: said, not hidden
     with pytest.raises(ParameterError):
-        parse_shape_text("LF(0.54,10,80,100,6)")
+        parse_shape_text("LF(0.54)")
     assert Component("a", 1.0, shape="SGL(20)").shape_params == {"m": 0.2}
     assert sselab_shape("LA(1.2,3,10)")[2] is not None          # the convolution is not applied: noted
 

@@ -21,7 +21,7 @@ def small_model():
                     preferred_orientation={"Mg3AsN": (1, 1, 0), "ZrO2-m": (1, 0, 1)})
     v = m.parameters().value_array.copy()
     rng = np.random.default_rng(7)
-    for name, value in {"zero_deg": 0.03, "displacement_deg": -0.05, "Mg3AsN.scale": 1.0, "ZrO2-m.scale": 0.5,
+    for name, value in {"zero_deg": 0.03, "displacement_deg": -0.05, "transparency_deg": 0.02, "axial_deg": 0.01, "Mg3AsN.scale": 1.0, "ZrO2-m.scale": 0.5,
                         "Mg3AsN.D_nm": 30.0, "ZrO2-m.D_nm": 50.0, "Mg3AsN.strain": 2e-3, "ZrO2-m.strain": 1e-3,
                         "bkg0": 100.0, "bkg1": -10.0, "bkg2": 3.0, "bkg3": 1.0,
                         "Mg3AsN.po_r": 0.85, "ZrO2-m.po_r": 1.2}.items():

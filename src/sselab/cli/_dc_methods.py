@@ -40,6 +40,7 @@ def add_commands(dc_app: typer.Typer) -> None:
         r0: Optional[float] = typer.Option(None, "--r0", help="Interfacial resistance before the hold [Ohm] (instead of --before)."),
         rss: Optional[float] = typer.Option(None, "--rss", help="Interfacial resistance after the hold [Ohm] (instead of --after)."),
         delta_v: Optional[float] = typer.Option(None, "--delta-v", help="Applied polarisation [V] (default: the file's potential)."),
+        plot: Optional[Path] = typer.Option(None, "--plot", help="Write |I|(t) of the hold with I0 and Is (PNG/SVG/PDF)."),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
         """Cation transference number t+ (Bruce–Vincent / Evans): I0, Is from the hold, R0, Rss from impedance."""
@@ -61,6 +62,11 @@ def add_commands(dc_app: typer.Typer) -> None:
         res = bruce_vincent(dv, tr.I0_A, tr.Is_A, r0_val, rss_val, I0_stderr_A=tr.I0_stderr_A,
                             Is_stderr_A=tr.steady.Is_stderr_A, R0_stderr_ohm=r0_err,
                             Rss_stderr_ohm=rss_err)
+        if plot is not None:
+            from ..report.plots_cli import bruce_vincent_figure
+            from ..report.style import save
+
+            save(bruce_vincent_figure(items[0], res), plot)
         if json_out:
             echo_json({"file": str(file), **res.to_dict()})
         else:

@@ -33,7 +33,8 @@ def drt_command(
     part: str = typer.Option("both", "--part", help="Fit both | real | imag parts."),
     n_tau: Optional[int] = typer.Option(None, "--n-tau", help="Number of basis functions (default: the data's density)."),
     lam: Optional[float] = typer.Option(None, "--lambda", help="Use this λ instead of choosing it."),
-    bootstrap: int = typer.Option(0, "--bootstrap", help="Residual-bootstrap refits for a 95 % band (0: none)."),
+    bootstrap: int = typer.Option(0, "--bootstrap", help="Residual-bootstrap refits for a bootstrap band instead of the posterior one (0: none)."),
+    band: str = typer.Option("auto", "--band", help="95 % band: auto (posterior, or bootstrap with --bootstrap N) | posterior | bootstrap | none."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the bootstrap."),
     inductance: bool = typer.Option(True, "--inductance/--no-inductance", help="Fit a series inductance L ≥ 0."),
     prominence: float = typer.Option(DEFAULT_PROMINENCE, "--prominence", help="Minimum peak prominence (fraction of the highest peak)."),
@@ -67,7 +68,7 @@ def drt_command(
         for item in items:
             r = drt(item.spectrum, basis=basis, method=method, derivative=derivative, n_tau=n_tau, bootstrap=bootstrap,
                     inductance=inductance, seed=seed, part=part, lambda_value=lam, prominence=prominence,
-                    blocking=choice)
+                    blocking=choice, band=band)
             if plot is not None:
                 from ..eis.drt.plot import plot_drt
 
@@ -85,7 +86,7 @@ def drt_command(
     selection = item.selection
     result = drt(item.spectrum, basis=basis, method=method, derivative=derivative, n_tau=n_tau,
                  bootstrap=bootstrap, inductance=inductance, seed=seed, part=part, lambda_value=lam,
-                 prominence=prominence, blocking=choice)
+                 prominence=prominence, blocking=choice, band=band)
     if plot is not None:
         from ..eis.drt.plot import plot_drt
 

@@ -16,7 +16,7 @@ def register_series(eis_app: Any) -> None:
     import typer
 
     from ._common import echo_json, exit_for, geometry, verdict_line
-    from ._eis_input import fmax_option, fmin_option, inductive_option, mask_option
+    from ._eis_input import all_option, fmax_option, fmin_option, inductive_option, mask_option
     from ..numfmt import format_uncertain
 
     @eis_app.command("series")
@@ -35,6 +35,7 @@ def register_series(eis_app: Any) -> None:
         fmax: Optional[float] = fmax_option(),
         drop_inductive: bool = inductive_option(),
         mask: Optional[str] = mask_option(),
+        every: bool = all_option(),
         shared: List[str] = typer.Option([], "--shared", help="Fit all spectra at once with this parameter shared (repeatable), e.g. CPE1.n."),
         tied: List[str] = typer.Option([], "--arrhenius", help="Fit all spectra at once with this resistance tied by R = R0 exp(Ea/kT) (repeatable)."),
         plot: Optional[Path] = typer.Option(None, "--plot", help="Write σ(T) with the Arrhenius line (PNG/SVG/PDF)."),
@@ -46,12 +47,12 @@ def register_series(eis_app: Any) -> None:
         if shared or tied:
             from ._eis_extra import global_series_output
 
-            spectra = series_spectra(files, points)
+            spectra = series_spectra(files, points, every)
             temps = [t for t, _ in _temperatures(spectra, [parse_temperature(t, default_unit="C") for t in temperature]
                                                  if temperature else None)]
             return global_series_output(spectra, circuit, geom, bulk, temps, shared, tied, weighting, convention,
                                         as_json)
-        res = series_from_files(files, circuit, geom, bulk, temperature, convention, weighting, points)
+        res = series_from_files(files, circuit, geom, bulk, temperature, convention, weighting, points, every)
         if plot is not None:
             from ..report.plots_methods import series_figure
             from ..report.style import save

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import typer
 
@@ -13,6 +13,7 @@ from ..io import read
 def suggest_command(
     files: List[Path] = typer.Argument(..., help="One spectrum, or a temperature series (one topology is chosen for all)."),
     extra: List[str] = typer.Option([], "--candidate", help="Also try this circuit (repeatable)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the (first) spectrum's Nyquist plot with the 3 best circuits (PNG/SVG/PDF)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON: 'candidates' best first."),
 ) -> None:
     """Propose and rank equivalent circuits (DRT peaks + physical grammar; BIC + plausibility)."""
@@ -20,6 +21,11 @@ def suggest_command(
 
     spectra = [read(f, kind="spectrum")[0] for f in files]
     result = suggest(spectra, extra=extra)
+    if plot is not None:
+        from ..report.plots_cli import suggest_figure
+        from ..report.style import save
+
+        save(suggest_figure(spectra[0], result), plot)
     if json_out:
         from ._common import echo_json
 

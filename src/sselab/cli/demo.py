@@ -28,12 +28,9 @@ def demo(
         return
     from ..numfmt import format_uncertain
 
-    table = Table(title="Mg3AsN virtual study: every number of the paper — recovered ± standard error vs the "
-                        "simulated truth (the paper's number by construction wherever the paper gives one) vs the paper")
-    for col in ("quantity", "sample", "recovered", "truth", "paper", "unit", "status"):
-        table.add_column(col, justify="left" if col in ("quantity", "sample", "unit", "status") else "right")
     notes: dict[str, str] = {}
     fmt = lambda v: "" if v is None else (f"{v:.5g}" if isinstance(v, (int, float)) else str(v))  # noqa: E731
+    cells = []
     for row in summary.get("rows") or summary["comparison"]:
         rec = row["recovered"]
         shown = "—" if rec is None else format_uncertain(rec, row.get("stderr"), digits=5)
@@ -41,8 +38,34 @@ def demo(
         if status and status != "ok":
             for msg in row.get("reasons") or []:
                 notes.setdefault(msg, status)
-        table.add_row(row["quantity"], row.get("sample", ""), shown, fmt(row["truth"]), fmt(row["paper"]), row["unit"], status)
-    console.print(table)
+        cells.append((row["quantity"], row.get("sample", ""), shown, fmt(row["truth"]), fmt(row["paper"]), row["unit"], status))
+    from rich import box
+
+    title = ("Mg3AsN virtual study: every number of the paper — recovered ± standard error vs the simulated truth "
+             "(the paper's number by construction wherever the paper gives one) vs the paper")
+    heads = ("quantity", "sample", "recovered", "truth", "paper", "unit", "status")
+    widths = [max([len(h)] + [len(c[k]) for c in cells]) for k, h in enumerate(heads)]
+    if sum(widths[1:]) + 20 + 2 * len(heads) > console.width:  # too narrow for one line per row: never cut a number
+        console.print(title, markup=False, highlight=False)
+        console.print("  ".join(h.rjust(widths[k]) if k in (2, 3, 4) else h.ljust(widths[k])
+                                for k, h in enumerate(heads) if k), markup=False, highlight=False, soft_wrap=True)
+        for c in cells:
+            console.print(f"{c[0]}", markup=False, highlight=False)
+            console.print("  ".join(v.rjust(widths[k]) if k in (2, 3, 4) else v.ljust(widths[k])
+                                    for k, v in enumerate(c) if k), markup=False, highlight=False, soft_wrap=True)
+        table = None
+    else:
+        table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+        for k, col in enumerate(heads):
+            if col == "quantity":  # the one column that wraps; numbers are never cut
+                table.add_column(col, overflow="fold", ratio=1, min_width=20)
+            else:
+                table.add_column(col, justify="right" if col in ("recovered", "truth", "paper") else "left",
+                                 no_wrap=True, min_width=widths[k])
+        for c in cells:
+            table.add_row(*c)
+    if table is not None:
+        console.print(table)
     for msg, status in notes.items():
         console.print(f"{status}: {msg}", markup=False, highlight=False)
     for key, path in summary["outputs"].items():

@@ -38,6 +38,7 @@ def identify_cmd(
     file: Path = typer.Argument(..., help=".msa/.emsa, .spx or .bcf (sum spectrum)"),
     beam: Optional[float] = typer.Option(None, "--beam-kev", help="beam energy [keV] when the file lacks it"),
     index: int = typer.Option(0, "--index", help="which spectrum of the file"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="write the spectrum with the lines labelled (PNG/SVG/PDF)"),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Peaks and the elements whose X-ray lines explain them."""
@@ -53,6 +54,11 @@ def identify_cmd(
         v = v.add("no_beam_energy", "beam energy unknown: excitation checks skipped (give --beam-kev)")
     result = with_verdict({"file": str(file), "beam_energy_keV": e0, "identified": found,
                            "unassigned_peaks": unassigned}, v)
+    if plot is not None:
+        from ..report.plots_cli import eds_identify_figure
+        from ..report.style import save
+
+        save(eds_identify_figure(sp.energy_keV, sp.counts, found, e0), plot)
     if as_json:
         echo_json(result)
         exit_for(result)
@@ -75,6 +81,7 @@ def quantify_cmd(
     beam: Optional[float] = typer.Option(None, "--beam-kev", help="beam energy [keV] when the file lacks it"),
     fwhm: float = typer.Option(130.0, "--fwhm-mn", help="detector FWHM at Mn Kα [eV]"),
     index: int = typer.Option(0, "--index", help="which spectrum of the file"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="write the atomic % bars (PNG/SVG/PDF)"),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Atomic % (Cliff–Lorimer) with uncertainties; formula with --normalise."""
@@ -84,6 +91,12 @@ def quantify_cmd(
     norm = assignments([normalise], "--normalise") if normalise else None
     q = quantify(sp, _elements(elements), kfactors=assignments(kfactor, "--kfactor") or None,
                  exclude=_elements(exclude) or (), normalise=norm, beam_keV=beam, fwhm_mn_eV=fwhm)
+    if plot is not None:
+        from ..report.plots_cli import composition_bars
+        from ..report.style import save
+
+        save(composition_bars([(el, *q.atomic_percent[el]) for el in q.elements],
+                              q.formula_text() if q.formula else "EDS (Cliff–Lorimer)"), plot)
     if as_json:
         echo_json({"file": str(file), **q.to_dict()})
         exit_for(q)

@@ -81,18 +81,10 @@ def _exit_on_sigterm() -> None:
 def _verdicts(db_url: str, study: str) -> dict:
     """How many stored results of ``study`` are ok / warning / failed, and why each failed."""
     from ..store import open_store
+    from ..store.queries import verdict_counts
 
-    counts = {"ok": 0, "warning": 0, "failed": 0, "failed_results": {}}
     with open_store(db_url) as store:
-        latest = {str(a.get("task_id")): a for a in store.analyses(study=study, status="ok")}  # oldest first
-        for a in latest.values():
-            res = a.get("result") or {}
-            status = res.get("status", "ok") if isinstance(res, dict) else "ok"
-            counts[status if status in ("ok", "warning", "failed") else "ok"] += 1
-            if status == "failed":
-                first = next((r.get("message", "") for r in res.get("reasons") or [] if r.get("severity") == "failed"), "")
-                counts["failed_results"][str(a.get("task_id"))] = first
-    return counts
+        return verdict_counts(store.analyses(study=study, status="ok"))
 
 
 def register(app: typer.Typer) -> None:

@@ -136,12 +136,20 @@ def layers_cmd(
 @sem_app.command("porosity")
 def porosity_cmd(
     image: Path = typer.Argument(..., help="SEM TIFF of a polished pellet"),
+    pixel_size: Optional[str] = typer.Option(None, "--pixel-size", help='override, e.g. "0.1 um" (figure axes only)'),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="write the micrograph with the pores tinted (PNG/SVG/PDF)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Pore area fraction (dark pores, Otsu) and compactness = 1 − pore fraction."""
-    from ..microscopy.particles import porosity
+    from ..microscopy.particles import pore_labels, porosity
 
-    r = porosity(_image(image, None))
+    img = _image(image, pixel_size)
+    r = porosity(img)
+    if plot is not None:
+        from ..report.plots_cli import porosity_figure
+        from ..report.style import save
+
+        save(porosity_figure(img.data, pore_labels(img) > 0, r, img.pixel_size_um), plot)
     if as_json:
         echo_json({"file": str(image), **r})
         exit_for(r)

@@ -106,6 +106,7 @@ def deconvolve_command(
     layers: int = typer.Option(2, "--layers", help="Number of eBE layers in the stack."),
     temperature: Optional[List[str]] = typer.Option(None, "--temperature", help="Temperatures of the stack files in order ('40 C'), when files do not say."),
     convention: str = typer.Option("sigma", "--convention", help="Arrhenius convention: sigma or sigmaT."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write R_stack split into R_eBE and R_SE,ion per temperature (PNG/SVG/PDF)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """σ_ion of the SE from electron-blocking stacks: R_SE,ion = R_stack,bulk − Σ R_eBE (Glaser 2023)."""
@@ -121,6 +122,11 @@ def deconvolve_command(
         layer_thickness_m=parse_length(layer_thickness, "cm") if layer_thickness else None,
         n_layers=layers, temperatures=temperature, convention=convention,
     )
+    if plot is not None:
+        from ..report.plots_cli import deconvolve_figure
+        from ..report.style import save
+
+        save(deconvolve_figure(res), plot)
     if as_json:
         echo_json(res.to_dict())
         exit_for(res)

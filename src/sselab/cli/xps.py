@@ -156,6 +156,7 @@ def quantify_cmd(
     charge_ref: bool = typer.Option(False, "--charge-ref", help="shift so C 1s = 284.8 eV"),
     shift: float = typer.Option(None, "--shift", help="charge shift [eV] added to all energies"),
     step: int = typer.Option(0, "--step", help="Which acquisition (sputter step) of the file, 0-based."),
+    plot: Path = typer.Option(None, "--plot", help="write the atomic % bars (PNG/SVG/PDF)"),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Atomic % from background-subtracted region areas and RSFs.
@@ -178,6 +179,12 @@ def quantify_cmd(
     names = [n.strip() for n in regions.split(",") if n.strip()] if regions else None
     q = quantify_acquisition(acq, names, _rsfs(rsf, rsf_file), background, correction, normalise,
                              file_transmission)
+    if plot is not None:
+        from ..report.plots_cli import composition_bars
+        from ..report.style import save
+
+        save(composition_bars([(r.label, r.atomic_percent, r.atomic_percent_stderr) for r in q.rows],
+                              f"XPS ({q.rsf_source})"), plot)
     if as_json:
         echo_json({**q.to_dict(), "charge_shift_eV": shift_eV})
         exit_for(q)
@@ -273,6 +280,7 @@ def regions_cmd(
 def casa_cmd(
     file: Path = typer.Argument(..., help="a CasaXPS-processed VAMAS file (CASA region/comp lines)"),
     refit: bool = typer.Option(True, "--refit/--no-refit", help="refit the stored model with sselab"),
+    plot: Path = typer.Option(None, "--plot", help="write each region's component shares, CasaXPS vs refit (PNG/SVG/PDF)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """The CasaXPS regions and components stored in a file, refitted with sselab side by side."""
@@ -281,6 +289,11 @@ def casa_cmd(
 
     acqs = _acquisitions(file)
     d = casa_report(acqs[0], refit=refit)
+    if plot is not None:
+        from ..report.plots_cli import casa_figure
+        from ..report.style import save
+
+        save(casa_figure(d), plot)
     if as_json:
         echo_json(d)
         exit_for(d)

@@ -85,6 +85,7 @@ def simulate(
     noise: bool = typer.Option(False, "--noise/--no-noise", help="Add Poisson counting noise."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Random seed of the counting noise (reproducible patterns)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write a .xye file."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write the pattern with its reflection ticks (PNG/SVG/PDF)."),
     json_: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Simulate a powder pattern."""
@@ -116,6 +117,15 @@ def simulate(
         from ..io.formats.xrd_xy import write_xye
 
         write_xye(out, pat)
+    if plot is not None:
+        from ..report.plots_cli import pattern_figure
+        from ..report.style import save
+        from ..xrd.model import PowderModel
+
+        model = PowderModel([phase], np.asarray(pat.two_theta_deg, float), inst)
+        ticks = model.tick_positions(model.parameters().value_array)[0]
+        save(pattern_figure(pat.two_theta_deg, pat.intensity, {phase.name: ticks},
+                            f"{phase.name}, a = {phase.lattice_parameters['a']:.4f} Å"), plot)
     summary = {"phase": phase.to_dict(), "n_points": pat.two_theta_deg.size, "out": str(out) if out else None}
     if json_:
         echo_json(summary)
@@ -135,6 +145,7 @@ def identify_cmd(
     wavelength: Optional[float] = typer.Option(None, "--wavelength", help="Kα1 [Å]; Kα2 kept unless --monochromatic."),
     monochromatic: bool = typer.Option(False, "--monochromatic", help="One wavelength only (no Kα2)."),
     library: Optional[list[Path]] = typer.Option(None, "--library", help=LIBRARY_HELP),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write obs/calc/diff with the phases' ticks and unexplained peaks (PNG/SVG/PDF)."),
     json_: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Which candidate phases are present, with weight fractions and unexplained peaks."""
@@ -144,6 +155,11 @@ def identify_cmd(
 
     pat = _pattern(file)
     res = identify(pat, _phases(phases, library), _instrument(pat, wavelength, standard, monochromatic))
+    if plot is not None:
+        from ..report.plots_cli import identify_figure
+        from ..report.style import save
+
+        save(identify_figure(res), plot)
     if json_:
         echo_json(res.to_dict())
         return exit_for(res)

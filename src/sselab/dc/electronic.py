@@ -149,7 +149,7 @@ def electronic_from_points(points: Sequence[dict[str, Any]], geometry: SampleGeo
         raise AnalysisError(f"R_el needs steady-state currents at 2 or more different voltages; got {len(np.unique(np.round(v, 4)))}")
     weighted = all(e is not None and e > 0 for e in E)
     line = line_fit(v, i, np.asarray(E, float) if weighted else None)
-    w, chi2, dof, cov, have_err = line.weights, line.chi2, line.dof, line.covariance, line.errors_known
+    w, dof, cov, have_err = line.weights, line.dof, line.covariance, line.errors_known
     G, b = line.slope, line.intercept
     if G <= 0:
         raise AnalysisError(f"steady-state current does not rise with voltage (slope {G:.3g} S): no electronic resistance")

@@ -43,7 +43,8 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Sequence
+from collections.abc import Sequence
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -52,7 +53,8 @@ from ..fitting.threads import single_threaded_blas
 from ..measurements import Spectrum
 from ..verdict import Reason, Verdict
 from .circuit import Circuit
-from .fit import CircuitFit, _validate, fit_starts
+from .fit import CircuitFit, _validate
+from .multistart import FitList, fit_starts
 from .initial import Starts, starts_many
 from .weights import WEIGHTINGS
 
@@ -127,24 +129,7 @@ def _failure(i: int, spectrum: Any, exc: BaseException) -> FitFailure:
     return FitFailure(i, src, str(exc), type(exc).__name__)
 
 
-def iter_fit_circuit_batch(
-    spectra: Sequence[Spectrum],
-    circuit: str | Circuit,
-    *,
-    weighting: str = "modulus",
-    n_starts: int = 4,
-    chunk_size: int = 2048,
-    initial: Mapping[str, float] | None = None,
-    fixed: Mapping[str, float] | None = None,
-    bounds: Mapping[str, tuple[float, float]] | None = None,
-    canonical: bool = True,
-    max_iter: int = 300,
-) -> Iterator[list[tuple[int, CircuitFit | FitFailure]]]:
-    """Fit chunk by chunk; yields ``[(input index, CircuitFit | FitFailure), ...]`` per chunk.
-
-    Use it to stream results to a store without holding every fit in memory.  Starts are
-    computed per chunk, so only one chunk's data and working arrays are alive at a time.
-    """
+def _iter_lazy(spectra, circuit, weighting, n_starts, chunk_size, initial, fixed, bounds, canonical, max_iter):
     c = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
     if weighting not in WEIGHTINGS:
         raise FitError(f"unknown weighting {weighting!r}; expected one of {', '.join(WEIGHTINGS)}")
@@ -170,11 +155,35 @@ def iter_fit_circuit_batch(
             yield sorted(done, key=lambda t: t[0])
 
 
-def _fit_items(items, c, weighting, fixed, bounds, canonical, max_iter) -> list[tuple[int, CircuitFit | FitFailure]]:
+def iter_fit_circuit_batch(
+    spectra: Sequence[Spectrum],
+    circuit: str | Circuit,
+    *,
+    weighting: str = "modulus",
+    n_starts: int = 4,
+    chunk_size: int = 2048,
+    initial: Mapping[str, float] | None = None,
+    fixed: Mapping[str, float] | None = None,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    canonical: bool = True,
+    max_iter: int = 300,
+) -> Iterator[list[tuple[int, CircuitFit | FitFailure]]]:
+    """Fit chunk by chunk; yields ``[(input index, CircuitFit | FitFailure), ...]`` per chunk.
+
+    Use it to stream results to a store without holding every fit in memory.  Starts are
+    computed per chunk, so only one chunk's data and working arrays are alive at a time.
+    """
+    for chunk in _iter_lazy(spectra, circuit, weighting, n_starts, chunk_size, initial, fixed, bounds, canonical,
+                            max_iter):
+        yield [(i, e[0][e[1]] if isinstance(e, tuple) else e) for i, e in chunk]
+
+
+def _fit_items(items, c, weighting, fixed, bounds, canonical, max_iter) -> list[tuple[int, Any]]:
+    """``[(input index, (FitList, position) | FitFailure)]``: the fits are built when read."""
     try:
         fits = fit_starts(c, [it.spectrum for it in items], [it.starts for it in items], weighting=weighting,
                           fixed=fixed, bounds=bounds, canonical=canonical, max_iter=max_iter)
-        return [(it.index, f) for it, f in zip(items, fits)]
+        return [(it.index, (fits, j)) for j, it in enumerate(items)]
     except (SselabError, ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
         if len(items) == 1:
             return [(items[0].index, _failure(items[0].index, items[0].spectrum, exc))]
@@ -183,6 +192,63 @@ def _fit_items(items, c, weighting, fixed, bounds, canonical, max_iter) -> list[
     return _fit_items(items[:half], c, weighting, fixed, bounds, canonical, max_iter) + _fit_items(
         items[half:], c, weighting, fixed, bounds, canonical, max_iter
     )
+
+
+class FitBatch(Sequence):
+    """The results of :func:`fit_circuit_batch` in input order: a :class:`CircuitFit` (built when
+    first read) or a :class:`FitFailure` per spectrum; :meth:`table` gives every fit's values,
+    standard errors and χ² as arrays without building the result objects."""
+
+    def __init__(self, entries: list) -> None:
+        self._entries = entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        e = self._entries[i]
+        return e[0][e[1]] if isinstance(e, tuple) else e
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def table(self) -> dict[str, Any]:
+        """``{"names", "values" {name: (S,)}, "stderr" {name: (S,)}, "chi2", "success",
+        "starts_tried", "engine", "source", "error"}`` in input order; NaN values, ``success``
+        False and the message in ``error`` for a :class:`FitFailure` (see :meth:`FitList.table`)."""
+        S = len(self)
+        out: dict[str, Any] | None = None
+        lists: dict[int, tuple[FitList, list[tuple[int, int]]]] = {}
+        for i, e in enumerate(self._entries):
+            if isinstance(e, tuple):
+                lists.setdefault(id(e[0]), (e[0], []))[1].append((i, e[1]))
+        for fl, pairs in lists.values():
+            t = fl.table()
+            if out is None:
+                names = t["names"]
+                out = {"names": names, "values": {k: np.full(S, np.nan) for k in names},
+                       "stderr": {k: np.full(S, np.nan) for k in names}, "chi2": np.full(S, np.nan),
+                       "success": np.zeros(S, bool), "starts_tried": np.zeros(S, int), "engine": [""] * S,
+                       "source": [""] * S, "error": [""] * S}
+            idx = np.array([i for i, _ in pairs])
+            pos = np.array([j for _, j in pairs])
+            for key in ("values", "stderr"):
+                for k in out["names"]:
+                    out[key][k][idx] = t[key][k][pos]
+            for key in ("chi2", "success", "starts_tried"):
+                out[key][idx] = t[key][pos]
+            for key in ("engine", "source"):
+                for i, j in pairs:
+                    out[key][i] = t[key][j]
+        if out is None:
+            out = {"names": [], "values": {}, "stderr": {}, "chi2": np.full(S, np.nan), "success": np.zeros(S, bool),
+                   "starts_tried": np.zeros(S, int), "engine": [""] * S, "source": [""] * S, "error": [""] * S}
+        for i, e in enumerate(self._entries):
+            if isinstance(e, FitFailure):
+                out["source"][i], out["error"][i] = e.source, e.error
+        return out
 
 
 def fit_circuit_batch(
@@ -197,7 +263,7 @@ def fit_circuit_batch(
     bounds: Mapping[str, tuple[float, float]] | None = None,
     canonical: bool = True,
     max_iter: int = 300,
-) -> list[CircuitFit | FitFailure]:
+) -> "FitBatch":
     """Fit ``circuit`` to every spectrum; results in input order.
 
     Parameters
@@ -211,15 +277,15 @@ def fit_circuit_batch(
 
     Returns
     -------
-    list of CircuitFit or FitFailure
-        Content identical to ``fit_circuit`` for each spectrum; a :class:`FitFailure`
-        (``.success`` False, ``.to_dict()`` with "error") where it could not be fitted.
+    FitBatch
+        A sequence: content identical to ``fit_circuit`` for each spectrum; a :class:`FitFailure`
+        (``.success`` False, ``.to_dict()`` with "error") where it could not be fitted.  Each
+        :class:`CircuitFit` is built when first read; :meth:`FitBatch.table` gives every fit's
+        values, standard errors and χ² as arrays without building them.
     """
-    out: list[CircuitFit | FitFailure | None] = [None] * len(spectra)
-    for chunk in iter_fit_circuit_batch(
-        spectra, circuit, weighting=weighting, n_starts=n_starts, chunk_size=chunk_size, initial=initial,
-        fixed=fixed, bounds=bounds, canonical=canonical, max_iter=max_iter,
-    ):
+    out: list = [None] * len(spectra)
+    for chunk in _iter_lazy(spectra, circuit, weighting, n_starts, chunk_size, initial, fixed, bounds, canonical,
+                            max_iter):
         for i, r in chunk:
             out[i] = r
-    return out  # type: ignore[return-value]
+    return FitBatch(out)

@@ -265,6 +265,40 @@ class Circuit:
                 perm[slots[target]] = snapshot[slots[source]]
         return perm
 
+    def canonical_permutations(self, values: np.ndarray) -> np.ndarray:
+        """:meth:`canonical_permutation` of every row of ``values`` (S, n), vectorised over the
+        rows for p(R, C|CPE) arcs (the apex formula), row by row for other sub-circuits."""
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        S = values.shape[0]
+        perm = np.tile(np.arange(self.n_params), (S, 1))
+        for members, slots in self._interchangeable():
+            if all(self._rc_pair(m) is not None for m in members):
+                freqs = np.stack([self._apex_frequencies(m, values) for m in members], axis=1)
+            else:
+                freqs = np.array([[self._characteristic_frequency(m, v) for m in members] for v in values])
+            ok = np.isfinite(freqs).all(axis=1)
+            order = np.argsort(freqs, axis=1)[:, ::-1]
+            slot = np.array(slots)  # (members, parameters per member)
+            snapshot = perm.copy()
+            for target in range(len(members)):
+                src = slot[order[:, target]]  # (S, L)
+                moved = np.take_along_axis(snapshot, src, 1)
+                perm[np.ix_(ok, slot[target])] = moved[ok]
+        return perm
+
+    def _apex_frequencies(self, node: Node, values: np.ndarray) -> np.ndarray:
+        """:meth:`_characteristic_frequency` of a p(R, C|CPE) ``node`` for every row of ``values``."""
+        r, cap = self._rc_pair(node)
+        R = values[:, self._slots[r].start]
+        start = self._slots[cap].start
+        cpe = self._slots[cap].type.name == "CPE"
+        Q = values[:, start]
+        n = values[:, start + 1] if cpe else np.ones_like(R)
+        with np.errstate(all="ignore"):
+            f = 1 / (2 * np.pi * np.exp(np.log(R * Q) / n))
+        f = np.where(n <= 0, np.nan, f)
+        return np.where((R <= 0) | (Q <= 0), np.inf, f)
+
     @staticmethod
     def _rc_pair(node: Node) -> tuple[str, str] | None:
         if not isinstance(node, Parallel) or len(node.children) != 2:

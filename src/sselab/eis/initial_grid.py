@@ -184,6 +184,10 @@ def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         gram = (A.conj().transpose(0, 2, 1) @ A).real
     h = ((w2 * Z.real)[:, None, :] @ d.cols.real + (w2 * Z.imag)[:, None, :] @ d.cols.imag)[:, 0]  # Re(Σ w² c̄ z)
     bb = np.full(Z.shape[0], float(N))  # Σ w²|z|² = N under modulus weighting
+    from .kernel import compiled_for
+
+    if compiled_for(Z.shape[0]):  # the same solves compiled (sselab.eis.kernel._grid), one spectrum per row
+        return _score_compiled(d, gram, h, bb)
     G = gram[:, d.idx[:, :, None], d.idx[:, None, :]]  # (S, K, p, p)
     H = h[:, d.idx]
     Gr = G.copy()  # + 1e-12·trace on the diagonal: a ridge against exactly collinear columns
@@ -191,6 +195,26 @@ def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     diag += 1e-12 * diag.sum(axis=-1, keepdims=True)
     coef = np.maximum(solve_spd(Gr, H), 0)
     cost = bb[:, None] - 2 * np.einsum("ski,ski->sk", coef, H) + np.einsum("ski,skij,skj->sk", coef, G, coef)
+    return coef, cost
+
+
+def _score_compiled(d: "Design", gram: np.ndarray, h: np.ndarray, bb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from .kernel import LOCK, parallel_for
+    from .kernel._grid import score_rows, score_rows_serial
+
+    S, (K, p) = gram.shape[0], d.idx.shape
+    coef, cost, bad = np.empty((S, K, p)), np.empty((S, K)), np.zeros((S, K), bool)
+    idx = np.ascontiguousarray(d.idx, np.int64)
+    with LOCK:
+        run = score_rows if parallel_for(S) else score_rows_serial
+        run(np.ascontiguousarray(gram), np.ascontiguousarray(h), bb, idx, coef, cost, bad)
+    if bad.any():  # a broken-down factorisation: least squares, as solve_spd
+        for s, c in zip(*np.nonzero(bad)):
+            G = gram[s][np.ix_(idx[c], idx[c])]
+            Gr = G + np.diag(np.full(p, 1e-12 * np.trace(G)))
+            x = np.maximum(np.linalg.lstsq(Gr, h[s, idx[c]], rcond=None)[0], 0)
+            coef[s, c] = x
+            cost[s, c] = bb[s] - 2 * x @ h[s, idx[c]] + x @ G @ x
     return coef, cost
 
 
@@ -350,13 +374,14 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
     from .kernel import compiled_for
 
     if compiled_for(S):  # the same sweeps compiled (sselab.eis.kernel._grid), one spectrum per row
-        from .kernel import LOCK
-        from .kernel._grid import refine_rows
+        from .kernel import LOCK, parallel_for
+        from .kernel._grid import refine_rows, refine_rows_serial
 
         coef = np.empty((S, p))
         with LOCK:
-            refine_rows(log_w, np.ascontiguousarray(weight), np.ascontiguousarray(b), bb, np.ascontiguousarray(cols),
-                        first, capacitor, tau, ns, REFINE_DECADES, REFINE_EXPONENT.astype(float), REFINE_SWEEPS, coef)
+            run = refine_rows if parallel_for(S) else refine_rows_serial
+            run(log_w, np.ascontiguousarray(weight), np.ascontiguousarray(b), bb, np.ascontiguousarray(cols), first,
+                capacitor, tau, ns, REFINE_DECADES, REFINE_EXPONENT.astype(float), REFINE_SWEEPS, coef)
         return [_values(circuit, d, tau[i], ns[i], d.combos[combos[i]][2], coef[i], spans[i]) for i in range(S)]
     eye = np.eye(p)
 

@@ -207,7 +207,6 @@ def kramers_kronig(
     f = spectrum.frequency_Hz
     z = spectrum.impedance_ohm
     n = f.size
-    extra = 1 + int(capacitance) + int(inductance)
     if n < 5:
         raise AnalysisError(f"{spectrum.source or 'spectrum'}: {n} points are too few for a KK test")
     check_points(n, MAX_EIS_POINTS, "the Kramers–Kronig test", spectrum.source)

@@ -21,8 +21,16 @@ EIS rules on top:
     spectrum below 0.1 Ω): the element ran away, the circuit has one it does not need.
 ``arc_outside_window`` (warning)
     The apex frequency 1/(2πRC) of a block lies more than ``WINDOW_DECADES`` (0.2) decades
-    outside the measured frequency range: half the arc or more is extrapolated, and its
-    resistance trades off against its neighbours' (the linear standard errors understate this).
+    outside the measured frequency range, or outside it at all while its resistance is
+    uncertain by more than ``EDGE_REL_STDERR`` (30 %): half the arc or more is extrapolated,
+    and its resistance trades off against its neighbours' (the linear standard errors
+    understate this).
+``edge_misfit`` (warning)
+    The mean weighted residual over the ``EDGE_POINTS`` (5) highest- or lowest-frequency points
+    is more than ``EDGE_MISFIT_Z`` (5) of its noise standard error: the model misses what the
+    data show at an end of the window — typically an arc above f_max that the series
+    resistance absorbed while the fitted arc moved elsewhere.  (Whole-spectrum rules do not
+    see a misfit confined to five of sixty points.)
 ``single_spectrum_of_many`` (warning)
     Set by the callers that fit one spectrum of a multi-spectrum file.
 
@@ -60,6 +68,14 @@ R_MAX_FACTOR = 1e3
 #: on one side only: its resistance and the series resistance beside it trade off (on simulated
 #: spectra an arc 0.5 decade beyond 1 MHz gave R0 = 679 Ohm for a true 82 Ohm with a small stderr)
 WINDOW_DECADES = 0.2
+#: an apex outside the window at all is flagged when its R is this uncertain (relative stderr):
+#: on 2,700 good simulated fits none was (benchmarks/bench_verdicts.py)
+EDGE_REL_STDERR = 0.3
+#: points at each end of the window whose mean residual is tested, and the z above which it is a misfit
+#: (white noise: z is standard normal, four tests per fit, so P(z > 5) ≈ 2e-6 per fit; good simulated
+#: fits of bench_verdicts seeds 0–2: largest z 3.9 of 8,100; the fits it catches: 5.8–17)
+EDGE_POINTS = 5
+EDGE_MISFIT_Z = 5.0
 
 
 def fit_noise(fit: "CircuitFit", noise: float | None = None) -> float:
@@ -78,6 +94,22 @@ def fit_noise(fit: "CircuitFit", noise: float | None = None) -> float:
     return max(shown, floor) if math.isfinite(shown) else floor
 
 
+def edge_misfit_z(fit: "CircuitFit", noise: float) -> tuple[float, float]:
+    """z of the mean residual over the ``EDGE_POINTS`` highest- and lowest-frequency points
+    (largest of real and imaginary part), against ``noise`` per point; (nan, nan) when the
+    spectrum is too short or the residuals are not one real and one imaginary block."""
+    n = fit.n_points
+    r = np.asarray(fit.result.residuals, float)
+    if n < 4 * EDGE_POINTS or r.size != 2 * n or not noise > 0:
+        return float("nan"), float("nan")
+    order = np.argsort(-np.asarray(fit.frequency_Hz, float))
+    re, im = r[:n][order], r[n:][order]
+    se = noise / math.sqrt(EDGE_POINTS)
+    ends = (slice(0, EDGE_POINTS), slice(n - EDGE_POINTS, n))
+    hi, lo = (max(abs(re[e].mean()), abs(im[e].mean())) / se for e in ends)
+    return float(hi), float(lo)
+
+
 def circuit_fit_verdict(fit: "CircuitFit", *, noise: float | None = None,
                         depends_on: Iterable[str] | None = None) -> Verdict:
     """The verdict of a :class:`~sselab.eis.fit.CircuitFit` (see module docs).
@@ -91,7 +123,8 @@ def circuit_fit_verdict(fit: "CircuitFit", *, noise: float | None = None,
         become warnings.  ``None``: every free parameter.
     """
     depends = None if depends_on is None else list(depends_on)
-    v = fit_verdict(fit.result, noise=fit_noise(fit, noise), depends_on=depends)
+    sigma = fit_noise(fit, noise)
+    v = fit_verdict(fit.result, noise=sigma, depends_on=depends)
     reasons: list[Reason] = []
     z_max = float(np.abs(fit.impedance_ohm).max())
     seen = set(v.codes)
@@ -116,9 +149,24 @@ def circuit_fit_verdict(fit: "CircuitFit", *, noise: float | None = None,
                                   "failed" if used else "warning"))
             continue
         fa = apex.get(r, float("nan"))
-        if math.isfinite(fa) and fa > 0 and (math.log10(f_lo / fa) > WINDOW_DECADES or
-                                              math.log10(fa / f_hi) > WINDOW_DECADES):
+        if not (math.isfinite(fa) and fa > 0):
+            continue
+        out = max(math.log10(f_lo / fa), math.log10(fa / f_hi))
+        rel = fit.result[r].relative_stderr if r in fit.result.names else None
+        if out > WINDOW_DECADES:
             reasons.append(Reason("arc_outside_window", f"the {r} arc's apex frequency {fa:.2g} Hz is more than "
                                   f"{WINDOW_DECADES:g} decades outside the measured {f_lo:.3g}–{f_hi:.3g} Hz: the arc is partly "
                                   "extrapolated and its R trades off against its neighbours'"))
+        elif out > 0 and (rel is None or not math.isfinite(rel) or rel > EDGE_REL_STDERR):
+            reasons.append(Reason("arc_outside_window", f"the {r} arc's apex frequency {fa:.2g} Hz lies outside the "
+                                  f"measured {f_lo:.3g}–{f_hi:.3g} Hz and {r} is uncertain by more than "
+                                  f"{100 * EDGE_REL_STDERR:g} %: the arc is partly extrapolated and its R trades off "
+                                  "against its neighbours'"))
+    hi, lo = edge_misfit_z(fit, sigma)
+    for z, end in ((hi, "highest"), (lo, "lowest")):
+        if math.isfinite(z) and z > EDGE_MISFIT_Z:
+            reasons.append(Reason("edge_misfit", f"the model misses the data at the {end}-frequency end (mean residual of "
+                                  f"the {EDGE_POINTS} {end}-frequency points {z:.3g} times its noise standard error)"
+                                  + (": an arc above the highest frequency may be folded into the series resistance"
+                                     if end == "highest" else "")))
     return v.merge(Verdict.of(reasons))

@@ -40,7 +40,7 @@ from scipy.signal import savgol_filter
 from ..exceptions import AnalysisError
 from ..fitting.result import _num
 from ..measurements import Spectrum
-from ..verdict import Reason, Verdict
+from ..verdict import Verdict
 
 GAMMA = -math.pi / 6
 

@@ -195,8 +195,86 @@ def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0):
     return template, final, outcome
 
 
-def _estimates(fun, template, final, outcome, rows, scale_covariance) -> list[FitResult]:
-    """Final residuals, Jacobian and covariance, only for ``rows``."""
+class Estimates:
+    """The final state of R fitted problems as arrays, their :class:`FitResult` objects built
+    only when asked for (:meth:`result`): a batch whose results nobody reads pays for the
+    arrays alone.
+
+    Attributes
+    ----------
+    template : Parameters
+    values : ndarray (R, n)
+    residuals : ndarray (R, m)
+    covariance : ndarray (R, k, k)
+    chi2 : ndarray (R,)
+        ``r @ r`` of each row, as :class:`FitResult` computes it.
+    status, n_iter : ndarray (R,)
+    n_eval : int
+    """
+
+    def __init__(self, template, values, residuals, covariance, weak, errors, status, n_iter, n_eval) -> None:
+        self.template = template
+        self.values = values
+        self.residuals = residuals
+        self.covariance = covariance
+        self.weak = weak
+        self.errors = errors
+        self.status = np.asarray(status)
+        self.n_iter = np.asarray(n_iter)
+        self.n_eval = int(n_eval)
+        self.chi2 = np.array([float(row @ row) for row in residuals])
+
+    def __len__(self) -> int:
+        return self.values.shape[0]
+
+    def result(self, j: int) -> FitResult:
+        """The :class:`FitResult` of row ``j`` (the same object :func:`fit_best` returns)."""
+        return _estimate(self.template, self.values[j], self.residuals[j], self.covariance[j], self.weak[j],
+                         self.errors[j], int(self.status[j]), int(self.n_iter[j]), self.n_eval)
+
+    @property
+    def success(self) -> np.ndarray:
+        """(R,) :attr:`FitResult.success` of every row."""
+        finite = np.isfinite(self.chi2)
+        return ((self.status > 0) | (self.status == -1)) & finite
+
+    @property
+    def stderr(self) -> np.ndarray:
+        """(R, n) standard errors (NaN where :class:`ParameterEstimate` has None, and for fixed ones)."""
+        free = self.template.free_mask
+        out = np.full(self.values.shape, np.nan)
+        if free.any():
+            var = np.diagonal(self.covariance, axis1=1, axis2=2)
+            with np.errstate(invalid="ignore"):
+                out[:, free] = np.where(np.isfinite(var) & (var >= 0), np.sqrt(np.abs(var)), np.nan)
+        return out
+
+    @property
+    def undetermined(self) -> np.ndarray:
+        """(R,) whether :attr:`FitResult.undetermined` is not empty."""
+        free = self.template.free_mask
+        se, v = self.stderr[:, free], self.values[:, free]
+        with np.errstate(all="ignore"):
+            bad = np.isnan(se) | (v == 0) | (np.abs(se / v) > 1.0)
+        return bad.any(axis=1)
+
+    @property
+    def at_bound(self) -> np.ndarray:
+        """(R,) whether some free parameter is :attr:`ParameterEstimate.at_bound`."""
+        t = self.template
+        free = t.free_mask
+        lo = np.array([t[name].min for name in t.names], float)[free]
+        hi = np.array([t[name].max for name in t.names], float)[free]
+        v = self.values[:, free]
+        tol = 1e-6
+        with np.errstate(all="ignore"):
+            near_min = np.isfinite(lo) & (v - lo <= tol * (np.abs(lo) + np.abs(v)) + 1e-300)
+            near_max = np.isfinite(hi) & (hi - v <= tol * np.abs(hi) + 1e-300)
+        return (near_min | near_max).any(axis=1)
+
+
+def _final_arrays(fun, template, final, outcome, rows, scale_covariance) -> Estimates:
+    """Final residuals, Jacobian and covariance, only for ``rows``, as arrays."""
     with np.errstate(all="ignore"):
         r, Jp = fun(final[rows], rows)
         if Jp is None:
@@ -206,11 +284,14 @@ def _estimates(fun, template, final, outcome, rows, scale_covariance) -> list[Fi
     if r.shape[1] <= n_free:
         raise FitError(f"{r.shape[1]} data values cannot determine {n_free} free parameters")
     cov, weak, errors = _covariances(Jp[:, :, free], np.einsum("rm,rm->r", r, r), scale_covariance)
-    return [
-        _estimate(template, final[b], r[j], cov[j], weak[j], errors[j], int(outcome.status[b]), int(outcome.n_iter[b]),
-                  outcome.n_eval)
-        for j, b in enumerate(rows)
-    ]
+    return Estimates(template, final[rows], r, cov, weak, errors, outcome.status[rows], outcome.n_iter[rows],
+                     outcome.n_eval)
+
+
+def _estimates(fun, template, final, outcome, rows, scale_covariance) -> list[FitResult]:
+    """Final residuals, Jacobian and covariance, only for ``rows``."""
+    est = _final_arrays(fun, template, final, outcome, rows, scale_covariance)
+    return [est.result(j) for j in range(len(rows))]
 
 
 def fit_batch(
@@ -274,6 +355,26 @@ def _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covarianc
         kept.append(int(pool[np.argmin(cost[pool])]))
     rows = np.array(kept)
     return list(zip(kept, _estimates(fun, template, final, outcome, rows, scale_covariance)))
+
+
+def fit_best_arrays(fun: Model, params: Parameters, *, starts: np.ndarray, groups: np.ndarray, max_iter: int = 200,
+                    ftol: float = 1e-10, xtol: float = 1e-10, scale_covariance: bool = True,
+                    stol: float = 0.0) -> tuple[list[int], Estimates]:
+    """:func:`fit_best` with the kept rows' results as :class:`Estimates` (built on demand)."""
+    with single_threaded_blas():
+        template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol, stol)
+        kept = _kept_rows(np.asarray(groups), outcome)
+        return kept, _final_arrays(fun, template, final, outcome, np.array(kept), scale_covariance)
+
+
+def _kept_rows(groups: np.ndarray, outcome: lm.Outcome) -> list[int]:
+    """Per problem 0..G−1, the converged row with the lowest cost (the lowest cost if none converged)."""
+    ok = ((outcome.status > 0) | (outcome.status == -1)) & np.isfinite(outcome.cost)
+    cost = np.where(np.isfinite(outcome.cost), outcome.cost, np.inf)
+    order = np.lexsort((cost, ~ok, groups))  # by group, converged first, then cost (stable: first of ties)
+    first = np.ones(order.size, bool)
+    first[1:] = groups[order][1:] != groups[order][:-1]
+    return order[first].tolist()
 
 
 def fit(

@@ -42,13 +42,17 @@ top.  The rules, in the order they are checked, per free parameter the result *d
     With at least ``MIN_POINTS_RUNS`` residuals: the runs-test z below ``RUNS_Z_WARNING`` or
     a same-sign stretch with probability below ``LONGEST_RUN_P_WARNING``
     (:mod:`sselab.fitting.diagnostics`; both ≈ 0.1 % false-alarm each for white noise).
+    Not applied when the residual rms is below ``SYSTEMATIC_MIN_RATIO`` (a tenth) of ``noise``:
+    structure that far below the noise (or the instrument's accuracy) is the rounding of the
+    file's digits — a noise-free simulated spectrum fitted to 1e-12 % is not a misfit.
 
 Parameters the result does not depend on (an explicit ``depends_on`` that leaves them out)
 get every ``failed`` rule downgraded to a warning: σ from a good bulk resistance stands even
 when the electrode arc's capacitance ran away.  The thresholds are measured, not guessed:
 ``benchmarks/bench_verdicts.py`` fits 1,000 simulated spectra per circuit family and reports
-how often a wrong fit is left ``ok`` and how often a good fit is failed (measured: no good fit
-of 2,704 failed; 3 of 90 wrong fits left ok, 0.1 % of all fits; every wrong-model fit flagged).
+how often a wrong fit is left ``ok`` and how often a good fit is failed (measured over six seeds of
+3,000 spectra: no good fit failed, no wrong fit left ok, every wrong-model fit flagged — with the
+EIS edge rules of :mod:`sselab.eis.verdicts` on top).
 
 Examples
 --------
@@ -94,6 +98,8 @@ MISFIT_FAILED = 10.0
 MIN_POINTS_RUNS = 20
 RUNS_Z_WARNING = -3.0
 LONGEST_RUN_P_WARNING = 1e-3
+#: residual rms / noise below which the residuals' structure is not judged (rounding, not a missed feature)
+SYSTEMATIC_MIN_RATIO = 0.1
 
 
 def _fmt(p: ParameterEstimate) -> str:
@@ -177,14 +183,15 @@ def fit_verdict(result: FitResult, *, noise: float | None = None,
                 reasons.append(Reason("correlated", f"{a} and {b} are almost fully correlated "
                                       f"(r = {corr[i, j]:.5f}): only a combination of them is determined"))
     r = np.asarray(result.residuals, float).ravel()
-    if r.size >= MIN_POINTS_RUNS and np.all(np.isfinite(r)):
+    ratio = (math.sqrt(result.chi2 / result.dof) / noise if noise is not None and noise > 0 and result.dof > 0
+             and math.isfinite(result.chi2) else math.inf)
+    if r.size >= MIN_POINTS_RUNS and np.all(np.isfinite(r)) and ratio >= SYSTEMATIC_MIN_RATIO:
         z = runs_z(r)
         p_run = longest_run_p(r)
         if (math.isfinite(z) and z < RUNS_Z_WARNING) or p_run < LONGEST_RUN_P_WARNING:
             reasons.append(Reason("systematic_residuals", f"the residuals are systematic (runs-test z = {z:.2g}, "
                                   f"longest same-sign run p = {p_run:.2g}): the model misses a feature of the data"))
-    if noise is not None and noise > 0 and math.isfinite(result.chi2):
-        ratio = math.sqrt(result.chi2 / result.dof) / noise
+    if math.isfinite(ratio):
         if ratio > MISFIT_WARNING:
             sev = "failed" if ratio > MISFIT_FAILED else "warning"
             reasons.append(Reason("misfit", f"the misfit is {ratio:.3g} times the noise the data show", sev))  # type: ignore[arg-type]

@@ -252,13 +252,20 @@ def particle_sizes(img: SEMImage, *, polarity: str = "bright", smooth_px: float 
                          Verdict.of(reasons), method, cleared, np.isin(labels, edge) * labels)
 
 
+def pore_labels(img: SEMImage, *, smooth_px: float = 1.0) -> np.ndarray:
+    """Labelled dark pores of a polished pellet (Otsu threshold, no splitting): what
+    :func:`porosity` counts, for drawing them."""
+    labels, _, _ = segment(img.data, polarity="dark", smooth_px=smooth_px, min_area_px=1, split_ratio=0,
+                           background_px=0)
+    return labels
+
+
 def porosity(img: SEMImage, *, smooth_px: float = 1.0) -> dict[str, Any]:
     """Area fraction of dark pores on a polished pellet (Otsu threshold), with its verdict.
 
     The pore fraction of a section equals the volume porosity for isotropic pores (Delesse).
     """
-    labels, t, eta = segment(img.data, polarity="dark", smooth_px=smooth_px, min_area_px=1, split_ratio=0,
-                             background_px=0)
+    labels = pore_labels(img, smooth_px=smooth_px)
     frac = float((labels > 0).mean())
     cnr = contrast_to_noise(img.data, labels)
     v = Verdict.ok()

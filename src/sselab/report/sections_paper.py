@@ -56,14 +56,18 @@ def write_paper_page(rows: Sequence[dict[str, Any]], out_dir: str | Path, assump
                            f"style='max-width:100%'><figcaption>{html.escape(c)}</figcaption></figure>"
                            for t, p, c in paper_figures(analyses, out))
     body = []
+    notes: dict[str, int] = {}  # each distinct reason once, as a numbered note (a refinement's
+    # dozen warnings would otherwise repeat on each of its rows)
     for r in rows:
         rec = "—" if r["recovered"] is None else format_uncertain(r["recovered"], r.get("stderr"), digits=5)
         cls = {"ok": "", "warning": "warn"}.get(r.get("status") or "", "bad")
-        reasons = "; ".join(r.get("reasons") or [])
+        refs = [notes.setdefault(x, len(notes) + 1) for x in dict.fromkeys(r.get("reasons") or [])]
+        cell = " ".join(f'<a href="#note{k}">[{k}]</a>' for k in refs)
         body.append(f'<tr class="{cls}"><td>{html.escape(r["quantity"])}</td><td>{html.escape(r["sample"])}</td>'
                     f"<td>{html.escape(rec)}</td><td>{_fmt(r['truth'])}</td><td>{_fmt(r['paper'])}</td>"
                     f"<td>{html.escape(r['unit'])}</td><td>{html.escape(str(r.get('status')))}</td>"
-                    f"<td>{html.escape(reasons)}</td></tr>")
+                    f"<td>{cell}</td></tr>")
+    note_list = "".join(f'<li id="note{k}">{html.escape(x)}</li>' for x, k in notes.items())
     inconsistent = [r for r in rows if any("paper_inconsistent" in x for x in r.get("reasons") or [])]
     incon = "".join(f"<li>{html.escape(x)}</li>" for r in inconsistent for x in r["reasons"])
     assume = "".join(f"<li>{html.escape(a)}</li>" for a in assumptions)
@@ -77,6 +81,7 @@ def write_paper_page(rows: Sequence[dict[str, Any]], out_dir: str | Path, assump
         "a row without a paper value is a stated assumption (listed below).</p>"
         "<table><tr><th>Quantity</th><th>Sample</th><th>Recovered</th><th>Truth (simulated)</th><th>Paper</th>"
         f"<th>Unit</th><th>Status</th><th>Reasons</th></tr>{''.join(body)}</table>"
+        + (f"<h2>Notes (the reasons behind each status)</h2><ol>{note_list}</ol>" if note_list else "")
         + (f'<figure><img alt="residuals" src="{Path(fig).name}" style="max-width:100%"><figcaption>'
            "(recovered − truth)/standard error; the grey band is ±2.</figcaption></figure>" if fig else "")
         + sections

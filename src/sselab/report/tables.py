@@ -64,6 +64,15 @@ def _main_phase(res: dict[str, Any]) -> dict[str, Any]:
     return next((p for p in phases if p.get("name") == name), phases[0] if phases else {})
 
 
+def _density_stderr(p: dict[str, Any]) -> float | None:
+    """Standard error of the X-ray density [g/cm³] of a cubic phase from its a's (ρ ∝ a⁻³, so
+    σρ = 3ρ·σa/a); None for lower symmetry (the cell parameters' covariances are not stored)."""
+    a, sa, rho = p.get("a"), p.get("a_stderr"), p.get("density_g_cm3")
+    if None in (a, sa, rho) or not (p.get("a") == p.get("b") == p.get("c")) or not a:
+        return None
+    return 3.0 * rho * sa / a
+
+
 def structure(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """Table 2-style structure table from ``xrd_refine`` results (empty without XRD).
 
@@ -81,9 +90,12 @@ def structure(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
                       if q is not p and q.get("weight_fraction") is not None]
             out.append({"sample": r["sample"], "phase": p.get("name"), "a_Angstrom": p.get("a"),
                         "a_stderr_Angstrom": p.get("a_stderr"), "density_g_per_cm3": p.get("density_g_cm3"),
+                        "density_stderr_g_per_cm3": _density_stderr(p),
                         "volume_Angstrom3": p.get("volume_A3"), "weight_fraction": p.get("weight_fraction"),
-                        "D_nm": p.get("crystallite_size_nm"), "strain": p.get("microstrain"),
-                        "D_WH_nm": wh.get("crystallite_size_nm"), "strain_WH": wh.get("microstrain"),
+                        "D_nm": p.get("crystallite_size_nm"), "D_stderr_nm": p.get("crystallite_size_stderr_nm"),
+                        "strain": p.get("microstrain"), "strain_stderr": p.get("microstrain_stderr"),
+                        "D_WH_nm": wh.get("crystallite_size_nm"), "D_WH_stderr_nm": wh.get("crystallite_size_stderr_nm"),
+                        "strain_WH": wh.get("microstrain"), "strain_WH_stderr": wh.get("microstrain_stderr"),
                         "other_phases": "; ".join(others), "Rp": res.get("Rp"), "Rwp": res.get("Rwp"),
                         "Rexp": res.get("Rexp"), "chi2": res.get("chi2")})
     return pd.DataFrame(out)
@@ -143,9 +155,11 @@ def _site_rows(at: pd.DataFrame, truth: dict[str, Any]) -> list[dict[str, Any]]:
     for _, r in found.iterrows():
         key = f"{r['phase']}.B_{r['site']}"
         out.append({"quantity": f"B {r['site']} (Rietveld)", "sample": sample, "this_analysis": r["B_A2"],
-                    "truth": values.get(key), "paper": TABLE1_SITES.get(key), "unit": "Å²"})
+                    "stderr": r.get("B_stderr_A2"), "truth": values.get(key), "paper": TABLE1_SITES.get(key), "unit": "Å²"})
+        occ_se = r.get("occupancy_stderr")
         occ_true = values.get(f"{r['phase']}.occ_{r['site']}", 1.0 if values else None)
         out.append({"quantity": f"occupancy {r['site']} (m/48)", "sample": sample, "this_analysis": r["occupancy_fullprof"],
+                    "stderr": None if occ_se is None or occ_se != occ_se else occ_se * r["multiplicity"] / 48,
                     "truth": None if occ_true is None else occ_true * r["multiplicity"] / 48,
                     "paper": paper_occ.get(r["site"]), "unit": ""})
     return out
@@ -165,7 +179,9 @@ def _structure_rows(st: pd.DataFrame, truth: dict[str, Any]) -> list[dict[str, A
                                      ("ρ (X-ray density)", "density_g_per_cm3", "density_g_cm3", "density_g_cm3", "g/cm³"),
                                      ("D (Rietveld)", "D_nm", "D_nm", "D_nm", "nm"),
                                      ("ε (Rietveld)", "strain", "strain", "strain", "")):
+        se_col = HEADERS.get(col, (None, None))[1]
         out.append({"quantity": q, "sample": sample, "this_analysis": None if rec is None else rec[col],
+                    "stderr": None if rec is None or se_col is None else rec.get(se_col),
                     "truth": tp.get(tkey), "paper": paper[pkey], "unit": unit})
     return out
 
@@ -188,15 +204,16 @@ HEADERS: dict[str, tuple[str, str | None]] = {
     "R_SE_ion_ohm": ("R_SE,ion / Ω", None),
     "phase": ("Main phase", None),
     "a_Angstrom": ("a / Å", "a_stderr_Angstrom"),
-    "density_g_per_cm3": ("ρ / g cm⁻³", None),
+    "density_g_per_cm3": ("ρ / g cm⁻³", "density_stderr_g_per_cm3"),
     "volume_Angstrom3": ("V / Å³", None),
     "weight_fraction": ("wt. fraction", None),
-    "D_nm": ("D (Rietveld) / nm", None),
-    "strain": ("ε (Rietveld)", None),
-    "D_WH_nm": ("D (W–H) / nm", None),
-    "strain_WH": ("ε (W–H)", None),
+    "D_nm": ("D (Rietveld) / nm", "D_stderr_nm"),
+    "strain": ("ε (Rietveld)", "strain_stderr"),
+    "D_WH_nm": ("D (W–H) / nm", "D_WH_stderr_nm"),
+    "strain_WH": ("ε (W–H)", "strain_WH_stderr"),
+    "x": ("x", "x_stderr"), "y": ("y", "y_stderr"), "z": ("z", "z_stderr"),
     "other_phases": ("Other phases", None),
-    "B_A2": ("B / Å²", "B_stderr_A2"), "occupancy_factor": ("occupancy factor", None),
+    "B_A2": ("B / Å²", "B_stderr_A2"), "occupancy_factor": ("occupancy factor", "occupancy_stderr"),
     "occupancy_fullprof": ("occupancy (m/M)", None), "multiplicity": ("m", None),
     "Rp": ("Rp / %", None), "Rwp": ("Rwp / %", None), "Rexp": ("Rexp / %", None), "chi2": ("χ²", None),
     "quantity": ("Quantity", None), "this_analysis": ("This analysis", None), "truth": ("Truth (simulated)", None),
@@ -216,6 +233,11 @@ def _fmt(v: Any) -> Any:
     return v
 
 
+#: columns whose value without a standard error is a fixed parameter (a coordinate on a special
+#: position, a constrained occupancy), shown plain; elsewhere a missing stderr shows as "± ?"
+FIXED_WITHOUT_STDERR = frozenset({"x", "y", "z", "occupancy_factor"})
+
+
 def humanise(df: pd.DataFrame) -> pd.DataFrame:
     """A table for people: headers with units, each value shown with its uncertainty
     (``5.54(2)e-4``) where a stderr column exists, 4 significant digits elsewhere."""
@@ -228,8 +250,10 @@ def humanise(df: pd.DataFrame) -> pd.DataFrame:
             continue
         header, se = HEADERS.get(col, (col, None))
         if se and se in df.columns:
-            out[header] = [format_uncertain(v, e) if v is not None and v == v else ""
-                           for v, e in zip(df[col].tolist(), df[se].tolist())]
+            plain = col in FIXED_WITHOUT_STDERR  # no stderr there means fixed (by symmetry or constraint)
+            out[header] = ["" if v is None or v != v else
+                           _fmt(v) if plain and not (isinstance(e, (int, float)) and e == e and e > 0) else
+                           format_uncertain(v, e) for v, e in zip(df[col].tolist(), df[se].tolist())]
         else:
             out[header] = [_fmt(v) for v in df[col].tolist()]
     return pd.DataFrame(out)

@@ -193,3 +193,19 @@ def done_keys(conn: Connection, keys: Iterable[AnalysisKey], include_errors: boo
             stmt = stmt.where(_A.c.status == "ok")
         found.update(AnalysisKey(*r) for r in conn.execute(stmt))
     return found
+
+
+def verdict_counts(stored: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """How many of ``stored`` analyses (as :func:`analyses` returns them, oldest first) are ok /
+    warning / failed by their result's verdict — the latest of each task counted once — and the
+    first failing reason of each failed one (``failed_results``: task id → message)."""
+    latest = {str(a.get("task_id")): a for a in stored}
+    counts: dict[str, Any] = {"ok": 0, "warning": 0, "failed": 0, "failed_results": {}}
+    for task_id, a in latest.items():
+        res = a.get("result") or {}
+        status = res.get("status", "ok") if isinstance(res, dict) else "ok"
+        counts[status if status in ("ok", "warning", "failed") else "ok"] += 1
+        if status == "failed":
+            counts["failed_results"][task_id] = next(
+                (r.get("message", "") for r in res.get("reasons") or [] if r.get("severity") == "failed"), "")
+    return counts

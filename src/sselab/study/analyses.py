@@ -17,11 +17,11 @@ True
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-
-from dataclasses import dataclass, replace
 
 from ..exceptions import AnalysisError
 from ..io import read
@@ -382,6 +382,9 @@ def consistency(task: Task) -> dict[str, Any]:
     si, se = x.get("sigma_ion_S_per_cm"), x.get("sigma_el_S_per_cm")
     if si and se:
         out["t_ion_from_conductivities"] = si / (si + se)
+        # ∂t/∂σ_ion = σ_el/(σ_ion+σ_el)², ∂t/∂σ_el = −σ_ion/(σ_ion+σ_el)²
+        out["t_ion_from_conductivities_stderr"] = math.hypot(se * (x.get("sigma_ion_stderr_S_per_cm") or 0.0),
+                                                             si * (x.get("sigma_el_stderr_S_per_cm") or 0.0)) / (si + se) ** 2
     out["t_ion_dc"] = x.get("t_ion_dc")
     out["t_ion_dc_stderr"] = x.get("t_ion_dc_stderr")
     return out

@@ -145,7 +145,7 @@ def arrhenius(
     else:
         sy = np.ones_like(s)
     line = line_fit(x, y, sy if weighted else None)
-    w, chi2, dof, cov, scale_ok = line.weights, line.chi2, line.dof, line.covariance, line.errors_known
+    chi2, dof, cov, scale_ok = line.chi2, line.dof, line.covariance, line.errors_known
     slope, intercept = line.slope, line.intercept
     Ea = -slope * K_B_EV
     r2 = line.r2

@@ -170,8 +170,10 @@ def temperature_series(
     return SeriesResult(tuple(rows), arr, circuit, geometry, agg.reasons)
 
 
-def series_spectra(paths: Sequence[str | Path], points: dict[str, Any] | None = None) -> list[Spectrum]:
-    """The first spectrum of each file, masked/cropped by ``points`` (see :func:`series_from_files`)."""
+def series_spectra(paths: Sequence[str | Path], points: dict[str, Any] | None = None,
+                   every: bool = False) -> list[Spectrum]:
+    """The first spectrum of each file (``every``: all of them, in file order, each labelled
+    ``file[k]``), masked/cropped by ``points`` (see :func:`series_from_files`)."""
     from ..eis.mask import select_from_settings
     from ..io import read
 
@@ -180,9 +182,13 @@ def series_spectra(paths: Sequence[str | Path], points: dict[str, Any] | None = 
         found = read(p, kind="spectrum")
         if not found:
             raise AnalysisError(f"{p}: holds no impedance spectrum")
-        s = found[0]
-        s = s if s.source else s.with_meta(source=str(p))
-        spectra.append(select_from_settings(s, points).spectrum if points else s)
+        chosen = list(enumerate(found)) if every else [(0, found[0])]
+        for k, s in chosen:
+            if every and len(found) > 1:
+                s = s.with_meta(source=f"{s.source or p}[{k}]")
+            elif not s.source:
+                s = s.with_meta(source=str(p))
+            spectra.append(select_from_settings(s, points).spectrum if points else s)
     return spectra
 
 
@@ -195,10 +201,12 @@ def series_from_files(
     convention: str = "sigma",
     weighting: str = "modulus",
     points: dict[str, Any] | None = None,
+    every: bool = False,
 ) -> SeriesResult:
-    """:func:`temperature_series` on files (first spectrum of each; names carry temperatures).
+    """:func:`temperature_series` on files (first spectrum of each, ``every``: all spectra of
+    each file; names or metadata carry temperatures, else ``temperatures`` in that order).
     ``points``: masking/cropping settings (``f_min_Hz``, ``f_max_Hz``, ``drop_inductive``,
     ``mask``) applied to every spectrum by :func:`sselab.eis.mask.select_from_settings`."""
-    spectra = series_spectra(paths, points)
+    spectra = series_spectra(paths, points, every)
     temps = [parse_temperature(t, default_unit="C") for t in temperatures] if temperatures else None
     return temperature_series(spectra, circuit, geometry, bulk, temps, convention, weighting)

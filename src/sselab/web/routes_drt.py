@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from ..eis.drt import drt
 from .context import Workbench, clean, workbench
@@ -43,6 +43,7 @@ class DRTBody(PointsBody):
     derivative: int = Field(default=2, ge=0, le=2)
     lambda_value: float | None = Field(default=None, gt=0)
     bootstrap: int = Field(default=0, ge=0, le=200)
+    band: str = Field(default="auto", pattern="^(auto|posterior|bootstrap|none)$")
     seed: int | None = None
 
 
@@ -59,7 +60,7 @@ def start_drt(body: DRTBody, wb: Workbench = Depends(workbench)) -> dict[str, An
         stages.next(f"regularised fit (λ by {body.method})" if body.lambda_value is None
                     else f"regularised fit (λ = {body.lambda_value:g})")
         result = drt(spectrum, method=body.method, basis=body.basis, derivative=body.derivative,
-                     lambda_value=body.lambda_value, bootstrap=body.bootstrap, seed=body.seed,
+                     lambda_value=body.lambda_value, bootstrap=body.bootstrap, seed=body.seed, band=body.band,
                      blocking={"auto": "auto", "yes": True, "no": False}[body.blocking])
         stages.next()
         f = spectrum.frequency_Hz
@@ -87,7 +88,7 @@ def export_drt_peaks(job_id: str, wb: Workbench = Depends(workbench)) -> Respons
 
 @router.get("/api/export/drt/{job_id}/gamma.csv")
 def export_drt_gamma(job_id: str, wb: Workbench = Depends(workbench)) -> Response:
-    """γ(τ) as CSV (with the bootstrap band when one was computed)."""
+    """γ(τ) as CSV (with the 95 % band when one was computed)."""
     d = _finished(wb, job_id).result["drt"]
     cols = ["tau_s", "gamma_ohm"] + [c for c in ("gamma_lower_ohm", "gamma_upper_ohm") if c in d]
     rows = np.column_stack([np.asarray(d[c], float) for c in cols]).tolist()

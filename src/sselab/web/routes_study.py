@@ -122,7 +122,8 @@ def measurement(measurement_id: int, wb: Workbench = Depends(workbench)) -> dict
 def stored_fit(analysis: dict[str, Any]) -> dict[str, Any] | None:
     """One shape for a stored circuit fit, whether the web saved it (``result`` is the fit) or
     the pipeline did (``result.fit``): ``{analysis_id, accepted, circuit, weighting, chi2,
-    parameters {name: {value, stderr, unit}}, status, reasons}``."""
+    parameters {name: {value, stderr, unit}}, status, reasons, mask}`` (``mask``: the points left
+    out, :meth:`sselab.eis.mask.Selection.to_dict`, or None)."""
     res = analysis.get("result") or {}
     fit = res.get("fit") if isinstance(res.get("fit"), dict) else res
     if not isinstance(fit, dict) or not fit.get("circuit") or not isinstance(fit.get("parameters"), dict):
@@ -130,7 +131,8 @@ def stored_fit(analysis: dict[str, Any]) -> dict[str, Any] | None:
     return {"analysis_id": analysis["id"], "accepted": bool(analysis.get("accepted")), "circuit": fit["circuit"],
             "weighting": fit.get("weighting"), "chi2": fit.get("chi2"), "parameters": fit["parameters"],
             "residuals_rms_percent": fit.get("residuals_rms_percent"),
-            "status": fit.get("status", res.get("status", "ok")), "reasons": fit.get("reasons", res.get("reasons", []))}
+            "status": fit.get("status", res.get("status", "ok")), "reasons": fit.get("reasons", res.get("reasons", [])),
+            "mask": fit.get("mask") or res.get("mask")}
 
 
 @router.get("/api/export/study.csv")

@@ -196,6 +196,8 @@ class StudyData:
             "circuit": fit.get("circuit"), "weighting": fit.get("weighting"),
             "initial": fit.get("initial"), "fixed": fit.get("fixed"), "source": "web",
         }
+        if (fit.get("mask") or {}).get("n_masked"):  # the points left out (as eis fit --fmin/--mask ...)
+            settings["points"] = fit["mask"]["settings"]
         info = MeasurementInfo(
             path=row["path"], technique=row["technique"], input_hash=row["input_hash"], item=row["item"],
             cell_stack=row["cell_stack"], temperature_K=row["temperature_K"], voltage_V=row["voltage_V"],

@@ -129,7 +129,9 @@ def sselab_shape(casa: str) -> tuple[str, dict[str, float], str | None]:
     """(shape, params, note) for a CasaXPS line-shape string; the note says what was substituted.
 
     GL(p)/SGL(p) are exact (m = p/100); LA(α,β[,m]) maps to LA(α,β) (its Gaussian
-    convolution m is not applied: noted); LF and others become GL(30) (noted).
+    convolution m is not applied: noted); LF(α,β,w,m[,n]) maps to sselab's LF (see
+    :mod:`sselab.xps.lineshapes`; its widths are calibrated at w = 80, m = 100 — other w, m
+    are noted); others become GL(30) (noted).
     """
     m = _SHAPE.match(casa or "")
     if not m:
@@ -144,7 +146,25 @@ def sselab_shape(casa: str) -> tuple[str, dict[str, float], str | None]:
     if name == "LA" and len(nums) >= 2 and all(0.55 <= v <= 10 for v in nums[:2]):
         note = None if len(nums) == 2 else f"{casa}: its Gaussian convolution (m = {nums[2]:g}) is not applied"
         return "LA", {"alpha": nums[0], "beta": nums[1]}, note
+    if name == "LF" and len(nums) >= 2:
+        params, note = casa_lf(casa, nums)
+        return "LF", params, note
     return "GL", {"m": 0.3}, f"line shape {casa} is not available in sselab; refitted with GL(30)"
+
+
+def casa_lf(text: str, nums: list[float]) -> tuple[dict[str, float], str | None]:
+    """sselab LF parameters for CasaXPS's LF(α, β[, w, m[, n]]) and a note when w, m differ
+    from the calibrated LF(α, β, 80, 100) (the widths are then the calibrated ones)."""
+    from ..exceptions import ParameterError
+
+    alpha, beta = nums[0], nums[1]
+    if not (0.05 <= alpha <= 50 and 0.05 <= beta <= 50):
+        raise ParameterError(f"line shape {text!r}: α and β must be within 0.05-50")
+    note = None
+    if len(nums) >= 4 and (nums[2], nums[3]) != (80.0, 100.0):
+        note = (f"{text}: sselab's LF widths are calibrated on CasaXPS's LF(α,β,80,100); "
+                f"w = {nums[2]:g}, m = {nums[3]:g} use that calibration")
+    return {"alpha": alpha, "beta": beta}, note
 
 
 _BACKGROUNDS = {"shirley": "shirley", "linear": "linear", "u 2 tougaard": "tougaard", "tougaard": "tougaard",
@@ -183,9 +203,9 @@ def casa_report(acq: XPSAcquisition, refit: bool = True) -> dict[str, Any]:
                     reasons.append(Reason("shape_substituted", f"{r.name}/{c.name}: {note}"))
                 lo, hi = c.fwhm_bounds_eV
                 lo, hi = min(lo, c.fwhm_eV), max(hi, c.fwhm_eV * 1.0001, lo * 1.01)
-                half = max(abs(c.position_eV - c.position_bounds_eV[0]), abs(c.position_bounds_eV[1] - c.position_eV))
+                plo, phi = min(c.position_bounds_eV[0], c.position_eV), max(c.position_bounds_eV[1], c.position_eV)
                 comps.append(Component(f"{c.name}#{len(comps)}", c.position_eV, c.fwhm_eV, shape, params,
-                                       position_range_eV=max(half, 1e-3), fwhm_bounds_eV=(lo, hi), area=c.area))
+                                       fwhm_bounds_eV=(lo, hi), area=c.area, position_bounds_eV=(plo, phi)))
             window = r.limits_eV if all(v == v for v in r.limits_eV) else None
             model = PeakModel(r.name, tuple(comps), background=bg, window_eV=window)
             fits[r.name + "@" + r.block] = fit_region(find_region(acq, r.block), model)
@@ -226,8 +246,9 @@ def _major(fit) -> list:
 
 def parse_shape_text(text: str) -> tuple[str, dict[str, float]]:
     """A line shape in CasaXPS syntax for the CLI and models: ``GL``, ``GL(30)``, ``SGL(30)``
-    (Lorentzian %), ``LA(1.1,2.5)`` (α, β), ``DS(0.1)`` (α), ``V(0.3)`` (Lorentzian share of the
-    FWHM), ``PV(0.5)`` (η).  Shapes sselab does not implement (``LF``) are an error.
+    (Lorentzian %), ``LA(1.1,2.5)`` (α, β), ``LF(0.54,10)`` or CasaXPS's ``LF(0.54,10,80,100,6)``
+    (α, β; w, m as in :func:`casa_lf`), ``DS(0.1)`` (α), ``V(0.3)`` (Lorentzian share of the
+    FWHM), ``PV(0.5)`` (η).
 
     >>> parse_shape_text("SGL(30)")
     ('SGL', {'m': 0.3})
@@ -243,6 +264,10 @@ def parse_shape_text(text: str) -> tuple[str, dict[str, float]]:
     except ValueError:
         raise ParameterError(f"line shape {text!r}: the parameters must be numbers") from None
     name = get_shape(m.group(1)).name
+    if name == "LF":
+        if len(nums) < 2 or len(nums) > 5:
+            raise ParameterError(f"line shape {text!r}: LF takes (α, β) or CasaXPS's (α, β, w, m[, n])")
+        return name, casa_lf(text, nums)[0]
     keys = {"GL": ("m",), "SGL": ("m",), "LA": ("alpha", "beta"), "DS": ("alpha",), "V": ("gamma_fraction",),
             "PV": ("eta",)}.get(name, ())
     if len(nums) > len(keys):

@@ -175,8 +175,11 @@ def _specs(model: PeakModel, e: np.ndarray, y: np.ndarray, bg: np.ndarray, prefi
                 continue
             if qty == "position":
                 r = c.position_range_eV
-                specs.append(_lmfit.ParamSpec(p + "center", c.position_eV, c.position_eV - r - 1e-9,
-                                              c.position_eV + r + 1e-9, vary=not c.fix_position))
+                lo, hi = c.position_bounds_eV or (c.position_eV - r, c.position_eV + r)
+                # a start on a bound cannot move (no gradient through the bounded transform)
+                start = c.position_eV if c.fix_position or hi - lo < 1e-6 else \
+                    min(max(c.position_eV, lo + 1e-3 * (hi - lo)), hi - 1e-3 * (hi - lo))
+                specs.append(_lmfit.ParamSpec(p + "center", start, lo - 1e-9, hi + 1e-9, vary=not c.fix_position))
             else:
                 lo, hi = c.fwhm_bounds_eV
                 # a start on a bound cannot move (no gradient through the bounded transform)

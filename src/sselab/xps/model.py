@@ -76,7 +76,9 @@ class Component:
     """One chemical state: start position and width [eV], shape, bounds, optional doublet.
 
     ``position_range_eV`` is the half-width of the allowed position interval around the
-    start value; ``area`` an optional start value (guessed from the data when None).
+    start value, unless ``position_bounds_eV`` (lower, upper) gives the interval itself (as
+    CasaXPS's position constraints do); ``area`` an optional start value (guessed from the
+    data when None).
     """
 
     name: str
@@ -90,6 +92,7 @@ class Component:
     fix_fwhm: bool = False
     area: float | None = None
     doublet: Doublet | None = None
+    position_bounds_eV: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         if "(" in self.shape:  # CasaXPS syntax: "SGL(30)", "LA(1.1,2.5)"
@@ -106,6 +109,12 @@ class Component:
             raise ParameterError(f"component {self.name!r}: fwhm {self.fwhm_eV} eV outside bounds {self.fwhm_bounds_eV}")
         if self.position_range_eV < 0:
             raise ParameterError(f"component {self.name!r}: position_range_eV must be >= 0")
+        if self.position_bounds_eV is not None:
+            lo, hi = (float(v) for v in self.position_bounds_eV)
+            if not lo <= self.position_eV <= hi:
+                raise ParameterError(f"component {self.name!r}: position {self.position_eV} eV outside "
+                                     f"position_bounds_eV {self.position_bounds_eV}")
+            object.__setattr__(self, "position_bounds_eV", (lo, hi))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Component) and self.to_dict() == other.to_dict()
@@ -117,6 +126,10 @@ class Component:
         d = asdict(self)
         d["shape_params"] = dict(self.shape_params)
         d["fwhm_bounds_eV"] = list(self.fwhm_bounds_eV)
+        if self.position_bounds_eV is None:
+            d.pop("position_bounds_eV")
+        else:
+            d["position_bounds_eV"] = list(self.position_bounds_eV)
         return d
 
     @classmethod

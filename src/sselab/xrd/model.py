@@ -6,6 +6,8 @@ calculated pattern and :meth:`PowderModel.evaluate_jacobian` adds its analytic J
 Parameter names:
 
 * global: ``zero_deg`` (2θ zero shift), ``displacement_deg`` (Δ2θ = displacement·cosθ),
+  ``transparency_deg`` (Δ2θ = transparency·sin2θ, Bragg–Brentano specimen transparency),
+  ``axial_deg`` (Δ2θ = −axial·cot2θ, the centroid shift of axial divergence),
   ``bkg0..bkgN`` (Chebyshev background), ``U V W`` [deg²] and ``X Y`` [deg] (instrument),
   ``asym_P1 asym_P2`` (Bérar–Baldinozzi asymmetry, :func:`~sselab.xrd.profiles.asymmetry_basis`);
 * per phase ``<name>.``: ``scale``, the free lattice parameters (``a``, ``b``, ``c`` [Å],
@@ -123,6 +125,8 @@ class PowderModel:
         ps = [
             Parameter("zero_deg", 0.0, -1.0, 1.0, fixed=True, unit="deg"),
             Parameter("displacement_deg", 0.0, -1.0, 1.0, fixed=True, unit="deg"),
+            Parameter("transparency_deg", 0.0, -1.0, 1.0, fixed=True, unit="deg", scale="linear"),
+            Parameter("axial_deg", 0.0, -0.5, 0.5, fixed=True, unit="deg", scale="linear"),
         ]
         ps += [Parameter(f"bkg{i}", 0.0, fixed=True, unit="counts") for i in range(self.n_background)]
         ps += [

@@ -3,7 +3,7 @@ analytic derivatives with respect to every model parameter.
 
 For reflection k of phase i and wavelength line l (θ from Bragg's law, u = 1/d²):
 
-* centre  c = 2θ·180/π + zero + displacement·cosθ
+* centre  c = 2θ·180/π + zero + displacement·cosθ + transparency·sin2θ − axial·cot2θ
 * area    A = S·ratio·m·|F|²(s² = u/4; occ, B)·LP(θ)
 * widths  Γ_G = √(U tan²θ + V tanθ + W),
   Γ_L = X tanθ + Y/cosθ + (180/π)(Kλ/(D cosθ) + 4ε tanθ),
@@ -87,6 +87,7 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
     cos2m = math.cos(math.radians(inst.monochromator_2theta_deg)) ** 2
     n_par = v.size
     zero, disp = v[g["zero_deg"]], v[g["displacement_deg"]]
+    transp, axial = v[g["transparency_deg"]], v[g["axial_deg"]]
     U, V, W, X, Y = (v[g[k]] for k in "UVWXY")
     cols: list[tuple[np.ndarray, ...]] = []
     blocks: list[np.ndarray] = []
@@ -129,7 +130,8 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             num = 1 + np.cos(2 * th) ** 2 * cos2m
             den = (1 + cos2m) * sin_t**2 * cos_t
             lpf = num / den
-            centre = 2 * np.degrees(th) + zero + disp * cos_t
+            sin2t, cot2t = np.sin(2 * th), 1.0 / np.tan(2 * th)
+            centre = 2 * np.degrees(th) + zero + disp * cos_t + transp * sin2t - axial * cot2t
             base = ratio * refl.multiplicity * lpf * texture
             area = np.where(valid, scale * base * f2, 0.0)
             q = U * tan_t**2 + V * tan_t + W
@@ -162,6 +164,8 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
                 Dk[3, :, j] = dEg * dg_ + dEl * dl_
             Dk[0, :, g["zero_deg"]] = 1.0
             Dk[0, :, g["displacement_deg"]] = cos_t
+            Dk[0, :, g["transparency_deg"]] = sin2t
+            Dk[0, :, g["axial_deg"]] = -cot2t
             Dk[1, :, i_scale] = base * f2
             Dk[1, :, i_r] = np.where(valid, scale * ratio * refl.multiplicity * lpf * f2 * dtexture, 0.0)
             area_rows = Dk[1]
@@ -175,7 +179,7 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             dden = (1 + cos2m) * (2 * sin_t * cos_t**2 - sin_t**3)
             dlpf_dth = (dnum * den - num * dden) / den**2
             per_u = np.stack([
-                (2 * _DEG - disp * sin_t) * dth_du,
+                (2 * _DEG - disp * sin_t + 2 * transp * np.cos(2 * th) + 2 * axial / np.sin(2 * th) ** 2) * dth_du,
                 scale * ratio * refl.multiplicity * texture * (lpf * df2_ds2 * 0.25 + f2 * dlpf_dth * dth_du),
                 (dFg * dgg_dth + dFl * dgl_dth) * dth_du,
                 (dEg * dgg_dth + dEl * dgl_dth) * dth_du,

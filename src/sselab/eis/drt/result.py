@@ -56,7 +56,8 @@ class DRTResult:
     Attributes
     ----------
     tau_s, gamma_ohm : γ [Ω] on a fine τ grid [s] (5 points per basis spacing).
-    gamma_lower_ohm, gamma_upper_ohm : 95 % bootstrap band on the same grid (None without).
+    gamma_lower_ohm, gamma_upper_ohm : 95 % band on the same grid (None without).
+    band : which band: "posterior" (:mod:`sselab.eis.drt.band`), "bootstrap", or None.
     R_inf_ohm, L_H : high-frequency resistance [Ω] and series inductance [H] (both ≥ 0).
     lambda_value : the Tikhonov parameter used (``"lambda"`` in :meth:`to_dict`).
     method : how λ was chosen: "gcv", "mgcv", "rgcv", "cgcv", "lcurve" or "fixed".
@@ -94,6 +95,7 @@ class DRTResult:
     residual_autocorrelation: float | None = None
     blocking_Q: float | None = None
     blocking_n: float | None = None
+    band: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("tau_s", "gamma_ohm", "frequency_Hz", "coefficients", "gamma_lower_ohm", "gamma_upper_ohm"):
@@ -177,6 +179,7 @@ class DRTResult:
             "tau_s": self.tau_s.tolist(),
             "gamma_ohm": self.gamma_ohm.tolist(),
             "n_bootstrap": self.n_bootstrap,
+            "band": self.band,
             "residual_autocorrelation": self.residual_autocorrelation,
             "blocking_Q_S_s^n": self.blocking_Q,
             "blocking_n": self.blocking_n,

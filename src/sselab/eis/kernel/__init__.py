@@ -7,10 +7,11 @@ Which path fits is chosen per batched solve by :func:`sselab.eis.kernel.dispatch
 * ``SSELAB_FIT_KERNEL=numpy`` — always numpy;
 * ``SSELAB_FIT_KERNEL=numba`` — numba whenever it is installed and the circuit's elements all
   have compiled formulas;
-* ``auto`` (default) — numba for solves of at least :data:`AUTO_MIN_ROWS` problems once numba
-  is loaded in the process, of at least :data:`AUTO_MIN_ROWS_COLD` before (importing numba and
-  loading the cached kernels costs ~1 s of CPU, what compiled fits save on ~1,000 spectra),
-  numpy otherwise or without numba.
+* ``auto`` (default) — numba for every solve once numba is loaded in the process (small solves
+  run in the calling thread, :data:`PARALLEL_MIN_ROWS`), and for solves of at least
+  :data:`AUTO_MIN_ROWS_COLD` problems before (importing numba and loading the cached kernels
+  costs 1–3 s on this 2-core machine, what compiled fits save on ~1,000 spectra), numpy
+  otherwise or without numba.
 
 Every :class:`~sselab.eis.fit.CircuitFit` says which path fitted it (``engine``).  The same
 choice applies to the off-grid refinement of the automatic starts
@@ -23,12 +24,17 @@ import os
 import threading
 from functools import lru_cache
 
-#: batched solves with fewer problems than this use numpy under "auto" (numba already loaded)
-AUTO_MIN_ROWS = 64
+#: batched solves with fewer problems than this use numpy under "auto" (numba already loaded):
+#: since the serial kernels (no thread-pool start-up) a single fit is 2.6× faster compiled
+AUTO_MIN_ROWS = 1
 #: the same before numba is loaded in this process
 AUTO_MIN_ROWS_COLD = 1000
 
 BACKENDS = ("auto", "numba", "numpy")
+
+#: compiled calls over fewer rows than this run in the calling thread (numba's thread pool costs
+#: more to wake than a few rows take; measured in benchmarks/bench_fit.py)
+PARALLEL_MIN_ROWS = 64
 
 #: held around every compiled call: the kernels run their rows on numba's thread pool, whose
 #: default ("workqueue") layer must not be entered from two threads at once (the web
@@ -40,6 +46,12 @@ def requested() -> str:
     """The backend asked for in ``SSELAB_FIT_KERNEL`` (``auto`` when unset or unknown)."""
     value = os.environ.get("SSELAB_FIT_KERNEL", "auto").strip().lower()
     return value if value in BACKENDS else "auto"
+
+
+def parallel_for(n_rows: int) -> bool:
+    """Whether a compiled call over ``n_rows`` rows uses numba's threads: at least
+    :data:`PARALLEL_MIN_ROWS` rows and ``SSELAB_FIT_THREADS`` not ``1``."""
+    return n_rows >= PARALLEL_MIN_ROWS and os.environ.get("SSELAB_FIT_THREADS", "").strip() != "1"
 
 
 def compiled_for(n_rows: int) -> bool:

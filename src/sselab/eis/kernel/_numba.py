@@ -16,6 +16,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ...fitting.levenberg_marquardt import STALL_WINDOW
 from ...fitting.transforms import _BOX, _LOG, _LOG_BOX, _LOG_SHIFT, _LOWER, _OPEN, _UPPER
 from .program import ELEMENT, ELEMENT_CODES, PARALLEL
 
@@ -171,12 +172,28 @@ def _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo
             JT[j, N + i] = row[i].imag * wi[i] * dpdu[j]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+#: reassociation only (no finite-math assumptions): lets LLVM vectorise the reductions, a
+#: rounding-level change of the summation order (BLAS's products in the numpy path reorder too)
+_REASSOC = {"reassoc"}
+
+
+@njit(cache=True, error_model="numpy", fastmath=_REASSOC)
 def _dot(a, b):
     s = 0.0
     for i in range(a.size):
         s += a[i] * b[i]
     return s
+
+
+@njit(cache=True, error_model="numpy", fastmath=_REASSOC)
+def _all_finite(J):
+    """Whether every element of the 2-D array J is finite (its sum is: inf − inf and NaN stay NaN
+    in any order of summation)."""
+    s = 0.0
+    for a in range(J.shape[0]):
+        for i in range(J.shape[1]):
+            s += J[a, i]
+    return math.isfinite(s)
 
 
 @njit(cache=True, error_model="numpy")
@@ -236,12 +253,13 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     gn = np.empty(k)
     _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, J)
     cost = 0.5 * _dot(r, r)
-    if not (math.isfinite(cost) and math.isfinite(J.sum())):
+    if not (math.isfinite(cost) and _all_finite(J)):
         return cost, -2, 0
     lam = lam0
     nu = 2.0
     status = 0
     n_iter = 0
+    mark = cost  # the cost STALL_WINDOW iterations ago (stall test, with stol)
     for _ in range(max_iter):
         for a in range(k):
             g[a] = _dot(J[a], r)
@@ -275,7 +293,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
         _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x_new, zs, lo, hi, dz, P, dpdu, r_new,
                    J_new)
         cost_new = 0.5 * _dot(r_new, r_new)
-        accept = cost_new < cost and math.isfinite(cost_new) and math.isfinite(J_new.sum())
+        accept = cost_new < cost and math.isfinite(cost_new) and _all_finite(J_new)
         n_iter += 1
         reduction = cost - cost_new if accept else 0.0
         conv_f = accept and reduction <= ftol * cost
@@ -314,6 +332,10 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             status = 1
         elif not accept and lam > 1e16:
             status = -1
+        elif stol > 0 and n_iter % STALL_WINDOW == 0:
+            if (mark - cost) * max(m - k, 1) <= stol * cost:
+                status = -3
+            mark = cost
         if status != 0:
             break
     return cost, status, n_iter
@@ -325,6 +347,20 @@ def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, 
     """Every row of ``x`` (B, k) fitted in place; its data are row ``data_row[b]`` of w, zr, ..."""
     logw = np.log(w)
     for b in prange(x.shape[0]):
+        d = data_row[b]
+        c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
+                           max_iter, ftol, xtol, gtol, stol, lam0, depth)
+        cost[b] = c
+        status[b] = s
+        n_iter[b] = it
+
+
+@njit(cache=True, error_model="numpy")
+def lm_batch_serial(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
+                    stol, lam0, cost, status, n_iter):
+    """:func:`lm_batch` in the calling thread (small batches: no thread-pool start-up)."""
+    logw = np.log(w)
+    for b in range(x.shape[0]):
         d = data_row[b]
         c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
                            max_iter, ftol, xtol, gtol, stol, lam0, depth)

@@ -17,7 +17,7 @@ from ...fitting import levenberg_marquardt as lm
 from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
 from ...fitting.transforms import Transform
-from . import LOCK, compiled_for
+from . import LOCK, compiled_for, parallel_for
 from .program import program, stack_depth, supported
 
 if TYPE_CHECKING:
@@ -47,11 +47,12 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     w, z = model.w, model.z
     wr, wi = np.broadcast_to(model.wr, z.shape), np.broadcast_to(model.wi, z.shape)
     with LOCK:
-        _numba.lm_batch(ops, stack_depth(ops), np.ascontiguousarray(np.broadcast_to(w, z.shape)),
-                        np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag), np.ascontiguousarray(wr),
-                        np.ascontiguousarray(wi), np.ascontiguousarray(data_rows, np.int64), base,
-                        np.flatnonzero(free).astype(np.int64), transform.kind.astype(np.int64), transform.a,
-                        transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3, cost, status, n_iter)
+        solve = _numba.lm_batch if parallel_for(B) else _numba.lm_batch_serial
+        solve(ops, stack_depth(ops), np.ascontiguousarray(np.broadcast_to(w, z.shape)), np.ascontiguousarray(z.real),
+              np.ascontiguousarray(z.imag), np.ascontiguousarray(wr), np.ascontiguousarray(wi),
+              np.ascontiguousarray(data_rows, np.int64), base, np.flatnonzero(free).astype(np.int64),
+              transform.kind.astype(np.int64), transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
+              cost, status, n_iter)
     final = base.copy()
     final[:, free] = transform.to_p(x)
     n_eval = int(n_iter.max(initial=0)) + 1
@@ -60,10 +61,10 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
 
 def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, groups: np.ndarray,
                    data_rows: np.ndarray, max_iter: int = 200, ftol: float = 1e-10, xtol: float = 1e-10,
-                   stol: float = 0.0, backend: str | None = None) -> tuple[list, str]:
+                   stol: float = 0.0, backend: str | None = None) -> tuple[list[int], engine.Estimates, str]:
     """Multi-start fits of a circuit model: row b of ``starts`` fits spectrum ``data_rows[b]``
-    of ``model`` and belongs to problem ``groups[b]``.  Returns ([(row kept, FitResult)] per
-    problem, the backend used)."""
+    of ``model`` and belongs to problem ``groups[b]``.  Returns (the row kept per problem,
+    their final state as :class:`~sselab.fitting.engine.Estimates`, the backend used)."""
     data_rows = np.asarray(data_rows)
 
     def fun(P: np.ndarray, rows: np.ndarray):
@@ -71,24 +72,13 @@ def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, g
 
     use = backend or choose(model, len(starts))
     if use == "numpy" or not params.free_mask.any():
-        return engine.fit_best(fun, params, starts=starts, groups=groups, max_iter=max_iter, ftol=ftol, xtol=xtol,
-                               stol=stol), "numpy"
+        kept, est = engine.fit_best_arrays(fun, params, starts=starts, groups=groups, max_iter=max_iter, ftol=ftol,
+                                           xtol=xtol, stol=stol)
+        return kept, est, "numpy"
     with single_threaded_blas():
         template = params
         clipped = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
         final, outcome = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol)
-        groups = np.asarray(groups)
-        ok = ((outcome.status > 0) | (outcome.status == -1)) & np.isfinite(outcome.cost)
-        cost = np.where(np.isfinite(outcome.cost), outcome.cost, np.inf)
-        kept = _kept_rows(groups, ok, cost)
-        rows = np.array(kept)
-        results = engine._estimates(fun, template, final, outcome, rows, True)
-    return list(zip(kept, results)), "numba"
-
-
-def _kept_rows(groups: np.ndarray, ok: np.ndarray, cost: np.ndarray) -> list[int]:
-    """Per problem, the converged start with the lowest cost (the lowest cost if none converged)."""
-    order = np.lexsort((cost, ~ok, groups))  # by group, converged first, then cost
-    first = np.ones(order.size, bool)
-    first[1:] = groups[order][1:] != groups[order][:-1]
-    return order[first].tolist()
+        kept = engine._kept_rows(np.asarray(groups), outcome)
+        est = engine._final_arrays(fun, template, final, outcome, np.array(kept), True)
+    return kept, est, "numba"

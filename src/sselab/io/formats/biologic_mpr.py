@@ -10,7 +10,8 @@ checked on real files (yadg's test files of each technique); a file of an unmapp
 is refused unless a kind is asked for, so that, e.g., a CP or LSV file is never returned as a
 current transient.  galvani (maintained, MIT/GPL, numpy-only) is the parser; yadg reads more
 column IDs but pins pandas < 3, which conflicts with sselab's pandas, so a file with a
-column ID galvani does not know is refused with a hint to export it as ``.mpt``.
+column ID galvani does not know is read by sselab's own parser of the modules
+(:mod:`.biologic_mpr_raw`, a larger column table checked against .mpt twins).
 
 Examples
 --------
@@ -31,6 +32,7 @@ import numpy as np
 from ...exceptions import ReaderError
 from ..biologic_columns import BUILDERS, transient_from_columns
 from ..registry import register
+from .biologic_mpr_raw import RawMPR
 
 NAME = "biologic-mpr"
 
@@ -46,6 +48,10 @@ TECHNIQUES = {
     0x1E: ("GEIS (galvano EIS)", "spectrum"),
     0x7F: ("MB (modulo bat)", "mixed"),
     0x88: ("BCD (battery capacity determination)", "galvanostatic"),
+    0x33: ("CVA (cyclic voltammetry advanced)", "voltammogram"),
+    0x6C: ("LSV (linear sweep voltammetry)", "voltammogram"),
+    0x75: ("CoV (constant voltage)", "transient"),
+    0x76: ("CoC (constant current)", "galvanostatic"),
 }
 
 
@@ -72,10 +78,13 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], object]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             mpr = MPRfile(str(path))
-    except (ValueError, NotImplementedError, KeyError, EOFError, OSError, IndexError, TypeError,
+    except NotImplementedError as exc:
+        if "Column ID" not in str(exc):
+            raise ReaderError(path, f"galvani cannot read this .mpr ({' '.join(str(exc).split())})") from None
+        mpr = RawMPR(path)  # galvani's column table lacks an ID: sselab's own parser of the modules
+    except (ValueError, KeyError, EOFError, OSError, IndexError, TypeError,
             AssertionError, struct.error, UnicodeError, MemoryError, OverflowError) as exc:
-        hint = "; export it from EC-Lab as text (.mpt), which sselab reads" if "Column ID" in str(exc) else ""
-        raise ReaderError(path, f"galvani cannot read this .mpr ({type(exc).__name__}: {' '.join(str(exc).split())}){hint}") from None
+        raise ReaderError(path, f"galvani cannot read this .mpr ({type(exc).__name__}: {' '.join(str(exc).split())})") from None
     data = mpr.data
     if data is None or len(data) == 0:
         desc = technique(mpr)[0]
@@ -88,7 +97,8 @@ def read(path: Path, kind: str | None = None) -> list:
     """Read the measurements of ``kind`` from a BioLogic ``.mpr`` (``None``: the technique's)."""
     cols, mpr = load(path)
     desc, file_kind = technique(mpr)
-    notes = [f"BioLogic .mpr (galvani), {desc}, {len(next(iter(cols.values())))} rows"]
+    parser = "sselab's module parser: galvani lacks a column ID" if isinstance(mpr, RawMPR) else "galvani"
+    notes = [f"BioLogic .mpr ({parser}), {desc}, {len(next(iter(cols.values())))} rows"]
     kind = kind or pick_kind(path, desc, file_kind, cols)
     if kind == "spectrum" and "freq/Hz" not in cols:
         hint = f"; read it as kind={file_kind!r}" if file_kind and file_kind != "mixed" else ""

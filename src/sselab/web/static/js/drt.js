@@ -3,10 +3,13 @@
 import { downloadCsv, esc, fmt, pollJob, post, progressHtml, toast } from "./api.js";
 import * as plots from "./plots.js";
 
-export function setupDrt(panel, m) {
+// points(): the page's points left out (mask, crop, inductive), sent with the request as for a fit
+export function setupDrt(panel, m, points = () => ({})) {
   panel.innerHTML = `<h3>Distribution of relaxation times</h3>
     <div class="row drt-controls">
       <label>λ by <select id="drt-method"><option>auto</option><option>gcv</option><option>cgcv</option><option>rgcv</option><option>mgcv</option><option>lcurve</option></select></label>
+      <label>blocking electrode <select id="drt-blocking"><option>auto</option><option>yes</option><option>no</option></select></label>
+      <label>95 % band <select id="drt-band"><option value="auto">posterior (bootstrap if refits)</option><option value="none">none</option></select></label>
       <label>bootstrap <input type="number" id="drt-bootstrap" min="0" max="200" value="0" style="width:5rem"></label>
       <button id="drt-btn">Compute DRT</button><span id="drt-progress"></span></div>
     <div id="drt-status" class="msg"></div>
@@ -21,6 +24,7 @@ export function setupDrt(panel, m) {
     try {
       const { job_id } = await post("/api/drt", {
         measurement_id: m.id, method: $("drt-method").value, bootstrap: Number($("drt-bootstrap").value) || 0,
+        blocking: $("drt-blocking").value, band: $("drt-band").value, ...points(),
       });
       const job = await pollJob(job_id, (j) => { prog.innerHTML = progressHtml(j, "drt-bar"); });
       const d = job.result.drt;

@@ -3,10 +3,16 @@
 const CONFIG = { responsive: true, displaylogo: false, scrollZoom: true, toImageButtonOptions: { format: "png", scale: 2 } };
 const FONT = { family: "system-ui, sans-serif", size: 12 };
 
-export function nyquist(el, data, model) {
+// the tool chosen in the toolbar (zoom, pan, box/lasso select) survives a redraw
+const keptDragmode = (el) => (el.layout && el.layout.dragmode) || "zoom";
+// hollow: optional per-point booleans, the points left out of the fit (drawn open)
+const symbols = (hollow, n, shape) => (hollow ? Array.from({ length: n }, (_, i) => (hollow[i] ? `${shape}-open` : shape)) : shape);
+
+export function nyquist(el, data, model, hollow) {
   const traces = [{
     x: data.z_real_ohm, y: data.z_imag_ohm.map((v) => -v), mode: "markers", name: "data",
-    text: data.frequency_Hz.map((f) => `${f.toPrecision(3)} Hz`), marker: { size: 6, color: "#2459c7" },
+    text: data.frequency_Hz.map((f, i) => `#${i} · ${f.toPrecision(3)} Hz`),
+    marker: { size: 6, color: "#2459c7", symbol: symbols(hollow, data.frequency_Hz.length, "circle") },
   }];
   if (model) traces.push({ x: model.z_real_ohm, y: model.z_imag_ohm.map((v) => -v), mode: "lines", name: model.name || "model", line: { color: "#d9480f" } });
   const layout = {
@@ -14,7 +20,7 @@ export function nyquist(el, data, model) {
     xaxis: { title: { text: "Z′ / Ω" }, zeroline: true, constrain: "domain" },
     // equal Ω per pixel on both axes; the box shrinks to the data instead of the axis growing empty
     yaxis: { title: { text: "−Z″ / Ω" }, scaleanchor: "x", scaleratio: 1, zeroline: true, constrain: "domain" },
-    legend: { x: 0.01, y: 0.99 },
+    legend: { x: 0.01, y: 0.99 }, dragmode: keptDragmode(el),
   };
   return Plotly.react(el, traces, layout, CONFIG);
 }
@@ -23,11 +29,14 @@ function modPhase(re, im) {
   return { mod: re.map((r, i) => Math.hypot(r, im[i])), phase: re.map((r, i) => (Math.atan2(im[i], r) * 180) / Math.PI) };
 }
 
-export function bode(el, data, model) {
+export function bode(el, data, model, hollow) {
   const d = modPhase(data.z_real_ohm, data.z_imag_ohm);
+  const n = data.frequency_Hz.length;
+  const text = data.frequency_Hz.map((f, i) => `#${i}`);
   const traces = [
-    { x: data.frequency_Hz, y: d.mod, mode: "markers", name: "|Z|", marker: { size: 5, color: "#2459c7" } },
-    { x: data.frequency_Hz, y: d.phase.map((p) => -p), mode: "markers", name: "−phase", yaxis: "y2", marker: { size: 5, symbol: "square-open", color: "#7c3aed" } },
+    { x: data.frequency_Hz, y: d.mod, mode: "markers", name: "|Z|", text, marker: { size: 5, color: "#2459c7", symbol: symbols(hollow, n, "circle") } },
+    { x: data.frequency_Hz, y: d.phase.map((p) => -p), mode: "markers", name: "−phase", yaxis: "y2", text,
+      marker: { size: 5, symbol: hollow ? symbols(hollow, n, "square") : "square-open", color: "#7c3aed" } },
   ];
   if (model) {
     const m = modPhase(model.z_real_ohm, model.z_imag_ohm);
@@ -44,7 +53,7 @@ export function bode(el, data, model) {
     xaxis: { type: "log", title: { text: "f / Hz" } }, yaxis: { type: "log", title: { text: "|Z| / Ω" } },
     yaxis2: { overlaying: "y", side: "right", title: { text: "−phase / °" }, type: "linear", range: [lo, hi],
       tickmode: "linear", tick0: 0, dtick: hi - lo > 90 ? 30 : 15, showgrid: false },
-    legend: { x: 0.7, y: 0.99 },
+    legend: { x: 0.7, y: 0.99 }, dragmode: keptDragmode(el),
   };
   return Plotly.react(el, traces, layout, CONFIG);
 }
@@ -117,7 +126,7 @@ export function drt(el, d, name) {
   const traces = [{ x: d.tau_s, y: d.gamma_ohm, mode: "lines", name: "γ(τ)", line: { color: "#2459c7" } }];
   if (d.gamma_lower_ohm) {
     traces.push({ x: d.tau_s, y: d.gamma_upper_ohm, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
-    traces.push({ x: d.tau_s, y: d.gamma_lower_ohm, mode: "lines", fill: "tonexty", name: "95 % band", line: { width: 0 }, fillcolor: "rgba(36,89,199,.2)" });
+    traces.push({ x: d.tau_s, y: d.gamma_lower_ohm, mode: "lines", fill: "tonexty", name: d.band === "bootstrap" ? `95 % bootstrap (${d.n_bootstrap})` : "95 % posterior band", line: { width: 0 }, fillcolor: "rgba(36,89,199,.2)" });
   }
   traces.push({ x: d.peaks.map((p) => p.tau_s), y: d.peaks.map((p) => interp(d.tau_s, d.gamma_ohm, p.tau_s)), mode: "markers", name: "peaks", marker: { color: "#d9480f", size: 9, symbol: "x" } });
   return draw(el, traces, layoutOf("Distribution of relaxation times", "τ / s", "γ / Ω", { xaxis: { type: "log", title: { text: "τ / s" } } }), name);

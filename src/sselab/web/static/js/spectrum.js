@@ -19,6 +19,7 @@ function savedFitHtml(fit) {
     `<tr><td>${esc(n)}</td><td class="num">${fmt(p.value)}</td><td class="num">${fmt(p.stderr, 2)}</td><td>${esc(p.unit || "")}</td></tr>`).join("");
   return `<p id="saved-summary">Accepted fit <code>${esc(r.circuit)}</code> by <b class="accepted-by">${esc(fit.accepted_by)}</b>
     at ${esc((fit.accepted_at || "").replace("T", " ").slice(0, 19))} UTC, χ² ${fmt(r.chi2)}</p>
+    ${r.mask && r.mask.n_masked ? `<p class="muted" id="saved-mask">${esc(r.mask.summary)}: points ${r.mask.masked.map((p) => p.index).join(",")}</p>` : ""}
     <table class="saved-params"><thead><tr><th>Parameter</th><th>Value</th><th>σ</th><th>Unit</th></tr></thead><tbody>${rows}</tbody></table>
     <div class="row"><button class="secondary csv-button" data-csv="/api/export/fits/${fit.id}.csv">Accepted fit CSV</button></div>`;
 }
@@ -49,7 +50,7 @@ function showGeneric(view, m) {
 export async function showMeasurement(view, id) {
   const m = await get(`/api/measurements/${id}`);
   if (m.kind !== "Spectrum") return showGeneric(view, m);
-  const state = { params: [], circuit: null, job: null, model: null, fitRes: null, kk: null, edited: new Set() };
+  const state = { params: [], circuit: null, job: null, model: null, fitRes: null, kk: null, edited: new Set(), mask: new Set() };
   const accepted = m.accepted_fit;
   const stored = m.stored_fit;  // the accepted fit, else the pipeline's: the page opens on it
   const startCircuit = (stored && stored.circuit) || localStorage.getItem("sselab-circuit") || DEFAULT_CIRCUIT;
@@ -67,6 +68,12 @@ export async function showMeasurement(view, id) {
         <div class="row"><input type="text" id="circuit" spellcheck="false" autocomplete="off" value="${esc(startCircuit)}">
           <select id="weighting"><option>modulus</option><option>proportional</option><option>unit</option></select></div>
         <div id="circuit-msg" class="msg"></div>
+        <div class="row" id="points-row" title="Click a point, or box/lasso-select points (plot toolbar) on the Nyquist or Bode plot, to leave them out of the fit">
+          <label>f min / Hz <input type="number" step="any" min="0" id="fmin" class="short"></label>
+          <label>f max / Hz <input type="number" step="any" min="0" id="fmax" class="short"></label>
+          <label><input type="checkbox" id="drop-inductive"> drop inductive</label>
+          <button class="secondary" id="mask-clear">Use all points</button></div>
+        <div id="mask-info" class="msg muted"></div>
         <table class="params" id="params"><thead><tr><th>Parameter</th><th>Value</th><th>Min</th><th>Max</th><th>Fix</th><th>Fitted ± σ</th></tr></thead><tbody></tbody></table>
         <div class="row">
           <button id="fit-btn">Fit</button><button class="secondary" id="auto-btn">Automatic initial values</button>
@@ -90,11 +97,48 @@ export async function showMeasurement(view, id) {
 
   const $ = (sel) => document.getElementById(sel);
   const nyq = $("nyquist"), bod = $("bode"), res = $("residuals");
+  // -- points left out: the user's mask (click / box / lasso on either plot), the frequency crop and
+  // inductive points; drawn hollow here, decided for the fit by the server (sselab.eis.mask.select)
+  const nPts = m.frequency_Hz.length;
+  const num = (id) => { const v = $(id).value; return v === "" ? null : Number(v); };
+  function points() {
+    return { mask: [...state.mask].sort((a, b) => a - b), f_min_Hz: num("fmin"), f_max_Hz: num("fmax"),
+      drop_inductive: $("drop-inductive").checked };
+  }
+  function hollow() {
+    const p = points();
+    return m.frequency_Hz.map((f, i) => state.mask.has(i) || (p.f_min_Hz !== null && f < p.f_min_Hz) ||
+      (p.f_max_Hz !== null && f > p.f_max_Hz) || (p.drop_inductive && m.z_imag_ohm[i] > 0));
+  }
   const redraw = () => {
-    plots.nyquist(nyq, m, state.model);
-    plots.bode(bod, m, state.model);
+    const h = hollow();
+    plots.nyquist(nyq, m, state.model, h);
+    plots.bode(bod, m, state.model, h);
+    const n = h.filter(Boolean).length, info = $("mask-info");
+    info.dataset.hollow = String(n);
+    info.textContent = n ? `${n} of ${nPts} points left out` + (state.mask.size ? `; masked by hand: ${points().mask.join(",")}` : "") +
+      " (refit to apply)" : "All points used. Click or box/lasso-select points on a plot to leave them out.";
   };
   redraw();
+  const dataTraces = { nyquist: [0], bode: [0, 1] };
+  for (const [el, key] of [[nyq, "nyquist"], [bod, "bode"]]) {
+    el.on("plotly_click", (ev) => {
+      const pt = (ev.points || []).find((p) => dataTraces[key].includes(p.curveNumber));
+      if (!pt) return;
+      if (state.mask.has(pt.pointIndex)) state.mask.delete(pt.pointIndex); else state.mask.add(pt.pointIndex);
+      redraw();
+    });
+    el.on("plotly_selected", (ev) => {
+      const picked = ((ev && ev.points) || []).filter((p) => dataTraces[key].includes(p.curveNumber));
+      if (!picked.length) return;
+      picked.forEach((p) => state.mask.add(p.pointIndex));
+      redraw();
+    });
+  }
+  for (const id of ["fmin", "fmax", "drop-inductive"]) $(id).addEventListener("change", redraw);
+  $("mask-clear").onclick = () => {
+    state.mask.clear(); $("fmin").value = ""; $("fmax").value = ""; $("drop-inductive").checked = false; redraw();
+  };
   plots.residuals(res, null, null);
   plots.exportButtons(nyq, `nyquist-${m.sample}-${m.id}`);
   plots.exportButtons(bod, `bode-${m.sample}-${m.id}`);
@@ -200,7 +244,7 @@ export async function showMeasurement(view, id) {
     prog.innerHTML = '<span class="spinner"></span> <span id="fit-elapsed">submitting…</span>';
     try {
       const { job_id } = await post("/api/fit", {
-        measurement_id: m.id, circuit: state.circuit, weighting: $("weighting").value, initial, fixed, bounds,
+        measurement_id: m.id, circuit: state.circuit, weighting: $("weighting").value, initial, fixed, bounds, ...points(),
       });
       const job = await pollJob(job_id, (j) => {
         const el = document.getElementById("fit-elapsed");
@@ -223,7 +267,10 @@ export async function showMeasurement(view, id) {
       status.className = "msg " + ({ ok: "ok", warning: "warn", failed: "error" }[verdict] || "error");
       status.dataset.status = verdict;
       const reasons = (fit.reasons || []).map((r) => `${r.severity}: ${r.message}`);
+      const left = (fit.mask && fit.mask.masked) || [];
+      status.dataset.masked = left.map((p) => p.index).join(",");
       status.textContent = `fit ${verdict}: χ² ${fmt(fit.chi2)}, rms residual ${fmt(fit.residuals_rms_percent, 3)} %` +
+        (fit.mask ? `\n${fit.mask.summary}` + (left.length ? `: points ${left.map((p) => p.index).join(",")}` : "") : "") +
         (reasons.length ? `\n${reasons.join("\n")}` : "") + (fit.warnings.length ? `\n${fit.warnings.join("\n")}` : "");
       $("save-btn").disabled = verdict === "failed";
       $("save-btn").title = verdict === "failed" ? "A failed fit cannot be accepted: change the circuit or the start values" : "";
@@ -254,7 +301,7 @@ export async function showMeasurement(view, id) {
     } catch (e) { out.className = "msg error"; out.textContent = `save failed: ${e.message}`; }
   };
 
-  setupDrt($("drt-panel"), m);
+  setupDrt($("drt-panel"), m, points);
   await validate(true);
   opening = false;
   if (stored && stored.parameters && stored.circuit === state.circuit) {
@@ -263,12 +310,19 @@ export async function showMeasurement(view, id) {
       if (e) { p.value = e.value; p.fitted = e.value; p.stderr = e.stderr; }
     }
     if (stored.weighting) $("weighting").value = stored.weighting;
+    const ms = stored.mask && stored.mask.settings;
+    if (ms) {
+      state.mask = new Set(ms.mask || []);
+      $("fmin").value = ms.f_min_Hz ?? ""; $("fmax").value = ms.f_max_Hz ?? ""; $("drop-inductive").checked = !!ms.drop_inductive;
+      redraw();
+    }
     renderParams();
     const st = $("fit-status");
     st.className = "msg " + ({ ok: "ok", warning: "warn", failed: "error" }[stored.status] || "ok");
     st.dataset.status = stored.status || "ok";
     st.textContent = `${stored.accepted ? "accepted" : "stored"} fit (${stored.status || "ok"}): χ² ${fmt(stored.chi2)}` +
       (stored.residuals_rms_percent != null ? `, rms residual ${fmt(stored.residuals_rms_percent, 3)} %` : "") +
+      (stored.mask ? `\n${stored.mask.summary}` : "") +
       ((stored.reasons || []).length ? "\n" + stored.reasons.map((r) => `${r.severity}: ${r.message}`).join("\n") : "");
   }
   await preview();

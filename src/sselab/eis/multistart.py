@@ -1,0 +1,218 @@
+"""Fit many spectra from their automatic starts: one batched solve from every spectrum's best
+start, a second from the other starts for the spectra that need them, and the results kept as
+arrays until someone reads them (:class:`FitList`).
+
+Examples
+--------
+>>> import numpy as np
+>>> from sselab.eis import simulate_spectrum
+>>> from sselab.eis.batch import fit_circuit_batch
+>>> f = np.logspace(6, -1, 50)
+>>> s = simulate_spectrum("R0-p(R1,CPE1)", {"R0": 10, "R1": 1e3, "CPE1.Q": 1e-9, "CPE1.n": 0.9}, f)
+>>> fits = fit_circuit_batch([s, s], "R0-p(R1,CPE1)")
+>>> round(float(fits.table()["values"]["R1"][1]))
+1000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..fitting.diagnostics import longest_run_p, runs_z
+from ..fitting.engine import Estimates
+from ..measurements import Spectrum
+from .circuit import Circuit
+from .initial import Starts
+from .kernel.dispatch import fit_best_model
+
+#: a fit whose residuals (real or imaginary part, in frequency order) form runs this unlikely
+#: for independent noise (runs-test z below RUNS_Z_ACCEPT, or a same-sign stretch with
+#: probability below LONGEST_RUN_P_ACCEPT) gets the remaining automatic starts too
+RUNS_Z_ACCEPT = -2.0
+LONGEST_RUN_P_ACCEPT = 0.01
+#: below this many points the runs tests cannot see a misfit: every start is fitted
+MIN_POINTS_EARLY_EXIT = 20
+#: stop when the Gauss–Newton step predicts less than 1 % of one noise variance still to gain
+#: (see :func:`sselab.fitting.levenberg_marquardt.solve`); saves the long crawl of an
+#: undetermined resistance towards log R → −∞ (mean evaluations 14.3 → 12 on 300 spectra)
+STOL = 1e-2
+
+
+def _residual_runs(r: np.ndarray, n_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per fit (rows of ``r``): the lower runs-test z and the lower longest-run p of its real and
+    imaginary residuals in frequency order (z = −inf where one part has too few of one sign)."""
+    r = r.reshape(len(r), 2, n_points)  # real, imaginary
+    z = runs_z(r)
+    z = np.where(np.isnan(z), -np.inf, z).min(axis=1)
+    return z, longest_run_p(r).min(axis=1)
+
+
+def _noise_like(r: np.ndarray, n_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per fit: whether its residuals look like noise (never for fewer than
+    MIN_POINTS_EARLY_EXIT points, where the runs tests cannot see a misfit), and the runs z
+    and longest-run p that decided it."""
+    z, p = _residual_runs(r, n_points)
+    ok = (z > RUNS_Z_ACCEPT) & (p > LONGEST_RUN_P_ACCEPT) & (n_points >= MIN_POINTS_EARLY_EXIT)
+    return ok, z, p
+
+
+def _better_b(chi2_a, ok_a, chi2_b, ok_b, dof: int) -> np.ndarray:
+    """Per pair, whether fit b replaces fit a: the lower χ², except that a converged fit wins over
+    one that did not converge unless the latter's χ² is lower by more than one noise variance
+    (χ²/(m − k)): then the converged one sat in a worse minimum, and the better fit is reported
+    (flagged as not converged)."""
+    ca = np.where(np.isfinite(chi2_a), chi2_a, np.inf)
+    cb = np.where(np.isfinite(chi2_b), chi2_b, np.inf)
+    a_lo = ca <= cb
+    lo_ok, hi_ok = np.where(a_lo, ok_a, ok_b), np.where(a_lo, ok_b, ok_a)
+    lo_c, hi_c = np.where(a_lo, ca, cb), np.where(a_lo, cb, ca)
+    with np.errstate(invalid="ignore"):
+        keep_lo = lo_ok | ~hi_ok | (hi_c - lo_c > hi_c / max(dof, 1))
+    return np.where(keep_lo, ~a_lo, a_lo)
+
+
+class FitList(Sequence):
+    """The :class:`~sselab.eis.fit.CircuitFit` of every spectrum of a multi-start batch, each built
+    when first read (and kept); :meth:`table` gives values, standard errors and χ² of all of them
+    as arrays without building any."""
+
+    def __init__(self, c, weighting, spectra, params, starts, canonical, blocks, which, start_row, tried, engines,
+                 noise_like, z, p) -> None:
+        self.circuit, self.weighting, self.spectra, self.params = c, weighting, spectra, params
+        self._starts, self._canonical, self._blocks = starts, canonical, blocks
+        self._which, self._start_row, self._tried, self._engines = which, start_row, tried, engines
+        self._noise_like, self._z, self._p = noise_like, z, p
+        self._cache: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self.spectra)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = range(len(self))[i]
+        if i not in self._cache:
+            self._cache[i] = self._build(i)
+        return self._cache[i]
+
+    def _row(self, i: int) -> tuple[Estimates, int]:
+        block, j = self._which[i]
+        return self._blocks[block], j
+
+    def _build(self, i: int):
+        from .fit import _best_fit
+
+        est, j = self._row(i)
+        row = self._start_row[i]
+        start = self._starts[i].first if row == 0 else self._starts[i].all()[row]
+        fit = _best_fit(self.circuit, self.weighting, self.spectra[i], self.params, est.result(j), start,
+                        self._canonical, self._tried[i], self._engines[i])
+        n_points = self.spectra[i].frequency_Hz.size
+        if n_points >= MIN_POINTS_EARLY_EXIT and not self._noise_like[i]:
+            fit = replace(fit, notes=fit.notes + (
+                f"residuals are systematic (runs-test z = {self._z[i]:.2g}, longest same-sign run p = "
+                f"{self._p[i]:.2g}): the circuit misses a feature of the spectrum, or the fit is in a local minimum",))
+        return fit
+
+    def table(self) -> dict[str, Any]:
+        """Every fit as arrays (no :class:`CircuitFit` built): ``{"names", "values" {name: (S,)},
+        "stderr" {name: (S,)}, "chi2", "success", "starts_tried", "engine", "source"}``, values and
+        standard errors in the same (canonical) order the :class:`CircuitFit` objects report."""
+        S, n = len(self), len(self.params)
+        values, stderr = np.empty((S, n)), np.empty((S, n))
+        chi2, success = np.empty(S), np.empty(S, bool)
+        for b, est in enumerate(self._blocks):
+            mine = [i for i in range(S) if self._which[i][0] == b]
+            if not mine:
+                continue
+            rows = np.array([self._which[i][1] for i in mine])
+            v, se = est.values[rows], est.stderr[rows]
+            if self._canonical:
+                perm = self.circuit.canonical_permutations(v)
+                fixed = ~self.params.free_mask
+                moved = perm != np.arange(n)
+                hold = (moved & fixed[perm]).any(axis=1) | (moved & fixed).any(axis=1)
+                perm[hold] = np.arange(n)
+                v, se = np.take_along_axis(v, perm, 1), np.take_along_axis(se, perm, 1)
+            values[mine], stderr[mine] = v, se
+            chi2[mine], success[mine] = est.chi2[rows], est.success[rows]
+        names = list(self.params.names)
+        return {"names": names, "values": {k: values[:, j] for j, k in enumerate(names)},
+                "stderr": {k: stderr[:, j] for j, k in enumerate(names)}, "chi2": chi2, "success": success,
+                "starts_tried": np.asarray(self._tried), "engine": list(self._engines),
+                "source": [s.source for s in self.spectra]}
+
+
+def fit_starts(
+    c: Circuit,
+    spectra: list[Spectrum],
+    starts: list[Starts],
+    *,
+    weighting: str,
+    fixed: Mapping[str, float],
+    bounds: Mapping[str, tuple[float, float]] | None,
+    canonical: bool,
+    max_iter: int,
+) -> FitList:
+    """Fit every spectrum (equal point counts) from its automatic starts.
+
+    Multi-start only where a spectrum needs it: all spectra are first fitted from their best
+    start in one batched solve; a spectrum whose fit converged, with every parameter
+    determined and off its bounds, and with noise-like residuals
+    (:func:`~sselab.fitting.diagnostics.runs_z` of the real and imaginary residuals above
+    ``RUNS_Z_ACCEPT`` and no improbably long same-sign stretch,
+    :func:`~sselab.fitting.diagnostics.longest_run_p`) is done; the others get their
+    remaining starts in a second batched solve and keep the best of all.  On 300 simulated
+    eBE-stack spectra the best grid start was also the best fit in 299; the one exception
+    had runs z = −3.6 and was caught.  Real spectra, whose residuals are rarely pure noise,
+    usually get every start.  The decisions use the fits' arrays
+    (:class:`~sselab.fitting.engine.Estimates`); the result objects are built when read.
+    """
+    from .fit import _Model
+
+    w = np.stack([2 * np.pi * s.frequency_Hz for s in spectra])
+    zz = np.stack([s.impedance_ohm for s in spectra])
+    n_points = zz.shape[1]
+    model = _Model(c, w, zz, weighting)
+    params = c.parameters(starts[0].first, fixed=fixed, bounds=bounds)
+    S = len(spectra)
+    first = np.stack([s.first for s in starts])
+    _, est, first_engine = fit_best_model(model, params, starts=first, groups=np.arange(S), data_rows=np.arange(S),
+                                          max_iter=max_iter, stol=STOL)
+    blocks = [est]
+    which = [(0, i) for i in range(S)]
+    start_row = [0] * S
+    noise_like, z, p = _noise_like(est.residuals, n_points)
+    # done after one start: converged, noise-like residuals, and every parameter determined and
+    # off its bounds (a parameter driven to a bound — log R → −∞ — can mark a wrong basin whose
+    # residuals still look like noise)
+    settled = est.success & ~est.undetermined & ~est.at_bound
+    engines = [first_engine] * S
+    again = [i for i in range(S) if not (noise_like[i] and settled[i]) and len(starts[i].all()) > 1]
+    if again:
+        counts = [len(starts[i].all()) - 1 for i in again]
+        owner = np.repeat(again, counts)
+        rest = np.concatenate([starts[i].all()[1:] for i in again])
+        local = np.concatenate([np.arange(1, n + 1) for n in counts])
+        groups = np.repeat(np.arange(len(again)), counts)
+        kept2, est2, engine2 = fit_best_model(model, params, starts=rest, groups=groups, data_rows=owner,
+                                              max_iter=max_iter, stol=STOL)
+        blocks.append(est2)
+        ag = np.array(again)
+        dof = est.residuals.shape[1] - int(params.free_mask.sum())
+        take = _better_b(est.chi2[ag], est.success[ag], est2.chi2, est2.success, dof)
+        for g, i in enumerate(again):
+            engines[i] = first_engine if engine2 == first_engine else f"{first_engine}+{engine2}"
+            if take[g]:
+                which[i] = (1, g)
+                start_row[i] = int(local[kept2[g]])
+        r_again = np.stack([blocks[which[i][0]].residuals[which[i][1]] for i in again])
+        noise_like[ag], z[ag], p[ag] = _noise_like(r_again, n_points)
+    retried = set(again)
+    tried = [len(starts[i].all()) if i in retried else 1 for i in range(S)]
+    return FitList(c, weighting, spectra, params, starts, canonical, blocks, which, start_row, tried, engines,
+                   noise_like, z, p)
