@@ -3,9 +3,9 @@
 :func:`paper_rows` turns the pipeline's stored analyses of the virtual study (and the demo's
 existing transport/structure/microscopy rows) into rows
 ``{"quantity", "sample", "recovered", "stderr", "truth", "paper", "unit", "status", "reasons"}``:
-one per number of REFERENCE §4.  A number the virtual study does not simulate yet appears
-with ``recovered = None`` and ``status = "not simulated"``; a number whose analysis is missing
-from the store with ``status = "failed"``.  :func:`inconsistency_rows` adds the paper's own
+one per number of REFERENCE §4 (and per stated assumption of :mod:`sselab.simulate.paper_study`
+where the paper shows a measurement without a number).  A number whose analysis is missing from
+the store has ``status = "failed"``.  :func:`inconsistency_rows` adds the paper's own
 internal inconsistencies with their arithmetic (status ``"warning"``, reason
 ``paper_inconsistent``): ``recovered`` there is the value the paper's *other* numbers imply.
 
@@ -39,11 +39,6 @@ def _num(v: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if x != x else x
-
-
-def _not_simulated(quantity: str, sample: str, paper: float, unit: str, what: str) -> dict[str, Any]:
-    return _row(quantity, sample, paper=paper, unit=unit, status="not simulated",
-                reasons=[f"not simulated by the virtual study yet: {what}"])
 
 
 def _result(analyses: list[dict[str, Any]], method: str, sample: str | None = None) -> dict[str, Any] | None:
