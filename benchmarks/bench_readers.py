@@ -20,6 +20,7 @@ absent they are skipped and the report says so.  Prints per-format and total cou
 from __future__ import annotations
 
 import argparse
+import io
 import subprocess
 import sys
 import time
@@ -88,24 +89,64 @@ def judge_galvani(path: Path, truth: dict) -> tuple[str, str] | None:
     return "read", f"{rows} rows (not judged: several measurements)"
 
 
-def speed(rows: int = 200_000) -> None:
-    """sselab's CSV spectrum reader vs numpy.loadtxt (the floor for a text table) on a
-    generated 3-column table of ``rows`` rows."""
+def _speed_files(folder: Path, rows: int) -> list[tuple[str, Path, str | None, dict, str]]:
+    """Generated files of ``rows`` rows: (label, path, kind, numpy.loadtxt arguments, floor note)."""
+    f = np.logspace(6, -2, rows)
+    re_, im = 100 + 1e-3 * f, -np.sqrt(f)
+    out = []
+    p = folder / "big.csv"
+    np.savetxt(p, np.c_[f, re_, im], delimiter=",", header="f (Hz),Z' (Ohm),Z'' (Ohm)", comments="")
+    out.append(("CSV spectrum", p, "spectrum", {"delimiter": ",", "skiprows": 1}, ""))
+    p = folder / "big.tsv"
+    np.savetxt(p, np.c_[f, re_, im], delimiter="\t", header="Freq/Hz\tZre/Ohm\tZim/Ohm", comments="")
+    out.append(("TSV spectrum", p, "spectrum", {"delimiter": "\t", "skiprows": 1}, ""))
+    p = folder / "big.mpt"
+    head = "EC-Lab ASCII FILE\nNb header lines : 5\n\nPotentio Electrochemical Impedance Spectroscopy\n"
+    body = io.StringIO()
+    np.savetxt(body, np.c_[f, re_, -im, np.abs(re_ + 1j * im)], delimiter="\t", fmt="%.7E")
+    p.write_text(head + "freq/Hz\tRe(Z)/Ohm\t-Im(Z)/Ohm\t|Z|/Ohm\n" + body.getvalue())
+    out.append(("EC-Lab .mpt", p, None, {"delimiter": "\t", "skiprows": 5}, ""))
+    p = folder / "big.DTA"
+    body = io.StringIO()
+    np.savetxt(body, np.c_[np.arange(rows), np.arange(rows) * 1.0, f, re_, im], delimiter="\t",
+               fmt=["\t%d", "%.6g", "%.7g", "%.7g", "%.7g"])
+    p.write_text("EXPLAIN\nTAG\tEISPOT\nZCURVE\tTABLE\n\tPt\tTime\tFreq\tZreal\tZimag\n\t#\ts\tHz\tohm\tohm\n"
+                 + body.getvalue())
+    out.append(("Gamry .DTA", p, None, {"delimiter": "\t", "skiprows": 5, "usecols": (1, 2, 3, 4, 5)}, ""))
+    p = folder / "big.xy"
+    tt = np.linspace(5, 120, rows)
+    np.savetxt(p, np.c_[tt, 1000 + 100 * np.sin(tt)], fmt="%.5f %.3f", header="2theta intensity", comments="# ")
+    out.append(("XRD .xy", p, "diffraction", {"comments": "#"}, ""))
+    return out
+
+
+def speed(rows: int = 200_000, repeats: int = 3) -> None:
+    """sselab's text readers vs numpy.loadtxt on the same file (the floor for a text table),
+    ``rows`` generated rows each; best of ``repeats`` (the machine is shared: the best run is
+    the least disturbed one), wall time and process CPU time."""
     import tempfile
 
     from sselab.io import read
 
-    f = np.logspace(6, -2, rows)
     with tempfile.TemporaryDirectory() as tmp:
-        p = Path(tmp) / "big.csv"
-        np.savetxt(p, np.c_[f, 100 + 1e-3 * f, -np.sqrt(f)], delimiter=",", header="f (Hz),Z' (Ohm),Z'' (Ohm)", comments="")
-        t0 = time.perf_counter()
-        read(p, kind="spectrum")
-        t1 = time.perf_counter()
-        np.loadtxt(p, delimiter=",", skiprows=1)
-        t2 = time.perf_counter()
-        mb = p.stat().st_size / 1e6
-    print(f"speed, {rows} rows ({mb:.1f} MB): sselab read {t1 - t0:.2f} s, numpy.loadtxt {t2 - t1:.2f} s")
+        for label, path, kind, kw, _ in _speed_files(Path(tmp), rows):
+            t_s, t_n, c_s, c_n = [], [], [], []
+            for _ in range(repeats):
+                t0, c0 = time.perf_counter(), time.process_time()
+                items = read(path, kind=kind) if kind else read(path)
+                t1, c1 = time.perf_counter(), time.process_time()
+                np.loadtxt(path, **kw)
+                t2, c2 = time.perf_counter(), time.process_time()
+                t_s.append(t1 - t0)
+                t_n.append(t2 - t1)
+                c_s.append(c1 - c0)
+                c_n.append(c2 - c1)
+            n = getattr(items[0], "n_points", None) or items[0].two_theta_deg.size
+            assert n == rows, f"{label}: {n} points read of {rows}"
+            mb = path.stat().st_size / 1e6
+            print(f"speed {label:14s} {rows} rows ({mb:5.1f} MB): sselab read {min(t_s):.3f} s, "
+                  f"numpy.loadtxt {min(t_n):.3f} s, ratio {min(t_s) / min(t_n):.2f} (CPU time ratio "
+                  f"{min(c_s) / min(c_n):.2f})")
 
 
 PEER_SNIPPET = r"""
@@ -198,10 +239,13 @@ def main() -> int:
     ap.add_argument("--manifest", default=str(HERE / "readers_manifest.yaml"))
     ap.add_argument("--fetched", default=str(HERE / ".cache" / "fetched"),
                     help="folder of the manifest's `fetched: true` files (public files outside the shared corpus)")
-    ap.add_argument("--speed", action="store_true", help="also time a 200k-row CSV against numpy.loadtxt")
+    ap.add_argument("--speed", action="store_true", help="also time the text readers on 200k generated rows against numpy.loadtxt")
+    ap.add_argument("--speed-only", action="store_true", help="only the speed part")
     args = ap.parse_args()
-    if args.speed:
+    if args.speed or args.speed_only:
         speed()
+    if args.speed_only:
+        return 0
     man = yaml.safe_load(Path(args.manifest).read_text())
     root = (Path(args.manifest).parent / man["root"]).resolve()
     if not root.is_dir():
@@ -219,6 +263,7 @@ def main() -> int:
     peer_counts: dict[str, Counter] = {"pyimpspec": Counter(), "yadg": Counter()}
     per_format: dict[str, Counter] = defaultdict(Counter)
     galvani: Counter = Counter()
+    peer_format: dict[str, dict[str, Counter]] = {t: defaultdict(Counter) for t in ("galvani", "pyimpspec", "yadg")}
     t0 = time.perf_counter()
     for entry in man["files"]:
         path = where(entry)
@@ -230,11 +275,13 @@ def main() -> int:
         g = judge_galvani(path, entry)
         if g:
             galvani[g[0]] += 1
+            peer_format["galvani"][entry["format"]][g[0]] += 1
         pres = peers.get(str(path), {})
         p_imp, p_yadg = judge_pyimpspec(pres.get("pyimpspec"), entry), judge_yadg(pres.get("yadg"), entry)
         for name, v in (("pyimpspec", p_imp), ("yadg", p_yadg)):
             if v:
                 peer_counts[name][v] += 1
+                peer_format[name][entry["format"]][v] += 1
         if p_imp == "correct" and verdict != "correct":
             detail += "  [pyimpspec reads it]"
         if p_yadg == "correct" and verdict != "correct":
@@ -242,10 +289,18 @@ def main() -> int:
         flag = "" if verdict == "correct" else "  <--"
         print(f"{entry['file']:52s} sselab {verdict:8s} {detail}" + (f" | galvani {g[0]}" if g else "") + flag)
     total: Counter = Counter()
-    print("\nper format (sselab): correct / refused / misread")
+    print("\nper format: correct / refused / misread ('read' = rows read, not judged: several measurements)")
+    print(f"  {'format':16s} {'sselab':>14s} {'galvani':>16s} {'pyimpspec':>16s} {'yadg':>16s}")
+
+    def cell(c: Counter | None) -> str:
+        if not c:
+            return "-"
+        return f"{c['correct']}/{c['refused']}/{c['misread']}" + (f" +{c['read']}r" if c.get("read") else "")
+
     for fmt, c in sorted(per_format.items()):
         total.update(c)
-        print(f"  {fmt:14s} {c['correct']:3d} / {c['refused']:3d} / {c['misread']:3d}")
+        peers_cells = [cell(peer_format[t].get(fmt)) for t in ("galvani", "pyimpspec", "yadg")]
+        print(f"  {fmt:16s} {cell(c):>14s} {peers_cells[0]:>16s} {peers_cells[1]:>16s} {peers_cells[2]:>16s}")
     n = sum(total.values())
     print(f"  {'TOTAL':14s} {total['correct']:3d} / {total['refused']:3d} / {total['misread']:3d}  "
           f"({100 * total['correct'] / max(n, 1):.0f} % correct of {n})")

@@ -114,12 +114,13 @@ def test_auto_uses_numpy_for_small_solves_and_unknown_elements(monkeypatch):
     monkeypatch.setenv("SSELAB_FIT_KERNEL", "auto")
     c = Circuit("R0-p(R1,CPE1)")
     model = type("M", (), {"circuit": c})()
+    import numba  # noqa: F401  (loaded or not, the choice is the same: it depends on the solve alone)
+
     assert dispatch.choose(model, kernel.AUTO_MIN_ROWS - 1) == "numpy"
-    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS) == "numba"  # numba is loaded in this test process
+    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS) == "numba"
     monkeypatch.delitem(__import__("sys").modules, "numba")
-    assert kernel.auto_min_rows() == kernel.AUTO_MIN_ROWS_COLD
-    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS_COLD - 1) == "numpy"
-    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS_COLD) == "numba"
+    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS - 1) == "numpy"
+    assert dispatch.choose(model, kernel.AUTO_MIN_ROWS) == "numba"
     monkeypatch.delitem(ELEMENT_CODES, "CPE")
     assert not supported(c) and dispatch.choose(model, 10_000) == "numpy"
 
@@ -154,3 +155,53 @@ def test_compiled_fits_from_several_threads(monkeypatch):
     with ThreadPoolExecutor(4) as pool:
         together = list(pool.map(lambda s: [f.chi2 for f in fit_circuit_batch(s, text)], sets))
     assert together == alone
+
+
+@pytest.mark.parametrize("text", list(CIRCUITS))
+def test_compiled_weighted_residuals_match_the_numpy_model(text):
+    from sselab.eis.fit import _Model
+    from sselab.eis.kernel.dispatch import _compiled_model
+
+    c = Circuit(text)
+    spectra = _noisy(text, 3, seed=2)
+    model = _Model(c, np.stack([2 * np.pi * s.frequency_Hz for s in spectra]),
+                   np.stack([s.impedance_ohm for s in spectra]), "modulus")
+    P = c.as_array(CIRCUITS[text])[None, :] * np.array([[1.0], [1.2], [0.9], [1.1]])
+    P[:, [i for i, n in enumerate(c.parameter_names) if n.endswith(".n")]] = 0.85
+    rows, data_rows = np.array([0, 1, 2, 3]), np.array([2, 0, 1, 1])
+    r_ref, J_ref = model(P, data_rows[rows])
+    r, J = _compiled_model(model, data_rows)(P, rows)
+    np.testing.assert_allclose(r, r_ref, rtol=1e-10, atol=1e-13 * np.abs(r_ref).max())
+    np.testing.assert_allclose(J, J_ref, rtol=1e-9, atol=1e-13 * np.abs(J_ref).max())
+
+
+def test_thread_pool_kernels_give_the_serial_fits(monkeypatch):
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
+    text = "R0-p(R1,CPE1)-p(R2,CPE2)"
+    spectra = _noisy(text, 8, seed=21)
+    serial = fit_circuit_batch(spectra, text)
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "2")
+    monkeypatch.setattr(kernel, "PARALLEL_MIN_ROWS", 1)
+    assert kernel.parallel_for(1)
+    pooled = fit_circuit_batch(spectra, text)
+    assert [f.chi2 for f in pooled] == [f.chi2 for f in serial]
+    assert [f.values for f in pooled] == [f.values for f in serial]
+
+
+def test_compiled_covariances_match_the_engine():
+    from sselab.eis.kernel.dispatch import _compiled_covariances
+    from sselab.fitting.engine import _covariances
+
+    rng = np.random.default_rng(4)
+    Jf = rng.normal(size=(40, 90, 6)) * np.exp(rng.normal(size=(1, 1, 6)) * 4)
+    Jf[3, :, 2] = 2 * Jf[3, :, 1]  # two columns in proportion: one direction undetermined
+    Jf[5, :, 4] = 0.0  # a parameter the data do not touch
+    Jf[7, 10, 1] = np.nan  # no covariance at all
+    chi2 = rng.uniform(0.1, 1.0, 40)
+    for scale in (True, False):
+        ref = _covariances(Jf, chi2, scale)
+        got = _compiled_covariances(Jf, chi2, scale)
+        np.testing.assert_array_equal(np.isnan(got[0]), np.isnan(ref[0]))
+        np.testing.assert_allclose(got[0], ref[0], rtol=1e-10, equal_nan=True)
+        assert got[1] == ref[1] and got[2] == ref[2]
+    assert ref[1][3] and ref[2][7] and np.isnan(ref[0][5][4]).all()

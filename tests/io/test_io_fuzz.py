@@ -39,3 +39,20 @@ def test_mutants_read_or_refuse_cleanly(originals, tmp_path, which, edits):
         read(p)
     except ReaderError as exc:
         assert "\n" not in str(exc)
+
+
+def test_gamry_units_line_longer_than_its_header_is_read_or_refused_cleanly(shared_data, tmp_path):
+    """Found by the fuzz test: a tab inserted into a CURVE table's units line made the reader
+    index past a row's fields (IndexError traceback)."""
+    from sselab.exceptions import SselabError
+    from sselab.io import read
+
+    data = bytearray((shared_data / "realfiles/pyimpspec__data-dta").read_bytes())
+    i = int(0.095703125 * len(data))
+    data[i:i] = b"\t"
+    f = tmp_path / "mutant.dta"
+    f.write_bytes(bytes(data))
+    try:
+        read(f)
+    except SselabError:
+        pass

@@ -85,3 +85,15 @@ def test_unknown_column_id_is_refused_with_the_id(shared_data, tmp_path):
     p.write_bytes(bytes(data))
     with pytest.raises(ReaderError, match="column ID 250"):
         RawMPR(p)
+
+
+def test_gcpl_mpr_without_a_current_column_gives_the_current_of_its_mpt_twin(shared_data):
+    # the .mpr holds dq/mA.h and control/V/mA (a set value that is in V during potential steps)
+    # but no I or <I>; EC-Lab's text export of the same run writes <I>/mA = dq/Δt
+    [a] = read(shared_data / "realfiles" / "yadg__gcpl.issue_149.mpr")
+    [b] = read(shared_data / "realfiles" / "yadg__gcpl.issue_149.mpt")
+    assert "I/mA" not in RawMPR(shared_data / "realfiles" / "yadg__gcpl.issue_149.mpr").data.dtype.names
+    assert a.time_s.size == b.time_s.size == 132
+    np.testing.assert_allclose(a.current_A, b.current_A, rtol=1e-9, atol=1e-15)
+    np.testing.assert_array_equal(a.voltage_V.astype(np.float32), b.voltage_V.astype(np.float32))  # f4 in the .mpr
+    assert any("dq/Δt" in n for n in a.notes)

@@ -167,3 +167,24 @@ def test_a_damaged_access_file_is_refused_with_how_to_export(shared_data, tmp_pa
     p.write_bytes(data[:5000])  # header page and a little: the tables are gone
     with pytest.raises(ReaderError, match="mdb-export|Excel or CSV"):
         read(p)
+
+
+def test_flat_ods_reads_as_the_same_workbook_read_by_odfpy(shared_data, tmp_path):
+    # pyimpspec's tests hold data.fods and data.ods (same workbook); here the .fods is made from
+    # the shared .ods's content.xml (the same XML a flat ODS holds) and checked against the
+    # .ods read through pandas/odfpy
+    import zipfile
+
+    ods = shared_data / "realfiles" / "pyimpspec__data.ods"
+    fods = tmp_path / "data.fods"
+    with zipfile.ZipFile(ods) as zf:
+        fods.write_bytes(zf.read("content.xml"))
+    got, ref = read(fods), read(ods)
+    assert [s.metadata["sheet"] for s in got] == [s.metadata["sheet"] for s in ref] and len(got) == 4
+    for a, b in zip(got, ref):
+        np.testing.assert_array_equal(a.frequency_Hz, b.frequency_Hz)
+        np.testing.assert_array_equal(a.impedance_ohm, b.impedance_ohm)
+    fods.write_bytes(zf_bytes := fods.read_bytes()[: len(fods.read_bytes()) // 2])
+    assert zf_bytes
+    with pytest.raises(ReaderError, match="flat OpenDocument"):
+        read(fods)

@@ -43,3 +43,38 @@ def test_leaving_out_transparency_and_axial_biases_the_cell(shifted_pattern):
     a, sa = res.phases[0].lattice["a"], res.phases[0].lattice_stderr["a"]
     assert abs(a - A_TRUE) > 5 * sa
     assert res.chi2 > 1.5
+
+
+def test_cli_refines_transparency_and_axial_shift(cli, tmp_path, shifted_pattern):
+    """``xrd refine --displacement --transparency --axial``: the terms with esds in the JSON and the text,
+    their values consistent with the simulation's (zero held at 0 here, so only within a loose bound)."""
+    import json
+
+    path = tmp_path / "lab6_shifted.xye"
+    p = shifted_pattern
+    np.savetxt(path, np.column_stack([p.two_theta_deg, p.intensity, p.sigma]))
+    rc, text, err = cli("xrd", "refine", path, "--phases", "LaB6", "--displacement", "--transparency", "--axial",
+                        "--wavelength", "1.540598", "--json")
+    assert rc in (0, 3), err
+    params = json.loads(text)["parameters"]
+    for name in ("transparency_deg", "axial_deg", "displacement_deg"):
+        assert not params[name]["fixed"] and params[name]["stderr"] > 0, name
+    assert params["zero_deg"]["fixed"]
+    # the zero (0.01° in the simulation) is held at 0, so the other three absorb it: same sign, loose bound
+    assert 0.0 < params["axial_deg"]["value"] < 0.02 and 0.0 < params["transparency_deg"]["value"] < 0.05
+    rc, text, err = cli("xrd", "refine", path, "--phases", "LaB6", "--zero", "--axial", "--wavelength", "1.540598")
+    assert rc in (0, 3), err
+    assert "axial_deg" in text and "transparency_deg" not in text
+
+
+def test_correlated_shift_terms_are_reported(shifted_pattern):
+    """Zero and displacement refined together on a pattern whose shifts need four terms: the split is
+    reported (shifts_correlated) only when both are free."""
+    both = _refine(shifted_pattern, ("zero_deg", "displacement_deg"))
+    codes = [r.code for r in both.verdict.reasons]
+    r = both.fit.correlation
+    free = [e.name for e in both.fit.parameters if not e.fixed]
+    assert abs(r[free.index("zero_deg"), free.index("displacement_deg")]) > 0.99
+    assert "shifts_correlated" in codes
+    one = _refine(shifted_pattern, ("displacement_deg",))
+    assert "shifts_correlated" not in [r.code for r in one.verdict.reasons]

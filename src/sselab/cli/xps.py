@@ -1,4 +1,4 @@
-"""``sselab xps fit | quantify | profile | regions | casa``.
+"""``sselab xps fit | quantify | profile | regions | casa | survey``.
 
 ``fit`` prints values with uncertainties and the fit's verdict (exit 3 when it failed);
 ``--shape`` takes CasaXPS syntax (``"SGL(30)"``, ``"LA(1.1,2.5)"``), ``--fwhm-min/--fwhm-max``
@@ -6,7 +6,8 @@ set the width bounds, ``--plot FILE.png`` draws the fit.  ``quantify`` takes eve
 region (a region without an RSF is an error naming the element; ``--rsf``/``--rsf-file``),
 normalises counts by dwell × scans and the file's transmission (``--no-cps``,
 ``--no-file-transmission``) and prints the verdict.  ``regions`` lists a file's regions;
-``casa`` shows a CasaXPS-processed file's stored model beside sselab's refit.
+``casa`` shows a CasaXPS-processed file's stored model beside sselab's refit; ``survey`` identifies
+the elements of a survey spectrum.
 
 ``--components "39.7,41.4,43.75"`` gives start positions [eV] (optionally ``name=pos``:
 ``"As3-=39.7,As0=41.4"``); ``--doublets`` makes each a spin–orbit doublet of the region's
@@ -94,10 +95,10 @@ def fit_cmd(
     region: str = typer.Option(..., "--region", help='region name, e.g. "As 3d"'),
     components: str = typer.Option(None, "--components", help='start positions [eV], "39.7,41.4" or "A=39.7,B=41.4"'),
     model: Path = typer.Option(None, "--model", help="peak model YAML"),
-    background: str = typer.Option("shirley", "--background", help="none, linear, shirley, tougaard (U 2), tougaard3 (U 3: C 551, D 436)"),
+    background: str = typer.Option("shirley", "--background", help="none, linear, shirley, smart (Shirley never above the data), tougaard (U 2), tougaard3 (U 3: C 551, D 436)"),
     refine: bool = typer.Option(False, "--refine-background", help="refine the background with the peaks"),
     doublets: bool = typer.Option(False, "--doublets", help="spin–orbit doublets for p/d/f levels"),
-    shape: str = typer.Option("GL", "--shape", help='line shape, CasaXPS syntax: "GL(30)", "SGL(30)", "LA(1.1,2.5)", DS, V, PV'),
+    shape: str = typer.Option("GL", "--shape", help='line shape, CasaXPS syntax: "GL(30)", "SGL(30)", "LA(1.1,2.5)", "LF(0.54,10)" or "LF(0.54,10,80,100)", DS, V, PV'),
     fwhm: float = typer.Option(1.2, "--fwhm", help="start FWHM [eV] (bounds default to min(0.3, fwhm/2)..max(4, 2 fwhm))"),
     fwhm_min: float = typer.Option(None, "--fwhm-min", help="lower FWHM bound [eV]"),
     fwhm_max: float = typer.Option(None, "--fwhm-max", help="upper FWHM bound [eV]"),
@@ -106,6 +107,7 @@ def fit_cmd(
     shift: float = typer.Option(None, "--shift", help="charge shift [eV] added to all energies"),
     step: int = typer.Option(0, "--step", help="which acquisition (sputter cycle) of the file"),
     save_model: Path = typer.Option(None, "--save-model", help="write the peak model as YAML"),
+    casa_out: Path = typer.Option(None, "--casa-out", help="write the fitted model as CasaXPS 'CASA region/comp' lines"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Fit a peak model to one region."""
@@ -121,7 +123,14 @@ def fit_cmd(
     m = _model(region, components, model, background, refine, doublets, shape, fwhm, fwhm_min, fwhm_max)
     if save_model is not None:
         m.save(save_model)
-    result = fit_region(find_region(acq, region), m, charge_shift_eV=_shift(acq, charge_ref, shift))
+    reg = find_region(acq, region)
+    result = fit_region(reg, m, charge_shift_eV=_shift(acq, charge_ref, shift))
+    if casa_out is not None:
+        from ..xps.casa_export import model_to_casa
+
+        hv = reg.metadata.get("excitation_energy_eV")
+        kinetic = "kinetic" in str(reg.metadata.get("abscissa", "")).lower() and hv is not None
+        casa_out.write_text("\n".join(model_to_casa(m, result, excitation_eV=hv, kinetic=kinetic)) + "\n")
     if plot is not None:
         from ..xps.plots import plot_fit
 
@@ -148,8 +157,9 @@ def quantify_cmd(
     regions: str = typer.Option(None, "--regions", help='comma list, e.g. "Mg 2p,As 3d,N 1s,O 1s" (default: all with an RSF)'),
     rsf: list[str] = typer.Option([], "--rsf", help='user RSF "As 3d=1.9" (repeatable)'),
     rsf_file: Path = typer.Option(None, "--rsf-file", help="user RSF library: 'Ni 2p = 22.18' or element,line,rsf"),
-    background: str = typer.Option("shirley", "--background", help="Background under each region: shirley, linear, tougaard or none."),
-    correction: str = typer.Option("none", "--correction", help="none, imfp, transmission"),
+    background: str = typer.Option("shirley", "--background", help="Background under each region: shirley, smart, linear, tougaard, tougaard3 or none."),
+    correction: str = typer.Option("none", "--correction", help="none, imfp (escape depth MFP = KE^x), transmission"),
+    mfp_exponent: float = typer.Option(0.6, "--mfp-exponent", help="x of the escape-depth factor MFP = KE^x (--correction imfp)"),
     normalise: bool = typer.Option(True, "--cps/--no-cps", help="divide counts by dwell time x scans (CasaXPS CPS)"),
     file_transmission: bool = typer.Option(True, "--file-transmission/--no-file-transmission",
                                            help="divide by the transmission function the file gives"),
@@ -177,8 +187,9 @@ def quantify_cmd(
     if shift_eV:
         acq = shift_acquisition(acq, shift_eV)
     names = [n.strip() for n in regions.split(",") if n.strip()] if regions else None
+    check_option("--mfp-exponent", mfp_exponent)
     q = quantify_acquisition(acq, names, _rsfs(rsf, rsf_file), background, correction, normalise,
-                             file_transmission)
+                             file_transmission, mfp_exponent)
     if plot is not None:
         from ..report.plots_cli import composition_bars
         from ..report.style import save
@@ -281,14 +292,17 @@ def casa_cmd(
     file: Path = typer.Argument(..., help="a CasaXPS-processed VAMAS file (CASA region/comp lines)"),
     refit: bool = typer.Option(True, "--refit/--no-refit", help="refit the stored model with sselab"),
     plot: Path = typer.Option(None, "--plot", help="write each region's component shares, CasaXPS vs refit (PNG/SVG/PDF)"),
+    mfp_exponent: float = typer.Option(None, "--mfp-exponent",
+                                       help="escape-depth factor MFP = KE^x in Area/(RSF*T*MFP) (default: off)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """The CasaXPS regions and components stored in a file, refitted with sselab side by side."""
     from ..numfmt import format_uncertain
     from ..xps.casa import casa_report
 
+    check_option("--mfp-exponent", mfp_exponent)
     acqs = _acquisitions(file)
-    d = casa_report(acqs[0], refit=refit)
+    d = casa_report(acqs[0], refit=refit, mfp_exponent=mfp_exponent)
     if plot is not None:
         from ..report.plots_cli import casa_figure
         from ..report.style import save
@@ -312,6 +326,41 @@ def casa_cmd(
                        f"area {format_uncertain(c['area'], c.get('area_stderr'))} (casa {s['area']:.4g})")
     for n in d["notes"]:
         typer.echo(f"note: {n}")
+    typer.echo(verdict_line(d))
+    exit_for(d)
+
+
+@xps_app.command("survey")
+def survey_cmd(
+    file: Path = typer.Argument(..., help="a file with a survey (wide) spectrum"),
+    region: str = typer.Option(None, "--region", help="the survey block's name (default: the widest)"),
+    plot: Path = typer.Option(None, "--plot", help="write a PNG of the survey with the identified lines"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Elements on a survey: peak search, identification against core and Auger lines (Al or Mg Ka),
+    'identified' only when the strongest line, the expected secondary lines and the Auger line
+    (where inside the survey) agree; 'possible' otherwise; survey at.% of the identified ones."""
+    from ..xps.survey import survey_report
+
+    acq = _acquisitions(file)[0]
+    d = survey_report(acq, region)
+    if plot is not None:
+        from ..xps.plots import plot_survey
+
+        r = next(r for r in acq.regions if r.name == d["region"])
+        plot_survey(r.binding_energy_eV, r.counts, d, plot)
+    if as_json:
+        echo_json(d)
+        exit_for(d)
+        return
+    typer.echo(f"{d['region']}: {d['n_peaks']} peaks, {d['excitation']} Ka, charge shift {d['charge_shift_eV']:+.1f} eV")
+    for el in d["elements"]:
+        if el["status"] == "identified":
+            at = f"{el['atomic_percent']:.1f} at.%" if el["atomic_percent"] is not None else ""
+            typer.echo(f"  {el['element']:<3} identified  {el['main_line']:<6} {el['main_position_eV']:7.1f} eV  "
+                       f"confidence {el['confidence']:.2f}  {at}")
+    if d["possible"]:
+        typer.echo(f"  possible (not confirmed): {', '.join(d['possible'])}")
     typer.echo(verdict_line(d))
     exit_for(d)
 

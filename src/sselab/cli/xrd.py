@@ -211,6 +211,8 @@ def refine_cmd(
                                                     help="March–Dollase texture PHASE:h,k,l (repeatable); its r is refined."),
     lebail_: bool = typer.Option(False, "--lebail", help="Le Bail fit: cell and profile with free intensities (no structure)."),
     asymmetry: bool = typer.Option(False, "--asymmetry", help="Also refine Bérar–Baldinozzi low-angle peak asymmetry (P1, P2)."),
+    transparency: bool = typer.Option(False, "--transparency", help="Also refine specimen transparency (Δ2θ ∝ sin2θ)."),
+    axial: bool = typer.Option(False, "--axial", help="Also refine the axial-divergence peak shift (Δ2θ ∝ −cot2θ)."),
     atoms: bool = typer.Option(False, "--atoms", help="Also refine free atomic coordinates (within site symmetry) and B."),
     occupancy: Optional[list[str]] = typer.Option(None, "--occupancy",
                                                   help="Refine these occupancy factors, e.g. 'Mg3AsN.occ_N1' (repeatable, * allowed)."),
@@ -236,11 +238,14 @@ def refine_cmd(
         if refine_b or orientation or atoms or occupancy or tie:
             raise SselabError("--lebail fits free intensities: --refine-b, --atoms, --occupancy, --tie and "
                               "--preferred-orientation do not apply")
+        shifts = tuple(n for n, on in (("transparency_deg", transparency), ("axial_deg", axial)) if on)
+        stages += [(*stages[-1], *shifts)] if shifts else []
         res = lebail(pat, phase_list, inst, stages=stages, n_background=_background(background), two_theta_range=two_theta_range)
     else:
         res = refine(pat, phase_list, inst, refine_b=refine_b, stages=stages, preferred_orientation=_orientation(orientation) or None,
                      n_background=_background(background), two_theta_range=two_theta_range,
-                     refine_atoms=atoms, occupancies=tuple(occupancy or ()), ties=_ties(tie), refine_asymmetry=asymmetry)
+                     refine_atoms=atoms, occupancies=tuple(occupancy or ()), ties=_ties(tie), refine_asymmetry=asymmetry,
+                     refine_shifts=tuple(n for n, on in (("transparency_deg", transparency), ("axial_deg", axial)) if on))
     if plot is not None:
         from ..xrd.plots import plot_refinement
 

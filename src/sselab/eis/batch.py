@@ -52,7 +52,7 @@ from ..exceptions import FitError, SselabError
 from ..fitting.threads import single_threaded_blas
 from ..measurements import Spectrum
 from ..verdict import Reason, Verdict
-from .circuit import Circuit
+from .circuit import Circuit, circuit_of
 from .fit import CircuitFit, _validate
 from .multistart import FitList, fit_starts
 from .initial import Starts, starts_many
@@ -95,7 +95,11 @@ def _prepare_chunk(
     """Validate the spectra and build their starts (one vectorised grid search per frequency grid)."""
     failed: list[tuple[int, FitFailure]] = []
     by_grid: dict[bytes, list[int]] = {}
-    for i in indices:
+    clean = _clean(indices, spectra, c)
+    for i, ok in zip(indices, clean):
+        if ok:  # every check of _validate passed, tested for the whole chunk at once
+            by_grid.setdefault(np.ascontiguousarray(spectra[i].frequency_Hz).tobytes(), []).append(i)
+            continue
         try:
             _validate(spectra[i], c)
         except (SselabError, ValueError, TypeError, AttributeError) as exc:
@@ -124,13 +128,27 @@ def _prepare_chunk(
     return items, failed
 
 
+def _clean(indices: Sequence[int], spectra: Sequence[Spectrum], c: Circuit) -> np.ndarray:
+    """Per spectrum of a chunk (equal point counts), whether it passes every check of
+    :func:`~sselab.eis.fit._validate`, tested on the stacked arrays; False sends a spectrum
+    to the one-by-one check, which says what is wrong."""
+    try:
+        f = np.stack([np.asarray(spectra[i].frequency_Hz, float) for i in indices])
+        z = np.stack([np.asarray(spectra[i].impedance_ohm, complex) for i in indices])
+        _validate(spectra[indices[0]], c)  # the checks on the point count, the same for the chunk
+    except (SselabError, ValueError, TypeError, AttributeError):
+        return np.zeros(len(indices), bool)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(f).all(axis=1) & np.isfinite(z).all(axis=1) & (f > 0).all(axis=1) & (z != 0).all(axis=1)
+
+
 def _failure(i: int, spectrum: Any, exc: BaseException) -> FitFailure:
     src = getattr(spectrum, "source", "") or f"spectrum {i}"
     return FitFailure(i, src, str(exc), type(exc).__name__)
 
 
 def _iter_lazy(spectra, circuit, weighting, n_starts, chunk_size, initial, fixed, bounds, canonical, max_iter):
-    c = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
+    c = circuit_of(circuit)
     if weighting not in WEIGHTINGS:
         raise FitError(f"unknown weighting {weighting!r}; expected one of {', '.join(WEIGHTINGS)}")
     if chunk_size < 1:

@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -326,3 +327,14 @@ class Circuit:
 
         visit(self.tree)
         return pairs
+
+
+@lru_cache(maxsize=128)
+def _parsed(text: str) -> Circuit:
+    return Circuit(text)
+
+
+def circuit_of(circuit: "str | Circuit") -> Circuit:
+    """``circuit`` itself, or the parsed circuit of a string (parsed once per distinct string in
+    a process: a :class:`Circuit` holds no values and is never changed)."""
+    return circuit if isinstance(circuit, Circuit) else _parsed(circuit)

@@ -34,7 +34,7 @@ from ..fitting.threads import single_threaded_blas
 from ..fitting.result import _num
 from ..measurements import Spectrum
 from ..verdict import Reason, Verdict
-from .circuit import Circuit
+from .circuit import Circuit, circuit_of
 from .initial import Starts, starts_many
 from .kernel.dispatch import fit_best_model
 from .weights import weights
@@ -128,8 +128,8 @@ class CircuitFit:
 
     @cached_property
     def model(self) -> Circuit:
-        """The parsed circuit (parsed once per result)."""
-        return Circuit(self.circuit)
+        """The parsed circuit (parsed once per circuit string in a process)."""
+        return circuit_of(self.circuit)
 
     def predict(self, frequency_Hz: np.ndarray | None = None) -> np.ndarray:
         """Fitted impedance [Ω] at ``frequency_Hz`` (default: the measured frequencies)."""
@@ -319,7 +319,7 @@ def fit_circuit(
     from .model import check_spectrum_argument
 
     check_spectrum_argument(spectrum, circuit)  # circuit first (impedance.py's order): one line
-    c = circuit if isinstance(circuit, Circuit) else Circuit(circuit)
+    c = circuit_of(circuit)
     _validate(spectrum, c)
     f = spectrum.frequency_Hz
     z = spectrum.impedance_ohm

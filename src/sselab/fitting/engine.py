@@ -273,8 +273,9 @@ class Estimates:
         return (near_min | near_max).any(axis=1)
 
 
-def _final_arrays(fun, template, final, outcome, rows, scale_covariance) -> Estimates:
-    """Final residuals, Jacobian and covariance, only for ``rows``, as arrays."""
+def _final_arrays(fun, template, final, outcome, rows, scale_covariance, covariances=None) -> Estimates:
+    """Final residuals, Jacobian and covariance, only for ``rows``, as arrays (``covariances``:
+    a function as :func:`_covariances`, which it defaults to)."""
     with np.errstate(all="ignore"):
         r, Jp = fun(final[rows], rows)
         if Jp is None:
@@ -283,7 +284,7 @@ def _final_arrays(fun, template, final, outcome, rows, scale_covariance) -> Esti
     n_free = int(free.sum())
     if r.shape[1] <= n_free:
         raise FitError(f"{r.shape[1]} data values cannot determine {n_free} free parameters")
-    cov, weak, errors = _covariances(Jp[:, :, free], np.einsum("rm,rm->r", r, r), scale_covariance)
+    cov, weak, errors = (covariances or _covariances)(Jp[:, :, free], np.einsum("rm,rm->r", r, r), scale_covariance)
     return Estimates(template, final[rows], r, cov, weak, errors, outcome.status[rows], outcome.n_iter[rows],
                      outcome.n_eval)
 

@@ -30,10 +30,6 @@ import numpy as np
 
 Residuals = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
-#: with ``stol``, every STALL_WINDOW iterations: a problem whose cost fell by less than ``stol``
-#: of one noise variance over the window has stalled (status −3, not converged)
-STALL_WINDOW = 20
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -56,7 +52,6 @@ class Outcome:
         0: "stopped: maximum number of iterations reached",
         -1: "stopped: damping grew without reducing the cost (no downhill step)",
         -2: "failed: model not finite at the initial values",
-        -3: "stopped: less than stol of one noise variance gained over the last STALL_WINDOW iterations (stalled)",
     }
 
 
@@ -82,11 +77,7 @@ def solve(
     when the undamped Gauss–Newton step predicts less than ``stol`` of one noise variance
     still to gain (½ gᵀ(JᵀJ)⁻¹g · (m − k) ≤ stol · cost; status 4): a parameter running
     towards an unreachable bound (log R → −∞ for an undetermined series resistance) otherwise
-    crawls on for a hundred iterations without changing the fit.  With ``stol`` a problem is
-    also stopped, as not converged (status −3, like running out of iterations, only sooner),
-    when the cost fell by less than ``stol`` of one noise variance over the last
-    :data:`STALL_WINDOW` iterations (a crawl along a curved valley, where the Gauss–Newton model
-    keeps predicting gains the steps do not make).  It is off by default: on a
+    crawls on for a hundred iterations without changing the fit.  It is off by default: on a
     model far from its data (cost ≫ noise) one noise variance is a large amount, and a narrow
     curved valley (NIST MGH10) would be stopped early.
 
@@ -113,7 +104,6 @@ def solve(
     n_eval = 1
     eye = np.eye(k)
     nu = np.full(B, 2.0)
-    mark = cost.copy()  # the cost STALL_WINDOW iterations ago (stall test, with stol)
     idx = np.flatnonzero(active)
     for _ in range(max_iter):
         if idx.size == 0:
@@ -182,12 +172,6 @@ def solve(
             lam[idx] = lam_new
         done = np.where(conv_g, 3, np.where(conv_s, 4, np.where(conv_x, 2, np.where(conv_f, 1, 0))))
         done[(done == 0) & ~accept & (lam[idx] > 1e16)] = -1
-        if stol > 0 and n_iter[idx[0]] % STALL_WINDOW == 0:  # active rows share their iteration count
-            check = done == 0
-            rows = idx[check]
-            stalled = (mark[rows] - cost[rows]) * max(m - k, 1) <= stol * cost[rows]
-            done[np.flatnonzero(check)[stalled]] = -3
-            mark[rows] = cost[rows]
         finished = done != 0
         if finished.any():
             status[idx[finished]] = done[finished]

@@ -47,20 +47,30 @@ def _get(cols: Columns, *names: str) -> tuple[str, np.ndarray] | None:
     return None
 
 
-def _segments(keys: list[np.ndarray], freq: np.ndarray) -> list[np.ndarray]:
-    """Index arrays of each spectrum: split where a key changes or the sweep restarts."""
+def _segments(keys: list[np.ndarray], freq: np.ndarray, rows: np.ndarray | None = None) -> tuple[list[np.ndarray], int]:
+    """Index arrays of each spectrum: split where the sweep restarts, or where a key changes
+    after rows without a frequency (``rows``: the file row of each point).  A key that changes
+    between adjacent rows while the frequency goes on in the sweep's direction does not split
+    (EC-Lab resets ``z cycle`` inside a sweep: yadg's mb.issue_149); returns the segments and
+    the number of such key changes ignored."""
     n = freq.size
-    cut = np.zeros(n, dtype=bool)
+    changed = np.zeros(n, dtype=bool)
     for key in keys:
-        cut[1:] |= key[1:] != key[:-1]
+        changed[1:] |= key[1:] != key[:-1]
     logf = np.log(freq)
     step = np.diff(logf)
     direction = np.sign(np.median(step)) if step.size else -1.0
     if direction == 0:
         direction = -1.0
-    cut[1:] |= np.sign(step) == -direction
+    cut = np.zeros(n, dtype=bool)
+    cut[1:] = np.sign(step) == -direction
+    adjacent = np.zeros(n, dtype=bool)
+    if rows is not None:
+        adjacent[1:] = np.diff(rows) == 1
+    ignored = changed & adjacent & ~cut
+    cut |= changed & ~adjacent
     starts = np.flatnonzero(cut)
-    return np.split(np.arange(n), starts)
+    return np.split(np.arange(n), starts), int(ignored.sum())
 
 
 def spectra_from_columns(cols: Columns, path: Path | str, instrument: str, notes: list[str] | None = None,
@@ -109,11 +119,14 @@ def spectra_from_columns(cols: Columns, path: Path | str, instrument: str, notes
             keys.append(np.asarray(cols[name])[rows])
             key_names.append(name)
     index = np.arange(freq.size)[rows]
-    segments = _segments(keys, f)
+    segments, ignored = _segments(keys, f, index)
     split_note = (
-        f"{len(segments)} spectra, split on changes of {', '.join(repr(k) for k in key_names) or 'nothing'}"
-        " and on frequency resets; points in the file's order"
+        f"{len(segments)} spectra, split on frequency resets and on changes of "
+        f"{', '.join(repr(k) for k in key_names) or 'nothing'} after non-EIS rows; points in the file's order"
     )
+    if ignored:
+        split_note += (f"; {ignored} counter change(s) between adjacent rows inside a continuing sweep "
+                       "not taken as a new spectrum")
     out = []
     time = _get(cols, "time/s")
     for k, seg in enumerate(segments):
@@ -142,7 +155,20 @@ def _dc_rows(cols: Columns) -> tuple[np.ndarray, int]:
 
 
 def _current(cols: Columns, path: Path | str, notes: list[str]) -> np.ndarray:
-    for name in ("I/mA", "<I>/mA", "I/A", "<I>/A", "control/V/mA", "control/mA"):
+    for name in ("I/mA", "<I>/mA", "I/A", "<I>/A"):
+        if name in cols:
+            notes.append(f"current from {name!r} (measured current)")
+            return np.asarray(cols[name], dtype=float) * unit_factor(split_unit(name)[1], "current", path)
+    if "dq/mA.h" in cols and "time/s" in cols:
+        t, dq = np.asarray(cols["time/s"], dtype=float), np.asarray(cols["dq/mA.h"], dtype=float)
+        dt = np.diff(t)
+        if t.size > 1 and np.all(dt > 0) and np.all(np.isfinite(dq)):
+            # the mean current over each interval, as EC-Lab writes '<I>/mA' into its text export
+            # (equal to 1e-15 on yadg's gcpl.pr_182.2 .mpr/.mpt pair); the first point has none: 0
+            notes.append("current = dq/Δt from 'dq/mA.h' and 'time/s' (the .mpr has no current column; "
+                         "EC-Lab's '<I>/mA' of the text export is the same quantity)")
+            return np.r_[0.0, dq[1:] * 3.6 / dt]  # mA·h · 3600 s/h / s = mA → A
+    for name in ("control/V/mA", "control/mA"):
         if name in cols:
             unit = split_unit(name)[1]
             factor = unit_factor(unit, "current", path)

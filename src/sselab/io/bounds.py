@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from ..exceptions import ReaderError
 
 #: Largest file of any kind [bytes].
@@ -52,13 +54,25 @@ def check_file(path: str | Path) -> None:
             raise ReaderError(p, f"text file is {_mib(size)}, more than the {_mib(MAX_TEXT_BYTES)} text readers accept "
                               "(decimate or split it); refused")
         fh.seek(0)
-        run, line = 0, 1
+        run, line = 0, 1  # bytes of the line still open, its number
         while chunk := fh.read(_CHUNK):
-            parts = chunk.split(b"\n")
-            for k, part in enumerate(parts):
-                run += len(part)
+            ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)  # newlines, found in C
+            if not ends.size:
+                run += len(chunk)
                 if run > MAX_LINE_BYTES:
-                    raise ReaderError(p, f"line {line} is longer than {_mib(MAX_LINE_BYTES)} (the ceiling for one "
-                                      "line of a text file); refused")
-                if k < len(parts) - 1:
-                    run, line = 0, line + 1
+                    raise ReaderError(p, _too_long(line))
+                continue
+            lengths = np.diff(ends) - 1
+            if run + int(ends[0]) > MAX_LINE_BYTES:
+                raise ReaderError(p, _too_long(line))
+            long = np.flatnonzero(lengths > MAX_LINE_BYTES)
+            if long.size:
+                raise ReaderError(p, _too_long(line + 1 + int(long[0])))
+            line += ends.size
+            run = len(chunk) - int(ends[-1]) - 1
+            if run > MAX_LINE_BYTES:
+                raise ReaderError(p, _too_long(line))
+
+
+def _too_long(line: int) -> str:
+    return f"line {line} is longer than {_mib(MAX_LINE_BYTES)} (the ceiling for one line of a text file); refused"

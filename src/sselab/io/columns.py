@@ -21,12 +21,15 @@ Examples
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
 
 from ..exceptions import ReaderError
+from .fastblock import last_foreign, loadtxt_block
 
 _DELIMITERS = ("\t", ";", ",", None)  # None: runs of blanks
 _DELIM_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma", None: "blank"}
@@ -81,7 +84,7 @@ def read_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise ReaderError(path, f"cannot open: {exc.strerror or exc}") from None
-    if not raw.strip():
+    if not raw or raw.isspace():  # no copy of a large file
         raise ReaderError(path, "file is empty")
     if b"\x00" in raw[:4096]:
         raise ReaderError(path, "binary file, not a text table (wrong file type?)")
@@ -147,7 +150,15 @@ def _choose_delimiter(lines: list[str]) -> tuple[str | None, bool, int]:
 
     Returns (delimiter, decimal_comma, number of columns).
     """
-    probe = [ln for ln in lines if ln.strip()][-50:]
+    probe: list[str] = []
+    for ln in reversed(lines):  # the last 50 non-blank lines, without a pass over the file
+        if ln.strip():
+            probe.append(ln)
+            if len(probe) == 50:
+                break
+    probe.reverse()
+    if not probe:
+        return None, False, 0
     best: tuple[int, str | None, bool, int] = (0, None, False, 0)
     for delim in _DELIMITERS:
         for comma in ((False,) if delim == "," else (False, True)):
@@ -218,7 +229,7 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     delim, comma, ncol = _choose_delimiter(lines)
     if ncol < min_columns:
         raise ReaderError(path, f"no table with at least {min_columns} columns found")
-    nonblank = [i for i, ln in enumerate(lines) if ln.strip()]
+    nonblank = list(compress(range(len(lines)), map(str.strip, lines)))
 
     class _Body:  # (line index, fields) of the non-blank lines, split on demand
         def __getitem__(self, k: int) -> tuple[int, list[str]]:
@@ -228,8 +239,63 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
             return len(nonblank)
 
     body = _Body()
-    # walk back from the end to find where the numeric block starts: one regex match per
-    # line (C speed); the block is then converted in one call
+    fast = _fast_block(lines, nonblank, delim, comma, ncol, text)
+    if fast is not None:
+        start, data = fast
+    else:
+        start, data = _careful_block(path, lines, nonblank, body, delim, comma, ncol)
+    return _finish(path, lines, nonblank, body, start, data, delim, comma, ncol, ends_with_newline)
+
+
+#: line breaks of str.splitlines other than "\n" (with one of them, lines are joined anew)
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _fast_block(lines: list[str], nonblank: list[int], delim: str | None, comma: bool,
+                ncol: int, text: str | None = None) -> tuple[int, np.ndarray] | None:
+    """(index into ``nonblank`` where the numeric block starts, its values): the block follows the
+    last line holding a byte no row of numbers has (:func:`sselab.io.fastblock.last_foreign`, one
+    pass in C) and is converted by ``numpy.loadtxt`` in one call; ``None`` when that conversion
+    fails or gives another shape, and then :func:`_careful_block` finds and names the culprit.
+    Only fields made of the row bytes reach ``loadtxt``, whose parser takes exactly the numbers
+    :data:`_NUMBER` takes among them."""
+    if text is not None and not any(sep in text for sep in _OTHER_BREAKS):
+        raw = text.encode("utf-8", "surrogatepass")  # its b"\n" are exactly the line breaks of ``lines``
+    else:
+        raw = "\n".join(lines).encode("utf-8", "surrogatepass")
+    last_bad = last_foreign(raw)
+    first_line = 0 if last_bad < 0 else raw.count(b"\n", 0, last_bad) + 1
+    offset = 0 if last_bad < 0 else raw.find(b"\n", last_bad) + 1  # first byte of first_line
+    k0 = bisect_left(nonblank, first_line)
+    lead = _split(lines[nonblank[k0]], delim) if k0 < len(nonblank) else []
+    if len(lead) == 1 and lead[0].isdigit():  # a declared point count above the rows (RelaxIS, .P00)
+        offset = raw.find(b"\n", raw.find(lead[0].encode(), offset)) + 1
+        k0 += 1
+    if k0 >= len(nonblank) or offset <= 0 and k0 > 0:
+        return None
+    if k0 >= 2 and len(_split(lines[nonblank[k0 - 1]], delim)) == ncol \
+            and _numeric(_split(lines[nonblank[k0 - 2]], delim), comma):
+        return None  # a bad row with rows above it: the careful pass names it
+    block, start = raw, offset  # no copy of the block unless it must change
+    if raw.find(b'"', offset) >= 0:
+        block, start = raw[offset:].replace(b'"', b" "), 0
+    if delim is not None:
+        tail = re.escape(delim.encode())
+        if re.search(tail + rb"\s*$", block[-200:]) or re.search(tail + rb"\s*\n", block[start:start + 2000]):
+            block = re.sub(rb"(?:\s*" + tail + rb")+[ \t]*$", b"", block[start:], flags=re.M)  # trailing delimiters
+            start = 0
+    if comma:
+        block, start = block[start:].replace(b",", b"."), 0
+    data = loadtxt_block(block, delim, ncol, offset=start)
+    if data is None or data.shape[0] != len(nonblank) - k0:
+        return None
+    return k0, data
+
+
+def _careful_block(path: Path | str, lines: list[str], nonblank: list[int], body, delim: str | None,
+                   comma: bool, ncol: int) -> tuple[int, np.ndarray]:
+    """The numeric block found line by line from the end (one regex match per line), with an
+    error naming the line that breaks it."""
     row_re = _row_regex(delim, comma, ncol)
     start = len(body)
     for k in range(len(body) - 1, -1, -1):
@@ -251,7 +317,12 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
         block = block.replace(delim, " ")
     if comma:
         block = block.replace(",", ".")
-    data = np.array(block.split(), dtype=float).reshape(-1, ncol)
+    return start, np.array(block.split(), dtype=float).reshape(-1, ncol)
+
+
+def _finish(path: Path | str, lines: list[str], nonblank: list[int], body, start: int, data: np.ndarray,
+            delim: str | None, comma: bool, ncol: int, ends_with_newline: bool) -> Table:
+    """Cut last line, declared point count, header and preamble around the block at ``start``."""
     dropped: list[str] = []
     if not ends_with_newline and data.shape[0] > 1:
         last_fields = body[len(body) - 1][1]

@@ -167,12 +167,39 @@ def casa_lf(text: str, nums: list[float]) -> tuple[dict[str, float], str | None]
     return {"alpha": alpha, "beta": beta}, note
 
 
-_BACKGROUNDS = {"shirley": "shirley", "linear": "linear", "u 2 tougaard": "tougaard", "tougaard": "tougaard",
+_BACKGROUNDS = {"shirley": "shirley", "smart": "smart", "linear": "linear", "u 2 tougaard": "tougaard", "tougaard": "tougaard",
                 "u 3 tougaard": "tougaard3"}
 
 
-def casa_report(acq: XPSAcquisition, refit: bool = True) -> dict[str, Any]:
-    """The ``sselab xps casa`` result: regions → components, stored values beside sselab's refit."""
+def t_mfp(region: XPSRegion, binding_eV: float, mfp_exponent: float | None = None) -> float:
+    """T·MFP of CasaXPS's ``Area/(RSF*T*MFP)``: the file's transmission at ``binding_eV``
+    (1 when the block has none) times MFP = KE^x (1 when ``mfp_exponent`` is None)."""
+    import numpy as np
+
+    from .quantify import mfp_factor
+
+    t = region.metadata.get("transmission")
+    tv = 1.0
+    if t is not None and len(t) == len(region.counts):
+        be = np.asarray(region.binding_energy_eV, float)
+        o = np.argsort(be)
+        tv = float(np.interp(binding_eV, be[o], np.asarray(t, float)[o]))
+    if mfp_exponent is None:
+        return tv
+    hv = region.metadata.get("excitation_energy_eV")
+    if hv is None:
+        raise AnalysisError(f"block {region.name!r}: the escape-depth correction needs the excitation energy")
+    return tv * mfp_factor(float(hv) - binding_eV, mfp_exponent)
+
+
+def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | None = None) -> dict[str, Any]:
+    """The ``sselab xps casa`` result: regions → components, stored values beside sselab's refit.
+
+    Refitted areas are in counts per second (÷ dwell time × scans), as CasaXPS stores them.
+    %At as CasaXPS's table: area / (RSF·T·MFP) normalised over all components, T the file's
+    transmission at the component's position, MFP = KE^``mfp_exponent`` (off when None, as in
+    the CasaXPS table checked in tests/xps/test_xps_mfp.py).
+    """
     from .fit import fit_region
     from .model import Component, PeakModel
     from .quantify import find_region
@@ -183,7 +210,17 @@ def casa_report(acq: XPSAcquisition, refit: bool = True) -> dict[str, Any]:
     reasons: list[Reason] = []
     notes: list[str] = []
     out_regions = []
-    stored_total = sum(c.area / c.rsf for r in regions for c in r.components if c.rsf)
+
+    def cps(r: CasaRegion) -> float:
+        """dwell time × scans of the block: CasaXPS's stored areas are counts per second."""
+        from .quantify import acquisition_scale
+
+        return float(acquisition_scale(find_region(acq, r.block), normalise=True, transmission=False)[0])
+
+    def divisor(r: CasaRegion, c: CasaComponent, pos: float) -> float:
+        return c.rsf * t_mfp(find_region(acq, r.block), pos, mfp_exponent)
+
+    stored_total = sum(c.area / divisor(r, c, c.position_eV) for r in regions for c in r.components if c.rsf)
     fits: dict[str, Any] = {}
     if refit:
         for r in regions:
@@ -205,27 +242,33 @@ def casa_report(acq: XPSAcquisition, refit: bool = True) -> dict[str, Any]:
                 lo, hi = min(lo, c.fwhm_eV), max(hi, c.fwhm_eV * 1.0001, lo * 1.01)
                 plo, phi = min(c.position_bounds_eV[0], c.position_eV), max(c.position_bounds_eV[1], c.position_eV)
                 comps.append(Component(f"{c.name}#{len(comps)}", c.position_eV, c.fwhm_eV, shape, params,
-                                       fwhm_bounds_eV=(lo, hi), area=c.area, position_bounds_eV=(plo, phi)))
+                                       fwhm_bounds_eV=(lo, hi), area=c.area * cps(r), position_bounds_eV=(plo, phi)))
             window = r.limits_eV if all(v == v for v in r.limits_eV) else None
             model = PeakModel(r.name, tuple(comps), background=bg, window_eV=window)
             fits[r.name + "@" + r.block] = fit_region(find_region(acq, r.block), model)
-    fit_total = sum(fc.area / c.rsf for r in regions if (r.name + "@" + r.block) in fits
+    fit_total = sum(fc.area / cps(r) / divisor(r, c, fc.position_eV) for r in regions if (r.name + "@" + r.block) in fits
                     for fc, c in zip(_major(fits[r.name + "@" + r.block]), r.components) if c.rsf) or None
     for r in regions:
         f = fits.get(r.name + "@" + r.block)
         comps_out = []
         for k, c in enumerate(r.components):
-            stored = {"position_eV": c.position_eV, "fwhm_eV": c.fwhm_eV, "area": c.area,
-                      "percent_at": 100 * c.area / c.rsf / stored_total if c.rsf and stored_total else None}
+            sdiv = divisor(r, c, c.position_eV) if c.rsf else None
+            stored = {"position_eV": c.position_eV, "fwhm_eV": c.fwhm_eV, "area": c.area, "rsf_t_mfp": sdiv,
+                      "percent_at": 100 * c.area / sdiv / stored_total if sdiv and stored_total else None}
             row = {"name": c.name, "lineshape": c.lineshape, "rsf": c.rsf, "links": {q: list(v) for q, v in c.links.items()},
                    "stored": stored}
             if f is not None:
                 fc = _major(f)[k]
+                fdiv = divisor(r, c, fc.position_eV) if c.rsf else None
+                k_cps = cps(r)
+                area = fc.area / k_cps
                 row.update(position_eV=fc.position_eV, position_stderr_eV=fc.position_stderr_eV, fwhm_eV=fc.fwhm_eV,
-                           fwhm_stderr_eV=fc.fwhm_stderr_eV, area=fc.area, area_stderr=fc.area_stderr,
-                           percent_at=(100 * fc.area / c.rsf / fit_total) if c.rsf and fit_total else None)
+                           fwhm_stderr_eV=fc.fwhm_stderr_eV, area=area,
+                           area_stderr=None if fc.area_stderr is None else fc.area_stderr / k_cps, rsf_t_mfp=fdiv,
+                           percent_at=(100 * area / fdiv / fit_total) if fdiv and fit_total else None)
             else:
-                row.update(position_eV=c.position_eV, fwhm_eV=c.fwhm_eV, area=c.area, percent_at=stored["percent_at"])
+                row.update(position_eV=c.position_eV, fwhm_eV=c.fwhm_eV, area=c.area, rsf_t_mfp=sdiv,
+                           percent_at=stored["percent_at"])
             comps_out.append(row)
         entry = {"name": r.name, "block": r.block, "background": r.background, "limits_eV": list(r.limits_eV),
                  "rsf": r.rsf, "components": comps_out}
@@ -236,7 +279,8 @@ def casa_report(acq: XPSAcquisition, refit: bool = True) -> dict[str, Any]:
                                       "failed" if f.verdict.status == "failed" else "warning"))
         out_regions.append(entry)
     v = Verdict.of(reasons)
-    return {"source": acq.source, "refit": refit, "regions": out_regions, "notes": notes, **v.to_dict()}
+    return {"source": acq.source, "refit": refit, "mfp_exponent": mfp_exponent, "regions": out_regions,
+            "notes": notes, **v.to_dict()}
 
 
 def _major(fit) -> list:

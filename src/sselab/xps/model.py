@@ -41,7 +41,7 @@ SPIN_ORBIT_EV: Mapping[str, float] = {
 }
 AREA_RATIO = {"p": 1 / 2, "d": 2 / 3, "f": 3 / 4}
 QUANTITIES = ("position", "fwhm", "area")
-BACKGROUND_KINDS = ("none", "linear", "shirley", "tougaard", "tougaard3")
+BACKGROUND_KINDS = ("none", "linear", "shirley", "smart", "tougaard", "tougaard3")
 
 
 def orbital_letter(level: str) -> str | None:
@@ -184,8 +184,8 @@ class PeakModel:
             raise ParameterError(f"component names must be unique, got {names}")
         if self.background not in BACKGROUND_KINDS:
             raise ParameterError(f"background {self.background!r}; expected one of {BACKGROUND_KINDS}")
-        if self.background == "tougaard3" and self.refine_background:
-            raise ParameterError("the 3-parameter Tougaard background is computed from the data, not refined: "
+        if self.background in ("tougaard3", "smart") and self.refine_background:
+            raise ParameterError(f"the {self.background} background is computed from the data, not refined: "
                                  "use refine_background: false")
         for link in self.links:
             for who in (link.target, link.source):

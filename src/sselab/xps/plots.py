@@ -41,3 +41,37 @@ def plot_fit(fit, path: str | Path | None = None):
         fig.savefig(path, dpi=120)
         plt.close(fig)
     return fig
+
+
+def plot_survey(energy, counts, report: dict, path: str | Path | None = None):
+    """A survey with its peaks and the identified elements' lines marked (BE decreasing to the
+    right, as in CasaXPS); possible elements are listed in the title. Returns the figure."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    e, y = np.asarray(energy, float), np.asarray(counts, float)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.plot(e, y, "-", color="k", lw=0.8)
+    top = float(np.max(y))
+    for el in report["elements"]:
+        if el["status"] != "identified":
+            continue
+        marks = [(el["main_line"], el["main_position_eV"])] + [
+            (c["line"], c["found_eV"]) for c in el["checks"] if c["consistent"] and c["found_eV"] is not None]
+        for name, pos in marks:
+            ax.axvline(pos, color="tab:red", lw=0.5, alpha=0.6)
+            ax.text(pos, top * 1.02, f"{el['element']} {name}", rotation=90, fontsize=6, ha="center", va="bottom")
+    ax.set_xlim(float(np.max(e)), float(np.min(e)))
+    ax.set_ylim(0, top * 1.25)
+    ax.set_xlabel("binding energy [eV]")
+    ax.set_ylabel("intensity")
+    poss = ", ".join(report["possible"][:12])
+    ax.set_title(f"identified: {', '.join(report['identified']) or 'none'}" + (f"; possible: {poss}" if poss else ""),
+                 fontsize=8)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+        plt.close(fig)
+    return fig

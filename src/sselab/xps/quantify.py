@@ -1,9 +1,15 @@
 """Quantification (atomic %, ratios from areas and RSFs) and charge correction.
 
 Atomic fraction x_i = (A_i / S_i) / Σ_j (A_j / S_j), S the relative sensitivity factor
-times, where chosen, a correction: ``"none"`` (RSFs already include everything, e.g.
-instrument-specific empirical RSFs), ``"imfp"`` (× KE^0.6, the usual inelastic-mean-free-
-path scaling, KE = hν − BE) or ``"transmission"`` (× KE^0.6 × KE^−0.5: the IMFP scaling
+times, where chosen, a correction — CasaXPS's divisor ``RSF*T*MFP``, T the analyser
+transmission (here from the file, point by point, when it carries one) and MFP the
+escape-depth (inelastic mean free path) factor MFP = KE^x, KE = hν − BE: ``"none"`` (RSFs
+already include everything, e.g. instrument-specific empirical RSFs; MFP = 1, which is what
+CasaXPS's own table of tests/data/xps/FeO_analyzed_results.csv shows: its T*MFP column equals
+the file's transmission at each peak to 1e-4, see tests/xps/test_xps_mfp.py), ``"imfp"``
+(MFP = KE^x with x = ``mfp_exponent``, default :data:`MFP_EXPONENT` = 0.6 — the usual
+IMFP energy scaling, between Seah & Dench's KE^0.5 for elements, Surf. Interface Anal. 1
+(1979) 2, and the ~KE^0.75 of the TPP-2M IMFPs at 0.5–1.5 keV) or ``"transmission"`` (× KE^0.6 × KE^−0.5: the IMFP scaling
 times an analyser transmission falling as KE^−0.5, a common approximation for fixed
 analyser transmission (FAT/CAE) mode; use "imfp" for data already transmission-corrected
 and "none" for instrument RSF libraries).  The chosen correction is stated in the result.
@@ -60,6 +66,8 @@ RSF_SOURCE = ("Scofield, J. Electron Spectrosc. Relat. Phenom. 8 (1976) 129: Al 
               "photoionisation cross-sections relative to C 1s = 1, whole subshell (CasaXPS ALSCOF "
               "library values); no IMFP/transmission correction included")
 CORRECTIONS = ("none", "imfp", "transmission")
+#: default exponent x of the escape-depth factor MFP = KE^x (correction "imfp")
+MFP_EXPONENT = 0.6
 C1S_REFERENCE_EV = 284.8
 
 
@@ -137,7 +145,18 @@ def rsf_with_source(label: str, rsfs: Mapping[str, float] | None = None) -> tupl
     return lookup(label, rsfs)
 
 
-def _correction(kind: str, binding_eV: float | None, hv: float | None) -> float:
+def mfp_factor(kinetic_eV: float, exponent: float = MFP_EXPONENT) -> float:
+    """Escape-depth factor MFP = KE^x of CasaXPS's ``RSF*T*MFP`` divisor.
+
+    >>> round(mfp_factor(1000.0, 0.6), 4)   # 10^1.8
+    63.0957
+    """
+    if kinetic_eV <= 0:
+        raise AnalysisError(f"escape-depth correction: kinetic energy {kinetic_eV:g} eV is not positive")
+    return float(kinetic_eV) ** float(exponent)
+
+
+def _correction(kind: str, binding_eV: float | None, hv: float | None, mfp_exponent: float = MFP_EXPONENT) -> float:
     if kind == "none":
         return 1.0
     if kind not in CORRECTIONS:
@@ -145,14 +164,16 @@ def _correction(kind: str, binding_eV: float | None, hv: float | None) -> float:
     if binding_eV is None or hv is None:
         raise AnalysisError(f"correction {kind!r} needs the excitation energy and peak position")
     ke = hv - binding_eV
-    return ke**0.6 if kind == "imfp" else ke**0.1
+    return mfp_factor(ke, mfp_exponent) if kind == "imfp" else ke**0.1
 
 
 def quantify(areas: Mapping[str, tuple[float, float | None]], rsfs: Mapping[str, float] | None = None,
              correction: str = "none", positions_eV: Mapping[str, float] | None = None,
-             excitation_energy_eV: float | None = None, element_of: Mapping[str, str] | None = None) -> Quantification:
+             excitation_energy_eV: float | None = None, element_of: Mapping[str, str] | None = None,
+             mfp_exponent: float = MFP_EXPONENT) -> Quantification:
     """Atomic % from {label: (area, stderr)}.  ``element_of`` maps a label (e.g. a component
-    'As3-') to the core level whose RSF applies ('As 3d'); default: the label itself."""
+    'As3-') to the core level whose RSF applies ('As 3d'); default: the label itself;
+    ``mfp_exponent`` is x of MFP = KE^x for ``correction="imfp"``."""
     if not areas:
         raise AnalysisError("nothing to quantify")
     norm, sources = {}, {}
@@ -160,7 +181,7 @@ def quantify(areas: Mapping[str, tuple[float, float | None]], rsfs: Mapping[str,
         level = (element_of or {}).get(label, label)
         pos = (positions_eV or {}).get(label)
         rsf, sources[label] = rsf_with_source(level, rsfs)
-        s = rsf * _correction(correction, pos, excitation_energy_eV)
+        s = rsf * _correction(correction, pos, excitation_energy_eV, mfp_exponent)
         norm[label] = (area / s, s)
     total = sum(v for v, _ in norm.values())
     if total <= 0:
@@ -263,7 +284,7 @@ def region_areas(acq: XPSAcquisition, regions: list[str] | None = None, backgrou
 def quantify_acquisition(acq: XPSAcquisition, regions: list[str] | None = None,
                          rsfs: Mapping[str, float] | None = None, background: str = "shirley",
                          correction: str = "none", normalise: bool = True,
-                         transmission: bool = True) -> Quantification:
+                         transmission: bool = True, mfp_exponent: float = MFP_EXPONENT) -> Quantification:
     """Atomic % of an acquisition's core-level regions from their areas (the CLI's ``xps quantify``).
 
     Every region quantified needs an RSF: one without is an error that names the element
@@ -285,7 +306,9 @@ def quantify_acquisition(acq: XPSAcquisition, regions: list[str] | None = None,
         raise AnalysisError(f"no sensitivity factor (RSF) for {', '.join(named)}; give each with --rsf "
                             f"\"{levels[0]}=VALUE\" or --rsf-file LIBRARY (from your instrument's library), or leave "
                             f"{'it' if len(missing) == 1 else 'them'} out with --regions")
-    q = quantify(areas, rsfs, correction, pos, acq.excitation_energy_eV)
+    q = quantify(areas, rsfs, correction, pos, acq.excitation_energy_eV, mfp_exponent=mfp_exponent)
+    if correction == "imfp":
+        notes.append(f"escape-depth correction: divisor RSF*T*MFP with MFP = KE^{mfp_exponent:g}")
     return Quantification(q.rows, q.rsf_source, q.correction, q.verdict, tuple(notes) + q.notes)
 
 

@@ -177,6 +177,8 @@ def instrument_for(pattern: DiffractionPattern, instrument: Instrument | None) -
     return Instrument.cu_ka()
 
 
+#: optional Bragg–Brentano peak-shift terms (sselab.xrd.model): transparency ∝ sin2θ, axial divergence ∝ cot2θ
+SHIFT_TERMS = ("transparency_deg", "axial_deg")
 #: parameters freed by ``refine_atoms``: free coordinates and isotropic B of every site
 ATOM_PARAMETERS = ("*.x_*", "*.y_*", "*.z_*", "*.B_*")
 
@@ -231,6 +233,7 @@ class Refinement:
         if start:
             self.params = self.params.with_values(dict(start))
         self.last_fit: FitResult | None = None
+        self._refined: set[str] = set()
         self.ties = _check_ties(self.model, ties or {})
         self._linear_start()
 
@@ -258,11 +261,12 @@ class Refinement:
         p = self.params
         for n in p.names:
             p = p.replace(n, fixed=n not in names)
-        for n in names:
+        for n in set(names) - self._refined:  # start values off the bound, once: a refined D at the bound stays
             if n.endswith(".D_nm") and p[n].value >= D_INFINITE_NM:
                 p = p.replace(n, value=100.0)
             if n.endswith(".strain") and p[n].value <= 0:
                 p = p.replace(n, value=1e-3)
+        self._refined |= set(names)
         self.params = p
 
     def run_stage(self, patterns: Sequence[str], fixed: Sequence[str] = (), max_iter: int = 100) -> FitResult:
@@ -352,6 +356,7 @@ def refine(
     occupancies: Sequence[str] = (),
     ties: Mapping[str, tuple[str, float, float]] | None = None,
     refine_asymmetry: bool = False,
+    refine_shifts: Sequence[str] = (),
 ) -> RietveldResult:
     """Refine ``phases`` against ``pattern`` in stages (default :data:`DEFAULT_STAGES`;
     ``refine_b`` adds a last stage with every isotropic B; ``preferred_orientation`` {phase: (h, k, l)}
@@ -359,21 +364,19 @@ def refine(
     every free coordinate (within its site symmetry, :mod:`~sselab.xrd.atoms`) and isotropic B;
     ``occupancies`` are patterns of occupancy parameters (``"Mg3AsN.occ_*"``) refined in that last
     stage; ``ties`` {slave: (master, c0, c1)} constrain slave = c0 + c1·master (linked
-    occupancies, fixed totals); ``refine_asymmetry`` adds the Bérar–Baldinozzi P1, P2 to the
-    last stage).  ``fixed`` patterns stay fixed."""
+    occupancies, fixed totals); ``refine_asymmetry`` adds the Bérar–Baldinozzi P1, P2 and
+    ``refine_shifts`` the peak-shift terms named in :data:`SHIFT_TERMS` to the last stage).
+    ``fixed`` patterns stay fixed."""
+    if set(refine_shifts) - set(SHIFT_TERMS):
+        raise SselabError(f"unknown peak-shift term(s) {sorted(set(refine_shifts) - set(SHIFT_TERMS))}; known: {SHIFT_TERMS}")
     job = Refinement(pattern, phases, instrument, n_background=n_background, two_theta_range=two_theta_range,
                      start=start, preferred_orientation=preferred_orientation, ties=ties)
     stages = list(stages or DEFAULT_STAGES)
-    if preferred_orientation:
-        stages.append((*stages[-1], *(f"{name}.po_r" for name in preferred_orientation)))
-    if refine_b:
-        stages.append((*stages[-1], "*.B_*"))
-    if refine_atoms:
-        stages.append((*stages[-1], *ATOM_PARAMETERS))
-    if occupancies:
-        stages.append((*stages[-1], *occupancies))
-    if refine_asymmetry:
-        stages.append((*stages[-1], "asym_P1", "asym_P2"))
+    for extra in (tuple(f"{name}.po_r" for name in preferred_orientation or ()), ("*.B_*",) if refine_b else (),
+                  ATOM_PARAMETERS if refine_atoms else (), tuple(occupancies),
+                  (*(("asym_P1", "asym_P2") if refine_asymmetry else ()), *refine_shifts)):
+        if extra:  # each option adds one stage: the previous one plus its parameters
+            stages.append((*stages[-1], *extra))
     return job.run(stages, fixed)
 
 

@@ -7,11 +7,13 @@ Which path fits is chosen per batched solve by :func:`sselab.eis.kernel.dispatch
 * ``SSELAB_FIT_KERNEL=numpy`` — always numpy;
 * ``SSELAB_FIT_KERNEL=numba`` — numba whenever it is installed and the circuit's elements all
   have compiled formulas;
-* ``auto`` (default) — numba for every solve once numba is loaded in the process (small solves
-  run in the calling thread, :data:`PARALLEL_MIN_ROWS`), and for solves of at least
-  :data:`AUTO_MIN_ROWS_COLD` problems before (importing numba and loading the cached kernels
-  costs 1–3 s on this 2-core machine, what compiled fits save on ~1,000 spectra), numpy
-  otherwise or without numba.
+* ``auto`` (default) — numba for solves of at least :data:`AUTO_MIN_ROWS` problems (importing
+  numba and loading the cached kernels costs 1–3 s on this 2-core machine, what compiled fits
+  save on ~1,000 spectra), numpy otherwise or without numba.  The choice depends on the solve
+  alone, never on what the process did before (whether numba happens to be loaded already):
+  the same files give the same stored result — engine included — in a one-file CLI call, a
+  serial ``sselab run`` and a worker of a cluster.  ``SSELAB_FIT_KERNEL=numba`` compiles small
+  solves too (a single fit 2.6× faster once the kernels are loaded).
 
 Every :class:`~sselab.eis.fit.CircuitFit` says which path fitted it (``engine``).  The same
 choice applies to the off-grid refinement of the automatic starts
@@ -24,16 +26,15 @@ import os
 import threading
 from functools import lru_cache
 
-#: batched solves with fewer problems than this use numpy under "auto" (numba already loaded):
-#: since the serial kernels (no thread-pool start-up) a single fit is 2.6× faster compiled
-AUTO_MIN_ROWS = 1
-#: the same before numba is loaded in this process
-AUTO_MIN_ROWS_COLD = 1000
+#: batched solves with fewer problems than this use numpy under "auto"
+AUTO_MIN_ROWS = 1000
 
 BACKENDS = ("auto", "numba", "numpy")
 
-#: compiled calls over fewer rows than this run in the calling thread (numba's thread pool costs
-#: more to wake than a few rows take; measured in benchmarks/bench_fit.py)
+#: with ``SSELAB_FIT_THREADS`` above 1, compiled calls over at least this many rows use numba's
+#: thread pool; by default every compiled call runs in the calling thread: on this shared
+#: 2-core machine the pool gave 8 % more fits/s wall for 35 % more CPU when idle, and 2.3× less
+#: under load (benchmarks/bench_fit.py, "1 thread" row)
 PARALLEL_MIN_ROWS = 64
 
 #: held around every compiled call: the kernels run their rows on numba's thread pool, whose
@@ -49,9 +50,13 @@ def requested() -> str:
 
 
 def parallel_for(n_rows: int) -> bool:
-    """Whether a compiled call over ``n_rows`` rows uses numba's threads: at least
-    :data:`PARALLEL_MIN_ROWS` rows and ``SSELAB_FIT_THREADS`` not ``1``."""
-    return n_rows >= PARALLEL_MIN_ROWS and os.environ.get("SSELAB_FIT_THREADS", "").strip() != "1"
+    """Whether a compiled call over ``n_rows`` rows uses numba's threads: ``SSELAB_FIT_THREADS``
+    above 1 and at least :data:`PARALLEL_MIN_ROWS` rows."""
+    try:
+        threads = int(os.environ.get("SSELAB_FIT_THREADS", "1"))
+    except ValueError:
+        threads = 1
+    return threads > 1 and n_rows >= PARALLEL_MIN_ROWS
 
 
 def compiled_for(n_rows: int) -> bool:
@@ -63,11 +68,8 @@ def compiled_for(n_rows: int) -> bool:
 
 
 def auto_min_rows() -> int:
-    """The smallest solve "auto" compiles: :data:`AUTO_MIN_ROWS`, or :data:`AUTO_MIN_ROWS_COLD`
-    while numba is not loaded yet."""
-    import sys
-
-    return AUTO_MIN_ROWS if "numba" in sys.modules else AUTO_MIN_ROWS_COLD
+    """The smallest solve "auto" compiles (:data:`AUTO_MIN_ROWS`; see the module docs)."""
+    return AUTO_MIN_ROWS
 
 
 @lru_cache(maxsize=1)

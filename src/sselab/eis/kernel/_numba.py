@@ -16,7 +16,6 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ...fitting.levenberg_marquardt import STALL_WINDOW
 from ...fitting.transforms import _BOX, _LOG, _LOG_BOX, _LOG_SHIFT, _LOWER, _OPEN, _UPPER
 from .program import ELEMENT, ELEMENT_CODES, PARALLEL
 
@@ -259,7 +258,6 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     nu = 2.0
     status = 0
     n_iter = 0
-    mark = cost  # the cost STALL_WINDOW iterations ago (stall test, with stol)
     for _ in range(max_iter):
         for a in range(k):
             g[a] = _dot(J[a], r)
@@ -332,10 +330,6 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             status = 1
         elif not accept and lam > 1e16:
             status = -1
-        elif stol > 0 and n_iter % STALL_WINDOW == 0:
-            if (mark - cost) * max(m - k, 1) <= stol * cost:
-                status = -3
-            mark = cost
         if status != 0:
             break
     return cost, status, n_iter
@@ -381,3 +375,4 @@ def impedance_batch(ops, depth, w, data_row, P, z, dz):
         d = data_row[b]
         _circuit(ops, w[d], logw[d], P[b], zs, lo, hi, dz[b])
         z[b] = zs[0]
+

@@ -80,5 +80,44 @@ def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, g
         clipped = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
         final, outcome = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol)
         kept = engine._kept_rows(np.asarray(groups), outcome)
-        est = engine._final_arrays(fun, template, final, outcome, np.array(kept), True)
+        est = engine._final_arrays(_compiled_model(model, data_rows), template, final, outcome, np.array(kept), True,
+                                   covariances=_compiled_covariances)
     return kept, est, "numba"
+
+
+def _compiled_covariances(Jf: np.ndarray, chi2: np.ndarray, scale: bool):
+    """:func:`sselab.fitting.engine._covariances`, compiled (the same SVD, row by row)."""
+    from . import _final
+
+    R, _, k = Jf.shape
+    cov = np.zeros((R, k, k))
+    weak = np.zeros((R, k), bool)
+    finite = np.ones(R, bool)
+    with LOCK:
+        _final.covariance_rows(np.ascontiguousarray(Jf), np.ascontiguousarray(chi2, float), bool(scale), cov, weak,
+                               finite)
+    cov[~finite] = np.nan
+    errors = ["" if ok else "covariance could not be computed" for ok in finite]
+    return cov, [set(np.flatnonzero(w).tolist()) for w in weak], errors
+
+
+def _compiled_model(model: "_Model", data_rows: np.ndarray):
+    """``fun(P, rows)`` of :func:`fit_best_model` (weighted residuals and Jacobian), compiled."""
+    from . import _final
+
+    ops = program(model.circuit)
+    z = model.z
+    w = np.ascontiguousarray(np.broadcast_to(model.w, z.shape))
+    zr, zi = np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag)
+    wr = np.ascontiguousarray(np.broadcast_to(model.wr, z.shape))
+    wi = np.ascontiguousarray(np.broadcast_to(model.wi, z.shape))
+
+    def fun(P: np.ndarray, rows: np.ndarray):
+        B, n = P.shape
+        r, J = np.empty((B, 2 * z.shape[1])), np.empty((B, 2 * z.shape[1], n))
+        with LOCK:
+            _final.weighted_batch(ops, stack_depth(ops), w, zr, zi, wr, wi,
+                                  np.ascontiguousarray(data_rows[rows], np.int64), np.ascontiguousarray(P), r, J)
+        return r, J
+
+    return fun

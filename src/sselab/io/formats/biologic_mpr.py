@@ -52,6 +52,8 @@ TECHNIQUES = {
     0x6C: ("LSV (linear sweep voltammetry)", "voltammogram"),
     0x75: ("CoV (constant voltage)", "transient"),
     0x76: ("CoC (constant current)", "galvanostatic"),
+    0x77: ("GCPL (galvanostatic cycling)", "galvanostatic"),
+    0x16: ("MP (modular potentio)", "potentio"),
 }
 
 
@@ -124,6 +126,12 @@ def pick_kind(path: Path, desc: str, file_kind: str | None, cols: dict) -> str:
     """
     if file_kind == "mixed":
         return "spectrum" if "freq/Hz" in cols else "galvanostatic"
+    if file_kind == "potentio":
+        # a sequence of potential-controlled steps: a current transient when the file holds the set
+        # potential and a measured current, and nothing current-controlled
+        if "control/V" in cols and ({"I/mA", "<I>/mA"} & set(cols)) and not ({"control/mA", "control/V/mA"} & set(cols)):
+            return "transient"
+        raise ReaderError(path, f"{desc}: not all steps are potential-controlled; give the kind")
     if file_kind is None:
         raise ReaderError(path, f"{desc}: sselab does not know what this EC-Lab technique measures; "
                           "give the kind (spectrum, transient, galvanostatic, voltammogram, potential)")

@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from ...exceptions import ReaderError
-from ..biologic_columns import BUILDERS
+from ..biologic_columns import BUILDERS, transient_from_columns
 from ..checks import dropped_rows, with_reasons
 from ..columns import _cut_last, to_float
+from ..fastblock import foreign_line, loadtxt_block
 from ..header_meta import area_from_lines, temperature_from_lines
 from ..registry import register
 
@@ -40,7 +41,13 @@ _KINDS_BY_TITLE = (
     ("linear sweep voltammetry", "voltammogram"),
     ("open circuit voltage", "potential"),
     ("modulo bat", "mixed"),
+    ("constant current", "galvanostatic"),
+    ("constant voltage", "transient"),
 )
+_LOOP = re.compile(r"Loop\s+\d+\s+from point number\s+(\d+)\s+to\s+(\d+)")
+_TRAILING = re.compile(r"[\t ]+$", re.M)
+#: EC-Lab versions that write the unit inside the brackets
+_ALIASES = {"<Ewe/V>": "<Ewe>/V", "<I/mA>": "<I>/mA", "<Ece/V>": "<Ece>/V"}
 
 
 def sniff(path: Path, head: bytes) -> bool:
@@ -78,6 +85,13 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
         names = ["freq/Hz"] + names
         notes.append("header line names one column fewer than the rows hold and starts with 'Re(Z)/Ohm': "
                      "first column taken as 'freq/Hz'")
+    if len(first) < len(names) and any(not n.strip() for n in names[len(first):]):
+        # EC-Lab writes a stray tab and a name after the last column of some exports with Ece
+        # (yadg's peis.issue_225 .mpt): every row holds fewer fields than the header names
+        extra = names[len(first):]
+        names = names[:len(first)]
+        notes.append(f"header names {len(extra)} columns more than the rows hold ({', '.join(repr(n) for n in extra)}, "
+                     "after an empty name): those names dropped")
     if not raw.endswith((b"\n", b"\r")) and len(body) > 2:
         last = body[-1].rstrip("\t\r\n ").split("\t")
         earlier = [ln.rstrip("\t\r\n ").split("\t") for ln in body[-201:-1]]
@@ -87,6 +101,35 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
                    "its column (file cut inside a number?): dropped")
             notes.append(msg)
             notes.append(_CUT_MARK)
+    data = _block(body, len(names), comma)
+    if data is None:
+        data = _rows(path, body, names, comma, n_header)
+    if comma:
+        notes.append("decimal commas")
+    cols = {}
+    for i, name in enumerate(names):
+        name = name.strip()
+        if name in _ALIASES:
+            notes.append(f"column {name!r} read as {_ALIASES[name]!r}")
+            name = _ALIASES[name]
+        cols[name] = data[:, i]
+    return cols, lines[: n_header - 1], notes
+
+
+def _block(body: list[str], ncol: int, comma: bool) -> np.ndarray | None:
+    """The rows as one float array, converted in one call; ``None`` when any row is not
+    ``ncol`` whole-token numbers (then :func:`_rows` names the culprit)."""
+    text = "\n".join(body)
+    if text.endswith(("\t", " ")) or "\t\n" in text[:4096] or " \n" in text[:4096]:
+        text = _TRAILING.sub("", text)  # EC-Lab ends rows with a tab
+    if foreign_line([text]) >= 0:
+        return None
+    data = loadtxt_block(text.replace(",", ".") if comma else text, "\t", ncol)
+    return data if data is not None and data.shape[0] == len(body) else None
+
+
+def _rows(path: Path, body: list[str], names: list[str], comma: bool, n_header: int) -> np.ndarray:
+    """Row by row, strict: the first row that is not ``len(names)`` numbers is an error naming it."""
     rows = []
     for k, line in enumerate(body):
         fields = line.rstrip("\t\r\n ").split("\t")
@@ -98,11 +141,7 @@ def load(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
         except ValueError:
             bad = next(f for f in fields if not _is_number(f, comma))
             raise ReaderError(path, f"line {lineno}: {bad!r} is not a number") from None
-    data = np.array(rows, dtype=float)
-    if comma:
-        notes.append("decimal commas")
-    cols = {name.strip(): data[:, i] for i, name in enumerate(names)}
-    return cols, lines[: n_header - 1], notes
+    return np.array(rows, dtype=float)
 
 
 def _is_number(text: str, comma: bool) -> bool:
@@ -145,6 +184,8 @@ def read(path: Path, kind: str | None = None) -> list:
             kind = found
         elif "freq/Hz" in cols:
             kind = "spectrum"
+        elif (kind := kind_from_columns(cols)) is not None:
+            notes.append(f"the header names no technique; read as {kind}: {_WHY[kind]}")
         else:
             raise ReaderError(path, "the header names no technique sselab knows and there is no 'freq/Hz' column; "
                               "give the kind (transient, galvanostatic, voltammogram, potential)")
@@ -152,5 +193,39 @@ def read(path: Path, kind: str | None = None) -> list:
         hint = f"; read it as kind={found!r}" if found and found != "mixed" else ""
         raise ReaderError(path, f"no impedance data (no 'freq/Hz' column){hint}")
     extra = {"temperature_K": temperature_from_lines(header), "eis_only": found == "spectrum"} if kind == "spectrum" else {}
-    items = BUILDERS[kind](cols, path, NAME, notes, area_cm2=area_from_lines(header), **extra)
+    loops = loops_from_lines(header)
+    n_rows = len(next(iter(cols.values())))
+    if kind == "transient" and len(loops) > 1 and loops[-1][1] == n_rows - 1:
+        # one transient per loop, as the .mpr of the same run (its loop module) is read
+        items = []
+        for k, (a, b) in enumerate(loops):
+            part = {name: v[a:b + 1] for name, v in cols.items()}
+            [item] = transient_from_columns(part, path, NAME, notes + [f"loop {k + 1} of {len(loops)} (rows {a}–{b})"],
+                                            area_cm2=area_from_lines(header))
+            items.append(item.with_meta(metadata={**item.metadata, "loop": k}))
+    else:
+        items = BUILDERS[kind](cols, path, NAME, notes, area_cm2=area_from_lines(header), **extra)
     return [with_reasons(m, reasons) for m in items]
+
+
+_WHY = {"potential": "a potential column and no current, control or frequency column",
+        "galvanostatic": "a 'control/V/mA' (set current or voltage) column with 'Ns' sequences, as in GCPL"}
+
+
+def kind_from_columns(cols: dict) -> str | None:
+    """A kind from the columns alone, only on positive evidence (a header-less export)."""
+    names = set(cols)
+    current = any(n.startswith(("I/", "<I>/", "control", "|I|")) for n in names)
+    if not current and names & {"Ewe/V", "<Ewe>/V"}:
+        return "potential"
+    if "control/V/mA" in names and "Ns" in names and names & {"I/mA", "<I>/mA"} and names & {"Ewe/V", "<Ewe>/V"}:
+        return "galvanostatic"
+    return None
+
+
+def loops_from_lines(header: list[str]) -> list[tuple[int, int]]:
+    """``Loop k from point number a to b`` lines of the header: (a, b) row ranges, if they
+    tile the rows from 0 without gaps; else ``[]``."""
+    loops = [(int(m.group(1)), int(m.group(2))) for m in map(_LOOP.search, header) if m]
+    ok = bool(loops) and loops[0][0] == 0 and all(b + 1 == a2 for (_, b), (a2, _) in zip(loops, loops[1:]))
+    return loops if ok and all(a <= b for a, b in loops) else []

@@ -2,7 +2,8 @@
 
 Accepted layouts: a header with frequency and either Z'/Re(Z) + Z''/Im(Z)/−Im(Z) or |Z| + phase
 (units in the header: Hz/mHz/kHz/MHz, Ω/kΩ/MΩ, deg/rad); a headerless 3-column table f, Z',
-Z'' (impedance.py's ``exampleData.csv``); comma, semicolon, tab or blank separated; decimal
+Z'' (impedance.py's ``exampleData.csv``; Elchemea Analytical ``.i2b``: free-text lines, a point
+count, then f, Z', Z'' rows); comma, semicolon, tab or blank separated; decimal
 commas with non-comma separators; a free-text preamble (a ``Temperature: 60 °C`` line there
 sets ``temperature_K``).  Points keep the file's order.
 
@@ -84,7 +85,7 @@ def _sweeps(f: np.ndarray, keys: list[np.ndarray]) -> list[np.ndarray]:
 _KEYS = re.compile(r"^(loop(_?index)?|cycle(number)?|sweep|spectrum|zcycle|ns)$")
 
 
-@register(NAME, (".csv", ".txt", ".tsv", ".dat"), ("spectrum",), sniff=sniff, priority=1)
+@register(NAME, (".csv", ".txt", ".tsv", ".dat", ".i2b"), ("spectrum",), sniff=sniff, priority=1)
 def read(path: Path, kind: str | None = None) -> list:
     """Read the spectra of a delimited text table (see the module doc).
 

@@ -29,6 +29,7 @@ from ...measurements import CurrentTransient, Voltammogram
 from ..biologic_columns import scan_rate
 from ..checks import check_series, declared_count, make_spectrum, verdict_meta
 from ..columns import read_text, to_float
+from ..fastblock import loadtxt_block
 from ..registry import register
 from ..spectrum_columns import impedance_columns
 
@@ -81,6 +82,16 @@ class DTA:
             raise ReaderError(path, f"table {name} at line {i + 1} has no column header (truncated file?)")
         names = lines[i + 1].strip("\r\n").split("\t")[1:]
         units = lines[i + 2].strip("\r\n").split("\t")[1:]
+        # one unit per column; a units line longer or shorter than the header (a damaged file) must
+        # not index past a row's fields
+        numeric = [j for j in range(len(names)) if j >= len(units) or units[j].strip() != "bits"]
+        k = i + 3
+        while k < len(lines) and lines[k].startswith("\t"):
+            k += 1
+        fast = self._fast(lines[i + 3:k], len(names), numeric) if k == len(lines) or not self._blank_led(lines[k], len(names)) else None
+        if fast is not None:
+            self._store(fields, name, names, units, fast, k - i - 3)
+            return k
         rows, k = [], i + 3
         while k < len(lines) and (lines[k].startswith("\t") or self._blank_led(lines[k], len(names))):
             if lines[k].startswith("\t"):
@@ -95,7 +106,6 @@ class DTA:
         if rows and not self.decimal_comma:
             self.decimal_comma = any("," in p for p in rows[0])
         data = np.empty((len(rows), len(names)))
-        numeric = [j for j, u in enumerate(units) if u.strip() != "bits"]
         data[:] = np.nan
         for r, parts in enumerate(rows):
             for j in numeric:
@@ -103,12 +113,30 @@ class DTA:
                     data[r, j] = to_float(parts[j], self.decimal_comma)
                 except ValueError:
                     raise ReaderError(path, f"line {i + 4 + r}: {parts[j]!r} is not a number") from None
+        self._store(fields, name, names, units, data, len(rows))
+        return k
+
+    def _store(self, fields: list[str], name: str, names: list[str], units: list[str], data: np.ndarray, n: int) -> None:
         if len(fields) >= 3 and fields[2].strip().isdigit():
             declared = int(fields[2])
-            if len(rows) != declared:
-                self.reasons.append(declared_count(declared, len(rows), f"table {name}"))
+            if n != declared:
+                self.reasons.append(declared_count(declared, n, f"table {name}"))
         self.tables[name] = (names, units, data)
-        return k
+
+    def _fast(self, block: list[str], n_names: int, numeric: list[int]) -> np.ndarray | None:
+        """The tab-led rows of a table converted in one ``numpy.loadtxt`` call (numeric columns
+        only), or ``None`` so the row-by-row pass names a bad row."""
+        if not block or not numeric or any(ln.rstrip("\r\n").count("\t") != n_names for ln in block):
+            return None
+        comma = self.decimal_comma or "," in block[0]
+        text = "\n".join(block)
+        got = loadtxt_block(text.replace(",", ".") if comma else text, "\t", len(numeric), [j + 1 for j in numeric])
+        if got is None or got.shape[0] != len(block):
+            return None
+        self.decimal_comma = comma
+        data = np.full((len(block), n_names), np.nan)
+        data[:, numeric] = got
+        return data
 
     def number(self, key: str) -> float | None:
         """The numeric value of a ``KEY  QUANT  value`` line (``None`` if absent)."""

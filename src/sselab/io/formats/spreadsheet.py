@@ -59,6 +59,53 @@ def _cell(v: object) -> str:
     return str(v).replace("\t", " ").replace("\n", " ")
 
 
+_NS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+       "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+       "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0"}
+
+
+def _q(prefix: str, name: str) -> str:
+    return f"{{{_NS[prefix]}}}{name}"
+
+
+def fods_sheets(path: Path) -> dict[str, list[str]]:
+    """The sheets of a flat (single-XML) OpenDocument spreadsheet as tab-joined rows.
+
+    A cell's ``office:value`` (full precision) is used where present, else its text; repeated
+    cells and rows are expanded only up to the last non-empty one (an empty sheet declares
+    a million repeated rows)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as exc:
+        raise ReaderError(path, f"not a readable flat OpenDocument spreadsheet: {exc}") from None
+    sheets: dict[str, list[str]] = {}
+    for table in root.iter(_q("table", "table")):
+        rows: list[str] = []
+        for row in table.iter(_q("table", "table-row")):
+            cells: list[str] = []
+            for cell in row:
+                if cell.tag not in (_q("table", "table-cell"), _q("table", "covered-table-cell")):
+                    continue
+                value = cell.get(_q("office", "value"))
+                text = _cell(float(value)) if value is not None else " ".join(
+                    "".join(p.itertext()) for p in cell.iter(_q("text", "p")))
+                repeat = int(cell.get(_q("table", "number-columns-repeated"), "1"))
+                cells.extend([text] * (min(repeat, 1000) if text else repeat if repeat < 1000 else 0))
+            line = "\t".join(cells).rstrip("\t")
+            if line.strip():
+                rows.extend([line] * min(int(row.get(_q("table", "number-rows-repeated"), "1")), 10_000))
+        sheets[table.get(_q("table", "name"), f"sheet {len(sheets) + 1}")] = rows
+    return sheets
+
+
+@register("fods", (".fods",), ("spectrum",), sniff=None, priority=5)
+def read_fods(path: Path, kind: str | None = None) -> list:
+    """Read the spectra of every sheet of a flat OpenDocument spreadsheet (``.fods``)."""
+    return _spectra_of_sheets(path, fods_sheets(path), "flat ODS XML")
+
+
 @register(NAME, (".xlsx", ".xlsm", ".ods"), ("spectrum",), sniff=sniff, priority=5)
 def read(path: Path, kind: str | None = None) -> list:
     """Read the spectra of every sheet holding an impedance table."""
@@ -72,9 +119,14 @@ def read(path: Path, kind: str | None = None) -> list:
         raise ReaderError(path, f"reading this spreadsheet needs {exc.name or engine}") from None
     except Exception as exc:  # noqa: BLE001 - the engines raise many types on damaged files
         raise ReaderError(path, f"cannot read the spreadsheet ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None
+    return _spectra_of_sheets(path, {name: ["\t".join(_cell(v) for v in row).rstrip("\t")
+                                            for row in frame.itertuples(index=False)]
+                                     for name, frame in sheets.items()}, engine)
+
+
+def _spectra_of_sheets(path: Path, sheets: dict[str, list[str]], engine: str) -> list:
     errors, out = [], []
-    for name, frame in sheets.items():
-        rows = ["\t".join(_cell(v) for v in row).rstrip("\t") for row in frame.itertuples(index=False)]
+    for name, rows in sheets.items():
         text = "\n".join(r for r in rows if r.strip()) + "\n"
         if not text.strip():
             continue

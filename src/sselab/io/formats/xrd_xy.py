@@ -25,6 +25,7 @@ import numpy as np
 
 from ...exceptions import ReaderError
 from ...measurements import DiffractionPattern
+from ..fastblock import foreign_line, loadtxt_block
 from ..registry import register
 from .xrd_common import make_pattern
 
@@ -68,6 +69,27 @@ def _row(line: str) -> list[float] | None:
     return [float(t) for t in tokens]
 
 
+_EDGE_SEP = re.compile(r"(?:^|\n)[ \t]*[,;]|[,;][ \t]*(?:\n|$)")
+
+
+def _fast_rows(lines: list[str]) -> tuple[int, np.ndarray] | None:
+    """(number of header lines, rows) when everything after the header is rows of numbers:
+    one ``numpy.loadtxt`` call on the block after the last line holding a byte no number has
+    (``None``, and the line-by-line pass, when any line above is a row or the call fails)."""
+    first = foreign_line(lines) + 1
+    if first >= len(lines) or any(_row(ln) is not None for ln in lines[:first]):
+        return None
+    block = "\n".join(lines[first:])
+    if '"' in block or (("," in block or ";" in block) and _EDGE_SEP.search(block)):
+        return None
+    probe = next((ln for ln in lines[first:] if ln.strip()), "")
+    width = len(_SPLIT.split(probe.strip()))
+    if width < 2:
+        return None
+    data = loadtxt_block(block.replace(",", " ").replace(";", " "), None, width)
+    return None if data is None else (first, data)
+
+
 def _decimals(line: str) -> list[int]:
     return [len(t.split(".")[1]) if "." in t and "e" not in t.lower() else -1 for t in _SPLIT.split(line.strip())]
 
@@ -109,7 +131,10 @@ def read(path: Path, kind: str) -> list[DiffractionPattern]:
     kept: list[str] = []
     warnings: list[str] = []
     lines = text.splitlines()
+    fast = _fast_rows(lines)
     for n, line in enumerate(lines, 1):
+        if fast is not None and n > fast[0]:
+            break  # the rows below were converted in one call
         if not line.strip():
             continue
         row = _row(line)
@@ -124,17 +149,30 @@ def read(path: Path, kind: str) -> list[DiffractionPattern]:
             warnings.append(f"last row {line.strip()[:40]!r} dropped: one number where rows have {len(rows[-1])} (file cut?)")
         else:
             raise ReaderError(path, f"line {n}: not numeric: {line.strip()[:60]!r}")
+    if fast is not None:
+        kept = []
+        for ln in reversed(lines[fast[0]:]):  # the last three rows, for the cut-row check
+            if ln.strip():
+                kept.insert(0, ln)
+                if len(kept) == 3:
+                    break
+        rows = [[float(t) for t in _SPLIT.split(ln.strip())] for ln in kept]
     cut = _cut_last_row(text, lines, rows, kept)
     if cut:
         warnings.append(f"last row {kept[-1].strip()[:40]!r} dropped: the file ends inside it ({cut}; file cut?)")
         rows, kept = rows[:-1], kept[:-1]
-    if len(rows) < 2:
+    if fast is not None:
+        data = fast[1][:-1] if cut else fast[1]
+    else:
+        if len(rows) < 2:
+            raise ReaderError(path, "fewer than two numeric rows of 2θ and intensity")
+        if any(len(r) != len(rows[0]) for r in rows):
+            short = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))
+            raise ReaderError(path, f"rows have different numbers of columns (row {short + 1}: {kept[short].strip()[:40]!r})")
+        data = np.array(rows)
+    if data.shape[0] < 2:
         raise ReaderError(path, "fewer than two numeric rows of 2θ and intensity")
-    width = min(len(r) for r in rows)
-    if any(len(r) != len(rows[0]) for r in rows):
-        short = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))
-        raise ReaderError(path, f"rows have different numbers of columns (row {short + 1}: {kept[short].strip()[:40]!r})")
-    data = np.array([r[:width] for r in rows])
+    width = data.shape[1]
     x, y = data[:, 0], data[:, 1]
     sigma = data[:, 2] if width >= 3 else None
     notes = []

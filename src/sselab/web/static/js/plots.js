@@ -5,15 +5,23 @@ const FONT = { family: "system-ui, sans-serif", size: 12 };
 
 // the tool chosen in the toolbar (zoom, pan, box/lasso select) survives a redraw
 const keptDragmode = (el) => (el.layout && el.layout.dragmode) || "zoom";
-// hollow: optional per-point booleans, the points left out of the fit (drawn open)
-const symbols = (hollow, n, shape) => (hollow ? Array.from({ length: n }, (_, i) => (hollow[i] ? `${shape}-open` : shape)) : shape);
+// hollow: optional per-point booleans, the points left out of the fit: drawn open in a trace of
+// their own ("… left out"); every data point carries its index in the file as customdata
+function pointTraces(x, y, text, hollow, base, name) {
+  const idx = x.map((_, i) => i);
+  const pick = (keep) => idx.filter((i) => !!(hollow && hollow[i]) !== keep);
+  const trace = (ids, left) => ({
+    x: ids.map((i) => x[i]), y: ids.map((i) => y[i]), text: ids.map((i) => text[i]), customdata: ids,
+    mode: "markers", name: left ? `${name} left out` : name, showlegend: !left || ids.length > 0, ...base,
+    marker: { ...base.marker, symbol: left ? `${base.marker.symbol}-open` : base.marker.symbol },
+  });
+  return [trace(pick(true), false), trace(pick(false), true)];
+}
 
 export function nyquist(el, data, model, hollow) {
-  const traces = [{
-    x: data.z_real_ohm, y: data.z_imag_ohm.map((v) => -v), mode: "markers", name: "data",
-    text: data.frequency_Hz.map((f, i) => `#${i} · ${f.toPrecision(3)} Hz`),
-    marker: { size: 6, color: "#2459c7", symbol: symbols(hollow, data.frequency_Hz.length, "circle") },
-  }];
+  const traces = pointTraces(data.z_real_ohm, data.z_imag_ohm.map((v) => -v),
+    data.frequency_Hz.map((f, i) => `#${i} · ${f.toPrecision(3)} Hz`), hollow,
+    { marker: { size: 6, color: "#2459c7", symbol: "circle" } }, "data");
   if (model) traces.push({ x: model.z_real_ohm, y: model.z_imag_ohm.map((v) => -v), mode: "lines", name: model.name || "model", line: { color: "#d9480f" } });
   const layout = {
     font: FONT, margin: { l: 70, r: 20, t: 30, b: 50 }, title: { text: "Nyquist", font: { size: 13 } },
@@ -31,12 +39,11 @@ function modPhase(re, im) {
 
 export function bode(el, data, model, hollow) {
   const d = modPhase(data.z_real_ohm, data.z_imag_ohm);
-  const n = data.frequency_Hz.length;
   const text = data.frequency_Hz.map((f, i) => `#${i}`);
   const traces = [
-    { x: data.frequency_Hz, y: d.mod, mode: "markers", name: "|Z|", text, marker: { size: 5, color: "#2459c7", symbol: symbols(hollow, n, "circle") } },
-    { x: data.frequency_Hz, y: d.phase.map((p) => -p), mode: "markers", name: "−phase", yaxis: "y2", text,
-      marker: { size: 5, symbol: hollow ? symbols(hollow, n, "square") : "square-open", color: "#7c3aed" } },
+    ...pointTraces(data.frequency_Hz, d.mod, text, hollow, { marker: { size: 5, color: "#2459c7", symbol: "circle" } }, "|Z|"),
+    ...pointTraces(data.frequency_Hz, d.phase.map((p) => -p), text, hollow,
+      { yaxis: "y2", marker: { size: 5, color: "#7c3aed", symbol: "square" } }, "−phase"),
   ];
   if (model) {
     const m = modPhase(model.z_real_ohm, model.z_imag_ohm);
@@ -49,11 +56,11 @@ export function bode(el, data, model, hollow) {
   const lo = Math.min(0, 15 * Math.floor(Math.min(...allPhase) / 15));
   const hi = Math.max(15, 15 * Math.ceil((Math.max(...allPhase) + 3) / 15));
   const layout = {
-    font: FONT, margin: { l: 70, r: 60, t: 30, b: 50 }, title: { text: "Bode", font: { size: 13 } },
+    font: FONT, margin: { l: 70, r: 60, t: 30, b: 90 }, title: { text: "Bode", font: { size: 13 } },
     xaxis: { type: "log", title: { text: "f / Hz" } }, yaxis: { type: "log", title: { text: "|Z| / Ω" } },
     yaxis2: { overlaying: "y", side: "right", title: { text: "−phase / °" }, type: "linear", range: [lo, hi],
       tickmode: "linear", tick0: 0, dtick: hi - lo > 90 ? 30 : 15, showgrid: false },
-    legend: { x: 0.7, y: 0.99 }, dragmode: keptDragmode(el),
+    legend: { orientation: "h", x: 0, y: -0.22 }, dragmode: keptDragmode(el),  // below: never over the points
   };
   return Plotly.react(el, traces, layout, CONFIG);
 }

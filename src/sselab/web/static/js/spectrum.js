@@ -120,18 +120,18 @@ export async function showMeasurement(view, id) {
       " (refit to apply)" : "All points used. Click or box/lasso-select points on a plot to leave them out.";
   };
   redraw();
-  const dataTraces = { nyquist: [0], bode: [0, 1] };
-  for (const [el, key] of [[nyq, "nyquist"], [bod, "bode"]]) {
+  // data points carry their index in the file as customdata (model curves carry none)
+  for (const el of [nyq, bod]) {
     el.on("plotly_click", (ev) => {
-      const pt = (ev.points || []).find((p) => dataTraces[key].includes(p.curveNumber));
+      const pt = (ev.points || []).find((p) => Number.isInteger(p.customdata));
       if (!pt) return;
-      if (state.mask.has(pt.pointIndex)) state.mask.delete(pt.pointIndex); else state.mask.add(pt.pointIndex);
+      if (state.mask.has(pt.customdata)) state.mask.delete(pt.customdata); else state.mask.add(pt.customdata);
       redraw();
     });
     el.on("plotly_selected", (ev) => {
-      const picked = ((ev && ev.points) || []).filter((p) => dataTraces[key].includes(p.curveNumber));
+      const picked = ((ev && ev.points) || []).filter((p) => Number.isInteger(p.customdata));
       if (!picked.length) return;
-      picked.forEach((p) => state.mask.add(p.pointIndex));
+      picked.forEach((p) => state.mask.add(p.customdata));
       redraw();
     });
   }

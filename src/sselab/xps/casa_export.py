@@ -1,0 +1,106 @@
+"""Export a sselab peak model (and its fit) as CasaXPS ``CASA region`` / ``CASA comp`` lines.
+
+The lines have the layout CasaXPS writes into a processed VAMAS block's comment (the layout
+:mod:`sselab.xps.casa` reads back): for the region its name, background, the two limits and the
+RSF; for each component its name, line shape, ``Area``/``MFWHM``/``Position`` each as ``value
+lower upper -1 1`` (not linked), ``RSF`` and ``MASS``.  Energies are written on the block's
+abscissa: binding energy, or, with ``kinetic=True``, kinetic energy hν − BE (as the FeO file
+stores them; limits and bounds swap).  Shapes are written in CasaXPS's syntax: GL(p), SGL(p),
+LA(α,β), LF(α,β,80,100) (the w, m at which sselab's LF is calibrated), DS(α); PV(η) is the
+sum form, written SGL(100η).  A Voigt ("V") has no CasaXPS string and is refused.  Doublet
+partners are written as their own components (CasaXPS's links are not written).
+
+>>> from sselab.xps.model import Component, PeakModel
+>>> m = PeakModel("C 1s", (Component("C-C", 284.8, 1.2, "GL", {"m": 0.3}),), window_eV=(280.0, 292.0))
+>>> model_to_casa(m, rsf=1.0)[1].split("Position")[1].split()[:3]
+['284.8', '283.8', '285.8']
+"""
+
+from __future__ import annotations
+
+from ..exceptions import ParameterError
+from .model import PeakModel
+
+BACKGROUND_NAMES = {"shirley": "Shirley", "smart": "Smart", "linear": "Linear", "tougaard": "U 2 Tougaard",
+                    "tougaard3": "U 3 Tougaard", "none": "Linear"}
+
+
+def casa_shape_text(shape: str, params: dict[str, float]) -> str:
+    """CasaXPS's string for a sselab shape.
+
+    >>> casa_shape_text("SGL", {"m": 0.3})
+    'SGL(30)'
+    """
+    p = params
+
+    def g(v: float) -> str:
+        return f"{v:.6g}"
+
+    if shape in ("GL", "SGL"):
+        return f"{shape}({g(100 * p['m'])})"
+    if shape == "PV":
+        return f"SGL({g(100 * p['eta'])})"
+    if shape == "LA":
+        return f"LA({g(p['alpha'])},{g(p['beta'])})"
+    if shape == "LF":
+        return f"LF({g(p['alpha'])},{g(p['beta'])},80,100)"
+    if shape == "DS":
+        return f"DS({g(p['alpha'])})"
+    raise ParameterError(f"line shape {shape} has no CasaXPS equivalent; refit with GL, SGL, LA, LF or DS to export")
+
+
+def model_to_casa(model: PeakModel, fit=None, rsf: float = 1.0, excitation_eV: float | None = None,
+                  kinetic: bool = False, mass: float = 0.0) -> list[str]:
+    """The ``CASA region`` line and one ``CASA comp`` line per component (and doublet partner).
+
+    Values are the fit's (``fit``: a :class:`~sselab.xps.fit.RegionFit` of ``model``) or the
+    model's start values; the region limits are the model window, or the fitted energy range.
+    """
+    if kinetic and excitation_eV is None:
+        raise ParameterError("a kinetic-energy export needs the excitation energy")
+    if model.window_eV is not None:
+        lo, hi = model.window_eV
+    elif fit is not None and len(fit.energy_eV):
+        lo, hi = float(min(fit.energy_eV)), float(max(fit.energy_eV))
+    else:
+        raise ParameterError("the model has no window_eV and no fit gives its energy range: give window_eV")
+
+    def x(be: float) -> float:
+        return excitation_eV - be if kinetic else be
+
+    def pair(a: float, b: float) -> tuple[float, float]:
+        u, v = x(a), x(b)
+        return min(u, v), max(u, v)
+
+    def num(v: float) -> str:
+        return f"{v:.10g}"
+
+    name = model.region
+    bg = BACKGROUND_NAMES.get(model.background, "Shirley")
+    rlo, rhi = pair(lo, hi)
+    out = [f"CASA region (*{name}*) (*{bg}*) {num(rlo)} {num(rhi)} {num(rsf)} 2 0 0 0 0 0 0 (*{name}*) "
+           f"{num(mass)} 0 {num(rsf)}"]
+    fitted = {c.name: c for c in fit.components} if fit is not None else {}
+    rows = []
+    for c in model.components:
+        f = fitted.get(c.name)
+        pos, fwhm = (f.position_eV, f.fwhm_eV) if f else (c.position_eV, c.fwhm_eV)
+        area = f.area if f else (c.area or 0.0)
+        plo, phi = c.position_bounds_eV or (c.position_eV - c.position_range_eV, c.position_eV + c.position_range_eV)
+        if c.fix_position:
+            plo = phi = pos
+        flo, fhi = (fwhm, fwhm) if c.fix_fwhm else c.fwhm_bounds_eV
+        rows.append((c.name, casa_shape_text(c.shape, dict(c.shape_params)), area, fwhm, flo, fhi, pos, plo, phi))
+        if c.doublet is not None:
+            partner = fitted.get(f"{c.name} (partner)")
+            d = c.doublet
+            ppos = partner.position_eV if partner else pos + d.splitting_eV
+            parea = partner.area if partner else area * d.area_ratio
+            rows.append((f"{c.name} (partner)", casa_shape_text(c.shape, dict(c.shape_params)), parea, fwhm, flo, fhi,
+                         ppos, plo + d.splitting_eV, phi + d.splitting_eV))
+    for k, (cname, shape, area, fwhm, flo, fhi, pos, plo, phi) in enumerate(rows):
+        xlo, xhi = pair(plo, phi)
+        out.append(f"CASA comp (*{cname}*) (*{shape}*) Area {num(area)} 1e-020 {num(max(area, 1.0) * 100)} -1 1 "
+                   f"MFWHM {num(fwhm)} {num(flo)} {num(fhi)} -1 1 Position {num(x(pos))} {num(xlo)} {num(xhi)} -1 1 "
+                   f"RSF {num(rsf)} MASS {num(mass)} INDEX -1 (*{name}*) CONST (**) UNCORRECTEDRSF {num(rsf)}")
+    return out
