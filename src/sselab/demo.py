@@ -7,7 +7,8 @@ truth and the paper's numbers: transport (σ_ion, Ea, σ_el, t_ion) and structur
 Rietveld a, ρ, D, ε against Table 2; the rows come from :func:`sselab.report.tables.paper_vs_analysis`)
 and microscopy (crystal size range, SE layer thickness, EDS formula; :mod:`sselab.simulate.microscopy`).  ``quick=True`` keeps only v1's single-spectrum round trip.
 The full run also returns ``rows``: every number the paper reports (:func:`sselab.demo_rows.paper_rows`),
-with those the virtual study does not simulate yet as ``recovered = None``, ``status = "not simulated"``.
+all recovered by the pipeline from files of the virtual study (a number the study did not simulate
+would appear with ``recovered = None``, ``status = "not simulated"``).
 """
 
 from __future__ import annotations

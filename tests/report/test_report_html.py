@@ -89,6 +89,18 @@ def test_structure_table_and_figures(report):
         assert (figs / f"{name}.svg").stat().st_size > 10_000 and not (figs / f"{name}.png").exists()
     text = report.read_text(encoding="utf-8")
     assert "Rietveld refinement, as-BM" in text and "XPS depth profile" in text
+    assert (figs / "williamson_hall.svg").stat().st_size > 10_000 and "Williamson–Hall plots" in text
+
+
+def test_analyses_around_transport_listed_with_their_numbers(report):
+    text = report.read_text(encoding="utf-8")
+    assert "Stack comparison, series, ageing, transference number, CCD" in text
+    assert "as-BM — stacks: ionic conductor" in text
+    t_plus = re.search(r"SE-polymer — bruce_vincent: t\+ = (0\.\d+)\((\d+)\)", text)
+    assert t_plus and abs(float(t_plus.group(1)) - 0.60) < 0.05  # the simulated t+ 0.60
+    assert "SE-polymer — ccd: CCD = 0.02 mA/cm²" in text  # the simulated truth (short at 0.05)
+    figs = report.parent / "figures"
+    assert (figs / "ageing_SE-polymer.svg").exists() and (figs / "ccd_SE-polymer.svg").exists()
 
 
 def test_renders_in_headless_chromium(report):

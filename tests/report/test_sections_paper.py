@@ -27,6 +27,44 @@ def test_residual_figure_only_rows_with_truth_and_stderr(tmp_path):
     assert residual_figure(_rows()[:1], tmp_path / "r.png") == str(tmp_path / "r.png")
 
 
+def _analyses():
+    """Stored results as the pipeline writes them (a W–H fit of known D, ε; an ageing series; a CCD trace)."""
+    import numpy as np
+
+    K, lam, D_nm, eps = 0.9, 1.540598, 14.1, 6.67e-3
+    tt = np.array([21.0, 30.0, 36.8, 43.0, 53.3, 62.4])
+    th = np.radians(tt) / 2
+    beta = np.degrees((K * lam / (10 * D_nm) + eps * 4 * np.sin(th)) / np.cos(th))
+    wh = {"crystallite_size_nm": D_nm, "microstrain": eps, "K": K, "wavelength_A": lam,
+          "peaks": [{"two_theta_deg": float(a), "beta_deg": float(b)} for a, b in zip(tt, beta)]}
+    ageing = {"time_h": [0, 48, 96, 144], "R_ohm": [800, 801, 799, 800], "R_err_ohm": [2, 2, 2, 2], "R0_ohm": 800.0,
+              "slope_ohm_per_h": 0.0, "slope_ohm_per_day": 0.0, "parameter": "R2", "verdict": "stable", "criterion": "c"}
+    ccd = {"ccd_mA_per_cm2": 0.02, "steps_mA_per_cm2": [0.005, 0.01, 0.02, 0.05], "short_half_cycle": 14,
+           "curves": {"time_s": list(np.linspace(0, 7200, 50)), "voltage_V": list(np.sin(np.linspace(0, 20, 50)))}}
+    return [{"method": "xrd_refine", "sample": "as-BM", "result": {"williamson_hall": wh}},
+            {"method": "ageing", "sample": "SE-polymer", "result": ageing},
+            {"method": "ccd", "sample": "SE-polymer", "result": ccd}]
+
+
+def test_paper_figures_one_per_paper_figure_the_store_holds(tmp_path):
+    from sselab.report.figures_paper import paper_figures
+
+    made = paper_figures(_analyses(), tmp_path)
+    titles = [t for t, _, _ in made]
+    assert titles == ["Fig. S4 — Williamson–Hall plots", "Fig. S11 — ageing of Mg|SE-polymer|Mg",
+                      "Critical current density (stepped current)"]  # no stacks, Arrhenius or GCD results: no figure
+    for _, path, _ in made:
+        assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert paper_figures([], tmp_path) == []
+
+
+def test_page_has_a_section_per_figure_when_given_the_analyses(tmp_path):
+    page = write_paper_page(_rows(), tmp_path, [], _analyses())
+    text = open(page, encoding="utf-8").read()
+    assert "<h2>Fig. S4 — Williamson–Hall plots</h2>" in text and "paper_williamson_hall.png" in text
+    assert "paper_ageing.png" in text and "paper_ccd.png" in text
+
+
 def test_a_reason_shared_by_many_rows_is_one_numbered_note(tmp_path):
     """A refinement's warnings stood in full on each of its rows (a 15,000 px page)."""
     long = "Mg3AsN: B(N1) = -8.87 Å² is negative (unphysical)"

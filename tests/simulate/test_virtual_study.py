@@ -21,12 +21,21 @@ def study(tmp_path_factory):
 
 def test_manifest_valid_and_complete(study):
     s = load_manifest(study)
-    tech = [m.technique for m in s.manifest.measurements]
+    extra = ("stacks/", "hot-pressed/", "composite/")  # sselab.simulate.paper_study's files
+    core = [m for m in s.manifest.measurements if not str(m.file).startswith(extra)]
+    tech = [m.technique for m in core]
     n_samples = 2
     assert tech.count("eis") == len(TEMPERATURES_C) * (n_samples + 1) + n_samples
     assert tech.count("dc") == len(VOLTAGES_V) * n_samples
     assert {"cycling", "cv"} <= set(tech)
-    assert tech.count("xrd") == 5 and tech.count("xps") == 1
+    assert tech.count("xrd") == 5 and tech.count("xps") == 2  # as-BM and 600C-12h (Fig. S6)
+    paper = [(m.technique, m.cell, m.sample) for m in s.manifest.measurements if str(m.file).startswith(extra)]
+    # Fig. 3b + 4d (4 Au|SE|Au, 1 Mg|SE|Mg), S9 (4 eBE stacks), 6f (4), S11 (4), Bruce–Vincent (2 spectra + 1 hold)
+    assert sum(t == "eis" for t, _, _ in paper) == 5 + 4 + 4 + 4 + 2
+    assert sum(t == "dc" for t, _, _ in paper) == 3 + 3 + 1  # hot-pressed holds ×2 samples, the BV hold
+    assert sorted(t for t, _, _ in paper if t == "cycling") == ["cycling", "cycling"]  # GCD, CCD
+    ccd = [m for m in s.manifest.measurements if m.label == "CCD"]
+    assert len(ccd) == 1 and ccd[0].settings["protocol"] == "stepped"
     assert all(files for files in s.files)
     xrd = {m.sample: m.settings["phases"] for m in s.manifest.measurements if m.technique == "xrd"}
     assert xrd["as-BM"] == ["Mg3AsN", "ZrO2-t", "Mg3N2"] and xrd["800C-12h"][0] == "Mg3As2"

@@ -97,3 +97,42 @@ def test_cv_and_cycling_cli_equal_pipeline(study, cli):
     p = _stored(analyses, "cycling")
     assert d["n_cycles"] == p["n_cycles"]
     assert d["polarisation_growth_V_per_cycle"] == pytest.approx(p["polarisation_growth_V_per_cycle"], rel=1e-9)
+
+
+def test_eis_stacks_cli_equals_pipeline(study, cli):
+    root, analyses = study
+    d = _json(cli, "eis", "stacks", root / "stacks" / "as-BM_Au-SE-Au_100C.csv", "--reversible",
+              root / "stacks" / "as-BM_Mg-SE-Mg_100C.csv", "--thickness", "0.65 mm", "--diameter", "13 mm", "--json")
+    p = _stored(analyses, "stacks", "as-BM")
+    assert d["conductor"] == p["conductor"] == "ionic"
+    for k in ("sigma_ion_S_per_cm", "sigma_el_S_per_cm", "t_el"):
+        assert d[k] == pytest.approx(p[k], rel=1e-9), k
+
+
+def test_eis_series_cli_equals_pipeline(study, cli):
+    root, analyses = study
+    files = [root / "composite" / f"SE-polymer_SS-SEpolymer-SS_{t}C.csv" for t in ("25", "40", "60", "80")]
+    d = _json(cli, "eis", "series", *files, "--circuit", "R_b-CPE_dl", "--bulk", "R_b", "--thickness", "0.10 mm",
+              "--diameter", "13 mm", "--json")
+    p = _stored(analyses, "eis_series", "SE-polymer")
+    assert d["Ea_eV"] == pytest.approx(p["Ea_eV"], rel=1e-9)
+    assert [r["sigma_S_per_cm"] for r in d["table"]] == pytest.approx([r["sigma_S_per_cm"] for r in p["table"]], rel=1e-9)
+
+
+def test_ccd_cli_equals_pipeline(study, cli):
+    root, analyses = study
+    d = _json(cli, "ccd", root / "composite" / "SE-polymer_Mg-SEpolymer-Mg_CCD_60C.csv", "--diameter", "13 mm", "--json")
+    p = _stored(analyses, "ccd", "SE-polymer")
+    assert d["ccd_mA_per_cm2"] == p["ccd_mA_per_cm2"] == pytest.approx(0.02)
+    assert d["short_half_cycle"] == p["short_half_cycle"]
+
+
+def test_bruce_vincent_cli_equals_pipeline(study, cli):
+    root, analyses = study
+    c = root / "composite"
+    d = _json(cli, "dc", "bruce-vincent", c / "SE-polymer_BV_hold_10mV_60C.csv", "--before", c / "SE-polymer_BV_before_60C.csv",
+              "--after", c / "SE-polymer_BV_after_60C.csv", "--json")
+    p = _stored(analyses, "bruce_vincent", "SE-polymer")
+    for k in ("I0_A", "Is_A"):
+        assert d[k] == pytest.approx(p[k], rel=1e-9), k
+    assert d["t_plus"] == pytest.approx(p["t_plus"], rel=1e-6)  # R0, Rss: the same circuit fit (CLI: by itself)

@@ -259,6 +259,12 @@ def test_paper_rows_of_the_rest_of_the_paper_recover_their_truth(done):
         assert r["recovered"] is not None and r["stderr"], r
         assert abs(r["recovered"] - r["truth"]) < 4 * r["stderr"], r
     assert rows[("σ_el at 100 °C (DC, hot-pressed, Fig. S8)", "as-BM-HP")]["truth"] == 1.5e-6
+    # Fig. 4d: the electronic leak of the ion-blocking spectrum falls with the annealing temperature
+    annealed = [rows[("σ_el from the ion-blocking spectrum (AC, 100 °C)", s)] for s in ("500C-12h", "600C-12h", "700C-12h")]
+    for r in annealed:
+        assert abs(r["recovered"] - r["truth"]) < 4 * r["stderr"], r
+    assert [r["truth"] for r in annealed] == [3.5e-8, 2.4e-8, 1.5e-8]
+    assert annealed[0]["recovered"] > annealed[1]["recovered"] > annealed[2]["recovered"]
     assert rows[("σ at 25 °C (SS|SE-polymer|SS)", "SE-polymer")]["paper"] == 0.134
     assert rows[("t_el (stack comparison Au|SE|Au vs Mg|SE|Mg, 100 °C)", "as-BM")]["recovered"] < 0.01  # ionic
     gcd = rows[("GCD cycles at 2 µA/cm², 60 °C without short (Mg|SE-polymer|Mg)", "SE-polymer")]
@@ -281,8 +287,7 @@ def test_stack_comparison_runs_the_eis_stacks_function_on_the_study_files(done):
     root = manifest.parent
     blocking = read(root / "stacks" / "as-BM_Au-SE-Au_100C.csv", "spectrum")[0]
     rev = read(root / "stacks" / "as-BM_Mg-SE-Mg_100C.csv", "spectrum")[0]
-    d = diagnose_stacks(blocking, thickness_cm=0.065, area_cm2=a["result"]["fits"] and 1.3273228961416879,
-                        reversible=rev).to_dict()
+    d = diagnose_stacks(blocking, thickness_cm=0.065, area_cm2=1.3273228961416879, reversible=rev).to_dict()
     assert d["conductor"] == a["result"]["conductor"] == "ionic"
     assert abs(d["sigma_el_S_per_cm"] / a["result"]["sigma_el_S_per_cm"] - 1) < 1e-9
 

@@ -1,7 +1,7 @@
 """Figures of the paper's measurements drawn from a study's stored results (no refitting).
 
 :func:`paper_figures` writes one PNG per figure of the paper the study holds — stack comparison
-(Fig. 3b), Williamson–Hall plots (Fig. S4), hot-pressed eBE-stack and composite Arrhenius plots
+(Fig. 3b), EIS vs annealing temperature (Fig. 4d), Williamson–Hall plots (Fig. S4), hot-pressed eBE-stack and composite Arrhenius plots
 (Fig. S9, 6g), composite GCD (Fig. 6i), ageing (Fig. S11), CCD — and returns
 ``[(title, path, caption)]`` for :func:`sselab.report.sections_paper.write_paper_page`.
 """
@@ -41,6 +41,23 @@ def stacks_figure(res: dict[str, Any]) -> Any:
         ax.set_ylabel("−Z″ / Ω")
         ax.set_title({"blocking": "Au|SE|Au (ion-blocking)", "reversible": "Mg|SE|Mg (reversible)"}[key], fontsize=8)
     fig.suptitle(f"Stack comparison: {res.get('conductor')} conductor, t_el = {res.get('t_el') or float('nan'):.2g}", fontsize=9)
+    return fig
+
+
+def annealing_figure(items: Sequence[tuple[str, dict[str, Any]]]) -> Any:
+    """Ion-blocking spectra of samples annealed at different temperatures (log axes) with their σ_el."""
+    items = [(n, r) for n, r in items if (r.get("curves") or {}).get("blocking")]
+    if len(items) < 2:
+        return None
+    fig, ax = style.figure(4.4, 3.2)
+    for k, (name, r) in enumerate(items):
+        c = r["curves"]["blocking"]
+        ax.loglog(c["z_real_ohm"], c["minus_z_imag_ohm"], "o", ms=2, color=f"C{k}",
+                  label=f"{name}: σ_el {r.get('sigma_el_S_per_cm') or float('nan'):.2g} S/cm")
+    ax.set_xlabel("Z′ / Ω")
+    ax.set_ylabel("−Z″ / Ω")
+    ax.set_title("Au|SE|Au at 100 °C vs annealing temperature", fontsize=9)
+    ax.legend(frameon=False, fontsize=6)
     return fig
 
 
@@ -142,6 +159,10 @@ def paper_figures(analyses: Sequence[dict[str, Any]], out_dir: str | Path) -> li
     for res in _find(analyses, "stacks")[:1]:
         add(stacks_figure(res), "paper_stacks.png", "Fig. 3b — cell-stack comparison",
             "; ".join(res.get("evidence") or []))
+    annealed = [(a.get("sample"), a["result"]) for a in analyses if a.get("method") == "stacks" and a.get("result")]
+    add(annealing_figure(sorted(annealed, key=lambda x: (x[0] != "as-BM", str(x[0])))), "paper_annealing.png",
+        "Fig. 4d — EIS against the annealing temperature", "the electronic leak R_el of the ion-blocking spectrum grows "
+        "with the annealing temperature")
     whs = [(a.get("sample"), (a.get("result") or {}).get("williamson_hall") or {}) for a in analyses
            if a.get("method") == "xrd_refine"]
     add(wh_figure(whs), "paper_williamson_hall.png", "Fig. S4 — Williamson–Hall plots",

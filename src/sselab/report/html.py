@@ -168,6 +168,22 @@ def _reading_html(measurements: list[dict[str, Any]]) -> str:
            f"<ul>{''.join(items)}</ul>"
 
 
+def _summary(r: dict[str, Any]) -> str:
+    """One line per analysis around transport: its main number and verdict."""
+    from ..numfmt import format_uncertain as fu
+
+    x = r["result"]
+    day = 24 * (x.get("slope_stderr_ohm_per_h") or 0) or None
+    main = {"stacks": lambda: f"{x.get('conductor')} conductor, t_el = {fu(x.get('t_el'), x.get('t_el_stderr'))}",
+            "eis_series": lambda: f"Ea = {fu(x.get('Ea_eV'), x.get('Ea_stderr_eV'), 'eV')}, σ at "
+                                  f"{(x.get('sigma_RT_temperature_K') or 0) - 273.15:.0f} °C = "
+                                  f"{fu(x.get('sigma_RT_S_per_cm'), x.get('sigma_RT_stderr_S_per_cm'), 'S/cm')}",
+            "ageing": lambda: f"{x.get('parameter')}: {x.get('verdict')}, {fu(x.get('slope_ohm_per_day'), day, 'Ω/day')}",
+            "bruce_vincent": lambda: f"t+ = {fu(x.get('t_plus'), x.get('t_plus_stderr'))}",
+            "ccd": lambda: f"CCD = {x.get('ccd_mA_per_cm2')} mA/cm²"}[r["method"]]()
+    return f"{r['sample']} — {r['method']}: {main} ({x.get('status', 'ok')})"
+
+
 def write_report(db: str | Path, out: str | Path, *, study: str | None = None, truth: dict[str, Any] | None = None,
                  reference: bool | None = None, figure_formats: tuple[str, ...] = ("svg",), jobs: int = 1) -> Path:
     """Write ``report.html``, ``figures/*.svg`` (``figure_formats``: "svg", "png" or both; the
@@ -245,6 +261,11 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     for r in ok:
         if r["method"] == "xrd_refine":
             figs.add(figures.xrd(r), _safe(f"xrd_{r['sample']}"), f"Rietveld refinement, {r['sample']}: observed, calculated, difference")
+    from . import figures_paper
+
+    figs.add(figures_paper.wh_figure([(r["sample"], r["result"].get("williamson_hall") or {}) for r in ok
+                                      if r["method"] == "xrd_refine"]), "williamson_hall",
+             "Williamson–Hall plots: β cosθ against 4 sinθ of each main phase's isolated reflections (D, ε)")
     parts.append(figs.take())
     xps = [r for r in ok if r["method"] == "xps_profile"]
     if xps:
@@ -258,6 +279,15 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
         parts += ["<h2>Microscopy (SEM, EDS)</h2>", _table(tabs["microscopy"])]
         microscopy.section(ok, figs, _safe, (Path(db).resolve().parent, Path(db).resolve().parent.parent))
         parts.append(figs.take())
+    more = [r for r in ok if r["method"] in ("stacks", "eis_series", "ageing", "bruce_vincent", "ccd")]
+    if more:  # the analyses around transport (sselab.study.analyses_paper)
+        parts.append("<h2>Stack comparison, series, ageing, transference number, CCD</h2><ul>"
+                     + "".join(f"<li>{html.escape(_summary(r))}</li>" for r in more) + "</ul>")
+    for r in more:
+        fig = (figures_paper.ageing_figure(r["result"]) if r["method"] == "ageing"  # stacks: Nyquist plots above
+               else figures_paper.trace_figure(r["result"], f"CCD test, {r['sample']}") if r["method"] == "ccd" else None)
+        figs.add(fig, _safe(f"{r['method']}_{r['sample']}"), f"{r['method'].replace('_', ' ')}, {r['sample']}")
+    parts.append(figs.take())
     checks = [m for r in ok if r["method"] == "consistency" for m in r["result"].get("messages", [])]
     if checks:
         parts.append("<h2>Consistency checks</h2><ul>" + "".join(f'<li class="bad">{html.escape(m)}</li>' for m in checks) + "</ul>")

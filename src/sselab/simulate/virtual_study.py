@@ -14,6 +14,10 @@
   MOFsSE|SE|MOFsSE cross-section) and an EDS spectrum of Mg3.1AsN1.3, see
   :mod:`sselab.simulate.microscopy` (truth under ``truth["microscopy"]``);
 
+- the rest of the paper (Fig. 3b/4d stack comparison, hot-pressed pellets S8/S9, the SE–polymer
+  composite's σ series, 200-cycle GCD, ageing, Bruce–Vincent and CCD, the 600 °C XPS with
+  ``structure=True``): :mod:`sselab.simulate.paper_study`;
+
 plus ``study.yaml`` (valid for :mod:`sselab.study.manifest`) and ``truth.json``.
 
 Where the paper is inconsistent the simulation stays physical and says so in ``truth.json``:

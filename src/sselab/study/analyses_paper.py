@@ -63,8 +63,8 @@ def paper_tasks(study: Any, tasks: list[Task], res: dict[str, dict]) -> list[Tas
         for t in eis:
             by_cell.setdefault(str(t.context.get("cell") or ""), []).append(t)
         for cell, group in by_cell.items():
-            if "eBE" in cell or "|" not in cell:
-                continue
+            if "eBE" in cell or "|" not in cell or not (group[0].context.get("thickness_m") and group[0].context.get("area_m2")):
+                continue  # (σ needs the pellet's geometry: without it, no derived task rather than a failed one)
             a, b = _ends(cell)
             temps = {round(res[t.id].get("temperature_K") or 0.0, 1) for t in group}
             if a in _BLOCKING and b in _BLOCKING and len(temps) >= 3:

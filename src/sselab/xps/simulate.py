@@ -54,7 +54,7 @@ def _fractions(minutes: float, sample: str = "as-BM") -> dict[str, float]:
     if sample == "600C-12h":
         bulk = {"Mg3AsN": 3.225, "MgO": 0.0, "As3-": 1.0, "As0": 0.0, "As3+": 0.0,
                 "N_under": 0.06, "nitride": 0.95, "oxynitride": 0.2, "O": 0.0}
-        surf = {"Mg3AsN": 1.5, "MgO": 2.5, "As3-": 0.25, "As0": 0.05, "As3+": 0.1,
+        surf = {"Mg3AsN": 1.5, "MgO": 2.5, "As3-": 0.2, "As0": 0.15, "As3+": 0.25,
                 "N_under": 0.02, "nitride": 0.2, "oxynitride": 0.2, "O": 2.5}
     else:
         bulk = {"Mg3AsN": 3.0, "MgO": 0.0, "As3-": 1.0, "As0": 0.0, "As3+": 0.0,
