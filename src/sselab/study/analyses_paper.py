@@ -144,27 +144,11 @@ def stacks(task: Task) -> dict[str, Any]:
         raise AnalysisError(f"sample {task.sample}: the thickness is needed")
     d = diagnose_stacks(spectra[0], thickness_cm=float(th) * 100, area_cm2=_area_cm2(task),
                         reversible=spectra[1] if len(spectra) > 1 else None).to_dict()
-    _stack_errors(d)
     curves = {}
     for key, s in zip(("blocking", "reversible"), spectra):
         re_, im = _thin(s.impedance_ohm.real, -s.impedance_ohm.imag, n=120)
         curves[key] = {"z_real_ohm": re_, "minus_z_imag_ohm": im, "source": s.source}
     return {**d, "curves": curves}
-
-
-def _stack_errors(d: dict[str, Any]) -> None:
-    """Standard errors of σ_ion, σ_el and t_el from the leaky fit's resistances (first order)."""
-    fit = (d.get("fits") or {}).get("leaky")
-    if not isinstance(fit, dict) or not d.get("R_bulk_ohm") or not d.get("sigma_el_S_per_cm"):
-        return
-    p = fit.get("parameters") or {}
-    e = {n: (p.get(n) or {}).get("stderr") or 0.0 for n in ("R0", "R1", "R_el")}
-    rel_ion = (e["R0"] ** 2 + e["R1"] ** 2) ** 0.5 / d["R_bulk_ohm"]
-    rel_el = (e["R0"] ** 2 + e["R1"] ** 2 + e["R_el"] ** 2) ** 0.5 / (d.get("R_dc_ohm") or float("inf"))
-    d["sigma_ion_stderr_S_per_cm"] = d["sigma_ion_S_per_cm"] * rel_ion
-    d["sigma_el_stderr_S_per_cm"] = d["sigma_el_S_per_cm"] * rel_el
-    if d.get("t_el") is not None:
-        d["t_el_stderr"] = d["t_el"] * (rel_ion**2 + rel_el**2) ** 0.5
 
 
 @task_kind("eis_series")
