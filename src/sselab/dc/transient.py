@@ -72,7 +72,7 @@ def _refuse_current_controlled(src: str, i: np.ndarray, v: np.ndarray) -> None:
         raise AnalysisError(
             f"{src}: not a potentiostatic hold: the current is held constant ({100 * spread_i:.2g} % spread over the "
             f"second half, while the potential moves {100 * spread_v:.2g} %) — a galvanostatic (current-controlled) "
-            "record; t_ion needs the current's decay at a fixed potential")
+            "record; DC polarisation (t_ion, σ_el) needs the current at a fixed potential")
 
 
 def prepare(transient: CurrentTransient, set_potential_V: float | None = None) -> PreparedTransient:
@@ -116,7 +116,7 @@ def prepare(transient: CurrentTransient, set_potential_V: float | None = None) -
             raise AnalysisError(
                 f"{src}: not a potentiostatic hold: the potential spans {np.nanmin(v):.4g}–{np.nanmax(v):.4g} V and "
                 f"{100 * off_after:.0f} % of the points are off the set point {vset:.4g} V by more than {1000 * tol:.3g} mV "
-                "(a sweep, e.g. a cyclic voltammogram?); t_ion needs a DC hold at one potential"
+                "(a sweep, e.g. a cyclic voltammogram?); DC polarisation (t_ion, σ_el) needs a hold at one potential"
             )
         _refuse_current_controlled(src, i, v)
         if first_valid:
