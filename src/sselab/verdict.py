@@ -169,16 +169,24 @@ def verdict_of(result: Any) -> Verdict:
     return Verdict.ok()
 
 
-def from_inputs(inputs: Mapping[str, Any], *, dropped: Iterable[str] = (), what: str = "input") -> Verdict:
+def from_inputs(inputs: Mapping[str, Any], *, dropped: Iterable[str] = (), what: str = "input",
+                min_used_fraction: float | None = None) -> Verdict:
     """Reasons an aggregate inherits from its inputs.
 
     ``inputs`` maps a label (file, sample, temperature) to a result or its dict.  An input
     listed in ``dropped`` was left out of the aggregate: that is a ``warning`` naming it.  A
     failed input that was *not* dropped makes the aggregate ``failed``.  Inputs with warnings
-    are summarised in one warning.
+    are summarised in one warning.  ``min_used_fraction``: when fewer than this fraction of
+    the inputs are kept, the aggregate is ``failed`` (``most_inputs_dropped``): it no longer
+    describes the inputs as a whole (a trend over 3 of 61 spectra is not the series' trend).
     """
     dropped = set(dropped)
     reasons: list[Reason] = []
+    n, kept = len(inputs), len([k for k in inputs if k not in dropped])
+    if min_used_fraction is not None and n and kept < min_used_fraction * n:
+        reasons.append(Reason("most_inputs_dropped", f"only {kept} of the {n} {what} inputs are usable (fewer "
+                              f"than {100 * min_used_fraction:.0f} %): the result does not describe them as a whole",
+                              "failed"))
     warned = []
     for label, res in inputs.items():
         s = status_of(res)

@@ -56,9 +56,10 @@ def register_stacks(eis_app: typer.Typer) -> None:
             for e in res.evidence:
                 typer.echo(f"  - {e}")
             if res.sigma_ion_S_per_cm is not None:
-                typer.echo(f"σ_ion ≈ {format_uncertain(res.sigma_ion_S_per_cm, None, 'S/cm')}")
+                typer.echo(f"σ_ion ≈ {format_uncertain(res.sigma_ion_S_per_cm, res.sigma_ion_stderr_S_per_cm, 'S/cm')}")
             if res.sigma_el_S_per_cm is not None:
-                typer.echo(f"σ_el ≈ {format_uncertain(res.sigma_el_S_per_cm, None, 'S/cm')} (t_el = {res.t_el:.3g})")
+                typer.echo(f"σ_el ≈ {format_uncertain(res.sigma_el_S_per_cm, res.sigma_el_stderr_S_per_cm, 'S/cm')} "
+                           f"(t_el = {format_uncertain(res.t_el, res.t_el_stderr)})")
             elif res.sigma_el_upper_S_per_cm is not None:
                 typer.echo(f"σ_el < {res.sigma_el_upper_S_per_cm:.3g} S/cm")
             typer.echo(verdict_line(res))

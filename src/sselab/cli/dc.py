@@ -106,7 +106,7 @@ def electronic_command(
         return
     typer.echo(f"σ_el = {format_uncertain(res.sigma_el_S_per_cm, res.sigma_el_stderr_S_per_cm, 'S/cm')}; "
                f"R_el = {format_uncertain(res.R_el_ohm, res.R_el_stderr_ohm, 'Ω')}; "
-               f"intercept {format_uncertain(res.intercept_A, res.intercept_stderr_A, 'A')}; R² = {res.r_squared}")
+               f"intercept {format_uncertain(res.intercept_A, res.intercept_stderr_A, 'A')}; R² = {'—' if res.r_squared is None else f'{res.r_squared:.4g}'}")
     for v, i, ok in zip(res.voltages_V, res.steady_currents_A, res.steady_state_reached):
         typer.echo(f"  {v:.3g} V: Is = {i:.4g} A{'' if ok else ' (steady state not reached)'}")
     typer.echo(verdict_line(res))

@@ -49,6 +49,10 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"current steps [mA/cm²]: {steps}")
             if res.short_half_cycle:
                 typer.echo(f"short at half-cycle {res.short_half_cycle} ({res.failure_mA_per_cm2:g} mA/cm²)")
-            typer.echo(f"CCD = {res.ccd_mA_per_cm2} mA/cm²" if res.ccd_mA_per_cm2 is not None else "CCD below the first step")
+            if res.ccd_mA_per_cm2 is None:
+                typer.echo("CCD below the first step")
+            else:  # the highest step sustained; without a short, only a lower bound
+                typer.echo(f"CCD {'=' if res.short_half_cycle else '≥'} {res.ccd_mA_per_cm2:.4g} mA/cm²"
+                           + ('' if res.short_half_cycle else ' (no short up to the highest step)'))
             typer.echo(verdict_line(res))
         exit_for(res)

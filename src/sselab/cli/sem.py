@@ -86,7 +86,8 @@ def particles_cmd(
         return
     u = "µm" if r.unit == "um" else "px"
     typer.echo(f"{image.name}: {r.n_particles} particles ({r.n_edge_excluded} at the border excluded), "
-               f"pixel {img.pixel_size_um} µm ({img.pixel_size_source})")
+               f"pixel " + ("not calibrated" if img.pixel_size_um is None else f"{img.pixel_size_um:.6g} µm")
+               + f" ({img.pixel_size_source})")
     for k, (v, se) in r.percentiles.items():
         typer.echo(f"  {k}: {format_uncertain(v, se, u)}")
     ln = r.lognormal

@@ -211,7 +211,7 @@ def interface_ageing(
                          "parameters": d["parameters"], **v.to_dict(), "used": not v.failed})
             if not f.success:
                 warnings.append(f"fit of {s.source or 'spectrum'} did not converge")
-        agg = from_inputs(verdicts, dropped=dropped, what="spectrum")
+        agg = from_inputs(verdicts, dropped=dropped, what="spectrum", min_used_fraction=0.5)
         if len(spectra) - len(dropped) < 3:
             first = next(v for v in verdicts.values() if v.failed)
             why = "; ".join(r.message for r in first.reasons if r.severity == "failed")

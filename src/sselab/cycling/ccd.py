@@ -88,6 +88,10 @@ def critical_current_density(record: GalvanostaticRecord, *, area_cm2: float, fr
     for x in j:
         if not steps or abs(x - steps[-1]) > STEP_TOLERANCE * max(x, steps[-1]):
             steps.append(float(x))
+    if len(steps) < 2:
+        raise AnalysisError(f"{record.source or 'record'}: one current density only ({steps[0]:.3g} mA/cm² in all "
+                            f"{len(rows)} half-cycles): a constant-current cycling record, not a stepped CCD test "
+                            "(sselab cycling analyses it)")
     R = np.array([r["R_apparent_ohm"] for r in rows])
     short_k = _collapse(R, fraction, window)
     verdict = Verdict.ok()

@@ -256,6 +256,17 @@ def _limit(e: np.ndarray, i_s: np.ndarray, threshold: float, sign: int) -> float
     return float(e[over[0]]) if over.size else None
 
 
+#: a record with more than this fraction of its points within ±max(1 mV, 0.5 % of its range) of
+#: its median potential is a hold, not a sweep (biologic/ca.mpr: 99 %; a CV: ≈ 1 %)
+HOLD_MIN_FRACTION = 0.5
+
+
+def _held_fraction(e: np.ndarray) -> float:
+    """Fraction of the points at the record's median potential (see :data:`HOLD_MIN_FRACTION`)."""
+    tol = max(1e-3, 0.005 * float(np.ptp(e)))
+    return float(np.mean(np.abs(e - np.median(e)) <= tol))
+
+
 def voltammetry(vgram: Voltammogram, *, onset_fraction: float = 0.1, kind: str | None = None) -> VoltammetryResult:
     """Split ``vgram`` into scans and find each scan's peaks, onsets and branch charges.
 
@@ -278,6 +289,11 @@ def voltammetry(vgram: Voltammogram, *, onset_fraction: float = 0.1, kind: str |
         raise AnalysisError(f"{src}: the potential never changes: not a voltammogram")
     if kind is not None and kind not in KINDS:
         raise AnalysisError(f"unknown voltammogram kind {kind!r}; use plating or stability")
+    held = _held_fraction(e)
+    if held > HOLD_MIN_FRACTION:
+        raise AnalysisError(f"{src}: not a voltammogram: the potential stays at {float(np.median(e)):.4g} V for "
+                            f"{100 * held:.0f} % of the record (a potentiostatic hold, e.g. chronoamperometry?); "
+                            "a CV sweeps the potential")
     kind, kind_source = (kind, "stated") if kind else detect_kind(e)
     vertices = find_vertices(e)
     warnings: list[str] = []

@@ -34,6 +34,12 @@ SET_POINT_ABS_TOL_V = 0.005
 #: potential is not a potentiostatic hold (cv.mpr: 1.5–5.5 V; real holds: < 1 %)
 HOLD_MAX_OFF_FRACTION = 0.1
 MIN_POINTS = 8
+#: a record whose current (second half: peak-to-peak / |median|) varies by less than this and by
+#: less than :data:`GALVANOSTATIC_RATIO` times its potential does is current-controlled
+#: (geis.mpr's DC points: 7.5e-5 vs 6e-2; yadg cp.mpr: 9.6e-4 vs 5.1e-2; real holds: I varies ≥ 3 %
+#: while V varies ≤ 0.2 %)
+GALVANOSTATIC_MAX_CURRENT_SPREAD = 0.01
+GALVANOSTATIC_RATIO = 0.1
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,21 @@ class PreparedTransient:
     first_valid: int
     notes: tuple[str, ...]
     source: str
+
+
+def _refuse_current_controlled(src: str, i: np.ndarray, v: np.ndarray) -> None:
+    """Raise when the current, not the potential, is what the record holds constant."""
+    half = len(i) // 2
+    med_i, med_v = abs(float(np.median(i[half:]))), abs(float(np.nanmedian(v[half:])))
+    if med_i == 0 or med_v == 0:
+        return
+    spread_i = float(np.ptp(i[half:])) / med_i
+    spread_v = float(np.nanmax(v[half:]) - np.nanmin(v[half:])) / med_v
+    if spread_i < GALVANOSTATIC_MAX_CURRENT_SPREAD and spread_i < GALVANOSTATIC_RATIO * spread_v:
+        raise AnalysisError(
+            f"{src}: not a potentiostatic hold: the current is held constant ({100 * spread_i:.2g} % spread over the "
+            f"second half, while the potential moves {100 * spread_v:.2g} %) — a galvanostatic (current-controlled) "
+            "record; DC polarisation (t_ion, σ_el) needs the current at a fixed potential")
 
 
 def prepare(transient: CurrentTransient, set_potential_V: float | None = None) -> PreparedTransient:
@@ -95,8 +116,9 @@ def prepare(transient: CurrentTransient, set_potential_V: float | None = None) -
             raise AnalysisError(
                 f"{src}: not a potentiostatic hold: the potential spans {np.nanmin(v):.4g}–{np.nanmax(v):.4g} V and "
                 f"{100 * off_after:.0f} % of the points are off the set point {vset:.4g} V by more than {1000 * tol:.3g} mV "
-                "(a sweep, e.g. a cyclic voltammogram?); t_ion needs a DC hold at one potential"
+                "(a sweep, e.g. a cyclic voltammogram?); DC polarisation (t_ion, σ_el) needs a hold at one potential"
             )
+        _refuse_current_controlled(src, i, v)
         if first_valid:
             notes.append(
                 f"{first_valid} leading point(s) recorded before the set potential was reached "

@@ -124,6 +124,10 @@ def _jonscher(logf: np.ndarray, logs: np.ndarray) -> tuple[float, float | None, 
         return float(10**s0), None, None, v.add(
             "no_dispersion", "σ′ shows no dispersion above the plateau in the measured range: jump frequency not "
             "determined", "warning")
+    if n > 1:  # Jonscher's hopping dispersion has 0 < n < 1; the fit's bound is 1.5
+        v = v.add("jonscher_n_out_of_range", f"σ′ rises above the plateau with exponent n = {n:.2f}"
+                  + (" (the fit's bound)" if n >= 1.5 - 1e-6 else "") + ", outside hopping's 0 < n < 1 (electrode "
+                  "polarisation, a second arc or an artefact?): the jump frequency is not a hopping rate", "warning")
     return float(10**s0), float(10**lf), float(n), v
 
 

@@ -278,5 +278,15 @@ def porosity(img: SEMImage, *, smooth_px: float = 1.0) -> dict[str, Any]:
     if cnr < CNR_WARN:
         v = v.add("poor_contrast", f"pores and matrix barely separate (contrast/noise {cnr:.1f})",
                   "failed" if cnr < CNR_FAIL else "warning")
+    if frac > PORE_FRACTION_WARN:  # Otsu splits any two-level image: more "pore" than solid is no pellet section
+        v = v.add("implausible_porosity", f"the dark phase covers {100 * frac:.0f} % of the image, more than the solid: "
+                  "not dark pores in a polished pellet (grain/channelling contrast, inverted contrast, or a loose "
+                  "powder?)", "failed" if frac > PORE_FRACTION_FAIL else "warning")
     return with_verdict({"pore_area_fraction": frac, "pore_area_fraction_stderr": stderr, "compactness": 1 - frac,
                          "compactness_stderr": stderr, "contrast_to_noise": cnr}, v)
+
+
+#: a pore area fraction above this is a warning, above the second a failure (a polished pellet,
+#: even a green body, is mostly solid; zeiss_merlin_grains_1k.tif's grain contrast gave 0.95)
+PORE_FRACTION_WARN = 0.5
+PORE_FRACTION_FAIL = 0.7

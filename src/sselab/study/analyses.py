@@ -101,13 +101,16 @@ def _eis_prepare(task: Task) -> _EISInput:
     spectra = read(task.files[0], "spectrum")
     if not spectra:
         raise AnalysisError(f"{task.files[0]}: no spectrum in the file")
-    index = int(s.get("spectrum_index") or 0)
+    index = s.get("spectrum_index") or 0
+    if not isinstance(index, int):  # "all" is expanded into one task per spectrum by build_tasks
+        raise AnalysisError(f"{task.files[0]}: spectrum_index {index!r} reached a one-spectrum task")
+    every = bool(task.context.get("all_spectra"))
     if index >= len(spectra):
         raise AnalysisError(f"{task.files[0]}: has {len(spectra)} spectra, no spectrum_index {index}")
     selection = select_from_settings(spectra[index], s)  # f_min_Hz, f_max_Hz, drop_inductive, mask
     spectrum = selection.spectrum
     reasons = list(spectra[index].verdict.reasons)  # a partly read file (rows dropped) warns in the fit too
-    if len(spectra) > 1:
+    if len(spectra) > 1 and not every:
         reasons.append(Reason("single_spectrum_of_many", f"the file holds {len(spectra)} spectra; only spectrum {index} "
                               "was analysed (analysis.eis.spectrum_index picks another)"))
     extra: dict[str, Any] = {}
@@ -136,7 +139,7 @@ def _eis_prepare(task: Task) -> _EISInput:
                                                                           "gamma_lower_ohm", "gamma_upper_ohm")}
     extra["settings_applied"] = {
         "frequency_range_Hz": [float(spectrum.frequency_Hz.min()), float(spectrum.frequency_Hz.max())],
-        "spectrum_index": index, "spectra_in_file": len(spectra), "kramers_kronig": kk is not None,
+        "spectrum_index": index, "spectra_in_file": len(spectra), "all_spectra": every, "kramers_kronig": kk is not None,
         "drt": bool(s.get("drt"))}
     return _EISInput(selection, index, len(spectra), tuple(reasons), extra)
 

@@ -71,6 +71,7 @@ def paper_tasks(study: Any, tasks: list[Task], res: dict[str, dict]) -> list[Tas
                 out.append(make_task(id=f"{name}/eis/series/{cell}", kind="eis_series", sample=name, technique="eis",
                                      files=[f for t in group for f in t.files], settings=group[0].settings,
                                      context={**{k: group[0].context.get(k) for k in ctx_keys},
+                                              **_indices(group),
                                               "temperatures_K": [res[t.id].get("temperature_K") for t in group],
                                               "arrhenius": study.manifest.analysis.transport.arrhenius}))
             elif a == "Au" and b == "Au" and len(group) == 1:
@@ -87,6 +88,7 @@ def paper_tasks(study: Any, tasks: list[Task], res: dict[str, dict]) -> list[Tas
             out.append(make_task(id=f"{name}/eis/ageing", kind="ageing", sample=name, technique="eis",
                                  files=[f for _, t in ageing for f in t.files], settings=first.settings,
                                  context={**{k: first.context.get(k) for k in ctx_keys},
+                                          **_indices([t for _, t in ageing]),
                                           "time_h": [h for h, _ in ageing]}))
         for hold in (t for t in tasks if t.sample == name and t.technique == "dc" and t.id in res):
             cell = hold.context.get("cell")
@@ -116,10 +118,19 @@ def _interface_element(circuit: str) -> str:
     return default_parameter(circuit)
 
 
+def _indices(group: list[Task]) -> dict[str, Any]:
+    """The spectrum of its file each task analysed, when one of them is not the first (the
+    manifest's ``spectrum_index``; ``all`` gives one task per spectrum)."""
+    idx = [int(t.settings.get("spectrum_index") or 0) for t in group]
+    return {"spectrum_indices": idx} if any(idx) else {}
+
+
 def _spectra(task: Task) -> list[Any]:
+    """The spectra of a series/ageing task: the spectrum each eis_fit task analysed, with the
+    points the settings select (as ``sselab eis series --all --fmin ...`` reads them)."""
     from ..transport.series import series_spectra
 
-    return series_spectra(task.files)
+    return series_spectra(task.files, task.settings or None, indices=task.context.get("spectrum_indices"))
 
 
 @task_kind("stacks")
@@ -133,27 +144,11 @@ def stacks(task: Task) -> dict[str, Any]:
         raise AnalysisError(f"sample {task.sample}: the thickness is needed")
     d = diagnose_stacks(spectra[0], thickness_cm=float(th) * 100, area_cm2=_area_cm2(task),
                         reversible=spectra[1] if len(spectra) > 1 else None).to_dict()
-    _stack_errors(d)
     curves = {}
     for key, s in zip(("blocking", "reversible"), spectra):
         re_, im = _thin(s.impedance_ohm.real, -s.impedance_ohm.imag, n=120)
         curves[key] = {"z_real_ohm": re_, "minus_z_imag_ohm": im, "source": s.source}
     return {**d, "curves": curves}
-
-
-def _stack_errors(d: dict[str, Any]) -> None:
-    """Standard errors of σ_ion, σ_el and t_el from the leaky fit's resistances (first order)."""
-    fit = (d.get("fits") or {}).get("leaky")
-    if not isinstance(fit, dict) or not d.get("R_bulk_ohm") or not d.get("sigma_el_S_per_cm"):
-        return
-    p = fit.get("parameters") or {}
-    e = {n: (p.get(n) or {}).get("stderr") or 0.0 for n in ("R0", "R1", "R_el")}
-    rel_ion = (e["R0"] ** 2 + e["R1"] ** 2) ** 0.5 / d["R_bulk_ohm"]
-    rel_el = (e["R0"] ** 2 + e["R1"] ** 2 + e["R_el"] ** 2) ** 0.5 / (d.get("R_dc_ohm") or float("inf"))
-    d["sigma_ion_stderr_S_per_cm"] = d["sigma_ion_S_per_cm"] * rel_ion
-    d["sigma_el_stderr_S_per_cm"] = d["sigma_el_S_per_cm"] * rel_el
-    if d.get("t_el") is not None:
-        d["t_el_stderr"] = d["t_el"] * (rel_ion**2 + rel_el**2) ** 0.5
 
 
 @task_kind("eis_series")

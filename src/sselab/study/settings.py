@@ -12,7 +12,7 @@ Example
 from __future__ import annotations
 
 import re
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -31,7 +31,9 @@ class EISSettings(_Model):
     ``f_min_Hz``/``f_max_Hz`` limit the points fitted; ``kramers_kronig`` runs the KK test on
     them (a failed test is a ``kk_invalid`` warning on the fit); ``drt`` adds the DRT;
     ``spectrum_index`` picks the spectrum of a multi-spectrum file (a note says when the file
-    holds more than one).
+    holds more than one); ``"all"`` analyses every spectrum of the file, one ``eis_fit`` task
+    each (task id ``file[k]``; ``sselab eis fit --all``), and the sample's series and ageing
+    tasks use them all (``sselab eis series --all``).
     """
 
     circuit: PerStack = "R0-p(R1,CPE1)-CPE2"
@@ -48,7 +50,7 @@ class EISSettings(_Model):
     global_arrhenius: tuple[str, ...] = ()
     kramers_kronig: bool = True
     drt: bool = False
-    spectrum_index: int = Field(0, ge=0)
+    spectrum_index: Union[Annotated[int, Field(ge=0)], Literal["all"]] = 0
 
 
 class TransportSettings(_Model):

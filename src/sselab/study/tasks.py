@@ -182,13 +182,29 @@ def build_tasks(study: Study, kinds: Mapping[str, str] | None = None, version: s
         }
         for f in files:
             tid = f"{sample.name}/{m.technique}/{_relative(f, study.root)}"
-            if tid in tasks:
-                continue
             kind = "ccd" if m.technique == "cycling" and settings.get("protocol") == "stepped" else kinds[m.technique]
-            tasks[tid] = make_task(id=tid, kind=kind, sample=sample.name,
-                                   technique=m.technique, files=(f,), settings=settings,
-                                   context=context, version=version)
+            for sub, sub_settings, sub_context in _each_spectrum(tid, f, m.technique, settings, context):
+                if sub not in tasks:
+                    tasks[sub] = make_task(id=sub, kind=kind, sample=sample.name, technique=m.technique, files=(f,),
+                                           settings=sub_settings, context=sub_context, version=version)
     return list(tasks.values())
+
+
+def _each_spectrum(tid: str, path: Path, technique: str, settings: dict[str, Any], context: dict[str, Any]) -> list:
+    """``(task id, settings, context)`` of each task a file gives: one, or with the EIS setting
+    ``spectrum_index: all`` one per spectrum of the file (``tid[k]``, ``spectrum_index: k``, the
+    context saying ``all_spectra`` — as ``sselab eis fit --all``)."""
+    if technique != "eis" or settings.get("spectrum_index") != "all":
+        return [(tid, settings, context)]
+    from ..io import read
+
+    try:
+        n = len(read(path, "spectrum"))
+    except Exception:  # noqa: BLE001 - an unreadable file fails its one task when run, with the reader's error
+        n = 0
+    if n <= 1:
+        return [(tid, {**settings, "spectrum_index": 0}, {**context, "all_spectra": True})]
+    return [(f"{tid}[{k}]", {**settings, "spectrum_index": k}, {**context, "all_spectra": True}) for k in range(n)]
 
 
 # -- executor registry ---------------------------------------------------------------------------

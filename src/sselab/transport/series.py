@@ -171,20 +171,32 @@ def temperature_series(
 
 
 def series_spectra(paths: Sequence[str | Path], points: dict[str, Any] | None = None,
-                   every: bool = False) -> list[Spectrum]:
+                   every: bool = False, indices: Sequence[int] | None = None) -> list[Spectrum]:
     """The first spectrum of each file (``every``: all of them, in file order, each labelled
-    ``file[k]``), masked/cropped by ``points`` (see :func:`series_from_files`)."""
+    ``file[k]``; ``indices``: spectrum ``indices[i]`` of ``paths[i]``, labelled alike when its
+    file holds several — what the study manifest's ``spectrum_index: all`` gives), masked/cropped
+    by ``points`` (see :func:`series_from_files`)."""
     from ..eis.mask import select_from_settings
     from ..io import read
 
+    if indices is not None and len(indices) != len(paths):
+        raise AnalysisError(f"{len(indices)} spectrum indices given for {len(paths)} files")
     spectra = []
-    for p in paths:
-        found = read(p, kind="spectrum")
+    cache: dict[str, list[Spectrum]] = {}
+    for i, p in enumerate(paths):
+        if str(p) not in cache:
+            cache[str(p)] = read(p, kind="spectrum")
+        found = cache[str(p)]
         if not found:
             raise AnalysisError(f"{p}: holds no impedance spectrum")
-        chosen = list(enumerate(found)) if every else [(0, found[0])]
+        if indices is not None:
+            if not 0 <= indices[i] < len(found):
+                raise AnalysisError(f"{p}: has {len(found)} spectra, no spectrum_index {indices[i]}")
+            chosen = [(int(indices[i]), found[int(indices[i])])]
+        else:
+            chosen = list(enumerate(found)) if every else [(0, found[0])]
         for k, s in chosen:
-            if every and len(found) > 1:
+            if (every or indices is not None) and len(found) > 1:
                 s = s.with_meta(source=f"{s.source or p}[{k}]")
             elif not s.source:
                 s = s.with_meta(source=str(p))

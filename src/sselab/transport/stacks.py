@@ -64,11 +64,20 @@ class StackDiagnosis:
     evidence: tuple[str, ...]
     verdict: Verdict
     fits: dict[str, Any] = field(default_factory=dict)
+    #: first-order standard errors from the used fit's R0, R1 (and R_el) standard errors
+    #: (None when one of them has none)
+    sigma_ion_stderr_S_per_cm: float | None = None
+    sigma_el_stderr_S_per_cm: float | None = None
+    t_el_stderr: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"conductor": self.conductor, "sigma_ion_S_per_cm": self.sigma_ion_S_per_cm,
-                "sigma_el_S_per_cm": self.sigma_el_S_per_cm, "sigma_el_upper_S_per_cm": self.sigma_el_upper_S_per_cm,
-                "t_el": self.t_el, "R_bulk_ohm": self.R_bulk_ohm, "R_dc_ohm": self.R_dc_ohm,
+        out = {"conductor": self.conductor, "sigma_ion_S_per_cm": self.sigma_ion_S_per_cm,
+               "sigma_ion_stderr_S_per_cm": self.sigma_ion_stderr_S_per_cm,
+               "sigma_el_S_per_cm": self.sigma_el_S_per_cm, "sigma_el_stderr_S_per_cm": self.sigma_el_stderr_S_per_cm,
+               "sigma_el_upper_S_per_cm": self.sigma_el_upper_S_per_cm, "t_el": self.t_el}
+        if self.t_el is not None:
+            out["t_el_stderr"] = self.t_el_stderr
+        return {**out, "R_bulk_ohm": self.R_bulk_ohm, "R_dc_ohm": self.R_dc_ohm,
                 "low_frequency_phase_deg": self.low_frequency_phase_deg, "evidence": list(self.evidence),
                 "fits": self.fits, **self.verdict.to_dict()}
 
@@ -139,8 +148,29 @@ def diagnose_stacks(blocking: Spectrum, *, thickness_cm: float, area_cm2: float,
         v = v.add("fit_failed", f"the {'electronic-leak' if leak else 'blocking-tail'} fit used for the diagnosis "
                   f"failed ({', '.join(sorted(broken))})", "failed")
     fits = {"blocking": closed.to_dict(), "leaky": leaky.to_dict(), "delta_bic": d_bic}
+    errs = _stderrs(used.result, leak, R_bulk, R_dc, sigma_ion, sigma_el, t_el)
+    for what, value, err in (("σ_ion", sigma_ion, errs[0]), ("σ_el", sigma_el, errs[1])):
+        if value is not None and err is not None and err > abs(value):
+            v = v.add("undetermined", f"{what} is not determined by the data ({value:.3g} ± {err:.2g} S/cm: the "
+                      f"{'electronic-leak' if leak else 'blocking-tail'} fit leaves R0 + R1 undetermined)", "warning")
     return StackDiagnosis(conductor, _fin(sigma_ion), _fin(sigma_el), _fin(upper), _fin(t_el), float(R_bulk),
-                          _fin(R_dc), phase, tuple(evidence), v, fits)
+                          _fin(R_dc), phase, tuple(evidence), v, fits, *errs)
+
+
+def _stderrs(result: Any, leak: bool, R_bulk: float, R_dc: float | None, sigma_ion: float,
+             sigma_el: float | None, t_el: float | None) -> tuple[float | None, float | None, float | None]:
+    """Standard errors of σ_ion, σ_el and t_el to first order: relative errors of R_bulk = R0 + R1
+    and R_dc = R_bulk + R_el (correlations neglected); None where a resistance has no stderr."""
+    names = ("R0", "R1", "R_el") if leak else ("R0", "R1")
+    e = {n: result[n].stderr for n in names}
+    if any(x is None or not math.isfinite(x) for x in e.values()):
+        return None, None, None
+    rel_ion = math.hypot(e["R0"], e["R1"]) / R_bulk
+    if not leak or R_dc is None or sigma_el is None:
+        return _fin(abs(sigma_ion) * rel_ion), None, None
+    rel_el = math.sqrt(e["R0"] ** 2 + e["R1"] ** 2 + e["R_el"] ** 2) / R_dc
+    t_err = None if t_el is None else t_el * math.hypot(rel_ion, rel_el)
+    return _fin(abs(sigma_ion) * rel_ion), _fin(sigma_el * rel_el), _fin(t_err)
 
 
 def _fin(x: float | None) -> float | None:

@@ -172,6 +172,11 @@ def identify_verdict(ident: "Identification", inst: Instrument) -> Verdict:
     and ``phase_reflections_misfit`` (a present phase's own reflections poorly fitted)."""
     v = ident.refinement.verdict
     keep = tuple(r for r in v.reasons if r.code != "phase_not_significant")  # judged per candidate below
+    if ident.present:
+        # an absent candidate's own parameters (its a, D, strain running off at scale 0) are no
+        # finding and no fault of the identification: its detection line says it is absent
+        absent = [c.name for c in ident.candidates if not c.present]
+        keep = tuple(r for r in keep if not any(r.message.startswith((f"{n}.", f"{n}:")) for n in absent))
     v = Verdict(keep)
     if not ident.present:
         v = v.add("no_phase_present", "none of the candidate phases is present by the significance tests", "failed")
