@@ -5,7 +5,7 @@ import numpy as np
 
 from sselab.report import tables
 from sselab.simulate.structure import write_xy
-from sselab.study.analyses import xrd_refine
+from sselab.study.analyses_structure import xrd_refine
 from sselab.study.settings import XRDSettings
 from sselab.study.tasks import Task
 from sselab.xrd.library import mg3asn
