@@ -164,7 +164,8 @@ def _correction(kind: str, binding_eV: float | None, hv: float | None, mfp_expon
     if binding_eV is None or hv is None:
         raise AnalysisError(f"correction {kind!r} needs the excitation energy and peak position")
     ke = hv - binding_eV
-    return mfp_factor(ke, mfp_exponent) if kind == "imfp" else ke**0.1
+    mfp = mfp_factor(ke, mfp_exponent)  # refuses KE ≤ 0 (a negative base would give a complex factor)
+    return mfp if kind == "imfp" else mfp * ke**-0.5
 
 
 def quantify(areas: Mapping[str, tuple[float, float | None]], rsfs: Mapping[str, float] | None = None,
@@ -173,7 +174,7 @@ def quantify(areas: Mapping[str, tuple[float, float | None]], rsfs: Mapping[str,
              mfp_exponent: float = MFP_EXPONENT) -> Quantification:
     """Atomic % from {label: (area, stderr)}.  ``element_of`` maps a label (e.g. a component
     'As3-') to the core level whose RSF applies ('As 3d'); default: the label itself;
-    ``mfp_exponent`` is x of MFP = KE^x for ``correction="imfp"``."""
+    ``mfp_exponent`` is x of MFP = KE^x for ``correction="imfp"`` and ``"transmission"``."""
     if not areas:
         raise AnalysisError("nothing to quantify")
     norm, sources = {}, {}
