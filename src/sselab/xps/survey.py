@@ -131,6 +131,9 @@ def find_survey_peaks(energy: np.ndarray, counts: np.ndarray, min_snr: float = M
     if not np.isfinite(step) or step <= 0 or e.size < 20:
         raise AnalysisError("a survey needs at least 20 points on an increasing energy axis")
     win = max(5, int(round(3.0 / step)) | 1)
+    if win >= e.size:
+        raise AnalysisError(f"a survey spans more than its ~3 eV smoothing window; this one spans {e[-1] - e[0]:.3g} eV "
+                            f"in {e.size} points")
     sm = savgol_filter(y, win, 2)
     base = np.clip(sm, 1e-9, None)
     rel = (y - sm) / np.sqrt(base)
@@ -189,7 +192,7 @@ def identify(energy: np.ndarray, counts: np.ndarray, excitation_eV: float, toler
             incons += not ok
         aug_found = None
         for series, ke in auger:
-            be_a = {"Al": 1486.6, "Mg": 1253.6}[src] - ke + shift
+            be_a = SOURCES_EV[src] - ke + shift
             if lo <= be_a <= hi:
                 got = _match(peaks, be_a, AUGER_TOL_EV)
                 checks.append({"line": f"{series} (Auger)", "expected_eV": round(be_a, 2),
