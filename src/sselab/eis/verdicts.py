@@ -95,9 +95,23 @@ def fit_noise(fit: "CircuitFit", noise: float | None = None) -> float:
 
 
 def edge_misfit_z(fit: "CircuitFit", noise: float) -> tuple[float, float]:
-    """z of the mean residual over the ``EDGE_POINTS`` highest- and lowest-frequency points
-    (largest of real and imaginary part), against ``noise`` per point; (nan, nan) when the
-    spectrum is too short or the residuals are not one real and one imaginary block."""
+    """z of the mean residual over the ``EDGE_POINTS`` highest- and lowest-frequency points.
+
+    Parameters
+    ----------
+    fit : CircuitFit
+        The fit; its weighted residuals (real block, then imaginary block) are tested.
+    noise : float
+        Noise standard deviation of one weighted residual, in weighted units (as
+        :func:`fit_noise` returns it: dimensionless for modulus weighting, Ω for unit weighting).
+
+    Returns
+    -------
+    (float, float)
+        z at the highest- and at the lowest-frequency end (dimensionless; the larger of the real
+        and imaginary part); (nan, nan) when the spectrum has fewer than ``4 · EDGE_POINTS``
+        points or the residuals are not one real and one imaginary block.
+    """
     n = fit.n_points
     r = np.asarray(fit.result.residuals, float)
     if n < 4 * EDGE_POINTS or r.size != 2 * n or not noise > 0:

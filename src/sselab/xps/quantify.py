@@ -148,6 +148,23 @@ def rsf_with_source(label: str, rsfs: Mapping[str, float] | None = None) -> tupl
 def mfp_factor(kinetic_eV: float, exponent: float = MFP_EXPONENT) -> float:
     """Escape-depth factor MFP = KE^x of CasaXPS's ``RSF*T*MFP`` divisor.
 
+    Parameters
+    ----------
+    kinetic_eV : float
+        Photoelectron kinetic energy KE = hν − BE [eV]; must be positive.
+    exponent : float
+        x (dimensionless); 0.6 by default.
+
+    Returns
+    -------
+    float
+        KE^x (in eV^x: only ratios between lines matter).
+
+    Raises
+    ------
+    AnalysisError
+        When KE ≤ 0.
+
     >>> round(mfp_factor(1000.0, 0.6), 4)   # 10^1.8
     63.0957
     """

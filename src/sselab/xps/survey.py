@@ -124,7 +124,28 @@ def source_of(hv: float | None) -> str:
 
 def find_survey_peaks(energy: np.ndarray, counts: np.ndarray, min_snr: float = MIN_SNR
                       ) -> tuple[list[Peak], np.ndarray, np.ndarray]:
-    """(peaks, ascending BE, noise σ per point) of a survey (see the module docstring)."""
+    """Peaks of a survey (see the module docstring).
+
+    Parameters
+    ----------
+    energy : ndarray
+        Binding energy [eV], either order, at least 20 points spanning more than ~3 eV.
+    counts : ndarray
+        Intensity [counts, or counts scaled by a constant] at ``energy``.
+    min_snr : float
+        Prominence, in noise standard deviations, below which a peak is dropped.
+
+    Returns
+    -------
+    (list of Peak, ndarray, ndarray)
+        The peaks (position [eV], prominence [unit of ``counts``], S/N), the binding energies
+        in ascending order [eV] and the noise standard deviation at each [unit of ``counts``].
+
+    Raises
+    ------
+    AnalysisError
+        Too few points, a non-increasing axis, or a span narrower than the smoothing window.
+    """
     o = np.argsort(energy)
     e, y = np.asarray(energy, float)[o], np.clip(np.asarray(counts, float)[o], 0, None)
     step = float(np.median(np.diff(e)))
@@ -155,7 +176,22 @@ def _match(peaks: list[Peak], be: float, tol: float) -> Peak | None:
 
 def identify(energy: np.ndarray, counts: np.ndarray, excitation_eV: float, tolerance_eV: float = 3.5
              ) -> dict[str, Any]:
-    """Elements on a survey: {"source", "charge_shift_eV", "peaks", "elements", status, reasons}."""
+    """Elements on a survey.
+
+    Parameters
+    ----------
+    energy, counts : ndarray
+        Binding energy [eV] and intensity [counts], as :func:`find_survey_peaks`.
+    excitation_eV : float
+        Photon energy hν [eV]: Al Kα (1486.6) or Mg Kα (1253.6), ±3 eV.
+    tolerance_eV : float
+        Largest |ΔBE| [eV] between a table line (after the C 1s charge shift) and a peak.
+
+    Returns
+    -------
+    dict
+        ``{"source", "charge_shift_eV", "peaks", "elements" (list of Element), "verdict"}``.
+    """
     src = source_of(excitation_eV)
     peaks, e, noise = find_survey_peaks(energy, counts)
     lo, hi = float(e[0]) + 1.0, float(e[-1]) - 1.0
