@@ -153,7 +153,9 @@ def _stack_errors(d: dict[str, Any]) -> None:
     d["sigma_ion_stderr_S_per_cm"] = d["sigma_ion_S_per_cm"] * rel_ion
     d["sigma_el_stderr_S_per_cm"] = d["sigma_el_S_per_cm"] * rel_el
     if d.get("t_el") is not None:
-        d["t_el_stderr"] = d["t_el"] * (rel_ion**2 + rel_el**2) ** 0.5
+        # t = σ_el/(σ_ion+σ_el): ∂t/∂σ_el = σ_ion/(σ_ion+σ_el)², ∂t/∂σ_ion = −σ_el/(σ_ion+σ_el)², so
+        # σ_t = t(1 − t)·√(rel_ion² + rel_el²) (the shared R0, R1 covariance neglected)
+        d["t_el_stderr"] = d["t_el"] * (1 - d["t_el"]) * (rel_ion**2 + rel_el**2) ** 0.5
 
 
 @task_kind("eis_series")
