@@ -24,3 +24,34 @@ def test_t_el_stderr_is_the_propagated_one_at_t_el_one_half():
     want = math.hypot(1e-3 * s_el, 1e-3 * s_ion) / (2e-3) ** 2
     assert d["t_el_stderr"] == pytest.approx(want, rel=1e-12)
     assert d["t_el_stderr"] == pytest.approx(0.0107070, rel=1e-5)
+
+
+def test_no_stderr_when_a_resistance_has_none():
+    # R_el undetermined (stderr None): no σ_el/t_el error at all, rather than one computed as if it were exact
+    d = {"R_bulk_ohm": 1000.0, "R_dc_ohm": 10000.0, "sigma_ion_S_per_cm": 1e-3, "sigma_el_S_per_cm": 1e-3,
+         "t_el": 0.5, "fits": {"leaky": {"parameters": {"R0": {"stderr": 5.0}, "R1": {"stderr": 30.0},
+                                                         "R_el": {"stderr": None}}}}}
+    _stack_errors(d)
+    assert "t_el_stderr" not in d and "sigma_el_stderr_S_per_cm" not in d
+
+
+def _bv_task(reasons):
+    from sselab.study.tasks import make_task
+
+    inputs = {"hold": {"I0_A": 1.0e-5, "I0_stderr_A": 1e-8, "Is_A": 6.0e-6, "Is_stderr_A": 1e-8, "set_potential_V": 0.01},
+              "before": {"element": "R1", "R_ohm": 100.0, "R_stderr_ohm": 1.0},
+              "after": {"element": "R1", "R_ohm": 120.0, "R_stderr_ohm": 1.0}, "reasons": reasons}
+    return make_task(id="s/dc/bruce-vincent", kind="bruce_vincent", sample="s", technique="dc", files=[],
+                     settings={}, context={"sample": "s", "voltage_V": 0.01, "inputs": inputs}, version="test")
+
+
+def test_bruce_vincent_task_inherits_a_failed_input():
+    from sselab.study.analyses_paper import bruce_vincent_task
+
+    ok = bruce_vincent_task(_bv_task([]))
+    # t+ = Is(ΔV − I0 R0) / (I0(ΔV − Is Rss)) by hand
+    assert ok["t_plus"] == pytest.approx(6e-6 * (0.01 - 1e-5 * 100) / (1e-5 * (0.01 - 6e-6 * 120)), rel=1e-9)
+    bad = bruce_vincent_task(_bv_task([{"code": "input_failed", "message": "input EIS fit before failed",
+                                        "severity": "failed"}]))
+    assert bad["status"] == "failed" and "input_failed" in [r["code"] for r in bad["reasons"]]
+    assert bad["t_plus"] == ok["t_plus"]  # the number is kept, its verdict says it rests on a failed fit

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import AnalysisError
+from ..verdict import Verdict, from_inputs
 from .tasks import Task, make_task, task_kind
 
 _BLOCKING = ("Au", "SS", "Pt", "iBE")
@@ -103,6 +104,9 @@ def paper_tasks(study: Any, tasks: list[Task], res: dict[str, dict]) -> list[Tas
                 el = _interface_element(t.settings["circuit"])
                 inputs[key] = {"element": el, "R_ohm": (p.get(el) or {}).get("value"),
                                "R_stderr_ohm": (p.get(el) or {}).get("stderr")}
+            # the hold's and the two fits' verdicts travel with the numbers (a failed input fails t+)
+            inputs["reasons"] = from_inputs({"DC hold": res[hold.id], "EIS fit before": res[before.id],
+                                             "EIS fit after": res[after.id]}, what="input").to_dict()["reasons"]
             out.append(make_task(id=f"{name}/dc/bruce-vincent", kind="bruce_vincent", sample=name, technique="dc",
                                  files=[*hold.files, *before.files, *after.files], settings={},
                                  context={**{k: hold.context.get(k) for k in ctx_keys}, "voltage_V": hold.context.get("voltage_V"),
@@ -147,7 +151,9 @@ def _stack_errors(d: dict[str, Any]) -> None:
     if not isinstance(fit, dict) or not d.get("R_bulk_ohm") or not d.get("sigma_el_S_per_cm"):
         return
     p = fit.get("parameters") or {}
-    e = {n: (p.get(n) or {}).get("stderr") or 0.0 for n in ("R0", "R1", "R_el")}
+    e = {n: (p.get(n) or {}).get("stderr") for n in ("R0", "R1", "R_el")}
+    if any(v is None or v != v for v in e.values()):
+        return  # an undetermined resistance: no standard error rather than one that leaves it out
     rel_ion = (e["R0"] ** 2 + e["R1"] ** 2) ** 0.5 / d["R_bulk_ohm"]
     rel_el = (e["R0"] ** 2 + e["R1"] ** 2 + e["R_el"] ** 2) ** 0.5 / (d.get("R_dc_ohm") or float("inf"))
     d["sigma_ion_stderr_S_per_cm"] = d["sigma_ion_S_per_cm"] * rel_ion
@@ -199,7 +205,9 @@ def bruce_vincent_task(task: Task) -> dict[str, Any]:
     res = bruce_vincent(float(dv), h["I0_A"], h["Is_A"], b["R_ohm"], a["R_ohm"], I0_stderr_A=h.get("I0_stderr_A"),
                         Is_stderr_A=h.get("Is_stderr_A"), R0_stderr_ohm=b.get("R_stderr_ohm"),
                         Rss_stderr_ohm=a.get("R_stderr_ohm"))
-    return {**res.to_dict(), "interface_element": b.get("element")}
+    d = res.to_dict()
+    d.update(Verdict.from_dict(d).merge(Verdict.from_dict({"reasons": x.get("reasons") or []})).to_dict())
+    return {**d, "interface_element": b.get("element")}
 
 
 @task_kind("ccd")
