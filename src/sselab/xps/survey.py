@@ -34,6 +34,7 @@ checks made (the strongest line counts as one).
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -50,7 +51,7 @@ CHECK_SNR = 8.0
 SOURCES_EV = {"Al": 1486.6, "Mg": 1253.6}
 C1S_EV = 284.8
 AUGER_TOL_EV = 10.0
-_SYMBOL = __import__("re").compile(r"^[A-Z][a-z]?$")
+_SYMBOL = re.compile(r"^[A-Z][a-z]?$")
 
 
 @dataclass(frozen=True)
