@@ -131,3 +131,14 @@ def test_structured_residuals_at_the_noise_level_are_still_systematic():
     truth = {"R0": 10, "R1": 1e4, "CPE1.Q": 1e-10, "CPE1.n": 0.9, "R2": 1e3, "CPE2.Q": 1e-7, "CPE2.n": 0.8}
     s = simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, np.logspace(6, -1, 60), noise=0.003, seed=2)
     assert "systematic_residuals" in fit_circuit(s, "R0-p(R1,CPE1)").verdict.codes
+
+
+def test_fixed_resistance_of_an_arc_just_past_f_max_is_not_called_uncertain():
+    # apex ≈ 1.3e5 Hz, 0.12 decade above f_max = 1e5 Hz: inside WINDOW_DECADES, so only the
+    # "outside and uncertain" rule could fire — and a fixed R1 (held at its true value) is not uncertain
+    c = "R0-p(R1,CPE1)-CPE2"
+    vals = {"R0": 50, "R1": 1000, "CPE1.Q": 2.4e-9, "CPE1.n": 0.95, "CPE2.Q": 1e-6, "CPE2.n": 0.8}
+    sp = simulate_spectrum(c, vals, np.logspace(5, -1, 60), noise=0.005, seed=1)
+    fit = fit_circuit(sp, c, fixed={"R1": 1000.0})
+    assert 1e5 < fit.characteristic_frequency["R1"] < 10 ** 5.2
+    assert "arc_outside_window" not in fit.verdict.codes and fit.verdict.status == "ok"

@@ -97,3 +97,12 @@ def test_gcpl_mpr_without_a_current_column_gives_the_current_of_its_mpt_twin(sha
     np.testing.assert_allclose(a.current_A, b.current_A, rtol=1e-9, atol=1e-15)
     np.testing.assert_array_equal(a.voltage_V.astype(np.float32), b.voltage_V.astype(np.float32))  # f4 in the .mpr
     assert any("dq/Δt" in n for n in a.notes)
+
+
+@pytest.mark.parametrize("version,flag", [(2, 1), (3, 1), (0, 1), (0, 0)])
+def test_data_module_cut_inside_its_column_ids_is_a_reader_error(version, flag, tmp_path):
+    # 1 point, 200 column IDs announced, 3 bytes of them present: a ReaderError, not numpy's ValueError
+    from sselab.io.formats.biologic_mpr_raw import _data
+    buf = bytes([1, 0, 0, 0, 200, flag, 0, 2])
+    with pytest.raises(ReaderError, match="column IDs"):
+        _data(tmp_path / "cut.mpr", {"data": buf, "version": version})

@@ -188,3 +188,18 @@ def test_flat_ods_reads_as_the_same_workbook_read_by_odfpy(shared_data, tmp_path
     assert zf_bytes
     with pytest.raises(ReaderError, match="flat OpenDocument"):
         read(fods)
+
+
+@pytest.mark.parametrize("cell", ['<table:table-cell office:value-type="float" office:value="1.5x"/>',
+                                  '<table:table-cell table:number-columns-repeated="two"><text:p>1</text:p></table:table-cell>'])
+def test_flat_ods_with_a_non_numeric_value_or_repeat_count_is_a_reader_error(tmp_path, cell):
+    # was float()/int()'s ValueError as a traceback
+    fods = tmp_path / "bad.fods"
+    fods.write_text(
+        '<?xml version="1.0"?><office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+        f'<table:table table:name="S"><table:table-row>{cell}</table:table-row></table:table>'
+        '</office:spreadsheet></office:body></office:document>')
+    with pytest.raises(ReaderError, match="damaged flat OpenDocument"):
+        read(fods)

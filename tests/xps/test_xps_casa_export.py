@@ -85,3 +85,13 @@ def test_cli_fit_casa_out(cli, tmp_path):
     lines = out.read_text().splitlines()
     assert lines[0].startswith("CASA region (*Fe 2p*) (*Shirley*)") and len(lines) == 5
     assert all(ln.startswith("CASA comp") and "(*SGL(30)*)" in ln for ln in lines[1:])
+
+
+def test_lf_with_changed_widths_is_refused_not_exported_as_the_calibrated_string():
+    from sselab.exceptions import ParameterError
+    from sselab.xps.casa_export import casa_shape_text
+
+    assert casa_shape_text("LF", {"alpha": 0.54, "beta": 10.0, "lor": 0.4765, "gauss": 0.8153, "damp": 38.74}) \
+        == "LF(0.54,10,80,100)"
+    with pytest.raises(ParameterError, match="gauss=0.5"):
+        casa_shape_text("LF", {"alpha": 0.54, "beta": 10.0, "gauss": 0.5})

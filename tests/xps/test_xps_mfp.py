@@ -60,3 +60,17 @@ def test_casa_cli_mfp_switch(cli):
     r_off = off[0]["stored"]["percent_at"] / off[1]["stored"]["percent_at"]
     r_on = on[0]["stored"]["percent_at"] / on[1]["stored"]["percent_at"]
     assert r_on == pytest.approx(r_off * (ke[0] / ke[1]) ** -0.6, rel=1e-9)
+
+
+
+def test_transmission_correction_uses_the_mfp_exponent_and_refuses_negative_kinetic_energy():
+    from sselab.exceptions import AnalysisError
+    # by hand: S = RSF · KE^x · KE^-0.5, KE = 1486.6 − BE; two lines, equal RSF and area
+    areas = {"A": (100.0, None), "B": (100.0, None)}
+    pos = {"A": 286.6, "B": 686.6}  # KE 1200 and 800 eV
+    for x in (0.6, 0.75):
+        q = quantify(areas, {"A": 1.0, "B": 1.0}, "transmission", pos, 1486.6, mfp_exponent=x)
+        sa, sb = 1200.0 ** (x - 0.5), 800.0 ** (x - 0.5)
+        assert q.to_dict()["atomic_percent"]["A"] == pytest.approx(100 * (1 / sa) / (1 / sa + 1 / sb), rel=1e-9)
+    with pytest.raises(AnalysisError, match="not positive"):  # KE < 0: was a complex factor
+        quantify(areas, {"A": 1.0, "B": 1.0}, "transmission", {"A": 1500.0, "B": 686.6}, 1486.6)

@@ -80,3 +80,13 @@ def test_cli_survey_json_and_plot(cli, shared_data, tmp_path):
     d = json.loads(out)
     assert {"Mg", "Fe", "O"} <= set(d["identified"]) and d["status"] in ("ok", "warning")
     assert png.stat().st_size > 10_000
+
+
+
+def test_a_span_narrower_than_the_smoothing_window_is_an_analysis_error_not_a_traceback():
+    # 41 points over 2 eV (the 3 eV Savitzky–Golay window would need 61): scipy raised ValueError before
+    from sselab.exceptions import AnalysisError
+    from sselab.xps.survey import find_survey_peaks
+    e = np.linspace(0.0, 2.0, 41)
+    with pytest.raises(AnalysisError, match="smoothing window"):
+        find_survey_peaks(e, 1000 + 5000 * np.exp(-((e - 1.0) / 0.2) ** 2))

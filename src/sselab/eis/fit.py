@@ -29,14 +29,12 @@ import numpy as np
 from ..exceptions import FitError
 from ..fitting import FitResult, ParameterEstimate, Parameters
 from ..limits import check_points, MAX_EIS_POINTS
-from ..fitting.diagnostics import longest_run_p, runs_z
 from ..fitting.threads import single_threaded_blas
 from ..fitting.result import _num
 from ..measurements import Spectrum
 from ..verdict import Reason, Verdict
 from .circuit import Circuit, circuit_of
-from .initial import Starts, starts_many
-from .kernel.dispatch import fit_best_model
+from .initial import starts_many
 from .weights import weights
 
 
@@ -358,6 +356,4 @@ def _best_fit(
     )
 
 
-from .multistart import (  # noqa: E402  (re-exported: the multi-start driver lives there)
-    LONGEST_RUN_P_ACCEPT, MIN_POINTS_EARLY_EXIT, RUNS_Z_ACCEPT, STOL, FitList, fit_starts,
-)
+from .multistart import fit_starts  # noqa: E402  (after the classes multistart imports from here)

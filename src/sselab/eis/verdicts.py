@@ -95,9 +95,23 @@ def fit_noise(fit: "CircuitFit", noise: float | None = None) -> float:
 
 
 def edge_misfit_z(fit: "CircuitFit", noise: float) -> tuple[float, float]:
-    """z of the mean residual over the ``EDGE_POINTS`` highest- and lowest-frequency points
-    (largest of real and imaginary part), against ``noise`` per point; (nan, nan) when the
-    spectrum is too short or the residuals are not one real and one imaginary block."""
+    """z of the mean residual over the ``EDGE_POINTS`` highest- and lowest-frequency points.
+
+    Parameters
+    ----------
+    fit : CircuitFit
+        The fit; its weighted residuals (real block, then imaginary block) are tested.
+    noise : float
+        Noise standard deviation of one weighted residual, in weighted units (as
+        :func:`fit_noise` returns it: dimensionless for modulus weighting, Ω for unit weighting).
+
+    Returns
+    -------
+    (float, float)
+        z at the highest- and at the lowest-frequency end (dimensionless; the larger of the real
+        and imaginary part); (nan, nan) when the spectrum has fewer than ``4 · EDGE_POINTS``
+        points or the residuals are not one real and one imaginary block.
+    """
     n = fit.n_points
     r = np.asarray(fit.result.residuals, float)
     if n < 4 * EDGE_POINTS or r.size != 2 * n or not noise > 0:
@@ -152,12 +166,14 @@ def circuit_fit_verdict(fit: "CircuitFit", *, noise: float | None = None,
         if not (math.isfinite(fa) and fa > 0):
             continue
         out = max(math.log10(f_lo / fa), math.log10(fa / f_hi))
-        rel = fit.result[r].relative_stderr if r in fit.result.names else None
+        est = fit.result[r] if r in fit.result.names else None
+        rel = est.relative_stderr if est is not None else None
+        uncertain = est is not None and not est.fixed and (rel is None or not math.isfinite(rel) or rel > EDGE_REL_STDERR)
         if out > WINDOW_DECADES:
             reasons.append(Reason("arc_outside_window", f"the {r} arc's apex frequency {fa:.2g} Hz is more than "
                                   f"{WINDOW_DECADES:g} decades outside the measured {f_lo:.3g}–{f_hi:.3g} Hz: the arc is partly "
                                   "extrapolated and its R trades off against its neighbours'"))
-        elif out > 0 and (rel is None or not math.isfinite(rel) or rel > EDGE_REL_STDERR):
+        elif out > 0 and uncertain:  # a fixed R is not uncertain
             reasons.append(Reason("arc_outside_window", f"the {r} arc's apex frequency {fa:.2g} Hz lies outside the "
                                   f"measured {f_lo:.3g}–{f_hi:.3g} Hz and {r} is uncertain by more than "
                                   f"{100 * EDGE_REL_STDERR:g} %: the arc is partly extrapolated and its R trades off "

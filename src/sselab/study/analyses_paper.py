@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import AnalysisError
+from ..verdict import Verdict, from_inputs
 from .tasks import Task, make_task, task_kind
 
 _BLOCKING = ("Au", "SS", "Pt", "iBE")
@@ -105,6 +106,9 @@ def paper_tasks(study: Any, tasks: list[Task], res: dict[str, dict]) -> list[Tas
                 el = _interface_element(t.settings["circuit"])
                 inputs[key] = {"element": el, "R_ohm": (p.get(el) or {}).get("value"),
                                "R_stderr_ohm": (p.get(el) or {}).get("stderr")}
+            # the hold's and the two fits' verdicts travel with the numbers (a failed input fails t+)
+            inputs["reasons"] = from_inputs({"DC hold": res[hold.id], "EIS fit before": res[before.id],
+                                             "EIS fit after": res[after.id]}, what="input").to_dict()["reasons"]
             out.append(make_task(id=f"{name}/dc/bruce-vincent", kind="bruce_vincent", sample=name, technique="dc",
                                  files=[*hold.files, *before.files, *after.files], settings={},
                                  context={**{k: hold.context.get(k) for k in ctx_keys}, "voltage_V": hold.context.get("voltage_V"),
@@ -192,7 +196,9 @@ def bruce_vincent_task(task: Task) -> dict[str, Any]:
     res = bruce_vincent(float(dv), h["I0_A"], h["Is_A"], b["R_ohm"], a["R_ohm"], I0_stderr_A=h.get("I0_stderr_A"),
                         Is_stderr_A=h.get("Is_stderr_A"), R0_stderr_ohm=b.get("R_stderr_ohm"),
                         Rss_stderr_ohm=a.get("R_stderr_ohm"))
-    return {**res.to_dict(), "interface_element": b.get("element")}
+    d = res.to_dict()
+    d.update(Verdict.from_dict(d).merge(Verdict.from_dict({"reasons": x.get("reasons") or []})).to_dict())
+    return {**d, "interface_element": b.get("element")}
 
 
 @task_kind("ccd")

@@ -169,7 +169,9 @@ def _stderrs(result: Any, leak: bool, R_bulk: float, R_dc: float | None, sigma_i
     if not leak or R_dc is None or sigma_el is None:
         return _fin(abs(sigma_ion) * rel_ion), None, None
     rel_el = math.sqrt(e["R0"] ** 2 + e["R1"] ** 2 + e["R_el"] ** 2) / R_dc
-    t_err = None if t_el is None else t_el * math.hypot(rel_ion, rel_el)
+    # t = σ_el/(σ_ion+σ_el): ∂t/∂σ_el = σ_ion/(σ_ion+σ_el)², ∂t/∂σ_ion = −σ_el/(σ_ion+σ_el)², so
+    # σ_t = t(1 − t)·√(rel_ion² + rel_el²) (the shared R0, R1 covariance neglected)
+    t_err = None if t_el is None else t_el * (1 - t_el) * math.hypot(rel_ion, rel_el)
     return _fin(abs(sigma_ion) * rel_ion), _fin(sigma_el * rel_el), _fin(t_err)
 
 

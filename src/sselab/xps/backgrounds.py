@@ -112,6 +112,24 @@ def smart_shirley(energy: np.ndarray, y: np.ndarray, n_avg: int = 3, tol: float 
                   max_iter: int = 200) -> np.ndarray:
     """Smart (offset) Shirley: iterated Shirley, B ≤ I everywhere (see module docstring).
 
+    Parameters
+    ----------
+    energy : ndarray
+        Binding energy [eV], either order.
+    y : ndarray
+        Intensity [counts or counts/s] at ``energy``.
+    n_avg : int
+        Points averaged at each end for the end levels.
+    tol : float
+        Convergence: largest change of B relative to the larger end level.
+    max_iter : int
+        Iteration limit.
+
+    Returns
+    -------
+    ndarray
+        The background [same unit as ``y``] at ``energy``, in the input order.
+
     >>> e = np.linspace(0, 10, 101)
     >>> y = 10 + 100 * np.exp(-((e - 5) / 0.5) ** 2) + 20 * (e > 5) - 8 * np.exp(-((e - 8) / 0.3) ** 2)
     >>> bool(np.all(smart_shirley(e, y) <= y + 1e-12))

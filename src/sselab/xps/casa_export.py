@@ -43,6 +43,13 @@ def casa_shape_text(shape: str, params: dict[str, float]) -> str:
     if shape == "LA":
         return f"LA({g(p['alpha'])},{g(p['beta'])})"
     if shape == "LF":
+        from .lineshapes import get_shape
+
+        calibrated = get_shape("LF").params
+        changed = [k for k in ("lor", "gauss", "damp") if k in p and abs(p[k] - calibrated[k]) > 1e-9 * abs(calibrated[k])]
+        if changed:  # CasaXPS's string has no place for them: exported, they would silently revert
+            raise ParameterError(f"LF with {', '.join(f'{k}={p[k]:g}' for k in changed)} has no CasaXPS string (only the "
+                                 "calibrated widths are LF(α,β,80,100)); fix them at their defaults to export")
         return f"LF({g(p['alpha'])},{g(p['beta'])},80,100)"
     if shape == "DS":
         return f"DS({g(p['alpha'])})"

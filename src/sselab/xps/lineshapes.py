@@ -36,7 +36,7 @@ closed formula, so sselab uses this form, with t = u/ℓ and L = 1/(1 + 4t²)::
 with ℓ = ``lor``, g = ``gauss``, d = ``damp``.  The widths that reproduce CasaXPS were fitted
 to CasaXPS's own exported component curves of LF(0.54,10,80,100,6) (FeO_analyzed_lineshapes_cols.txt,
 FAIRmat-NFDI/pynxtools-xps tests/data/vms_analysis, two components, F = 3.86 and 4.87 eV):
-ℓ = 0.4765, g = 0.8153, d = 38.74 reproduce both curves to 0.05 % of their height
+ℓ = 0.4765, g = 0.8153, d = 38.74 reproduce both curves to an rms of 0.04 % of their height, every point within 0.09 %
 (tests/xps/test_xps_lf.py); those are the defaults.
 
 Examples

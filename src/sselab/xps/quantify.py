@@ -148,6 +148,23 @@ def rsf_with_source(label: str, rsfs: Mapping[str, float] | None = None) -> tupl
 def mfp_factor(kinetic_eV: float, exponent: float = MFP_EXPONENT) -> float:
     """Escape-depth factor MFP = KE^x of CasaXPS's ``RSF*T*MFP`` divisor.
 
+    Parameters
+    ----------
+    kinetic_eV : float
+        Photoelectron kinetic energy KE = hν − BE [eV]; must be positive.
+    exponent : float
+        x (dimensionless); 0.6 by default.
+
+    Returns
+    -------
+    float
+        KE^x (in eV^x: only ratios between lines matter).
+
+    Raises
+    ------
+    AnalysisError
+        When KE ≤ 0.
+
     >>> round(mfp_factor(1000.0, 0.6), 4)   # 10^1.8
     63.0957
     """
@@ -164,7 +181,8 @@ def _correction(kind: str, binding_eV: float | None, hv: float | None, mfp_expon
     if binding_eV is None or hv is None:
         raise AnalysisError(f"correction {kind!r} needs the excitation energy and peak position")
     ke = hv - binding_eV
-    return mfp_factor(ke, mfp_exponent) if kind == "imfp" else ke**0.1
+    mfp = mfp_factor(ke, mfp_exponent)  # refuses KE ≤ 0 (a negative base would give a complex factor)
+    return mfp if kind == "imfp" else mfp * ke**-0.5
 
 
 def quantify(areas: Mapping[str, tuple[float, float | None]], rsfs: Mapping[str, float] | None = None,
@@ -173,7 +191,7 @@ def quantify(areas: Mapping[str, tuple[float, float | None]], rsfs: Mapping[str,
              mfp_exponent: float = MFP_EXPONENT) -> Quantification:
     """Atomic % from {label: (area, stderr)}.  ``element_of`` maps a label (e.g. a component
     'As3-') to the core level whose RSF applies ('As 3d'); default: the label itself;
-    ``mfp_exponent`` is x of MFP = KE^x for ``correction="imfp"``."""
+    ``mfp_exponent`` is x of MFP = KE^x for ``correction="imfp"`` and ``"transmission"``."""
     if not areas:
         raise AnalysisError("nothing to quantify")
     norm, sources = {}, {}

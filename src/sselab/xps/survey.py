@@ -34,6 +34,7 @@ checks made (the strongest line counts as one).
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -50,7 +51,7 @@ CHECK_SNR = 8.0
 SOURCES_EV = {"Al": 1486.6, "Mg": 1253.6}
 C1S_EV = 284.8
 AUGER_TOL_EV = 10.0
-_SYMBOL = __import__("re").compile(r"^[A-Z][a-z]?$")
+_SYMBOL = re.compile(r"^[A-Z][a-z]?$")
 
 
 @dataclass(frozen=True)
@@ -124,13 +125,37 @@ def source_of(hv: float | None) -> str:
 
 def find_survey_peaks(energy: np.ndarray, counts: np.ndarray, min_snr: float = MIN_SNR
                       ) -> tuple[list[Peak], np.ndarray, np.ndarray]:
-    """(peaks, ascending BE, noise σ per point) of a survey (see the module docstring)."""
+    """Peaks of a survey (see the module docstring).
+
+    Parameters
+    ----------
+    energy : ndarray
+        Binding energy [eV], either order, at least 20 points spanning more than ~3 eV.
+    counts : ndarray
+        Intensity [counts, or counts scaled by a constant] at ``energy``.
+    min_snr : float
+        Prominence, in noise standard deviations, below which a peak is dropped.
+
+    Returns
+    -------
+    (list of Peak, ndarray, ndarray)
+        The peaks (position [eV], prominence [unit of ``counts``], S/N), the binding energies
+        in ascending order [eV] and the noise standard deviation at each [unit of ``counts``].
+
+    Raises
+    ------
+    AnalysisError
+        Too few points, a non-increasing axis, or a span narrower than the smoothing window.
+    """
     o = np.argsort(energy)
     e, y = np.asarray(energy, float)[o], np.clip(np.asarray(counts, float)[o], 0, None)
     step = float(np.median(np.diff(e)))
     if not np.isfinite(step) or step <= 0 or e.size < 20:
         raise AnalysisError("a survey needs at least 20 points on an increasing energy axis")
     win = max(5, int(round(3.0 / step)) | 1)
+    if win >= e.size:
+        raise AnalysisError(f"a survey spans more than its ~3 eV smoothing window; this one spans {e[-1] - e[0]:.3g} eV "
+                            f"in {e.size} points")
     sm = savgol_filter(y, win, 2)
     base = np.clip(sm, 1e-9, None)
     rel = (y - sm) / np.sqrt(base)
@@ -152,7 +177,22 @@ def _match(peaks: list[Peak], be: float, tol: float) -> Peak | None:
 
 def identify(energy: np.ndarray, counts: np.ndarray, excitation_eV: float, tolerance_eV: float = 3.5
              ) -> dict[str, Any]:
-    """Elements on a survey: {"source", "charge_shift_eV", "peaks", "elements", status, reasons}."""
+    """Elements on a survey.
+
+    Parameters
+    ----------
+    energy, counts : ndarray
+        Binding energy [eV] and intensity [counts], as :func:`find_survey_peaks`.
+    excitation_eV : float
+        Photon energy hν [eV]: Al Kα (1486.6) or Mg Kα (1253.6), ±3 eV.
+    tolerance_eV : float
+        Largest |ΔBE| [eV] between a table line (after the C 1s charge shift) and a peak.
+
+    Returns
+    -------
+    dict
+        ``{"source", "charge_shift_eV", "peaks", "elements" (list of Element), "verdict"}``.
+    """
     src = source_of(excitation_eV)
     peaks, e, noise = find_survey_peaks(energy, counts)
     lo, hi = float(e[0]) + 1.0, float(e[-1]) - 1.0
@@ -189,7 +229,7 @@ def identify(energy: np.ndarray, counts: np.ndarray, excitation_eV: float, toler
             incons += not ok
         aug_found = None
         for series, ke in auger:
-            be_a = {"Al": 1486.6, "Mg": 1253.6}[src] - ke + shift
+            be_a = SOURCES_EV[src] - ke + shift
             if lo <= be_a <= hi:
                 got = _match(peaks, be_a, AUGER_TOL_EV)
                 checks.append({"line": f"{series} (Auger)", "expected_eV": round(be_a, 2),

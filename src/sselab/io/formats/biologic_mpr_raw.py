@@ -120,13 +120,16 @@ def _data(path: Path, mod: dict) -> tuple[np.ndarray, np.ndarray]:
         raise ReaderError(path, "damaged .mpr: data module too short")
     n_points = int(np.frombuffer(buf, "<u4", 1)[0])
     n_cols = buf[4]
+    width = 1 if version == 0 and buf[5] else 2
+    if len(buf) < 5 + width * n_cols:
+        raise ReaderError(path, f"damaged .mpr: the data module ends inside its list of {n_cols} column IDs")
     if version in (2, 3):
-        ids = np.frombuffer(buf, "<u2", n_cols, offset=5).astype(int)
+        ids = np.frombuffer(buf[5:5 + 2 * n_cols], "<u2").astype(int)
         start = 405 if version == 2 else 406
     elif version == 0 and buf[5]:
-        ids, start = np.frombuffer(buf, "u1", n_cols, offset=5).astype(int), 100
+        ids, start = np.frombuffer(buf[5:5 + n_cols], "u1").astype(int), 100
     elif version == 0:
-        ids, start = np.frombuffer(buf, ">u2", n_cols, offset=5).astype(int), 1007  # high byte 0 so far
+        ids, start = np.frombuffer(buf[5:5 + 2 * n_cols], ">u2").astype(int), 1007  # high byte 0 so far
     else:
         raise ReaderError(path, f".mpr data module version {version} is not one sselab knows")
     dtype = _dtype(path, list(ids))

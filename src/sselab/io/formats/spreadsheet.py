@@ -80,6 +80,13 @@ def fods_sheets(path: Path) -> dict[str, list[str]]:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError) as exc:
         raise ReaderError(path, f"not a readable flat OpenDocument spreadsheet: {exc}") from None
+    try:
+        return _fods_tables(root)
+    except ValueError as exc:  # a cell's office:value or a repeat count that is not a number
+        raise ReaderError(path, f"damaged flat OpenDocument spreadsheet: {exc}") from None
+
+
+def _fods_tables(root) -> dict[str, list[str]]:
     sheets: dict[str, list[str]] = {}
     for table in root.iter(_q("table", "table")):
         rows: list[str] = []
