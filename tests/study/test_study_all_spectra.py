@@ -89,3 +89,23 @@ def test_a_series_over_every_spectrum_equals_eis_series_all(tmp_path, cli, geis)
         assert g["R_b_ohm"] == pytest.approx(w["R_b_ohm"], rel=1e-9)
         assert g["status"] == w["status"]
     assert got["arrhenius"]["Ea_eV"] == pytest.approx(want["arrhenius"]["Ea_eV"], rel=1e-9, abs=1e-12)
+
+
+def test_global_fit_task_uses_the_spectra_the_fits_used(geis):
+    """An eis_global task over per-spectrum tasks fits those spectra, not each file's first."""
+    from sselab.eis.global_fit import fit_global
+    from sselab.io import read
+    from sselab.study.analyses import eis_global
+    from sselab.study.tasks import make_task
+
+    settings = {"circuit": CIRCUIT, "weighting": "modulus", "global_shared": ["CPE1.n"], "global_arrhenius": [],
+                "bulk_element": "R1", "f_min_Hz": 10}
+    temps = [298.15, 313.15, 333.15]
+    task = make_task(id="s/eis/global", kind="eis_global", sample="s", technique="eis", files=[geis] * 3,
+                     settings=settings, context={"temperatures_K": temps, "spectrum_indices": [0, 30, 60]})
+    got = eis_global(task)
+    from sselab.eis.mask import select_from_settings
+
+    spectra = [select_from_settings(read(geis, "spectrum")[k], settings).spectrum for k in (0, 30, 60)]
+    want = fit_global(spectra, CIRCUIT, shared=["CPE1.n"], arrhenius=[], temperatures_K=temps).to_dict()
+    assert got["chi2"] == pytest.approx(want["chi2"], rel=1e-9)

@@ -37,3 +37,10 @@ def test_real_cvs_are_still_analysed(shared_data):
     for name in ("biologic/cv.mpr", "gamry/gamry_cv.DTA"):
         res = voltammetry(read(shared_data / name, "voltammogram")[0])
         assert res.scans
+
+
+@pytest.mark.parametrize("name, current", [("biologic/gcpl.mpr", "1.1e-05 A"), ("biologic/geis.mpr", "0.0003806 A")])
+def test_cv_of_a_galvanostatic_record_is_refused(shared_data, cli, name, current):
+    """gcpl.mpr (±11 µA cycling, SOURCES.md) was a 'plating CV' of 16 scans with CE 1, exit 0."""
+    err = _one_line_refusal(cli, "cv", shared_data / name, match="galvanostatic")
+    assert current in err

@@ -267,6 +267,17 @@ def _held_fraction(e: np.ndarray) -> float:
     return float(np.mean(np.abs(e - np.median(e)) <= tol))
 
 
+#: a record with more than this fraction of its points at one |I| (within 1 % of the median
+#: |I|) is current-controlled (gcpl.mpr, geis.mpr: 100 %; a CV's current varies by decades)
+FIXED_CURRENT_MIN_FRACTION = 0.8
+
+
+def _fixed_current_fraction(i: np.ndarray) -> float:
+    """Fraction of the points whose |I| is within 1 % of the median |I| (0 for a zero current)."""
+    med = float(np.median(np.abs(i)))
+    return float(np.mean(np.abs(np.abs(i) - med) <= 0.01 * med)) if med > 0 else 0.0
+
+
 def voltammetry(vgram: Voltammogram, *, onset_fraction: float = 0.1, kind: str | None = None) -> VoltammetryResult:
     """Split ``vgram`` into scans and find each scan's peaks, onsets and branch charges.
 
@@ -294,6 +305,11 @@ def voltammetry(vgram: Voltammogram, *, onset_fraction: float = 0.1, kind: str |
         raise AnalysisError(f"{src}: not a voltammogram: the potential stays at {float(np.median(e)):.4g} V for "
                             f"{100 * held:.0f} % of the record (a potentiostatic hold, e.g. chronoamperometry?); "
                             "a CV sweeps the potential")
+    fixed = _fixed_current_fraction(i)
+    if fixed > FIXED_CURRENT_MIN_FRACTION:
+        raise AnalysisError(f"{src}: not a voltammogram: |I| stays at {float(np.median(np.abs(i))):.4g} A (within 1 %) for "
+                            f"{100 * fixed:.0f} % of the record — a galvanostatic (current-controlled) record; a CV "
+                            "sweeps the potential and records the current")
     kind, kind_source = (kind, "stated") if kind else detect_kind(e)
     vertices = find_vertices(e)
     warnings: list[str] = []

@@ -245,12 +245,16 @@ def eis_global(task: Task) -> dict[str, Any]:
     s = task.settings
     spectra, temps = [], []
     stated = task.context.get("temperatures_K") or [None] * len(task.files)
-    for path, t in zip(task.files, stated):
-        found = read(path, "spectrum")
-        if not found:
-            raise AnalysisError(f"{path}: no spectrum in the file")
-        spectra.append(select_from_settings(found[0], s).spectrum)
-        temps.append(t or found[0].temperature_K or temperature_from_name(str(path)))
+    indices = task.context.get("spectrum_indices") or [0] * len(task.files)  # the eis_fit tasks' spectra
+    cache: dict[str, list[Any]] = {}
+    for path, t, k in zip(task.files, stated, indices):
+        if str(path) not in cache:
+            cache[str(path)] = read(path, "spectrum")
+        found = cache[str(path)]
+        if not found or k >= len(found):
+            raise AnalysisError(f"{path}: no spectrum {k} in the file")
+        spectra.append(select_from_settings(found[k], s).spectrum)
+        temps.append(t or found[k].temperature_K or temperature_from_name(str(path)))
     g = fit_global(spectra, s["circuit"], shared=list(s.get("global_shared") or ()),
                    arrhenius=list(s.get("global_arrhenius") or ()),
                    temperatures_K=temps if all(temps) else None, weighting=s["weighting"])

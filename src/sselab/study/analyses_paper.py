@@ -72,7 +72,7 @@ def paper_tasks(study: Any, tasks: list[Task], res: dict[str, dict]) -> list[Tas
                 out.append(make_task(id=f"{name}/eis/series/{cell}", kind="eis_series", sample=name, technique="eis",
                                      files=[f for t in group for f in t.files], settings=group[0].settings,
                                      context={**{k: group[0].context.get(k) for k in ctx_keys},
-                                              **_indices(group),
+                                              **spectrum_indices_context(group),
                                               "temperatures_K": [res[t.id].get("temperature_K") for t in group],
                                               "arrhenius": study.manifest.analysis.transport.arrhenius}))
             elif a == "Au" and b == "Au" and len(group) == 1:
@@ -89,7 +89,7 @@ def paper_tasks(study: Any, tasks: list[Task], res: dict[str, dict]) -> list[Tas
             out.append(make_task(id=f"{name}/eis/ageing", kind="ageing", sample=name, technique="eis",
                                  files=[f for _, t in ageing for f in t.files], settings=first.settings,
                                  context={**{k: first.context.get(k) for k in ctx_keys},
-                                          **_indices([t for _, t in ageing]),
+                                          **spectrum_indices_context([t for _, t in ageing]),
                                           "time_h": [h for h, _ in ageing]}))
         for hold in (t for t in tasks if t.sample == name and t.technique == "dc" and t.id in res):
             cell = hold.context.get("cell")
@@ -122,7 +122,7 @@ def _interface_element(circuit: str) -> str:
     return default_parameter(circuit)
 
 
-def _indices(group: list[Task]) -> dict[str, Any]:
+def spectrum_indices_context(group: list[Task]) -> dict[str, Any]:
     """The spectrum of its file each task analysed, when one of them is not the first (the
     manifest's ``spectrum_index``; ``all`` gives one task per spectrum)."""
     idx = [int(t.settings.get("spectrum_index") or 0) for t in group]

@@ -33,7 +33,7 @@ from ..store.records import AnalysisKey
 from ..store.writer import jsonable
 from ..transport.deconvolution import stack_bulk_names
 from ..verdict import from_inputs
-from .analyses_paper import paper_tasks
+from .analyses_paper import paper_tasks, spectrum_indices_context
 from .executors import execute, local_pool, stop_pool
 from .manifest import Study, load_manifest
 from .tasks import Task, build_tasks, file_hash, make_task
@@ -212,6 +212,7 @@ def _global_eis(name: str, tasks: list[Task], res: dict[str, dict]) -> list[Task
             continue
         ctx = {key: group[0].context.get(key) for key in ("sample", "thickness_m", "area_m2", "cell")}
         ctx["temperatures_K"] = [res[t.id].get("temperature_K") for t in group]
+        ctx.update(spectrum_indices_context(group))  # manifest spectrum_index (one task per spectrum with "all")
         suffix = "" if len(groups) == 1 else f"-{k}"
         out.append(make_task(id=f"{name}/eis/global{suffix}", kind="eis_global", sample=name, technique="eis",
                              files=[f for t in group for f in t.files], settings=group[0].settings, context=ctx))

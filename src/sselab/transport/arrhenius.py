@@ -103,6 +103,10 @@ class ArrheniusResult:
         }
 
 
+#: temperatures all below this [K] are questioned (°C written under a kelvin header)
+COLD_LIMIT_K = 150.0
+
+
 def arrhenius(
     temperature_K: Sequence[float],
     sigma_S_per_cm: Sequence[float],
@@ -175,6 +179,10 @@ def arrhenius(
     elif dof > 0 and r2 is not None and r2 < LINEARITY_R2:
         reasons.append(Reason("not_linear", f"R² = {r2:.3f} < {LINEARITY_R2}: the points do not lie on one line (pooled "
                               "samples, a phase change, or a wrong σ)"))
+    if T.max() < COLD_LIMIT_K:  # ion transport is measured from about −100 °C up
+        warnings.append(f"every temperature is below {COLD_LIMIT_K:g} K ({T.min():.4g}–{T.max():.4g} K): °C values read "
+                        "as kelvin (a T_K column holding °C)?")
+        reasons.append(Reason("implausible_temperature", warnings[-1]))
     if T.min() > T_25C_K + 5 or T.max() < T_25C_K - 5:
         warnings.append(f"σ(25 °C) is extrapolated outside the measured range {T.min() - ZERO_CELSIUS_K:.0f}–{T.max() - ZERO_CELSIUS_K:.0f} °C")
         reasons.append(Reason("extrapolated", warnings[-1]))

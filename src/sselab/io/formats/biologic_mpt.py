@@ -189,6 +189,10 @@ def read(path: Path, kind: str | None = None) -> list:
         else:
             raise ReaderError(path, "the header names no technique sselab knows and there is no 'freq/Hz' column; "
                               "give the kind (transient, galvanostatic, voltammogram, potential)")
+    if found == "spectrum" and kind != "spectrum":
+        # a PEIS/GEIS export's <I>/<Ewe> columns are the DC level under each frequency, not a record in time
+        raise ReaderError(path, f"an impedance (EIS) file holds no {kind}: its current/potential columns are the DC "
+                          "level under each frequency; read it as kind='spectrum'")
     if kind == "spectrum" and "freq/Hz" not in cols:
         hint = f"; read it as kind={found!r}" if found and found != "mixed" else ""
         raise ReaderError(path, f"no impedance data (no 'freq/Hz' column){hint}")

@@ -44,7 +44,10 @@ def sniff(path: Path, head: bytes) -> bool:
 
 
 def _columns(path: Path) -> tuple[dict[str, np.ndarray], list[str], list[str], list]:
-    table = parse_table(read_text(path), path)
+    text = read_text(path)
+    if text.lstrip().startswith(("EC-Lab", "BT-Lab", "EXPLAIN")):  # its own reader decides what it holds
+        raise ReaderError(path, "an instrument export with its own reader, not a plain table")
+    table = parse_table(text, path)
     if table.header is None:
         raise ReaderError(path, "no header row: name the time, current and potential columns (e.g. 'time (s), I (mA), E (V)')")
     notes = [f"{table.delimiter_name}-separated table, {table.data.shape[0]} rows"]
