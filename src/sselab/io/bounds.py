@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 
 from ..exceptions import ReaderError
 
@@ -53,6 +52,8 @@ def check_file(path: str | Path) -> None:
         if size > MAX_TEXT_BYTES:
             raise ReaderError(p, f"text file is {_mib(size)}, more than the {_mib(MAX_TEXT_BYTES)} text readers accept "
                               "(decimate or split it); refused")
+        import numpy as np  # here, not at module level: `import sselab` (the CLI's start) stays numpy-free
+
         fh.seek(0)
         run, line = 0, 1  # bytes of the line still open, its number
         while chunk := fh.read(_CHUNK):
