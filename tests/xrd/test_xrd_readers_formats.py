@@ -83,6 +83,22 @@ def test_xrdml_gzipped_reads_the_same(shared_data, tmp_path):
     np.testing.assert_array_equal(a.two_theta_deg, b.two_theta_deg)
 
 
+def test_xrdml_bzip2_reads_the_same_and_maps_still_refused(shared_data, tmp_path):
+    """xrayutilities ships its examples as .xrdml.bz2 (rsm_*.xrdml.bz2): read like the plain file,
+    and an area scan compressed is refused as a map, not as an unknown file type."""
+    src = shared_data / "realfiles" / "nomad__XRD-918-16_10.xrdml"
+    bz = tmp_path / "scan.xrdml.bz2"
+    bz.write_bytes(bz2.compress(src.read_bytes()))
+    a, b = read(src)[0], read(bz)[0]
+    assert b.two_theta_deg.size == 5027 and b.intensity[0] == 1305 and b.intensity[-1] == 171
+    np.testing.assert_array_equal(a.intensity, b.intensity)
+    np.testing.assert_array_equal(a.two_theta_deg, b.two_theta_deg)
+    mesh = tmp_path / "mesh.xrdml.bz2"
+    mesh.write_bytes(bz2.compress((shared_data / "realfiles" / "nomad__m82762_rc_mesh_long.xrdml").read_bytes()))
+    with pytest.raises(ReaderError, match="area measurement"):
+        read(mesh)
+
+
 def _xrdml(counts: str, atten: str | None = None, tag: str = "counts", start=10.0, end=10.4, extra="") -> str:
     att = f"<beamAttenuationFactors>{atten}</beamAttenuationFactors>" if atten else ""
     return (
