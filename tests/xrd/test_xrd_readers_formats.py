@@ -259,3 +259,28 @@ def test_every_xrd_reader_is_linear_time_on_a_long_line(tmp_path):
     with pytest.raises(ReaderError):
         read(p, "diffraction")
     assert time.perf_counter() - t0 < 5
+
+
+def _two_profile_rasx(src: Path, dst: Path, rsm: bool) -> Path:
+    """The real single-scan .rasx with its profile stored twice (Data0, Data1); with ``rsm`` the
+    conditions carry a SmartLab <RSMInformation> block stepping Omega, as an RSM export does."""
+    with zipfile.ZipFile(src) as z:
+        prof, cond = z.read("Data0/Profile0.txt"), z.read("Data0/MesurementConditions0.xml").decode("utf-8-sig")
+    if rsm:
+        cond = cond.replace("</ScanInformation>", "</ScanInformation><RSMInformation><StepAxisName>Omega"
+                            "</StepAxisName><StepAxisStep>0.01</StepAxisStep></RSMInformation>", 1)
+    with zipfile.ZipFile(dst, "w") as z:
+        for i in (0, 1):
+            z.writestr(f"Data{i}/Profile{i}.txt", prof)
+            z.writestr(f"Data{i}/MesurementConditions{i}.xml", cond)
+    return dst
+
+
+def test_rasx_reciprocal_space_map_refused_repeated_scans_read(shared_data, tmp_path):
+    """nomad-measurements' RSM_111_sdd=350.rasx (401 profiles, <RSMInformation> stepping Omega) was
+    read as 401 powder patterns; a map is refused, while repeated 2θ scans still read one by one."""
+    src = shared_data / "realfiles" / "nomad__Omega-2Theta_scan_high_temperature.rasx"
+    both = read(_two_profile_rasx(src, tmp_path / "twice.rasx", rsm=False))
+    assert len(both) == 2 and both[1].two_theta_deg.size == 1042 and both[1].two_theta_deg[-1] == pytest.approx(48.9968)
+    with pytest.raises(ReaderError, match="area measurement .*stepped in Omega"):
+        read(_two_profile_rasx(src, tmp_path / "rsm.rasx", rsm=True))
