@@ -284,3 +284,18 @@ def test_rasx_reciprocal_space_map_refused_repeated_scans_read(shared_data, tmp_
     assert len(both) == 2 and both[1].two_theta_deg.size == 1042 and both[1].two_theta_deg[-1] == pytest.approx(48.9968)
     with pytest.raises(ReaderError, match="area measurement .*stepped in Omega"):
         read(_two_profile_rasx(src, tmp_path / "rsm.rasx", rsm=True))
+
+
+def test_headerless_csv_not_claimed_as_a_powder_pattern_unasked(tmp_path, shared_data):
+    """LG4X-V2's test/Highres_Au4f_hv_180_testfile.csv is two header-less columns, Au 4f in kinetic
+    energy (85-96 eV at hv 180): read() returned it as a diffraction pattern.  Without a header
+    naming the angle a .csv is not claimed; asked for, it still reads; a headed one reads unasked."""
+    p = tmp_path / "Au4f.csv"
+    ke = np.linspace(85.0, 95.9746, 269)
+    p.write_text("".join(f"{e:.4f},{1590 - i}\n" for i, e in enumerate(ke)))
+    with pytest.raises(ReaderError, match="state the kind"):
+        read(p)
+    pat = read(p, kind="diffraction")[0]
+    assert pat.two_theta_deg.size == 269 and pat.two_theta_deg[-1] == pytest.approx(95.9746)
+    headed = read(shared_data / "realfiles" / "yadg__210520step1_30min.csv")[0]
+    assert headed.two_theta_deg.size == 4489 and headed.intensity[0] == 1719
