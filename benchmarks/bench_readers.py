@@ -13,8 +13,11 @@ is classed as
 - misread: anything else — the worst outcome, a silent wrong reading.
 
 Peers: galvani (a sselab dependency, used for .mpr) is run here; pyimpspec and yadg run only
-from ``benchmarks/.venv-peers`` (they pin other numpy/pandas versions): when that folder is
-absent they are skipped and the report says so.  Prints per-format and total counts.
+from ``benchmarks/.venv-peers`` (they pin other numpy/pandas versions), xrayutilities (.xrdml,
+.ras) and vamas (.vms, .npl) from ``benchmarks/.venv-peers-xrd``: when those folders are absent
+they are skipped and the report says so.  Diffraction entries give n, x0/x1 (2θ ends, deg) and
+y0/y1 (counts); XPS entries regions, n, e0/e1 (binding-energy ends, eV) and c0 (first count) of
+the first region.  Prints per-format and total counts.
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ def judge_sselab(path: Path, truth: dict) -> tuple[str, str]:
     try:
         items = read(path)
     except ReaderError as exc:
-        return ("correct" if truth.get("expect") == "refuse" else "refused"), exc.problem[:90]
+        right = truth.get("expect") == "refuse" and truth.get("because", "").lower() in exc.problem.lower()
+        return ("correct" if right else "refused"), exc.problem[:90]
     if truth.get("expect") == "refuse":
         return "misread", f"read as {KIND_OF.get(type(items[0]).__name__)} but holds no such data"
     m = items[0]
@@ -58,7 +62,7 @@ def judge_sselab(path: Path, truth: dict) -> tuple[str, str]:
     if "count" in truth and len(items) != truth["count"]:
         why.append(f"{len(items)} measurements != {truth['count']}")
     n = m.n_points if hasattr(m, "n_points") else getattr(m, "time_s", np.empty(0)).size
-    if "n" in truth and n != truth["n"]:
+    if "n" in truth and n != truth["n"] and kind not in ("diffraction", "xps"):
         why.append(f"{n} points != {truth['n']}")
     if kind == "spectrum" and not why:
         if "f0" in truth and not _close(m.frequency_Hz[0], truth["f0"]):
@@ -69,7 +73,34 @@ def judge_sselab(path: Path, truth: dict) -> tuple[str, str]:
             z = complex(*truth["z0"])
             if not (_close(m.impedance_ohm[0].real, z.real) and _close(m.impedance_ohm[0].imag, z.imag)):
                 why.append(f"Z0 {m.impedance_ohm[0]:.6g} != {z:.6g}")
+    if kind in ("diffraction", "xps") and not why:
+        why += _structure_mismatch(m, items, truth)
     return ("misread", "; ".join(why)) if why else ("correct", m.verdict.status)
+
+
+def _close0(a: float, b: float) -> bool:
+    """Axis ends: relative 1e-6, or 1e-6 absolute about zero (an energy end of -2e-13 is 0)."""
+    return bool(np.isclose(a, b, rtol=1e-6, atol=1e-6))
+
+
+def _structure_mismatch(m, items: list, truth: dict) -> list[str]:
+    """Diffraction: points n, 2θ ends x0/x1 [deg], intensities y0/y1 [counts].  XPS: regions
+    (of the first acquisition), points n, binding-energy ends e0/e1 [eV] and first count c0 of
+    the first region."""
+    why = []
+    if type(m).__name__ == "DiffractionPattern":
+        x, y, n = m.two_theta_deg, m.intensity, m.two_theta_deg.size
+    else:
+        if "regions" in truth and len(m.regions) != truth["regions"]:
+            why.append(f"{len(m.regions)} regions != {truth['regions']}")
+        x, y, n = m.regions[0].binding_energy_eV, m.regions[0].counts, m.regions[0].binding_energy_eV.size
+    if "n" in truth and n != truth["n"]:
+        why.append(f"{n} points != {truth['n']}")
+    for key, val in (("x0", x[0]), ("x1", x[-1]), ("e0", x[0]), ("e1", x[-1]), ("y0", y[0]), ("y1", y[-1]),
+                     ("c0", y[0])):
+        if key in truth and not _close0(val, truth[key]):
+            why.append(f"{key} {val:.7g} != {truth[key]}")
+    return why
 
 
 def judge_galvani(path: Path, truth: dict) -> tuple[str, str] | None:
@@ -190,6 +221,92 @@ print(json.dumps(out))
 """
 
 
+PEER_XRD_SNIPPET = r"""
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+out = {}
+for path in sys.argv[1:]:
+    low, res = path.lower(), {}
+    base = low[:-3] if low.endswith(".gz") else low[:-4] if low.endswith(".bz2") else low
+    try:
+        import xrayutilities as xu
+        if base.endswith(".xrdml"):
+            s = xu.io.XRDMLFile(path).scan
+            # 'detector' holds the scan as counts per second (counts / counting time)
+            tt, y = np.asarray(s.ddict["2Theta"], float), np.asarray(s.ddict["detector"], float)
+            ct = np.asarray(s.ddict["countTime"], float).ravel()
+            if y.ndim == 2 or y.size == 0:
+                res["xrayutilities"] = {"shape": list(y.shape), "ny": int(y.size)}
+            else:
+                res["xrayutilities"] = {"n": int(tt.size), "x0": float(tt[0]), "x1": float(tt[-1]),
+                                        "y0": float(y[0]), "y1": float(y[-1]),
+                                        "t": float(ct[0]) if ct.size else None}
+        elif base.endswith(".ras"):
+            sc = xu.io.RASFile(path).scans
+            d = sc[0].data
+            tt, y = np.asarray(d[d.dtype.names[0]], float), np.asarray(d[d.dtype.names[1]], float)
+            res["xrayutilities"] = {"count": len(sc), "n": int(tt.size), "x0": float(tt[0]), "x1": float(tt[-1]),
+                                    "y0": float(y[0]), "y1": float(y[-1]), "t": None}
+    except Exception as exc:
+        res["xrayutilities"] = {"error": type(exc).__name__}
+    if base.endswith((".vms", ".npl")):
+        try:
+            import vamas
+            v = vamas.Vamas(path)
+            b = v.blocks[0]
+            y = np.asarray(b.corresponding_variables[0].y_values, float)
+            x = b.x_start + b.x_step * np.arange(y.size)
+            if "kinetic" in b.x_label.lower():
+                x = b.analysis_source_characteristic_energy - x
+            res["vamas"] = {"regions": len(v.blocks), "n": int(y.size), "e0": float(x[0]), "e1": float(x[-1]),
+                            "c0": float(y[0])}
+        except Exception as exc:
+            res["vamas"] = {"error": type(exc).__name__}
+    out[path] = res
+print(json.dumps(out))
+"""
+
+
+def run_xrd_peers(paths: list[Path]) -> dict:
+    """xrayutilities (.xrdml, .ras, compressed too) and vamas (.vms, .npl) from
+    benchmarks/.venv-peers-xrd; {} when that environment is absent."""
+    import json
+
+    py = HERE / ".venv-peers-xrd" / "bin" / "python"
+    if not py.exists() or not paths:
+        return {}
+    proc = subprocess.run([str(py), "-c", PEER_XRD_SNIPPET, *map(str, paths)], capture_output=True, text=True,
+                          timeout=900)
+    if proc.returncode != 0:
+        print(f"peers in .venv-peers-xrd failed: {proc.stderr.strip().splitlines()[-1:]}")
+        return {}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def judge_structure_peer(res: dict | None, truth: dict) -> str | None:
+    """A peer's reading of a diffraction/XPS file against the manifest truth.  A 2-D result
+    (a map) is correct where the truth names that ``shape``; no data at all is a refusal;
+    XRDML intensities given in counts/s (y0 = counts / counting time) count as correct."""
+    if res is None:
+        return None
+    if "error" in res or res.get("ny") == 0:
+        return "refused"
+    if "shape" in res:
+        return "correct" if res["shape"] == truth.get("shape") else "misread"
+    if truth.get("expect") == "refuse":
+        return "misread"
+    ok = truth.get("n", res["n"]) == res["n"]
+    for key in ("x0", "x1", "e0", "e1", "c0", "regions", "count"):
+        if key in truth and key in res:
+            ok = ok and _close0(res[key], truth[key])
+    for key in ("y0", "y1"):
+        if key in truth and key in res:
+            t = res.get("t")
+            ok = ok and (_close0(res[key], truth[key]) or bool(t) and _close0(res[key] * t, truth[key]))
+    return "correct" if ok else "misread"
+
+
 def run_peers(paths: list[Path]) -> dict:
     """pyimpspec and yadg, run in benchmarks/.venv-peers and .venv-peers-yadg (their own
     numpy/pandas pins; pyimpspec 5.1.3 and yadg 7.0.1 cannot share one environment)."""
@@ -241,6 +358,7 @@ def main() -> int:
                     help="folder of the manifest's `fetched: true` files (public files outside the shared corpus)")
     ap.add_argument("--speed", action="store_true", help="also time the text readers on 200k generated rows against numpy.loadtxt")
     ap.add_argument("--speed-only", action="store_true", help="only the speed part")
+    ap.add_argument("--kinds", default="", help="comma-separated kinds to run (e.g. diffraction,xps); all when empty")
     args = ap.parse_args()
     if args.speed or args.speed_only:
         speed()
@@ -259,11 +377,17 @@ def main() -> int:
     def where(entry: dict) -> Path:
         return (fetched if entry.get("fetched") else root) / entry["file"]
 
-    peers = run_peers([where(e) for e in man["files"] if where(e).exists()])
-    peer_counts: dict[str, Counter] = {"pyimpspec": Counter(), "yadg": Counter()}
+    if args.kinds:
+        man["files"] = [e for e in man["files"] if e["kind"] in args.kinds.split(",")]
+    present = [e for e in man["files"] if where(e).exists()]
+    peers = run_peers([where(e) for e in present if e["kind"] not in ("diffraction", "xps")])
+    for path, res in run_xrd_peers([where(e) for e in present if e["kind"] in ("diffraction", "xps")]).items():
+        peers.setdefault(path, {}).update(res)
+    tools = ("galvani", "pyimpspec", "yadg", "xrayutilities", "vamas")
+    peer_counts: dict[str, Counter] = {t: Counter() for t in tools}
     per_format: dict[str, Counter] = defaultdict(Counter)
     galvani: Counter = Counter()
-    peer_format: dict[str, dict[str, Counter]] = {t: defaultdict(Counter) for t in ("galvani", "pyimpspec", "yadg")}
+    peer_format: dict[str, dict[str, Counter]] = {t: defaultdict(Counter) for t in tools}
     t0 = time.perf_counter()
     for entry in man["files"]:
         path = where(entry)
@@ -282,6 +406,13 @@ def main() -> int:
             if v:
                 peer_counts[name][v] += 1
                 peer_format[name][entry["format"]][v] += 1
+        for name in ("xrayutilities", "vamas"):
+            v = judge_structure_peer(pres.get(name), entry)
+            if v:
+                peer_counts[name][v] += 1
+                peer_format[name][entry["format"]][v] += 1
+                if v == "correct" and verdict != "correct":
+                    detail += f"  [{name} reads it]"
         if p_imp == "correct" and verdict != "correct":
             detail += "  [pyimpspec reads it]"
         if p_yadg == "correct" and verdict != "correct":
@@ -290,7 +421,7 @@ def main() -> int:
         print(f"{entry['file']:52s} sselab {verdict:8s} {detail}" + (f" | galvani {g[0]}" if g else "") + flag)
     total: Counter = Counter()
     print("\nper format: correct / refused / misread ('read' = rows read, not judged: several measurements)")
-    print(f"  {'format':16s} {'sselab':>14s} {'galvani':>16s} {'pyimpspec':>16s} {'yadg':>16s}")
+    print(f"  {'format':16s} {'sselab':>14s}" + "".join(f" {t:>14s}" for t in tools))
 
     def cell(c: Counter | None) -> str:
         if not c:
@@ -299,8 +430,7 @@ def main() -> int:
 
     for fmt, c in sorted(per_format.items()):
         total.update(c)
-        peers_cells = [cell(peer_format[t].get(fmt)) for t in ("galvani", "pyimpspec", "yadg")]
-        print(f"  {fmt:16s} {cell(c):>14s} {peers_cells[0]:>16s} {peers_cells[1]:>16s} {peers_cells[2]:>16s}")
+        print(f"  {fmt:16s} {cell(c):>14s}" + "".join(f" {cell(peer_format[t].get(fmt)):>14s}" for t in tools))
     n = sum(total.values())
     print(f"  {'TOTAL':14s} {total['correct']:3d} / {total['refused']:3d} / {total['misread']:3d}  "
           f"({100 * total['correct'] / max(n, 1):.0f} % correct of {n})")
@@ -308,6 +438,8 @@ def main() -> int:
     if peers:
         print(f"pyimpspec on impedance files: {dict(peer_counts['pyimpspec'])}")
         print(f"yadg on .mpr/.mpt: {dict(peer_counts['yadg'])}")
+        print(f"xrayutilities on .xrdml/.ras: {dict(peer_counts['xrayutilities'])}")
+        print(f"vamas on .vms/.npl: {dict(peer_counts['vamas'])}")
     print(f"elapsed {time.perf_counter() - t0:.1f} s")
     return 0
 

@@ -83,6 +83,22 @@ def test_xrdml_gzipped_reads_the_same(shared_data, tmp_path):
     np.testing.assert_array_equal(a.two_theta_deg, b.two_theta_deg)
 
 
+def test_xrdml_bzip2_reads_the_same_and_maps_still_refused(shared_data, tmp_path):
+    """xrayutilities ships its examples as .xrdml.bz2 (rsm_*.xrdml.bz2): read like the plain file,
+    and an area scan compressed is refused as a map, not as an unknown file type."""
+    src = shared_data / "realfiles" / "nomad__XRD-918-16_10.xrdml"
+    bz = tmp_path / "scan.xrdml.bz2"
+    bz.write_bytes(bz2.compress(src.read_bytes()))
+    a, b = read(src)[0], read(bz)[0]
+    assert b.two_theta_deg.size == 5027 and b.intensity[0] == 1305 and b.intensity[-1] == 171
+    np.testing.assert_array_equal(a.intensity, b.intensity)
+    np.testing.assert_array_equal(a.two_theta_deg, b.two_theta_deg)
+    mesh = tmp_path / "mesh.xrdml.bz2"
+    mesh.write_bytes(bz2.compress((shared_data / "realfiles" / "nomad__m82762_rc_mesh_long.xrdml").read_bytes()))
+    with pytest.raises(ReaderError, match="area measurement"):
+        read(mesh)
+
+
 def _xrdml(counts: str, atten: str | None = None, tag: str = "counts", start=10.0, end=10.4, extra="") -> str:
     att = f"<beamAttenuationFactors>{atten}</beamAttenuationFactors>" if atten else ""
     return (
@@ -243,3 +259,43 @@ def test_every_xrd_reader_is_linear_time_on_a_long_line(tmp_path):
     with pytest.raises(ReaderError):
         read(p, "diffraction")
     assert time.perf_counter() - t0 < 5
+
+
+def _two_profile_rasx(src: Path, dst: Path, rsm: bool) -> Path:
+    """The real single-scan .rasx with its profile stored twice (Data0, Data1); with ``rsm`` the
+    conditions carry a SmartLab <RSMInformation> block stepping Omega, as an RSM export does."""
+    with zipfile.ZipFile(src) as z:
+        prof, cond = z.read("Data0/Profile0.txt"), z.read("Data0/MesurementConditions0.xml").decode("utf-8-sig")
+    if rsm:
+        cond = cond.replace("</ScanInformation>", "</ScanInformation><RSMInformation><StepAxisName>Omega"
+                            "</StepAxisName><StepAxisStep>0.01</StepAxisStep></RSMInformation>", 1)
+    with zipfile.ZipFile(dst, "w") as z:
+        for i in (0, 1):
+            z.writestr(f"Data{i}/Profile{i}.txt", prof)
+            z.writestr(f"Data{i}/MesurementConditions{i}.xml", cond)
+    return dst
+
+
+def test_rasx_reciprocal_space_map_refused_repeated_scans_read(shared_data, tmp_path):
+    """nomad-measurements' RSM_111_sdd=350.rasx (401 profiles, <RSMInformation> stepping Omega) was
+    read as 401 powder patterns; a map is refused, while repeated 2θ scans still read one by one."""
+    src = shared_data / "realfiles" / "nomad__Omega-2Theta_scan_high_temperature.rasx"
+    both = read(_two_profile_rasx(src, tmp_path / "twice.rasx", rsm=False))
+    assert len(both) == 2 and both[1].two_theta_deg.size == 1042 and both[1].two_theta_deg[-1] == pytest.approx(48.9968)
+    with pytest.raises(ReaderError, match="area measurement .*stepped in Omega"):
+        read(_two_profile_rasx(src, tmp_path / "rsm.rasx", rsm=True))
+
+
+def test_headerless_csv_not_claimed_as_a_powder_pattern_unasked(tmp_path, shared_data):
+    """LG4X-V2's test/Highres_Au4f_hv_180_testfile.csv is two header-less columns, Au 4f in kinetic
+    energy (85-96 eV at hv 180): read() returned it as a diffraction pattern.  Without a header
+    naming the angle a .csv is not claimed; asked for, it still reads; a headed one reads unasked."""
+    p = tmp_path / "Au4f.csv"
+    ke = np.linspace(85.0, 95.9746, 269)
+    p.write_text("".join(f"{e:.4f},{1590 - i}\n" for i, e in enumerate(ke)))
+    with pytest.raises(ReaderError, match="state the kind"):
+        read(p)
+    pat = read(p, kind="diffraction")[0]
+    assert pat.two_theta_deg.size == 269 and pat.two_theta_deg[-1] == pytest.approx(95.9746)
+    headed = read(shared_data / "realfiles" / "yadg__210520step1_30min.csv")[0]
+    assert headed.two_theta_deg.size == 4489 and headed.intensity[0] == 1719

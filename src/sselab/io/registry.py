@@ -159,6 +159,9 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
         chosen = candidates(path, kind)
     if not chosen:
         what = f" {kind}" if kind else ""
+        if kind is None and _suffix(path) in GENERIC_EXTENSIONS and any(_suffix(path) in r.extensions for r in readers()):
+            raise ReaderError(path, f"nothing in this {_suffix(path) or 'extension-less'} table says what it holds "
+                                    "(no header that a reader recognises): state the kind (kind=..., --kind)")
         raise ReaderError(path, f"no{what} reader for this file type ({_suffix(path) or 'no extension'})")
     errors = []
     for r in chosen:

@@ -173,6 +173,10 @@ def read_rasx(path: Path, kind: str) -> list[DiffractionPattern]:
                 root = ET.fromstring(cond)
             except ET.ParseError as exc:
                 raise ReaderError(path, f"{name}: malformed conditions XML: {exc}") from None
+            step_axis = _xml_text(root, "StepAxisName")  # set in <RSMInformation> of a reciprocal-space map
+            if step_axis and len(parts) > 1:
+                raise ReaderError(path, f"area measurement ({len(parts)} scans stepped in {step_axis}, "
+                                        "<RSMInformation>): a reciprocal-space map, not a powder pattern")
             scan = next((e for e in root.iter() if e.tag.rsplit("}", 1)[-1] == "ScanInformation"), root)
 
             def num(key: str) -> float | None:

@@ -1,4 +1,4 @@
-"""PANalytical .xrdml (XML, schema 1.0–2.1; also gzipped .xrdml.gz) — 2θ scans as counts.
+"""PANalytical .xrdml (XML, schema 1.0–2.1; also compressed .xrdml.gz/.xrdml.bz2) — 2θ scans as counts.
 
 Written here rather than through xrayutilities' ``XRDMLFile`` because that reader divides every
 scan by its counting time (counts/s, so σ = √I would be wrong by √t), ignores
@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from ...measurements import DiffractionPattern
 from ..registry import register
 from .xrd_common import make_pattern
 
-#: Largest decompressed .xrdml.gz accepted (bytes).
+#: Largest decompressed .xrdml.gz/.xrdml.bz2 accepted (bytes).
 MAX_XML_BYTES = 256 * 1024 * 1024
 
 
@@ -80,8 +81,13 @@ def _root(path: Path) -> ET.Element:
                 raw = fh.read(MAX_XML_BYTES + 1)
         except (OSError, EOFError) as exc:
             raise ReaderError(path, f"cannot decompress gzip: {exc}") from None
-        if len(raw) > MAX_XML_BYTES:
-            raise ReaderError(path, f"decompresses to more than {MAX_XML_BYTES // 2**20} MB; refused")
+    elif raw[:3] == b"BZh":
+        try:
+            raw = bz2.BZ2Decompressor().decompress(raw, MAX_XML_BYTES + 1)
+        except (OSError, ValueError) as exc:
+            raise ReaderError(path, f"cannot decompress bzip2: {exc}") from None
+    if len(raw) > MAX_XML_BYTES:
+        raise ReaderError(path, f"decompresses to more than {MAX_XML_BYTES // 2**20} MB; refused")
     try:
         return ET.fromstring(raw)
     except ET.ParseError as exc:
@@ -175,7 +181,7 @@ def _scan_data(path: Path, scan: ET.Element, label: str) -> tuple[dict, np.ndarr
     return axes, y, sigma, notes
 
 
-@register("xrd-xrdml", [".xrdml", ".xrdml.gz"], ["diffraction"], sniff=_sniff, priority=1)
+@register("xrd-xrdml", [".xrdml", ".xrdml.gz", ".xrdml.bz2"], ["diffraction"], sniff=_sniff, priority=1)
 def read(path: Path, kind: str) -> list[DiffractionPattern]:
     root = _root(path)
     if _tag(root) != "xrdMeasurements":

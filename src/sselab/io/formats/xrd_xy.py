@@ -29,7 +29,10 @@ from ..fastblock import foreign_line, loadtxt_block
 from ..registry import register
 from .xrd_common import make_pattern
 
-_EXT = (".xy", ".xye", ".csv", ".dat", ".xy.bz2", ".xye.bz2", ".xy.gz", ".xye.gz", ".dat.bz2", ".csv.gz")
+_EXT = (".xy", ".xye", ".dat", ".xy.bz2", ".xye.bz2", ".xy.gz", ".xye.gz", ".dat.bz2")
+#: A .csv is any table: read as a powder pattern unasked only when its head names the angle.
+_CSV_EXT = (".csv", ".csv.gz")
+_CSV_EVIDENCE = ("2theta", "2-theta", "2θ", "two_theta", "twotheta", "theta", "angle", "[measurement conditions]")
 _TOKEN = re.compile(r"[-+]?((\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?|nan|inf(inity)?)", re.I)
 _SPLIT = re.compile(r"[\s,;]+")
 #: Largest decompressed file accepted (bytes).
@@ -121,6 +124,22 @@ def _panalytical_wavelengths(header: list[str]) -> tuple[tuple[float, ...], str 
     if a2 is None or ratio == 0:
         return (a1,), "PANalytical header: Kα1 only (Kα2/Kα1 ratio 0)" if ratio == 0 else None
     return (a1, a2), f"PANalytical header: Kα1 {a1} Å, Kα2 {a2} Å, ratio {ratio:g}"
+
+
+def _csv_sniff(path: Path, head: bytes) -> bool:
+    """Positive evidence that a .csv holds a powder pattern: the head names 2θ/angle (a
+    header-less two-column CSV may as well be an XPS spectrum in kinetic energy, #15)."""
+    if path.name.lower().endswith(".gz"):
+        return False  # compressed: no readable head, the user states the kind
+    text = head.decode("utf-8", errors="replace").lower()
+    return any(word in text for word in _CSV_EVIDENCE)
+
+
+@register("xrd-csv", _CSV_EXT, ["diffraction"], sniff=_csv_sniff, priority=0)
+def read_csv(path: Path, kind: str) -> list[DiffractionPattern]:
+    """A .csv powder pattern: the same parsing as :func:`read` (claimed unasked only on a header
+    naming the angle; ``kind="diffraction"`` reads a header-less one)."""
+    return read(path, kind)
 
 
 @register("xrd-xy", _EXT, ["diffraction"], priority=0)
