@@ -92,11 +92,13 @@ def test_cv_and_cycling_cli_equal_pipeline(study, cli):
     assert d["kind"] == p["kind"] and d["vertices_V"] == pytest.approx(p["vertices_V"])
     assert [s["deposition_peak"]["potential_V"] for s in d["scans"]] == pytest.approx(
         [s["deposition_peak"]["potential_V"] for s in p["scans"]])
-    cy_file = next((root / "cycling").glob("*.csv"))
-    d = _json(cli, "cycling", cy_file, "--json")
-    p = _stored(analyses, "cycling")
-    assert d["n_cycles"] == p["n_cycles"]
-    assert d["polarisation_growth_V_per_cycle"] == pytest.approx(p["polarisation_growth_V_per_cycle"], rel=1e-9)
+    cy_files = sorted((root / "cycling").glob("*.csv"))
+    assert cy_files
+    for cy_file in cy_files:  # each file against its own stored result (the study holds several)
+        d = _json(cli, "cycling", cy_file, "--json")
+        p = _stored(analyses, "cycling", sample=cy_file.name.split("_")[0])
+        assert d["n_cycles"] == p["n_cycles"], cy_file.name
+        assert d["polarisation_growth_V_per_cycle"] == pytest.approx(p["polarisation_growth_V_per_cycle"], rel=1e-9)
 
 
 def test_eis_stacks_cli_equals_pipeline(study, cli):
