@@ -186,7 +186,7 @@ def test_extra_starts_only_where_the_first_fit_leaves_structured_residuals():
 
 def test_short_spectra_get_every_start_and_a_wrong_circuit_is_flagged():
     """Below 20 points the runs tests cannot see a misfit, so every start is fitted; a circuit
-    that misses an arc leaves systematic residuals, and the result says so in its notes."""
+    that misses an arc leaves systematic residuals, and the verdict says so (once: not also in the notes)."""
     f = np.logspace(5, -1, 12)
     truth = {"R0": 20.0, "R1": 3e3, "CPE1.Q": 2e-9, "CPE1.n": 0.9, "R2": 2e4, "CPE2.Q": 1e-6, "CPE2.n": 0.8}
     short = fit_circuit(simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, f, noise=0.005, seed=1),
@@ -195,9 +195,10 @@ def test_short_spectra_get_every_start_and_a_wrong_circuit_is_flagged():
     s = simulate_spectrum("R0-p(R1,CPE1)-p(R2,CPE2)", truth, paper_frequencies(60), noise=0.002, seed=1)
     wrong = fit_circuit(s, "R0-p(R1,CPE1)")
     assert wrong.starts_tried > 1
-    assert any("residuals are systematic" in n for n in wrong.notes)
+    assert "systematic_residuals" in wrong.verdict.codes
+    assert not any("systematic" in n for n in wrong.notes)
     right = fit_circuit(s, "R0-p(R1,CPE1)-p(R2,CPE2)")
-    assert not any("systematic" in n for n in right.notes)
+    assert "systematic_residuals" not in right.verdict.codes
 
 
 def test_an_undetermined_split_is_reported_as_a_correlated_pair():

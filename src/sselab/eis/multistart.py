@@ -17,7 +17,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -111,11 +110,8 @@ class FitList(Sequence):
         start = self._starts[i].first if row == 0 else self._starts[i].all()[row]
         fit = _best_fit(self.circuit, self.weighting, self.spectra[i], self.params, est.result(j), start,
                         self._canonical, self._tried[i], self._engines[i])
-        n_points = self.spectra[i].frequency_Hz.size
-        if n_points >= MIN_POINTS_EARLY_EXIT and not self._noise_like[i]:
-            fit = replace(fit, notes=fit.notes + (
-                f"residuals are systematic (runs-test z = {self._z[i]:.2g}, longest same-sign run p = "
-                f"{self._p[i]:.2g}): the circuit misses a feature of the spectrum, or the fit is in a local minimum",))
+        # residual structure is judged once, by the verdict (sselab.fitting.verdicts: systematic_residuals);
+        # the runs tests here only decide whether more starts are tried
         return fit
 
     def table(self) -> dict[str, Any]:
