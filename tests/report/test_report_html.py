@@ -118,3 +118,15 @@ def test_renders_in_headless_chromium(report):
         browser.close()
     assert len(widths) >= 16 and all(w > 0 for w in widths)
     assert errors == []
+
+
+def test_consistency_agreements_are_not_drawn_as_disagreements(report):
+    """The virtual study: σ_el AC vs DC agree (green), t_ion DC vs conductivities disagree (red)."""
+    import re
+
+    text = report.read_text(encoding="utf-8")
+    section = text[text.index("<h2>Consistency checks</h2>"):]
+    section = section[:section.index("</ul>")]
+    items = re.findall(r'<li class="(\w+)">([^<]*)</li>', section)
+    assert items and all((cls == "bad") == ("INCONSISTENT" in msg) for cls, msg in items)
+    assert {"ok", "bad"} <= {cls for cls, _ in items}

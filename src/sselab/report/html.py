@@ -29,7 +29,7 @@ _CSS = ("body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}"
         "td,th{border:1px solid #bbb;padding:3px 6px;text-align:right}th{background:#f3f3f3}"
         "td:first-child,th:first-child{text-align:left}"
         "figure{display:inline-block;margin:4px;vertical-align:top}img{max-width:100%;height:auto}"
-        "figcaption{font-size:12px;color:#444;max-width:520px}.bad{color:#b00}.warn{color:#a60}")
+        "figcaption{font-size:12px;color:#444;max-width:520px}.bad{color:#b00}.warn{color:#a60}.ok{color:#070}")
 
 
 FIGURE_FORMATS = ("svg", "png")
@@ -288,9 +288,11 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
                else figures_paper.trace_figure(r["result"], f"CCD test, {r['sample']}") if r["method"] == "ccd" else None)
         figs.add(fig, _safe(f"{r['method']}_{r['sample']}"), f"{r['method'].replace('_', ' ')}, {r['sample']}")
     parts.append(figs.take())
-    checks = [m for r in ok if r["method"] == "consistency" for m in r["result"].get("messages", [])]
-    if checks:
-        parts.append("<h2>Consistency checks</h2><ul>" + "".join(f'<li class="bad">{html.escape(m)}</li>' for m in checks) + "</ul>")
+    checks = [c for r in ok if r["method"] == "consistency" for c in r["result"].get("checks", [])]
+    if checks:  # an agreement is not drawn like a disagreement
+        parts.append("<h2>Consistency checks</h2><ul>" + "".join(
+            f'<li class="{"ok" if c.get("consistent") else "bad"}">{html.escape(str(c.get("message", "")))}</li>'
+            for c in checks) + "</ul>")
     failed = [r for r in rows if r["status"] != "ok"]
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>sselab report</title>"
             f"<link rel='icon' href='data:,'><style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
