@@ -165,8 +165,9 @@ def identify_cmd(
         return exit_for(res)
     for c in res.candidates:
         wf = (format_uncertain(100 * c.weight_fraction, None if c.weight_fraction_stderr is None else 100 * c.weight_fraction_stderr, "wt%")
-              if c.present else "—")
-        typer.echo(f"{c.name:10s} {wf:>16s}  {c.detection}")
+              if c.present else f"absent (< {c.detection_limit_wt_percent:.2g} wt%)" if c.detection_limit_wt_percent is not None
+              else "absent")
+        typer.echo(f"{c.name:10s} {wf:>20s}  {c.detection.partition(': ')[2]}")
     typer.echo(f"Rwp {res.Rwp:.2f} %; unexplained peaks at 2θ: {', '.join(map(str, res.unexplained_peaks_deg)) or 'none'}"
                + (f"; misfit at the phases' own reflections: {', '.join(map(str, res.misfit_peaks_deg))}" if res.misfit_peaks_deg else ""))
     typer.echo(verdict_line(res))
