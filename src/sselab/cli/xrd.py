@@ -219,6 +219,9 @@ def refine_cmd(
                                                   help="Refine these occupancy factors, e.g. 'Mg3AsN.occ_N1' (repeatable, * allowed)."),
     tie: Optional[list[str]] = typer.Option(None, "--tie", help="Constraint SLAVE=MASTER (linked) or SLAVE=TOTAL-MASTER "
                                                                   "(fixed total), e.g. 'P.occ_O1=1-P.occ_F1' (repeatable)."),
+    internal_standard: Optional[str] = typer.Option(None, "--internal-standard",
+                                                     help="PHASE=WT: that phase was weighed in at WT wt% (e.g. Si=10); "
+                                                          "absolute wt% and amorphous content."),
     json_: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Rietveld refinement (scale, background, zero or displacement, lattice, size, strain)."""
@@ -256,8 +259,9 @@ def refine_cmd(
 
         for path in write_refined_cif(res, phase_list, cif_out):
             typer.echo(f"refined structure → {path}", err=True)
+    quant = _internal_standard(res, internal_standard) if internal_standard is not None else None
     if json_:
-        echo_json(res.to_dict())
+        echo_json({**res.to_dict(), **({"internal_standard": quant.to_dict()} if quant is not None else {})})
         return exit_for(res)
     units = {"A": "Å", "deg": "°", "nm": "nm", "A2": "Å²", "deg2": "deg²"}
     for p in res.phases:
@@ -276,8 +280,30 @@ def refine_cmd(
             typer.echo(f"  {e.name:24s} {_pm(e, units.get(e.unit, e.unit))}")
     typer.echo(f"Rp {res.Rp:.2f} %  Rwp {res.Rwp:.2f} %  Rexp {res.Rexp:.2f} %  χ² {res.chi2:.2f}  "
                f"({res.n_points} points, {res.n_free} free)")
+    if quant is not None:
+        from ..numfmt import format_uncertain
+
+        typer.echo(f"internal standard {quant.standard} {quant.standard_wt_percent:g} wt%; of the sample (standard removed):")
+        for name, w in quant.wt_percent_in_sample.items():
+            typer.echo(f"  {name:24s} {format_uncertain(w, quant.wt_percent_in_sample_stderr[name], 'wt%')}")
+        typer.echo(f"  {'amorphous':24s} {format_uncertain(quant.amorphous_wt_percent, quant.amorphous_wt_percent_stderr, 'wt%')}")
+        typer.echo(f"internal standard {verdict_line(quant)}")
     typer.echo(verdict_line(res))
     exit_for(res)
+
+
+def _internal_standard(res, spec: str):
+    """``PHASE=WT`` → :func:`sselab.xrd.quant.internal_standard` of the refinement."""
+    from ..xrd.quant import internal_standard
+
+    name, sep, wt = spec.rpartition("=")
+    try:
+        value = float(wt)
+    except ValueError:
+        value = float("nan")
+    if not sep or not name.strip() or value != value:
+        raise SselabError(f"--internal-standard {spec!r}: expected PHASE=WT (wt% of the standard weighed in, e.g. Si=10)")
+    return internal_standard(res, name.strip(), value)
 
 
 def _ties(items: Optional[list[str]]) -> dict[str, tuple[str, float, float]]:
