@@ -214,6 +214,7 @@ def refine_cmd(
     asymmetry: bool = typer.Option(False, "--asymmetry", help="Also refine Bérar–Baldinozzi low-angle peak asymmetry (P1, P2)."),
     transparency: bool = typer.Option(False, "--transparency", help="Also refine specimen transparency (Δ2θ ∝ sin2θ)."),
     axial: bool = typer.Option(False, "--axial", help="Also refine the axial-divergence peak shift (Δ2θ ∝ −cot2θ)."),
+    roughness: bool = typer.Option(False, "--roughness", help="Also refine Suortti surface roughness p, q (Bragg–Brentano)."),
     atoms: bool = typer.Option(False, "--atoms", help="Also refine free atomic coordinates (within site symmetry) and B."),
     occupancy: Optional[list[str]] = typer.Option(None, "--occupancy",
                                                   help="Refine these occupancy factors, e.g. 'Mg3AsN.occ_N1' (repeatable, * allowed)."),
@@ -236,6 +237,8 @@ def refine_cmd(
     geometry = "displacement_deg" if displacement else "zero_deg"
     stages = [tuple(geometry if s == "zero_deg" else s for s in st) for st in DEFAULT_STAGES]
     phase_list = _phases(phases, library)
+    if roughness:  # one stage more: Suortti p, q with everything of the last default stage
+        stages.append((*stages[-1], "rough_p", "rough_q"))
     if lebail_:
         from ..xrd.lebail import lebail
 
