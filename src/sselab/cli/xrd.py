@@ -41,7 +41,13 @@ def _instrument(pattern, wavelength: Optional[float], standard: Optional[Path], 
 
     if wavelength is not None:
         check_option("--wavelength", wavelength, gt=0, le=10)
-    if instrument_file is not None:
+    if instrument_file is not None and instrument_file.suffix.lower() == ".irf":
+        from ..io.formats.xrd_irf import instrument_from_irf
+
+        inst = instrument_from_irf(instrument_file, monochromatic)
+        typer.echo(f"instrument: {instrument_file.name}: {', '.join(map(str, inst.wavelengths_A))} Å, "
+                   f"U V W X Y = {inst.U:g} {inst.V:g} {inst.W:g} {inst.X:g} {inst.Y:g}", err=True)
+    elif instrument_file is not None:
         from ..io.formats.xrd_gsas import read_prm
 
         prm = read_prm(instrument_file)
@@ -197,7 +203,7 @@ def refine_cmd(
     file: Path = typer.Argument(..., help="Pattern file."),
     phases: str = typer.Option(..., "--phases", help="Comma-separated names or CIF paths."),
     standard: Optional[Path] = typer.Option(None, "--standard", help="LaB6 pattern for the instrument profile."),
-    instrument_file: Optional[Path] = typer.Option(None, "--instrument", help="GSAS .prm / GSAS-II .instprm file."),
+    instrument_file: Optional[Path] = typer.Option(None, "--instrument", help="GSAS .prm / GSAS-II .instprm or FullProf .irf file."),
     wavelength: Optional[float] = typer.Option(None, "--wavelength", help="Kα1 [Å]; Kα2 kept unless --monochromatic."),
     monochromatic: bool = typer.Option(False, "--monochromatic", help="One wavelength only (no Kα2)."),
     two_theta_range: Optional[Tuple[float, float]] = typer.Option(None, "--range", help="2θ range [deg]: LOW HIGH."),
