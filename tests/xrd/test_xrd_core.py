@@ -174,7 +174,10 @@ def test_cli_refine_json_keys(xrd_cli, tmp_path):
     assert abs(json.loads(text)["crystallite_size_nm"] - 25) < 3
     rc, text, err = cli("xrd", "identify", out, "--phases", "Mg3AsN,MgO", "--json")
     assert rc == 0, err
-    assert "present" in json.loads(text)
+    ident = json.loads(text)
+    assert "present" in ident
+    mgo_ = next(c for c in ident["candidates"] if c["name"] == "MgO")
+    assert mgo_["present"] is False and mgo_["weight_fraction"] is None and mgo_["detection_limit_wt_percent"] > 0
     rc, _, err = cli("xrd", "refine", tmp_path / "missing.xye", "--phases", "Mg3AsN")
     assert rc == 2 and "no such file" in err
     rc, _, err = cli("xrd", "refine", out, "--phases", "Unobtainium")

@@ -24,7 +24,7 @@ def small_model():
     for name, value in {"zero_deg": 0.03, "displacement_deg": -0.05, "transparency_deg": 0.02, "axial_deg": 0.01, "Mg3AsN.scale": 1.0, "ZrO2-m.scale": 0.5,
                         "Mg3AsN.D_nm": 30.0, "ZrO2-m.D_nm": 50.0, "Mg3AsN.strain": 2e-3, "ZrO2-m.strain": 1e-3,
                         "bkg0": 100.0, "bkg1": -10.0, "bkg2": 3.0, "bkg3": 1.0,
-                        "Mg3AsN.po_r": 0.85, "ZrO2-m.po_r": 1.2}.items():
+                        "Mg3AsN.po_r": 0.85, "ZrO2-m.po_r": 1.2, "rough_p": 0.3, "rough_q": 0.4}.items():
         v[m.index(name)] = value
     for i, n in enumerate(m.names):
         if ".B_" in n:

@@ -41,7 +41,13 @@ def _instrument(pattern, wavelength: Optional[float], standard: Optional[Path], 
 
     if wavelength is not None:
         check_option("--wavelength", wavelength, gt=0, le=10)
-    if instrument_file is not None:
+    if instrument_file is not None and instrument_file.suffix.lower() == ".irf":
+        from ..io.formats.xrd_irf import instrument_from_irf
+
+        inst = instrument_from_irf(instrument_file, monochromatic)
+        typer.echo(f"instrument: {instrument_file.name}: {', '.join(map(str, inst.wavelengths_A))} Å, "
+                   f"U V W X Y = {inst.U:g} {inst.V:g} {inst.W:g} {inst.X:g} {inst.Y:g}", err=True)
+    elif instrument_file is not None:
         from ..io.formats.xrd_gsas import read_prm
 
         prm = read_prm(instrument_file)
@@ -165,8 +171,9 @@ def identify_cmd(
         return exit_for(res)
     for c in res.candidates:
         wf = (format_uncertain(100 * c.weight_fraction, None if c.weight_fraction_stderr is None else 100 * c.weight_fraction_stderr, "wt%")
-              if c.present else "—")
-        typer.echo(f"{c.name:10s} {wf:>16s}  {c.detection}")
+              if c.present else f"absent (< {c.detection_limit_wt_percent:.2g} wt%)" if c.detection_limit_wt_percent is not None
+              else "absent")
+        typer.echo(f"{c.name:10s} {wf:>20s}  {c.detection.partition(': ')[2]}")
     typer.echo(f"Rwp {res.Rwp:.2f} %; unexplained peaks at 2θ: {', '.join(map(str, res.unexplained_peaks_deg)) or 'none'}"
                + (f"; misfit at the phases' own reflections: {', '.join(map(str, res.misfit_peaks_deg))}" if res.misfit_peaks_deg else ""))
     typer.echo(verdict_line(res))
@@ -196,7 +203,7 @@ def refine_cmd(
     file: Path = typer.Argument(..., help="Pattern file."),
     phases: str = typer.Option(..., "--phases", help="Comma-separated names or CIF paths."),
     standard: Optional[Path] = typer.Option(None, "--standard", help="LaB6 pattern for the instrument profile."),
-    instrument_file: Optional[Path] = typer.Option(None, "--instrument", help="GSAS .prm / GSAS-II .instprm file."),
+    instrument_file: Optional[Path] = typer.Option(None, "--instrument", help="GSAS .prm / GSAS-II .instprm or FullProf .irf file."),
     wavelength: Optional[float] = typer.Option(None, "--wavelength", help="Kα1 [Å]; Kα2 kept unless --monochromatic."),
     monochromatic: bool = typer.Option(False, "--monochromatic", help="One wavelength only (no Kα2)."),
     two_theta_range: Optional[Tuple[float, float]] = typer.Option(None, "--range", help="2θ range [deg]: LOW HIGH."),
@@ -213,11 +220,15 @@ def refine_cmd(
     asymmetry: bool = typer.Option(False, "--asymmetry", help="Also refine Bérar–Baldinozzi low-angle peak asymmetry (P1, P2)."),
     transparency: bool = typer.Option(False, "--transparency", help="Also refine specimen transparency (Δ2θ ∝ sin2θ)."),
     axial: bool = typer.Option(False, "--axial", help="Also refine the axial-divergence peak shift (Δ2θ ∝ −cot2θ)."),
+    roughness: bool = typer.Option(False, "--roughness", help="Also refine Suortti surface roughness p, q (Bragg–Brentano)."),
     atoms: bool = typer.Option(False, "--atoms", help="Also refine free atomic coordinates (within site symmetry) and B."),
     occupancy: Optional[list[str]] = typer.Option(None, "--occupancy",
                                                   help="Refine these occupancy factors, e.g. 'Mg3AsN.occ_N1' (repeatable, * allowed)."),
     tie: Optional[list[str]] = typer.Option(None, "--tie", help="Constraint SLAVE=MASTER (linked) or SLAVE=TOTAL-MASTER "
                                                                   "(fixed total), e.g. 'P.occ_O1=1-P.occ_F1' (repeatable)."),
+    internal_standard: Optional[str] = typer.Option(None, "--internal-standard",
+                                                     help="PHASE=WT: that phase was weighed in at WT wt% (e.g. Si=10); "
+                                                          "absolute wt% and amorphous content."),
     json_: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Rietveld refinement (scale, background, zero or displacement, lattice, size, strain)."""
@@ -232,6 +243,8 @@ def refine_cmd(
     geometry = "displacement_deg" if displacement else "zero_deg"
     stages = [tuple(geometry if s == "zero_deg" else s for s in st) for st in DEFAULT_STAGES]
     phase_list = _phases(phases, library)
+    if roughness:  # one stage more: Suortti p, q with everything of the last default stage
+        stages.append((*stages[-1], "rough_p", "rough_q"))
     if lebail_:
         from ..xrd.lebail import lebail
 
@@ -255,8 +268,9 @@ def refine_cmd(
 
         for path in write_refined_cif(res, phase_list, cif_out):
             typer.echo(f"refined structure → {path}", err=True)
+    quant = _internal_standard(res, internal_standard) if internal_standard is not None else None
     if json_:
-        echo_json(res.to_dict())
+        echo_json({**res.to_dict(), **({"internal_standard": quant.to_dict()} if quant is not None else {})})
         return exit_for(res)
     units = {"A": "Å", "deg": "°", "nm": "nm", "A2": "Å²", "deg2": "deg²"}
     for p in res.phases:
@@ -275,8 +289,30 @@ def refine_cmd(
             typer.echo(f"  {e.name:24s} {_pm(e, units.get(e.unit, e.unit))}")
     typer.echo(f"Rp {res.Rp:.2f} %  Rwp {res.Rwp:.2f} %  Rexp {res.Rexp:.2f} %  χ² {res.chi2:.2f}  "
                f"({res.n_points} points, {res.n_free} free)")
+    if quant is not None:
+        from ..numfmt import format_uncertain
+
+        typer.echo(f"internal standard {quant.standard} {quant.standard_wt_percent:g} wt%; of the sample (standard removed):")
+        for name, w in quant.wt_percent_in_sample.items():
+            typer.echo(f"  {name:24s} {format_uncertain(w, quant.wt_percent_in_sample_stderr[name], 'wt%')}")
+        typer.echo(f"  {'amorphous':24s} {format_uncertain(quant.amorphous_wt_percent, quant.amorphous_wt_percent_stderr, 'wt%')}")
+        typer.echo(f"internal standard {verdict_line(quant)}")
     typer.echo(verdict_line(res))
     exit_for(res)
+
+
+def _internal_standard(res, spec: str):
+    """``PHASE=WT`` → :func:`sselab.xrd.quant.internal_standard` of the refinement."""
+    from ..xrd.quant import internal_standard
+
+    name, sep, wt = spec.rpartition("=")
+    try:
+        value = float(wt)
+    except ValueError:
+        value = float("nan")
+    if not sep or not name.strip() or value != value:
+        raise SselabError(f"--internal-standard {spec!r}: expected PHASE=WT (wt% of the standard weighed in, e.g. Si=10)")
+    return internal_standard(res, name.strip(), value)
 
 
 def _ties(items: Optional[list[str]]) -> dict[str, tuple[str, float, float]]:

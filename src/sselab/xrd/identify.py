@@ -3,7 +3,8 @@
 A candidate is *present* when its scale is significant (value / stderr ≥ ``min_sigma``) and
 dropping it raises Rwp by at least ``min_rwp_gain`` (percentage points); an absent candidate
 has no weight fraction (``None``: the refined wt% of a phase that is not there is not a
-finding), and each candidate says why in ``detection``.  Peaks of the residual above
+finding) but a detection limit (``detection_limit_wt_percent``, :mod:`~sselab.xrd.detection`:
+"absent (< 0.8 wt%)"), and each candidate says why in ``detection``.  Peaks of the residual above
 ``peak_sigma``·σ are split into those at reflections of a present phase (``misfit_peaks_deg``:
 strain, texture or profile misfit of a phase that *is* there) and those no candidate explains
 (``unexplained_peaks_deg``).  The verdict: :func:`sselab.xrd.verdicts.identify_verdict`.
@@ -28,6 +29,7 @@ import numpy as np
 
 from ..measurements import DiffractionPattern
 from .instrument import Instrument
+from .detection import detection_limits
 from .rietveld import Refinement, RietveldResult, _sigma, agreement
 from .structures import Phase
 from .verdicts import identify_verdict
@@ -50,6 +52,13 @@ class Candidate:
     rwp_gain: float
     weight_fraction_stderr: float | None = None
     detection: str = ""
+    #: wt% at which the phase would pass the presence tests (:mod:`~sselab.xrd.detection`);
+    #: None when it cannot be estimated
+    detection_limit_wt_percent: float | None = None
+    detection_limit_counting_wt_percent: float | None = None
+    detection_limit_rwp_wt_percent: float | None = None
+    detection_limit_by: str | None = None
+    strongest_reflection_2theta_deg: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -93,7 +102,12 @@ def identify(
     """Which of ``phases`` are in ``pattern``; see the module docstring for the tests."""
     job = Refinement(pattern, phases, instrument, n_background=n_background)
     for stage in stages:
-        job.run_stage(stage)
+        before = (job.params, job.last_fit)
+        res = job.run_stage(stage)
+        if before[1] is not None and not res.chi2 <= before[1].chi2:
+            # a stage that fits worse (a minor phase's size/strain started far off and ran away)
+            # is undone: the simpler model that fitted better stands
+            job.params, job.last_fit = before
     full = job.result()
     start = {n: v for n, v in full.values.items()}
     cands = []
@@ -117,6 +131,14 @@ def identify(
         cands.append(Candidate(p.name, present, ph.weight_fraction if present else None, float(signif), rwp_without, gain,
                                ph.weight_fraction_stderr if present else None, ("present: " if present else "absent: ") + why))
     on = [i for i, c in enumerate(cands) if c.present] or list(range(len(cands)))
+    limits = detection_limits(job.model, job.params.value_array, job.sigma, [i for i, c in enumerate(cands) if c.present],
+                              start=job.model.parameters().value_array, min_sigma=min_sigma,
+                              min_rwp_gain=min_rwp_gain, y_obs=job.y, Rwp=full.Rwp)
+    for i, (c, lim) in enumerate(zip(cands, limits)):
+        x = lim["detection_limit_wt_percent"]
+        text = (f"absent (< {x:.2g} wt%): " if x is not None else "absent: ") if not c.present else "present: "
+        cands[i] = replace(c, detection=text + c.detection.partition(": ")[2], detection_limit_wt_percent=x,
+                           **{k: w for k, w in lim.items() if k != "detection_limit_wt_percent"})
     inst = job.model.instrument
     pk = job.model.peaks(job.params.value_array)
     mine = np.isin(pk.phase, on) & (pk.area > 0)

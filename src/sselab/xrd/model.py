@@ -138,6 +138,9 @@ class PowderModel:
             # Bérar–Baldinozzi low-angle asymmetry (profiles.asymmetry_basis); 0 = symmetric peaks
             Parameter("asym_P1", 0.0, -2.0, 2.0, fixed=True, scale="linear"),
             Parameter("asym_P2", 0.0, -2.0, 2.0, fixed=True, scale="linear"),
+            # Suortti (1972) Bragg–Brentano surface roughness (sselab.xrd.roughness); q = 0: none
+            Parameter("rough_p", 0.5, 0.0, 1.0, fixed=True, scale="linear"),
+            Parameter("rough_q", 0.0, -1.0, 3.0, fixed=True, scale="linear"),
         ]
         for phase, refl in zip(self.phases, self.reflections):
             n = phase.name

@@ -4,7 +4,7 @@ analytic derivatives with respect to every model parameter.
 For reflection k of phase i and wavelength line l (θ from Bragg's law, u = 1/d²):
 
 * centre  c = 2θ·180/π + zero + displacement·cosθ + transparency·sin2θ − axial·cot2θ
-* area    A = S·ratio·m·|F|²(s² = u/4; occ, B)·LP(θ)
+* area    A = S·ratio·m·|F|²(s² = u/4; occ, B)·LP(θ)·P_MD·SR(θ) (March–Dollase texture, surface roughness)
 * widths  Γ_G = √(U tan²θ + V tanθ + W),
   Γ_L = X tanθ + Y/cosθ + (180/π)(Kλ/(D cosθ) + 4ε tanθ),
   FWHM and η from the Thompson–Cox–Hastings formulas (:func:`profiles.tch`).
@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .roughness import surface_roughness
 from .structures import tie_lattice
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,6 +90,7 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
     zero, disp = v[g["zero_deg"]], v[g["displacement_deg"]]
     transp, axial = v[g["transparency_deg"]], v[g["axial_deg"]]
     U, V, W, X, Y = (v[g[k]] for k in "UVWXY")
+    rp, rq = v[g["rough_p"]], v[g["rough_q"]]
     cols: list[tuple[np.ndarray, ...]] = []
     blocks: list[np.ndarray] = []
     for ip, (phase, refl) in enumerate(zip(model.phases, model.reflections)):
@@ -132,7 +134,8 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             lpf = num / den
             sin2t, cot2t = np.sin(2 * th), 1.0 / np.tan(2 * th)
             centre = 2 * np.degrees(th) + zero + disp * cos_t + transp * sin2t - axial * cot2t
-            base = ratio * refl.multiplicity * lpf * texture
+            sr, dsr_dp, dsr_dq, dsr_dth = surface_roughness(rp, rq, sin_t, cos_t)
+            base = ratio * refl.multiplicity * lpf * texture * sr
             area = np.where(valid, scale * base * f2, 0.0)
             q = U * tan_t**2 + V * tan_t + W
             gg = np.sqrt(np.maximum(q, 1e-8))
@@ -167,7 +170,9 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             Dk[0, :, g["transparency_deg"]] = sin2t
             Dk[0, :, g["axial_deg"]] = -cot2t
             Dk[1, :, i_scale] = base * f2
-            Dk[1, :, i_r] = np.where(valid, scale * ratio * refl.multiplicity * lpf * f2 * dtexture, 0.0)
+            Dk[1, :, i_r] = np.where(valid, scale * ratio * refl.multiplicity * lpf * sr * f2 * dtexture, 0.0)
+            Dk[1, :, g["rough_p"]] = scale * ratio * refl.multiplicity * lpf * texture * f2 * dsr_dp
+            Dk[1, :, g["rough_q"]] = scale * ratio * refl.multiplicity * lpf * texture * f2 * dsr_dq
             area_rows = Dk[1]
             area_rows[:, i_b] = (scale * base)[:, None] * df2_dB
             area_rows[:, i_occ] = (scale * base)[:, None] * df2_docc
@@ -180,7 +185,8 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             dlpf_dth = (dnum * den - num * dden) / den**2
             per_u = np.stack([
                 (2 * _DEG - disp * sin_t + 2 * transp * np.cos(2 * th) + 2 * axial / np.sin(2 * th) ** 2) * dth_du,
-                scale * ratio * refl.multiplicity * texture * (lpf * df2_ds2 * 0.25 + f2 * dlpf_dth * dth_du),
+                scale * ratio * refl.multiplicity * texture * (sr * lpf * df2_ds2 * 0.25
+                                                               + f2 * (sr * dlpf_dth + lpf * dsr_dth) * dth_du),
                 (dFg * dgg_dth + dFl * dgl_dth) * dth_du,
                 (dEg * dgg_dth + dEl * dgl_dth) * dth_du,
             ])
@@ -193,7 +199,7 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
                     dn[k] -= h
                     dP = (refl.march_dollase(up, phase.crystal_system, direction, v[i_r])[0]
                           - refl.march_dollase(dn, phase.crystal_system, direction, v[i_r])[0]) / (2 * h)
-                    Dk[1, :, g[f"{n}.{k}"]] += scale * ratio * refl.multiplicity * lpf * f2 * dP
+                    Dk[1, :, g[f"{n}.{k}"]] += scale * ratio * refl.multiplicity * lpf * sr * f2 * dP
             Dk[:, ~valid, :] = 0.0
             blocks.append(Dk)
     c = [np.concatenate(x) for x in zip(*cols)]
