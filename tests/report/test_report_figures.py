@@ -124,3 +124,15 @@ def test_arrhenius_log_axis_labels_1_2_5_only():
     mantissas = {round(t / 10.0 ** np.floor(np.log10(t) + 1e-9)) for t in shown}
     assert mantissas <= {1, 2, 5} and len(shown) >= 3
     assert all(t.get_text() == "" for t in ax.yaxis.get_minorticklabels())
+
+
+def test_chronoamperometry_legend_lies_beside_the_curves():
+    t = np.linspace(0, 9000, 50)
+    rows = [{"result": {"set_potential_V": v, "t_ion": 0.08, "curves": {"time_s": t.tolist(),
+             "current_A": (v * 1e-6 * (1 + np.exp(-t / 600))).tolist()}}} for v in (0.5, 1, 2, 3)]
+    fig = figures.transients(rows, "s")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    leg = ax.get_legend().get_window_extent()
+    assert leg.x0 >= ax.get_window_extent().x1  # no curve can be covered
+    assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "0.5 V, t_ion 0.080"

@@ -151,7 +151,8 @@ def transients(rows: Sequence[dict[str, Any]], sample: str) -> Any:
     ax.set_xlabel("t / h")
     ax.set_ylabel("|I| / A")
     ax.set_title(f"Chronoamperometry: {sample}")
-    ax.legend(frameon=False, fontsize=6.5)
+    # beside the axes: inside, it covered the highest hold's curve in the demo report
+    ax.legend(frameon=False, fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return fig
 
 
