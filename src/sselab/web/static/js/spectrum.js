@@ -64,7 +64,16 @@ function showGeneric(view, m) {
     get(`/api/sem/${m.id}`).then((s) => {
       document.getElementById("sem-pixel").textContent = `${s.shape_px[1]} × ${s.shape_px[0]} px; pixel ` +
         (s.pixel_size_um ? `${fmt(s.pixel_size_um * 1000, 4)} nm (${s.pixel_size_source})` : "size unknown: sizes in px");
-      if (s.analysis) showSemAnalysis(document.getElementById("sem-analysis"), m.id, s.analysis);
+      if (s.analysis) {
+        showSemAnalysis(document.getElementById("sem-analysis"), m.id, s.analysis);
+        const pick = document.getElementById("an-sem");  // the form starts on the stored analysis
+        if (pick && s.analysis.analysis) pick.value = s.analysis.analysis;
+        const raw = document.getElementById("sem-image");  // the figures show it already: fold the raw one away
+        const box = document.createElement("details");
+        box.innerHTML = "<summary>micrograph as recorded</summary>";
+        raw.replaceWith(box);
+        box.appendChild(raw);
+      }
     }).catch((e) => toast(e.message));
   } else if (regions) showRegions(document.getElementById("regions"), m);
   else if (names.length >= 2) {
