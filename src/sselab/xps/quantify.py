@@ -200,7 +200,10 @@ def quantify(areas: Mapping[str, tuple[float, float | None]], rsfs: Mapping[str,
         pos = (positions_eV or {}).get(label)
         rsf, sources[label] = rsf_with_source(level, rsfs)
         s = rsf * _correction(correction, pos, excitation_energy_eV, mfp_exponent)
-        norm[label] = (area / s, s)
+        # a negative area within three standard errors of 0 is "not detected": 0 in the normalisation
+        # (a negative atomic fraction would inflate the others: 0-150W.vms summed to 104 % without Ni)
+        nd = area < 0 and _err is not None and _err > 0 and area >= -3 * _err
+        norm[label] = ((0.0 if nd else area) / s, s)
     total = sum(v for v, _ in norm.values())
     if total <= 0:
         raise AnalysisError("total normalised area is zero")

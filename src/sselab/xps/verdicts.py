@@ -15,7 +15,8 @@ named ``<component>.position``/``.fwhm``/``.area``, with the noise the spectrum 
 
 Quantification and depth profiles (:func:`quantification_reasons`): a negative net area or
 atomic % more than three standard errors below 0 is ``failed`` (``negative_atomic_percent``);
-an area within three standard errors of 0 (negative or not) is a warning (``below_detection``).
+an area within three standard errors of 0 (negative or not) is a warning (``below_detection``;
+a negative one counts as 0 in the normalisation, :func:`sselab.xps.quantify.quantify`).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def quantification_reasons(rows: Sequence[tuple[str, float, float | None, float]
     for label, area, err, pct in rows:
         if (area < 0 or pct < 0) and err is not None and err > 0 and area >= -3 * err:
             out.append(Reason("below_detection", f"{label}: negative area ({area:.3g} ± {err:.2g}) consistent with "
-                              f"0: not detected (its {pct:.3g} at.% is noise)"))
+                              "0: not detected, counted as 0 at.% in the normalisation"))
         elif area < 0 or pct < 0:
             out.append(Reason("negative_atomic_percent", f"{label}: negative area/atomic % ({pct:.3g} at.%): the "
                               "background is above the data; check the region limits and background", "failed"))
