@@ -197,3 +197,13 @@ def test_membrane_eds_map_pipeline_equals_cli_and_recovers_truth(tmp_path):
     for el in ("Mg", "F"):
         r = rows[f"EDS map {el} variation beyond counting, CV (Fig. 6e) — SE-polymer"]
         assert r["recovered"] == pytest.approx(r["truth"], rel=0.15)
+
+    # the report's table row and element-map figure come from the same stored result
+    from sselab.report import microscopy
+
+    tab = microscopy.table(stored)
+    text = tab.loc[tab["analysis"] == "EDS maps", "result"].item()
+    assert "region 1:" in text and "region 2:" in text
+    assert f"Mg {piped['region_atomic_percent']['2']['Mg']:.1f}" in text
+    fig = microscopy.eds_maps_figure(stored[0])
+    assert len([a for a in fig.axes if a.images]) == len(t["elements"])
