@@ -110,3 +110,14 @@ def test_synthetic_map_rpl_round_trip_and_band_compositions(tmp_path):
     assert r.homogeneity["As"]["heterogeneous"]
     with pytest.raises(Exception, match="not both"):
         map_analysis(back, ["Mg"], bands=2, layers=2)
+
+
+def test_rpl_map_read_through_the_io_registry(tmp_path):
+    from sselab.eds.simulate import synthetic_map, write_rpl
+    from sselab.io import read
+
+    f = np.full((6, 8), 0.5)
+    m = synthetic_map({"a": {"Mg": 3, "As": 1}, "b": {"S": 1}}, {"a": f, "b": 1 - f}, seed=1)
+    write_rpl(tmp_path / "x.rpl", m)
+    (got,) = read(tmp_path / "x.rpl", kind="eds")
+    assert isinstance(got, EDSMap) and np.array_equal(got.cube, m.cube)
