@@ -207,3 +207,8 @@ def test_membrane_eds_map_pipeline_equals_cli_and_recovers_truth(tmp_path):
     assert f"Mg {piped['region_atomic_percent']['2']['Mg']:.1f}" in text
     fig = microscopy.eds_maps_figure(stored[0])
     assert len([a for a in fig.axes if a.images]) == len(t["elements"])
+
+    from sselab.web.routes_microscopy import result_summary
+
+    line = result_summary(piped)
+    assert line.startswith("1: ") and f"Mg {piped['region_atomic_percent']['1']['Mg']:.1f}" in line
