@@ -110,3 +110,22 @@ def test_xps_profile_is_one_vamas_file_with_every_step(study):
     truth = json.loads((study.parent / "truth.json").read_text())["as-BM"]["xps"]
     n, as_ = truth["element_atomic_percent"]["N 1s"], truth["element_atomic_percent"]["As 3d"]
     assert n[0] / as_[0] < 0.6 < 0.95 < n[-1] / as_[-1]  # N-deficient surface, stoichiometric bulk
+
+
+def test_membrane_eds_map_in_the_manifest(study):
+    # Fig. 6e: the membrane's spectrum image is a measurement (technique eds, analysis maps, 2
+    # bands, the seven mapped elements) and a readable Ripple file of the stated shape
+    from sselab.eds.spectrum import EDSMap, read_eds
+
+    s = load_manifest(study)
+    (m,) = [m for m in s.manifest.measurements if str(m.file).endswith("EDS-map.rpl")]
+    assert m.technique == "eds" and m.sample == "SE-polymer"
+    assert m.settings["analysis"] == "maps" and m.settings["maps"]["bands"] == 2
+    assert set(m.settings["elements"]) == {"Mg", "As", "N", "C", "O", "F", "S"}
+    truth = json.loads((study.parent / "truth.json").read_text(encoding="utf-8"))["microscopy"]["eds_membrane_map"]
+    (mp,) = read_eds(study.parent / truth["file"])
+    assert isinstance(mp, EDSMap) and mp.cube.shape[:2] == (64, 64)
+    assert mp.pixel_size_m[0] * 1e6 == pytest.approx(125 / 64)
+    top, bot = truth["region_atomic_percent"]["1"], truth["region_atomic_percent"]["2"]
+    assert bot["Mg"] > top["Mg"] and bot["F"] < top["F"]  # AP slightly concentrated at the bottom
+    assert truth["ap_bottom_top"] == pytest.approx(1.5, abs=0.15)

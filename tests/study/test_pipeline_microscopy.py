@@ -144,3 +144,71 @@ def test_demo_microscopy_part_reads_the_store(tmp_path):
     rows = {r["quantity"]: r for r in _microscopy_part(tmp_path)}
     assert rows["crystal size d50 (SEM) — as-BM"]["recovered"] == pytest.approx(truth["sem_particles"]["d50_um"], rel=0.05)
     assert rows["EDS N per As — as-BM"]["recovered"] == pytest.approx(1.3, rel=0.05)
+
+
+def test_membrane_eds_map_pipeline_equals_cli_and_recovers_truth(tmp_path):
+    """Fig. 6e: the membrane's EDS map (AP particles 1.5× denser in the bottom half, assumed)
+    through the pipeline (technique eds, analysis maps) = ``sselab eds maps --bands 2 --json``;
+    the demo rows recover the per-half at.%, bottom/top ratios and map variation of the truth."""
+    import typer
+    from typer.testing import CliRunner
+
+    from sselab.cli.eds import register
+    from sselab.simulate.microscopy_eds import membrane_map_entry, membrane_map_rows, write_membrane_map
+
+    t = write_membrane_map(tmp_path, seed=0)
+    p = _manifest(tmp_path, [membrane_map_entry(t)])
+    doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+    doc["samples"] = [{"name": "SE-polymer"}]
+    p.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    run = run_study(p, tmp_path / "results.sqlite")
+    assert run.n_failed == 0, run.failures
+    with open_store(tmp_path / "results.sqlite") as s:
+        stored = [a for a in s.analyses() if a["method"] == "eds_quantify"]
+    piped = stored[0]["result"]
+    assert piped["analysis"] == "maps" and piped["shape_px"] == [64, 64]
+
+    app = typer.Typer()
+    register(app)
+    app.command("noop")(lambda: None)  # a group needs two commands to take the subcommand name
+    res = CliRunner().invoke(app, ["eds", "maps", str(tmp_path / t["file"]), "--elements", ",".join(t["elements"]),
+                                   "--bands", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    cli = json.loads(res.output)
+    assert cli["region_atomic_percent"] == piped["region_atomic_percent"]
+    assert cli["region_atomic_percent_stderr"] == piped["region_atomic_percent_stderr"]
+    assert cli["homogeneity"] == piped["homogeneity"]
+
+    rows = {r["quantity"]: r for r in membrane_map_rows(tmp_path, {"eds_membrane_map": t}, analyses=stored)}
+    assert rows == {r["quantity"]: r for r in membrane_map_rows(tmp_path, {"eds_membrane_map": t})}
+    ratios = [r for q, r in rows.items() if "bottom/top" in q]
+    assert len(ratios) == 4
+    for r in ratios:
+        assert r["recovered"] == pytest.approx(r["truth"], rel=0.03) and r["paper"] is None
+        assert r["status"] in ("ok", "warning")
+    mg = rows["EDS map Mg at.% bottom/top (Fig. 6e) — SE-polymer"]
+    assert mg["recovered"] > 1.4 and mg["truth"] == pytest.approx(t["region_atomic_percent"]["2"]["Mg"]
+                                                                   / t["region_atomic_percent"]["1"]["Mg"])
+    halves = [r for q, r in rows.items() if "half" in q]
+    assert len(halves) == 4
+    for r in halves:
+        assert r["recovered"] == pytest.approx(r["truth"], rel=0.03)
+        assert abs(r["recovered"] - r["truth"]) < r["stderr"]
+    for el in ("Mg", "F"):
+        r = rows[f"EDS map {el} variation beyond counting, CV (Fig. 6e) — SE-polymer"]
+        assert r["recovered"] == pytest.approx(r["truth"], rel=0.15)
+
+    # the report's table row and element-map figure come from the same stored result
+    from sselab.report import microscopy
+
+    tab = microscopy.table(stored)
+    text = tab.loc[tab["analysis"] == "EDS maps", "result"].item()
+    assert "region 1:" in text and "region 2:" in text
+    assert f"Mg {piped['region_atomic_percent']['2']['Mg']:.1f}" in text
+    fig = microscopy.eds_maps_figure(stored[0])
+    assert len([a for a in fig.axes if a.images]) == len(t["elements"])
+
+    from sselab.web.routes_microscopy import result_summary
+
+    line = result_summary(piped)
+    assert line.startswith("1: ") and f"Mg {piped['region_atomic_percent']['1']['Mg']:.1f}" in line

@@ -120,30 +120,27 @@ def quantify_cmd(
 
 @eds_app.command("maps")
 def maps_cmd(
-    file: Path = typer.Argument(..., help="Bruker .bcf spectrum image"),
+    file: Path = typer.Argument(..., help="spectrum image: Bruker .bcf or Ripple .rpl (+ .raw)"),
     elements: Optional[str] = typer.Option(None, "--elements", help='comma list (default: identified)'),
     exclude: Optional[str] = typer.Option(None, "--exclude", help='leave out, e.g. "C"'),
     kfactor: list[str] = typer.Option([], "--kfactor", help='Cliff–Lorimer k "Mg=1.05" (repeatable)'),
     bin: int = typer.Option(1, "--bin", help="bin N×N pixels"),
     layers: Optional[int] = typer.Option(None, "--layers", help="cross-section: N layers, composition of each"),
+    bands: Optional[int] = typer.Option(None, "--bands", help="N equal bands (1 = top), composition of each"),
     vertical: bool = typer.Option(False, "--vertical", help="with --layers: layers run top to bottom"),
     plot: Optional[Path] = typer.Option(None, "--plot", help="write the element maps PNG"),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (its to_dict())."),
 ) -> None:
     """Element maps, mean composition, homogeneity (map CV over counting CV), per-layer composition."""
-    from ..eds.maps import element_maps, layer_compositions, plot_maps
+    from ..eds.maps import map_analysis, plot_maps
     from ..eds.spectrum import EDSMap, read_eds
 
     maps = [m for m in read_eds(file) if isinstance(m, EDSMap)]
     if not maps:
         raise SselabError(f"{file}: no spectrum image in the file")
     k = assignments(kfactor, "--kfactor") or None
-    lay = None
-    if layers is not None:
-        r, lay = layer_compositions(maps[0], _elements(elements), n_layers=layers, kfactors=k,
-                                    exclude=_elements(exclude) or (), orientation="vertical" if vertical else "horizontal")
-    else:
-        r = element_maps(maps[0], _elements(elements), kfactors=k, exclude=_elements(exclude) or (), bin=bin)
+    r, lay = map_analysis(maps[0], _elements(elements), kfactors=k, exclude=_elements(exclude) or (), bin=bin,
+                          layers=layers, bands=bands, orientation="vertical" if vertical else "horizontal")
     if plot is not None:
         plot_maps(r, plot)
     if as_json:
@@ -151,7 +148,7 @@ def maps_cmd(
         exit_for(r, lay)
         return
     for name, comp in (r.regions or {}).items():
-        typer.echo(f"  layer {name}: " + ", ".join(f"{el} {v:.1f}" for el, v in comp.items()) + " at.%")
+        typer.echo(f"  {'band' if bands else 'layer'} {name}: " + ", ".join(f"{el} {v:.1f}" for el, v in comp.items()) + " at.%")
     for el, h in r.homogeneity.items():
         at = r.overall.atomic_percent.get(el, (float("nan"), None))
         typer.echo(f"  {el:<3} {format_uncertain(at[0], at[1], 'at.%', style='pm')}  CV {h['cv']:.2f} "

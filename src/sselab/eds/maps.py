@@ -34,6 +34,7 @@ class EDSMaps:
     homogeneity: dict[str, dict[str, float | bool]]
     overall: EDSQuant
     regions: dict[str, dict[str, float]] | None
+    regions_stderr: dict[str, dict[str, float]] | None
     pixel_size_um: float | None
     bin: int
     verdict: Verdict
@@ -48,6 +49,7 @@ class EDSMaps:
             "mean_atomic_percent_stderr": self.overall.to_dict()["atomic_percent_stderr"],
             "homogeneity": self.homogeneity,
             "region_atomic_percent": self.regions,
+            "region_atomic_percent_stderr": self.regions_stderr,
             "overall": self.overall.to_dict(),
         }
         return with_verdict(d, self.verdict)
@@ -81,7 +83,7 @@ def element_maps(m: EDSMap, elements=None, *, kfactors: Mapping[str, float] | No
     fams = [(el, f) for el, f in overall.families.items()]
     if not fams:
         v = overall.verdict.add("nothing_to_map", "no element to map", "failed")
-        return EDSMaps({}, {}, overall, None, None, bin, v)
+        return EDSMaps({}, {}, overall, None, None, None, bin, v)
     fit = fit_lines(e, total.counts, fams, fwhm_mn_eV=fwhm_mn_eV)
     bg = snip(total.counts, e, fwhm_mn_eV=fwhm_mn_eV)
     cols = [family_shape(el, f, e, fwhm_mn_eV, fit.shifts_eV.get(f"{el}_{f}", 0.0) * 1e-3) for el, f in fams]
@@ -103,19 +105,20 @@ def element_maps(m: EDSMap, elements=None, *, kfactors: Mapping[str, float] | No
         cv = float(net.std() / mean)
         ratio = cv / cv_count if cv_count > 0 else float("nan")
         hom[el] = {"cv": cv, "cv_counting": cv_count, "ratio": ratio, "heterogeneous": bool(ratio > HETEROGENEOUS)}
-    reg = None
+    reg = reg_se = None
     if regions is not None:
         lab = np.asarray(regions)
         if lab.shape != m.cube.shape[:2]:
             raise AnalysisError(f"regions has shape {lab.shape}, the map {m.cube.shape[:2]}")
-        reg = {}
+        reg, reg_se = {}, {}
         for r in np.unique(lab[lab > 0]):
             spec = EDSSpectrum(e, m.cube[lab == r].sum(axis=0).astype(float), total.beam_energy_keV, None,
                                total.elements_listed, m.path, f"region {r}")
             q = quantify(spec, list(overall.elements), kfactors=kfactors, fwhm_mn_eV=fwhm_mn_eV, beam_keV=beam_keV)
             reg[str(int(r))] = {el: v[0] for el, v in q.atomic_percent.items()}
+            reg_se[str(int(r))] = {el: v[1] for el, v in q.atomic_percent.items()}
     px = None if m.pixel_size_m is None else m.pixel_size_m[0] * 1e6 * bin
-    return EDSMaps(maps, hom, overall, reg, px, bin, overall.verdict)
+    return EDSMaps(maps, hom, overall, reg, reg_se, px, bin, overall.verdict)
 
 
 def plot_maps(result: EDSMaps, path=None):
@@ -150,6 +153,32 @@ def layer_labels(shape: tuple[int, int], boundaries_px, orientation: str = "hori
     band = np.searchsorted(np.sort(np.asarray(boundaries_px, float)), np.arange(n_rows) + 0.5) + 1
     lab = np.repeat(band[:, None], shape[1] if orientation == "horizontal" else shape[0], axis=1)
     return lab if orientation == "horizontal" else lab.T
+
+
+def band_labels(shape: tuple[int, int], n_bands: int, orientation: str = "horizontal") -> np.ndarray:
+    """Labels 1..n of ``n_bands`` equal bands (1 = top, or left when vertical), e.g. 2 for the
+    top and bottom halves of a membrane's cross-section."""
+    if n_bands < 1:
+        raise AnalysisError("bands must be ≥ 1")
+    n = shape[0] if orientation == "horizontal" else shape[1]
+    if n_bands > n:
+        raise AnalysisError(f"{n_bands} bands asked for, the map has {n} rows")
+    return layer_labels(shape, np.arange(1, n_bands) * n / n_bands, orientation)
+
+
+def map_analysis(m: EDSMap, elements=None, *, kfactors: Mapping[str, float] | None = None, exclude=(),
+                 bin: int = 1, layers: int | None = None, bands: int | None = None,
+                 orientation: str = "horizontal") -> tuple[EDSMaps, Any]:
+    """What ``sselab eds maps`` and the pipeline (``technique: eds``, ``analysis: maps``) run:
+    :func:`layer_compositions` with ``layers`` N, per-band composition with ``bands`` N (equal
+    bands, 1 = top), else plain :func:`element_maps`.  Returns ``(maps result, Layers or None)``."""
+    if layers is not None and bands is not None:
+        raise AnalysisError("layers or bands, not both")
+    if layers is not None:
+        return layer_compositions(m, elements, n_layers=layers, kfactors=kfactors, exclude=exclude,
+                                  orientation=orientation)
+    lab = None if bands is None else band_labels(m.cube.shape[:2], bands, orientation)
+    return element_maps(m, elements, kfactors=kfactors, exclude=exclude, bin=bin, regions=lab), None
 
 
 def layer_compositions(m: EDSMap, elements=None, *, n_layers: int | None = None, orientation: str = "horizontal",

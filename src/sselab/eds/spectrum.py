@@ -92,7 +92,7 @@ def _elements(md: dict) -> tuple[str, ...]:
 
 
 def read_eds(path: str | Path) -> list[EDSSpectrum | EDSMap]:
-    """Read an EDS file: a list of :class:`EDSSpectrum` (MSA, SPX) or :class:`EDSMap` (BCF).
+    """Read an EDS file: a list of :class:`EDSSpectrum` (MSA, SPX) or :class:`EDSMap` (BCF, Ripple .rpl/.raw).
 
     Raises
     ------
@@ -112,8 +112,12 @@ def read_eds(path: str | Path) -> list[EDSSpectrum | EDSMap]:
             from rsciio.bruker import file_reader
 
             dicts = file_reader(str(path))
+        elif ext == ".rpl":
+            from rsciio.ripple import file_reader
+
+            dicts = file_reader(str(path))
         else:
-            raise ReaderError(path, f"not an EDS file type ({ext or 'no extension'}); expected .msa, .emsa, .spx or .bcf")
+            raise ReaderError(path, f"not an EDS file type ({ext or 'no extension'}); expected .msa, .emsa, .spx, .bcf or .rpl (+ .raw)")
     except ReaderError:
         raise
     except Exception as exc:  # rsciio raises many types for a malformed file

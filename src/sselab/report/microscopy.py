@@ -178,6 +178,32 @@ def eds_spectrum(row: dict[str, Any]) -> Any:
     return fig
 
 
+def eds_maps_figure(row: dict[str, Any]) -> Any:
+    """One panel per element map (net counts of its main line, ``maps_net_counts``) with its
+    variation over counting statistics; band/layer boundaries drawn when the result has regions."""
+    from . import style
+
+    res = row["result"] or {}
+    maps = res.get("maps_net_counts") or {}
+    if not maps:
+        return None
+    n = len(maps)
+    cols = min(n, 4)
+    nrows = (n + cols - 1) // cols
+    fig, axes = style.figure(2.0 * cols, 2.0 * nrows, nrows=nrows, ncols=cols, squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, (el, m) in zip(axes.ravel(), maps.items()):
+        a = np.asarray(m, float)
+        ax.imshow(a, cmap="viridis")
+        h = (res.get("homogeneity") or {}).get(el) or {}
+        ax.set_title(f"{el}  CV/counting {h.get('ratio', float('nan')):.1f}", fontsize=7)
+        k = len(res.get("region_atomic_percent") or {})
+        for b in range(1, k):
+            ax.axhline(b * a.shape[0] / k - 0.5, color="w", lw=0.6, ls="--")
+    return fig
+
+
 def table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """One row per SEM/EDS result: what was measured and the headline numbers, with the status."""
     out = []
@@ -187,7 +213,14 @@ def table(rows: list[dict[str, Any]]) -> pd.DataFrame:
         res = r["result"]
         path = (r.get("measurements") or [{}])[0].get("path", "")
         base = {"sample": r["sample"], "file": Path(path).name, "status": res.get("status", r["status"])}
-        if r["method"] == "eds_quantify":
+        if r["method"] == "eds_quantify" and res.get("analysis") == "maps":
+            reg = res.get("region_atomic_percent") or {}
+            het = [el for el, h in (res.get("homogeneity") or {}).items() if h.get("heterogeneous")]
+            text = "; ".join(f"region {k}: " + ", ".join(f"{el} {v:.1f}" for el, v in c.items()) + " at.%"
+                             for k, c in reg.items()) or ", ".join(
+                f"{el} {v:.1f}" for el, v in (res.get("mean_atomic_percent") or {}).items()) + " at.%"
+            out.append({**base, "analysis": "EDS maps", "result": text + "; heterogeneous: " + (", ".join(het) or "none")})
+        elif r["method"] == "eds_quantify":
             at = res.get("atomic_percent") or {}
             se = res.get("atomic_percent_stderr") or {}
             out.append({**base, "analysis": "EDS", "result": res.get("formula_text") or
@@ -214,7 +247,9 @@ def section(ok: list[dict[str, Any]], figs: Any, safe: Any, roots: tuple[Path, .
     """Add the section's figures to the report's figure collector ``figs`` (``figs.add``)."""
     for i, r in enumerate(x for x in ok if x["method"] in METHODS):
         res, tag = r["result"] or {}, safe(f"{r['sample']}_{i}")
-        if r["method"] == "eds_quantify":
+        if r["method"] == "eds_quantify" and res.get("analysis") == "maps":
+            figs.add(eds_maps_figure(r), f"eds_maps_{tag}", f"EDS element maps (net line counts), {r['sample']}")
+        elif r["method"] == "eds_quantify":
             figs.add(eds_spectrum(r), f"eds_{tag}", f"EDS spectrum with the identified lines, {r['sample']}")
         elif res.get("analysis") == "particles":
             figs.add(particle_histogram(r), f"sem_sizes_{tag}",

@@ -14,6 +14,8 @@ Written by :func:`write_microscopy` into ``root/sem`` and ``root/eds``:
   bottom" (40 and 80 particles of 0.5–1.6 µm in a 24 × 32 µm field: numbers assumed), 0.1 µm pixels;
 - ``SE-polymer_membrane_cross-section.tif``: the membrane between resin (Fig. 6d), 125 µm thick
   (assumed, inside the paper's "controlled to be around 100–150 µm"), 1 µm pixels;
+- ``SE-polymer_membrane_EDS-map.rpl`` (+ ``.raw``): EDS map of the membrane's cross-section
+  (Fig. 6e), written by :mod:`sselab.simulate.microscopy_eds` (truth and assumptions there);
 - ``as-BM_EDS_20kV.msa``: EDS of Mg3.1AsN1.3 (the paper's EDS formula), 20 kV (assumed: the
   paper's Zeiss LEO 1550 VP voltage is not stated), EMSA 1.0.
 
@@ -72,8 +74,11 @@ def write_microscopy(root: str | Path, seed: int = 0) -> dict[str, Any]:
     sp = synthetic_spectrum(EDS_FORMULA, 20.0, line_counts=3e6, seed=seed + 104)
     p_eds = root / "eds" / "as-BM_EDS_20kV.msa"
     write_msa(p_eds, sp, "as-BM Mg3AsN (virtual)")
+    from .microscopy_eds import write_membrane_map
+
     return {
         **_write_pellets_membrane(root, seed),
+        "eds_membrane_map": write_membrane_map(root, seed),
         "sem_particles": {"file": p_sem.relative_to(root).as_posix(), "pixel_size_um": PARTICLE_PIXEL_UM,
                           "n_particles": int(truth_d.size), "min_um": float(truth_d.min()),
                           "max_um": float(truth_d.max()), "d50_um": float(np.median(truth_d))},
@@ -134,6 +139,10 @@ def pellet_membrane_entries(truth: dict[str, Any]) -> list[dict[str, Any]]:
                  "settings": {"analysis": "particles"}} for side in MEMBRANE_PARTICLES]
         out.append({"file": m["cross_section"]["file"], "technique": "sem", "sample": "SE-polymer",
                     "settings": {"analysis": "layers", "layers": {"n_layers": 3}}})
+    if truth.get("eds_membrane_map"):
+        from .microscopy_eds import membrane_map_entry
+
+        out.append(membrane_map_entry(truth["eds_membrane_map"]))
     return out
 
 
@@ -194,7 +203,9 @@ def microscopy_rows(root: str | Path, truth: dict[str, Any], paper: dict[str, An
     ]
     for el in ("Mg", "N"):
         rows.append({"quantity": f"EDS {el} per As — as-BM", "recovered": formula.get(el), "truth": t_e["formula"][el], "paper": EDS_FORMULA[el], "unit": "per formula unit"})
-    return rows + pellet_membrane_rows(root, truth, analyses)
+    from .microscopy_eds import membrane_map_rows
+
+    return rows + pellet_membrane_rows(root, truth, analyses) + membrane_map_rows(root, truth, analyses)
 
 
 def pellet_membrane_rows(root: str | Path, truth: dict[str, Any],

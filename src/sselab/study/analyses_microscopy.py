@@ -110,9 +110,30 @@ def eds_quantify(task: Task) -> dict[str, Any]:
     from ..eds.quantify import quantify
 
     s = task.settings
+    if s.get("analysis") == "maps":
+        return eds_maps(task)
     sp = read_spectrum(_file(task), s["index"])
     q = quantify(sp, list(s["elements"]) if s.get("elements") else None, kfactors=s["kfactors"] or None,
                  exclude=tuple(s["exclude"]), normalise=s["normalise"], beam_keV=s["beam_keV"],
                  fwhm_mn_eV=s["fwhm_mn_eV"])
     e, c = _thin(sp.energy_keV, sp.counts, n=2048)
     return {**q.to_dict(), "spectrum": sp.summary(), "curves": {"energy_keV": e, "counts": c}}
+
+
+def eds_maps(task: Task) -> dict[str, Any]:
+    """Element maps of a spectrum image (``settings: {analysis: maps}``), by
+    :func:`sselab.eds.maps.map_analysis` as ``sselab eds maps``: its ``to_dict()`` plus ``analysis``,
+    ``layers`` (the Layers result or None) and ``maps_net_counts`` {element: rows} for figures."""
+    from ..eds.maps import map_analysis
+    from ..eds.spectrum import EDSMap, read_eds
+
+    s = task.settings
+    maps = [m for m in read_eds(_file(task)) if isinstance(m, EDSMap)]
+    if not maps:
+        raise AnalysisError(f"{_file(task)}: no spectrum image in the file")
+    o = s["maps"]
+    r, lay = map_analysis(maps[0], list(s["elements"]) if s.get("elements") else None,
+                          kfactors=s["kfactors"] or None, exclude=tuple(s["exclude"]), bin=o["bin"],
+                          layers=o["layers"], bands=o["bands"], orientation=o["orientation"])
+    return {"analysis": "maps", **r.to_dict(), "layers": None if lay is None else lay.to_dict(),
+            "maps_net_counts": {el: np.round(v, 1).tolist() for el, v in r.maps.items()}}

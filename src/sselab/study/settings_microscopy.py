@@ -77,10 +77,24 @@ class SEMSettings(_Model):
         return _length_text(v)
 
 
+class EDSMapSettings(_Model):
+    """Spectrum images (``sselab eds maps``): bin N×N, ``layers`` N (cross-section layers) or
+    ``bands`` N (equal bands, 1 = top), their orientation."""
+
+    bin: int = Field(1, ge=1)
+    layers: Optional[int] = Field(None, ge=2)
+    bands: Optional[int] = Field(None, ge=1)
+    orientation: Literal["horizontal", "vertical"] = "horizontal"
+
+
 class EDSSettings(_Model):
     """EDS spectra (``sselab eds quantify``): Cliff–Lorimer k-factors (standardless when empty),
     ``normalise`` ``{As: 1}`` for a formula per As, elements (default: identified), beam energy
-    when the file lacks it, detector FWHM at Mn Kα [eV], which spectrum of the file."""
+    when the file lacks it, detector FWHM at Mn Kα [eV], which spectrum of the file;
+    ``analysis: maps`` analyses a spectrum image as ``sselab eds maps`` (``maps:`` its options)."""
+
+    analysis: Literal["quantify", "maps"] = "quantify"
+    maps: EDSMapSettings = EDSMapSettings()
 
     elements: Optional[tuple[str, ...]] = None
     exclude: tuple[str, ...] = ()

@@ -57,7 +57,12 @@ def png_bytes(data: np.ndarray, max_side: int = MAX_SIDE) -> bytes:
 
 
 def result_summary(result: dict[str, Any]) -> str | None:
-    """One line for an SEM/EDS result (d50, boundaries, pore fraction, formula); ``None`` otherwise."""
+    """One line for an SEM/EDS result (d50, boundaries, pore fraction, formula, EDS map regions);
+    ``None`` otherwise."""
+    if result.get("analysis") == "maps" and result.get("mean_atomic_percent") is not None:
+        reg = result.get("region_atomic_percent") or {"mean": result["mean_atomic_percent"]}
+        return "; ".join(f"{k}: " + ", ".join(f"{el} {v:.1f}" for el, v in c.items()) + " at.%"
+                         for k, c in reg.items())
     if result.get("formula_text"):
         return f"formula {result['formula_text']}"
     if "atomic_percent" in result:

@@ -1,4 +1,4 @@
-"""SEM TIFFs (Zeiss, FEI/Thermo, TESCAN, JEOL) and EDS files (EMSA/MSA, Bruker SPX/BCF).
+"""SEM TIFFs (Zeiss, FEI/Thermo, TESCAN, JEOL) and EDS files (EMSA/MSA, Bruker SPX/BCF, Ripple RPL/RAW).
 
 The readers live in :mod:`sselab.microscopy.image` and :mod:`sselab.eds.spectrum`; this module
 only registers them.
@@ -27,7 +27,7 @@ def read_sem(path: Path, kind: str) -> list:
     return [read_sem_image(path)]
 
 
-@register("eds_rsciio", [".msa", ".emsa", ".spx", ".bcf"], ["eds"], sniff=_is_emsa)
+@register("eds_rsciio", [".msa", ".emsa", ".spx", ".bcf", ".rpl"], ["eds"], sniff=_is_emsa)
 def read_eds_file(path: Path, kind: str) -> list:
     from ...eds.spectrum import read_eds
 
