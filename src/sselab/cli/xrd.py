@@ -217,6 +217,7 @@ def refine_cmd(
     orientation: Optional[list[str]] = typer.Option(None, "--preferred-orientation",
                                                     help="March–Dollase texture PHASE:h,k,l (repeatable); its r is refined."),
     lebail_: bool = typer.Option(False, "--lebail", help="Le Bail fit: cell and profile with free intensities (no structure)."),
+    ka2_ratio: bool = typer.Option(False, "--refine-ka2-ratio", help="Also refine the Kα2/Kα1 intensity ratio (start 0.5)."),
     pawley_: bool = typer.Option(False, "--pawley", help="Pawley fit: every reflection's intensity a least-squares parameter (no structure)."),
     asymmetry: bool = typer.Option(False, "--asymmetry", help="Also refine Bérar–Baldinozzi low-angle peak asymmetry (P1, P2)."),
     transparency: bool = typer.Option(False, "--transparency", help="Also refine specimen transparency (Δ2θ ∝ sin2θ)."),
@@ -246,6 +247,10 @@ def refine_cmd(
     phase_list = _phases(phases, library)
     if roughness:  # one stage more: Suortti p, q with everything of the last default stage
         stages.append((*stages[-1], "rough_p", "rough_q"))
+    if ka2_ratio:
+        if len(inst.wavelengths_A) < 2:
+            raise SselabError("--refine-ka2-ratio needs a Kα2 line (not with --monochromatic or a one-line instrument)")
+        stages[-1] = (*stages[-1], "ka2_ratio")
     if pawley_ and (lebail_ or atoms):
         raise SselabError("--pawley cannot be combined with --lebail or --atoms (it fits free intensities, no structure)")
     if lebail_ or pawley_:
