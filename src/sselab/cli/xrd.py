@@ -296,6 +296,10 @@ def refine_cmd(
     for e in res.fit.parameters:
         if not e.fixed:
             typer.echo(f"  {e.name:24s} {_pm(e, units.get(e.unit, e.unit))}")
+    refl = getattr(res, "reflections", ())
+    if refl:
+        typer.echo(f"Pawley intensities: {len(refl)} reflections in {len({(r['phase'], r['group']) for r in refl})} "
+                   "parameters (overlaps share one); each with its esd in --json 'reflections'")
     typer.echo(f"Rp {res.Rp:.2f} %  Rwp {res.Rwp:.2f} %  Rexp {res.Rexp:.2f} %  χ² {res.chi2:.2f}  "
                f"({res.n_points} points, {res.n_free} free)")
     if quant is not None:
