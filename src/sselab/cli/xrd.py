@@ -217,6 +217,8 @@ def refine_cmd(
     orientation: Optional[list[str]] = typer.Option(None, "--preferred-orientation",
                                                     help="March–Dollase texture PHASE:h,k,l (repeatable); its r is refined."),
     lebail_: bool = typer.Option(False, "--lebail", help="Le Bail fit: cell and profile with free intensities (no structure)."),
+    ka2_ratio: bool = typer.Option(False, "--refine-ka2-ratio", help="Also refine the Kα2/Kα1 intensity ratio (start 0.5)."),
+    pawley_: bool = typer.Option(False, "--pawley", help="Pawley fit: every reflection's intensity a least-squares parameter (no structure)."),
     asymmetry: bool = typer.Option(False, "--asymmetry", help="Also refine Bérar–Baldinozzi low-angle peak asymmetry (P1, P2)."),
     transparency: bool = typer.Option(False, "--transparency", help="Also refine specimen transparency (Δ2θ ∝ sin2θ)."),
     axial: bool = typer.Option(False, "--axial", help="Also refine the axial-divergence peak shift (Δ2θ ∝ −cot2θ)."),
@@ -245,15 +247,22 @@ def refine_cmd(
     phase_list = _phases(phases, library)
     if roughness:  # one stage more: Suortti p, q with everything of the last default stage
         stages.append((*stages[-1], "rough_p", "rough_q"))
-    if lebail_:
+    if ka2_ratio:
+        if len(inst.wavelengths_A) < 2:
+            raise SselabError("--refine-ka2-ratio needs a Kα2 line (not with --monochromatic or a one-line instrument)")
+        stages[-1] = (*stages[-1], "ka2_ratio")
+    if pawley_ and (lebail_ or atoms):
+        raise SselabError("--pawley cannot be combined with --lebail or --atoms (it fits free intensities, no structure)")
+    if lebail_ or pawley_:
         from ..xrd.lebail import lebail
+        from ..xrd.pawley import pawley
 
         if refine_b or orientation or atoms or occupancy or tie:
-            raise SselabError("--lebail fits free intensities: --refine-b, --atoms, --occupancy, --tie and "
+            raise SselabError(f"--{'pawley' if pawley_ else 'lebail'} fits free intensities: --refine-b, --atoms, --occupancy, --tie and "
                               "--preferred-orientation do not apply")
         shifts = tuple(n for n, on in (("transparency_deg", transparency), ("axial_deg", axial)) if on)
         stages += [(*stages[-1], *shifts)] if shifts else []
-        res = lebail(pat, phase_list, inst, stages=stages, n_background=_background(background), two_theta_range=two_theta_range)
+        res = (pawley if pawley_ else lebail)(pat, phase_list, inst, stages=stages, n_background=_background(background), two_theta_range=two_theta_range)
     else:
         res = refine(pat, phase_list, inst, refine_b=refine_b, stages=stages, preferred_orientation=_orientation(orientation) or None,
                      n_background=_background(background), two_theta_range=two_theta_range,
@@ -279,7 +288,7 @@ def refine_cmd(
         typer.echo(f"{p.name} ({p.formula}): {cell}")
         from ..numfmt import format_uncertain
 
-        wf = ("no wt% (Le Bail)" if p.weight_fraction != p.weight_fraction else "single phase" if len(res.phases) == 1 else
+        wf = (f"no wt% ({'Pawley' if pawley_ else 'Le Bail'})" if p.weight_fraction != p.weight_fraction else "single phase" if len(res.phases) == 1 else
               format_uncertain(100 * p.weight_fraction, None if p.weight_fraction_stderr is None else 100 * p.weight_fraction_stderr, "wt%"))
         rb = f", R_Bragg {p.R_Bragg:.2f} %" if p.R_Bragg is not None else ""
         typer.echo(f"  V = {p.volume_A3:.3f} Å³, ρ = {p.density_g_cm3:.4f} g/cm³, {wf}{rb}")
@@ -287,6 +296,10 @@ def refine_cmd(
     for e in res.fit.parameters:
         if not e.fixed:
             typer.echo(f"  {e.name:24s} {_pm(e, units.get(e.unit, e.unit))}")
+    refl = getattr(res, "reflections", ())
+    if refl:
+        typer.echo(f"Pawley intensities: {len(refl)} reflections in {len({(r['phase'], r['group']) for r in refl})} "
+                   "parameters (overlaps share one); each with its esd in --json 'reflections'")
     typer.echo(f"Rp {res.Rp:.2f} %  Rwp {res.Rwp:.2f} %  Rexp {res.Rexp:.2f} %  χ² {res.chi2:.2f}  "
                f"({res.n_points} points, {res.n_free} free)")
     if quant is not None:

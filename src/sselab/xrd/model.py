@@ -141,6 +141,8 @@ class PowderModel:
             # Suortti (1972) Bragg–Brentano surface roughness (sselab.xrd.roughness); q = 0: none
             Parameter("rough_p", 0.5, 0.0, 1.0, fixed=True, scale="linear"),
             Parameter("rough_q", 0.0, -1.0, 3.0, fixed=True, scale="linear"),
+            # Kα2/Kα1 intensity ratio (second line of the instrument; unused with one line)
+            Parameter("ka2_ratio", inst.ratios[1] if len(inst.ratios) > 1 else 0.0, 0.0, 1.0, fixed=True, scale="linear"),
         ]
         for phase, refl in zip(self.phases, self.reflections):
             n = phase.name

@@ -124,7 +124,9 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             texture, dtexture = 1.0, np.zeros(d.size)
         scale, D_nm, eps = v[i_scale], v[i_D], v[i_eps]
         D_A = 10.0 * D_nm
-        for lam, ratio in zip(inst.wavelengths_A, inst.ratios):
+        for il, (lam, ratio) in enumerate(zip(inst.wavelengths_A, inst.ratios)):
+            if il == 1:  # Kα2/Kα1 intensity ratio: a model parameter (refinable, start = the instrument's)
+                ratio = v[g["ka2_ratio"]]
             valid = lam / (2.0 * d) < 0.999999
             sin_t = np.clip(lam / (2.0 * d), 0.0, 0.999999)
             th = np.arcsin(sin_t)
@@ -170,6 +172,8 @@ def peak_table(model: "PowderModel", values: np.ndarray, derivatives: bool = Fal
             Dk[0, :, g["transparency_deg"]] = sin2t
             Dk[0, :, g["axial_deg"]] = -cot2t
             Dk[1, :, i_scale] = base * f2
+            if il == 1:
+                Dk[1, :, g["ka2_ratio"]] = np.where(valid, scale * refl.multiplicity * lpf * texture * sr * f2, 0.0)
             Dk[1, :, i_r] = np.where(valid, scale * ratio * refl.multiplicity * lpf * sr * f2 * dtexture, 0.0)
             Dk[1, :, g["rough_p"]] = scale * ratio * refl.multiplicity * lpf * texture * f2 * dsr_dp
             Dk[1, :, g["rough_q"]] = scale * ratio * refl.multiplicity * lpf * texture * f2 * dsr_dq
