@@ -60,7 +60,15 @@ def xrd_refine(task: Task) -> dict[str, Any]:
         out["sites"] = site_table(phases[0], res.phases[0])
     if s.get("williamson_hall"):
         try:
-            out["williamson_hall"] = williamson_hall(pattern, instrument, phase=phases[0]).to_dict()
+            # the main phase alone: the other phases' refined peaks subtracted (outside the refined
+            # 2θ window they are 0, as the refinement did not see them)
+            others = None
+            if len(phases) > 1:
+                k = np.argsort(res.two_theta_deg)
+                others = np.interp(pattern.two_theta_deg, res.two_theta_deg[k], res.y_phases[1:].sum(axis=0)[k],
+                                   left=0.0, right=0.0)
+            out["williamson_hall"] = williamson_hall(pattern, instrument, phase=phases[0], others_counts=others).to_dict()
+            out["williamson_hall"]["other_phases_subtracted"] = [p.name for p in phases[1:]]
         except AnalysisError as exc:
             out["williamson_hall"] = {"error": str(exc)}
     out["ticks_deg"] = {p.name: np.asarray(t, float).tolist() for p, t in zip(res.phases, res.ticks)}

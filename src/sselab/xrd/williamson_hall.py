@@ -91,13 +91,24 @@ def williamson_hall(
     *,
     phase: Phase | None = None,
     half_window_deg: float = 1.0,
+    others_counts: np.ndarray | None = None,
 ) -> WilliamsonHall:
-    """Size D [nm] and microstrain ε from the breadths of individual peaks."""
+    """Size D [nm] and microstrain ε from the breadths of individual peaks.
+
+    ``others_counts``: the other phases' calculated peaks (counts, on ``pattern``'s 2θ points,
+    e.g. from a Rietveld refinement's ``y_phases``), subtracted before the peaks are fitted, so
+    that the breadths are those of ``phase`` alone (a t-ZrO2 reflection under Mg3AsN (110)
+    otherwise widens it); the counting errors stay those of the measured pattern."""
     inst = instrument_for(pattern, instrument)
     order = np.argsort(pattern.two_theta_deg)
     x = np.asarray(pattern.two_theta_deg, float)[order]
     y = np.asarray(pattern.intensity, float)[order]
     s = _sigma(pattern)[order]
+    if others_counts is not None:
+        others = np.asarray(others_counts, float)
+        if others.shape != x.shape or not np.all(np.isfinite(others)):
+            raise AnalysisError("others_counts must be finite, one value per point of the pattern")
+        y = y - others[order]
     lam1 = inst.wavelengths_A[0]
     fits = []
     for c0 in _positions(pattern, phase, inst, x, y):
