@@ -217,6 +217,24 @@ def cycling(row: dict[str, Any]) -> Any:
     return fig
 
 
+_ION = {"Li": "⁺", "Na": "⁺", "K": "⁺", "Mg": "²⁺", "Ca": "²⁺", "Zn": "²⁺"}
+
+
+def potential_label(cell_stack: str | None) -> str:
+    """The potential axis of a voltammogram: against the last electrode of a two-electrode stack
+    ("Mg|SE-polymer|Mg" → "E vs Mg/Mg²⁺ / V"), plain "E / V" when the stack is not stated (a
+    reference electrode the data do not name is not assumed).
+
+    >>> potential_label("Mg|SE-polymer|Mg"), potential_label("SS|SE|Li"), potential_label(None)
+    ('E vs Mg/Mg²⁺ / V', 'E vs Li/Li⁺ / V', 'E / V')
+    """
+    parts = [p.strip() for p in (cell_stack or "").split("|") if p.strip()]
+    if len(parts) < 2:
+        return "E / V"
+    ref = parts[-1]
+    return f"E vs {ref}/{ref}{_ION[ref]} / V" if ref in _ION else f"E vs {ref} / V"
+
+
 def voltammogram(row: dict[str, Any]) -> Any:
     """Current vs potential of a CV."""
     c = (row["result"] or {}).get("curves")
@@ -224,7 +242,7 @@ def voltammogram(row: dict[str, Any]) -> Any:
         return None
     fig, ax = style.figure(3.6, 3.0)
     ax.plot(c["potential_V"], np.asarray(c["current_A"]) * 1e6, lw=0.8)
-    ax.set_xlabel("E vs Mg/Mg²⁺ / V")
+    ax.set_xlabel(potential_label((row.get("measurements") or [{}])[0].get("cell_stack")))
     ax.set_ylabel("I / µA")
     ax.set_title(f"CV: {row['sample']}")
     return fig
