@@ -11,8 +11,9 @@ Which path fits is chosen per batched solve by :func:`sselab.eis.kernel.dispatch
   numba and loading the cached kernels costs 1–3 s on this 2-core machine, what compiled fits
   save on ~1,000 spectra), numpy otherwise or without numba.  The choice depends on the solve
   alone, never on what the process did before (whether numba happens to be loaded already):
-  the same files give the same stored result — engine included — in a one-file CLI call, a
-  serial ``sselab run`` and a worker of a cluster.  ``SSELAB_FIT_KERNEL=numba`` compiles small
+  fewer than 1,000 spectra are fitted by numpy in a one-file CLI call, a serial ``sselab run``
+  and a cluster worker alike (above that the batching decides; the engines agree to rounding
+  and each fit records its ``engine``).  ``SSELAB_FIT_KERNEL=numba`` compiles small
   solves too (a single fit 2.6× faster once the kernels are loaded).
 
 Every :class:`~sselab.eis.fit.CircuitFit` says which path fitted it (``engine``).  The same
