@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .demo_rows import _num
 from .eis import fit_circuit
 from .eis.plots import plot_fit
 from .io import read
@@ -114,14 +115,6 @@ def _microscopy_part(study: Path) -> list[dict[str, Any]]:
         with open_store(db) as store:
             analyses = [a for a in store.analyses() if a["method"] in ("sem_image", "eds_quantify")]
     return microscopy_rows(study, truth, analyses=analyses)
-
-
-def _num(v: Any) -> float | None:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if x != x else x
 
 
 def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1) -> dict[str, Any]:
