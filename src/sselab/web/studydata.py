@@ -177,13 +177,7 @@ class StudyData:
     def save_analysis(self, task: Any, row: dict[str, Any], result: dict[str, Any] | None, error: str | None,
                       duration_s: float) -> int:
         """Store a workbench-run analysis exactly as the pipeline stores its tasks."""
-        info = MeasurementInfo(
-            path=row["path"], technique=row["technique"], input_hash=row["input_hash"], item=row["item"],
-            cell_stack=row["cell_stack"], temperature_K=row["temperature_K"], voltage_V=row["voltage_V"],
-            reader=row["reader"],
-        )
-        sample = SampleInfo(study=row["study"], name=row["sample"], treatment=row["treatment"],
-                            thickness_m=row["thickness_m"], area_m2=row["area_m2"])
+        info, sample = _record_infos(row)
         return self.store.record(AnalysisRecord(
             key=AnalysisKey(row["input_hash"], task.kind, task.settings_hash, task.sselab_version), sample=sample,
             measurements=(info,), settings=task.settings, result=result, status="ok" if error is None else "error",
@@ -198,13 +192,7 @@ class StudyData:
         }
         if (fit.get("mask") or {}).get("n_masked"):  # the points left out (as eis fit --fmin/--mask ...)
             settings["points"] = fit["mask"]["settings"]
-        info = MeasurementInfo(
-            path=row["path"], technique=row["technique"], input_hash=row["input_hash"], item=row["item"],
-            cell_stack=row["cell_stack"], temperature_K=row["temperature_K"], voltage_V=row["voltage_V"],
-            reader=row["reader"],
-        )
-        sample = SampleInfo(study=row["study"], name=row["sample"], treatment=row["treatment"],
-                            thickness_m=row["thickness_m"], area_m2=row["area_m2"])
+        info, sample = _record_infos(row)
         key = AnalysisKey(f"{row['input_hash']}", FIT_METHOD, settings_hash(settings | {"item": row["item"],
                           "path": row["path"]}), __version__)
         aid = self.store.record(AnalysisRecord(
@@ -231,3 +219,15 @@ def measurement_arrays(m: Any, max_points: int = 200_000) -> dict[str, list[floa
             elif np.issubdtype(v.dtype, np.number):
                 out[f.name] = v.astype(float).tolist()
     return out
+
+
+def _record_infos(row: dict[str, Any]) -> tuple[MeasurementInfo, SampleInfo]:
+    """The stored measurement row as the store's record parts (what the pipeline records)."""
+    info = MeasurementInfo(
+        path=row["path"], technique=row["technique"], input_hash=row["input_hash"], item=row["item"],
+        cell_stack=row["cell_stack"], temperature_K=row["temperature_K"], voltage_V=row["voltage_V"],
+        reader=row["reader"],
+    )
+    sample = SampleInfo(study=row["study"], name=row["sample"], treatment=row["treatment"],
+                        thickness_m=row["thickness_m"], area_m2=row["area_m2"])
+    return info, sample
