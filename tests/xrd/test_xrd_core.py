@@ -125,34 +125,6 @@ def test_williamson_hall_recovers_size_and_strain():
     assert all(s < 30.0 for s in sizes)  # Scherrer ignores strain: always below D
 
 
-@pytest.fixture
-def xrd_cli(capsys):
-    """Like the shared ``cli`` fixture, but with only the xrd commands registered, so a
-    broken command module elsewhere cannot fail these tests; errors handled as in main()."""
-    import typer
-
-    from sselab.cli import xrd as xrd_cli_module
-
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-
-    @app.callback()
-    def _root() -> None:
-        pass
-
-    xrd_cli_module.register(app)
-
-    def run(*args):
-        try:
-            rc = app(args=[str(a) for a in args], standalone_mode=False) or 0
-        except SselabError as exc:
-            print("error: " + str(exc), file=__import__("sys").stderr)
-            rc = 2
-        out = capsys.readouterr()
-        return rc, out.out, out.err
-
-    return run
-
-
 def test_cli_refine_json_keys(xrd_cli, tmp_path):
     cli = xrd_cli
     out = tmp_path / "sim.xye"

@@ -86,33 +86,6 @@ def test_resolvable_size_grows_with_a_calibrated_instrument():
     assert resolvable_size_nm(inst, 40, calibrated=True) == pytest.approx(5 * resolvable_size_nm(inst, 40, calibrated=False))
 
 
-@pytest.fixture
-def xcli(capsys):
-    import typer
-
-    from sselab.cli import xrd as mod
-    from sselab.exceptions import SselabError
-
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-
-    @app.callback()
-    def _root() -> None:
-        pass
-
-    mod.register(app)
-
-    def run(*args):
-        try:
-            rc = app(args=[str(a) for a in args], standalone_mode=False) or 0
-        except SselabError as exc:
-            print("error: " + str(exc), file=__import__("sys").stderr)
-            rc = 2
-        out = capsys.readouterr()
-        return rc, out.out, out.err
-
-    return run
-
-
 def test_cli_refine_prints_every_cell_parameter_with_esd_and_flags(xcli, tmp_path):
     from sselab.io.formats.xrd_xy import write_xye
 
