@@ -8,18 +8,7 @@ import pytest
 from sselab.exceptions import SselabError
 from sselab.io import read
 
-AGEING_CIRCUIT = "R0-p(R1,CPE1)-CPE2"
-
-
-def _one_line_refusal(cli, *args, match):
-    rc, out, err = cli(*args)
-    assert rc == 2 and out == "", (rc, out, err)
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert match in err
-    return err
-
-
-def test_cv_of_a_chronoamperometry_is_refused(shared_data, cli):
+def test_cv_of_a_chronoamperometry_is_refused(shared_data, one_line_refusal):
     """biologic/ca.mpr: a 12 h hold at 0.3 V; `cv` called it a 'stability CV' with an
     'oxidative limit 0.146 V' (the potential before the set point), exit 0."""
     from sselab.cycling.voltammetry import voltammetry
@@ -27,7 +16,7 @@ def test_cv_of_a_chronoamperometry_is_refused(shared_data, cli):
     ca = shared_data / "biologic" / "ca.mpr"
     with pytest.raises(SselabError, match="potentiostatic hold"):
         voltammetry(read(ca, "voltammogram")[0])
-    err = _one_line_refusal(cli, "cv", ca, match="not a voltammogram")
+    err = one_line_refusal("cv", ca, match="not a voltammogram")
     assert "0.2986 V" in err  # the hold's potential, checked in the file: median of the record
 
 
@@ -40,7 +29,7 @@ def test_real_cvs_are_still_analysed(shared_data):
 
 
 @pytest.mark.parametrize("name, current", [("biologic/gcpl.mpr", "1.1e-05 A"), ("biologic/geis.mpr", "0.0003806 A")])
-def test_cv_of_a_galvanostatic_record_is_refused(shared_data, cli, name, current):
+def test_cv_of_a_galvanostatic_record_is_refused(shared_data, one_line_refusal, name, current):
     """gcpl.mpr (±11 µA cycling, SOURCES.md) was a 'plating CV' of 16 scans with CE 1, exit 0."""
-    err = _one_line_refusal(cli, "cv", shared_data / name, match="galvanostatic")
+    err = one_line_refusal("cv", shared_data / name, match="galvanostatic")
     assert current in err

@@ -10,26 +10,15 @@ import pytest
 from sselab.exceptions import SselabError
 from sselab.io import read
 
-AGEING_CIRCUIT = "R0-p(R1,CPE1)-CPE2"
-
-
-def _one_line_refusal(cli, *args, match):
-    rc, out, err = cli(*args)
-    assert rc == 2 and out == "", (rc, out, err)
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert match in err
-    return err
-
-
 @pytest.mark.parametrize("name, spread", [("biologic/geis.mpr", "0.0075 %"), ("realfiles/yadg__cp.mpr", "0.096 %")])
-def test_t_ion_of_a_galvanostatic_record_is_refused(shared_data, cli, name, spread):
+def test_t_ion_of_a_galvanostatic_record_is_refused(shared_data, one_line_refusal, name, spread):
     """geis.mpr (GEIS on 0.38 mA DC) gave t_ion = 2.5e-06 and cp.mpr (chronopotentiometry at
     -0.1 mA) 3.4e-05, each a 'warning' with exit 0: the current was the controlled quantity."""
     from sselab.dc.transference import transference
 
     with pytest.raises(SselabError, match="galvanostatic"):
         transference(read(shared_data / name, "transient")[0])
-    err = _one_line_refusal(cli, "dc", "tion", shared_data / name, match="current is held constant")
+    err = one_line_refusal("dc", "tion", shared_data / name, match="current is held constant")
     assert spread in err
 
 
