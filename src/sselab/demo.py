@@ -101,20 +101,15 @@ def _uncertainty_and_status(analyses: list[dict[str, Any]], quantity: str, sampl
             "reasons": [r.get("message", "") for r in res.get("reasons") or []]}
 
 
-def _microscopy_part(study: Path) -> list[dict[str, Any]]:
-    """Crystal sizes, layer thickness and the EDS formula of the virtual study vs the paper."""
+def _microscopy_part(study: Path, analyses: list[dict[str, Any]], truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """Crystal sizes, layer thickness and the EDS formula of the virtual study vs the paper, from the
+    pipeline's stored sem_image / eds_quantify results (already read with the study's others)."""
     from .simulate.microscopy import microscopy_rows
-    from .store import open_store
 
-    truth = json.loads((study / "truth.json").read_text(encoding="utf-8")).get("microscopy")
-    if not truth:
+    if not truth.get("microscopy"):
         return []
-    db = study / "sselab-results" / "results.sqlite"
-    analyses = None
-    if db.is_file():  # the pipeline's stored sem_image / eds_quantify results
-        with open_store(db) as store:
-            analyses = [a for a in store.analyses() if a["method"] in ("sem_image", "eds_quantify")]
-    return microscopy_rows(study, truth, analyses=analyses)
+    return microscopy_rows(study, truth["microscopy"],
+                           analyses=[a for a in analyses if a["method"] in ("sem_image", "eds_quantify")])
 
 
 def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1) -> dict[str, Any]:
@@ -130,7 +125,7 @@ def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1)
 
         return {"rows": [split_sample(r) for r in rows], "comparison": rows, "outputs": outputs, "seconds": time.perf_counter() - t0}
     rows, outputs, summary, analyses, truth = _study_part(out, jobs, console)
-    rows += _microscopy_part(out / "study")
+    rows += _microscopy_part(out / "study", analyses, truth)
     from .demo_rows import paper_rows
     from .report.sections_paper import write_paper_page
     from .simulate.paper_study import ASSUMPTIONS

@@ -140,8 +140,13 @@ def test_demo_microscopy_part_reads_the_store(tmp_path):
     truth = write_microscopy(tmp_path, seed=0)
     (tmp_path / "truth.json").write_text(json.dumps({"microscopy": truth}), encoding="utf-8")
     p = _manifest(tmp_path, manifest_entries(truth), {"eds": {"normalise": {"As": 1}}})
-    run_study(p, tmp_path / "sselab-results" / "results.sqlite")
-    rows = {r["quantity"]: r for r in _microscopy_part(tmp_path)}
+    db = tmp_path / "sselab-results" / "results.sqlite"
+    run_study(p, db)
+    from sselab.store import open_store
+
+    with open_store(db) as store:  # as the demo reads them, once, with the study's other results
+        analyses = store.analyses()
+    rows = {r["quantity"]: r for r in _microscopy_part(tmp_path, analyses, {"microscopy": truth})}
     assert rows["crystal size d50 (SEM) — as-BM"]["recovered"] == pytest.approx(truth["sem_particles"]["d50_um"], rel=0.05)
     assert rows["EDS N per As — as-BM"]["recovered"] == pytest.approx(1.3, rel=0.05)
 
