@@ -30,8 +30,10 @@ def _model() -> PeakModel:
 
 @pytest.mark.parametrize("kinetic", [False, True])
 def test_round_trip(kinetic):
+    """Written as kinetic energies (CasaXPS's convention) and read back, whatever the block's abscissa."""
     model = _model()
-    lines = model_to_casa(model, rsf=16.42, excitation_eV=HV, kinetic=kinetic, mass=55.8458)
+    lines = model_to_casa(model, rsf=16.42, excitation_eV=HV, mass=55.8458)
+    assert float(lines[1].split("Position")[1].split()[0]) == pytest.approx(HV - 709.05)
     md = {"comment": lines, "excitation_energy_eV": HV, "abscissa": "Kinetic Energy" if kinetic else "Binding Energy"}
     region = XPSRegion("Fe 2p", np.linspace(700, 749, 50), np.ones(50), metadata=md)
     cr, = parse_region(region)
@@ -62,7 +64,7 @@ def test_casa_file_model_survives_export_and_import():
                                position_bounds_eV=c.position_bounds_eV, area=c.area))
     model = PeakModel(cr.name, tuple(comps), background="tougaard3", window_eV=cr.limits_eV)
     fit = fit_region(region, model)
-    lines = model_to_casa(model, fit, rsf=cr.rsf, excitation_eV=HV, kinetic=True)
+    lines = model_to_casa(model, fit, rsf=cr.rsf, excitation_eV=HV)
     back, = parse_region(XPSRegion("x", region.binding_energy_eV, region.counts,
                                    metadata={**region.metadata, "comment": lines}))
     for fc, b in zip(fit.components, back.components):
@@ -71,10 +73,24 @@ def test_casa_file_model_survives_export_and_import():
     assert [b.lineshape for b in back.components] == ["LF(0.54,10,80,100)", "SGL(30)", "LF(0.54,10,80,100)", "SGL(30)"]
 
 
+def test_calib_shift_round_trip():
+    """A charge shift is written as a Calib line (A − M = shift); the import reads the positions in that frame."""
+    model = _model()
+    lines = model_to_casa(model, rsf=16.42, excitation_eV=HV, calib_shift_eV=-1.5)
+    assert lines[0] == "Calib M = 286.3 A = 284.8 BE ADD"
+    region = XPSRegion("Fe 2p", np.linspace(700, 749, 50), np.ones(50),
+                       metadata={"comment": lines, "excitation_energy_eV": HV, "abscissa": "Binding Energy"})
+    cr, = parse_region(region)
+    assert cr.calib_shift_eV == pytest.approx(-1.5)
+    assert [c.position_eV for c in cr.components] == pytest.approx([c.position_eV for c in model.components], abs=1e-9)
+    with pytest.raises(ParameterError, match="excitation energy"):
+        model_to_casa(model)
+
+
 def test_voigt_refused():
     m = PeakModel("C 1s", (Component("C", 284.8, 1.2, "V", {"gamma_fraction": 0.3}),), window_eV=(280.0, 290.0))
     with pytest.raises(ParameterError, match="no CasaXPS equivalent"):
-        model_to_casa(m)
+        model_to_casa(m, excitation_eV=HV)
 
 
 def test_cli_fit_casa_out(cli, tmp_path):

@@ -124,13 +124,13 @@ def fit_cmd(
     if save_model is not None:
         m.save(save_model)
     reg = find_region(acq, region)
-    result = fit_region(reg, m, charge_shift_eV=_shift(acq, charge_ref, shift))
+    charge_shift = _shift(acq, charge_ref, shift)
+    result = fit_region(reg, m, charge_shift_eV=charge_shift)
     if casa_out is not None:
         from ..xps.casa_export import model_to_casa
 
-        hv = reg.metadata.get("excitation_energy_eV")
-        kinetic = "kinetic" in str(reg.metadata.get("abscissa", "")).lower() and hv is not None
-        casa_out.write_text("\n".join(model_to_casa(m, result, excitation_eV=hv, kinetic=kinetic)) + "\n")
+        casa_out.write_text("\n".join(model_to_casa(m, result, excitation_eV=reg.metadata.get("excitation_energy_eV"),
+                                                    calib_shift_eV=charge_shift)) + "\n")
     if plot is not None:
         from ..xps.plots import plot_fit
 

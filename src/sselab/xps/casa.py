@@ -9,12 +9,21 @@ lines (format read off CasaXPS-processed files)::
 
 Region: name, background type, the two limits, RSF, the number of points averaged at each
 end, …  Component: name, line shape, then ``Area``/``MFWHM``/``Position`` each as
-``value lower upper link-index link-factor`` (index −1: not linked), ``RSF``, ``MASS``.
-Energies are on the block's abscissa: for a kinetic-energy block they are converted to
-binding energy hν − KE (limits swap).  :func:`casa_report` lists them and, with
-``refit=True``, refits each region with sselab (same limits, background, start values and
-bounds; a CasaXPS line shape sselab lacks is replaced by the nearest it has, with a note and
-a ``shape_substituted`` warning), side by side with the stored values.
+``value lower upper link-index link-factor`` (index −1: not linked; a linked area or FWHM is
+the indexed component's × factor, a linked position the indexed one's + factor, in kinetic
+energy), ``RSF``, ``MASS``.
+
+Energies: CasaXPS stores region limits and component positions as **kinetic energies**
+whatever the block's abscissa (checked on files with a binding-energy abscissa: cheminfo's
+cellulose and WS2/MoS2 files, see benchmarks/casa_manifest.yaml), so BE = hν − KE.  A block's
+``Calib M = m A = a BE ADD`` lines shift its binding energies by Σ(a − m); the counts stay on
+the raw axis, the stored limits/positions are in the calibrated frame unless the line carries
+``Regions``/``Comps`` (then they were moved with the spectrum, i.e. are raw).  Everything here
+is reported in the calibrated frame (what CasaXPS's tables show); the refit runs on the raw
+counts with that shift.  :func:`casa_report` lists them and, with ``refit=True``, refits each
+region with sselab (same limits, background, end-point averaging, start values, bounds and
+links; a CasaXPS line shape sselab lacks is replaced by the nearest it has, with a note and a
+``shape_substituted`` warning), side by side with the stored values.
 """
 
 from __future__ import annotations
@@ -52,6 +61,32 @@ class CasaRegion:
     rsf: float | None
     components: tuple[CasaComponent, ...]
     block: str
+    calib_shift_eV: float = 0.0
+    avg_points: int | None = None
+    block_index: int = 0
+
+
+_CALIB = re.compile(r"^Calib\s+M\s*=\s*([-+\d.eE]+)\s+A\s*=\s*([-+\d.eE]+)(.*)$")
+
+
+def calibration(comment: list[str]) -> tuple[float, float, float]:
+    """(shift, region part, component part) [eV] of a block's ``Calib`` lines: the shift added to
+    its binding energies is Σ(A − M); a line flagged ``Regions``/``Comps`` moved the stored
+    limits/positions with the spectrum, so its share is left out of that part."""
+    total = reg = comp = 0.0
+    for line in comment:
+        m = _CALIB.match(line.strip())
+        if not m:
+            continue
+        try:
+            d = float(m.group(2)) - float(m.group(1))
+        except ValueError:
+            continue
+        flags = {w.upper() for w in m.group(3).split()}
+        total += d
+        reg += 0.0 if "REGIONS" in flags else d
+        comp += 0.0 if "COMPS" in flags else d
+    return total, reg, comp
 
 
 def _triple(tokens: list[str], key: str) -> tuple[float, float, float, int, float] | None:
@@ -77,17 +112,22 @@ def _num_after(tokens: list[str], key: str) -> float | None:
 
 def parse_region(region: XPSRegion) -> list[CasaRegion]:
     """The CasaXPS regions/components stored in a block's comment (empty when none)."""
-    lines = [str(c) for c in region.metadata.get("comment", ()) if str(c).startswith("CASA ")]
+    comment = [str(c) for c in region.metadata.get("comment", ())]
+    lines = [c for c in comment if c.startswith("CASA ")]
+    if not lines:
+        return []
     hv = region.metadata.get("excitation_energy_eV")
-    kinetic = "kinetic" in str(region.metadata.get("abscissa", "")).lower()
-    if kinetic and hv is None:
-        raise AnalysisError(f"block {region.name!r}: kinetic-energy abscissa without an excitation energy")
+    if hv is None:
+        raise AnalysisError(f"block {region.name!r}: CasaXPS stores kinetic energies; the block has no excitation "
+                            "energy to turn them into binding energies")
+    shift, reg_part, comp_part = calibration(comment)
 
-    def be(x: float) -> float:
-        return hv - x if kinetic else x
+    def be(x: float, part: float = comp_part) -> float:
+        """Calibrated binding energy of a stored kinetic energy."""
+        return hv - x - part + shift
 
-    def be_pair(a: float, b: float) -> tuple[float, float]:
-        x, y = be(a), be(b)
+    def be_pair(a: float, b: float, part: float = comp_part) -> tuple[float, float]:
+        x, y = be(a, part), be(b, part)
         return (min(x, y), max(x, y))
 
     regions: list[CasaRegion] = []
@@ -98,13 +138,18 @@ def parse_region(region: XPSRegion) -> list[CasaRegion]:
         rest = _TEXT.sub(" ", line).split()
         if line.startswith("CASA region"):
             if head is not None:
-                regions.append(CasaRegion(*head, tuple(comps), region.name))
+                regions.append(CasaRegion(*head[:4], tuple(comps), region.name, shift, head[4]))
             comps = []
             try:
                 lo, hi, rsf = float(rest[2]), float(rest[3]), float(rest[4])
             except (ValueError, IndexError):
                 raise AnalysisError(f"block {region.name!r}: cannot read {line[:60]!r}") from None
-            head = (texts[0] if texts else "", texts[1] if len(texts) > 1 else "", be_pair(lo, hi), rsf)
+            try:
+                avg = int(float(rest[5]))
+            except (ValueError, IndexError):
+                avg = None
+            head = (texts[0] if texts else "", texts[1] if len(texts) > 1 else "", be_pair(lo, hi, reg_part), rsf,
+                    avg if avg and avg > 0 else None)
         elif line.startswith("CASA comp"):
             area, fwhm, pos = _triple(rest, "Area"), _triple(rest, "MFWHM"), _triple(rest, "Position")
             if area is None or fwhm is None or pos is None:
@@ -114,15 +159,42 @@ def parse_region(region: XPSRegion) -> list[CasaRegion]:
                                        be(pos[0]), be_pair(pos[1], pos[2]), fwhm[0], (fwhm[1], fwhm[2]),
                                        area[0], _num_after(rest, "RSF"), links))
     if head is not None:
-        regions.append(CasaRegion(*head, tuple(comps), region.name))
+        regions.append(CasaRegion(*head[:4], tuple(comps), region.name, shift, head[4]))
     elif comps:
-        regions.append(CasaRegion(region.name, "", (float("nan"), float("nan")), None, tuple(comps), region.name))
+        regions.append(CasaRegion(region.name, "", (float("nan"), float("nan")), None, tuple(comps), region.name,
+                                  shift))
     return regions
 
 
+def casa_links(r: CasaRegion, names: list[str]) -> tuple[list, list[str]]:
+    """sselab :class:`~sselab.xps.model.Link` s for a region's CasaXPS links (area/FWHM: source ×
+    factor; position: source + offset, the stored KE offset turned into BE: −factor) and notes
+    for links sselab cannot keep (an index outside the region, a link to itself, a chain)."""
+    from .model import Link
+
+    links, notes = [], []
+    linked = {k for k, c in enumerate(r.components) if c.links}
+    for k, c in enumerate(r.components):
+        for qty, (idx, fac) in c.links.items():
+            if not 0 <= idx < len(r.components) or idx == k:
+                notes.append(f"{r.name}/{c.name}: {qty} linked to component {idx}, not in the region; left free")
+                continue
+            if idx in linked and qty in r.components[idx].links:
+                notes.append(f"{r.name}/{c.name}: {qty} linked to a linked component; left free")
+                continue
+            if qty == "position":
+                links.append(Link(names[k], "position", names[idx], offset_eV=-fac))
+            elif fac > 0:
+                links.append(Link(names[k], qty, names[idx], factor=fac))
+    return links, notes
+
+
 def parse_acquisition(acq: XPSAcquisition) -> list[CasaRegion]:
-    """Every CasaXPS region of every block."""
-    return [cr for r in acq.regions for cr in parse_region(r)]
+    """Every CasaXPS region of every block (``block_index``: the block's place in the file, as
+    several blocks may share a name, e.g. one "Mo 3d" per sample)."""
+    from dataclasses import replace
+
+    return [replace(cr, block_index=k) for k, r in enumerate(acq.regions) for cr in parse_region(r)]
 
 
 def sselab_shape(casa: str) -> tuple[str, dict[str, float], str | None]:
@@ -196,13 +268,13 @@ def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | N
     """The ``sselab xps casa`` result: regions → components, stored values beside sselab's refit.
 
     Refitted areas are in counts per second (÷ dwell time × scans), as CasaXPS stores them.
-    %At as CasaXPS's table: area / (RSF·T·MFP) normalised over all components, T the file's
-    transmission at the component's position, MFP = KE^``mfp_exponent`` (off when None, as in
-    the CasaXPS table checked in tests/xps/test_xps_mfp.py).
+    %At as CasaXPS's table: area / (RSF·T·MFP) normalised over all components of the same
+    sample (the blocks' sample identifier; CasaXPS quantifies a sample's rows together), T the
+    file's transmission at the component's position, MFP = KE^``mfp_exponent`` (off when None,
+    as in the CasaXPS table checked in tests/xps/test_xps_mfp.py).
     """
     from .fit import fit_region
-    from .model import Component, PeakModel
-    from .quantify import find_region
+    from .quantify import acquisition_scale
 
     regions = parse_acquisition(acq)
     if not regions:
@@ -211,19 +283,31 @@ def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | N
     notes: list[str] = []
     out_regions = []
 
+    def block(r: CasaRegion):
+        return acq.regions[r.block_index]
+
+    def sample(r: CasaRegion) -> str:
+        return str(block(r).metadata.get("sample_id", ""))
+
     def cps(r: CasaRegion) -> float:
         """dwell time × scans of the block: CasaXPS's stored areas are counts per second."""
-        from .quantify import acquisition_scale
-
-        return float(acquisition_scale(find_region(acq, r.block), normalise=True, transmission=False)[0])
+        return float(acquisition_scale(block(r), normalise=True, transmission=False)[0])
 
     def divisor(r: CasaRegion, c: CasaComponent, pos: float) -> float:
-        return c.rsf * t_mfp(find_region(acq, r.block), pos, mfp_exponent)
+        """RSF·T·MFP, T read at the position on the block's own (uncalibrated) axis."""
+        return c.rsf * t_mfp(block(r), pos - r.calib_shift_eV, mfp_exponent)
 
-    stored_total = sum(c.area / divisor(r, c, c.position_eV) for r in regions for c in r.components if c.rsf)
+    def key(k: int) -> str:
+        return f"{k}"
+
+    stored_total: dict[str, float] = {}
+    for r in regions:
+        for c in r.components:
+            if c.rsf:
+                stored_total[sample(r)] = stored_total.get(sample(r), 0.0) + c.area / divisor(r, c, c.position_eV)
     fits: dict[str, Any] = {}
     if refit:
-        for r in regions:
+        for k, r in enumerate(regions):
             if not r.components:
                 continue
             bg = _BACKGROUNDS.get(r.background.strip().lower())
@@ -232,55 +316,76 @@ def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | N
                 notes.append(f"{r.name}: background {r.background!r} not available; Shirley used")
                 reasons.append(Reason("background_substituted", f"{r.name}: CasaXPS background {r.background} "
                                       "replaced by Shirley"))
-            comps = []
-            for c in r.components:
-                shape, params, note = sselab_shape(c.lineshape)
-                if note:
-                    notes.append(f"{r.name}/{c.name}: {note}")
-                    reasons.append(Reason("shape_substituted", f"{r.name}/{c.name}: {note}"))
-                lo, hi = c.fwhm_bounds_eV
-                lo, hi = min(lo, c.fwhm_eV), max(hi, c.fwhm_eV * 1.0001, lo * 1.01)
-                plo, phi = min(c.position_bounds_eV[0], c.position_eV), max(c.position_bounds_eV[1], c.position_eV)
-                comps.append(Component(f"{c.name}#{len(comps)}", c.position_eV, c.fwhm_eV, shape, params,
-                                       fwhm_bounds_eV=(lo, hi), area=c.area * cps(r), position_bounds_eV=(plo, phi)))
-            window = r.limits_eV if all(v == v for v in r.limits_eV) else None
-            model = PeakModel(r.name, tuple(comps), background=bg, window_eV=window)
-            fits[r.name + "@" + r.block] = fit_region(find_region(acq, r.block), model)
-    fit_total = sum(fc.area / cps(r) / divisor(r, c, fc.position_eV) for r in regions if (r.name + "@" + r.block) in fits
-                    for fc, c in zip(_major(fits[r.name + "@" + r.block]), r.components) if c.rsf) or None
-    for r in regions:
-        f = fits.get(r.name + "@" + r.block)
+            fits[key(k)] = fit_region(block(r), _refit_model(r, cps(r), notes, reasons),
+                                      charge_shift_eV=r.calib_shift_eV)
+    fit_total: dict[str, float] = {}
+    for k, r in enumerate(regions):
+        if key(k) in fits:
+            for fc, c in zip(_major(fits[key(k)]), r.components):
+                if c.rsf:
+                    fit_total[sample(r)] = fit_total.get(sample(r), 0.0) + fc.area / cps(r) / divisor(r, c, fc.position_eV)
+    for k, r in enumerate(regions):
+        f = fits.get(key(k))
+        s_tot, f_tot = stored_total.get(sample(r)), fit_total.get(sample(r))
         comps_out = []
-        for k, c in enumerate(r.components):
+        for i, c in enumerate(r.components):
             sdiv = divisor(r, c, c.position_eV) if c.rsf else None
             stored = {"position_eV": c.position_eV, "fwhm_eV": c.fwhm_eV, "area": c.area, "rsf_t_mfp": sdiv,
-                      "percent_at": 100 * c.area / sdiv / stored_total if sdiv and stored_total else None}
+                      "percent_at": 100 * c.area / sdiv / s_tot if sdiv and s_tot else None}
             row = {"name": c.name, "lineshape": c.lineshape, "rsf": c.rsf, "links": {q: list(v) for q, v in c.links.items()},
                    "stored": stored}
             if f is not None:
-                fc = _major(f)[k]
+                fc = _major(f)[i]
                 fdiv = divisor(r, c, fc.position_eV) if c.rsf else None
                 k_cps = cps(r)
                 area = fc.area / k_cps
                 row.update(position_eV=fc.position_eV, position_stderr_eV=fc.position_stderr_eV, fwhm_eV=fc.fwhm_eV,
                            fwhm_stderr_eV=fc.fwhm_stderr_eV, area=area,
                            area_stderr=None if fc.area_stderr is None else fc.area_stderr / k_cps, rsf_t_mfp=fdiv,
-                           percent_at=(100 * area / fdiv / fit_total) if fdiv and fit_total else None)
+                           percent_at=(100 * area / fdiv / f_tot) if fdiv and f_tot else None)
             else:
                 row.update(position_eV=c.position_eV, fwhm_eV=c.fwhm_eV, area=c.area, rsf_t_mfp=sdiv,
                            percent_at=stored["percent_at"])
             comps_out.append(row)
-        entry = {"name": r.name, "block": r.block, "background": r.background, "limits_eV": list(r.limits_eV),
-                 "rsf": r.rsf, "components": comps_out}
+        entry = {"name": r.name, "block": r.block, "block_index": r.block_index, "sample": sample(r),
+                 "background": r.background, "limits_eV": list(r.limits_eV), "calib_shift_eV": r.calib_shift_eV,
+                 "avg_points": r.avg_points, "rsf": r.rsf, "components": comps_out}
         if f is not None:
             entry["fit"] = {"reduced_chi2": f.reduced_chi2, **f.verdict.to_dict()}
             if f.verdict.status != "ok":
-                reasons.append(Reason("fit_" + f.verdict.status, f"{r.name}: refit {f.verdict.summary()}",
-                                      "failed" if f.verdict.status == "failed" else "warning"))
+                reasons.append(Reason("fit_" + f.verdict.status, f"{r.name} (block {r.block_index}): refit "
+                                      f"{f.verdict.summary()}", "failed" if f.verdict.status == "failed" else "warning"))
         out_regions.append(entry)
     v = Verdict.of(reasons)
     return {"source": acq.source, "refit": refit, "mfp_exponent": mfp_exponent, "regions": out_regions,
             "notes": notes, **v.to_dict()}
+
+
+def _refit_model(r: CasaRegion, cps: float, notes: list[str], reasons: list[Reason]):
+    """The sselab model of a CasaXPS region: same window, background, end-point averaging,
+    start values (areas × ``cps`` into counts), bounds and links."""
+    from .model import Component, PeakModel
+
+    comps = []
+    for c in r.components:
+        shape, params, note = sselab_shape(c.lineshape)
+        if note:
+            notes.append(f"{r.name}/{c.name}: {note}")
+            reasons.append(Reason("shape_substituted", f"{r.name}/{c.name}: {note}"))
+        lo, hi = c.fwhm_bounds_eV
+        lo, hi = min(lo, c.fwhm_eV), max(hi, c.fwhm_eV * 1.0001, lo * 1.01)
+        plo, phi = c.position_bounds_eV
+        if "position" in c.links or phi - plo > 100:   # linked (its bounds are stored as 0 0) or unbounded
+            plo, phi = c.position_eV - 1.0, c.position_eV + 1.0
+        plo, phi = min(plo, c.position_eV), max(phi, c.position_eV)
+        comps.append(Component(f"{c.name}#{len(comps)}", c.position_eV, c.fwhm_eV, shape, params,
+                               fwhm_bounds_eV=(lo, hi), area=c.area * cps, position_bounds_eV=(plo, phi)))
+    links, link_notes = casa_links(r, [c.name for c in comps])
+    notes.extend(link_notes)
+    window = r.limits_eV if all(v == v for v in r.limits_eV) else None
+    bg = _BACKGROUNDS.get(r.background.strip().lower(), "shirley")
+    return PeakModel(r.name, tuple(comps), links=tuple(links), background=bg, window_eV=window,
+                     background_avg_points=r.avg_points or 3)
 
 
 def _major(fit) -> list:

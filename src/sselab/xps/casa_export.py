@@ -3,17 +3,17 @@
 The lines have the layout CasaXPS writes into a processed VAMAS block's comment (the layout
 :mod:`sselab.xps.casa` reads back): for the region its name, background, the two limits and the
 RSF; for each component its name, line shape, ``Area``/``MFWHM``/``Position`` each as ``value
-lower upper -1 1`` (not linked), ``RSF`` and ``MASS``.  Energies are written on the block's
-abscissa: binding energy, or, with ``kinetic=True``, kinetic energy hν − BE (as the FeO file
-stores them; limits and bounds swap).  Shapes are written in CasaXPS's syntax: GL(p), SGL(p),
+lower upper -1 1`` (not linked), ``RSF`` and ``MASS``.  Energies are written as kinetic
+energies hν − BE whatever the block's abscissa, as CasaXPS stores them (limits and bounds
+swap; see :mod:`sselab.xps.casa`), so the excitation energy is required.  Shapes are written in CasaXPS's syntax: GL(p), SGL(p),
 LA(α,β), LF(α,β,80,100) (the w, m at which sselab's LF is calibrated), DS(α); PV(η) is the
 sum form, written SGL(100η).  A Voigt ("V") has no CasaXPS string and is refused.  Doublet
 partners are written as their own components (CasaXPS's links are not written).
 
 >>> from sselab.xps.model import Component, PeakModel
 >>> m = PeakModel("C 1s", (Component("C-C", 284.8, 1.2, "GL", {"m": 0.3}),), window_eV=(280.0, 292.0))
->>> model_to_casa(m, rsf=1.0)[1].split("Position")[1].split()[:3]
-['284.8', '283.8', '285.8']
+>>> model_to_casa(m, rsf=1.0, excitation_eV=1486.6)[1].split("Position")[1].split()[:3]
+['1201.8', '1200.8', '1202.8']
 """
 
 from __future__ import annotations
@@ -57,14 +57,16 @@ def casa_shape_text(shape: str, params: dict[str, float]) -> str:
 
 
 def model_to_casa(model: PeakModel, fit=None, rsf: float = 1.0, excitation_eV: float | None = None,
-                  kinetic: bool = False, mass: float = 0.0) -> list[str]:
+                  mass: float = 0.0, calib_shift_eV: float = 0.0) -> list[str]:
     """The ``CASA region`` line and one ``CASA comp`` line per component (and doublet partner).
 
     Values are the fit's (``fit``: a :class:`~sselab.xps.fit.RegionFit` of ``model``) or the
     model's start values; the region limits are the model window, or the fitted energy range.
+    With a charge shift (the fit's energies = the file's + ``calib_shift_eV``) a ``Calib`` line
+    goes first, so that CasaXPS (and :mod:`sselab.xps.casa`) reads the positions in that frame.
     """
-    if kinetic and excitation_eV is None:
-        raise ParameterError("a kinetic-energy export needs the excitation energy")
+    if excitation_eV is None:
+        raise ParameterError("CasaXPS stores kinetic energies: the export needs the excitation energy")
     if model.window_eV is not None:
         lo, hi = model.window_eV
     elif fit is not None and len(fit.energy_eV):
@@ -73,7 +75,7 @@ def model_to_casa(model: PeakModel, fit=None, rsf: float = 1.0, excitation_eV: f
         raise ParameterError("the model has no window_eV and no fit gives its energy range: give window_eV")
 
     def x(be: float) -> float:
-        return excitation_eV - be if kinetic else be
+        return excitation_eV - be
 
     def pair(a: float, b: float) -> tuple[float, float]:
         u, v = x(a), x(b)
@@ -85,7 +87,8 @@ def model_to_casa(model: PeakModel, fit=None, rsf: float = 1.0, excitation_eV: f
     name = model.region
     bg = BACKGROUND_NAMES.get(model.background, "Shirley")
     rlo, rhi = pair(lo, hi)
-    out = [f"CASA region (*{name}*) (*{bg}*) {num(rlo)} {num(rhi)} {num(rsf)} 2 0 0 0 0 0 0 (*{name}*) "
+    out = [f"Calib M = {num(284.8 - calib_shift_eV)} A = 284.8 BE ADD"] if calib_shift_eV else []
+    out += [f"CASA region (*{name}*) (*{bg}*) {num(rlo)} {num(rhi)} {num(rsf)} 2 0 0 0 0 0 0 (*{name}*) "
            f"{num(mass)} 0 {num(rsf)}"]
     fitted = {c.name: c for c in fit.components} if fit is not None else {}
     rows = []

@@ -288,11 +288,12 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
         if outside:
             raise FitError(f"{region.name}: component(s) {', '.join(outside)} outside the data "
                            f"({e.min():.2f}–{e.max():.2f} eV)")
-        fixed = compute_background(model.background, e, y) if not model.refine_background \
+        nav = {} if model.background == "none" else {"n_avg": model.background_avg_points}
+        fixed = compute_background(model.background, e, y, **nav) if not model.refine_background \
             else np.zeros_like(y)
         use_shared = shared if k > 0 and len(regions) > 1 else None
         specs, lines = _specs(model, e, y, fixed if not model.refine_background
-                              else compute_background("linear" if model.background != "none" else "none", e, y),
+                              else compute_background("linear" if model.background != "none" else "none", e, y, **nav),
                               prefix, use_shared)
         if k == 0 and len(regions) > 1:
             for i in range(len(model.components)):

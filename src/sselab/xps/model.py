@@ -173,8 +173,14 @@ class PeakModel:
     background: str = "shirley"
     refine_background: bool = False
     window_eV: tuple[float, float] | None = None
+    #: points averaged at each window end for the background's end levels (CasaXPS's region "Av Width")
+    background_avg_points: int = 3
 
     def __post_init__(self) -> None:
+        if isinstance(self.background_avg_points, bool) or int(self.background_avg_points) != self.background_avg_points \
+                or self.background_avg_points < 1:
+            raise ParameterError(f"background_avg_points must be a whole number >= 1, got {self.background_avg_points!r}")
+        object.__setattr__(self, "background_avg_points", int(self.background_avg_points))
         object.__setattr__(self, "components", tuple(self.components))
         object.__setattr__(self, "links", tuple(self.links))
         if not self.components:
@@ -200,17 +206,21 @@ class PeakModel:
         return [c.name for c in self.components].index(name)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"region": self.region, "background": self.background,
-                "refine_background": self.refine_background,
-                "window_eV": list(self.window_eV) if self.window_eV else None,
-                "components": [c.to_dict() for c in self.components],
-                "links": [asdict(link) for link in self.links]}
+        d = {"region": self.region, "background": self.background,
+             "refine_background": self.refine_background,
+             "window_eV": list(self.window_eV) if self.window_eV else None,
+             "components": [c.to_dict() for c in self.components],
+             "links": [asdict(link) for link in self.links]}
+        if self.background_avg_points != 3:
+            d["background_avg_points"] = self.background_avg_points
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "PeakModel":
         if not isinstance(d, Mapping) or "region" not in d or "components" not in d:
             raise ParameterError("a peak model needs 'region' and 'components'")
-        unknown = set(d) - {"region", "background", "refine_background", "window_eV", "components", "links"}
+        unknown = set(d) - {"region", "background", "refine_background", "window_eV", "components", "links",
+                            "background_avg_points"}
         if unknown:
             raise ParameterError(f"peak model: unknown keys {sorted(unknown)}")
         try:
@@ -221,7 +231,8 @@ class PeakModel:
                    components=tuple(Component.from_dict(c) for c in d["components"]),
                    links=links, background=d.get("background", "shirley"),
                    refine_background=bool(d.get("refine_background", False)),
-                   window_eV=tuple(d["window_eV"]) if d.get("window_eV") else None)
+                   window_eV=tuple(d["window_eV"]) if d.get("window_eV") else None,
+                   background_avg_points=d.get("background_avg_points", 3))
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
