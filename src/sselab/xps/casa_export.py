@@ -19,6 +19,7 @@ partners are written as their own components (CasaXPS's links are not written).
 from __future__ import annotations
 
 from ..exceptions import ParameterError
+from .casa import gl_width_factor
 from .model import PeakModel
 
 BACKGROUND_NAMES = {"shirley": "Shirley", "smart": "Smart", "linear": "Linear", "tougaard": "U 2 Tougaard",
@@ -100,6 +101,9 @@ def model_to_casa(model: PeakModel, fit=None, rsf: float = 1.0, excitation_eV: f
         if c.fix_position:
             plo = phi = pos
         flo, fhi = (fwhm, fwhm) if c.fix_fwhm else c.fwhm_bounds_eV
+        if c.shape == "GL":   # CasaXPS's GL width is the curve's true FWHM (sselab.xps.casa.gl_width_factor)
+            k = gl_width_factor(c.shape_params.get("m", 0.3))
+            fwhm, flo, fhi = fwhm / k, flo / k, fhi / k
         rows.append((c.name, casa_shape_text(c.shape, dict(c.shape_params)), area, fwhm, flo, fhi, pos, plo, phi))
         if c.doublet is not None:
             partner = fitted.get(f"{c.name} (partner)")

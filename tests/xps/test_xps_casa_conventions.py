@@ -1,0 +1,115 @@
+"""CasaXPS storage conventions read off public CasaXPS-processed files (benchmarks/casa_manifest.yaml):
+kinetic energies whatever the abscissa, Calib shifts, links, GL widths.
+
+The CASA lines below are copied verbatim from cheminfo/xps-analysis@f964184
+src/from/__tests__/data/cellulose_fitted_following_briggs.vms (binding-energy abscissa, hν 1486.6)
+and cheminfo/vamas@4812c1d src/parser/__tests__/data/assigned.vms (Kratos, hν 1486.69,
+``Calib`` lines); the expected numbers are worked out by hand in each test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sselab.measurements import XPSAcquisition, XPSRegion
+from sselab.xps.casa import calibration, casa_links, casa_report, gl_width_factor, parse_region
+from sselab.xps.lineshapes import peak, unit_shape
+
+CELLULOSE = [
+    "Casa Info Follows", "0", "0", "1",
+    "CASA region (*C 1s*) (*Shirley*) 1193.3129 1203.2516 0.278 2 0 0 40.442441 -450 0 0 (*C 1s*) 12.011 0 0.278",
+    "4",
+    "CASA comp (*C 1s 1*) (*LA(1.4,1.7,100)*) Area 4830.0138 1e-020 126904.8 -1 1 MFWHM 1.1057933 0.25 6.25 -1 1 "
+    "Position 1199.8264 1199.7 1199.87 -1 1 RSF 0.278 MASS 12.011 INDEX -1 (*C 1s*) CONST (**) UNCORRECTEDRSF 0.278",
+    "CASA comp (*C 1s 2*) (*LA(1.4,1.6,100)*) Area 989.18682 0 2000 0 0.2048 MFWHM 1.1121055 0.25 6.25 -1 1 "
+    "Position 1198.4049 1198.34 1198.74 -1 -1.33 RSF 0.278 MASS 12.011 INDEX -1 (*C 1s*) CONST (**) UNCORRECTEDRSF 0.278",
+]
+
+MO3D = [
+    "Casa Info Follows", "0", "2",
+    "Calib M = 281.1700 A = 284.8 BE ADD",
+    "Calib M = 284.7999 A = 284.8 BE ADD",
+    "1",
+    "CASA region (*Mo 3d*) (*Shirley*) 1249.3343 1262.7065 10.804667 2 0 0 392.54541 -450 0 0 (*Mo 3d*) 95.9219 0 9.5",
+    "2",
+    "CASA comp (*Mo 3d MoS2 1T*) (*LA(1.53,243)*) Area 7955.3136 1e-020 2327991 -1 1 MFWHM 0.91171962 0.2533 1.5 -1 1 "
+    "Position 1257.89 1257.89 1258.49 -1 1 RSF 10.804667 MASS 95.9219 INDEX -1 (*Mo 3d*) CONST (**) UNCORRECTEDRSF 9.5",
+    "CASA comp (*Mo 3d MoS2 1T*) (*LA(1.53,243)*) Area 5303.5425 1e-020 2327991 0 0.66666667 MFWHM 0.91171962 "
+    "0.2532592 6.33148 0 1 Position 1254.75 0 0 0 -3.14 RSF 10.804667 MASS 95.9219 INDEX -1 (*Mo 3d*) CONST (**) "
+    "UNCORRECTEDRSF 9.5",
+]
+
+
+def _region(lines, be, counts=None, hv=1486.6, **md):
+    counts = np.ones_like(be) if counts is None else counts
+    return XPSRegion("x", be, counts, metadata={"comment": lines, "excitation_energy_eV": hv,
+                                                "abscissa": "Binding energy", **md})
+
+
+def test_positions_are_kinetic_on_a_binding_energy_block():
+    """cellulose: the block's abscissa is binding energy (294.16 eV down), the stored numbers are KE."""
+    cr, = parse_region(_region(CELLULOSE, np.linspace(294.16, 282.21, 240)))
+    assert cr.limits_eV == pytest.approx((1486.6 - 1203.2516, 1486.6 - 1193.3129))        # 283.35-293.29
+    assert [c.position_eV for c in cr.components] == pytest.approx([1486.6 - 1199.8264, 1486.6 - 1198.4049])
+    assert cr.components[0].position_bounds_eV == pytest.approx((1486.6 - 1199.87, 1486.6 - 1199.7))
+    assert cr.calib_shift_eV == 0 and cr.avg_points == 2
+    # 'Area ... 0 0.2048': C 1s 2's area = C 1s 1's × 0.2048; 'Position ... -1 -1.33' is not a link
+    assert cr.components[1].links == {"area": (0, 0.2048)}
+
+
+def test_calib_lines_and_links():
+    """Two Calib lines: shift Σ(A − M) = 3.63 + 0.0001 eV; without 'Regions'/'Comps' flags the stored
+    KE are already in the calibrated frame, so the reported BE is hν − KE; the partner's position link
+    −3.14 (KE) is +3.14 eV in binding energy, its area link 2/3."""
+    assert calibration(MO3D) == pytest.approx((3.6301, 3.6301, 3.6301))
+    assert calibration(["Calib M = 281.17 A = 284.8 Regions Comps BE ADD"]) == pytest.approx((3.63, 0.0, 0.0))
+    cr, = parse_region(_region(MO3D, np.linspace(240, 220, 201), hv=1486.69))
+    assert cr.calib_shift_eV == pytest.approx(3.6301)
+    assert cr.limits_eV == pytest.approx((1486.69 - 1262.7065, 1486.69 - 1249.3343))
+    assert [c.position_eV for c in cr.components] == pytest.approx([1486.69 - 1257.89, 1486.69 - 1254.75])
+    links, notes = casa_links(cr, ["a", "b"])
+    assert notes == []
+    got = {(lk.target, lk.quantity, lk.source): (lk.offset_eV, lk.factor) for lk in links}
+    assert got == {("b", "area", "a"): (0.0, pytest.approx(2 / 3)), ("b", "fwhm", "a"): (0.0, 1.0),
+                   ("b", "position", "a"): (pytest.approx(3.14), 1.0)}
+
+
+def test_gl_width_factor_by_hand():
+    """CasaXPS's GL(p) width is the true FWHM: sselab's GL with width F·k is at half height at ±F/2."""
+    for m, k_hand in ((0.3, 1.0402), (0.4, 1.0448)):
+        k = gl_width_factor(m)
+        assert k == pytest.approx(k_hand, abs=1e-4)
+        assert unit_shape("GL", np.array([0.5 / k]), m=m)[0] == pytest.approx(0.5, abs=1e-9)
+    assert gl_width_factor(0.0) == 1.0 and gl_width_factor(1.0) == 1.0
+
+
+def test_refit_recovers_a_calibrated_linked_gl_doublet():
+    """Synthetic S 2p doublet drawn as CasaXPS defines it (GL(30), true FWHM 0.90 eV, 2p1/2 at +1.16 eV
+    with half the area) on the raw axis 3.63 eV below the calibrated one; the stored model is 0.1 eV /
+    10 % off.  The refit, run through the Calib shift and the links, returns the truth in the calibrated
+    frame."""
+    hv, shift, pos, fwhm, area = 1486.69, 3.63, 161.76, 0.90, 5000.0
+    raw = np.linspace(170.0, 155.0, 301)
+    k = gl_width_factor(0.3)
+    y = 200.0 + 0.4 * (raw + shift - 155.0) + (peak(raw + shift, "GL", pos, fwhm * k, area, m=0.3)
+                                               + peak(raw + shift, "GL", pos + 1.16, fwhm * k, area / 2, m=0.3))
+    ke = lambda be: hv - be  # noqa: E731 - stored in the calibrated frame (no Regions/Comps flag)
+    lines = [
+        "Calib M = 281.17 A = 284.8 BE ADD",
+        f"CASA region (*S 2p*) (*Linear*) {ke(166.5):.4f} {ke(158.0):.4f} 0.668 2 0 0 0 -450 0 0 (*S 2p*) 32.06 0 0.668",
+        f"CASA comp (*S 2p3*) (*GL(30)*) Area {area * 0.9:.3f} 1e-020 1e6 -1 1 MFWHM {fwhm * 1.1:.4f} 0.2 5 -1 1 "
+        f"Position {ke(pos - 0.1):.4f} {ke(pos + 0.5):.4f} {ke(pos - 0.5):.4f} -1 1 RSF 0.668 MASS 32.06 INDEX -1 (*S 2p*)",
+        f"CASA comp (*S 2p1*) (*GL(30)*) Area {area * 0.45:.3f} 1e-020 1e6 0 0.5 MFWHM {fwhm * 1.1:.4f} 0.2 5 0 1 "
+        f"Position {ke(pos - 0.1 + 1.16):.4f} 0 0 0 -1.16 RSF 0.668 MASS 32.06 INDEX -1 (*S 2p*)",
+    ]
+    reg = XPSRegion("S 2p", raw, y, metadata={"comment": lines, "excitation_energy_eV": hv, "abscissa": "Binding energy",
+                                             "intensity_unit": "c/s"})
+    d = casa_report(XPSAcquisition(source="synthetic", regions=(reg,), excitation_energy_eV=hv))
+    r, = d["regions"]
+    assert r["calib_shift_eV"] == pytest.approx(3.63)
+    a, b = r["components"]
+    assert a["position_eV"] == pytest.approx(pos, abs=2e-3) and b["position_eV"] == pytest.approx(pos + 1.16, abs=2e-3)
+    assert a["fwhm_eV"] == pytest.approx(fwhm, rel=2e-3) and b["fwhm_eV"] == pytest.approx(a["fwhm_eV"])
+    assert a["area"] == pytest.approx(area, rel=5e-3) and b["area"] == pytest.approx(a["area"] / 2, rel=1e-9)
+    assert a["percent_at"] + b["percent_at"] == pytest.approx(100.0)
