@@ -10,7 +10,7 @@ import pytest
 
 from sselab.exceptions import ParameterError
 from sselab.xps.casa import parse_shape_text, sselab_shape
-from sselab.xps.lineshapes import peak
+from sselab.xps.lineshapes import peak, unit_shape
 from sselab.xps.model import Component
 
 FEO = Path(__file__).resolve().parents[1] / "data" / "xps" / "FeO_analyzed.vms"
@@ -57,7 +57,14 @@ def test_shape_syntax():
     with pytest.raises(ParameterError):
         parse_shape_text("LF(0.54)")
     assert Component("a", 1.0, shape="SGL(20)").shape_params == {"m": 0.2}
-    assert sselab_shape("LA(1.2,3,10)")[2] is not None          # the convolution is not applied: noted
+    # CasaXPS LA(α,β,m) → sselab LF: Gaussian/Lorentzian width = m/145, scaled to FWHM 1; LA(α,m) = LA(α,α,m)
+    shape, p, note = sselab_shape("LA(1.2,3,10)")
+    assert shape == "LF" and note is None and p["gauss"] / p["lor"] == pytest.approx(10 / 145)
+    u = np.linspace(-2, 2, 40001)
+    y = unit_shape("LF", u, **p)
+    above = u[y >= 0.5 * y.max()]
+    assert above[-1] - above[0] == pytest.approx(1.0, abs=2e-4)
+    assert sselab_shape("LA(1.53,243)")[1] == pytest.approx(sselab_shape("LA(1.53,1.53,243)")[1])
 
 
 def test_sgl_formula_by_hand():

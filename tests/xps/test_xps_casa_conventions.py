@@ -113,3 +113,23 @@ def test_refit_recovers_a_calibrated_linked_gl_doublet():
     assert a["fwhm_eV"] == pytest.approx(fwhm, rel=2e-3) and b["fwhm_eV"] == pytest.approx(a["fwhm_eV"])
     assert a["area"] == pytest.approx(area, rel=5e-3) and b["area"] == pytest.approx(a["area"] / 2, rel=1e-9)
     assert a["percent_at"] + b["percent_at"] == pytest.approx(100.0)
+
+
+def test_la_export_import_draws_the_same_curve():
+    """sselab's LA(α,β) (no Gaussian) is written as CasaXPS LA(α,β,0) with its true FWHM; read back it is
+    CasaXPS's LA (sselab LF with the widths of casa_la) and draws the same curve."""
+    from sselab.xps.casa import sselab_shape, width_factor
+    from sselab.xps.casa_export import model_to_casa
+    from sselab.xps.model import Component, PeakModel
+
+    m = PeakModel("C 1s", (Component("C", 285.0, 1.0, "LA", {"alpha": 1.2, "beta": 2.0}, fwhm_bounds_eV=(0.3, 3.0),
+                                     area=100.0),), window_eV=(280.0, 292.0))
+    lines = model_to_casa(m, excitation_eV=1486.6)
+    assert "(*LA(1.2,2,0)*)" in lines[1]
+    cr, = parse_region(_region(lines, np.linspace(292, 280, 121)))
+    back = cr.components[0]
+    shape, params, _ = sselab_shape(back.lineshape)
+    e = np.linspace(280, 292, 2401)
+    ours = peak(e, "LA", 285.0, 1.0, 100.0, alpha=1.2, beta=2.0)
+    theirs = peak(e, shape, back.position_eV, back.fwhm_eV * width_factor(back), back.area, **params)
+    assert np.abs(theirs - ours).max() < 0.01 * ours.max()

@@ -19,7 +19,7 @@ partners are written as their own components (CasaXPS's links are not written).
 from __future__ import annotations
 
 from ..exceptions import ParameterError
-from .casa import gl_width_factor
+from .casa import casa_la, gl_width_factor
 from .model import PeakModel
 
 BACKGROUND_NAMES = {"shirley": "Shirley", "smart": "Smart", "linear": "Linear", "tougaard": "U 2 Tougaard",
@@ -41,8 +41,8 @@ def casa_shape_text(shape: str, params: dict[str, float]) -> str:
         return f"{shape}({g(100 * p['m'])})"
     if shape == "PV":
         return f"SGL({g(100 * p['eta'])})"
-    if shape == "LA":
-        return f"LA({g(p['alpha'])},{g(p['beta'])})"
+    if shape == "LA":   # sselab's LA has no Gaussian: CasaXPS's m = 0 (a two-number LA is (α, m) there)
+        return f"LA({g(p['alpha'])},{g(p['beta'])},0)"
     if shape == "LF":
         from .lineshapes import get_shape
 
@@ -101,8 +101,9 @@ def model_to_casa(model: PeakModel, fit=None, rsf: float = 1.0, excitation_eV: f
         if c.fix_position:
             plo = phi = pos
         flo, fhi = (fwhm, fwhm) if c.fix_fwhm else c.fwhm_bounds_eV
-        if c.shape == "GL":   # CasaXPS's GL width is the curve's true FWHM (sselab.xps.casa.gl_width_factor)
-            k = gl_width_factor(c.shape_params.get("m", 0.3))
+        if c.shape in ("GL", "LA"):   # CasaXPS's width is the curve's true FWHM (sselab.xps.casa)
+            k = gl_width_factor(c.shape_params.get("m", 0.3)) if c.shape == "GL" else \
+                casa_la(c.shape_params["alpha"], c.shape_params["beta"], 0.0)["lor"]
             fwhm, flo, fhi = fwhm / k, flo / k, fhi / k
         rows.append((c.name, casa_shape_text(c.shape, dict(c.shape_params)), area, fwhm, flo, fhi, pos, plo, phi))
         if c.doublet is not None:
