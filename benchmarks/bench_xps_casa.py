@@ -212,6 +212,57 @@ def gl_convention(fetched: Path) -> None:
         print(f"  {r.name} [block {r.block_index}]: width = F in the formula {chi[0]:6.2f}; width = true FWHM {chi[1]:6.2f}")
 
 
+def la_convention(fetched: Path) -> None:
+    """Evidence for sselab's reading of CasaXPS's LA(α,β,m) (sselab.xps.casa.casa_la): the summed reduced χ²
+    of CasaXPS's stored models (every region with an LA component, both public files) with the LA curves
+    drawn unconvolved, or convolved with Gaussian/Lorentzian width m/c and scaled to the stored FWHM."""
+    import sselab.xps.casa as casa
+    from sselab.xps.backgrounds import background as bg_curve
+    from sselab.xps.quantify import acquisition_scale
+
+    regions = []
+    for name in ("cheminfo-vamas__assigned.vms", "cheminfo-xpsanalysis__cellulose_fitted_following_briggs.vms"):
+        if not (fetched / name).is_file():
+            return
+        acq, = read(fetched / name, kind="xps")
+        for r in casa.parse_acquisition(acq):
+            if any(c.lineshape.startswith("LA") for c in r.components):
+                regions.append((acq.regions[r.block_index], r))
+    kinds = {"shirley": "shirley", "u 2 tougaard": "tougaard"}
+
+    def chi2(c_scale: float | None) -> float:
+        saved = casa.LA_M_SCALE
+        casa.LA_M_SCALE = c_scale or saved
+        casa._casa_la.cache_clear()
+        total = 0.0
+        try:
+            for reg, r in regions:
+                e = np.asarray(reg.binding_energy_eV) + r.calib_shift_eV
+                y = np.asarray(reg.counts, float)
+                w = (e >= r.limits_eV[0]) & (e <= r.limits_eV[1])
+                e, y = e[w], y[w]
+                scale = float(acquisition_scale(reg, normalise=True, transmission=False)[0])
+                model = bg_curve(kinds[r.background.lower()], e, y, n_avg=r.avg_points or 3)
+                for c in r.components:
+                    shape, params, _ = casa.sselab_shape(c.lineshape)
+                    if c_scale is None and c.lineshape.startswith("LA"):
+                        nums = [float(v) for v in c.lineshape[3:-1].split(",")]
+                        shape, params = "LA", {"alpha": nums[0], "beta": nums[0] if len(nums) == 2 else nums[1]}
+                    model += peak(e, shape, c.position_eV, c.fwhm_eV * casa.width_factor(c) if shape == "GL"
+                                  else c.fwhm_eV, c.area * scale, **params)
+                total += float(np.sum((y - model) ** 2 / np.maximum(y, 1)) / y.size)
+        finally:
+            casa.LA_M_SCALE = saved
+            casa._casa_la.cache_clear()
+        return total
+
+    print(f"\nLA(α,β,m) reading: summed reduced chi2 of CasaXPS's stored models, {len(regions)} regions with LA "
+          "components (m = 11, 70, 100, 130, 243)")
+    print(f"  LA drawn without its Gaussian:   {chi2(None):8.1f}")
+    for c_scale in (100.0, 125.0, 145.0, 175.0, 200.0):
+        print(f"  Gaussian/Lorentzian = m/{c_scale:g}, scaled to the stored FWHM: {chi2(c_scale):8.1f}")
+
+
 def main() -> None:
     import argparse
 
@@ -235,6 +286,7 @@ def main() -> None:
     refit_on_casa_background()
     public_cases(fetched)
     gl_convention(fetched)
+    la_convention(fetched)
 
 
 if __name__ == "__main__":
