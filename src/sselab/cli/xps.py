@@ -313,7 +313,9 @@ def casa_cmd(
         exit_for(d)
         return
     for r in d["regions"]:
-        typer.echo(f"{r['name']} ({r['background']}, {r['limits_eV'][0]:.2f}–{r['limits_eV'][1]:.2f} eV)")
+        where = f"block {r['block_index']}" + (f", {r['sample']}" if r.get("sample") else "")
+        calib = f", Calib {r['calib_shift_eV']:+.2f} eV" if r.get("calib_shift_eV") else ""
+        typer.echo(f"{r['name']} ({where}; {r['background']}, {r['limits_eV'][0]:.2f}–{r['limits_eV'][1]:.2f} eV{calib})")
         for c in r["components"]:
             s = c["stored"]
             if not refit:
