@@ -150,13 +150,15 @@ def public_cases(fetched: Path) -> None:
         cpu = time.process_time() - t0
         print(f"   refit {sum(1 for r in d['regions'] if r['components'])} regions in {cpu:.1f} s CPU; status "
               f"{d['status']} ({', '.join(sorted({r['code'] for r in d['reasons']}))})")
-        rows = []
+        rows, chi_pairs = [], []
         for r in d["regions"]:
             if not r["components"]:
                 continue
             total = sum(c["stored"]["area"] for c in r["components"]) or 1.0
             print(f"   {r['name']} [block {r['block_index']}, {r['sample']}] {r['background']}, Calib "
-                  f"{r['calib_shift_eV']:+.3f} eV, reduced chi2 {r['fit']['reduced_chi2']:.2f}")
+                  f"{r['calib_shift_eV']:+.3f} eV, reduced chi2 refit {r['fit']['reduced_chi2']:.2f}, "
+                  f"stored model {r['fit']['stored_model_reduced_chi2']:.2f}")
+            chi_pairs.append((r['fit']['reduced_chi2'], r['fit']['stored_model_reduced_chi2']))
             for c in r["components"]:
                 st = c["stored"]
                 row = {"family": _family(c["lineshape"]), "major": st["area"] >= 0.05 * total,
@@ -167,6 +169,8 @@ def public_cases(fetched: Path) -> None:
                 print(f"     {c['name'][:18]:<18} {c['lineshape']:<15} pos {c['position_eV']:8.3f} ({row['d_pos']:+.3f})"
                       f"  fwhm {c['fwhm_eV']:6.3f} ({row['d_fwhm']:+6.1f} %)  %At {c['percent_at'] or 0:6.2f} vs "
                       f"{st['percent_at'] or 0:6.2f} ({row['d_at']:+.2f}){'' if row['major'] else '  [minor]'}")
+        better = sum(a <= b * (1 + 1e-6) for a, b in chi_pairs)
+        print(f"   refit reduced chi2 <= the stored model's (same points, background, weights) in {better}/{len(chi_pairs)} regions")
         print("   summary (major = stored area >= 5 % of its region; targets 0.05 eV / 3 % / 1 at.%):")
         for fam in sorted({r["family"] for r in rows}):
             sel = [r for r in rows if r["family"] == fam and r["major"]]

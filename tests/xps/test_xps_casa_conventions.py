@@ -113,6 +113,8 @@ def test_refit_recovers_a_calibrated_linked_gl_doublet():
     assert a["fwhm_eV"] == pytest.approx(fwhm, rel=2e-3) and b["fwhm_eV"] == pytest.approx(a["fwhm_eV"])
     assert a["area"] == pytest.approx(area, rel=5e-3) and b["area"] == pytest.approx(a["area"] / 2, rel=1e-9)
     assert a["percent_at"] + b["percent_at"] == pytest.approx(100.0)
+    # the stored (0.1 eV / 10 % off) model drawn on the same points, background and weights fits worse
+    assert r["fit"]["stored_model_reduced_chi2"] > 100 * max(r["fit"]["reduced_chi2"], 1e-9)
 
 
 def test_la_export_import_draws_the_same_curve():

@@ -419,7 +419,8 @@ def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | N
                  "background": r.background, "limits_eV": list(r.limits_eV), "calib_shift_eV": r.calib_shift_eV,
                  "avg_points": r.avg_points, "rsf": r.rsf, "components": comps_out}
         if f is not None:
-            entry["fit"] = {"reduced_chi2": f.reduced_chi2, **f.verdict.to_dict()}
+            entry["fit"] = {"reduced_chi2": f.reduced_chi2, "stored_model_reduced_chi2": _stored_chi2(r, f, cps(r)),
+                            **f.verdict.to_dict()}
             if f.verdict.status != "ok":
                 reasons.append(Reason("fit_" + f.verdict.status, f"{r.name} (block {r.block_index}): refit "
                                       f"{f.verdict.summary()}", "failed" if f.verdict.status == "failed" else "warning"))
@@ -427,6 +428,25 @@ def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | N
     v = Verdict.of(reasons)
     return {"source": acq.source, "refit": refit, "mfp_exponent": mfp_exponent, "regions": out_regions,
             "notes": notes, **v.to_dict()}
+
+
+def _stored_chi2(r: CasaRegion, fit, cps: float) -> float | None:
+    """CasaXPS's stored model drawn by sselab on the refit's points, background and Poisson weights,
+    as a reduced χ² with the refit's degrees of freedom: below the refit's value when CasaXPS's
+    optimum is the better one (then a difference in shape or background), above it when the
+    stored model is not the least-squares minimum of these data."""
+    import numpy as np
+
+    from .lineshapes import peak
+
+    e, y = np.asarray(fit.energy_eV, float), np.asarray(fit.data, float)
+    if e.size == 0 or fit.n_points <= fit.n_free:
+        return None
+    model = np.asarray(fit.background_curve, float).copy()
+    for c in r.components:
+        shape, params, _ = sselab_shape(c.lineshape)
+        model += peak(e, shape, c.position_eV, c.fwhm_eV * width_factor(c), c.area * cps, **params)
+    return float(np.sum((y - model) ** 2 / np.maximum(y, 1.0)) / (fit.n_points - fit.n_free))
 
 
 def width_factor(c: CasaComponent) -> float:
