@@ -221,6 +221,7 @@ def la_convention(fetched: Path) -> None:
     of CasaXPS's stored models (every region with an LA component, both public files) with the LA curves
     drawn unconvolved, or convolved with Gaussian/Lorentzian width m/c and scaled to the stored FWHM."""
     import sselab.xps.casa as casa
+    import sselab.xps.casa_shapes as shapes
     from sselab.xps.backgrounds import background as bg_curve
     from sselab.xps.quantify import acquisition_scale
 
@@ -235,9 +236,9 @@ def la_convention(fetched: Path) -> None:
     kinds = {"shirley": "shirley", "u 2 tougaard": "tougaard"}
 
     def chi2(c_scale: float | None) -> float:
-        saved = casa.LA_M_SCALE
-        casa.LA_M_SCALE = c_scale or saved
-        casa._casa_la.cache_clear()
+        saved = shapes.LA_M_SCALE
+        shapes.LA_M_SCALE = c_scale or saved
+        shapes._casa_la.cache_clear()
         total = 0.0
         try:
             for reg, r in regions:
@@ -256,8 +257,8 @@ def la_convention(fetched: Path) -> None:
                                   else c.fwhm_eV, c.area * scale, **params)
                 total += float(np.sum((y - model) ** 2 / np.maximum(y, 1)) / y.size)
         finally:
-            casa.LA_M_SCALE = saved
-            casa._casa_la.cache_clear()
+            shapes.LA_M_SCALE = saved
+            shapes._casa_la.cache_clear()
         return total
 
     print(f"\nLA(α,β,m) reading: summed reduced chi2 of CasaXPS's stored models, {len(regions)} regions with LA "

@@ -65,6 +65,9 @@ def test_shape_syntax():
     above = u[y >= 0.5 * y.max()]
     assert above[-1] - above[0] == pytest.approx(1.0, abs=2e-4)
     assert sselab_shape("LA(1.53,243)")[1] == pytest.approx(sselab_shape("LA(1.53,1.53,243)")[1])
+    assert parse_shape_text("LA(1.2,3,10)") == ("LF", pytest.approx(p))          # the CLI/YAML take it too
+    with pytest.raises(ParameterError, match="m within 0-499"):
+        parse_shape_text("LA(1.2,3,600)")
 
 
 def test_sgl_formula_by_hand():

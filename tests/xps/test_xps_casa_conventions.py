@@ -135,3 +135,17 @@ def test_la_export_import_draws_the_same_curve():
     ours = peak(e, "LA", 285.0, 1.0, 100.0, alpha=1.2, beta=2.0)
     theirs = peak(e, shape, back.position_eV, back.fwhm_eV * width_factor(back), back.area, **params)
     assert np.abs(theirs - ours).max() < 0.01 * ours.max()
+
+
+def test_casa_la_string_round_trip():
+    """A component given in CasaXPS's LA(α,β,m) syntax is exported with that string and read back the same."""
+    from sselab.xps.casa import sselab_shape
+    from sselab.xps.casa_export import model_to_casa
+    from sselab.xps.model import Component, PeakModel
+
+    m = PeakModel("Mo 3d", (Component("Mo", 229.5, 0.9, "LA(1.53,1.53,243)", fwhm_bounds_eV=(0.2, 2.0), area=50.0),),
+                  window_eV=(224.0, 238.0))
+    lines = model_to_casa(m, excitation_eV=1486.69)
+    assert "(*LA(1.53,1.53,243)*)" in lines[1] and " MFWHM 0.9 " in lines[1]
+    cr, = parse_region(_region(lines, np.linspace(238, 224, 141), hv=1486.69))
+    assert sselab_shape(cr.components[0].lineshape)[1] == pytest.approx(dict(m.components[0].shape_params))

@@ -19,7 +19,7 @@ partners are written as their own components (CasaXPS's links are not written).
 from __future__ import annotations
 
 from ..exceptions import ParameterError
-from .casa import casa_la, gl_width_factor
+from .casa_shapes import LA_M_SCALE, casa_la, gl_width_factor
 from .model import PeakModel
 
 BACKGROUND_NAMES = {"shirley": "Shirley", "smart": "Smart", "linear": "Linear", "tougaard": "U 2 Tougaard",
@@ -46,6 +46,11 @@ def casa_shape_text(shape: str, params: dict[str, float]) -> str:
     if shape == "LF":
         from .lineshapes import get_shape
 
+        if p.get("damp", 0.0) >= 1000.0 and "lor" in p and "gauss" in p:   # CasaXPS's LA(α,β,m), as casa_la draws it
+            m = round(LA_M_SCALE * p["gauss"] / p["lor"], 6)
+            ref = casa_la(p["alpha"], p["beta"], m) if 0 <= m <= 499 else {}
+            if ref and all(abs(p[k] - ref[k]) <= 1e-5 * max(1.0, abs(ref[k])) for k in ("lor", "gauss", "damp")):
+                return f"LA({g(p['alpha'])},{g(p['beta'])},{g(m)})"
         calibrated = get_shape("LF").params
         changed = [k for k in ("lor", "gauss", "damp") if k in p and abs(p[k] - calibrated[k]) > 1e-9 * abs(calibrated[k])]
         if changed:  # CasaXPS's string has no place for them: exported, they would silently revert

@@ -96,7 +96,7 @@ class Component:
 
     def __post_init__(self) -> None:
         if "(" in self.shape:  # CasaXPS syntax: "SGL(30)", "LA(1.1,2.5)"
-            from .casa import parse_shape_text
+            from .casa_shapes import parse_shape_text
 
             name, parsed = parse_shape_text(self.shape)
             object.__setattr__(self, "shape", name)
