@@ -138,18 +138,19 @@ def test_csv_linear_time_on_maccor(shared_data):
 
 
 def test_csv_time_grows_linearly(tmp_path):
-    """Fuzz: pathological decimal-comma rows with trailing text, 4× longer takes ≲ 4× longer."""
+    """Fuzz: pathological decimal-comma rows with trailing text, 8× longer takes ≲ 8× longer
+    (CPU time, so a loaded machine does not fail it; a quadratic parser would take ~64×)."""
     rng = np.random.default_rng(0)
     times = []
-    for n in (2000, 8000):
+    for n in (2000, 16000):
         rows = [";".join(f"{rng.integers(0, 99)},{rng.integers(0, 999)}" for _ in range(12)) + " x" for _ in range(n)]
         p = tmp_path / f"f{n}.csv"
         p.write_text("Binding Energy,Counts\n" + "\n".join(rows))
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         with pytest.raises(ReaderError):
             read(p, kind="xps", reader="xps-csv")
-        times.append(time.perf_counter() - t0)
-    assert times[1] < 1.0 and times[1] < 20 * max(times[0], 1e-3)
+        times.append(time.process_time() - t0)
+    assert times[1] < 24 * max(times[0], 1e-2)
 
 
 def test_new_readers_claim_only_on_evidence(shared_data):
