@@ -238,7 +238,7 @@ def test_every_demo_row_recovers_its_truth_within_its_uncertainty(done):
     """Done-when of issue 23: each row with a truth lies within N_STDERR standard errors of it, or
     within its stated tolerance where the analysis gives no standard error; the rows without a
     truth are the paper-arithmetic ones (each flags an inconsistency)."""
-    from sselab.demo_rows import N_STDERR, TOLERANCES, within_uncertainty
+    from sselab.demo_checks import N_STDERR, TOLERANCES, within_uncertainty
 
     rows = _all_rows(done)
     assert N_STDERR <= 3
@@ -378,6 +378,17 @@ def test_paper_inconsistencies_flagged_with_their_arithmetic():
     assert ea["paper"] == 0.30 and ea["status"] == "warning" and "0.351" in ea["reasons"][0]
     t = rows[("t_ion implied by σ_ion/(σ_ion+σ_el) (paper arithmetic)", "as-BM")]
     assert abs(t["recovered"] - 5.54e-4 / (5.54e-4 + 4.9e-8)) < 1e-12 and t["paper"] == 0.077
+    # the stack conducting better than its SE: l/(A (R_SE + 2 R_eBE)) by hand, R_SE = l/(σ A)
+    st = rows[("eBE|SE|eBE stack σ at 100 °C implied by σ_ion and R_eBE (paper arithmetic)", "as-BM")]
+    r_se = 0.065 / (5.54e-4 * 1.327)
+    assert abs(st["recovered"] - 1e3 * 0.065 / (1.327 * (r_se + 2 * 14.6))) < 1e-9 and st["paper"] == 0.76 > 0.554
+    ab = rows[("σ_el of 600C-12h in the abstract/conclusions vs the text (paper arithmetic)", "600C-12h")]
+    assert ab["recovered"] == 6.87e-8 and ab["paper"] == 5e-8 and "1.37" in ab["reasons"][0]
+    hp = rows[("σ_el of 600C-12h cold- vs hot-pressed, called 'similar' (paper arithmetic)", "600C-12h")]
+    assert abs(hp["recovered"] - 6.87e-8 / 2.4e-8) < 1e-12 and "2.9" in hp["reasons"][0]
+    w = rows[("XPS As 3d : Mg 2p after 20 min as worded (paper arithmetic)", "as-BM")]
+    assert abs(w["recovered"] - 1 / 2.93) < 1e-12
+    assert all(r["status"] == "warning" and r["reasons"][0].startswith("paper_inconsistent") for r in rows.values())
 
 
 def test_cv_peak_potentials_reach_the_result_and_scan_rate_unit_is_V_per_s(done):
