@@ -50,7 +50,6 @@ def _impedance_part(out: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
 def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, Any],
                                                               list[dict[str, Any]], dict[str, Any]]:
     from .report import write_report
-    from .report.tables import paper_vs_analysis
     from .simulate.virtual_study import write_virtual_study
     from .store import open_store
     from .study.pipeline import run_study
@@ -62,14 +61,21 @@ def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]
     report = write_report(db, out / "report", study="Mg3AsN-virtual", truth=truth, jobs=jobs)
     with open_store(db) as store:
         analyses = store.analyses(study="Mg3AsN-virtual")
-        table = paper_vs_analysis(analyses, truth)
-    rows = [{"quantity": f"{r['quantity']} — {r['sample']}", "recovered": _num(r["this_analysis"]),
-             "truth": _num(r["truth"]), "paper": _num(r["paper"]), "unit": r["unit"],
-             **_uncertainty_and_status(analyses, r["quantity"], r["sample"], _num(r.get("stderr")))}
-            for r in table.to_dict("records")]
+    rows = comparison_rows(analyses, truth)
     outputs = {"manifest": str(manifest), "truth": str(manifest.parent / "truth.json"), "database": str(db),
                "report": str(report)}
     return rows, outputs, summary.to_dict(), analyses, truth
+
+
+def comparison_rows(analyses: list[dict[str, Any]], truth: dict[str, Any]) -> list[dict[str, Any]]:
+    """Transport and structure rows (:func:`sselab.report.tables.paper_vs_analysis`) with the
+    standard error and verdict of the stored result each came from."""
+    from .report.tables import paper_vs_analysis
+
+    return [{"quantity": f"{r['quantity']} — {r['sample']}", "recovered": _num(r["this_analysis"]),
+             "truth": _num(r["truth"]), "paper": _num(r["paper"]), "unit": r["unit"],
+             **_uncertainty_and_status(analyses, r["quantity"], r["sample"], _num(r.get("stderr")))}
+            for r in paper_vs_analysis(analyses, truth).to_dict("records")]
 
 
 #: which stored result holds each transport quantity of the comparison, its error and verdict

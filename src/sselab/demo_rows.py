@@ -8,6 +8,7 @@ where the paper shows a measurement without a number).  A number whose analysis 
 the store has ``status = "failed"``.  :func:`inconsistency_rows` adds the paper's own
 internal inconsistencies with their arithmetic (status ``"warning"``, reason
 ``paper_inconsistent``): ``recovered`` there is the value the paper's *other* numbers imply.
+Whether a row recovers its truth: :func:`sselab.demo_checks.within_uncertainty`.
 
 The truth is the paper's number by construction wherever the paper gives one (stated
 assumptions are in the study's ``truth.json``).
@@ -148,7 +149,7 @@ XPS_LINES = {"Mg 2p": (("Mg3AsN", 49.3), ("MgO", 50.5)), "As 3d": (("As3-", 39.7
              "N 1s": (("N_under", 395.2), ("nitride", 396.4), ("oxynitride", 398.2)), "O 1s": (("O", 531.5),)}
 
 
-def _xps_rows(analyses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _xps_rows(analyses: list[dict[str, Any]], truth: dict[str, Any]) -> list[dict[str, Any]]:
     from .xps.simulate import ASSIGNMENTS as COMPONENTS  # the simulation's positions (= the paper's by construction)
 
     res = _result(analyses, "xps_profile", "as-BM")
@@ -165,10 +166,11 @@ def _xps_rows(analyses: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append(_row(f"XPS {region} {name} binding energy (surface)", "as-BM", c.get("position_eV"),
                             c.get("position_stderr_eV"), truth_pos.get(region, {}).get(name), paper, "eV", fst, frs))
     el = (res or {}).get("element_atomic_percent") or {}
-    if el.get("Mg 2p") and el.get("As 3d"):
-        ratio = el["Mg 2p"][-1] / el["As 3d"][-1]
-        out.append(_row("XPS Mg:As after 20 min Ar⁺ sputtering", "as-BM", ratio, None, 3.0, None, "", st,
-                        rs + ["the paper gives 3.24:1 for 600C-12h only; truth is the bulk 3:1"]))
+    tel = ((truth.get("as-BM") or {}).get("xps") or {}).get("element_atomic_percent") or {}
+    ratio = el["Mg 2p"][-1] / el["As 3d"][-1] if el.get("Mg 2p") and el.get("As 3d") else None
+    true_ratio = tel["Mg 2p"][-1] / tel["As 3d"][-1] if tel.get("Mg 2p") and tel.get("As 3d") else None
+    out.append(_row("XPS Mg:As after 20 min Ar⁺ sputtering", "as-BM", ratio, None, true_ratio, 2.93, "",
+                    st if res else "failed", rs + ["the paper: 2.93:1 after 20 min, 'approaching the ratio of 3:1'"]))
     return out
 
 
@@ -193,8 +195,35 @@ def _xrd_rows(analyses: list[dict[str, Any]], truth: dict[str, Any], skip_as_bm_
         for q, rec, err, tkey, pkey, unit in items:
             if skip_as_bm_rietveld and sample == "as-BM" and q in ("a (Rietveld)", "ρ (X-ray density)", "D (Rietveld)", "ε (Rietveld)"):
                 continue
+            if err is None and q in ("ρ (X-ray density)", "V (Rietveld)") and rec is not None and ph.get("a_stderr"):
+                err = 3 * rec * ph["a_stderr"] / ph["a"]  # cubic: V = a³, ρ ∝ 1/a³
             out.append(_row(q, sample, rec, err, tp.get(tkey), paper[pkey], unit, st, rs))
+        out += _agreement_rows(sample, res, tx.get("agreement") or {}, paper, st, rs)
     return out
+
+
+def _agreement_rows(sample: str, res: dict[str, Any] | None, ag: dict[str, Any], paper: dict[str, Any], st: str,
+                    rs: list[str]) -> list[dict[str, Any]]:
+    """Table 2's Rp, Rwp, Rexp, χ² (McCusker 1999, in %): the refinement's against what the simulated
+    counting statistics give (:func:`sselab.simulate.structure._paper_statistics_pattern`), with the
+    sampling standard deviation of each factor under that noise."""
+    if not ag:
+        return []
+    n = ag["n_points"]
+    p = (res or {}).get("n_free_parameters") or 0
+    dof, total, chi2 = n - p, ag["sum_counts"], ag["chi2"]
+    rexp = 100 * math.sqrt(dof / total)
+    rwp = rexp * math.sqrt(chi2)
+    rp = 100 * math.sqrt(2 / math.pi * chi2 * dof / n) * ag["sum_sqrt_counts"] / total
+    truth = {"Rp": (rp, 100 * math.sqrt((1 - 2 / math.pi) * chi2 * dof / n * total) / total),
+             "Rwp": (rwp, rwp / math.sqrt(2 * dof)), "Rexp": (rexp, rexp * 0.5 * math.sqrt(chi2 / total)),
+             "chi2": (chi2, chi2 * math.sqrt(2 / dof))}
+    note = (f"truth from the simulated counts (N = {n}, P = {p}); stderr: the factor's sampling spread under "
+            "that noise" + ("" if ag.get("matched", True) else "; the pattern keeps its own statistics, not the paper's "
+                            "(sselab.simulate.structure.STATISTICS_KEPT)"))
+    return [_row(f"{key if key != 'chi2' else 'χ²'} (Rietveld)", sample, (res or {}).get(key), err, t, paper[key],
+                 "" if key == "chi2" else "%", st if res is not None else "failed", rs + [note])
+            for key, (t, err) in truth.items()]
 
 
 def _arrhenius_Ea(s1: float, T1: float, s2: float, T2: float) -> float:
@@ -228,6 +257,38 @@ def inconsistency_rows() -> list[dict[str, Any]]:
                     PAPER["t_ion"]["as-BM"], "", "warning",
                     [f"paper_inconsistent: {si:g}/({si:g}+{sh:g}) = {t:.4f}: even the hot-pressed σ_el leaves "
                      "as-BM an ionic conductor by t_el < 0.01, not the mixed conductor the paper calls it"]))
+    # the eBE|SE|eBE stack conducting better than the SE inside it
+    r_se = PAPER["thickness_cm"] / (PAPER["sigma_ion_100C_S_per_cm"]["as-BM"] * PAPER["area_cm2"])
+    r_stack = r_se + 2 * PAPER["R_eBE_100C_ohm"]
+    s_stack = PAPER["thickness_cm"] / (r_stack * PAPER["area_cm2"]) * 1e3
+    out.append(_row("eBE|SE|eBE stack σ at 100 °C implied by σ_ion and R_eBE (paper arithmetic)", "as-BM", s_stack, None,
+                    None, PAPER["stack_sigma_mS_per_cm"]["100C"], "mS/cm", "warning",
+                    [f"paper_inconsistent: l/(A·(R_SE + 2·R_eBE)) = {PAPER['thickness_cm']}/({PAPER['area_cm2']}·"
+                     f"({r_se:.1f} + 2·{PAPER['R_eBE_100C_ohm']})) = {s_stack:.3f} mS/cm vs the stated "
+                     f"{PAPER['stack_sigma_mS_per_cm']['100C']} mS/cm, which exceeds the SE's own σ_ion "
+                     f"{PAPER['sigma_ion_100C_S_per_cm']['as-BM'] * 1e3:.3f} mS/cm: a series stack cannot conduct "
+                     "better than its SE with the SE's l and A (the paper does not say which l it used)"]))
+    # abstract and conclusions against the text
+    e_600 = PAPER["sigma_el_100C_S_per_cm_cold"]["600C-12h"]
+    out.append(_row("σ_el of 600C-12h in the abstract/conclusions vs the text (paper arithmetic)", "600C-12h", e_600, None,
+                    None, 5e-8, "S/cm", "warning",
+                    [f"paper_inconsistent: the abstract and conclusions give 5e-8 S/cm after heat treatment; the text "
+                     f"(Fig. 4f) gives {e_600:g} S/cm, {e_600 / 5e-8:.2f}× that (it rounds to 7e-8, not 5e-8; "
+                     f"5e-8 is as-BM's {PAPER['sigma_el_100C_S_per_cm_cold']['as-BM']:g})"]))
+    h_600 = PAPER["sigma_el_100C_S_per_cm_hot"]["600C-12h"]
+    out.append(_row("σ_el of 600C-12h cold- vs hot-pressed, called 'similar' (paper arithmetic)", "600C-12h",
+                    e_600 / h_600, None, None, None, "", "warning",
+                    [f"paper_inconsistent: Fig. S8b's 'no significant decrease … similar electronic conductivity' "
+                     f"after hot-pressing, but the DC values are {e_600:g} (cold) and {h_600:g} S/cm (hot), a factor "
+                     f"{e_600 / h_600:.1f} apart"]))
+    out.append(_row("t_ion of as-BM in the abstract/conclusions vs the text (paper arithmetic)", "as-BM",
+                    PAPER["t_ion"]["as-BM"], None, None, 0.07, "", "warning",
+                    [f"paper_inconsistent: the abstract and conclusions give 0.07, the text {PAPER['t_ion']['as-BM']} "
+                     "(truncated, not rounded: 0.08 to two decimals)"]))
+    out.append(_row("XPS As 3d : Mg 2p after 20 min as worded (paper arithmetic)", "as-BM", 1 / 2.93, None, None, 2.93, "",
+                    "warning", ["paper_inconsistent: the text calls 2.93 : 1 the ratio 'of the As-3d peak … to the "
+                                "Mg-2p peak', which would make the surface As-rich (As:Mg = 2.93); only Mg:As = 2.93 "
+                                f"(As:Mg = 1/2.93 = {1 / 2.93:.3f}) approaches the 3 : 1 of Mg3AsN it is compared with"]))
     return out
 
 
@@ -338,7 +399,7 @@ def paper_rows(comparison: list[dict[str, Any]], analyses: list[dict[str, Any]],
     rows += _stack_rows(analyses)
     rows += _ac_dc_rows(analyses, truth)
     rows += _xrd_rows(analyses, truth, skip_as_bm_rietveld=have_as_bm_rietveld)
-    rows += _xps_rows(analyses)
+    rows += _xps_rows(analyses, truth)
     rows += _cycling_cv_rows(analyses, truth)
     rows += study_extra_rows(analyses, truth)
     rows += inconsistency_rows()

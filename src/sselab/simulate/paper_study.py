@@ -182,7 +182,7 @@ def _composite(root: Path, seed: int, truth: dict, meas: list) -> None:
     t.update({"sigma_S_per_cm": sig, "sigma_RT_S_per_cm": s_rt, "Ea_eV": ea})
     # Fig. 6i: GCD, 200 cycles at 2 µA/cm², 60 °C
     cur = 2e-6 * area
-    rec = simulate_cycling(200, current_A=cur, half_cycle_s=3600.0, points_per_half=8, eta_plating_V=-0.1,
+    rec = simulate_cycling(200, current_A=cur, half_cycle_s=3600.0, points_per_half=30, eta_plating_V=-0.1,
                            eta_stripping_V=0.1, noise_V=0.002, seed=seed + 770)
     path = root / "composite" / "SE-polymer_Mg-SEpolymer-Mg_GCD_60C.csv"
     write_galvanostatic_csv(path, rec)

@@ -57,8 +57,10 @@ def _fractions(minutes: float, sample: str = "as-BM") -> dict[str, float]:
         surf = {"Mg3AsN": 1.5, "MgO": 2.5, "As3-": 0.2, "As0": 0.15, "As3+": 0.25,
                 "N_under": 0.02, "nitride": 0.2, "oxynitride": 0.2, "O": 2.5}
     else:
-        bulk = {"Mg3AsN": 3.0, "MgO": 0.0, "As3-": 1.0, "As0": 0.0, "As3+": 0.0,
-                "N_under": 0.3, "nitride": 0.85, "oxynitride": 0.2, "O": 0.0}
+        # Mg:As = 2.93:1 after 20 min (the paper's "2.93 : 1, approaching the ratio of 3 : 1"):
+        # (1 − s)·Mg_bulk + 3·s = 2.93 at s = exp(−5), the surface weight left after 20 min
+        bulk = {"Mg3AsN": (2.93 - 3.0 * np.exp(-5.0)) / (1 - np.exp(-5.0)), "MgO": 0.0, "As3-": 1.0, "As0": 0.0,
+                "As3+": 0.0, "N_under": 0.3, "nitride": 0.85, "oxynitride": 0.2, "O": 0.0}
         surf = {"Mg3AsN": 1.2, "MgO": 1.8, "As3-": 0.3, "As0": 0.3, "As3+": 0.4,
                 "N_under": 0.15, "nitride": 0.15, "oxynitride": 0.2, "O": 2.5}
     return {k: (1 - s) * bulk[k] + s * surf[k] for k in bulk}
