@@ -182,7 +182,8 @@ def table(key, title, data, circuit, sizes, floor, only, repeats, worker):
         guesses = [initial_values(c, f, z, 1)[0] for f, z in data[:n_peer]]  # impedance.py's start, not timed
         peer_data = worker.put(data[:n_peer], circuit, guesses)
     configs = {k: v for k, v in configs.items() if not only or any(o in k for o in only)}
-    run_sselab_batched(data[:70], circuit, "numba")  # not timed: compiles what this set's data needs, if anything
+    for threads in ("", "2"):  # not timed: compiles what this set's data needs (serial and threaded), if anything
+        run_sselab_batched(data[:70], circuit, "numba", threads=threads)
     runs: dict[str, list[dict]] = {}
     engines: dict[str, set] = {}
     for _ in range(repeats):
