@@ -64,7 +64,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_fit_report import BATCHED, LEASTSQ, TARGETS, section, write_readme  # noqa: E402
+from bench_fit_report import BATCHED, LEASTSQ, TARGETS, fmt, section, write_readme  # noqa: E402
 from make_dataset import NOISE, RANDOM_CIRCUIT, RANDOM_NOISE, load  # noqa: E402
 from peers import PeerWorker, peers_python  # noqa: E402
 
@@ -166,8 +166,8 @@ def peer_configs(v: dict) -> dict:
     }
 
 
-def _range(values, fmt="{:.3g}"):
-    return f"{fmt.format(statistics.median(values))} [{fmt.format(min(values))}–{fmt.format(max(values))}]"
+def _range(values):
+    return f"{fmt(statistics.median(values))} [{fmt(min(values))}–{fmt(max(values))}]"
 
 
 def table(key, title, data, circuit, sizes, floor, only, repeats, worker):

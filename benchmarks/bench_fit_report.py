@@ -56,10 +56,14 @@ def rng(values: list[float]) -> str:
     return f"{fmt(statistics.median(values))} [{fmt(min(values))}–{fmt(max(values))}]" if values else "—"
 
 
+def _pct(v: float) -> str:
+    return f"{v:.2f}" if 0 < v < 1 else f"{v:.1f}"
+
+
 def _failures(rs: list[dict]) -> str:
     pct = [100 * r["failures"] / r["n"] for r in rs]
     lo, hi = min(pct), max(pct)
-    return f"{lo:.1f} %" if lo == hi else f"{statistics.median(pct):.1f} % [{lo:.1f}–{hi:.1f}]"
+    return f"{_pct(lo)} %" if lo == hi else f"{_pct(statistics.median(pct))} % [{_pct(lo)}–{_pct(hi)}]"
 
 
 def _chi2(rs: list[dict]) -> float:
@@ -127,7 +131,7 @@ def _targets(sets: list[dict], t: dict) -> list[str]:
                 f"{'reached' if wall >= goal else 'reached in CPU rate only' if cpu >= goal else 'not reached'}",
                 f"median χ² {chi:.2f}× the floor (≤ {t['chi2_floor']}: "
                 f"{'yes' if chi <= t['chi2_floor'] else 'no'})",
-                f"failures {fails:.1f} % (≤ {t['failures_pct']} %: {'yes' if fails <= t['failures_pct'] else 'no'})"]
+                f"failures {_pct(fails)} % (≤ {t['failures_pct']} %: {'yes' if fails <= t['failures_pct'] else 'no'})"]
         name = leastsq_name(runs)
         if name:
             r = statistics.median(ratios(runs, name, "wall"))
