@@ -1,9 +1,10 @@
 """Z-HIT and exploratory linear KK: sselab against pyimpspec on the same spectra (verdicts and time).
 
-    .venv/bin/python benchmarks/bench_zhit_kk.py [--repeat 3] [--peer-repeat 1]
+    .venv/bin/python benchmarks/bench_zhit_kk.py [--repeat 3] [--peer-repeat 1] [--peers-venv DIR]
 
-Runs sselab here and pyimpspec in benchmarks/.venv-peers (a subprocess given the same
-spectra through an .npz file; see README.md for its setup).  Spectra: simulated (exact, 0.2 %
+Runs sselab here and pyimpspec in the peers' venv (``--peers-venv DIR``, ``SSELAB_PEERS_VENV``
+or benchmarks/.venv-peers, as :mod:`peers` finds it; a subprocess given the same spectra
+through an .npz file; see README.md for its setup).  Spectra: simulated (exact, 0.2 %
 noise, and a 30 % resistance drift over the sweep, which violates KK) and real files from
 ../shared/data (exampleData.csv without its 9 inductive points, Circuit1_EIS_1.z, the LPSCl
 ion-blocking cell, geis.mpr spectrum 0).  For each spectrum and tool: the largest relative
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -25,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-PEER_PY = ROOT / "benchmarks" / ".venv-peers" / "bin" / "python"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from peers import peers_python  # noqa: E402
 CACHE = ROOT / "benchmarks" / ".cache"
 DATA = ROOT.parent / "shared" / "data"
 
@@ -107,6 +110,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--peer-repeat", type=int, default=1, help="pyimpspec's exploratory KK takes ~10-70 s a spectrum")
     ap.add_argument("--peer", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--peers-venv", help="the peers' venv (default: $SSELAB_PEERS_VENV, then benchmarks/.venv-peers)")
     a = ap.parse_args()
     if a.peer:
         print(json.dumps(run_peer(a.peer, a.repeat)))
@@ -114,15 +118,17 @@ def main() -> None:
     data = spectra()
     ours = run_sselab(data, a.repeat)
     peer = None
-    if PEER_PY.exists():
+    peer_py, where = peers_python(a.peers_venv)
+    if peer_py is not None:
         CACHE.mkdir(exist_ok=True)
         npz = CACHE / "zhit_kk_spectra.npz"
         arrays = {"names": np.array(list(data))}
         for k, (f, z) in enumerate(data.values()):
             arrays[f"f{k}"], arrays[f"z{k}"] = f, z
         np.savez(npz, **arrays)
-        out = subprocess.run([str(PEER_PY), __file__, "--peer", str(npz), "--repeat", str(a.peer_repeat)],
-                             capture_output=True, text=True, check=True)
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+        out = subprocess.run([str(peer_py), __file__, "--peer", str(npz), "--repeat", str(a.peer_repeat)],
+                             capture_output=True, text=True, check=True, env=env)
         peer = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}; "
           f"median of {a.repeat} (pyimpspec: {a.peer_repeat}); residuals in % of |Z|; s = sselab, p = pyimpspec")
@@ -138,7 +144,9 @@ def main() -> None:
         print(f"{name:28} {o['zhit_max_pct']:10.2f} / {pz:>8} {1e3 * o['zhit_s']:8.1f} / {pzt:>7} "
               f"{o['kk_M']:5d} / {pm:>5} {o['kk_max_pct']:8.2f} / {pk:>7} {1e3 * o['kk_s']:7.1f} / {pkt:>6}")
     if peer is None:
-        print(f"(pyimpspec not run: {PEER_PY} is absent)")
+        print(f"(pyimpspec not run: {where})")
+    else:
+        print(f"pyimpspec: {peer_py} ({where})")
 
 
 if __name__ == "__main__":
