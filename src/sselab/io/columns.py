@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import compress
 from pathlib import Path
 
@@ -144,6 +145,40 @@ def _row_regex(delim: str | None, comma: bool, ncol: int) -> re.Pattern:
     return re.compile(tok + f"(?:{sep}{tok}){{{ncol - 1}}}" + tail)
 
 
+#: A plain number (ASCII digits, one decimal point, optional exponent): every token it matches
+#: is one :func:`to_float` takes, so a row of them needs no per-field check.
+_PLAIN = r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"  # one way to match (no backtracking blow-up)
+_PLAIN_COMMA = _PLAIN.replace(r"\.", "[.,]")
+
+
+@lru_cache(maxsize=64)
+def _plain_rows(delim: str | None, comma: bool, ncol: int) -> re.Pattern:
+    """A regex matching one or more ``\\n``-joined rows of ``ncol`` plain numbers separated by
+    ``delim`` (no quotes, no blanks around them; blank-separated: spaces/tabs).  A sufficient
+    condition only: a row it matches splits (:func:`_split`) into ``ncol`` fields that are all
+    numbers by :func:`to_float`; rows it does not match are checked field by field."""
+    num = _PLAIN_COMMA if comma else _PLAIN
+    if delim is None:
+        row = f"[ \t]*{num}(?:[ \t]+{num}){{{ncol - 1}}}[ \t]*"
+    else:
+        row = f"{num}(?:{re.escape(delim)}{num}){{{ncol - 1}}}"
+    return re.compile(f"{row}(?:\n{row})*")
+
+
+def _numeric_run(body: list[str], delim: str | None, comma: bool, ncol: int) -> int:
+    """How many lines at the end of ``body`` split into ``ncol`` numeric fields: one regex
+    match over the whole probe when every line is a plain row, else line by line."""
+    if _plain_rows(delim, comma, ncol).fullmatch("\n".join(body)):
+        return len(body)
+    run = 0
+    for ln in reversed(body):
+        fields = _split(ln, delim)
+        if len(fields) != ncol or not _numeric(fields, comma):
+            break
+        run += 1
+    return run
+
+
 def _choose_delimiter(lines: list[str]) -> tuple[str | None, bool, int]:
     """Pick the delimiter giving the longest run of numeric lines (same field count >= 2)
     at the end of the file (the last line may be short: a truncated row, reported later).
@@ -159,18 +194,15 @@ def _choose_delimiter(lines: list[str]) -> tuple[str | None, bool, int]:
     probe.reverse()
     if not probe:
         return None, False, 0
+    body = probe[:-1] if len(probe) > 1 else probe
     best: tuple[int, str | None, bool, int] = (0, None, False, 0)
     for delim in _DELIMITERS:
+        ncol = len(_split(body[-1], delim))
+        if ncol < 2:  # a run of one-field lines never wins
+            continue
         for comma in ((False,) if delim == "," else (False, True)):
-            rows = [_split(ln, delim) for ln in probe]
-            body = rows[:-1] if len(rows) > 1 else rows
-            ncol = len(body[-1])
-            run = 0
-            for fields in reversed(body):
-                if len(fields) != ncol or not _numeric(fields, comma):
-                    break
-                run += 1
-            if ncol >= 2 and run > best[0]:
+            run = _numeric_run(body, delim, comma, ncol)
+            if run > best[0]:
                 best = (run, delim, comma, ncol)
     return best[1], best[2], best[3]
 
@@ -434,12 +466,23 @@ class Column:
     negated: bool = False
 
 
+@lru_cache(maxsize=None)
+def _role_pattern(role: str) -> re.Pattern:
+    return re.compile(rf"^(?:{ROLES[role]})$")
+
+
+@lru_cache(maxsize=4096)
+def _header_key(raw: str) -> tuple[str | None, str]:
+    """(unit, normalised name) of a header field (many files share the same few headers)."""
+    name, unit = split_unit(raw)
+    return unit, _norm(name)
+
+
 def find_column(header: list[str], role: str, quantity: str | None = None, path: Path | str = "") -> Column | None:
     """The first column whose name matches ``role`` (see :data:`ROLES`), or ``None``."""
-    pattern = re.compile(rf"^(?:{ROLES[role]})$")
+    pattern = _role_pattern(role)
     for i, raw in enumerate(header):
-        name, unit = split_unit(raw)
-        key = _norm(name)
+        unit, key = _header_key(raw)
         if pattern.match(key):
             negated = key.startswith("-")
             factor = unit_factor(unit, quantity, path) if quantity else 1.0
