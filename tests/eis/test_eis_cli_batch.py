@@ -78,3 +78,23 @@ def test_same_tells_a_difference():
     assert _same({"x": [1.0, "a"]}, {"x": [1.0 + 1e-12, "a"]})
     assert not _same({"x": [1.0, "a"]}, {"x": [1.0 + 1e-6, "a"]})
     assert not _same({"x": 1.0}, {"y": 1.0}) and not _same({"s": "ok"}, {"s": "warning"})
+
+
+def test_curves_evaluated_together_are_each_fits_own_bit_for_bit(files):
+    from dataclasses import replace
+
+    import numpy as np
+
+    from sselab.eis.batch import fit_circuit_batch
+    from sselab.eis.fit import evaluate_curves
+    from sselab.io import read
+
+    spectra = [read(p)[0] for p in files]
+    fits = list(fit_circuit_batch(spectra, CIRCUIT))
+    fresh = [replace(f) for f in fits]  # the same results with nothing cached
+    evaluate_curves(fits)
+    assert all("_fitted" in f.__dict__ for f in fits)
+    for f, g in zip(fits, fresh):
+        assert np.array_equal(f.predict(), g.predict())  # g evaluates alone
+        assert f.to_dict() == g.to_dict()
+    assert not np.array_equal(fits[0].predict(), fits[1].predict())
