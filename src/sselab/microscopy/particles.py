@@ -157,8 +157,13 @@ def _prepare(a: np.ndarray, polarity: str, smooth_px: float, background_px: int 
     return g, polarity
 
 
-def partial_area_fraction(g: np.ndarray, mask: np.ndarray, polarity: str = "bright") -> tuple[float, float] | None:
-    """Area fraction of the particles in ``mask`` counting partial pixels on their outlines:
+#: core pixels a particle needs for its own plateau in :func:`partial_area_fraction` (fewer: a noisy
+#: median whose reciprocal biases the fraction up, so the common plateau is taken)
+MIN_CORE_PX = 20
+
+
+def partial_area_fraction(g: np.ndarray, labels: np.ndarray, polarity: str = "bright") -> tuple[float, float] | None:
+    """Area fraction of the ``labels`` particles counting partial pixels on their outlines:
     ``(fraction, edge_sigma_px)``, or ``None`` when the grey levels cannot be estimated.
 
     A thresholded outline of a blurred particle is biased: the threshold sets where the
@@ -166,24 +171,30 @@ def partial_area_fraction(g: np.ndarray, mask: np.ndarray, polarity: str = "brig
     outlines grow outwards: +7 % area on 5–16 px discs blurred by σ = 1 px), and a curved
     edge's half-maximum contour lies inside the true one.  Blurring conserves the summed grey
     level, so within a band of ±3σ about the outlines each pixel counts
-    (g − background)/(plateau − background) of a particle (not clipped: the noise averages out),
-    pixels deeper inside count 1 and farther outside 0.  Background: median of ``g`` beyond the
-    band; plateau: median of the particles' deepest pixels (≥ 0.8 of the largest inscribed
-    radius); edge width σ = contrast / (√(2π) · median |∇g| on the outlines), which reads a
-    straight edge's σ and ~15 % more on small discs (a wider band is harmless).
+    (g − background)/(plateau − background) of the nearest particle (not clipped: the noise
+    averages out); pixels deeper inside count 1 and farther outside 0.  Background: median of
+    ``g`` beyond the band; plateau: median of that particle's core (deeper than the band) when
+    it has ≥ ``MIN_CORE_PX`` pixels (real particles differ in brightness), else of all
+    particles' cores (if ≥ ``MIN_CORE_PX`` pixels), else of their deepest pixels
+    (≥ 0.8 of the largest inscribed radius).  Edge width σ = contrast / (√(2π) · median |∇g|
+    on the outlines): a straight edge's σ, ~15 % more on small discs (a wider band is harmless).
     """
     from scipy import ndimage as ndi
+    from skimage.segmentation import expand_labels
 
-    mask = np.asarray(mask, bool)
+    from skimage.measure import label
+
+    labels = np.asarray(labels)
+    labels = label(labels) if labels.dtype == bool else labels
+    mask = labels > 0
     if not mask.any():
         return 0.0, float("nan")
     g = -np.asarray(g, float) if polarity == "dark" else np.asarray(g, float)
     di = ndi.distance_transform_edt(mask)
     do = ndi.distance_transform_edt(~mask)
-    deep = di >= max(1.0, 0.8 * di.max())
     if not (do > 4).any():
         return None
-    bg, top = float(np.median(g[do > 4])), float(np.median(g[deep]))
+    bg, top = float(np.median(g[do > 4])), float(np.median(g[di >= max(1.0, 0.8 * di.max())]))
     if top <= bg:
         return None
     gy, gx = np.gradient(g)
@@ -193,8 +204,20 @@ def partial_area_fraction(g: np.ndarray, mask: np.ndarray, polarity: str = "brig
     if not (do > band).any():
         return None
     bg = float(np.median(g[do > band]))
-    near = (mask & (di <= band)) | (~mask & (do <= band))
-    return float(((di > band).sum() + ((g[near] - bg) / (top - bg)).sum()) / g.size), float(sigma)
+    core = di > band
+    if core.sum() >= MIN_CORE_PX:
+        top = float(np.median(g[core]))
+    n = int(labels.max())
+    tops = np.full(n + 1, top)
+    have = np.unique(labels[core])
+    have = have[np.asarray(ndi.sum(core, labels, have)) >= MIN_CORE_PX] if have.size else have
+    if have.size:
+        tops[have] = ndi.median(g, labels * core, have)
+    tops = np.where(tops > bg, tops, top)
+    near_labels = expand_labels(labels, band)
+    near = (mask & ~core) | (~mask & (do <= band))
+    frac = (core.sum() + ((g[near] - bg) / (tops[near_labels[near]] - bg)).sum()) / g.size
+    return float(frac), float(sigma)
 
 
 def segment(image: np.ndarray, *, polarity: str = "bright", smooth_px: float = 1.0, min_area_px: int = 12,
@@ -271,7 +294,7 @@ def particle_sizes(img: SEMImage, *, polarity: str = "bright", smooth_px: float 
     partial = None
     if np.ptp(img.data) > 0:
         g, pol = _prepare(img.data, polarity, smooth_px, background_px)
-        partial = partial_area_fraction(g, labels > 0, pol)
+        partial = partial_area_fraction(g, labels, pol)
     frac, edge_sigma = partial if partial is not None else (frac_mask, float("nan"))
     if cnr < CNR_FAIL:
         reasons.append(Reason("poor_contrast", f"particles and background barely separate (contrast/noise {cnr:.1f})", "failed"))
