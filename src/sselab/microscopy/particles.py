@@ -94,7 +94,7 @@ class ParticleSizes:
             "lognormal": self.lognormal,
             "area_fraction": self.area_fraction,
             "area_fraction_mask": self.area_fraction_mask,
-            "edge_sigma_px": self.edge_sigma_px,
+            "edge_sigma_px": self.edge_sigma_px if np.isfinite(self.edge_sigma_px) else None,
             "otsu_separability": self.separability,
             "contrast_to_noise": self.contrast_to_noise,
             f"diameters_{u}": self.diameters_um.tolist(),
