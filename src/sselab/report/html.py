@@ -73,8 +73,9 @@ class _Figures:
                 self._pending[token] = (self._pool.submit(_render, blob, paths), paths[0], name, caption)
                 self.html.append(token)
                 return
+        box = style.lay_out(fig)  # once for every format
         for k, path in enumerate(paths):
-            style.save(fig, path, close=k == len(paths) - 1)
+            style.save(fig, path, close=k == len(paths) - 1, box=box)
         self.html.append(self._tag(paths[0], name, caption))
 
     def _tag(self, first: Path, name: str, caption: str) -> str:
@@ -126,8 +127,9 @@ def _ready(n: int) -> None:
 def _render(blob: bytes, paths: list[Path]) -> None:
     """Worker side of :class:`_Figures`: unpickle a figure and save it in each format."""
     fig = pickle.loads(blob)
+    box = style.lay_out(fig)
     for k, path in enumerate(paths):
-        style.save(fig, path, close=k == len(paths) - 1)
+        style.save(fig, path, close=k == len(paths) - 1, box=box)
 
 
 def _table(df: pd.DataFrame) -> str:
