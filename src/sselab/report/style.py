@@ -136,12 +136,41 @@ def lay_out(fig: Any) -> Any:
     if not isinstance(fig.canvas, FigureCanvasAgg):  # e.g. unpickled in a worker: a base canvas
         FigureCanvasAgg(fig)
     with plt.rc_context(RC):
+        renderer = fig.canvas.get_renderer()
         engine = fig.get_layout_engine()
         if engine is not None:
-            engine.execute(fig)
+            if not _fit_single_axes(fig, renderer, engine):
+                engine.execute(fig)
             fig.set_layout_engine(None)
-        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        box = fig.get_tightbbox(renderer)
     return box.padded(plt.rcParams["savefig.pad_inches"])
+
+
+def _fit_single_axes(fig: Any, renderer: Any, engine: Any) -> bool:
+    """A figure of one axes (its secondary axes included) and nothing drawn on the figure
+    itself: place the axes so that it and its decorations fill the figure within the
+    constrained-layout pads, from one measurement of its decorations (constrained layout
+    measures twice and solves a grid).  False, untouched, for any other figure."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    axes = fig.get_axes()
+    if (not isinstance(engine, ConstrainedLayoutEngine) or len(axes) != 1 or fig.texts or fig.legends
+            or fig.images or fig.get_suptitle() or fig.get_supxlabel() or fig.get_supylabel()):
+        return False
+    ax = axes[0]
+    outer = ax.get_tightbbox(renderer, for_layout_only=True)
+    if outer is None:
+        return False
+    inner = ax.get_position(original=True).transformed(fig.transFigure)
+    w, h = fig.get_size_inches() * fig.dpi
+    pad = engine.get()
+    wp, hp = pad["w_pad"] * fig.dpi, pad["h_pad"] * fig.dpi
+    x0, y0 = inner.x0 - outer.x0 + wp, inner.y0 - outer.y0 + hp
+    x1, y1 = w - (outer.x1 - inner.x1) - wp, h - (outer.y1 - inner.y1) - hp
+    if x1 - x0 < 0.2 * w or y1 - y0 < 0.2 * h:  # decorations too large for a one-shot fit
+        return False
+    ax.set_position([x0 / w, y0 / h, (x1 - x0) / w, (y1 - y0) / h])
+    return True
 
 
 def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None) -> str:
