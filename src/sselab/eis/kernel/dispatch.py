@@ -8,6 +8,7 @@ engine); only the iteration runs compiled when the kernel is chosen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -97,8 +98,33 @@ def _compiled_covariances(Jf: np.ndarray, chi2: np.ndarray, scale: bool):
         _final.covariance_rows(np.ascontiguousarray(Jf), np.ascontiguousarray(chi2, float), bool(scale), cov, weak,
                                finite)
     cov[~finite] = np.nan
-    errors = ["" if ok else "covariance could not be computed" for ok in finite]
-    return cov, [set(np.flatnonzero(w).tolist()) for w in weak], errors
+    return cov, _RowSets(weak), _Messages(finite)
+
+
+class _RowSets(Sequence):
+    """Per row of a boolean array (R, k), the set of its True columns, made when read."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self.mask = mask
+
+    def __len__(self) -> int:
+        return len(self.mask)
+
+    def __getitem__(self, j: int) -> set[int]:  # type: ignore[override]
+        return set(np.flatnonzero(self.mask[j]).tolist())
+
+
+class _Messages(Sequence):
+    """Per row, "" or the covariance failure message (``finite`` False), made when read."""
+
+    def __init__(self, finite: np.ndarray) -> None:
+        self.finite = finite
+
+    def __len__(self) -> int:
+        return len(self.finite)
+
+    def __getitem__(self, j: int) -> str:  # type: ignore[override]
+        return "" if self.finite[j] else "covariance could not be computed"
 
 
 def _compiled_model(model: "_Model", data_rows: np.ndarray):
