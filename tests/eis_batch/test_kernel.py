@@ -205,3 +205,33 @@ def test_compiled_covariances_match_the_engine():
         np.testing.assert_allclose(got[0], ref[0], rtol=1e-10, equal_nan=True)
         assert list(got[1]) == ref[1] and list(got[2]) == ref[2]  # read lazily, row by row
     assert ref[1][3] and ref[2][7] and np.isnan(ref[0][5][4]).all()
+
+
+@pytest.mark.parametrize("text", list(CIRCUITS))
+def test_fused_final_state_matches_the_engine(text):
+    """Residuals, χ², covariances and undetermined sets of the kept fits, computed in one compiled
+    pass (dispatch._compiled_final), against the numpy engine's _final_arrays."""
+    from sselab.eis.fit import _Model
+    from sselab.eis.kernel.dispatch import _compiled_final
+    from sselab.fitting import levenberg_marquardt as lm
+    from sselab.fitting.engine import _final_arrays
+
+    c = Circuit(text)
+    spectra = _noisy(text, 3, seed=9)
+    model = _Model(c, np.stack([2 * np.pi * s.frequency_Hz for s in spectra]),
+                   np.stack([s.impedance_ohm for s in spectra]), "modulus")
+    params = c.parameters(c.as_array(CIRCUITS[text]))
+    P = c.as_array(CIRCUITS[text])[None, :] * np.array([[1.0], [1.2], [0.9], [1.1]])
+    data_rows, rows = np.array([2, 0, 1, 1]), np.array([3, 0, 1])
+    if "C1" in c.parameter_names:  # one fit with an extreme capacitance (a nearly flat direction)
+        P[3, c.parameter_index("C1")] = 1e-30
+    outcome = lm.Outcome(np.empty((4, 0)), np.zeros(4), np.empty((4, 0)), np.empty((4, 0, 0)), np.ones(4, int),
+                         np.full(4, 3), 4)
+    ref = _final_arrays(lambda Q, r: model(Q, data_rows[r]), params, P, outcome, rows, True)
+    got = _compiled_final(model, params, P, outcome, rows, data_rows)
+    np.testing.assert_allclose(got.residuals, ref.residuals, rtol=1e-10, atol=1e-13 * np.abs(ref.residuals).max())
+    np.testing.assert_allclose(got.chi2, ref.chi2, rtol=1e-12)
+    np.testing.assert_array_equal(np.isnan(got.covariance), np.isnan(ref.covariance))
+    np.testing.assert_allclose(got.covariance, ref.covariance, rtol=1e-7, equal_nan=True)
+    assert list(got.weak) == list(ref.weak) and list(got.errors) == list(ref.errors)
+    np.testing.assert_array_equal(got.undetermined, ref.undetermined)

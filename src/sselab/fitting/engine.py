@@ -109,7 +109,7 @@ def _covariances(Jf: np.ndarray, chi2: np.ndarray, scale_covariance: bool) -> tu
                 c = c * (chi2[rows] / max(m - k, 1))[:, None, None]
             for j, r in enumerate(rows):
                 if not keep[j].all():
-                    weak[r] = set(np.abs(Vt[j][~keep[j]]).argmax(axis=1).tolist())
+                    weak[r] = set(_loads_most(Vt[j][~keep[j]]).tolist())
                     for w in weak[r]:
                         c[j, w, :] = np.nan
                         c[j, :, w] = np.nan
@@ -118,6 +118,18 @@ def _covariances(Jf: np.ndarray, chi2: np.ndarray, scale_covariance: bool) -> tu
                 c[j][:, zero] = np.nan
             cov[rows] = c
     return cov, weak, errors
+
+
+#: loadings of a singular direction within this fraction of the largest count as tied
+_TIE = 1e-8
+
+
+def _loads_most(V: np.ndarray) -> np.ndarray:
+    """Per row of V (directions × parameters), the parameter it loads most: the first of those
+    within _TIE of the largest |loading| (two parameters in exact proportion load a direction
+    equally, and rounding must not decide which one is reported)."""
+    a = np.abs(V)
+    return (a >= a.max(axis=1, keepdims=True) * (1 - _TIE)).argmax(axis=1)
 
 
 def _estimate(
@@ -130,9 +142,10 @@ def _estimate(
     status: int,
     n_iter: int,
     n_eval: int,
+    chi2: float | None = None,
 ) -> FitResult:
     free = params.free_mask
-    chi2 = float(r @ r)
+    chi2 = float(r @ r) if chi2 is None else float(chi2)
     names = [n for n, f in zip(params.names, free) if f]
     warnings: list[str] = [f"{names[j]} is not determined by the data (singular Jacobian)" for j in sorted(weak)]
     if error:
@@ -212,7 +225,8 @@ class Estimates:
     n_eval : int
     """
 
-    def __init__(self, template, values, residuals, covariance, weak, errors, status, n_iter, n_eval) -> None:
+    def __init__(self, template, values, residuals, covariance, weak, errors, status, n_iter, n_eval,
+                 chi2=None) -> None:
         self.template = template
         self.values = values
         self.residuals = residuals
@@ -222,7 +236,8 @@ class Estimates:
         self.status = np.asarray(status)
         self.n_iter = np.asarray(n_iter)
         self.n_eval = int(n_eval)
-        self.chi2 = np.array([float(row @ row) for row in residuals])
+        # given by a caller that summed r·r already (the compiled kernel, equal to rounding)
+        self.chi2 = np.array([float(row @ row) for row in residuals]) if chi2 is None else np.asarray(chi2, float)
 
     def __len__(self) -> int:
         return self.values.shape[0]
@@ -230,7 +245,7 @@ class Estimates:
     def result(self, j: int) -> FitResult:
         """The :class:`FitResult` of row ``j`` (the same object :func:`fit_best` returns)."""
         return _estimate(self.template, self.values[j], self.residuals[j], self.covariance[j], self.weak[j],
-                         self.errors[j], int(self.status[j]), int(self.n_iter[j]), self.n_eval)
+                         self.errors[j], int(self.status[j]), int(self.n_iter[j]), self.n_eval, self.chi2[j])
 
     @property
     def success(self) -> np.ndarray:

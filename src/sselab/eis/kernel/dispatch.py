@@ -81,9 +81,34 @@ def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, g
         clipped = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
         final, outcome = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol)
         kept = engine._kept_rows(np.asarray(groups), outcome)
-        est = engine._final_arrays(_compiled_model(model, data_rows), template, final, outcome, np.array(kept), True,
-                                   covariances=_compiled_covariances)
+        est = _compiled_final(model, template, final, outcome, np.array(kept), np.asarray(data_rows))
     return kept, est, "numba"
+
+
+def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, outcome: lm.Outcome, rows: np.ndarray,
+                    data_rows: np.ndarray) -> engine.Estimates:
+    """:func:`sselab.fitting.engine._final_arrays` compiled in one pass per kept row: residuals,
+    χ² and covariance (:func:`._final.final_rows`), the Jacobian never stored for the batch."""
+    from . import _final
+
+    free = np.flatnonzero(template.free_mask).astype(np.int64)
+    P = np.ascontiguousarray(final[rows])
+    z = model.z
+    B, N, k = len(rows), z.shape[1], free.size
+    if 2 * N <= k:
+        raise engine.FitError(f"{2 * N} data values cannot determine {k} free parameters")
+    r, chi2 = np.empty((B, 2 * N)), np.empty(B)
+    cov, weak, finite = np.zeros((B, k, k)), np.zeros((B, k), bool), np.ones(B, bool)
+    ops = program(model.circuit)
+    with LOCK:
+        _final.final_rows(ops, stack_depth(ops), np.ascontiguousarray(np.broadcast_to(model.w, z.shape)),
+                          np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag),
+                          np.ascontiguousarray(np.broadcast_to(model.wr, z.shape)),
+                          np.ascontiguousarray(np.broadcast_to(model.wi, z.shape)),
+                          np.ascontiguousarray(data_rows[rows], np.int64), P, free, True, r, chi2, cov, weak, finite)
+    cov[~finite] = np.nan
+    return engine.Estimates(template, final[rows], r, cov, _RowSets(weak), _Messages(finite), outcome.status[rows],
+                            outcome.n_iter[rows], outcome.n_eval, chi2=chi2)
 
 
 def _compiled_covariances(Jf: np.ndarray, chi2: np.ndarray, scale: bool):
