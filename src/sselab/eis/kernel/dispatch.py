@@ -19,7 +19,7 @@ from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
 from ...fitting.transforms import Transform
 from . import LOCK, compiled_for, parallel_for
-from .program import program, stack_depth, supported
+from .program import compiled, supported
 
 if TYPE_CHECKING:
     from ..fit import _Model
@@ -32,6 +32,18 @@ def choose(model: "_Model", n_rows: int) -> str:
     return "numba" if compiled_for(n_rows) else "numpy"
 
 
+def _data(model: "_Model") -> tuple[np.ndarray, ...]:
+    """The kernel's contiguous (spectra, N) arrays of ``model``: ω, Re Z, Im Z and the real and
+    imaginary weights, made once per model (both solves and the final pass share them)."""
+    found = getattr(model, "_kernel_data", None)
+    if found is None:
+        z = model.z
+        found = tuple(np.ascontiguousarray(np.broadcast_to(a, z.shape), float)
+                      for a in (model.w, z.real, z.imag, model.wr, model.wi))
+        model._kernel_data = found
+    return found
+
+
 def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray, data_rows: np.ndarray,
                       max_iter: int, ftol: float, xtol: float, stol: float) -> tuple[np.ndarray, lm.Outcome]:
     from . import _numba
@@ -40,18 +52,14 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     transform = Transform(template)
     base = np.ascontiguousarray(starts)
     x = np.ascontiguousarray(transform.to_u(starts[:, free]))
-    ops = program(model.circuit)
+    ops, depth = compiled(model.circuit)
     B = x.shape[0]
     cost = np.empty(B)
     status = np.zeros(B, np.int64)
     n_iter = np.zeros(B, np.int64)
-    w, z = model.w, model.z
-    wr, wi = np.broadcast_to(model.wr, z.shape), np.broadcast_to(model.wi, z.shape)
     with LOCK:
         solve = _numba.lm_batch if parallel_for(B) else _numba.lm_batch_serial
-        solve(ops, stack_depth(ops), np.ascontiguousarray(np.broadcast_to(w, z.shape)), np.ascontiguousarray(z.real),
-              np.ascontiguousarray(z.imag), np.ascontiguousarray(wr), np.ascontiguousarray(wi),
-              np.ascontiguousarray(data_rows, np.int64), base, np.flatnonzero(free).astype(np.int64),
+        solve(ops, depth, *_data(model), np.ascontiguousarray(data_rows, np.int64), base, np.flatnonzero(free).astype(np.int64),
               transform.kind.astype(np.int64), transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
               cost, status, n_iter)
     final = base.copy()
@@ -99,13 +107,10 @@ def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, ou
         raise engine.FitError(f"{2 * N} data values cannot determine {k} free parameters")
     r, chi2 = np.empty((B, 2 * N)), np.empty(B)
     cov, weak, finite = np.zeros((B, k, k)), np.zeros((B, k), bool), np.ones(B, bool)
-    ops = program(model.circuit)
+    ops, depth = compiled(model.circuit)
     with LOCK:
-        _final.final_rows(ops, stack_depth(ops), np.ascontiguousarray(np.broadcast_to(model.w, z.shape)),
-                          np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag),
-                          np.ascontiguousarray(np.broadcast_to(model.wr, z.shape)),
-                          np.ascontiguousarray(np.broadcast_to(model.wi, z.shape)),
-                          np.ascontiguousarray(data_rows[rows], np.int64), P, free, True, r, chi2, cov, weak, finite)
+        _final.final_rows(ops, depth, *_data(model), np.ascontiguousarray(data_rows[rows], np.int64), P, free, True,
+                          r, chi2, cov, weak, finite)
     cov[~finite] = np.nan
     return engine.Estimates(template, final[rows], r, cov, _RowSets(weak), _Messages(finite), outcome.status[rows],
                             outcome.n_iter[rows], outcome.n_eval, chi2=chi2)
@@ -156,7 +161,7 @@ def _compiled_model(model: "_Model", data_rows: np.ndarray):
     """``fun(P, rows)`` of :func:`fit_best_model` (weighted residuals and Jacobian), compiled."""
     from . import _final
 
-    ops = program(model.circuit)
+    ops, depth = compiled(model.circuit)
     z = model.z
     w = np.ascontiguousarray(np.broadcast_to(model.w, z.shape))
     zr, zi = np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag)
@@ -167,7 +172,7 @@ def _compiled_model(model: "_Model", data_rows: np.ndarray):
         B, n = P.shape
         r, J = np.empty((B, 2 * z.shape[1])), np.empty((B, 2 * z.shape[1], n))
         with LOCK:
-            _final.weighted_batch(ops, stack_depth(ops), w, zr, zi, wr, wi,
+            _final.weighted_batch(ops, depth, w, zr, zi, wr, wi,
                                   np.ascontiguousarray(data_rows[rows], np.int64), np.ascontiguousarray(P), r, J)
         return r, J
 

@@ -66,6 +66,22 @@ def program(circuit: Circuit) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, 4)
 
 
+_COMPILED: dict[str, tuple[np.ndarray, int]] = {}
+
+
+def compiled(circuit: Circuit) -> tuple[np.ndarray, int]:
+    """``(program(circuit), stack_depth(...))``, kept per circuit text (read-only)."""
+    found = _COMPILED.get(circuit.text)
+    if found is None:
+        ops = program(circuit)
+        ops.setflags(write=False)
+        found = (ops, stack_depth(ops))
+        if len(_COMPILED) > 256:
+            _COMPILED.clear()
+        _COMPILED[circuit.text] = found
+    return found
+
+
 def stack_depth(ops: np.ndarray) -> int:
     """The deepest the impedance stack gets while running ``ops``."""
     depth = best = 0
