@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ._numba import _circuit
 
@@ -138,6 +138,20 @@ def final_rows(ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2,
     """The kept fits' final state in one pass: weighted residuals ``r`` (B, 2N) at parameter rows
     ``P`` (B, n) against spectrum ``data_row[b]``, χ² = r·r, and the covariance of the free
     parameters ``free`` as :func:`covariance_rows` (the Jacobian never stored for the batch)."""
+    for b in range(P.shape[0]):
+        _final_row(b, ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def final_rows_parallel(ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite):
+    """:func:`final_rows`, rows on numba's threads."""
+    for b in prange(P.shape[0]):
+        _final_row(b, ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite)
+
+
+@njit(cache=True, error_model="numpy")
+def _final_row(b, ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite):
+    """Row b of :func:`final_rows`."""
     N = w.shape[1]
     n = P.shape[1]
     k = free.size
@@ -146,19 +160,18 @@ def final_rows(ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2,
     hi = np.empty(depth, np.int64)
     dz = np.zeros((n, N), np.complex128)
     Jf = np.empty((2 * N, k))
-    for b in range(P.shape[0]):
-        d = data_row[b]
-        _circuit(ops, w[d], np.log(w[d]), P[b], zs, lo, hi, dz)
-        acc = 0.0
+    d = data_row[b]
+    _circuit(ops, w[d], np.log(w[d]), P[b], zs, lo, hi, dz)
+    acc = 0.0
+    for i in range(N):
+        r[b, i] = (zs[0, i].real - zr[d, i]) * wr[d, i]
+        r[b, N + i] = (zs[0, i].imag - zi[d, i]) * wi[d, i]
+    for i in range(2 * N):
+        acc += r[b, i] * r[b, i]
+    chi2[b] = acc
+    for j in range(k):
+        row = dz[free[j]]
         for i in range(N):
-            r[b, i] = (zs[0, i].real - zr[d, i]) * wr[d, i]
-            r[b, N + i] = (zs[0, i].imag - zi[d, i]) * wi[d, i]
-        for i in range(2 * N):
-            acc += r[b, i] * r[b, i]
-        chi2[b] = acc
-        for j in range(k):
-            row = dz[free[j]]
-            for i in range(N):
-                Jf[i, j] = row[i].real * wr[d, i]
-                Jf[N + i, j] = row[i].imag * wi[d, i]
-        finite[b] = _covariance(Jf, acc, scale, cov[b], weak[b])
+            Jf[i, j] = row[i].real * wr[d, i]
+            Jf[N + i, j] = row[i].imag * wi[d, i]
+    finite[b] = _covariance(Jf, acc, scale, cov[b], weak[b])

@@ -109,8 +109,9 @@ def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, ou
     cov, weak, finite = np.zeros((B, k, k)), np.zeros((B, k), bool), np.ones(B, bool)
     ops, depth = compiled(model.circuit)
     with LOCK:
-        _final.final_rows(ops, depth, *_data(model), np.ascontiguousarray(data_rows[rows], np.int64), P, free, True,
-                          r, chi2, cov, weak, finite)
+        run = _final.final_rows_parallel if parallel_for(B) else _final.final_rows
+        run(ops, depth, *_data(model), np.ascontiguousarray(data_rows[rows], np.int64), P, free, True, r, chi2, cov,
+            weak, finite)
     cov[~finite] = np.nan
     return engine.Estimates(template, final[rows], r, cov, _RowSets(weak), _Messages(finite), outcome.status[rows],
                             outcome.n_iter[rows], outcome.n_eval, chi2=chi2)
