@@ -24,6 +24,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
 from typing import Callable, Sequence
 
 import numpy as np
@@ -132,6 +134,14 @@ def _loads_most(V: np.ndarray) -> np.ndarray:
     return (a >= a.max(axis=1, keepdims=True) * (1 - _TIE)).argmax(axis=1)
 
 
+@lru_cache(maxsize=32)
+def _upper(k: int) -> np.ndarray:
+    """The strictly upper triangle of a k×k matrix, as a read-only mask."""
+    mask = np.triu(np.ones((k, k), bool), 1)
+    mask.setflags(write=False)
+    return mask
+
+
 def _estimate(
     params: Parameters,
     values: np.ndarray,
@@ -157,8 +167,8 @@ def _estimate(
         if p.fixed:
             estimates.append(ParameterEstimate(name, float(values[i]), None, p.unit, True, p.min, p.max))
             continue
-        var = cov[j, j]
-        se = float(np.sqrt(var)) if np.isfinite(var) and var >= 0 else None
+        var = float(cov[j, j])
+        se = math.sqrt(var) if math.isfinite(var) and var >= 0 else None
         est = ParameterEstimate(name, float(values[i]), se, p.unit, False, p.min, p.max)
         if est.at_bound:
             warnings.append(f"{name} = {values[i]:.6g} is at its bound")
@@ -172,7 +182,7 @@ def _estimate(
         sd = np.sqrt(np.abs(np.diag(cov)))
         with np.errstate(divide="ignore", invalid="ignore"):
             corr = cov / np.outer(sd, sd)
-        high = np.triu(np.where(np.isfinite(corr), np.abs(corr), 0.0), 1) > CORRELATION_WARNING
+        high = (np.where(np.isfinite(corr), np.abs(corr), 0.0) > CORRELATION_WARNING) & _upper(corr.shape[0])
         for i, j in np.argwhere(high):
             warnings.append(f"{names[i]} and {names[j]} are almost fully correlated (r = {corr[i, j]:.5f}): "
                             "the data determine only a combination of them")
