@@ -235,3 +235,31 @@ def test_fused_final_state_matches_the_engine(text):
     np.testing.assert_allclose(got.covariance, ref.covariance, rtol=1e-7, equal_nan=True)
     assert list(got.weak) == list(ref.weak) and list(got.errors) == list(ref.errors)
     np.testing.assert_array_equal(got.undetermined, ref.undetermined)
+
+
+@pytest.mark.parametrize("text, values", [
+    ("R0-p(R1,CPE1)-p(R2,CPE2)", CIRCUITS["R0-p(R1,CPE1)-p(R2,CPE2)"]),
+    ("R0-p(CPE1,R1)", {"R0": 5, "CPE1.Q": 1e-7, "CPE1.n": 0.85, "R1": 800}),
+    ("p(R1,CPE1)-p(R2,p(R3,CPE3))", {"R1": 10, "CPE1.Q": 1e-5, "CPE1.n": 0.7, "R2": 50, "R3": 400, "CPE3.Q": 1e-8,
+                                      "CPE3.n": 0.95}),
+])
+def test_fused_arcs_equal_the_generic_parallel(text, values):
+    """A p(R, CPE) as one ARC step gives the impedance and Jacobian of the element formulas
+    combined by the generic PARALLEL rule (and of the numpy Circuit)."""
+    c = Circuit(text)
+    fused, plain = program(c), program(c, fuse=False)
+    assert (fused[:, 0] == 3).sum() == text.count("CPE") and not (plain[:, 0] == 3).any()
+    P = c.as_array(values)[None, :] * np.array([[1.0], [2.5], [0.3]])
+    w = 2 * np.pi * F
+    out = []
+    for ops in (fused, plain):
+        z = np.empty((3, w.size), complex)
+        dz = np.empty((3, c.n_params, w.size), complex)
+        _numba.impedance_batch(ops, stack_depth(ops), w[None, :], np.zeros(3, np.int64), P, z, dz)
+        out.append((z, dz))
+    (zf, dzf), (zp, dzp) = out
+    np.testing.assert_allclose(zf, zp, rtol=1e-12)
+    np.testing.assert_allclose(dzf, dzp, rtol=1e-10, atol=1e-14 * np.abs(dzp).max())
+    z_ref, J_ref = c.impedance_and_jacobian(w, P)
+    np.testing.assert_allclose(zf, z_ref, rtol=1e-12)
+    np.testing.assert_allclose(dzf.transpose(0, 2, 1), J_ref, rtol=1e-10, atol=1e-14 * np.abs(J_ref).max())
