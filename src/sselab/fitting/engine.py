@@ -111,7 +111,7 @@ def _covariances(Jf: np.ndarray, chi2: np.ndarray, scale_covariance: bool) -> tu
                 c = c * (chi2[rows] / max(m - k, 1))[:, None, None]
             for j, r in enumerate(rows):
                 if not keep[j].all():
-                    weak[r] = set(_loads_most(Vt[j][~keep[j]]).tolist())
+                    weak[r] = set(np.abs(Vt[j][~keep[j]]).argmax(axis=1).tolist())
                     for w in weak[r]:
                         c[j, w, :] = np.nan
                         c[j, :, w] = np.nan
@@ -120,18 +120,6 @@ def _covariances(Jf: np.ndarray, chi2: np.ndarray, scale_covariance: bool) -> tu
                 c[j][:, zero] = np.nan
             cov[rows] = c
     return cov, weak, errors
-
-
-#: loadings of a singular direction within this fraction of the largest count as tied
-_TIE = 1e-8
-
-
-def _loads_most(V: np.ndarray) -> np.ndarray:
-    """Per row of V (directions × parameters), the parameter it loads most: the first of those
-    within _TIE of the largest |loading| (two parameters in exact proportion load a direction
-    equally, and rounding must not decide which one is reported)."""
-    a = np.abs(V)
-    return (a >= a.max(axis=1, keepdims=True) * (1 - _TIE)).argmax(axis=1)
 
 
 @lru_cache(maxsize=32)

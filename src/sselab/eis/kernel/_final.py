@@ -34,42 +34,6 @@ def weighted_batch(ops, depth, w, zr, zi, wr, wi, data_row, P, r, J):
 
 
 @njit(cache=True, error_model="numpy")
-def _triangle(Js, Rt, v):
-    """The k×k triangle R of the Householder QR of Js (m, k) into ``Rt`` (Js overwritten): its
-    singular values and right vectors are those of Js (LAPACK reduces a tall matrix so before
-    its SVD too), and the SVD of R costs a fraction of that of Js with its left vectors."""
-    m, k = Js.shape
-    for j in range(k):
-        norm2 = 0.0
-        for i in range(j, m):
-            norm2 += Js[i, j] * Js[i, j]
-        norm = math.sqrt(norm2)
-        if norm == 0.0:
-            continue
-        alpha = -norm if Js[j, j] >= 0 else norm
-        vv = 0.0
-        for i in range(j, m):
-            v[i] = Js[i, j]
-        v[j] -= alpha
-        vv = norm2 - Js[j, j] * Js[j, j] + v[j] * v[j]
-        Js[j, j] = alpha
-        for i in range(j + 1, m):
-            Js[i, j] = 0.0
-        if vv == 0.0:
-            continue
-        for c in range(j + 1, k):
-            acc = 0.0
-            for i in range(j, m):
-                acc += v[i] * Js[i, c]
-            f = 2.0 * acc / vv
-            for i in range(j, m):
-                Js[i, c] -= f * v[i]
-    for a in range(k):
-        for b in range(k):
-            Rt[a, b] = Js[a, b] if b >= a else 0.0
-
-
-@njit(cache=True, error_model="numpy")
 def _covariance(Jf, chi2, scale, cov, weak):
     """One problem's covariance (see :func:`covariance_rows`) from its free-parameter Jacobian
     ``Jf`` (m, k); False when the scaled Jacobian is not finite (``cov`` then untouched)."""
@@ -89,12 +53,10 @@ def _covariance(Jf, chi2, scale, cov, weak):
             if not math.isfinite(v):
                 return False
             Js[i, j] = v
-    if m > k:
-        R = np.empty((k, k))
-        _triangle(Js, R, np.empty(m))
-        _, sv, Vt = np.linalg.svd(R)
-    else:
-        _, sv, Vt = np.linalg.svd(Js, full_matrices=False)
+    # the SVD of Js itself, as the engine's: an SVD of its QR triangle is cheaper but rounds
+    # differently, and where two parameters load a singular direction equally (a collapsed
+    # resistor in series with another) rounding picks the one reported undetermined
+    _, sv, Vt = np.linalg.svd(Js, full_matrices=False)
     tol = sv.max() * max(m, k) * eps
     f = chi2 / max(m - k, 1) if scale else 1.0
     for a in range(k):
@@ -106,13 +68,11 @@ def _covariance(Jf, chi2, scale, cov, weak):
             cov[a, b] = acc / (safe[a] * safe[b]) * f
     for q in range(sv.size):
         if not sv[q] > tol:
-            top = 0.0
+            best = 0
             for a in range(k):
-                top = max(top, abs(Vt[q, a]))
-            for a in range(k):  # the first within 1e-8 of the largest (engine._loads_most)
-                if abs(Vt[q, a]) >= top * (1 - 1e-8):
-                    weak[a] = True
-                    break
+                if abs(Vt[q, a]) > abs(Vt[q, best]):
+                    best = a
+            weak[best] = True
     for a in range(k):
         if weak[a] or col[a] == 0:
             for b in range(k):
@@ -125,8 +85,7 @@ def _covariance(Jf, chi2, scale, cov, weak):
 def covariance_rows(Jf, chi2, scale, cov, weak, finite):
     """The covariances of :func:`sselab.fitting.engine._covariances`, row by row: ``cov`` (R, k, k)
     from the free-parameter Jacobians ``Jf`` (R, m, k) by the SVD of the column-scaled
-    Jacobian (its QR triangle's, :func:`_triangle`; singular values below
-    max·max(m, k)·eps dropped), scaled by χ²/(m − k) when ``scale``; ``weak`` (R, k) marks
+    Jacobian (singular values below max·max(m, k)·eps dropped), scaled by χ²/(m − k) when ``scale``; ``weak`` (R, k) marks
     the parameter each dropped direction loads most (its rows and columns NaN), ``finite``
     (R,) False where the scaled Jacobian is not finite."""
     for r in range(Jf.shape[0]):
