@@ -123,9 +123,19 @@ def run_sselab_batched(data, circuit, kernel, threads="", build=False):
 
 
 SINGLE_MS: dict[str, list[float]] = {}
+SINGLE_MS_COMPILED: dict[str, list[float]] = {}  # the same with SSELAB_FIT_KERNEL=numba
+_LAST_SINGLE_MS: list[float] = [float("nan")]
 
 
-def run_sselab_single(data, circuit):
+def run_sselab_single(data, circuit, kernel=""):
+    """Single fits; ``kernel`` "numba" forces the compiled kernel (``auto`` keeps one spectrum on numpy).
+    Per-fit times are kept for the default (``auto``) configuration only."""
+    if kernel:
+        with _env(SSELAB_FIT_KERNEL=kernel):
+            preds, wall, cpu, engines = run_sselab_single(data, circuit)
+        SINGLE_MS[circuit].pop()
+        SINGLE_MS_COMPILED.setdefault(circuit, []).append(_LAST_SINGLE_MS[0])
+        return preds, wall, cpu, engines
     times = []
 
     def go():
@@ -140,7 +150,8 @@ def run_sselab_single(data, circuit):
                 out.append(None)
         return out
     fits, wall, cpu = _timed(go)
-    SINGLE_MS.setdefault(circuit, []).append(1e3 * statistics.median(times) if times else float("nan"))
+    _LAST_SINGLE_MS[:] = [1e3 * statistics.median(times) if times else float("nan")]
+    SINGLE_MS.setdefault(circuit, []).append(_LAST_SINGLE_MS[0])
     return [None if f is None else f.predict() for f in fits], wall, cpu, {f.engine for f in fits if f is not None}
 
 
@@ -151,6 +162,7 @@ SSELAB = {
                                                                                                 build=True)),
     "sselab batched (numpy)": ("all", lambda d, c: run_sselab_batched(d, c, "numpy")),
     "sselab single (auto start)": ("peer", run_sselab_single),
+    "sselab single (auto start), compiled": ("peer", lambda d, c: run_sselab_single(d, c, kernel="numba")),
 }
 
 
@@ -215,6 +227,10 @@ def table(key, title, data, circuit, sizes, floor, only, repeats, worker):
     if not configs.keys() - SSELAB.keys():
         print("peers: not measured (no peers' interpreter; see benchmarks/peers.py)")
     single = SINGLE_MS.pop(circuit, [])
+    compiled = SINGLE_MS_COMPILED.pop(circuit, [])
+    if compiled:
+        print(f"sselab single fit, SSELAB_FIT_KERNEL=numba, median time per fit (per repeat): "
+              f"{', '.join(f'{v:.2f}' for v in compiled)} ms", flush=True)
     if single:
         print(f"sselab single fit, median time per fit (per repeat): {', '.join(f'{v:.2f}' for v in single)} ms",
               flush=True)

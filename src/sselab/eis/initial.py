@@ -295,6 +295,8 @@ class Starts:
                 a[..., i] = v
             return a
 
+        if not index_values:
+            return self if not only_first else Starts(self.first, lambda: self.first[None])
         first = put(self.first)
         return Starts(first, (lambda: first[None]) if only_first else (lambda: put(self.all())))
 
@@ -324,17 +326,20 @@ def starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_sta
         coef, cost = initial_grid.score(d, Zs)
         keep = min(KEEP_COMBINATIONS, cost.shape[1])
         spans = np.abs(Zs).max(axis=1)
-        bests = []
-        for lo2 in range(0, Zs.shape[0], REFINE_BLOCK):  # the best combination of each, refined off the grid
-            sl = slice(lo2, lo2 + REFINE_BLOCK)
-            bests += initial_grid.refine(circuit, d, f, Zs[sl], np.argmin(cost[sl], axis=1), spans[sl])
+        # the best combination of each, refined off the grid
+        bests = np.concatenate([initial_grid.refine(circuit, d, f, Zs[sl], np.argmin(cost[sl], axis=1), spans[sl])
+                                for sl in (slice(lo2, lo2 + REFINE_BLOCK) for lo2 in range(0, Zs.shape[0], REFINE_BLOCK))])
+        # the extra starts come from the best-scoring combinations: keep copies of those only,
+        # so a chunk's pending Starts do not hold its whole (spectra × combinations) score
+        if n_starts <= 1:
+            out += [Starts(best, lambda best=best: best[None]) for best in bests]
+            continue
+        rows = np.arange(Zs.shape[0])[:, None]
+        tops = np.argpartition(cost, keep - 1, axis=1)[:, :keep] if keep < cost.shape[1] else np.broadcast_to(
+            np.arange(keep), (Zs.shape[0], keep))
+        coefs, costs = coef[rows, tops], cost[rows, tops]
         for k in range(Zs.shape[0]):
-            span = float(spans[k])
-            best = bests[k]
-            # the extra starts come from the best-scoring combinations: keep copies of those only,
-            # so a chunk's pending Starts do not hold its whole (spectra × combinations) score
-            top = np.argpartition(cost[k], keep - 1)[:keep] if keep < cost.shape[1] else np.arange(keep)
-            out.append(Starts(best, lambda best=best, c=coef[k][top].copy(), s=cost[k][top].copy(), top=top, span=span:
+            out.append(Starts(bests[k], lambda best=bests[k], c=coefs[k], s=costs[k], top=tops[k], span=float(spans[k]):
                               [best] + initial_grid.select(circuit, d, c, s, span, n_starts, index=top)[1:]))
     return out
 

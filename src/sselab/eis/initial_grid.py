@@ -36,6 +36,7 @@ from math import comb
 import numpy as np
 
 from .circuit import Circuit
+from .initial_assemble import values_many
 from .language import Element, Node, Parallel, Series
 
 ARC_EXPONENTS = (0.9, 0.75)
@@ -284,11 +285,13 @@ def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span
                 break
             picks.append(after + int(hits[0]))
             after = picks[-1] + 1
-    starts = []
-    for j in picks:
-        n, taus, tv = d.combos[combo[order[j]]]
-        starts.append(_to_values(circuit, d, n, taus, tv, coef[order[j]], span))
-    return starts
+    chosen = [d.combos[combo[order[j]]] for j in picks]
+    k = len(d.arcs)
+    tau = np.array([d.grid[list(taus)] for _, taus, _ in chosen], float).reshape(len(picks), k)
+    ns = np.array([[n] * k for n, _, _ in chosen], float).reshape(len(picks), k)
+    v = values_many(circuit, d, tau, ns, [tv for _, _, tv in chosen], coef[order[picks]],
+                    np.full(len(picks), float(span)))
+    return list(v)
 
 
 def _to_values(circuit: Circuit, d: Design, n: float, taus, tv, coef: np.ndarray, span: float) -> np.ndarray:
@@ -298,43 +301,10 @@ def _to_values(circuit: Circuit, d: Design, n: float, taus, tv, coef: np.ndarray
 def _values(circuit: Circuit, d: Design, tau_s: np.ndarray, n_arcs: np.ndarray, tv, coef: np.ndarray,
             span: float) -> np.ndarray:
     """Parameter values from arc time constants ``tau_s`` [s] and exponents ``n_arcs``, the
-    lone elements' exponents ``tv`` and the linear coefficients ``coef``."""
-    arcs, lone, has_r = d.arcs, d.lone, d.has_r
-    names = circuit.parameter_names
-    values = np.full(len(names), np.nan)
-    floor = 1e-4 * span
-    j = 0
-    if has_r:
-        r_inf = max(coef[0], floor)
-        resistors = [el for el in lone if el.type == "R"]
-        for el in resistors:
-            values[names.index(el.label)] = r_inf / len(resistors)
-        j = 1
-    for node, tau, n in zip(arcs, tau_s, n_arcs):
-        r = max(coef[j], floor)
-        j += 1
-        for el in node.children:
-            if el.type == "R":
-                values[names.index(el.label)] = r
-            elif el.type == "C":
-                values[names.index(el.label)] = tau / r
-            else:
-                values[names.index(el.label + ".Q")] = tau**n / r
-                values[names.index(el.label + ".n")] = n
-    for label, m, _ in tv:
-        c = coef[j]
-        j += 1
-        etype = circuit.element_type(label)
-        if etype == "CPE":
-            values[names.index(label + ".Q")] = 1 / max(c, 1e-300) if c > 0 else 1.0
-            values[names.index(label + ".n")] = m
-        elif etype == "C":
-            values[names.index(label)] = 1 / c if c > 0 else 1.0
-        elif etype == "W":
-            values[names.index(label)] = max(c, floor)
-        else:
-            values[names.index(label)] = max(c, 1e-12)
-    return values
+    lone elements' exponents ``tv`` and the linear coefficients ``coef`` (one row of
+    :func:`sselab.eis.initial_assemble.values_many`)."""
+    return values_many(circuit, d, np.asarray(tau_s, float)[None], np.asarray(n_arcs, float)[None], [tv],
+                       np.asarray(coef, float)[None], np.array([span], float))[0]
 
 
 #: local refinement of the best combination: each arc's τ over ±0.3 decade in 0.15-decade
@@ -345,9 +315,9 @@ REFINE_SWEEPS = 2
 
 
 def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray, combos: np.ndarray,
-           spans: np.ndarray) -> list[np.ndarray]:
-    """Parameter values of each spectrum's combination (rows of ``Z``, ``combos``) with its arcs'
-    τ and n refined off the grid.
+           spans: np.ndarray) -> np.ndarray:
+    """Parameter values (S, n_params) of each spectrum's combination (rows of ``Z``, ``combos``)
+    with its arcs' τ and n refined off the grid.
 
     The grid places arcs half a decade apart with two exponents; the non-linear fit then
     spends most of its iterations walking to the true τ and n.  Here each arc in turn is
@@ -360,7 +330,8 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
     combos = np.asarray(combos, int)
     k = len(d.arcs)
     if k == 0:
-        return [_to_values(circuit, d, *d.combos[c], np.zeros(d.idx.shape[1]), sp) for c, sp in zip(combos, spans)]
+        return np.stack([_to_values(circuit, d, *d.combos[c], np.zeros(d.idx.shape[1]), sp)
+                         for c, sp in zip(combos, spans)])
     log_w = np.log(2 * np.pi * np.asarray(frequency_Hz, float))
     weight = 1 / np.abs(Z)  # (S, N)
     b = Z * weight
@@ -382,7 +353,7 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
             run = refine_rows if parallel_for(S) else refine_rows_serial
             run(log_w, np.ascontiguousarray(weight), np.ascontiguousarray(b), bb, np.ascontiguousarray(cols), first,
                 capacitor, tau, ns, REFINE_DECADES, REFINE_EXPONENT.astype(float), REFINE_SWEEPS, coef)
-        return [_values(circuit, d, tau[i], ns[i], d.combos[combos[i]][2], coef[i], spans[i]) for i in range(S)]
+        return values_many(circuit, d, tau, ns, [d.combos[c][2] for c in combos], coef, spans)
     eye = np.eye(p)
 
     def solve(gram: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -422,4 +393,4 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
             tau[sel, j], ns[sel, j] = tt[sel, best[sel]], nn[sel, best[sel]]
             coef[sel], cost[sel] = cc[sel, best[sel]], cost_c[sel, best[sel]]
             cols[sel, :, jj] = col[sel, best[sel]]
-    return [_values(circuit, d, tau[i], ns[i], d.combos[combos[i]][2], coef[i], spans[i]) for i in range(S)]
+    return values_many(circuit, d, tau, ns, [d.combos[c][2] for c in combos], coef, spans)

@@ -24,6 +24,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
 from typing import Callable, Sequence
 
 import numpy as np
@@ -120,6 +122,14 @@ def _covariances(Jf: np.ndarray, chi2: np.ndarray, scale_covariance: bool) -> tu
     return cov, weak, errors
 
 
+@lru_cache(maxsize=32)
+def _upper(k: int) -> np.ndarray:
+    """The strictly upper triangle of a k×k matrix, as a read-only mask."""
+    mask = np.triu(np.ones((k, k), bool), 1)
+    mask.setflags(write=False)
+    return mask
+
+
 def _estimate(
     params: Parameters,
     values: np.ndarray,
@@ -130,9 +140,10 @@ def _estimate(
     status: int,
     n_iter: int,
     n_eval: int,
+    chi2: float | None = None,
 ) -> FitResult:
     free = params.free_mask
-    chi2 = float(r @ r)
+    chi2 = float(r @ r) if chi2 is None else float(chi2)
     names = [n for n, f in zip(params.names, free) if f]
     warnings: list[str] = [f"{names[j]} is not determined by the data (singular Jacobian)" for j in sorted(weak)]
     if error:
@@ -144,8 +155,8 @@ def _estimate(
         if p.fixed:
             estimates.append(ParameterEstimate(name, float(values[i]), None, p.unit, True, p.min, p.max))
             continue
-        var = cov[j, j]
-        se = float(np.sqrt(var)) if np.isfinite(var) and var >= 0 else None
+        var = float(cov[j, j])
+        se = math.sqrt(var) if math.isfinite(var) and var >= 0 else None
         est = ParameterEstimate(name, float(values[i]), se, p.unit, False, p.min, p.max)
         if est.at_bound:
             warnings.append(f"{name} = {values[i]:.6g} is at its bound")
@@ -159,7 +170,7 @@ def _estimate(
         sd = np.sqrt(np.abs(np.diag(cov)))
         with np.errstate(divide="ignore", invalid="ignore"):
             corr = cov / np.outer(sd, sd)
-        high = np.triu(np.where(np.isfinite(corr), np.abs(corr), 0.0), 1) > CORRELATION_WARNING
+        high = (np.where(np.isfinite(corr), np.abs(corr), 0.0) > CORRELATION_WARNING) & _upper(corr.shape[0])
         for i, j in np.argwhere(high):
             warnings.append(f"{names[i]} and {names[j]} are almost fully correlated (r = {corr[i, j]:.5f}): "
                             "the data determine only a combination of them")
@@ -212,7 +223,8 @@ class Estimates:
     n_eval : int
     """
 
-    def __init__(self, template, values, residuals, covariance, weak, errors, status, n_iter, n_eval) -> None:
+    def __init__(self, template, values, residuals, covariance, weak, errors, status, n_iter, n_eval,
+                 chi2=None) -> None:
         self.template = template
         self.values = values
         self.residuals = residuals
@@ -222,7 +234,8 @@ class Estimates:
         self.status = np.asarray(status)
         self.n_iter = np.asarray(n_iter)
         self.n_eval = int(n_eval)
-        self.chi2 = np.array([float(row @ row) for row in residuals])
+        # given by a caller that summed r·r already (the compiled kernel, equal to rounding)
+        self.chi2 = np.array([float(row @ row) for row in residuals]) if chi2 is None else np.asarray(chi2, float)
 
     def __len__(self) -> int:
         return self.values.shape[0]
@@ -230,7 +243,7 @@ class Estimates:
     def result(self, j: int) -> FitResult:
         """The :class:`FitResult` of row ``j`` (the same object :func:`fit_best` returns)."""
         return _estimate(self.template, self.values[j], self.residuals[j], self.covariance[j], self.weak[j],
-                         self.errors[j], int(self.status[j]), int(self.n_iter[j]), self.n_eval)
+                         self.errors[j], int(self.status[j]), int(self.n_iter[j]), self.n_eval, self.chi2[j])
 
     @property
     def success(self) -> np.ndarray:

@@ -103,7 +103,6 @@ class Transform:
 
     def to_u(self, p: np.ndarray) -> np.ndarray:
         p = np.asarray(p, float)
-        k, a, b = self.kind, self.a, self.b
         out = np.empty_like(p)
 
         def logit(x: np.ndarray) -> np.ndarray:
@@ -111,16 +110,18 @@ class Transform:
             return np.log(x / (1 - x))
 
         with np.errstate(divide="ignore", invalid="ignore"):
-            m = k == _LOG
-            out[..., m] = np.log(np.maximum(p[..., m], _TINY))
-            m = (k == _LOG_SHIFT) | (k == _LOWER)
-            out[..., m] = np.log(np.maximum(p[..., m] - a[m], _TINY))
-            m = k == _UPPER
-            out[..., m] = np.log(np.maximum(b[m] - p[..., m], _TINY))
-            m = k == _LOG_BOX
-            out[..., m] = logit((np.log(np.maximum(p[..., m], _TINY)) - a[m]) / (b[m] - a[m]))
-            m = k == _BOX
-            out[..., m] = logit((p[..., m] - a[m]) / (b[m] - a[m]))
-            m = k == _OPEN
-            out[..., m] = p[..., m] / a[m]
+            for k, idx, a, b in self._groups:  # the kinds present only (as to_p)
+                x = p[..., idx]
+                if k == _LOG:
+                    out[..., idx] = np.log(np.maximum(x, _TINY))
+                elif k in (_LOG_SHIFT, _LOWER):
+                    out[..., idx] = np.log(np.maximum(x - a, _TINY))
+                elif k == _UPPER:
+                    out[..., idx] = np.log(np.maximum(b - x, _TINY))
+                elif k == _LOG_BOX:
+                    out[..., idx] = logit((np.log(np.maximum(x, _TINY)) - a) / (b - a))
+                elif k == _BOX:
+                    out[..., idx] = logit((x - a) / (b - a))
+                else:  # _OPEN
+                    out[..., idx] = x / a
         return out

@@ -33,9 +33,11 @@ AUTO_MIN_ROWS = 1000
 BACKENDS = ("auto", "numba", "numpy")
 
 #: with ``SSELAB_FIT_THREADS`` above 1, compiled calls over at least this many rows use numba's
-#: thread pool; by default every compiled call runs in the calling thread: on this shared
-#: 2-core machine the pool gave 8 % more fits/s wall for 35 % more CPU when idle, and 2.3× less
-#: under load (benchmarks/bench_fit.py, "1 thread" row)
+#: thread pool; by default every compiled call runs in the calling thread.  The pool used to
+#: cost ~25–35 % more CPU per fit (libgomp's idle workers spin; measured 2,785 vs 3,326 fits
+#: per CPU-second): :mod:`._numba` now asks for passive waiting (``OMP_WAIT_POLICY``), after
+#: which the pooled CPU rate equals the serial one (3,770 vs 3,217 under load 12); the wall
+#: gain needs idle cores, which this shared machine rarely had (benchmarks/RESULTS.md)
 PARALLEL_MIN_ROWS = 64
 
 #: held around every compiled call: the kernels run their rows on numba's thread pool, whose

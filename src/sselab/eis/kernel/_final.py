@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ._numba import _circuit
 
@@ -34,51 +34,103 @@ def weighted_batch(ops, depth, w, zr, zi, wr, wi, data_row, P, r, J):
 
 
 @njit(cache=True, error_model="numpy")
+def _covariance(Jf, chi2, scale, cov, weak):
+    """One problem's covariance (see :func:`covariance_rows`) from its free-parameter Jacobian
+    ``Jf`` (m, k); False when the scaled Jacobian is not finite (``cov`` then untouched)."""
+    m, k = Jf.shape
+    eps = np.finfo(np.float64).eps
+    col = np.empty(k)
+    for j in range(k):
+        acc = 0.0
+        for i in range(m):
+            acc += Jf[i, j] * Jf[i, j]
+        col[j] = math.sqrt(acc)
+    safe = np.where(col > 0, col, 1.0)
+    Js = np.empty((m, k))
+    for i in range(m):
+        for j in range(k):
+            v = Jf[i, j] / safe[j]
+            if not math.isfinite(v):
+                return False
+            Js[i, j] = v
+    # the SVD of Js itself, as the engine's: an SVD of its QR triangle is cheaper but rounds
+    # differently, and where two parameters load a singular direction equally (a collapsed
+    # resistor in series with another) rounding picks the one reported undetermined
+    _, sv, Vt = np.linalg.svd(Js, full_matrices=False)
+    tol = sv.max() * max(m, k) * eps
+    f = chi2 / max(m - k, 1) if scale else 1.0
+    for a in range(k):
+        for b in range(k):
+            acc = 0.0
+            for q in range(sv.size):
+                if sv[q] > tol:
+                    acc += Vt[q, a] * (1.0 / sv[q] ** 2) * Vt[q, b]
+            cov[a, b] = acc / (safe[a] * safe[b]) * f
+    for q in range(sv.size):
+        if not sv[q] > tol:
+            best = 0
+            for a in range(k):
+                if abs(Vt[q, a]) > abs(Vt[q, best]):
+                    best = a
+            weak[best] = True
+    for a in range(k):
+        if weak[a] or col[a] == 0:
+            for b in range(k):
+                cov[a, b] = np.nan
+                cov[b, a] = np.nan
+    return True
+
+
+@njit(cache=True, error_model="numpy")
 def covariance_rows(Jf, chi2, scale, cov, weak, finite):
     """The covariances of :func:`sselab.fitting.engine._covariances`, row by row: ``cov`` (R, k, k)
     from the free-parameter Jacobians ``Jf`` (R, m, k) by the SVD of the column-scaled
-    Jacobian (singular values below max·max(m, k)·eps dropped), scaled by χ²/(m − k) when
-    ``scale``; ``weak`` (R, k) marks the parameter each dropped direction loads most (its rows
-    and columns NaN), ``finite`` (R,) False where the scaled Jacobian is not finite."""
-    R, m, k = Jf.shape
-    eps = np.finfo(np.float64).eps
-    for r in range(R):
-        col = np.empty(k)
-        for j in range(k):
-            acc = 0.0
-            for i in range(m):
-                acc += Jf[r, i, j] * Jf[r, i, j]
-            col[j] = math.sqrt(acc)
-        safe = np.where(col > 0, col, 1.0)
-        Js = np.empty((m, k))
-        ok = True
-        for i in range(m):
-            for j in range(k):
-                v = Jf[r, i, j] / safe[j]
-                Js[i, j] = v
-                ok = ok and math.isfinite(v)
-        finite[r] = ok
-        if not ok:
-            continue
-        _, sv, Vt = np.linalg.svd(Js, full_matrices=False)
-        tol = sv.max() * max(m, k) * eps
-        f = chi2[r] / max(m - k, 1) if scale else 1.0
-        for a in range(k):
-            for b in range(k):
-                acc = 0.0
-                for q in range(sv.size):
-                    if sv[q] > tol:
-                        acc += Vt[q, a] * (1.0 / sv[q] ** 2) * Vt[q, b]
-                cov[r, a, b] = acc / (safe[a] * safe[b]) * f
-        for q in range(sv.size):
-            if not sv[q] > tol:
-                best = 0
-                for a in range(k):
-                    if abs(Vt[q, a]) > abs(Vt[q, best]):
-                        best = a
-                weak[r, best] = True
-        for a in range(k):
-            if weak[r, a] or col[a] == 0:
-                for b in range(k):
-                    cov[r, a, b] = np.nan
-                    cov[r, b, a] = np.nan
+    Jacobian (singular values below max·max(m, k)·eps dropped), scaled by χ²/(m − k) when ``scale``; ``weak`` (R, k) marks
+    the parameter each dropped direction loads most (its rows and columns NaN), ``finite``
+    (R,) False where the scaled Jacobian is not finite."""
+    for r in range(Jf.shape[0]):
+        finite[r] = _covariance(Jf[r], chi2[r], scale, cov[r], weak[r])
+
+
+@njit(cache=True, error_model="numpy")
+def final_rows(ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite):
+    """The kept fits' final state in one pass: weighted residuals ``r`` (B, 2N) at parameter rows
+    ``P`` (B, n) against spectrum ``data_row[b]``, χ² = r·r, and the covariance of the free
+    parameters ``free`` as :func:`covariance_rows` (the Jacobian never stored for the batch)."""
+    for b in range(P.shape[0]):
+        _final_row(b, ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def final_rows_parallel(ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite):
+    """:func:`final_rows`, rows on numba's threads."""
+    for b in prange(P.shape[0]):
+        _final_row(b, ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite)
+
+
+@njit(cache=True, error_model="numpy")
+def _final_row(b, ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite):
+    """Row b of :func:`final_rows`."""
+    N = w.shape[1]
+    n = P.shape[1]
+    k = free.size
+    zs = np.empty((depth, N), np.complex128)
+    lo = np.empty(depth, np.int64)
+    hi = np.empty(depth, np.int64)
+    dz = np.zeros((n, N), np.complex128)
+    Jf = np.empty((2 * N, k))
+    d = data_row[b]
+    _circuit(ops, w[d], np.log(w[d]), P[b], zs, lo, hi, dz)
+    acc = 0.0
+    for i in range(N):
+        r[b, i] = (zs[0, i].real - zr[d, i]) * wr[d, i]
+        r[b, N + i] = (zs[0, i].imag - zi[d, i]) * wi[d, i]
+    for i in range(2 * N):
+        acc += r[b, i] * r[b, i]
+    chi2[b] = acc
+    for j in range(k):
+        row = dz[free[j]]
+        for i in range(N):
+            Jf[i, j] = row[i].real * wr[d, i]
+            Jf[N + i, j] = row[i].imag * wi[d, i]
+    finite[b] = _covariance(Jf, acc, scale, cov[b], weak[b])

@@ -54,12 +54,15 @@ def _cross(colr, coli, cr, ci, br, bi, out, p):
 
 
 @njit(cache=True, error_model="numpy", fastmath={"reassoc"})
-def _column(log_w, weight, lt, nn, colr, coli):
-    """The weighted arc column weight / (1 + (jωτ)^n), τ = e^lt, as real and imaginary parts."""
+def _column(power, weight, lt, nn, colr, coli):
+    """The weighted arc column weight / (1 + (jωτ)^n), τ = e^lt, as real and imaginary parts,
+    from ``power`` = ω^n: (ωτ)^n = ω^n·e^{n·lt} (one exponential per candidate, not per point;
+    equal to e^{n(ln ω + lt)} to an ulp or two)."""
     cph = math.cos(0.5 * math.pi * nn)
     sph = math.sin(0.5 * math.pi * nn)
-    for n in range(log_w.size):
-        e = math.exp(nn * (log_w[n] + lt))
+    scale = math.exp(nn * lt)
+    for n in range(power.size):
+        e = power[n] * scale
         re = 1.0 + e * cph
         im = e * sph
         d = weight[n] / (re * re + im * im)
@@ -100,6 +103,7 @@ def _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decade
     best_r = np.empty(N)
     best_i = np.empty(N)
     best_coef = np.empty(p)
+    power = np.empty((E, N))
     for _ in range(sweeps):
         for j in range(k):
             jj = first + j
@@ -107,12 +111,16 @@ def _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decade
             saw_nan = False
             best_t = 0.0
             best_n = 0.0
+            for e in range(E):  # ω^n of each candidate exponent, for every τ
+                nn = 1.0 if capacitor[j] else min(max(ns[s, j] + exps[e], 0.5), 1.0)
+                for n in range(N):
+                    power[e, n] = math.exp(nn * log_w[n])
             for t in range(T):
                 tt = tau[s, j] * 10.0 ** decades[t]
                 lt = math.log(tt)
                 for e in range(E):
                     nn = 1.0 if capacitor[j] else min(max(ns[s, j] + exps[e], 0.5), 1.0)
-                    _column(log_w, w_s, lt, nn, colr, coli)
+                    _column(power[e], w_s, lt, nn, colr, coli)
                     _cross(colr, coli, cr, ci, br, bi, cross, p)
                     g2[:, :] = gram
                     h2[:] = h

@@ -8,6 +8,7 @@ engine); only the iteration runs compiled when the kernel is chosen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +19,7 @@ from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
 from ...fitting.transforms import Transform
 from . import LOCK, compiled_for, parallel_for
-from .program import program, stack_depth, supported
+from .program import compiled, supported
 
 if TYPE_CHECKING:
     from ..fit import _Model
@@ -31,6 +32,18 @@ def choose(model: "_Model", n_rows: int) -> str:
     return "numba" if compiled_for(n_rows) else "numpy"
 
 
+def _data(model: "_Model") -> tuple[np.ndarray, ...]:
+    """The kernel's contiguous (spectra, N) arrays of ``model``: ω, Re Z, Im Z and the real and
+    imaginary weights, made once per model (both solves and the final pass share them)."""
+    found = getattr(model, "_kernel_data", None)
+    if found is None:
+        z = model.z
+        found = tuple(np.ascontiguousarray(np.broadcast_to(a, z.shape), float)
+                      for a in (model.w, z.real, z.imag, model.wr, model.wi))
+        model._kernel_data = found
+    return found
+
+
 def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray, data_rows: np.ndarray,
                       max_iter: int, ftol: float, xtol: float, stol: float) -> tuple[np.ndarray, lm.Outcome]:
     from . import _numba
@@ -39,18 +52,14 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     transform = Transform(template)
     base = np.ascontiguousarray(starts)
     x = np.ascontiguousarray(transform.to_u(starts[:, free]))
-    ops = program(model.circuit)
+    ops, depth = compiled(model.circuit)
     B = x.shape[0]
     cost = np.empty(B)
     status = np.zeros(B, np.int64)
     n_iter = np.zeros(B, np.int64)
-    w, z = model.w, model.z
-    wr, wi = np.broadcast_to(model.wr, z.shape), np.broadcast_to(model.wi, z.shape)
     with LOCK:
         solve = _numba.lm_batch if parallel_for(B) else _numba.lm_batch_serial
-        solve(ops, stack_depth(ops), np.ascontiguousarray(np.broadcast_to(w, z.shape)), np.ascontiguousarray(z.real),
-              np.ascontiguousarray(z.imag), np.ascontiguousarray(wr), np.ascontiguousarray(wi),
-              np.ascontiguousarray(data_rows, np.int64), base, np.flatnonzero(free).astype(np.int64),
+        solve(ops, depth, *_data(model), np.ascontiguousarray(data_rows, np.int64), base, np.flatnonzero(free).astype(np.int64),
               transform.kind.astype(np.int64), transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
               cost, status, n_iter)
     final = base.copy()
@@ -80,9 +89,32 @@ def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, g
         clipped = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
         final, outcome = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol)
         kept = engine._kept_rows(np.asarray(groups), outcome)
-        est = engine._final_arrays(_compiled_model(model, data_rows), template, final, outcome, np.array(kept), True,
-                                   covariances=_compiled_covariances)
+        est = _compiled_final(model, template, final, outcome, np.array(kept), np.asarray(data_rows))
     return kept, est, "numba"
+
+
+def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, outcome: lm.Outcome, rows: np.ndarray,
+                    data_rows: np.ndarray) -> engine.Estimates:
+    """:func:`sselab.fitting.engine._final_arrays` compiled in one pass per kept row: residuals,
+    χ² and covariance (:func:`._final.final_rows`), the Jacobian never stored for the batch."""
+    from . import _final
+
+    free = np.flatnonzero(template.free_mask).astype(np.int64)
+    P = np.ascontiguousarray(final[rows])
+    z = model.z
+    B, N, k = len(rows), z.shape[1], free.size
+    if 2 * N <= k:
+        raise engine.FitError(f"{2 * N} data values cannot determine {k} free parameters")
+    r, chi2 = np.empty((B, 2 * N)), np.empty(B)
+    cov, weak, finite = np.zeros((B, k, k)), np.zeros((B, k), bool), np.ones(B, bool)
+    ops, depth = compiled(model.circuit)
+    with LOCK:
+        run = _final.final_rows_parallel if parallel_for(B) else _final.final_rows
+        run(ops, depth, *_data(model), np.ascontiguousarray(data_rows[rows], np.int64), P, free, True, r, chi2, cov,
+            weak, finite)
+    cov[~finite] = np.nan
+    return engine.Estimates(template, final[rows], r, cov, _RowSets(weak), _Messages(finite), outcome.status[rows],
+                            outcome.n_iter[rows], outcome.n_eval, chi2=chi2)
 
 
 def _compiled_covariances(Jf: np.ndarray, chi2: np.ndarray, scale: bool):
@@ -97,15 +129,40 @@ def _compiled_covariances(Jf: np.ndarray, chi2: np.ndarray, scale: bool):
         _final.covariance_rows(np.ascontiguousarray(Jf), np.ascontiguousarray(chi2, float), bool(scale), cov, weak,
                                finite)
     cov[~finite] = np.nan
-    errors = ["" if ok else "covariance could not be computed" for ok in finite]
-    return cov, [set(np.flatnonzero(w).tolist()) for w in weak], errors
+    return cov, _RowSets(weak), _Messages(finite)
+
+
+class _RowSets(Sequence):
+    """Per row of a boolean array (R, k), the set of its True columns, made when read."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self.mask = mask
+
+    def __len__(self) -> int:
+        return len(self.mask)
+
+    def __getitem__(self, j: int) -> set[int]:  # type: ignore[override]
+        return set(np.flatnonzero(self.mask[j]).tolist())
+
+
+class _Messages(Sequence):
+    """Per row, "" or the covariance failure message (``finite`` False), made when read."""
+
+    def __init__(self, finite: np.ndarray) -> None:
+        self.finite = finite
+
+    def __len__(self) -> int:
+        return len(self.finite)
+
+    def __getitem__(self, j: int) -> str:  # type: ignore[override]
+        return "" if self.finite[j] else "covariance could not be computed"
 
 
 def _compiled_model(model: "_Model", data_rows: np.ndarray):
     """``fun(P, rows)`` of :func:`fit_best_model` (weighted residuals and Jacobian), compiled."""
     from . import _final
 
-    ops = program(model.circuit)
+    ops, depth = compiled(model.circuit)
     z = model.z
     w = np.ascontiguousarray(np.broadcast_to(model.w, z.shape))
     zr, zi = np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag)
@@ -116,7 +173,7 @@ def _compiled_model(model: "_Model", data_rows: np.ndarray):
         B, n = P.shape
         r, J = np.empty((B, 2 * z.shape[1])), np.empty((B, 2 * z.shape[1], n))
         with LOCK:
-            _final.weighted_batch(ops, stack_depth(ops), w, zr, zi, wr, wi,
+            _final.weighted_batch(ops, depth, w, zr, zi, wr, wi,
                                   np.ascontiguousarray(data_rows[rows], np.int64), np.ascontiguousarray(P), r, J)
         return r, J
 
