@@ -156,6 +156,11 @@ def broad_phase_reasons(res: "RietveldResult", inst: Instrument) -> list[Reason]
     return out
 
 
+#: verdict codes of a refinement that make a phase's weight fraction no finding (named first in the message)
+UNRELIABLE_CODES = ("phase_fraction_unreliable", "phase_not_significant")
+
+
 def unreliable_phases(verdict: Any) -> list[str]:
-    """Names of phases a verdict calls ``phase_fraction_unreliable``."""
-    return [r.message.split(":", 1)[0] for r in getattr(verdict, "reasons", ()) if r.code == "phase_fraction_unreliable"]
+    """Names of phases whose fraction a verdict calls unreliable (:data:`UNRELIABLE_CODES`), each once."""
+    names = [r.message.split(":", 1)[0] for r in getattr(verdict, "reasons", ()) if r.code in UNRELIABLE_CODES]
+    return list(dict.fromkeys(names))

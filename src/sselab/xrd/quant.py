@@ -151,7 +151,7 @@ def internal_standard(result, standard: str, wt_percent: float, wt_percent_stder
 
     for n in unreliable_phases(getattr(result, "verdict", None)):
         v = v.add("phase_fraction_unreliable", f"{n}: its absolute wt% comes from a refined fraction the refinement "
-                  "calls unreliable (peaks broadened into background)", "warning")
+                  "calls unreliable (broadened into background, or its scale not significant)", "warning")
     for r in getattr(result, "verdict", Verdict.ok()).reasons:
         if r.severity == "failed":
             v = v.add("refinement_failed", f"computed from a failed refinement ({r.message})", "failed")
