@@ -17,7 +17,8 @@ background, not a phase, so:
 - :func:`broad_phase_reasons` is the verdict rule (``phase_fraction_unreliable``, warning), used by
   :func:`sselab.xrd.verdicts.rietveld_verdict`: a phase held so, a phase whose peaks are broader
   than :data:`MAX_PHASE_FWHM_DEG`, or whose scale is correlated beyond :data:`BACKGROUND_CORRELATION`
-  with a background coefficient.
+  with a background coefficient.  A minor phase (not the largest) whose cell ran to its ±5 % bound
+  is held the same way, its cell as given (warning text starting :data:`DRIFT_WARNING`).
 
 Examples
 --------
@@ -49,6 +50,8 @@ HELD_SIZE_NM = 100.0
 _D_INFINITE_NM = 1e5
 #: start of the warning text :func:`run_guarded` adds for each phase it held
 BROAD_WARNING = "broadened into background:"
+#: start of the warning text :func:`run_guarded` adds for a minor phase whose cell it held
+DRIFT_WARNING = "cell drifted:"
 
 
 def min_size_nm(inst: Instrument, two_theta_deg: float) -> float:
@@ -95,28 +98,51 @@ def _held_size(job: "Refinement", held: Sequence[str]) -> float:
     return float(max(sizes)[1]) if sizes else HELD_SIZE_NM
 
 
+def _drifted(job: "Refinement") -> list[str]:
+    """Phases (of several, not the largest) whose cell ran to its ±5 % bound: a weak phase's peaks
+    matched to noise or to another phase's reflections."""
+    if len(job.model.phases) < 2:
+        return []
+    p = job.params
+    w = {ph.name: p[f"{ph.name}.scale"].value * ph.cell_mass_g_mol * ph.volume_A3 for ph in job.model.phases}
+    largest = max(w, key=w.__getitem__)
+    out = []
+    for ph in job.model.phases:
+        cell = [p[f"{ph.name}.{k}"] for k in ph.free_lattice]
+        if ph.name != largest and any(not c.fixed and (c.value <= c.min * (1 + 1e-6) or c.value >= c.max * (1 - 1e-6))
+                                      for c in cell):
+            out.append(ph.name)
+    return out
+
+
 def run_guarded(job: "Refinement", stages: Sequence[Sequence[str]], fixed: Sequence[str]) -> "RietveldResult":
-    """Run ``stages``; a phase broadened into background (:func:`_broad`) has its D and ε held at no
-    sample broadening and the last stage is refined again (once).  Returns the result."""
+    """Run ``stages``; a phase broadened into background (:func:`_broad`) or a minor phase whose cell
+    ran to its bound (:func:`_drifted`) has its cell reset, its D held at :func:`_held_size` and ε at
+    0 (a drifted phase's cell held too), and the last stage is refined again (once).  Returns the result."""
     for stage in stages:
         job.run_stage(stage, fixed)
-    held = _broad(job)
-    if held and stages:
-        names = [f"{n}.{k}" for n in held for k in ("D_nm", "strain")]
-        size = _held_size(job, held)
+    held, drifted = _broad(job), _drifted(job)
+    both = list(dict.fromkeys([*held, *drifted]))
+    if both and stages:
+        names = [f"{n}.{k}" for n in both for k in ("D_nm", "strain")]
+        names += [f"{ph.name}.{k}" for ph in job.model.phases if ph.name in drifted for k in ph.free_lattice]
+        size = _held_size(job, both)
         for ph in job.model.phases:  # back to its start: cell as given (it drifted while broad), D at `size`
-            if ph.name in held:
+            if ph.name in both:
                 for k in ph.free_lattice:
                     job.params = job.params.replace(f"{ph.name}.{k}", value=ph.lattice_parameters[k])
                 job.params = job.params.replace(f"{ph.name}.D_nm", value=size).replace(f"{ph.name}.strain", value=0.0)
         job.run_stage(stages[-1], (*fixed, *names))
     res = job.result()
-    if held:
+    if both:
         from dataclasses import replace
 
-        extra = tuple(f"{n}: {BROAD_WARNING} its size ran to {min_size_nm(job.model.instrument, float(np.median(job.x))):.2g} nm "
+        mid = float(np.median(job.x))
+        extra = tuple(f"{n}: {BROAD_WARNING} its size ran to {min_size_nm(job.model.instrument, mid):.2g} nm "
                       f"(peaks wider than {MAX_PHASE_FWHM_DEG:g}° 2θ); refined again with D held at {size:.3g} nm, ε at 0"
                       for n in held)
+        extra += tuple(f"{n}: {DRIFT_WARNING} its cell ran to the ±5 % bound; refined again with the cell held as given, "
+                       f"D at {size:.3g} nm, ε at 0" for n in drifted if n not in held)
         res = replace(res, warnings=res.warnings + extra)
         from .verdicts import rietveld_verdict
 
@@ -141,6 +167,9 @@ def broad_phase_reasons(res: "RietveldResult", inst: Instrument) -> list[Reason]
         if any(w.startswith(f"{p.name}: {BROAD_WARNING}") for w in res.warnings):
             why.append(f"its crystallite size ran to the {min_size_nm(inst, mid):.2g} nm bound (peaks over "
                        f"{MAX_PHASE_FWHM_DEG:g}° 2θ wide, taking the background) and was held at {p.crystallite_size_nm or 0:.3g} nm")
+        if any(w.startswith(f"{p.name}: {DRIFT_WARNING}") for w in res.warnings):
+            why.append("its cell ran to the ±5 % bound (weak peaks matched to noise or another phase) and was "
+                       "held as given")
         fwhm = sample_fwhm_deg(inst, p.crystallite_size_nm, p.microstrain, mid)
         if fwhm > MAX_PHASE_FWHM_DEG:
             why.append(f"its peaks are {fwhm:.1f}° 2θ wide from size and strain (over {MAX_PHASE_FWHM_DEG:g}°: background, not a phase)")

@@ -11,7 +11,8 @@ residuals (noise 1: residuals are (y_calc − y_obs)/σ), then:
     (absorption/surface roughness in Bragg–Brentano, preferred orientation, a wrong background).
 ``lattice_at_bound`` / ``size_at_lower_bound`` (failed)
     A cell parameter ran to its ±5 % bound, or a crystallite size to its lower bound (≈ 3 nm with
-    Cu Kα, :func:`sselab.xrd.broad_phase.min_size_nm`; a single phase, or one still there): the refinement
+    Cu Kα, :func:`sselab.xrd.broad_phase.min_size_nm`); a minor phase of several is held instead
+    (:func:`sselab.xrd.broad_phase.run_guarded`, ``phase_fraction_unreliable``): the refinement
     left the structure (peaks matched to the wrong reflections, or a phase smeared into background).
 ``occupancy_above_one`` (warning)
 ``phase_not_significant`` (warning)
