@@ -35,8 +35,8 @@ def test_virtual_pellets_and_membrane(tmp_path):
     assert p20["recovered"] < p12["recovered"]  # the paper: longer sintering, more compact
     top = rows["AP particle area fraction, membrane top (SEM, Fig. 6) — SE-polymer"]
     bottom = rows["AP particle area fraction, membrane bottom (SEM, Fig. 6) — SE-polymer"]
-    for r in (top, bottom):  # blur widens the bright discs by a fraction of a pixel: ≤ 15 % high
-        assert r["truth"] <= r["recovered"] <= 1.15 * r["truth"]
+    for r in (top, bottom):  # partial pixels on the blurred outlines: unbiased (the thresholded mask read +7–9 %)
+        assert r["recovered"] == pytest.approx(r["truth"], rel=0.03)
     assert bottom["recovered"] > 1.5 * top["recovered"]  # "slightly concentrated at the bottom"
     xs = rows["membrane thickness (SEM cross-section, Fig. 6d; paper 100–150 µm) — SE-polymer"]
     assert abs(xs["recovered"] - 125.0) <= 2 * 1.0 and 100 <= xs["truth"] <= 150  # 2 px of 1 µm

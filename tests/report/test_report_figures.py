@@ -33,7 +33,7 @@ def test_nyquist_has_equal_scales_and_decade_markers():
     assert ohm_per_px_x == pytest.approx(ohm_per_px_y, rel=0.02)  # semicircles look round
     assert y0 <= 0 <= y1 and x0 >= -0.05 * (x1 - x0)  # real axis in view, no empty negative Z' range
     labels = [t.get_text() for t in ax.texts]
-    assert "$10^{6}$ Hz" in labels and "$10^{3}$ Hz" in labels  # the arc's decades labelled
+    assert "10⁶ Hz" in labels and "10³ Hz" in labels  # the arc's decades labelled
     assert len(labels) == len(set(labels)) >= 4  # each decade at most once (one series labelled)
     assert sum(t.get_marker() == "+" for t in ax.get_lines()) >= 8  # every decade 1e-1..1e6 still marked
     # decades crowded near the origin are marked but not labelled on top of each other
@@ -136,3 +136,64 @@ def test_chronoamperometry_legend_lies_beside_the_curves():
     leg = ax.get_legend().get_window_extent()
     assert leg.x0 >= ax.get_window_extent().x1  # no curve can be covered
     assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "0.5 V, t_ion 0.080"
+
+
+def test_log_axis_labels_are_plain_text_and_the_layout_is_done_once():
+    fig = figures.bode([_eis_row(313.15, 1000.0), _eis_row(353.15, 300.0)], "s")
+    box = style.lay_out(fig)
+    assert fig.get_layout_engine() is None  # laid out: savefig draws once
+    am, ap = fig.axes
+    labels = [t.get_text() for t in ap.xaxis.get_ticklabels() if t.get_text()]
+    assert "10⁰" in labels and "10⁻²" in labels and not any("$" in t for t in labels)
+    assert style.power_of_ten(-3, 2) == "2×10⁻³"
+    # the box holds every label: the figure's own tight box, a little padded
+    tight = fig.get_tightbbox(fig.canvas.get_renderer())
+    assert box.x0 < tight.x0 and box.x1 > tight.x1 and box.y0 < tight.y0 and box.y1 > tight.y1
+    assert box.width == pytest.approx(tight.width + 0.2, abs=1e-6)
+
+
+def test_single_axes_fills_the_figure_like_constrained_layout():
+    fig = figures.transients([{"sample": "s", "result": {"set_potential_V": 0.5, "t_ion": 0.08, "curves": {
+        "time_s": [0.0, 3600.0, 7200.0], "current_A": [3e-6, 1e-6, 9e-7]}}}], "s")
+    style.lay_out(fig)
+    r = fig.canvas.get_renderer()
+    tight = fig.axes[0].get_tightbbox(r, for_layout_only=True)
+    w, h = fig.get_size_inches() * fig.dpi
+    pad = 0.04167 * fig.dpi  # constrained layout's pads
+    assert tight.x0 == pytest.approx(pad, abs=2) and tight.y0 == pytest.approx(pad, abs=2)
+    assert tight.x1 == pytest.approx(w - pad, abs=2) and tight.y1 == pytest.approx(h - pad, abs=2)  # legend beside
+
+
+def test_an_unpickled_figure_tracks_its_axes_after_rekeying():
+    import pickle
+
+    from matplotlib.transforms import TransformNode
+
+    from sselab.report.html import _rekey_transform_parents
+
+    fig = figures.nyquist([_eis_row(313.15, 1000.0)], "s")
+    copy = pickle.loads(pickle.dumps(fig))
+
+    def stale(f):
+        import gc
+
+        seen, todo, n = set(), [f], 0
+        while todo:
+            o = todo.pop()
+            if id(o) in seen:
+                continue
+            seen.add(id(o))
+            if isinstance(o, TransformNode):
+                n += sum(1 for k, ref in o._parents.items() if ref() is not None and id(ref()) != k)
+            todo += [x for x in gc.get_referents(o) if isinstance(x, (dict, list, tuple, TransformNode))
+                     or hasattr(x, "figure")]
+        return n
+
+    assert stale(copy) > 0  # pickling carries the other process's ids
+    _rekey_transform_parents(copy)
+    assert stale(copy) == 0
+    ax = copy.axes[0]
+    line = ax.get_lines()[0]
+    before = line.get_clip_box().bounds
+    ax.set_position([0.3, 0.3, 0.4, 0.4])
+    assert line.get_clip_box().bounds != before  # the clip box follows the axes

@@ -41,14 +41,25 @@ def test_batched_decays_give_the_one_by_one_results(tmp_path, monkeypatch):
         singles.append(args[0])
         return real_one(*args)
 
+    from sselab.study import analyses
+
+    task_reads = []
+    real_read = analyses.read
+
+    def read(path, kind=None, *args):
+        task_reads.append(kind)
+        return real_read(path, kind, *args)
+
     monkeypatch.setattr(decay, "fit_decays", spy)
     monkeypatch.setattr(decay, "_fit_one", one)
+    monkeypatch.setattr(analyses, "read", read)
     run_study(manifest, tmp_path / "batched.sqlite", jobs=1)
     assert served and served[0] >= 2  # the records were fitted together ...
-    assert singles == []  # ... and every task found its fit made
+    assert singles == []  # ... and every task found its fit made ...
+    assert "transient" not in task_reads  # ... and its record read (no file parsed twice)
 
     monkeypatch.setattr(prefit, "MIN_BATCH", 10**9)  # each task fits its own decay
     run_study(manifest, tmp_path / "single.sqlite", jobs=1)
-    assert singles
+    assert singles and "transient" in task_reads
     batched, single = _dc_results(tmp_path / "batched.sqlite"), _dc_results(tmp_path / "single.sqlite")
     assert len(batched) >= 2 and batched == single

@@ -52,3 +52,44 @@ def test_batchable_excludes_other_kinds(tmp_path):
     manifest = write_virtual_study(tmp_path / "study", seed=3, structure=False)
     tasks = build_tasks(load_manifest(manifest))
     assert {analyses.batchable_eis_fit(t) for t in tasks if t.kind != "eis_fit"} == {False}
+
+
+def test_pool_eis_fits_run_in_chunks_with_the_one_by_one_results(tmp_path, monkeypatch):
+    # with worker processes the circuit fits go to the workers in chunks (run_eis_chunk), not one per task
+    from sselab.study import executors
+
+    manifest = write_virtual_study(tmp_path / "study", seed=3, structure=False)
+    tasks = [t for t in build_tasks(load_manifest(manifest)) if t.kind == "eis_fit"][:10]
+    broken = tmp_path / "broken.csv"
+    broken.write_text("frequency,zreal\nnot,numbers\n")
+    tasks.append(replace(tasks[0], id="broken", files=(broken,)))
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")  # inherited by the forked workers
+    submitted: list[tuple[str, int]] = []
+
+    class Spy:
+        _max_workers = 2
+
+        def __init__(self, pool):
+            self.pool = pool
+
+        def submit(self, fn, arg):
+            submitted.append((fn.__name__, len(arg) if isinstance(arg, list) else 1))
+            return self.pool.submit(fn, arg)
+
+    pool = executors.local_pool(2)
+    try:
+        got = {t.id: o for t, o in executors.execute(tasks, jobs=2, pool=Spy(pool))}
+    finally:
+        executors.stop_pool(pool)
+    n_batch = sum(analyses.batchable_eis_fit(t) for t in tasks)
+    assert sum(n for fn, n in submitted if fn == "run_eis_chunk") == n_batch >= 8
+    assert max(n for fn, n in submitted if fn == "run_eis_chunk") >= 2
+    assert set(got) == {t.id for t in tasks}
+    assert got["broken"].result is None and "broken.csv" in got["broken"].error
+    for t in tasks[:-1]:
+        alone = run_safely(t)
+        a, b = got[t.id].result, alone.result
+        assert got[t.id].error is None and alone.error is None
+        assert np.isclose(a["fit"]["chi2"], b["fit"]["chi2"], rtol=1e-10)
+        for name, p in b["fit"]["parameters"].items():
+            assert np.isclose(a["fit"]["parameters"][name]["value"], p["value"], rtol=1e-8)

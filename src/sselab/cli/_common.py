@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 import typer
 
 from ..exceptions import SselabError
-from ..jsonsafe import json_safe
+from ..jsonsafe import dumps_indented
 
 
 def check_option(flag: str, value: float | int | None, *, gt: float | None = None, ge: float | None = None,
@@ -60,7 +59,7 @@ def assignments(items: list[str], flag: str, positive: bool = False) -> dict[str
 
 def echo_json(obj: Any) -> None:
     """Print ``obj`` as JSON (NaN/inf become null, numpy types become plain)."""
-    typer.echo(json.dumps(json_safe(obj), indent=2, allow_nan=False))
+    typer.echo(dumps_indented(obj))  # = json.dumps(json_safe(obj), indent=2, allow_nan=False), faster
 
 
 def geometry(thickness: str | None, diameter: str | None, area: str | None, accuracy: str | None = None):

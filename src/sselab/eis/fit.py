@@ -129,37 +129,52 @@ class CircuitFit:
         """The parsed circuit (parsed once per circuit string in a process)."""
         return circuit_of(self.circuit)
 
+    @cached_property
+    def _fitted(self) -> np.ndarray:
+        """The fitted impedance at the measured frequencies (evaluated once per result)."""
+        return self.model.impedance(self.frequency_Hz, self.result.value_array)
+
     def predict(self, frequency_Hz: np.ndarray | None = None) -> np.ndarray:
         """Fitted impedance [Ω] at ``frequency_Hz`` (default: the measured frequencies)."""
-        f = self.frequency_Hz if frequency_Hz is None else np.asarray(frequency_Hz, float)
-        return self.model.impedance(f, self.result.value_array)
+        if frequency_Hz is None:
+            return self._fitted.copy()
+        return self.model.impedance(np.asarray(frequency_Hz, float), self.result.value_array)
 
     @property
     def residuals_relative(self) -> tuple[np.ndarray, np.ndarray]:
         """(Z'−Z'fit)/|Z| and (Z''−Z''fit)/|Z|, the usual residual plot."""
-        d = self.impedance_ohm - self.predict()
+        d = self.impedance_ohm - self._fitted
         m = np.abs(self.impedance_ohm)
         return d.real / m, d.imag / m
+
+    @cached_property
+    def _capacitances(self) -> tuple[dict[str, float], dict[str, float]]:
+        """(effective capacitance, apex frequency) of every R‖C(PE) block, computed once."""
+        c_eff = self._effective_capacitance()
+        values = self.values
+        apex = {r: (1 / (2 * math.pi * values[r] * c) if values[r] * c > 0 else float("nan")) for r, c in c_eff.items()}
+        return c_eff, apex
 
     @property
     def effective_capacitance(self) -> dict[str, float]:
         """Effective capacitance [F] of every p(R, CPE) or p(R, C) block, keyed by the resistor."""
+        return dict(self._capacitances[0])
+
+    def _effective_capacitance(self) -> dict[str, float]:
         out = {}
+        values = self.values
         for r, cap in self.model.rc_pairs():
-            R = self.values[r]
-            if f"{cap}.Q" in self.values:
-                out[r] = effective_capacitance(R, self.values[f"{cap}.Q"], self.values[f"{cap}.n"])
+            R = values[r]
+            if f"{cap}.Q" in values:
+                out[r] = effective_capacitance(R, values[f"{cap}.Q"], values[f"{cap}.n"])
             else:
-                out[r] = self.values[cap]
+                out[r] = values[cap]
         return out
 
     @property
     def characteristic_frequency(self) -> dict[str, float]:
         """Apex frequency [Hz] 1/(2π R C_eff) of every R‖C(PE) block, keyed by the resistor."""
-        return {
-            r: (1 / (2 * math.pi * self.values[r] * c) if self.values[r] * c > 0 else float("nan"))
-            for r, c in self.effective_capacitance.items()
-        }
+        return dict(self._capacitances[1])
 
     @property
     def pseudo_chi2(self) -> float:
@@ -172,6 +187,7 @@ class CircuitFit:
         "parameters" {name: {"value", "stderr", "unit"}}, plus diagnostics."""
         res = self.result
         rr, ri = self.residuals_relative
+        c_eff, apex = self._capacitances
         return {
             **self.verdict.to_dict(),
             "circuit": self.circuit,
@@ -179,15 +195,16 @@ class CircuitFit:
             "n_points": self.n_points,
             "chi2": _num(res.chi2),
             "reduced_chi2": _num(res.reduced_chi2),
-            "pseudo_chi2": _num(self.pseudo_chi2),
+            "pseudo_chi2": _num(float(np.sum(rr**2 + ri**2))),
             "aic": _num(res.aic),
             "bic": _num(res.bic),
             "success": res.success,
             "message": res.message,
             "parameters": {p.name: p.to_dict() for p in res.parameters},
-            "correlation": res.to_dict()["correlation"],
-            "effective_capacitance_F": {k: _num(v) for k, v in self.effective_capacitance.items()},
-            "characteristic_frequency_Hz": {k: _num(v) for k, v in self.characteristic_frequency.items()},
+            "correlation": {"names": list(res.free_names),  # as FitResult.to_dict writes it, without its verdict
+                            "matrix": [[_num(v) for v in row] for row in res.correlation.tolist()]},
+            "effective_capacitance_F": {k: _num(v) for k, v in c_eff.items()},
+            "characteristic_frequency_Hz": {k: _num(v) for k, v in apex.items()},
             "undetermined": list(res.undetermined),
             "warnings": list(res.warnings),
             "residuals_rms_percent": _num(100 * math.sqrt(np.mean(rr**2 + ri**2) / 2)),
@@ -199,6 +216,23 @@ class CircuitFit:
             "starts_tried": self.starts_tried,
             "engine": self.engine,
         }
+
+
+def evaluate_curves(fits: "list[CircuitFit]") -> None:
+    """Evaluate the fitted curves of many fits at once (one numpy evaluation per circuit and
+    frequency grid, the rows stacked) and keep each with its fit, where :meth:`CircuitFit.predict`,
+    the residuals, ``to_dict`` and the verdict find it.  Every operation of the evaluation is
+    element by element, so each row is bit for bit what the fit alone computes."""
+    groups: dict[tuple[str, bytes], list[CircuitFit]] = {}
+    for fit in fits:
+        if "_fitted" not in fit.__dict__:
+            groups.setdefault((fit.circuit, fit.frequency_Hz.tobytes()), []).append(fit)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        P = np.array([g.result.value_array for g in group])
+        for g, z in zip(group, group[0].model.impedance(group[0].frequency_Hz, P)):
+            g.__dict__["_fitted"] = z  # the cached_property's slot (a frozen dataclass keeps its __dict__)
 
 
 class _Model:

@@ -45,6 +45,8 @@ def check_file(path: str | Path) -> None:
     size = p.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ReaderError(p, f"file is {_mib(size)}, more than the {_mib(MAX_FILE_BYTES)} any reader accepts; refused")
+    if size <= min(MAX_LINE_BYTES, MAX_TEXT_BYTES):
+        return  # under every text ceiling, and no line of it can be longer than the file
     with open(p, "rb") as fh:
         head = fh.read(8192)
         if b"\0" in head:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import compress
 from pathlib import Path
 
@@ -30,8 +31,8 @@ import numpy as np
 
 from ..exceptions import ReaderError
 from .fastblock import last_foreign, loadtxt_block
+from .fields import _choose_delimiter, _floats, _numeric, _row_regex, _split, to_float  # noqa: F401  (to_float: re-exported)
 
-_DELIMITERS = ("\t", ";", ",", None)  # None: runs of blanks
 _DELIM_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma", None: "blank"}
 
 #: SI factor of each unit, per quantity; looked up case-sensitively first (mHz vs MHz).
@@ -95,86 +96,6 @@ def read_text(path: Path) -> str:
     return text.lstrip("\ufeff")
 
 
-def _split(line: str, delim: str | None) -> list[str]:
-    if delim is None:
-        return line.split()
-    fields = [f.strip() for f in line.rstrip("\r\n").split(delim)]
-    while fields and fields[-1] == "":  # trailing delimiter (BioLogic writes one)
-        fields.pop()
-    return fields
-
-
-#: A number is a whole token: optional sign, digits with one decimal point, optional exponent,
-#: or nan/inf.  Python's float() alone would also take "1_000" and stray blanks.
-_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?(nan|inf|infinity)", re.I)
-
-
-def to_float(text: str, decimal_comma: bool) -> float:
-    """A number from ``text`` (the whole token); raises ValueError when it is not one."""
-    text = text.strip().strip('"').strip()
-    if decimal_comma:
-        text = text.replace(",", ".")
-    if not text:
-        raise ValueError("empty field")
-    if not _NUMBER.fullmatch(text):
-        raise ValueError(f"not a number: {text!r}")
-    return float(text)
-
-
-def _floats(fields: list[str], decimal_comma: bool) -> list[float] | None:
-    try:
-        return [to_float(f, decimal_comma) for f in fields]
-    except ValueError:
-        return None
-
-
-def _numeric(fields: list[str], decimal_comma: bool) -> bool:
-    return _floats(fields, decimal_comma) is not None
-
-
-_NUM_TOKEN = r'\s*"?\s*(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf|infinity))\s*"?\s*'
-_NUM_TOKEN_COMMA = _NUM_TOKEN.replace(r"\d+\.?\d*|\.\d+", r"\d+[.,]?\d*|[.,]\d+")
-
-
-def _row_regex(delim: str | None, comma: bool, ncol: int) -> re.Pattern:
-    """A regex matching one row of ``ncol`` whole-token numbers (trailing delimiter allowed)."""
-    tok = f"(?i:{_NUM_TOKEN_COMMA if comma else _NUM_TOKEN})"
-    sep = r"\s+" if delim is None else re.escape(delim)
-    tail = "" if delim is None else f"(?:{sep}\\s*)*"
-    return re.compile(tok + f"(?:{sep}{tok}){{{ncol - 1}}}" + tail)
-
-
-def _choose_delimiter(lines: list[str]) -> tuple[str | None, bool, int]:
-    """Pick the delimiter giving the longest run of numeric lines (same field count >= 2)
-    at the end of the file (the last line may be short: a truncated row, reported later).
-
-    Returns (delimiter, decimal_comma, number of columns).
-    """
-    probe: list[str] = []
-    for ln in reversed(lines):  # the last 50 non-blank lines, without a pass over the file
-        if ln.strip():
-            probe.append(ln)
-            if len(probe) == 50:
-                break
-    probe.reverse()
-    if not probe:
-        return None, False, 0
-    best: tuple[int, str | None, bool, int] = (0, None, False, 0)
-    for delim in _DELIMITERS:
-        for comma in ((False,) if delim == "," else (False, True)):
-            rows = [_split(ln, delim) for ln in probe]
-            body = rows[:-1] if len(rows) > 1 else rows
-            ncol = len(body[-1])
-            run = 0
-            for fields in reversed(body):
-                if len(fields) != ncol or not _numeric(fields, comma):
-                    break
-                run += 1
-            if ncol >= 2 and run > best[0]:
-                best = (run, delim, comma, ncol)
-    return best[1], best[2], best[3]
-
-
 _EXP = re.compile(r"[eE][-+]?(\d*)$")
 
 
@@ -208,6 +129,22 @@ def _cut_last(fields: list[str], rows_text: list[list[str]]) -> bool:
     return least >= 6 and _sig_digits(f) < least
 
 
+class _Body:
+    """(line index, fields) of the non-blank lines of a table, split on demand."""
+
+    __slots__ = ("lines", "nonblank", "delim")
+
+    def __init__(self, lines: list[str], nonblank: list[int], delim: str | None) -> None:
+        self.lines, self.nonblank, self.delim = lines, nonblank, delim
+
+    def __getitem__(self, k: int) -> tuple[int, list[str]]:
+        i = self.nonblank[k]
+        return i, _split(self.lines[i], self.delim)
+
+    def __len__(self) -> int:
+        return len(self.nonblank)
+
+
 def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     """Parse a delimited numeric table with an optional header and preamble.
 
@@ -230,15 +167,7 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     if ncol < min_columns:
         raise ReaderError(path, f"no table with at least {min_columns} columns found")
     nonblank = list(compress(range(len(lines)), map(str.strip, lines)))
-
-    class _Body:  # (line index, fields) of the non-blank lines, split on demand
-        def __getitem__(self, k: int) -> tuple[int, list[str]]:
-            return nonblank[k], _split(lines[nonblank[k]], delim)
-
-        def __len__(self) -> int:
-            return len(nonblank)
-
-    body = _Body()
+    body = _Body(lines, nonblank, delim)
     fast = _fast_block(lines, nonblank, delim, comma, ncol, text)
     if fast is not None:
         start, data = fast
@@ -434,12 +363,23 @@ class Column:
     negated: bool = False
 
 
+@lru_cache(maxsize=None)
+def _role_pattern(role: str) -> re.Pattern:
+    return re.compile(rf"^(?:{ROLES[role]})$")
+
+
+@lru_cache(maxsize=4096)
+def _header_key(raw: str) -> tuple[str | None, str]:
+    """(unit, normalised name) of a header field (many files share the same few headers)."""
+    name, unit = split_unit(raw)
+    return unit, _norm(name)
+
+
 def find_column(header: list[str], role: str, quantity: str | None = None, path: Path | str = "") -> Column | None:
     """The first column whose name matches ``role`` (see :data:`ROLES`), or ``None``."""
-    pattern = re.compile(rf"^(?:{ROLES[role]})$")
+    pattern = _role_pattern(role)
     for i, raw in enumerate(header):
-        name, unit = split_unit(raw)
-        key = _norm(name)
+        unit, key = _header_key(raw)
         if pattern.match(key):
             negated = key.startswith("-")
             factor = unit_factor(unit, quantity, path) if quantity else 1.0

@@ -14,7 +14,11 @@ Method (scikit-image), stated in every result's ``method``:
 5. equivalent diameter d = √(4A/π) × pixel size; number-weighted d10/d50/d90 with bootstrap
    standard errors (resampling particles, ``n_boot`` times, seeded); log-normal fit (maximum
    likelihood: median and geometric standard deviation) with standard errors from the
-   bootstrap as well.
+   bootstrap as well;
+6. area fraction of all particles (border ones included) from partial pixels on the blurred
+   outlines (:func:`partial_area_fraction`: unbiased where the thresholded mask, kept as
+   ``area_fraction_mask``, reads +4 to +20 % high on a few % of blurred particles); the
+   diameters still come from the mask (+5 % on 5–16 px discs blurred by σ = 1 px).
 
 Verdict reasons: ``too_few_particles`` (< 30 warning, < 5 failed), ``poor_contrast``
 (contrast-to-noise ratio of the segmented image < 3 warning, < 1.5 failed;
@@ -69,6 +73,8 @@ class ParticleSizes:
     method: dict[str, Any]
     labels: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
     edge_labels: np.ndarray = field(repr=False, default=None)  # type: ignore[assignment]
+    area_fraction_mask: float = float("nan")  # pixels of the thresholded mask (biased outward by blur)
+    edge_sigma_px: float = float("nan")  # blur of the particle outlines, as estimated
 
     @property
     def n_particles(self) -> int:
@@ -87,6 +93,8 @@ class ParticleSizes:
             f"max_{u}": float(self.diameters_um.max()) if self.n_particles else None,
             "lognormal": self.lognormal,
             "area_fraction": self.area_fraction,
+            "area_fraction_mask": self.area_fraction_mask,
+            "edge_sigma_px": self.edge_sigma_px if np.isfinite(self.edge_sigma_px) else None,
             "otsu_separability": self.separability,
             "contrast_to_noise": self.contrast_to_noise,
             f"diameters_{u}": self.diameters_um.tolist(),
@@ -137,6 +145,85 @@ def _threshold(g: np.ndarray, how: str | float) -> float:
     return float(getattr(filters, f"threshold_{how}")(g))
 
 
+def _prepare(a: np.ndarray, polarity: str, smooth_px: float, background_px: int | None) -> tuple[np.ndarray, str]:
+    """The image :func:`segment` thresholds: scaled to 0–1, smoothed, background removed
+    (bright particles after :func:`flatten`); returns it and the polarity left to threshold."""
+    from skimage import filters
+
+    a = np.asarray(a, dtype=float)
+    a = (a - a.min()) / np.ptp(a)
+    g = filters.gaussian(a, sigma=smooth_px) if smooth_px > 0 else a
+    if background_px is None:
+        background_px = max(8, min(a.shape) // 8)
+    if background_px > 0:
+        g = flatten(g, background_px, polarity)
+        polarity = "bright"
+    return g, polarity
+
+
+#: core pixels a particle needs for its own plateau in :func:`partial_area_fraction` (fewer: a noisy
+#: median whose reciprocal biases the fraction up, so the common plateau is taken)
+MIN_CORE_PX = 20
+
+
+def partial_area_fraction(g: np.ndarray, labels: np.ndarray, polarity: str = "bright") -> tuple[float, float] | None:
+    """Area fraction of the ``labels`` particles counting partial pixels on their outlines:
+    ``(fraction, edge_sigma_px)``, or ``None`` when the grey levels cannot be estimated.
+
+    A thresholded outline of a blurred particle is biased: the threshold sets where the
+    blurred edge is cut (Otsu's on a few % of particle pixels lies toward the background, so
+    outlines grow outwards: +7 % area on 5–16 px discs blurred by σ = 1 px), and a curved
+    edge's half-maximum contour lies inside the true one.  Blurring conserves the summed grey
+    level, so within a band of ±3σ about the outlines each pixel counts
+    (g − background)/(plateau − background) of the nearest particle (not clipped: the noise
+    averages out); pixels deeper inside count 1 and farther outside 0.  Background: median of
+    ``g`` beyond the band; plateau: median of that particle's core (deeper than the band) when
+    it has ≥ ``MIN_CORE_PX`` pixels (real particles differ in brightness), else of all
+    particles' cores (if ≥ ``MIN_CORE_PX`` pixels), else of their deepest pixels
+    (≥ 0.8 of the largest inscribed radius).  Edge width σ = contrast / (√(2π) · median |∇g|
+    on the outlines): a straight edge's σ, ~15 % more on small discs (a wider band is harmless).
+    """
+    from scipy import ndimage as ndi
+    from skimage.segmentation import expand_labels
+
+    from skimage.measure import label
+
+    labels = np.asarray(labels)
+    labels = label(labels) if labels.dtype == bool else labels
+    mask = labels > 0
+    if not mask.any():
+        return 0.0, float("nan")
+    g = -np.asarray(g, float) if polarity == "dark" else np.asarray(g, float)
+    di = ndi.distance_transform_edt(mask)
+    do = ndi.distance_transform_edt(~mask)
+    if not (do > 4).any():
+        return None
+    bg, top = float(np.median(g[do > 4])), float(np.median(g[di >= max(1.0, 0.8 * di.max())]))
+    if top <= bg:
+        return None
+    gy, gx = np.gradient(g)
+    slope = float(np.median(np.hypot(gy, gx)[(di == 1) | (do == 1)]))
+    sigma = (top - bg) / (np.sqrt(2 * np.pi) * slope) if slope > 0 else 1.0
+    band = max(3, int(np.ceil(3 * sigma)))
+    if not (do > band).any():
+        return None
+    bg = float(np.median(g[do > band]))
+    core = di > band
+    if core.sum() >= MIN_CORE_PX:
+        top = float(np.median(g[core]))
+    n = int(labels.max())
+    tops = np.full(n + 1, top)
+    have = np.unique(labels[core])
+    have = have[np.asarray(ndi.sum(core, labels, have)) >= MIN_CORE_PX] if have.size else have
+    if have.size:
+        tops[have] = ndi.median(g, labels * core, have)
+    tops = np.where(tops > bg, tops, top)
+    near_labels = expand_labels(labels, band)
+    near = (mask & ~core) | (~mask & (do <= band))
+    frac = (core.sum() + ((g[near] - bg) / (tops[near_labels[near]] - bg)).sum()) / g.size
+    return float(frac), float(sigma)
+
+
 def segment(image: np.ndarray, *, polarity: str = "bright", smooth_px: float = 1.0, min_area_px: int = 12,
             split_ratio: float = 1.5, background_px: int | None = None,
             threshold: str | float = "otsu") -> tuple[np.ndarray, float, float]:
@@ -148,20 +235,14 @@ def segment(image: np.ndarray, *, polarity: str = "bright", smooth_px: float = 1
     η = between-class / total variance at Otsu's threshold (1 = two clean levels, 0 = no contrast).
     """
     from scipy import ndimage as ndi
-    from skimage import filters, measure, morphology, segmentation
+    from skimage import measure, morphology, segmentation
 
     if polarity not in ("bright", "dark"):
         raise AnalysisError(f"polarity {polarity!r}: expected 'bright' or 'dark'")
     a = np.asarray(image, dtype=float)
     if np.ptp(a) == 0:
         return np.zeros(a.shape, int), float(a.flat[0]), 0.0
-    a = (a - a.min()) / np.ptp(a)
-    g = filters.gaussian(a, sigma=smooth_px) if smooth_px > 0 else a
-    if background_px is None:
-        background_px = max(8, min(a.shape) // 8)
-    if background_px > 0:
-        g = flatten(g, background_px, polarity)
-        polarity = "bright"
+    g, polarity = _prepare(a, polarity, smooth_px, background_px)
     t = _threshold(g, threshold)
     fg = g > t if polarity == "bright" else g < t
     w1 = fg.mean()
@@ -213,6 +294,12 @@ def particle_sizes(img: SEMImage, *, polarity: str = "bright", smooth_px: float 
     elif n < MIN_N_WARN:
         reasons.append(Reason("too_few_particles", f"only {n} whole particles (< {MIN_N_WARN}): percentiles are rough"))
     cnr = contrast_to_noise(img.data, labels)
+    frac_mask = float((labels > 0).mean())
+    partial = None
+    if np.ptp(img.data) > 0:
+        g, pol = _prepare(img.data, polarity, smooth_px, background_px)
+        partial = partial_area_fraction(g, labels, pol)
+    frac, edge_sigma = partial if partial is not None else (frac_mask, float("nan"))
     if cnr < CNR_FAIL:
         reasons.append(Reason("poor_contrast", f"particles and background barely separate (contrast/noise {cnr:.1f})", "failed"))
     elif cnr < CNR_WARN:
@@ -246,10 +333,13 @@ def particle_sizes(img: SEMImage, *, polarity: str = "bright", smooth_px: float 
               "background": "rolling square, radius " + ("min(shape)/8" if background_px is None else f"{background_px} px"),
               "split": f"watershed on distance transform, seeds = h-maxima of ln(distance), ratio {split_ratio}", "min_area_px": min_area_px,
               "edge": "particles touching the border excluded", "diameter": "equivalent circle sqrt(4A/pi)",
+              "area_fraction": ("all particles, partial pixels within ±3 sigma of the outlines "
+                                "((g - background)/(plateau - background))" if partial is not None
+                                else "pixels of the thresholded mask (grey levels not estimable)"),
               "uncertainty": f"bootstrap over particles, {n_boot} resamples, seed {seed}",
               "pixel_size_source": img.pixel_size_source}
-    return ParticleSizes(d, unit, int(len(edge)), pct, mean, logn, float((labels > 0).mean()), eta, cnr, px,
-                         Verdict.of(reasons), method, cleared, np.isin(labels, edge) * labels)
+    return ParticleSizes(d, unit, int(len(edge)), pct, mean, logn, frac, eta, cnr, px,
+                         Verdict.of(reasons), method, cleared, np.isin(labels, edge) * labels, frac_mask, edge_sigma)
 
 
 def pore_labels(img: SEMImage, *, smooth_px: float = 1.0) -> np.ndarray:

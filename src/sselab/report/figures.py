@@ -119,7 +119,7 @@ def arrhenius_overlay(decs: Sequence[dict[str, Any]]) -> Any:
         def sci(v: float, _: Any) -> str:
             e = int(np.floor(np.log10(v) + 1e-9))
             m = round(v / 10.0 ** e)
-            return f"$10^{{{e}}}$" if m == 1 else f"${m}\\times10^{{{e}}}$"
+            return style.power_of_ten(e, m)
 
         if hi / lo < 300:
             ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))

@@ -139,8 +139,9 @@ def _save(fig: Any, out: Path) -> str:
     from ..atomic import write_bytes_atomic
 
     buf = io.BytesIO()
+    box = style.lay_out(fig)  # laid out once: one drawing pass to write it
     with style.styled():
-        fig.savefig(buf, format="png", dpi=100)
+        fig.savefig(buf, format="png", dpi=100, bbox_inches=box)
     plt.close(fig)
     write_bytes_atomic(out, buf.getvalue())
     return str(out)

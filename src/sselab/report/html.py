@@ -73,8 +73,9 @@ class _Figures:
                 self._pending[token] = (self._pool.submit(_render, blob, paths), paths[0], name, caption)
                 self.html.append(token)
                 return
+        box = style.lay_out(fig)  # once for every format
         for k, path in enumerate(paths):
-            style.save(fig, path, close=k == len(paths) - 1)
+            style.save(fig, path, close=k == len(paths) - 1, box=box)
         self.html.append(self._tag(paths[0], name, caption))
 
     def _tag(self, first: Path, name: str, caption: str) -> str:
@@ -126,8 +127,44 @@ def _ready(n: int) -> None:
 def _render(blob: bytes, paths: list[Path]) -> None:
     """Worker side of :class:`_Figures`: unpickle a figure and save it in each format."""
     fig = pickle.loads(blob)
+    _rekey_transform_parents(fig)
+    box = style.lay_out(fig)
     for k, path in enumerate(paths):
-        style.save(fig, path, close=k == len(paths) - 1)
+        style.save(fig, path, close=k == len(paths) - 1, box=box)
+
+
+def _rekey_transform_parents(fig: Any) -> None:
+    """Key every transform's parent registry of an unpickled ``fig`` by this process's ids.
+
+    Matplotlib keys ``TransformNode._parents`` by ``id(parent)`` and pickles those keys, so
+    an unpickled figure's registries hold the ids of the process that pickled it.  A transform
+    created here (during layout) whose id equals such a stale key replaced a live parent's
+    entry, and that parent was then never invalidated: e.g. a line kept the clip box of the
+    axes' position before layout (pooled SVGs differed from serial ones by a stale clipPath,
+    depending on the worker's heap, i.e. on what its parent process had drawn before).
+    """
+    import gc
+    import weakref
+
+    from matplotlib.artist import Artist
+    from matplotlib.transforms import TransformNode
+
+    seen: set[int] = set()
+    todo: list[Any] = [fig]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, TransformNode) and obj._parents:
+            live = [ref() for ref in obj._parents.values()]
+            reg: dict[int, Any] = {}
+            for parent in live:
+                if parent is not None:
+                    reg[id(parent)] = weakref.ref(parent, lambda _, pop=reg.pop, k=id(parent): pop(k, None))
+            obj._parents = reg
+            todo += [parent for parent in live if parent is not None]
+        todo += [r for r in gc.get_referents(obj) if isinstance(r, (dict, list, tuple, Artist, TransformNode))]
 
 
 def _table(df: pd.DataFrame) -> str:

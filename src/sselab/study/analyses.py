@@ -45,7 +45,11 @@ def _thin(*arrays: np.ndarray, n: int = 400) -> list[list[float]]:
 
 
 def _one(task: Task, kind: str) -> Any:
-    found = read(task.files[0], kind)
+    from .prefit import read_kept
+
+    found = read_kept(task.files[0], kind)  # read ahead by a batched prefit (sselab.study.prefit)
+    if found is None:
+        found = read(task.files[0], kind)
     if not found:
         raise AnalysisError(f"{task.files[0]}: no {kind} in the file")
     return found[0]

@@ -132,30 +132,37 @@ def execute(tasks: Iterable[Task], jobs: int | None = 1, scheduler: Any = None,
 EIS_BATCH = 512
 
 
-def _serial(tasks: list[Task]) -> Iterator[tuple[Task, Outcome]]:
-    """Run ``tasks`` here: the circuit fits together, by :func:`~sselab.study.analyses.eis_fit_many`
-    (a batched fit costs ~1–2 ms per spectrum against ~20 ms for a task run alone), the rest one by one
-    (the DC records' decay fits made ahead in one batch: :mod:`sselab.study.prefit`).
-    A batch's duration is shared equally by its tasks."""
+def run_eis_chunk(tasks: list[Task]) -> list[Outcome]:
+    """Circuit fits of ``tasks`` (all :func:`~sselab.study.analyses.batchable_eis_fit`) together, by
+    :func:`~sselab.study.analyses.eis_fit_many` (a batched fit costs ~1–2 ms per spectrum against
+    ~20 ms for a task run alone); if the batched path itself fails, one by one.  The batch's
+    duration is shared equally by its tasks.  Runs here (serial) or in a worker (pool)."""
+    from . import analyses
+
+    t0 = time.perf_counter()
+    try:
+        outs = analyses.eis_fit_many(tasks)
+    except Exception:  # noqa: BLE001 - an unexpected bug in the batched path: run them one by one
+        return [run_safely(t) for t in tasks]
+    each = (time.perf_counter() - t0) / max(len(tasks), 1)
+    return [Outcome(result, error, each) for result, error in outs]
+
+
+def _batchable_eis(tasks: list[Task]) -> list[Task]:
     from . import analyses
 
     fits = [t for t in tasks if analyses.batchable_eis_fit(t)]
-    if len(fits) < 2:
-        fits = []
+    return fits if len(fits) >= 2 else []
+
+
+def _serial(tasks: list[Task]) -> Iterator[tuple[Task, Outcome]]:
+    """Run ``tasks`` here: the circuit fits together (:func:`run_eis_chunk`, at most
+    :data:`EIS_BATCH` per call), the rest one by one (the DC records' decay fits made ahead in
+    one batch: :mod:`sselab.study.prefit`)."""
+    fits = _batchable_eis(tasks)
     for lo in range(0, len(fits), EIS_BATCH):
         chunk = fits[lo : lo + EIS_BATCH]
-        t0 = time.perf_counter()
-        try:
-            outs = analyses.eis_fit_many(chunk)
-        except Exception:  # noqa: BLE001 - an unexpected bug in the batched path: run them one by one
-            outs = None
-        if outs is None:
-            for t in chunk:
-                yield t, run_safely(t)
-            continue
-        each = (time.perf_counter() - t0) / len(chunk)
-        for t, (result, error) in zip(chunk, outs):
-            yield t, Outcome(result, error, each)
+        yield from zip(chunk, run_eis_chunk(chunk))
     batched = {id(t) for t in fits}
     rest = [t for t in tasks if id(t) not in batched]
     from .prefit import dc_decays_ahead
@@ -181,12 +188,16 @@ def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task]) -> Iterator[tuple[Tas
     dc = [t for t in tasks if t.kind == "dc_transient"]
     if len(dc) < 4:
         dc = []
-    futures: dict[Any, Any] = {pool.submit(run_safely, t): t for t in tasks if t.kind != "dc_transient" or not dc}
-    if dc:  # a few chunks per worker, so that the workers stay busy to the end
-        workers = max(1, getattr(pool, "_max_workers", 2))
-        size = max(2, min(DC_CHUNK, -(-len(dc) // (2 * workers))))
-        for lo in range(0, len(dc), size):
-            futures[pool.submit(run_dc_chunk, dc[lo:lo + size])] = dc[lo:lo + size]
+    fits = _batchable_eis(tasks) if len(tasks) >= 4 else []
+    chunked = {id(t) for t in (*dc, *fits)}
+    futures: dict[Any, Any] = {pool.submit(run_safely, t): t for t in tasks if id(t) not in chunked}
+    workers = max(1, getattr(pool, "_max_workers", 2))
+    # like tasks in a few chunks per worker (their fits batched), so that the workers stay busy to the end
+    for group, limit, run_chunk in ((fits, EIS_BATCH, run_eis_chunk), (dc, DC_CHUNK, run_dc_chunk)):
+        if group:
+            size = max(2, min(limit, -(-len(group) // (2 * workers))))
+            for lo in range(0, len(group), size):
+                futures[pool.submit(run_chunk, group[lo:lo + size])] = group[lo:lo + size]
     for fut in as_completed(futures):
         what = futures[fut]
         try:

@@ -5,15 +5,19 @@ decay with three models and several starts; alone, one record costs ~20–40 ms 
 overhead.  :func:`dc_decays_ahead` reads and prepares every such record as its task will,
 fits all their decays in a few batched engine calls (:func:`sselab.dc.decay.fit_decays`:
 the same starts and independent fits, the same numbers) and keeps them for the tasks'
-own :func:`~sselab.dc.decay.fit_decay` calls.  Each task then runs unchanged (it reads its
-file again, inside its own reading log); a record that cannot be read or prepared here is
-simply left to its task, which reports the error as before.
+own :func:`~sselab.dc.decay.fit_decay` calls.  Each task then runs unchanged, except that
+the measurements read here are kept for it (:func:`read_kept`: the same objects, its reading
+log noted as :func:`sselab.io.read` notes it, only while the file is unchanged), so no file is
+parsed twice; a record that cannot be read or prepared here is simply left to its task,
+which reports the error as before.
 """
 
 from __future__ import annotations
 
 from contextlib import ExitStack, contextmanager
-from typing import Iterator
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -22,6 +26,36 @@ from .tasks import Task
 
 #: fewer DC tasks than this run as before (a batch of one gains nothing)
 MIN_BATCH = 2
+
+#: measurements read ahead: {(path, kind): ((size, mtime_ns), measurements)}, within dc_decays_ahead
+_KEPT: ContextVar[dict[tuple[str, str], tuple[tuple[int, int], list[Any]]] | None] = ContextVar(
+    "sselab_prefit_kept", default=None)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def read_kept(path: str | Path, kind: str) -> list[Any] | None:
+    """The measurements of ``path`` read ahead for ``kind`` (and its reading verdicts noted in
+    the active reading log, as :func:`sselab.io.read` notes them), or None: not read ahead,
+    or the file changed since."""
+    kept = _KEPT.get()
+    if not kept:
+        return None
+    hit = kept.get((str(path), kind))
+    try:
+        if hit is None or _stamp(Path(path)) != hit[0]:
+            return None
+    except OSError:
+        return None
+    from ..io.readlog import note
+    from ..verdict import Verdict
+
+    for m in hit[1]:
+        note(path, Verdict.from_dict(m.metadata.get("reading_verdict")))
+    return hit[1]
 
 
 @contextmanager
@@ -33,13 +67,16 @@ def dc_decays_ahead(tasks: list[Task]) -> Iterator[int]:
     from ..io import read
 
     records: list[tuple[np.ndarray, np.ndarray]] = []
+    kept: dict[tuple[str, str], tuple[tuple[int, int], list[Any]]] = {}
     for task in tasks:
         if task.kind != "dc_transient" or not task.files:
             continue
         try:
+            stamp = _stamp(Path(task.files[0]))
             found = read(task.files[0], "transient")
             if not found:
                 continue
+            kept[(str(task.files[0]), "transient")] = (stamp, found)
             p = prepare(found[0], task.context.get("voltage_V"))
         except (SselabError, OSError, ValueError):
             continue
@@ -47,4 +84,6 @@ def dc_decays_ahead(tasks: list[Task]) -> Iterator[int]:
     with ExitStack() as stack:
         if len(records) >= MIN_BATCH:
             stack.enter_context(prefitted(records, "auto"))
+            token = _KEPT.set(kept)
+            stack.callback(_KEPT.reset, token)
         yield len(records) if len(records) >= MIN_BATCH else 0

@@ -19,12 +19,12 @@ True
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pymatgen.analysis.diffraction.xrd import ATOMIC_SCATTERING_PARAMS
 from pymatgen.core import Element
 
 from ..exceptions import SselabError
@@ -78,6 +78,8 @@ class ReflectionList:
     occ_matrix: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     #: free coordinates within the site symmetry (:func:`sselab.xrd.atoms.coordinate_freedom`)
     freedom: "CoordinateFreedom | None" = None
+    #: the last :meth:`geometry_at` result (a cache; not part of the list)
+    _last_geometry: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def from_phase(cls, phase: Phase, d_min: float) -> "ReflectionList":
@@ -143,17 +145,29 @@ class ReflectionList:
 
     def geometry_at(self, coords: np.ndarray, derivatives: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """Geometry (K, S) with the free coordinates at ``coords`` (P,) and, with
-        ``derivatives``, ∂geometry/∂coords (K, S, P)."""
+        ``derivatives``, ∂geometry/∂coords (K, S, P) (read-only arrays).
+
+        The last result is kept: in every refinement stage that holds the coordinates fixed
+        (all but the atoms stage, and always for a minor phase) each evaluation asks for the
+        same coordinates, and this is the costliest part of a Jacobian's peak table."""
         fr = self.freedom
         if fr is None or not fr.names:
             return self.geometry, (np.zeros(self.geometry.shape + (0,), complex) if derivatives else None)
-        x = self.frac + fr.basis @ (np.asarray(coords, float) - fr.values)
+        coords = np.asarray(coords, float)
+        last = self._last_geometry  # (coords bytes, derivatives, result): one tuple, read atomically
+        key = coords.tobytes()
+        if last is not None and last[0] == key and (last[1] or not derivatives):
+            return last[2][0], (last[2][1] if derivatives else None)
+        x = self.frac + fr.basis @ (coords - fr.values)
         ph = np.exp(2j * np.pi * (self.hkl @ x.T))  # (K, atoms)
         geom = ph @ self.occ_matrix.T
-        if not derivatives:
-            return geom, None
-        hA = np.einsum("ki,aip->kap", self.hkl.astype(float), fr.basis)  # (K, atoms, P)
-        dgeom = np.einsum("sa,kap->ksp", self.occ_matrix, (2j * np.pi) * ph[:, :, None] * hA)
+        dgeom = None
+        if derivatives:
+            hA = np.einsum("ki,aip->kap", self.hkl.astype(float), fr.basis)  # (K, atoms, P)
+            dgeom = np.einsum("sa,kap->ksp", self.occ_matrix, (2j * np.pi) * ph[:, :, None] * hA)
+            dgeom.setflags(write=False)
+        geom.setflags(write=False)
+        object.__setattr__(self, "_last_geometry", (key, derivatives, (geom, dgeom)))
         return geom, dgeom
 
     def __len__(self) -> int:
@@ -279,9 +293,20 @@ def reflections_for(phase: Phase, d_min: float) -> ReflectionList:
     return refl
 
 
+@lru_cache(maxsize=1)
+def _scattering_params() -> dict[str, list]:
+    """pymatgen's ``ATOMIC_SCATTERING_PARAMS``, read from the JSON file it loads them from:
+    importing ``pymatgen.analysis.diffraction.xrd`` for them would also import scipy.stats and
+    matplotlib.pyplot (~1.5 s CPU in every process that refines a pattern)."""
+    import json
+    from importlib.resources import files
+
+    return json.loads(files("pymatgen.analysis.diffraction").joinpath("atomic_scattering_params.json").read_bytes())
+
+
 def _coeffs(element: str) -> np.ndarray:
     try:
-        return np.array(ATOMIC_SCATTERING_PARAMS[element], dtype=float)
+        return np.array(_scattering_params()[element], dtype=float)
     except KeyError:
         raise SselabError(f"no X-ray scattering factor for element {element!r}") from None
 
