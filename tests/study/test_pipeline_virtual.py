@@ -170,10 +170,16 @@ def test_xrd_refinement_recovers_structure_truth(done, sample):
 
 def test_xrd_contaminants_of_the_milled_sample(done):
     _, db, _, truth = done
-    found = {p["name"]: p for p in _xrd(db)["as-BM"]["phases"]}
+    res = _xrd(db)["as-BM"]
+    found = {p["name"]: p for p in res["phases"]}
+    unreliable = [r["message"].split(":")[0] for r in res["reasons"] if r["code"] == "phase_fraction_unreliable"]
     for name in ("ZrO2-t", "Mg3N2"):
         true = truth["as-BM"]["xrd"]["phases"][name]["weight_fraction"]
-        assert found[name]["weight_fraction"] == pytest.approx(true, abs=0.01)
+        wf, err = found[name]["weight_fraction"], found[name]["weight_fraction_stderr"]
+        # at the paper's statistics a weak phase may broaden into background (sselab.xrd.broad_phase):
+        # then it is flagged and its held fraction still lies within 2 standard errors of the truth
+        assert abs(wf - true) < (2 * err if name in unreliable else 0.01), (name, wf, err, unreliable)
+    assert set(unreliable) <= {"Mg3N2"}
 
 
 def test_xps_depth_profile_recovers_composition_and_surface_ordering(done):

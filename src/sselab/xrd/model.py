@@ -41,6 +41,7 @@ import numpy as np
 from ..fitting import Parameter, Parameters
 from ..exceptions import SselabError
 from . import profiles
+from .broad_phase import min_size_nm
 from .instrument import Instrument
 from .peaks import peak_table
 from .reflections import reflections_for
@@ -144,6 +145,8 @@ class PowderModel:
             # Kα2/Kα1 intensity ratio (second line of the instrument; unused with one line)
             Parameter("ka2_ratio", inst.ratios[1] if len(inst.ratios) > 1 else 0.0, 0.0, 1.0, fixed=True, scale="linear"),
         ]
+        # a peak wider than a few degrees 2θ is background, not a phase (sselab.xrd.broad_phase)
+        size_min = min_size_nm(inst, float(np.median(self.x)))
         for phase, refl in zip(self.phases, self.reflections):
             n = phase.name
             ps.append(Parameter(f"{n}.scale", 1e-4, 0.0, fixed=True))
@@ -152,7 +155,7 @@ class PowderModel:
                 v = lp[k]
                 lo, hi = (0.95 * v, 1.05 * v) if k in "abc" else (v - 5.0, v + 5.0)
                 ps.append(Parameter(f"{n}.{k}", v, lo, hi, fixed=True, unit="A" if k in "abc" else "deg", scale="linear"))
-            ps.append(Parameter(f"{n}.D_nm", D_INFINITE_NM, 0.5, D_INFINITE_NM, fixed=True, unit="nm", scale="log"))
+            ps.append(Parameter(f"{n}.D_nm", D_INFINITE_NM, size_min, D_INFINITE_NM, fixed=True, unit="nm", scale="log"))
             ps.append(Parameter(f"{n}.strain", 0.0, 0.0, 0.1, fixed=True, scale="linear"))
             ps.append(Parameter(f"{n}.po_r", 1.0, 0.2, 5.0, fixed=True, scale="linear"))  # March–Dollase r
             for lab in refl.labels:

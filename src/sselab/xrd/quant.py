@@ -147,6 +147,11 @@ def internal_standard(result, standard: str, wt_percent: float, wt_percent_stder
     if am_s < -2 * am_s_sd:
         v = v.add("amorphous_negative", f"amorphous content {am_s:.1f} ± {am_s_sd:.1f} wt% is negative beyond 2σ: "
                   "the standard's amount, purity, microabsorption or a missing crystalline phase is wrong", "warning")
+    from .broad_phase import unreliable_phases  # a phase turned into background: its fraction is no finding
+
+    for n in unreliable_phases(getattr(result, "verdict", None)):
+        v = v.add("phase_fraction_unreliable", f"{n}: its absolute wt% comes from a refined fraction the refinement "
+                  "calls unreliable (broadened into background, or its scale not significant)", "warning")
     for r in getattr(result, "verdict", Verdict.ok()).reasons:
         if r.severity == "failed":
             v = v.add("refinement_failed", f"computed from a failed refinement ({r.message})", "failed")

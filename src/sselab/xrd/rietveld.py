@@ -32,6 +32,7 @@ from ..fitting.threads import single_threaded_blas
 from ..measurements import DiffractionPattern
 from ..verdict import Verdict
 from .atoms import check_ties as _check_ties
+from .broad_phase import run_guarded
 from .instrument import Instrument
 from .model import D_INFINITE_NM, PowderModel
 from .structures import Phase
@@ -377,7 +378,7 @@ def refine(
                   (*(("asym_P1", "asym_P2") if refine_asymmetry else ()), *refine_shifts)):
         if extra:  # each option adds one stage: the previous one plus its parameters
             stages.append((*stages[-1], *extra))
-    return job.run(stages, fixed)
+    return run_guarded(job, stages, fixed)  # a phase broadened into background: held and refined again
 
 
 def _summarise(job: Refinement) -> RietveldResult:

@@ -10,7 +10,9 @@ residuals (noise 1: residuals are (y_calc − y_obs)/σ), then:
     An isotropic B below 0 Å²: unphysical; reported as FullProf would, with its usual causes
     (absorption/surface roughness in Bragg–Brentano, preferred orientation, a wrong background).
 ``lattice_at_bound`` / ``size_at_lower_bound`` (failed)
-    A cell parameter ran to its ±5 % bound, or a crystallite size to 0.5 nm: the refinement
+    A cell parameter ran to its ±5 % bound, or a crystallite size to its lower bound (≈ 3 nm with
+    Cu Kα, :func:`sselab.xrd.broad_phase.min_size_nm`); a minor phase of several is held instead
+    (:func:`sselab.xrd.broad_phase.run_guarded`, ``phase_fraction_unreliable``): the refinement
     left the structure (peaks matched to the wrong reflections, or a phase smeared into background).
 ``occupancy_above_one`` (warning)
 ``phase_not_significant`` (warning)
@@ -20,6 +22,11 @@ residuals (noise 1: residuals are (y_calc − y_obs)/σ), then:
     ``SHIFT_CORRELATION``: how the shift is split between them is not determined, and the cell
     follows the split (LaB6 SRM 660a on a D500: zero and displacement at r = −0.9992 carried a
     +70 ppm off the certificate; zero held at 0, +4 ppm — benchmarks/bench_xrd_published.py).
+``phase_fraction_unreliable`` (warning)
+    A phase (of several) broadened into background: its size ran to the lower bound
+    (:func:`sselab.xrd.broad_phase.min_size_nm`, peaks over a few degrees 2θ wide) and was held,
+    its size + strain breadth exceeds that, or its scale is correlated > 0.9 with a background
+    coefficient — its weight fraction is not a finding (:mod:`sselab.xrd.broad_phase`).
 ``size_without_standard`` (warning)
     Crystallite size refined with an instrument profile that was assumed, not measured on a
     line-profile standard: D absorbs the unknown instrumental broadening.
@@ -49,6 +56,7 @@ import numpy as np
 from ..fitting.verdicts import fit_verdict
 from ..verdict import Reason, Verdict
 from . import profiles
+from .broad_phase import broad_phase_reasons
 from .instrument import Instrument
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -138,7 +146,7 @@ def rietveld_verdict(res: "RietveldResult", inst: Instrument) -> Verdict:
                       f"its {100 * p.weight_fraction:.1f} wt% is not a finding")
         for r in _size_reasons(p.name, p.crystallite_size_nm, inst, mid):
             v = v.merge(Verdict((r,)))
-    return v
+    return v.merge(Verdict(tuple(broad_phase_reasons(res, inst))))
 
 
 def _shift_correlation(res: "RietveldResult", v: Verdict) -> Verdict:
