@@ -179,7 +179,7 @@ def test_bootstrap_band():
     assert a.gamma_lower_ohm[peak] < a.gamma_ohm[peak] * 1.05
     assert a.gamma_upper_ohm[peak] > a.gamma_ohm[peak] * 0.95
     assert a.gamma_upper_ohm[peak] - a.gamma_lower_ohm[peak] > 0
-    assert a.band == "bootstrap" and drt(spectrum).band == "posterior"
+    assert a.band == "bootstrap" and drt(spectrum).band == "bias-aware"
     assert drt(spectrum, band="none").gamma_lower_ohm is None
 
 
