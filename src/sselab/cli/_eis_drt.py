@@ -105,6 +105,8 @@ def drt_command(
                f"R_pol = {result.R_polarisation_ohm:.4g} Ω, rms residual {100 * result.rms_relative_residual:.2f} %")
     if result.blocking_Q is not None:
         typer.echo(f"blocking tail: series CPE Q = {result.blocking_Q:.4g} S·s^n, n = {result.blocking_n:.3f}")
+    if result.band is not None:
+        typer.echo(f"95 % band: {result.band}" + (f" ({result.n_bootstrap} refits)" if result.band == "bootstrap" else ""))
     typer.echo(f"{'tau [s]':>12} {'f [Hz]':>12} {'R [Ω]':>12} {'C [F]':>12}")
     for p in result.peaks:
         typer.echo(f"{p.tau_s:12.4g} {p.frequency_Hz:12.4g} {p.R_ohm:12.4g} {p.C_F:12.4g}")
