@@ -7,7 +7,7 @@ y ~ N(Kx, σ²) and prior x ~ N(0, σ²/λ · M⁻¹).  The posterior covariance
 ``"posterior"`` band (Wahba's 1983 Bayesian intervals) holds the smoothing bias only on
 average across τ: where γ bends most — at the peaks — the estimate is flattened by more than
 the band is wide (``benchmarks/bench_drt_coverage.py``: 95 % of the τ points in the measured
-window covered, but about half near peaks).
+window covered, but only about 60 % near peaks).
 
 The default ``"bias-aware"`` band widens it by a bound on that bias.  The solution at λ
 has the bias b = −λ (KᵀK + λM)⁻¹ M x_true.  Plugging in the regularised solution itself
