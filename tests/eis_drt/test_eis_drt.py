@@ -179,7 +179,7 @@ def test_bootstrap_band():
     assert a.gamma_lower_ohm[peak] < a.gamma_ohm[peak] * 1.05
     assert a.gamma_upper_ohm[peak] > a.gamma_ohm[peak] * 0.95
     assert a.gamma_upper_ohm[peak] - a.gamma_lower_ohm[peak] > 0
-    assert a.band == "bootstrap" and drt(spectrum).band == "posterior"
+    assert a.band == "bootstrap" and drt(spectrum).band == "bias-aware"
     assert drt(spectrum, band="none").gamma_lower_ohm is None
 
 
@@ -357,6 +357,9 @@ def test_drt_command_in_its_own_group(shared_data, tmp_path):
     assert (tmp_path / "drt.svg").read_text().lstrip().startswith("<?xml")
     res = runner.invoke(_local_app(), ["eis", "drt", str(path), "--method", "lcurve", "--basis", "pwl"])
     assert res.exit_code == 0 and "lcurve" in res.output and "tau [s]" in res.output
+    assert "95 % band: bias-aware" in res.output  # the default band, named
+    res = runner.invoke(_local_app(), ["eis", "drt", str(path), "--band", "posterior", "--json"])
+    assert res.exit_code in (0, 3) and json.loads(res.output)["band"] == "posterior"
     res = runner.invoke(_local_app(), ["eis", "drt", str(path), "--method", "nope"])
     assert isinstance(res.exception, AnalysisError)
 

@@ -108,13 +108,13 @@ def test_box_select_and_crop_mask_points_refit_equals_cli(server, browser, tmp_p
     assert page.locator("#saved-mask").inner_text().endswith("points " + ",".join(map(str, expected)))
     acc = httpx.get(f"{url}/api/measurements/{mid}").json()["accepted_fit"]["result"]["mask"]
     assert [p["index"] for p in acc["masked"]] == expected and acc["settings"]["f_max_Hz"] == 1e5
-    # the DRT of the page goes with the same points left out, and draws its posterior band
+    # the DRT of the page goes with the same points left out, and draws its (bias-aware) band
     with page.expect_request("**/api/drt") as req:
         page.click("#drt-btn")
     sent = req.value.post_data_json
     assert sent["mask"] == inside and sent["f_max_Hz"] == 1e5 and sent["band"] == "auto"
     page.wait_for_selector("#drt-plot .main-svg")
-    assert "95 % posterior band" in page.evaluate("() => document.getElementById('drt-plot').data.map(d => d.name)")
+    assert "95 % bias-aware band" in page.evaluate("() => document.getElementById('drt-plot').data.map(d => d.name)")
     page.reload()
     page.wait_for_selector("#fit-status[data-status]")
     page.wait_for_function(f"({HOLLOW})() === {len(expected)}")

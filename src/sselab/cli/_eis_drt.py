@@ -33,8 +33,8 @@ def drt_command(
     part: str = typer.Option("both", "--part", help="Fit both | real | imag parts."),
     n_tau: Optional[int] = typer.Option(None, "--n-tau", help="Number of basis functions (default: the data's density)."),
     lam: Optional[float] = typer.Option(None, "--lambda", help="Use this λ instead of choosing it."),
-    bootstrap: int = typer.Option(0, "--bootstrap", help="Residual-bootstrap refits for a bootstrap band instead of the posterior one (0: none)."),
-    band: str = typer.Option("auto", "--band", help="95 % band: auto (posterior, or bootstrap with --bootstrap N) | posterior | bootstrap | none."),
+    bootstrap: int = typer.Option(0, "--bootstrap", help="Residual-bootstrap refits for a bootstrap band instead of the bias-aware one (0: none)."),
+    band: str = typer.Option("auto", "--band", help="95 % band: auto (bias-aware, or bootstrap with --bootstrap N) | bias-aware | posterior | bootstrap | none."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the bootstrap."),
     inductance: bool = typer.Option(True, "--inductance/--no-inductance", help="Fit a series inductance L ≥ 0."),
     prominence: float = typer.Option(DEFAULT_PROMINENCE, "--prominence", help="Minimum peak prominence (fraction of the highest peak)."),
@@ -105,6 +105,8 @@ def drt_command(
                f"R_pol = {result.R_polarisation_ohm:.4g} Ω, rms residual {100 * result.rms_relative_residual:.2f} %")
     if result.blocking_Q is not None:
         typer.echo(f"blocking tail: series CPE Q = {result.blocking_Q:.4g} S·s^n, n = {result.blocking_n:.3f}")
+    if result.band is not None:
+        typer.echo(f"95 % band: {result.band}" + (f" ({result.n_bootstrap} refits)" if result.band == "bootstrap" else ""))
     typer.echo(f"{'tau [s]':>12} {'f [Hz]':>12} {'R [Ω]':>12} {'C [F]':>12}")
     for p in result.peaks:
         typer.echo(f"{p.tau_s:12.4g} {p.frequency_Hz:12.4g} {p.R_ohm:12.4g} {p.C_F:12.4g}")

@@ -43,7 +43,7 @@ class DRTBody(PointsBody):
     derivative: int = Field(default=2, ge=0, le=2)
     lambda_value: float | None = Field(default=None, gt=0)
     bootstrap: int = Field(default=0, ge=0, le=200)
-    band: str = Field(default="auto", pattern="^(auto|posterior|bootstrap|none)$")
+    band: str = Field(default="auto", pattern="^(auto|bias-aware|posterior|bootstrap|none)$")
     seed: int | None = None
 
 

@@ -60,7 +60,7 @@ def plot_drt(result: DRTResult, path: str | Path | None = None, *, title: str | 
     if result.gamma_lower_ohm is not None and result.gamma_upper_ohm is not None:
         ax_d.fill_between(result.tau_s, result.gamma_lower_ohm, result.gamma_upper_ohm, color="C0", alpha=0.25,
                           lw=0, label=f"95 % bootstrap ({result.n_bootstrap})" if result.band == "bootstrap"
-                          else "95 % posterior band")
+                          else f"95 % {result.band} band")
     ax_d.plot(result.tau_s, result.gamma_ohm, color="C0", label=f"γ ({result.method}, λ = {result.lambda_value:.2g})")
     for k, p in enumerate(result.peaks):
         g = float(np.interp(np.log(p.tau_s), np.log(result.tau_s), result.gamma_ohm))

@@ -57,7 +57,7 @@ class DRTResult:
     ----------
     tau_s, gamma_ohm : γ [Ω] on a fine τ grid [s] (5 points per basis spacing).
     gamma_lower_ohm, gamma_upper_ohm : 95 % band on the same grid (None without).
-    band : which band: "posterior" (:mod:`sselab.eis.drt.band`), "bootstrap", or None.
+    band : which band: "bias-aware" (default), "posterior" (:mod:`sselab.eis.drt.band`), "bootstrap", or None.
     R_inf_ohm, L_H : high-frequency resistance [Ω] and series inductance [H] (both ≥ 0).
     lambda_value : the Tikhonov parameter used (``"lambda"`` in :meth:`to_dict`).
     method : how λ was chosen: "gcv", "mgcv", "rgcv", "cgcv", "lcurve" or "fixed".

@@ -9,7 +9,7 @@ export function setupDrt(panel, m, points = () => ({})) {
     <div class="row drt-controls">
       <label>λ by <select id="drt-method"><option>auto</option><option>gcv</option><option>cgcv</option><option>rgcv</option><option>mgcv</option><option>lcurve</option></select></label>
       <label>blocking electrode <select id="drt-blocking"><option>auto</option><option>yes</option><option>no</option></select></label>
-      <label>95 % band <select id="drt-band"><option value="auto">posterior (bootstrap if refits)</option><option value="none">none</option></select></label>
+      <label>95 % band <select id="drt-band"><option value="auto">bias-aware (bootstrap if refits)</option><option value="posterior">posterior</option><option value="none">none</option></select></label>
       <label>bootstrap <input type="number" id="drt-bootstrap" min="0" max="200" value="0" style="width:5rem"></label>
       <button id="drt-btn">Compute DRT</button><span id="drt-progress"></span></div>
     <div id="drt-status" class="msg"></div>

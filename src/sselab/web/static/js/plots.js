@@ -133,7 +133,7 @@ export function drt(el, d, name) {
   const traces = [{ x: d.tau_s, y: d.gamma_ohm, mode: "lines", name: "γ(τ)", line: { color: "#2459c7" } }];
   if (d.gamma_lower_ohm) {
     traces.push({ x: d.tau_s, y: d.gamma_upper_ohm, mode: "lines", line: { width: 0 }, showlegend: false, hoverinfo: "skip" });
-    traces.push({ x: d.tau_s, y: d.gamma_lower_ohm, mode: "lines", fill: "tonexty", name: d.band === "bootstrap" ? `95 % bootstrap (${d.n_bootstrap})` : "95 % posterior band", line: { width: 0 }, fillcolor: "rgba(36,89,199,.2)" });
+    traces.push({ x: d.tau_s, y: d.gamma_lower_ohm, mode: "lines", fill: "tonexty", name: d.band === "bootstrap" ? `95 % bootstrap (${d.n_bootstrap})` : `95 % ${d.band} band`, line: { width: 0 }, fillcolor: "rgba(36,89,199,.2)" });
   }
   traces.push({ x: d.peaks.map((p) => p.tau_s), y: d.peaks.map((p) => interp(d.tau_s, d.gamma_ohm, p.tau_s)), mode: "markers", name: "peaks", marker: { color: "#d9480f", size: 9, symbol: "x" } });
   return draw(el, traces, layoutOf("Distribution of relaxation times", "τ / s", "γ / Ω", { xaxis: { type: "log", title: { text: "τ / s" } } }), name);
