@@ -8,23 +8,16 @@ seeds: paper statistics only; one seed: also the pattern's own Poisson statistic
 """
 import sys, time
 from dataclasses import replace
-import numpy as np
 from sselab.simulate import structure as st
-from sselab.simulate.paper import PAPER
 from sselab.xrd import get_phase, refine
 from sselab.xrd.rietveld import instrument_for
 from sselab.xrd.reflections import _orbit_groups
 
 seeds = [int(s) for s in sys.argv[1:]] or [0]
 spec = st.xrd_samples()["as-BM"]
-lo, hi, step = st.TWO_THETA_DEG
-x = np.round(np.arange(lo, hi + step / 2, step), 6)
-phases = [st._phase(n, a) for n, a in spec.a_A.items()]
-kw = dict(weight_fractions=spec.weight_fraction, D_nm=spec.D_nm, strain=spec.strain, zero_deg=spec.zero_deg,
-          peak_counts=spec.peak_counts, values=spec.site_values)
 for seed in seeds:
     for match in (True,) if len(sys.argv) > 2 else (True, False):
-        pat, ag = st._paper_statistics_pattern(phases, x, spec, kw, PAPER["xrd"]["as-BM"], seed + 300, match=match)
+        pat, ag = st.sample_pattern("as-BM", seed + 300, match=match)
         ph = [get_phase(n) for n in spec.a_A]
         labels, orbits = _orbit_groups(ph[0])
         held = max(range(len(labels)), key=lambda i: len(orbits[i]))

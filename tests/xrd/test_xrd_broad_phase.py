@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from sselab.simulate import structure as st
-from sselab.simulate.paper import PAPER
 from sselab.xrd import get_phase, refine
 from sselab.xrd.broad_phase import MAX_PHASE_FWHM_DEG, min_size_nm, sample_fwhm_deg
 from sselab.xrd.instrument import Instrument
@@ -18,12 +17,7 @@ from sselab.xrd.simulate import simulate_pattern
 
 def _as_bm(seed: int):
     spec = st.xrd_samples()["as-BM"]
-    lo, hi, step = st.TWO_THETA_DEG
-    x = np.round(np.arange(lo, hi + step / 2, step), 6)
-    phases = [st._phase(n, a) for n, a in spec.a_A.items()]
-    kw = dict(weight_fractions=spec.weight_fraction, D_nm=spec.D_nm, strain=spec.strain, zero_deg=spec.zero_deg,
-              peak_counts=spec.peak_counts, values=spec.site_values)
-    pat, _ = st._paper_statistics_pattern(phases, x, spec, kw, PAPER["xrd"]["as-BM"], seed)
+    pat, _ = st.sample_pattern("as-BM", seed)
     # what the pipeline runs for as-BM (sselab.study.analyses_structure.xrd_refine, refine_atoms: the
     # main phase's coordinates, B and occupancies but the largest site's; minor phases' atoms held)
     ph = [get_phase(n) for n in spec.a_A]

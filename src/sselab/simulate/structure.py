@@ -137,19 +137,9 @@ def _xrd_truth(spec: XRDSample) -> dict[str, Any]:
 
 def write_xrd(root: Path, seed: int, truth: dict[str, Any], meas: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Write every pattern under ``root/xrd``; add truth and manifest entries; return the samples."""
-    lo, hi, step = TWO_THETA_DEG
-    x = np.round(np.arange(lo, hi + step / 2, step), 6)
     samples = []
     for k, (name, spec) in enumerate(xrd_samples().items()):
-        phases = [_phase(n, a) for n, a in spec.a_A.items()]
-        kw = dict(weight_fractions=spec.weight_fraction, D_nm=spec.D_nm, strain=spec.strain, zero_deg=spec.zero_deg,
-                  peak_counts=spec.peak_counts, values=spec.site_values)
-        agreement = None
-        if name in PAPER["xrd"]:  # Table 2's counting statistics: Rexp, χ² and Rp/Rwp
-            pat, agreement = _paper_statistics_pattern(phases, x, spec, kw, PAPER["xrd"][name], seed + 300 + k,
-                                                       match=name not in STATISTICS_KEPT)
-        else:
-            pat = simulate_pattern(phases, x, background=spec.background, seed=seed + 300 + k, **kw)
+        pat, agreement = sample_pattern(name, seed + 300 + k)
         path = write_xy(root / "xrd" / f"{name}_xrd.xy", pat, f"virtual {name} ({spec.treatment}), sselab.simulate")
         meas.append({"file": path.relative_to(root).as_posix(), "technique": "xrd", "sample": name,
                      "temperature": "25 °C",
@@ -159,6 +149,22 @@ def write_xrd(root: Path, seed: int, truth: dict[str, Any], meas: list[dict[str,
             truth[name]["xrd"]["agreement"] = agreement
         samples.append({"name": name, "treatment": spec.treatment})
     return samples
+
+
+def sample_pattern(name: str, seed: int, match: bool | None = None) -> tuple[Any, dict[str, float] | None]:
+    """The virtual study's pattern of sample ``name`` (2θ in degrees, counts) drawn with ``seed``,
+    and its agreement factors when Table 2's counting statistics are imposed (else None).
+    ``match`` overrides :data:`STATISTICS_KEPT` for the Rp/Rwp match."""
+    spec = xrd_samples()[name]
+    lo, hi, step = TWO_THETA_DEG
+    x = np.round(np.arange(lo, hi + step / 2, step), 6)
+    phases = [_phase(n, a) for n, a in spec.a_A.items()]
+    kw = dict(weight_fractions=spec.weight_fraction, D_nm=spec.D_nm, strain=spec.strain, zero_deg=spec.zero_deg,
+              peak_counts=spec.peak_counts, values=spec.site_values)
+    if name in PAPER["xrd"]:  # Table 2's counting statistics: Rexp, χ² and Rp/Rwp
+        return _paper_statistics_pattern(phases, x, spec, kw, PAPER["xrd"][name], seed,
+                                         match=(name not in STATISTICS_KEPT) if match is None else match)
+    return simulate_pattern(phases, x, background=spec.background, seed=seed, **kw), None
 
 
 #: free parameters assumed when the count level is set from Table 2's Rexp = √((N−P)/Σyo)
