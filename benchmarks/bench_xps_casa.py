@@ -26,6 +26,7 @@ import numpy as np
 from sselab.io import read
 from sselab.xps.casa import casa_report
 from sselab.xps.lineshapes import peak
+from sselab.xps.quantify import acquisition_scale
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "xps"
 HV = 1486.61
@@ -183,11 +184,19 @@ def public_cases(fetched: Path) -> None:
                   f"{mx['d_fwhm']:.1f} %, max |d_%At| {mx['d_at']:.2f}; all three targets met by {ok}/{len(sel)}")
 
 
+def _window(reg, r):
+    """A CasaXPS region's points inside its limits (binding energy with the file's calibration
+    shift, counts) and the block's counts-per-second scale."""
+    e = np.asarray(reg.binding_energy_eV) + r.calib_shift_eV
+    y = np.asarray(reg.counts, float)
+    w = (e >= r.limits_eV[0]) & (e <= r.limits_eV[1])
+    return e[w], y[w], float(acquisition_scale(reg, normalise=True, transmission=False)[0])
+
+
 def gl_convention(fetched: Path) -> None:
     """Evidence for CasaXPS's GL(p) width = true FWHM: the stored model's χ² with either reading."""
     from sselab.xps.backgrounds import background as bg_curve
     from sselab.xps.casa import gl_width_factor, parse_acquisition, sselab_shape
-    from sselab.xps.quantify import acquisition_scale
 
     path = fetched / "cheminfo-vamas__assigned.vms"
     if not path.is_file():
@@ -199,11 +208,7 @@ def gl_convention(fetched: Path) -> None:
         if not r.components or not all(c.lineshape.startswith("GL") for c in r.components):
             continue
         reg = acq.regions[r.block_index]
-        e = np.asarray(reg.binding_energy_eV) + r.calib_shift_eV
-        y = np.asarray(reg.counts, float)
-        w = (e >= r.limits_eV[0]) & (e <= r.limits_eV[1])
-        e, y = e[w], y[w]
-        scale = float(acquisition_scale(reg, normalise=True, transmission=False)[0])
+        e, y, scale = _window(reg, r)
         base = bg_curve(kinds[r.background.lower()], e, y, n_avg=r.avg_points or 3)
         chi = []
         for true_fwhm in (False, True):
@@ -223,7 +228,6 @@ def la_convention(fetched: Path) -> None:
     import sselab.xps.casa as casa
     import sselab.xps.casa_shapes as shapes
     from sselab.xps.backgrounds import background as bg_curve
-    from sselab.xps.quantify import acquisition_scale
 
     regions = []
     for name in ("cheminfo-vamas__assigned.vms", "cheminfo-xpsanalysis__cellulose_fitted_following_briggs.vms"):
@@ -242,11 +246,7 @@ def la_convention(fetched: Path) -> None:
         total = 0.0
         try:
             for reg, r in regions:
-                e = np.asarray(reg.binding_energy_eV) + r.calib_shift_eV
-                y = np.asarray(reg.counts, float)
-                w = (e >= r.limits_eV[0]) & (e <= r.limits_eV[1])
-                e, y = e[w], y[w]
-                scale = float(acquisition_scale(reg, normalise=True, transmission=False)[0])
+                e, y, scale = _window(reg, r)
                 model = bg_curve(kinds[r.background.lower()], e, y, n_avg=r.avg_points or 3)
                 for c in r.components:
                     shape, params, _ = casa.sselab_shape(c.lineshape)
