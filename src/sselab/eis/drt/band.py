@@ -11,11 +11,11 @@ window covered, but only about 60 % near peaks).
 
 The default ``"bias-aware"`` band widens it by a bound on that bias.  The solution at λ
 has the bias b = −λ (KᵀK + λM)⁻¹ M x_true.  Plugging in the regularised solution itself
-underestimates |b| (it is flattened already; a plug-in correction gained 4 points of coverage
+underestimates abs(b) (it is flattened already; a plug-in correction gained 4 points of coverage
 near peaks).  Here x_true is replaced by a pilot: the non-negative solution at λ/100, which
 resolves peaks far better, and the band is
 
-    γ̂ ± (1.96 σ_post + κ |b̂|),   b̂ = −λ E (KᵀK + λM)⁻¹ M x_pilot,   κ = 2.5,
+    γ̂ ± (1.96 σ_post + κ abs(b̂)),   b̂ = −λ E (KᵀK + λM)⁻¹ M x_pilot,   κ = 2.5,
 
 clipped at γ = 0.  The band grows where the curvature is high (peaks, their flanks) and
 stays close to the posterior band where γ is smooth.  κ > 1 because even the pilot is
@@ -52,7 +52,7 @@ import numpy as np
 
 #: band choices of :func:`sselab.eis.drt.drt` ("auto": the bootstrap when refits are asked for, else bias-aware)
 BANDS = ("auto", "bias-aware", "posterior", "bootstrap", "none")
-BIAS_FACTOR = 2.5  # κ: the bias allowance is κ |b̂| (see the module docstring)
+BIAS_FACTOR = 2.5  # κ: the bias allowance is κ abs(b̂) (see the module docstring)
 PILOT_RATIO = 100.0  # the pilot solution's λ is λ / PILOT_RATIO
 LEVEL = 0.95
 Z_LEVEL = 1.959963984540054  # two-sided 95 % point of the normal distribution
@@ -90,7 +90,7 @@ def bias_aware_band(C: np.ndarray, K: np.ndarray, y: np.ndarray, xs: np.ndarray,
                     M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lower and upper 95 % limits of γ with a smoothing-bias allowance, and the bias estimate.
 
-    The half-width is 1.96 σ_post + κ |b̂| (module docstring), b̂ the bias of the solution at
+    The half-width is 1.96 σ_post + κ abs(b̂) (module docstring), b̂ the bias of the solution at
     λ computed from the non-negative pilot solution at λ / ``PILOT_RATIO``.  Parameters as in
     :func:`posterior_band`, and λ with the penalty matrix M (column-scaled problem).
 
