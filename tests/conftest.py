@@ -30,3 +30,16 @@ def cli(capsys):
         return rc, out.out, out.err
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test left open: many tests draw a figure to inspect it, and the web
+    server, run in this process by the browser tests, would otherwise pass matplotlib's
+    20-open-figures warning, which the test settings turn into an error."""
+    yield
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")

@@ -142,7 +142,9 @@ def maps_cmd(
     r, lay = map_analysis(maps[0], _elements(elements), kfactors=k, exclude=_elements(exclude) or (), bin=bin,
                           layers=layers, bands=bands, orientation="vertical" if vertical else "horizontal")
     if plot is not None:
-        plot_maps(r, plot)
+        import matplotlib.pyplot as plt
+
+        plt.close(plot_maps(r, plot))
     if as_json:
         echo_json({"file": str(file), **r.to_dict(), "layers": None if lay is None else lay.to_dict()})
         exit_for(r, lay)

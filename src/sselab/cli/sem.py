@@ -77,9 +77,11 @@ def particles_cmd(
     r = particle_sizes(img, polarity="dark" if dark else "bright", smooth_px=smooth, min_area_px=min_area,
                        split_ratio=split_ratio, background_px=background, threshold=thr)
     if plot is not None:
+        import matplotlib.pyplot as plt
+
         from ..microscopy.plots import plot_particles
 
-        plot_particles(img, r, plot)
+        plt.close(plot_particles(img, r, plot))
     if as_json:
         echo_json({"file": str(image), **r.to_dict()})
         exit_for(r)
@@ -118,9 +120,11 @@ def layers_cmd(
     r = layer_thicknesses(img, n_layers=n_layers, orientation="vertical" if vertical else "horizontal",
                           smooth_px=smooth, min_contrast=min_contrast)
     if plot is not None:
+        import matplotlib.pyplot as plt
+
         from ..microscopy.plots import plot_layers
 
-        plot_layers(img, r, plot)
+        plt.close(plot_layers(img, r, plot))
     if as_json:
         echo_json({"file": str(image), **r.to_dict()})
         exit_for(r)
