@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..units import K_B_EV
+from .manifest import manifest_entry
 from .paper import PAPER, MaterialModel, ebe_stack_spectrum
 
 ASSUMPTIONS = [
@@ -66,14 +67,6 @@ def _q(r: float, c: float, n: float) -> float:
     return c**n / r ** (1 - n)
 
 
-def _entry(root: Path, path: Path, technique: str, cell: str | None, sample: str, temperature: str, **extra: Any) -> dict:
-    e = {"file": path.relative_to(root).as_posix(), "technique": technique, "sample": sample, "temperature": temperature}
-    if cell:
-        e["cell"] = cell
-    e.update(extra)
-    return e
-
-
 def _stacks(root: Path, seed: int, truth: dict, meas: list) -> None:
     from ..eis.simulate import paper_frequencies, simulate_spectrum
     from ..io.writers import write_spectrum_csv
@@ -95,7 +88,7 @@ def _stacks(root: Path, seed: int, truth: dict, meas: list) -> None:
     for spec, cell, name in ((blocking, BLOCKING_STACK, "Au-SE-Au"), (rev, REVERSIBLE_STACK, "Mg-SE-Mg")):
         path = root / "stacks" / f"as-BM_{name}_100C.csv"
         write_spectrum_csv(path, spec)
-        meas.append(_entry(root, path, "eis", cell, "as-BM", "100 °C"))
+        meas.append(manifest_entry(root, path, "eis", cell, "as-BM", "100 °C"))
     t_el = s_el / (s_ion + s_el)
     truth["as-BM"]["stacks"] = {"sigma_ion_S_per_cm": s_ion, "sigma_el_S_per_cm": s_el, "t_el": t_el,
                                 "conductor": "ionic" if t_el < 0.01 else "mixed"}
@@ -112,7 +105,7 @@ def _stacks(root: Path, seed: int, truth: dict, meas: list) -> None:
                                  source=f"virtual Au|SE|Au {name} 100 °C")
         path = root / "stacks" / f"{name}_Au-SE-Au_100C.csv"
         write_spectrum_csv(path, spec)
-        meas.append(_entry(root, path, "eis", BLOCKING_STACK, name, "100 °C"))
+        meas.append(manifest_entry(root, path, "eis", BLOCKING_STACK, name, "100 °C"))
         truth.setdefault(name, {})["stacks"] = {"sigma_ion_S_per_cm": si, "sigma_el_S_per_cm": se,
                                                 "t_el": se / (si + se), "R_el_ohm": r_dc}
     truth["as-BM"]["stacks"]["R_el_ohm"] = r_dc
@@ -137,7 +130,7 @@ def _hot_pressed(root: Path, seed: int, truth: dict, meas: list) -> list[dict]:
                                        source=f"virtual hot-pressed {base} {v:g} V")
             path = root / "hot-pressed" / f"{name}_Au-SE-Au_{v:.1f}V_100C.csv"
             write_transient_csv(path, ct)
-            meas.append(_entry(root, path, "dc", "Au|SE|Au", name, "100 °C", voltage=f"{v:g} V"))
+            meas.append(manifest_entry(root, path, "dc", "Au|SE|Au", name, "100 °C", voltage=f"{v:g} V"))
         truth[name] = {"sigma_el_100C_S_per_cm": s_el, "thickness_cm": m.thickness_cm, "area_cm2": m.area_cm2,
                        "hot_pressed": True}
         samples.append({"name": name, "treatment": f"{base}, hot-pressed at 100 °C",
@@ -151,7 +144,7 @@ def _hot_pressed(root: Path, seed: int, truth: dict, meas: list) -> list[dict]:
         T = tc + 273.15
         path = root / "hot-pressed" / f"as-BM-HP_eBE-stack_{tc:.0f}C.mpt"
         write_spectrum_mpt(path, ebe_stack_spectrum(T, hp, noise=0.003, seed=seed + 740 + k))
-        meas.append(_entry(root, path, "eis", "Mg|eBE|SE|eBE|Mg", "as-BM-HP", f"{tc:.0f} °C"))
+        meas.append(manifest_entry(root, path, "eis", "Mg|eBE|SE|eBE|Mg", "as-BM-HP", f"{tc:.0f} °C"))
         sig[f"{tc:.0f}"] = hp.sigma_ion_S_per_cm(T)
     truth["as-BM-HP"].update({"sigma_ion_S_per_cm": sig, "Ea_ion_eV": hp.Ea_ion_eV})
     return samples
@@ -177,7 +170,7 @@ def _composite(root: Path, seed: int, truth: dict, meas: list) -> None:
                                  seed=seed + 760 + k, temperature_K=T, source=f"virtual SS|SE-polymer|SS {tc:.0f} °C")
         path = root / "composite" / f"SE-polymer_SS-SEpolymer-SS_{tc:.0f}C.csv"
         write_spectrum_csv(path, spec)
-        meas.append(_entry(root, path, "eis", COMPOSITE_STACK, "SE-polymer", f"{tc:.0f} °C"))
+        meas.append(manifest_entry(root, path, "eis", COMPOSITE_STACK, "SE-polymer", f"{tc:.0f} °C"))
         sig[f"{tc:.0f}"] = s
     t.update({"sigma_S_per_cm": sig, "sigma_RT_S_per_cm": s_rt, "Ea_eV": ea})
     # Fig. 6i: GCD, 200 cycles at 2 µA/cm², 60 °C
@@ -186,7 +179,7 @@ def _composite(root: Path, seed: int, truth: dict, meas: list) -> None:
                            eta_stripping_V=0.1, noise_V=0.002, seed=seed + 770)
     path = root / "composite" / "SE-polymer_Mg-SEpolymer-Mg_GCD_60C.csv"
     write_galvanostatic_csv(path, rec)
-    meas.append(_entry(root, path, "cycling", COMPOSITE_MG, "SE-polymer", "60 °C"))
+    meas.append(manifest_entry(root, path, "cycling", COMPOSITE_MG, "SE-polymer", "60 °C"))
     t["gcd"] = {"n_cycles": 200, "eta_plating_V": -0.1, "eta_stripping_V": 0.1, "j_uA_per_cm2": 2.0}
     # Fig. S11: ageing, and the Bruce–Vincent spectra (R_int before/after the hold)
     T = 333.15
@@ -201,12 +194,12 @@ def _composite(root: Path, seed: int, truth: dict, meas: list) -> None:
     for k, day in enumerate(AGEING_DAYS):
         path = root / "composite" / f"SE-polymer_ageing_day{day}_60C.csv"
         write_spectrum_csv(path, reversible(bv["R_int_ohm"], seed + 780 + k, f"virtual ageing day {day}"))
-        meas.append(_entry(root, path, "eis", COMPOSITE_MG, "SE-polymer", "60 °C", label=f"ageing {24 * day} h"))
+        meas.append(manifest_entry(root, path, "eis", COMPOSITE_MG, "SE-polymer", "60 °C", label=f"ageing {24 * day} h"))
     t["ageing"] = {"R_int_ohm": bv["R_int_ohm"], "slope_ohm_per_day": 0.0, "days": list(AGEING_DAYS)}
     for k, when in enumerate(("before", "after")):
         path = root / "composite" / f"SE-polymer_BV_{when}_60C.csv"
         write_spectrum_csv(path, reversible(bv["R_int_ohm"], seed + 790 + k, f"virtual Bruce–Vincent {when}"))
-        meas.append(_entry(root, path, "eis", COMPOSITE_MG, "SE-polymer", "60 °C", label=f"Bruce–Vincent {when}"))
+        meas.append(manifest_entry(root, path, "eis", COMPOSITE_MG, "SE-polymer", "60 °C", label=f"Bruce–Vincent {when}"))
     dv, tp, r_int = bv["delta_V"], bv["t_plus"], bv["R_int_ohm"]
     i0 = dv / (bv["R_b_ohm"] + 2.0 + r_int)
     i_s = tp * i0 * dv / (dv - (1 - tp) * i0 * r_int)  # solves t+ = Is(ΔV − I0R0)/(I0(ΔV − Is·Rss)), R0 = Rss
@@ -214,7 +207,7 @@ def _composite(root: Path, seed: int, truth: dict, meas: list) -> None:
                             potential_V=dv, seed=seed + 795, source="virtual Bruce–Vincent hold 10 mV")
     path = root / "composite" / "SE-polymer_BV_hold_10mV_60C.csv"
     write_transient_csv(path, ct)
-    meas.append(_entry(root, path, "dc", COMPOSITE_MG, "SE-polymer", "60 °C", voltage="10 mV",
+    meas.append(manifest_entry(root, path, "dc", COMPOSITE_MG, "SE-polymer", "60 °C", voltage="10 mV",
                        label="Bruce–Vincent hold"))
     t["bruce_vincent"] = {"t_plus": tp, "I0_A": i0, "Is_A": i_s, "R_int_ohm": r_int}
     rec = simulate_stepped_cycling(CCD_STEPS, area_cm2=area, cycles_per_step=2, half_cycle_s=1800.0, r_ohm=300.0,
@@ -222,7 +215,7 @@ def _composite(root: Path, seed: int, truth: dict, meas: list) -> None:
                                    seed=seed + 799)
     path = root / "composite" / "SE-polymer_Mg-SEpolymer-Mg_CCD_60C.csv"
     write_galvanostatic_csv(path, rec)
-    meas.append(_entry(root, path, "cycling", COMPOSITE_MG, "SE-polymer", "60 °C", label="CCD",
+    meas.append(manifest_entry(root, path, "cycling", COMPOSITE_MG, "SE-polymer", "60 °C", label="CCD",
                        settings={"protocol": "stepped"}))
     t["ccd"] = {"ccd_mA_per_cm2": CCD_STEPS[CCD_STEPS.index(CCD_SHORT) - 1], "failure_mA_per_cm2": CCD_SHORT}
 

@@ -56,6 +56,7 @@ from ..io.writers import (
 )
 from ..transport.geometry import SampleGeometry
 from ..transport.simulate import MIXED_CONDUCTOR_CIRCUIT, simulate_mixed_spectrum, simulate_polarisation
+from .manifest import manifest_entry
 from .paper import EBE_STACK_CIRCUIT, PAPER, MaterialModel, ebe_stack_spectrum
 from .structure import REFINE_RANGE_DEG, write_structure, xps_manifest_model
 
@@ -99,8 +100,7 @@ def _write_eis(root: Path, models: dict[str, MaterialModel], seed: int, truth: d
                                  source=f"virtual {REFERENCE_STACK} at {tc:.0f} °C")
         path = root / "eis" / f"eBE_ref_{tc:.0f}C.mpt"
         write_spectrum_mpt(path, spec)
-        meas.append({"file": path.relative_to(root).as_posix(), "technique": "eis", "cell": REFERENCE_STACK,
-                     "sample": "eBE", "temperature": f"{tc:.0f} °C"})
+        meas.append(manifest_entry(root, path, "eis", REFERENCE_STACK, "eBE", f"{tc:.0f} °C"))
         truth["eBE"].setdefault("R_eBE_ohm", {})[f"{tc:.0f}"] = r_e
     for j, (name, m) in enumerate(models.items()):
         t = truth[name]
@@ -109,8 +109,7 @@ def _write_eis(root: Path, models: dict[str, MaterialModel], seed: int, truth: d
             spec = ebe_stack_spectrum(T, m, noise=0.003, seed=seed + 10 * j + k)
             path = root / "eis" / f"{name}_eBE-stack_{tc:.0f}C.mpt"
             write_spectrum_mpt(path, spec)
-            meas.append({"file": path.relative_to(root).as_posix(), "technique": "eis", "cell": STACK,
-                         "sample": name, "temperature": f"{tc:.0f} °C"})
+            meas.append(manifest_entry(root, path, "eis", STACK, name, f"{tc:.0f} °C"))
             t["sigma_ion_S_per_cm"][f"{tc:.0f}"] = m.sigma_ion_S_per_cm(T)
         T = 373.15
         g = SampleGeometry(m.thickness_cm / 100, m.area_cm2 / 1e4)
@@ -118,8 +117,7 @@ def _write_eis(root: Path, models: dict[str, MaterialModel], seed: int, truth: d
                                        noise=0.003, seed=seed + 50 + j, temperature_K=T)
         path = root / "eis" / f"{name}_iBE-SE-iBE_100C.csv"
         write_spectrum_csv(path, spec)
-        meas.append({"file": path.relative_to(root).as_posix(), "technique": "eis", "cell": MIXED_STACK,
-                     "sample": name, "temperature": "100 °C"})
+        meas.append(manifest_entry(root, path, "eis", MIXED_STACK, name, "100 °C"))
 
 
 def _write_dc(root: Path, models: dict[str, MaterialModel], seed: int, truth: dict, meas: list) -> None:
@@ -129,7 +127,6 @@ def _write_dc(root: Path, models: dict[str, MaterialModel], seed: int, truth: di
         s_el = m.sigma_el_S_per_cm(T)
         t_dc = PAPER["t_ion"][name]
         s_dc = _sigma_ion_dc(s_el, t_dc)
-        files = []
         for k, v in enumerate(VOLTAGES_V):
             Is = v * s_el / g.cell_constant_per_cm
             ct = simulate_polarisation(s_dc, s_el, g, potential_V=v, time_constants_s=(600.0,), duration_s=9000.0,
@@ -137,9 +134,7 @@ def _write_dc(root: Path, models: dict[str, MaterialModel], seed: int, truth: di
                                        source=f"virtual {DC_STACK} {name} {v:g} V")
             path = root / "dc" / f"{name}_Au-SE-Au_{v:.1f}V_100C.csv"
             write_transient_csv(path, ct)
-            files.append(path)
-            meas.append({"file": path.relative_to(root).as_posix(), "technique": "dc", "cell": DC_STACK,
-                         "sample": name, "temperature": "100 °C", "voltage": f"{v:g} V"})
+            meas.append(manifest_entry(root, path, "dc", DC_STACK, name, "100 °C", voltage=f"{v:g} V"))
         truth[name].update({
             "sigma_el_100C_S_per_cm": s_el, "t_ion_dc": t_dc, "sigma_ion_dc_apparent_S_per_cm": s_dc,
             "t_ion_from_conductivities_100C": m.sigma_ion_S_per_cm(T) / (m.sigma_ion_S_per_cm(T) + s_el),
@@ -150,15 +145,13 @@ def _write_performance(root: Path, seed: int, truth: dict, meas: list) -> None:
     rec = paper_mg_cycling(n_cycles=90, points_per_half=30, seed=seed)
     path = root / "cycling" / "as-BM_Mg-eBE-SE-eBE-Mg_cycling.csv"
     write_galvanostatic_csv(path, rec)
-    meas.append({"file": path.relative_to(root).as_posix(), "technique": "cycling", "cell": STACK,
-                 "sample": "as-BM", "temperature": "25 °C"})
+    meas.append(manifest_entry(root, path, "cycling", STACK, "as-BM", "25 °C"))
     truth["as-BM"]["cycling"] = {"eta_plating_first_V": -0.1, "eta_stripping_first_V": 0.03,
                                  "eta_plating_last_V": -2.0, "eta_stripping_last_V": 1.9, "n_cycles": 90}
     cv = simulate_voltammogram(scan_rate_V_per_s=1e-4, n_cycles=1, step_V=0.004, noise_A=1e-8, seed=seed)
     path = root / "cv" / "SE-polymer_Mg-SEpolymer-Mg_CV_60C.csv"
     write_voltammogram_csv(path, cv)
-    meas.append({"file": path.relative_to(root).as_posix(), "technique": "cv", "cell": "Mg|SE-polymer|Mg",
-                 "sample": "SE-polymer", "temperature": "60 °C"})
+    meas.append(manifest_entry(root, path, "cv", "Mg|SE-polymer|Mg", "SE-polymer", "60 °C"))
     truth["SE-polymer"] = {"cv_deposition_peak_V": -1.6, "cv_dissolution_peak_V": 1.4}
 
 
