@@ -124,18 +124,11 @@ def run_sselab_batched(data, circuit, kernel, threads="", build=False):
 
 SINGLE_MS: dict[str, list[float]] = {}
 SINGLE_MS_COMPILED: dict[str, list[float]] = {}  # the same with SSELAB_FIT_KERNEL=numba
-_LAST_SINGLE_MS: list[float] = [float("nan")]
 
 
 def run_sselab_single(data, circuit, kernel=""):
-    """Single fits; ``kernel`` "numba" forces the compiled kernel (``auto`` keeps one spectrum on numpy).
-    Per-fit times are kept for the default (``auto``) configuration only."""
-    if kernel:
-        with _env(SSELAB_FIT_KERNEL=kernel):
-            preds, wall, cpu, engines = run_sselab_single(data, circuit)
-        SINGLE_MS[circuit].pop()
-        SINGLE_MS_COMPILED.setdefault(circuit, []).append(_LAST_SINGLE_MS[0])
-        return preds, wall, cpu, engines
+    """Single fits; ``kernel`` "numba" forces the compiled kernel (``auto`` keeps one spectrum on
+    numpy); the median time per fit goes to SINGLE_MS or, compiled, SINGLE_MS_COMPILED."""
     times = []
 
     def go():
@@ -149,9 +142,10 @@ def run_sselab_single(data, circuit, kernel=""):
             except Exception:  # noqa: BLE001  (a benchmark counts failures)
                 out.append(None)
         return out
-    fits, wall, cpu = _timed(go)
-    _LAST_SINGLE_MS[:] = [1e3 * statistics.median(times) if times else float("nan")]
-    SINGLE_MS.setdefault(circuit, []).append(_LAST_SINGLE_MS[0])
+    with _env(SSELAB_FIT_KERNEL=kernel) if kernel else contextlib.nullcontext():
+        fits, wall, cpu = _timed(go)
+    (SINGLE_MS_COMPILED if kernel else SINGLE_MS).setdefault(circuit, []).append(
+        1e3 * statistics.median(times) if times else float("nan"))
     return [None if f is None else f.predict() for f in fits], wall, cpu, {f.engine for f in fits if f is not None}
 
 
