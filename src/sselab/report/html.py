@@ -108,20 +108,7 @@ def _figure_pool(jobs: int) -> Any:
 
     if jobs <= 1 or "fork" not in mp.get_all_start_methods():
         return None
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
-    # Fork every worker now, from the same state: workers forked lazily (at the n-th
-    # submit, part-way through building figures) drew some figures a few points off
-    # the serial rendering, differently from run to run.
-    for f in [pool.submit(_ready, jobs) for _ in range(jobs)]:
-        f.result()
-    return pool
-
-
-def _ready(n: int) -> None:
-    """A pool warm-up task, held long enough that each of the ``n`` submits forks its own worker."""
-    import time
-
-    time.sleep(0.02 * n)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
 
 
 def _render(blob: bytes, paths: list[Path]) -> None:
