@@ -13,6 +13,7 @@ Public cases (benchmarks/casa_manifest.yaml, fetched, not committed): cheminfo/v
 6 samples, 96 components) and cheminfo/xps-analysis cellulose_fitted_following_briggs.vms.  Neither
 repository holds a CasaXPS quantification export, so the reference there is CasaXPS's stored model (its
 positions, FWHMs, areas; %At = area/(RSF·T) per sample, as CasaXPS's table computes it).
+Also feranick/xps casaxps.vms (CasaXPS 2009, GL(30)), stored model only.
 Run: python benchmarks/fetch_readers_corpus.py --manifest benchmarks/casa_manifest.yaml --clones DIR
      PYTHONPATH=src python benchmarks/bench_xps_casa.py [--fetched benchmarks/.cache/fetched]
 """
@@ -71,11 +72,16 @@ def background() -> None:
     a = np.array([[float(x) for x in r[:8]] for r in rows if len(r) > 8 and r[0].strip()])
     be, counts, casa = HV - a[:, 0], a[:, 1], a[:, 6]
     m = (be >= HV - 786.7632 - 1e-6) & (be <= HV - 737.52081 + 1e-6)
-    ours = tougaard3(be[m], counts[m])
-    d = ours - casa[m]
+    from sselab.xps.backgrounds import casa_end_levels
+
     step = casa[m].max() - casa[m].min()
-    print(f"\nU 3 Tougaard background vs CasaXPS's (B stored 335.45): rms {100 * np.sqrt(np.mean(d**2)) / step:.2f} %, "
-          f"max {100 * np.abs(d).max() / step:.2f} % of its rise")
+    lim = (HV - 786.7632, HV - 737.52081)
+    for label, kw in (("end levels: 2 points inside the window", {"n_avg": 2}),
+                      ("end levels: CasaXPS's, 3 points centred on each limit", {"ends": casa_end_levels(be, counts, lim, 2)})):
+        d = tougaard3(be[m], counts[m], **kw) - casa[m]
+        print(f"\nU 3 Tougaard background vs CasaXPS's (B stored 335.45), {label}: rms "
+              f"{100 * np.sqrt(np.mean(d**2)) / step:.2f} %, max {100 * np.abs(d).max() / step:.2f} % of its rise, "
+              f"at the anchored (low-BE) end {d[np.argmin(be[m])]:+.4f} CPS")
 
 
 def table(comps: list[dict], ref: list[dict], label: str) -> None:

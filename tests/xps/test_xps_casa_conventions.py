@@ -149,3 +149,45 @@ def test_casa_la_string_round_trip():
     assert "(*LA(1.53,1.53,243)*)" in lines[1] and " MFWHM 0.9 " in lines[1]
     cr, = parse_region(_region(lines, np.linspace(238, 224, 141), hv=1486.69))
     assert sselab_shape(cr.components[0].lineshape)[1] == pytest.approx(dict(m.components[0].shape_params))
+
+
+def test_background_end_levels_as_casaxps_ties_them_on_feo():
+    """CasaXPS ties a region's background to the mean of the points centred on each limit (its help:
+    2·Av Width + 1 points).  On FeO_analyzed.vms (stored width 2, U 3 Tougaard) CasaXPS's own exported
+    background at the anchored end (KE 786.76 eV) is 2947.003 CPS, the mean of the 3 counts centred on
+    that point; the 2 points inside the window (sselab's former reading) give 2952.19."""
+    from pathlib import Path
+
+    from sselab.xps.backgrounds import casa_end_levels, end_levels
+
+    data = Path(__file__).resolve().parents[1] / "data" / "xps" / "FeO_analyzed_lineshapes_cols.txt"
+    rows = [ln.split("\t") for ln in data.read_text(encoding="latin-1").splitlines()[8:]]
+    a = np.array([[float(x) for x in r[:8]] for r in rows if len(r) > 8 and r[0].strip()])
+    hv = 1486.61
+    be, counts, casa_bg = hv - a[:, 0], a[:, 1], a[:, 6]
+    limits = (hv - 786.7632, hv - 737.52081)
+    lo, _ = casa_end_levels(be, counts, limits, 2)
+    anchored = casa_bg[np.argmin(np.abs(a[:, 0] - 786.7632))]
+    assert anchored == pytest.approx(2947.003, abs=1e-3)
+    assert lo == pytest.approx(anchored, abs=1e-3)
+    inside = (be >= limits[0] - 1e-6) & (be <= limits[1] + 1e-6)
+    assert abs(end_levels(be[inside], counts[inside], 2)[0] - anchored) > 5.0
+
+
+def test_casa_import_ties_the_background_like_casaxps():
+    """The refit model of a CasaXPS region uses CasaXPS's end levels (backgrounds outside-inclusive),
+    and a YAML model keeps the setting."""
+    from pathlib import Path
+
+    from sselab.io import read
+    from sselab.xps.casa import _refit_model, parse_acquisition
+    from sselab.xps.model import PeakModel
+
+    acq, = read(Path(__file__).resolve().parents[1] / "data" / "xps" / "FeO_analyzed.vms", kind="xps")
+    r, = parse_acquisition(acq)
+    model = _refit_model(r, 1.0, [], [])
+    assert (model.background_ends, model.background_avg_points) == ("casa", 2)
+    back = PeakModel.from_dict(model.to_dict())
+    assert back.background_ends == "casa"
+    with pytest.raises(Exception):
+        PeakModel.from_dict({**model.to_dict(), "background_ends": "middle"})

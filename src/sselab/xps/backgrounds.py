@@ -65,10 +65,37 @@ def end_levels(energy: np.ndarray, y: np.ndarray, n_avg: int = 3) -> tuple[float
     return float(yy[:n].mean()), float(yy[-n:].mean())
 
 
-def linear(energy: np.ndarray, y: np.ndarray, n_avg: int = 3) -> np.ndarray:
-    """Straight line between the averaged end intensities."""
+def casa_end_levels(energy: np.ndarray, y: np.ndarray, limits_eV: tuple[float, float],
+                    avg_width: int) -> tuple[float, float]:
+    """(low-BE, high-BE) background end levels as CasaXPS ties a region's background to the data:
+    the mean of the 2·⌊w/2⌋ + 1 points centred on the data point nearest each region limit (points
+    outside the region included), ``w`` the number stored in the ``CASA region`` line.
+
+    CasaXPS's help ("The Regions Property Page", CasaXPS 2.3.12+) says the number of points
+    averaged is 2·(Av Width) + 1, centred on the limit.  The stored number is read here as 2·(Av
+    Width): on FeO_analyzed.vms (pynxtools-xps, stored 2) CasaXPS's exported background at the
+    anchored end equals the mean of the 3 centred points (2947.003 vs 2947.0033; 1 point:
+    3017.9, 5 points: 2932.8, the 2 inside points sselab used before: 2952.2).  Only the stored
+    value 2 (every public file found) is checked.
+
+    >>> e = np.arange(10.0); y = np.arange(10.0) ** 2
+    >>> casa_end_levels(e, y, (2.1, 7.0), 2)    # (1 + 4 + 9)/3, (36 + 49 + 64)/3
+    (4.666666666666667, 49.666666666666664)
+    """
+    e, yy, _ = _ascending(energy, y)
+    half = max(int(avg_width), 0) // 2
+    out = []
+    for lim in sorted(limits_eV):
+        i = int(np.argmin(np.abs(e - lim)))
+        out.append(float(yy[max(i - half, 0): i + half + 1].mean()))
+    return out[0], out[1]
+
+
+def linear(energy: np.ndarray, y: np.ndarray, n_avg: int = 3,
+           ends: tuple[float, float] | None = None) -> np.ndarray:
+    """Straight line between the averaged end intensities (or ``ends``: (low-BE, high-BE) levels)."""
     e, yy, order = _ascending(energy, y)
-    lo, hi = end_levels(e, yy, n_avg)
+    lo, hi = end_levels(e, yy, n_avg) if ends is None else ends
     return _restore(lo + (hi - lo) * (e - e[0]) / (e[-1] - e[0]), order)
 
 
@@ -79,14 +106,14 @@ def cumulative(energy_ascending: np.ndarray, signal: np.ndarray) -> np.ndarray:
 
 
 def shirley(energy: np.ndarray, y: np.ndarray, n_avg: int = 3, tol: float = 1e-6,
-            max_iter: int = 200) -> np.ndarray:
+            max_iter: int = 200, ends: tuple[float, float] | None = None) -> np.ndarray:
     """Iterative Shirley background (see module docstring); after ``max_iter`` iterations
     without convergence (noisy data can make it creep) the last iterate is returned.
     Where the data dip below the end levels enough to make the classic iteration run away
     (partial areas outside [−5 %, 105 %] of the total), only the positive part of I − B
     is integrated, which keeps B between the end levels."""
     e, yy, order = _ascending(energy, y)
-    lo, hi = end_levels(e, yy, n_avg)
+    lo, hi = end_levels(e, yy, n_avg) if ends is None else ends
     bg = np.full_like(yy, lo)
     clip = False
     for _ in range(max_iter):
@@ -109,7 +136,7 @@ def shirley(energy: np.ndarray, y: np.ndarray, n_avg: int = 3, tol: float = 1e-6
 
 
 def smart_shirley(energy: np.ndarray, y: np.ndarray, n_avg: int = 3, tol: float = 1e-6,
-                  max_iter: int = 200) -> np.ndarray:
+                  max_iter: int = 200, ends: tuple[float, float] | None = None) -> np.ndarray:
     """Smart (offset) Shirley: iterated Shirley, B ≤ I everywhere (see module docstring).
 
     Parameters
@@ -120,6 +147,9 @@ def smart_shirley(energy: np.ndarray, y: np.ndarray, n_avg: int = 3, tol: float 
         Intensity [counts or counts/s] at ``energy``.
     n_avg : int
         Points averaged at each end for the end levels.
+    ends : (float, float), optional
+        The (low-BE, high-BE) end levels, given instead of averaging ``n_avg`` points
+        (e.g. :func:`casa_end_levels`).
     tol : float
         Convergence: largest change of B relative to the larger end level.
     max_iter : int
@@ -136,7 +166,7 @@ def smart_shirley(energy: np.ndarray, y: np.ndarray, n_avg: int = 3, tol: float 
     True
     """
     e, yy, order = _ascending(energy, y)
-    lo, hi = end_levels(e, yy, n_avg)
+    lo, hi = end_levels(e, yy, n_avg) if ends is None else ends
     bg = np.minimum(np.full_like(yy, lo), yy)
     for _ in range(max_iter):
         area = cumulative(e, np.clip(yy - bg, 0, None))
@@ -166,10 +196,10 @@ def tougaard_unit(energy_ascending: np.ndarray, signal: np.ndarray, C: float = T
 
 
 def tougaard(energy: np.ndarray, y: np.ndarray, B: float | None = None, C: float = TOUGAARD_C_EV2,
-             n_avg: int = 3) -> np.ndarray:
+             n_avg: int = 3, ends: tuple[float, float] | None = None) -> np.ndarray:
     """Tougaard background; B [eV²] fitted to the high-BE end when not given."""
     e, yy, order = _ascending(energy, y)
-    lo, hi = end_levels(e, yy, n_avg)
+    lo, hi = end_levels(e, yy, n_avg) if ends is None else ends
     unit = tougaard_unit(e, yy - lo, C)
     if B is None:
         n = max(1, min(n_avg, e.size // 4 or 1))
@@ -186,11 +216,11 @@ def tougaard3_kernel(t: np.ndarray, B: float = 1.0, C: float = TOUGAARD3_C_EV2, 
 
 
 def tougaard3(energy: np.ndarray, y: np.ndarray, B: float | None = None, C: float = TOUGAARD3_C_EV2,
-              D: float = TOUGAARD3_D_EV2, n_avg: int = 3) -> np.ndarray:
+              D: float = TOUGAARD3_D_EV2, n_avg: int = 3, ends: tuple[float, float] | None = None) -> np.ndarray:
     """U 3-parameter Tougaard background (CasaXPS "U 3 Tougaard"): I_low + B ∫ K3(E − E') (I(E') − I_low) dE';
     B fitted to the high-BE end when not given; C, D default to Tougaard's polymer values."""
     e, yy, order = _ascending(energy, y)
-    lo, hi = end_levels(e, yy, n_avg)
+    lo, hi = end_levels(e, yy, n_avg) if ends is None else ends
     loss = e[:, None] - e[None, :]
     unit = np.trapezoid(tougaard3_kernel(loss, 1.0, C, D) * (yy - lo)[None, :], e, axis=1)
     if B is None:

@@ -371,8 +371,11 @@ def _refit_model(r: CasaRegion, cps: float, notes: list[str], reasons: list[Reas
     notes.extend(link_notes)
     window = r.limits_eV if all(v == v for v in r.limits_eV) else None
     bg = _BACKGROUNDS.get(r.background.strip().lower(), "shirley")
+    if window is None:
+        return PeakModel(r.name, tuple(comps), links=tuple(links), background=bg, window_eV=None,
+                         background_avg_points=r.avg_points or 3)
     return PeakModel(r.name, tuple(comps), links=tuple(links), background=bg, window_eV=window,
-                     background_avg_points=r.avg_points or 3)
+                     background_avg_points=r.avg_points or 0, background_ends="casa")
 
 
 def _major(fit) -> list:

@@ -33,6 +33,7 @@ from ..exceptions import FitError
 from ..measurements import XPSRegion
 from . import _lmfit
 from .backgrounds import background as compute_background
+from .backgrounds import casa_end_levels
 from .backgrounds import cumulative, end_levels, tougaard_unit
 from .lineshapes import peak, unit_area
 from .model import PeakModel
@@ -288,7 +289,12 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
         if outside:
             raise FitError(f"{region.name}: component(s) {', '.join(outside)} outside the data "
                            f"({e.min():.2f}–{e.max():.2f} eV)")
-        nav = {} if model.background == "none" else {"n_avg": model.background_avg_points}
+        nav = {} if model.background == "none" else {"n_avg": max(model.background_avg_points, 1)}
+        if model.background != "none" and model.background_ends == "casa":
+            nav["ends"] = casa_end_levels(np.asarray(region.binding_energy_eV, float) + shift,
+                                          np.asarray(region.counts, float),
+                                          model.window_eV or (float(e.min()), float(e.max())),
+                                          model.background_avg_points)
         fixed = compute_background(model.background, e, y, **nav) if not model.refine_background \
             else np.zeros_like(y)
         use_shared = shared if k > 0 and len(regions) > 1 else None

@@ -175,11 +175,18 @@ class PeakModel:
     window_eV: tuple[float, float] | None = None
     #: points averaged at each window end for the background's end levels (CasaXPS's region "Av Width")
     background_avg_points: int = 3
+    #: how the end levels are taken: "inside" (``background_avg_points`` points inside each window end) or
+    #: "casa" (CasaXPS: points centred on each window limit, outside ones included; backgrounds.casa_end_levels)
+    background_ends: str = "inside"
 
     def __post_init__(self) -> None:
+        if self.background_ends not in ("inside", "casa"):
+            raise ParameterError(f"background_ends must be 'inside' or 'casa', got {self.background_ends!r}")
+        least = 0 if self.background_ends == "casa" else 1
         if isinstance(self.background_avg_points, bool) or int(self.background_avg_points) != self.background_avg_points \
-                or self.background_avg_points < 1:
-            raise ParameterError(f"background_avg_points must be a whole number >= 1, got {self.background_avg_points!r}")
+                or self.background_avg_points < least:
+            raise ParameterError(f"background_avg_points must be a whole number >= {least}, "
+                                 f"got {self.background_avg_points!r}")
         object.__setattr__(self, "background_avg_points", int(self.background_avg_points))
         object.__setattr__(self, "components", tuple(self.components))
         object.__setattr__(self, "links", tuple(self.links))
@@ -213,6 +220,8 @@ class PeakModel:
              "links": [asdict(link) for link in self.links]}
         if self.background_avg_points != 3:
             d["background_avg_points"] = self.background_avg_points
+        if self.background_ends != "inside":
+            d["background_ends"] = self.background_ends
         return d
 
     @classmethod
@@ -220,7 +229,7 @@ class PeakModel:
         if not isinstance(d, Mapping) or "region" not in d or "components" not in d:
             raise ParameterError("a peak model needs 'region' and 'components'")
         unknown = set(d) - {"region", "background", "refine_background", "window_eV", "components", "links",
-                            "background_avg_points"}
+                            "background_avg_points", "background_ends"}
         if unknown:
             raise ParameterError(f"peak model: unknown keys {sorted(unknown)}")
         try:
@@ -232,7 +241,8 @@ class PeakModel:
                    links=links, background=d.get("background", "shirley"),
                    refine_background=bool(d.get("refine_background", False)),
                    window_eV=tuple(d["window_eV"]) if d.get("window_eV") else None,
-                   background_avg_points=d.get("background_avg_points", 3))
+                   background_avg_points=d.get("background_avg_points", 3),
+                   background_ends=d.get("background_ends", "inside"))
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
