@@ -125,8 +125,12 @@ def _la(u: np.ndarray, alpha: float, beta: float) -> np.ndarray:
 
 @lineshape("DS", params={"alpha": 0.1}, bounds={"alpha": (0.0, 0.5)})
 def _ds(u: np.ndarray, alpha: float) -> np.ndarray:
-    """Doniach–Šunjić, half width F/2, tail towards higher binding energy."""
-    x = 2 * u
+    """Doniach–Šunjić, half width F/2, tail towards higher binding energy.
+
+    The published form cos(πα/2 + (1−α) arctan x) / (1 + x²)^((1−α)/2) has its slow tail at
+    x < 0 (x in kinetic energy: losses lie below the line), so on the binding-energy axis
+    x = −(E − E0)/(F/2)."""
+    x = -2 * u
     return np.cos(np.pi * alpha / 2 + (1 - alpha) * np.arctan(x)) / (1 + x**2) ** ((1 - alpha) / 2) \
         / np.cos(np.pi * alpha / 2)
 
