@@ -76,8 +76,11 @@ def background() -> None:
 
     step = casa[m].max() - casa[m].min()
     lim = (HV - 786.7632, HV - 737.52081)
-    for label, kw in (("end levels: 2 points inside the window", {"n_avg": 2}),
-                      ("end levels: CasaXPS's, 3 points centred on each limit", {"ends": casa_end_levels(be, counts, lim, 2)})):
+    ends = casa_end_levels(be, counts, lim, 2)
+    for label, kw in (("end levels: 2 points inside the window, B fitted to the high-BE end", {"n_avg": 2}),
+                      ("end levels: CasaXPS's, 3 points centred on each limit", {"ends": ends}),
+                      ("CasaXPS's end levels and stored cross-section B, C, D, T0 = 335.45, 551, 436, 3",
+                       {"ends": ends, "B": 335.44588, "C": 551.0, "D": 436.0, "T0": 3.0})):
         d = tougaard3(be[m], counts[m], **kw) - casa[m]
         print(f"\nU 3 Tougaard background vs CasaXPS's (B stored 335.45), {label}: rms "
               f"{100 * np.sqrt(np.mean(d**2)) / step:.2f} %, max {100 * np.abs(d).max() / step:.2f} % of its rise, "

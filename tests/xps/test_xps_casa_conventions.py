@@ -191,3 +191,33 @@ def test_casa_import_ties_the_background_like_casaxps():
     assert back.background_ends == "casa"
     with pytest.raises(Exception):
         PeakModel.from_dict({**model.to_dict(), "background_ends": "middle"})
+
+
+def test_u3_tougaard_with_the_stored_cross_section_reproduces_casaxps_background():
+    """FeO_analyzed.vms stores 'U 3 Tougaard ... 335.44588 551 436 3': B, C, D and the loss threshold
+    T0 = 3 eV (K = 0 below T0).  With them, and CasaXPS's end levels, sselab's background equals
+    CasaXPS's exported one to rms < 2 CPS over a ~9,500 CPS rise; without T0 (best B) the rms is ~38."""
+    from pathlib import Path
+
+    from sselab.io import read
+    from sselab.xps.backgrounds import casa_end_levels, tougaard3
+    from sselab.xps.casa import _refit_model, parse_acquisition
+
+    here = Path(__file__).resolve().parents[1] / "data" / "xps"
+    acq, = read(here / "FeO_analyzed.vms", kind="xps")
+    r, = parse_acquisition(acq)
+    assert r.cross_section == (335.44588, 551.0, 436.0, 3.0)
+    params = _refit_model(r, 1.0, [], []).background_params
+    assert params == {"B": 335.44588, "C": 551.0, "D": 436.0, "T0": 3.0}
+    rows = [ln.split("\t") for ln in (here / "FeO_analyzed_lineshapes_cols.txt").read_text(
+        encoding="latin-1").splitlines()[8:]]
+    a = np.array([[float(x) for x in row[:8]] for row in rows if len(row) > 8 and row[0].strip()])
+    hv = 1486.61
+    be, counts, casa_bg = hv - a[:, 0], a[:, 1], a[:, 6]
+    limits = (hv - 786.7632, hv - 737.52081)
+    m = (be >= limits[0] - 1e-6) & (be <= limits[1] + 1e-6)
+    ends = casa_end_levels(be, counts, limits, 2)
+    d = tougaard3(be[m], counts[m], ends=ends, **params) - casa_bg[m]
+    assert np.sqrt(np.mean(d**2)) < 2.0 and np.abs(d).max() < 3.5
+    d0 = tougaard3(be[m], counts[m], ends=ends, B=335.44588) - casa_bg[m]
+    assert np.sqrt(np.mean(d0**2)) > 30.0

@@ -65,6 +65,8 @@ class CasaRegion:
     calib_shift_eV: float = 0.0
     avg_points: int | None = None
     block_index: int = 0
+    #: the four numbers after the end offsets (Tougaard B, C, D, T0 for the U Tougaard backgrounds)
+    cross_section: tuple[float, ...] = ()
 
 
 _CALIB = re.compile(r"^Calib\s+M\s*=\s*([-+\d.eE]+)\s+A\s*=\s*([-+\d.eE]+)(.*)$")
@@ -139,7 +141,8 @@ def parse_region(region: XPSRegion) -> list[CasaRegion]:
         rest = _TEXT.sub(" ", line).split()
         if line.startswith("CASA region"):
             if head is not None:
-                regions.append(CasaRegion(*head[:4], tuple(comps), region.name, shift, head[4]))
+                regions.append(CasaRegion(*head[:4], tuple(comps), region.name, shift, head[4],
+                                          cross_section=head[5]))
             comps = []
             try:
                 lo, hi, rsf = float(rest[2]), float(rest[3]), float(rest[4])
@@ -149,8 +152,12 @@ def parse_region(region: XPSRegion) -> list[CasaRegion]:
                 avg = int(float(rest[5]))
             except (ValueError, IndexError):
                 avg = None
+            try:
+                cross = tuple(float(v) for v in rest[8:12])
+            except ValueError:
+                cross = ()
             head = (texts[0] if texts else "", texts[1] if len(texts) > 1 else "", be_pair(lo, hi, reg_part), rsf,
-                    avg if avg and avg > 0 else None)
+                    avg if avg and avg > 0 else None, cross)
         elif line.startswith("CASA comp"):
             area, fwhm, pos = _triple(rest, "Area"), _triple(rest, "MFWHM"), _triple(rest, "Position")
             if area is None or fwhm is None or pos is None:
@@ -160,7 +167,7 @@ def parse_region(region: XPSRegion) -> list[CasaRegion]:
                                        be(pos[0]), be_pair(pos[1], pos[2]), fwhm[0], (fwhm[1], fwhm[2]),
                                        area[0], _num_after(rest, "RSF"), links))
     if head is not None:
-        regions.append(CasaRegion(*head[:4], tuple(comps), region.name, shift, head[4]))
+        regions.append(CasaRegion(*head[:4], tuple(comps), region.name, shift, head[4], cross_section=head[5]))
     elif comps:
         regions.append(CasaRegion(region.name, "", (float("nan"), float("nan")), None, tuple(comps), region.name,
                                   shift))
@@ -374,8 +381,13 @@ def _refit_model(r: CasaRegion, cps: float, notes: list[str], reasons: list[Reas
     if window is None:
         return PeakModel(r.name, tuple(comps), links=tuple(links), background=bg, window_eV=None,
                          background_avg_points=r.avg_points or 3)
+    params = {}
+    if bg == "tougaard3" and len(r.cross_section) == 4 and r.cross_section[0] > 0:
+        # CasaXPS's stored cross-section: B, C, D and the loss threshold T0 (checked against CasaXPS's
+        # exported background of FeO_analyzed.vms, tests/xps/test_xps_casa_conventions.py)
+        params = dict(zip(("B", "C", "D", "T0"), r.cross_section))
     return PeakModel(r.name, tuple(comps), links=tuple(links), background=bg, window_eV=window,
-                     background_avg_points=r.avg_points or 0, background_ends="casa")
+                     background_avg_points=r.avg_points or 0, background_ends="casa", background_params=params)
 
 
 def _major(fit) -> list:

@@ -290,6 +290,8 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
             raise FitError(f"{region.name}: component(s) {', '.join(outside)} outside the data "
                            f"({e.min():.2f}–{e.max():.2f} eV)")
         nav = {} if model.background == "none" else {"n_avg": max(model.background_avg_points, 1)}
+        if model.background != "none" and not model.refine_background:
+            nav.update(model.background_params)
         if model.background != "none" and model.background_ends == "casa":
             nav["ends"] = casa_end_levels(np.asarray(region.binding_energy_eV, float) + shift,
                                           np.asarray(region.counts, float),

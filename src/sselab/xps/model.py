@@ -178,8 +178,19 @@ class PeakModel:
     #: how the end levels are taken: "inside" (``background_avg_points`` points inside each window end) or
     #: "casa" (CasaXPS: points centred on each window limit, outside ones included; backgrounds.casa_end_levels)
     background_ends: str = "inside"
+    #: fixed background parameters: tougaard B, C; tougaard3 B, C, D, T0 (else computed, see backgrounds)
+    background_params: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        allowed = {"tougaard": {"B", "C"}, "tougaard3": {"B", "C", "D", "T0"}}.get(self.background, set())
+        extra = set(self.background_params) - allowed
+        if extra:
+            raise ParameterError(f"background_params {sorted(extra)} do not apply to the {self.background} background"
+                                 f"{' (it takes ' + ', '.join(sorted(allowed)) + ')' if allowed else ''}")
+        try:
+            object.__setattr__(self, "background_params", {k: float(v) for k, v in self.background_params.items()})
+        except (TypeError, ValueError):
+            raise ParameterError(f"background_params must be numbers, got {dict(self.background_params)!r}") from None
         if self.background_ends not in ("inside", "casa"):
             raise ParameterError(f"background_ends must be 'inside' or 'casa', got {self.background_ends!r}")
         least = 0 if self.background_ends == "casa" else 1
@@ -222,6 +233,8 @@ class PeakModel:
             d["background_avg_points"] = self.background_avg_points
         if self.background_ends != "inside":
             d["background_ends"] = self.background_ends
+        if self.background_params:
+            d["background_params"] = dict(self.background_params)
         return d
 
     @classmethod
@@ -229,7 +242,7 @@ class PeakModel:
         if not isinstance(d, Mapping) or "region" not in d or "components" not in d:
             raise ParameterError("a peak model needs 'region' and 'components'")
         unknown = set(d) - {"region", "background", "refine_background", "window_eV", "components", "links",
-                            "background_avg_points", "background_ends"}
+                            "background_avg_points", "background_ends", "background_params"}
         if unknown:
             raise ParameterError(f"peak model: unknown keys {sorted(unknown)}")
         try:
@@ -242,7 +255,8 @@ class PeakModel:
                    refine_background=bool(d.get("refine_background", False)),
                    window_eV=tuple(d["window_eV"]) if d.get("window_eV") else None,
                    background_avg_points=d.get("background_avg_points", 3),
-                   background_ends=d.get("background_ends", "inside"))
+                   background_ends=d.get("background_ends", "inside"),
+                   background_params=d.get("background_params") or {})
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
