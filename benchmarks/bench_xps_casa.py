@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from sselab.io import read
-from sselab.xps.casa import casa_report
+from sselab.xps.casa import casa_report, width_factor
 from sselab.xps.lineshapes import peak
 from sselab.xps.quantify import acquisition_scale
 
@@ -277,6 +277,39 @@ def la_convention(fetched: Path) -> None:
         print(f"  Gaussian/Lorentzian = m/{c_scale:g}, scaled to the stored FWHM: {chi2(c_scale):8.1f}")
 
 
+def tougaard_u2_convention(fetched: Path) -> None:
+    """Evidence for reading a "U 2 Tougaard" region's stored numbers (B, C, D, T0) in the same kernel as
+    "U 3" (K = B T / ((C − T²)² + D T²), stored C = −450, D = 0): with the stored B the background meets
+    CasaXPS's end level at the high-BE end only when read that way, not with Tougaard's C = 1643."""
+    from sselab.xps.backgrounds import casa_end_levels, tougaard, tougaard3
+    from sselab.xps.casa import parse_acquisition, sselab_shape
+
+    path = fetched / "cheminfo-vamas__assigned.vms"
+    if not path.is_file():
+        return
+    acq, = read(path, kind="xps")
+    print("\nU 2 Tougaard regions (assigned.vms): stored B read as B T/((C-T^2)^2 + D T^2) [C = -450] or with "
+          "C = 1643; gap at the high-BE end (CPS) and the stored model's reduced chi2; sselab's former reading "
+          "(C = 1643, B fitted to the end)")
+    for r in parse_acquisition(acq):
+        if not r.components or r.background.lower() != "u 2 tougaard":
+            continue
+        reg = acq.regions[r.block_index]
+        e, y, scale = _window(reg, r)
+        ends = casa_end_levels(np.asarray(reg.binding_energy_eV) + r.calib_shift_eV, np.asarray(reg.counts, float),
+                               r.limits_eV, r.avg_points or 0)
+        pk = sum(peak(e, *sselab_shape(c.lineshape)[:1], c.position_eV, c.fwhm_eV * width_factor(c), c.area * scale,
+                      **sselab_shape(c.lineshape)[1]) for c in r.components)
+        b, c2, d2, t0 = r.cross_section
+        out = []
+        for label, bg in (("stored kernel", tougaard3(e, y, B=b, C=c2, D=d2, T0=t0, ends=ends)),
+                          ("C 1643, stored B", tougaard(e, y, B=b, ends=ends)),
+                          ("C 1643, B fitted", tougaard(e, y, ends=ends))):
+            chi = float(np.sum((y - bg - pk) ** 2 / np.maximum(y, 1)) / y.size)
+            out.append(f"{label}: gap {bg[np.argmax(e)] - ends[1]:+6.0f}, chi2 {chi:6.2f}")
+        print(f"  {r.name} [block {r.block_index}] B {b:7.1f}: " + "; ".join(out))
+
+
 def main() -> None:
     import argparse
 
@@ -301,6 +334,7 @@ def main() -> None:
     public_cases(fetched)
     gl_convention(fetched)
     la_convention(fetched)
+    tougaard_u2_convention(fetched)
 
 
 if __name__ == "__main__":

@@ -221,3 +221,26 @@ def test_u3_tougaard_with_the_stored_cross_section_reproduces_casaxps_background
     assert np.sqrt(np.mean(d**2)) < 2.0 and np.abs(d).max() < 3.5
     d0 = tougaard3(be[m], counts[m], ends=ends, B=335.44588) - casa_bg[m]
     assert np.sqrt(np.mean(d0**2)) > 30.0
+
+
+def test_u2_tougaard_region_uses_the_stored_cross_section():
+    """A 'U 2 Tougaard' region (cheminfo's S 2p line: B = 2684.41, C = −450, D = 0, T0 = 0) is refitted
+    with K(T) = B T / ((C − T²)² + D T²), which for D = 0, C = −450 is the 2-parameter form
+    B T / (450 + T²)²: sselab's tougaard with C = 450 gives the same curve."""
+    from sselab.xps.backgrounds import tougaard, tougaard3
+    from sselab.xps.casa import _refit_model
+
+    line = ("CASA region (*S 2p*) (*U 2 Tougaard*) 1320.746 1327.3909 0.66800007 2 0 0 2684.4128 -450 0 0 "
+            "(*S 2p*) 32.0648 0 0.668")
+    comp = ("CASA comp (*S 2p*) (*GL(30)*) Area 500 1e-020 9000 -1 1 MFWHM 0.8 0.3 2 -1 1 Position 1324.0 "
+            "1321 1327 -1 1 RSF 0.668 MASS 32.06 INDEX -1 (*S 2p*) CONST (**) UNCORRECTEDRSF 0.668")
+    e = np.linspace(158.0, 167.0, 181)
+    reg = XPSRegion("S 2p", e, np.full(e.size, 100.0),
+                    metadata={"comment": ["Casa Info Follows", line, comp], "excitation_energy_eV": 1486.6})
+    r, = parse_region(reg)
+    model = _refit_model(r, 1.0, [], [])
+    assert model.background == "tougaard3"
+    assert model.background_params == {"B": 2684.4128, "C": -450.0, "D": 0.0, "T0": 0.0}
+    y = 100 + peak(e, "GL", 162.0, 0.8, 400.0, m=0.3)
+    np.testing.assert_allclose(tougaard3(e, y, B=2684.4128, C=-450.0, D=0.0, n_avg=1),
+                               tougaard(e, y, B=2684.4128, C=450.0, n_avg=1), rtol=1e-12)
