@@ -114,3 +114,21 @@ def test_lf_with_changed_widths_is_refused_not_exported_as_the_calibrated_string
         == "LF(0.54,10,80,100)"
     with pytest.raises(ParameterError, match="gauss=0.5"):
         casa_shape_text("LF", {"alpha": 0.54, "beta": 10.0, "gauss": 0.5})
+
+
+def test_imported_background_settings_survive_export():
+    """The CasaXPS import's refit model (U 3 Tougaard with FeO's stored B, C, D, T0 and end-level width 2)
+    exported and read again gives the same region settings and the same refit model."""
+    from sselab.xps.casa import _refit_model, parse_acquisition
+
+    acq, = read(FEO, kind="xps")
+    r, = parse_acquisition(acq)
+    model = _refit_model(r, 1.0, [], [])
+    lines = model_to_casa(model, rsf=r.rsf, excitation_eV=HV)
+    back, = parse_region(XPSRegion("x", acq.regions[0].binding_energy_eV, acq.regions[0].counts,
+                                   metadata={**acq.regions[0].metadata, "comment": lines}))
+    assert back.background == "U 3 Tougaard" and back.avg_points == 2
+    assert back.cross_section == pytest.approx((335.44588, 551.0, 436.0, 3.0))
+    again = _refit_model(back, 1.0, [], [])
+    assert again.background_params == pytest.approx(model.background_params)
+    assert (again.background_ends, again.background_avg_points) == ("casa", 2)

@@ -94,8 +94,15 @@ def model_to_casa(model: PeakModel, fit=None, rsf: float = 1.0, excitation_eV: f
     bg = BACKGROUND_NAMES.get(model.background, "Shirley")
     rlo, rhi = pair(lo, hi)
     out = [f"Calib M = {num(284.8 - calib_shift_eV)} A = 284.8 BE ADD"] if calib_shift_eV else []
-    out += [f"CASA region (*{name}*) (*{bg}*) {num(rlo)} {num(rhi)} {num(rsf)} 2 0 0 0 0 0 0 (*{name}*) "
-           f"{num(mass)} 0 {num(rsf)}"]
+    bp = dict(model.background_params)
+    cross = [0.0, 0.0, 0.0, 0.0]
+    if model.background == "tougaard3" and "B" in bp:    # CasaXPS's kernel B T/((C − T²)² + D T²) θ(T − T0)
+        cross = [bp["B"], bp.get("C", 551.0), bp.get("D", 436.0), bp.get("T0", 0.0)]
+    elif model.background == "tougaard" and "B" in bp:   # B T/(C + T²)² is that kernel with C → −C, D = 0
+        cross = [bp["B"], -bp.get("C", 1643.0), 0.0, 0.0]
+    avg = model.background_avg_points if model.background_ends == "casa" else 2
+    out += [f"CASA region (*{name}*) (*{bg}*) {num(rlo)} {num(rhi)} {num(rsf)} {avg} 0 0 "
+            f"{' '.join(num(v) for v in cross)} (*{name}*) {num(mass)} 0 {num(rsf)}"]
     fitted = {c.name: c for c in fit.components} if fit is not None else {}
     rows = []
     for c in model.components:
