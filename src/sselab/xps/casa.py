@@ -24,6 +24,12 @@ counts with that shift.  :func:`casa_report` lists them and, with ``refit=True``
 region with sselab (same limits, background, end-point averaging, start values, bounds and
 links; a CasaXPS line shape sselab lacks is replaced by the nearest it has, with a note and a
 ``shape_substituted`` warning), side by side with the stored values.
+
+Backgrounds as CasaXPS draws them: end levels are the mean of the points centred on each
+region limit (:func:`~sselab.xps.backgrounds.casa_end_levels`; CasaXPS's help: 2·Av Width + 1
+points), and the "U 2"/"U 3 Tougaard" regions use their stored cross-section B, C, D, T0 in
+K(T) = B T / ((C − T²)² + D T²) θ(T − T0) — checked against CasaXPS's exported FeO background
+(rms 0.02 % of its rise) and, for U 2, on cheminfo's S 2p regions (RESULTS.md).
 """
 
 from __future__ import annotations
