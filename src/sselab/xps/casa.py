@@ -322,7 +322,8 @@ def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | N
             comps_out.append(row)
         entry = {"name": r.name, "block": r.block, "block_index": r.block_index, "sample": sample(r),
                  "background": r.background, "limits_eV": list(r.limits_eV), "calib_shift_eV": r.calib_shift_eV,
-                 "avg_points": r.avg_points, "rsf": r.rsf, "components": comps_out}
+                 "avg_points": r.avg_points, "cross_section": list(r.cross_section), "rsf": r.rsf,
+                 "components": comps_out}
         if f is not None:
             entry["fit"] = {"reduced_chi2": f.reduced_chi2, "stored_model_reduced_chi2": _stored_chi2(r, f, cps(r)),
                             **f.verdict.to_dict()}
