@@ -244,3 +244,21 @@ def test_u2_tougaard_region_uses_the_stored_cross_section():
     y = 100 + peak(e, "GL", 162.0, 0.8, 400.0, m=0.3)
     np.testing.assert_allclose(tougaard3(e, y, B=2684.4128, C=-450.0, D=0.0, n_avg=1),
                                tougaard(e, y, B=2684.4128, C=450.0, n_avg=1), rtol=1e-12)
+
+
+def test_processing_history_is_reported_not_silently_dropped():
+    """A block CasaXPS smoothed before fitting (feranick/xps casaxps.vms: 'Sm SG D(1) P(5)') is refitted on
+    its raw counts, and the result says so; Calib lines are not processing of the counts."""
+    line = "CASA region (*Pd 3d*) (*Shirley*) 1141.6219 1154.7469 1 1 0 0 299 542 275 9.3 (*NoTag*) 0"
+    comp = ("CASA comp (*Pd*) (*GL(30)*) Area 2000 0.001 10000000 -1 1 MFWHM 1.9 0.4 10 -1 1 Position 1151.66 "
+            "1136.7 1156.7 -1 1 RSF 1 MASS 0 INDEX -1 (*NoTag*)")
+    e = np.linspace(330.0, 346.0, 321)
+    y = 500 + peak(e, "GL", 335.0, 1.9 * gl_width_factor(0.3), 2000.0, m=0.3)
+    smoothed = XPSRegion("Pd", e, y, metadata={"excitation_energy_eV": 1486.6, "comment": [
+        "Casa Info Follows", "1", "Sm SG D(1) P(5)", "0", "1", line, "1", comp]})
+    calibrated = XPSRegion("Pd", e, y, metadata={"excitation_energy_eV": 1486.6, "comment": [
+        "Casa Info Follows", "1", "Calib M = 334.8 A = 335.0 BE ADD", "0", "1", line, "1", comp]})
+    assert parse_region(smoothed)[0].processing == ("Sm SG D(1) P(5)",)
+    assert parse_region(calibrated)[0].processing == ()
+    d = casa_report(XPSAcquisition(source="x.vms", regions=(smoothed,), excitation_energy_eV=1486.6))
+    assert "casa_processing_ignored" in {r["code"] for r in d["reasons"]} and d["status"] != "ok"

@@ -73,6 +73,8 @@ class CasaRegion:
     block_index: int = 0
     #: the four numbers after the end offsets (Tougaard B, C, D, T0 for the U Tougaard backgrounds)
     cross_section: tuple[float, ...] = ()
+    #: CasaXPS processing applied to the block's counts before its fit, other than Calib (e.g. "Sm SG D(1) P(5)")
+    processing: tuple[str, ...] = ()
 
 
 _CALIB = re.compile(r"^Calib\s+M\s*=\s*([-+\d.eE]+)\s+A\s*=\s*([-+\d.eE]+)(.*)$")
@@ -117,6 +119,19 @@ def _num_after(tokens: list[str], key: str) -> float | None:
         except (ValueError, IndexError):
             return None
     return None
+
+
+def _processing(comment: list[str]) -> tuple[str, ...]:
+    """The block's CasaXPS processing history other than ``Calib`` lines: after a block's
+    "Casa Info Follows" line comes the number of operations, then one line each."""
+    for i, line in enumerate(comment):
+        if line.strip() == "Casa Info Follows" and i + 1 < len(comment):
+            try:
+                n = int(comment[i + 1].strip())
+            except ValueError:
+                return ()
+            return tuple(op.strip() for op in comment[i + 2:i + 2 + n] if not op.strip().startswith("Calib"))
+    return ()
 
 
 def parse_region(region: XPSRegion) -> list[CasaRegion]:
@@ -177,6 +192,11 @@ def parse_region(region: XPSRegion) -> list[CasaRegion]:
     elif comps:
         regions.append(CasaRegion(region.name, "", (float("nan"), float("nan")), None, tuple(comps), region.name,
                                   shift))
+    ops = _processing(comment)
+    if ops:
+        from dataclasses import replace
+
+        regions = [replace(r, processing=ops) for r in regions]
     return regions
 
 
@@ -288,6 +308,10 @@ def casa_report(acq: XPSAcquisition, refit: bool = True, mfp_exponent: float | N
                 notes.append(f"{r.name}: background {r.background!r} not available; Shirley used")
                 reasons.append(Reason("background_substituted", f"{r.name}: CasaXPS background {r.background} "
                                       "replaced by Shirley"))
+            if r.processing:
+                reasons.append(Reason("casa_processing_ignored", f"{r.name} (block {r.block_index}): CasaXPS applied "
+                                      f"{'; '.join(r.processing)} to the counts before its fit; sselab refits the raw "
+                                      "counts"))
             fits[key(k)] = fit_region(block(r), _refit_model(r, cps(r), notes, reasons),
                                       charge_shift_eV=r.calib_shift_eV)
     fit_total: dict[str, float] = {}
