@@ -202,9 +202,20 @@ def _window(reg, r):
     return e[w], y[w], float(acquisition_scale(reg, normalise=True, transmission=False)[0])
 
 
+def _casa_background(reg, r, e, y):
+    """The region's background as the CasaXPS import draws it (CasaXPS's end levels; the stored Tougaard
+    cross-section), on the window points e, y."""
+    from sselab.xps.backgrounds import casa_end_levels, shirley, tougaard3
+
+    ends = casa_end_levels(np.asarray(reg.binding_energy_eV) + r.calib_shift_eV, np.asarray(reg.counts, float),
+                           r.limits_eV, r.avg_points or 0)
+    if "tougaard" in r.background.lower() and len(r.cross_section) == 4 and r.cross_section[0] > 0:
+        return tougaard3(e, y, ends=ends, **dict(zip(("B", "C", "D", "T0"), r.cross_section)))
+    return shirley(e, y, ends=ends)
+
+
 def gl_convention(fetched: Path) -> None:
     """Evidence for CasaXPS's GL(p) width = true FWHM: the stored model's χ² with either reading."""
-    from sselab.xps.backgrounds import background as bg_curve
     from sselab.xps.casa import gl_width_factor, parse_acquisition, sselab_shape
 
     path = fetched / "cheminfo-vamas__assigned.vms"
@@ -212,13 +223,12 @@ def gl_convention(fetched: Path) -> None:
         return
     acq, = read(path, kind="xps")
     print("\nGL(p) width convention: reduced chi2 of CasaXPS's stored model (GL-only regions of assigned.vms)")
-    kinds = {"shirley": "shirley", "u 2 tougaard": "tougaard"}
     for r in parse_acquisition(acq):
         if not r.components or not all(c.lineshape.startswith("GL") for c in r.components):
             continue
         reg = acq.regions[r.block_index]
         e, y, scale = _window(reg, r)
-        base = bg_curve(kinds[r.background.lower()], e, y, n_avg=r.avg_points or 3)
+        base = _casa_background(reg, r, e, y)
         chi = []
         for true_fwhm in (False, True):
             model = base.copy()
@@ -236,7 +246,6 @@ def la_convention(fetched: Path) -> None:
     drawn unconvolved, or convolved with Gaussian/Lorentzian width m/c and scaled to the stored FWHM."""
     import sselab.xps.casa as casa
     import sselab.xps.casa_shapes as shapes
-    from sselab.xps.backgrounds import background as bg_curve
 
     regions = []
     for name in ("cheminfo-vamas__assigned.vms", "cheminfo-xpsanalysis__cellulose_fitted_following_briggs.vms"):
@@ -246,7 +255,6 @@ def la_convention(fetched: Path) -> None:
         for r in casa.parse_acquisition(acq):
             if any(c.lineshape.startswith("LA") for c in r.components):
                 regions.append((acq.regions[r.block_index], r))
-    kinds = {"shirley": "shirley", "u 2 tougaard": "tougaard"}
 
     def chi2(c_scale: float | None) -> float:
         saved = shapes.LA_M_SCALE
@@ -256,7 +264,7 @@ def la_convention(fetched: Path) -> None:
         try:
             for reg, r in regions:
                 e, y, scale = _window(reg, r)
-                model = bg_curve(kinds[r.background.lower()], e, y, n_avg=r.avg_points or 3)
+                model = _casa_background(reg, r, e, y)
                 for c in r.components:
                     shape, params, _ = casa.sselab_shape(c.lineshape)
                     if c_scale is None and c.lineshape.startswith("LA"):
