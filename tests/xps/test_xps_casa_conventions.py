@@ -262,3 +262,24 @@ def test_processing_history_is_reported_not_silently_dropped():
     assert parse_region(calibrated)[0].processing == ()
     d = casa_report(XPSAcquisition(source="x.vms", regions=(smoothed,), excitation_energy_eV=1486.6))
     assert "casa_processing_ignored" in {r["code"] for r in d["reasons"]} and d["status"] != "ok"
+
+
+def test_feo_refit_returns_casaxps_stored_model_with_unweighted_residuals():
+    """CasaXPS's stored FeO model (2 LF + 2 SGL, one SGL width at its 8 eV bound) is what sselab's refit
+    returns when it minimises unweighted residuals with CasaXPS's background: every component within
+    0.05 eV, 3 % FWHM, 1 at.% (issue #17's targets).  With Poisson weights the satellites come out
+    3.5-5.8 % narrower, so the weighting is what the agreement rests on."""
+    from pathlib import Path
+
+    from sselab.io import read
+
+    acq, = read(Path(__file__).resolve().parents[1] / "data" / "xps" / "FeO_analyzed.vms", kind="xps")
+    d = casa_report(acq, refit=True)
+    comps = d["regions"][0]["components"]
+    assert d["regions"][0]["fit"]["weights"] == "uniform"
+    for c in comps:
+        st = c["stored"]
+        assert abs(c["position_eV"] - st["position_eV"]) <= 0.05
+        assert abs(c["fwhm_eV"] / st["fwhm_eV"] - 1) <= 0.03
+        assert abs(c["percent_at"] - st["percent_at"]) <= 1.0
+    assert abs(comps[1]["fwhm_eV"] - 8.0) < 0.05          # the satellite's width at CasaXPS's bound

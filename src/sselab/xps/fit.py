@@ -6,8 +6,9 @@ to several regions (the steps of a depth profile) with positions and/or widths s
 The background is either computed once from the data and held fixed (``refine_background
 = False``) or refined with the peaks: linear (offset, slope), "active" Shirley
 (B = b0 + k ∫ peaks, Herrera-Gomez's active approach) or Tougaard (b0 + B ∫ K·peaks).
-Weights are Poisson, σ = √max(I, 1); standard errors are scaled by √χ²_red (lmfit's
-default), so they stay meaningful when the intensity is in counts per second.
+Weights are Poisson, σ = √max(I, 1), or uniform (``PeakModel.weights``: one σ = √mean(I) for
+every point, i.e. unweighted least squares, as CasaXPS's stored fits are); standard errors are
+scaled by √χ²_red (lmfit's default), so they stay meaningful when the intensity is in counts per second.
 
 Examples
 --------
@@ -94,6 +95,7 @@ class RegionFit:
     background_curve: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     envelope: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     verdict: Verdict = field(default_factory=Verdict.ok)
+    weights: str = "poisson"
 
     def component(self, name: str) -> ComponentResult:
         for c in self.components:
@@ -127,7 +129,8 @@ class RegionFit:
                 "residual_max_abs_sigma": self.residual_max_abs_sigma, "n_points": self.n_points,
                 "n_free": self.n_free, "success": self.success, "message": self.message,
                 "sputter_time_s": self.sputter_time_s, "charge_shift_eV": self.charge_shift_eV,
-                "weights": "Poisson, sigma = sqrt(max(I, 1)); stderr scaled by sqrt(reduced chi2)",
+                "weights": ("Poisson, sigma = sqrt(max(I, 1))" if self.weights == "poisson" else
+                            "uniform, sigma = sqrt(mean I) at every point") + "; stderr scaled by sqrt(reduced chi2)",
                 **self.verdict.to_dict()}
 
 
@@ -311,7 +314,9 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
                     shared[f"c{i}_fwhm"] = f"{prefix}c{i}_fwhm"
         area_guess = sum(s.value for s in specs if s.name.endswith("_area"))
         all_specs += specs + _bg_specs(model, e, y, prefix, area_guess)
-        spectra.append(_Spectrum(region, e, y, fixed, np.sqrt(np.clip(y, 1.0, None)), lines, prefix))
+        sigma = np.sqrt(np.clip(y, 1.0, None)) if model.weights == "poisson" else \
+            np.full_like(y, np.sqrt(max(float(np.mean(y)), 1.0)))
+        spectra.append(_Spectrum(region, e, y, fixed, sigma, lines, prefix))
 
     def residual(values: dict[str, float]) -> np.ndarray:
         out = []
@@ -352,7 +357,7 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
             residual_max_abs_sigma=float(np.max(np.abs(r))), n_points=int(s.e.size), n_free=int(n_free_here),
             success=res.success, message=res.message, sputter_time_s=s.region.sputter_time_s,
             charge_shift_eV=float(shift), energy_eV=s.e, data=s.y, background_curve=bg, envelope=bg + peaks,
-            verdict=verdict))
+            verdict=verdict, weights=model.weights))
     return results
 
 

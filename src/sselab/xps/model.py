@@ -180,8 +180,13 @@ class PeakModel:
     background_ends: str = "inside"
     #: fixed background parameters: tougaard B, C; tougaard3 B, C, D, T0 (else computed, see backgrounds)
     background_params: Mapping[str, float] = field(default_factory=dict)
+    #: residual weights: "poisson" (σ = √max(I, 1)) or "uniform" (one σ for all points, unweighted least
+    #: squares: what CasaXPS's stored fits minimise, see sselab.xps.casa)
+    weights: str = "poisson"
 
     def __post_init__(self) -> None:
+        if self.weights not in ("poisson", "uniform"):
+            raise ParameterError(f"weights must be 'poisson' or 'uniform', got {self.weights!r}")
         allowed = {"tougaard": {"B", "C"}, "tougaard3": {"B", "C", "D", "T0"}}.get(self.background, set())
         extra = set(self.background_params) - allowed
         if extra:
@@ -235,6 +240,8 @@ class PeakModel:
             d["background_ends"] = self.background_ends
         if self.background_params:
             d["background_params"] = dict(self.background_params)
+        if self.weights != "poisson":
+            d["weights"] = self.weights
         return d
 
     @classmethod
@@ -242,7 +249,7 @@ class PeakModel:
         if not isinstance(d, Mapping) or "region" not in d or "components" not in d:
             raise ParameterError("a peak model needs 'region' and 'components'")
         unknown = set(d) - {"region", "background", "refine_background", "window_eV", "components", "links",
-                            "background_avg_points", "background_ends", "background_params"}
+                            "background_avg_points", "background_ends", "background_params", "weights"}
         if unknown:
             raise ParameterError(f"peak model: unknown keys {sorted(unknown)}")
         try:
@@ -256,7 +263,8 @@ class PeakModel:
                    window_eV=tuple(d["window_eV"]) if d.get("window_eV") else None,
                    background_avg_points=d.get("background_avg_points", 3),
                    background_ends=d.get("background_ends", "inside"),
-                   background_params=d.get("background_params") or {})
+                   background_params=d.get("background_params") or {},
+                   weights=d.get("weights", "poisson"))
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.to_dict(), sort_keys=False)
