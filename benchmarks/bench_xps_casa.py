@@ -115,21 +115,25 @@ def refit_on_casa_background() -> None:
     comps = tuple(Component(f"c{k}", c.position_eV, c.fwhm_eV, *sselab_shape(c.lineshape)[:2],
                             fwhm_bounds_eV=c.fwhm_bounds_eV, position_bounds_eV=c.position_bounds_eV, area=2 * c.area)
                   for k, c in enumerate(cr.components))
-    saved = fitmod.compute_background
-    fitmod.compute_background = lambda kind, e, y, **kw: np.interp(e, be_c, bg_c)
-    try:
-        fit = fitmod.fit_region(region, PeakModel(cr.name, comps, background="tougaard3", window_eV=cr.limits_eV))
-    finally:
-        fitmod.compute_background = saved
     e, y = np.asarray(region.binding_energy_eV), np.asarray(region.counts, float)
     w = (e >= cr.limits_eV[0]) & (e <= cr.limits_eV[1])
     stored = np.interp(e, be_c, bg_c) + sum(2 * peak(e, *sselab_shape(c.lineshape)[:1], c.position_eV, c.fwhm_eV,
                                                      c.area, **sselab_shape(c.lineshape)[1]) for c in cr.components)
-    chi2 = float(np.sum(((y - stored) ** 2 / np.maximum(y, 1))[w]) / (w.sum() - 12))
-    print(f"\nrefit on CasaXPS's own background: reduced chi2 {fit.reduced_chi2:.3f} (stored model on it: {chi2:.3f})")
-    for fc, c in zip(fit.components, cr.components):
-        print(f"  d_pos {fc.position_eV - c.position_eV:+.3f} eV  d_fwhm {100 * (fc.fwhm_eV / c.fwhm_eV - 1):+.2f} %  "
-              f"d_area {100 * (fc.area / 2 / c.area - 1):+.2f} %")
+    for weights in ("poisson", "uniform"):
+        saved = fitmod.compute_background
+        fitmod.compute_background = lambda kind, e, y, **kw: np.interp(e, be_c, bg_c)
+        try:
+            fit = fitmod.fit_region(region, PeakModel(cr.name, comps, background="tougaard3", window_eV=cr.limits_eV,
+                                                      weights=weights))
+        finally:
+            fitmod.compute_background = saved
+        var = np.maximum(y, 1) if weights == "poisson" else max(float(np.mean(y[w])), 1.0)
+        chi2 = float(np.sum(((y - stored) ** 2 / var)[w]) / (w.sum() - 12))
+        print(f"\nrefit on CasaXPS's own background, {weights} weights: reduced chi2 {fit.reduced_chi2:.3f} "
+              f"(stored model on it: {chi2:.3f})")
+        for fc, c in zip(fit.components, cr.components):
+            print(f"  d_pos {fc.position_eV - c.position_eV:+.3f} eV  d_fwhm {100 * (fc.fwhm_eV / c.fwhm_eV - 1):+.2f} %  "
+                  f"d_area {100 * (fc.area / 2 / c.area - 1):+.2f} %")
 
 
 TARGETS = {"position_eV": 0.05, "fwhm_pct": 3.0, "at_pct": 1.0}
