@@ -208,8 +208,9 @@ def _best(fits: list[DecayFit], tried: tuple[str, ...], t: np.ndarray) -> DecayF
 BATCH = 128
 
 #: batches of at least this many decays evaluate the models compiled (:mod:`._decay_kernel`:
-#: the same values; importing numba, ~0.5 s, is repaid from ~50 records on)
-COMPILED_MIN_RECORDS = 48
+#: the same values, ~1.5–3 ms less CPU per record of 601 points; importing numba and loading
+#: the kernels, ~0.35 s, is repaid from ~100–200 records on)
+COMPILED_MIN_RECORDS = 200
 
 #: decays fitted ahead by :func:`prefitted` (key: model and the arrays' bytes)
 _PREFITTED: dict[tuple[str, bytes, bytes], DecayFit] = {}
