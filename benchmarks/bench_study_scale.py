@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_study_scale.py                       # 10 samples × 100 T, 10 × 100 DC holds
     .venv/bin/python benchmarks/bench_study_scale.py --samples 2 --study   # reduced, plus `sselab run` on a manifest
     .venv/bin/python benchmarks/bench_study_scale.py --demo                # also `sselab demo` end to end
+    .venv/bin/python benchmarks/bench_study_scale.py --samples 1 --study --skip-library --reference-db OLD.sqlite
 
 Data (written once into benchmarks/.cache/study_scale/, reproducible, seed 0): for each of
 ``--samples`` virtual Mg3AsN pellets (the paper's material model, :mod:`sselab.simulate.paper`,
@@ -212,7 +213,34 @@ def run_cli(args: list[str]) -> tuple[float, float, subprocess.CompletedProcess]
     return time.perf_counter() - t0, (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system), r
 
 
-def study_run(root: Path, layout: dict, jobs: int, dask_workers: int = 0) -> None:
+def compare_stores(a: Path, b: Path) -> str:
+    """Every stored analysis of two SQLite results databases of the same study compared: key,
+    settings, status, message and result (parsed JSON and text), scalar values, measurements
+    and links (ids and times left out) — how a speed change is shown to change no result."""
+    import sqlite3
+
+    def dump(path: Path) -> tuple:
+        with sqlite3.connect(path) as c:
+            rows = {r[0]: r[1:] for r in c.execute(
+                "select task_id, input_hash, method, settings_hash, settings, status, message, result from analyses")}
+            values = sorted(c.execute("select a.task_id, v.position, v.name, v.value, v.stderr, v.unit from result_values v "
+                                      "join analyses a on a.id = v.analysis_id"))
+            meas = sorted(c.execute("select path, item, input_hash, technique, cell_stack, temperature_K, voltage_V, reader, "
+                                    "reading_status, reading_reasons from measurements"))
+            links = sorted(c.execute("select a.task_id, m.path, l.position from analysis_measurements l join analyses a "
+                                     "on a.id = l.analysis_id join measurements m on m.id = l.measurement_id"))
+        return rows, values, meas, links
+
+    (ra, *rest_a), (rb, *rest_b) = dump(a), dump(b)
+    as_json = sum(1 for k, v in ra.items() if k in rb and v[:-1] == rb[k][:-1]
+                  and json.loads(v[-1] or "null") == json.loads(rb[k][-1] or "null"))
+    as_text = sum(1 for k, v in ra.items() if rb.get(k) == v)
+    same_rest = ", ".join(f"{name} {'equal' if x == y else 'DIFFER'} ({len(x)})"
+                          for name, x, y in zip(("values", "measurements", "links"), rest_a, rest_b))
+    return f"{as_json}/{len(ra)} stored results equal as JSON ({as_text} as text; {len(rb)} in the reference); {same_rest}"
+
+
+def study_run(root: Path, layout: dict, jobs: int, dask_workers: int = 0, reference_db: Path | None = None) -> None:
     manifest = write_manifest(root, layout)
     db = manifest.with_suffix(".sqlite")
     for suffix in ("", "-wal", "-shm"):
@@ -239,6 +267,8 @@ def study_run(root: Path, layout: dict, jobs: int, dask_workers: int = 0) -> Non
     n = n_eis + n_dc
     print(f"  {s['n_run']} tasks ({s['n_failed']} failed) in {wall:.1f} s wall (run_study {s['seconds']:.1f} s), "
           f"{cpu:.1f} s CPU (children) → {n / wall:.1f} files/s")
+    if reference_db is not None:
+        print(f"  against {reference_db}: {compare_stores(db, reference_db)}")
     wall2, _, r2 = run_cli(["run", str(manifest), "--db", str(db), "--jobs", str(jobs), "--no-report", "--json"])
     s2 = json.loads(r2.stdout) if r2.returncode == 0 else {}
     print(f"  incremental rerun (nothing changed): {s2.get('n_skipped')} skipped, {s2.get('n_run')} run, {wall2:.1f} s wall")
@@ -261,6 +291,8 @@ def main() -> None:
     ap.add_argument("--dask-workers", type=int, default=0, help="with --study: run on a LocalCluster of N workers")
     ap.add_argument("--demo", action="store_true", help="also time `sselab demo`")
     ap.add_argument("--skip-library", action="store_true")
+    ap.add_argument("--reference-db", type=Path, help="with --study: compare every stored result with this "
+                    "database's (e.g. one written by another sselab version on the same files)")
     a = ap.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"# {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
@@ -275,7 +307,7 @@ def main() -> None:
         eis_arrhenius(layout)
         dc_analysis(layout)
     if a.study:
-        study_run(root, layout, a.jobs, a.dask_workers)
+        study_run(root, layout, a.jobs, a.dask_workers, a.reference_db)
     if a.demo:
         demo()
 

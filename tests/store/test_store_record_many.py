@@ -101,3 +101,20 @@ def test_dumps_matches_the_careful_walk():
     finite = {"k": [1, 2.5, "s", True, None], "m": np.linspace(0, 1, 3)}
     assert dumps(finite) == json.dumps(jsonable(finite))
     assert math.isclose(json.loads(dumps({"x": np.float32(0.1)}))["x"], 0.1, rel_tol=1e-7)
+
+
+def test_a_large_batch_links_every_analysis_to_its_own_file(db):
+    """More rows than one multi-row statement holds: every id is matched to its own key."""
+    recs = []
+    for i in range(1300):
+        meas = MeasurementInfo(f"/d/f{i}.csv", "eis", f"{i:064x}", temperature_K=300.0 + i)
+        recs.append(AnalysisRecord(key=AnalysisKey(f"{i:064x}", "eis_fit", "s" * 64, "0.1.0"),
+                                   sample=SampleInfo("study", f"S{i % 7}"), measurements=(meas,),
+                                   result={"R_ohm": float(i)}, task_id=f"t{i}"))
+    ids = db.record_many(recs[::-1])[::-1]  # written in another order than the keys sort
+    assert len(set(ids)) == 1300 and db.count("measurements") == 1300
+    for i in (0, 1, 641, 1299):
+        got = db.get(ids[i])
+        assert got["task_id"] == f"t{i}" and got["result"]["R_ohm"] == float(i)
+        assert [(m["path"], m["temperature_K"]) for m in got["measurements"]] == [(f"/d/f{i}.csv", 300.0 + i)]
+    assert db.record_many(recs[:3]) == ids[:3]  # again: the same ids

@@ -19,6 +19,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,6 +78,22 @@ def _refuse_current_controlled(src: str, i: np.ndarray, v: np.ndarray) -> None:
             "record; DC polarisation (t_ion, σ_el) needs the current at a fixed potential")
 
 
+#: within :func:`prepared_kept`: {(id(transient), set potential): (transient, prepared)}
+_KEPT: ContextVar[dict[tuple[int, float | None], tuple[CurrentTransient, PreparedTransient]] | None] = ContextVar(
+    "sselab_prepared_kept", default=None)
+
+
+@contextmanager
+def prepared_kept() -> Iterator[None]:
+    """Within the block, :func:`prepare` of the same transient object and set potential is
+    done once (a study's batched decay prefit prepares each record its task prepares again)."""
+    token = _KEPT.set({})
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
 def prepare(transient: CurrentTransient, set_potential_V: float | None = None) -> PreparedTransient:
     """Check a transient and return a :class:`PreparedTransient` (see module docstring).
 
@@ -83,6 +102,19 @@ def prepare(transient: CurrentTransient, set_potential_V: float | None = None) -
     AnalysisError
         No current column, too few points, non-monotonic time, currents of the wrong sign.
     """
+    kept = _KEPT.get()
+    if kept is None:
+        return _prepare(transient, set_potential_V)
+    key = (id(transient), set_potential_V)
+    hit = kept.get(key)
+    if hit is not None and hit[0] is transient:
+        return hit[1]
+    out = _prepare(transient, set_potential_V)
+    kept[key] = (transient, out)  # the transient kept alive with it: its id is not reused
+    return out
+
+
+def _prepare(transient: CurrentTransient, set_potential_V: float | None) -> PreparedTransient:
     src = transient.source or "transient"
     t = np.asarray(transient.time_s, float)
     i = np.asarray(transient.current_A, float)

@@ -49,3 +49,10 @@ def dumps(obj: Any) -> str:
         return json.dumps(obj, allow_nan=False, default=_default)
     except (ValueError, TypeError):  # NaN/inf somewhere, or non-string keys: the careful walk
         return json.dumps(jsonable(obj), allow_nan=False)
+
+
+def round_trip(obj: Any) -> Any:
+    """``obj`` as a JSON column gives it back (``json.loads(dumps(obj))``): two C passes,
+    several times faster than :func:`jsonable`'s walk on a large result, and the same value
+    (but for bool or ``None`` dict keys, see :func:`dumps`)."""
+    return json.loads(dumps(obj))

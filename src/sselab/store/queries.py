@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Connection, Select, Table, select, tuple_
 
 from .records import AnalysisKey
 from .schema import Analysis, AnalysisMeasurement, Figure, Measurement, ResultValue, Sample
+
+if TYPE_CHECKING:  # pandas loads in ~0.4 s: only when a table is asked for
+    import pandas as pd
 
 _S: Table = Sample.__table__  # type: ignore[assignment]
 _M: Table = Measurement.__table__  # type: ignore[assignment]
@@ -175,6 +177,8 @@ def tidy_table(conn: Connection, *, study: str | None = None, sample: str | None
             records.append({**base, "name": None, "value": None, "stderr": None, "unit": None})
         for v in a["values"]:
             records.append({**base, **v})
+    import pandas as pd
+
     frame = pd.DataFrame.from_records(records, columns=TABLE_COLUMNS)
     for col in ("temperature_K", "voltage_V", "value", "stderr"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 #: Units inferred from the name suffix of a top-level scalar in a result dict (the unit-in-name
@@ -41,6 +42,7 @@ _SUFFIX_UNITS = (
     ("_nm", "nm"),
     ("_Angstrom", "Å"),
 )
+_SUFFIXES = tuple(s for s, _ in _SUFFIX_UNITS)
 
 
 class AnalysisKey(NamedTuple):
@@ -136,12 +138,15 @@ class AnalysisRecord:
 
 
 def _finite(x: Any) -> float | None:
+    if type(x) is float:  # the common case, without the ABC check below
+        return x if math.isfinite(x) else None
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         return None
     x = float(x)
     return x if math.isfinite(x) else None
 
 
+@lru_cache(maxsize=4096)
 def _unit_from_name(name: str) -> str | None:
     for suffix, unit in _SUFFIX_UNITS:
         if name.endswith(suffix):
@@ -170,10 +175,12 @@ def extract_values(result: dict[str, Any]) -> tuple[ScalarValue, ...]:
                     )
         for name, v in d.items():
             full = prefix + str(name)
-            if isinstance(v, numbers.Real) and not isinstance(v, bool):
-                out.setdefault(full, ScalarValue(full, _finite(v), None, _unit_from_name(str(name))))
-            elif v is None and name.endswith(tuple(s for s, _ in _SUFFIX_UNITS)):
-                out.setdefault(full, ScalarValue(full, None, None, _unit_from_name(str(name))))
+            if full in out:  # the first one found wins
+                continue
+            if type(v) is float or type(v) is int or (isinstance(v, numbers.Real) and not isinstance(v, bool)):
+                out[full] = ScalarValue(full, _finite(v), None, _unit_from_name(str(name)))
+            elif v is None and name.endswith(_SUFFIXES):
+                out[full] = ScalarValue(full, None, None, _unit_from_name(str(name)))
 
     visit(result, "")
     fit = result.get("fit")

@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -29,6 +28,9 @@ from . import queries, writer
 from .connect import make_engine, resolve_url, upgrade, write_transaction
 from .records import AnalysisKey, AnalysisRecord, MeasurementInfo, SampleInfo
 from .schema import Base, Sample
+
+if TYPE_CHECKING:  # pandas loads in ~0.4 s: only when a table is asked for
+    import pandas as pd
 
 
 def _describe(url: str) -> str:

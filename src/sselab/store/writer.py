@@ -45,11 +45,9 @@ def now() -> datetime:
 _STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
-def _upsert(conn: Connection, table: Table, values: dict[str, Any], keys: Sequence[str],
-            update_columns: Sequence[str], keep_stored: Sequence[str] = ()) -> int:
-    """Insert ``values``, or update ``update_columns`` of the row with the same ``keys``; its id.
-    A column in ``keep_stored`` keeps its stored value where the new one is NULL."""
-    dialect = conn.dialect.name
+def _statement(dialect: str, table: Table, keys: Sequence[str], update_columns: Sequence[str],
+               keep_stored: Sequence[str]) -> Any:
+    """The cached ``INSERT ... ON CONFLICT (keys) DO UPDATE ... RETURNING id`` of :func:`_upsert`."""
     cache_key = (dialect, table.name, tuple(keys), tuple(update_columns), tuple(keep_stored))
     stmt = _STATEMENTS.get(cache_key)
     if stmt is None:  # built once: building one (with its ``excluded`` alias) costs more than running it
@@ -64,7 +62,37 @@ def _upsert(conn: Connection, table: Table, values: dict[str, Any], keys: Sequen
                 for c in update_columns}
         stmt = ins.on_conflict_do_update(index_elements=list(keys), set_=set_).returning(table.c.id)
         _STATEMENTS[cache_key] = stmt
+    return stmt
+
+
+def _upsert(conn: Connection, table: Table, values: dict[str, Any], keys: Sequence[str],
+            update_columns: Sequence[str], keep_stored: Sequence[str] = ()) -> int:
+    """Insert ``values``, or update ``update_columns`` of the row with the same ``keys``; its id.
+    A column in ``keep_stored`` keeps its stored value where the new one is NULL."""
+    stmt = _statement(conn.dialect.name, table, keys, update_columns, keep_stored)
     return int(conn.execute(stmt, values).scalar_one())
+
+
+def _upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str],
+                 update_columns: Sequence[str], keep_stored: Sequence[str] = ()) -> list[int]:
+    """:func:`_upsert` of every row of ``rows`` (distinct keys), in that order, as a few
+    multi-row statements (SQLAlchemy's "insertmanyvalues"); the ids, in order.  Each row's id
+    is matched by the key columns the statement returns beside it, not by position."""
+    if len(rows) == 1:
+        return [_upsert(conn, table, rows[0], keys, update_columns, keep_stored)]
+    if not rows:
+        return []
+    dialect = conn.dialect.name
+    cache_key = (dialect, table.name, tuple(keys), tuple(update_columns), tuple(keep_stored), "many")
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:  # the one-row statement, returning the key columns beside the id
+        stmt = _statement(dialect, table, keys, update_columns, keep_stored).returning(*(table.c[k] for k in keys))
+        _STATEMENTS[cache_key] = stmt
+    found = {tuple(row[1:]): int(row[0]) for row in conn.execute(stmt, list(rows))}
+    try:
+        return [found[tuple(r[k] for k in keys)] for r in rows]
+    except KeyError as exc:
+        raise StoreError(f"{table.name}: a written row's id was not returned ({exc})") from None
 
 
 def upsert_sample(conn: Connection, sample: SampleInfo) -> int:
@@ -91,13 +119,19 @@ def reading_columns(reading: dict[str, Any] | None) -> dict[str, Any]:
     return {"reading_status": status, "reading_reasons": reasons}
 
 
+_MEAS_KEY = ("sample_id", "path", "item", "input_hash")
+
+
+def _measurement_row(sample_id: int, m: MeasurementInfo) -> dict[str, Any]:
+    return {"sample_id": sample_id, "path": m.path, "item": m.item, "input_hash": m.input_hash,
+            "created_at": now(), **{k: getattr(m, k) for k in _MEAS_CONTEXT}, **reading_columns(m.reading)}
+
+
 def upsert_measurement(conn: Connection, sample_id: int, m: MeasurementInfo) -> int:
     """Id of the measurement ``(sample, path, item, input_hash)``; context updated to the latest
     given — a field the new record leaves empty (None) keeps its stored value, so a derived
     analysis listing a file without its temperature does not erase it."""
-    row = {"sample_id": sample_id, "path": m.path, "item": m.item, "input_hash": m.input_hash,
-           "created_at": now(), **{k: getattr(m, k) for k in _MEAS_CONTEXT}, **reading_columns(m.reading)}
-    return _upsert(conn, _MEAS, row, ("sample_id", "path", "item", "input_hash"), _MEAS_COLUMNS, _MEAS_COLUMNS)
+    return _upsert(conn, _MEAS, _measurement_row(sample_id, m), _MEAS_KEY, _MEAS_COLUMNS, _MEAS_COLUMNS)
 
 
 def _check(rec: AnalysisRecord) -> list[dict[str, Any]]:
@@ -136,20 +170,24 @@ def write_records(conn: Connection, recs: Sequence[AnalysisRecord]) -> list[int]
                 measurements[(skey, m.path, m.item, m.input_hash)] = m
         last[tuple(rec.key)] = i
     sample_ids = {k: upsert_sample(conn, samples[k]) for k in sorted(samples)}
-    meas_ids = {k: upsert_measurement(conn, sample_ids[k[0]], measurements[k]) for k in sorted(measurements)}
+    # measurements and analyses: a few multi-row upserts each, rows in sorted key order
+    order = sorted(measurements)
+    ids = _upsert_many(conn, _MEAS, [_measurement_row(sample_ids[k[0]], measurements[k]) for k in order],
+                       _MEAS_KEY, _MEAS_COLUMNS, _MEAS_COLUMNS)
+    meas_ids = dict(zip(order, ids))
     content_columns = ("task_id", "sample_id", "settings", "status", "message", "result", "duration_s",
                        "updated_at")
-    by_key: dict[tuple[str, ...], int] = {}
+    rows = []
     for key in sorted(last):
         rec = recs[last[key]]
         stamp = now()
-        row = {
+        rows.append({
             **rec.key._asdict(), "task_id": rec.task_id,
             "sample_id": None if rec.sample is None else sample_ids[(rec.sample.study, rec.sample.name)],
             "settings": rec.settings, "status": rec.status, "message": rec.message, "result": rec.result,
             "duration_s": rec.duration_s, "updated_at": stamp, "created_at": stamp, "accepted": False,
-        }
-        by_key[key] = _upsert(conn, _ANALYSES, row, _KEY_COLUMNS, content_columns)
+        })
+    by_key = dict(zip(sorted(last), _upsert_many(conn, _ANALYSES, rows, _KEY_COLUMNS, content_columns)))
     unique = [by_key[k] for k in sorted(last)]
     for table in (_LINKS, _VALUES, _FIGURES):
         for start in range(0, len(unique), _CHUNK):

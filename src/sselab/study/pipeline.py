@@ -30,7 +30,7 @@ from typing import Any
 
 from ..store import AnalysisRecord, MeasurementInfo, SampleInfo, Store, open_store
 from ..store.records import AnalysisKey
-from ..store.writer import jsonable
+from ..store.jsonio import round_trip
 from ..transport.deconvolution import stack_bulk_names
 from ..verdict import from_inputs
 from .analyses_paper import paper_tasks, spectrum_indices_context
@@ -105,7 +105,7 @@ class _Runner:
                 if out.error:
                     self.failures.append(f"{task.id}: {out.error}")
                 else:  # as the store gives it back (NaN → None, numpy → plain), less the bulky curves
-                    self.fresh[task.key] = jsonable({k: v for k, v in out.result.items() if k != "curves"})
+                    self.fresh[task.key] = round_trip({k: v for k, v in out.result.items() if k != "curves"})
                 if self.progress is not None:
                     self.progress.update(self.bar, advance=1, description=task.id[:60])
                 if len(pending) >= COMMIT_EVERY_N or time.monotonic() - last_commit >= COMMIT_EVERY_S:
