@@ -27,7 +27,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..exceptions import FitError, SselabError
-from ..fitting import FitResult, Parameters, fit
+from ..fitting import FitResult, Parameters, fit_best
 from ..fitting.threads import single_threaded_blas
 from ..measurements import DiffractionPattern
 from ..verdict import Verdict
@@ -35,6 +35,7 @@ from .atoms import check_ties as _check_ties
 from .broad_phase import run_guarded
 from .instrument import Instrument
 from .model import D_INFINITE_NM, PowderModel
+from .stages import FINAL_FTOL, WINDOW_CHI2_TOL, WINDOW_REFITS, same_windows, stage_ftol
 from .structures import Phase
 
 LATTICE = ("a", "b", "c", "alpha", "beta", "gamma")
@@ -45,6 +46,7 @@ DEFAULT_STAGES: tuple[tuple[str, ...], ...] = (
     ("*.scale", "bkg*", "zero_deg", *(f"*.{k}" for k in LATTICE)),
     ("*.scale", "bkg*", "zero_deg", *(f"*.{k}" for k in LATTICE), "*.D_nm", "*.strain"),
 )
+
 
 
 @dataclass(frozen=True)
@@ -270,23 +272,30 @@ class Refinement:
         self._refined |= set(names)
         self.params = p
 
-    def run_stage(self, patterns: Sequence[str], fixed: Sequence[str] = (), max_iter: int = 100) -> FitResult:
+    def run_stage(self, patterns: Sequence[str], fixed: Sequence[str] = (), max_iter: int = 100,
+                  ftol: float = FINAL_FTOL) -> FitResult:
         """Free the parameters matching ``patterns`` and fit.  Peak windows are held fixed
-        during a fit (smooth derivatives) and the fit is repeated while the refined widths
-        need wider windows than those used (at most three times)."""
+        during a fit (smooth derivatives).  ``ftol``: the relative cost reduction of a step
+        below which the fit stops; :data:`~sselab.xrd.stages.STAGE_FTOL` (a stage whose
+        parameters a later one refines again) repeats the fit while the refined widths need
+        wider windows than those used (at most three times), the default (a last stage)
+        until it ends on its own windows (:mod:`sselab.xrd.stages`)."""
         self.free(patterns, fixed)
-        res = self._fit(self.model.windows(self.params.value_array), max_iter)
-        for _ in range(2):
-            used = self._win_size
+        final = ftol <= FINAL_FTOL
+        win = self.model.windows(self.params.value_array)
+        res = self._fit(win, max_iter, ftol)
+        for _ in range(WINDOW_REFITS if final else 2):
             new = self.model.windows(self.params.value_array)
-            if new[0].size <= 1.02 * used:
+            if (same_windows(new, win) if final else new[0].size <= 1.02 * win[0].size):
                 break
-            res = self._fit(new, max_iter)
+            win, chi2 = new, res.chi2
+            res = self._fit(win, max_iter, ftol)
+            if final and abs(res.chi2 - chi2) < WINDOW_CHI2_TOL:
+                break
         return res
 
-    def _fit(self, win: tuple[np.ndarray, np.ndarray], max_iter: int) -> FitResult:
+    def _fit(self, win: tuple[np.ndarray, np.ndarray], max_iter: int, ftol: float = FINAL_FTOL) -> FitResult:
         model, y, sigma = self.model, self.y, self.sigma
-        self._win_size = win[0].size
 
         for slave in self.ties:  # a tied parameter follows its master, never refined itself
             self.params = self.params.replace(slave, fixed=True)
@@ -314,7 +323,11 @@ class Refinement:
                 J[b][:, free] = Jb[:, : free.size] / sigma[:, None]
             return r, J
 
-        res = fit(fun, self.params, max_iter=max_iter)
+        def same_data(P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return fun(P, np.zeros_like(rows))
+
+        [(_, res)] = fit_best(same_data, self.params, starts=self.params.value_array[None, :],
+                              groups=np.zeros(1, int), max_iter=max_iter, ftol=ftol)
         if links:
             est = {e.name: e for e in res.parameters}
             new = []
@@ -330,8 +343,8 @@ class Refinement:
         return res
 
     def run(self, stages: Sequence[Sequence[str]] = DEFAULT_STAGES, fixed: Sequence[str] = ()) -> "RietveldResult":
-        for stage in stages:
-            self.run_stage(stage, fixed)
+        for i, stage in enumerate(stages):
+            self.run_stage(stage, fixed, ftol=stage_ftol(stages, i))
         return self.result()
 
     def result(self) -> RietveldResult:
