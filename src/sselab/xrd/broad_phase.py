@@ -73,14 +73,16 @@ def sample_fwhm_deg(inst: Instrument, D_nm: float | None, strain: float | None, 
     return math.degrees(b)
 
 
-def _broad(job: "Refinement") -> list[str]:
-    """Phases (of several) whose refined D is at its lower bound or whose peaks are broader than allowed."""
+def _broad(job: "Refinement", params: Any = None) -> list[str]:
+    """Phases (of several) whose refined D is at its lower bound or whose peaks are broader than
+    allowed (at ``params``, default the job's)."""
     if len(job.model.phases) < 2:
         return []
+    params = job.params if params is None else params
     mid = float(np.median(job.x))
     out = []
     for p in job.model.phases:
-        D, eps = job.params[f"{p.name}.D_nm"], job.params[f"{p.name}.strain"]
+        D, eps = params[f"{p.name}.D_nm"], params[f"{p.name}.strain"]
         if D.fixed and eps.fixed:
             continue
         at_bound = not D.fixed and D.value <= D.min * 1.01
@@ -102,7 +104,7 @@ def _held_size(job: "Refinement", held: Sequence[str]) -> float:
 DRIFT_FRACTION = 0.8
 
 
-def _drifted(job: "Refinement") -> list[str]:
+def _drifted(job: "Refinement", params: Any = None) -> list[str]:
     """Phases (of several, not the largest) whose cell ran to its ±5 % bound (at least
     :data:`DRIFT_FRACTION` of the way): a weak phase's peaks matched to noise or to another
     phase's reflections.  Where such a fit stops inside that band depends on the optimiser's
@@ -110,7 +112,7 @@ def _drifted(job: "Refinement") -> list[str]:
     :data:`~sselab.xrd.rietveld.STAGE_FTOL`), so the band is tested, not only the bound."""
     if len(job.model.phases) < 2:
         return []
-    p = job.params
+    p = job.params if params is None else params
     w = {ph.name: p[f"{ph.name}.scale"].value * ph.cell_mass_g_mol * ph.volume_A3 for ph in job.model.phases}
     largest = max(w, key=w.__getitem__)
     out = []
@@ -132,7 +134,10 @@ def run_guarded(job: "Refinement", stages: Sequence[Sequence[str]], fixed: Seque
 
     for i, stage in enumerate(stages):
         job.run_stage(stage, fixed, ftol=stage_ftol(stages, i))
-    held, drifted = _broad(job), _drifted(job)
+    # every fit of the last stage (it is refitted on new peak windows): a phase that ran to a bound
+    # in one of them is held, wherever the refits took it (as-BM seed 301: D at its bound, then 23 nm)
+    held = list(dict.fromkeys(n for p in job.stage_params for n in _broad(job, p)))
+    drifted = list(dict.fromkeys(n for p in job.stage_params for n in _drifted(job, p)))
     both = list(dict.fromkeys([*held, *drifted]))
     if both and stages:
         names = [f"{n}.{k}" for n in both for k in ("D_nm", "strain")]

@@ -236,6 +236,8 @@ class Refinement:
         if start:
             self.params = self.params.with_values(dict(start))
         self.last_fit: FitResult | None = None
+        #: the parameters after each fit of the last stage run (its refits on new peak windows included)
+        self.stage_params: list[Parameters] = []
         self._refined: set[str] = set()
         self.ties = _check_ties(self.model, ties or {})
         self._linear_start()
@@ -276,21 +278,22 @@ class Refinement:
                   ftol: float = FINAL_FTOL) -> FitResult:
         """Free the parameters matching ``patterns`` and fit.  Peak windows are held fixed
         during a fit (smooth derivatives).  ``ftol``: the relative cost reduction of a step
-        below which the fit stops; :data:`~sselab.xrd.stages.STAGE_FTOL` (a stage whose
-        parameters a later one refines again) repeats the fit while the refined widths need
-        wider windows than those used (at most three times), the default (a last stage)
-        until it ends on its own windows (:mod:`sselab.xrd.stages`)."""
+        below which the fit stops; with the default (a last stage) the fit is repeated until
+        it ends on the windows of its own solution, with :data:`~sselab.xrd.stages.STAGE_FTOL`
+        (a stage whose parameters a later one refines again, on new windows) it is not
+        (:mod:`sselab.xrd.stages`)."""
         self.free(patterns, fixed)
-        final = ftol <= FINAL_FTOL
         win = self.model.windows(self.params.value_array)
         res = self._fit(win, max_iter, ftol)
-        for _ in range(WINDOW_REFITS if final else 2):
+        self.stage_params = [self.params]  # after each fit of this stage
+        for _ in range(WINDOW_REFITS if ftol <= FINAL_FTOL else 0):
             new = self.model.windows(self.params.value_array)
-            if (same_windows(new, win) if final else new[0].size <= 1.02 * win[0].size):
+            if same_windows(new, win):
                 break
             win, chi2 = new, res.chi2
             res = self._fit(win, max_iter, ftol)
-            if final and abs(res.chi2 - chi2) < WINDOW_CHI2_TOL:
+            self.stage_params.append(self.params)
+            if abs(res.chi2 - chi2) < WINDOW_CHI2_TOL:
                 break
         return res
 
