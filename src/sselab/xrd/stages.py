@@ -5,7 +5,7 @@ minimum is the result.  A stage that a later one refines again (:func:`stage_fto
 :data:`STAGE_FTOL`; the last stops at the engine's :data:`FINAL_FTOL` and is refitted on the
 peak windows of its own solution (:data:`WINDOW_CHI2_TOL`), so that where it ends does not
 depend on the path there: on the demo's five patterns the results of the staged path and of
-every stage run to 1e-10 agree to 4e-4 standard errors (benchmarks/RESULTS.md, issue #20).
+every stage run to 1e-10 agree to 2e-4 standard errors (benchmarks/RESULTS.md, issue #20).
 """
 
 from __future__ import annotations
