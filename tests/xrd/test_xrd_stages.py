@@ -53,3 +53,12 @@ def test_last_stage_ends_on_the_windows_of_its_own_solution(pattern, monkeypatch
     job.run()
     assert len(used) > 3  # the last stage was refitted on new windows at least once
     assert same_windows(used[-1], job.model.windows(job.params.value_array))
+
+
+def test_unsettled_windows_are_named_in_the_verdict(pattern, monkeypatch):
+    assert "windows_not_settled" not in {r.code for r in R.refine(pattern, [mg3asn()]).verdict.reasons}
+    monkeypatch.setattr(R, "WINDOW_REFITS", 0)  # the last stage keeps the windows it started on
+    res = R.refine(pattern, [mg3asn()])
+    reasons = [r for r in res.verdict.reasons if r.code == "windows_not_settled"]
+    assert len(reasons) == 1 and reasons[0].severity == "warning"
+    assert res.verdict.status == "warning"

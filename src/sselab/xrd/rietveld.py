@@ -35,7 +35,7 @@ from .atoms import check_ties as _check_ties
 from .broad_phase import run_guarded
 from .instrument import Instrument
 from .model import D_INFINITE_NM, PowderModel
-from .stages import FINAL_FTOL, WINDOW_CHI2_TOL, WINDOW_REFITS, same_windows, stage_ftol
+from .stages import FINAL_FTOL, WINDOW_CHI2_TOL, WINDOW_REFITS, WINDOWS_UNSETTLED, same_windows, stage_ftol
 from .structures import Phase
 
 LATTICE = ("a", "b", "c", "alpha", "beta", "gamma")
@@ -286,7 +286,8 @@ class Refinement:
         win = self.model.windows(self.params.value_array)
         res = self._fit(win, max_iter, ftol)
         self.stage_params = [self.params]  # after each fit of this stage
-        for _ in range(WINDOW_REFITS if ftol <= FINAL_FTOL else 0):
+        settled = ftol > FINAL_FTOL  # only a last stage has to end on its own windows
+        for _ in range(0 if settled else WINDOW_REFITS):
             new = self.model.windows(self.params.value_array)
             if same_windows(new, win):
                 break
@@ -294,7 +295,9 @@ class Refinement:
             res = self._fit(win, max_iter, ftol)
             self.stage_params.append(self.params)
             if abs(res.chi2 - chi2) < WINDOW_CHI2_TOL:
+                settled = True
                 break
+        self.windows_settled = settled or same_windows(self.model.windows(self.params.value_array), win)
         return res
 
     def _fit(self, win: tuple[np.ndarray, np.ndarray], max_iter: int, ftol: float = FINAL_FTOL) -> FitResult:
@@ -407,6 +410,9 @@ def _summarise(job: Refinement) -> RietveldResult:
     n_free = int(job.params.free_mask.sum())
     rp, rwp, rexp, chi2 = agreement(job.y, yc, job.sigma, n_free)
     warnings = list(res.warnings)
+    if not getattr(job, "windows_settled", True):
+        warnings.append(f"{WINDOWS_UNSETTLED} the last stage still changed them after {WINDOW_REFITS} refits; "
+                        "the values may depend on the refinement's path by a small fraction of their standard errors")
     if job.dropped:
         warnings.append(f"dropped {job.dropped} points with NaN/inf 2θ, intensity or σ before refining")
     zmv = []

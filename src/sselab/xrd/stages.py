@@ -33,6 +33,8 @@ FINAL_FTOL = 1e-10
 #: can flip by a point), at most :data:`WINDOW_REFITS` times.
 WINDOW_CHI2_TOL = 1e-2
 WINDOW_REFITS = 5
+#: start of the refinement's warning (verdict reason ``windows_not_settled``) when they did not settle
+WINDOWS_UNSETTLED = "peak windows not settled:"
 
 
 def stage_ftol(stages: Sequence[Sequence[str]], i: int) -> float:
