@@ -39,6 +39,11 @@ MIN_POINTS_EARLY_EXIT = 20
 #: (see :func:`sselab.fitting.levenberg_marquardt.solve`); saves the long crawl of an
 #: undetermined resistance towards log R → −∞ (mean evaluations 14.3 → 12 on 300 spectra)
 STOL = 1e-2
+#: and when the last STOL_WINDOW accepted (Gauss–Newton-like) steps together gained less than
+#: STOL of one noise variance (:func:`sselab.fitting.levenberg_marquardt.solve`, status 5): an
+#: undetermined pair of overlapping arcs otherwise crawls along its valley for hundreds of
+#: iterations while the model keeps predicting a third of a noise variance to gain
+STOL_WINDOW = 30
 
 
 def _residual_runs(r: np.ndarray, n_points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -178,7 +183,7 @@ def fit_starts(
     S = len(spectra)
     first = np.stack([s.first for s in starts])
     _, est, first_engine = fit_best_model(model, params, starts=first, groups=np.arange(S), data_rows=np.arange(S),
-                                          max_iter=max_iter, stol=STOL)
+                                          max_iter=max_iter, stol=STOL, window=STOL_WINDOW)
     blocks = [est]
     which = [(0, i) for i in range(S)]
     start_row = [0] * S
@@ -196,7 +201,7 @@ def fit_starts(
         local = np.concatenate([np.arange(1, n + 1) for n in counts])
         groups = np.repeat(np.arange(len(again)), counts)
         kept2, est2, engine2 = fit_best_model(model, params, starts=rest, groups=groups, data_rows=owner,
-                                              max_iter=max_iter, stol=STOL)
+                                              max_iter=max_iter, stol=STOL, window=STOL_WINDOW)
         blocks.append(est2)
         ag = np.array(again)
         dof = est.residuals.shape[1] - int(params.free_mask.sum())

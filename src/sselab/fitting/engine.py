@@ -186,7 +186,7 @@ def _estimate(
     )
 
 
-def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0):
+def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0, window=0):
     plist = [params] if isinstance(params, Parameters) else list(params)
     if not plist:
         raise FitError("nothing to fit")
@@ -200,7 +200,8 @@ def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0):
     transform = Transform(template)
     base = starts.copy()
     u0 = transform.to_u(starts[:, free])
-    outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol, stol=stol)
+    outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol, stol=stol,
+                       window=window)
     final = base.copy()
     final[:, free] = transform.to_p(outcome.x)
     return template, final, outcome
@@ -373,10 +374,11 @@ def _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covarianc
 
 def fit_best_arrays(fun: Model, params: Parameters, *, starts: np.ndarray, groups: np.ndarray, max_iter: int = 200,
                     ftol: float = 1e-10, xtol: float = 1e-10, scale_covariance: bool = True,
-                    stol: float = 0.0) -> tuple[list[int], Estimates]:
-    """:func:`fit_best` with the kept rows' results as :class:`Estimates` (built on demand)."""
+                    stol: float = 0.0, window: int = 0) -> tuple[list[int], Estimates]:
+    """:func:`fit_best` with the kept rows' results as :class:`Estimates` (built on demand);
+    ``stol`` and ``window`` as in :func:`sselab.fitting.levenberg_marquardt.solve`."""
     with single_threaded_blas():
-        template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol, stol)
+        template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol, stol, window)
         kept = _kept_rows(np.asarray(groups), outcome)
         return kept, _final_arrays(fun, template, final, outcome, np.array(kept), scale_covariance)
 
