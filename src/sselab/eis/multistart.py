@@ -25,7 +25,7 @@ from ..fitting.diagnostics import longest_run_p, runs_z
 from ..fitting.engine import Estimates
 from ..measurements import Spectrum
 from .circuit import Circuit
-from .initial import Starts
+from .initial import Starts, all_many
 from .kernel.dispatch import fit_best_model
 
 #: a fit whose residuals (real or imaginary part, in frequency order) form runs this unlikely
@@ -193,7 +193,9 @@ def fit_starts(
     # residuals still look like noise)
     settled = est.success & ~est.undetermined & ~est.at_bound
     engines = [first_engine] * S
-    again = [i for i in range(S) if not (noise_like[i] and settled[i]) and len(starts[i].all()) > 1]
+    candidates = [i for i in range(S) if not (noise_like[i] and settled[i])]
+    every = dict(zip(candidates, all_many([starts[i] for i in candidates])))
+    again = [i for i in candidates if len(every[i]) > 1]
     if again:
         counts = [len(starts[i].all()) - 1 for i in again]
         owner = np.repeat(again, counts)
