@@ -114,15 +114,39 @@ def test_auto_uses_numpy_for_small_solves_and_unknown_elements(monkeypatch):
     monkeypatch.setenv("SSELAB_FIT_KERNEL", "auto")
     c = Circuit("R0-p(R1,CPE1)")
     model = type("M", (), {"circuit": c})()
-    import numba  # noqa: F401  (loaded or not, the choice is the same: it depends on the solve alone)
+    import numba  # noqa: F401  (numba itself loaded: not enough, the kernels are what counts)
 
+    modules = __import__("sys").modules
+    monkeypatch.delitem(modules, "sselab.eis.kernel._numba", raising=False)
+    assert not kernel.loaded()
     assert dispatch.choose(model, kernel.AUTO_MIN_ROWS - 1) == "numpy"
     assert dispatch.choose(model, kernel.AUTO_MIN_ROWS) == "numba"
-    monkeypatch.delitem(__import__("sys").modules, "numba")
+    monkeypatch.delitem(modules, "numba")
     assert dispatch.choose(model, kernel.AUTO_MIN_ROWS - 1) == "numpy"
     assert dispatch.choose(model, kernel.AUTO_MIN_ROWS) == "numba"
     monkeypatch.delitem(ELEMENT_CODES, "CPE")
     assert not supported(c) and dispatch.choose(model, 10_000) == "numpy"
+
+
+def test_auto_fits_small_solves_compiled_once_the_kernels_are_loaded(monkeypatch):
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "auto")
+    c = Circuit("R0-p(R1,CPE1)")
+    model = type("M", (), {"circuit": c})()
+    modules = __import__("sys").modules
+    saved = modules.pop("sselab.eis.kernel._numba", None)
+    try:
+        assert dispatch.choose(model, 1) == "numpy"
+        [numpy_fit] = fit_circuit_batch(_noisy("R0-p(R1,CPE1)", 1, 5), "R0-p(R1,CPE1)")
+    finally:
+        if saved is not None:
+            modules["sselab.eis.kernel._numba"] = saved
+    assert kernel.load() and kernel.loaded()
+    assert dispatch.choose(model, 1) == "numba"
+    [fit] = fit_circuit_batch(_noisy("R0-p(R1,CPE1)", 1, 5), "R0-p(R1,CPE1)")
+    assert numpy_fit.engine == "numpy" and fit.engine == "numba"
+    np.testing.assert_allclose(fit.chi2, numpy_fit.chi2, rtol=1e-6)
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")
+    assert dispatch.choose(model, 10_000) == "numpy"
 
 
 @pytest.mark.parametrize("text", ["R0-p(R1,CPE1)-p(R2,CPE2)", "R0-p(R1,C1)-W1", "R0-p(R1,CPE1)"])

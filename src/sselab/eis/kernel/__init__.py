@@ -9,12 +9,13 @@ Which path fits is chosen per batched solve by :func:`sselab.eis.kernel.dispatch
   have compiled formulas;
 * ``auto`` (default) — numba for solves of at least :data:`AUTO_MIN_ROWS` problems (importing
   numba and loading the cached kernels costs 1–3 s on this 2-core machine, what compiled fits
-  save on ~1,000 spectra), numpy otherwise or without numba.  The choice depends on the solve
-  alone, never on what the process did before (whether numba happens to be loaded already):
-  fewer than 1,000 spectra are fitted by numpy in a one-file CLI call, a serial ``sselab run``
-  and a cluster worker alike (above that the batching decides; the engines agree to rounding
-  and each fit records its ``engine``).  ``SSELAB_FIT_KERNEL=numba`` compiles small
-  solves too (a single fit 2.6× faster once the kernels are loaded).
+  save on ~1,000 spectra), and for smaller solves too once the compiled kernels are loaded in
+  this process (:func:`loaded`: a large batch ran, or :func:`load` was called) — the one-time
+  cost is then paid and a single fit runs ~3× faster compiled (1.6 vs 5.1 ms on the eBE
+  stack).  Otherwise numpy, and always numpy without numba: a one-file CLI call never pays
+  the import.  The engines agree to rounding (tests/eis_batch/test_kernel.py) and each fit
+  records its ``engine``.  ``SSELAB_FIT_KERNEL=numba`` compiles every solve (loading the
+  kernels at the first), ``numpy`` none.
 
 Every :class:`~sselab.eis.fit.CircuitFit` says which path fitted it (``engine``).  The same
 choice applies to the off-grid refinement of the automatic starts
@@ -67,7 +68,26 @@ def compiled_for(n_rows: int) -> bool:
     want = requested()
     if want == "numpy" or not numba_available():
         return False
-    return want == "numba" or n_rows >= auto_min_rows()
+    return want == "numba" or n_rows >= auto_min_rows() or loaded()
+
+
+def loaded() -> bool:
+    """Whether the compiled kernels are loaded in this process (then ``auto`` uses them for
+    solves of any size: their import and cache load are paid)."""
+    import sys
+
+    return __name__ + "._numba" in sys.modules
+
+
+def load() -> bool:
+    """Load the compiled kernels now (numba's import and the cached machine code, ~1–3 s, or
+    their compilation the first time on a machine), so that ``auto`` fits even one spectrum
+    compiled from here on; False when numba is not installed."""
+    if not numba_available():
+        return False
+    from . import _final, _grid, _numba  # noqa: F401
+
+    return True
 
 
 def auto_min_rows() -> int:
