@@ -35,7 +35,7 @@ from . import levenberg_marquardt as lm
 from .parameters import Parameters
 from .result import FitResult, ParameterEstimate
 from .threads import single_threaded_blas
-from .transforms import Transform
+from .transforms import Transform, transform_for
 
 #: |correlation| above which two parameters are reported as determined only in combination
 #: (a CPE's Q and n are routinely correlated at 0.99; on 300 simulated eBE-stack fits the
@@ -197,7 +197,7 @@ def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0, window=0):
     free = template.free_mask
     if not free.any():
         raise FitError("every parameter is fixed: nothing to fit")
-    transform = Transform(template)
+    transform = transform_for(template)
     base = starts.copy()
     u0 = transform.to_u(starts[:, free])
     outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol, stol=stol,
@@ -277,8 +277,7 @@ class Estimates:
         """(R,) whether some free parameter is :attr:`ParameterEstimate.at_bound`."""
         t = self.template
         free = t.free_mask
-        lo = np.array([t[name].min for name in t.names], float)[free]
-        hi = np.array([t[name].max for name in t.names], float)[free]
+        lo, hi = (a[free] for a in t.bound_arrays())
         v = self.values[:, free]
         tol = 1e-6
         with np.errstate(all="ignore"):

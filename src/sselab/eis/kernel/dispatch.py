@@ -17,7 +17,7 @@ from ...fitting import engine
 from ...fitting import levenberg_marquardt as lm
 from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
-from ...fitting.transforms import Transform
+from ...fitting.transforms import transform_for
 from . import LOCK, compiled_for, parallel_for
 from .program import compiled, supported
 
@@ -50,7 +50,7 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     from . import _numba
 
     free = template.free_mask
-    transform = Transform(template)
+    transform = transform_for(template)
     base = np.ascontiguousarray(starts)
     x = np.ascontiguousarray(transform.to_u(starts[:, free]))
     ops, depth = compiled(model.circuit)
