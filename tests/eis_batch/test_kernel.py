@@ -285,3 +285,21 @@ def test_fused_arcs_equal_the_generic_parallel(text, values):
     z_ref, J_ref = c.impedance_and_jacobian(w, P)
     np.testing.assert_allclose(zf, z_ref, rtol=1e-12)
     np.testing.assert_allclose(dzf.transpose(0, 2, 1), J_ref, rtol=1e-10, atol=1e-14 * np.abs(J_ref).max())
+
+
+def test_threads_auto_follows_free_cores(monkeypatch):
+    monkeypatch.setattr(kernel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.delenv("SSELAB_FIT_THREADS", raising=False)
+    monkeypatch.setattr(kernel.os, "getloadavg", lambda: (0.3, 0.5, 0.5))
+    assert kernel.cores_free() and kernel.parallel_for(kernel.PARALLEL_MIN_ROWS)
+    assert not kernel.parallel_for(kernel.PARALLEL_MIN_ROWS - 1)  # small calls: no pool start-up
+    monkeypatch.setattr(kernel.os, "getloadavg", lambda: (4.7, 4.0, 3.0))  # busy: serial
+    assert not kernel.parallel_for(10_000)
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "2")
+    assert kernel.parallel_for(10_000)
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "1")
+    monkeypatch.setattr(kernel.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not kernel.parallel_for(10_000)
+    monkeypatch.setattr(kernel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "auto")
+    assert not kernel.parallel_for(10_000)  # one core

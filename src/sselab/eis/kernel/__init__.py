@@ -33,8 +33,11 @@ AUTO_MIN_ROWS = 1000
 
 BACKENDS = ("auto", "numba", "numpy")
 
-#: with ``SSELAB_FIT_THREADS`` above 1, compiled calls over at least this many rows use numba's
-#: thread pool; by default every compiled call runs in the calling thread.  The pool used to
+#: compiled calls over at least this many rows use numba's thread pool when
+#: ``SSELAB_FIT_THREADS`` is above 1, or when it is unset (or ``auto``) and the machine has a
+#: core free (1-minute load average at most the core count − 1; :func:`parallel_for`); with
+#: ``SSELAB_FIT_THREADS=1`` every compiled call runs in the calling thread.  The rows are
+#: independent problems: pooled and serial fits are identical.  The pool used to
 #: cost ~25–35 % more CPU per fit (libgomp's idle workers spin; measured 2,785 vs 3,326 fits
 #: per CPU-second): :mod:`._numba` now asks for passive waiting (``OMP_WAIT_POLICY``), after
 #: which the pooled CPU rate equals the serial one (3,770 vs 3,217 under load 12); the wall
@@ -54,13 +57,33 @@ def requested() -> str:
 
 
 def parallel_for(n_rows: int) -> bool:
-    """Whether a compiled call over ``n_rows`` rows uses numba's threads: ``SSELAB_FIT_THREADS``
-    above 1 and at least :data:`PARALLEL_MIN_ROWS` rows."""
+    """Whether a compiled call over ``n_rows`` rows uses numba's threads: at least
+    :data:`PARALLEL_MIN_ROWS` rows, and ``SSELAB_FIT_THREADS`` above 1 — or unset / ``auto``
+    with a core free (:func:`cores_free`)."""
+    if n_rows < PARALLEL_MIN_ROWS:
+        return False
+    value = os.environ.get("SSELAB_FIT_THREADS", "auto").strip().lower()
+    if value in ("", "auto"):
+        return cores_free()
     try:
-        threads = int(os.environ.get("SSELAB_FIT_THREADS", "1"))
+        return int(value) > 1
     except ValueError:
-        threads = 1
-    return threads > 1 and n_rows >= PARALLEL_MIN_ROWS
+        return False
+
+
+def cores_free() -> bool:
+    """Whether this process may use a second core: at least two cores available to it and a
+    1-minute load average at most their number − 1 (a busy shared machine stays serial: the
+    pool then only adds switching)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return False
+    return cores >= 2 and load <= cores - 1
 
 
 def compiled_for(n_rows: int) -> bool:
