@@ -9,13 +9,16 @@ Which path fits is chosen per batched solve by :func:`sselab.eis.kernel.dispatch
   have compiled formulas;
 * ``auto`` (default) — numba for solves of at least :data:`AUTO_MIN_ROWS` problems (importing
   numba and loading the cached kernels costs 1–3 s on this 2-core machine, what compiled fits
-  save on ~1,000 spectra), and for smaller solves too once the compiled kernels are loaded in
-  this process (:func:`loaded`: a large batch ran, or :func:`load` was called) — the one-time
-  cost is then paid and a single fit runs ~3× faster compiled (1.6 vs 5.1 ms on the eBE
-  stack).  Otherwise numpy, and always numpy without numba: a one-file CLI call never pays
-  the import.  The engines agree to rounding (tests/eis_batch/test_kernel.py) and each fit
-  records its ``engine``.  ``SSELAB_FIT_KERNEL=numba`` compiles every solve (loading the
-  kernels at the first), ``numpy`` none.
+  save on ~1,000 spectra), and for smaller solves too after :func:`load` (a long-running
+  process — a server, a notebook, a benchmark — pays the one-time cost on purpose; a single
+  fit then runs ~3× faster, 1.6 vs 5.1 ms on the eBE stack).  Otherwise numpy, and always
+  numpy without numba: a one-file CLI call never pays the import.  Without :func:`load`
+  the choice depends on the solve alone, never on what the process happened to do before:
+  the engines agree on χ² to rounding (tests/eis_batch/test_kernel.py), but a degenerate fit
+  (a resistor collapsing to 0, a capacitance diverging) may end in another equivalent
+  parameterisation on each, and a result should not depend on an earlier, unrelated batch.
+  Each fit records its ``engine``.  ``SSELAB_FIT_KERNEL=numba`` compiles every solve,
+  ``numpy`` none.
 
 Every :class:`~sselab.eis.fit.CircuitFit` says which path fitted it (``engine``).  The same
 choice applies to the off-grid refinement of the automatic starts
@@ -94,22 +97,26 @@ def compiled_for(n_rows: int) -> bool:
     return want == "numba" or n_rows >= auto_min_rows() or loaded()
 
 
-def loaded() -> bool:
-    """Whether the compiled kernels are loaded in this process (then ``auto`` uses them for
-    solves of any size: their import and cache load are paid)."""
-    import sys
+#: set by :func:`load`: ``auto`` then compiles solves of any size
+_LOADED = False
 
-    return __name__ + "._numba" in sys.modules
+
+def loaded() -> bool:
+    """Whether :func:`load` was called in this process (``auto`` then fits even one spectrum
+    compiled)."""
+    return _LOADED
 
 
 def load() -> bool:
     """Load the compiled kernels now (numba's import and the cached machine code, ~1–3 s, or
-    their compilation the first time on a machine), so that ``auto`` fits even one spectrum
-    compiled from here on; False when numba is not installed."""
+    their compilation the first time on a machine) and let ``auto`` use them for solves of
+    any size from here on; False (nothing changes) when numba is not installed."""
+    global _LOADED
     if not numba_available():
         return False
     from . import _final, _grid, _numba  # noqa: F401
 
+    _LOADED = True
     return True
 
 
