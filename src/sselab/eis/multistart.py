@@ -46,20 +46,30 @@ STOL = 1e-2
 STOL_WINDOW = 30
 
 
-def _residual_runs(r: np.ndarray, n_points: int) -> tuple[np.ndarray, np.ndarray]:
+def _residual_runs(r: np.ndarray, n_points: int, compiled: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Per fit (rows of ``r``): the lower runs-test z and the lower longest-run p of its real and
-    imaginary residuals in frequency order (z = −inf where one part has too few of one sign)."""
+    imaginary residuals in frequency order (z = −inf where one part has too few of one sign);
+    ``compiled``: the same in one compiled pass (:func:`sselab.eis.kernel._final.residual_runs`,
+    ~70 µs less per single fit)."""
+    if compiled and n_points > 0:
+        from .kernel import LOCK
+        from .kernel._final import residual_runs
+
+        z_out, p_out = np.empty(len(r)), np.empty(len(r))
+        with LOCK:
+            residual_runs(np.ascontiguousarray(r, float), int(n_points), z_out, p_out)
+        return z_out, p_out
     r = r.reshape(len(r), 2, n_points)  # real, imaginary
     z = runs_z(r)
     z = np.where(np.isnan(z), -np.inf, z).min(axis=1)
     return z, longest_run_p(r).min(axis=1)
 
 
-def _noise_like(r: np.ndarray, n_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _noise_like(r: np.ndarray, n_points: int, compiled: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per fit: whether its residuals look like noise (never for fewer than
     MIN_POINTS_EARLY_EXIT points, where the runs tests cannot see a misfit), and the runs z
     and longest-run p that decided it."""
-    z, p = _residual_runs(r, n_points)
+    z, p = _residual_runs(r, n_points, compiled)
     ok = (z > RUNS_Z_ACCEPT) & (p > LONGEST_RUN_P_ACCEPT) & (n_points >= MIN_POINTS_EARLY_EXIT)
     return ok, z, p
 
@@ -187,7 +197,7 @@ def fit_starts(
     blocks = [est]
     which = [(0, i) for i in range(S)]
     start_row = [0] * S
-    noise_like, z, p = _noise_like(est.residuals, n_points)
+    noise_like, z, p = _noise_like(est.residuals, n_points, first_engine == "numba")
     # done after one start: converged, noise-like residuals, and every parameter determined and
     # off its bounds (a parameter driven to a bound — log R → −∞ — can mark a wrong basin whose
     # residuals still look like noise)
@@ -214,7 +224,7 @@ def fit_starts(
                 which[i] = (1, g)
                 start_row[i] = int(local[kept2[g]])
         r_again = np.stack([blocks[which[i][0]].residuals[which[i][1]] for i in again])
-        noise_like[ag], z[ag], p[ag] = _noise_like(r_again, n_points)
+        noise_like[ag], z[ag], p[ag] = _noise_like(r_again, n_points, engine2 == "numba")
     retried = set(again)
     tried = [len(starts[i].all()) if i in retried else 1 for i in range(S)]
     return FitList(c, weighting, spectra, params, starts, canonical, blocks, which, start_row, tried, engines,
