@@ -36,7 +36,7 @@ from math import comb
 import numpy as np
 
 from .circuit import Circuit
-from .initial_assemble import values_many
+from .initial_assemble import select_many, values_many  # noqa: F401  (select_many: the batched select)
 from .language import Element, Node, Parallel, Series
 
 ARC_EXPONENTS = (0.9, 0.75)
@@ -82,9 +82,10 @@ class Design:
     idx: np.ndarray  # (K, p) column indices of each combination
     positions: np.ndarray  # (K, k) log10 τ of each combination's arcs
     position_keys: np.ndarray  # (K,) one integer per distinct arc placement
-    outer: np.ndarray | None  # (N, C·C) Re(c̄ᵢ cⱼ) per point, when small enough
+    outer: np.ndarray | None  # (N, P) Re(c̄ᵢ cⱼ) per point of the P column pairs some combination uses
     position_index: np.ndarray | None = None  # (K, k) grid index of each combination's arc τ
     combo_n: np.ndarray | None = None  # (K,) each combination's arc exponent
+    pairs: np.ndarray | None = None  # (2, P) flat Gram indices i·C + j and j·C + i of those pairs
 
 
 #: designs of recently seen (circuit, frequency grid) pairs: a series shares one grid
@@ -160,16 +161,27 @@ def _build_design(circuit: Circuit, f: np.ndarray) -> Design | None:
     tau_index = np.array([c[1] for c in combos], np.int64).reshape(len(combos), k)
     keys = (tau_index * grid.size ** np.arange(k, dtype=np.int64)).sum(axis=1)
     c = np.array(cols).T
-    outer = (c.conj()[:, :, None] * c[:, None, :]).real.reshape(c.shape[0], -1) if c.size * c.shape[1] <= _OUTER_LIMIT else None
-    out = Design(c, arcs, lone, has_r, grid, tuple(combos), np.array(idx), np.log10(grid)[tau_index], keys, outer,
-                 tau_index, np.array([cb[0] for cb in combos], float))
+    idx_a = np.array(idx)
+    C = c.shape[1]
+    # the Gram entries some combination reads (pairs of columns sharing one): a third of C² for
+    # two arcs, so the per-point products and the BLAS product scoring them shrink as much
+    ii = np.broadcast_to(idx_a[:, :, None], idx_a.shape + idx_a.shape[1:])
+    jj = np.broadcast_to(idx_a[:, None, :], ii.shape)
+    flat = np.unique(np.minimum(ii, jj) * C + np.maximum(ii, jj))
+    pi, pj = flat // C, flat % C
+    outer = pairs = None
+    if c.shape[0] * flat.size <= _OUTER_LIMIT:
+        outer = np.ascontiguousarray((c[:, pi].conj() * c[:, pj]).real)
+        pairs = np.stack([pi * C + pj, pj * C + pi])
+    out = Design(c, arcs, lone, has_r, grid, tuple(combos), idx_a, np.log10(grid)[tau_index], keys, outer,
+                 tau_index, np.array([cb[0] for cb in combos], float), pairs)
     for a in (out.cols, out.grid, out.idx, out.positions, out.position_keys, out.position_index, out.combo_n) + (
-            (outer,) if outer is not None else ()):
+            (outer, pairs) if outer is not None else ()):
         a.setflags(write=False)
     return out
 
 
-#: largest N·C² for which the per-point outer products Re(c̄ᵢ cⱼ) are kept (8 bytes each)
+#: largest N·P for which the per-point products Re(c̄ᵢ cⱼ) of the P used pairs are kept (8 bytes each)
 _OUTER_LIMIT = 4_000_000
 
 
@@ -183,7 +195,11 @@ def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # can depend on how many spectra share the call, so a spectrum alone and in a batch get
     # starts equal to ~1e-15 and fits equal in every parameter the data determine
     if d.outer is not None:  # Re(c̄ᵢ cⱼ) per point, kept with the design: the Gram is a real product
-        gram = (w2 @ d.outer).reshape(-1, C, C)
+        used = w2 @ d.outer  # (S, P): only the entries some combination reads (the rest stay 0)
+        gram = np.zeros((Z.shape[0], C * C))
+        gram[:, d.pairs[0]] = used
+        gram[:, d.pairs[1]] = used
+        gram = gram.reshape(-1, C, C)
     else:
         A = d.cols[None, :, :] * np.sqrt(w2)[:, :, None]
         gram = (A.conj().transpose(0, 2, 1) @ A).real
@@ -399,60 +415,3 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
             cols[sel, :, jj] = col[sel, best[sel]]
     return values_many(circuit, d, tau, ns, [d.combos[c][2] for c in combos], coef, spans)
 
-
-def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, spans: np.ndarray, n_starts: int,
-                index: np.ndarray) -> list[np.ndarray]:
-    """:func:`select` for many spectra at once: ``coef`` (S, K, p), ``cost`` (S, K) and
-    ``index`` (S, K) the scored combinations of each, ``spans`` (S,); the same picks in the
-    same order, one array (≤ n_starts, n_params) per spectrum, the picks' values assembled in
-    one :func:`values_many` call (the per-spectrum loop cost ~0.6 ms a spectrum)."""
-    coef, cost, index = np.asarray(coef, float), np.asarray(cost, float), np.asarray(index)
-    S, K = cost.shape
-    if n_starts <= 1 or S == 0:
-        return [select(circuit, d, coef[s], cost[s], float(spans[s]), n_starts, index=index[s]) for s in range(S)]
-    rows = np.arange(S)[:, None]
-    order = np.argsort(cost, axis=1, kind="stable")
-    combo = index[rows, order]  # (S, K) combinations, best first
-    position = d.positions[combo]  # (S, K, k)
-    keys = d.position_keys[combo]
-    n_best = (n_starts + 1) // 2
-    # first occurrence of each distinct arc placement, in score order (np.unique's return_index)
-    by_key = np.argsort(keys, axis=1, kind="stable")
-    sk = keys[rows, by_key]
-    lead = np.ones((S, K), bool)
-    lead[:, 1:] = sk[:, 1:] != sk[:, :-1]
-    first = np.zeros((S, K), bool)
-    first[np.broadcast_to(rows, (S, K))[lead], by_key[lead]] = True
-    rank = np.cumsum(first, axis=1)
-    picks = np.full((S, n_starts), -1)
-    for j in range(n_best):
-        hit = first & (rank == j + 1)
-        has = hit.any(axis=1)
-        picks[has, j] = np.argmax(hit[has], axis=1)
-    count = (picks[:, :n_best] >= 0).sum(axis=1)
-    if position.shape[2]:
-        far = np.ones((S, K), bool)
-        live = count == n_best
-        for j in range(n_best):
-            far &= np.abs(position - position[np.arange(S), np.maximum(picks[:, j], 0)][:, None, :]).max(axis=2) >= 1.0
-        after = np.where(picks[:, n_best - 1] >= 0, picks[:, n_best - 1] + 1, K)
-        pos = np.arange(K)[None, :]
-        for j in range(n_best, n_starts):
-            cand = far & (pos >= after[:, None]) & live[:, None]
-            has = cand.any(axis=1)
-            nxt = np.argmax(cand, axis=1)
-            picks[has, j] = nxt[has]
-            count[has] += 1
-            live &= has
-            after = np.where(has, nxt + 1, after)
-            far[has] &= np.abs(position[has] - position[np.flatnonzero(has), nxt[has]][:, None, :]).max(axis=2) >= 1.0
-    which_s, which_j = np.nonzero(picks >= 0)
-    at = picks[which_s, which_j]
-    chosen = combo[which_s, at]
-    k = len(d.arcs)
-    tau = d.grid[d.position_index[chosen]] if k else np.zeros((chosen.size, 0))
-    ns = np.repeat(d.combo_n[chosen][:, None], k, axis=1)
-    v = values_many(circuit, d, tau.reshape(chosen.size, k), ns, [d.combos[c][2] for c in chosen],
-                    coef[which_s, order[which_s, at]], spans[which_s])
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(which_s, minlength=S))])
-    return [v[bounds[s]:bounds[s + 1]] for s in range(S)]
