@@ -355,14 +355,14 @@ class _Pending:
         self.circuit, self.d, self.bests, self.n_starts = circuit, d, bests, n_starts
         self.coefs, self.costs, self.tops, self.spans = coefs, costs, tops, spans
 
-    def make(self, rows: list[int]) -> list[np.ndarray]:
+    def make(self, rows: list[int], n_starts: int | None = None) -> list[np.ndarray]:
         """Every start of spectra ``rows``: the refined best, then the other picks of
-        :func:`~sselab.eis.initial_grid.select`."""
+        :func:`~sselab.eis.initial_grid.select` (``n_starts`` of them, default the block's)."""
         from . import initial_grid
 
         r = np.asarray(rows, int)
         picks = initial_grid.select_many(self.circuit, self.d, self.coefs[r], self.costs[r], self.spans[r],
-                                         self.n_starts, self.tops[r])
+                                         n_starts or self.n_starts, self.tops[r])
         return [np.vstack([self.bests[k][None], v[1:]]) for k, v in zip(rows, picks)]
 
 
@@ -381,6 +381,29 @@ def all_many(starts: list["Starts"]) -> list[np.ndarray]:
             starts[i]._all = np.atleast_2d(np.asarray(a, float))
             starts[i]._make_all = None
     return [s.all() for s in starts]
+
+
+def widen_many(starts: list["Starts"], n_starts: int) -> list[np.ndarray]:
+    """For each of ``starts`` (grid starts only), the further starts of a wider selection of
+    ``n_starts`` (:func:`~sselab.eis.initial_grid.select`) not already among its
+    :meth:`Starts.all`, appended to it; the rows added per spectrum (none for starts that
+    do not come from the grid search)."""
+    out = [np.empty((0, s.first.size)) for s in starts]
+    groups: dict[int, tuple[_Pending, list[int], list[int]]] = {}
+    for i, s in enumerate(starts):
+        pend = s._pending
+        if pend is not None:
+            s.all()
+            groups.setdefault(id(pend[0]), (pend[0], [], []))
+            groups[id(pend[0])][1].append(pend[1])
+            groups[id(pend[0])][2].append(i)
+    for pending, rows, where in groups.values():
+        for i, wider in zip(where, pending.make(rows, n_starts)):
+            have = starts[i]._all
+            new = np.array([row for row in wider[1:] if not (have == row).all(axis=1).any()]).reshape(-1, have.shape[1])
+            starts[i]._all = np.vstack([have, new])
+            out[i] = new
+    return out
 
 
 #: (spectra × combinations) scored per numpy call, bounding the temporary Gram stacks
