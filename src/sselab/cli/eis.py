@@ -143,6 +143,7 @@ def fit_command(
     are fitted together by the batched engine).  Exit 3 when a fit failed."""
     from ..eis.batch import FitFailure, fit_circuit_batch
     from ..eis.fit import evaluate_curves
+    from ..eis.verdicts import prepare_verdicts
     from ..eis.weights import WEIGHTINGS
 
     if weight not in WEIGHTINGS:
@@ -178,7 +179,9 @@ def fit_command(
         if not every and item.n_in_file > 1:
             fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(item.n_in_file, item.index))
         fits[i] = fit
-    evaluate_curves([f for i, f in fits.items() if i not in errors])  # ... then all fitted curves at once
+    done = [f for i, f in fits.items() if i not in errors]
+    evaluate_curves(done)  # ... then all fitted curves at once
+    prepare_verdicts(done)  # ... and the numbers their verdicts judge, as one table
     outputs: list[dict[str, Any]] = []
     for i, (path, item) in enumerate(entries):
         if i in errors:
