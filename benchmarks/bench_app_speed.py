@@ -157,6 +157,7 @@ def bench_run(samples: int, reps: int) -> None:
 
 
 def main() -> None:
+    global CSV_DIR
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="help,cli,demo,run", help="comma-separated: help, cli, demo, run")
     ap.add_argument("--repeats", type=int, default=3)
@@ -166,7 +167,6 @@ def main() -> None:
     ap.add_argument("--csv-dir", type=Path, default=CSV_DIR,
                     help="cli: folder of the simulated CSV files (written once; default %(default)s)")
     a = ap.parse_args()
-    global CSV_DIR
     CSV_DIR = a.csv_dir
     only = set(a.only.split(","))
     import sselab
