@@ -149,17 +149,16 @@ def _edge_rows(R: np.ndarray, F: np.ndarray, n: int, sigma: np.ndarray) -> tuple
     nan = np.full(len(R), np.nan)
     if n < 4 * EDGE_POINTS or R.shape[1] != 2 * n:
         return nan, nan.copy()
+    k = len(R)
     order = np.argsort(-F, axis=1)
-    se = sigma / math.sqrt(EDGE_POINTS)
-    good = sigma > 0
-
-    def z(ends: np.ndarray) -> np.ndarray:
-        # the mean of each end as ndarray.mean computes it (sum, then divided by the count)
-        a = np.abs(np.take_along_axis(R[:, :n], ends, 1).sum(axis=1) / EDGE_POINTS)
-        b = np.abs(np.take_along_axis(R[:, n:], ends, 1).sum(axis=1) / EDGE_POINTS)
-        return np.where(good, np.where(b > a, b, a) / se, np.nan)  # Python's max(a, b), NaN included
-
-    return z(order[:, :EDGE_POINTS]), z(order[:, n - EDGE_POINTS:])
+    ends = np.concatenate([order[:, :EDGE_POINTS], order[:, n - EDGE_POINTS:]], axis=1)  # highest, then lowest
+    rows = np.arange(k)[:, None]
+    # the mean of each end as ndarray.mean computes it (the sum of its points, then divided by the count)
+    re = np.abs(R[rows, ends].reshape(k, 2, EDGE_POINTS).sum(axis=2) / EDGE_POINTS)
+    im = np.abs(R[rows, ends + n].reshape(k, 2, EDGE_POINTS).sum(axis=2) / EDGE_POINTS)
+    se = (sigma / math.sqrt(EDGE_POINTS))[:, None]
+    z = np.where((sigma > 0)[:, None], np.where(im > re, im, re) / se, np.nan)  # Python's max(re, im), NaN included
+    return z[:, 0], z[:, 1]
 
 
 def prepare_verdicts(fits: "list[CircuitFit]") -> None:
@@ -173,7 +172,8 @@ def prepare_verdicts(fits: "list[CircuitFit]") -> None:
 def _row(fit: "CircuitFit", noise: float | None) -> dict:
     if noise is None and "_verdict_row" in fit.__dict__:
         return fit.__dict__["_verdict_row"]
-    return {k: v[0] for k, v in verdict_table([fit], noise).items()}
+    table = _table_rows([fit], fit.n_points, int(np.size(fit.result.residuals)), fit.weighting, noise)
+    return {k: v[0] for k, v in table.items()}  # verdict_table of this one fit
 
 
 def fit_noise(fit: "CircuitFit", noise: float | None = None) -> float:
