@@ -135,7 +135,7 @@ def _table_rows(fits: "list[CircuitFit]", n: int, m: int, weighting: str, noise:
     else:
         shown = noise_shown_rows(R[:, :n], R[:, n:]) if m == 2 * n else np.full(len(fits), np.nan)
         floor = NOISE_FLOOR * scale
-        sigma = np.where(np.isfinite(shown), np.maximum(shown, floor), floor)
+        sigma = np.where(np.isfinite(shown), np.where(floor > shown, floor, shown), floor)  # Python's max(shown, floor)
     hi, lo = _edge_rows(R, F, n, sigma)
     finite, z, p = residual_tests(R)
     empty = np.full(len(fits), np.nan)
