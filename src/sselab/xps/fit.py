@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -263,6 +263,7 @@ class _Spectrum:
     sigma: np.ndarray
     lines: list[_Line]
     prefix: str
+    reads: frozenset[str] = frozenset()  # every parameter its residual reads
 
 
 def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[str] = ("position", "fwhm"),
@@ -313,20 +314,24 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
                 if "fwhm" in share:
                     shared[f"c{i}_fwhm"] = f"{prefix}c{i}_fwhm"
         area_guess = sum(s.value for s in specs if s.name.endswith("_area"))
-        all_specs += specs + _bg_specs(model, e, y, prefix, area_guess)
+        bg_specs = _bg_specs(model, e, y, prefix, area_guess)
+        all_specs += specs + bg_specs
         sigma = np.sqrt(np.clip(y, 1.0, None)) if model.weights == "poisson" else \
             np.full_like(y, np.sqrt(max(float(np.mean(y)), 1.0)))
-        spectra.append(_Spectrum(region, e, y, fixed, sigma, lines, prefix))
+        reads = frozenset({n for ln in lines for n in (ln.center, ln.fwhm, ln.area)} | {b.name for b in bg_specs})
+        spectra.append(_Spectrum(region, e, y, fixed, sigma, lines, prefix, reads))
 
-    def residual(values: dict[str, float]) -> np.ndarray:
-        out = []
-        for s in spectra:
+    def one(s: _Spectrum) -> Callable[[dict[str, float]], np.ndarray]:
+        def residual(values: dict[str, float]) -> np.ndarray:
             peaks = np.sum(_evaluate(values, s.lines, s.e), axis=0)
             bg = _background_curve(model, values, s.prefix, s.e, peaks, s.fixed_bg)
-            out.append((s.y - bg - peaks) / s.sigma)
-        return np.concatenate(out)
+            return (s.y - bg - peaks) / s.sigma
+        return residual
 
-    res = _lmfit.minimize(residual, all_specs)
+    # one block per spectrum: a step's own areas and background move only its rows
+    blocks = [_lmfit.Block(s.reads, one(s)) for s in spectra]
+    res = _lmfit.minimize(lambda values: np.concatenate([b.residual(values) for b in blocks]), all_specs,
+                          blocks=blocks)
     results = []
     for s, shift in zip(spectra, shifts):
         parts = _evaluate(dict(res.values), s.lines, s.e)
