@@ -322,8 +322,22 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
         spectra.append(_Spectrum(region, e, y, fixed, sigma, lines, prefix, reads))
 
     def one(s: _Spectrum) -> Callable[[dict[str, float]], np.ndarray]:
+        # each line's last few curves by (position, width, area): a Jacobian column moves one
+        # parameter, so the other lines of the spectrum are the base point's, not recomputed
+        memo: list[dict[tuple[float, float, float], np.ndarray]] = [{} for _ in s.lines]
+
+        def line(i: int, ln: _Line, values: dict[str, float]) -> np.ndarray:
+            key = (values[ln.center], values[ln.fwhm], values[ln.area])
+            curve = memo[i].pop(key, None)
+            if curve is None:
+                curve = peak(s.e, ln.shape, key[0], key[1], key[2], **ln.shape_params)
+            memo[i][key] = curve  # most recently used last
+            if len(memo[i]) > 3:
+                memo[i].pop(next(iter(memo[i])))
+            return curve
+
         def residual(values: dict[str, float]) -> np.ndarray:
-            peaks = np.sum(_evaluate(values, s.lines, s.e), axis=0)
+            peaks = np.sum([line(i, ln, values) for i, ln in enumerate(s.lines)], axis=0)
             bg = _background_curve(model, values, s.prefix, s.e, peaks, s.fixed_bg)
             return (s.y - bg - peaks) / s.sigma
         return residual
