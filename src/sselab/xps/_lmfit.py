@@ -231,7 +231,7 @@ class _Out:
 
 def _finite(r: np.ndarray) -> np.ndarray:
     r = np.asarray(r, dtype=np.float64).ravel()
-    if not np.isfinite(np.sum(r)):
+    if not math.isfinite(r.sum()):
         raise ValueError(_NAN)
     return r
 

@@ -337,7 +337,10 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
             return curve
 
         def residual(values: dict[str, float]) -> np.ndarray:
-            peaks = np.sum([line(i, ln, values) for i, ln in enumerate(s.lines)], axis=0)
+            curves = [line(i, ln, values) for i, ln in enumerate(s.lines)]
+            peaks = curves[0].copy()  # summed in order, as np.sum(curves, axis=0) does
+            for c in curves[1:]:
+                peaks += c
             bg = _background_curve(model, values, s.prefix, s.e, peaks, s.fixed_bg)
             return (s.y - bg - peaks) / s.sigma
         return residual
