@@ -31,6 +31,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import LogFormatterSciNotation, MultipleLocator  # noqa: E402
 
+from .ticks import ticks_cached  # noqa: E402
+
 #: Resolution of raster exports (journals ask for ≥ 300 dpi).
 PNG_DPI = 300
 
@@ -135,7 +137,7 @@ def lay_out(fig: Any) -> Any:
     plain_log_labels(fig)
     if not isinstance(fig.canvas, FigureCanvasAgg):  # e.g. unpickled in a worker: a base canvas
         FigureCanvasAgg(fig)
-    with plt.rc_context(RC):
+    with plt.rc_context(RC), ticks_cached():
         renderer = fig.canvas.get_renderer()
         engine = fig.get_layout_engine()
         if engine is not None:
@@ -184,7 +186,7 @@ def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None) -> s
     if box is None:
         box = lay_out(fig)
     buf = io.BytesIO()
-    with plt.rc_context(RC):
+    with plt.rc_context(RC), ticks_cached():
         fig.savefig(buf, format=out.suffix.lower().lstrip("."), dpi=PNG_DPI, bbox_inches=box)
     write_bytes_atomic(out, buf.getvalue())
     if close:
