@@ -175,8 +175,8 @@ def _fit_single_axes(fig: Any, renderer: Any, engine: Any) -> bool:
     return True
 
 
-def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None) -> str:
-    """Save ``fig`` by extension (PNG at 300 dpi, SVG/PDF as vectors), atomically
+def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None, dpi: int | None = None) -> str:
+    """Save ``fig`` by extension (PNG at ``dpi``, default 300, SVG/PDF as vectors), atomically
     (:mod:`sselab.atomic`: a kill never leaves a 0-byte figure), cropped to its content.
     ``box``: the figure's :func:`lay_out` box when it was already laid out (one figure saved
     in several formats is laid out once)."""
@@ -187,7 +187,7 @@ def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None) -> s
         box = lay_out(fig)
     buf = io.BytesIO()
     with plt.rc_context(RC), ticks_cached():
-        fig.savefig(buf, format=out.suffix.lower().lstrip("."), dpi=PNG_DPI, bbox_inches=box)
+        fig.savefig(buf, format=out.suffix.lower().lstrip("."), dpi=dpi or PNG_DPI, bbox_inches=box)
     write_bytes_atomic(out, buf.getvalue())
     if close:
         plt.close(fig)
