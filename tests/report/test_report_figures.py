@@ -244,3 +244,25 @@ def test_cached_ticks_draw_the_same_figures_as_matplotlib(tmp_path, monkeypatch)
     for name in makers:
         cached, plain = svg(f"{name}_cached.svg"), svg(f"{name}_plain.svg")
         assert cached.count("<use") > 10 and cached == plain, name
+
+
+def test_bode_column_laid_out_as_constrained_layout_in_one_pass():
+    """style._fit_axes_column places a Bode plot's two axes where constrained layout puts them
+    (within half a pixel), and leaves a figure whose legend runs out of its axes to the solver."""
+    def laid(fig, column):
+        style.plain_log_labels(fig)
+        with style.plt.rc_context(style.RC), style.ticks_cached():
+            renderer, engine = fig.canvas.get_renderer(), fig.get_layout_engine()
+            done = style._fit_axes_column(fig, renderer, engine) if column else (engine.execute(fig) or True)
+        w, h = fig.get_size_inches() * fig.dpi
+        return done, [np.array(ax.get_position().bounds) * [w, h, w, h] for ax in fig.axes]
+
+    rows = [_eis_row(313.15, 3000.0), _eis_row(373.15, 500.0)]
+    done, mine = laid(figures.bode(rows, "s: Au|SE|Au"), True)
+    _, solved = laid(figures.bode(rows, "s: Au|SE|Au"), False)
+    assert done and all(np.allclose(a, b, atol=0.5) for a, b in zip(mine, solved))
+    assert mine[0][1] > mine[1][1] + mine[1][3]  # |Z| above the phase, apart
+    long = [{**r, "task_id": f"t{k}", "measurements": [{"path": f"a_very_long_file_name_of_spectrum_{k}.csv"}],
+             "result": {**r["result"], "temperature_K": 333.15}} for k, r in enumerate(rows * 3)]
+    done, _ = laid(figures.bode(long, "s"), True)
+    assert not done  # six long labels: the legend leaves the axes
