@@ -83,8 +83,11 @@ def _install_tick_cache() -> Any:
     """Route ``Axis._update_ticks`` through :func:`_update_ticks_once` (matplotlib's own method
     runs whenever no :func:`ticks_cached` block is active in the calling thread); return
     matplotlib's method (kept on the class, so a reload of this module does not wrap itself)."""
+    import matplotlib
     from matplotlib.axis import Axis
 
+    if matplotlib.__version__ != WRITTEN_FOR:  # the in-view copy follows this version's method
+        return Axis._update_ticks
     original = Axis.__dict__.get("_sselab_original_update_ticks")
     if original is None:
         original = Axis._update_ticks
@@ -92,6 +95,10 @@ def _install_tick_cache() -> Any:
     Axis._update_ticks = _update_ticks_once
     return original
 
+
+#: the matplotlib release whose ``Axis._update_ticks`` :func:`_update_ticks_in_view` follows; with
+#: any other release matplotlib's own method is left in place (figures drawn as before, slower)
+WRITTEN_FOR = "3.11.2"
 
 _ORIGINAL_UPDATE_TICKS = _install_tick_cache()
 
