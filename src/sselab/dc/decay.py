@@ -79,29 +79,101 @@ def _model(model: str, t: np.ndarray, p: dict) -> np.ndarray:
 
 
 def _problem(model: str, t: np.ndarray, y: np.ndarray) -> tuple[tuple[str, ...], Parameters, np.ndarray]:
-    """Names, parameters (bounds; values = the first start) and the starts of one decay fit."""
+    """Names, parameters (bounds; values = the first start) and the starts of one decay fit:
+    the best point of a variable-projection grid (:func:`_grid_starts`)."""
     dur = float(t[-1]) if t[-1] > 0 else 1.0
     tail = float(np.median(y[-max(3, len(y) // 20):]))
     amp = max(float(y[0] - tail), 1e-6)
+    starts = _grid_starts(model, t, y)
     if model == "power":
         names = ("Is_A", "a_A", "t0_s", "p")
         params = Parameters([
             Parameter("Is_A", tail, unit="A"), Parameter("a_A", amp, min=0.0), Parameter("t0_s", dur / 100, min=0.0),
             Parameter("p", 0.5, min=0.0, max=10.0),
         ])
-        starts = np.array([[tail, amp, dur * f, q] for f in (1e-3, 1e-2, 1e-1) for q in (0.3, 1.0)])
         return names, params, starts
     nexp = 1 if model == "exp1" else 2
     names = ("Is_A",) + sum(((f"a{k}_A", f"tau{k}_s") for k in range(1, nexp + 1)), ())
     plist = [Parameter("Is_A", tail, unit="A")]
     for k in range(1, nexp + 1):
         plist += [Parameter(f"a{k}_A", amp / nexp, min=0.0), Parameter(f"tau{k}_s", dur / 10 ** k, min=0.0)]
-    grid = [dur * f for f in (3e-3, 3e-2, 0.3)]
-    if nexp == 1:
-        starts = np.array([[tail, amp, tau] for tau in grid])
-    else:
-        starts = np.array([[tail, amp / 2, t1, amp / 2, t2] for t1 in grid for t2 in grid if t2 > t1])
     return names, Parameters(plist), starts
+
+
+#: points of a record the start search scores its grid on (every k-th point of longer records)
+GRID_POINTS = 150
+
+#: the grids of the start search, relative to the record's duration: time constants (exp1,
+#: exp2 pairs τ1 < τ2), power-law t0 and exponents p
+GRID_TAU = np.geomspace(1e-4, 10.0, 37)
+GRID_T0 = np.geomspace(1e-5, 1.0, 16)
+GRID_P = np.geomspace(0.05, 8.0, 16)
+
+
+def _grid_starts(model: str, t: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The start of a decay fit by variable projection: Is and the amplitudes enter the models
+    linearly, so for every point of a grid of the nonlinear parameters (τ; τ1 < τ2; t0 × p)
+    they are solved by linear least squares (amplitudes ≥ 0 kept feasible), and the grid point
+    with the lowest χ² gives the start, in the engine's parameter order (one row)."""
+    step, X, A, nl = _grid(model, np.ascontiguousarray(t, float))
+    ys = np.asarray(y, float)[::step]
+    b = X @ ys
+    coef = np.linalg.solve(A, b[:, :, None])[:, :, 0]
+    # χ² as the quadratic form for every grid point, then from the residuals for the best few
+    chi2 = ys @ ys - 2 * np.einsum("gk,gk->g", coef, b) + np.einsum("gk,gkl,gl->g", coef, A, coef)
+    feasible = np.all(coef[:, 1:] >= 0, axis=1) & np.isfinite(chi2)
+    pool = np.flatnonzero(feasible) if feasible.any() else np.flatnonzero(np.isfinite(chi2))
+    if pool.size == 0:
+        pool = np.arange(len(chi2))
+    few = pool[np.argsort(chi2[pool], kind="stable")[:8]]
+    r = np.einsum("gk,gkn->gn", coef[few], X[few]) - ys
+    best = int(few[np.argmin(np.einsum("gn,gn->g", r, r))])
+    c = coef[best].copy()
+    c[1:] = np.maximum(c[1:], 1e-6)
+    dur = float(t[-1]) if t[-1] > 0 else 1.0
+    if model == "power":
+        t0, p = nl
+        return np.array([[c[0], c[1], t0[best] * dur, p[best]]])
+    row = [c[0]]
+    for k, tau in enumerate(nl):
+        row += [c[1 + k], tau[best] * dur]
+    return np.array([row])
+
+
+#: the grids' designs by model and record times (a study's records share their times)
+_GRIDS: dict[tuple[str, bytes], tuple] = {}
+
+
+def _grid(model: str, t: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """For the grid of ``model`` on the times ``t``: the subsampling step, the designs X
+    (G, 1+K, n) of ``c + Σ a_k B_k``, their normal matrices (a tiny ridge keeps near-collinear
+    grid points solvable) and the nonlinear parameters of each grid point (relative to the
+    record's duration)."""
+    key = (model, t.tobytes())
+    hit = _GRIDS.get(key)
+    if hit is not None:
+        return hit
+    step = max(1, len(t) // GRID_POINTS)
+    dur = float(t[-1]) if t[-1] > 0 else 1.0
+    x = t[::step] / dur
+    if model == "power":
+        t0, p = (g.ravel() for g in np.meshgrid(GRID_T0, GRID_P, indexing="ij"))
+        B, nl = np.exp(-p[:, None] * np.log1p(x[None, :] / t0[:, None]))[:, None, :], (t0, p)
+    else:
+        E = np.exp(-x[None, :] / GRID_TAU[:, None])
+        if model == "exp1":
+            B, nl = E[:, None, :], (GRID_TAU,)
+        else:
+            i, j = np.triu_indices(len(GRID_TAU), 1)
+            B, nl = np.stack([E[i], E[j]], axis=1), (GRID_TAU[i], GRID_TAU[j])
+    G, K, n = B.shape
+    X = np.concatenate([np.ones((G, 1, n)), B], axis=1)
+    A = X @ X.transpose(0, 2, 1)
+    A += 1e-12 * np.trace(A, axis1=1, axis2=2)[:, None, None] * np.eye(K + 1)
+    if len(_GRIDS) >= 8:
+        _GRIDS.clear()
+    _GRIDS[key] = (step, X, A, nl)
+    return _GRIDS[key]
 
 
 def _residuals(model: str, T: np.ndarray, Y: np.ndarray):
