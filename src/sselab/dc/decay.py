@@ -109,12 +109,16 @@ GRID_TAU = np.geomspace(1e-4, 10.0, 37)
 GRID_T0 = np.geomspace(1e-5, 1.0, 16)
 GRID_P = np.geomspace(0.05, 8.0, 16)
 
+#: starts of an exp2 fit at most: the grid's best pair and its next-best local minima
+GRID_MINIMA = 2
+
 
 def _grid_starts(model: str, t: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The start of a decay fit by variable projection: Is and the amplitudes enter the models
     linearly, so for every point of a grid of the nonlinear parameters (τ; τ1 < τ2; t0 × p)
     they are solved by linear least squares (amplitudes ≥ 0 kept feasible), and the grid point
-    with the lowest χ² gives the start, in the engine's parameter order (one row)."""
+    with the lowest χ² gives the start, in the engine's parameter order (one row; for exp2 also
+    the grid's other local minima, :func:`_other_minima`)."""
     step, X, A, nl = _grid(model, np.ascontiguousarray(t, float))
     ys = np.asarray(y, float)[::step]
     b = X @ ys
@@ -125,19 +129,46 @@ def _grid_starts(model: str, t: np.ndarray, y: np.ndarray) -> np.ndarray:
     pool = np.flatnonzero(feasible) if feasible.any() else np.flatnonzero(np.isfinite(chi2))
     if pool.size == 0:
         pool = np.arange(len(chi2))
+    best = [_best_of(pool, chi2, coef, X, ys)]
+    if model == "exp2":
+        best += _other_minima(np.where(feasible, chi2, np.inf), best[0])
+    dur = float(t[-1]) if t[-1] > 0 else 1.0
+    rows = []
+    for g in best:
+        c = coef[g].copy()
+        c[1:] = np.maximum(c[1:], 1e-6)
+        if model == "power":
+            rows.append([c[0], c[1], nl[0][g] * dur, nl[1][g]])
+        else:
+            rows.append([c[0]] + sum(([c[1 + k], tau[g] * dur] for k, tau in enumerate(nl)), []))
+    return np.array(rows)
+
+
+def _other_minima(chi2: np.ndarray, best: int) -> list[int]:
+    """Other local minima of the exp2 grid (pairs τ1 < τ2, lowest χ² first, at most
+    :data:`GRID_MINIMA` − 1): a decay split in two is a saddle of χ², and a second, small
+    decay can fit the noise better at a time constant far from the first."""
+    n = len(GRID_TAU)
+    i, j = np.triu_indices(n, 1)
+    M = np.full((n + 2, n + 2), np.inf)
+    M[i + 1, j + 1] = chi2
+    core = M[1:-1, 1:-1]
+    low = np.isfinite(core)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                low &= core <= M[1 + di:n + 1 + di, 1 + dj:n + 1 + dj]
+    g = np.flatnonzero(low[i, j])
+    g = g[g != best]
+    return g[np.argsort(chi2[g], kind="stable")][:GRID_MINIMA - 1].tolist()
+
+
+def _best_of(pool: np.ndarray, chi2: np.ndarray, coef: np.ndarray, X: np.ndarray, ys: np.ndarray) -> int:
+    """The grid point of ``pool`` with the lowest χ²: the quadratic form's best few, compared
+    by their residuals (the quadratic form loses digits where the design is near-collinear)."""
     few = pool[np.argsort(chi2[pool], kind="stable")[:8]]
     r = np.einsum("gk,gkn->gn", coef[few], X[few]) - ys
-    best = int(few[np.argmin(np.einsum("gn,gn->g", r, r))])
-    c = coef[best].copy()
-    c[1:] = np.maximum(c[1:], 1e-6)
-    dur = float(t[-1]) if t[-1] > 0 else 1.0
-    if model == "power":
-        t0, p = nl
-        return np.array([[c[0], c[1], t0[best] * dur, p[best]]])
-    row = [c[0]]
-    for k, tau in enumerate(nl):
-        row += [c[1 + k], tau[best] * dur]
-    return np.array([row])
+    return int(few[np.argmin(np.einsum("gn,gn->g", r, r))])
 
 
 #: the grids' designs by model and record times (a study's records share their times)
