@@ -106,8 +106,8 @@ GRID_POINTS = 150
 #: the grids of the start search, relative to the record's duration: time constants (exp1,
 #: exp2 pairs τ1 < τ2), power-law t0 and exponents p
 GRID_TAU = np.geomspace(1e-4, 10.0, 37)
-GRID_T0 = np.geomspace(1e-5, 1.0, 16)
-GRID_P = np.geomspace(0.05, 8.0, 16)
+GRID_T0 = np.geomspace(1e-5, 3.0, 25)
+GRID_P = np.geomspace(0.05, 10.0, 16)
 
 #: starts of an exp2 fit at most: the grid's best pair and its next-best local minima
 GRID_MINIMA = 2
@@ -117,8 +117,8 @@ def _grid_starts(model: str, t: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The start of a decay fit by variable projection: Is and the amplitudes enter the models
     linearly, so for every point of a grid of the nonlinear parameters (τ; τ1 < τ2; t0 × p)
     they are solved by linear least squares (amplitudes ≥ 0 kept feasible), and the grid point
-    with the lowest χ² gives the start, in the engine's parameter order (one row; for exp2 also
-    the grid's other local minima, :func:`_other_minima`)."""
+    with the lowest χ² gives the start, in the engine's parameter order (one row; for exp2 and
+    the power law also the grid's next-best local minimum, :func:`_other_minima`)."""
     step, X, A, nl = _grid(model, np.ascontiguousarray(t, float))
     ys = np.asarray(y, float)[::step]
     b = X @ ys
@@ -130,8 +130,8 @@ def _grid_starts(model: str, t: np.ndarray, y: np.ndarray) -> np.ndarray:
     if pool.size == 0:
         pool = np.arange(len(chi2))
     best = [_best_of(pool, chi2, coef, X, ys)]
-    if model == "exp2":
-        best += _other_minima(np.where(feasible, chi2, np.inf), best[0])
+    if model != "exp1":
+        best += _other_minima(model, np.where(feasible, chi2, np.inf), best[0])
     dur = float(t[-1]) if t[-1] > 0 else 1.0
     rows = []
     for g in best:
@@ -144,20 +144,25 @@ def _grid_starts(model: str, t: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.array(rows)
 
 
-def _other_minima(chi2: np.ndarray, best: int) -> list[int]:
-    """Other local minima of the exp2 grid (pairs τ1 < τ2, lowest χ² first, at most
-    :data:`GRID_MINIMA` − 1): a decay split in two is a saddle of χ², and a second, small
-    decay can fit the noise better at a time constant far from the first."""
-    n = len(GRID_TAU)
-    i, j = np.triu_indices(n, 1)
-    M = np.full((n + 2, n + 2), np.inf)
+def _other_minima(model: str, chi2: np.ndarray, best: int) -> list[int]:
+    """Other local minima of a 2-D grid (exp2: pairs τ1 < τ2; power: t0 × p), lowest χ²
+    first, at most :data:`GRID_MINIMA` − 1.  For exp2, a decay split in two is a saddle of χ²
+    and a second, small decay can fit better far from the first; for the power law, the
+    grid's best point can lie on the bound p = 10 while a minimum inside fits better."""
+    if model == "exp2":
+        n = m = len(GRID_TAU)
+        i, j = np.triu_indices(n, 1)
+    else:
+        n, m = len(GRID_T0), len(GRID_P)
+        i, j = np.divmod(np.arange(n * m), m)
+    M = np.full((n + 2, m + 2), np.inf)
     M[i + 1, j + 1] = chi2
     core = M[1:-1, 1:-1]
     low = np.isfinite(core)
     for di in (-1, 0, 1):
         for dj in (-1, 0, 1):
             if di or dj:
-                low &= core <= M[1 + di:n + 1 + di, 1 + dj:n + 1 + dj]
+                low &= core <= M[1 + di:n + 1 + di, 1 + dj:m + 1 + dj]
     g = np.flatnonzero(low[i, j])
     g = g[g != best]
     return g[np.argsort(chi2[g], kind="stable")][:GRID_MINIMA - 1].tolist()
