@@ -78,13 +78,14 @@ def _model(model: str, t: np.ndarray, p: dict) -> np.ndarray:
     return out
 
 
-def _problem(model: str, t: np.ndarray, y: np.ndarray) -> tuple[tuple[str, ...], Parameters, np.ndarray]:
+def _problem(model: str, t: np.ndarray, y: np.ndarray,
+             starts: np.ndarray | None = None) -> tuple[tuple[str, ...], Parameters, np.ndarray]:
     """Names, parameters (bounds; values = the first start) and the starts of one decay fit:
-    the best point of a variable-projection grid (:func:`_grid_starts`)."""
+    ``starts``, by default those of a variable-projection grid (:func:`_grid_starts`)."""
     dur = float(t[-1]) if t[-1] > 0 else 1.0
     tail = float(np.median(y[-max(3, len(y) // 20):]))
     amp = max(float(y[0] - tail), 1e-6)
-    starts = _grid_starts(model, t, y)
+    starts = _grid_starts(model, t, y) if starts is None else starts
     if model == "power":
         names = ("Is_A", "a_A", "t0_s", "p")
         params = Parameters([
@@ -114,34 +115,44 @@ GRID_MINIMA = 2
 
 
 def _grid_starts(model: str, t: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The start of a decay fit by variable projection: Is and the amplitudes enter the models
+    """The starts of a decay fit by variable projection: Is and the amplitudes enter the models
     linearly, so for every point of a grid of the nonlinear parameters (τ; τ1 < τ2; t0 × p)
     they are solved by linear least squares (amplitudes ≥ 0 kept feasible), and the grid point
     with the lowest χ² gives the start, in the engine's parameter order (one row; for exp2 and
     the power law also the grid's next-best local minimum, :func:`_other_minima`)."""
-    step, X, A, nl = _grid(model, np.ascontiguousarray(t, float))
-    ys = np.asarray(y, float)[::step]
-    b = X @ ys
-    coef = np.linalg.solve(A, b[:, :, None])[:, :, 0]
+    return _grid_starts_many(model, t, np.asarray(y, float)[None, :])[0]
+
+
+def _grid_starts_many(model: str, t: np.ndarray, Y: np.ndarray) -> list[np.ndarray]:
+    """:func:`_grid_starts` of several records with the same times ``t`` (rows of ``Y``):
+    the linear solves of all of them in one pass."""
+    step, X, A, Ainv, nl = _grid(model, np.ascontiguousarray(t, float))
+    Ys = np.ascontiguousarray(Y[:, ::step])
+    b = np.einsum("gkn,rn->rgk", X, Ys)
+    coef = np.einsum("gkl,rgl->rgk", Ainv, b)
     # χ² as the quadratic form for every grid point, then from the residuals for the best few
-    chi2 = ys @ ys - 2 * np.einsum("gk,gk->g", coef, b) + np.einsum("gk,gkl,gl->g", coef, A, coef)
-    feasible = np.all(coef[:, 1:] >= 0, axis=1) & np.isfinite(chi2)
-    pool = np.flatnonzero(feasible) if feasible.any() else np.flatnonzero(np.isfinite(chi2))
-    if pool.size == 0:
-        pool = np.arange(len(chi2))
-    best = [_best_of(pool, chi2, coef, X, ys)]
-    if model != "exp1":
-        best += _other_minima(model, np.where(feasible, chi2, np.inf), best[0])
+    chi2 = (np.einsum("rn,rn->r", Ys, Ys)[:, None] - 2 * np.einsum("rgk,rgk->rg", coef, b)
+            + np.einsum("rgk,gkl,rgl->rg", coef, A, coef))
     dur = float(t[-1]) if t[-1] > 0 else 1.0
-    rows = []
-    for g in best:
-        c = coef[g].copy()
-        c[1:] = np.maximum(c[1:], 1e-6)
-        if model == "power":
-            rows.append([c[0], c[1], nl[0][g] * dur, nl[1][g]])
-        else:
-            rows.append([c[0]] + sum(([c[1 + k], tau[g] * dur] for k, tau in enumerate(nl)), []))
-    return np.array(rows)
+    out = []
+    for c_r, chi2_r, ys in zip(coef, chi2, Ys):
+        feasible = np.all(c_r[:, 1:] >= 0, axis=1) & np.isfinite(chi2_r)
+        pool = np.flatnonzero(feasible) if feasible.any() else np.flatnonzero(np.isfinite(chi2_r))
+        if pool.size == 0:
+            pool = np.arange(len(chi2_r))
+        best = [_best_of(pool, chi2_r, c_r, X, ys)]
+        if model != "exp1":
+            best += _other_minima(model, np.where(feasible, chi2_r, np.inf), best[0])
+        rows = []
+        for g in best:
+            c = c_r[g].copy()
+            c[1:] = np.maximum(c[1:], 1e-6)
+            if model == "power":
+                rows.append([c[0], c[1], nl[0][g] * dur, nl[1][g]])
+            else:
+                rows.append([c[0]] + sum(([c[1 + k], tau[g] * dur] for k, tau in enumerate(nl)), []))
+        out.append(np.array(rows))
+    return out
 
 
 def _other_minima(model: str, chi2: np.ndarray, best: int) -> list[int]:
@@ -180,10 +191,10 @@ def _best_of(pool: np.ndarray, chi2: np.ndarray, coef: np.ndarray, X: np.ndarray
 _GRIDS: dict[tuple[str, bytes], tuple] = {}
 
 
-def _grid(model: str, t: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+def _grid(model: str, t: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     """For the grid of ``model`` on the times ``t``: the subsampling step, the designs X
     (G, 1+K, n) of ``c + Σ a_k B_k``, their normal matrices (a tiny ridge keeps near-collinear
-    grid points solvable) and the nonlinear parameters of each grid point (relative to the
+    grid points solvable) and the inverses, and the nonlinear parameters of each grid point (relative to the
     record's duration)."""
     key = (model, t.tobytes())
     hit = _GRIDS.get(key)
@@ -208,7 +219,7 @@ def _grid(model: str, t: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, tuple
     A += 1e-12 * np.trace(A, axis1=1, axis2=2)[:, None, None] * np.eye(K + 1)
     if len(_GRIDS) >= 8:
         _GRIDS.clear()
-    _GRIDS[key] = (step, X, A, nl)
+    _GRIDS[key] = (step, X, A, np.linalg.inv(A), nl)
     return _GRIDS[key]
 
 
@@ -367,7 +378,9 @@ def fit_decays(records: list[tuple[np.ndarray, np.ndarray]], model: str = "auto"
                 by_len.setdefault(len(t), []).append(k)
         chunks = [same[lo:lo + BATCH] for same in by_len.values() for lo in range(0, len(same), BATCH)]
         for members in chunks:
-            problems = [_problem(m, ts[k], ys[k]) for k in members]
+            grid = _grid_starts_many(m, ts[members[0]], np.stack([ys[k] for k in members])) \
+                if all(np.array_equal(ts[k], ts[members[0]]) for k in members) else [None] * len(members)
+            problems = [_problem(m, ts[k], ys[k], g) for k, g in zip(members, grid)]
             starts = np.concatenate([p[2] for p in problems])
             groups = np.repeat(np.arange(len(members)), [len(p[2]) for p in problems])
             T = np.stack([ts[k] for k in members])[groups]
