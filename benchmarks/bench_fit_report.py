@@ -28,7 +28,7 @@ LABELS = {  # what each configuration is, in README's words
     "sselab batched (numba), 2 threads": "the same, numba's thread pool on (`SSELAB_FIT_THREADS=2`)",
     "sselab batched (numba), every CircuitFit built": "the same, every `CircuitFit` object built (`list(batch)`)",
     "sselab batched (numpy)": "sselab batched, numpy reference path (`SSELAB_FIT_KERNEL=numpy`)",
-    "sselab single (auto start)": "sselab single fits `fit_circuit`, automatic starts, `auto` kernel, numba loaded",
+    "sselab single (auto start)": "sselab single fits `fit_circuit`, automatic starts, `auto` kernel after `sselab.eis.kernel.load()`",
     "sselab single (auto start), compiled": "the same with the compiled kernel forced (`SSELAB_FIT_KERNEL=numba`)",
 }
 

@@ -49,8 +49,9 @@ print(wall, cpu, len(list((out / "figures").iterdir())))
 
 def _run(src: str, code: str, *args: str) -> str:
     env = {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
-    return subprocess.run([sys.executable, "-c", code, *args], env=env, check=True, capture_output=True,
-                          text=True).stdout.strip().splitlines()[-1]
+    lines = subprocess.run([sys.executable, "-c", code, *args], env=env, check=True, capture_output=True,
+                           text=True).stdout.strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def main() -> None:

@@ -49,7 +49,6 @@ def _impedance_part(out: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
 
 def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, Any],
                                                               list[dict[str, Any]], dict[str, Any]]:
-    from .report import write_report
     from .simulate.virtual_study import write_virtual_study
     from .store import open_store
     from .study.pipeline import run_study
@@ -58,12 +57,10 @@ def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]
     truth = json.loads((manifest.parent / "truth.json").read_text(encoding="utf-8"))
     summary = run_study(manifest, jobs=jobs, progress=console is not None)
     db = manifest.parent / "sselab-results" / "results.sqlite"
-    report = write_report(db, out / "report", study="Mg3AsN-virtual", truth=truth, jobs=jobs)
     with open_store(db) as store:
         analyses = store.analyses(study="Mg3AsN-virtual")
     rows = comparison_rows(analyses, truth)
-    outputs = {"manifest": str(manifest), "truth": str(manifest.parent / "truth.json"), "database": str(db),
-               "report": str(report)}
+    outputs = {"manifest": str(manifest), "truth": str(manifest.parent / "truth.json"), "database": str(db)}
     return rows, outputs, summary.to_dict(), analyses, truth
 
 
@@ -133,11 +130,19 @@ def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1)
     rows, outputs, summary, analyses, truth = _study_part(out, jobs, console)
     rows += _microscopy_part(out / "study", analyses, truth)
     from .demo_rows import paper_rows
+    from .report import write_report
+    from .report.html import FigurePool
     from .report.sections_paper import write_paper_page
     from .simulate.paper_study import ASSUMPTIONS
 
     all_rows = paper_rows(rows, analyses, truth)
     assumptions = ASSUMPTIONS + list(truth.get("notes") or [])
-    outputs["paper comparison"] = write_paper_page(all_rows, out / "report", assumptions, analyses)
+    # one pool of figure workers for the paper page and the report: the page's figures render
+    # while the report's are drawn, and the report's while the page's finish
+    with FigurePool(jobs) as pool:
+        paper = write_paper_page(all_rows, out / "report", assumptions, analyses, pool=pool)
+        outputs["report"] = str(write_report(outputs["database"], out / "report", study="Mg3AsN-virtual",
+                                             truth=truth, jobs=jobs, pool=pool))
+    outputs["paper comparison"] = paper
     return {"rows": all_rows, "assumptions": assumptions, "comparison": rows, "outputs": outputs, "run": summary,
             "seconds": time.perf_counter() - t0}

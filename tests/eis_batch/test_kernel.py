@@ -114,15 +114,36 @@ def test_auto_uses_numpy_for_small_solves_and_unknown_elements(monkeypatch):
     monkeypatch.setenv("SSELAB_FIT_KERNEL", "auto")
     c = Circuit("R0-p(R1,CPE1)")
     model = type("M", (), {"circuit": c})()
-    import numba  # noqa: F401  (loaded or not, the choice is the same: it depends on the solve alone)
+    import numba  # noqa: F401  (numba itself loaded: not enough, the kernels are what counts)
 
+    monkeypatch.setattr(kernel, "_LOADED", False)
+    modules = __import__("sys").modules
+    assert not kernel.loaded()
     assert dispatch.choose(model, kernel.AUTO_MIN_ROWS - 1) == "numpy"
     assert dispatch.choose(model, kernel.AUTO_MIN_ROWS) == "numba"
-    monkeypatch.delitem(__import__("sys").modules, "numba")
+    monkeypatch.delitem(modules, "numba")
     assert dispatch.choose(model, kernel.AUTO_MIN_ROWS - 1) == "numpy"
     assert dispatch.choose(model, kernel.AUTO_MIN_ROWS) == "numba"
     monkeypatch.delitem(ELEMENT_CODES, "CPE")
     assert not supported(c) and dispatch.choose(model, 10_000) == "numpy"
+
+
+def test_auto_fits_small_solves_compiled_once_the_kernels_are_loaded(monkeypatch):
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "auto")
+    c = Circuit("R0-p(R1,CPE1)")
+    model = type("M", (), {"circuit": c})()
+    monkeypatch.setattr(kernel, "_LOADED", False)  # restored after the test: other tests see auto as before
+    from sselab.eis.kernel import _numba  # noqa: F401  (imported, e.g. by an earlier large batch: not enough)
+
+    assert dispatch.choose(model, 1) == "numpy"
+    [numpy_fit] = fit_circuit_batch(_noisy("R0-p(R1,CPE1)", 1, 5), "R0-p(R1,CPE1)")
+    assert kernel.load() and kernel.loaded()
+    assert dispatch.choose(model, 1) == "numba"
+    [fit] = fit_circuit_batch(_noisy("R0-p(R1,CPE1)", 1, 5), "R0-p(R1,CPE1)")
+    assert numpy_fit.engine == "numpy" and fit.engine == "numba"
+    np.testing.assert_allclose(fit.chi2, numpy_fit.chi2, rtol=1e-6)
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")
+    assert dispatch.choose(model, 10_000) == "numpy"
 
 
 @pytest.mark.parametrize("text", ["R0-p(R1,CPE1)-p(R2,CPE2)", "R0-p(R1,C1)-W1", "R0-p(R1,CPE1)"])
@@ -261,3 +282,21 @@ def test_fused_arcs_equal_the_generic_parallel(text, values):
     z_ref, J_ref = c.impedance_and_jacobian(w, P)
     np.testing.assert_allclose(zf, z_ref, rtol=1e-12)
     np.testing.assert_allclose(dzf.transpose(0, 2, 1), J_ref, rtol=1e-10, atol=1e-14 * np.abs(J_ref).max())
+
+
+def test_threads_auto_follows_free_cores(monkeypatch):
+    monkeypatch.setattr(kernel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.delenv("SSELAB_FIT_THREADS", raising=False)
+    monkeypatch.setattr(kernel.os, "getloadavg", lambda: (0.3, 0.5, 0.5))
+    assert kernel.cores_free() and kernel.parallel_for(kernel.PARALLEL_MIN_ROWS)
+    assert not kernel.parallel_for(kernel.PARALLEL_MIN_ROWS - 1)  # small calls: no pool start-up
+    monkeypatch.setattr(kernel.os, "getloadavg", lambda: (4.7, 4.0, 3.0))  # busy: serial
+    assert not kernel.parallel_for(10_000)
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "2")
+    assert kernel.parallel_for(10_000)
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "1")
+    monkeypatch.setattr(kernel.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not kernel.parallel_for(10_000)
+    monkeypatch.setattr(kernel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "auto")
+    assert not kernel.parallel_for(10_000)  # one core

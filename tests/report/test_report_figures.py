@@ -197,3 +197,77 @@ def test_an_unpickled_figure_tracks_its_axes_after_rekeying():
     before = line.get_clip_box().bounds
     ax.set_position([0.3, 0.3, 0.4, 0.4])
     assert line.get_clip_box().bounds != before  # the clip box follows the axes
+
+
+def test_cached_ticks_draw_the_same_figures_as_matplotlib(tmp_path, monkeypatch):
+    """style.lay_out/save compute each axis' ticks once per pass and only in view
+    (sselab.report.ticks); matplotlib's own tick path must give the same SVG, byte for byte
+    up to ids: log and linear axes, shared x, a secondary axis, equal-aspect Nyquist."""
+    import contextlib
+    import re
+
+    from sselab.units import K_B_EV
+
+    T = np.array([313.15, 333.15, 353.15, 373.15])
+    arr = {"Ea_eV": 0.35, "Ea_stderr_eV": 0.001, "prefactor": 10.0, "convention": "sigma",
+           "data": [{"temperature_K": t, "sigma_S_per_cm": 10.0 * np.exp(-0.35 / (K_B_EV * t))} for t in T]}
+    t = np.linspace(0, 9000, 50)
+    ca = [{"result": {"set_potential_V": 0.5, "curves": {"time_s": t.tolist(),
+                                                         "current_A": (1e-6 * (1 + np.exp(-t / 600))).tolist()}}}]
+    spectra = [_eis_row(313.15, 3000.0), _eis_row(373.15, 500.0)]
+    makers = {"bode": lambda: figures.bode(spectra, "b"), "nyquist": lambda: figures.nyquist(spectra, "n"),
+              "arrhenius": lambda: figures.arrhenius_overlay([{"sample": "s", "result": {"arrhenius": arr}}]),
+              "ca": lambda: figures.transients(ca, "s")}
+
+    def svg(name: str) -> str:
+        text = (tmp_path / name).read_text()
+        return re.sub(r'(id|xlink:href|clip-path)="[^"]*"', "", re.sub(r"<dc:date>[^<]*</dc:date>", "", text))
+
+    calls = {"n": 0}
+    import sselab.report.ticks as ticks
+
+    real = ticks._update_ticks_in_view
+
+    def counted(axis):
+        calls["n"] += 1
+        return real(axis)
+
+    monkeypatch.setattr(ticks, "_update_ticks_in_view", counted)
+    for name, make in makers.items():
+        style.save(make(), tmp_path / f"{name}_cached.svg")
+    assert calls["n"] > 0  # the cached path ran
+    monkeypatch.setattr(style, "ticks_cached", contextlib.nullcontext)
+    n = calls["n"]
+    for name, make in makers.items():
+        style.save(make(), tmp_path / f"{name}_plain.svg")
+    assert calls["n"] == n  # matplotlib's own path ran
+    for name in makers:
+        cached, plain = svg(f"{name}_cached.svg"), svg(f"{name}_plain.svg")
+        assert cached.count("<use") > 10 and cached == plain, name
+
+
+def test_bode_column_laid_out_as_constrained_layout_in_one_pass():
+    """style._fit_axes_column places a Bode plot's two axes where constrained layout puts them
+    (within half a pixel), and leaves a figure whose legend runs out of its axes to the solver."""
+    def laid(fig, column):
+        style.plain_log_labels(fig)
+        with style.plt.rc_context(style.RC), style.ticks_cached():
+            renderer, engine = fig.canvas.get_renderer(), fig.get_layout_engine()
+            done = style._fit_axes_column(fig, renderer, engine) if column else (engine.execute(fig) or True)
+        w, h = fig.get_size_inches() * fig.dpi
+        return done, [np.array(ax.get_position().bounds) * [w, h, w, h] for ax in fig.axes]
+
+    rows = [_eis_row(313.15, 3000.0), _eis_row(373.15, 500.0)]
+    done, mine = laid(figures.bode(rows, "s: Au|SE|Au"), True)
+    _, solved = laid(figures.bode(rows, "s: Au|SE|Au"), False)
+    assert done and all(np.allclose(a, b, atol=0.5) for a, b in zip(mine, solved))
+    assert mine[0][1] > mine[1][1] + mine[1][3]  # |Z| above the phase, apart
+    long = [{**r, "task_id": f"t{k}", "measurements": [{"path": f"a_very_long_file_name_of_spectrum_{k}.csv"}],
+             "result": {**r["result"], "temperature_K": 333.15}} for k, r in enumerate(rows * 3)]
+    fig = figures.bode(long, "s")
+    done, _ = laid(fig, True)
+    assert not done  # six long labels: the legend beside the axes, laid out by the solver
+    fig.get_layout_engine().execute(fig)
+    fig.canvas.draw()
+    am = fig.axes[0]
+    assert am.get_legend().get_window_extent().x0 >= am.get_window_extent().x1  # covers no curve, no label

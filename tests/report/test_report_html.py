@@ -48,10 +48,26 @@ def _strip_ids(svg: str) -> str:
     return re.sub(r'(id|xlink:href|clip-path)="[^"]*"', "", svg)
 
 
-def test_figures_rendered_by_a_pool_are_the_same_figures(report, tmp_path):
+def test_figures_rendered_by_a_pool_are_the_same_figures(report, tmp_path, monkeypatch):
     # Pooled here, in a process that has already drawn every figure (the fixture's serial
     # report): the workers are forked from that state.  Before the unpickled figures' transform
     # registries were re-keyed (html._rekey_transform_parents), a few lines kept a stale clip box.
+    # The store hands the analyses back in reverse (with `sselab run --jobs N` its order is the
+    # order the tasks finished in): same figures, same names (sem_layers_as-BM_0, ...).
+    import contextlib
+
+    from sselab.report import html as report_html
+
+    real = report_html.open_store
+
+    @contextlib.contextmanager
+    def reversed_store(db):
+        with real(db) as store:
+            analyses = store.analyses
+            monkeypatch.setattr(store, "analyses", lambda **kw: analyses(**kw)[::-1])
+            yield store
+
+    monkeypatch.setattr(report_html, "open_store", reversed_store)
     pooled = write_report(report.parent.parent / "r.sqlite", tmp_path / "pool", study="Mg3AsN-virtual", truth={}, jobs=2)
     mine, theirs = report.parent / "figures", pooled.parent / "figures"
     names = sorted(p.name for p in mine.iterdir())

@@ -64,7 +64,10 @@ def test_histogram_lognormal_and_overlay_on_the_image(built):
     assert len(r["result"]["particles_px"]["x"]) == r["result"]["n_particles"]
     ov = microscopy.particle_overlay(r, (root,))
     assert ov.axes[0].images and "not found" not in ov.axes[0].get_title()
-    assert len(ov.axes[0].patches) == r["result"]["n_particles"]
+    (circles,) = ov.axes[0].collections  # one circle per particle, drawn as one collection
+    assert len(circles.get_paths()) == r["result"]["n_particles"]
+    d = r["result"]["particles_px"]["d"][0]
+    assert circles.get_paths()[0].get_extents().width == pytest.approx(d, rel=1e-6)  # diameter in pixels
 
 
 def test_eds_figure_marks_identified_lines(built):

@@ -73,3 +73,19 @@ def test_a_reason_shared_by_many_rows_is_one_numbered_note(tmp_path):
     text = open(write_paper_page(rows, tmp_path), encoding="utf-8").read()
     assert text.count("B(N1) = -8.87") == 1 and text.count('href="#note1"') == 3
     assert all(f'<li id="note{k}">only {q}</li>' in text for k, q in ((2, "a"), (3, "D"), (4, "ε")))
+
+
+def test_paper_page_figures_rendered_by_a_shared_pool_are_the_same_files(tmp_path):
+    """The demo renders the paper page's figures in the report's figure pool: the page is written
+    at once, each PNG when the pool is waited for, the same bytes as drawn here."""
+    from sselab.report.html import FigurePool
+
+    serial = write_paper_page(_rows(), tmp_path / "serial", [], _analyses())
+    with FigurePool(2) as pool:
+        assert pool.parallel
+        pooled = write_paper_page(_rows(), tmp_path / "pool", [], _analyses(), pool=pool)
+    assert open(pooled, encoding="utf-8").read() == open(serial, encoding="utf-8").read()
+    names = sorted(p.name for p in (tmp_path / "serial").glob("*.png"))
+    assert len(names) == 4 and names == sorted(p.name for p in (tmp_path / "pool").glob("*.png"))
+    for name in names:
+        assert (tmp_path / "pool" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from ..eis.mask import Selection, select
 from ..exceptions import SselabError
+
+if TYPE_CHECKING:
+    from ..eis.mask import Selection
 
 
 def fmin_option() -> Any:
@@ -80,6 +82,7 @@ def load(
 ) -> list[Loaded]:
     """The spectra of ``path`` asked for, each with its point selection applied.  A note on
     stderr when a file holds several spectra and only one is used (unless ``quiet``)."""
+    from ..eis.mask import select
     from ..io import read
 
     if every and index is not None:

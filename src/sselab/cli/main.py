@@ -24,6 +24,9 @@ import typer
 from typer.core import TyperGroup
 
 from ..exceptions import SselabError
+from ._coerce import install as _plain_coercion
+
+_plain_coercion()  # option values converted without importing pydantic (typer's adapters), see _coerce
 
 #: top-level command -> (module in sselab.cli that registers it, its one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {

@@ -187,7 +187,10 @@ class CircuitFit:
         "parameters" {name: {"value", "stderr", "unit"}}, plus diagnostics."""
         res = self.result
         rr, ri = self.residuals_relative
+        squares = rr**2 + ri**2
         c_eff, apex = self._capacitances
+        corr = res.correlation
+        rows = corr.tolist()  # Python floats: _num changes only the non-finite ones
         return {
             **self.verdict.to_dict(),
             "circuit": self.circuit,
@@ -195,19 +198,19 @@ class CircuitFit:
             "n_points": self.n_points,
             "chi2": _num(res.chi2),
             "reduced_chi2": _num(res.reduced_chi2),
-            "pseudo_chi2": _num(float(np.sum(rr**2 + ri**2))),
+            "pseudo_chi2": _num(float(np.sum(squares))),
             "aic": _num(res.aic),
             "bic": _num(res.bic),
             "success": res.success,
             "message": res.message,
             "parameters": {p.name: p.to_dict() for p in res.parameters},
             "correlation": {"names": list(res.free_names),  # as FitResult.to_dict writes it, without its verdict
-                            "matrix": [[_num(v) for v in row] for row in res.correlation.tolist()]},
+                            "matrix": rows if np.isfinite(corr).all() else [[_num(v) for v in row] for row in rows]},
             "effective_capacitance_F": {k: _num(v) for k, v in c_eff.items()},
             "characteristic_frequency_Hz": {k: _num(v) for k, v in apex.items()},
             "undetermined": list(res.undetermined),
             "warnings": list(res.warnings),
-            "residuals_rms_percent": _num(100 * math.sqrt(np.mean(rr**2 + ri**2) / 2)),
+            "residuals_rms_percent": _num(100 * math.sqrt(np.mean(squares) / 2)),
             "frequency_range_Hz": [_num(self.frequency_Hz.min()), _num(self.frequency_Hz.max())],
             "initial": {k: _num(v) for k, v in self.initial.items()},
             "source": self.source,

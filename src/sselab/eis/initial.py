@@ -277,6 +277,7 @@ class Starts:
         self.first = np.asarray(first, float)
         self._make_all: Callable[[], np.ndarray] | None = make_all
         self._all: np.ndarray | None = None
+        self._pending = None  # (block, row) when the extra starts can be made with others'
 
     def all(self) -> np.ndarray:
         """Every start (S, n_params), the first row equal to :attr:`first`."""
@@ -338,9 +339,70 @@ def starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_sta
         tops = np.argpartition(cost, keep - 1, axis=1)[:, :keep] if keep < cost.shape[1] else np.broadcast_to(
             np.arange(keep), (Zs.shape[0], keep))
         coefs, costs = coef[rows, tops], cost[rows, tops]
+        pending = _Pending(circuit, d, bests, coefs, costs, tops, spans, n_starts)
         for k in range(Zs.shape[0]):
-            out.append(Starts(bests[k], lambda best=bests[k], c=coefs[k], s=costs[k], top=tops[k], span=float(spans[k]):
-                              [best] + initial_grid.select(circuit, d, c, s, span, n_starts, index=top)[1:]))
+            st = Starts(bests[k], lambda k=k, pending=pending: pending.make([k])[0])
+            st._pending = (pending, k)
+            out.append(st)
+    return out
+
+
+class _Pending:
+    """The material for the extra starts of a block of spectra (their best-scoring grid
+    combinations), assembled for any subset at once (:func:`all_many`)."""
+
+    def __init__(self, circuit, d, bests, coefs, costs, tops, spans, n_starts) -> None:
+        self.circuit, self.d, self.bests, self.n_starts = circuit, d, bests, n_starts
+        self.coefs, self.costs, self.tops, self.spans = coefs, costs, tops, spans
+
+    def make(self, rows: list[int], n_starts: int | None = None) -> list[np.ndarray]:
+        """Every start of spectra ``rows``: the refined best, then the other picks of
+        :func:`~sselab.eis.initial_grid.select` (``n_starts`` of them, default the block's)."""
+        from . import initial_grid
+
+        r = np.asarray(rows, int)
+        picks = initial_grid.select_many(self.circuit, self.d, self.coefs[r], self.costs[r], self.spans[r],
+                                         n_starts or self.n_starts, self.tops[r])
+        return [np.vstack([self.bests[k][None], v[1:]]) for k, v in zip(rows, picks)]
+
+
+def all_many(starts: list["Starts"]) -> list[np.ndarray]:
+    """``[s.all() for s in starts]``, the extra starts of spectra from one grid search made
+    together (one vectorised selection instead of one per spectrum)."""
+    groups: dict[int, tuple[_Pending, list[int], list[int]]] = {}
+    for i, s in enumerate(starts):
+        pend = getattr(s, "_pending", None)
+        if pend is not None and s._all is None:
+            groups.setdefault(id(pend[0]), (pend[0], [], []))
+            groups[id(pend[0])][1].append(pend[1])
+            groups[id(pend[0])][2].append(i)
+    for pending, rows, where in groups.values():
+        for i, a in zip(where, pending.make(rows)):
+            starts[i]._all = np.atleast_2d(np.asarray(a, float))
+            starts[i]._make_all = None
+    return [s.all() for s in starts]
+
+
+def widen_many(starts: list["Starts"], n_starts: int) -> list[np.ndarray]:
+    """For each of ``starts`` (grid starts only), the further starts of a wider selection of
+    ``n_starts`` (:func:`~sselab.eis.initial_grid.select`) not already among its
+    :meth:`Starts.all`, appended to it; the rows added per spectrum (none for starts that
+    do not come from the grid search)."""
+    out = [np.empty((0, s.first.size)) for s in starts]
+    groups: dict[int, tuple[_Pending, list[int], list[int]]] = {}
+    for i, s in enumerate(starts):
+        pend = s._pending
+        if pend is not None:
+            s.all()
+            groups.setdefault(id(pend[0]), (pend[0], [], []))
+            groups[id(pend[0])][1].append(pend[1])
+            groups[id(pend[0])][2].append(i)
+    for pending, rows, where in groups.values():
+        for i, wider in zip(where, pending.make(rows, n_starts)):
+            have = starts[i]._all
+            new = np.array([row for row in wider[1:] if not (have == row).all(axis=1).any()]).reshape(-1, have.shape[1])
+            starts[i]._all = np.vstack([have, new])
+            out[i] = new
     return out
 
 

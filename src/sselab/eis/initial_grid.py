@@ -36,7 +36,7 @@ from math import comb
 import numpy as np
 
 from .circuit import Circuit
-from .initial_assemble import values_many
+from .initial_assemble import select_many, values_many  # noqa: F401  (select_many: the batched select)
 from .language import Element, Node, Parallel, Series
 
 ARC_EXPONENTS = (0.9, 0.75)
@@ -82,7 +82,10 @@ class Design:
     idx: np.ndarray  # (K, p) column indices of each combination
     positions: np.ndarray  # (K, k) log10 τ of each combination's arcs
     position_keys: np.ndarray  # (K,) one integer per distinct arc placement
-    outer: np.ndarray | None  # (N, C·C) Re(c̄ᵢ cⱼ) per point, when small enough
+    outer: np.ndarray | None  # (N, P) Re(c̄ᵢ cⱼ) per point of the P column pairs some combination uses
+    position_index: np.ndarray | None = None  # (K, k) grid index of each combination's arc τ
+    combo_n: np.ndarray | None = None  # (K,) each combination's arc exponent
+    pairs: np.ndarray | None = None  # (2, P) flat Gram indices i·C + j and j·C + i of those pairs
 
 
 #: designs of recently seen (circuit, frequency grid) pairs: a series shares one grid
@@ -158,14 +161,27 @@ def _build_design(circuit: Circuit, f: np.ndarray) -> Design | None:
     tau_index = np.array([c[1] for c in combos], np.int64).reshape(len(combos), k)
     keys = (tau_index * grid.size ** np.arange(k, dtype=np.int64)).sum(axis=1)
     c = np.array(cols).T
-    outer = (c.conj()[:, :, None] * c[:, None, :]).real.reshape(c.shape[0], -1) if c.size * c.shape[1] <= _OUTER_LIMIT else None
-    out = Design(c, arcs, lone, has_r, grid, tuple(combos), np.array(idx), np.log10(grid)[tau_index], keys, outer)
-    for a in (out.cols, out.grid, out.idx, out.positions, out.position_keys) + ((outer,) if outer is not None else ()):
+    idx_a = np.array(idx)
+    C = c.shape[1]
+    # the Gram entries some combination reads (pairs of columns sharing one): a third of C² for
+    # two arcs, so the per-point products and the BLAS product scoring them shrink as much
+    ii = np.broadcast_to(idx_a[:, :, None], idx_a.shape + idx_a.shape[1:])
+    jj = np.broadcast_to(idx_a[:, None, :], ii.shape)
+    flat = np.unique(np.minimum(ii, jj) * C + np.maximum(ii, jj))
+    pi, pj = flat // C, flat % C
+    outer = pairs = None
+    if c.shape[0] * flat.size <= _OUTER_LIMIT:
+        outer = np.ascontiguousarray((c[:, pi].conj() * c[:, pj]).real)
+        pairs = np.stack([pi * C + pj, pj * C + pi])
+    out = Design(c, arcs, lone, has_r, grid, tuple(combos), idx_a, np.log10(grid)[tau_index], keys, outer,
+                 tau_index, np.array([cb[0] for cb in combos], float), pairs)
+    for a in (out.cols, out.grid, out.idx, out.positions, out.position_keys, out.position_index, out.combo_n) + (
+            (outer, pairs) if outer is not None else ()):
         a.setflags(write=False)
     return out
 
 
-#: largest N·C² for which the per-point outer products Re(c̄ᵢ cⱼ) are kept (8 bytes each)
+#: largest N·P for which the per-point products Re(c̄ᵢ cⱼ) of the P used pairs are kept (8 bytes each)
 _OUTER_LIMIT = 4_000_000
 
 
@@ -179,7 +195,11 @@ def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # can depend on how many spectra share the call, so a spectrum alone and in a batch get
     # starts equal to ~1e-15 and fits equal in every parameter the data determine
     if d.outer is not None:  # Re(c̄ᵢ cⱼ) per point, kept with the design: the Gram is a real product
-        gram = (w2 @ d.outer).reshape(-1, C, C)
+        used = w2 @ d.outer  # (S, P): only the entries some combination reads (the rest stay 0)
+        gram = np.zeros((Z.shape[0], C * C))
+        gram[:, d.pairs[0]] = used
+        gram[:, d.pairs[1]] = used
+        gram = gram.reshape(-1, C, C)
     else:
         A = d.cols[None, :, :] * np.sqrt(w2)[:, :, None]
         gram = (A.conj().transpose(0, 2, 1) @ A).real
@@ -394,3 +414,4 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
             coef[sel], cost[sel] = cc[sel, best[sel]], cost_c[sel, best[sel]]
             cols[sel, :, jj] = col[sel, best[sel]]
     return values_many(circuit, d, tau, ns, [d.combos[c][2] for c in combos], coef, spans)
+

@@ -51,9 +51,9 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from ..fitting.verdicts import fit_verdict
+from ..fitting.verdicts import fit_verdict, residual_tests
 from ..verdict import Reason, Verdict
-from .kramers_kronig import NOISE_FLOOR, noise_shown
+from .kramers_kronig import NOISE_FLOOR
 from .weights import weights
 
 if TYPE_CHECKING:
@@ -78,20 +78,110 @@ EDGE_POINTS = 5
 EDGE_MISFIT_Z = 5.0
 
 
+def noise_shown_rows(residuals_real: np.ndarray, residuals_imag: np.ndarray) -> np.ndarray:
+    """:func:`sselab.eis.kramers_kronig.noise_shown` of every row (the same arithmetic along the
+    last axis; NaN for rows of fewer than two points)."""
+    a, b = np.atleast_2d(residuals_real), np.atleast_2d(residuals_imag)
+    d = np.concatenate([np.diff(a, axis=1), np.diff(b, axis=1)], axis=1)
+    if d.shape[1] == 0:
+        return np.full(len(d), np.nan)
+    return np.median(np.abs(d), axis=1) / (0.6745 * math.sqrt(2))
+
+
+def _weights_rows(z: np.ndarray, weighting: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`~sselab.eis.weights.weights` of every row of ``z``."""
+    if weighting == "proportional":  # its floor is per spectrum
+        pairs = [weights(row, weighting) for row in z]
+        return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+    return weights(z, weighting)  # element by element
+
+
+def verdict_table(fits: "list[CircuitFit]", noise: float | None = None) -> dict[str, np.ndarray]:
+    """The numbers the verdict rules judge, for many fits at once (one numpy pass per point count
+    and weighting, rows stacked; every operation row by row, so each row is what one fit alone
+    gives — :func:`circuit_fit_verdict` of a single fit goes through this function too).
+
+    Returns
+    -------
+    dict of (len(fits),) arrays
+        ``noise`` (:func:`fit_noise`), ``edge_hi``/``edge_lo`` (:func:`edge_misfit_z`),
+        ``finite``/``runs_z``/``runs_p`` (:func:`sselab.fitting.verdicts.residual_tests`),
+        ``z_max`` (largest |Z|), ``f_lo``/``f_hi`` (frequency range).
+    """
+    groups: dict[tuple[int, int, str], list[int]] = {}
+    for i, fit in enumerate(fits):
+        groups.setdefault((fit.n_points, np.size(fit.result.residuals), fit.weighting), []).append(i)
+    parts = [(rows, _table_rows([fits[i] for i in rows], n, m, weighting, noise))
+             for (n, m, weighting), rows in groups.items()]
+    if len(parts) == 1:
+        return parts[0][1]
+    out = {k: np.empty(len(fits), v.dtype) for k, v in parts[0][1].items()}
+    for rows, part in parts:
+        for k, v in part.items():
+            out[k][rows] = v
+    return out
+
+
+def _table_rows(fits: "list[CircuitFit]", n: int, m: int, weighting: str, noise: float | None) -> dict[str, np.ndarray]:
+    """:func:`verdict_table` of fits of equal point count, residual length and weighting."""
+    R = np.array([np.asarray(f.result.residuals, float).ravel() for f in fits]).reshape(len(fits), m)
+    Z = np.array([f.impedance_ohm for f in fits]).reshape(len(fits), n)
+    F = np.array([f.frequency_Hz for f in fits], float).reshape(len(fits), n)
+    absz = np.abs(Z)
+    wr, wi = _weights_rows(Z, weighting)
+    scale = np.median(np.concatenate([absz * wr, absz * wi], axis=1), axis=1)  # weighted units per unit of |Z|
+    if noise is not None:
+        sigma = float(noise) * scale
+    else:
+        shown = noise_shown_rows(R[:, :n], R[:, n:]) if m == 2 * n else np.full(len(fits), np.nan)
+        floor = NOISE_FLOOR * scale
+        sigma = np.where(np.isfinite(shown), np.where(floor > shown, floor, shown), floor)  # Python's max(shown, floor)
+    hi, lo = _edge_rows(R, F, n, sigma)
+    finite, z, p = residual_tests(R)
+    empty = np.full(len(fits), np.nan)
+    return {"noise": sigma, "edge_hi": hi, "edge_lo": lo, "finite": finite, "runs_z": z, "runs_p": p,
+            "z_max": absz.max(axis=1) if n else empty, "f_lo": F.min(axis=1) if n else empty,
+            "f_hi": F.max(axis=1) if n else empty}
+
+
+def _edge_rows(R: np.ndarray, F: np.ndarray, n: int, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`edge_misfit_z` of every row (residual rows ``R``, frequency rows ``F``)."""
+    nan = np.full(len(R), np.nan)
+    if n < 4 * EDGE_POINTS or R.shape[1] != 2 * n:
+        return nan, nan.copy()
+    k = len(R)
+    order = np.argsort(-F, axis=1)
+    ends = np.concatenate([order[:, :EDGE_POINTS], order[:, n - EDGE_POINTS:]], axis=1)  # highest, then lowest
+    rows = np.arange(k)[:, None]
+    # the mean of each end as ndarray.mean computes it (the sum of its points, then divided by the count)
+    re = np.abs(R[rows, ends].reshape(k, 2, EDGE_POINTS).sum(axis=2) / EDGE_POINTS)
+    im = np.abs(R[rows, ends + n].reshape(k, 2, EDGE_POINTS).sum(axis=2) / EDGE_POINTS)
+    se = (sigma / math.sqrt(EDGE_POINTS))[:, None]
+    z = np.where((sigma > 0)[:, None], np.where(im > re, im, re) / se, np.nan)  # Python's max(re, im), NaN included
+    return z[:, 0], z[:, 1]
+
+
+def prepare_verdicts(fits: "list[CircuitFit]") -> None:
+    """Compute the verdict numbers of many fits in one :func:`verdict_table` and keep each with its
+    fit, where :func:`circuit_fit_verdict` (without a stated ``noise``) finds them."""
+    table = verdict_table(fits)
+    for i, fit in enumerate(fits):
+        fit.__dict__["_verdict_row"] = {k: v[i] for k, v in table.items()}  # a frozen dataclass keeps its __dict__
+
+
+def _row(fit: "CircuitFit", noise: float | None) -> dict:
+    if noise is None and "_verdict_row" in fit.__dict__:
+        return fit.__dict__["_verdict_row"]
+    table = _table_rows([fit], fit.n_points, int(np.size(fit.result.residuals)), fit.weighting, noise)
+    return {k: v[0] for k, v in table.items()}  # verdict_table of this one fit
+
+
 def fit_noise(fit: "CircuitFit", noise: float | None = None) -> float:
     """The rms of the weighted residuals that noise alone would give, for the misfit rule:
-    ``noise`` (relative to |Z|) when stated, else the scatter of adjacent residuals,
-    at least ``NOISE_FLOOR`` of |Z| in weighted units."""
-    n = fit.n_points
-    r = np.asarray(fit.result.residuals, float)
-    wr, wi = weights(fit.impedance_ohm, fit.weighting)
-    m = np.abs(fit.impedance_ohm)
-    rel_scale = float(np.median(np.concatenate([m * wr, m * wi])))  # weighted units per unit of |Z|
-    if noise is not None:
-        return float(noise) * rel_scale
-    shown = noise_shown(r[:n], r[n:]) if r.size == 2 * n else float("nan")
-    floor = NOISE_FLOOR * rel_scale
-    return max(shown, floor) if math.isfinite(shown) else floor
+    ``noise`` (relative to |Z|) when stated, else the scatter of adjacent residuals
+    (:func:`~sselab.eis.kramers_kronig.noise_shown`), at least ``NOISE_FLOOR`` of |Z| in
+    weighted units."""
+    return float(_row(fit, noise)["noise"])
 
 
 def edge_misfit_z(fit: "CircuitFit", noise: float) -> tuple[float, float]:
@@ -113,15 +203,10 @@ def edge_misfit_z(fit: "CircuitFit", noise: float) -> tuple[float, float]:
         points or the residuals are not one real and one imaginary block.
     """
     n = fit.n_points
-    r = np.asarray(fit.result.residuals, float)
-    if n < 4 * EDGE_POINTS or r.size != 2 * n or not noise > 0:
-        return float("nan"), float("nan")
-    order = np.argsort(-np.asarray(fit.frequency_Hz, float))
-    re, im = r[:n][order], r[n:][order]
-    se = noise / math.sqrt(EDGE_POINTS)
-    ends = (slice(0, EDGE_POINTS), slice(n - EDGE_POINTS, n))
-    hi, lo = (max(abs(re[e].mean()), abs(im[e].mean())) / se for e in ends)
-    return float(hi), float(lo)
+    R = np.asarray(fit.result.residuals, float).reshape(1, -1)
+    F = np.asarray(fit.frequency_Hz, float).reshape(1, -1)
+    hi, lo = _edge_rows(R, F, n, np.array([float(noise)]))
+    return float(hi[0]), float(lo[0])
 
 
 def circuit_fit_verdict(fit: "CircuitFit", *, noise: float | None = None,
@@ -137,10 +222,12 @@ def circuit_fit_verdict(fit: "CircuitFit", *, noise: float | None = None,
         become warnings.  ``None``: every free parameter.
     """
     depends = None if depends_on is None else list(depends_on)
-    sigma = fit_noise(fit, noise)
-    v = fit_verdict(fit.result, noise=sigma, depends_on=depends)
+    row = _row(fit, noise)
+    sigma = float(row["noise"])
+    v = fit_verdict(fit.result, noise=sigma, depends_on=depends,
+                    residual_stats=(bool(row["finite"]), float(row["runs_z"]), float(row["runs_p"])))
     reasons: list[Reason] = []
-    z_max = float(np.abs(fit.impedance_ohm).max())
+    z_max = float(row["z_max"])
     seen = set(v.codes)
     for p in fit.result.parameters:
         if p.fixed or p.unit != "Ohm" or not math.isfinite(p.value) or p.value <= R_MAX_FACTOR * z_max:
@@ -151,7 +238,7 @@ def circuit_fit_verdict(fit: "CircuitFit", *, noise: float | None = None,
         reasons.append(Reason("diverged", f"{p.name} ran away to {p.value:.2g} Ohm, over {R_MAX_FACTOR:g} times the "
                               f"largest |Z| measured ({z_max:.3g} Ohm)" + ("" if used else " (not used by this result)"),
                               "failed" if used else "warning"))
-    f_lo, f_hi = float(fit.frequency_Hz.min()), float(fit.frequency_Hz.max())
+    f_lo, f_hi = float(row["f_lo"]), float(row["f_hi"])
     apex = fit.characteristic_frequency
     for r, c in fit.effective_capacitance.items():
         if not math.isfinite(c):
@@ -178,7 +265,7 @@ def circuit_fit_verdict(fit: "CircuitFit", *, noise: float | None = None,
                                   f"measured {f_lo:.3g}–{f_hi:.3g} Hz and {r} is uncertain by more than "
                                   f"{100 * EDGE_REL_STDERR:g} %: the arc is partly extrapolated and its R trades off "
                                   "against its neighbours'"))
-    hi, lo = edge_misfit_z(fit, sigma)
+    hi, lo = float(row["edge_hi"]), float(row["edge_lo"])
     for z, end in ((hi, "highest"), (lo, "lowest")):
         if math.isfinite(z) and z > EDGE_MISFIT_Z:
             reasons.append(Reason("edge_misfit", f"the model misses the data at the {end}-frequency end (mean residual of "

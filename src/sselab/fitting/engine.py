@@ -35,7 +35,7 @@ from . import levenberg_marquardt as lm
 from .parameters import Parameters
 from .result import FitResult, ParameterEstimate
 from .threads import single_threaded_blas
-from .transforms import Transform
+from .transforms import Transform, transform_for
 
 #: |correlation| above which two parameters are reported as determined only in combination
 #: (a CPE's Q and n are routinely correlated at 0.99; on 300 simulated eBE-stack fits the
@@ -186,7 +186,7 @@ def _estimate(
     )
 
 
-def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0):
+def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0, window=0):
     plist = [params] if isinstance(params, Parameters) else list(params)
     if not plist:
         raise FitError("nothing to fit")
@@ -197,10 +197,11 @@ def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0):
     free = template.free_mask
     if not free.any():
         raise FitError("every parameter is fixed: nothing to fit")
-    transform = Transform(template)
+    transform = transform_for(template)
     base = starts.copy()
     u0 = transform.to_u(starts[:, free])
-    outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol, stol=stol)
+    outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol, stol=stol,
+                       window=window)
     final = base.copy()
     final[:, free] = transform.to_p(outcome.x)
     return template, final, outcome
@@ -276,8 +277,7 @@ class Estimates:
         """(R,) whether some free parameter is :attr:`ParameterEstimate.at_bound`."""
         t = self.template
         free = t.free_mask
-        lo = np.array([t[name].min for name in t.names], float)[free]
-        hi = np.array([t[name].max for name in t.names], float)[free]
+        lo, hi = (a[free] for a in t.bound_arrays())
         v = self.values[:, free]
         tol = 1e-6
         with np.errstate(all="ignore"):
@@ -373,10 +373,11 @@ def _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covarianc
 
 def fit_best_arrays(fun: Model, params: Parameters, *, starts: np.ndarray, groups: np.ndarray, max_iter: int = 200,
                     ftol: float = 1e-10, xtol: float = 1e-10, scale_covariance: bool = True,
-                    stol: float = 0.0) -> tuple[list[int], Estimates]:
-    """:func:`fit_best` with the kept rows' results as :class:`Estimates` (built on demand)."""
+                    stol: float = 0.0, window: int = 0) -> tuple[list[int], Estimates]:
+    """:func:`fit_best` with the kept rows' results as :class:`Estimates` (built on demand);
+    ``stol`` and ``window`` as in :func:`sselab.fitting.levenberg_marquardt.solve`."""
     with single_threaded_blas():
-        template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol, stol)
+        template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol, stol, window)
         kept = _kept_rows(np.asarray(groups), outcome)
         return kept, _final_arrays(fun, template, final, outcome, np.array(kept), scale_covariance)
 

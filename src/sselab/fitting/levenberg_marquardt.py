@@ -49,6 +49,7 @@ class Outcome:
         2: "converged: step below xtol",
         3: "converged: gradient below gtol",
         4: "converged: the Gauss–Newton model predicts less than stol of one noise variance still to gain",
+        5: "converged: the last accepted steps together gained less than stol of one noise variance",
         0: "stopped: maximum number of iterations reached",
         -1: "stopped: damping grew without reducing the cost (no downhill step)",
         -2: "failed: model not finite at the initial values",
@@ -65,6 +66,7 @@ def solve(
     gtol: float = 1e-12,
     stol: float = 0.0,
     lam0: float = 1e-3,
+    window: int = 0,
 ) -> Outcome:
     """Minimise ½‖r(x)‖² for each row of ``x0``.
 
@@ -81,6 +83,14 @@ def solve(
     model far from its data (cost ≫ noise) one noise variance is a large amount, and a narrow
     curved valley (NIST MGH10) would be stopped early.
 
+    With ``stol`` > 0 and ``window`` > 0, also measured progress: when the last ``window``
+    accepted steps, all taken with λ ≤ 1e-2 (Gauss–Newton-like steps of a trusted model),
+    together lowered the cost by less than ``stol`` of one noise variance
+    ((c₋w − c)·(m − k) ≤ stol · c; status 5).  In a long curved valley of an undetermined
+    pair (two overlapping arcs trading resistance) the Gauss–Newton model keeps predicting a
+    third of a noise variance to gain while each step realises ~10⁻⁶ of it: 300 iterations
+    gained 1 % of one noise variance in total on such a spectrum.
+
     Parameters
     ----------
     fun
@@ -88,6 +98,8 @@ def solve(
         (indices into the batch), ``r`` (b, m) and ``J = ∂r/∂x`` (b, m, k).
     x0
         Initial values, (B, k).
+    window
+        Accepted steps over which the measured gain is judged (0: off; needs ``stol`` > 0).
     """
     x = np.array(x0, dtype=float, copy=True)
     B, k = x.shape
@@ -105,6 +117,12 @@ def solve(
     eye = np.eye(k)
     nu = np.full(B, 2.0)
     idx = np.flatnonzero(active)
+    use_window = stol > 0 and window > 0
+    # per problem: the cost before each of its last `window` accepted steps (a ring), how many
+    # accepted steps in a row were damped no more than 1e-2, and how many were accepted
+    ring = np.full((B, max(window, 1)), np.inf)
+    n_acc = np.zeros(B, dtype=int)
+    calm = np.zeros(B, dtype=int)
     for _ in range(max_iter):
         if idx.size == 0:
             break
@@ -170,7 +188,18 @@ def solve(
             r_all[acc] = r_new[accept]
             J_all[acc] = J_new[accept]
             lam[idx] = lam_new
-        done = np.where(conv_g, 3, np.where(conv_s, 4, np.where(conv_x, 2, np.where(conv_f, 1, 0))))
+        conv_w = np.zeros(idx.size, bool)
+        if use_window:
+            acc_i = idx[accept]
+            ring[acc_i, n_acc[acc_i] % window] = cost_a[accept]
+            n_acc[acc_i] += 1
+            calm[idx] = np.where(accept, np.where(lam_a <= 1e-2, calm[idx] + 1, 0), calm[idx])
+            oldest = ring[idx, n_acc[idx] % window]
+            with np.errstate(invalid="ignore"):
+                conv_w = accept & (calm[idx] >= window) & (
+                    (oldest - cost[idx]) * max(m - k, 1) <= stol * cost[idx])
+        done = np.where(conv_g, 3, np.where(conv_s, 4, np.where(conv_x, 2, np.where(conv_f, 1,
+                        np.where(conv_w, 5, 0)))))
         done[(done == 0) & ~accept & (lam[idx] > 1e16)] = -1
         finished = done != 0
         if finished.any():

@@ -78,6 +78,25 @@ class Parameters(Mapping[str, Parameter]):
             if p.name in self._items:
                 raise ParameterError(f"duplicate parameter name {p.name!r}")
             self._items[p.name] = p
+        self._derived: dict[str, object] = {}  # arrays made from the (immutable) items, once
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(free mask, lower bounds, upper bounds), made once per instance (read-only)."""
+        derived = self.__dict__.setdefault("_derived", {})  # (an instance unpickled from before it existed)
+        found = derived.get("arrays")
+        if found is None:
+            items = self._items.values()
+            found = (np.array([not p.fixed for p in items], dtype=bool), np.array([p.min for p in items], float),
+                     np.array([p.max for p in items], float))
+            for a in found:
+                a.setflags(write=False)
+            derived["arrays"] = found
+        return found  # type: ignore[return-value]
+
+    def bound_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(min, max) of every parameter, in order (read-only arrays)."""
+        _, lo, hi = self._arrays()
+        return lo, hi
 
     def __getitem__(self, name: str) -> Parameter:
         try:
@@ -108,7 +127,7 @@ class Parameters(Mapping[str, Parameter]):
 
     @property
     def free_mask(self) -> np.ndarray:
-        return np.array([not p.fixed for p in self._items.values()], dtype=bool)
+        return self._arrays()[0].copy()
 
     def replace(self, name: str, **changes: object) -> "Parameters":
         """A copy with one parameter's fields changed (value, min, max, fixed, ...)."""
@@ -128,8 +147,7 @@ class Parameters(Mapping[str, Parameter]):
 
     def clipped(self, values: np.ndarray) -> np.ndarray:
         """Values clipped into bounds, nudged off zero-width log bounds."""
-        lo = np.array([p.min for p in self._items.values()])
-        hi = np.array([p.max for p in self._items.values()])
+        _, lo, hi = self._arrays()
         out = np.clip(np.asarray(values, float), lo, hi)
         for i, p in enumerate(self._items.values()):
             if p.scale == "log" and out[..., i].min() <= p.min:

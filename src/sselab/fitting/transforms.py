@@ -125,3 +125,23 @@ class Transform:
                 else:  # _OPEN
                     out[..., idx] = x / a
         return out
+
+
+_TRANSFORMS: dict[tuple, Transform] = {}
+
+
+def transform_for(params: Parameters) -> Transform:
+    """``Transform(params)``, shared by parameter sets with the same bounds, scales and fixed
+    flags (and values, for unbounded linear parameters, whose scale is their value): a fit
+    builds its parameters afresh, and making a Transform costs more than a compiled fit of a
+    spectrum's few iterations.  Treat the result as read-only."""
+    key = tuple((p.min, p.max, p.scale, p.fixed,
+                 p.value if p.scale != "log" and not (np.isfinite(p.min) or np.isfinite(p.max)) else None)
+                for p in params.values())
+    found = _TRANSFORMS.get(key)
+    if found is None:
+        found = Transform(params)
+        if len(_TRANSFORMS) > 256:
+            _TRANSFORMS.clear()
+        _TRANSFORMS[key] = found
+    return found

@@ -110,8 +110,23 @@ def _collapsed(p: ParameterEstimate) -> bool:
     return p.min == 0 and abs(p.value) < COLLAPSED
 
 
+def residual_tests(residuals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The residual statistics :func:`fit_verdict` judges, for many fits at once (rows of
+    ``residuals``, each in its natural order): whether every residual is finite, the runs-test z
+    (:func:`~sselab.fitting.diagnostics.runs_z`) and the longest-run p
+    (:func:`~sselab.fitting.diagnostics.longest_run_p`).  Row by row, so each row's numbers are
+    what the fit alone gives; :func:`fit_verdict` computes them with this function for one fit
+    unless the caller passes them (``residual_stats``) from a batch."""
+    r = np.asarray(residuals, float)
+    r = r.reshape(len(r), -1)
+    if r.shape[1] == 0:  # nothing to test (and nothing non-finite)
+        return np.ones(len(r), bool), np.full(len(r), np.nan), np.full(len(r), np.nan)
+    return np.isfinite(r).all(axis=1), np.atleast_1d(runs_z(r)), np.atleast_1d(longest_run_p(r))
+
+
 def fit_verdict(result: FitResult, *, noise: float | None = None,
-                depends_on: Iterable[str] | None = None) -> Verdict:
+                depends_on: Iterable[str] | None = None,
+                residual_stats: tuple[bool, float, float] | None = None) -> Verdict:
     """The verdict of ``result`` by the rules of this module.
 
     Parameters
@@ -124,6 +139,9 @@ def fit_verdict(result: FitResult, *, noise: float | None = None,
     depends_on
         Names of the parameters the caller's result is computed from; failures of the
         others become warnings.  ``None``: every free parameter (the fit's own verdict).
+    residual_stats
+        ``(all finite, runs z, longest-run p)`` of ``result.residuals`` as
+        :func:`residual_tests` computed them for a batch of fits (default: computed here).
 
     Returns
     -------
@@ -143,7 +161,13 @@ def fit_verdict(result: FitResult, *, noise: float | None = None,
             msg += " (not used by this result)"
         reasons.append(Reason(code, msg, severity))  # type: ignore[arg-type]
 
-    if not (math.isfinite(result.chi2) and np.all(np.isfinite(result.residuals))):
+    r = np.asarray(result.residuals, float).ravel()
+    if residual_stats is None:
+        ok, zs, ps = residual_tests(r[None])
+        finite, z_runs, p_runs = bool(ok[0]), float(zs[0]), float(ps[0])
+    else:
+        finite, z_runs, p_runs = residual_stats
+    if not (math.isfinite(result.chi2) and finite):
         add("non_finite", "the residuals of the fit are not finite", "failed")
     if not result.success:
         add("not_converged", f"the fit did not converge ({result.message})", "warning")
@@ -182,12 +206,10 @@ def fit_verdict(result: FitResult, *, noise: float | None = None,
             if a in need or b in need:
                 reasons.append(Reason("correlated", f"{a} and {b} are almost fully correlated "
                                       f"(r = {corr[i, j]:.5f}): only a combination of them is determined"))
-    r = np.asarray(result.residuals, float).ravel()
     ratio = (math.sqrt(result.chi2 / result.dof) / noise if noise is not None and noise > 0 and result.dof > 0
              and math.isfinite(result.chi2) else math.inf)
-    if r.size >= MIN_POINTS_RUNS and np.all(np.isfinite(r)) and ratio >= SYSTEMATIC_MIN_RATIO:
-        z = runs_z(r)
-        p_run = longest_run_p(r)
+    if r.size >= MIN_POINTS_RUNS and finite and ratio >= SYSTEMATIC_MIN_RATIO:
+        z, p_run = float(z_runs), float(p_runs)
         if (math.isfinite(z) and z < RUNS_Z_WARNING) or p_run < LONGEST_RUN_P_WARNING:
             reasons.append(Reason("systematic_residuals", f"the residuals are systematic (runs-test z = {z:.2g}, "
                                   f"longest same-sign run p = {p_run:.2g}): the model misses a feature of the data"))

@@ -69,8 +69,8 @@ def make_spectrum(
     if (f <= 0).any():
         i = int(np.argmax(f <= 0))
         raise ReaderError(path, f"{where}frequency {f[i]:g} Hz at point {i + 1} is not positive")
-    uniq, counts = np.unique(f, return_counts=True)
-    if (counts > 1).any():
+    if has_duplicates(f):
+        uniq, counts = np.unique(f, return_counts=True)
         dup = uniq[counts > 1]
         raise ReaderError(
             path, f"{where}duplicate frequencies ({', '.join(f'{d:g}' for d in dup[:3])} Hz"
@@ -80,6 +80,13 @@ def make_spectrum(
         source=str(path), instrument=instrument, temperature_K=temperature_K, area_cm2=area_cm2,
         notes=tuple(notes), metadata=verdict_meta(metadata or {}, reasons), frequency_Hz=f, impedance_ohm=z,
     )
+
+
+def has_duplicates(x: np.ndarray) -> bool:
+    """Whether ``np.unique(x).size < x.size`` (NaNs count as equal, as ``np.unique`` takes them),
+    with one sort instead of ``np.unique``'s sort, mask and the ``numpy.ma`` import."""
+    s = np.sort(np.asarray(x).ravel())
+    return bool((s[1:] == s[:-1]).any() or np.count_nonzero(np.isnan(s)) > 1)
 
 
 def verdict_meta(metadata: dict[str, Any], reasons: Iterable[Reason]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from ..exceptions import ReaderError
 from .bounds import check_file
@@ -103,6 +103,53 @@ def _suffix(path: Path) -> str:
 
 def candidates(path: Path, kind: str | None) -> list[Reader]:
     """Readers that may read ``path`` for ``kind``, most likely first."""
+    return list(_ranked(path, kind))
+
+
+def _declared() -> tuple[list[tuple[str | None, str, tuple[str, ...], bool, int]], dict[str, tuple[str, ...]]]:
+    """(module or None when loaded, reader name, extensions, has a sniff, priority) of every reader,
+    in registration order — those :data:`sselab.io.formats.DECLARED` lists, without importing
+    them, then the readers of modules it does not list (imported now) — and the kinds of each."""
+    from . import formats
+
+    listed = {m for m, *_ in formats.DECLARED} | set(formats.HELPERS)
+    out: list[tuple[str | None, str, tuple[str, ...], bool, int]] = [
+        (module, name, exts, sniff, priority) for module, name, exts, _, priority, sniff in formats.DECLARED]
+    kinds = {name: k for _, name, _, k, _, _ in formats.DECLARED}
+    global _UNLISTED
+    if _UNLISTED is None:
+        _UNLISTED = [info.name for info in pkgutil.iter_modules(formats.__path__) if info.name not in listed]
+        for name in _UNLISTED:
+            importlib.import_module(f"{formats.__name__}.{name}")
+    names = {n for _, n, *_ in out}
+    extra = [r for r in _READERS if r.name not in names]
+    out += [(None, r.name, r.extensions, r.sniff is not None, r.priority) for r in extra]
+    kinds.update({r.name: r.kinds for r in extra})
+    return out, kinds
+
+
+_UNLISTED: list[str] | None = None
+
+
+def _reader(module: str | None, name: str) -> Reader | None:
+    """The registered reader ``name``, importing its module first when needed (None if the module
+    does not register it: :data:`~sselab.io.formats.DECLARED` is out of date, which a test catches)."""
+    for r in _READERS:
+        if r.name == name:
+            return r
+    if module is not None:
+        from . import formats
+
+        importlib.import_module(f"{formats.__name__}.{module}")
+    return next((r for r in _READERS if r.name == name), None)
+
+
+def _ranked(path: Path, kind: str | None) -> Iterator[Reader]:
+    """The readers of :func:`candidates` in its order — (sniffed, by extension, priority), highest
+    first, ties in registration order — each imported and sniffed only when it could still come
+    before the ones already found (a ``.csv`` impedance table: the CSV reader alone, as no other
+    spectrum reader claims ``.csv`` and one that only sniffs comes after one that also matches
+    by extension); the others are sniffed only if that reader fails."""
     head = b""
     try:
         with open(path, "rb") as fh:
@@ -110,18 +157,34 @@ def candidates(path: Path, kind: str | None) -> list[Reader]:
     except OSError as exc:
         raise ReaderError(path, f"cannot open: {exc.strerror or exc}") from None
     suffix = _suffix(path)
-    found = []
-    for reader in readers():
-        if kind is not None and kind not in reader.kinds:
+    declared, kinds = _declared()
+    pending = []  # (the best key a reader can reach, -registration index, module, name), best first
+    for index, (module, name, exts, has_sniff, priority) in enumerate(declared):
+        if kind is not None and kind not in kinds[name]:
             continue
-        by_ext = suffix in reader.extensions
-        by_sniff = reader.sniff(path, head) if reader.sniff else False
-        if kind is None and by_ext and not by_sniff and reader.sniff is not None and suffix in GENERIC_EXTENSIONS:
-            continue  # a .csv/.txt is no evidence: the content must say what it is
-        if by_ext or by_sniff:
-            found.append((by_sniff, by_ext, reader.priority, reader))
-    found.sort(key=lambda t: (t[0], t[1], t[2]), reverse=True)
-    return [t[-1] for t in found]
+        by_ext = suffix in exts
+        if by_ext or has_sniff:
+            pending.append(((has_sniff, by_ext, priority), -index, module, name))
+    pending.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    found: list[tuple[tuple[bool, bool, int], int, Reader]] = []
+    j = 0
+    while found or j < len(pending):
+        best = max(found, key=lambda t: (t[0], t[1])) if found else None
+        if j < len(pending) and (best is None or (pending[j][0], pending[j][1]) > (best[0], best[1])):
+            _, order, module, name = pending[j]  # it might come first: sniff it
+            j += 1
+            reader = _reader(module, name)
+            if reader is None:
+                continue
+            by_ext = suffix in reader.extensions
+            by_sniff = reader.sniff(path, head) if reader.sniff else False
+            if kind is None and by_ext and not by_sniff and reader.sniff is not None and suffix in GENERIC_EXTENSIONS:
+                continue  # a .csv/.txt is no evidence: the content must say what it is
+            if by_ext or by_sniff:
+                found.append(((by_sniff, by_ext, reader.priority), order, reader))
+            continue
+        found.remove(best)  # no reader left unsniffed can come before it
+        yield best[2]
 
 
 def read(path: str | Path, kind: str | None = None, reader: str | None = None) -> list:
@@ -156,15 +219,11 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
         if not chosen:
             raise ReaderError(path, f"unknown reader {reader!r}")
     else:
-        chosen = candidates(path, kind)
-    if not chosen:
-        what = f" {kind}" if kind else ""
-        if kind is None and _suffix(path) in GENERIC_EXTENSIONS and any(_suffix(path) in r.extensions for r in readers()):
-            raise ReaderError(path, f"nothing in this {_suffix(path) or 'extension-less'} table says what it holds "
-                                    "(no header that a reader recognises): state the kind (kind=..., --kind)")
-        raise ReaderError(path, f"no{what} reader for this file type ({_suffix(path) or 'no extension'})")
+        chosen = _ranked(path, kind)  # lazily: most files are read by the first reader
     errors = []
+    tried = False
     for r in chosen:
+        tried = True
         try:
             # a reader of several kinds decides from the file itself when no kind is asked
             result = r.read(path, kind if kind is not None or len(r.kinds) > 1 else r.kinds[0])
@@ -182,5 +241,11 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
                 note(path, Verdict.from_dict(m.metadata.get("reading_verdict")))
             return out
         errors.append(f"{r.name} found no data")
+    if not tried:
+        what = f" {kind}" if kind else ""
+        if kind is None and _suffix(path) in GENERIC_EXTENSIONS and any(_suffix(path) in r.extensions for r in readers()):
+            raise ReaderError(path, f"nothing in this {_suffix(path) or 'extension-less'} table says what it holds "
+                                    "(no header that a reader recognises): state the kind (kind=..., --kind)")
+        raise ReaderError(path, f"no{what} reader for this file type ({_suffix(path) or 'no extension'})")
     raise ReaderError(path, errors[0] if len(errors) == 1 else "; ".join(dict.fromkeys(errors)))
 

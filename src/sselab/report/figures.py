@@ -88,7 +88,13 @@ def bode(rows: Sequence[dict[str, Any]], title: str) -> Any:
         f, z, ff, zf = _spectrum(r)
         style.bode_axes(am, ap, f, z, fit_frequency_Hz=ff, fit_z=zf, label=label)
     am.set_title(title)
-    am.legend(frameon=False)
+    longest = max(len(label) for label in _labels(rows))
+    if longest > 12:  # temperatures with file names: beside the axes, the figure widened for it
+        # (inside, six such labels covered the |Z| axis and its curves in the demo report)
+        fig.set_size_inches(3.6 + 0.05 * longest + 0.2, 4.2)
+        am.legend(frameon=False, fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    else:
+        am.legend(frameon=False)
     return fig
 
 

@@ -36,17 +36,74 @@ FIGURE_FORMATS = ("svg", "png")
 _MIME = {"svg": "image/svg+xml", "png": "image/png"}
 
 
+class FigurePool:
+    """Figures rendered by ``jobs`` forked worker processes (``jobs`` ≤ 1, or no fork: here).
+
+    :meth:`render` draws nothing: it takes a drawn figure and its paths and has it laid out and
+    saved (the expensive part: ~0.1–1 s each) by a worker, while the caller goes on; the
+    report, the demo's paper page and anything else can share one pool, so that their figures
+    render in parallel with each other and with the rest of the work.  Use it as a context
+    manager: leaving the block waits for every figure and raises the first worker error.
+    A figure that cannot be pickled is rendered here.
+    """
+
+    def __init__(self, jobs: int = 1) -> None:
+        self._pool = _figure_pool(jobs)
+        self._futures: list[Any] = []
+
+    @property
+    def parallel(self) -> bool:
+        return self._pool is not None
+
+    def render(self, fig: Any, paths: list[Path], dpi: int | None = None) -> Any:
+        """Save ``fig`` to each of ``paths`` (laid out once; PNG at ``dpi``, default
+        :data:`style.PNG_DPI`); return the worker's future, or None when it was saved here."""
+        if self._pool is not None:
+            try:
+                blob = pickle.dumps(fig)
+            except Exception:  # noqa: BLE001 - e.g. an axis with a lambda transform: render it here
+                blob = None
+            if blob is not None:
+                style.plt.close(fig)
+                future = self._pool.submit(_render, blob, paths, dpi)
+                self._futures.append(future)
+                return future
+        _render_figure(fig, paths, dpi)
+        return None
+
+    def wait(self) -> None:
+        """Wait for every figure submitted so far; raise the first worker error."""
+        futures, self._futures = self._futures, []
+        for future in futures:
+            future.result()
+
+    def close(self, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+            self._pool = None
+
+    def __enter__(self) -> "FigurePool":
+        return self
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        try:
+            if kind is None:
+                self.wait()
+        finally:
+            self.close(cancel=kind is not None)
+
+
 class _Figures:
     """Figures of the report, each written once per asked format through the project style
     (atomic writes, 300 dpi PNG); the HTML embeds the first.
 
-    With ``jobs`` > 1 the figures are drawn here (cheap) and rendered (the expensive part:
-    ~0.1–1 s each) by a pool of forked processes, in parallel with each other and with the
-    rest of the report; :meth:`finish` waits for them and puts each into the page.  A figure
-    that cannot be pickled is rendered here.
+    With a parallel :class:`FigurePool` (``jobs`` > 1, or the caller's ``pool``) the figures
+    are drawn here (cheap) and rendered by the pool's workers, in parallel with each other and
+    with the rest of the report; :meth:`finish` waits for them and puts each into the page.
     """
 
-    def __init__(self, folder: Path, formats: tuple[str, ...] = ("svg",), jobs: int = 1) -> None:
+    def __init__(self, folder: Path, formats: tuple[str, ...] = ("svg",), jobs: int = 1,
+                 pool: FigurePool | None = None) -> None:
         unknown = [f for f in formats if f not in FIGURE_FORMATS]
         if unknown or not formats:
             raise ValueError(f"figure formats must be some of {', '.join(FIGURE_FORMATS)}; got {', '.join(formats)}")
@@ -55,28 +112,21 @@ class _Figures:
         self.html: list[str] = []
         self.paths: list[Path] = []
         self._pending: dict[str, tuple[Any, Path, str, str]] = {}
-        self._pool = _figure_pool(jobs)
+        self._own = pool is None
+        self._pool = FigurePool(jobs) if pool is None else pool
 
     def add(self, fig: Any, name: str, caption: str) -> None:
         if fig is None:
             return
         paths = [self.folder / f"{name}.{fmt}" for fmt in self.formats]
         self.paths += paths
-        if self._pool is not None:
-            try:
-                blob = pickle.dumps(fig)
-            except Exception:  # noqa: BLE001 - e.g. an axis with a lambda transform: render it here
-                blob = None
-            if blob is not None:
-                style.plt.close(fig)
-                token = f"\x00figure{len(self._pending)}\x00"
-                self._pending[token] = (self._pool.submit(_render, blob, paths), paths[0], name, caption)
-                self.html.append(token)
-                return
-        box = style.lay_out(fig)  # once for every format
-        for k, path in enumerate(paths):
-            style.save(fig, path, close=k == len(paths) - 1, box=box)
-        self.html.append(self._tag(paths[0], name, caption))
+        future = self._pool.render(fig, paths)
+        if future is None:
+            self.html.append(self._tag(paths[0], name, caption))
+            return
+        token = f"\x00figure{len(self._pending)}\x00"
+        self._pending[token] = (future, paths[0], name, caption)
+        self.html.append(token)
 
     def _tag(self, first: Path, name: str, caption: str) -> str:
         b64 = base64.b64encode(first.read_bytes()).decode("ascii")
@@ -89,15 +139,16 @@ class _Figures:
 
     def finish(self, page: str) -> str:
         """``page`` with every figure rendered in the pool in its place (waits for them)."""
+        ok = False
         try:
             for token, (future, first, name, caption) in self._pending.items():
                 future.result()
                 page = page.replace(token, self._tag(first, name, caption))
+            ok = True
         finally:
             self._pending = {}
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+            if self._own:
+                self._pool.close(cancel=not ok)
         return page
 
 
@@ -111,13 +162,18 @@ def _figure_pool(jobs: int) -> Any:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
 
 
-def _render(blob: bytes, paths: list[Path]) -> None:
-    """Worker side of :class:`_Figures`: unpickle a figure and save it in each format."""
+def _render_figure(fig: Any, paths: list[Path], dpi: int | None = None) -> None:
+    """Lay ``fig`` out once and save it to each of ``paths``; close it."""
+    box = style.lay_out(fig)  # once for every format
+    for k, path in enumerate(paths):
+        style.save(fig, path, close=k == len(paths) - 1, box=box, dpi=dpi)
+
+
+def _render(blob: bytes, paths: list[Path], dpi: int | None = None) -> None:
+    """Worker side of :class:`FigurePool`: unpickle a figure and save it in each format."""
     fig = pickle.loads(blob)
     _rekey_transform_parents(fig)
-    box = style.lay_out(fig)
-    for k, path in enumerate(paths):
-        style.save(fig, path, close=k == len(paths) - 1, box=box)
+    _render_figure(fig, paths, dpi)
 
 
 def _rekey_transform_parents(fig: Any) -> None:
@@ -222,14 +278,16 @@ def _summary(r: dict[str, Any]) -> str:
 
 
 def write_report(db: str | Path, out: str | Path, *, study: str | None = None, truth: dict[str, Any] | None = None,
-                 reference: bool | None = None, figure_formats: tuple[str, ...] = ("svg",), jobs: int = 1) -> Path:
+                 reference: bool | None = None, figure_formats: tuple[str, ...] = ("svg",), jobs: int = 1,
+                 pool: FigurePool | None = None) -> Path:
     """Write ``report.html``, ``figures/*.svg`` (``figure_formats``: "svg", "png" or both; the
     HTML embeds the first) and ``tables/*.csv`` under ``out``; return the HTML path.
 
     The paper comparison is shown when the study reproduces the reference paper
     (``reference=True``, or ``truth`` given: the virtual study's ``truth.json`` adds a truth
     column); other studies get only the sections their analyses fill.  ``jobs`` > 1 renders
-    the figures in that many worker processes (same files).
+    the figures in that many worker processes (same files); ``pool``: a :class:`FigurePool`
+    shared with other work (e.g. the demo's paper page), used instead and left open.
     """
     out = Path(out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
@@ -237,9 +295,11 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     with open_store(db) as store:
         rows = store.analyses(study=study)
         readings = _reading_html(store.measurements(study=study))
-    rows = style.sorted_naturally(rows, key=lambda r: r["sample"] or "")
+    # samples in natural order, each sample's analyses by task id: the store's order is the order
+    # the tasks finished in (with --jobs N it varies run to run, and so would the figure names)
+    rows = sorted(rows, key=lambda r: (style.natural_key(r["sample"] or ""), style.natural_key(r["task_id"])))
     reference = (truth is not None) if reference is None else reference
-    figs = _Figures(out / "figures", tuple(figure_formats), jobs=jobs)
+    figs = _Figures(out / "figures", tuple(figure_formats), jobs=jobs, pool=pool)
     parts = [f"<h1>sselab report{': ' + html.escape(study) if study else ''}</h1>",
              "<h2>Verdicts</h2>", _verdict_html(rows), readings]
     tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),

@@ -82,6 +82,7 @@ def _image(row: dict[str, Any], roots: tuple[Path, ...]) -> np.ndarray | None:
 
 def particle_overlay(row: dict[str, Any], roots: tuple[Path, ...] = ()) -> Any:
     """The segmentation drawn over the micrograph: one equivalent circle per particle."""
+    from matplotlib.collections import PatchCollection
     from matplotlib.patches import Circle
 
     res = row["result"] or {}
@@ -95,8 +96,10 @@ def particle_overlay(row: dict[str, Any], roots: tuple[Path, ...] = ()) -> Any:
         ax.imshow(img, cmap="gray", interpolation="nearest")
     ax.set_xlim(0, shape[1])
     ax.set_ylim(shape[0], 0)
-    for x, y, d in zip(pp["x"], pp["y"], pp["d"]):
-        ax.add_patch(Circle((x, y), d / 2, fill=False, color="C1", lw=0.7))
+    # one collection of circles, not one patch each: the same circles, a fraction of the time
+    # to draw (a micrograph holds hundreds of particles)
+    ax.add_collection(PatchCollection([Circle((x, y), d / 2) for x, y, d in zip(pp["x"], pp["y"], pp["d"])],
+                                      facecolors="none", edgecolors="C1", linewidths=0.7), autolim=False)
     ax.set_xticks([])
     ax.set_yticks([])
     px = res.get("pixel_size_um")

@@ -19,8 +19,9 @@ def _fmt(v: Any) -> str:
     return "" if v is None else f"{v:.5g}" if isinstance(v, float) else html.escape(str(v))
 
 
-def residual_figure(rows: Sequence[dict[str, Any]], out: str | Path) -> str | None:
-    """(recovered − truth)/stderr per row with all three numbers; None when there is none."""
+def residual_figure(rows: Sequence[dict[str, Any]], out: str | Path, pool: Any = None) -> str | None:
+    """(recovered − truth)/stderr per row with all three numbers; None when there is none.
+    ``pool``: a :class:`sselab.report.html.FigurePool` that renders it."""
     pts = [(f"{r['quantity']} — {r['sample']}", (r["recovered"] - r["truth"]) / r["stderr"]) for r in rows
            if r.get("recovered") is not None and r.get("truth") is not None and r.get("stderr")]
     if not pts:
@@ -35,26 +36,31 @@ def residual_figure(rows: Sequence[dict[str, Any]], out: str | Path) -> str | No
         ax.set_yticklabels([p[0] for p in pts], fontsize=6)
         ax.invert_yaxis()
         ax.set_xlabel("(recovered − truth) / standard error")
+    if pool is not None:
+        pool.render(fig, [Path(out)])
+        return str(out)
     return style.save(fig, out)
 
 
 def write_paper_page(rows: Sequence[dict[str, Any]], out_dir: str | Path, assumptions: Sequence[str] = (),
-                     analyses: Sequence[dict[str, Any]] | None = None) -> str:
+                     analyses: Sequence[dict[str, Any]] | None = None, pool: Any = None) -> str:
     """Write ``paper.html`` (and its residual figure) into ``out_dir``; return the page's path.
     With the study's stored ``analyses``, a section per figure of the paper the study holds
-    (:func:`sselab.report.figures_paper.paper_figures`)."""
+    (:func:`sselab.report.figures_paper.paper_figures`).  ``pool``: a
+    :class:`sselab.report.html.FigurePool` that renders the figures (the page is written at once,
+    the figures once the pool has been waited for)."""
     from ..numfmt import format_uncertain
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    fig = residual_figure(rows, out / "paper_residuals.png")
+    fig = residual_figure(rows, out / "paper_residuals.png", pool)
     sections = ""
     if analyses:
         from .figures_paper import paper_figures
 
         sections = "".join(f"<h2>{html.escape(t)}</h2><figure><img alt='{html.escape(t)}' src='{Path(p).name}' "
                            f"style='max-width:100%'><figcaption>{html.escape(c)}</figcaption></figure>"
-                           for t, p, c in paper_figures(analyses, out))
+                           for t, p, c in paper_figures(analyses, out, pool))
     body = []
     notes: dict[str, int] = {}  # each distinct reason once, as a numbered note (a refinement's
     # dozen warnings would otherwise repeat on each of its rows)

@@ -31,6 +31,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import LogFormatterSciNotation, MultipleLocator  # noqa: E402
 
+from .ticks import ticks_cached  # noqa: E402
+
 #: Resolution of raster exports (journals ask for ≥ 300 dpi).
 PNG_DPI = 300
 
@@ -135,11 +137,11 @@ def lay_out(fig: Any) -> Any:
     plain_log_labels(fig)
     if not isinstance(fig.canvas, FigureCanvasAgg):  # e.g. unpickled in a worker: a base canvas
         FigureCanvasAgg(fig)
-    with plt.rc_context(RC):
+    with plt.rc_context(RC), ticks_cached():
         renderer = fig.canvas.get_renderer()
         engine = fig.get_layout_engine()
         if engine is not None:
-            if not _fit_single_axes(fig, renderer, engine):
+            if not (_fit_single_axes(fig, renderer, engine) or _fit_axes_column(fig, renderer, engine)):
                 engine.execute(fig)
             fig.set_layout_engine(None)
         box = fig.get_tightbbox(renderer)
@@ -173,8 +175,64 @@ def _fit_single_axes(fig: Any, renderer: Any, engine: Any) -> bool:
     return True
 
 
-def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None) -> str:
-    """Save ``fig`` by extension (PNG at 300 dpi, SVG/PDF as vectors), atomically
+def _fit_axes_column(fig: Any, renderer: Any, engine: Any) -> bool:
+    """Axes stacked in one column of one grid of equal rows (a Bode plot: |Z| over the phase)
+    and nothing drawn on the figure itself: constrained layout's first pass computed directly
+    (one measurement of each axes' decorations at its original place; left and right margins
+    the widest of the column's, each row its own top and bottom margins, the pads and row
+    spacing of the layout engine, equal heights).  Constrained layout does this pass twice and
+    solves a grid for it.  False, untouched, for any other figure."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    axes = fig.get_axes()
+    if (not isinstance(engine, ConstrainedLayoutEngine) or len(axes) < 2 or fig.texts or fig.legends
+            or fig.images or fig.get_suptitle() or fig.get_supxlabel() or fig.get_supylabel()
+            or any(ax.child_axes for ax in axes)):
+        return False
+    specs = [ax.get_subplotspec() for ax in axes]
+    if any(s is None for s in specs):
+        return False
+    grid = specs[0].get_gridspec()
+    nrows, ncols = grid.get_geometry()
+    rows = sorted(range(len(axes)), key=lambda k: specs[k].rowspan.start)
+    if (ncols != 1 or nrows != len(axes) or any(s.get_gridspec() is not grid for s in specs)
+            or [specs[k].rowspan for k in rows] != [range(i, i + 1) for i in range(nrows)]
+            or len(set(grid.get_height_ratios() or [1])) != 1 or getattr(grid, "hspace", None) is not None
+            or type(grid).__name__ != "GridSpec"):
+        return False
+    w, h = fig.get_size_inches() * fig.dpi
+    pad = engine.get()
+    wp, hp = pad["w_pad"] * fig.dpi, pad["h_pad"] * fig.dpi
+    between = max(hp, pad["hspace"] / 2 / nrows * h)  # the row spacing each side of an inner edge
+    outer, inner = [], []
+    for k in rows:
+        legend = axes[k].get_legend()
+        if legend is not None:  # a legend running out of its axes moves with the layout: solve it
+            lb, ab = legend.get_window_extent(renderer), axes[k].bbox
+            if lb.x0 < ab.x0 - 0.5 or lb.x1 > ab.x1 + 0.5 or lb.y0 < ab.y0 - 0.5 or lb.y1 > ab.y1 + 0.5:
+                return False
+        box = axes[k].get_tightbbox(renderer, for_layout_only=True)
+        if box is None:
+            return False
+        outer.append(box)
+        inner.append(axes[k].get_position(original=True).transformed(fig.transFigure))
+    left = wp + max(0.0, max(i.x0 - o.x0 for i, o in zip(inner, outer)))
+    right = wp + max(0.0, max(o.x1 - i.x1 for i, o in zip(inner, outer)))
+    tops = [(hp if r == 0 else between) + max(0.0, o.y1 - i.y1) for r, (i, o) in enumerate(zip(inner, outer))]
+    bottoms = [(hp if r == nrows - 1 else between) + max(0.0, i.y0 - o.y0) for r, (i, o) in enumerate(zip(inner, outer))]
+    height = (h - sum(tops) - sum(bottoms)) / nrows
+    if w - left - right < 0.2 * w or height < 0.2 * h / nrows:  # decorations too large for a one-shot fit
+        return False
+    top = h
+    for r, k in enumerate(rows):
+        top -= tops[r]
+        axes[k].set_position([left / w, (top - height) / h, (w - left - right) / w, height / h])
+        top -= height + bottoms[r]
+    return True
+
+
+def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None, dpi: int | None = None) -> str:
+    """Save ``fig`` by extension (PNG at ``dpi``, default 300, SVG/PDF as vectors), atomically
     (:mod:`sselab.atomic`: a kill never leaves a 0-byte figure), cropped to its content.
     ``box``: the figure's :func:`lay_out` box when it was already laid out (one figure saved
     in several formats is laid out once)."""
@@ -184,8 +242,8 @@ def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None) -> s
     if box is None:
         box = lay_out(fig)
     buf = io.BytesIO()
-    with plt.rc_context(RC):
-        fig.savefig(buf, format=out.suffix.lower().lstrip("."), dpi=PNG_DPI, bbox_inches=box)
+    with plt.rc_context(RC), ticks_cached():
+        fig.savefig(buf, format=out.suffix.lower().lstrip("."), dpi=dpi or PNG_DPI, bbox_inches=box)
     write_bytes_atomic(out, buf.getvalue())
     if close:
         plt.close(fig)

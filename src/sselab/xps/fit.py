@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -263,6 +263,7 @@ class _Spectrum:
     sigma: np.ndarray
     lines: list[_Line]
     prefix: str
+    reads: frozenset[str] = frozenset()  # every parameter its residual reads
 
 
 def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[str] = ("position", "fwhm"),
@@ -313,20 +314,41 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
                 if "fwhm" in share:
                     shared[f"c{i}_fwhm"] = f"{prefix}c{i}_fwhm"
         area_guess = sum(s.value for s in specs if s.name.endswith("_area"))
-        all_specs += specs + _bg_specs(model, e, y, prefix, area_guess)
+        bg_specs = _bg_specs(model, e, y, prefix, area_guess)
+        all_specs += specs + bg_specs
         sigma = np.sqrt(np.clip(y, 1.0, None)) if model.weights == "poisson" else \
             np.full_like(y, np.sqrt(max(float(np.mean(y)), 1.0)))
-        spectra.append(_Spectrum(region, e, y, fixed, sigma, lines, prefix))
+        reads = frozenset({n for ln in lines for n in (ln.center, ln.fwhm, ln.area)} | {b.name for b in bg_specs})
+        spectra.append(_Spectrum(region, e, y, fixed, sigma, lines, prefix, reads))
 
-    def residual(values: dict[str, float]) -> np.ndarray:
-        out = []
-        for s in spectra:
-            peaks = np.sum(_evaluate(values, s.lines, s.e), axis=0)
+    def one(s: _Spectrum) -> Callable[[dict[str, float]], np.ndarray]:
+        # each line's last few curves by (position, width, area): a Jacobian column moves one
+        # parameter, so the other lines of the spectrum are the base point's, not recomputed
+        memo: list[dict[tuple[float, float, float], np.ndarray]] = [{} for _ in s.lines]
+
+        def line(i: int, ln: _Line, values: dict[str, float]) -> np.ndarray:
+            key = (values[ln.center], values[ln.fwhm], values[ln.area])
+            curve = memo[i].pop(key, None)
+            if curve is None:
+                curve = peak(s.e, ln.shape, key[0], key[1], key[2], **ln.shape_params)
+            memo[i][key] = curve  # most recently used last
+            if len(memo[i]) > 3:
+                memo[i].pop(next(iter(memo[i])))
+            return curve
+
+        def residual(values: dict[str, float]) -> np.ndarray:
+            curves = [line(i, ln, values) for i, ln in enumerate(s.lines)]
+            peaks = curves[0].copy()  # summed in order, as np.sum(curves, axis=0) does
+            for c in curves[1:]:
+                peaks += c
             bg = _background_curve(model, values, s.prefix, s.e, peaks, s.fixed_bg)
-            out.append((s.y - bg - peaks) / s.sigma)
-        return np.concatenate(out)
+            return (s.y - bg - peaks) / s.sigma
+        return residual
 
-    res = _lmfit.minimize(residual, all_specs)
+    # one block per spectrum: a step's own areas and background move only its rows
+    blocks = [_lmfit.Block(s.reads, one(s)) for s in spectra]
+    res = _lmfit.minimize(lambda values: np.concatenate([b.residual(values) for b in blocks]), all_specs,
+                          blocks=blocks)
     results = []
     for s, shift in zip(spectra, shifts):
         parts = _evaluate(dict(res.values), s.lines, s.e)

@@ -57,6 +57,30 @@ class CoordinateFreedom:
     basis: np.ndarray
 
 
+#: space-group operations by structure (:func:`_operations`): pymatgen's analysis costs ~0.1 s
+#: and a refinement with ``refine_atoms`` asked for the same structure's 2–3 times
+_OPERATIONS: dict[tuple, tuple[np.ndarray, np.ndarray, int]] = {}
+
+
+def _operations(s) -> tuple[np.ndarray, np.ndarray, int]:
+    """(rotations (n, 3, 3), translations (n, 3)) of ``s``'s symmetry operations in its
+    fractional axes and the general multiplicity (operations of the space group); cached by
+    lattice, species and coordinates.  Raises what pymatgen raises for a cell it cannot analyse."""
+    key = (s.lattice.matrix.tobytes(), tuple(site.species_string for site in s), np.asarray(s.frac_coords).tobytes())
+    found = _OPERATIONS.get(key)
+    if found is None:
+        from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
+
+        sga = SpacegroupAnalyzer(s, symprec=_TOL)
+        ops = sga.get_symmetry_operations(cartesian=False)
+        found = (np.array([op.rotation_matrix for op in ops]), np.array([op.translation_vector for op in ops]),
+                 len(sga.get_space_group_operations()))
+        if len(_OPERATIONS) > 256:
+            _OPERATIONS.clear()
+        _OPERATIONS[key] = found
+    return found
+
+
 def _wrap(d: np.ndarray) -> np.ndarray:
     return d - np.round(d)
 
@@ -98,13 +122,9 @@ def coordinate_freedom(phase: Phase, orbits: list[list[int]] | None = None,
 
         labels, orbits = _orbit_groups(phase)
     try:
-        from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-
-        ops = SpacegroupAnalyzer(s, symprec=_TOL).get_symmetry_operations(cartesian=False)
+        rots, trans, _ = _operations(s)
     except Exception:  # disordered or odd cells: coordinates stay as given
         return CoordinateFreedom((), np.zeros(0), np.zeros((n_atoms, 3, 0)))
-    rots = np.array([op.rotation_matrix for op in ops])
-    trans = np.array([op.translation_vector for op in ops])
     frac = s.frac_coords
     names: list[str] = []
     values: list[float] = []
@@ -177,9 +197,7 @@ def site_table(phase: Phase, result) -> list[dict]:
     fr = coordinate_freedom(phase, orbits, labels)
     refined = refined_phase(phase, dict(result.coordinates))
     try:
-        from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
-
-        general = len(SpacegroupAnalyzer(phase.structure, symprec=_TOL).get_space_group_operations())
+        general = _operations(phase.structure)[2]
     except Exception:
         general = len(phase.structure)
     rows = []

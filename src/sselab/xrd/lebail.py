@@ -31,6 +31,7 @@ from ..measurements import DiffractionPattern
 from . import profiles
 from .instrument import Instrument
 from .rietveld import DEFAULT_STAGES, Refinement, RietveldResult
+from .stages import stage_ftol
 from .structures import Phase
 
 
@@ -81,9 +82,9 @@ def lebail(
         job.model.lebail[ip] = np.ones(len(refl))
     job._linear_start()
     stages = list(stages or DEFAULT_STAGES)
-    for stage in stages[:-1]:
+    for i, stage in enumerate(stages[:-1]):
         _update_intensities(job)
-        job.run_stage(stage)
+        job.run_stage(stage, ftol=stage_ftol(stages, i))
     for _ in range(cycles):
         change = _update_intensities(job)
         job.run_stage(stages[-1])

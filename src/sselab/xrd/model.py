@@ -235,12 +235,9 @@ class PowderModel:
         windows (beyond that e^(−ln2·u²) < 1e-30).  Index structure and work buffers are
         cached per window set, so successive calls within one fit allocate little.
         """
-        from scipy.sparse import csr_matrix
-
         values = np.asarray(values, float)
         free = np.asarray(free, int)
         pk, D = peak_table(self, values, derivatives=True)
-        n_pk = pk.centre.size
         st = self._jacobian_structure(windows, pk)
         inv_h = 2.0 / pk.fwhm
         shapes = []
@@ -267,8 +264,7 @@ class PowderModel:
                 r = r[:, cols]
                 if value is not None:
                     r = np.column_stack([r, value[kind]])
-                S = csr_matrix((sh[row], st["indices" + key], st["indptr" + key]), shape=(n_pk, self.x.size))
-                out = np.asarray(S.T @ r)
+                out = np.asarray(st["T" + key][row] @ r)
                 J[:, cols] += out[:, : cols.size]
                 if value is not None:
                     y += out[:, -1]
@@ -294,7 +290,10 @@ class PowderModel:
     GAUSS_WINDOW_FWHM = 5.0
 
     def _jacobian_structure(self, windows: tuple[np.ndarray, np.ndarray], pk: Peaks) -> dict:
-        """Index structure and buffers for :meth:`evaluate_jacobian`, cached per window set."""
+        """Index structure and buffers for :meth:`evaluate_jacobian`, cached per window set; the
+        sparse shape matrices (``"T"``, ``"T_g"``) hold the buffers the shapes are written into."""
+        from scipy.sparse import csr_matrix
+
         peak, point = windows
         c = self._jac_structure
         if c is not None and c["windows"][0] is peak and c["windows"][1] is point and c["n_pk"] == pk.centre.size:
@@ -314,6 +313,9 @@ class PowderModel:
             c["indptr" + key] = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
         c["buf"] = [np.empty(peak.size) for _ in range(6)]
         c["buf_g"] = [np.empty(near.size) for _ in range(5)]
+        for key in ("", "_g"):  # (points × peaks) shape matrices over the first three buffers, built once
+            c["T" + key] = [csr_matrix((c["buf" + key][i], c["indices" + key], c["indptr" + key]),
+                                       shape=(n_pk, self.x.size)).T for i in range(3)]
         self._jac_structure = c
         return c
 

@@ -42,6 +42,7 @@ from ..measurements import DiffractionPattern
 from . import profiles
 from .instrument import Instrument
 from .rietveld import DEFAULT_STAGES, Refinement, RietveldResult, agreement
+from .stages import stage_ftol
 from .structures import Phase
 
 
@@ -142,9 +143,9 @@ def pawley(
     job = Refinement(pattern, phases, instrument, n_background=n_background, two_theta_range=two_theta_range, start=start)
     stages = [tuple(p for p in st if not p.endswith(".scale")) for st in (stages or DEFAULT_STAGES)]
     stages = [st for st in stages if st]
-    for stage in stages[:-1]:
+    for i, stage in enumerate(stages[:-1]):
         _solve_linear(job, overlap_fwhm)
-        job.run_stage(stage)
+        job.run_stage(stage, ftol=stage_ftol(stages, i))
     chi_prev = np.inf
     for _ in range(cycles):
         _solve_linear(job, overlap_fwhm)

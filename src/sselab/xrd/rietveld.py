@@ -27,7 +27,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..exceptions import FitError, SselabError
-from ..fitting import FitResult, Parameters, fit
+from ..fitting import FitResult, Parameters, fit_best
 from ..fitting.threads import single_threaded_blas
 from ..measurements import DiffractionPattern
 from ..verdict import Verdict
@@ -35,6 +35,7 @@ from .atoms import check_ties as _check_ties
 from .broad_phase import run_guarded
 from .instrument import Instrument
 from .model import D_INFINITE_NM, PowderModel
+from .stages import FINAL_FTOL, WINDOW_CHI2_TOL, WINDOW_REFITS, same_windows, stage_ftol
 from .structures import Phase
 
 LATTICE = ("a", "b", "c", "alpha", "beta", "gamma")
@@ -45,6 +46,7 @@ DEFAULT_STAGES: tuple[tuple[str, ...], ...] = (
     ("*.scale", "bkg*", "zero_deg", *(f"*.{k}" for k in LATTICE)),
     ("*.scale", "bkg*", "zero_deg", *(f"*.{k}" for k in LATTICE), "*.D_nm", "*.strain"),
 )
+
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,8 @@ class Refinement:
         if start:
             self.params = self.params.with_values(dict(start))
         self.last_fit: FitResult | None = None
+        #: the parameters after each fit of the last stage run (its refits on new peak windows included)
+        self.stage_params: list[Parameters] = []
         self._refined: set[str] = set()
         self.ties = _check_ties(self.model, ties or {})
         self._linear_start()
@@ -270,23 +274,34 @@ class Refinement:
         self._refined |= set(names)
         self.params = p
 
-    def run_stage(self, patterns: Sequence[str], fixed: Sequence[str] = (), max_iter: int = 100) -> FitResult:
+    def run_stage(self, patterns: Sequence[str], fixed: Sequence[str] = (), max_iter: int = 100,
+                  ftol: float = FINAL_FTOL) -> FitResult:
         """Free the parameters matching ``patterns`` and fit.  Peak windows are held fixed
-        during a fit (smooth derivatives) and the fit is repeated while the refined widths
-        need wider windows than those used (at most three times)."""
+        during a fit (smooth derivatives).  ``ftol``: the relative cost reduction of a step
+        below which the fit stops; with the default (a last stage) the fit is repeated until
+        it ends on the windows of its own solution, with :data:`~sselab.xrd.stages.STAGE_FTOL`
+        (a stage whose parameters a later one refines again, on new windows) it is not
+        (:mod:`sselab.xrd.stages`)."""
         self.free(patterns, fixed)
-        res = self._fit(self.model.windows(self.params.value_array), max_iter)
-        for _ in range(2):
-            used = self._win_size
+        win = self.model.windows(self.params.value_array)
+        res = self._fit(win, max_iter, ftol)
+        self.stage_params = [self.params]  # after each fit of this stage
+        settled = ftol > FINAL_FTOL  # only a last stage has to end on its own windows
+        for _ in range(0 if settled else WINDOW_REFITS):
             new = self.model.windows(self.params.value_array)
-            if new[0].size <= 1.02 * used:
+            if same_windows(new, win):
                 break
-            res = self._fit(new, max_iter)
+            win, chi2 = new, res.chi2
+            res = self._fit(win, max_iter, ftol)
+            self.stage_params.append(self.params)
+            if abs(res.chi2 - chi2) < WINDOW_CHI2_TOL:
+                settled = True
+                break
+        self.windows_settled = settled or same_windows(self.model.windows(self.params.value_array), win)
         return res
 
-    def _fit(self, win: tuple[np.ndarray, np.ndarray], max_iter: int) -> FitResult:
+    def _fit(self, win: tuple[np.ndarray, np.ndarray], max_iter: int, ftol: float = FINAL_FTOL) -> FitResult:
         model, y, sigma = self.model, self.y, self.sigma
-        self._win_size = win[0].size
 
         for slave in self.ties:  # a tied parameter follows its master, never refined itself
             self.params = self.params.replace(slave, fixed=True)
@@ -314,7 +329,11 @@ class Refinement:
                 J[b][:, free] = Jb[:, : free.size] / sigma[:, None]
             return r, J
 
-        res = fit(fun, self.params, max_iter=max_iter)
+        def same_data(P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return fun(P, np.zeros_like(rows))
+
+        [(_, res)] = fit_best(same_data, self.params, starts=self.params.value_array[None, :],
+                              groups=np.zeros(1, int), max_iter=max_iter, ftol=ftol)
         if links:
             est = {e.name: e for e in res.parameters}
             new = []
@@ -330,14 +349,16 @@ class Refinement:
         return res
 
     def run(self, stages: Sequence[Sequence[str]] = DEFAULT_STAGES, fixed: Sequence[str] = ()) -> "RietveldResult":
-        for stage in stages:
-            self.run_stage(stage, fixed)
+        for i, stage in enumerate(stages):
+            self.run_stage(stage, fixed, ftol=stage_ftol(stages, i))
         return self.result()
 
     def result(self) -> RietveldResult:
         if self.last_fit is None:
             raise FitError("no stage has been run")
-        return _summarise(self)
+        from .summary import summarise
+
+        return summarise(self)
 
 
 @single_threaded_blas()
@@ -379,73 +400,3 @@ def refine(
         if extra:  # each option adds one stage: the previous one plus its parameters
             stages.append((*stages[-1], *extra))
     return run_guarded(job, stages, fixed)  # a phase broadened into background: held and refined again
-
-
-def _summarise(job: Refinement) -> RietveldResult:
-    model, res = job.model, job.last_fit
-    if res is None:
-        raise FitError("no stage has been run")
-    v = job.params.value_array
-    est = {e.name: e for e in res.parameters}
-    yc = model.evaluate(v)
-    n_free = int(job.params.free_mask.sum())
-    rp, rwp, rexp, chi2 = agreement(job.y, yc, job.sigma, n_free)
-    warnings = list(res.warnings)
-    if job.dropped:
-        warnings.append(f"dropped {job.dropped} points with NaN/inf 2θ, intensity or σ before refining")
-    zmv = []
-    for p in model.phases:
-        lat = {k: est[f"{p.name}.{k}"].value for k in p.free_lattice}
-        zmv.append(est[f"{p.name}.scale"].value * p.with_lattice(**lat).cell_mass_g_mol * p.with_lattice(**lat).volume_A3)
-    zmv_arr = np.array(zmv)
-    wf = zmv_arr / zmv_arr.sum() if zmv_arr.sum() > 0 else np.full(len(zmv), np.nan)
-    rel = np.array([(est[f"{p.name}.scale"].relative_stderr or 0.0) for p in model.phases])
-    with np.errstate(all="ignore"):
-        wf_err = np.sqrt(wf**2 * ((rel * (1 - wf)) ** 2 + np.sum((wf * rel) ** 2) - (wf * rel) ** 2))
-    phases = []
-    for i, (p, refl) in enumerate(zip(model.phases, model.reflections)):
-        n = p.name
-        lat = {k: est[f"{n}.{k}"].value for k in p.free_lattice}
-        refined = p.with_lattice(**lat)
-        lp = refined.lattice_parameters
-        stderr = {k: (est[f"{n}.{k}"].stderr if k in lat else None) for k in lp}
-        for k in lp:
-            if stderr[k] is None and k not in lat and k in "bc" and "a" in lat and lp[k] == lp["a"]:
-                stderr[k] = est[f"{n}.a"].stderr
-        D, eps = est[f"{n}.D_nm"], est[f"{n}.strain"]
-        size_fixed_inf = D.fixed and D.value >= D_INFINITE_NM
-        b_iso = {lab: est[f"{n}.B_{lab}"].value for lab in refl.labels}
-        occ = {lab: est[f"{n}.occ_{lab}"].value for lab in refl.labels}
-        for lab, b in b_iso.items():
-            if b < 0:
-                warnings.append(f"{n}.B_{lab} = {b:.3g} Å² is negative (unphysical; check absorption, roughness or the background)")
-        for lab, o in occ.items():
-            if o > 1.0 + 1e-9:
-                warnings.append(f"{n}.occ_{lab} = {o:.3g} exceeds 1 (more than full occupancy)")
-        if not D.fixed and D.value > 0.5 * D_INFINITE_NM:
-            warnings.append(f"{n}: crystallite size too large to measure (no size broadening beyond the instrument)")
-        phases.append(
-            PhaseResult(
-                n, p.formula, lp, stderr, refined.volume_A3, refined.density_g_cm3,
-                est[f"{n}.scale"].value, float(wf[i]), float(wf_err[i]) if np.isfinite(wf_err[i]) else None,
-                None if size_fixed_inf else D.value, None if size_fixed_inf else D.stderr,
-                None if (eps.fixed and eps.value == 0) else eps.value, eps.stderr,
-                b_iso, occ,
-                b_iso_stderr_A2={lab: est[f"{n}.B_{lab}"].stderr for lab in refl.labels},
-                occupancy_stderr={lab: est[f"{n}.occ_{lab}"].stderr for lab in refl.labels},
-                coordinates={c: est[f"{n}.{c}"].value for c in (refl.freedom.names if refl.freedom else ())},
-                coordinates_stderr={c: est[f"{n}.{c}"].stderr for c in (refl.freedom.names if refl.freedom else ())},
-            )
-        )
-    out = RietveldResult(
-        tuple(phases), rp, rwp, rexp, chi2, int(job.y.size), n_free, est["zero_deg"].value, res,
-        tuple(dict.fromkeys(warnings)), job.x, job.y, yc, model.background(v),
-        model.evaluate(v, per_phase=True), tuple(model.tick_positions(v)),
-        {n: float(x) for n, x in zip(model.names, v)},
-    )
-    from .rbragg import r_bragg
-    from .verdicts import rietveld_verdict
-
-    rb = r_bragg(model, v, job.y)
-    out = replace(out, phases=tuple(replace(p, R_Bragg=r) for p, r in zip(out.phases, rb)))
-    return replace(out, verdict=rietveld_verdict(out, model.instrument))

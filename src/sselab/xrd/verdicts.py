@@ -27,6 +27,10 @@ residuals (noise 1: residuals are (y_calc − y_obs)/σ), then:
     (:func:`sselab.xrd.broad_phase.min_size_nm`, peaks over a few degrees 2θ wide) and was held,
     its size + strain breadth exceeds that, or its scale is correlated > 0.9 with a background
     coefficient — its weight fraction is not a finding (:mod:`sselab.xrd.broad_phase`).
+``windows_not_settled`` (warning)
+    The last stage still changed its peak windows (Lorentzian tails cut at ±25 FWHM) after
+    :data:`~sselab.xrd.stages.WINDOW_REFITS` refits: the values may depend on the path there by a
+    small fraction of their standard errors (:mod:`sselab.xrd.stages`).
 ``size_without_standard`` (warning)
     Crystallite size refined with an instrument profile that was assumed, not measured on a
     line-profile standard: D absorbs the unknown instrumental broadening.
@@ -58,6 +62,7 @@ from ..verdict import Reason, Verdict
 from . import profiles
 from .broad_phase import broad_phase_reasons
 from .instrument import Instrument
+from .stages import WINDOWS_UNSETTLED
 
 if TYPE_CHECKING:  # pragma: no cover
     from .identify import Identification
@@ -122,6 +127,8 @@ def rietveld_verdict(res: "RietveldResult", inst: Instrument) -> Verdict:
     for w in res.warnings:
         if w.startswith("dropped "):
             v = v.add("points_dropped", w)
+        elif w.startswith(WINDOWS_UNSETTLED):
+            v = v.add("windows_not_settled", w)
     mid = float(np.median(res.two_theta_deg))
     for e in res.fit.parameters:
         if e.fixed or not e.at_bound:

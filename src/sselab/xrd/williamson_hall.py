@@ -147,36 +147,39 @@ def williamson_hall(
 def _fit_peak(x: np.ndarray, y: np.ndarray, s: np.ndarray, c0: float, inst: Instrument) -> PeakFit | None:
     lam = inst.wavelengths_A
 
-    def shape(P: np.ndarray) -> np.ndarray:
-        area, c, gl, b0, b1 = P
-        out = b0 + b1 * (x - c0)
-        th1 = math.radians(c / 2)
-        d = lam[0] / (2 * math.sin(th1))
+    def shapes(P: np.ndarray) -> np.ndarray:
+        """The model at each row (area, centre, gl, b0, b1) of ``P``, (len(P), len(x))."""
+        out = P[:, 3:4] + P[:, 4:5] * (x - c0)
         for l, r in zip(lam, inst.ratios):
-            st = l / (2 * d)
-            if st >= 1:
-                continue
-            th = math.asin(st)
-            t = math.tan(th)
-            gg = math.sqrt(max(inst.U * t * t + inst.V * t + inst.W, 1e-8))
-            L = gl * (1 / math.cos(th)) / (1 / math.cos(th1))  # sample+inst Lorentzian ∝ 1/cosθ locally
-            f, eta = profiles.tch(np.array([gg]), np.array([L]))
-            out = out + area * r * profiles.pseudo_voigt(x - math.degrees(2 * th), f, eta)
+            rows, centre, gg, gl = [], [], [], []
+            for k, (_, c, g, _, _) in enumerate(P):
+                th1 = math.radians(c / 2)
+                st = l / (2 * (lam[0] / (2 * math.sin(th1))))
+                if st >= 1:
+                    continue
+                th = math.asin(st)
+                t = math.tan(th)
+                rows.append(k)
+                centre.append(math.degrees(2 * th))
+                gg.append(math.sqrt(max(inst.U * t * t + inst.V * t + inst.W, 1e-8)))
+                gl.append(g * (1 / math.cos(th)) / (1 / math.cos(th1)))  # sample+inst Lorentzian ∝ 1/cosθ locally
+            if rows:
+                f, eta = profiles.tch(np.array(gg), np.array(gl))
+                out[rows] += (P[rows, 0] * r)[:, None] * profiles.pseudo_voigt(
+                    x[None, :] - np.array(centre)[:, None], f[:, None], eta[:, None])
         return out
 
     steps = np.array([1e-6, 1e-6, 1e-6, 1e-4, 1e-4])
 
     def fun(P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        r = np.empty((P.shape[0], x.size))
-        J = np.empty((P.shape[0], x.size, 5))
-        for b in range(P.shape[0]):
-            y0 = shape(P[b])
-            r[b] = (y0 - y) / s
-            for i in range(5):
-                Pp = P[b].copy()
-                h = steps[i] * (max(abs(Pp[i]), 1.0) if i != 1 else 1.0)
-                Pp[i] += h
-                J[b, :, i] = (shape(Pp) - y0) / (s * h)
+        # forward differences: every row's model and its five shifted copies in one evaluation
+        h = steps * np.where(np.arange(5) == 1, 1.0, np.maximum(np.abs(P), 1.0))  # (b, 5)
+        Pp = np.repeat(P[:, None, :], 6, axis=1)  # (b, 6, 5): the row, then one shift per parameter
+        Pp[:, 1:, :] += h[:, :, None] * np.eye(5)[None]
+        y_all = shapes(Pp.reshape(-1, 5)).reshape(P.shape[0], 6, x.size)
+        y0 = y_all[:, 0]
+        r = (y0 - y) / s
+        J = ((y_all[:, 1:] - y0[:, None]) / (s[None, None, :] * h[:, :, None])).transpose(0, 2, 1)
         return r, J
 
     bkg = float(np.median(np.concatenate([y[:5], y[-5:]])))

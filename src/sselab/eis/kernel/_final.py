@@ -134,3 +134,45 @@ def _final_row(b, ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, ch
             Jf[i, j] = row[i].real * wr[d, i]
             Jf[N + i, j] = row[i].imag * wi[d, i]
     finite[b] = _covariance(Jf, acc, scale, cov[b], weak[b])
+
+
+@njit(cache=True, error_model="numpy")
+def residual_runs(r, n_points, z_out, p_out):
+    """Per row of ``r`` (B, 2N): the lower runs-test z and the lower longest-run p of its real
+    and imaginary halves (:func:`sselab.eis.multistart._residual_runs`: the formulas of
+    :func:`sselab.fitting.diagnostics.runs_z` and ``longest_run_p``, z = −inf where a half has
+    fewer than two residuals of one sign), without the numpy temporaries."""
+    n = n_points
+    denom = float(n * n * max(n - 1, 1))
+    for b in range(r.shape[0]):
+        z_min = math.inf
+        p_min = math.inf
+        for part in range(2):
+            o = part * n
+            n_pos = 0
+            runs = 1
+            longest = 1
+            current = 1
+            prev = r[b, o] > 0
+            n_pos += 1 if prev else 0
+            for i in range(1, n):
+                s = r[b, o + i] > 0
+                n_pos += 1 if s else 0
+                if s != prev:
+                    runs += 1
+                    current = 1
+                else:
+                    current += 1
+                    if current > longest:
+                        longest = current
+                prev = s
+            n_neg = n - n_pos
+            prod = 2.0 * n_pos * n_neg
+            mean = 1 + prod / n
+            var = prod * (prod - n) / denom
+            z = (runs - mean) / math.sqrt(var) if (n_pos >= 2 and n_neg >= 2) else -math.inf
+            p = -math.expm1(-n * 2.0 ** (-float(longest)))
+            z_min = min(z_min, z)
+            p_min = min(p_min, p)
+        z_out[b] = z_min
+        p_out[b] = p_min

@@ -291,7 +291,7 @@ def _solve_into(M, g, out):
 
 @njit(cache=True, error_model="numpy")
 def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol, stol, lam0,
-            depth):
+            depth, window):
     """One problem's Levenberg–Marquardt from u = x (updated in place): (cost, status, iterations)."""
     N = w.size
     n = base.size
@@ -322,6 +322,10 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     nu = 2.0
     status = 0
     n_iter = 0
+    use_window = stol > 0 and window > 0
+    ring = np.full(max(window, 1), np.inf)  # the cost before each of the last `window` accepted steps
+    n_acc = 0
+    calm = 0  # accepted steps in a row with λ ≤ 1e-2 (rejections neither count nor reset)
     for _ in range(max_iter):
         for a in range(k):
             g[a] = _dot(J[a], r)
@@ -378,12 +382,20 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
         else:
             factor = nu
             nu = 2 * nu
+        lam_step = lam
         lam = min(max(lam * factor, 1e-12), 1e300)
+        conv_w = False
         if accept:
+            if use_window:
+                ring[n_acc % window] = cost
+                n_acc += 1
+                calm = calm + 1 if lam_step <= 1e-2 else 0
             x[:] = x_new
             cost = cost_new
             r, r_new = r_new, r
             J, J_new = J_new, J
+            if use_window and calm >= window:
+                conv_w = (ring[n_acc % window] - cost) * max(m - k, 1) <= stol * cost
         if conv_g:
             status = 3
         elif conv_s:
@@ -392,6 +404,8 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             status = 2
         elif conv_f:
             status = 1
+        elif conv_w:
+            status = 5
         elif not accept and lam > 1e16:
             status = -1
         if status != 0:
@@ -401,13 +415,13 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
-             stol, lam0, cost, status, n_iter):
+             stol, lam0, window, cost, status, n_iter):
     """Every row of ``x`` (B, k) fitted in place; its data are row ``data_row[b]`` of w, zr, ..."""
     logw = np.log(w)
     for b in prange(x.shape[0]):
         d = data_row[b]
         c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
-                           max_iter, ftol, xtol, gtol, stol, lam0, depth)
+                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window)
         cost[b] = c
         status[b] = s
         n_iter[b] = it
@@ -415,13 +429,13 @@ def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, 
 
 @njit(cache=True, error_model="numpy")
 def lm_batch_serial(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
-                    stol, lam0, cost, status, n_iter):
+                    stol, lam0, window, cost, status, n_iter):
     """:func:`lm_batch` in the calling thread (small batches: no thread-pool start-up)."""
     logw = np.log(w)
     for b in range(x.shape[0]):
         d = data_row[b]
         c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
-                           max_iter, ftol, xtol, gtol, stol, lam0, depth)
+                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window)
         cost[b] = c
         status[b] = s
         n_iter[b] = it

@@ -17,7 +17,7 @@ from ...fitting import engine
 from ...fitting import levenberg_marquardt as lm
 from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
-from ...fitting.transforms import Transform
+from ...fitting.transforms import transform_for
 from . import LOCK, compiled_for, parallel_for
 from .program import compiled, supported
 
@@ -45,11 +45,12 @@ def _data(model: "_Model") -> tuple[np.ndarray, ...]:
 
 
 def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray, data_rows: np.ndarray,
-                      max_iter: int, ftol: float, xtol: float, stol: float) -> tuple[np.ndarray, lm.Outcome]:
+                      max_iter: int, ftol: float, xtol: float, stol: float,
+                      window: int = 0) -> tuple[np.ndarray, lm.Outcome]:
     from . import _numba
 
     free = template.free_mask
-    transform = Transform(template)
+    transform = transform_for(template)
     base = np.ascontiguousarray(starts)
     x = np.ascontiguousarray(transform.to_u(starts[:, free]))
     ops, depth = compiled(model.circuit)
@@ -61,7 +62,7 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
         solve = _numba.lm_batch if parallel_for(B) else _numba.lm_batch_serial
         solve(ops, depth, *_data(model), np.ascontiguousarray(data_rows, np.int64), base, np.flatnonzero(free).astype(np.int64),
               transform.kind.astype(np.int64), transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
-              cost, status, n_iter)
+              window, cost, status, n_iter)
     final = base.copy()
     final[:, free] = transform.to_p(x)
     n_eval = int(n_iter.max(initial=0)) + 1
@@ -70,7 +71,8 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
 
 def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, groups: np.ndarray,
                    data_rows: np.ndarray, max_iter: int = 200, ftol: float = 1e-10, xtol: float = 1e-10,
-                   stol: float = 0.0, backend: str | None = None) -> tuple[list[int], engine.Estimates, str]:
+                   stol: float = 0.0, backend: str | None = None,
+                   window: int = 0) -> tuple[list[int], engine.Estimates, str]:
     """Multi-start fits of a circuit model: row b of ``starts`` fits spectrum ``data_rows[b]``
     of ``model`` and belongs to problem ``groups[b]``.  Returns (the row kept per problem,
     their final state as :class:`~sselab.fitting.engine.Estimates`, the backend used)."""
@@ -82,12 +84,13 @@ def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, g
     use = backend or choose(model, len(starts))
     if use == "numpy" or not params.free_mask.any():
         kept, est = engine.fit_best_arrays(fun, params, starts=starts, groups=groups, max_iter=max_iter, ftol=ftol,
-                                           xtol=xtol, stol=stol)
+                                           xtol=xtol, stol=stol, window=window)
         return kept, est, "numpy"
     with single_threaded_blas():
         template = params
         clipped = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
-        final, outcome = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol)
+        final, outcome = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol,
+                                            window)
         kept = engine._kept_rows(np.asarray(groups), outcome)
         est = _compiled_final(model, template, final, outcome, np.array(kept), np.asarray(data_rows))
     return kept, est, "numba"

@@ -46,7 +46,17 @@ ELEMENT_CODES = {"R": 0, "C": 1, "L": 2, "CPE": 3, "W": 4, "Ws": 5, "Wo": 6, "G"
 
 def supported(circuit: Circuit) -> bool:
     """Whether every element of ``circuit`` has a compiled formula."""
-    return all(el.type in ELEMENT_CODES for el in circuit.tree.elements())
+    key = (circuit.text, len(ELEMENT_CODES))
+    found = _SUPPORTED.get(key)
+    if found is None:
+        found = all(el.type in ELEMENT_CODES for el in circuit.tree.elements())
+        if len(_SUPPORTED) > 256:
+            _SUPPORTED.clear()
+        _SUPPORTED[key] = found
+    return found
+
+
+_SUPPORTED: dict[tuple[str, int], bool] = {}
 
 
 def program(circuit: Circuit, fuse: bool = True) -> np.ndarray:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ...exceptions import ReaderError
-from ..checks import make_spectrum, table_reasons
+from ..checks import has_duplicates, make_spectrum, table_reasons
 from ..columns import parse_table, read_text
 from ..header_meta import area_from_lines, temperature_from_lines
 from ..registry import register
@@ -119,7 +119,7 @@ def spectra_from_text(text: str, path: Path, instrument: str, first_notes: tuple
     f, z = f[good], z[good]
     if f.size == 0:
         raise ReaderError(path, "no row with a positive frequency")
-    segments = _sweeps(f, keys) if np.unique(f).size < f.size or keys else [np.arange(f.size)]
+    segments = _sweeps(f, keys) if has_duplicates(f) or keys else [np.arange(f.size)]
     if len(segments) > 1:
         how = f"changes of {', '.join(repr(table.header[i]) for i in key_cols)} and " if key_cols else ""
         notes.append(f"{len(segments)} sweeps, split on {how}frequency restarts")

@@ -1,0 +1,92 @@
+"""A finished refinement as a result: :func:`summarise` (called by
+:meth:`sselab.xrd.rietveld.Refinement.result`)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..exceptions import FitError
+from .model import D_INFINITE_NM
+from .rietveld import PhaseResult, RietveldResult, agreement
+from .stages import WINDOW_REFITS, WINDOWS_UNSETTLED
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .rietveld import Refinement
+
+
+def summarise(job: "Refinement") -> RietveldResult:
+    """The :class:`~sselab.xrd.rietveld.RietveldResult` of ``job``'s last fit (agreement factors,
+    Hill–Howard weight fractions, per-phase values, warnings, R_Bragg and the verdict)."""
+    model, res = job.model, job.last_fit
+    if res is None:
+        raise FitError("no stage has been run")
+    v = job.params.value_array
+    est = {e.name: e for e in res.parameters}
+    yc = model.evaluate(v)
+    n_free = int(job.params.free_mask.sum())
+    rp, rwp, rexp, chi2 = agreement(job.y, yc, job.sigma, n_free)
+    warnings = list(res.warnings)
+    if not getattr(job, "windows_settled", True):
+        warnings.append(f"{WINDOWS_UNSETTLED} the last stage still changed them after {WINDOW_REFITS} refits; "
+                        "the values may depend on the refinement's path by a small fraction of their standard errors")
+    if job.dropped:
+        warnings.append(f"dropped {job.dropped} points with NaN/inf 2θ, intensity or σ before refining")
+    zmv = []
+    for p in model.phases:
+        lat = {k: est[f"{p.name}.{k}"].value for k in p.free_lattice}
+        zmv.append(est[f"{p.name}.scale"].value * p.with_lattice(**lat).cell_mass_g_mol * p.with_lattice(**lat).volume_A3)
+    zmv_arr = np.array(zmv)
+    wf = zmv_arr / zmv_arr.sum() if zmv_arr.sum() > 0 else np.full(len(zmv), np.nan)
+    rel = np.array([(est[f"{p.name}.scale"].relative_stderr or 0.0) for p in model.phases])
+    with np.errstate(all="ignore"):
+        wf_err = np.sqrt(wf**2 * ((rel * (1 - wf)) ** 2 + np.sum((wf * rel) ** 2) - (wf * rel) ** 2))
+    phases = []
+    for i, (p, refl) in enumerate(zip(model.phases, model.reflections)):
+        n = p.name
+        lat = {k: est[f"{n}.{k}"].value for k in p.free_lattice}
+        refined = p.with_lattice(**lat)
+        lp = refined.lattice_parameters
+        stderr = {k: (est[f"{n}.{k}"].stderr if k in lat else None) for k in lp}
+        for k in lp:
+            if stderr[k] is None and k not in lat and k in "bc" and "a" in lat and lp[k] == lp["a"]:
+                stderr[k] = est[f"{n}.a"].stderr
+        D, eps = est[f"{n}.D_nm"], est[f"{n}.strain"]
+        size_fixed_inf = D.fixed and D.value >= D_INFINITE_NM
+        b_iso = {lab: est[f"{n}.B_{lab}"].value for lab in refl.labels}
+        occ = {lab: est[f"{n}.occ_{lab}"].value for lab in refl.labels}
+        for lab, b in b_iso.items():
+            if b < 0:
+                warnings.append(f"{n}.B_{lab} = {b:.3g} Å² is negative (unphysical; check absorption, roughness or the background)")
+        for lab, o in occ.items():
+            if o > 1.0 + 1e-9:
+                warnings.append(f"{n}.occ_{lab} = {o:.3g} exceeds 1 (more than full occupancy)")
+        if not D.fixed and D.value > 0.5 * D_INFINITE_NM:
+            warnings.append(f"{n}: crystallite size too large to measure (no size broadening beyond the instrument)")
+        phases.append(
+            PhaseResult(
+                n, p.formula, lp, stderr, refined.volume_A3, refined.density_g_cm3,
+                est[f"{n}.scale"].value, float(wf[i]), float(wf_err[i]) if np.isfinite(wf_err[i]) else None,
+                None if size_fixed_inf else D.value, None if size_fixed_inf else D.stderr,
+                None if (eps.fixed and eps.value == 0) else eps.value, eps.stderr,
+                b_iso, occ,
+                b_iso_stderr_A2={lab: est[f"{n}.B_{lab}"].stderr for lab in refl.labels},
+                occupancy_stderr={lab: est[f"{n}.occ_{lab}"].stderr for lab in refl.labels},
+                coordinates={c: est[f"{n}.{c}"].value for c in (refl.freedom.names if refl.freedom else ())},
+                coordinates_stderr={c: est[f"{n}.{c}"].stderr for c in (refl.freedom.names if refl.freedom else ())},
+            )
+        )
+    out = RietveldResult(
+        tuple(phases), rp, rwp, rexp, chi2, int(job.y.size), n_free, est["zero_deg"].value, res,
+        tuple(dict.fromkeys(warnings)), job.x, job.y, yc, model.background(v),
+        model.evaluate(v, per_phase=True), tuple(model.tick_positions(v)),
+        {n: float(x) for n, x in zip(model.names, v)},
+    )
+    from .rbragg import r_bragg
+    from .verdicts import rietveld_verdict
+
+    rb = r_bragg(model, v, job.y)
+    out = replace(out, phases=tuple(replace(p, R_Bragg=r) for p, r in zip(out.phases, rb)))
+    return replace(out, verdict=rietveld_verdict(out, model.instrument))
