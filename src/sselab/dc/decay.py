@@ -78,30 +78,149 @@ def _model(model: str, t: np.ndarray, p: dict) -> np.ndarray:
     return out
 
 
-def _problem(model: str, t: np.ndarray, y: np.ndarray) -> tuple[tuple[str, ...], Parameters, np.ndarray]:
-    """Names, parameters (bounds; values = the first start) and the starts of one decay fit."""
+def _problem(model: str, t: np.ndarray, y: np.ndarray,
+             starts: np.ndarray | None = None) -> tuple[tuple[str, ...], Parameters, np.ndarray]:
+    """Names, parameters (bounds; values = the first start) and the starts of one decay fit:
+    ``starts``, by default those of a variable-projection grid (:func:`_grid_starts`)."""
     dur = float(t[-1]) if t[-1] > 0 else 1.0
     tail = float(np.median(y[-max(3, len(y) // 20):]))
     amp = max(float(y[0] - tail), 1e-6)
+    starts = _grid_starts(model, t, y) if starts is None else starts
     if model == "power":
         names = ("Is_A", "a_A", "t0_s", "p")
         params = Parameters([
             Parameter("Is_A", tail, unit="A"), Parameter("a_A", amp, min=0.0), Parameter("t0_s", dur / 100, min=0.0),
             Parameter("p", 0.5, min=0.0, max=10.0),
         ])
-        starts = np.array([[tail, amp, dur * f, q] for f in (1e-3, 1e-2, 1e-1) for q in (0.3, 1.0)])
         return names, params, starts
     nexp = 1 if model == "exp1" else 2
     names = ("Is_A",) + sum(((f"a{k}_A", f"tau{k}_s") for k in range(1, nexp + 1)), ())
     plist = [Parameter("Is_A", tail, unit="A")]
     for k in range(1, nexp + 1):
         plist += [Parameter(f"a{k}_A", amp / nexp, min=0.0), Parameter(f"tau{k}_s", dur / 10 ** k, min=0.0)]
-    grid = [dur * f for f in (3e-3, 3e-2, 0.3)]
-    if nexp == 1:
-        starts = np.array([[tail, amp, tau] for tau in grid])
-    else:
-        starts = np.array([[tail, amp / 2, t1, amp / 2, t2] for t1 in grid for t2 in grid if t2 > t1])
     return names, Parameters(plist), starts
+
+
+#: points of a record the start search scores its grid on (every k-th point of longer records)
+GRID_POINTS = 150
+
+#: the grids of the start search, relative to the record's duration: time constants (exp1,
+#: exp2 pairs τ1 < τ2), power-law t0 and exponents p
+GRID_TAU = np.geomspace(1e-4, 10.0, 37)
+GRID_T0 = np.geomspace(1e-5, 3.0, 25)
+GRID_P = np.geomspace(0.05, 10.0, 16)
+
+#: starts of an exp2 fit at most: the grid's best pair and its next-best local minima
+GRID_MINIMA = 2
+
+
+def _grid_starts(model: str, t: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The starts of a decay fit by variable projection: Is and the amplitudes enter the models
+    linearly, so for every point of a grid of the nonlinear parameters (τ; τ1 < τ2; t0 × p)
+    they are solved by linear least squares (amplitudes ≥ 0 kept feasible), and the grid point
+    with the lowest χ² gives the start, in the engine's parameter order (one row; for exp2 and
+    the power law also the grid's next-best local minimum, :func:`_other_minima`)."""
+    return _grid_starts_many(model, t, np.asarray(y, float)[None, :])[0]
+
+
+def _grid_starts_many(model: str, t: np.ndarray, Y: np.ndarray) -> list[np.ndarray]:
+    """:func:`_grid_starts` of several records with the same times ``t`` (rows of ``Y``):
+    the linear solves of all of them in one pass."""
+    step, X, A, Ainv, nl = _grid(model, np.ascontiguousarray(t, float))
+    Ys = np.ascontiguousarray(Y[:, ::step])
+    b = np.einsum("gkn,rn->rgk", X, Ys)
+    coef = np.einsum("gkl,rgl->rgk", Ainv, b)
+    # χ² as the quadratic form for every grid point, then from the residuals for the best few
+    chi2 = (np.einsum("rn,rn->r", Ys, Ys)[:, None] - 2 * np.einsum("rgk,rgk->rg", coef, b)
+            + np.einsum("rgk,gkl,rgl->rg", coef, A, coef))
+    dur = float(t[-1]) if t[-1] > 0 else 1.0
+    out = []
+    for c_r, chi2_r, ys in zip(coef, chi2, Ys):
+        feasible = np.all(c_r[:, 1:] >= 0, axis=1) & np.isfinite(chi2_r)
+        pool = np.flatnonzero(feasible) if feasible.any() else np.flatnonzero(np.isfinite(chi2_r))
+        if pool.size == 0:
+            pool = np.arange(len(chi2_r))
+        best = [_best_of(pool, chi2_r, c_r, X, ys)]
+        if model != "exp1":
+            best += _other_minima(model, np.where(feasible, chi2_r, np.inf), best[0])
+        rows = []
+        for g in best:
+            c = c_r[g].copy()
+            c[1:] = np.maximum(c[1:], 1e-6)
+            if model == "power":
+                rows.append([c[0], c[1], nl[0][g] * dur, nl[1][g]])
+            else:
+                rows.append([c[0]] + sum(([c[1 + k], tau[g] * dur] for k, tau in enumerate(nl)), []))
+        out.append(np.array(rows))
+    return out
+
+
+def _other_minima(model: str, chi2: np.ndarray, best: int) -> list[int]:
+    """Other local minima of a 2-D grid (exp2: pairs τ1 < τ2; power: t0 × p), lowest χ²
+    first, at most :data:`GRID_MINIMA` − 1.  For exp2, a decay split in two is a saddle of χ²
+    and a second, small decay can fit better far from the first; for the power law, the
+    grid's best point can lie on the bound p = 10 while a minimum inside fits better."""
+    if model == "exp2":
+        n = m = len(GRID_TAU)
+        i, j = np.triu_indices(n, 1)
+    else:
+        n, m = len(GRID_T0), len(GRID_P)
+        i, j = np.divmod(np.arange(n * m), m)
+    M = np.full((n + 2, m + 2), np.inf)
+    M[i + 1, j + 1] = chi2
+    core = M[1:-1, 1:-1]
+    low = np.isfinite(core)
+    for di in (-1, 0, 1):
+        for dj in (-1, 0, 1):
+            if di or dj:
+                low &= core <= M[1 + di:n + 1 + di, 1 + dj:m + 1 + dj]
+    g = np.flatnonzero(low[i, j])
+    g = g[g != best]
+    return g[np.argsort(chi2[g], kind="stable")][:GRID_MINIMA - 1].tolist()
+
+
+def _best_of(pool: np.ndarray, chi2: np.ndarray, coef: np.ndarray, X: np.ndarray, ys: np.ndarray) -> int:
+    """The grid point of ``pool`` with the lowest χ²: the quadratic form's best few, compared
+    by their residuals (the quadratic form loses digits where the design is near-collinear)."""
+    few = pool[np.argsort(chi2[pool], kind="stable")[:8]]
+    r = np.einsum("gk,gkn->gn", coef[few], X[few]) - ys
+    return int(few[np.argmin(np.einsum("gn,gn->g", r, r))])
+
+
+#: the grids' designs by model and record times (a study's records share their times)
+_GRIDS: dict[tuple[str, bytes], tuple] = {}
+
+
+def _grid(model: str, t: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """For the grid of ``model`` on the times ``t``: the subsampling step, the designs X
+    (G, 1+K, n) of ``c + Σ a_k B_k``, their normal matrices (a tiny ridge keeps near-collinear
+    grid points solvable) and the inverses, and the nonlinear parameters of each grid point (relative to the
+    record's duration)."""
+    key = (model, t.tobytes())
+    hit = _GRIDS.get(key)
+    if hit is not None:
+        return hit
+    step = max(1, len(t) // GRID_POINTS)
+    dur = float(t[-1]) if t[-1] > 0 else 1.0
+    x = t[::step] / dur
+    if model == "power":
+        t0, p = (g.ravel() for g in np.meshgrid(GRID_T0, GRID_P, indexing="ij"))
+        B, nl = np.exp(-p[:, None] * np.log1p(x[None, :] / t0[:, None]))[:, None, :], (t0, p)
+    else:
+        E = np.exp(-x[None, :] / GRID_TAU[:, None])
+        if model == "exp1":
+            B, nl = E[:, None, :], (GRID_TAU,)
+        else:
+            i, j = np.triu_indices(len(GRID_TAU), 1)
+            B, nl = np.stack([E[i], E[j]], axis=1), (GRID_TAU[i], GRID_TAU[j])
+    G, K, n = B.shape
+    X = np.concatenate([np.ones((G, 1, n)), B], axis=1)
+    A = X @ X.transpose(0, 2, 1)
+    A += 1e-12 * np.trace(A, axis1=1, axis2=2)[:, None, None] * np.eye(K + 1)
+    if len(_GRIDS) >= 8:
+        _GRIDS.clear()
+    _GRIDS[key] = (step, X, A, np.linalg.inv(A), nl)
+    return _GRIDS[key]
 
 
 def _residuals(model: str, T: np.ndarray, Y: np.ndarray):
@@ -259,7 +378,9 @@ def fit_decays(records: list[tuple[np.ndarray, np.ndarray]], model: str = "auto"
                 by_len.setdefault(len(t), []).append(k)
         chunks = [same[lo:lo + BATCH] for same in by_len.values() for lo in range(0, len(same), BATCH)]
         for members in chunks:
-            problems = [_problem(m, ts[k], ys[k]) for k in members]
+            grid = _grid_starts_many(m, ts[members[0]], np.stack([ys[k] for k in members])) \
+                if all(np.array_equal(ts[k], ts[members[0]]) for k in members) else [None] * len(members)
+            problems = [_problem(m, ts[k], ys[k], g) for k, g in zip(members, grid)]
             starts = np.concatenate([p[2] for p in problems])
             groups = np.repeat(np.arange(len(members)), [len(p[2]) for p in problems])
             T = np.stack([ts[k] for k in members])[groups]
