@@ -366,8 +366,8 @@ def fit_circuit(
     with single_threaded_blas():
         [auto] = starts_many(c, f, z, n_starts=1 if complete else n_starts)
         auto = auto.with_values({c.parameter_index(k): v for k, v in {**initial, **fixed}.items()}, complete)
-        [fit] = fit_starts(c, [spectrum], [auto], weighting=weighting, fixed=fixed, bounds=bounds,
-                           canonical=canonical, max_iter=max_iter)
+        fit = fit_starts(c, [spectrum], [auto], weighting=weighting, fixed=fixed, bounds=bounds,
+                         canonical=canonical, max_iter=max_iter)[0]
     return fit
 
 

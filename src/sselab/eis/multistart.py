@@ -23,6 +23,7 @@ import numpy as np
 
 from ..fitting.diagnostics import longest_run_p, runs_z
 from ..fitting.engine import Estimates
+from ..fitting.parameters import Parameters
 from ..measurements import Spectrum
 from .circuit import Circuit
 from .initial import Starts, all_many, widen_many
@@ -126,6 +127,35 @@ def _rescue(model, params, starts, again, blocks, which, start_row, engines, noi
     ag = np.array([i for i, _ in todo])
     r_now = np.stack([blocks[which[i][0]].residuals[which[i][1]] for i in ag])
     noise_like[ag], z[ag], p[ag] = _noise_like(r_now, n_points, engine3 == "numba")
+
+
+#: fit templates (bounds, units, fixed flags and values) of recently fitted circuits, see :func:`_template`
+_TEMPLATES: dict[tuple, Parameters] = {}
+_MAX_TEMPLATES = 64
+
+
+def _template(c: Circuit, first: np.ndarray, fixed: Mapping[str, float],
+              bounds: Mapping[str, tuple[float, float]] | None) -> Parameters:
+    """``c.parameters(first, fixed=fixed, bounds=bounds)``, the fit's template, shared by the fits
+    of one circuit with the same fixed values and bounds.  The template's free values are never
+    read by the solves (every start is passed to them), except as the scale of an unbounded
+    linear parameter (:func:`sselab.fitting.transforms.transform_for`): a circuit with such a
+    parameter, a non-finite start (which the template's checks reject) or unhashable options
+    gets its template built afresh."""
+    try:
+        key = (c.text, tuple(sorted((k, float(v)) for k, v in fixed.items())),
+               tuple(sorted((k, float(lo), float(hi)) for k, (lo, hi) in (bounds or {}).items())))
+    except (TypeError, ValueError):
+        return c.parameters(first, fixed=fixed, bounds=bounds)
+    found = _TEMPLATES.get(key)
+    if found is not None and np.isfinite(first).all():
+        return found
+    params = c.parameters(first, fixed=fixed, bounds=bounds)
+    if all(p.fixed or p.scale == "log" or np.isfinite(p.min) or np.isfinite(p.max) for p in params.values()):
+        if len(_TEMPLATES) >= _MAX_TEMPLATES:
+            _TEMPLATES.pop(next(iter(_TEMPLATES)))
+        _TEMPLATES[key] = params
+    return params
 
 
 def _better_b(chi2_a, ok_a, chi2_b, ok_b, dof: int) -> np.ndarray:
@@ -243,7 +273,7 @@ def fit_starts(
     zz = np.stack([s.impedance_ohm for s in spectra])
     n_points = zz.shape[1]
     model = _Model(c, w, zz, weighting)
-    params = c.parameters(starts[0].first, fixed=fixed, bounds=bounds)
+    params = _template(c, starts[0].first, fixed, bounds)
     S = len(spectra)
     first = np.stack([s.first for s in starts])
     _, est, first_engine = fit_best_model(model, params, starts=first, groups=np.arange(S), data_rows=np.arange(S),

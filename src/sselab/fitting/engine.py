@@ -130,6 +130,10 @@ def _upper(k: int) -> np.ndarray:
     return mask
 
 
+#: up to this many free parameters, :func:`_estimate` checks the correlations on Python floats
+_FEW_PARAMETERS = 16
+
+
 def _estimate(
     params: Parameters,
     values: np.ndarray,
@@ -142,22 +146,24 @@ def _estimate(
     n_eval: int,
     chi2: float | None = None,
 ) -> FitResult:
-    free = params.free_mask
+    items = list(params._items.values())  # (Mapping.values() looks each name up again)
     chi2 = float(r @ r) if chi2 is None else float(chi2)
-    names = [n for n, f in zip(params.names, free) if f]
+    names = [p.name for p in items if not p.fixed]
     warnings: list[str] = [f"{names[j]} is not determined by the data (singular Jacobian)" for j in sorted(weak)]
     if error:
         warnings.append(error)
     estimates = []
     j = 0
-    for i, name in enumerate(params.names):
-        p = params[name]
+    vals = np.asarray(values, float).tolist()  # Python floats, as float(values[i]) gives them
+    variances = np.diagonal(cov).tolist() if cov.ndim == 2 else []
+    for i, p in enumerate(items):
+        name = p.name
         if p.fixed:
-            estimates.append(ParameterEstimate(name, float(values[i]), None, p.unit, True, p.min, p.max))
+            estimates.append(ParameterEstimate(name, vals[i], None, p.unit, True, p.min, p.max))
             continue
-        var = float(cov[j, j])
+        var = float(variances[j])
         se = math.sqrt(var) if math.isfinite(var) and var >= 0 else None
-        est = ParameterEstimate(name, float(values[i]), se, p.unit, False, p.min, p.max)
+        est = ParameterEstimate(name, vals[i], se, p.unit, False, p.min, p.max)
         if est.at_bound:
             warnings.append(f"{name} = {values[i]:.6g} is at its bound")
         elif se is None and not any(w.startswith(name + " ") for w in warnings):
@@ -166,7 +172,18 @@ def _estimate(
             warnings.append(f"{name} is ill-determined: standard error {se:.3g} exceeds its value")
         estimates.append(est)
         j += 1
-    if cov.size:
+    if cov.size and cov.shape[0] <= _FEW_PARAMETERS:  # the same IEEE operations on Python floats
+        sd = [math.sqrt(abs(v)) for v in variances]
+        rows = cov.tolist()
+        k = len(sd)
+        for i in range(k):
+            for j in range(i + 1, k):
+                d = sd[i] * sd[j]
+                r_ij = rows[i][j] / d if d != 0 else math.nan  # numpy: ±inf or NaN, never reported
+                if math.isfinite(r_ij) and abs(r_ij) > CORRELATION_WARNING:
+                    warnings.append(f"{names[i]} and {names[j]} are almost fully correlated (r = {r_ij:.5f}): "
+                                    "the data determine only a combination of them")
+    elif cov.size:
         sd = np.sqrt(np.abs(np.diag(cov)))
         with np.errstate(divide="ignore", invalid="ignore"):
             corr = cov / np.outer(sd, sd)
@@ -181,7 +198,7 @@ def _estimate(
         # reached to machine precision; treat as converged.
         success, message = True, "converged: no further decrease possible"
     return FitResult(
-        tuple(estimates), cov, chi2, r.size, r.copy(), bool(success), message, int(n_iter), int(n_eval),
+        tuple(estimates), cov, chi2, r.size, r, bool(success), message, int(n_iter), int(n_eval),
         tuple(warnings)
     )
 
@@ -254,20 +271,28 @@ class Estimates:
 
     @property
     def stderr(self) -> np.ndarray:
-        """(R, n) standard errors (NaN where :class:`ParameterEstimate` has None, and for fixed ones)."""
-        free = self.template.free_mask
-        out = np.full(self.values.shape, np.nan)
-        if free.any():
-            var = np.diagonal(self.covariance, axis1=1, axis2=2)
-            with np.errstate(invalid="ignore"):
-                out[:, free] = np.where(np.isfinite(var) & (var >= 0), np.sqrt(np.abs(var)), np.nan)
-        return out
+        """(R, n) standard errors (NaN where :class:`ParameterEstimate` has None, and for fixed ones);
+        computed once (the arrays of an Estimates are not changed after it is made; read-only)."""
+        found = self.__dict__.get("_stderr")
+        if found is None:
+            free = self.template._arrays()[0]
+            found = np.full(self.values.shape, np.nan)
+            if free.any():
+                var = np.diagonal(self.covariance, axis1=1, axis2=2)
+                with np.errstate(invalid="ignore"):
+                    found[:, free] = np.where(np.isfinite(var) & (var >= 0), np.sqrt(np.abs(var)), np.nan)
+            found.setflags(write=False)
+            self.__dict__["_stderr"] = found
+        return found
 
     @property
     def undetermined(self) -> np.ndarray:
         """(R,) whether :attr:`FitResult.undetermined` is not empty."""
-        free = self.template.free_mask
+        free = self.template._arrays()[0]
         se, v = self.stderr[:, free], self.values[:, free]
+        if len(v) <= _FEW_ROWS:  # the same IEEE operations on Python floats (a single fit's one row)
+            return np.array([any(math.isnan(a) or b == 0 or abs(a / b) > 1.0 for a, b in zip(sr, vr))
+                             for sr, vr in zip(se.tolist(), v.tolist())], bool).reshape(len(v))
         with np.errstate(all="ignore"):
             bad = np.isnan(se) | (v == 0) | (np.abs(se / v) > 1.0)
         return bad.any(axis=1)
@@ -275,15 +300,24 @@ class Estimates:
     @property
     def at_bound(self) -> np.ndarray:
         """(R,) whether some free parameter is :attr:`ParameterEstimate.at_bound`."""
-        t = self.template
-        free = t.free_mask
-        lo, hi = (a[free] for a in t.bound_arrays())
+        free, lo, hi = self.template._arrays()
+        lo, hi = lo[free], hi[free]
         v = self.values[:, free]
         tol = 1e-6
+        if len(v) <= _FEW_ROWS:  # as ParameterEstimate.at_bound computes it, on Python floats
+            bounds = [(a, b, math.isfinite(a), math.isfinite(b)) for a, b in zip(lo.tolist(), hi.tolist())]
+            return np.array([any((fa and x - a <= tol * (abs(a) + abs(x)) + 1e-300)
+                                 or (fb and b - x <= tol * abs(b) + 1e-300) for x, (a, b, fa, fb) in zip(row, bounds))
+                             for row in v.tolist()], bool).reshape(len(v))
         with np.errstate(all="ignore"):
             near_min = np.isfinite(lo) & (v - lo <= tol * (np.abs(lo) + np.abs(v)) + 1e-300)
             near_max = np.isfinite(hi) & (hi - v <= tol * np.abs(hi) + 1e-300)
         return (near_min | near_max).any(axis=1)
+
+
+#: below this many rows, :class:`Estimates` computes its per-row flags on Python floats (the
+#: numpy calls' fixed cost dominates a single fit's)
+_FEW_ROWS = 4
 
 
 def _final_arrays(fun, template, final, outcome, rows, scale_covariance, covariances=None) -> Estimates:
@@ -384,6 +418,8 @@ def fit_best_arrays(fun: Model, params: Parameters, *, starts: np.ndarray, group
 
 def _kept_rows(groups: np.ndarray, outcome: lm.Outcome) -> list[int]:
     """Per problem 0..G−1, the converged row with the lowest cost (the lowest cost if none converged)."""
+    if np.size(groups) == 1:  # one row, one problem (a single fit's first solve)
+        return [0]
     ok = ((outcome.status > 0) | (outcome.status == -1)) & np.isfinite(outcome.cost)
     cost = np.where(np.isfinite(outcome.cost), outcome.cost, np.inf)
     order = np.lexsort((cost, ~ok, groups))  # by group, converged first, then cost (stable: first of ties)

@@ -149,9 +149,30 @@ class Parameters(Mapping[str, Parameter]):
         """Values clipped into bounds, nudged off zero-width log bounds."""
         _, lo, hi = self._arrays()
         out = np.clip(np.asarray(values, float), lo, hi)
-        for i, p in enumerate(self._items.values()):
-            if p.scale == "log" and out[..., i].min() <= p.min:
-                span = hi[i] - lo[i]
-                nudge = max(abs(p.min) * 1e-6, 1e-300) if not np.isfinite(span) else span * 1e-6
-                out[..., i] = np.maximum(out[..., i], p.min + nudge)
+        cols, floor, mins = self._log_floors()
+        if cols.size:
+            # a log-scale column whose smallest value (NaN if any is NaN) reaches its minimum
+            # is raised to minimum + nudge (column by column, as the loop it replaces did)
+            low = out[..., cols].reshape(-1, cols.size).min(axis=0) <= mins
+            if low.any():
+                c = cols[low]
+                out[..., c] = np.maximum(out[..., c], floor[low])
         return out
+
+    def _log_floors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(columns of log-scale parameters, their minimum + nudge, their minimum), made once."""
+        derived = self.__dict__.setdefault("_derived", {})
+        found = derived.get("log_floors")
+        if found is None:
+            _, lo, hi = self._arrays()
+            cols, floor, mins = [], [], []
+            for i, p in enumerate(self._items.values()):
+                if p.scale == "log":
+                    span = hi[i] - lo[i]
+                    nudge = max(abs(p.min) * 1e-6, 1e-300) if not np.isfinite(span) else span * 1e-6
+                    cols.append(i)
+                    floor.append(p.min + nudge)
+                    mins.append(p.min)
+            found = (np.array(cols, int), np.array(floor, float), np.array(mins, float))
+            derived["log_floors"] = found
+        return found  # type: ignore[return-value]

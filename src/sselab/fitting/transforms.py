@@ -106,7 +106,7 @@ class Transform:
         out = np.empty_like(p)
 
         def logit(x: np.ndarray) -> np.ndarray:
-            x = np.clip(x, 1e-12, 1 - 1e-12)
+            x = np.minimum(np.maximum(x, 1e-12), 1 - 1e-12)  # np.clip, without its dispatch cost
             return np.log(x / (1 - x))
 
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -135,6 +135,10 @@ def transform_for(params: Parameters) -> Transform:
     flags (and values, for unbounded linear parameters, whose scale is their value): a fit
     builds its parameters afresh, and making a Transform costs more than a compiled fit of a
     spectrum's few iterations.  Treat the result as read-only."""
+    derived = params.__dict__.setdefault("_derived", {})  # one Parameters reused (a fit template): once
+    found = derived.get("transform")
+    if found is not None:
+        return found
     key = tuple((p.min, p.max, p.scale, p.fixed,
                  p.value if p.scale != "log" and not (np.isfinite(p.min) or np.isfinite(p.max)) else None)
                 for p in params.values())
@@ -144,4 +148,5 @@ def transform_for(params: Parameters) -> Transform:
         if len(_TRANSFORMS) > 256:
             _TRANSFORMS.clear()
         _TRANSFORMS[key] = found
+    derived["transform"] = found
     return found
