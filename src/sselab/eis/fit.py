@@ -273,11 +273,11 @@ def _validate(spectrum: Spectrum, circuit: Circuit) -> None:
     if f.size == 0:
         raise FitError(f"{src}: no data points")
     check_points(f.size, MAX_EIS_POINTS, "the EIS fit", src)
-    if not (np.all(np.isfinite(f)) and np.all(np.isfinite(z))):
+    if not (np.isfinite(f).all() and np.isfinite(z).all()):
         raise FitError(f"{src}: non-finite frequency or impedance values")
-    if np.any(f <= 0):
+    if (f <= 0).any():
         raise FitError(f"{src}: frequencies must be positive")
-    if np.any(z == 0):
+    if (z == 0).any():
         raise FitError(f"{src}: the impedance is exactly 0 at {int(np.sum(z == 0))} point(s) (at "
                        f"{f[z == 0][0]:.4g} Hz): not a measurement; remove those points")
     if 2 * f.size <= circuit.n_params:

@@ -49,8 +49,9 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
                       window: int = 0) -> tuple[np.ndarray, lm.Outcome]:
     from . import _numba
 
-    free = template.free_mask
+    free = template._arrays()[0]  # (read-only, not copied: indexing only)
     transform = transform_for(template)
+    free_idx, kind = _kernel_indices(transform, free)
     base = np.ascontiguousarray(starts)
     x = np.ascontiguousarray(transform.to_u(starts[:, free]))
     ops, depth = compiled(model.circuit)
@@ -60,13 +61,22 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     n_iter = np.zeros(B, np.int64)
     with LOCK:
         solve = _numba.lm_batch if parallel_for(B) else _numba.lm_batch_serial
-        solve(ops, depth, *_data(model), np.ascontiguousarray(data_rows, np.int64), base, np.flatnonzero(free).astype(np.int64),
-              transform.kind.astype(np.int64), transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
+        solve(ops, depth, *_data(model), np.ascontiguousarray(data_rows, np.int64), base, free_idx, kind, transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
               window, cost, status, n_iter)
     final = base.copy()
     final[:, free] = transform.to_p(x)
     n_eval = int(n_iter.max(initial=0)) + 1
     return final, lm.Outcome(x, cost, np.empty((B, 0)), np.empty((B, 0, 0)), status, n_iter, n_eval)
+
+
+def _kernel_indices(transform, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(free parameter indices, transform kinds) as the kernel's int64 arrays, kept with the
+    shared transform (one per bounds/scales/fixed flags, so one free mask)."""
+    found = getattr(transform, "_kernel_indices", None)
+    if found is None or found[2] != free.tobytes():
+        found = (np.flatnonzero(free).astype(np.int64), transform.kind.astype(np.int64), free.tobytes())
+        transform._kernel_indices = found
+    return found[0], found[1]
 
 
 def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, groups: np.ndarray,
@@ -102,7 +112,7 @@ def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, ou
     χ² and covariance (:func:`._final.final_rows`), the Jacobian never stored for the batch."""
     from . import _final
 
-    free = np.flatnonzero(template.free_mask).astype(np.int64)
+    free, _ = _kernel_indices(transform_for(template), template._arrays()[0])
     P = np.ascontiguousarray(final[rows])
     z = model.z
     B, N, k = len(rows), z.shape[1], free.size
