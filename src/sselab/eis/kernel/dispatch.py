@@ -47,13 +47,14 @@ def _data(model: "_Model") -> tuple[np.ndarray, ...]:
 def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray, data_rows: np.ndarray,
                       max_iter: int, ftol: float, xtol: float, stol: float,
                       window: int = 0) -> tuple[np.ndarray, lm.Outcome]:
-    from . import _numba
+    from . import _numba, _transform
 
     free = template._arrays()[0]  # (read-only, not copied: indexing only)
     transform = transform_for(template)
     free_idx, kind = _kernel_indices(transform, free)
-    base = np.ascontiguousarray(starts)
-    x = np.ascontiguousarray(transform.to_u(starts[:, free]))
+    base = np.ascontiguousarray(starts, float)
+    x = np.empty((base.shape[0], free_idx.size))
+    _transform.to_u_rows(kind, transform.a, transform.b, base, free_idx, x)  # transform.to_u, compiled
     ops, depth = compiled(model.circuit)
     B = x.shape[0]
     cost = np.empty(B)
@@ -64,7 +65,7 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
         solve(ops, depth, *_data(model), np.ascontiguousarray(data_rows, np.int64), base, free_idx, kind, transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
               window, cost, status, n_iter)
     final = base.copy()
-    final[:, free] = transform.to_p(x)
+    _transform.to_p_rows(kind, transform.a, transform.b, x, free_idx, final)  # transform.to_p, compiled
     n_eval = int(n_iter.max(initial=0)) + 1
     return final, lm.Outcome(x, cost, np.empty((B, 0)), np.empty((B, 0, 0)), status, n_iter, n_eval)
 
