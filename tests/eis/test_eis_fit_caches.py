@@ -113,3 +113,14 @@ def test_transform_and_log_floors_are_made_once_per_parameter_set():
     # clipping: below the bound → the bound, a log column at its minimum nudged off it
     out = p.clipped(np.array([[-1.0, 2.0], [3.0, -0.5]]))
     assert out.tolist() == [[1e-300, 1.0], [3.0, 0.0]]
+
+
+def test_refine_constants_follow_the_grid():
+    c = Circuit(CIRCUIT)
+    f1, f2 = np.logspace(6, -1, 60), np.logspace(5, -2, 60)
+    d = initial_grid.design(c, f1)
+    log_w, capacitor, exponent = initial_grid._refine_constants(d, f1)
+    assert np.array_equal(log_w, np.log(2 * np.pi * f1))
+    assert capacitor.tolist() == [False, False] and exponent.tolist() == initial_grid.REFINE_EXPONENT.tolist()
+    assert initial_grid._refine_constants(d, f1)[0] is log_w  # kept
+    assert np.array_equal(initial_grid._refine_constants(d, f2)[0], np.log(2 * np.pi * f2))  # never another grid's

@@ -334,6 +334,22 @@ REFINE_EXPONENT = np.array([-0.08, 0.0, 0.08])
 REFINE_SWEEPS = 2
 
 
+def _refine_constants(d: Design, frequency_Hz: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(log ω, which arcs hold a capacitor, the exponent steps) of :func:`refine`, kept with the
+    design for its frequency grid (a design is made per circuit and grid: ``frequency_Hz`` is
+    the grid it was made for; another grid is computed afresh)."""
+    f = np.asarray(frequency_Hz, float)
+    key = f.tobytes()
+    found = d.__dict__.get("_refine_constants")  # (a frozen dataclass keeps its __dict__)
+    if found is None or found[3] != key:
+        log_w = np.log(2 * np.pi * f)
+        capacitor = np.array([any(el.type == "C" for el in node.children) for node in d.arcs])
+        # writeable (numba compiles read-only arrays as other types); not to be modified
+        found = (log_w, capacitor, REFINE_EXPONENT.astype(float), key)
+        d.__dict__["_refine_constants"] = found
+    return found[:3]
+
+
 def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray, combos: np.ndarray,
            spans: np.ndarray) -> np.ndarray:
     """Parameter values (S, n_params) of each spectrum's combination (rows of ``Z``, ``combos``)
@@ -352,14 +368,13 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
     if k == 0:
         return np.stack([_to_values(circuit, d, *d.combos[c], np.zeros(d.idx.shape[1]), sp)
                          for c, sp in zip(combos, spans)])
-    log_w = np.log(2 * np.pi * np.asarray(frequency_Hz, float))
+    log_w, capacitor, exponent = _refine_constants(d, frequency_Hz)
     weight = 1 / np.abs(Z)  # (S, N)
     b = Z * weight
     bb = np.einsum("sn,sn->s", b.conj(), b).real
     cols = d.cols[:, d.idx[combos]].transpose(1, 0, 2) * weight[:, :, None]  # (S, N, p) weighted
     S, _, p = cols.shape
     first = 1 if d.has_r else 0
-    capacitor = np.array([any(el.type == "C" for el in node.children) for node in d.arcs])
     tau = d.grid[np.array([d.combos[c][1] for c in combos], int).reshape(S, k)]
     ns = np.where(capacitor[None, :], 1.0, np.array([d.combos[c][0] for c in combos])[:, None])
     from .kernel import compiled_for
@@ -372,7 +387,7 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
         with LOCK:
             run = refine_rows if parallel_for(S) else refine_rows_serial
             run(log_w, np.ascontiguousarray(weight), np.ascontiguousarray(b), bb, np.ascontiguousarray(cols), first,
-                capacitor, tau, ns, REFINE_DECADES, REFINE_EXPONENT.astype(float), REFINE_SWEEPS, coef)
+                capacitor, tau, ns, REFINE_DECADES, exponent, REFINE_SWEEPS, coef)
         return values_many(circuit, d, tau, ns, [d.combos[c][2] for c in combos], coef, spans)
     eye = np.eye(p)
 

@@ -168,7 +168,7 @@ def _estimate(
             warnings.append(f"{name} = {values[i]:.6g} is at its bound")
         elif se is None and not any(w.startswith(name + " ") for w in warnings):
             warnings.append(f"{name} is not determined by the data (no standard error)")
-        elif est.relative_stderr is not None and est.relative_stderr > 1:
+        elif se is not None and vals[i] != 0 and abs(se / vals[i]) > 1:  # est.relative_stderr > 1
             warnings.append(f"{name} is ill-determined: standard error {se:.3g} exceeds its value")
         estimates.append(est)
         j += 1

@@ -38,7 +38,7 @@ def _data(model: "_Model") -> tuple[np.ndarray, ...]:
     found = getattr(model, "_kernel_data", None)
     if found is None:
         z = model.z
-        found = tuple(np.ascontiguousarray(np.broadcast_to(a, z.shape), float)
+        found = tuple(np.ascontiguousarray(a if a.shape == z.shape else np.broadcast_to(a, z.shape), float)
                       for a in (model.w, z.real, z.imag, model.wr, model.wi))
         model._kernel_data = found
     return found
