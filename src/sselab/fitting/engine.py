@@ -277,7 +277,11 @@ class Estimates:
         if found is None:
             free = self.template._arrays()[0]
             found = np.full(self.values.shape, np.nan)
-            if free.any():
+            if len(found) <= _FEW_ROWS:  # the same square roots on Python floats
+                cols = np.flatnonzero(free).tolist()
+                for row, var in zip(found, np.diagonal(self.covariance, axis1=1, axis2=2).tolist()):
+                    row[cols] = [math.sqrt(v) if math.isfinite(v) and v >= 0 else math.nan for v in var]
+            elif free.any():
                 var = np.diagonal(self.covariance, axis1=1, axis2=2)
                 with np.errstate(invalid="ignore"):
                     found[:, free] = np.where(np.isfinite(var) & (var >= 0), np.sqrt(np.abs(var)), np.nan)
