@@ -85,7 +85,7 @@ def _verdicts(db_url: str, study: str) -> dict:
     from ..store.queries import verdict_counts
 
     with open_store(db_url) as store:
-        return verdict_counts(store.analyses(study=study, status="ok"))
+        return verdict_counts(store.verdicts(study=study, status="ok"))
 
 
 def register(app: typer.Typer) -> None:
