@@ -200,6 +200,7 @@ def eis_fit_many(tasks: list[Task]) -> list[tuple[dict[str, Any] | None, str | N
     result or the one-line error, as run one by one (the same preparation, starts, engine and
     choice of start; χ² equal to rounding where the compiled kernel fits the batch)."""
     from ..eis.batch import FitFailure, fit_circuit_batch
+    from ..eis.fit import evaluate_curves
     from ..eis.verdicts import prepare_verdicts
 
     out: list[tuple[dict[str, Any] | None, str | None]] = [(None, None)] * len(tasks)
@@ -226,6 +227,7 @@ def eis_fit_many(tasks: list[Task]) -> list[tuple[dict[str, Any] | None, str | N
                 out[i] = (None, f"{fit.error_type}: {fit.error}")
                 continue
             done[i] = replace(fit, extra_reasons=fit.extra_reasons + prep.reasons)
+        evaluate_curves(list(done.values()))  # the fitted curves, one evaluation per circuit
         prepare_verdicts(list(done.values()))  # the numbers their verdicts judge, as one table
         for i, prep in members:
             if i not in done:
@@ -242,7 +244,10 @@ def _eis_curves(task: Task, prep: _EISInput, fit: Any, out: dict[str, Any]) -> d
     out["fit"] = fit.to_dict()
     out["mask"] = prep.selection.to_dict()
     out.update(prep.extra)
-    z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None
+    z_fit = None
+    if hasattr(fit, "predict"):  # at the fitted frequencies: the curve the fit keeps (evaluate_curves)
+        same = np.array_equal(spectrum.frequency_Hz, getattr(fit, "frequency_Hz", None))
+        z_fit = fit.predict() if same else fit.predict(spectrum.frequency_Hz)
     f, zr, zi = _thin(spectrum.frequency_Hz, spectrum.impedance_ohm.real, spectrum.impedance_ohm.imag)
     curves = {"frequency_Hz": f, "Z_real_ohm": zr, "Z_imag_ohm": zi}
     if z_fit is not None:
