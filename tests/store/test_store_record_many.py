@@ -118,3 +118,12 @@ def test_a_large_batch_links_every_analysis_to_its_own_file(db):
         assert got["task_id"] == f"t{i}" and got["result"]["R_ohm"] == float(i)
         assert [(m["path"], m["temperature_K"]) for m in got["measurements"]] == [(f"/d/f{i}.csv", 300.0 + i)]
     assert db.record_many(recs[:3]) == ids[:3]  # again: the same ids
+
+
+@pytest.mark.parametrize("x", [1.5, -0.0, 1e-300, math.nan, math.inf, -math.inf, None, 3, True, np.float64(2.5),
+                               np.float64(np.nan), np.int64(7), np.float32(0.1), "text"])
+def test_scalar_values_are_made_json_plain_as_jsonable_makes_them(x):
+    from sselab.store.writer import _plain
+
+    got, want = _plain(x), jsonable(x)
+    assert type(got) is type(want) and (got == want or (got != got and want != want))

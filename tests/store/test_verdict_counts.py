@@ -13,3 +13,36 @@ def test_verdict_counts_take_the_latest_result_of_each_task_and_name_why_each_fa
     c = verdict_counts(stored)
     assert (c["ok"], c["warning"], c["failed"]) == (2, 1, 1)
     assert c["failed_results"] == {"dc:c": "not a DC hold"}
+
+
+def test_store_verdicts_count_as_the_full_results_do(db_url):
+    """Store.verdicts reads only status/reasons by the database's JSON functions: the same counts
+    and failing reasons as verdict_counts of the fully parsed analyses, on every kind of result."""
+    from sselab import store
+    from sselab.store import AnalysisKey, AnalysisRecord, MeasurementInfo, SampleInfo
+
+    results = [
+        {"status": "failed", "reasons": []},
+        {"status": "warning", "reasons": [{"severity": "warning", "message": "w", "code": "c"}]},
+        {"status": "failed", "reasons": [{"severity": "warning", "message": "minor"},
+                                         {"severity": "failed", "message": "not a DC hold"}], "x": [1.0, 2.0]},
+        {"value": 3.0},  # no verdict keys: ok
+        None,  # no result
+        {"status": "failed"},  # failed without reasons: an empty message
+        {"status": "ok"},  # t0 again, later: the latest counts
+    ]
+    recs = [AnalysisRecord(key=AnalysisKey(f"{i:064x}", "m", "s" * 64, "0.1.0"),
+                           sample=SampleInfo("study", "S", None, None, None),
+                           measurements=(MeasurementInfo(f"/d/{i}.csv", "dc", f"{i:064x}"),),
+                           settings={}, result=r, task_id=f"t{i % 6}") for i, r in enumerate(results)]
+    recs.append(AnalysisRecord(key=AnalysisKey(f"{99:064x}", "m", "s" * 64, "0.1.0"),
+                               sample=SampleInfo("other", "S", None, None, None), measurements=(),
+                               settings={}, result={"status": "failed", "reasons": []}, task_id="o"))
+    with store.open(db_url) as db:
+        db.record_many(recs)
+        for study in ("study", None):
+            full = verdict_counts(db.analyses(study=study, status="ok"))
+            assert verdict_counts(db.verdicts(study=study, status="ok")) == full
+        assert (full["ok"], full["warning"], full["failed"]) == (3, 1, 3)
+        assert full["failed_results"] == {"t2": "not a DC hold", "t5": "", "o": ""}
+        assert verdict_counts(db.verdicts(study="study"))["failed"] == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -10,20 +9,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-
-def _default_jobs() -> int:
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        n = os.cpu_count() or 1
-    return max(1, min(4, n))
+from ..study.jobs import default_jobs
 
 
 def demo(
     out: Path = typer.Option(Path("sselab-demo"), "--out", help="Folder for the simulated files, database and report."),
     json_out: bool = typer.Option(False, "--json", help="Print the recovered values as JSON."),
     quick: Optional[bool] = typer.Option(False, "--quick", help="Only the impedance part (seconds)."),
-    jobs: int = typer.Option(_default_jobs(), "--jobs", min=1,
+    jobs: int = typer.Option(default_jobs(), "--jobs", min=1,
                              help="Local worker processes for the pipeline and the report's figures "
                                   "(default: this machine's CPUs, at most 4; 1 runs everything here)."),
 ) -> None:

@@ -1,6 +1,7 @@
 """``sselab run STUDY.yaml``: run every analysis of a study into the results database, then the report.
 
-``--jobs N`` uses N local processes; ``--scheduler tcp://host:8786`` an existing Dask cluster
+``--jobs N`` uses N local processes (default: this machine's CPUs, at most 4, the rule of
+``sselab demo``: :func:`sselab.study.jobs.default_jobs`); ``--scheduler tcp://host:8786`` an existing Dask cluster
 (see :mod:`sselab.study.dask_executor`, e.g. dask-jobqueue on SLURM/PBS).  An unreachable
 scheduler is one error line and exit code 2; a run in which any analysis failed ends with the
 summary and exit code 3.  SIGTERM or Ctrl+C stops the workers with the run.
@@ -13,12 +14,17 @@ from typing import Optional
 
 import typer
 
+from ..study.jobs import default_jobs
+
 
 def run(
     manifest: Path = typer.Argument(..., help="The study manifest (YAML)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for the report (default: beside the database)."),
     db: Optional[str] = typer.Option(None, "--db", help="Results database: SQLite path or URL (default: from the manifest)."),
-    jobs: int = typer.Option(1, "--jobs", min=1, help="Local worker processes (without --scheduler)."),
+    jobs: int = typer.Option(default_jobs(), "--jobs", min=1,
+                             help="Local worker processes for the analyses and the report's figures, without "
+                                  "--scheduler (default: this machine's CPUs, at most 4, as `sselab demo`; "
+                                  "1 runs everything here)."),
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler",
         help="Run the analyses on this running Dask cluster (tcp://host:8786); its workers need this sselab "
@@ -85,7 +91,7 @@ def _verdicts(db_url: str, study: str) -> dict:
     from ..store.queries import verdict_counts
 
     with open_store(db_url) as store:
-        return verdict_counts(store.analyses(study=study, status="ok"))
+        return verdict_counts(store.verdicts(study=study, status="ok"))
 
 
 def register(app: typer.Typer) -> None:

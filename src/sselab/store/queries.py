@@ -106,6 +106,25 @@ def analyses(conn: Connection, *, study: str | None = None, sample: str | None =
     return rows
 
 
+def verdicts(conn: Connection, *, study: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+    """Analyses as :func:`verdict_counts` needs them, oldest first: ``task_id`` and ``result``
+    holding only the result's ``status`` and ``reasons`` (each when present).  The two are read
+    by the database's JSON functions, so the (large) stored results are not parsed."""
+    res = _A.c.result
+    stmt = select(_A.c.task_id, res["status"].as_string().label("v_status"),
+                  res["reasons"].label("v_reasons")).outerjoin(_S, _S.c.id == _A.c.sample_id)
+    stmt = _filtered(stmt, study, None, None, status).order_by(_A.c.id)
+    out = []
+    for task_id, v_status, v_reasons in conn.execute(stmt):
+        result: dict[str, Any] = {}
+        if v_status is not None:
+            result["status"] = v_status
+        if v_reasons is not None:
+            result["reasons"] = v_reasons
+        out.append({"task_id": task_id, "result": result})
+    return out
+
+
 def measurements(conn: Connection, *, study: str | None = None, sample: str | None = None,
                  technique: str | None = None, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
     """Measurements with their sample and a summary of the analyses that used them.

@@ -205,6 +205,11 @@ class Store:
         return self._read("reading analyses", queries.analyses, study=study, sample=sample,
                           method=method, status=status)
 
+    def verdicts(self, *, study: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        """Task ids with their result's ``status``/``reasons`` only, oldest first (for
+        :func:`~sselab.store.queries.verdict_counts`; the stored results are not parsed)."""
+        return self._read("reading verdicts", queries.verdicts, study=study, status=status)
+
     def measurements(self, *, study: str | None = None, sample: str | None = None,
                      technique: str | None = None, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
         """Measurements (raw inputs) with their sample and the analyses that used them.

@@ -13,6 +13,7 @@ statement per table.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -134,6 +135,13 @@ def upsert_measurement(conn: Connection, sample_id: int, m: MeasurementInfo) -> 
     return _upsert(conn, _MEAS, _measurement_row(sample_id, m), _MEAS_KEY, _MEAS_COLUMNS, _MEAS_COLUMNS)
 
 
+def _plain(x: Any) -> Any:
+    """:func:`jsonable` of a scalar value, the common cases (a finite float, None) without its walk."""
+    if x is None or (type(x) is float and math.isfinite(x)):
+        return x
+    return jsonable(x)
+
+
 def _check(rec: AnalysisRecord) -> list[dict[str, Any]]:
     """Validate ``rec`` before anything is written; return its value rows (no analysis id yet)."""
     if rec.status not in ("ok", "error"):
@@ -141,7 +149,7 @@ def _check(rec: AnalysisRecord) -> list[dict[str, Any]]:
     if rec.measurements and rec.sample is None:
         raise StoreError("an analysis with measurements needs the sample they belong to")
     values = [
-        {"position": i, "name": v.name, "value": jsonable(v.value), "stderr": jsonable(v.stderr), "unit": v.unit}
+        {"position": i, "name": v.name, "value": _plain(v.value), "stderr": _plain(v.stderr), "unit": v.unit}
         for i, v in enumerate(rec.scalar_values())
     ]
     if len({v["name"] for v in values}) != len(values):

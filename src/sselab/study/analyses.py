@@ -164,11 +164,15 @@ def _eis_prepare(task: Task) -> _EISInput:
 def _eis_result(task: Task, prep: _EISInput, fit: Any) -> dict[str, Any]:
     """An eis_fit result from its fitted circuit: the preparation's reasons in the fit's
     verdict, conductivity when the geometry is known, the bulk sums derived tasks use, curves."""
+    return _eis_result_of(task, prep, replace(fit, extra_reasons=fit.extra_reasons + prep.reasons))
+
+
+def _eis_result_of(task: Task, prep: _EISInput, fit: Any) -> dict[str, Any]:
+    """:func:`_eis_result` of a fit that carries the preparation's reasons already."""
     from ..transport import conductivity_from_fit
     from ..transport.deconvolution import stack_bulk_names
 
     s = task.settings
-    fit = replace(fit, extra_reasons=fit.extra_reasons + prep.reasons)
     geometry = _geometry(task.context)
     out: dict[str, Any] = {}
     verdict_for = _verdicts_kept(fit)
@@ -196,6 +200,8 @@ def eis_fit_many(tasks: list[Task]) -> list[tuple[dict[str, Any] | None, str | N
     result or the one-line error, as run one by one (the same preparation, starts, engine and
     choice of start; χ² equal to rounding where the compiled kernel fits the batch)."""
     from ..eis.batch import FitFailure, fit_circuit_batch
+    from ..eis.fit import evaluate_curves
+    from ..eis.verdicts import prepare_verdicts
 
     out: list[tuple[dict[str, Any] | None, str | None]] = [(None, None)] * len(tasks)
     groups: dict[tuple[str, str], list[tuple[int, _EISInput]]] = {}
@@ -215,12 +221,19 @@ def eis_fit_many(tasks: list[Task]) -> list[tuple[dict[str, Any] | None, str | N
             for i, _ in members:
                 out[i] = (None, f"{type(exc).__name__}: {exc}")
             continue
+        done: dict[int, Any] = {}
         for (i, prep), fit in zip(members, fits):
             if isinstance(fit, FitFailure):
                 out[i] = (None, f"{fit.error_type}: {fit.error}")
                 continue
+            done[i] = replace(fit, extra_reasons=fit.extra_reasons + prep.reasons)
+        evaluate_curves(list(done.values()))  # the fitted curves, one evaluation per circuit
+        prepare_verdicts(list(done.values()))  # the numbers their verdicts judge, as one table
+        for i, prep in members:
+            if i not in done:
+                continue
             try:
-                out[i] = (_eis_result(tasks[i], prep, fit), None)
+                out[i] = (_eis_result_of(tasks[i], prep, done[i]), None)
             except Exception as exc:  # noqa: BLE001
                 out[i] = (None, f"{type(exc).__name__}: {exc}")
     return out
@@ -231,7 +244,10 @@ def _eis_curves(task: Task, prep: _EISInput, fit: Any, out: dict[str, Any]) -> d
     out["fit"] = fit.to_dict()
     out["mask"] = prep.selection.to_dict()
     out.update(prep.extra)
-    z_fit = fit.predict(spectrum.frequency_Hz) if hasattr(fit, "predict") else None
+    z_fit = None
+    if hasattr(fit, "predict"):  # at the fitted frequencies: the curve the fit keeps (evaluate_curves)
+        same = np.array_equal(spectrum.frequency_Hz, getattr(fit, "frequency_Hz", None))
+        z_fit = fit.predict() if same else fit.predict(spectrum.frequency_Hz)
     f, zr, zi = _thin(spectrum.frequency_Hz, spectrum.impedance_ohm.real, spectrum.impedance_ohm.imag)
     curves = {"frequency_Hz": f, "Z_real_ohm": zr, "Z_imag_ohm": zi}
     if z_fit is not None:

@@ -296,10 +296,11 @@ def _resolve(root: Path, pattern: str) -> list[Path]:
     return [Path(full)] if os.path.isfile(full) else []
 
 
-def _inside(root: Path, path: str | Path) -> bool:
-    """Whether ``path`` (symlinks and ``..`` resolved) lies in the folder ``root``."""
+def _inside(root: Path, path: str | Path, base: str | None = None) -> bool:
+    """Whether ``path`` (symlinks and ``..`` resolved) lies in the folder ``root`` (``base``: its
+    ``os.path.realpath`` when the caller resolved it once for many paths)."""
     real = os.path.realpath(os.path.join(str(root), os.path.expanduser(str(path))))
-    base = os.path.realpath(str(root))
+    base = os.path.realpath(str(root)) if base is None else base
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
@@ -343,6 +344,7 @@ def parse_manifest(text: str, path: str | Path) -> Study:
                       f"ebe_reference {ref!r} is not a sample ({', '.join(names)})")
     files: list[tuple[Path, ...]] = []
     settings: list[dict[str, Any]] = []
+    real_root = os.path.realpath(str(root))
     for i, m in enumerate(manifest.measurements):
         if m.sample not in names:
             errors.append(f"{source}, line {line_of(lines, ('measurements', i, 'sample'))}: "
@@ -351,8 +353,9 @@ def parse_manifest(text: str, path: str | Path) -> Study:
         patterns = (m.file,) if isinstance(m.file, str) else m.file
         for j, pattern in enumerate(patterns):
             matched = _resolve(root, pattern)
-            strays = [] if manifest.allow_outside else [p for p in matched if not _inside(root, p)]
-            if strays or (not manifest.allow_outside and not glob.has_magic(pattern) and not _inside(root, pattern)):
+            strays = [] if manifest.allow_outside else [p for p in matched if not _inside(root, p, real_root)]
+            if strays or (not manifest.allow_outside and not glob.has_magic(pattern)
+                          and not _inside(root, pattern, real_root)):
                 loc = ("measurements", i, "file") + (() if isinstance(m.file, str) else (j,))
                 errors.append(f"{source}, line {line_of(lines, loc)}: file {pattern!r}{outside}")
                 continue
