@@ -123,7 +123,7 @@ def _encode(o: Any, nl: str, parts: list[str]) -> None:
         elif isinstance(o, (list, tuple)):
             _encode(list(o), nl, parts)
         elif hasattr(o, "tolist") and callable(o.tolist):
-            _encode(json_safe(o.tolist()), nl, parts)
+            _encode(o.tolist(), nl, parts)  # _encode applies json_safe's rules itself
         elif isinstance(o, float):
             parts.append(_float_repr(o) if _isfinite(o) else "null")
         elif isinstance(o, str):
