@@ -48,3 +48,9 @@ def note(path: Any, verdict: Verdict) -> None:
         return
     key = str(path)
     seen[key] = seen[key].merge(verdict) if key in seen else verdict
+
+
+def note_measurements(path: Any, measurements: Any) -> None:
+    """:func:`note` the reading verdict each of ``measurements`` keeps in its metadata."""
+    for m in measurements:
+        note(path, Verdict.from_dict(m.metadata.get("reading_verdict")))

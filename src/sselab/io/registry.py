@@ -232,13 +232,10 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
             continue
         if result:
             from .checks import with_reasons
-            from .readlog import note
-
-            from ..verdict import Verdict
+            from .readlog import note_measurements
 
             out = [with_reasons(m, ()) for m in result]
-            for m in out:  # every measurement kind keeps its reading verdict in its metadata
-                note(path, Verdict.from_dict(m.metadata.get("reading_verdict")))
+            note_measurements(path, out)  # every measurement kind keeps its reading verdict in its metadata
             return out
         errors.append(f"{r.name} found no data")
     if not tried:

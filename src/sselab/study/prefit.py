@@ -50,11 +50,9 @@ def read_kept(path: str | Path, kind: str) -> list[Any] | None:
             return None
     except OSError:
         return None
-    from ..io.readlog import note
-    from ..verdict import Verdict
+    from ..io.readlog import note_measurements
 
-    for m in hit[1]:
-        note(path, Verdict.from_dict(m.metadata.get("reading_verdict")))
+    note_measurements(path, hit[1])  # as sselab.io.read notes them
     return hit[1]
 
 
