@@ -42,8 +42,8 @@ def _plain_info(info: Any) -> bool:
 def _convert(value: Any, leaf: Any, info: Any, param: Any, ctx: Any) -> Any:
     """``value`` as typer's adapter would give it, or ``_UNSET`` when this function cannot say."""
     parser = getattr(info, "parser", None)
-    if parser is not None:
-        return parser(value) if parser in (str, Path) and isinstance(value, (str, Path)) else _UNSET
+    if parser is not None:  # str or Path (see _Plain.usable)
+        return parser(value) if isinstance(value, (str, Path)) else _UNSET
     if leaf is str:
         return value if isinstance(value, str) else _UNSET
     if leaf is bool:
@@ -75,7 +75,7 @@ class _Plain:
         info = desc.parameter_info
         self.info = info
         self.usable = (self.leaf is not None and desc.file_annotation is None and _plain_info(info)
-                       and (getattr(info, "parser", None) is None or getattr(info, "parser") in (str, Path)))
+                       and getattr(info, "parser", None) in (None, str, Path))
         self._typer = None
 
     def typer_param(self) -> Any:
