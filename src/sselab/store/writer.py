@@ -43,13 +43,14 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-_STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], Any] = {}
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...], bool], Any] = {}
 
 
 def _statement(dialect: str, table: Table, keys: Sequence[str], update_columns: Sequence[str],
-               keep_stored: Sequence[str]) -> Any:
-    """The cached ``INSERT ... ON CONFLICT (keys) DO UPDATE ... RETURNING id`` of :func:`_upsert`."""
-    cache_key = (dialect, table.name, tuple(keys), tuple(update_columns), tuple(keep_stored))
+               keep_stored: Sequence[str], returning_keys: bool = False) -> Any:
+    """The cached ``INSERT ... ON CONFLICT (keys) DO UPDATE ... RETURNING id`` of :func:`_upsert`
+    (``returning_keys``: returning the key columns beside the id, for :func:`_upsert_many`)."""
+    cache_key = (dialect, table.name, tuple(keys), tuple(update_columns), tuple(keep_stored), returning_keys)
     stmt = _STATEMENTS.get(cache_key)
     if stmt is None:  # built once: building one (with its ``excluded`` alias) costs more than running it
         if dialect == "sqlite":
@@ -61,7 +62,8 @@ def _statement(dialect: str, table: Table, keys: Sequence[str], update_columns: 
         ins = dialect_insert(table)
         set_ = {c: func.coalesce(ins.excluded[c], table.c[c]) if c in keep_stored else ins.excluded[c]
                 for c in update_columns}
-        stmt = ins.on_conflict_do_update(index_elements=list(keys), set_=set_).returning(table.c.id)
+        returned = [table.c.id] + ([table.c[k] for k in keys] if returning_keys else [])
+        stmt = ins.on_conflict_do_update(index_elements=list(keys), set_=set_).returning(*returned)
         _STATEMENTS[cache_key] = stmt
     return stmt
 
@@ -83,12 +85,7 @@ def _upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
         return [_upsert(conn, table, rows[0], keys, update_columns, keep_stored)]
     if not rows:
         return []
-    dialect = conn.dialect.name
-    cache_key = (dialect, table.name, tuple(keys), tuple(update_columns), tuple(keep_stored), "many")
-    stmt = _STATEMENTS.get(cache_key)
-    if stmt is None:  # the one-row statement, returning the key columns beside the id
-        stmt = _statement(dialect, table, keys, update_columns, keep_stored).returning(*(table.c[k] for k in keys))
-        _STATEMENTS[cache_key] = stmt
+    stmt = _statement(conn.dialect.name, table, keys, update_columns, keep_stored, returning_keys=True)
     found = {tuple(row[1:]): int(row[0]) for row in conn.execute(stmt, list(rows))}
     try:
         return [found[tuple(r[k] for k in keys)] for r in rows]
