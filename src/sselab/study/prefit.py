@@ -61,24 +61,27 @@ def dc_decays_ahead(tasks: list[Task]) -> Iterator[int]:
     """Within the block, the ``dc_transient`` tasks among ``tasks`` find their decay fits made;
     yields how many records were fitted ahead."""
     from ..dc.decay import prefitted
-    from ..dc.transient import prepare, prepared_kept
+    from ..dc.transient import prepared_kept
+
+    with ExitStack() as stack:
+        stack.enter_context(prepared_kept())  # each task's prepare() of its kept record: done here
+        records, kept = _read_ahead(tasks)
+        n = len(records) if len(records) >= MIN_BATCH else 0
+        if n:
+            stack.enter_context(prefitted(records, "auto"))
+            token = _KEPT.set(kept)
+            stack.callback(_KEPT.reset, token)
+        yield n
+
+
+def _read_ahead(tasks: list[Task]) -> tuple[list[tuple[np.ndarray, np.ndarray]],
+                                            dict[tuple[str, str], tuple[tuple[int, int], list[Any]]]]:
+    """The prepared DC records of ``tasks`` (time, current) and the measurements read for them."""
+    from ..dc.transient import prepare
     from ..io import read
 
     records: list[tuple[np.ndarray, np.ndarray]] = []
     kept: dict[tuple[str, str], tuple[tuple[int, int], list[Any]]] = {}
-    with ExitStack() as stack:
-        stack.enter_context(prepared_kept())  # each task's prepare() of its kept record: done here
-        n = _read_ahead(tasks, records, kept, read, prepare)
-        if n >= MIN_BATCH:
-            stack.enter_context(prefitted(records, "auto"))
-            token = _KEPT.set(kept)
-            stack.callback(_KEPT.reset, token)
-        yield n if n >= MIN_BATCH else 0
-
-
-def _read_ahead(tasks: list[Task], records: list[tuple[np.ndarray, np.ndarray]],
-                kept: dict[tuple[str, str], tuple[tuple[int, int], list[Any]]], read: Any, prepare: Any) -> int:
-    """Read and prepare the DC records of ``tasks`` into ``records`` and ``kept``; how many."""
     for task in tasks:
         if task.kind != "dc_transient" or not task.files:
             continue
@@ -92,4 +95,4 @@ def _read_ahead(tasks: list[Task], records: list[tuple[np.ndarray, np.ndarray]],
         except (SselabError, OSError, ValueError):
             continue
         records.append((p.time_s[p.first_valid:], p.current_A[p.first_valid:]))
-    return len(records)
+    return records, kept
