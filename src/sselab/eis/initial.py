@@ -366,17 +366,27 @@ class _Pending:
         return [np.vstack([self.bests[k][None], v[1:]]) for k, v in zip(rows, picks)]
 
 
-def all_many(starts: list["Starts"]) -> list[np.ndarray]:
-    """``[s.all() for s in starts]``, the extra starts of spectra from one grid search made
-    together (one vectorised selection instead of one per spectrum)."""
+def _by_block(starts: list["Starts"], unmade_only: bool):
+    """The grid starts among ``starts`` grouped by their :class:`_Pending` block: (block, its
+    rows, their places in ``starts``) per block; ``unmade_only``: skip those whose
+    :meth:`Starts.all` is made already, else make it."""
     groups: dict[int, tuple[_Pending, list[int], list[int]]] = {}
     for i, s in enumerate(starts):
         pend = getattr(s, "_pending", None)
-        if pend is not None and s._all is None:
-            groups.setdefault(id(pend[0]), (pend[0], [], []))
-            groups[id(pend[0])][1].append(pend[1])
-            groups[id(pend[0])][2].append(i)
-    for pending, rows, where in groups.values():
+        if pend is None or (unmade_only and s._all is not None):
+            continue
+        if not unmade_only:
+            s.all()
+        pending, rows, where = groups.setdefault(id(pend[0]), (pend[0], [], []))
+        rows.append(pend[1])
+        where.append(i)
+    return list(groups.values())
+
+
+def all_many(starts: list["Starts"]) -> list[np.ndarray]:
+    """``[s.all() for s in starts]``, the extra starts of spectra from one grid search made
+    together (one vectorised selection instead of one per spectrum)."""
+    for pending, rows, where in _by_block(starts, unmade_only=True):
         for i, a in zip(where, pending.make(rows)):
             starts[i]._all = np.atleast_2d(np.asarray(a, float))
             starts[i]._make_all = None
@@ -389,15 +399,7 @@ def widen_many(starts: list["Starts"], n_starts: int) -> list[np.ndarray]:
     :meth:`Starts.all`, appended to it; the rows added per spectrum (none for starts that
     do not come from the grid search)."""
     out = [np.empty((0, s.first.size)) for s in starts]
-    groups: dict[int, tuple[_Pending, list[int], list[int]]] = {}
-    for i, s in enumerate(starts):
-        pend = s._pending
-        if pend is not None:
-            s.all()
-            groups.setdefault(id(pend[0]), (pend[0], [], []))
-            groups[id(pend[0])][1].append(pend[1])
-            groups[id(pend[0])][2].append(i)
-    for pending, rows, where in groups.values():
+    for pending, rows, where in _by_block(starts, unmade_only=False):
         for i, wider in zip(where, pending.make(rows, n_starts)):
             have = starts[i]._all
             new = np.array([row for row in wider[1:] if not (have == row).all(axis=1).any()]).reshape(-1, have.shape[1])

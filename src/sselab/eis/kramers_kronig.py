@@ -66,8 +66,17 @@ NOISE_FLOOR = 1.5e-3
 
 def noise_shown(residuals_real: np.ndarray, residuals_imag: np.ndarray) -> float:
     """Relative noise σ the residuals show, from their adjacent differences (robust to drift)."""
-    d = np.concatenate([np.diff(residuals_real), np.diff(residuals_imag)])
-    return float(np.median(np.abs(d)) / (0.6745 * math.sqrt(2))) if d.size else float("nan")
+    return float(noise_shown_rows(residuals_real, residuals_imag)[0])
+
+
+def noise_shown_rows(residuals_real: np.ndarray, residuals_imag: np.ndarray) -> np.ndarray:
+    """:func:`noise_shown` of every row (the same arithmetic along the last axis; NaN for rows
+    of fewer than two points)."""
+    a, b = np.atleast_2d(residuals_real), np.atleast_2d(residuals_imag)
+    d = np.concatenate([np.diff(a, axis=1), np.diff(b, axis=1)], axis=1)
+    if d.shape[1] == 0:
+        return np.full(len(d), np.nan)
+    return np.median(np.abs(d), axis=1) / (0.6745 * math.sqrt(2))
 
 
 @dataclass(frozen=True)

@@ -84,8 +84,8 @@ RESCUE_STARTS = 16
 RESCUE_GAIN = 0.01
 
 
-def _rescue(model, params, starts, again, blocks, which, start_row, engines, noise_like, z, p, n_points, max_iter,
-            first_engine) -> None:
+def _rescue(model, params, starts, again, blocks, which, start_row, engines, noise_like, z, p, n_points,
+            max_iter) -> None:
     """The third stage of :func:`fit_starts` (see :data:`RESCUE_STARTS`), updating its
     bookkeeping in place; tried starts are appended to each spectrum's :class:`Starts`."""
     def settled(i: int) -> bool:
@@ -310,7 +310,7 @@ def fit_starts(
         r_again = np.stack([blocks[which[i][0]].residuals[which[i][1]] for i in again])
         noise_like[ag], z[ag], p[ag] = _noise_like(r_again, n_points, engine2 == "numba")
         _rescue(model, params, starts, again, blocks, which, start_row, engines, noise_like, z, p, n_points,
-                max_iter, first_engine)
+                max_iter)
     retried = set(again)
     tried = [len(starts[i].all()) if i in retried else 1 for i in range(S)]
     return FitList(c, weighting, spectra, params, starts, canonical, blocks, which, start_row, tried, engines,

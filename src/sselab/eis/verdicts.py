@@ -53,7 +53,7 @@ import numpy as np
 
 from ..fitting.verdicts import fit_verdict, residual_tests
 from ..verdict import Reason, Verdict
-from .kramers_kronig import NOISE_FLOOR
+from .kramers_kronig import NOISE_FLOOR, noise_shown_rows
 from .weights import weights
 
 if TYPE_CHECKING:
@@ -76,16 +76,6 @@ EDGE_REL_STDERR = 0.3
 #: fits of bench_verdicts seeds 0–2: largest z 3.9 of 8,100; the fits it catches: 5.8–17)
 EDGE_POINTS = 5
 EDGE_MISFIT_Z = 5.0
-
-
-def noise_shown_rows(residuals_real: np.ndarray, residuals_imag: np.ndarray) -> np.ndarray:
-    """:func:`sselab.eis.kramers_kronig.noise_shown` of every row (the same arithmetic along the
-    last axis; NaN for rows of fewer than two points)."""
-    a, b = np.atleast_2d(residuals_real), np.atleast_2d(residuals_imag)
-    d = np.concatenate([np.diff(a, axis=1), np.diff(b, axis=1)], axis=1)
-    if d.shape[1] == 0:
-        return np.full(len(d), np.nan)
-    return np.median(np.abs(d), axis=1) / (0.6745 * math.sqrt(2))
 
 
 def _weights_rows(z: np.ndarray, weighting: str) -> tuple[np.ndarray, np.ndarray]:

@@ -162,11 +162,8 @@ def fit_verdict(result: FitResult, *, noise: float | None = None,
         reasons.append(Reason(code, msg, severity))  # type: ignore[arg-type]
 
     r = np.asarray(result.residuals, float).ravel()
-    if residual_stats is None:
-        ok, zs, ps = residual_tests(r[None])
-        finite, z_runs, p_runs = bool(ok[0]), float(zs[0]), float(ps[0])
-    else:
-        finite, z_runs, p_runs = residual_stats
+    # one fit alone: the runs statistics only where the rule below reads them
+    finite = bool(np.all(np.isfinite(r))) if residual_stats is None else residual_stats[0]
     if not (math.isfinite(result.chi2) and finite):
         add("non_finite", "the residuals of the fit are not finite", "failed")
     if not result.success:
@@ -209,7 +206,11 @@ def fit_verdict(result: FitResult, *, noise: float | None = None,
     ratio = (math.sqrt(result.chi2 / result.dof) / noise if noise is not None and noise > 0 and result.dof > 0
              and math.isfinite(result.chi2) else math.inf)
     if r.size >= MIN_POINTS_RUNS and finite and ratio >= SYSTEMATIC_MIN_RATIO:
-        z, p_run = float(z_runs), float(p_runs)
+        if residual_stats is None:
+            _, zs, ps = residual_tests(r[None])
+            z, p_run = float(zs[0]), float(ps[0])
+        else:
+            z, p_run = float(residual_stats[1]), float(residual_stats[2])
         if (math.isfinite(z) and z < RUNS_Z_WARNING) or p_run < LONGEST_RUN_P_WARNING:
             reasons.append(Reason("systematic_residuals", f"the residuals are systematic (runs-test z = {z:.2g}, "
                                   f"longest same-sign run p = {p_run:.2g}): the model misses a feature of the data"))

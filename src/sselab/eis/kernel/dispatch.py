@@ -177,15 +177,11 @@ def _compiled_model(model: "_Model", data_rows: np.ndarray):
     from . import _final
 
     ops, depth = compiled(model.circuit)
-    z = model.z
-    w = np.ascontiguousarray(np.broadcast_to(model.w, z.shape))
-    zr, zi = np.ascontiguousarray(z.real), np.ascontiguousarray(z.imag)
-    wr = np.ascontiguousarray(np.broadcast_to(model.wr, z.shape))
-    wi = np.ascontiguousarray(np.broadcast_to(model.wi, z.shape))
+    w, zr, zi, wr, wi = _data(model)
 
     def fun(P: np.ndarray, rows: np.ndarray):
         B, n = P.shape
-        r, J = np.empty((B, 2 * z.shape[1])), np.empty((B, 2 * z.shape[1], n))
+        r, J = np.empty((B, 2 * zr.shape[1])), np.empty((B, 2 * zr.shape[1], n))
         with LOCK:
             _final.weighted_batch(ops, depth, w, zr, zi, wr, wi,
                                   np.ascontiguousarray(data_rows[rows], np.int64), np.ascontiguousarray(P), r, J)
