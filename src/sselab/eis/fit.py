@@ -103,10 +103,19 @@ class CircuitFit:
 
     def verdict_for(self, depends_on: list[str]) -> Verdict:
         """The verdict of a result computed from ``depends_on`` only (σ from the bulk
-        resistor): failures of the other parameters become warnings."""
-        from .verdicts import circuit_fit_verdict
+        resistor): failures of the other parameters become warnings.  Each distinct list is
+        judged once per fit (a study's eis_fit result asks for the bulk's up to three times)."""
+        key = tuple(depends_on)
+        kept = self._verdicts_for
+        if key not in kept:
+            from .verdicts import circuit_fit_verdict
 
-        return circuit_fit_verdict(self, depends_on=depends_on).merge(Verdict.of(self.extra_reasons))
+            kept[key] = circuit_fit_verdict(self, depends_on=list(key)).merge(Verdict.of(self.extra_reasons))
+        return kept[key]
+
+    @cached_property
+    def _verdicts_for(self) -> dict[tuple[str, ...], Verdict]:
+        return {}
 
     @property
     def values(self) -> dict[str, float]:

@@ -55,25 +55,12 @@ def _one(task: Task, kind: str) -> Any:
     return found[0]
 
 
-def _bulk_sum(fit: Any, names: list[str], verdict_for: Any = None) -> dict[str, Any]:
+def _bulk_sum(fit: Any, names: list[str]) -> dict[str, Any]:
     """Σ R of ``names`` with its error and the fit's verdict for them (what derived tasks use)."""
     vals = [fit[n] for n in names]
     err2 = sum((v.stderr or 0.0) ** 2 for v in vals)
     return {"names": names, "R_ohm": float(sum(v.value for v in vals)), "R_stderr_ohm": float(err2**0.5),
-            **(verdict_for or fit.verdict_for)(names).to_dict()}
-
-
-def _verdicts_kept(fit: Any) -> Any:
-    """``fit.verdict_for``, each distinct list of names computed once (an eis_fit result asks
-    for the bulk's verdict up to three times: σ, ``bulk`` and ``stack_bulk``)."""
-    kept: dict[tuple[str, ...], Any] = {}
-
-    def verdict_for(names: list[str]) -> Any:
-        key = tuple(names)
-        if key not in kept:
-            kept[key] = fit.verdict_for(list(names))
-        return kept[key]
-    return verdict_for
+            **fit.verdict_for(names).to_dict()}
 
 
 @task_kind("eis_fit")
@@ -175,14 +162,13 @@ def _eis_result_of(task: Task, prep: _EISInput, fit: Any) -> dict[str, Any]:
     s = task.settings
     geometry = _geometry(task.context)
     out: dict[str, Any] = {}
-    verdict_for = _verdicts_kept(fit)
     if geometry is not None:
-        cond = conductivity_from_fit(fit, geometry, s.get("bulk_element"), verdict_for=verdict_for)
+        cond = conductivity_from_fit(fit, geometry, s.get("bulk_element"))
         out["conductivity"] = cond.to_dict()
         out["sigma_S_per_cm"] = cond.sigma_S_per_cm
     if s.get("bulk_element"):
-        out["bulk"] = _bulk_sum(fit, [s["bulk_element"]], verdict_for)
-        out["stack_bulk"] = _bulk_sum(fit, stack_bulk_names(s["circuit"], s["bulk_element"]), verdict_for)
+        out["bulk"] = _bulk_sum(fit, [s["bulk_element"]])
+        out["stack_bulk"] = _bulk_sum(fit, stack_bulk_names(s["circuit"], s["bulk_element"]))
     return _eis_curves(task, prep, fit, out)
 
 

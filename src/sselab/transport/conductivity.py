@@ -200,15 +200,11 @@ def choose_bulk(fit: FittedCircuit, geometry: SampleGeometry, bulk: str | None =
     raise AnalysisError("cannot tell which element is the bulk: no effective capacitances and no single series resistor; state it (--bulk)")
 
 
-def conductivity_from_fit(fit: FittedCircuit, geometry: SampleGeometry, bulk: str | None = None, *,
-                          verdict_for: Any = None) -> ConductivityResult:
-    """σ from the bulk resistance of a circuit fit, the bulk stated or chosen (see :func:`choose_bulk`).
-
-    ``verdict_for``: a function giving ``fit.verdict_for(names)`` (a caller that asks for the
-    same verdicts several times passes one that keeps them); default ``fit.verdict_for``."""
+def conductivity_from_fit(fit: FittedCircuit, geometry: SampleGeometry, bulk: str | None = None) -> ConductivityResult:
+    """σ from the bulk resistance of a circuit fit, the bulk stated or chosen (see :func:`choose_bulk`)."""
     element, why, table = choose_bulk(fit, geometry, bulk)
     est = fit[element]
-    for_bulk = verdict_for or getattr(fit, "verdict_for", None)
+    for_bulk = getattr(fit, "verdict_for", None)
     fit_v = for_bulk([element]) if callable(for_bulk) else verdict_of(fit)
     if not (math.isfinite(est.value) and est.value > 0):
         reasons = fit_v.reasons + (Reason("bulk_not_positive", f"the bulk resistance {element} = {est.value:.3g} Ohm "
