@@ -130,10 +130,7 @@ def run_guarded(job: "Refinement", stages: Sequence[Sequence[str]], fixed: Seque
     """Run ``stages``; a phase broadened into background (:func:`_broad`) or a minor phase whose cell
     ran to its bound (:func:`_drifted`) has its cell reset, its D held at :func:`_held_size` and ε at
     0 (a drifted phase's cell held too), and the last stage is refined again (once).  Returns the result."""
-    from .stages import stage_ftol
-
-    for i, stage in enumerate(stages):
-        job.run_stage(stage, fixed, ftol=stage_ftol(stages, i))
+    res = job.run(stages, fixed)
     # every fit of the last stage (it is refitted on new peak windows): a phase that ran to a bound
     # in one of them is held, wherever the refits took it (as-BM seed 301: D at its bound, then 23 nm)
     held = list(dict.fromkeys(n for p in job.stage_params for n in _broad(job, p)))
@@ -149,7 +146,7 @@ def run_guarded(job: "Refinement", stages: Sequence[Sequence[str]], fixed: Seque
                     job.params = job.params.replace(f"{ph.name}.{k}", value=ph.lattice_parameters[k])
                 job.params = job.params.replace(f"{ph.name}.D_nm", value=size).replace(f"{ph.name}.strain", value=0.0)
         job.run_stage(stages[-1], (*fixed, *names))
-    res = job.result()
+        res = job.result()
     if both:
         from dataclasses import replace
 
