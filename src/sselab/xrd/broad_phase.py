@@ -91,11 +91,15 @@ def _broad(job: "Refinement", params: Any = None) -> list[str]:
     return out
 
 
+def _zmv(params: Any, phase: Any) -> float:
+    """Hill–Howard weight S·Z·M·V of ``phase`` at ``params`` (its cell as given)."""
+    return params[f"{phase.name}.scale"].value * phase.cell_mass_g_mol * phase.volume_A3
+
+
 def _held_size(job: "Refinement", held: Sequence[str]) -> float:
     """Size [nm] to hold a phase broadened into background at: the refined D of the largest phase
     not held (the sample's microstructure: phases milled or annealed together), else :data:`HELD_SIZE_NM`."""
-    sizes = [(job.params[f"{p.name}.scale"].value * p.cell_mass_g_mol * p.volume_A3, job.params[f"{p.name}.D_nm"])
-             for p in job.model.phases if p.name not in held]
+    sizes = [(_zmv(job.params, p), job.params[f"{p.name}.D_nm"]) for p in job.model.phases if p.name not in held]
     sizes = [(w, D.value) for w, D in sizes if not D.fixed and D.value < 0.5 * _D_INFINITE_NM]
     return float(max(sizes)[1]) if sizes else HELD_SIZE_NM
 
@@ -113,7 +117,7 @@ def _drifted(job: "Refinement", params: Any = None) -> list[str]:
     if len(job.model.phases) < 2:
         return []
     p = job.params if params is None else params
-    w = {ph.name: p[f"{ph.name}.scale"].value * ph.cell_mass_g_mol * ph.volume_A3 for ph in job.model.phases}
+    w = {ph.name: _zmv(p, ph) for ph in job.model.phases}
     largest = max(w, key=w.__getitem__)
     out = []
     for ph in job.model.phases:
