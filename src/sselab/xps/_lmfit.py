@@ -38,14 +38,15 @@ import math
 import re
 from copy import deepcopy
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
-import lmfit
 import numpy as np
-from scipy.optimize import leastsq as scipy_leastsq
 
 from ..exceptions import FitError, ParameterError
 from ..fitting.threads import single_threaded_blas
+
+if TYPE_CHECKING:  # lmfit (and the scipy.optimize it pulls in) is imported on the first fit, not with sselab.xps
+    import lmfit
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,80}$")
 
@@ -114,6 +115,8 @@ def _check(specs: Sequence[ParamSpec]) -> dict[str, ParamSpec]:
 
 def to_parameters(specs: Sequence[ParamSpec]) -> lmfit.Parameters:
     """lmfit Parameters from specs (ties become constructed expressions)."""
+    import lmfit
+
     _check(specs)
     params = lmfit.Parameters()
     for s in specs:
@@ -138,6 +141,8 @@ class _Tied:
 def _tie_order(specs: Sequence[ParamSpec]) -> tuple[lmfit.Parameters, list[_Tied]]:
     """lmfit Parameters of the untied parameters, and the ties in evaluation order (every
     tie after the tie, if any, that sets its source)."""
+    import lmfit
+
     names = _check(specs)
     params = lmfit.Parameters()
     for s in specs:
@@ -243,6 +248,8 @@ def _leastsq(start: lmfit.Parameters, ties: Sequence[_Tied], blocks: Sequence[Bl
     MINPACK options, forward differences with MINPACK's steps, the same covariance scaling —
     with the Jacobian's columns each evaluating only the blocks their parameter moves (the other
     rows of a column are exactly 0, as MINPACK's differences of equal numbers are)."""
+    from scipy.optimize import leastsq as scipy_leastsq
+
     params = deepcopy(start)
     names = [n for n, p in params.items() if p.vary]
     for p in params.values():

@@ -91,11 +91,15 @@ def _broad(job: "Refinement", params: Any = None) -> list[str]:
     return out
 
 
+def _zmv(params: Any, phase: Any) -> float:
+    """Hill–Howard weight S·Z·M·V of ``phase`` at ``params`` (its cell as given)."""
+    return params[f"{phase.name}.scale"].value * phase.cell_mass_g_mol * phase.volume_A3
+
+
 def _held_size(job: "Refinement", held: Sequence[str]) -> float:
     """Size [nm] to hold a phase broadened into background at: the refined D of the largest phase
     not held (the sample's microstructure: phases milled or annealed together), else :data:`HELD_SIZE_NM`."""
-    sizes = [(job.params[f"{p.name}.scale"].value * p.cell_mass_g_mol * p.volume_A3, job.params[f"{p.name}.D_nm"])
-             for p in job.model.phases if p.name not in held]
+    sizes = [(_zmv(job.params, p), job.params[f"{p.name}.D_nm"]) for p in job.model.phases if p.name not in held]
     sizes = [(w, D.value) for w, D in sizes if not D.fixed and D.value < 0.5 * _D_INFINITE_NM]
     return float(max(sizes)[1]) if sizes else HELD_SIZE_NM
 
@@ -113,7 +117,7 @@ def _drifted(job: "Refinement", params: Any = None) -> list[str]:
     if len(job.model.phases) < 2:
         return []
     p = job.params if params is None else params
-    w = {ph.name: p[f"{ph.name}.scale"].value * ph.cell_mass_g_mol * ph.volume_A3 for ph in job.model.phases}
+    w = {ph.name: _zmv(p, ph) for ph in job.model.phases}
     largest = max(w, key=w.__getitem__)
     out = []
     for ph in job.model.phases:
@@ -130,10 +134,7 @@ def run_guarded(job: "Refinement", stages: Sequence[Sequence[str]], fixed: Seque
     """Run ``stages``; a phase broadened into background (:func:`_broad`) or a minor phase whose cell
     ran to its bound (:func:`_drifted`) has its cell reset, its D held at :func:`_held_size` and ε at
     0 (a drifted phase's cell held too), and the last stage is refined again (once).  Returns the result."""
-    from .stages import stage_ftol
-
-    for i, stage in enumerate(stages):
-        job.run_stage(stage, fixed, ftol=stage_ftol(stages, i))
+    res = job.run(stages, fixed)
     # every fit of the last stage (it is refitted on new peak windows): a phase that ran to a bound
     # in one of them is held, wherever the refits took it (as-BM seed 301: D at its bound, then 23 nm)
     held = list(dict.fromkeys(n for p in job.stage_params for n in _broad(job, p)))
@@ -149,7 +150,7 @@ def run_guarded(job: "Refinement", stages: Sequence[Sequence[str]], fixed: Seque
                     job.params = job.params.replace(f"{ph.name}.{k}", value=ph.lattice_parameters[k])
                 job.params = job.params.replace(f"{ph.name}.D_nm", value=size).replace(f"{ph.name}.strain", value=0.0)
         job.run_stage(stages[-1], (*fixed, *names))
-    res = job.result()
+        res = job.result()
     if both:
         from dataclasses import replace
 

@@ -34,10 +34,8 @@ def summarise(job: "Refinement") -> RietveldResult:
                         "the values may depend on the refinement's path by a small fraction of their standard errors")
     if job.dropped:
         warnings.append(f"dropped {job.dropped} points with NaN/inf 2θ, intensity or σ before refining")
-    zmv = []
-    for p in model.phases:
-        lat = {k: est[f"{p.name}.{k}"].value for k in p.free_lattice}
-        zmv.append(est[f"{p.name}.scale"].value * p.with_lattice(**lat).cell_mass_g_mol * p.with_lattice(**lat).volume_A3)
+    cells = [p.with_lattice(**{k: est[f"{p.name}.{k}"].value for k in p.free_lattice}) for p in model.phases]
+    zmv = [est[f"{p.name}.scale"].value * c.cell_mass_g_mol * c.volume_A3 for p, c in zip(model.phases, cells)]
     zmv_arr = np.array(zmv)
     wf = zmv_arr / zmv_arr.sum() if zmv_arr.sum() > 0 else np.full(len(zmv), np.nan)
     rel = np.array([(est[f"{p.name}.scale"].relative_stderr or 0.0) for p in model.phases])
@@ -47,7 +45,7 @@ def summarise(job: "Refinement") -> RietveldResult:
     for i, (p, refl) in enumerate(zip(model.phases, model.reflections)):
         n = p.name
         lat = {k: est[f"{n}.{k}"].value for k in p.free_lattice}
-        refined = p.with_lattice(**lat)
+        refined = cells[i]
         lp = refined.lattice_parameters
         stderr = {k: (est[f"{n}.{k}"].stderr if k in lat else None) for k in lp}
         for k in lp:
