@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -89,14 +90,16 @@ class PlainLogFormatter(LogFormatterSciNotation):
         return _plain_math(text)
 
 
+_MATH_POWER = re.compile(r"\$\\mathdefault\{(-?)(?:([0-9.]+)\\times)?10\^\{(-?\d+)\}\}\$")
+_MATH_PLAIN = re.compile(r"\$\\mathdefault\{(-?)([0-9.e+-]+)\}\$")  # near 10⁰: plain numbers
+
+
 def _plain_math(text: str) -> str:
     """``$\\mathdefault{2\\times10^{-3}}$`` → ``2×10⁻³``; anything else unchanged."""
-    import re
-
-    m = re.fullmatch(r"\$\\mathdefault\{(-?)(?:([0-9.]+)\\times)?10\^\{(-?\d+)\}\}\$", text)
+    m = _MATH_POWER.fullmatch(text)
     if m:
         return ("−" if m.group(1) else "") + power_of_ten(int(m.group(3)), float(m.group(2)) if m.group(2) else None)
-    m = re.fullmatch(r"\$\\mathdefault\{(-?)([0-9.e+-]+)\}\$", text)  # near 10⁰: plain numbers
+    m = _MATH_PLAIN.fullmatch(text)
     if m:
         return ("−" if m.group(1) else "") + m.group(2)
     return text
@@ -377,8 +380,6 @@ def celsius_top_axis(ax: Any) -> Any:
 
 def natural_key(text: Any) -> tuple:
     """Sort key that orders ``as-BM, 500C, 600C, 700C, 800C`` and ``S2 < S10`` as a person would."""
-    import re
-
     parts = re.split(r"(\d+(?:\.\d+)?)", str(text))
     return tuple((1, float(p)) if i % 2 else (0, p.lower()) for i, p in enumerate(parts) if p != "")
 
