@@ -234,6 +234,14 @@ def segment(image: np.ndarray, *, polarity: str = "bright", smooth_px: float = 1
     the distance transform's neck is narrower than the smaller peak / ``split_ratio``.
     η = between-class / total variance at Otsu's threshold (1 = two clean levels, 0 = no contrast).
     """
+    return _segment(image, polarity=polarity, smooth_px=smooth_px, min_area_px=min_area_px, split_ratio=split_ratio,
+                    background_px=background_px, threshold=threshold)[:3]
+
+
+def _segment(image: np.ndarray, *, polarity: str, smooth_px: float, min_area_px: int, split_ratio: float,
+             background_px: int | None, threshold: str | float) -> tuple[np.ndarray, float, float, np.ndarray | None, str]:
+    """:func:`segment`, and the image it thresholded with the polarity left to threshold
+    (:func:`_prepare`; ``None`` for a flat image)."""
     from scipy import ndimage as ndi
     from skimage import measure, morphology, segmentation
 
@@ -241,7 +249,7 @@ def segment(image: np.ndarray, *, polarity: str = "bright", smooth_px: float = 1
         raise AnalysisError(f"polarity {polarity!r}: expected 'bright' or 'dark'")
     a = np.asarray(image, dtype=float)
     if np.ptp(a) == 0:
-        return np.zeros(a.shape, int), float(a.flat[0]), 0.0
+        return np.zeros(a.shape, int), float(a.flat[0]), 0.0, None, polarity
     g, polarity = _prepare(a, polarity, smooth_px, background_px)
     t = _threshold(g, threshold)
     fg = g > t if polarity == "bright" else g < t
@@ -258,7 +266,7 @@ def segment(image: np.ndarray, *, polarity: str = "bright", smooth_px: float = 1
     rest = measure.label(fg & (labels == 0))
     labels = np.where(rest > 0, rest + labels.max(), labels)
     labels = morphology.remove_small_objects(labels, max_size=min_area_px - 1)
-    return segmentation.relabel_sequential(labels)[0], t, eta
+    return segmentation.relabel_sequential(labels)[0], t, eta, g, polarity
 
 
 def particle_sizes(img: SEMImage, *, polarity: str = "bright", smooth_px: float = 1.0, min_area_px: int = 12,
@@ -276,8 +284,8 @@ def particle_sizes(img: SEMImage, *, polarity: str = "bright", smooth_px: float 
 
     if min_area_px < 1 or n_boot < 10:
         raise AnalysisError("min_area_px must be ≥ 1 and n_boot ≥ 10")
-    labels, t, eta = segment(img.data, polarity=polarity, smooth_px=smooth_px, min_area_px=min_area_px,
-                               split_ratio=split_ratio, background_px=background_px, threshold=threshold)
+    labels, t, eta, g, pol = _segment(img.data, polarity=polarity, smooth_px=smooth_px, min_area_px=min_area_px,
+                                      split_ratio=split_ratio, background_px=background_px, threshold=threshold)
     cleared = segmentation.clear_border(labels)
     edge = np.setdiff1d(np.unique(labels[(labels > 0) & (cleared == 0)]), [0])
     props = measure.regionprops(cleared)
@@ -295,10 +303,7 @@ def particle_sizes(img: SEMImage, *, polarity: str = "bright", smooth_px: float 
         reasons.append(Reason("too_few_particles", f"only {n} whole particles (< {MIN_N_WARN}): percentiles are rough"))
     cnr = contrast_to_noise(img.data, labels)
     frac_mask = float((labels > 0).mean())
-    partial = None
-    if np.ptp(img.data) > 0:
-        g, pol = _prepare(img.data, polarity, smooth_px, background_px)
-        partial = partial_area_fraction(g, labels, pol)
+    partial = None if g is None else partial_area_fraction(g, labels, pol)  # the image segment thresholded
     frac, edge_sigma = partial if partial is not None else (frac_mask, float("nan"))
     if cnr < CNR_FAIL:
         reasons.append(Reason("poor_contrast", f"particles and background barely separate (contrast/noise {cnr:.1f})", "failed"))

@@ -84,11 +84,12 @@ def bode(rows: Sequence[dict[str, Any]], title: str) -> Any:
     if not rows:
         return None
     fig, (am, ap) = style.figure(3.6, 4.2, nrows=2, sharex=True)
-    for r, label in zip(rows, _labels(rows)):
+    labels = _labels(rows)
+    for r, label in zip(rows, labels):
         f, z, ff, zf = _spectrum(r)
         style.bode_axes(am, ap, f, z, fit_frequency_Hz=ff, fit_z=zf, label=label)
     am.set_title(title)
-    longest = max(len(label) for label in _labels(rows))
+    longest = max(len(label) for label in labels)
     if longest > 12:  # temperatures with file names: beside the axes, the figure widened for it
         # (inside, six such labels covered the |Z| axis and its curves in the demo report)
         fig.set_size_inches(3.6 + 0.05 * longest + 0.2, 4.2)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -89,14 +90,16 @@ class PlainLogFormatter(LogFormatterSciNotation):
         return _plain_math(text)
 
 
+_MATH_POWER = re.compile(r"\$\\mathdefault\{(-?)(?:([0-9.]+)\\times)?10\^\{(-?\d+)\}\}\$")
+_MATH_PLAIN = re.compile(r"\$\\mathdefault\{(-?)([0-9.e+-]+)\}\$")  # near 10⁰: plain numbers
+
+
 def _plain_math(text: str) -> str:
     """``$\\mathdefault{2\\times10^{-3}}$`` → ``2×10⁻³``; anything else unchanged."""
-    import re
-
-    m = re.fullmatch(r"\$\\mathdefault\{(-?)(?:([0-9.]+)\\times)?10\^\{(-?\d+)\}\}\$", text)
+    m = _MATH_POWER.fullmatch(text)
     if m:
         return ("−" if m.group(1) else "") + power_of_ten(int(m.group(3)), float(m.group(2)) if m.group(2) else None)
-    m = re.fullmatch(r"\$\\mathdefault\{(-?)([0-9.e+-]+)\}\$", text)  # near 10⁰: plain numbers
+    m = _MATH_PLAIN.fullmatch(text)
     if m:
         return ("−" if m.group(1) else "") + m.group(2)
     return text
@@ -148,16 +151,23 @@ def lay_out(fig: Any) -> Any:
     return box.padded(plt.rcParams["savefig.pad_inches"])
 
 
+def _axes_only(fig: Any, engine: Any) -> bool:
+    """Whether ``fig`` is under constrained layout with nothing drawn on the figure itself (texts,
+    legends, images, super-titles or -labels): the figures :func:`_fit_single_axes` and
+    :func:`_fit_axes_column` lay out directly."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    return isinstance(engine, ConstrainedLayoutEngine) and not (
+        fig.texts or fig.legends or fig.images or fig.get_suptitle() or fig.get_supxlabel() or fig.get_supylabel())
+
+
 def _fit_single_axes(fig: Any, renderer: Any, engine: Any) -> bool:
     """A figure of one axes (its secondary axes included) and nothing drawn on the figure
     itself: place the axes so that it and its decorations fill the figure within the
     constrained-layout pads, from one measurement of its decorations (constrained layout
     measures twice and solves a grid).  False, untouched, for any other figure."""
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
     axes = fig.get_axes()
-    if (not isinstance(engine, ConstrainedLayoutEngine) or len(axes) != 1 or fig.texts or fig.legends
-            or fig.images or fig.get_suptitle() or fig.get_supxlabel() or fig.get_supylabel()):
+    if len(axes) != 1 or not _axes_only(fig, engine):
         return False
     ax = axes[0]
     outer = ax.get_tightbbox(renderer, for_layout_only=True)
@@ -182,12 +192,8 @@ def _fit_axes_column(fig: Any, renderer: Any, engine: Any) -> bool:
     the widest of the column's, each row its own top and bottom margins, the pads and row
     spacing of the layout engine, equal heights).  Constrained layout does this pass twice and
     solves a grid for it.  False, untouched, for any other figure."""
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
-
     axes = fig.get_axes()
-    if (not isinstance(engine, ConstrainedLayoutEngine) or len(axes) < 2 or fig.texts or fig.legends
-            or fig.images or fig.get_suptitle() or fig.get_supxlabel() or fig.get_supylabel()
-            or any(ax.child_axes for ax in axes)):
+    if len(axes) < 2 or not _axes_only(fig, engine) or any(ax.child_axes for ax in axes):
         return False
     specs = [ax.get_subplotspec() for ax in axes]
     if any(s is None for s in specs):
@@ -374,8 +380,6 @@ def celsius_top_axis(ax: Any) -> Any:
 
 def natural_key(text: Any) -> tuple:
     """Sort key that orders ``as-BM, 500C, 600C, 700C, 800C`` and ``S2 < S10`` as a person would."""
-    import re
-
     parts = re.split(r"(\d+(?:\.\d+)?)", str(text))
     return tuple((1, float(p)) if i % 2 else (0, p.lower()) for i, p in enumerate(parts) if p != "")
 

@@ -44,6 +44,7 @@ from ..xps.quantify import SCOFIELD_AL_KA
 from ..xps.simulate import ASSIGNMENTS, mg3asn_profile, write_vamas
 from ..xrd.library import get_phase, mg3asn
 from ..xrd.simulate import simulate_pattern
+from .manifest import manifest_entry
 from .paper import PAPER
 
 #: The measured 2θ grid [deg]: 5–90° in 0.02° steps.
@@ -141,9 +142,8 @@ def write_xrd(root: Path, seed: int, truth: dict[str, Any], meas: list[dict[str,
     for k, (name, spec) in enumerate(xrd_samples().items()):
         pat, agreement = sample_pattern(name, seed + 300 + k)
         path = write_xy(root / "xrd" / f"{name}_xrd.xy", pat, f"virtual {name} ({spec.treatment}), sselab.simulate")
-        meas.append({"file": path.relative_to(root).as_posix(), "technique": "xrd", "sample": name,
-                     "temperature": "25 °C",
-                     "settings": {"phases": list(spec.a_A), **({"refine_atoms": True} if spec.site_values else {})}})
+        meas.append(manifest_entry(root, path, "xrd", None, name, "25 °C", settings={
+            "phases": list(spec.a_A), **({"refine_atoms": True} if spec.site_values else {})}))
         truth.setdefault(name, {})["xrd"] = _xrd_truth(spec)
         if agreement is not None:
             truth[name]["xrd"]["agreement"] = agreement
@@ -237,8 +237,7 @@ def write_xps(root: Path, seed: int, truth: dict[str, Any], meas: list[dict[str,
     path = root / "xps" / "as-BM_depth-profile.vms"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_vamas(acq, path)
-    meas.append({"file": path.relative_to(root).as_posix(), "technique": "xps", "sample": "as-BM",
-                 "temperature": "25 °C"})
+    meas.append(manifest_entry(root, path, "xps", None, "as-BM", "25 °C"))
     truth.setdefault("as-BM", {})["xps"] = _xps_truth(steps)
     # Fig. S6: the 600 °C sample's profile (Mg-rich surface, weak N 1s#1 at 394.8 eV)
     from ..xps.simulate import POSITIONS_600C
@@ -251,8 +250,7 @@ def write_xps(root: Path, seed: int, truth: dict[str, Any], meas: list[dict[str,
     model = xps_manifest_model()
     for c in model["N 1s"]:
         c["position_eV"] = POSITIONS_600C.get(c["name"], c["position_eV"])
-    meas.append({"file": path.relative_to(root).as_posix(), "technique": "xps", "sample": "600C-12h",
-                 "temperature": "25 °C", "settings": {"model": model}})
+    meas.append(manifest_entry(root, path, "xps", None, "600C-12h", "25 °C", settings={"model": model}))
     truth.setdefault("600C-12h", {})["xps"] = {**_xps_truth(steps), "positions_eV": dict(POSITIONS_600C)}
 
 
