@@ -58,8 +58,12 @@ def _restore(values: np.ndarray, order: np.ndarray) -> np.ndarray:
     return out
 
 
-def end_levels(energy: np.ndarray, y: np.ndarray, n_avg: int = 3) -> tuple[float, float]:
-    """(intensity at the low-BE end, at the high-BE end), each averaged over n_avg points."""
+def end_levels(energy: np.ndarray, y: np.ndarray, n_avg: int = 3,
+               ends: tuple[float, float] | None = None) -> tuple[float, float]:
+    """(intensity at the low-BE end, at the high-BE end), each averaged over n_avg points;
+    ``ends`` when given (levels fixed by the caller, e.g. :func:`casa_end_levels`)."""
+    if ends is not None:
+        return ends
     e, yy, _ = _ascending(energy, y)
     n = max(1, min(n_avg, e.size // 4 or 1))
     return float(yy[:n].mean()), float(yy[-n:].mean())
@@ -95,7 +99,7 @@ def linear(energy: np.ndarray, y: np.ndarray, n_avg: int = 3,
            ends: tuple[float, float] | None = None) -> np.ndarray:
     """Straight line between the averaged end intensities (or ``ends``: (low-BE, high-BE) levels)."""
     e, yy, order = _ascending(energy, y)
-    lo, hi = end_levels(e, yy, n_avg) if ends is None else ends
+    lo, hi = end_levels(e, yy, n_avg, ends)
     return _restore(lo + (hi - lo) * (e - e[0]) / (e[-1] - e[0]), order)
 
 
@@ -113,7 +117,7 @@ def shirley(energy: np.ndarray, y: np.ndarray, n_avg: int = 3, tol: float = 1e-6
     (partial areas outside [−5 %, 105 %] of the total), only the positive part of I − B
     is integrated, which keeps B between the end levels."""
     e, yy, order = _ascending(energy, y)
-    lo, hi = end_levels(e, yy, n_avg) if ends is None else ends
+    lo, hi = end_levels(e, yy, n_avg, ends)
     bg = np.full_like(yy, lo)
     clip = False
     for _ in range(max_iter):
@@ -166,7 +170,7 @@ def smart_shirley(energy: np.ndarray, y: np.ndarray, n_avg: int = 3, tol: float 
     True
     """
     e, yy, order = _ascending(energy, y)
-    lo, hi = end_levels(e, yy, n_avg) if ends is None else ends
+    lo, hi = end_levels(e, yy, n_avg, ends)
     bg = np.minimum(np.full_like(yy, lo), yy)
     for _ in range(max_iter):
         area = cumulative(e, np.clip(yy - bg, 0, None))
@@ -199,7 +203,7 @@ def tougaard(energy: np.ndarray, y: np.ndarray, B: float | None = None, C: float
              n_avg: int = 3, ends: tuple[float, float] | None = None) -> np.ndarray:
     """Tougaard background; B [eV²] fitted to the high-BE end when not given."""
     e, yy, order = _ascending(energy, y)
-    lo, hi = end_levels(e, yy, n_avg) if ends is None else ends
+    lo, hi = end_levels(e, yy, n_avg, ends)
     unit = tougaard_unit(e, yy - lo, C)
     if B is None:
         n = max(1, min(n_avg, e.size // 4 or 1))
@@ -225,7 +229,7 @@ def tougaard3(energy: np.ndarray, y: np.ndarray, B: float | None = None, C: floa
     B, C, D, T0 = 335.45, 551, 436, 3 this reproduces CasaXPS's exported FeO_analyzed background to
     rms 1.6 CPS of a 9,500 CPS rise; without T0 the best B leaves rms 38 CPS)."""
     e, yy, order = _ascending(energy, y)
-    lo, hi = end_levels(e, yy, n_avg) if ends is None else ends
+    lo, hi = end_levels(e, yy, n_avg, ends)
     loss = e[:, None] - e[None, :]
     unit = np.trapezoid(tougaard3_kernel(loss, 1.0, C, D, T0) * (yy - lo)[None, :], e, axis=1)
     if B is None:
