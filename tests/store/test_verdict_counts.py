@@ -46,3 +46,28 @@ def test_store_verdicts_count_as_the_full_results_do(db_url):
         assert (full["ok"], full["warning"], full["failed"]) == (3, 1, 3)
         assert full["failed_results"] == {"t2": "not a DC hold", "t5": "", "o": ""}
         assert verdict_counts(db.verdicts(study="study"))["failed"] == 2
+
+
+def test_analyses_are_listed_by_task_id_whatever_order_they_were_written_in(db_url):
+    """A run with --jobs N stores tasks in the order they finish; the listing is by task id
+    (tasks without one last), each task's reruns oldest first, so every run of a study lists
+    its analyses alike and verdict_counts still keeps each task's latest result."""
+    from sselab import store
+    from sselab.store import AnalysisKey, AnalysisRecord, SampleInfo
+
+    def rec(i: int, task_id: str | None, status: str) -> AnalysisRecord:
+        return AnalysisRecord(key=AnalysisKey(f"{i:064x}", "m", "s" * 64, "0.1.0"),
+                              sample=SampleInfo("study", "S"), result={"status": status, "reasons": []},
+                              task_id=task_id)
+
+    written = [rec(0, "S/eis/b", "ok"), rec(1, None, "ok"), rec(2, "S/dc/z", "ok"), rec(3, "S/eis/a", "ok"),
+               rec(4, "S/eis/b", "failed")]  # the last: a later rerun of S/eis/b with other settings
+    with store.open(db_url) as db:
+        for r in written[:2]:
+            db.record(r)
+        db.record_many(written[2:])  # one batch, written in the batch's own (key) order
+        listed = db.analyses(study="study")
+        assert [(a["task_id"], a["input_hash"][-1]) for a in listed] == [
+            ("S/dc/z", "2"), ("S/eis/a", "3"), ("S/eis/b", "0"), ("S/eis/b", "4"), (None, "1")]
+        assert [v["task_id"] for v in db.verdicts(study="study")] == [a["task_id"] for a in listed]
+        assert verdict_counts(db.verdicts(study="study"))["failed_results"] == {"S/eis/b": ""}

@@ -78,12 +78,24 @@ def _measurements(conn: Connection, ids: list[int]) -> dict[int, list[dict[str, 
     return out
 
 
+def _stable_order() -> tuple[Any, ...]:
+    """The order analyses are listed in: by task id (those without one last), then oldest first.
+
+    The same in every run of a study: a run with ``--jobs N`` stores its tasks in the order they
+    finish, which the row ids follow, so ordering by id alone would differ from run to run.
+    Within a task id (reruns with other settings or code) the oldest comes first, so a consumer
+    keeping the last one per task (:func:`verdict_counts`) keeps the latest.
+    """
+    return (_A.c.task_id.is_(None), _A.c.task_id, _A.c.id)
+
+
 def analyses(conn: Connection, *, study: str | None = None, sample: str | None = None,
              method: str | None = None, status: str | None = None,
              ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
-    """Analyses with their sample, measurements, values and figures, oldest first."""
+    """Analyses with their sample, measurements, values and figures, in :func:`_stable_order`
+    (by task id, each task's oldest first)."""
     stmt = select(_A, _S.c.study, _S.c.name.label("sample")).outerjoin(_S, _S.c.id == _A.c.sample_id)
-    stmt = _filtered(stmt, study, sample, method, status).order_by(_A.c.id)
+    stmt = _filtered(stmt, study, sample, method, status).order_by(*_stable_order())
     if ids is not None:
         stmt = stmt.where(_A.c.id.in_(list(ids)))
     rows = [dict(r) for r in conn.execute(stmt).mappings()]
@@ -107,13 +119,13 @@ def analyses(conn: Connection, *, study: str | None = None, sample: str | None =
 
 
 def verdicts(conn: Connection, *, study: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-    """Analyses as :func:`verdict_counts` needs them, oldest first: ``task_id`` and ``result``
+    """Analyses as :func:`verdict_counts` needs them, in :func:`_stable_order`: ``task_id`` and ``result``
     holding only the result's ``status`` and ``reasons`` (each when present).  The two are read
     by the database's JSON functions, so the (large) stored results are not parsed."""
     res = _A.c.result
     stmt = select(_A.c.task_id, res["status"].as_string().label("v_status"),
                   res["reasons"].label("v_reasons")).outerjoin(_S, _S.c.id == _A.c.sample_id)
-    stmt = _filtered(stmt, study, None, None, status).order_by(_A.c.id)
+    stmt = _filtered(stmt, study, None, None, status).order_by(*_stable_order())
     out = []
     for task_id, v_status, v_reasons in conn.execute(stmt):
         result: dict[str, Any] = {}

@@ -206,7 +206,7 @@ class Store:
                           method=method, status=status)
 
     def verdicts(self, *, study: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
-        """Task ids with their result's ``status``/``reasons`` only, oldest first (for
+        """Task ids with their result's ``status``/``reasons`` only, by task id and each task's oldest first (for
         :func:`~sselab.store.queries.verdict_counts`; the stored results are not parsed)."""
         return self._read("reading verdicts", queries.verdicts, study=study, status=status)
 
