@@ -12,7 +12,9 @@ from sselab.io import read
 from sselab.simulate.virtual_study import write_virtual_study
 from sselab.store import MeasurementInfo, SampleInfo, open_store
 from sselab.store.connect import head_revision
-from sselab.study.executors import run_safely
+from sselab.store.jsonio import round_trip
+from sselab.store.records import extract_values
+from sselab.study.executors import run_safely, settled
 from sselab.study.manifest import load_manifest
 from sselab.study.pipeline import _record
 from sselab.study.tasks import build_tasks
@@ -65,12 +67,15 @@ def test_pipeline_stores_the_reading_of_a_cut_file(tmp_path):
     assert cut.result["fit"]["status"] == "warning"  # the fit says so too
     assert "rows_dropped" in [r["code"] for r in cut.result["fit"]["reasons"]]
     with open_store(tmp_path / "r.sqlite") as db:
-        db.record(_record(study, task, cut.result, None, 0.1))
+        db.record(_record(study, task, settled(cut)))  # encoded where it ran, as a worker's chunk is
         [row] = [r for r in db.measurements() if r["path"] == str(path)]
         assert row["reading_verdict"]["status"] == "warning"
         assert row["reading_verdict"]["reasons"][0]["code"] == "rows_dropped"
         [a] = db.analyses()
         assert a["measurements"][0]["reading_verdict"]["status"] == "warning"
+        assert a["result"] == round_trip(cut.result)  # the text encoded ahead is the result's
+        assert a["values"] == [{"name": v.name, "value": v.value, "stderr": v.stderr, "unit": v.unit}
+                               for v in extract_values(cut.result)]
     from sselab.report import write_report
 
     page = write_report(tmp_path / "r.sqlite", tmp_path / "out").read_text()

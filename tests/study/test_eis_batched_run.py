@@ -72,9 +72,9 @@ def test_pool_eis_fits_run_in_chunks_with_the_one_by_one_results(tmp_path, monke
         def __init__(self, pool):
             self.pool = pool
 
-        def submit(self, fn, arg):
+        def submit(self, fn, arg, *rest):
             submitted.append((fn.__name__, len(arg) if isinstance(arg, list) else 1))
-            return self.pool.submit(fn, arg)
+            return self.pool.submit(fn, arg, *rest)
 
     pool = executors.local_pool(2)
     try:

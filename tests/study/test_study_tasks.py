@@ -129,3 +129,32 @@ def test_xps_shapes_and_a_bad_one_is_named_with_its_line(tmp_path):
     line = bad.splitlines().index("        - {name: As0, position_eV: 41.4, shape: GL(300)}") + 1
     with pytest.raises(ManifestError, match=rf"line {line}: .*GL\(300\).*0–100"):
         load_manifest(manifest)
+
+
+def test_real_path_shortcut_equals_realpath_on_links_dots_and_missing_files(tmp_path):
+    """manifest.real_path (the folders' real paths cached for a batch of files) gives what
+    os.path.realpath gives, or None where it does not apply; make_task's files with the cache
+    are the files Path.resolve() gives."""
+    import os
+
+    from sselab.study.manifest import real_path
+    from sselab.study.tasks import make_task
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.csv").write_text("1\n")
+    os.symlink(tmp_path / "data", tmp_path / "linkdir")
+    os.symlink(tmp_path / "data" / "a.csv", tmp_path / "data" / "b.csv")
+    dirs: dict[str, str] = {}
+    cases = [f"{tmp_path}/data/a.csv", f"{tmp_path}/linkdir/a.csv", f"{tmp_path}/linkdir/../data/a.csv",
+             f"{tmp_path}/data//a.csv", f"{tmp_path}/data/missing.csv", f"{tmp_path}/data/b.csv",
+             f"{tmp_path}/data/..", f"{tmp_path}/data/"]
+    got = [real_path(c, dirs) for c in cases]
+    assert got[:5] == [f"{tmp_path}/data/a.csv"] * 4 + [f"{tmp_path}/data/missing.csv"]
+    assert got[:5] == [os.path.realpath(c) for c in cases[:5]]
+    assert got[5:] == [None, None, None]  # a symlink, "..", a folder: left to realpath
+    assert dirs[f"{tmp_path}/linkdir"] == f"{tmp_path}/data"
+    for c in cases[:6]:
+        t = make_task(id="x", kind="k", sample="s", technique="dc", files=(c,), settings={}, context={}, dirs=dirs) \
+            if "missing" not in c else None
+        if t is not None:
+            assert t.files == (Path(c).resolve(),)

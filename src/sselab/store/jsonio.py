@@ -33,6 +33,13 @@ def jsonable(obj: Any) -> Any:
         raise StoreError(f"cannot store a value in a JSON column: {exc}") from None
 
 
+class Encoded(str):
+    """JSON text already made by :func:`dumps` (e.g. in a worker process), which a JSON column
+    writes as it is: ``dumps(Encoded(dumps(obj))) == dumps(obj)``, with no second encoding."""
+
+    __slots__ = ()
+
+
 def _default(obj: Any) -> Any:
     if hasattr(obj, "tolist") and callable(obj.tolist):  # numpy arrays and scalars
         return obj.tolist()
@@ -43,8 +50,10 @@ def dumps(obj: Any) -> str:
     """``obj`` as JSON text: ``json.dumps(jsonable(obj))``, in one C pass when ``obj`` is finite.
 
     (The one difference: bool and ``None`` dict keys become ``"true"``/``"null"`` rather than
-    ``"True"``/``"None"``.)
+    ``"True"``/``"None"``.)  :class:`Encoded` text is returned as it is.
     """
+    if type(obj) is Encoded:
+        return str(obj)
     try:
         return json.dumps(obj, allow_nan=False, default=_default)
     except (ValueError, TypeError):  # NaN/inf somewhere, or non-string keys: the careful walk

@@ -106,7 +106,9 @@ class AnalysisRecord:
     settings : dict
         The settings the task ran with (JSON-able); their hash is ``key.settings_hash``.
     result : dict or None
-        The result's ``to_dict()``; ``None`` when the task failed.
+        The result's ``to_dict()``; ``None`` when the task failed.  May also be its JSON text
+        already encoded (:class:`sselab.store.jsonio.Encoded`, then best with ``values`` given:
+        they are otherwise parsed back from it).
     status : {"ok", "error"}
     message : str or None
         The error message when ``status == "error"``.
@@ -134,6 +136,10 @@ class AnalysisRecord:
         """The explicit ``values``, or those found in ``result`` by :func:`extract_values`."""
         if self.values is not None:
             return self.values
+        if isinstance(self.result, str):  # JSON text encoded ahead (jsonio.Encoded)
+            import json
+
+            return extract_values(json.loads(self.result) or {})
         return extract_values(self.result or {})
 
 

@@ -32,11 +32,36 @@ from .tasks import Task, run_task
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one task produced: its result dict, or the one-line error; and how long it took."""
+    """What one task produced: its result dict, or the one-line error; and how long it took.
+
+    A *settled* outcome (:func:`settled`, made where the task ran) also carries the result as
+    the store writes it: ``stored``, its JSON text, and ``values``, its key numbers; its
+    ``result`` is then the result as the store gives it back (a JSON round trip) less the
+    bulky ``"curves"`` — what the pipeline keeps in memory for the later stages.
+    """
 
     result: dict[str, Any] | None
     error: str | None
     duration_s: float
+    stored: str | None = None
+    values: tuple[Any, ...] | None = None
+
+
+def settled(out: Outcome) -> Outcome:
+    """``out`` with its result encoded for the store, once, where it was computed (see
+    :class:`Outcome`): a worker hands back text and plain numbers, cheap to pickle, and the
+    process that writes the store neither encodes it nor copies it again.  A result that
+    cannot be encoded stays as it is (the store then reports it as before)."""
+    if out.result is None or out.stored is not None:
+        return out
+    from ..store.jsonio import dumps, round_trip
+    from ..store.records import extract_values
+
+    try:
+        light = round_trip({k: v for k, v in out.result.items() if k != "curves"})
+        return Outcome(light, out.error, out.duration_s, stored=dumps(out.result), values=extract_values(out.result))
+    except Exception:  # noqa: BLE001 - left to the store, which names the task that failed
+        return out
 
 
 def run_safely(task: Task) -> Outcome:
@@ -102,8 +127,11 @@ def stop_pool(pool: ProcessPoolExecutor, now: bool = False) -> None:
 
 
 def execute(tasks: Iterable[Task], jobs: int | None = 1, scheduler: Any = None,
-            pool: ProcessPoolExecutor | None = None) -> Iterator[tuple[Task, Outcome]]:
+            pool: ProcessPoolExecutor | None = None, settle: bool = False) -> Iterator[tuple[Task, Outcome]]:
     """Run ``tasks``; yield ``(task, outcome)`` in completion order.
+
+    ``settle``: the outcomes of tasks run in chunks (circuit fits, DC holds) come
+    :func:`settled`, encoded for the store where they ran.
 
     ``scheduler`` (a Dask address, ``distributed.Client`` or cluster; see
     :mod:`sselab.study.dask_executor`) wins over ``jobs``; ``jobs`` > 1 uses a local process
@@ -115,14 +143,14 @@ def execute(tasks: Iterable[Task], jobs: int | None = 1, scheduler: Any = None,
     if scheduler is not None:
         yield from _dask(tasks, scheduler, jobs)
     elif jobs is None or jobs <= 1 or len(tasks) <= 1:
-        yield from _serial(tasks)
+        yield from _serial(tasks, settle)
     elif pool is not None:
-        yield from _on_pool(pool, tasks)
+        yield from _on_pool(pool, tasks, settle)
     else:
         own = local_pool(min(jobs, len(tasks)))
         done = False
         try:
-            yield from _on_pool(own, tasks)
+            yield from _on_pool(own, tasks, settle)
             done = True
         finally:
             stop_pool(own, now=not done)
@@ -132,20 +160,21 @@ def execute(tasks: Iterable[Task], jobs: int | None = 1, scheduler: Any = None,
 EIS_BATCH = 512
 
 
-def run_eis_chunk(tasks: list[Task]) -> list[Outcome]:
+def run_eis_chunk(tasks: list[Task], settle: bool = False) -> list[Outcome]:
     """Circuit fits of ``tasks`` (all :func:`~sselab.study.analyses.batchable_eis_fit`) together, by
     :func:`~sselab.study.analyses.eis_fit_many` (a batched fit costs ~1–2 ms per spectrum against
     ~20 ms for a task run alone); if the batched path itself fails, one by one.  The batch's
-    duration is shared equally by its tasks.  Runs here (serial) or in a worker (pool)."""
+    duration is shared equally by its tasks.  Runs here (serial) or in a worker (pool);
+    ``settle``: the outcomes :func:`settled`."""
     from . import analyses
 
     t0 = time.perf_counter()
     try:
         outs = analyses.eis_fit_many(tasks)
     except Exception:  # noqa: BLE001 - an unexpected bug in the batched path: run them one by one
-        return [run_safely(t) for t in tasks]
+        return [settled(run_safely(t)) if settle else run_safely(t) for t in tasks]
     each = (time.perf_counter() - t0) / max(len(tasks), 1)
-    return [Outcome(result, error, each) for result, error in outs]
+    return [settled(Outcome(result, error, each)) if settle else Outcome(result, error, each) for result, error in outs]
 
 
 def _batchable_eis(tasks: list[Task]) -> list[Task]:
@@ -155,21 +184,21 @@ def _batchable_eis(tasks: list[Task]) -> list[Task]:
     return fits if len(fits) >= 2 else []
 
 
-def _serial(tasks: list[Task]) -> Iterator[tuple[Task, Outcome]]:
+def _serial(tasks: list[Task], settle: bool = False) -> Iterator[tuple[Task, Outcome]]:
     """Run ``tasks`` here: the circuit fits together (:func:`run_eis_chunk`, at most
     :data:`EIS_BATCH` per call), the rest one by one (the DC records' decay fits made ahead in
     one batch: :mod:`sselab.study.prefit`)."""
     fits = _batchable_eis(tasks)
     for lo in range(0, len(fits), EIS_BATCH):
         chunk = fits[lo : lo + EIS_BATCH]
-        yield from zip(chunk, run_eis_chunk(chunk))
+        yield from zip(chunk, run_eis_chunk(chunk, settle))
     batched = {id(t) for t in fits}
     rest = [t for t in tasks if id(t) not in batched]
     from .prefit import dc_decays_ahead
 
     with dc_decays_ahead(rest):  # the DC records' decay fits, batched (same numbers)
         for t in rest:
-            yield t, run_safely(t)
+            yield t, settled(run_safely(t)) if settle and t.kind == "dc_transient" else run_safely(t)
 
 
 #: largest group of DC tasks one worker runs together (their decay fits batched; from
@@ -178,15 +207,16 @@ def _serial(tasks: list[Task]) -> Iterator[tuple[Task, Outcome]]:
 DC_CHUNK = 256
 
 
-def run_dc_chunk(tasks: list[Task]) -> list[Outcome]:
-    """Worker side: DC tasks run one by one after their decay fits are made in one batch."""
+def run_dc_chunk(tasks: list[Task], settle: bool = False) -> list[Outcome]:
+    """Worker side: DC tasks run one by one after their decay fits are made in one batch
+    (``settle``: their outcomes :func:`settled`)."""
     from .prefit import dc_decays_ahead
 
     with dc_decays_ahead(tasks):
-        return [run_safely(t) for t in tasks]
+        return [settled(run_safely(t)) if settle else run_safely(t) for t in tasks]
 
 
-def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task]) -> Iterator[tuple[Task, Outcome]]:
+def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task], settle: bool = False) -> Iterator[tuple[Task, Outcome]]:
     dc = [t for t in tasks if t.kind == "dc_transient"]
     if len(dc) < 4:
         dc = []
@@ -199,7 +229,7 @@ def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task]) -> Iterator[tuple[Tas
         if group:
             size = max(2, min(limit, -(-len(group) // (2 * workers))))
             for lo in range(0, len(group), size):
-                futures[pool.submit(run_chunk, group[lo:lo + size])] = group[lo:lo + size]
+                futures[pool.submit(run_chunk, group[lo:lo + size], settle)] = group[lo:lo + size]
     for fut in as_completed(futures):
         what = futures[fut]
         try:

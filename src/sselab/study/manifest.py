@@ -34,6 +34,7 @@ from __future__ import annotations
 import difflib
 import glob
 import os
+import stat
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -296,10 +297,33 @@ def _resolve(root: Path, pattern: str) -> list[Path]:
     return [Path(full)] if os.path.isfile(full) else []
 
 
-def _inside(root: Path, path: str | Path, base: str | None = None) -> bool:
+def real_path(path: str, dirs: dict[str, str]) -> str | None:
+    """``os.path.realpath(path)`` of a path whose last part is not a symlink, its folder's real
+    path looked up in ``dirs`` (a cache the caller keeps for one batch of paths: many files of
+    one folder cost one ``lstat`` each instead of one per path component); None for a path
+    this shortcut does not cover (a symlink, ``..`` or ``.`` last, no folder part)."""
+    head, tail = os.path.split(path)
+    if not head or tail in ("", ".", ".."):
+        return None
+    real_head = dirs.get(head)
+    if real_head is None:
+        real_head = dirs[head] = os.path.realpath(head)
+    joined = os.path.join(real_head, tail)
+    try:
+        if stat.S_ISLNK(os.lstat(joined).st_mode):
+            return None
+    except OSError:  # missing: realpath keeps the name as it is
+        pass
+    return joined
+
+
+def _inside(root: Path, path: str | Path, base: str | None = None, dirs: dict[str, str] | None = None) -> bool:
     """Whether ``path`` (symlinks and ``..`` resolved) lies in the folder ``root`` (``base``: its
-    ``os.path.realpath`` when the caller resolved it once for many paths)."""
-    real = os.path.realpath(os.path.join(str(root), os.path.expanduser(str(path))))
+    ``os.path.realpath`` when the caller resolved it once for many paths; ``dirs``: a
+    :func:`real_path` cache for many paths)."""
+    full = os.path.join(str(root), os.path.expanduser(str(path)))
+    real = real_path(full, dirs) if dirs is not None else None
+    real = os.path.realpath(full) if real is None else real
     base = os.path.realpath(str(root)) if base is None else base
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
@@ -345,6 +369,7 @@ def parse_manifest(text: str, path: str | Path) -> Study:
     files: list[tuple[Path, ...]] = []
     settings: list[dict[str, Any]] = []
     real_root = os.path.realpath(str(root))
+    dirs: dict[str, str] = {}  # real paths of the files' folders, for this parse
     for i, m in enumerate(manifest.measurements):
         if m.sample not in names:
             errors.append(f"{source}, line {line_of(lines, ('measurements', i, 'sample'))}: "
@@ -353,9 +378,9 @@ def parse_manifest(text: str, path: str | Path) -> Study:
         patterns = (m.file,) if isinstance(m.file, str) else m.file
         for j, pattern in enumerate(patterns):
             matched = _resolve(root, pattern)
-            strays = [] if manifest.allow_outside else [p for p in matched if not _inside(root, p, real_root)]
+            strays = [] if manifest.allow_outside else [p for p in matched if not _inside(root, p, real_root, dirs)]
             if strays or (not manifest.allow_outside and not glob.has_magic(pattern)
-                          and not _inside(root, pattern, real_root)):
+                          and not _inside(root, pattern, real_root, dirs)):
                 loc = ("measurements", i, "file") + (() if isinstance(m.file, str) else (j,))
                 errors.append(f"{source}, line {line_of(lines, loc)}: file {pattern!r}{outside}")
                 continue

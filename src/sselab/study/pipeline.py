@@ -30,11 +30,11 @@ from typing import Any
 
 from ..store import AnalysisRecord, MeasurementInfo, SampleInfo, Store, open_store
 from ..store.records import AnalysisKey
-from ..store.jsonio import round_trip
+from ..store.jsonio import Encoded, round_trip
 from ..transport.deconvolution import stack_bulk_names
 from ..verdict import from_inputs
 from .analyses_paper import paper_tasks, spectrum_indices_context
-from .executors import execute, local_pool, stop_pool
+from .executors import Outcome, execute, local_pool, stop_pool
 from .manifest import Study, load_manifest
 from .tasks import Task, build_tasks, file_hash, make_task
 
@@ -64,7 +64,8 @@ class RunSummary:
                 "failures": list(self.failures), "executed": list(self.executed)}
 
 
-def _record(study: Study, task: Task, result: dict | None, error: str | None, duration: float) -> AnalysisRecord:
+def _record(study: Study, task: Task, out: Outcome) -> AnalysisRecord:
+    result, error = out.result, out.error
     spec = next((s for s in study.manifest.samples if s.name == task.sample), None)
     sample = SampleInfo(study.manifest.study, task.sample, spec.treatment if spec else None,
                         spec.thickness_m if spec else None, spec.area_m2 if spec else None)
@@ -73,9 +74,10 @@ def _record(study: Study, task: Task, result: dict | None, error: str | None, du
     meas = tuple(MeasurementInfo(str(f), task.technique, file_hash(f), 0, ctx.get("cell"),
                                  ctx.get("temperature_K"), ctx.get("voltage_V"), reading=reading.get(str(f)))
                  for f in task.files)
-    return AnalysisRecord(key=task.key, sample=sample, measurements=meas, settings=task.settings, result=result,
-                          status="ok" if error is None else "error", message=error, task_id=task.id,
-                          duration_s=duration)
+    stored = result if out.stored is None else Encoded(out.stored)  # a settled outcome: encoded where it ran
+    return AnalysisRecord(key=task.key, sample=sample, measurements=meas, settings=task.settings, result=stored,
+                          status="ok" if error is None else "error", message=error, values=out.values,
+                          task_id=task.id, duration_s=out.duration_s)
 
 
 class _Runner:
@@ -99,11 +101,13 @@ class _Runner:
         pending: list[AnalysisRecord] = []
         last_commit = time.monotonic()
         try:
-            for task, out in execute(todo, self.jobs, self.scheduler, pool=self.pool):
-                pending.append(_record(self.study, task, out.result, out.error, out.duration_s))
+            for task, out in execute(todo, self.jobs, self.scheduler, pool=self.pool, settle=True):
+                pending.append(_record(self.study, task, out))
                 self.executed.append(task.id)
                 if out.error:
                     self.failures.append(f"{task.id}: {out.error}")
+                elif out.stored is not None:  # settled where it ran: already as the store gives it back
+                    self.fresh[task.key] = out.result
                 else:  # as the store gives it back (NaN → None, numpy → plain), less the bulky curves
                     self.fresh[task.key] = round_trip({k: v for k, v in out.result.items() if k != "curves"})
                 if self.progress is not None:

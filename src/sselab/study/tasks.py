@@ -42,7 +42,7 @@ from typing import Any
 
 from ..exceptions import AnalysisError, ManifestError, SselabError
 from ..store.records import AnalysisKey
-from .manifest import Study
+from .manifest import Study, real_path
 
 #: The executor kind run for each file of a technique by :func:`build_tasks`.
 DEFAULT_KINDS: dict[str, str] = {
@@ -147,12 +147,21 @@ class Task:
         return AnalysisKey(self.input_hash, self.kind, self.settings_hash, self.sselab_version)
 
 
+def _resolved(path: Path | str, dirs: dict[str, str] | None) -> Path:
+    """``Path(path).resolve()``; with ``dirs`` (a :func:`~sselab.study.manifest.real_path`
+    cache), each folder's real path is looked up once for many files."""
+    real = real_path(os.fspath(path), dirs) if dirs is not None else None
+    return Path(path).resolve() if real is None else Path(real)
+
+
 def make_task(*, id: str, kind: str, sample: str, technique: str, files: tuple[Path, ...] | list[Path],
-              settings: Mapping[str, Any], context: Mapping[str, Any], version: str | None = None) -> Task:
-    """Build a task and compute its hashes (reads the files)."""
+              settings: Mapping[str, Any], context: Mapping[str, Any], version: str | None = None,
+              dirs: dict[str, str] | None = None) -> Task:
+    """Build a task and compute its hashes (reads the files); ``dirs``: a cache of folders'
+    real paths kept by a caller making many tasks (see :func:`~sselab.study.manifest.real_path`)."""
     if version is None:
         from .. import __version__ as version
-    files = tuple(Path(f).resolve() for f in files)
+    files = tuple(_resolved(f, dirs) for f in files)
     settings = json.loads(canonical_json(dict(settings)))  # a detached, JSON-clean copy
     context = json.loads(canonical_json(dict(context)))
     return Task(id=id, kind=kind, sample=sample, technique=technique, files=files, settings=settings,
@@ -174,6 +183,7 @@ def build_tasks(study: Study, kinds: Mapping[str, str] | None = None, version: s
     """
     kinds = {**DEFAULT_KINDS, **(kinds or {})}
     tasks: dict[str, Task] = {}
+    dirs: dict[str, str] = {}  # the files' folders' real paths, for this call
     for m, files, settings in zip(study.manifest.measurements, study.files, study.settings):
         sample = study.sample(m.sample)
         context = {
@@ -186,7 +196,8 @@ def build_tasks(study: Study, kinds: Mapping[str, str] | None = None, version: s
             for sub, sub_settings, sub_context in _each_spectrum(tid, f, m.technique, settings, context):
                 if sub not in tasks:
                     tasks[sub] = make_task(id=sub, kind=kind, sample=sample.name, technique=m.technique, files=(f,),
-                                           settings=sub_settings, context=sub_context, version=version)
+                                           settings=sub_settings, context=sub_context, version=version,
+                                           dirs=dirs)
     return list(tasks.values())
 
 
