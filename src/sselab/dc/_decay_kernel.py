@@ -82,3 +82,12 @@ def residuals(model: str, T: np.ndarray, Y: np.ndarray):
         _exp_into(T, Y, np.ascontiguousarray(rows, np.int64), P, nexp, r, J)
         return r, J
     return fun
+
+
+def warm_up() -> None:
+    """Load both kernels (from numba's cache, or compile them) for the argument types
+    :func:`residuals` passes, so that the first batch of a process does not wait for it."""
+    T = np.linspace(1.0, 2.0, 4).reshape(1, -1)
+    rows = np.zeros(1, np.int64)
+    for model, k in (("exp2", 5), ("power", 4)):
+        residuals(model, T, T)(np.ones((1, k)), rows)

@@ -97,21 +97,56 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)  # the parent died: no orphaned worker keeps computing
 
 
-def _worker_init(parent: int) -> None:
-    """Runs first in every worker: Ctrl+C is the parent's to handle; exit when the parent dies."""
+def _worker_init(parent: int, warm: tuple[str, ...] = (), dc_chunk: int = 0) -> None:
+    """Runs first in every worker: Ctrl+C is the parent's to handle; exit when the parent dies;
+    then :func:`_warm_up` for the task kinds in ``warm``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.getppid() != parent:
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="sselab-parent-watch").start()
+    if warm:
+        _warm_up(warm, dc_chunk)
 
 
-def local_pool(jobs: int) -> ProcessPoolExecutor:
+def _warm_up(kinds: tuple[str, ...], dc_chunk: int) -> None:
+    """Import what chunks of these task kinds need and load the compiled decay kernels when
+    chunks of ``dc_chunk`` DC records will use them — in a worker started while the parent
+    still builds the tasks, so no chunk pays for it later.  Only speed depends on it."""
+    try:
+        if "eis_fit" in kinds:
+            from ..eis import batch, fit, verdicts  # noqa: F401 - what eis_fit_many imports
+        if "dc_transient" in kinds:
+            from ..dc import decay, steady_state, transient  # noqa: F401 - what dc_transient imports
+
+            if decay._compiled(dc_chunk):
+                from ..dc._decay_kernel import warm_up
+
+                warm_up()
+    except Exception:  # noqa: BLE001 - the chunk imports it again and reports what fails
+        pass
+
+
+def dc_chunk_size(n_dc: int, workers: int) -> int:
+    """Records per chunk of ``n_dc`` DC tasks on ``workers`` workers (see :data:`DC_CHUNK`)."""
+    return max(2, min(DC_CHUNK, -(-n_dc // (2 * workers))))
+
+
+def local_pool(jobs: int, warm: dict[str, int] | None = None) -> ProcessPoolExecutor:
     """A process pool to pass to :func:`execute` for several stages, so that its worker
     processes (and their imports of numpy, scipy and the analyses) start once per run.
-    Its workers exit by themselves when this process dies."""
+    Its workers exit by themselves when this process dies.
+
+    ``warm``: the run's task kinds and how many of each (e.g. ``{"eis_fit": 1100,
+    "dc_transient": 1000}``): the workers start at once and prepare for them
+    (:func:`_warm_up`) while this process goes on (reading the manifest's files, say)."""
     from . import analyses  # noqa: F401 - imported before the workers fork, so they inherit it
 
-    return ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
+    kinds = tuple(sorted(k for k, n in (warm or {}).items() if n))
+    dc_chunk = dc_chunk_size((warm or {}).get("dc_transient", 0), jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(), kinds, dc_chunk))
+    if kinds:
+        pool.submit(int)  # a no-op: the workers (forked all at once) start now and warm up
+    return pool
 
 
 def stop_pool(pool: ProcessPoolExecutor, now: bool = False) -> None:
@@ -158,6 +193,8 @@ def execute(tasks: Iterable[Task], jobs: int | None = 1, scheduler: Any = None,
 
 #: eis_fit tasks fitted together per batched call in a serial run (bounds what a crash loses)
 EIS_BATCH = 512
+#: smallest chunk of circuit fits sent to a worker (the last ones; a batched call has a fixed cost)
+EIS_MIN_CHUNK = 40
 
 
 def run_eis_chunk(tasks: list[Task], settle: bool = False) -> list[Outcome]:
@@ -224,12 +261,17 @@ def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task], settle: bool = False)
     chunked = {id(t) for t in (*dc, *fits)}
     futures: dict[Any, Any] = {pool.submit(run_safely, t): t for t in tasks if id(t) not in chunked}
     workers = max(1, getattr(pool, "_max_workers", 2))
-    # like tasks in a few chunks per worker (their fits batched), so that the workers stay busy to the end
-    for group, limit, run_chunk in ((fits, EIS_BATCH, run_eis_chunk), (dc, DC_CHUNK, run_dc_chunk)):
-        if group:
-            size = max(2, min(limit, -(-len(group) // (2 * workers))))
-            for lo in range(0, len(group), size):
-                futures[pool.submit(run_chunk, group[lo:lo + size], settle)] = group[lo:lo + size]
+    # like tasks in a few chunks per worker (their fits batched): the DC holds first (the longest
+    # chunks, of equal size: their decay fits are batched), then the circuit fits in shrinking
+    # chunks, so that the workers finish together and the last results to store are few
+    size = dc_chunk_size(len(dc), workers)
+    for lo in range(0, len(dc), size):
+        futures[pool.submit(run_dc_chunk, dc[lo:lo + size], settle)] = dc[lo:lo + size]
+    lo = 0
+    while lo < len(fits):
+        size = max(2, min(EIS_BATCH, max(EIS_MIN_CHUNK, -(-(len(fits) - lo) // (2 * workers)))))
+        futures[pool.submit(run_eis_chunk, fits[lo:lo + size], settle)] = fits[lo:lo + size]
+        lo += size
     for fut in as_completed(futures):
         what = futures[fut]
         try:

@@ -36,7 +36,7 @@ from ..verdict import from_inputs
 from .analyses_paper import paper_tasks, spectrum_indices_context
 from .executors import Outcome, execute, local_pool, stop_pool
 from .manifest import Study, load_manifest
-from .tasks import Task, build_tasks, file_hash, make_task
+from .tasks import DEFAULT_KINDS, Task, build_tasks, file_hash, make_task
 
 #: Finished tasks are committed together: when this many wait, or when a task finishes this
 #: long after the last commit (a killed run loses only what finished since the last commit).
@@ -251,6 +251,16 @@ def _consistency(tasks: list[Task], stage2: list[Task], res: dict[str, dict]) ->
     return out
 
 
+def _kinds_expected(study: Study) -> dict[str, int]:
+    """How many first-stage tasks of each kind the study's files give (about: a file with
+    several spectra gives several), for the workers to prepare for."""
+    out: dict[str, int] = {}
+    for m, files in zip(study.manifest.measurements, study.files):
+        kind = DEFAULT_KINDS.get(m.technique, m.technique)
+        out[kind] = out.get(kind, 0) + len(files)
+    return out
+
+
 def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int | None = 1,
               scheduler: Any = None, progress: bool = False) -> RunSummary:
     """Run every analysis of the study at ``manifest`` into the results database.
@@ -291,13 +301,14 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
     target = db if db is not None else study.db_path
     if isinstance(target, Path) or "://" not in str(target):
         Path(target).parent.mkdir(parents=True, exist_ok=True)
-    tasks = build_tasks(study)
     client = None
     if scheduler is not None:
         from .dask_executor import connect
 
         client = connect(scheduler)  # once per run, failing early with one line
-    pool = local_pool(jobs) if client is None and jobs is not None and jobs > 1 else None  # one per run
+    # one pool per run, its workers started (and preparing for the study's tasks) before the
+    # tasks are built here: the files hashed, the store opened, the done tasks looked up
+    pool = local_pool(jobs, warm=_kinds_expected(study)) if client is None and jobs is not None and jobs > 1 else None
     bar = None
     if progress:
         from rich.console import Console
@@ -308,6 +319,7 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
         bar.start()
     finished = False
     try:
+        tasks = build_tasks(study)
         with open_store(target) as store:
             runner = _Runner(study, store, jobs, client, bar, pool)
             runner.run(tasks)

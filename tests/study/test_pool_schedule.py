@@ -1,0 +1,66 @@
+"""How a run's tasks go to the worker processes: DC holds first in equal chunks (their decay
+fits batched), then the circuit fits in shrinking chunks, every task exactly once; and the
+workers' warm-up (imports, compiled decay kernels) changes nothing but when the work is done."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+
+import numpy as np
+
+from sselab.study import executors
+from sselab.study.executors import Outcome
+from sselab.study.tasks import make_task
+
+
+class _Recorder:
+    """A pool that records what is submitted and answers at once (no processes)."""
+
+    _max_workers = 2
+
+    def __init__(self) -> None:
+        self.submitted: list[tuple[str, list]] = []
+
+    def submit(self, fn, arg, *rest):
+        self.submitted.append((fn.__name__, arg))
+        fut: Future = Future()
+        fut.set_result([Outcome({"n": 1}, None, 0.0) for _ in arg] if isinstance(arg, list) else Outcome({}, None, 0.0))
+        return fut
+
+
+def _tasks(kind: str, n: int) -> list:
+    return [make_task(id=f"{kind}/{i}", kind=kind, sample="s", technique="dc" if kind == "dc_transient" else "eis",
+                      files=(), settings={"i": i}, context={}) for i in range(n)]
+
+
+def test_dc_chunks_first_then_shrinking_circuit_fit_chunks(monkeypatch):
+    dc, eis = _tasks("dc_transient", 1000), _tasks("eis_fit", 1100)
+    monkeypatch.setattr(executors, "_batchable_eis", lambda tasks: [t for t in tasks if t.kind == "eis_fit"])
+    pool = _Recorder()
+    got = dict(executors._on_pool(pool, dc + eis, settle=True))
+    names = [name for name, _ in pool.submitted]
+    sizes = [len(arg) for _, arg in pool.submitted]
+    assert names == ["run_dc_chunk"] * 4 + ["run_eis_chunk"] * (len(names) - 4)
+    assert sizes[:4] == [250] * 4  # ≥ COMPILED_MIN_RECORDS each: the compiled decay kernels, as a serial run
+    eis_sizes = sizes[4:]
+    assert eis_sizes[0] == 275 and eis_sizes == sorted(eis_sizes, reverse=True)
+    assert min(eis_sizes[:-1]) >= executors.EIS_MIN_CHUNK and sum(eis_sizes) == 1100
+    assert [t.id for _, arg in pool.submitted for t in arg] == [t.id for t in dc + eis]  # each once, in order
+    assert len(got) == 2100
+
+
+def test_worker_warm_up_loads_the_decay_kernels_with_the_same_values(monkeypatch):
+    from sselab.dc import _decay_kernel as k
+    from sselab.dc import decay
+
+    monkeypatch.delenv("SSELAB_FIT_KERNEL", raising=False)
+    assert executors.dc_chunk_size(1000, 2) == 250 and decay._compiled(250) and not decay._compiled(100)
+    executors._warm_up(("dc_transient", "eis_fit"), 250)  # in this process: nothing raised
+    assert k._exp_into.signatures and k._power_into.signatures  # loaded for the types residuals passes
+    t = np.linspace(0.0, 600.0, 601)
+    T = t.reshape(1, -1)
+    Y = (1e-6 + 2e-6 * np.exp(-t / 50.0)).reshape(1, -1)
+    P = np.array([[1e-6, 2e-6, 50.0]])
+    r, J = k.residuals("exp1", T, Y)(P, np.zeros(1, np.int64))
+    assert np.abs(r).max() < 1e-20  # the exact parameters: zero residual
+    assert np.allclose(J[0, :, 1], np.exp(-t / 50.0), rtol=1e-15, atol=0)
