@@ -15,8 +15,8 @@ Example
 >>> db.table(sample="HP")                      # doctest: +SKIP
 """
 
-from .connect import head_revision, resolve_url
-from .queries import TABLE_COLUMNS
+from typing import TYPE_CHECKING, Any
+
 from .records import (
     AnalysisKey,
     AnalysisRecord,
@@ -25,10 +25,31 @@ from .records import (
     ScalarValue,
     extract_values,
 )
-from .store import Store, open_store
 
-#: ``sselab.store.open(url)`` — the same as :func:`open_store`.
-open = open_store  # noqa: A001 - deliberate: store.open(url) reads naturally
+if TYPE_CHECKING:
+    from .connect import head_revision, resolve_url
+    from .queries import TABLE_COLUMNS
+    from .store import Store, open_store
+
+    open = open_store  # noqa: A001
+
+#: names loaded on first use (SQLAlchemy and Alembic cost ~0.4 s to import): the record types
+#: above are all a worker process needs, and a ``sselab run`` imports the database code only
+#: once its workers are started (``sselab.store.open`` is :func:`open_store`)
+_LAZY = {"head_revision": "connect", "resolve_url": "connect", "TABLE_COLUMNS": "queries",
+         "Store": "store", "open_store": "store", "open": "store"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    module = import_module(f"{__name__}.{_LAZY[name]}")
+    value = getattr(module, "open_store" if name == "open" else name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "TABLE_COLUMNS",

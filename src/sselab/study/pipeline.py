@@ -26,10 +26,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..store import AnalysisRecord, MeasurementInfo, SampleInfo, Store, open_store
-from ..store.records import AnalysisKey
+from ..store.records import AnalysisKey, AnalysisRecord, MeasurementInfo, SampleInfo
 from ..store.jsonio import Encoded, round_trip
 from ..transport.deconvolution import stack_bulk_names
 from ..verdict import from_inputs
@@ -37,6 +36,9 @@ from .analyses_paper import paper_tasks, spectrum_indices_context
 from .executors import Outcome, execute, local_pool, stop_pool
 from .manifest import Study, load_manifest
 from .tasks import DEFAULT_KINDS, Task, build_tasks, file_hash, make_task
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 #: Finished tasks are committed together: when this many wait, or when a task finishes this
 #: long after the last commit (a killed run loses only what finished since the last commit).
@@ -320,6 +322,8 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
     finished = False
     try:
         tasks = build_tasks(study)
+        from ..store import open_store  # SQLAlchemy, Alembic: loaded here, while the workers warm up
+
         with open_store(target) as store:
             runner = _Runner(study, store, jobs, client, bar, pool)
             runner.run(tasks)
