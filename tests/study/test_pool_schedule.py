@@ -21,7 +21,7 @@ class _Recorder:
     def __init__(self) -> None:
         self.submitted: list[tuple[str, list]] = []
 
-    def submit(self, fn, arg, *rest):
+    def submit(self, fn, arg=None, *rest):
         self.submitted.append((fn.__name__, arg))
         fut: Future = Future()
         fut.set_result([Outcome({"n": 1}, None, 0.0) for _ in arg] if isinstance(arg, list) else Outcome({}, None, 0.0))
@@ -55,8 +55,15 @@ def test_worker_warm_up_loads_the_decay_kernels_with_the_same_values(monkeypatch
 
     monkeypatch.delenv("SSELAB_FIT_KERNEL", raising=False)
     assert executors.dc_chunk_size(1000, 2) == 250 and decay._compiled(250) and not decay._compiled(100)
-    executors._warm_up(("dc_transient", "eis_fit"), 250)  # in this process: nothing raised
+    executors._warm_up(("dc_transient", "eis_fit"))  # in this process: nothing raised
+    executors._warm_kernels()
     assert k._exp_into.signatures and k._power_into.signatures  # loaded for the types residuals passes
+    pool = _Recorder()
+    executors.warm_pool(pool, {"eis_fit": 1100, "dc_transient": 1000})  # DC chunks of 250: compiled
+    assert [name for name, _ in pool.submitted] == ["_warm_kernels"] * 2
+    pool = _Recorder()
+    executors.warm_pool(pool, {"eis_fit": 1100, "dc_transient": 300})  # chunks of 75: numpy, nothing to load
+    assert pool.submitted == []
     t = np.linspace(0.0, 600.0, 601)
     T = t.reshape(1, -1)
     Y = (1e-6 + 2e-6 * np.exp(-t / 50.0)).reshape(1, -1)

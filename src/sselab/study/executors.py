@@ -97,32 +97,40 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)  # the parent died: no orphaned worker keeps computing
 
 
-def _worker_init(parent: int, warm: tuple[str, ...] = (), dc_chunk: int = 0) -> None:
-    """Runs first in every worker: Ctrl+C is the parent's to handle; exit when the parent dies;
+def _worker_init(parent: int, warm: tuple[str, ...] = ()) -> None:
+    """Runs first in every worker: Ctrl+C is the parent's to handle, SIGTERM (:func:`stop_pool`)
+    ends the worker at once, whatever handler the parent had; exit when the parent dies;
     then :func:`_warm_up` for the task kinds in ``warm``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if os.getppid() != parent:
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="sselab-parent-watch").start()
     if warm:
-        _warm_up(warm, dc_chunk)
+        _warm_up(warm)
 
 
-def _warm_up(kinds: tuple[str, ...], dc_chunk: int) -> None:
-    """Import what chunks of these task kinds need and load the compiled decay kernels when
-    chunks of ``dc_chunk`` DC records will use them — in a worker started while the parent
-    still builds the tasks, so no chunk pays for it later.  Only speed depends on it."""
+def _warm_up(kinds: tuple[str, ...]) -> None:
+    """Import what chunks of these task kinds need — in a worker started while the parent
+    still reads the manifest and builds the tasks, so no chunk pays for it later.  Only speed
+    depends on it."""
     try:
         if "eis_fit" in kinds:
             from ..eis import batch, fit, verdicts  # noqa: F401 - what eis_fit_many imports
         if "dc_transient" in kinds:
             from ..dc import decay, steady_state, transient  # noqa: F401 - what dc_transient imports
-
-            if decay._compiled(dc_chunk):
-                from ..dc._decay_kernel import warm_up
-
-                warm_up()
     except Exception:  # noqa: BLE001 - the chunk imports it again and reports what fails
+        pass
+
+
+def _warm_kernels() -> None:
+    """In a worker: load the compiled decay kernels (numba, from its cache) ahead of the first
+    DC chunk (see :func:`warm_pool`)."""
+    try:
+        from ..dc._decay_kernel import warm_up
+
+        warm_up()
+    except Exception:  # noqa: BLE001 - the first batch loads them again and reports what fails
         pass
 
 
@@ -131,22 +139,35 @@ def dc_chunk_size(n_dc: int, workers: int) -> int:
     return max(2, min(DC_CHUNK, -(-n_dc // (2 * workers))))
 
 
-def local_pool(jobs: int, warm: dict[str, int] | None = None) -> ProcessPoolExecutor:
+def local_pool(jobs: int, warm: bool = False) -> ProcessPoolExecutor:
     """A process pool to pass to :func:`execute` for several stages, so that its worker
     processes (and their imports of numpy, scipy and the analyses) start once per run.
     Its workers exit by themselves when this process dies.
 
-    ``warm``: the run's task kinds and how many of each (e.g. ``{"eis_fit": 1100,
-    "dc_transient": 1000}``): the workers start at once and prepare for them
-    (:func:`_warm_up`) while this process goes on (reading the manifest's files, say)."""
+    ``warm``: the workers start at once and import what circuit fits and DC holds need
+    (:func:`_warm_up`) while this process goes on (reading the manifest, say); then
+    :func:`warm_pool` when the study's tasks are known."""
     from . import analyses  # noqa: F401 - imported before the workers fork, so they inherit it
 
-    kinds = tuple(sorted(k for k, n in (warm or {}).items() if n))
-    dc_chunk = dc_chunk_size((warm or {}).get("dc_transient", 0), jobs)
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(), kinds, dc_chunk))
-    if kinds:
+    kinds = ("dc_transient", "eis_fit") if warm else ()
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(), kinds))
+    if warm:
         pool.submit(int)  # a no-op: the workers (forked all at once) start now and warm up
     return pool
+
+
+def warm_pool(pool: ProcessPoolExecutor, counts: dict[str, int]) -> None:
+    """Have ``pool``'s workers load the compiled decay kernels when the run's DC chunks will
+    use them: ``counts``, the first-stage tasks of each kind (e.g. ``{"eis_fit": 1100,
+    "dc_transient": 1000}``).  One request per worker, queued behind nothing else yet; a
+    worker that takes two loads once."""
+    from ..dc.decay import _compiled
+
+    workers = max(1, getattr(pool, "_max_workers", 1))
+    n_dc = counts.get("dc_transient", 0)
+    if n_dc >= 4 and _compiled(dc_chunk_size(n_dc, workers)):
+        for _ in range(workers):
+            pool.submit(_warm_kernels)
 
 
 def stop_pool(pool: ProcessPoolExecutor, now: bool = False) -> None:

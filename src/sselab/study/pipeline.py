@@ -33,7 +33,7 @@ from ..store.jsonio import Encoded, round_trip
 from ..transport.deconvolution import stack_bulk_names
 from ..verdict import from_inputs
 from .analyses_paper import paper_tasks, spectrum_indices_context
-from .executors import Outcome, execute, local_pool, stop_pool
+from .executors import Outcome, execute, local_pool, stop_pool, warm_pool
 from .manifest import Study, load_manifest
 from .tasks import DEFAULT_KINDS, Task, build_tasks, file_hash, make_task
 
@@ -299,28 +299,30 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
     >>> run_study("study.yaml", scheduler=cluster.scheduler_address)  # doctest: +SKIP
     """
     t0 = time.perf_counter()
-    study = load_manifest(manifest)
-    target = db if db is not None else study.db_path
-    if isinstance(target, Path) or "://" not in str(target):
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    # one pool per run, its workers started (and warming up) before the manifest is read, the
+    # tasks built (the files hashed), the database code imported and the done tasks looked up
+    pool = local_pool(jobs, warm=True) if scheduler is None and jobs is not None and jobs > 1 else None
     client = None
-    if scheduler is not None:
-        from .dask_executor import connect
-
-        client = connect(scheduler)  # once per run, failing early with one line
-    # one pool per run, its workers started (and preparing for the study's tasks) before the
-    # tasks are built here: the files hashed, the store opened, the done tasks looked up
-    pool = local_pool(jobs, warm=_kinds_expected(study)) if client is None and jobs is not None and jobs > 1 else None
     bar = None
-    if progress:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        bar = Progress(TextColumn("{task.description:<60}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                       console=Console(stderr=True), transient=False)
-        bar.start()
     finished = False
     try:
+        study = load_manifest(manifest)
+        target = db if db is not None else study.db_path
+        if isinstance(target, Path) or "://" not in str(target):
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        if scheduler is not None:
+            from .dask_executor import connect
+
+            client = connect(scheduler)  # once per run, failing early with one line
+        if pool is not None:
+            warm_pool(pool, _kinds_expected(study))
+        if progress:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            bar = Progress(TextColumn("{task.description:<60}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                           console=Console(stderr=True), transient=False)
+            bar.start()
         tasks = build_tasks(study)
         from ..store import open_store  # SQLAlchemy, Alembic: loaded here, while the workers warm up
 
