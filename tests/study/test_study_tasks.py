@@ -158,3 +158,24 @@ def test_real_path_shortcut_equals_realpath_on_links_dots_and_missing_files(tmp_
             if "missing" not in c else None
         if t is not None:
             assert t.files == (Path(c).resolve(),)
+
+
+def test_folders_resolved_once_gives_the_resolved_files_and_forgets_after(tmp_path, monkeypatch):
+    import os
+
+    from sselab.study import tasks as tk
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.csv").write_text("1\n")
+    os.symlink(tmp_path / "d", tmp_path / "l")
+    calls: list[str] = []
+    real = os.path.realpath
+    monkeypatch.setattr(tk.os.path, "realpath", lambda p, *a, **k: calls.append(p) or real(p, *a, **k))
+    with tk.folders_resolved_once():
+        got = [tk.resolved(f"{tmp_path}/l/a.csv") for _ in range(3)]
+        t = tk.make_task(id="x", kind="k", sample="s", technique="dc", files=(f"{tmp_path}/l/a.csv",),
+                         settings={}, context={})
+        assert tk._DIRS.get() == {f"{tmp_path}/l": f"{tmp_path}/d"}
+    assert got == [Path(f"{tmp_path}/d/a.csv")] * 3 and t.files == (Path(f"{tmp_path}/d/a.csv"),)
+    assert calls == [f"{tmp_path}/l"]  # the folder once, for all four
+    assert tk._DIRS.get() is None

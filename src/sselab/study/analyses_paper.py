@@ -25,7 +25,7 @@ from typing import Any
 
 from ..exceptions import AnalysisError
 from ..verdict import Verdict, from_inputs
-from .tasks import Task, make_task, task_kind
+from .tasks import Task, make_task, resolved, task_kind
 
 _BLOCKING = ("Au", "SS", "Pt", "iBE")
 _AGEING = re.compile(r"ageing\s+(\d+(?:\.\d+)?)\s*h", re.I)
@@ -54,7 +54,7 @@ def paper_tasks(study: Any, tasks: list[Task], res: dict[str, dict]) -> list[Tas
     labels: dict[Path, str] = {}
     for m, files in zip(study.manifest.measurements, study.files):
         for f in files:
-            labels[Path(f).resolve()] = m.label or ""
+            labels[resolved(f)] = m.label or ""
     label = {t.id: labels.get(t.files[0], "") if t.files else "" for t in tasks}
     out: list[Task] = []
     ctx_keys = ("sample", "thickness_m", "area_m2", "cell", "temperature_K")
@@ -91,10 +91,13 @@ def paper_tasks(study: Any, tasks: list[Task], res: dict[str, dict]) -> list[Tas
                                  context={**{k: first.context.get(k) for k in ctx_keys},
                                           **spectrum_indices_context([t for _, t in ageing]),
                                           "time_h": [h for h, _ in ageing]}))
+        eis_of_cell: dict[Any, list[Task]] = {}  # per cell stack, once (a sample may have 100s of holds)
         for hold in (t for t in tasks if t.sample == name and t.technique == "dc" and t.id in res):
             cell = hold.context.get("cell")
-            near = [t for t in tasks if t.sample == name and t.technique == "eis" and t.id in res
-                    and t.context.get("cell") == cell]
+            if cell not in eis_of_cell:
+                eis_of_cell[cell] = [t for t in tasks if t.sample == name and t.technique == "eis" and t.id in res
+                                     and t.context.get("cell") == cell]
+            near = eis_of_cell[cell]
             before = next((t for t in near if label[t.id].lower().endswith("before")), None)
             after = next((t for t in near if label[t.id].lower().endswith("after")), None)
             if before is None or after is None:

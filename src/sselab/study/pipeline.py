@@ -35,7 +35,7 @@ from ..verdict import from_inputs
 from .analyses_paper import paper_tasks, spectrum_indices_context
 from .executors import Outcome, execute, local_pool, stop_pool, warm_pool
 from .manifest import Study, load_manifest
-from .tasks import DEFAULT_KINDS, Task, build_tasks, file_hash, make_task
+from .tasks import DEFAULT_KINDS, Task, build_tasks, file_hash, folders_resolved_once, make_task
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -323,20 +323,21 @@ def run_study(manifest: str | Path, db: str | Path | None = None, *, jobs: int |
             bar = Progress(TextColumn("{task.description:<60}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                            console=Console(stderr=True), transient=False)
             bar.start()
-        tasks = build_tasks(study)
-        from ..store import open_store  # SQLAlchemy, Alembic: loaded here, while the workers warm up
+        with folders_resolved_once():  # one run: stage 2 lists the files of stage 1 again
+            tasks = build_tasks(study)
+            from ..store import open_store  # SQLAlchemy, Alembic: loaded here, while the workers warm up
 
-        with open_store(target) as store:
-            runner = _Runner(study, store, jobs, client, bar, pool)
-            runner.run(tasks)
-            res = runner.results([t for t in tasks if t.technique in ("eis", "dc")])  # what stages 2–3 use
-            stage2 = _derived(study, tasks, res)
-            stage2 += paper_tasks(study, tasks, res)  # stack comparison, series, ageing, Bruce–Vincent
-            runner.run(stage2)
-            res.update(runner.results(stage2))
-            stage3 = _consistency(tasks, stage2, res)
-            runner.run(stage3)
-            url = store.display_url
+            with open_store(target) as store:
+                runner = _Runner(study, store, jobs, client, bar, pool)
+                runner.run(tasks)
+                res = runner.results([t for t in tasks if t.technique in ("eis", "dc")])  # what stages 2–3 use
+                stage2 = _derived(study, tasks, res)
+                stage2 += paper_tasks(study, tasks, res)  # stack comparison, series, ageing, Bruce–Vincent
+                runner.run(stage2)
+                res.update(runner.results(stage2))
+                stage3 = _consistency(tasks, stage2, res)
+                runner.run(stage3)
+                url = store.display_url
         finished = True
     finally:
         if bar is not None:

@@ -35,7 +35,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,6 +149,27 @@ class Task:
         return AnalysisKey(self.input_hash, self.kind, self.settings_hash, self.sselab_version)
 
 
+#: folders' real paths, kept within :func:`folders_resolved_once`
+_DIRS: ContextVar[dict[str, str] | None] = ContextVar("sselab_task_dirs", default=None)
+
+
+@contextmanager
+def folders_resolved_once() -> Iterator[None]:
+    """Within the block, :func:`make_task` resolves each folder's real path once (one run of
+    a study: its first-stage tasks and the derived ones listing the same files)."""
+    token = _DIRS.set({}) if _DIRS.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _DIRS.reset(token)
+
+
+def resolved(path: Path | str) -> Path:
+    """``Path(path).resolve()`` (each folder resolved once within :func:`folders_resolved_once`)."""
+    return _resolved(path, _DIRS.get())
+
+
 def _resolved(path: Path | str, dirs: dict[str, str] | None) -> Path:
     """``Path(path).resolve()``; with ``dirs`` (a :func:`~sselab.study.manifest.real_path`
     cache), each folder's real path is looked up once for many files."""
@@ -158,9 +181,11 @@ def make_task(*, id: str, kind: str, sample: str, technique: str, files: tuple[P
               settings: Mapping[str, Any], context: Mapping[str, Any], version: str | None = None,
               dirs: dict[str, str] | None = None) -> Task:
     """Build a task and compute its hashes (reads the files); ``dirs``: a cache of folders'
-    real paths kept by a caller making many tasks (see :func:`~sselab.study.manifest.real_path`)."""
+    real paths kept by a caller making many tasks (see :func:`~sselab.study.manifest.real_path`;
+    default: the one of :func:`folders_resolved_once`, if active)."""
     if version is None:
         from .. import __version__ as version
+    dirs = _DIRS.get() if dirs is None else dirs
     files = tuple(_resolved(f, dirs) for f in files)
     settings = json.loads(canonical_json(dict(settings)))  # a detached, JSON-clean copy
     context = json.loads(canonical_json(dict(context)))
@@ -183,7 +208,8 @@ def build_tasks(study: Study, kinds: Mapping[str, str] | None = None, version: s
     """
     kinds = {**DEFAULT_KINDS, **(kinds or {})}
     tasks: dict[str, Task] = {}
-    dirs: dict[str, str] = {}  # the files' folders' real paths, for this call
+    dirs = _DIRS.get()
+    dirs = {} if dirs is None else dirs  # the files' folders' real paths, for this call at least
     for m, files, settings in zip(study.manifest.measurements, study.files, study.settings):
         sample = study.sample(m.sample)
         context = {
