@@ -127,3 +127,23 @@ def test_scalar_values_are_made_json_plain_as_jsonable_makes_them(x):
 
     got, want = _plain(x), jsonable(x)
     assert type(got) is type(want) and (got == want or (got != got and want != want))
+
+
+def test_a_result_encoded_ahead_is_stored_as_that_text(db_url):
+    """A worker's result comes as JSON text (jsonio.Encoded, with its values): written as it is,
+    read back as the dict it encodes, on both backends; values as given."""
+    from sselab import store
+    from sselab.store import AnalysisKey, AnalysisRecord, SampleInfo, extract_values
+    from sselab.store.jsonio import Encoded, dumps
+
+    result = {"Ea_eV": 0.31, "curve": [1.5, float("nan")], "parameters": {"R1": {"value": 12.5, "stderr": 0.5}}}
+    text = dumps(result)
+    assert text == '{"Ea_eV": 0.31, "curve": [1.5, null], "parameters": {"R1": {"value": 12.5, "stderr": 0.5}}}'
+    assert dumps(Encoded(text)) == text
+    rec = AnalysisRecord(key=AnalysisKey("e" * 64, "m", "s" * 64, "0.1.0"), sample=SampleInfo("st", "S"),
+                         result=Encoded(text), values=extract_values(result), task_id="t")
+    with store.open(db_url) as db:
+        db.record_many([rec])
+        [a] = db.analyses()
+    assert a["result"] == {"Ea_eV": 0.31, "curve": [1.5, None], "parameters": {"R1": {"value": 12.5, "stderr": 0.5}}}
+    assert [(v["name"], v["value"], v["stderr"]) for v in a["values"]] == [("R1", 12.5, 0.5), ("Ea_eV", 0.31, None)]
