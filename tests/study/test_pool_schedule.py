@@ -71,3 +71,11 @@ def test_worker_warm_up_loads_the_decay_kernels_with_the_same_values(monkeypatch
     r, J = k.residuals("exp1", T, Y)(P, np.zeros(1, np.int64))
     assert np.abs(r).max() < 1e-20  # the exact parameters: zero residual
     assert np.allclose(J[0, :, 1], np.exp(-t / 50.0), rtol=1e-15, atol=0)
+
+
+def test_a_small_study_still_splits_its_circuit_fits_between_the_workers(monkeypatch):
+    eis = _tasks("eis_fit", 40)
+    monkeypatch.setattr(executors, "_batchable_eis", lambda tasks: [t for t in tasks if t.kind == "eis_fit"])
+    pool = _Recorder()
+    dict(executors._on_pool(pool, eis, settle=False))
+    assert [len(arg) for _, arg in pool.submitted] == [10, 10, 10, 10]  # not one chunk of 40 for one worker

@@ -289,8 +289,9 @@ def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task], settle: bool = False)
     for lo in range(0, len(dc), size):
         futures[pool.submit(run_dc_chunk, dc[lo:lo + size], settle)] = dc[lo:lo + size]
     lo = 0
+    smallest = min(EIS_MIN_CHUNK, -(-len(fits) // (2 * workers)))  # a small study: 2 chunks per worker, as before
     while lo < len(fits):
-        size = max(2, min(EIS_BATCH, max(EIS_MIN_CHUNK, -(-(len(fits) - lo) // (2 * workers)))))
+        size = max(2, min(EIS_BATCH, max(smallest, -(-(len(fits) - lo) // (2 * workers)))))
         futures[pool.submit(run_eis_chunk, fits[lo:lo + size], settle)] = fits[lo:lo + size]
         lo += size
     for fut in as_completed(futures):
