@@ -274,7 +274,8 @@ def _decay_fit(model: str, names: tuple[str, ...], res: Any, t: np.ndarray, scal
         taus = tuple(sorted(vals[n] for n in names if n.startswith("tau")))
 
     def _se(g: np.ndarray) -> float | None:
-        v = float(g @ cov @ g) if cov.size else math.nan
+        with np.errstate(invalid="ignore", over="ignore"):  # an infinite variance: no stderr, no warning
+            v = float(g @ cov @ g) if cov.size else math.nan
         return math.sqrt(v) * scale if math.isfinite(v) and v >= 0 else None
 
     p_si = {n: (v * scale if n.endswith("_A") else v) for n, v in vals.items()}
