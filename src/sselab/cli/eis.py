@@ -142,8 +142,7 @@ def fit_command(
     """Fit an equivalent circuit to one or more spectra (automatic initial values; many files
     are fitted together by the batched engine).  Exit 3 when a fit failed."""
     from ..eis.batch import FitFailure, fit_circuit_batch
-    from ..eis.fit import evaluate_curves
-    from ..eis.verdicts import prepare_verdicts
+    from ..eis.verdicts import prepare_outputs
     from ..eis.weights import WEIGHTINGS
 
     if weight not in WEIGHTINGS:
@@ -180,8 +179,7 @@ def fit_command(
             fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(item.n_in_file, item.index))
         fits[i] = fit
     done = [f for i, f in fits.items() if i not in errors]
-    evaluate_curves(done)  # ... then all fitted curves at once
-    prepare_verdicts(done)  # ... and the numbers their verdicts judge, as one table
+    prepare_outputs(done)  # ... then all fitted curves and the numbers their verdicts judge, at once
     outputs: list[dict[str, Any]] = []
     for i, (path, item) in enumerate(entries):
         if i in errors:
