@@ -13,9 +13,10 @@ from typer.core import TyperGroup
 
 from ..exceptions import FitError, SselabError
 from ..numfmt import format_relative, format_uncertain
+from ..verdict import EXIT_FAILED
 from ._common import assignments, check_option, echo_json, exit_for, verdict_line
-from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, mask_option,
-                        with_mask_note)
+from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, many_note,
+                         mask_option, with_mask_note)
 
 if TYPE_CHECKING:  # rich loads with the first table printed, not with every command (~0.1 s)
     from rich.console import Console
@@ -138,11 +139,14 @@ def fit_command(
     mask: Optional[str] = mask_option(),
     index: Optional[int] = index_option(),
     every: bool = all_option(),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Processes that read the files and write the JSON "
+                                       "(default: the cores available, at most 4; from 200 files on)."),
 ) -> None:
     """Fit an equivalent circuit to one or more spectra (automatic initial values; many files
     are fitted together by the batched engine).  Exit 3 when a fit failed."""
     from ..eis.batch import FitFailure, fit_circuit_batch
     from ..eis.verdicts import prepare_outputs
+    from ._eis_batch import read_all, render_json, workers
     from ..eis.weights import WEIGHTINGS
 
     if weight not in WEIGHTINGS:
@@ -154,7 +158,18 @@ def fit_command(
     console = None if json_out else _console(stderr=False)
     errors: dict[int, str] = {}
     entries: list[tuple[Path, Any]] = []  # (file, Loaded or None)
-    for path in files:
+    n_workers = workers(len(files), jobs)
+    if n_workers > 1:  # read by forked workers, each file as load() reads it
+        options = dict(index=index, every=every, fmin=fmin, fmax=fmax, drop_inductive=drop_inductive, mask=mask)
+        for path, (items, error) in zip(files, read_all(files, n_workers, **options)):
+            if error is not None:
+                errors[len(entries)] = error
+                entries.append((path, None))
+                continue
+            if items and items[0].n_in_file > 1 and index is None and not every:
+                typer.echo(many_note(path, items[0].n_in_file, 0), err=True)
+            entries += [(path, item) for item in items]
+    for path in files if n_workers == 1 else ():
         try:
             entries += [(path, item) for item in load(path, index, every, fmin, fmax, drop_inductive, mask)]
         except SselabError as exc:
@@ -178,6 +193,14 @@ def fit_command(
         if not every and item.n_in_file > 1:
             fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(item.n_in_file, item.index))
         fits[i] = fit
+    if json_out and plot is None and n_workers > 1 and len(entries) > 1:  # written by forked workers
+        text, statuses = render_json(entries, fits, errors, n_workers)
+        typer.echo(text)
+        if errors:
+            raise typer.Exit(code=2)
+        if "failed" in statuses:
+            raise typer.Exit(EXIT_FAILED)
+        return
     done = [f for i, f in fits.items() if i not in errors]
     prepare_outputs(done)  # ... then all fitted curves and the numbers their verdicts judge, at once
     outputs: list[dict[str, Any]] = []

@@ -1,0 +1,134 @@
+"""``sselab eis fit`` over many files on the machine's cores.
+
+The batched fit stays one call in this process (its compiled kernels spread their rows over
+the cores themselves).  Before it, forked workers read the files (:func:`read_all`: each file
+read exactly as :func:`~sselab.cli._eis_input.load` reads it alone, the spectra sent back);
+after it, forked workers write the JSON of the fits (:func:`render_json`: each worker takes a
+run of consecutive fits, computes their curves and verdict tables
+(:func:`~sselab.eis.verdicts.prepare_outputs`), their ``to_dict()`` and its text, and sends
+the text back).  Every number is computed row by row, so the output is byte for byte the one
+a single process writes (tests/cli/test_eis_fit_jobs.py).
+
+Workers are used from :data:`MIN_FILES` files on, when more than one core is available to this
+process and ``fork`` exists (Linux, macOS); ``--jobs 1`` keeps everything in this process.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import multiprocessing
+import os
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Callable, Sequence
+
+from ..exceptions import SselabError
+
+#: below this many files everything runs in this process (forking costs ~20–50 ms)
+MIN_FILES = 200
+#: the most workers used without an explicit ``--jobs``
+MAX_AUTO_JOBS = 4
+
+
+def _proxy(mapping: dict) -> MappingProxyType:
+    return MappingProxyType(mapping)
+
+
+def _reduce_proxy(m: MappingProxyType) -> tuple[Callable, tuple[dict]]:
+    return _proxy, (dict(m),)
+
+
+# a measurement's metadata is a read-only mapping proxy, which pickle cannot send as it is:
+# it travels as its dict and is wrapped again on arrival
+copyreg.pickle(MappingProxyType, _reduce_proxy)
+
+
+def workers(n_files: int, jobs: int | None) -> int:
+    """How many processes read and write: 1 below :data:`MIN_FILES` files or without ``fork``;
+    else ``jobs`` when given, or the cores available to this process (at most
+    :data:`MAX_AUTO_JOBS`)."""
+    if jobs is not None and jobs < 1:
+        raise SselabError(f"--jobs must be ≥ 1, got {jobs}")
+    if n_files < MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if jobs is not None:
+        return jobs
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_AUTO_JOBS))
+
+
+def _chunks(n: int, n_workers: int) -> list[range]:
+    """Consecutive runs of indices, several per worker (so that a slow run does not hold the rest)."""
+    size = max(25, -(-n // (4 * n_workers)))
+    return [range(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+#: what the forked workers read (set just before they are forked, cleared after)
+_JOB: dict[str, Any] = {}
+
+
+def _map(func: Callable[[range], Any], n: int, n_workers: int) -> list:
+    """``[func(chunk) for chunk in chunks]`` over forked workers, in order."""
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(n_workers) as pool:
+        return pool.map(func, _chunks(n, n_workers), chunksize=1)
+
+
+def _read_chunk(chunk: range) -> list[tuple[list | None, str | None]]:
+    from ._eis_input import load
+
+    files, options = _JOB["files"], _JOB["options"]
+    out: list[tuple[list | None, str | None]] = []
+    for k in chunk:
+        try:
+            out.append((load(files[k], quiet=True, **options), None))
+        except SselabError as exc:
+            out.append((None, str(exc).splitlines()[0]))
+    return out
+
+
+def read_all(files: Sequence[Path], n_workers: int, **options: Any) -> list[tuple[list | None, str | None]]:
+    """For each file, ``(load(file, **options), None)`` or ``(None, the first line of its
+    SselabError)``, read by ``n_workers`` forked processes (notes about multi-spectrum files
+    are left to the caller: the workers are quiet)."""
+    _JOB.update(files=files, options=options)
+    try:
+        return [r for part in _map(_read_chunk, len(files), n_workers) for r in part]
+    finally:
+        _JOB.clear()
+
+
+def _render_chunk(chunk: range) -> tuple[list[str], list[str]]:
+    from ..eis.verdicts import prepare_outputs
+    from ..jsonsafe import dumps_indented
+
+    entries, fits, errors = _JOB["entries"], _JOB["fits"], _JOB["errors"]
+    prepare_outputs([fits[i] for i in chunk if i not in errors])
+    texts, statuses = [], []
+    for i in chunk:
+        path, item = entries[i]
+        if i in errors:
+            texts.append(dumps_indented({"file": str(path), "error": errors[i]}))
+            continue
+        fit = fits[i]
+        texts.append(dumps_indented({**item.describe(), **fit.to_dict()}))
+        statuses.append(fit.verdict.status)
+    return texts, statuses
+
+
+def render_json(entries: Sequence[tuple[Path, Any]], fits: dict[int, Any], errors: dict[int, str],
+                n_workers: int) -> tuple[str, list[str]]:
+    """The ``--json`` text of all entries (a list: each fit's ``{**describe(), **to_dict()}`` or
+    the file's error) — the text :func:`~sselab.jsonsafe.dumps_indented` gives for that list — and
+    the verdict status of every fit, written by ``n_workers`` forked processes."""
+    _JOB.update(entries=entries, fits=fits, errors=errors)
+    try:
+        parts = _map(_render_chunk, len(entries), n_workers)
+    finally:
+        _JOB.clear()
+    # an item's text one level down: every line break gains two blanks (JSON strings hold none)
+    items = [t.replace("\n", "\n  ") for texts, _ in parts for t in texts]
+    return "[\n  " + ",\n  ".join(items) + "\n]", [s for _, statuses in parts for s in statuses]
