@@ -101,30 +101,44 @@ def read_all(files: Sequence[Path], n_workers: int, **options: Any) -> list[tupl
         _JOB.clear()
 
 
+def is_failure(batch: Any, row: int) -> bool:
+    """Whether row ``row`` of a :func:`~sselab.eis.batch.fit_circuit_batch` result is a
+    :class:`~sselab.eis.batch.FitFailure`, without building the fit of a row that is not (the
+    batch keeps each row as a failure or as a lazily built fit; reading the row builds it)."""
+    from ..eis.batch import FitFailure
+
+    entries = getattr(batch, "_entries", None)
+    return isinstance(entries[row] if entries is not None else batch[row], FitFailure)
+
+
 def _render_chunk(chunk: range) -> tuple[list[str], list[str]]:
     from ..eis.verdicts import prepare_outputs
-    from ..jsonsafe import dumps_indented
+    from ._common import dumps_json
+    from .eis import final_fit
 
-    entries, fits, errors = _JOB["entries"], _JOB["fits"], _JOB["errors"]
-    prepare_outputs([fits[i] for i in chunk if i not in errors])
+    entries, batch, rows, errors, every = (_JOB[k] for k in ("entries", "batch", "rows", "errors", "every"))
+    fits = {i: final_fit(batch[rows[i]], entries[i][1], every) for i in chunk if i not in errors}
+    prepare_outputs(list(fits.values()))
     texts, statuses = [], []
     for i in chunk:
         path, item = entries[i]
         if i in errors:
-            texts.append(dumps_indented({"file": str(path), "error": errors[i]}))
+            texts.append(dumps_json({"file": str(path), "error": errors[i]}))
             continue
         fit = fits[i]
-        texts.append(dumps_indented({**item.describe(), **fit.to_dict()}))
+        texts.append(dumps_json({**item.describe(), **fit.to_dict()}))
         statuses.append(fit.verdict.status)
     return texts, statuses
 
 
-def render_json(entries: Sequence[tuple[Path, Any]], fits: dict[int, Any], errors: dict[int, str],
-                n_workers: int) -> tuple[str, list[str]]:
+def render_json(entries: Sequence[tuple[Path, Any]], batch: Any, rows: dict[int, int], errors: dict[int, str],
+                every: bool, n_workers: int) -> tuple[str, list[str]]:
     """The ``--json`` text of all entries (a list: each fit's ``{**describe(), **to_dict()}`` or
-    the file's error) — the text :func:`~sselab.jsonsafe.dumps_indented` gives for that list — and
-    the verdict status of every fit, written by ``n_workers`` forked processes."""
-    _JOB.update(entries=entries, fits=fits, errors=errors)
+    the file's error) — the text :func:`~sselab.cli._common.dumps_json` gives for that list — and
+    the verdict status of every fit, written by ``n_workers`` forked processes.  ``batch``: the
+    batched fit, ``rows``: the batch row of each entry that was fitted, ``errors``: the entries
+    that have no fit; each worker builds its fits (:func:`~sselab.cli.eis.final_fit`)."""
+    _JOB.update(entries=entries, batch=batch, rows=rows, errors=errors, every=every)
     try:
         parts = _map(_render_chunk, len(entries), n_workers)
     finally:

@@ -80,6 +80,15 @@ def one_of_many(n: int, index: int) -> tuple:
                    "(--index picks another; eis ageing / eis series analyse them all)"),)
 
 
+def final_fit(fit: Any, item: Any, every: bool) -> Any:
+    """``fit`` as ``sselab eis fit`` reports it: the point selection's note, and the warning of a
+    spectrum fitted alone out of several in its file."""
+    fit = with_mask_note(fit, item.selection)
+    if not every and item.n_in_file > 1:
+        fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(item.n_in_file, item.index))
+    return fit
+
+
 def _console(**kwargs: Any) -> "Console":
     from rich.console import Console
 
@@ -146,7 +155,7 @@ def fit_command(
     are fitted together by the batched engine).  Exit 3 when a fit failed."""
     from ..eis.batch import FitFailure, fit_circuit_batch
     from ..eis.verdicts import prepare_outputs
-    from ._eis_batch import read_all, render_json, workers
+    from ._eis_batch import is_failure, read_all, render_json, workers
     from ..eis.weights import WEIGHTINGS
 
     if weight not in WEIGHTINGS:
@@ -179,22 +188,23 @@ def fit_command(
             entries.append((path, None))
     spectra = {i: item.spectrum for i, (_, item) in enumerate(entries) if item is not None}
     # all spectra in one batched fit (the same answers as one fit_circuit per file)
-    fits = dict(zip(spectra, fit_circuit_batch(list(spectra.values()), c, weighting=weight, initial=init, fixed=fixed)))
+    batch = fit_circuit_batch(list(spectra.values()), c, weighting=weight, initial=init, fixed=fixed)
+    rows = dict(zip(spectra, range(len(spectra))))  # entry -> its row of the batch
+    forked = json_out and plot is None and n_workers > 1 and len(entries) > 1  # workers build and write the fits
+    fits: dict[int, Any] = {}
     for i, (path, item) in enumerate(entries):  # the final result of each spectrum first ...
-        fit = fits.get(i)
+        if i not in rows or forked and not is_failure(batch, rows[i]):
+            continue
+        fit = batch[rows[i]]
         if isinstance(fit, FitFailure):
             label = item.label if item is not None else str(path)
             if len(entries) == 1:
                 raise FitError(f"{label}: {fit.error}")
             errors[i] = f"{label}: {fit.error}"
-        if i in errors:
             continue
-        fit = with_mask_note(fit, item.selection)
-        if not every and item.n_in_file > 1:
-            fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(item.n_in_file, item.index))
-        fits[i] = fit
-    if json_out and plot is None and n_workers > 1 and len(entries) > 1:  # written by forked workers
-        text, statuses = render_json(entries, fits, errors, n_workers)
+        fits[i] = final_fit(fit, item, every)
+    if forked:
+        text, statuses = render_json(entries, batch, rows, errors, every, n_workers)
         typer.echo(text)
         if errors:
             raise typer.Exit(code=2)
@@ -232,7 +242,7 @@ def fit_command(
                 typer.echo(f"error: {o['error']}", err=True)
     if failures:
         raise typer.Exit(code=2)
-    exit_for(*(f for f in fits.values() if not isinstance(f, FitFailure)))
+    exit_for(*fits.values())
 
 
 @eis_app.command("kk")
