@@ -75,6 +75,13 @@ codecs.register_error("sselab_json_ascii", _json_escape)
 #: a single-digit negative exponent of a whole value (before a line end: never inside a string,
 #: which holds no raw line break): orjson writes 1.5e-7, Python 1.5e-07
 _UNPADDED = re.compile(rb"e-([1-9])(?=,?\n)")
+_PADDED = {d: b"e-0" + d for d in (b"%d" % k for k in range(1, 10))}
+
+
+def _padded(m: re.Match) -> bytes:
+    return _PADDED[m.group(1)]
+
+
 _NUMBER_BYTES = b"-0123456789.e+"
 
 
@@ -83,7 +90,8 @@ def _python_floats(raw: bytes) -> bytes:
     are the same (both shortest round-trip); orjson writes 1e-5 ≤ |x| < 1e-4 fixed (0.00001,
     Python 1e-05) and negative exponents unpadded (1.5e-7, Python 1.5e-07).  Only whole values
     are changed: a token after a blank that runs to the line end (strings hold no raw line break)."""
-    raw = _UNPADDED.sub(rb"e-0\1", raw)
+    if b"e-" in raw:
+        raw = _UNPADDED.sub(_padded, raw)
     if b"0.0000" not in raw:
         return raw
     parts, done = [], 0
