@@ -83,3 +83,20 @@ def test_how_many_workers(monkeypatch):
 
     with pytest.raises(SselabError, match="--jobs"):
         _eis_batch.workers(5000, 0)
+
+
+def test_fit_threads_only_with_workers_and_a_free_machine(monkeypatch):
+    import os
+
+    monkeypatch.delenv("SSELAB_FIT_THREADS", raising=False)
+    with _eis_batch.fit_threads(1, asked=True):
+        assert "SSELAB_FIT_THREADS" not in os.environ
+    with _eis_batch.fit_threads(2, asked=True):
+        assert os.environ["SSELAB_FIT_THREADS"] == "2"
+    assert "SSELAB_FIT_THREADS" not in os.environ
+    monkeypatch.setattr(_eis_batch.os, "getloadavg", lambda: (50.0, 50.0, 50.0))
+    with _eis_batch.fit_threads(2, asked=False):  # a busy machine: the kernels decide alone
+        assert "SSELAB_FIT_THREADS" not in os.environ
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "1")  # the user's setting is kept
+    with _eis_batch.fit_threads(2, asked=True):
+        assert os.environ["SSELAB_FIT_THREADS"] == "1"

@@ -11,6 +11,7 @@ a single process writes (tests/cli/test_eis_fit_jobs.py).
 
 Workers are used from :data:`MIN_FILES` files on, when more than one core is available to this
 process and ``fork`` exists (Linux, macOS); ``--jobs 1`` keeps everything in this process.
+With workers, the fit's compiled kernels may also use that many threads (:func:`fit_threads`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from __future__ import annotations
 import copyreg
 import multiprocessing
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..exceptions import SselabError
 
@@ -70,11 +72,42 @@ def _chunks(n: int, n_workers: int) -> list[range]:
 _JOB: dict[str, Any] = {}
 
 
+def _serial_kernels() -> None:
+    """Pool initializer: a forked worker never enters the compiled kernels' thread pool (GNU
+    libgomp, which the parent may have started for the fit, does not survive a fork)."""
+    os.environ["SSELAB_FIT_THREADS"] = "1"
+
+
 def _map(func: Callable[[range], Any], n: int, n_workers: int) -> list:
     """``[func(chunk) for chunk in chunks]`` over forked workers, in order."""
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(n_workers) as pool:
+    with ctx.Pool(n_workers, initializer=_serial_kernels) as pool:
         return pool.map(func, _chunks(n, n_workers), chunksize=1)
+
+
+@contextmanager
+def fit_threads(n_workers: int, asked: bool) -> Iterator[None]:
+    """While the batched fit runs: its compiled kernels use ``n_workers`` threads when the files
+    were read by that many processes and ``SSELAB_FIT_THREADS`` is not set — always when
+    ``--jobs`` was ``asked`` for, else only while the machine is not oversubscribed (1-minute
+    load average at most the cores available: on a busy shared machine the kernels' thread pool
+    only adds waiting, see :mod:`sselab.eis.kernel`).  Pooled and serial fits are the same fits
+    (independent rows)."""
+    if n_workers <= 1 or "SSELAB_FIT_THREADS" in os.environ or not (asked or _not_oversubscribed()):
+        yield
+        return
+    os.environ["SSELAB_FIT_THREADS"] = str(n_workers)
+    try:
+        yield
+    finally:
+        os.environ.pop("SSELAB_FIT_THREADS", None)
+
+
+def _not_oversubscribed() -> bool:
+    try:
+        return os.getloadavg()[0] <= len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return False
 
 
 def _read_chunk(chunk: range) -> list[tuple[list | None, str | None]]:

@@ -155,7 +155,7 @@ def fit_command(
     are fitted together by the batched engine).  Exit 3 when a fit failed."""
     from ..eis.batch import FitFailure, fit_circuit_batch
     from ..eis.verdicts import prepare_outputs
-    from ._eis_batch import is_failure, read_all, render_json, workers
+    from ._eis_batch import fit_threads, is_failure, read_all, render_json, workers
     from ..eis.weights import WEIGHTINGS
 
     if weight not in WEIGHTINGS:
@@ -188,7 +188,8 @@ def fit_command(
             entries.append((path, None))
     spectra = {i: item.spectrum for i, (_, item) in enumerate(entries) if item is not None}
     # all spectra in one batched fit (the same answers as one fit_circuit per file)
-    batch = fit_circuit_batch(list(spectra.values()), c, weighting=weight, initial=init, fixed=fixed)
+    with fit_threads(n_workers, asked=jobs is not None):
+        batch = fit_circuit_batch(list(spectra.values()), c, weighting=weight, initial=init, fixed=fixed)
     rows = dict(zip(spectra, range(len(spectra))))  # entry -> its row of the batch
     forked = json_out and plot is None and n_workers > 1 and len(entries) > 1  # workers build and write the fits
     fits: dict[int, Any] = {}
