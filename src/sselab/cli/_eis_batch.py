@@ -17,7 +17,6 @@ With workers, the fit's compiled kernels may also use that many threads (:func:`
 from __future__ import annotations
 
 import copyreg
-import multiprocessing
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,7 +50,11 @@ def workers(n_files: int, jobs: int | None) -> int:
     :data:`MAX_AUTO_JOBS`)."""
     if jobs is not None and jobs < 1:
         raise SselabError(f"--jobs must be ≥ 1, got {jobs}")
-    if n_files < MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+    if n_files < MIN_FILES:
+        return 1
+    import multiprocessing  # only here: a one-file call does not load it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     if jobs is not None:
         return jobs
@@ -80,6 +83,8 @@ def _serial_kernels() -> None:
 
 def _map(func: Callable[[range], Any], n: int, n_workers: int) -> list:
     """``[func(chunk) for chunk in chunks]`` over forked workers, in order."""
+    import multiprocessing
+
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(n_workers, initializer=_serial_kernels) as pool:
         return pool.map(func, _chunks(n, n_workers), chunksize=1)
