@@ -74,18 +74,22 @@ def test_exit_code_and_options_with_workers(cli, files, monkeypatch):
 
 
 def test_how_many_workers(monkeypatch):
-    assert _eis_batch.workers(10, None) == 1  # too few files to fork for
-    assert _eis_batch.workers(5000, 1) == 1
-    assert _eis_batch.workers(5000, 3) == 3
-    monkeypatch.setattr(_eis_batch.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5, 6, 7}, raising=False)
-    assert _eis_batch.workers(5000, None) == _eis_batch.MAX_AUTO_JOBS
+    from sselab.eis import kernel
     from sselab.exceptions import SselabError
 
+    assert _eis_batch.workers(10, None) == 1  # too few files to fork for
+    assert _eis_batch.workers(5000, 1) == 1
+    assert _eis_batch.workers(5000, 3) == 3  # asked for: whatever the load
+    monkeypatch.setattr(_eis_batch.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5, 6, 7}, raising=False)
+    monkeypatch.setattr(kernel, "cores_free", lambda: True)
+    assert _eis_batch.workers(5000, None) == _eis_batch.MAX_AUTO_JOBS
+    monkeypatch.setattr(kernel, "cores_free", lambda: False)  # a busy machine: one process
+    assert _eis_batch.workers(5000, None) == 1
     with pytest.raises(SselabError, match="--jobs"):
         _eis_batch.workers(5000, 0)
 
 
-def test_fit_threads_only_with_workers_and_a_free_machine(monkeypatch):
+def test_fit_threads_only_when_asked(monkeypatch):
     import os
 
     monkeypatch.delenv("SSELAB_FIT_THREADS", raising=False)
@@ -94,8 +98,7 @@ def test_fit_threads_only_with_workers_and_a_free_machine(monkeypatch):
     with _eis_batch.fit_threads(2, asked=True):
         assert os.environ["SSELAB_FIT_THREADS"] == "2"
     assert "SSELAB_FIT_THREADS" not in os.environ
-    monkeypatch.setattr(_eis_batch.os, "getloadavg", lambda: (50.0, 50.0, 50.0))
-    with _eis_batch.fit_threads(2, asked=False):  # a busy machine: the kernels decide alone
+    with _eis_batch.fit_threads(2, asked=False):  # by default the kernels decide alone
         assert "SSELAB_FIT_THREADS" not in os.environ
     monkeypatch.setenv("SSELAB_FIT_THREADS", "1")  # the user's setting is kept
     with _eis_batch.fit_threads(2, asked=True):

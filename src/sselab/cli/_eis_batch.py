@@ -9,9 +9,10 @@ run of consecutive fits, computes their curves and verdict tables
 the text back).  Every number is computed row by row, so the output is byte for byte the one
 a single process writes (tests/cli/test_eis_fit_jobs.py).
 
-Workers are used from :data:`MIN_FILES` files on, when more than one core is available to this
-process and ``fork`` exists (Linux, macOS); ``--jobs 1`` keeps everything in this process.
-With workers, the fit's compiled kernels may also use that many threads (:func:`fit_threads`).
+Workers are used from :data:`MIN_FILES` files on, where ``fork`` exists (Linux, macOS): as many
+as ``--jobs`` asks (the fit's compiled kernels then use as many threads, :func:`fit_threads`),
+by default as many as the cores available when one of them is free (:func:`workers`), else
+none; ``--jobs 1`` keeps everything in this process.
 """
 
 from __future__ import annotations
@@ -46,8 +47,12 @@ copyreg.pickle(MappingProxyType, _reduce_proxy)
 
 def workers(n_files: int, jobs: int | None) -> int:
     """How many processes read and write: 1 below :data:`MIN_FILES` files or without ``fork``;
-    else ``jobs`` when given, or the cores available to this process (at most
-    :data:`MAX_AUTO_JOBS`)."""
+    else ``jobs`` when given; by default the cores available to this process (at most
+    :data:`MAX_AUTO_JOBS`) when one of them is free — the rule the fit's kernels use for their
+    threads (:func:`sselab.eis.kernel.cores_free`: 1-minute load average at most the cores − 1) —
+    and 1 on a busy machine, where forked workers only compete with the other processes for the
+    same cores (measured at load 2.6–2.8 on 2 cores: 2,000 files 6.3–6.7 s wall with 2 workers
+    against 5.4–5.8 s in one process, benchmarks/RESULTS.md)."""
     if jobs is not None and jobs < 1:
         raise SselabError(f"--jobs must be ≥ 1, got {jobs}")
     if n_files < MIN_FILES:
@@ -58,6 +63,10 @@ def workers(n_files: int, jobs: int | None) -> int:
         return 1
     if jobs is not None:
         return jobs
+    from ..eis.kernel import cores_free
+
+    if not cores_free():
+        return 1
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -92,13 +101,11 @@ def _map(func: Callable[[range], Any], n: int, n_workers: int) -> list:
 
 @contextmanager
 def fit_threads(n_workers: int, asked: bool) -> Iterator[None]:
-    """While the batched fit runs: its compiled kernels use ``n_workers`` threads when the files
-    were read by that many processes and ``SSELAB_FIT_THREADS`` is not set — always when
-    ``--jobs`` was ``asked`` for, else only while the machine is not oversubscribed (1-minute
-    load average at most the cores available: on a busy shared machine the kernels' thread pool
-    only adds waiting, see :mod:`sselab.eis.kernel`).  Pooled and serial fits are the same fits
-    (independent rows)."""
-    if n_workers <= 1 or "SSELAB_FIT_THREADS" in os.environ or not (asked or _not_oversubscribed()):
+    """While the batched fit runs: its compiled kernels use ``n_workers`` threads when ``--jobs``
+    was ``asked`` for (above 1) and ``SSELAB_FIT_THREADS`` is not set; otherwise the kernels
+    decide by themselves (threads when a core is free, the rule :func:`workers` follows).
+    Pooled and serial fits are the same fits (independent rows)."""
+    if n_workers <= 1 or not asked or "SSELAB_FIT_THREADS" in os.environ:
         yield
         return
     os.environ["SSELAB_FIT_THREADS"] = str(n_workers)
@@ -106,13 +113,6 @@ def fit_threads(n_workers: int, asked: bool) -> Iterator[None]:
         yield
     finally:
         os.environ.pop("SSELAB_FIT_THREADS", None)
-
-
-def _not_oversubscribed() -> bool:
-    try:
-        return os.getloadavg()[0] <= len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return False
 
 
 def _read_chunk(chunk: range) -> list[tuple[list | None, str | None]]:

@@ -148,8 +148,9 @@ def fit_command(
     mask: Optional[str] = mask_option(),
     index: Optional[int] = index_option(),
     every: bool = all_option(),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Processes that read the files and write the JSON "
-                                       "(default: the cores available, at most 4; from 200 files on)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Processes that read the files and write the JSON, "
+                                       "from 200 files on (default: the cores available, at most 4, when a core is free; "
+                                       "else 1). Same output."),
 ) -> None:
     """Fit an equivalent circuit to one or more spectra (automatic initial values; many files
     are fitted together by the batched engine).  Exit 3 when a fit failed."""
