@@ -22,7 +22,9 @@ Every returned measurement carries ``metadata["reading_verdict"]`` (``status``/`
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -230,13 +232,19 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
     path = Path(path)
     if kind is not None and kind not in KINDS:
         raise ReaderError(path, f"unknown measurement kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if not path.exists():
-        raise ReaderError(path, "no such file")
-    if path.is_dir():
-        raise ReaderError(path, "is a directory, not a file")
-    if path.stat().st_size == 0:
+    try:
+        st = os.stat(path)  # one call for existence, kind and size
+    except OSError:
+        st = None
+    if st is None or stat.S_ISDIR(st.st_mode):  # as before: Path.exists / is_dir decide the message
+        if not path.exists():
+            raise ReaderError(path, "no such file")
+        if path.is_dir():
+            raise ReaderError(path, "is a directory, not a file")
+        st = path.stat()
+    if st.st_size == 0:
         raise ReaderError(path, "file is empty")
-    check_file(path)  # size ceilings before any reader parses it (io.bounds)
+    check_file(path, st.st_size)  # size ceilings before any reader parses it (io.bounds)
     if reader is not None:
         chosen = [r for r in readers() if r.name == reader]
         if not chosen:
