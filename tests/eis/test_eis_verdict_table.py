@@ -11,9 +11,9 @@ import pytest
 
 from sselab.eis import simulate_spectrum
 from sselab.eis.batch import fit_circuit_batch
-from sselab.eis.fit import evaluate_curves
 from sselab.eis.kramers_kronig import NOISE_FLOOR, noise_shown
-from sselab.eis.verdicts import EDGE_POINTS, edge_misfit_z, fit_noise, noise_shown_rows, prepare_verdicts, verdict_table
+from sselab.eis.verdicts import (EDGE_POINTS, edge_misfit_z, fit_noise, noise_shown_rows, prepare_outputs, prepare_verdicts,
+                                 verdict_table)
 from sselab.eis.weights import weights
 
 TWO_ARCS = "R0-p(R1,CPE1)-p(R2,CPE2)"
@@ -61,9 +61,8 @@ def test_the_batch_holds_every_kind_of_verdict(fits):
 def test_table_verdicts_equal_one_at_a_time(fits):
     single = [(f.verdict, f.to_dict(), f.verdict_for(["R0"]).to_dict()) for f in fits]
     again = _fits()  # fresh objects (nothing cached), the same fits
-    evaluate_curves(again)
-    prepare_verdicts(again)
-    assert all("_verdict_row" in f.__dict__ for f in again)
+    prepare_outputs(again)  # evaluate_curves, then prepare_verdicts: what the CLI and the study call
+    assert all("_verdict_row" in f.__dict__ and "_fitted" in f.__dict__ for f in again)
     table = [(f.verdict, f.to_dict(), f.verdict_for(["R0"]).to_dict()) for f in again]
     assert len(single) == len(table)
     for (v1, d1, r1), (v2, d2, r2) in zip(single, table):

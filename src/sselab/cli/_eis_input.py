@@ -99,8 +99,7 @@ def load(
             raise SselabError(f"{path}: has {n} spectra, no index {i} (0-based: 0 to {n - 1})")
         wanted = [i]
         if n > 1 and index is None and not quiet:
-            typer.echo(f"note: {path} holds {n} spectra; using spectrum {i} (--index N for another, --all for every one)",
-                       err=True)
+            typer.echo(many_note(path, n, i), err=True)
     out = []
     for i in wanted:
         s = spectra[i]
@@ -109,6 +108,11 @@ def load(
         sel = select(s, f_min_Hz=fmin, f_max_Hz=fmax, drop_inductive=drop_inductive, mask=mask)
         out.append(Loaded(Path(path), i, n, sel))
     return out
+
+
+def many_note(path: Path, n: int, i: int) -> str:
+    """The note on stderr when a file holds ``n`` spectra and only spectrum ``i`` is used."""
+    return f"note: {path} holds {n} spectra; using spectrum {i} (--index N for another, --all for every one)"
 
 
 def with_mask_note(fit: Any, selection: Selection) -> Any:

@@ -13,9 +13,10 @@ from typer.core import TyperGroup
 
 from ..exceptions import FitError, SselabError
 from ..numfmt import format_relative, format_uncertain
+from ..verdict import EXIT_FAILED
 from ._common import assignments, check_option, echo_json, exit_for, verdict_line
-from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, mask_option,
-                        with_mask_note)
+from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, many_note,
+                         mask_option, with_mask_note)
 
 if TYPE_CHECKING:  # rich loads with the first table printed, not with every command (~0.1 s)
     from rich.console import Console
@@ -79,6 +80,15 @@ def one_of_many(n: int, index: int) -> tuple:
                    "(--index picks another; eis ageing / eis series analyse them all)"),)
 
 
+def final_fit(fit: Any, item: Any, every: bool) -> Any:
+    """``fit`` as ``sselab eis fit`` reports it: the point selection's note, and the warning of a
+    spectrum fitted alone out of several in its file."""
+    fit = with_mask_note(fit, item.selection)
+    if not every and item.n_in_file > 1:
+        fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(item.n_in_file, item.index))
+    return fit
+
+
 def _console(**kwargs: Any) -> "Console":
     from rich.console import Console
 
@@ -138,12 +148,15 @@ def fit_command(
     mask: Optional[str] = mask_option(),
     index: Optional[int] = index_option(),
     every: bool = all_option(),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Processes that read the files and write the JSON, "
+                                       "from 200 files on (default: the cores available, at most 4, when a core is free; "
+                                       "else 1). Same output."),
 ) -> None:
     """Fit an equivalent circuit to one or more spectra (automatic initial values; many files
     are fitted together by the batched engine).  Exit 3 when a fit failed."""
     from ..eis.batch import FitFailure, fit_circuit_batch
-    from ..eis.fit import evaluate_curves
-    from ..eis.verdicts import prepare_verdicts
+    from ..eis.verdicts import prepare_outputs
+    from ._eis_batch import fit_threads, is_failure, read_all, render_json, workers
     from ..eis.weights import WEIGHTINGS
 
     if weight not in WEIGHTINGS:
@@ -155,7 +168,18 @@ def fit_command(
     console = None if json_out else _console(stderr=False)
     errors: dict[int, str] = {}
     entries: list[tuple[Path, Any]] = []  # (file, Loaded or None)
-    for path in files:
+    n_workers = workers(len(files), jobs)
+    if n_workers > 1:  # read by forked workers, each file as load() reads it
+        options = dict(index=index, every=every, fmin=fmin, fmax=fmax, drop_inductive=drop_inductive, mask=mask)
+        for path, (items, error) in zip(files, read_all(files, n_workers, **options)):
+            if error is not None:
+                errors[len(entries)] = error
+                entries.append((path, None))
+                continue
+            if items and items[0].n_in_file > 1 and index is None and not every:
+                typer.echo(many_note(path, items[0].n_in_file, 0), err=True)
+            entries += [(path, item) for item in items]
+    for path in files if n_workers == 1 else ():
         try:
             entries += [(path, item) for item in load(path, index, every, fmin, fmax, drop_inductive, mask)]
         except SselabError as exc:
@@ -165,23 +189,32 @@ def fit_command(
             entries.append((path, None))
     spectra = {i: item.spectrum for i, (_, item) in enumerate(entries) if item is not None}
     # all spectra in one batched fit (the same answers as one fit_circuit per file)
-    fits = dict(zip(spectra, fit_circuit_batch(list(spectra.values()), c, weighting=weight, initial=init, fixed=fixed)))
+    with fit_threads(n_workers, asked=jobs is not None):
+        batch = fit_circuit_batch(list(spectra.values()), c, weighting=weight, initial=init, fixed=fixed)
+    rows = dict(zip(spectra, range(len(spectra))))  # entry -> its row of the batch
+    forked = json_out and plot is None and n_workers > 1 and len(entries) > 1  # workers build and write the fits
+    fits: dict[int, Any] = {}
     for i, (path, item) in enumerate(entries):  # the final result of each spectrum first ...
-        fit = fits.get(i)
+        if i not in rows or forked and not is_failure(batch, rows[i]):
+            continue
+        fit = batch[rows[i]]
         if isinstance(fit, FitFailure):
             label = item.label if item is not None else str(path)
             if len(entries) == 1:
                 raise FitError(f"{label}: {fit.error}")
             errors[i] = f"{label}: {fit.error}"
-        if i in errors:
             continue
-        fit = with_mask_note(fit, item.selection)
-        if not every and item.n_in_file > 1:
-            fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(item.n_in_file, item.index))
-        fits[i] = fit
+        fits[i] = final_fit(fit, item, every)
+    if forked:
+        text, statuses = render_json(entries, batch, rows, errors, every, n_workers)
+        typer.echo(text)
+        if errors:
+            raise typer.Exit(code=2)
+        if "failed" in statuses:
+            raise typer.Exit(EXIT_FAILED)
+        return
     done = [f for i, f in fits.items() if i not in errors]
-    evaluate_curves(done)  # ... then all fitted curves at once
-    prepare_verdicts(done)  # ... and the numbers their verdicts judge, as one table
+    prepare_outputs(done)  # ... then all fitted curves and the numbers their verdicts judge, at once
     outputs: list[dict[str, Any]] = []
     for i, (path, item) in enumerate(entries):
         if i in errors:
@@ -211,7 +244,7 @@ def fit_command(
                 typer.echo(f"error: {o['error']}", err=True)
     if failures:
         raise typer.Exit(code=2)
-    exit_for(*(f for f in fits.values() if not isinstance(f, FitFailure)))
+    exit_for(*fits.values())
 
 
 @eis_app.command("kk")

@@ -159,6 +159,19 @@ def prepare_verdicts(fits: "list[CircuitFit]") -> None:
         fit.__dict__["_verdict_row"] = {k: v[i] for k, v in table.items()}  # a frozen dataclass keeps its __dict__
 
 
+def prepare_outputs(fits: "list[CircuitFit]") -> None:
+    """Make ready, for all ``fits`` at once, what their ``to_dict()`` and verdicts read: the fitted
+    curves (:func:`~sselab.eis.fit.evaluate_curves`, one evaluation per circuit and frequency
+    grid) and then the numbers their verdicts judge (:func:`prepare_verdicts`, one table) — the
+    step every batch output (``sselab eis fit`` on many files, the study's batched EIS tasks)
+    takes between the batched fit and the results; each fit's output is bit for bit what it
+    gives alone."""
+    from .fit import evaluate_curves
+
+    evaluate_curves(fits)
+    prepare_verdicts(fits)
+
+
 def _row(fit: "CircuitFit", noise: float | None) -> dict:
     if noise is None and "_verdict_row" in fit.__dict__:
         return fit.__dict__["_verdict_row"]

@@ -39,10 +39,12 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:.0f} MiB"
 
 
-def check_file(path: str | Path) -> None:
-    """Refuse ``path`` when it is larger than the ceilings (text: no NUL byte in its first 8 KiB)."""
+def check_file(path: str | Path, size: int | None = None) -> None:
+    """Refuse ``path`` when it is larger than the ceilings (text: no NUL byte in its first 8 KiB).
+    ``size``: its size in bytes when the caller has just read it (no second ``stat``)."""
     p = Path(path)
-    size = p.stat().st_size
+    if size is None:
+        size = p.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ReaderError(p, f"file is {_mib(size)}, more than the {_mib(MAX_FILE_BYTES)} any reader accepts; refused")
     if size <= min(MAX_LINE_BYTES, MAX_TEXT_BYTES):

@@ -377,11 +377,23 @@ def _header_key(raw: str) -> tuple[str | None, str]:
 
 def find_column(header: list[str], role: str, quantity: str | None = None, path: Path | str = "") -> Column | None:
     """The first column whose name matches ``role`` (see :data:`ROLES`), or ``None``."""
+    found = _find_column(tuple(header), role, quantity)  # many files share the same few headers
+    if found is not None and found.factor is None:  # a unit unknown for the quantity: name the file
+        unit_factor(found.unit, quantity, path)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _find_column(header: tuple[str, ...], role: str, quantity: str | None) -> Column | None:
+    """:func:`find_column` without the file (its ``factor`` None when the unit is unknown)."""
     pattern = _role_pattern(role)
     for i, raw in enumerate(header):
         unit, key = _header_key(raw)
         if pattern.match(key):
             negated = key.startswith("-")
-            factor = unit_factor(unit, quantity, path) if quantity else 1.0
+            try:
+                factor = unit_factor(unit, quantity) if quantity else 1.0
+            except ReaderError:
+                factor = None
             return Column(i, raw, unit, factor, negated)
     return None

@@ -5,6 +5,16 @@ A text reader finds where its rows of numbers start, then converts them all with
 fields and nothing else, so the whole-token rule of :func:`sselab.io.columns.to_float` holds);
 when that call fails the reader goes line by line to name the bad row.
 
+Before ``loadtxt``, a block whose bytes are only digits, signs, points, exponents, the
+delimiter and blanks is read as one JSON array of rows by ``orjson`` (:func:`_json_rows`,
+6× faster: 20 vs 120 µs for 100 rows of 3 numbers).  Its float parser is correctly rounded, as
+``loadtxt``'s is (checked bit for bit on 3 million numbers of written spectra and 320,000
+17-to-30-digit and exact halfway decimals, tests/io/test_io_fastblock.py); JSON's number syntax
+is a subset of what ``loadtxt`` takes, so a block it reads is one ``loadtxt`` reads to the same
+array, and anything else (``nan``, ``+1``, ``.5``, ``1.``, ``1e400``, a blank line, ragged rows)
+makes it give up and ``loadtxt`` decide, as before.  ``-0`` (an integer to JSON, so +0.0) is
+the one JSON number whose value would differ: a block holding it goes to ``loadtxt``.
+
 Examples
 --------
 >>> loadtxt_block("1 2\\n3 4\\n", None, 2).tolist()
@@ -18,9 +28,15 @@ True
 from __future__ import annotations
 
 import io
+import re
 import warnings
 
 import numpy as np
+
+try:  # the fast path only; without orjson every block goes to numpy.loadtxt
+    from orjson import loads as _json_loads
+except ImportError:  # pragma: no cover - orjson is a pinned dependency
+    _json_loads = None
 
 #: the bytes a row of numbers can hold (digits, signs, point/comma, exponent, nan/inf letters,
 #: quotes, blanks and the delimiters; any other byte, non-ASCII ones too, is foreign)
@@ -40,16 +56,61 @@ def loadtxt_block(text: str | bytes, delimiter: str | None, ncol: int,
     numbers, inf and nan as whole fields, nothing else), or ``None`` when a field is not a number
     or the array is not ``ncol`` wide; the caller then goes line by line to name the culprit.
     ``offset``: the byte where the block starts in ``text``."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    data = _json_rows(raw[offset:] if offset else raw, delimiter, usecols)
+    if data is not None:
+        return data if data.shape[1] == ncol else None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            buf = io.BytesIO(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+            buf = io.BytesIO(raw)
             buf.seek(offset)  # the block starts there (no copy of the bytes before it is needed)
             data = np.loadtxt(buf, delimiter=delimiter, comments=None, ndmin=2,
                               dtype=float, usecols=usecols, encoding="utf-8")
     except ValueError:
         return None
     return data if data.shape[1] == ncol else None
+
+
+#: the bytes of a block of JSON numbers separated by commas and blanks (no letters but exponents)
+_JSON_BYTES = b"0123456789.+-eE,\t\r\n "
+#: ``-0`` as a whole JSON integer (orjson gives the integer 0, loadtxt -0.0)
+_MINUS_ZERO = re.compile(rb"-0(?![0-9.eE])")
+#: blanks at the start and end of lines, and runs of blanks (blank-separated tables)
+_EDGE_BLANKS = re.compile(rb"^[ \t]+|[ \t]+$", re.M)
+_BLANK_RUNS = re.compile(rb"[ \t]+")
+
+
+def _json_rows(block: bytes, delimiter: str | None, usecols: list[int] | None) -> np.ndarray | None:
+    """``block`` (rows of numbers, one per line) as a 2-D float array parsed by orjson as one JSON
+    array of rows, or ``None`` when it is not made of JSON numbers only, the rows are ragged or
+    a line is blank: then :func:`numpy.loadtxt` decides (see the module docs for why both agree)."""
+    if _json_loads is None:
+        return None
+    if delimiter is None:
+        if b"," in block:
+            return None
+        block = _BLANK_RUNS.sub(b",", _EDGE_BLANKS.sub(b"", block))
+    elif delimiter != ",":
+        if len(delimiter) != 1 or b"," in block or delimiter.encode() not in b"\t;":
+            return None
+        block = block.replace(delimiter.encode(), b",")
+    block = block.rstrip()
+    if not block or block.translate(None, _JSON_BYTES) or (b"-0" in block and _MINUS_ZERO.search(block)):
+        return None
+    try:
+        rows = _json_loads(b"[[" + block.replace(b"\n", b"],[") + b"]]")
+        data = np.array(rows, dtype=float)
+    except (ValueError, TypeError, OverflowError):  # orjson.JSONDecodeError is a ValueError
+        return None
+    if data.ndim != 2 or data.shape[1] == 0:
+        return None
+    if usecols is not None:
+        try:
+            data = data[:, usecols]
+        except IndexError:
+            return None
+    return data
 
 
 def foreign_line(lines: list[str]) -> int:

@@ -22,7 +22,9 @@ Every returned measurement carries ``metadata["reading_verdict"]`` (``status``/`
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -57,6 +59,9 @@ class Reader:
 
 _READERS: list[Reader] = []
 _LOADED = False
+#: bumped by every :func:`register`: the tables :func:`_declared` and :func:`_pending` build are
+#: kept until a reader is added or replaced
+_VERSION = 0
 
 
 def register(
@@ -69,6 +74,8 @@ def register(
     """Decorator registering ``read(path, kind) -> list[Measurement]`` as a reader."""
 
     def wrap(func: Callable[[Path, str], list]) -> Callable[[Path, str], list]:
+        global _VERSION
+        _VERSION += 1
         exts = tuple(e.lower() if e.startswith(".") else "." + e.lower() for e in extensions)
         _READERS[:] = [r for r in _READERS if r.name != name]
         _READERS.append(Reader(name, exts, tuple(kinds), func, sniff, priority))
@@ -109,14 +116,17 @@ def candidates(path: Path, kind: str | None) -> list[Reader]:
 def _declared() -> tuple[list[tuple[str | None, str, tuple[str, ...], bool, int]], dict[str, tuple[str, ...]]]:
     """(module or None when loaded, reader name, extensions, has a sniff, priority) of every reader,
     in registration order — those :data:`sselab.io.formats.DECLARED` lists, without importing
-    them, then the readers of modules it does not list (imported now) — and the kinds of each."""
+    them, then the readers of modules it does not list (imported now) — and the kinds of each.
+    Built once per set of registered readers (:data:`_VERSION`), not on every :func:`read`."""
+    global _TABLES, _UNLISTED
+    if _TABLES is not None and _TABLES[0] == _VERSION and _UNLISTED is not None:
+        return _TABLES[1], _TABLES[2]
     from . import formats
 
     listed = {m for m, *_ in formats.DECLARED} | set(formats.HELPERS)
     out: list[tuple[str | None, str, tuple[str, ...], bool, int]] = [
         (module, name, exts, sniff, priority) for module, name, exts, _, priority, sniff in formats.DECLARED]
     kinds = {name: k for _, name, _, k, _, _ in formats.DECLARED}
-    global _UNLISTED
     if _UNLISTED is None:
         _UNLISTED = [info.name for info in pkgutil.iter_modules(formats.__path__) if info.name not in listed]
         for name in _UNLISTED:
@@ -125,10 +135,33 @@ def _declared() -> tuple[list[tuple[str | None, str, tuple[str, ...], bool, int]
     extra = [r for r in _READERS if r.name not in names]
     out += [(None, r.name, r.extensions, r.sniff is not None, r.priority) for r in extra]
     kinds.update({r.name: r.kinds for r in extra})
+    _TABLES = (_VERSION, out, kinds)
     return out, kinds
 
 
 _UNLISTED: list[str] | None = None
+_TABLES: tuple | None = None
+_PENDING: dict[tuple[str, str | None], tuple[int, list]] = {}
+
+
+def _pending(suffix: str, kind: str | None) -> list[tuple[tuple[bool, bool, int], int, str | None, str]]:
+    """The readers :func:`_ranked` may try for a file ending in ``suffix``, for ``kind``: (the best
+    key each can reach, -registration index, module, name), best first (kept per suffix and kind
+    until a reader is registered)."""
+    declared, kinds = _declared()
+    kept = _PENDING.get((suffix, kind))
+    if kept is not None and kept[0] == _VERSION:
+        return kept[1]
+    pending = []
+    for index, (module, name, exts, has_sniff, priority) in enumerate(declared):
+        if kind is not None and kind not in kinds[name]:
+            continue
+        by_ext = suffix in exts
+        if by_ext or has_sniff:
+            pending.append(((has_sniff, by_ext, priority), -index, module, name))
+    pending.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    _PENDING[(suffix, kind)] = (_VERSION, pending)
+    return pending
 
 
 def _reader(module: str | None, name: str) -> Reader | None:
@@ -157,15 +190,7 @@ def _ranked(path: Path, kind: str | None) -> Iterator[Reader]:
     except OSError as exc:
         raise ReaderError(path, f"cannot open: {exc.strerror or exc}") from None
     suffix = _suffix(path)
-    declared, kinds = _declared()
-    pending = []  # (the best key a reader can reach, -registration index, module, name), best first
-    for index, (module, name, exts, has_sniff, priority) in enumerate(declared):
-        if kind is not None and kind not in kinds[name]:
-            continue
-        by_ext = suffix in exts
-        if by_ext or has_sniff:
-            pending.append(((has_sniff, by_ext, priority), -index, module, name))
-    pending.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    pending = _pending(suffix, kind)  # (the best key a reader can reach, -registration index, module, name), best first
     found: list[tuple[tuple[bool, bool, int], int, Reader]] = []
     j = 0
     while found or j < len(pending):
@@ -207,13 +232,19 @@ def read(path: str | Path, kind: str | None = None, reader: str | None = None) -
     path = Path(path)
     if kind is not None and kind not in KINDS:
         raise ReaderError(path, f"unknown measurement kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if not path.exists():
-        raise ReaderError(path, "no such file")
-    if path.is_dir():
-        raise ReaderError(path, "is a directory, not a file")
-    if path.stat().st_size == 0:
+    try:
+        st = os.stat(path)  # one call for existence, kind and size
+    except OSError:
+        st = None
+    if st is None or stat.S_ISDIR(st.st_mode):  # as before: Path.exists / is_dir decide the message
+        if not path.exists():
+            raise ReaderError(path, "no such file")
+        if path.is_dir():
+            raise ReaderError(path, "is a directory, not a file")
+        st = path.stat()
+    if st.st_size == 0:
         raise ReaderError(path, "file is empty")
-    check_file(path)  # size ceilings before any reader parses it (io.bounds)
+    check_file(path, st.st_size)  # size ceilings before any reader parses it (io.bounds)
     if reader is not None:
         chosen = [r for r in readers() if r.name == reader]
         if not chosen:

@@ -186,8 +186,7 @@ def eis_fit_many(tasks: list[Task]) -> list[tuple[dict[str, Any] | None, str | N
     result or the one-line error, as run one by one (the same preparation, starts, engine and
     choice of start; χ² equal to rounding where the compiled kernel fits the batch)."""
     from ..eis.batch import FitFailure, fit_circuit_batch
-    from ..eis.fit import evaluate_curves
-    from ..eis.verdicts import prepare_verdicts
+    from ..eis.verdicts import prepare_outputs
 
     out: list[tuple[dict[str, Any] | None, str | None]] = [(None, None)] * len(tasks)
     groups: dict[tuple[str, str], list[tuple[int, _EISInput]]] = {}
@@ -213,8 +212,7 @@ def eis_fit_many(tasks: list[Task]) -> list[tuple[dict[str, Any] | None, str | N
                 out[i] = (None, f"{fit.error_type}: {fit.error}")
                 continue
             done[i] = replace(fit, extra_reasons=fit.extra_reasons + prep.reasons)
-        evaluate_curves(list(done.values()))  # the fitted curves, one evaluation per circuit
-        prepare_verdicts(list(done.values()))  # the numbers their verdicts judge, as one table
+        prepare_outputs(list(done.values()))  # the fitted curves and the numbers their verdicts judge, at once
         for i, prep in members:
             if i not in done:
                 continue

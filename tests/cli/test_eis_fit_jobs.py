@@ -1,0 +1,105 @@
+"""`sselab eis fit --json` on many files with forked workers reading the files and writing the
+JSON (sselab.cli._eis_batch) prints byte for byte what one process prints: the same stdout,
+the same notes and errors on stderr, the same exit code — with good fits, a failed fit, a file
+that cannot be read and a file holding two sweeps among them."""
+
+import json
+
+import numpy as np
+import pytest
+
+from sselab.cli import _eis_batch
+from sselab.eis import paper_frequencies, simulate_spectrum
+from sselab.io.writers import write_spectrum_csv
+
+CIRCUIT = "R0-p(R1,CPE1)-p(R2,CPE2)"
+
+
+@pytest.fixture
+def files(tmp_path):
+    rng = np.random.default_rng(3)
+    out = []
+    for k in range(9):
+        truth = {"R0": float(rng.uniform(1, 50)), "R1": float(10 ** rng.uniform(2, 4)), "CPE1.Q": 1e-10,
+                 "CPE1.n": 0.9, "R2": float(10 ** rng.uniform(3, 5)), "CPE2.Q": 1e-6, "CPE2.n": 0.8}
+        path = tmp_path / f"s{k}.csv"
+        write_spectrum_csv(path, simulate_spectrum(CIRCUIT, truth, paper_frequencies(40), noise=0.004, seed=k))
+        out.append(path)
+    # a spectrum the circuit cannot describe (three arcs): its fit fails
+    wrong = tmp_path / "three_arcs.csv"
+    truth = {"R0": 10, "R1": 1000, "C1": 1e-10, "R2": 1000, "C2": 1e-7, "R3": 3000, "C3": 1e-4}
+    write_spectrum_csv(wrong, simulate_spectrum("R0-p(R1,C1)-p(R2,C2)-p(R3,C3)", truth, paper_frequencies(40),
+                                                noise=0.003, seed=1))
+    out.insert(4, wrong)
+    # two sweeps in one file: the first is fitted, a note on stderr says so
+    two = tmp_path / "two.csv"
+    text = out[0].read_text()
+    two.write_text(text + "".join(line + "\n" for line in text.splitlines() if line[:1].isdigit()))
+    out.insert(2, two)
+    return out
+
+
+def _run(cli, monkeypatch, args, jobs):
+    monkeypatch.setattr(_eis_batch, "MIN_FILES", 2)
+    return cli("eis", "fit", *args, "--circuit", CIRCUIT, "--json", "--jobs", str(jobs))
+
+
+def test_workers_print_what_one_process_prints(cli, files, monkeypatch, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("frequency (Hz),Re(Z) (Ohm),-Im(Z) (Ohm)\n1000,1,2\n100,1,x\n10,2,3\n1,2,3\n")
+    args = [*files[:6], bad, *files[6:]]
+    one = _run(cli, monkeypatch, args, 1)
+    two = _run(cli, monkeypatch, args, 2)
+    assert two == one
+    rc, out, err = one
+    assert rc == 2  # a file could not be read
+    items = json.loads(out)
+    assert len(items) == len(args)
+    assert "not a number" in items[6]["error"] and items[6]["file"] == str(bad)
+    assert "two.csv holds 2 spectra; using spectrum 0" in err
+    assert items[2]["spectra_in_file"] == 2
+    assert [i["status"] for i in items if "status" in i].count("failed") >= 1
+
+
+def test_exit_code_and_options_with_workers(cli, files, monkeypatch):
+    args = [*files, "--fmax", "1e5", "--weight", "proportional"]
+    one = _run(cli, monkeypatch, args, 1)
+    two = _run(cli, monkeypatch, args, 3)
+    assert two == one
+    rc, out, _ = one
+    assert rc == 3  # the three-arc spectrum's fit failed
+    items = json.loads(out)
+    assert all(i["mask"]["n_masked"] > 0 for i in items)
+    assert {i["weighting"] for i in items} == {"proportional"}
+
+
+def test_how_many_workers(monkeypatch):
+    from sselab.eis import kernel
+    from sselab.exceptions import SselabError
+
+    assert _eis_batch.workers(10, None) == 1  # too few files to fork for
+    assert _eis_batch.workers(5000, 1) == 1
+    assert _eis_batch.workers(5000, 3) == 3  # asked for: whatever the load
+    monkeypatch.setattr(_eis_batch.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5, 6, 7}, raising=False)
+    monkeypatch.setattr(kernel, "cores_free", lambda: True)
+    assert _eis_batch.workers(5000, None) == _eis_batch.MAX_AUTO_JOBS
+    monkeypatch.setattr(kernel, "cores_free", lambda: False)  # a busy machine: one process
+    assert _eis_batch.workers(5000, None) == 1
+    with pytest.raises(SselabError, match="--jobs"):
+        _eis_batch.workers(5000, 0)
+
+
+def test_fit_threads_only_when_asked(monkeypatch):
+    import os
+
+    monkeypatch.delenv("SSELAB_FIT_THREADS", raising=False)
+    with _eis_batch.fit_threads(1, asked=True):
+        assert "SSELAB_FIT_THREADS" not in os.environ
+    with _eis_batch.fit_threads(2, asked=True):
+        assert os.environ["SSELAB_FIT_THREADS"] == "2"
+    assert "SSELAB_FIT_THREADS" not in os.environ
+    with _eis_batch.fit_threads(2, asked=False):  # by default the kernels decide alone
+        assert "SSELAB_FIT_THREADS" not in os.environ
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "1")  # the user's setting is kept
+    with _eis_batch.fit_threads(2, asked=True):
+        assert os.environ["SSELAB_FIT_THREADS"] == "1"
