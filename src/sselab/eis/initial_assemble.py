@@ -119,11 +119,10 @@ def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray,
     one :func:`values_many` call (the per-spectrum loop cost ~0.6 ms a spectrum)."""
     coef, cost, index = np.asarray(coef, float), np.asarray(cost, float), np.asarray(index)
     S, K = cost.shape
-    if n_starts <= 1 or S == 0:
-        from .initial_grid import select
-
-        return [select(circuit, d, coef[s], cost[s], float(spans[s]), n_starts, index=index[s]) for s in range(S)]
     rows = np.arange(S)[:, None]
+    if n_starts <= 1 or S == 0:  # the best combination alone (the first pick below, without the sorting)
+        best = np.argmin(cost, axis=1) if K else np.zeros(S, int)
+        return list(_values_of(circuit, d, index[rows[:, 0], best], coef[rows[:, 0], best], spans)[:, None])
     order = np.argsort(cost, axis=1, kind="stable")
     combo = index[rows, order]  # (S, K) combinations, best first
     position = d.positions[combo]  # (S, K, k)
@@ -161,11 +160,14 @@ def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray,
             far[has] &= np.abs(position[has] - position[np.flatnonzero(has), nxt[has]][:, None, :]).max(axis=2) >= 1.0
     which_s, which_j = np.nonzero(picks >= 0)
     at = picks[which_s, which_j]
-    chosen = combo[which_s, at]
+    v = _values_of(circuit, d, combo[which_s, at], coef[which_s, order[which_s, at]], spans[which_s])
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(which_s, minlength=S))])
+    return [v[bounds[s]:bounds[s + 1]] for s in range(S)]
+
+
+def _values_of(circuit: Circuit, d, chosen: np.ndarray, coef: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """:func:`values_many` of grid combinations ``chosen`` (R,) at their grid τ and exponents."""
     k = len(d.arcs)
     tau = d.grid[d.position_index[chosen]] if k else np.zeros((chosen.size, 0))
     ns = np.repeat(d.combo_n[chosen][:, None], k, axis=1)
-    v = values_many(circuit, d, tau.reshape(chosen.size, k), ns, [d.combos[c][2] for c in chosen],
-                    coef[which_s, order[which_s, at]], spans[which_s])
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(which_s, minlength=S))])
-    return [v[bounds[s]:bounds[s + 1]] for s in range(S)]
+    return values_many(circuit, d, tau.reshape(chosen.size, k), ns, [d.combos[c][2] for c in chosen], coef, spans)

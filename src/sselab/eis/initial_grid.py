@@ -279,39 +279,12 @@ def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span
 
     The first half are simply the best-scoring combinations with distinct arc positions; the
     rest must each move some arc by at least a decade from every start already chosen, so
-    that a start spending an arc on an unresolved process cannot crowd out the right basin.
+    that a start spending an arc on an unresolved process cannot crowd out the right basin
+    (:func:`~sselab.eis.initial_assemble.select_many` for one row).
     """
     combo = np.arange(len(cost)) if index is None else np.asarray(index)
-    if n_starts <= 1:  # the best combination alone (the first pick below, without the sorting)
-        j = int(np.argmin(cost))
-        n, taus, tv = d.combos[combo[j]]
-        return [_to_values(circuit, d, n, taus, tv, coef[j], span)]
-    order = np.argsort(cost, kind="stable")
-    position = d.positions[combo[order]]  # (K, k) log10 τ of each combination, best first
-    n_best = (n_starts + 1) // 2
-    # first occurrences of each distinct arc position, in score order
-    _, first = np.unique(d.position_keys[combo[order]], return_index=True)
-    first = np.sort(first)
-    picks = list(first[:n_best])
-    if position.shape[1] and len(picks) == n_best:
-        after = picks[-1] + 1
-        while len(picks) < n_starts and after < len(order):
-            rest = position[after:]
-            far = np.ones(len(rest), bool)
-            for j in picks:
-                far &= np.abs(rest - position[j]).max(axis=1) >= 1.0
-            hits = np.flatnonzero(far)
-            if not hits.size:
-                break
-            picks.append(after + int(hits[0]))
-            after = picks[-1] + 1
-    chosen = [d.combos[combo[order[j]]] for j in picks]
-    k = len(d.arcs)
-    tau = np.array([d.grid[list(taus)] for _, taus, _ in chosen], float).reshape(len(picks), k)
-    ns = np.array([[n] * k for n, _, _ in chosen], float).reshape(len(picks), k)
-    v = values_many(circuit, d, tau, ns, [tv for _, _, tv in chosen], coef[order[picks]],
-                    np.full(len(picks), float(span)))
-    return list(v)
+    return list(select_many(circuit, d, np.asarray(coef, float)[None], np.asarray(cost, float)[None],
+                            np.array([span], float), n_starts, combo[None])[0])
 
 
 def _to_values(circuit: Circuit, d: Design, n: float, taus, tv, coef: np.ndarray, span: float) -> np.ndarray:

@@ -131,21 +131,6 @@ def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, ou
                             outcome.n_iter[rows], outcome.n_eval, chi2=chi2)
 
 
-def _compiled_covariances(Jf: np.ndarray, chi2: np.ndarray, scale: bool):
-    """:func:`sselab.fitting.engine._covariances`, compiled (the same SVD, row by row)."""
-    from . import _final
-
-    R, _, k = Jf.shape
-    cov = np.zeros((R, k, k))
-    weak = np.zeros((R, k), bool)
-    finite = np.ones(R, bool)
-    with LOCK:
-        _final.covariance_rows(np.ascontiguousarray(Jf), np.ascontiguousarray(chi2, float), bool(scale), cov, weak,
-                               finite)
-    cov[~finite] = np.nan
-    return cov, _RowSets(weak), _Messages(finite)
-
-
 class _RowSets(Sequence):
     """Per row of a boolean array (R, k), the set of its True columns, made when read."""
 
@@ -170,21 +155,3 @@ class _Messages(Sequence):
 
     def __getitem__(self, j: int) -> str:  # type: ignore[override]
         return "" if self.finite[j] else "covariance could not be computed"
-
-
-def _compiled_model(model: "_Model", data_rows: np.ndarray):
-    """``fun(P, rows)`` of :func:`fit_best_model` (weighted residuals and Jacobian), compiled."""
-    from . import _final
-
-    ops, depth = compiled(model.circuit)
-    w, zr, zi, wr, wi = _data(model)
-
-    def fun(P: np.ndarray, rows: np.ndarray):
-        B, n = P.shape
-        r, J = np.empty((B, 2 * zr.shape[1])), np.empty((B, 2 * zr.shape[1], n))
-        with LOCK:
-            _final.weighted_batch(ops, depth, w, zr, zi, wr, wi,
-                                  np.ascontiguousarray(data_rows[rows], np.int64), np.ascontiguousarray(P), r, J)
-        return r, J
-
-    return fun
