@@ -288,15 +288,9 @@ def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span
 
 
 def _to_values(circuit: Circuit, d: Design, n: float, taus, tv, coef: np.ndarray, span: float) -> np.ndarray:
-    return _values(circuit, d, d.grid[list(taus)], np.full(len(taus), n), tv, coef, span)
-
-
-def _values(circuit: Circuit, d: Design, tau_s: np.ndarray, n_arcs: np.ndarray, tv, coef: np.ndarray,
-            span: float) -> np.ndarray:
-    """Parameter values from arc time constants ``tau_s`` [s] and exponents ``n_arcs``, the
-    lone elements' exponents ``tv`` and the linear coefficients ``coef`` (one row of
-    :func:`sselab.eis.initial_assemble.values_many`)."""
-    return values_many(circuit, d, np.asarray(tau_s, float)[None], np.asarray(n_arcs, float)[None], [tv],
+    """Parameter values of one grid combination (exponent ``n``, arc τ indices ``taus``, lone
+    elements' exponents ``tv``) with linear coefficients ``coef`` (one row of :func:`values_many`)."""
+    return values_many(circuit, d, d.grid[list(taus)][None], np.full((1, len(taus)), float(n)), [tv],
                        np.asarray(coef, float)[None], np.array([span], float))[0]
 
 
@@ -403,3 +397,58 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
             cols[sel, :, jj] = col[sel, best[sel]]
     return values_many(circuit, d, tau, ns, [d.combos[c][2] for c in combos], coef, spans)
 
+
+
+def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray, spans: np.ndarray,
+           block: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`score` of every row of ``Z`` (S, N) and the parameter values (S, n_params) of each
+    row's best combination refined off the grid (:func:`refine`, ``block`` rows per numpy
+    call): ``(coef, cost, bests)``.  Compiled, everything after score's two BLAS products is
+    one call over the rows (:func:`sselab.eis.kernel._grid.search_rows`: no Gram stack, no
+    Python between the stages), bit for bit the same numbers."""
+    from .kernel import compiled_for
+
+    Z = np.atleast_2d(np.asarray(Z, complex))
+    S = Z.shape[0]
+    if d.outer is None or not len(d.arcs) or not compiled_for(S):
+        coef, cost = score(d, Z)
+        bests = np.concatenate([refine(circuit, d, frequency_Hz, Z[lo:lo + block], np.argmin(cost[lo:lo + block], axis=1),
+                                       spans[lo:lo + block]) for lo in range(0, S, block)])
+        return coef, cost, bests
+    from .kernel import LOCK, parallel_for
+    from .kernel._grid import search_rows, search_rows_serial
+
+    log_w, capacitor, exponent = _refine_constants(d, frequency_Hz)
+    cols_c, pi, pj, idx, tau_index, combo_n, grid = _search_constants(d)
+    N, ((K, p), k) = Z.shape[1], (d.idx.shape, len(d.arcs))
+    weight = 1 / np.abs(Z)  # score's and refine's weights, as they make them
+    w2 = 1 / np.abs(Z) ** 2
+    used = w2 @ d.outer
+    h = ((w2 * Z.real)[:, None, :] @ d.cols.real + (w2 * Z.imag)[:, None, :] @ d.cols.imag)[:, 0]
+    b = Z * weight
+    bb = np.einsum("sn,sn->s", b.conj(), b).real
+    coef, cost, bad, best = np.empty((S, K, p)), np.empty((S, K)), np.zeros((S, K), bool), np.empty(S, np.int64)
+    cols, tau, ns, coef_best = np.empty((S, N, p), complex), np.ones((S, k)), np.ones((S, k)), np.zeros((S, p))
+    with LOCK:
+        run = search_rows if parallel_for(S) else search_rows_serial
+        run(used, pi, pj, np.ascontiguousarray(h), cols_c, idx, tau_index, combo_n, grid, log_w, 1 if d.has_r else 0,
+            capacitor, REFINE_DECADES, exponent, REFINE_SWEEPS, coef, cost, bad, best, weight, b, bb, cols, tau, ns,
+            coef_best)
+    bests = values_many(circuit, d, tau, ns, [d.combos[c][2] for c in best], coef_best, spans)
+    redo = np.flatnonzero(best < 0)
+    if redo.size:  # a broken-down factorisation: the reference's least squares, then its refinement
+        coef[redo], cost[redo] = score(d, Z[redo])
+        bests[redo] = refine(circuit, d, frequency_Hz, Z[redo], np.argmin(cost[redo], axis=1), spans[redo])
+    return coef, cost, bests
+
+
+def _search_constants(d: Design) -> tuple[np.ndarray, ...]:
+    """The design's arrays as :func:`search` passes them to the kernel (contiguous, writeable
+    copies: numba compiles read-only arrays as another type), kept with the design."""
+    found = d.__dict__.get("_search_constants")
+    if found is None:
+        C = d.cols.shape[1]
+        found = (np.array(d.cols, complex), d.pairs[0] // C, d.pairs[0] % C, np.array(d.idx, np.int64),
+                 np.array(d.position_index, np.int64), np.array(d.combo_n, float), np.array(d.grid, float))
+        d.__dict__["_search_constants"] = found
+    return found

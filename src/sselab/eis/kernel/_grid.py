@@ -199,6 +199,13 @@ def score_rows_serial(gram, h, bb, idx, coef, cost, bad):
 @njit(cache=True, error_model="numpy")
 def _score_row(s, gram, h, bb, idx, coef, cost, bad):
     """Score row s (see :func:`score_rows`)."""
+    _score_one(gram[s], h[s], bb[s], idx, coef[s], cost[s], bad[s])
+
+
+@njit(cache=True, error_model="numpy")
+def _score_one(gram, h, bb, idx, coef, cost, bad):
+    """One spectrum's combinations scored: Gram ``gram`` (C, C), right-hand side ``h`` (C,), bb;
+    ``coef`` (K, p), ``cost`` (K,), ``bad`` (K,) filled (see :func:`score_rows`)."""
     K, p = idx.shape
     G = np.empty((p, p))
     L = np.zeros((p, p))
@@ -208,9 +215,9 @@ def _score_row(s, gram, h, bb, idx, coef, cost, bad):
     for c in range(K):
         tr = 0.0
         for i in range(p):
-            H[i] = h[s, idx[c, i]]
+            H[i] = h[idx[c, i]]
             for j in range(p):
-                G[i, j] = gram[s, idx[c, i], idx[c, j]]
+                G[i, j] = gram[idx[c, i], idx[c, j]]
             tr += G[i, i]
         ridge = 1e-12 * tr
         for j in range(p):
@@ -235,16 +242,72 @@ def _score_row(s, gram, h, bb, idx, coef, cost, bad):
                 acc += L[q, i] * x[q]
             x[i] = (y[i] - acc) / L[i, i]
             finite = finite and math.isfinite(x[i])
-        bad[s, c] = not finite
+        bad[c] = not finite
         lin = 0.0
         quad = 0.0
         for i in range(p):
             xi = max(x[i], 0.0)
-            coef[s, c, i] = xi
+            coef[c, i] = xi
             lin += xi * H[i]
         for i in range(p):
             acc = 0.0
             for j in range(p):
-                acc += G[i, j] * coef[s, c, j]
-            quad += coef[s, c, i] * acc
-        cost[s, c] = bb[s] - 2 * lin + quad
+                acc += G[i, j] * coef[c, j]
+            quad += coef[c, i] * acc
+        cost[c] = bb - 2 * lin + quad
+
+
+@njit(cache=True, error_model="numpy")
+def _search_row(s, used, pi, pj, h, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor, decades, exps,
+                sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+    """Row s of :func:`search_rows`."""
+    N, C = cols_c.shape
+    gram = np.zeros((C, C))
+    for q in range(pi.size):
+        gram[pi[q], pj[q]] = used[s, q]
+        gram[pj[q], pi[q]] = used[s, q]
+    _score_one(gram, h[s], float(N), idx, coef[s], cost[s], bad[s])
+    K, p = idx.shape
+    for c in range(K):
+        if bad[s, c]:  # numpy replaces it by least squares first: the caller refines this row
+            best[s] = -1
+            return
+    j = 0
+    for c in range(K):
+        if cost[s, c] != cost[s, c]:  # argmin stops at the first NaN
+            j = c
+            break
+        if cost[s, c] < cost[s, j]:
+            j = c
+    best[s] = j
+    for n in range(N):
+        for i in range(p):
+            z = cols_c[n, idx[j, i]]
+            cols[s, n, i] = complex(z.real * weight[s, n], z.imag * weight[s, n])
+    for a in range(tau_index.shape[1]):
+        tau[s, a] = grid[tau_index[j, a]]
+        ns[s, a] = 1.0 if capacitor[a] else combo_n[j]
+    _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_best)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def search_rows(used, pi, pj, h, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor, decades, exps, sweeps,
+                coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+    """The grid search after its two BLAS products, in one call, rows on numba's threads: per
+    spectrum s the Gram matrix from the used pairs' entries ``used[s]`` (at ``pi``, ``pj`` and
+    mirrored, the rest 0), every combination scored (:func:`score_rows`: ``coef``, ``cost``,
+    ``bad``), the best (``best``; −1 where a factorisation broke down: the caller redoes that
+    row as the reference does) refined off the grid (:func:`refine_rows` with the weighted
+    columns ``cols`` of that combination from ``cols_c`` (N, C): ``tau``, ``ns``, ``coef_best``)."""
+    for s in prange(used.shape[0]):
+        _search_row(s, used, pi, pj, h, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor, decades, exps,
+                    sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
+
+
+@njit(cache=True, error_model="numpy")
+def search_rows_serial(used, pi, pj, h, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor, decades, exps,
+                       sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+    """:func:`search_rows` in the calling thread."""
+    for s in range(used.shape[0]):
+        _search_row(s, used, pi, pj, h, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor, decades, exps,
+                    sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
