@@ -76,9 +76,9 @@ def test_search_redoes_a_row_whose_factorisation_broke_down(monkeypatch):
 
     def broken(*args):
         real(*args)
-        args[18][[1, 4]] = -1  # best
-        args[16][1, :5] = np.nan  # cost of the handed-back rows: to be redone
-        args[16][4, :] = 0.0
+        args[22][[1, 4]] = -1  # best
+        args[20][1, :5] = np.nan  # cost of the handed-back rows: to be redone
+        args[20][4, :] = 0.0
 
     monkeypatch.setattr(_grid, "search_rows_serial", broken)
     got = initial_grid.search(c, d, F, Z, spans)

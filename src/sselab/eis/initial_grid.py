@@ -403,8 +403,8 @@ def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
            block: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`score` of every row of ``Z`` (S, N) and the parameter values (S, n_params) of each
     row's best combination refined off the grid (:func:`refine`, ``block`` rows per numpy
-    call): ``(coef, cost, bests)``.  Compiled, everything after score's two BLAS products is
-    one call over the rows (:func:`sselab.eis.kernel._grid.search_rows`: no Gram stack, no
+    call): ``(coef, cost, bests)``.  Compiled, everything after score's BLAS product is one
+    call over the rows (:func:`sselab.eis.kernel._grid.search_rows`: no Gram stack, no
     Python between the stages), bit for bit the same numbers."""
     from .kernel import compiled_for
 
@@ -419,21 +419,19 @@ def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
     from .kernel._grid import search_rows, search_rows_serial
 
     log_w, capacitor, exponent = _refine_constants(d, frequency_Hz)
-    cols_c, pi, pj, idx, tau_index, combo_n, grid = _search_constants(d)
+    cols_r, cols_i, cols_c, pi, pj, idx, tau_index, combo_n, grid = _search_constants(d)
     N, ((K, p), k) = Z.shape[1], (d.idx.shape, len(d.arcs))
     weight = 1 / np.abs(Z)  # score's and refine's weights, as they make them
     w2 = 1 / np.abs(Z) ** 2
-    used = w2 @ d.outer
-    h = ((w2 * Z.real)[:, None, :] @ d.cols.real + (w2 * Z.imag)[:, None, :] @ d.cols.imag)[:, 0]
     b = Z * weight
     bb = np.einsum("sn,sn->s", b.conj(), b).real
     coef, cost, bad, best = np.empty((S, K, p)), np.empty((S, K)), np.zeros((S, K), bool), np.empty(S, np.int64)
     cols, tau, ns, coef_best = np.empty((S, N, p), complex), np.ones((S, k)), np.ones((S, k)), np.zeros((S, p))
     with LOCK:
         run = search_rows if parallel_for(S) else search_rows_serial
-        run(used, pi, pj, np.ascontiguousarray(h), cols_c, idx, tau_index, combo_n, grid, log_w, 1 if d.has_r else 0,
-            capacitor, REFINE_DECADES, exponent, REFINE_SWEEPS, coef, cost, bad, best, weight, b, bb, cols, tau, ns,
-            coef_best)
+        run(w2 @ d.outer, pi, pj, w2, np.ascontiguousarray(Z.real), np.ascontiguousarray(Z.imag), cols_r, cols_i,
+            cols_c, idx, tau_index, combo_n, grid, log_w, 1 if d.has_r else 0, capacitor, REFINE_DECADES, exponent,
+            REFINE_SWEEPS, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
     bests = values_many(circuit, d, tau, ns, [d.combos[c][2] for c in best], coef_best, spans)
     redo = np.flatnonzero(best < 0)
     if redo.size:  # a broken-down factorisation: the reference's least squares, then its refinement
@@ -448,7 +446,8 @@ def _search_constants(d: Design) -> tuple[np.ndarray, ...]:
     found = d.__dict__.get("_search_constants")
     if found is None:
         C = d.cols.shape[1]
-        found = (np.array(d.cols, complex), d.pairs[0] // C, d.pairs[0] % C, np.array(d.idx, np.int64),
+        found = (np.ascontiguousarray(d.cols.real), np.ascontiguousarray(d.cols.imag), np.array(d.cols, complex),
+                 d.pairs[0] // C, d.pairs[0] % C, np.array(d.idx, np.int64),
                  np.array(d.position_index, np.int64), np.array(d.combo_n, float), np.array(d.grid, float))
         d.__dict__["_search_constants"] = found
     return found

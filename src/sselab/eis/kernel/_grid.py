@@ -207,6 +207,9 @@ def _score_one(gram, h, bb, idx, coef, cost, bad):
     """One spectrum's combinations scored: Gram ``gram`` (C, C), right-hand side ``h`` (C,), bb;
     ``coef`` (K, p), ``cost`` (K,), ``bad`` (K,) filled (see :func:`score_rows`)."""
     K, p = idx.shape
+    if p == 3:  # the common case (a resistor and two arcs, or one arc and two tails), written out
+        _score_three(gram, h, bb, idx, coef, cost, bad)
+        return
     G = np.empty((p, p))
     L = np.zeros((p, p))
     H = np.empty(p)
@@ -258,15 +261,62 @@ def _score_one(gram, h, bb, idx, coef, cost, bad):
 
 
 @njit(cache=True, error_model="numpy")
-def _search_row(s, used, pi, pj, h, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor, decades, exps,
-                sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+def _score_three(gram, h, bb, idx, coef, cost, bad):
+    """:func:`_score_one` for three columns, the same operations in the same order (bit for bit
+    its results: the loops' ``0.0 +`` starts kept), without the loop and temporary overhead."""
+    for c in range(idx.shape[0]):
+        a, b, e = idx[c, 0], idx[c, 1], idx[c, 2]
+        g00, g01, g02 = gram[a, a], gram[a, b], gram[a, e]
+        g10, g11, g12 = gram[b, a], gram[b, b], gram[b, e]
+        g20, g21, g22 = gram[e, a], gram[e, b], gram[e, e]
+        h0, h1, h2 = h[a], h[b], h[e]
+        ridge = 1e-12 * (((0.0 + g00) + g11) + g22)
+        d0 = g00 + ridge - 0.0
+        l00 = math.sqrt(d0) if d0 >= 0 else math.nan
+        l10 = (g10 - 0.0) / l00
+        l20 = (g20 - 0.0) / l00
+        d1 = g11 + ridge - (0.0 + l10 * l10)
+        l11 = math.sqrt(d1) if d1 >= 0 else math.nan
+        l21 = (g21 - (0.0 + l20 * l10)) / l11
+        d2 = g22 + ridge - ((0.0 + l20 * l20) + l21 * l21)
+        l22 = math.sqrt(d2) if d2 >= 0 else math.nan
+        y0 = (h0 - 0.0) / l00
+        y1 = (h1 - (0.0 + l10 * y0)) / l11
+        y2 = (h2 - ((0.0 + l20 * y0) + l21 * y1)) / l22
+        x2 = (y2 - 0.0) / l22
+        x1 = (y1 - (0.0 + l21 * x2)) / l11
+        x0 = (y0 - ((0.0 + l10 * x1) + l20 * x2)) / l00
+        bad[c] = not (math.isfinite(x2) and math.isfinite(x1) and math.isfinite(x0))
+        c0, c1, c2 = max(x0, 0.0), max(x1, 0.0), max(x2, 0.0)
+        coef[c, 0] = c0
+        coef[c, 1] = c1
+        coef[c, 2] = c2
+        lin = ((0.0 + c0 * h0) + c1 * h1) + c2 * h2
+        quad = 0.0 + c0 * (((0.0 + g00 * c0) + g01 * c1) + g02 * c2)
+        quad += c1 * (((0.0 + g10 * c0) + g11 * c1) + g12 * c2)
+        quad += c2 * (((0.0 + g20 * c0) + g21 * c1) + g22 * c2)
+        cost[c] = bb - 2 * lin + quad
+
+
+@njit(cache=True, error_model="numpy")
+def _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+                capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
     """Row s of :func:`search_rows`."""
     N, C = cols_c.shape
     gram = np.zeros((C, C))
     for q in range(pi.size):
         gram[pi[q], pj[q]] = used[s, q]
         gram[pj[q], pi[q]] = used[s, q]
-    _score_one(gram, h[s], float(N), idx, coef[s], cost[s], bad[s])
+    h = np.empty(C)
+    for c in range(C):  # Re(Σ w² c̄ z) as numpy's matmul of the strided .real/.imag views sums it
+        acc_r = 0.0
+        for n in range(N):
+            acc_r += (w2[s, n] * zr[s, n]) * cols_r[n, c]
+        acc_i = 0.0
+        for n in range(N):
+            acc_i += (w2[s, n] * zi[s, n]) * cols_i[n, c]
+        h[c] = acc_r + acc_i
+    _score_one(gram, h, float(N), idx, coef[s], cost[s], bad[s])
     K, p = idx.shape
     for c in range(K):
         if bad[s, c]:  # numpy replaces it by least squares first: the caller refines this row
@@ -291,23 +341,24 @@ def _search_row(s, used, pi, pj, h, cols_c, idx, tau_index, combo_n, grid, log_w
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def search_rows(used, pi, pj, h, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor, decades, exps, sweeps,
-                coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
-    """The grid search after its two BLAS products, in one call, rows on numba's threads: per
+def search_rows(used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor,
+                decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+    """The grid search after its BLAS product, in one call, rows on numba's threads: per
     spectrum s the Gram matrix from the used pairs' entries ``used[s]`` (at ``pi``, ``pj`` and
-    mirrored, the rest 0), every combination scored (:func:`score_rows`: ``coef``, ``cost``,
+    mirrored, the rest 0) and the right-hand side from the squared weights ``w2`` (S, N), the
+    data ``zr``, ``zi`` (S, N) and the design's columns (N, C), every combination scored (:func:`score_rows`: ``coef``, ``cost``,
     ``bad``), the best (``best``; −1 where a factorisation broke down: the caller redoes that
     row as the reference does) refined off the grid (:func:`refine_rows` with the weighted
     columns ``cols`` of that combination from ``cols_c`` (N, C): ``tau``, ``ns``, ``coef_best``)."""
     for s in prange(used.shape[0]):
-        _search_row(s, used, pi, pj, h, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor, decades, exps,
-                    sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
+        _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+                    capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
 
 
 @njit(cache=True, error_model="numpy")
-def search_rows_serial(used, pi, pj, h, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor, decades, exps,
-                       sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+def search_rows_serial(used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+                       capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
     """:func:`search_rows` in the calling thread."""
     for s in range(used.shape[0]):
-        _search_row(s, used, pi, pj, h, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor, decades, exps,
-                    sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
+        _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+                    capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
