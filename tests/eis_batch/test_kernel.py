@@ -286,3 +286,16 @@ def test_threads_auto_follows_free_cores(monkeypatch):
     monkeypatch.setattr(kernel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     monkeypatch.setenv("SSELAB_FIT_THREADS", "auto")
     assert not kernel.parallel_for(10_000)  # one core
+
+
+def test_pooled_calls_take_dynamic_chunks_and_restore_the_schedule():
+    import numba
+
+    before = numba.get_parallel_chunksize()
+    with kernel.pooled(1000):
+        assert numba.get_parallel_chunksize() == max(1, 1000 // (numba.get_num_threads() * kernel.CHUNKS_PER_THREAD))
+    with kernel.pooled(3):
+        assert numba.get_parallel_chunksize() == 1
+    with kernel.pooled(1000, parallel=False):
+        assert numba.get_parallel_chunksize() == before
+    assert numba.get_parallel_chunksize() == before

@@ -415,7 +415,7 @@ def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
         bests = np.concatenate([refine(circuit, d, frequency_Hz, Z[lo:lo + block], np.argmin(cost[lo:lo + block], axis=1),
                                        spans[lo:lo + block]) for lo in range(0, S, block)])
         return coef, cost, bests
-    from .kernel import LOCK, parallel_for
+    from .kernel import LOCK, parallel_for, pooled
     from .kernel._grid import search_rows, search_rows_serial
 
     log_w, capacitor, exponent = _refine_constants(d, frequency_Hz)
@@ -427,8 +427,9 @@ def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
     bb = np.einsum("sn,sn->s", b.conj(), b).real
     coef, cost, bad, best = np.empty((S, K, p)), np.empty((S, K)), np.zeros((S, K), bool), np.empty(S, np.int64)
     cols, tau, ns, coef_best = np.empty((S, N, p), complex), np.ones((S, k)), np.ones((S, k)), np.zeros((S, p))
-    with LOCK:
-        run = search_rows if parallel_for(S) else search_rows_serial
+    par = parallel_for(S)
+    with LOCK, pooled(S, par):
+        run = search_rows if par else search_rows_serial
         run(w2 @ d.outer, pi, pj, w2, np.ascontiguousarray(Z.real), np.ascontiguousarray(Z.imag), cols_r, cols_i,
             cols_c, idx, tau_index, combo_n, grid, log_w, 1 if d.has_r else 0, capacitor, REFINE_DECADES, exponent,
             REFINE_SWEEPS, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)

@@ -18,7 +18,7 @@ from ...fitting import levenberg_marquardt as lm
 from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
 from ...fitting.transforms import transform_for
-from . import LOCK, compiled_for, parallel_for
+from . import LOCK, compiled_for, parallel_for, pooled
 from .program import compiled, supported
 
 if TYPE_CHECKING:
@@ -60,8 +60,9 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     cost = np.empty(B)
     status = np.zeros(B, np.int64)
     n_iter = np.zeros(B, np.int64)
-    with LOCK:
-        solve = _numba.lm_batch if parallel_for(B) else _numba.lm_batch_serial
+    par = parallel_for(B)
+    with LOCK, pooled(B, par):
+        solve = _numba.lm_batch if par else _numba.lm_batch_serial
         solve(ops, depth, *_data(model), np.ascontiguousarray(data_rows, np.int64), base, free_idx, kind, transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
               window, cost, status, n_iter)
     final = base.copy()
@@ -122,8 +123,9 @@ def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, ou
     r, chi2 = np.empty((B, 2 * N)), np.empty(B)
     cov, weak, finite = np.zeros((B, k, k)), np.zeros((B, k), bool), np.ones(B, bool)
     ops, depth = compiled(model.circuit)
-    with LOCK:
-        run = _final.final_rows_parallel if parallel_for(B) else _final.final_rows
+    par = parallel_for(B)
+    with LOCK, pooled(B, par):
+        run = _final.final_rows_parallel if par else _final.final_rows
         run(ops, depth, *_data(model), np.ascontiguousarray(data_rows[rows], np.int64), P, free, True, r, chi2, cov,
             weak, finite)
     cov[~finite] = np.nan
