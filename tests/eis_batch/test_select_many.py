@@ -92,3 +92,23 @@ def test_all_many_gives_each_spectrums_starts():
     alone = [s.all() for s in starts_many(c, f, Z, 4)[5:25]]
     for a, b in zip(together, alone):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("keep", [64, 10_000])
+def test_best_kept_compiled_copies_equal_numpys_indexing(monkeypatch, keep):
+    pytest.importorskip("numba")
+    from sselab.eis import kernel
+    from sselab.eis.initial_assemble import best_kept
+
+    c, f, Z = _spectra("R0-p(R1,CPE1)-p(R2,CPE2)", 20, seed=8)
+    coef, cost = g.score(g.design(c, f), Z)
+    keep = min(keep, cost.shape[1])
+    monkeypatch.setattr(kernel, "_LOADED", False)
+    ref = best_kept(coef, cost, keep)
+    monkeypatch.setattr(kernel, "_LOADED", True)
+    got = best_kept(coef, cost, keep)
+    rows = np.arange(len(Z))[:, None]
+    np.testing.assert_array_equal(ref[1], coef[rows, ref[0]])
+    assert (np.sort(ref[2], axis=1)[:, :3] == np.sort(cost, axis=1)[:, :3]).all()  # the best ones kept
+    for a, b in zip(got, ref):
+        np.testing.assert_array_equal(a, b)

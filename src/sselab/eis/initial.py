@@ -310,6 +310,7 @@ def starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_sta
     temporary Gram stacks); other shapes: the RC-ladder features of each spectrum.
     """
     from . import initial_grid
+    from .initial_assemble import best_kept
 
     f = np.asarray(frequency_Hz, float)
     Z = np.atleast_2d(np.asarray(Z, complex))
@@ -333,10 +334,7 @@ def starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_sta
         if n_starts <= 1:
             out += [Starts(best, lambda best=best: best[None]) for best in bests]
             continue
-        rows = np.arange(Zs.shape[0])[:, None]
-        tops = np.argpartition(cost, keep - 1, axis=1)[:, :keep] if keep < cost.shape[1] else np.broadcast_to(
-            np.arange(keep), (Zs.shape[0], keep))
-        coefs, costs = coef[rows, tops], cost[rows, tops]
+        tops, coefs, costs = best_kept(coef, cost, keep)
         pending = _Pending(circuit, d, bests, coefs, costs, tops, spans, n_starts)
         for k in range(Zs.shape[0]):
             st = Starts(bests[k], lambda k=k, pending=pending: pending.make([k])[0])

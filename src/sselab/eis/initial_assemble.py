@@ -171,3 +171,24 @@ def _values_of(circuit: Circuit, d, chosen: np.ndarray, coef: np.ndarray, spans:
     tau = d.grid[d.position_index[chosen]] if k else np.zeros((chosen.size, 0))
     ns = np.repeat(d.combo_n[chosen][:, None], k, axis=1)
     return values_many(circuit, d, tau.reshape(chosen.size, k), ns, [d.combos[c][2] for c in chosen], coef, spans)
+
+
+def best_kept(coef: np.ndarray, cost: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``keep`` best-scoring combinations of each row (numpy's argpartition, in its order;
+    all of them in order when ``keep`` is every one) and copies of their coefficients and costs:
+    ``(tops (S, keep), coef (S, keep, p), cost (S, keep))``.  The copies are made by a compiled
+    loop when the kernel is loaded (the same values; numpy's fancy indexing cost ~1.4 ms per
+    300 spectra of serial time)."""
+    from .kernel import loaded
+
+    S, K = cost.shape
+    tops = np.argpartition(cost, keep - 1, axis=1)[:, :keep] if keep < K else np.broadcast_to(np.arange(keep), (S, keep))
+    if not loaded():
+        rows = np.arange(S)[:, None]
+        return tops, coef[rows, tops], cost[rows, tops]
+    from .kernel._grid import gather_rows
+
+    tops = np.ascontiguousarray(tops, np.int64)
+    coefs, costs = np.empty((S, keep, coef.shape[2])), np.empty((S, keep))
+    gather_rows(coef, cost, tops, coefs, costs)
+    return tops, coefs, costs

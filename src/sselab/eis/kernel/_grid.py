@@ -362,3 +362,15 @@ def search_rows_serial(used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, ta
     for s in range(used.shape[0]):
         _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
                     capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
+
+
+@njit(cache=True, error_model="numpy")
+def gather_rows(coef, cost, tops, coefs, costs):
+    """coefs[s, j] = coef[s, tops[s, j]] and costs[s, j] = cost[s, tops[s, j]] (numpy's
+    ``coef[rows, tops]``) without the fancy-indexing temporaries."""
+    for s in range(tops.shape[0]):
+        for j in range(tops.shape[1]):
+            t = tops[s, j]
+            costs[s, j] = cost[s, t]
+            for i in range(coef.shape[2]):
+                coefs[s, j, i] = coef[s, t, i]
