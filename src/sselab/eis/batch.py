@@ -43,6 +43,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from collections.abc import Sequence
 from typing import Any, Iterator, Mapping
 
@@ -163,10 +164,14 @@ def _iter_lazy(spectra, circuit, weighting, n_starts, chunk_size, initial, fixed
         c.parameter_index(name)
     complete = all(n in initial or n in fixed for n in c.parameter_names)
     # group indices by point count, keeping input order inside each group
+    counts = [_points(s) for s in spectra]
+    first = counts[0] if counts else 0
     groups: dict[int, list[int]] = {}
-    for i, s in enumerate(spectra):
-        n = int(np.size(getattr(s, "frequency_Hz", ())))
-        groups.setdefault(n, []).append(i)
+    if all(n == first for n in counts):
+        groups[first] = list(range(len(counts)))
+    else:
+        for i, n in enumerate(counts):
+            groups.setdefault(n, []).append(i)
     for idx in groups.values():
         for lo in range(0, len(idx), chunk_size):
             with single_threaded_blas():
@@ -175,7 +180,13 @@ def _iter_lazy(spectra, circuit, weighting, n_starts, chunk_size, initial, fixed
                 done = list(done)
                 if items:
                     done.extend(_fit_items(items, c, weighting, fixed, bounds, canonical, max_iter))
-            yield sorted(done, key=lambda t: t[0])
+            yield sorted(done, key=itemgetter(0))
+
+
+def _points(spectrum: Any) -> int:
+    """The spectrum's point count (0 without frequencies; the check says what is wrong)."""
+    f = getattr(spectrum, "frequency_Hz", ())
+    return f.size if isinstance(f, np.ndarray) else int(np.size(f))
 
 
 def iter_fit_circuit_batch(
@@ -244,6 +255,10 @@ class FitBatch(Sequence):
         S = len(self)
         out: dict[str, Any] | None = None
         lists: dict[int, tuple[FitList, list[tuple[int, int]]]] = {}
+        one = self._entries[0][0] if S and isinstance(self._entries[0], tuple) else None
+        if one is not None and len(one) == S and all(e[0] is one and e[1] == i if isinstance(e, tuple) else False
+                                                     for i, e in enumerate(self._entries)):
+            return {**one.table(), "error": [""] * S}  # one chunk of fits, in input order
         for i, e in enumerate(self._entries):
             if isinstance(e, tuple):
                 lists.setdefault(id(e[0]), (e[0], []))[1].append((i, e[1]))
