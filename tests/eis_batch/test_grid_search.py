@@ -86,3 +86,26 @@ def test_search_redoes_a_row_whose_factorisation_broke_down(monkeypatch):
     ref = _staged(c, d, Z, spans)
     for a, b in zip(got, ref):
         np.testing.assert_array_equal(a, b)
+
+
+def test_auto_without_load_keeps_the_staged_search(monkeypatch):
+    """``auto`` without kernel.load(): a large batch's score is compiled but a block's refinement
+    is not; the search stays staged (the same numbers as before the fused kernel)."""
+    from sselab.eis.kernel import _grid
+
+    monkeypatch.delenv("SSELAB_FIT_KERNEL", raising=False)
+    monkeypatch.setattr(kernel, "_LOADED", False)
+    monkeypatch.setattr(kernel, "AUTO_MIN_ROWS", 10)
+    monkeypatch.setattr(_grid, "search_rows_serial", None)  # must not be called
+    monkeypatch.setattr(_grid, "search_rows", None)
+    text = CIRCUITS[0]
+    c, Z = Circuit(text), _spectra(text, 30, seed=4)
+    d = initial_grid.design(c, F)
+    spans = np.abs(Z).max(axis=1)
+    coef, cost, bests = initial_grid.search(c, d, F, Z, spans, block=7)
+    ref_coef, ref_cost = initial_grid.score(d, Z)
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")  # what each block of 7 ran: numpy's refinement
+    ref = np.concatenate([initial_grid.refine(c, d, F, Z[lo:lo + 7], np.argmin(ref_cost[lo:lo + 7], axis=1),
+                                              spans[lo:lo + 7]) for lo in range(0, 30, 7)])
+    np.testing.assert_array_equal(coef, ref_coef)
+    np.testing.assert_array_equal(bests, ref)

@@ -403,14 +403,14 @@ def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
            block: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`score` of every row of ``Z`` (S, N) and the parameter values (S, n_params) of each
     row's best combination refined off the grid (:func:`refine`, ``block`` rows per numpy
-    call): ``(coef, cost, bests)``.  Compiled, everything after score's BLAS product is one
-    call over the rows (:func:`sselab.eis.kernel._grid.search_rows`: no Gram stack, no
-    Python between the stages), bit for bit the same numbers."""
+    call): ``(coef, cost, bests)``; compiled, all after score's BLAS product is one call
+    (:func:`sselab.eis.kernel._grid.search_rows`), bit for bit the same numbers."""
     from .kernel import compiled_for
 
     Z = np.atleast_2d(np.asarray(Z, complex))
     S = Z.shape[0]
-    if d.outer is None or not len(d.arcs) or not compiled_for(S):
+    # fused only where each block's refinement would be compiled too (not under auto without load())
+    if d.outer is None or not len(d.arcs) or not compiled_for(min(S, block)):
         coef, cost = score(d, Z)
         bests = np.concatenate([refine(circuit, d, frequency_Hz, Z[lo:lo + block], np.argmin(cost[lo:lo + block], axis=1),
                                        spans[lo:lo + block]) for lo in range(0, S, block)])
