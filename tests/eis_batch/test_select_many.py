@@ -64,7 +64,13 @@ def _spectra(text: str, n: int, seed: int):
 @pytest.mark.parametrize("text", ["R0-p(R1,CPE1)-p(R2,CPE2)", "R0-p(R1,CPE1)-CPE2", "R0-p(R1,C1)-p(R2,CPE2)-W1",
                                   "p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)"])
 @pytest.mark.parametrize("n_starts", [1, 2, 4, 7])
-def test_select_many_equals_select(text, n_starts):
+@pytest.mark.parametrize("compiled", [False, True])
+def test_select_many_equals_select(monkeypatch, text, n_starts, compiled):
+    if compiled:
+        pytest.importorskip("numba")
+    from sselab.eis import kernel
+
+    monkeypatch.setattr(kernel, "_LOADED", compiled)  # compiled: the picks by kernel._grid.pick_rows
     c, f, Z = _spectra(text, 40, seed=len(text) + n_starts)
     d = g.design(c, f)
     coef, cost = g.score(d, Z)

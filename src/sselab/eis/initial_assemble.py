@@ -125,6 +125,15 @@ def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray,
         return list(_values_of(circuit, d, index[rows[:, 0], best], coef[rows[:, 0], best], spans)[:, None])
     order = np.argsort(cost, axis=1, kind="stable")
     combo = index[rows, order]  # (S, K) combinations, best first
+    from .kernel import loaded
+
+    if loaded():  # the same picks by a compiled scan (the vectorised rules below: ~30 numpy calls)
+        from .kernel._grid import pick_rows
+
+        picks = np.full((S, n_starts), -1, np.int64)
+        pick_rows(np.ascontiguousarray(combo, np.int64), _writeable(d, "positions"), _writeable(d, "position_keys"),
+                  picks)
+        return _picked(circuit, d, coef, spans, order, combo, picks)
     position = d.positions[combo]  # (S, K, k)
     keys = d.position_keys[combo]
     n_best = (n_starts + 1) // 2
@@ -158,6 +167,12 @@ def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray,
             live &= has
             after = np.where(has, nxt + 1, after)
             far[has] &= np.abs(position[has] - position[np.flatnonzero(has), nxt[has]][:, None, :]).max(axis=2) >= 1.0
+    return _picked(circuit, d, coef, spans, order, combo, picks)
+
+
+def _picked(circuit: Circuit, d, coef, spans, order, combo, picks) -> list[np.ndarray]:
+    """The values of the picks (S, n_starts: positions in score order, −1 none), per spectrum."""
+    S = len(picks)
     which_s, which_j = np.nonzero(picks >= 0)
     at = picks[which_s, which_j]
     v = _values_of(circuit, d, combo[which_s, at], coef[which_s, order[which_s, at]], spans[which_s])
@@ -192,3 +207,13 @@ def best_kept(coef: np.ndarray, cost: np.ndarray, keep: int) -> tuple[np.ndarray
     coefs, costs = np.empty((S, keep, coef.shape[2])), np.empty((S, keep))
     gather_rows(coef, cost, tops, coefs, costs)
     return tops, coefs, costs
+
+
+def _writeable(d, name: str) -> np.ndarray:
+    """A writeable contiguous copy of the design's array ``name`` (numba compiles read-only
+    arrays as another type), kept with the design."""
+    key = "_writeable_" + name
+    found = d.__dict__.get(key)
+    if found is None:
+        found = d.__dict__[key] = np.array(getattr(d, name))
+    return found

@@ -374,3 +374,55 @@ def gather_rows(coef, cost, tops, coefs, costs):
             costs[s, j] = cost[s, t]
             for i in range(coef.shape[2]):
                 coefs[s, j, i] = coef[s, t, i]
+
+
+@njit(cache=True, error_model="numpy")
+def pick_rows(combo, positions, keys, picks):
+    """The extra-start picks of :func:`sselab.eis.initial_assemble.select_many`, one spectrum
+    per row: ``combo`` (S, K) its combinations in score order, ``positions`` (all, k) their
+    log10 τ, ``keys`` (all,) their arc placements; ``picks`` (S, n) (−1 on entry) receives
+    positions in score order: first the best of each of the first ⌈n/2⌉ distinct placements,
+    then (when there were that many) each next combination after the last pick whose arcs are
+    a decade or more from every pick (max |Δ log10 τ| ≥ 1), until none is left."""
+    S, K = combo.shape
+    n = picks.shape[1]
+    n_best = (n + 1) // 2
+    k = positions.shape[1]
+    for s in range(S):
+        count = 0
+        for j in range(K):  # first occurrences of distinct placements, in score order
+            if count == n_best:
+                break
+            key = keys[combo[s, j]]
+            seen = False
+            for q in range(count):
+                if keys[combo[s, picks[s, q]]] == key:
+                    seen = True
+                    break
+            if not seen:
+                picks[s, count] = j
+                count += 1
+        if k == 0 or count < n_best:
+            continue
+        after = picks[s, n_best - 1] + 1
+        while count < n and after < K:
+            hit = -1
+            for j in range(after, K):
+                far = True
+                for q in range(count):
+                    gap = 0.0
+                    for a in range(k):
+                        g = abs(positions[combo[s, j], a] - positions[combo[s, picks[s, q]], a])
+                        if g > gap:
+                            gap = g
+                    if not gap >= 1.0:
+                        far = False
+                        break
+                if far:
+                    hit = j
+                    break
+            if hit < 0:
+                break
+            picks[s, count] = hit
+            count += 1
+            after = hit + 1
