@@ -178,24 +178,6 @@ def test_compiled_fits_from_several_threads(monkeypatch):
     assert together == alone
 
 
-@pytest.mark.parametrize("text", list(CIRCUITS))
-def test_compiled_weighted_residuals_match_the_numpy_model(text):
-    from sselab.eis.fit import _Model
-    from sselab.eis.kernel.dispatch import _compiled_model
-
-    c = Circuit(text)
-    spectra = _noisy(text, 3, seed=2)
-    model = _Model(c, np.stack([2 * np.pi * s.frequency_Hz for s in spectra]),
-                   np.stack([s.impedance_ohm for s in spectra]), "modulus")
-    P = c.as_array(CIRCUITS[text])[None, :] * np.array([[1.0], [1.2], [0.9], [1.1]])
-    P[:, [i for i, n in enumerate(c.parameter_names) if n.endswith(".n")]] = 0.85
-    rows, data_rows = np.array([0, 1, 2, 3]), np.array([2, 0, 1, 1])
-    r_ref, J_ref = model(P, data_rows[rows])
-    r, J = _compiled_model(model, data_rows)(P, rows)
-    np.testing.assert_allclose(r, r_ref, rtol=1e-10, atol=1e-13 * np.abs(r_ref).max())
-    np.testing.assert_allclose(J, J_ref, rtol=1e-9, atol=1e-13 * np.abs(J_ref).max())
-
-
 def test_thread_pool_kernels_give_the_serial_fits(monkeypatch):
     monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
     text = "R0-p(R1,CPE1)-p(R2,CPE2)"
@@ -210,7 +192,9 @@ def test_thread_pool_kernels_give_the_serial_fits(monkeypatch):
 
 
 def test_compiled_covariances_match_the_engine():
-    from sselab.eis.kernel.dispatch import _compiled_covariances
+    """The covariance step of the compiled final pass (_final._covariance, one row at a time as
+    final_rows calls it) against the engine's _covariances, degenerate rows included."""
+    from sselab.eis.kernel._final import _covariance
     from sselab.fitting.engine import _covariances
 
     rng = np.random.default_rng(4)
@@ -221,10 +205,12 @@ def test_compiled_covariances_match_the_engine():
     chi2 = rng.uniform(0.1, 1.0, 40)
     for scale in (True, False):
         ref = _covariances(Jf, chi2, scale)
-        got = _compiled_covariances(Jf, chi2, scale)
-        np.testing.assert_array_equal(np.isnan(got[0]), np.isnan(ref[0]))
-        np.testing.assert_allclose(got[0], ref[0], rtol=1e-10, equal_nan=True)
-        assert list(got[1]) == ref[1] and list(got[2]) == ref[2]  # read lazily, row by row
+        cov, weak = np.zeros((40, 6, 6)), np.zeros((40, 6), bool)
+        finite = np.array([_covariance(Jf[r], chi2[r], scale, cov[r], weak[r]) for r in range(40)])
+        cov[~finite] = np.nan
+        np.testing.assert_array_equal(np.isnan(cov), np.isnan(ref[0]))
+        np.testing.assert_allclose(cov, ref[0], rtol=1e-10, equal_nan=True)
+        assert list(dispatch._RowSets(weak)) == ref[1] and list(dispatch._Messages(finite)) == ref[2]
     assert ref[1][3] and ref[2][7] and np.isnan(ref[0][5][4]).all()
 
 
@@ -300,3 +286,16 @@ def test_threads_auto_follows_free_cores(monkeypatch):
     monkeypatch.setattr(kernel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     monkeypatch.setenv("SSELAB_FIT_THREADS", "auto")
     assert not kernel.parallel_for(10_000)  # one core
+
+
+def test_pooled_calls_take_dynamic_chunks_and_restore_the_schedule():
+    import numba
+
+    before = numba.get_parallel_chunksize()
+    with kernel.pooled(1000):
+        assert numba.get_parallel_chunksize() == max(1, 1000 // (numba.get_num_threads() * kernel.CHUNKS_PER_THREAD))
+    with kernel.pooled(3):
+        assert numba.get_parallel_chunksize() == 1
+    with kernel.pooled(1000, parallel=False):
+        assert numba.get_parallel_chunksize() == before
+    assert numba.get_parallel_chunksize() == before

@@ -61,6 +61,22 @@ def test_table_equals_the_fit_objects(monkeypatch, kernel):
         assert alone.to_dict()["parameters"].keys() == fits[0].to_dict()["parameters"].keys()
 
 
+def test_table_of_one_clean_chunk_equals_the_fit_objects(monkeypatch):
+    """Every spectrum fitted in one chunk, in input order: the table is the chunk's own."""
+    pytest.importorskip("numba")
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
+    spectra = _spectra(6, 2)
+    batch = fit_circuit_batch(spectra, TWO)
+    table = batch.table()
+    assert table["error"] == [""] * 6 and table["names"] == [p.name for p in batch[0].result.parameters]
+    for i, fit in enumerate(batch):
+        assert table["chi2"][i] == fit.chi2 and table["success"][i] == fit.success and fit.success
+        assert table["starts_tried"][i] == fit.starts_tried and table["engine"][i] == fit.engine == "numba"
+        assert table["source"][i] == spectra[i].source
+        for p in fit.result.parameters:
+            assert table["values"][p.name][i] == p.value and table["stderr"][p.name][i] == p.stderr
+
+
 def test_vectorised_canonical_order_equals_the_per_fit_order():
     rng = np.random.default_rng(3)
     for text in (TWO, "R0-p(R1,C1)-p(R2,C2)-p(R3,CPE3)", "R0-p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)", "p(R1,C1)-p(R2,C2)"):

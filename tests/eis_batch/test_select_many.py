@@ -1,4 +1,5 @@
-"""The vectorised extra-start selection equals the per-spectrum one, pick for pick."""
+"""The vectorised extra-start selection (select_many, and select: it on one row) equals a plain
+per-spectrum loop over the selection rules written out here, pick for pick."""
 
 import numpy as np
 import pytest
@@ -6,6 +7,38 @@ import pytest
 from sselab.eis import initial_grid as g
 from sselab.eis.circuit import Circuit
 from sselab.eis.initial import all_many, starts_many
+
+
+def _select_loop(c, d, coef, cost, span, n_starts, combo):
+    """The selection rules spelled out one spectrum at a time: the best-scoring combination with
+    each distinct arc placement for the first half, then the next ones moving some arc by at
+    least a decade from every pick so far."""
+    order = np.argsort(cost, kind="stable")
+    if n_starts <= 1:
+        picks = [int(np.argmin(cost))]
+        order = np.arange(len(cost))
+    else:
+        position = d.positions[combo[order]]
+        n_best = (n_starts + 1) // 2
+        seen, picks = set(), []
+        for j, key in enumerate(d.position_keys[combo[order]]):
+            if key not in seen and len(picks) < n_best:
+                picks.append(j)
+            seen.add(key)
+        after = picks[-1] + 1 if len(picks) == n_best else len(order)
+        while position.shape[1] and len(picks) < n_starts and after < len(order):
+            far = [j for j in range(after, len(order))
+                   if all(np.abs(position[j] - position[q]).max() >= 1.0 for q in picks)]
+            if not far:
+                break
+            picks.append(far[0])
+            after = far[0] + 1
+    out = []
+    for j in picks:
+        n, taus, tv = d.combos[combo[order[j]]]
+        out.append(g.values_many(c, d, d.grid[list(taus)][None], np.full((1, len(taus)), n), [tv],
+                                 coef[order[j]][None], np.array([span]))[0])
+    return np.array(out)
 
 
 def _spectra(text: str, n: int, seed: int):
@@ -30,8 +63,14 @@ def _spectra(text: str, n: int, seed: int):
 
 @pytest.mark.parametrize("text", ["R0-p(R1,CPE1)-p(R2,CPE2)", "R0-p(R1,CPE1)-CPE2", "R0-p(R1,C1)-p(R2,CPE2)-W1",
                                   "p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)"])
-@pytest.mark.parametrize("n_starts", [2, 4, 7])
-def test_select_many_equals_select(text, n_starts):
+@pytest.mark.parametrize("n_starts", [1, 2, 4, 7])
+@pytest.mark.parametrize("compiled", [False, True])
+def test_select_many_equals_select(monkeypatch, text, n_starts, compiled):
+    if compiled:
+        pytest.importorskip("numba")
+    from sselab.eis import kernel
+
+    monkeypatch.setattr(kernel, "_LOADED", compiled)  # compiled: the picks by kernel._grid.pick_rows
     c, f, Z = _spectra(text, 40, seed=len(text) + n_starts)
     d = g.design(c, f)
     coef, cost = g.score(d, Z)
@@ -42,9 +81,15 @@ def test_select_many_equals_select(text, n_starts):
     spans = np.abs(Z).max(axis=1)
     got = g.select_many(c, d, cf, cs, spans, n_starts, tops)
     for s in range(len(Z)):
-        ref = np.array(g.select(c, d, cf[s], cs[s], float(spans[s]), n_starts, index=tops[s]))
-        assert got[s].shape == ref.shape
+        ref = _select_loop(c, d, cf[s], cs[s], float(spans[s]), n_starts, tops[s])
+        assert got[s].shape == ref.shape and len(ref) == min(n_starts, len(ref)) >= 1
         np.testing.assert_array_equal(got[s], ref)
+        one = np.array(g.select(c, d, cf[s], cs[s], float(spans[s]), n_starts, index=tops[s]))
+        np.testing.assert_array_equal(one, ref)
+        if s < 3:  # every combination scored (no index)
+            np.testing.assert_array_equal(np.array(g.select(c, d, coef[s], cost[s], float(spans[s]), n_starts)),
+                                          _select_loop(c, d, coef[s], cost[s], float(spans[s]), n_starts,
+                                                       np.arange(cost.shape[1])))
 
 
 def test_all_many_gives_each_spectrums_starts():
@@ -52,4 +97,24 @@ def test_all_many_gives_each_spectrums_starts():
     together = all_many(starts_many(c, f, Z, 4)[5:25])
     alone = [s.all() for s in starts_many(c, f, Z, 4)[5:25]]
     for a, b in zip(together, alone):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("keep", [64, 10_000])
+def test_best_kept_compiled_copies_equal_numpys_indexing(monkeypatch, keep):
+    pytest.importorskip("numba")
+    from sselab.eis import kernel
+    from sselab.eis.initial_assemble import best_kept
+
+    c, f, Z = _spectra("R0-p(R1,CPE1)-p(R2,CPE2)", 20, seed=8)
+    coef, cost = g.score(g.design(c, f), Z)
+    keep = min(keep, cost.shape[1])
+    monkeypatch.setattr(kernel, "_LOADED", False)
+    ref = best_kept(coef, cost, keep)
+    monkeypatch.setattr(kernel, "_LOADED", True)
+    got = best_kept(coef, cost, keep)
+    rows = np.arange(len(Z))[:, None]
+    np.testing.assert_array_equal(ref[1], coef[rows, ref[0]])
+    assert (np.sort(ref[2], axis=1)[:, :3] == np.sort(cost, axis=1)[:, :3]).all()  # the best ones kept
+    for a, b in zip(got, ref):
         np.testing.assert_array_equal(a, b)

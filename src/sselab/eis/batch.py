@@ -43,6 +43,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from collections.abc import Sequence
 from typing import Any, Iterator, Mapping
 
@@ -95,21 +96,23 @@ def _prepare_chunk(
     """Validate the spectra and build their starts (one vectorised grid search per frequency grid)."""
     failed: list[tuple[int, FitFailure]] = []
     by_grid: dict[bytes, list[int]] = {}
-    clean = _clean(indices, spectra, c)
-    for i, ok in zip(indices, clean):
-        if ok:  # every check of _validate passed, tested for the whole chunk at once
+    clean, f_all, z_all = _clean(indices, spectra, c)
+    if f_all is not None and clean.all() and (f_all == f_all[0]).all():  # the common case: every spectrum clean, on one grid
+        groups = [(list(indices), z_all)]
+    else:
+        for i, ok in zip(indices, clean):
+            if not ok:  # not every check of _validate passed (tested for the whole chunk at once)
+                try:
+                    _validate(spectra[i], c)
+                except (SselabError, ValueError, TypeError, AttributeError) as exc:
+                    failed.append((i, _failure(i, spectra[i], exc)))
+                    continue
             by_grid.setdefault(np.ascontiguousarray(spectra[i].frequency_Hz).tobytes(), []).append(i)
-            continue
-        try:
-            _validate(spectra[i], c)
-        except (SselabError, ValueError, TypeError, AttributeError) as exc:
-            failed.append((i, _failure(i, spectra[i], exc)))
-            continue
-        by_grid.setdefault(np.ascontiguousarray(spectra[i].frequency_Hz).tobytes(), []).append(i)
+        groups = [(m, np.stack([spectra[i].impedance_ohm for i in m])) for m in by_grid.values()]
     items: list[_Prepared] = []
-    for members in by_grid.values():
+    index_values = {c.parameter_index(k): v for k, v in {**initial, **fixed}.items()}
+    for members, Z in groups:
         f = spectra[members[0]].frequency_Hz
-        Z = np.stack([spectra[i].impedance_ohm for i in members])
         try:
             all_starts = starts_many(c, f, Z, n_starts=1 if complete else n_starts)
         except (SselabError, ValueError, FloatingPointError, np.linalg.LinAlgError):
@@ -123,23 +126,26 @@ def _prepare_chunk(
             if isinstance(auto, BaseException):
                 failed.append((i, _failure(i, spectra[i], auto)))
                 continue
-            auto = auto.with_values({c.parameter_index(k): v for k, v in {**initial, **fixed}.items()}, complete)
+            if index_values or complete:
+                auto = auto.with_values(index_values, complete)
             items.append(_Prepared(i, spectra[i], auto))
     return items, failed
 
 
-def _clean(indices: Sequence[int], spectra: Sequence[Spectrum], c: Circuit) -> np.ndarray:
+def _clean(indices: Sequence[int], spectra: Sequence[Spectrum], c: Circuit) -> tuple[np.ndarray, Any, Any]:
     """Per spectrum of a chunk (equal point counts), whether it passes every check of
     :func:`~sselab.eis.fit._validate`, tested on the stacked arrays; False sends a spectrum
-    to the one-by-one check, which says what is wrong."""
+    to the one-by-one check, which says what is wrong.  With the stacked frequencies and
+    impedances (S, N) (None when they could not be stacked)."""
     try:
         f = np.stack([np.asarray(spectra[i].frequency_Hz, float) for i in indices])
         z = np.stack([np.asarray(spectra[i].impedance_ohm, complex) for i in indices])
         _validate(spectra[indices[0]], c)  # the checks on the point count, the same for the chunk
     except (SselabError, ValueError, TypeError, AttributeError):
-        return np.zeros(len(indices), bool)
+        return np.zeros(len(indices), bool), None, None
     with np.errstate(invalid="ignore"):
-        return np.isfinite(f).all(axis=1) & np.isfinite(z).all(axis=1) & (f > 0).all(axis=1) & (z != 0).all(axis=1)
+        ok = np.isfinite(f).all(axis=1) & np.isfinite(z).all(axis=1) & (f > 0).all(axis=1) & (z != 0).all(axis=1)
+    return ok, f, z
 
 
 def _failure(i: int, spectrum: Any, exc: BaseException) -> FitFailure:
@@ -158,10 +164,14 @@ def _iter_lazy(spectra, circuit, weighting, n_starts, chunk_size, initial, fixed
         c.parameter_index(name)
     complete = all(n in initial or n in fixed for n in c.parameter_names)
     # group indices by point count, keeping input order inside each group
+    counts = [_points(s) for s in spectra]
+    first = counts[0] if counts else 0
     groups: dict[int, list[int]] = {}
-    for i, s in enumerate(spectra):
-        n = int(np.size(getattr(s, "frequency_Hz", ())))
-        groups.setdefault(n, []).append(i)
+    if all(n == first for n in counts):
+        groups[first] = list(range(len(counts)))
+    else:
+        for i, n in enumerate(counts):
+            groups.setdefault(n, []).append(i)
     for idx in groups.values():
         for lo in range(0, len(idx), chunk_size):
             with single_threaded_blas():
@@ -170,7 +180,13 @@ def _iter_lazy(spectra, circuit, weighting, n_starts, chunk_size, initial, fixed
                 done = list(done)
                 if items:
                     done.extend(_fit_items(items, c, weighting, fixed, bounds, canonical, max_iter))
-            yield sorted(done, key=lambda t: t[0])
+            yield sorted(done, key=itemgetter(0))
+
+
+def _points(spectrum: Any) -> int:
+    """The spectrum's point count (0 without frequencies; the check says what is wrong)."""
+    f = getattr(spectrum, "frequency_Hz", ())
+    return f.size if isinstance(f, np.ndarray) else int(np.size(f))
 
 
 def iter_fit_circuit_batch(
@@ -239,6 +255,10 @@ class FitBatch(Sequence):
         S = len(self)
         out: dict[str, Any] | None = None
         lists: dict[int, tuple[FitList, list[tuple[int, int]]]] = {}
+        one = self._entries[0][0] if S and isinstance(self._entries[0], tuple) else None
+        if one is not None and len(one) == S and all(e[0] is one and e[1] == i if isinstance(e, tuple) else False
+                                                     for i, e in enumerate(self._entries)):
+            return {**one.table(), "error": [""] * S}  # one chunk of fits, in input order
         for i, e in enumerate(self._entries):
             if isinstance(e, tuple):
                 lists.setdefault(id(e[0]), (e[0], []))[1].append((i, e[1]))

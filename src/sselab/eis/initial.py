@@ -310,6 +310,7 @@ def starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_sta
     temporary Gram stacks); other shapes: the RC-ladder features of each spectrum.
     """
     from . import initial_grid
+    from .initial_assemble import best_kept
 
     f = np.asarray(frequency_Hz, float)
     Z = np.atleast_2d(np.asarray(Z, complex))
@@ -324,21 +325,16 @@ def starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_sta
     per = max(1, MAX_BATCH_SOLVES // d.idx.shape[0])
     for lo in range(0, Z.shape[0], per):
         Zs = Z[lo : lo + per]
-        coef, cost = initial_grid.score(d, Zs)
-        keep = min(KEEP_COMBINATIONS, cost.shape[1])
         spans = np.abs(Zs).max(axis=1)
-        # the best combination of each, refined off the grid
-        bests = np.concatenate([initial_grid.refine(circuit, d, f, Zs[sl], np.argmin(cost[sl], axis=1), spans[sl])
-                                for sl in (slice(lo2, lo2 + REFINE_BLOCK) for lo2 in range(0, Zs.shape[0], REFINE_BLOCK))])
+        # every combination scored, and the best combination of each refined off the grid
+        coef, cost, bests = initial_grid.search(circuit, d, f, Zs, spans, REFINE_BLOCK)
+        keep = min(KEEP_COMBINATIONS, cost.shape[1])
         # the extra starts come from the best-scoring combinations: keep copies of those only,
         # so a chunk's pending Starts do not hold its whole (spectra × combinations) score
         if n_starts <= 1:
             out += [Starts(best, lambda best=best: best[None]) for best in bests]
             continue
-        rows = np.arange(Zs.shape[0])[:, None]
-        tops = np.argpartition(cost, keep - 1, axis=1)[:, :keep] if keep < cost.shape[1] else np.broadcast_to(
-            np.arange(keep), (Zs.shape[0], keep))
-        coefs, costs = coef[rows, tops], cost[rows, tops]
+        tops, coefs, costs = best_kept(coef, cost, keep)
         pending = _Pending(circuit, d, bests, coefs, costs, tops, spans, n_starts)
         for k in range(Zs.shape[0]):
             st = Starts(bests[k], lambda k=k, pending=pending: pending.make([k])[0])

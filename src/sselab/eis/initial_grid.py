@@ -279,51 +279,18 @@ def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span
 
     The first half are simply the best-scoring combinations with distinct arc positions; the
     rest must each move some arc by at least a decade from every start already chosen, so
-    that a start spending an arc on an unresolved process cannot crowd out the right basin.
+    that a start spending an arc on an unresolved process cannot crowd out the right basin
+    (:func:`~sselab.eis.initial_assemble.select_many` for one row).
     """
     combo = np.arange(len(cost)) if index is None else np.asarray(index)
-    if n_starts <= 1:  # the best combination alone (the first pick below, without the sorting)
-        j = int(np.argmin(cost))
-        n, taus, tv = d.combos[combo[j]]
-        return [_to_values(circuit, d, n, taus, tv, coef[j], span)]
-    order = np.argsort(cost, kind="stable")
-    position = d.positions[combo[order]]  # (K, k) log10 τ of each combination, best first
-    n_best = (n_starts + 1) // 2
-    # first occurrences of each distinct arc position, in score order
-    _, first = np.unique(d.position_keys[combo[order]], return_index=True)
-    first = np.sort(first)
-    picks = list(first[:n_best])
-    if position.shape[1] and len(picks) == n_best:
-        after = picks[-1] + 1
-        while len(picks) < n_starts and after < len(order):
-            rest = position[after:]
-            far = np.ones(len(rest), bool)
-            for j in picks:
-                far &= np.abs(rest - position[j]).max(axis=1) >= 1.0
-            hits = np.flatnonzero(far)
-            if not hits.size:
-                break
-            picks.append(after + int(hits[0]))
-            after = picks[-1] + 1
-    chosen = [d.combos[combo[order[j]]] for j in picks]
-    k = len(d.arcs)
-    tau = np.array([d.grid[list(taus)] for _, taus, _ in chosen], float).reshape(len(picks), k)
-    ns = np.array([[n] * k for n, _, _ in chosen], float).reshape(len(picks), k)
-    v = values_many(circuit, d, tau, ns, [tv for _, _, tv in chosen], coef[order[picks]],
-                    np.full(len(picks), float(span)))
-    return list(v)
+    return list(select_many(circuit, d, np.asarray(coef, float)[None], np.asarray(cost, float)[None],
+                            np.array([span], float), n_starts, combo[None])[0])
 
 
 def _to_values(circuit: Circuit, d: Design, n: float, taus, tv, coef: np.ndarray, span: float) -> np.ndarray:
-    return _values(circuit, d, d.grid[list(taus)], np.full(len(taus), n), tv, coef, span)
-
-
-def _values(circuit: Circuit, d: Design, tau_s: np.ndarray, n_arcs: np.ndarray, tv, coef: np.ndarray,
-            span: float) -> np.ndarray:
-    """Parameter values from arc time constants ``tau_s`` [s] and exponents ``n_arcs``, the
-    lone elements' exponents ``tv`` and the linear coefficients ``coef`` (one row of
-    :func:`sselab.eis.initial_assemble.values_many`)."""
-    return values_many(circuit, d, np.asarray(tau_s, float)[None], np.asarray(n_arcs, float)[None], [tv],
+    """Parameter values of one grid combination (exponent ``n``, arc τ indices ``taus``, lone
+    elements' exponents ``tv``) with linear coefficients ``coef`` (one row of :func:`values_many`)."""
+    return values_many(circuit, d, d.grid[list(taus)][None], np.full((1, len(taus)), float(n)), [tv],
                        np.asarray(coef, float)[None], np.array([span], float))[0]
 
 
@@ -430,3 +397,58 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
             cols[sel, :, jj] = col[sel, best[sel]]
     return values_many(circuit, d, tau, ns, [d.combos[c][2] for c in combos], coef, spans)
 
+
+
+def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray, spans: np.ndarray,
+           block: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`score` of every row of ``Z`` (S, N) and the parameter values (S, n_params) of each
+    row's best combination refined off the grid (:func:`refine`, ``block`` rows per numpy
+    call): ``(coef, cost, bests)``; compiled, all after score's BLAS product is one call
+    (:func:`sselab.eis.kernel._grid.search_rows`), bit for bit the same numbers."""
+    from .kernel import compiled_for
+
+    Z = np.atleast_2d(np.asarray(Z, complex))
+    S = Z.shape[0]
+    # fused only where each block's refinement would be compiled too (not under auto without load())
+    if d.outer is None or not len(d.arcs) or not compiled_for(min(S, block)):
+        coef, cost = score(d, Z)
+        bests = np.concatenate([refine(circuit, d, frequency_Hz, Z[lo:lo + block], np.argmin(cost[lo:lo + block], axis=1),
+                                       spans[lo:lo + block]) for lo in range(0, S, block)])
+        return coef, cost, bests
+    from .kernel import LOCK, parallel_for, pooled
+    from .kernel._grid import search_rows, search_rows_serial
+
+    log_w, capacitor, exponent = _refine_constants(d, frequency_Hz)
+    cols_r, cols_i, cols_c, pi, pj, idx, tau_index, combo_n, grid = _search_constants(d)
+    N, ((K, p), k) = Z.shape[1], (d.idx.shape, len(d.arcs))
+    weight = 1 / np.abs(Z)  # score's and refine's weights, as they make them
+    w2 = 1 / np.abs(Z) ** 2
+    b = Z * weight
+    bb = np.einsum("sn,sn->s", b.conj(), b).real
+    coef, cost, bad, best = np.empty((S, K, p)), np.empty((S, K)), np.zeros((S, K), bool), np.empty(S, np.int64)
+    cols, tau, ns, coef_best = np.empty((S, N, p), complex), np.ones((S, k)), np.ones((S, k)), np.zeros((S, p))
+    par = parallel_for(S)
+    with LOCK, pooled(S, par):
+        run = search_rows if par else search_rows_serial
+        run(w2 @ d.outer, pi, pj, w2, np.ascontiguousarray(Z.real), np.ascontiguousarray(Z.imag), cols_r, cols_i,
+            cols_c, idx, tau_index, combo_n, grid, log_w, 1 if d.has_r else 0, capacitor, REFINE_DECADES, exponent,
+            REFINE_SWEEPS, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
+    bests = values_many(circuit, d, tau, ns, [d.combos[c][2] for c in best], coef_best, spans)
+    redo = np.flatnonzero(best < 0)
+    if redo.size:  # a broken-down factorisation: the reference's least squares, then its refinement
+        coef[redo], cost[redo] = score(d, Z[redo])
+        bests[redo] = refine(circuit, d, frequency_Hz, Z[redo], np.argmin(cost[redo], axis=1), spans[redo])
+    return coef, cost, bests
+
+
+def _search_constants(d: Design) -> tuple[np.ndarray, ...]:
+    """The design's arrays as :func:`search` passes them to the kernel (contiguous, writeable
+    copies: numba compiles read-only arrays as another type), kept with the design."""
+    found = d.__dict__.get("_search_constants")
+    if found is None:
+        C = d.cols.shape[1]
+        found = (np.ascontiguousarray(d.cols.real), np.ascontiguousarray(d.cols.imag), np.array(d.cols, complex),
+                 d.pairs[0] // C, d.pairs[0] % C, np.array(d.idx, np.int64),
+                 np.array(d.position_index, np.int64), np.array(d.combo_n, float), np.array(d.grid, float))
+        d.__dict__["_search_constants"] = found
+    return found

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import nullcontext
 from functools import lru_cache
 
 #: batched solves with fewer problems than this use numpy under "auto"
@@ -72,6 +73,24 @@ def parallel_for(n_rows: int) -> bool:
         return int(value) > 1
     except ValueError:
         return False
+
+
+#: rows per chunk of a pooled call, as a fraction of the rows per thread: threads take chunks
+#: as they finish (numba's dynamic schedule) instead of one equal share each, so a thread whose
+#: rows need many LM iterations does not leave the other idle at the end of the call
+CHUNKS_PER_THREAD = 8
+
+
+def pooled(n_rows: int, parallel: bool = True):
+    """The context a pooled compiled call over ``n_rows`` rows runs in: numba's dynamic schedule
+    with chunks of about n_rows / (threads · :data:`CHUNKS_PER_THREAD`) rows (at least one);
+    nothing for a serial call (``parallel`` False).  The rows are independent problems: the
+    schedule changes only which thread fits which."""
+    if not parallel:
+        return nullcontext()
+    import numba
+
+    return numba.parallel_chunksize(max(1, n_rows // (numba.get_num_threads() * CHUNKS_PER_THREAD)))
 
 
 def cores_free() -> bool:

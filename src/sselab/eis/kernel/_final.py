@@ -13,30 +13,12 @@ from ._numba import _circuit
 
 
 @njit(cache=True, error_model="numpy")
-def weighted_batch(ops, depth, w, zr, zi, wr, wi, data_row, P, r, J):
-    """Weighted residuals r (B, 2N) and their Jacobian ∂r/∂p J (B, 2N, n) of parameter rows ``P``
-    (B, n) against spectrum ``data_row[b]`` (what :class:`sselab.eis.fit._Model` returns)."""
-    N = w.shape[1]
-    n = P.shape[1]
-    zs = np.empty((depth, N), np.complex128)
-    lo = np.empty(depth, np.int64)
-    hi = np.empty(depth, np.int64)
-    dz = np.zeros((n, N), np.complex128)
-    for b in range(P.shape[0]):
-        d = data_row[b]
-        _circuit(ops, w[d], np.log(w[d]), P[b], zs, lo, hi, dz)
-        for i in range(N):
-            r[b, i] = (zs[0, i].real - zr[d, i]) * wr[d, i]
-            r[b, N + i] = (zs[0, i].imag - zi[d, i]) * wi[d, i]
-            for j in range(n):
-                J[b, i, j] = dz[j, i].real * wr[d, i]
-                J[b, N + i, j] = dz[j, i].imag * wi[d, i]
-
-
-@njit(cache=True, error_model="numpy")
 def _covariance(Jf, chi2, scale, cov, weak):
-    """One problem's covariance (see :func:`covariance_rows`) from its free-parameter Jacobian
-    ``Jf`` (m, k); False when the scaled Jacobian is not finite (``cov`` then untouched)."""
+    """One problem's covariance, :func:`sselab.fitting.engine._covariances` for one row: ``cov``
+    (k, k) from the free-parameter Jacobian ``Jf`` (m, k) by the SVD of the column-scaled
+    Jacobian (singular values below max·max(m, k)·eps dropped), scaled by χ²/(m − k) when
+    ``scale``; ``weak`` (k,) marks the parameter each dropped direction loads most (its rows and
+    columns NaN).  False when the scaled Jacobian is not finite (``cov`` then untouched)."""
     m, k = Jf.shape
     eps = np.finfo(np.float64).eps
     col = np.empty(k)
@@ -82,21 +64,10 @@ def _covariance(Jf, chi2, scale, cov, weak):
 
 
 @njit(cache=True, error_model="numpy")
-def covariance_rows(Jf, chi2, scale, cov, weak, finite):
-    """The covariances of :func:`sselab.fitting.engine._covariances`, row by row: ``cov`` (R, k, k)
-    from the free-parameter Jacobians ``Jf`` (R, m, k) by the SVD of the column-scaled
-    Jacobian (singular values below max·max(m, k)·eps dropped), scaled by χ²/(m − k) when ``scale``; ``weak`` (R, k) marks
-    the parameter each dropped direction loads most (its rows and columns NaN), ``finite``
-    (R,) False where the scaled Jacobian is not finite."""
-    for r in range(Jf.shape[0]):
-        finite[r] = _covariance(Jf[r], chi2[r], scale, cov[r], weak[r])
-
-
-@njit(cache=True, error_model="numpy")
 def final_rows(ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite):
     """The kept fits' final state in one pass: weighted residuals ``r`` (B, 2N) at parameter rows
     ``P`` (B, n) against spectrum ``data_row[b]``, χ² = r·r, and the covariance of the free
-    parameters ``free`` as :func:`covariance_rows` (the Jacobian never stored for the batch)."""
+    parameters ``free`` as :func:`_covariance` (the Jacobian never stored for the batch)."""
     for b in range(P.shape[0]):
         _final_row(b, ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite)
 

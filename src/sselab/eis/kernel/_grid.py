@@ -199,7 +199,17 @@ def score_rows_serial(gram, h, bb, idx, coef, cost, bad):
 @njit(cache=True, error_model="numpy")
 def _score_row(s, gram, h, bb, idx, coef, cost, bad):
     """Score row s (see :func:`score_rows`)."""
+    _score_one(gram[s], h[s], bb[s], idx, coef[s], cost[s], bad[s])
+
+
+@njit(cache=True, error_model="numpy")
+def _score_one(gram, h, bb, idx, coef, cost, bad):
+    """One spectrum's combinations scored: Gram ``gram`` (C, C), right-hand side ``h`` (C,), bb;
+    ``coef`` (K, p), ``cost`` (K,), ``bad`` (K,) filled (see :func:`score_rows`)."""
     K, p = idx.shape
+    if p == 3:  # the common case (a resistor and two arcs, or one arc and two tails), written out
+        _score_three(gram, h, bb, idx, coef, cost, bad)
+        return
     G = np.empty((p, p))
     L = np.zeros((p, p))
     H = np.empty(p)
@@ -208,9 +218,9 @@ def _score_row(s, gram, h, bb, idx, coef, cost, bad):
     for c in range(K):
         tr = 0.0
         for i in range(p):
-            H[i] = h[s, idx[c, i]]
+            H[i] = h[idx[c, i]]
             for j in range(p):
-                G[i, j] = gram[s, idx[c, i], idx[c, j]]
+                G[i, j] = gram[idx[c, i], idx[c, j]]
             tr += G[i, i]
         ridge = 1e-12 * tr
         for j in range(p):
@@ -235,16 +245,184 @@ def _score_row(s, gram, h, bb, idx, coef, cost, bad):
                 acc += L[q, i] * x[q]
             x[i] = (y[i] - acc) / L[i, i]
             finite = finite and math.isfinite(x[i])
-        bad[s, c] = not finite
+        bad[c] = not finite
         lin = 0.0
         quad = 0.0
         for i in range(p):
             xi = max(x[i], 0.0)
-            coef[s, c, i] = xi
+            coef[c, i] = xi
             lin += xi * H[i]
         for i in range(p):
             acc = 0.0
             for j in range(p):
-                acc += G[i, j] * coef[s, c, j]
-            quad += coef[s, c, i] * acc
-        cost[s, c] = bb[s] - 2 * lin + quad
+                acc += G[i, j] * coef[c, j]
+            quad += coef[c, i] * acc
+        cost[c] = bb - 2 * lin + quad
+
+
+@njit(cache=True, error_model="numpy")
+def _score_three(gram, h, bb, idx, coef, cost, bad):
+    """:func:`_score_one` for three columns, the same operations in the same order (bit for bit
+    its results: the loops' ``0.0 +`` starts kept), without the loop and temporary overhead."""
+    for c in range(idx.shape[0]):
+        a, b, e = idx[c, 0], idx[c, 1], idx[c, 2]
+        g00, g01, g02 = gram[a, a], gram[a, b], gram[a, e]
+        g10, g11, g12 = gram[b, a], gram[b, b], gram[b, e]
+        g20, g21, g22 = gram[e, a], gram[e, b], gram[e, e]
+        h0, h1, h2 = h[a], h[b], h[e]
+        ridge = 1e-12 * (((0.0 + g00) + g11) + g22)
+        d0 = g00 + ridge - 0.0
+        l00 = math.sqrt(d0) if d0 >= 0 else math.nan
+        l10 = (g10 - 0.0) / l00
+        l20 = (g20 - 0.0) / l00
+        d1 = g11 + ridge - (0.0 + l10 * l10)
+        l11 = math.sqrt(d1) if d1 >= 0 else math.nan
+        l21 = (g21 - (0.0 + l20 * l10)) / l11
+        d2 = g22 + ridge - ((0.0 + l20 * l20) + l21 * l21)
+        l22 = math.sqrt(d2) if d2 >= 0 else math.nan
+        y0 = (h0 - 0.0) / l00
+        y1 = (h1 - (0.0 + l10 * y0)) / l11
+        y2 = (h2 - ((0.0 + l20 * y0) + l21 * y1)) / l22
+        x2 = (y2 - 0.0) / l22
+        x1 = (y1 - (0.0 + l21 * x2)) / l11
+        x0 = (y0 - ((0.0 + l10 * x1) + l20 * x2)) / l00
+        bad[c] = not (math.isfinite(x2) and math.isfinite(x1) and math.isfinite(x0))
+        c0, c1, c2 = max(x0, 0.0), max(x1, 0.0), max(x2, 0.0)
+        coef[c, 0] = c0
+        coef[c, 1] = c1
+        coef[c, 2] = c2
+        lin = ((0.0 + c0 * h0) + c1 * h1) + c2 * h2
+        quad = 0.0 + c0 * (((0.0 + g00 * c0) + g01 * c1) + g02 * c2)
+        quad += c1 * (((0.0 + g10 * c0) + g11 * c1) + g12 * c2)
+        quad += c2 * (((0.0 + g20 * c0) + g21 * c1) + g22 * c2)
+        cost[c] = bb - 2 * lin + quad
+
+
+@njit(cache=True, error_model="numpy")
+def _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+                capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+    """Row s of :func:`search_rows`."""
+    N, C = cols_c.shape
+    gram = np.zeros((C, C))
+    for q in range(pi.size):
+        gram[pi[q], pj[q]] = used[s, q]
+        gram[pj[q], pi[q]] = used[s, q]
+    h = np.empty(C)
+    for c in range(C):  # Re(Σ w² c̄ z) as numpy's matmul of the strided .real/.imag views sums it
+        acc_r = 0.0
+        for n in range(N):
+            acc_r += (w2[s, n] * zr[s, n]) * cols_r[n, c]
+        acc_i = 0.0
+        for n in range(N):
+            acc_i += (w2[s, n] * zi[s, n]) * cols_i[n, c]
+        h[c] = acc_r + acc_i
+    _score_one(gram, h, float(N), idx, coef[s], cost[s], bad[s])
+    K, p = idx.shape
+    for c in range(K):
+        if bad[s, c]:  # numpy replaces it by least squares first: the caller refines this row
+            best[s] = -1
+            return
+    j = 0
+    for c in range(K):
+        if cost[s, c] != cost[s, c]:  # argmin stops at the first NaN
+            j = c
+            break
+        if cost[s, c] < cost[s, j]:
+            j = c
+    best[s] = j
+    for n in range(N):
+        for i in range(p):
+            z = cols_c[n, idx[j, i]]
+            cols[s, n, i] = complex(z.real * weight[s, n], z.imag * weight[s, n])
+    for a in range(tau_index.shape[1]):
+        tau[s, a] = grid[tau_index[j, a]]
+        ns[s, a] = 1.0 if capacitor[a] else combo_n[j]
+    _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_best)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def search_rows(used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor,
+                decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+    """The grid search after its BLAS product, in one call, rows on numba's threads: per
+    spectrum s the Gram matrix from the used pairs' entries ``used[s]`` (at ``pi``, ``pj`` and
+    mirrored, the rest 0) and the right-hand side from the squared weights ``w2`` (S, N), the
+    data ``zr``, ``zi`` (S, N) and the design's columns (N, C), every combination scored (:func:`score_rows`: ``coef``, ``cost``,
+    ``bad``), the best (``best``; −1 where a factorisation broke down: the caller redoes that
+    row as the reference does) refined off the grid (:func:`refine_rows` with the weighted
+    columns ``cols`` of that combination from ``cols_c`` (N, C): ``tau``, ``ns``, ``coef_best``)."""
+    for s in prange(used.shape[0]):
+        _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+                    capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
+
+
+@njit(cache=True, error_model="numpy")
+def search_rows_serial(used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+                       capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+    """:func:`search_rows` in the calling thread."""
+    for s in range(used.shape[0]):
+        _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+                    capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
+
+
+@njit(cache=True, error_model="numpy")
+def gather_rows(coef, cost, tops, coefs, costs):
+    """coefs[s, j] = coef[s, tops[s, j]] and costs[s, j] = cost[s, tops[s, j]] (numpy's
+    ``coef[rows, tops]``) without the fancy-indexing temporaries."""
+    for s in range(tops.shape[0]):
+        for j in range(tops.shape[1]):
+            t = tops[s, j]
+            costs[s, j] = cost[s, t]
+            for i in range(coef.shape[2]):
+                coefs[s, j, i] = coef[s, t, i]
+
+
+@njit(cache=True, error_model="numpy")
+def pick_rows(combo, positions, keys, picks):
+    """The extra-start picks of :func:`sselab.eis.initial_assemble.select_many`, one spectrum
+    per row: ``combo`` (S, K) its combinations in score order, ``positions`` (all, k) their
+    log10 τ, ``keys`` (all,) their arc placements; ``picks`` (S, n) (−1 on entry) receives
+    positions in score order: first the best of each of the first ⌈n/2⌉ distinct placements,
+    then (when there were that many) each next combination after the last pick whose arcs are
+    a decade or more from every pick (max |Δ log10 τ| ≥ 1), until none is left."""
+    S, K = combo.shape
+    n = picks.shape[1]
+    n_best = (n + 1) // 2
+    k = positions.shape[1]
+    for s in range(S):
+        count = 0
+        for j in range(K):  # first occurrences of distinct placements, in score order
+            if count == n_best:
+                break
+            key = keys[combo[s, j]]
+            seen = False
+            for q in range(count):
+                if keys[combo[s, picks[s, q]]] == key:
+                    seen = True
+                    break
+            if not seen:
+                picks[s, count] = j
+                count += 1
+        if k == 0 or count < n_best:
+            continue
+        after = picks[s, n_best - 1] + 1
+        while count < n and after < K:
+            hit = -1
+            for j in range(after, K):
+                far = True
+                for q in range(count):
+                    gap = 0.0
+                    for a in range(k):
+                        g = abs(positions[combo[s, j], a] - positions[combo[s, picks[s, q]], a])
+                        if g > gap:
+                            gap = g
+                    if not gap >= 1.0:
+                        far = False
+                        break
+                if far:
+                    hit = j
+                    break
+            if hit < 0:
+                break
+            picks[s, count] = hit
+            count += 1
+            after = hit + 1

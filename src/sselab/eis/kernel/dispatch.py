@@ -18,7 +18,7 @@ from ...fitting import levenberg_marquardt as lm
 from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
 from ...fitting.transforms import transform_for
-from . import LOCK, compiled_for, parallel_for
+from . import LOCK, compiled_for, parallel_for, pooled
 from .program import compiled, supported
 
 if TYPE_CHECKING:
@@ -60,8 +60,9 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     cost = np.empty(B)
     status = np.zeros(B, np.int64)
     n_iter = np.zeros(B, np.int64)
-    with LOCK:
-        solve = _numba.lm_batch if parallel_for(B) else _numba.lm_batch_serial
+    par = parallel_for(B)
+    with LOCK, pooled(B, par):
+        solve = _numba.lm_batch if par else _numba.lm_batch_serial
         solve(ops, depth, *_data(model), np.ascontiguousarray(data_rows, np.int64), base, free_idx, kind, transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
               window, cost, status, n_iter)
     final = base.copy()
@@ -122,28 +123,14 @@ def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, ou
     r, chi2 = np.empty((B, 2 * N)), np.empty(B)
     cov, weak, finite = np.zeros((B, k, k)), np.zeros((B, k), bool), np.ones(B, bool)
     ops, depth = compiled(model.circuit)
-    with LOCK:
-        run = _final.final_rows_parallel if parallel_for(B) else _final.final_rows
+    par = parallel_for(B)
+    with LOCK, pooled(B, par):
+        run = _final.final_rows_parallel if par else _final.final_rows
         run(ops, depth, *_data(model), np.ascontiguousarray(data_rows[rows], np.int64), P, free, True, r, chi2, cov,
             weak, finite)
     cov[~finite] = np.nan
     return engine.Estimates(template, final[rows], r, cov, _RowSets(weak), _Messages(finite), outcome.status[rows],
                             outcome.n_iter[rows], outcome.n_eval, chi2=chi2)
-
-
-def _compiled_covariances(Jf: np.ndarray, chi2: np.ndarray, scale: bool):
-    """:func:`sselab.fitting.engine._covariances`, compiled (the same SVD, row by row)."""
-    from . import _final
-
-    R, _, k = Jf.shape
-    cov = np.zeros((R, k, k))
-    weak = np.zeros((R, k), bool)
-    finite = np.ones(R, bool)
-    with LOCK:
-        _final.covariance_rows(np.ascontiguousarray(Jf), np.ascontiguousarray(chi2, float), bool(scale), cov, weak,
-                               finite)
-    cov[~finite] = np.nan
-    return cov, _RowSets(weak), _Messages(finite)
 
 
 class _RowSets(Sequence):
@@ -170,21 +157,3 @@ class _Messages(Sequence):
 
     def __getitem__(self, j: int) -> str:  # type: ignore[override]
         return "" if self.finite[j] else "covariance could not be computed"
-
-
-def _compiled_model(model: "_Model", data_rows: np.ndarray):
-    """``fun(P, rows)`` of :func:`fit_best_model` (weighted residuals and Jacobian), compiled."""
-    from . import _final
-
-    ops, depth = compiled(model.circuit)
-    w, zr, zi, wr, wi = _data(model)
-
-    def fun(P: np.ndarray, rows: np.ndarray):
-        B, n = P.shape
-        r, J = np.empty((B, 2 * zr.shape[1])), np.empty((B, 2 * zr.shape[1], n))
-        with LOCK:
-            _final.weighted_batch(ops, depth, w, zr, zi, wr, wi,
-                                  np.ascontiguousarray(data_rows[rows], np.int64), np.ascontiguousarray(P), r, J)
-        return r, J
-
-    return fun
