@@ -32,6 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import LogFormatterSciNotation, MultipleLocator  # noqa: E402
 
+from . import ticks as _ticks  # noqa: E402
 from .ticks import ticks_cached  # noqa: E402
 
 #: Resolution of raster exports (journals ask for ≥ 300 dpi).
@@ -141,6 +142,7 @@ def lay_out(fig: Any) -> Any:
     if not isinstance(fig.canvas, FigureCanvasAgg):  # e.g. unpickled in a worker: a base canvas
         FigureCanvasAgg(fig)
     with plt.rc_context(RC), ticks_cached():
+        _ticks.minor_marks(fig)  # ticks made under the style's rcParams, as matplotlib's would be
         renderer = fig.canvas.get_renderer()
         engine = fig.get_layout_engine()
         if engine is not None:
