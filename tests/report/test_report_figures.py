@@ -332,3 +332,40 @@ def test_importing_the_style_leaves_matplotlib_alone():
             "with ticks.ticks_cached(): pass\n"
             "assert Axis._update_ticks is ticks._update_ticks_once; assert ticks._ORIGINAL_UPDATE_TICKS is before")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _image_figure():
+    fig, ax = style.figure(4.2, 3.2)
+    ax.imshow(np.arange(768 * 1024, dtype=float).reshape(768, 1024) % 251, cmap="gray", interpolation="nearest")
+    return fig
+
+
+def _no_figure():
+    return None
+
+
+def test_report_svgs_embed_rasters_at_their_display_size_and_skip_absent_figures(tmp_path):
+    """A micrograph inside a report SVG is embedded at SVG_IMAGE_DPI (150) of its displayed size,
+    not resampled to 300 dpi; FigurePool.draw draws in the worker (or here) and a figure function
+    that returns None leaves no file and no <figure> in the page."""
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from sselab.report import html as H
+
+    for jobs in (1, 2):
+        figs = H._Figures(tmp_path / f"j{jobs}", ("svg",), jobs=jobs)
+        (tmp_path / f"j{jobs}").mkdir()
+        figs.draw(_image_figure, (), "micrograph", "a micrograph")
+        figs.draw(_no_figure, (), "absent", "nothing to draw")
+        page = figs.finish(figs.take())
+        assert page.count("<figure>") == 1 and "nothing to draw" not in page
+        assert not (tmp_path / f"j{jobs}" / "absent.svg").exists()
+        svg = (tmp_path / f"j{jobs}" / "micrograph.svg").read_text()
+        m = re.search(r'<image xlink:href="data:image/png;base64,([^"]+)"[^>]*width="([\d.]+)"', svg)
+        w_px = Image.open(io.BytesIO(base64.b64decode(m.group(1)))).size[0]
+        assert w_px == pytest.approx(float(m.group(2)) * H.SVG_IMAGE_DPI / 72, abs=1.5)  # displayed points at 150 dpi
+        assert w_px < 1024  # downsampled from the 1024-pixel micrograph, not 300 dpi (~1,260 px)

@@ -191,11 +191,19 @@ def _figure_pool(jobs: int) -> Any:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
 
 
+#: resolution of the rasters (micrographs, element maps) inside the report's SVG figures: a
+#: 4.2-inch micrograph is shown ~400 CSS pixels wide, 150 dpi gives it 630 (300 dpi: 1,260, four
+#: times the pixels to resample, encode and embed); lines and text in an SVG have no resolution
+SVG_IMAGE_DPI = 150
+
+
 def _render_figure(fig: Any, paths: list[Path], dpi: int | None = None) -> None:
-    """Lay ``fig`` out once and save it to each of ``paths``; close it."""
+    """Lay ``fig`` out once and save it to each of ``paths`` (PNG at ``dpi``, default 300; the
+    rasters inside an SVG at :data:`SVG_IMAGE_DPI`); close it."""
     box = style.lay_out(fig)  # once for every format
     for k, path in enumerate(paths):
-        style.save(fig, path, close=k == len(paths) - 1, box=box, dpi=dpi)
+        svg = Path(path).suffix.lower() == ".svg"
+        style.save(fig, path, close=k == len(paths) - 1, box=box, dpi=SVG_IMAGE_DPI if svg and dpi is None else dpi)
 
 
 def _draw(func: Any, args: tuple, paths: list[Path], dpi: int | None = None) -> bool:
