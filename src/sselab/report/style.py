@@ -298,15 +298,18 @@ def nyquist_axes(ax: Any, frequency_Hz: np.ndarray | None, z: np.ndarray, *, fit
         lo, hi = math.ceil(np.log10(f.min())), math.floor(np.log10(f.max()))
         span = max(float(np.ptp(z.real)), float(np.ptp(z.imag)), 1e-300)
         labelled: list[complex] = []
+        marked: list[int] = []
         for d in range(hi, lo - 1, -1):  # high frequencies first: crowded near the origin
             i = int(np.argmin(np.abs(np.log10(f) - d)))
             if abs(np.log10(f[i]) - d) > 0.15:
                 continue
-            ax.plot(z.real[i], -z.imag[i], "+", ms=5 if decade_labels else 4, mew=0.9, color="k", zorder=5)
+            marked.append(i)
             if decade_labels and all(abs(z[i] - p) > 0.06 * span for p in labelled):  # no overprinted labels
                 labelled.append(z[i])
                 ax.annotate(f"{power_of_ten(d)} Hz", (z.real[i], -z.imag[i]), textcoords="offset points", xytext=(3, 4),
                             fontsize=6, color="0.25")
+        if marked:  # one line of markers for all decades (one artist, not one per decade: same marks)
+            ax.plot(z.real[marked], -z.imag[marked], "+", ms=5 if decade_labels else 4, mew=0.9, color="k", zorder=5)
     equal_scales(ax)
     ax.set_xlabel("Z' / Ω")
     ax.set_ylabel("−Z'' / Ω")
