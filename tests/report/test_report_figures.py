@@ -35,11 +35,13 @@ def test_nyquist_has_equal_scales_and_decade_markers():
     labels = [t.get_text() for t in ax.texts]
     assert "10⁶ Hz" in labels and "10³ Hz" in labels  # the arc's decades labelled
     assert len(labels) == len(set(labels)) >= 4  # each decade at most once (one series labelled)
-    assert sum(t.get_marker() == "+" for t in ax.get_lines()) >= 8  # every decade 1e-1..1e6 still marked
+    marks = [(x, y) for t in ax.get_lines() if t.get_marker() == "+" for x, y in zip(t.get_xdata(), t.get_ydata())]
+    assert len(marks) >= 8  # every decade 1e-1..1e6 still marked (one marker line per spectrum)
     # decades crowded near the origin are marked but not labelled on top of each other
     pts = np.array([t.xy for t in ax.texts])
     gaps = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))[np.triu_indices(len(pts), 1)]
     assert gaps.min() > 0.05 * (x1 - x0)
+    assert all(np.isclose(marks, pt).all(axis=1).any() for pt in pts)  # each label sits on a marked point
     # the model is a smooth curve on a dense grid, not the 50 measured points
     assert max(len(line.get_xdata()) for line in ax.get_lines()) >= 400
 
@@ -271,3 +273,101 @@ def test_bode_column_laid_out_as_constrained_layout_in_one_pass():
     fig.canvas.draw()
     am = fig.axes[0]
     assert am.get_legend().get_window_extent().x0 >= am.get_window_extent().x1  # covers no curve, no label
+
+
+def test_minor_tick_marks_draw_the_pixels_of_matplotlibs_minor_ticks(tmp_path, monkeypatch):
+    """sselab.report.ticks.minor_marks draws an axis' unlabelled minor ticks as one marker line
+    per side instead of one Tick artist each: the PNG of a Bode plot (log x over 7 decades,
+    shared x, log |Z|), an Arrhenius plot (log y, secondary °C axis) and a CA plot must match
+    matplotlib's own minor ticks to within one grey level (draw order), with far fewer ticks made."""
+    import matplotlib.axis as maxis
+    from matplotlib import image as mimage
+
+    from sselab.report import ticks
+    from sselab.units import K_B_EV
+
+    T = np.array([313.15, 333.15, 353.15, 373.15])
+    arr = {"Ea_eV": 0.35, "Ea_stderr_eV": 0.001, "prefactor": 10.0, "convention": "sigma",
+           "data": [{"temperature_K": t, "sigma_S_per_cm": 10.0 * np.exp(-0.35 / (K_B_EV * t))} for t in T]}
+    spectra = [_eis_row(313.15, 3000.0), _eis_row(373.15, 500.0)]
+    makers = {"bode": lambda: figures.bode(spectra, "b"),
+              "arrhenius": lambda: figures.arrhenius_overlay([{"sample": "s", "result": {"arrhenius": arr}}])}
+    made = {"n": 0}
+    real_init = maxis.Tick.__init__
+
+    def counting(self, *a, **k):
+        made["n"] += 1
+        real_init(self, *a, **k)
+
+    monkeypatch.setattr(maxis.Tick, "__init__", counting)
+    counts = {}
+    for variant in ("marks", "ticks"):
+        if variant == "ticks":
+            monkeypatch.setattr(ticks, "minor_marks", lambda fig: None)
+        for name, make in makers.items():
+            made["n"] = 0
+            style.save(make(), tmp_path / f"{name}_{variant}.png", dpi=150)
+            counts[name, variant] = made["n"]
+    for name in makers:
+        a = mimage.imread(tmp_path / f"{name}_marks.png")
+        b = mimage.imread(tmp_path / f"{name}_ticks.png")
+        assert a.shape == b.shape, name
+        diff = np.abs(a - b).max(axis=-1)
+        assert diff.max() <= 1.5 / 255 and (diff > 0).sum() < 100, name
+        assert counts[name, "marks"] < counts[name, "ticks"], (name, counts)
+    assert counts["bode", "marks"] < counts["bode", "ticks"] / 3, counts  # 37 against 156
+    # the marks are there: a Bode plot without any minor ticks would differ in hundreds of pixels
+    monkeypatch.setattr(ticks, "minor_marks", lambda fig: [ax.minorticks_off() for ax in fig.axes])
+    style.save(makers["bode"](), tmp_path / "bode_none.png", dpi=150)
+    diff = np.abs(mimage.imread(tmp_path / "bode_none.png") - mimage.imread(tmp_path / "bode_ticks.png")).max(axis=-1)
+    assert (diff > 0.1).sum() > 200
+
+
+def test_importing_the_style_leaves_matplotlib_alone():
+    """The tick cache is installed on matplotlib's Axis by the first ticks_cached() block, not
+    by importing sselab.report.style (which the CLI's plotting commands import)."""
+    import subprocess
+    import sys
+
+    code = ("from matplotlib.axis import Axis; before = Axis._update_ticks; import sselab.report.style as s; "
+            "assert Axis._update_ticks is before; from sselab.report import ticks\n"
+            "with ticks.ticks_cached(): pass\n"
+            "assert Axis._update_ticks is ticks._update_ticks_once; assert ticks._ORIGINAL_UPDATE_TICKS is before")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _image_figure():
+    fig, ax = style.figure(4.2, 3.2)
+    ax.imshow(np.arange(768 * 1024, dtype=float).reshape(768, 1024) % 251, cmap="gray", interpolation="nearest")
+    return fig
+
+
+def _no_figure():
+    return None
+
+
+def test_report_svgs_embed_rasters_at_their_display_size_and_skip_absent_figures(tmp_path):
+    """A micrograph inside a report SVG is embedded at SVG_IMAGE_DPI (150) of its displayed size,
+    not resampled to 300 dpi; FigurePool.draw draws in the worker (or here) and a figure function
+    that returns None leaves no file and no <figure> in the page."""
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from sselab.report import html as H
+
+    for jobs in (1, 2):
+        figs = H._Figures(tmp_path / f"j{jobs}", ("svg",), jobs=jobs)
+        (tmp_path / f"j{jobs}").mkdir()
+        figs.draw(_image_figure, (), "micrograph", "a micrograph")
+        figs.draw(_no_figure, (), "absent", "nothing to draw")
+        page = figs.finish(figs.take())
+        assert page.count("<figure>") == 1 and "nothing to draw" not in page
+        assert not (tmp_path / f"j{jobs}" / "absent.svg").exists()
+        svg = (tmp_path / f"j{jobs}" / "micrograph.svg").read_text()
+        m = re.search(r'<image xlink:href="data:image/png;base64,([^"]+)"[^>]*width="([\d.]+)"', svg)
+        w_px = Image.open(io.BytesIO(base64.b64decode(m.group(1)))).size[0]
+        assert w_px == pytest.approx(float(m.group(2)) * H.SVG_IMAGE_DPI / 72, abs=1.5)  # displayed points at 150 dpi
+        assert w_px < 1024  # downsampled from the 1024-pixel micrograph, not 300 dpi (~1,260 px)

@@ -134,10 +134,9 @@ def _save(fig: Any, out: Path, pool: Any = None) -> str:
     """PNG at 100 dpi (screen figures of the demo page: a fraction of the time of 300 dpi),
     by ``pool`` (a :class:`sselab.report.html.FigurePool`: rendered by its workers, the file
     written when the pool is waited for) or here."""
-    if pool is not None:
-        pool.render(fig, [out], dpi=100)
-    else:
-        style.save(fig, out, dpi=100)
+    from .html import FigurePool
+
+    (pool or FigurePool(1)).render(fig, [out], dpi=100)
     return str(out)
 
 

@@ -71,6 +71,21 @@ class FigurePool:
         _render_figure(fig, paths, dpi)
         return None
 
+    def draw(self, func: Any, args: tuple, paths: list[Path], dpi: int | None = None) -> Any:
+        """Draw ``func(*args)`` (a figure, or None when there is nothing to draw) and save it to
+        each of ``paths``, in a worker (nothing drawn, pickled or unpickled here: ``func`` and
+        ``args`` travel, e.g. a module function and the result rows it plots) or here; return a
+        future of whether a figure was drawn (already done when drawn here)."""
+        if self._pool is not None:
+            future = self._pool.submit(_draw, func, args, paths, dpi)
+            self._futures.append(future)
+            return future
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(_draw(func, args, paths, dpi))
+        return future
+
     def wait(self) -> None:
         """Wait for every figure submitted so far; raise the first worker error."""
         futures, self._futures = self._futures, []
@@ -98,8 +113,10 @@ class _Figures:
     (atomic writes, 300 dpi PNG); the HTML embeds the first.
 
     With a parallel :class:`FigurePool` (``jobs`` > 1, or the caller's ``pool``) the figures
-    are drawn here (cheap) and rendered by the pool's workers, in parallel with each other and
-    with the rest of the report; :meth:`finish` waits for them and puts each into the page.
+    of :meth:`draw` are drawn and rendered by the pool's workers (this process sends the
+    figure function and its rows), those of :meth:`add` drawn here and rendered there, in
+    parallel with each other and with the rest of the report; :meth:`finish` waits for them
+    and puts each into the page.
     """
 
     def __init__(self, folder: Path, formats: tuple[str, ...] = ("svg",), jobs: int = 1,
@@ -111,7 +128,7 @@ class _Figures:
         self.formats = tuple(dict.fromkeys(formats))
         self.html: list[str] = []
         self.paths: list[Path] = []
-        self._pending: dict[str, tuple[Any, Path, str, str]] = {}
+        self._pending: dict[str, tuple[Any, list[Path], str, str, bool]] = {}
         self._own = pool is None
         self._pool = FigurePool(jobs) if pool is None else pool
 
@@ -119,13 +136,22 @@ class _Figures:
         if fig is None:
             return
         paths = [self.folder / f"{name}.{fmt}" for fmt in self.formats]
-        self.paths += paths
         future = self._pool.render(fig, paths)
         if future is None:
+            self.paths += paths
             self.html.append(self._tag(paths[0], name, caption))
             return
         token = f"\x00figure{len(self._pending)}\x00"
-        self._pending[token] = (future, paths[0], name, caption)
+        self._pending[token] = (future, paths, name, caption, False)
+        self.html.append(token)
+
+    def draw(self, func: Any, args: tuple, name: str, caption: str) -> None:
+        """Like :meth:`add` for the figure ``func(*args)`` (None: no figure), drawn where it is
+        rendered (in the pool's worker when the pool is parallel)."""
+        paths = [self.folder / f"{name}.{fmt}" for fmt in self.formats]
+        future = self._pool.draw(func, args, paths)
+        token = f"\x00figure{len(self._pending)}\x00"
+        self._pending[token] = (future, paths, name, caption, True)
         self.html.append(token)
 
     def _tag(self, first: Path, name: str, caption: str) -> str:
@@ -141,9 +167,12 @@ class _Figures:
         """``page`` with every figure rendered in the pool in its place (waits for them)."""
         ok = False
         try:
-            for token, (future, first, name, caption) in self._pending.items():
-                future.result()
-                page = page.replace(token, self._tag(first, name, caption))
+            for token, (future, paths, name, caption, lazy) in self._pending.items():
+                result = future.result()  # waits; raises the worker's error
+                drawn = result if lazy else True  # draw(): False when there was no figure
+                if drawn:
+                    self.paths += paths
+                page = page.replace(token, self._tag(paths[0], name, caption) if drawn else "")
             ok = True
         finally:
             self._pending = {}
@@ -162,11 +191,28 @@ def _figure_pool(jobs: int) -> Any:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("fork"))
 
 
+#: resolution of the rasters (micrographs, element maps) inside the report's SVG figures: a
+#: 4.2-inch micrograph is shown ~400 CSS pixels wide, 150 dpi gives it 630 (300 dpi: 1,260, four
+#: times the pixels to resample, encode and embed); lines and text in an SVG have no resolution
+SVG_IMAGE_DPI = 150
+
+
 def _render_figure(fig: Any, paths: list[Path], dpi: int | None = None) -> None:
-    """Lay ``fig`` out once and save it to each of ``paths``; close it."""
+    """Lay ``fig`` out once and save it to each of ``paths`` (PNG at ``dpi``, default 300; the
+    rasters inside an SVG at :data:`SVG_IMAGE_DPI`); close it."""
     box = style.lay_out(fig)  # once for every format
     for k, path in enumerate(paths):
-        style.save(fig, path, close=k == len(paths) - 1, box=box, dpi=dpi)
+        svg = Path(path).suffix.lower() == ".svg"
+        style.save(fig, path, close=k == len(paths) - 1, box=box, dpi=SVG_IMAGE_DPI if svg and dpi is None else dpi)
+
+
+def _draw(func: Any, args: tuple, paths: list[Path], dpi: int | None = None) -> bool:
+    """Draw ``func(*args)`` and save it to each of ``paths``; False when it drew no figure."""
+    fig = func(*args)
+    if fig is None:
+        return False
+    _render_figure(fig, paths, dpi)
+    return True
 
 
 def _render(blob: bytes, paths: list[Path], dpi: int | None = None) -> None:
@@ -325,31 +371,31 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
             parts += ["<p>Model-free validity of each fitted spectrum: linear Kramers–Kronig test (as "
                       "<code>sselab eis kk</code>) and Z-HIT (pass: |Z| within 5 % of its reconstruction).</p>", _table(tabs["eis_validity"])]
     for (sample, cell), rs in groups.items():
-        figs.add(figures.nyquist(rs, f"{sample}: {cell}"), _safe(f"nyquist_{sample}_{cell}"),
+        figs.draw(figures.nyquist, (rs, f"{sample}: {cell}"), _safe(f"nyquist_{sample}_{cell}"),
                  f"Nyquist plot with fits (equal scales; + marks each frequency decade), {sample}, {cell}")
-        figs.add(figures.bode(rs, f"{sample}: {cell}"), _safe(f"bode_{sample}_{cell}"), f"Bode plot with fits, {sample}, {cell}")
+        figs.draw(figures.bode, (rs, f"{sample}: {cell}"), _safe(f"bode_{sample}_{cell}"), f"Bode plot with fits, {sample}, {cell}")
     decs = [r for r in ok if r["method"] == "deconvolution"]
-    figs.add(figures.arrhenius_overlay(decs), "arrhenius", "Arrhenius plot of σ_ion, all samples (eBE deconvolution)")
+    figs.draw(figures.arrhenius_overlay, (decs,), "arrhenius", "Arrhenius plot of σ_ion, all samples (eBE deconvolution)")
     parts.append(figs.take())
     ca = [r for r in ok if r["method"] in ("dc_transient", "dc_electronic")]
     if ca:
         parts.append("<h2>DC polarisation</h2>")
     for sample in dict.fromkeys(r["sample"] for r in ok if r["method"] == "dc_transient"):
-        figs.add(figures.transients([r for r in ok if r["method"] == "dc_transient" and r["sample"] == sample], sample),
+        figs.draw(figures.transients, ([r for r in ok if r["method"] == "dc_transient" and r["sample"] == sample], sample),
                  _safe(f"ca_{sample}"), f"Chronoamperometry, {sample}")
     for r in ok:
         if r["method"] == "dc_electronic":
-            figs.add(figures.iv(r, r["sample"]), _safe(f"iv_{r['sample']}"), f"I–V, {r['sample']}")
+            figs.draw(figures.iv, (r, r["sample"]), _safe(f"iv_{r['sample']}"), f"I–V, {r['sample']}")
     parts.append(figs.take())
     cyc = [r for r in ok if r["method"] in ("cycling", "cv")]
     if cyc:
         parts.append("<h2>Cycling and voltammetry</h2>")
     for i, r in enumerate(cyc):
         if r["method"] == "cycling":
-            figs.add(figures.cycling(r), _safe(f"cycling_{r['sample']}_{i}"),
+            figs.draw(figures.cycling, (r,), _safe(f"cycling_{r['sample']}_{i}"),
                      f"Galvanostatic cycling, {r['sample']}: whole test, first and last cycles, overpotential per cycle")
         if r["method"] == "cv":
-            figs.add(figures.voltammogram(r), _safe(f"cv_{r['sample']}_{i}"), f"Cyclic voltammogram, {r['sample']}")
+            figs.draw(figures.voltammogram, (r,), _safe(f"cv_{r['sample']}_{i}"), f"Cyclic voltammogram, {r['sample']}")
     parts.append(figs.take())
     if not tabs["structure"].empty:
         parts += ["<h2>Structure (XRD)</h2>", _table(tabs["structure"])]
@@ -357,19 +403,19 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
         parts += ["<h3>Atomic parameters (Table 1 of the reference paper)</h3>", _table(tabs["atoms"])]
     for r in ok:
         if r["method"] == "xrd_refine":
-            figs.add(figures.xrd(r), _safe(f"xrd_{r['sample']}"), f"Rietveld refinement, {r['sample']}: observed, calculated, difference")
+            figs.draw(figures.xrd, (r,), _safe(f"xrd_{r['sample']}"), f"Rietveld refinement, {r['sample']}: observed, calculated, difference")
     from . import figures_paper
 
-    figs.add(figures_paper.wh_figure([(r["sample"], r["result"].get("williamson_hall") or {}) for r in ok
-                                      if r["method"] == "xrd_refine"]), "williamson_hall",
+    figs.draw(figures_paper.wh_figure, ([(r["sample"], r["result"].get("williamson_hall") or {}) for r in ok
+                                         if r["method"] == "xrd_refine"],), "williamson_hall",
              "Williamson–Hall plots: β cosθ against 4 sinθ of each main phase's isolated reflections (D, ε)")
     parts.append(figs.take())
     xps = [r for r in ok if r["method"] == "xps_profile"]
     if xps:
         parts.append("<h2>XPS depth profile</h2>")
     for i, r in enumerate(xps):
-        figs.add(figures.xps_profile(r), _safe(f"xps_profile_{r['sample']}_{i}"), f"XPS depth profile (atomic % vs sputter time), {r['sample']}")
-        figs.add(figures.xps_spectra(r), _safe(f"xps_surface_{r['sample']}_{i}"),
+        figs.draw(figures.xps_profile, (r,), _safe(f"xps_profile_{r['sample']}_{i}"), f"XPS depth profile (atomic % vs sputter time), {r['sample']}")
+        figs.draw(figures.xps_spectra, (r,), _safe(f"xps_surface_{r['sample']}_{i}"),
                  f"XPS surface spectra: data, components, envelope, background and residual, {r['sample']}")
     parts.append(figs.take())
     if not tabs["microscopy"].empty:  # SEM / EDS
@@ -381,9 +427,10 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
         parts.append("<h2>Stack comparison, series, ageing, transference number, CCD</h2><ul>"
                      + "".join(f"<li>{html.escape(_summary(r))}</li>" for r in more) + "</ul>")
     for r in more:
-        fig = (figures_paper.ageing_figure(r["result"]) if r["method"] == "ageing"  # stacks: Nyquist plots above
-               else figures_paper.trace_figure(r["result"], f"CCD test, {r['sample']}") if r["method"] == "ccd" else None)
-        figs.add(fig, _safe(f"{r['method']}_{r['sample']}"), f"{r['method'].replace('_', ' ')}, {r['sample']}")
+        made = ((figures_paper.ageing_figure, (r["result"],)) if r["method"] == "ageing"  # stacks: Nyquist plots above
+                else (figures_paper.trace_figure, (r["result"], f"CCD test, {r['sample']}")) if r["method"] == "ccd" else None)
+        if made is not None:
+            figs.draw(*made, _safe(f"{r['method']}_{r['sample']}"), f"{r['method'].replace('_', ' ')}, {r['sample']}")
     parts.append(figs.take())
     checks = [c for r in ok if r["method"] == "consistency" for c in r["result"].get("checks", [])]
     if checks:  # an agreement is not drawn like a disagreement

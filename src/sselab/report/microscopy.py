@@ -247,18 +247,19 @@ def table(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def section(ok: list[dict[str, Any]], figs: Any, safe: Any, roots: tuple[Path, ...] = ()) -> None:
-    """Add the section's figures to the report's figure collector ``figs`` (``figs.add``)."""
+    """Add the section's figures to the report's figure collector ``figs`` (``figs.draw``: each
+    figure function with its row, drawn where it is rendered)."""
     for i, r in enumerate(x for x in ok if x["method"] in METHODS):
         res, tag = r["result"] or {}, safe(f"{r['sample']}_{i}")
         if r["method"] == "eds_quantify" and res.get("analysis") == "maps":
-            figs.add(eds_maps_figure(r), f"eds_maps_{tag}", f"EDS element maps (net line counts), {r['sample']}")
+            figs.draw(eds_maps_figure, (r,), f"eds_maps_{tag}", f"EDS element maps (net line counts), {r['sample']}")
         elif r["method"] == "eds_quantify":
-            figs.add(eds_spectrum(r), f"eds_{tag}", f"EDS spectrum with the identified lines, {r['sample']}")
+            figs.draw(eds_spectrum, (r,), f"eds_{tag}", f"EDS spectrum with the identified lines, {r['sample']}")
         elif res.get("analysis") == "particles":
-            figs.add(particle_histogram(r), f"sem_sizes_{tag}",
+            figs.draw(particle_histogram, (r,), f"sem_sizes_{tag}",
                      f"Particle size distribution (equivalent diameter) with log-normal fit and d10/d50/d90, {r['sample']}")
-            figs.add(particle_overlay(r, roots), f"sem_overlay_{tag}", f"Segmentation over the micrograph, {r['sample']}")
+            figs.draw(particle_overlay, (r, roots), f"sem_overlay_{tag}", f"Segmentation over the micrograph, {r['sample']}")
         elif res.get("analysis") == "porosity":
-            figs.add(pellet_pores(r, roots), f"sem_pores_{tag}", f"Pores (red) on the polished section, {r['sample']}")
+            figs.draw(pellet_pores, (r, roots), f"sem_pores_{tag}", f"Pores (red) on the polished section, {r['sample']}")
         elif res.get("analysis") == "layers":
-            figs.add(layer_profile(r), f"sem_layers_{tag}", f"Grey-level profile across the cross-section with the boundaries, {r['sample']}")
+            figs.draw(layer_profile, (r,), f"sem_layers_{tag}", f"Grey-level profile across the cross-section with the boundaries, {r['sample']}")

@@ -32,6 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import LogFormatterSciNotation, MultipleLocator  # noqa: E402
 
+from . import ticks as _ticks  # noqa: E402
 from .ticks import ticks_cached  # noqa: E402
 
 #: Resolution of raster exports (journals ask for ≥ 300 dpi).
@@ -141,6 +142,7 @@ def lay_out(fig: Any) -> Any:
     if not isinstance(fig.canvas, FigureCanvasAgg):  # e.g. unpickled in a worker: a base canvas
         FigureCanvasAgg(fig)
     with plt.rc_context(RC), ticks_cached():
+        _ticks.minor_marks(fig)  # ticks made under the style's rcParams, as matplotlib's would be
         renderer = fig.canvas.get_renderer()
         engine = fig.get_layout_engine()
         if engine is not None:
@@ -296,15 +298,18 @@ def nyquist_axes(ax: Any, frequency_Hz: np.ndarray | None, z: np.ndarray, *, fit
         lo, hi = math.ceil(np.log10(f.min())), math.floor(np.log10(f.max()))
         span = max(float(np.ptp(z.real)), float(np.ptp(z.imag)), 1e-300)
         labelled: list[complex] = []
+        marked: list[int] = []
         for d in range(hi, lo - 1, -1):  # high frequencies first: crowded near the origin
             i = int(np.argmin(np.abs(np.log10(f) - d)))
             if abs(np.log10(f[i]) - d) > 0.15:
                 continue
-            ax.plot(z.real[i], -z.imag[i], "+", ms=5 if decade_labels else 4, mew=0.9, color="k", zorder=5)
+            marked.append(i)
             if decade_labels and all(abs(z[i] - p) > 0.06 * span for p in labelled):  # no overprinted labels
                 labelled.append(z[i])
                 ax.annotate(f"{power_of_ten(d)} Hz", (z.real[i], -z.imag[i]), textcoords="offset points", xytext=(3, 4),
                             fontsize=6, color="0.25")
+        if marked:  # one line of markers for all decades (one artist, not one per decade: same marks)
+            ax.plot(z.real[marked], -z.imag[marked], "+", ms=5 if decade_labels else 4, mew=0.9, color="k", zorder=5)
     equal_scales(ax)
     ax.set_xlabel("Z' / Ω")
     ax.set_ylabel("−Z'' / Ω")
