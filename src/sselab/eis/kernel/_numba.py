@@ -301,8 +301,13 @@ def _all_finite(J):
 @njit(cache=True, error_model="numpy")
 def _solve_into(M, g, out):
     """out = M⁻¹ g by LU with partial pivoting (as LAPACK gesv); NaN where M is singular."""
+    _solve_overwriting(M.copy(), g, out)
+
+
+@njit(cache=True, error_model="numpy")
+def _solve_overwriting(A, g, out):
+    """:func:`_solve_into` factoring ``A`` in place (no copy: the LM loop rebuilds it each time)."""
     k = g.size
-    A = M.copy()
     out[:] = g
     for c in range(k):
         piv = c
@@ -384,13 +389,13 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
         M[:, :] = A
         for a in range(k):
             M[a, a] += lam * diag[a]
-        _solve_into(M, g, sol)
+        _solve_overwriting(M, g, sol)
         conv_s = False
         if stol > 0 and lam <= 1e-2:
             M[:, :] = A
             for a in range(k):
                 M[a, a] += 1e-12 * diag[a]
-            _solve_into(M, g, gn)
+            _solve_overwriting(M, g, gn)
             gain = 0.5 * _dot(g, gn)
             conv_s = gain >= 0 and gain * max(m - k, 1) <= stol * cost
         for a in range(k):
