@@ -370,32 +370,39 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     ring = np.full(max(window, 1), np.inf)  # the cost before each of the last `window` accepted steps
     n_acc = 0
     calm = 0  # accepted steps in a row with λ ≤ 1e-2 (rejections neither count nor reset)
+    fresh = True  # g, A, diag (and gn once solved) belong to the current point
+    have_gn = False
+    conv_g = False
     for _ in range(max_iter):
-        for a in range(k):
-            g[a] = _dot(J[a], r)
-            for b in range(a, k):
-                s = _dot(J[a], J[b])
-                A[a, b] = s
-                A[b, a] = s
-        gmax = 0.0
-        dmax = A[0, 0]
-        for a in range(k):
-            gmax = max(gmax, abs(g[a]))
-            dmax = max(dmax, A[a, a])
-        conv_g = gmax <= gtol * max(cost, 1e-300)
-        floor = 1e-12 * max(dmax, 1e-300)
-        for a in range(k):
-            diag[a] = max(A[a, a], floor)
+        if fresh:  # after a rejected step the point, so these, are unchanged: kept
+            for a in range(k):
+                g[a] = _dot(J[a], r)
+                for b in range(a, k):
+                    s = _dot(J[a], J[b])
+                    A[a, b] = s
+                    A[b, a] = s
+            gmax = 0.0
+            dmax = A[0, 0]
+            for a in range(k):
+                gmax = max(gmax, abs(g[a]))
+                dmax = max(dmax, A[a, a])
+            conv_g = gmax <= gtol * max(cost, 1e-300)
+            floor = 1e-12 * max(dmax, 1e-300)
+            for a in range(k):
+                diag[a] = max(A[a, a], floor)
+            have_gn = False
         M[:, :] = A
         for a in range(k):
             M[a, a] += lam * diag[a]
         _solve_overwriting(M, g, sol)
         conv_s = False
         if stol > 0 and lam <= 1e-2:
-            M[:, :] = A
-            for a in range(k):
-                M[a, a] += 1e-12 * diag[a]
-            _solve_overwriting(M, g, gn)
+            if not have_gn:  # the Gauss–Newton step depends on the point only
+                M[:, :] = A
+                for a in range(k):
+                    M[a, a] += 1e-12 * diag[a]
+                _solve_overwriting(M, g, gn)
+                have_gn = True
             gain = 0.5 * _dot(g, gn)
             conv_s = gain >= 0 and gain * max(m - k, 1) <= stol * cost
         for a in range(k):
@@ -404,6 +411,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
                    J_new)
         cost_new = 0.5 * _dot(r_new, r_new)
         accept = cost_new < cost and math.isfinite(cost_new) and _all_finite(J_new)
+        fresh = accept
         n_iter += 1
         reduction = cost - cost_new if accept else 0.0
         conv_f = accept and reduction <= ftol * cost
