@@ -309,6 +309,22 @@ def test_fast_arc_is_the_checked_arc_bit_for_bit(R, Q, n):
         np.testing.assert_allclose(got[0], z_ref, rtol=1e-12)
 
 
+@pytest.mark.parametrize("n", [1, 7, 37, 90, 200, 201])
+def test_paired_dot_products_are_the_single_ones_bit_for_bit(n):
+    """The LM loop's normal equations take two products per pass (_dot2): each must be summed
+    in _dot's order, or the compiled fits would drift from their earlier selves at rounding."""
+    rng = np.random.default_rng(n)
+    for _ in range(20):
+        a, b, c = rng.standard_normal((3, n)) * np.exp(rng.uniform(-30, 30, (3, 1)))
+        assert _numba._dot2(a, b, c) == (_numba._dot(a, b), _numba._dot(a, c))
+    # and both are the dot product (to rounding of a reordered sum)
+    a, b = rng.standard_normal((2, 200))
+    seq = 0.0
+    for x, y in zip(a.tolist(), b.tolist()):
+        seq += x * y
+    assert abs(_numba._dot(a, b) - seq) <= 1e-12 * np.abs(a * b).sum()
+
+
 def test_threads_auto_follows_free_cores(monkeypatch):
     monkeypatch.setattr(kernel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.delenv("SSELAB_FIT_THREADS", raising=False)
