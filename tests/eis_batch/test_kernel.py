@@ -17,7 +17,7 @@ from sselab.eis.simulate import simulate_spectrum
 from sselab.measurements import Spectrum
 
 numba = pytest.importorskip("numba")
-from sselab.eis.kernel import _numba  # noqa: E402  (needs numba)
+from sselab.eis.kernel import _lm, _numba  # noqa: E402  (needs numba)
 
 CIRCUITS = {
     "R0-p(R1,CPE1)-p(R2,CPE2)": {"R0": 20, "R1": 2e3, "CPE1.Q": 2e-9, "CPE1.n": 0.9, "R2": 3e4, "CPE2.Q": 1e-6,
@@ -316,13 +316,13 @@ def test_paired_dot_products_are_the_single_ones_bit_for_bit(n):
     rng = np.random.default_rng(n)
     for _ in range(20):
         a, b, c = rng.standard_normal((3, n)) * np.exp(rng.uniform(-30, 30, (3, 1)))
-        assert _numba._dot2(a, b, c) == (_numba._dot(a, b), _numba._dot(a, c))
+        assert _lm._dot2(a, b, c) == (_lm._dot(a, b), _lm._dot(a, c))
     # and both are the dot product (to rounding of a reordered sum)
     a, b = rng.standard_normal((2, 200))
     seq = 0.0
     for x, y in zip(a.tolist(), b.tolist()):
         seq += x * y
-    assert abs(_numba._dot(a, b) - seq) <= 1e-12 * np.abs(a * b).sum()
+    assert abs(_lm._dot(a, b) - seq) <= 1e-12 * np.abs(a * b).sum()
 
 
 def test_threads_auto_follows_free_cores(monkeypatch):
