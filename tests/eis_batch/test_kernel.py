@@ -17,7 +17,7 @@ from sselab.eis.simulate import simulate_spectrum
 from sselab.measurements import Spectrum
 
 numba = pytest.importorskip("numba")
-from sselab.eis.kernel import _numba  # noqa: E402  (needs numba)
+from sselab.eis.kernel import _lm, _numba  # noqa: E402  (needs numba)
 
 CIRCUITS = {
     "R0-p(R1,CPE1)-p(R2,CPE2)": {"R0": 20, "R1": 2e3, "CPE1.Q": 2e-9, "CPE1.n": 0.9, "R2": 3e4, "CPE2.Q": 1e-6,
@@ -268,6 +268,47 @@ def test_fused_arcs_equal_the_generic_parallel(text, values):
     z_ref, J_ref = c.impedance_and_jacobian(w, P)
     np.testing.assert_allclose(zf, z_ref, rtol=1e-12)
     np.testing.assert_allclose(dzf.transpose(0, 2, 1), J_ref, rtol=1e-10, atol=1e-14 * np.abs(J_ref).max())
+
+
+@pytest.mark.parametrize("R, Q, n", [
+    (1e3, 1e-9, 0.85), (20.0, 3e-5, 0.5), (1e5, 1e-11, 1.0),  # ordinary arcs: the branch-free pass
+    (1e-200, 1e-9, 0.9),  # |Y|² overflows (1/R = 1e200): the guarded pass decides
+    (1e200, 1e-300, 0.9),  # |Y|² underflows at low ω: likewise
+])
+def test_fast_arc_is_the_checked_arc_bit_for_bit(R, Q, n):
+    """The two-pass ARC step (exponentials first, then branch-free real arithmetic) gives the
+    numbers of the complex-arithmetic version exactly, including where it falls back to it."""
+    w = 2 * np.pi * np.logspace(7, -3, 61)
+    logw = np.log(w)
+    P = np.array([7.0, R, Q, n])
+    got = (np.empty(w.size, complex), np.full((4, w.size), np.nan + 0j))
+    ref = (np.empty(w.size, complex), np.full((4, w.size), np.nan + 0j))
+    _numba._arc(1, 2, w, logw, P, *got)
+    _numba._arc_checked(1, 2, w, logw, P, *ref)
+    np.testing.assert_array_equal(got[0], ref[0])
+    np.testing.assert_array_equal(got[1], ref[1])
+    assert np.isfinite(got[0]).all() and np.isnan(got[1][0]).all()  # row 0 (R0) untouched
+    # and both are the registry's formulas
+    c = Circuit("R0-p(R1,CPE1)")
+    if 1 <= R <= 1e6:
+        z_ref = c.impedance(w / (2 * np.pi), P[None, :])[0] - 7.0
+        np.testing.assert_allclose(got[0], z_ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 7, 37, 90, 200, 201])
+def test_paired_dot_products_are_the_single_ones_bit_for_bit(n):
+    """The LM loop's normal equations take two products per pass (_dot2): each must be summed
+    in _dot's order, or the compiled fits would drift from their earlier selves at rounding."""
+    rng = np.random.default_rng(n)
+    for _ in range(20):
+        a, b, c = rng.standard_normal((3, n)) * np.exp(rng.uniform(-30, 30, (3, 1)))
+        assert _lm._dot2(a, b, c) == (_lm._dot(a, b), _lm._dot(a, c))
+    # and both are the dot product (to rounding of a reordered sum)
+    a, b = rng.standard_normal((2, 200))
+    seq = 0.0
+    for x, y in zip(a.tolist(), b.tolist()):
+        seq += x * y
+    assert abs(_lm._dot(a, b) - seq) <= 1e-12 * np.abs(a * b).sum()
 
 
 def test_threads_auto_follows_free_cores(monkeypatch):

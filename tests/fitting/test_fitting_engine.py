@@ -105,3 +105,20 @@ def test_estimates_arrays_agree_with_the_results_they_build():
     for j, r in enumerate(results):
         se = [np.nan if p.stderr is None else p.stderr for p in r.parameters]
         np.testing.assert_array_equal(est.stderr[j], se)
+
+
+def test_fit_passes_ftol_to_the_solver():
+    """``fit(ftol=...)``: a loose tolerance stops earlier, with a cost no lower than the tight
+    fit's and within the loose relative tolerance of it per accepted step; the default is the
+    solver's 1e-10 (same result as not passing it)."""
+    rng = np.random.default_rng(3)
+    x = np.linspace(0, 5, 200)
+    y = (3.0 * np.exp(-0.7 * x) + rng.normal(0, 0.01, x.size))[None, :]
+    params = Parameters([Parameter("a", 1.0, min=0), Parameter("k", 5.0, min=0)])
+    tight = fit(_exp_model(x, y), params)
+    default = fit(_exp_model(x, y), params, ftol=1e-10)
+    loose = fit(_exp_model(x, y), params, ftol=1e-2)
+    assert default.chi2 == tight.chi2 and default.n_iter == tight.n_iter
+    assert loose.n_iter < tight.n_iter
+    assert tight.chi2 <= loose.chi2 <= tight.chi2 * 1.05
+    assert abs(loose["k"].value - 0.7) < 0.05

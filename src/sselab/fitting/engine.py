@@ -438,11 +438,14 @@ def fit(
     *,
     starts: np.ndarray | None = None,
     max_iter: int = 200,
+    ftol: float = 1e-10,
     scale_covariance: bool = True,
 ) -> FitResult:
     """Fit one problem; with ``starts`` (S, n) run S starts together and keep the best.
 
-    ``fun`` is called with ``rows`` all zero (every start fits the same data).
+    ``fun`` is called with ``rows`` all zero (every start fits the same data); ``ftol``: stop
+    when an accepted step lowers the cost by at most this fraction of it
+    (:func:`sselab.fitting.levenberg_marquardt.solve`).
     """
     starts = params.value_array[None, :] if starts is None else np.atleast_2d(starts)
 
@@ -450,5 +453,5 @@ def fit(
         return fun(P, np.zeros_like(rows))
 
     [(_, result)] = fit_best(same_data, params, starts=starts, groups=np.zeros(len(starts), int), max_iter=max_iter,
-                             scale_covariance=scale_covariance)
+                             ftol=ftol, scale_covariance=scale_covariance)
     return result

@@ -27,7 +27,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..exceptions import FitError, SselabError
-from ..fitting import FitResult, Parameters, fit_best
+from ..fitting import FitResult, Parameters, fit
 from ..fitting.threads import single_threaded_blas
 from ..measurements import DiffractionPattern
 from ..verdict import Verdict
@@ -329,11 +329,7 @@ class Refinement:
                 J[b][:, free] = Jb[:, : free.size] / sigma[:, None]
             return r, J
 
-        def same_data(P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            return fun(P, np.zeros_like(rows))
-
-        [(_, res)] = fit_best(same_data, self.params, starts=self.params.value_array[None, :],
-                              groups=np.zeros(1, int), max_iter=max_iter, ftol=ftol)
+        res = fit(fun, self.params, max_iter=max_iter, ftol=ftol)
         if links:
             est = {e.name: e for e in res.parameters}
             new = []

@@ -133,7 +133,7 @@ def load() -> bool:
     global _LOADED
     if not numba_available():
         return False
-    from . import _final, _grid, _numba  # noqa: F401
+    from . import _final, _grid, _lm, _numba  # noqa: F401
 
     _LOADED = True
     return True

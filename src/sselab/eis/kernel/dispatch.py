@@ -47,7 +47,7 @@ def _data(model: "_Model") -> tuple[np.ndarray, ...]:
 def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray, data_rows: np.ndarray,
                       max_iter: int, ftol: float, xtol: float, stol: float,
                       window: int = 0) -> tuple[np.ndarray, lm.Outcome]:
-    from . import _numba, _transform
+    from . import _lm, _transform
 
     free = template._arrays()[0]  # (read-only, not copied: indexing only)
     transform = transform_for(template)
@@ -62,7 +62,7 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     n_iter = np.zeros(B, np.int64)
     par = parallel_for(B)
     with LOCK, pooled(B, par):
-        solve = _numba.lm_batch if par else _numba.lm_batch_serial
+        solve = _lm.lm_batch if par else _lm.lm_batch_serial
         solve(ops, depth, *_data(model), np.ascontiguousarray(data_rows, np.int64), base, free_idx, kind, transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
               window, cost, status, n_iter)
     final = base.copy()
