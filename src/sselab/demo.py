@@ -55,7 +55,8 @@ def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]
     from .study.pipeline import run_study
 
     truth = json.loads((manifest.parent / "truth.json").read_text(encoding="utf-8"))
-    summary = run_study(manifest, jobs=jobs, progress=console is not None)
+    with _blas_per_process(jobs):
+        summary = run_study(manifest, jobs=jobs, progress=console is not None)
     db = manifest.parent / "sselab-results" / "results.sqlite"
     with open_store(db) as store:
         analyses = store.analyses(study="Mg3AsN-virtual")
@@ -65,9 +66,25 @@ def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]
 
 
 def _write_study(folder: Path) -> Path:
+    from .fitting.threads import single_threaded_blas
     from .simulate.virtual_study import write_virtual_study
 
-    return write_virtual_study(folder)
+    with single_threaded_blas():  # small products only: BLAS's thread pool costs more than it gives
+        return write_virtual_study(folder)
+
+
+def _blas_per_process(jobs: int) -> Any:
+    """With ``jobs`` > 1 the cores are the worker processes': BLAS on one thread here and in the
+    workers forked from here (measured: its thread pool spinning beside the other worker cost the
+    pipeline ~0.5 s CPU and the EDS map's least squares 0.05 → 0.2–0.5 s).  Entered once the
+    warm imports have loaded scipy's BLAS, so that both libraries are limited."""
+    import contextlib
+
+    if jobs <= 1:
+        return contextlib.nullcontext()
+    from .fitting.threads import single_threaded_blas
+
+    return single_threaded_blas()
 
 
 #: modules the pipeline's tasks and the report import (each ~0.1–1 s CPU): imported by the demo
@@ -184,7 +201,7 @@ def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1)
     assumptions = ASSUMPTIONS + list(truth.get("notes") or [])
     # one pool of figure workers for the paper page and the report: the page's figures render
     # while the report's are drawn, and the report's while the page's finish
-    with FigurePool(jobs) as pool:
+    with _blas_per_process(jobs), FigurePool(jobs) as pool:
         paper = write_paper_page(all_rows, out / "report", assumptions, analyses, pool=pool)
         outputs["report"] = str(write_report(outputs["database"], out / "report", study="Mg3AsN-virtual",
                                              truth=truth, jobs=jobs, pool=pool))
