@@ -19,14 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from .demo_rows import _num
-from .eis import fit_circuit
-from .eis.plots import plot_fit
-from .io import read
-from .io.writers import write_spectrum_mpt
-from .simulate.paper import EBE_STACK_CIRCUIT, PAPER, MaterialModel, ebe_stack_spectrum
 
 
 def _impedance_part(out: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    from .eis import fit_circuit
+    from .eis.plots import plot_fit
+    from .io import read
+    from .io.writers import write_spectrum_mpt
+    from .simulate.paper import EBE_STACK_CIRCUIT, PAPER, MaterialModel, ebe_stack_spectrum
+
     model = MaterialModel()
     T = 373.15
     truth = model.ebe_stack_values(T)
@@ -49,19 +50,80 @@ def _impedance_part(out: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
 
 def _study_part(out: Path, jobs: int, console: Any) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, Any],
                                                               list[dict[str, Any]], dict[str, Any]]:
-    from .simulate.virtual_study import write_virtual_study
+    manifest = _written_study(out / "study", jobs)
     from .store import open_store
     from .study.pipeline import run_study
 
-    manifest = write_virtual_study(out / "study")
     truth = json.loads((manifest.parent / "truth.json").read_text(encoding="utf-8"))
-    summary = run_study(manifest, jobs=jobs, progress=console is not None)
+    with _blas_per_process(jobs):
+        summary = run_study(manifest, jobs=jobs, progress=console is not None)
     db = manifest.parent / "sselab-results" / "results.sqlite"
     with open_store(db) as store:
         analyses = store.analyses(study="Mg3AsN-virtual")
     rows = comparison_rows(analyses, truth)
     outputs = {"manifest": str(manifest), "truth": str(manifest.parent / "truth.json"), "database": str(db)}
     return rows, outputs, summary.to_dict(), analyses, truth
+
+
+def _write_study(folder: Path) -> Path:
+    from .fitting.threads import single_threaded_blas
+    from .simulate.virtual_study import write_virtual_study
+
+    with single_threaded_blas():  # small products only: BLAS's thread pool costs more than it gives
+        return write_virtual_study(folder)
+
+
+def _blas_per_process(jobs: int) -> Any:
+    """With ``jobs`` > 1 the cores are the worker processes': BLAS on one thread here and in the
+    workers forked from here (measured: its thread pool spinning beside the other worker cost the
+    pipeline ~0.5 s CPU and the EDS map's least squares 0.05 → 0.2–0.5 s).  Entered once the
+    warm imports have loaded scipy's BLAS, so that both libraries are limited."""
+    import contextlib
+
+    if jobs <= 1:
+        return contextlib.nullcontext()
+    from .fitting.threads import single_threaded_blas
+
+    return single_threaded_blas()
+
+
+#: modules the pipeline's tasks and the report import (each ~0.1–1 s CPU): imported by the demo
+#: while the virtual study is written, so that the pipeline's and the figures' worker processes,
+#: forked from this one, inherit them instead of each importing its own copy
+WARM_MODULES = (
+    "sselab.study.analyses", "sselab.study.prefit", "sselab.io.formats", "sselab.eis.fit",
+    "sselab.xrd", "sselab.xrd.rietveld", "sselab.xrd.summary", "sselab.xrd.rbragg", "pymatgen.symmetry.analyzer",
+    "sselab.xps", "sselab.xps.fit", "sselab.xps._lmfit", "lmfit", "scipy.stats", "scipy.optimize",
+    "sselab.microscopy.image", "sselab.microscopy.layers", "sselab.microscopy.particles", "skimage.filters",
+    "skimage.measure", "skimage.morphology", "skimage.segmentation", "rsciio.tiff",
+    "sselab.eds.spectrum", "sselab.eds.quantify", "sselab.eds.maps", "rsciio.ripple",
+    "sselab.report", "sselab.report.sections_paper", "sselab.demo_rows", "sselab.simulate.paper_study",
+)
+
+
+def _warm_imports() -> None:
+    import importlib
+
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional reader's package absent: its task says so when it runs
+            pass
+
+
+def _written_study(folder: Path, jobs: int) -> Path:
+    """:func:`~sselab.simulate.virtual_study.write_virtual_study` into ``folder``; with ``jobs`` > 1
+    in a forked process while this one imports :data:`WARM_MODULES` (the files are the same)."""
+    import multiprocessing
+
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return _write_study(folder)
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as writer:
+        written = writer.submit(_write_study, folder)
+        _warm_imports()
+        return written.result()
 
 
 def comparison_rows(analyses: list[dict[str, Any]], truth: dict[str, Any]) -> list[dict[str, Any]]:
@@ -139,7 +201,7 @@ def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1)
     assumptions = ASSUMPTIONS + list(truth.get("notes") or [])
     # one pool of figure workers for the paper page and the report: the page's figures render
     # while the report's are drawn, and the report's while the page's finish
-    with FigurePool(jobs) as pool:
+    with _blas_per_process(jobs), FigurePool(jobs) as pool:
         paper = write_paper_page(all_rows, out / "report", assumptions, analyses, pool=pool)
         outputs["report"] = str(write_report(outputs["database"], out / "report", study="Mg3AsN-virtual",
                                              truth=truth, jobs=jobs, pool=pool))

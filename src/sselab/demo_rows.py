@@ -186,8 +186,9 @@ def _xrd_rows(analyses: list[dict[str, Any]], truth: dict[str, Any], skip_as_bm_
         tp = (tx.get("phases") or {}).get(tx.get("main_phase"), {})
         wh = (res or {}).get("williamson_hall") or {}
         items = [("a (Rietveld)", ph.get("a"), ph.get("a_stderr"), "a_A", "a_A", "Å"),
-                 ("ρ (X-ray density)", ph.get("density_g_cm3"), None, "density_g_cm3", "density_g_cm3", "g/cm³"),
-                 ("V (Rietveld)", ph.get("volume_A3"), None, "volume_A3", "volume_A3", "Å³"),
+                 ("ρ (X-ray density)", ph.get("density_g_cm3"), ph.get("density_stderr_g_cm3"), "density_g_cm3",
+                  "density_g_cm3", "g/cm³"),
+                 ("V (Rietveld)", ph.get("volume_A3"), ph.get("volume_stderr_A3"), "volume_A3", "volume_A3", "Å³"),
                  ("D (Rietveld)", ph.get("crystallite_size_nm"), ph.get("crystallite_size_stderr_nm"), "D_nm", "D_nm", "nm"),
                  ("ε (Rietveld)", ph.get("microstrain"), ph.get("microstrain_stderr"), "strain", "strain", ""),
                  ("D (Williamson–Hall)", wh.get("crystallite_size_nm"), wh.get("crystallite_size_stderr_nm"), "D_nm", "D_nm", "nm"),
@@ -195,8 +196,6 @@ def _xrd_rows(analyses: list[dict[str, Any]], truth: dict[str, Any], skip_as_bm_
         for q, rec, err, tkey, pkey, unit in items:
             if skip_as_bm_rietveld and sample == "as-BM" and q in ("a (Rietveld)", "ρ (X-ray density)", "D (Rietveld)", "ε (Rietveld)"):
                 continue
-            if err is None and q in ("ρ (X-ray density)", "V (Rietveld)") and rec is not None and ph.get("a_stderr"):
-                err = 3 * rec * ph["a_stderr"] / ph["a"]  # cubic: V = a³, ρ ∝ 1/a³
             out.append(_row(q, sample, rec, err, tp.get(tkey), paper[pkey], unit, st, rs))
         out += _agreement_rows(sample, res, tx.get("agreement") or {}, paper, st, rs)
     return out

@@ -195,7 +195,8 @@ def partial_area_fraction(g: np.ndarray, labels: np.ndarray, polarity: str = "br
         return 0.0, float("nan")
     g = -np.asarray(g, float) if polarity == "dark" else np.asarray(g, float)
     di = ndi.distance_transform_edt(mask)
-    do = ndi.distance_transform_edt(~mask)
+    # the outside distances with their nearest inside pixel: also what expand_labels computes below
+    do, nearest = ndi.distance_transform_edt(~mask, return_indices=True)
     if not (do > 4).any():
         return None
     bg, top = float(np.median(g[do > 4])), float(np.median(g[di >= max(1.0, 0.8 * di.max())]))
@@ -216,9 +217,14 @@ def partial_area_fraction(g: np.ndarray, labels: np.ndarray, polarity: str = "br
     have = np.unique(labels[core])
     have = have[np.asarray(ndi.sum(core, labels, have)) >= MIN_CORE_PX] if have.size else have
     if have.size:
-        tops[have] = ndi.median(g, labels * core, have)
+        tops[have] = ndi.median(g[core], labels[core], have)  # the same values per label as over the image
     tops = np.where(tops > bg, tops, top)
-    near_labels = expand_labels(labels, band)
+    if labels.min() >= 0:  # ~mask is labels == 0: skimage's expand_labels(labels, band) from the transform above
+        near_labels = np.zeros_like(labels)
+        grow = do <= band
+        near_labels[grow] = labels[tuple(ix[grow] for ix in nearest)]
+    else:
+        near_labels = expand_labels(labels, band)
     near = (mask & ~core) | (~mask & (do <= band))
     frac = (core.sum() + ((g[near] - bg) / (tops[near_labels[near]] - bg)).sum()) / g.size
     return float(frac), float(sigma)

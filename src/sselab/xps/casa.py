@@ -372,11 +372,12 @@ def _stored_chi2(r: CasaRegion, fit, cps: float) -> float | None:
     import numpy as np
 
     from .lineshapes import peak
+    from .model import point_variance
 
     e, y = np.asarray(fit.energy_eV, float), np.asarray(fit.data, float)
     if e.size == 0 or fit.n_points <= fit.n_free:
         return None
-    var = np.maximum(y, 1.0) if fit.weights == "poisson" else max(float(np.mean(y)), 1.0)
+    var = point_variance(y, fit.weights)
     model = np.asarray(fit.background_curve, float).copy()
     for c in r.components:
         shape, params, _ = sselab_shape(c.lineshape)

@@ -37,7 +37,7 @@ from .backgrounds import background as compute_background
 from .backgrounds import casa_end_levels
 from .backgrounds import cumulative, end_levels, tougaard_unit
 from .lineshapes import peak, unit_area
-from .model import PeakModel
+from .model import PeakModel, point_variance
 from .verdicts import region_fit_verdict
 from ..verdict import Verdict
 
@@ -316,8 +316,7 @@ def fit_spectra(regions: Sequence[XPSRegion], model: PeakModel, share: Sequence[
         area_guess = sum(s.value for s in specs if s.name.endswith("_area"))
         bg_specs = _bg_specs(model, e, y, prefix, area_guess)
         all_specs += specs + bg_specs
-        sigma = np.sqrt(np.clip(y, 1.0, None)) if model.weights == "poisson" else \
-            np.full_like(y, np.sqrt(max(float(np.mean(y)), 1.0)))
+        sigma = np.sqrt(point_variance(y, model.weights))
         reads = frozenset({n for ln in lines for n in (ln.center, ln.fwhm, ln.area)} | {b.name for b in bg_specs})
         spectra.append(_Spectrum(region, e, y, fixed, sigma, lines, prefix, reads))
 

@@ -314,3 +314,18 @@ class PeakModel:
         comps = tuple(Component(n, float(p), fwhm_eV, shape, doublet=dbl, fwhm_bounds_eV=tuple(fwhm_bounds_eV))
                       for n, p in zip(names, positions_eV))
         return cls(region, comps, background=background, **kw)
+
+
+def point_variance(counts: Any, weights: str) -> Any:
+    """Variance of each point of a spectrum under a weighting rule (:attr:`PeakModel.weights`):
+    ``"poisson"`` max(I, 1); ``"uniform"`` max(mean I, 1) at every point.  The one place the rule is
+    written: the fit weights its residuals by its square root (:mod:`sselab.xps.fit`) and the CasaXPS
+    comparison computes χ² of a stored model with it (:mod:`sselab.xps.casa`)."""
+    import numpy as np
+
+    y = np.asarray(counts, float)
+    if weights == "poisson":
+        return np.maximum(y, 1.0)
+    if weights == "uniform":
+        return np.full_like(y, max(float(np.mean(y)), 1.0))
+    raise ParameterError(f"weights must be 'poisson' or 'uniform', got {weights!r}")

@@ -47,7 +47,10 @@ BACKGROUND_CORRELATION = 0.9
 #: size [nm] a phase broadened into background is held at (the start value of a refined size,
 #: :meth:`sselab.xrd.rietveld.Refinement.free`): a few tenths of a degree 2θ of sample broadening
 HELD_SIZE_NM = 100.0
-_D_INFINITE_NM = 1e5
+#: D above which a crystallite adds no measurable breadth: the upper bound of a refined size and
+#: the "no size broadening" value (the lower bound is :func:`min_size_nm`); here, not in
+#: :mod:`sselab.xrd.model` (which imports this module), so that both use the one number
+D_INFINITE_NM = 1e5
 #: start of the warning text :func:`run_guarded` adds for each phase it held
 BROAD_WARNING = "broadened into background:"
 #: start of the warning text :func:`run_guarded` adds for a minor phase whose cell it held
@@ -100,7 +103,7 @@ def _held_size(job: "Refinement", held: Sequence[str]) -> float:
     """Size [nm] to hold a phase broadened into background at: the refined D of the largest phase
     not held (the sample's microstructure: phases milled or annealed together), else :data:`HELD_SIZE_NM`."""
     sizes = [(_zmv(job.params, p), job.params[f"{p.name}.D_nm"]) for p in job.model.phases if p.name not in held]
-    sizes = [(w, D.value) for w, D in sizes if not D.fixed and D.value < 0.5 * _D_INFINITE_NM]
+    sizes = [(w, D.value) for w, D in sizes if not D.fixed and D.value < 0.5 * D_INFINITE_NM]
     return float(max(sizes)[1]) if sizes else HELD_SIZE_NM
 
 

@@ -41,14 +41,12 @@ import numpy as np
 from ..fitting import Parameter, Parameters
 from ..exceptions import SselabError
 from . import profiles
-from .broad_phase import min_size_nm
+from .broad_phase import D_INFINITE_NM, min_size_nm
 from .instrument import Instrument
 from .peaks import peak_table
 from .reflections import reflections_for
 from .structures import Phase
 
-#: D above which a crystallite adds no measurable breadth; the "no size broadening" value
-D_INFINITE_NM = 1e5
 #: bounds of isotropic B [Å²]: wide, so that an unphysical negative B (absorption, roughness,
 #: texture — FullProf reports −9 Å² in the reference paper's Table 1) is refined and reported, not clipped
 B_MIN_A2, B_MAX_A2 = -20.0, 50.0

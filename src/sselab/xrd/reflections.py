@@ -28,7 +28,7 @@ import numpy as np
 from pymatgen.core import Element
 
 from ..exceptions import SselabError
-from .structures import Phase, tie_lattice
+from .structures import Phase, symmetry_key, tie_lattice
 
 if TYPE_CHECKING:  # pragma: no cover
     from .atoms import CoordinateFreedom
@@ -325,8 +325,24 @@ def _orbit_groups(phase: Phase) -> tuple[tuple[str, ...], list[list[int]]]:
     return labels, groups
 
 
+#: :func:`_orbits` per :func:`~sselab.xrd.structures.symmetry_key` (a symmetry analysis each)
+_ORBITS: dict[tuple, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+
+
 def _orbits(phase: Phase) -> tuple[tuple[str, ...], list[int]]:
-    """Site labels per symmetry orbit and the orbit of each atom."""
+    """Site labels per symmetry orbit and the orbit of each atom (cached per structure content)."""
+    key = symmetry_key(phase.structure)
+    found = _ORBITS.get(key)
+    if found is None:
+        labels, site_of = _analysed_orbits(phase)
+        found = (labels, tuple(site_of))
+        if len(_ORBITS) > 256:
+            _ORBITS.clear()
+        _ORBITS[key] = found
+    return found[0], list(found[1])
+
+
+def _analysed_orbits(phase: Phase) -> tuple[tuple[str, ...], list[int]]:
     s = phase.structure
     groups: list[list[int]]
     try:

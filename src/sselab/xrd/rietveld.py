@@ -74,6 +74,10 @@ class PhaseResult:
     #: free fractional coordinates (``"x_Mg1"``) and their esd (None when held fixed)
     coordinates: Mapping[str, float] = field(default_factory=dict)
     coordinates_stderr: Mapping[str, float | None] = field(default_factory=dict)
+    #: standard errors of the cell volume and X-ray density, from the refined lattice parameters'
+    #: covariance (None when the cell was held)
+    volume_stderr_A3: float | None = None
+    density_stderr_g_cm3: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "formula": self.formula}
@@ -82,8 +86,10 @@ class PhaseResult:
             d[f"{k}_stderr"] = self.lattice_stderr.get(k)
         d.update(
             volume_A3=self.volume_A3,
+            volume_stderr_A3=self.volume_stderr_A3,
             density=self.density_g_cm3,
             density_g_cm3=self.density_g_cm3,
+            density_stderr_g_cm3=self.density_stderr_g_cm3,
             scale=self.scale,
             weight_fraction=self.weight_fraction,
             weight_fraction_stderr=self.weight_fraction_stderr,

@@ -133,7 +133,30 @@ def tie_lattice(system: str, p: dict[str, float]) -> dict[str, float]:
     return p
 
 
+def symmetry_key(structure: Structure) -> tuple:
+    """What a symmetry analysis of ``structure`` depends on: lattice, species (with occupancies)
+    and fractional coordinates, exactly (a key for the caches of such analyses)."""
+    return (structure.lattice.matrix.tobytes(), tuple(site.species_string for site in structure),
+            np.asarray(structure.frac_coords).tobytes())
+
+
+#: crystal system per :func:`symmetry_key` (pymatgen's analysis costs ~30 ms a structure, and the
+#: same structures are wrapped as phases many times: library, simulation, each refinement)
+_SYSTEMS: dict[tuple, str] = {}
+
+
 def _crystal_system(structure: Structure) -> str:
+    key = symmetry_key(structure)
+    found = _SYSTEMS.get(key)
+    if found is None:
+        found = _analysed_system(structure)
+        if len(_SYSTEMS) > 256:
+            _SYSTEMS.clear()
+        _SYSTEMS[key] = found
+    return found
+
+
+def _analysed_system(structure: Structure) -> str:
     from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
     try:
@@ -146,6 +169,7 @@ def _crystal_system(structure: Structure) -> str:
 
 
 _BUILT: dict[tuple, Structure] = {}
+_GROUPS: dict[str, Any] = {}
 
 
 def from_spacegroup(group: str, lattice: Lattice, species: list, coords: list) -> Structure:
@@ -156,6 +180,14 @@ def from_spacegroup(group: str, lattice: Lattice, species: list, coords: list) -
     key = (str(group), tuple(np.round(lattice.matrix, 12).ravel().tolist()), repr(species), repr(coords))
     built = _BUILT.get(key)
     if built is None:
+        from pymatgen.symmetry.groups import SpaceGroup
+
+        if str(group) not in _GROUPS:  # pymatgen caches SpaceGroup objects weakly: kept alive here,
+            try:  # a cell of another size reuses the group's operations (as from_spacegroup makes it)
+                _GROUPS[str(group)] = (SpaceGroup.from_int_number(int(group)) if str(group).strip().isdigit()
+                                       else SpaceGroup(str(group)))
+            except Exception:  # noqa: BLE001 - an unknown symbol: from_spacegroup says so below
+                pass
         built = Structure.from_spacegroup(group, lattice, species, coords)
         if len(_BUILT) < 256:
             _BUILT[key] = built

@@ -74,6 +74,7 @@ def summarise(job: "Refinement") -> RietveldResult:
                 occupancy_stderr={lab: est[f"{n}.occ_{lab}"].stderr for lab in refl.labels},
                 coordinates={c: est[f"{n}.{c}"].value for c in (refl.freedom.names if refl.freedom else ())},
                 coordinates_stderr={c: est[f"{n}.{c}"].stderr for c in (refl.freedom.names if refl.freedom else ())},
+                **_volume_and_density_stderr(p, lp, refined.volume_A3, refined.density_g_cm3, res),
             )
         )
     out = RietveldResult(
@@ -88,3 +89,33 @@ def summarise(job: "Refinement") -> RietveldResult:
     rb = r_bragg(model, v, job.y)
     out = replace(out, phases=tuple(replace(p, R_Bragg=r) for p, r in zip(out.phases, rb)))
     return replace(out, verdict=rietveld_verdict(out, model.instrument))
+
+
+def _cell_volume(lp: dict[str, float]) -> float:
+    ca, cb, cg = np.cos(np.radians([lp["alpha"], lp["beta"], lp["gamma"]]))
+    return float(lp["a"] * lp["b"] * lp["c"] * np.sqrt(1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg))
+
+
+def _volume_and_density_stderr(phase, lp: dict[str, float], volume: float, density: float, res) -> dict[str, float | None]:
+    """σ(V) = √(gᵀCg), g = ∂V/∂(free lattice parameters) (central differences, the crystal system's
+    ties applied; 1e-10 relative), C their covariance from the fit; σ(ρ) = ρ·σ(V)/V (ρ = ZM/(N_A V)).
+    Cubic: σ(V) = 3V·σ(a)/a.  None when no lattice parameter was refined or its error is unknown."""
+    from .structures import tie_lattice
+
+    free = list(res.free_names)
+    names = [k for k in phase.free_lattice if f"{phase.name}.{k}" in free]
+    if not names or res.covariance.size == 0:
+        return {"volume_stderr_A3": None, "density_stderr_g_cm3": None}
+    idx = [free.index(f"{phase.name}.{k}") for k in names]
+    g = np.empty(len(names))
+    for j, k in enumerate(names):
+        h = 1e-5 * max(abs(lp[k]), 1.0)
+        up, down = dict(lp), dict(lp)
+        up[k] += h
+        down[k] -= h
+        g[j] = (_cell_volume(tie_lattice(phase.crystal_system, up)) - _cell_volume(tie_lattice(phase.crystal_system, down))) / (2 * h)
+    var = float(g @ np.asarray(res.covariance, float)[np.ix_(idx, idx)] @ g)
+    if not np.isfinite(var) or var < 0:
+        return {"volume_stderr_A3": None, "density_stderr_g_cm3": None}
+    sv = float(np.sqrt(var))
+    return {"volume_stderr_A3": sv, "density_stderr_g_cm3": density * sv / volume}
