@@ -118,3 +118,29 @@ def test_best_kept_compiled_copies_equal_numpys_indexing(monkeypatch, keep):
     assert (np.sort(ref[2], axis=1)[:, :3] == np.sort(cost, axis=1)[:, :3]).all()  # the best ones kept
     for a, b in zip(got, ref):
         np.testing.assert_array_equal(a, b)
+
+
+def test_numpy_backend_keeps_the_helpers_numpy_after_load(monkeypatch):
+    """SSELAB_FIT_KERNEL=numpy means no compiled code, even in a process that called kernel.load():
+    the picks and the kept copies then come from numpy (the compiled helpers must not run)."""
+    pytest.importorskip("numba")
+    from sselab.eis import kernel
+    from sselab.eis.initial_assemble import best_kept
+    from sselab.eis.kernel import _grid
+
+    c, f, Z = _spectra("R0-p(R1,CPE1)-p(R2,CPE2)", 5, seed=9)
+    d = g.design(c, f)
+    coef, cost = g.score(d, Z)
+    spans = np.abs(Z).max(axis=1)
+    monkeypatch.setattr(kernel, "_LOADED", True)
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "auto")
+    tops, cf, cs = best_kept(coef, cost, 64)
+    ref = g.select_many(c, d, cf, cs, spans, 4, tops)  # compiled helpers
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")
+    monkeypatch.setattr(_grid, "pick_rows", None)  # must not be called
+    monkeypatch.setattr(_grid, "gather_rows", None)
+    got_kept = best_kept(coef, cost, 64)
+    for a, b in zip(got_kept, (tops, cf, cs)):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(g.select_many(c, d, cf, cs, spans, 4, tops), ref):
+        np.testing.assert_array_equal(a, b)

@@ -125,9 +125,9 @@ def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray,
         return list(_values_of(circuit, d, index[rows[:, 0], best], coef[rows[:, 0], best], spans)[:, None])
     order = np.argsort(cost, axis=1, kind="stable")
     combo = index[rows, order]  # (S, K) combinations, best first
-    from .kernel import loaded
+    from .kernel import helpers_compiled
 
-    if loaded():  # the same picks by a compiled scan (the vectorised rules below: ~30 numpy calls)
+    if helpers_compiled():  # the same picks by a compiled scan (the vectorised rules below: ~30 numpy calls)
         from .kernel._grid import pick_rows
 
         picks = np.full((S, n_starts), -1, np.int64)
@@ -192,13 +192,13 @@ def best_kept(coef: np.ndarray, cost: np.ndarray, keep: int) -> tuple[np.ndarray
     """The ``keep`` best-scoring combinations of each row (numpy's argpartition, in its order;
     all of them in order when ``keep`` is every one) and copies of their coefficients and costs:
     ``(tops (S, keep), coef (S, keep, p), cost (S, keep))``.  The copies are made by a compiled
-    loop when the kernel is loaded (the same values; numpy's fancy indexing cost ~1.4 ms per
-    300 spectra of serial time)."""
-    from .kernel import loaded
+    loop once the kernel is loaded (:func:`~sselab.eis.kernel.helpers_compiled`; the same
+    values; numpy's fancy indexing cost ~1.4 ms per 300 spectra of serial time)."""
+    from .kernel import helpers_compiled
 
     S, K = cost.shape
     tops = np.argpartition(cost, keep - 1, axis=1)[:, :keep] if keep < K else np.broadcast_to(np.arange(keep), (S, keep))
-    if not loaded():
+    if not helpers_compiled():
         rows = np.arange(S)[:, None]
         return tops, coef[rows, tops], cost[rows, tops]
     from .kernel._grid import gather_rows
