@@ -11,10 +11,14 @@ compiled search itself on 1,000 spectra.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .circuit import Circuit
+
+if TYPE_CHECKING:
+    from .initial_grid import Design
 
 _LOCK = threading.Lock()
 _PLANS: dict[tuple[str, tuple], tuple] = {}
@@ -109,6 +113,21 @@ def values_many(circuit: Circuit, d, tau: np.ndarray, n_arcs: np.ndarray, tvs, c
         if len(groups) > 1:
             out[rows] = block
     return out
+
+
+def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span: float, n_starts: int,
+           index: np.ndarray | None = None) -> list[np.ndarray]:
+    """Up to ``n_starts`` parameter vectors for one spectrum from its scored combinations
+    (``coef``, ``cost`` of every combination, or of the combinations ``index`` only).
+
+    The first half are simply the best-scoring combinations with distinct arc positions; the
+    rest must each move some arc by at least a decade from every start already chosen, so
+    that a start spending an arc on an unresolved process cannot crowd out the right basin
+    (:func:`select_many` for one row).
+    """
+    combo = np.arange(len(cost)) if index is None else np.asarray(index)
+    return list(select_many(circuit, d, np.asarray(coef, float)[None], np.asarray(cost, float)[None],
+                            np.array([span], float), n_starts, combo[None])[0])
 
 
 def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, spans: np.ndarray, n_starts: int,
