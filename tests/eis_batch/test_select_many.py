@@ -62,7 +62,7 @@ def _spectra(text: str, n: int, seed: int):
 
 
 @pytest.mark.parametrize("text", ["R0-p(R1,CPE1)-p(R2,CPE2)", "R0-p(R1,CPE1)-CPE2", "R0-p(R1,C1)-p(R2,CPE2)-W1",
-                                  "p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)"])
+                                  "p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)", "R0-CPE1-L1"])  # the last: no arc to place
 #: (25, 64) and (7, 8): the decade rule runs out of combinations before n_starts picks (and, with
 #: 8 kept, one spectrum of the CPE-tail circuit has fewer distinct placements than the first half)
 @pytest.mark.parametrize("n_starts, keep", [(1, 64), (2, 64), (4, 64), (7, 64), (25, 64), (7, 8)])
