@@ -12,7 +12,10 @@ from sselab.eis.circuit import Circuit
 pytest.importorskip("numba")
 
 F = np.logspace(6, -1, 60)
-CIRCUITS = ["R0-p(R1,CPE1)-p(R2,CPE2)", "R0-p(R1,C1)-p(R2,CPE2)-W1", "p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)"]
+#: 3 columns (the written-out solve, with and without the resistor; with three CPE-tail
+#: variants), 2, 4 and 5 columns (the general Cholesky loop; a capacitor arc, W and L tails)
+CIRCUITS = ["R0-p(R1,CPE1)-p(R2,CPE2)", "R0-p(R1,C1)-p(R2,CPE2)-W1", "p(R1,CPE1)-p(R2,CPE2)-p(R3,CPE3)",
+            "R0-p(R1,CPE1)-CPE2", "p(R1,CPE1)-CPE2", "L1-R0-p(R1,CPE1)-p(R2,C2)-CPE3"]
 
 
 def _spectra(text: str, n: int, seed: int) -> np.ndarray:
@@ -109,3 +112,44 @@ def test_auto_without_load_keeps_the_staged_search(monkeypatch):
                                               spans[lo:lo + 7]) for lo in range(0, 30, 7)])
     np.testing.assert_array_equal(coef, ref_coef)
     np.testing.assert_array_equal(bests, ref)
+
+
+def test_a_mixed_batch_fits_alike_on_the_fused_and_the_numpy_search(monkeypatch):
+    """fit_circuit_batch over spectra of three point counts, one of them masked (its own
+    frequency grid), with a fixed and a user-initial value, on a 4-column circuit: the fused
+    compiled search runs once per grid and the fits equal numpy's to rounding, fixed and
+    initial values applied on both paths."""
+    from sselab.eis.batch import fit_circuit_batch
+    from sselab.eis.kernel import _grid
+    from sselab.eis.mask import select
+    from sselab.measurements import Spectrum
+
+    text, c = CIRCUITS[1], Circuit(CIRCUITS[1])
+    truth = {"R0": 20.0, "R1": 2e3, "C1": 1e-9, "R2": 3e4, "CPE2.Q": 1e-6, "CPE2.n": 0.8, "W1": 300.0}
+    rng = np.random.default_rng(7)
+    spectra = []
+    for n, count in ((60, 8), (41, 3)):
+        f = np.logspace(6, -1, n)
+        for _ in range(count):
+            v = {k: x if k in ("R0", "CPE2.n") else x * rng.lognormal(0, 0.3) for k, x in truth.items()}
+            z = c.impedance(f, v)
+            z = z + 0.004 * np.abs(z) * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+            spectra.append(Spectrum(frequency_Hz=f, impedance_ohm=z))
+    spectra.append(select(spectra[0], mask=[0, 7, 30]).spectrum)  # masked: 57 points, another grid
+    kw = dict(fixed={"R0": 20.0}, initial={"CPE2.n": 0.8})
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")
+    ref = fit_circuit_batch(spectra, text, **kw)
+    calls = []
+    real = _grid.search_rows_serial
+    monkeypatch.setattr(_grid, "search_rows_serial", lambda *a: (calls.append(a[0].shape[0]), real(*a)))
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "1")
+    got = fit_circuit_batch(spectra, text, **kw)
+    assert sorted(calls) == [1, 3, 8]  # one fused search per frequency grid
+    assert [f.engine for f in ref] == ["numpy"] * 12 and all(f.engine.startswith("numba") for f in got)
+    for a, b in zip(ref, got):
+        assert a.success and b.success and a.starts_tried == b.starts_tried
+        assert a.values["R0"] == b.values["R0"] == 20.0
+        np.testing.assert_allclose(b.chi2, a.chi2, rtol=1e-6)
+        for name in a.values:
+            np.testing.assert_allclose(b.values[name], a.values[name], rtol=1e-4)

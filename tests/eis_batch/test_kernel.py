@@ -340,3 +340,39 @@ def test_pooled_calls_take_dynamic_chunks_and_restore_the_schedule():
     with kernel.pooled(1000, parallel=False):
         assert numba.get_parallel_chunksize() == before
     assert numba.get_parallel_chunksize() == before
+
+
+def test_pooled_chunks_are_per_thread_and_restored_after_an_exception():
+    """kernel.pooled sets numba's per-thread chunk size: another thread's pooled call (the web
+    workbench fits in a thread pool) neither sees nor clobbers it, and an exception inside the
+    call restores the size as a normal exit does."""
+    import threading
+
+    outer = numba.set_parallel_chunksize(3)  # this thread's size before: to be restored, not the default
+    before = numba.get_parallel_chunksize()
+    entered, release, seen = threading.Event(), threading.Event(), []
+
+    def other():
+        with kernel.pooled(10_000):
+            seen.append(numba.get_parallel_chunksize())
+            entered.set()
+            release.wait(5)
+            seen.append(numba.get_parallel_chunksize())
+        seen.append(numba.get_parallel_chunksize())
+
+    with kernel.pooled(1000):
+        mine = numba.get_parallel_chunksize()
+        t = threading.Thread(target=other)
+        t.start()
+        assert entered.wait(5)
+        assert numba.get_parallel_chunksize() == mine  # not the other thread's size
+    release.set()
+    t.join(5)
+    assert numba.get_parallel_chunksize() == before
+    size = max(1, 10_000 // (numba.get_num_threads() * kernel.CHUNKS_PER_THREAD))
+    assert seen[:2] == [size, size] and seen[2] == 0  # the other thread's own, kept until it left
+    with pytest.raises(RuntimeError):
+        with kernel.pooled(1000):
+            raise RuntimeError("a kernel call failed")
+    assert numba.get_parallel_chunksize() == before
+    numba.set_parallel_chunksize(outer)

@@ -11,10 +11,14 @@ compiled search itself on 1,000 spectra.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .circuit import Circuit
+
+if TYPE_CHECKING:
+    from .initial_grid import Design
 
 _LOCK = threading.Lock()
 _PLANS: dict[tuple[str, tuple], tuple] = {}
@@ -111,6 +115,21 @@ def values_many(circuit: Circuit, d, tau: np.ndarray, n_arcs: np.ndarray, tvs, c
     return out
 
 
+def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span: float, n_starts: int,
+           index: np.ndarray | None = None) -> list[np.ndarray]:
+    """Up to ``n_starts`` parameter vectors for one spectrum from its scored combinations
+    (``coef``, ``cost`` of every combination, or of the combinations ``index`` only).
+
+    The first half are simply the best-scoring combinations with distinct arc positions; the
+    rest must each move some arc by at least a decade from every start already chosen, so
+    that a start spending an arc on an unresolved process cannot crowd out the right basin
+    (:func:`select_many` for one row).
+    """
+    combo = np.arange(len(cost)) if index is None else np.asarray(index)
+    return list(select_many(circuit, d, np.asarray(coef, float)[None], np.asarray(cost, float)[None],
+                            np.array([span], float), n_starts, combo[None])[0])
+
+
 def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, spans: np.ndarray, n_starts: int,
                 index: np.ndarray) -> list[np.ndarray]:
     """:func:`select` for many spectra at once: ``coef`` (S, K, p), ``cost`` (S, K) and
@@ -125,9 +144,9 @@ def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray,
         return list(_values_of(circuit, d, index[rows[:, 0], best], coef[rows[:, 0], best], spans)[:, None])
     order = np.argsort(cost, axis=1, kind="stable")
     combo = index[rows, order]  # (S, K) combinations, best first
-    from .kernel import loaded
+    from .kernel import helpers_compiled
 
-    if loaded():  # the same picks by a compiled scan (the vectorised rules below: ~30 numpy calls)
+    if helpers_compiled():  # the same picks by a compiled scan (the vectorised rules below: ~30 numpy calls)
         from .kernel._grid import pick_rows
 
         picks = np.full((S, n_starts), -1, np.int64)
@@ -192,13 +211,13 @@ def best_kept(coef: np.ndarray, cost: np.ndarray, keep: int) -> tuple[np.ndarray
     """The ``keep`` best-scoring combinations of each row (numpy's argpartition, in its order;
     all of them in order when ``keep`` is every one) and copies of their coefficients and costs:
     ``(tops (S, keep), coef (S, keep, p), cost (S, keep))``.  The copies are made by a compiled
-    loop when the kernel is loaded (the same values; numpy's fancy indexing cost ~1.4 ms per
-    300 spectra of serial time)."""
-    from .kernel import loaded
+    loop once the kernel is loaded (:func:`~sselab.eis.kernel.helpers_compiled`; the same
+    values; numpy's fancy indexing cost ~1.4 ms per 300 spectra of serial time)."""
+    from .kernel import helpers_compiled
 
     S, K = cost.shape
     tops = np.argpartition(cost, keep - 1, axis=1)[:, :keep] if keep < K else np.broadcast_to(np.arange(keep), (S, keep))
-    if not loaded():
+    if not helpers_compiled():
         rows = np.arange(S)[:, None]
         return tops, coef[rows, tops], cost[rows, tops]
     from .kernel._grid import gather_rows

@@ -36,7 +36,7 @@ from math import comb
 import numpy as np
 
 from .circuit import Circuit
-from .initial_assemble import select_many, values_many  # noqa: F401  (select_many: the batched select)
+from .initial_assemble import select, select_many, values_many  # noqa: F401  (the selections live there)
 from .language import Element, Node, Parallel, Series
 
 ARC_EXPONENTS = (0.9, 0.75)
@@ -272,21 +272,6 @@ def solve_spd(A: np.ndarray, b: np.ndarray) -> np.ndarray:
     return x
 
 
-def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span: float, n_starts: int,
-           index: np.ndarray | None = None) -> list[np.ndarray]:
-    """Up to ``n_starts`` parameter vectors for one spectrum from its scored combinations
-    (``coef``, ``cost`` of every combination, or of the combinations ``index`` only).
-
-    The first half are simply the best-scoring combinations with distinct arc positions; the
-    rest must each move some arc by at least a decade from every start already chosen, so
-    that a start spending an arc on an unresolved process cannot crowd out the right basin
-    (:func:`~sselab.eis.initial_assemble.select_many` for one row).
-    """
-    combo = np.arange(len(cost)) if index is None else np.asarray(index)
-    return list(select_many(circuit, d, np.asarray(coef, float)[None], np.asarray(cost, float)[None],
-                            np.array([span], float), n_starts, combo[None])[0])
-
-
 def _to_values(circuit: Circuit, d: Design, n: float, taus, tv, coef: np.ndarray, span: float) -> np.ndarray:
     """Parameter values of one grid combination (exponent ``n``, arc τ indices ``taus``, lone
     elements' exponents ``tv``) with linear coefficients ``coef`` (one row of :func:`values_many`)."""
@@ -396,7 +381,6 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
             coef[sel], cost[sel] = cc[sel, best[sel]], cost_c[sel, best[sel]]
             cols[sel, :, jj] = col[sel, best[sel]]
     return values_many(circuit, d, tau, ns, [d.combos[c][2] for c in combos], coef, spans)
-
 
 
 def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray, spans: np.ndarray,

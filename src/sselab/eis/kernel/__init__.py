@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import threading
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 
 #: batched solves with fewer problems than this use numpy under "auto"
@@ -85,12 +85,24 @@ def pooled(n_rows: int, parallel: bool = True):
     """The context a pooled compiled call over ``n_rows`` rows runs in: numba's dynamic schedule
     with chunks of about n_rows / (threads · :data:`CHUNKS_PER_THREAD`) rows (at least one);
     nothing for a serial call (``parallel`` False).  The rows are independent problems: the
-    schedule changes only which thread fits which."""
+    schedule changes only which thread fits which.  The chunk size is numba's per-thread
+    setting, restored on leaving (an exception included); ``numba.parallel_chunksize`` is not
+    used: it is one shared object that keeps the size and the one to restore on itself, so two
+    threads entering it at once would restore each other's."""
     if not parallel:
         return nullcontext()
     import numba
 
-    return numba.parallel_chunksize(max(1, n_rows // (numba.get_num_threads() * CHUNKS_PER_THREAD)))
+    return _chunksize(numba, max(1, n_rows // (numba.get_num_threads() * CHUNKS_PER_THREAD)))
+
+
+@contextmanager
+def _chunksize(numba, size: int):
+    before = numba.set_parallel_chunksize(size)  # this thread's setting; returns the previous one
+    try:
+        yield
+    finally:
+        numba.set_parallel_chunksize(before)
 
 
 def cores_free() -> bool:
@@ -124,6 +136,13 @@ def loaded() -> bool:
     """Whether :func:`load` was called in this process (``auto`` then fits even one spectrum
     compiled)."""
     return _LOADED
+
+
+def helpers_compiled() -> bool:
+    """Whether the compiled helpers that give numpy's results exactly (index scans and copies,
+    :mod:`._grid`'s ``pick_rows`` and ``gather_rows``) run: once :func:`load` was called, unless
+    ``SSELAB_FIT_KERNEL=numpy`` asks for no compiled code at all."""
+    return _LOADED and requested() != "numpy"
 
 
 def load() -> bool:
