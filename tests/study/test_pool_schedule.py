@@ -79,3 +79,29 @@ def test_a_small_study_still_splits_its_circuit_fits_between_the_workers(monkeyp
     pool = _Recorder()
     dict(executors._on_pool(pool, eis, settle=False))
     assert [len(arg) for _, arg in pool.submitted] == [10, 10, 10, 10]  # not one chunk of 40 for one worker
+
+
+def test_a_settled_outcome_holds_the_text_the_store_writes_and_the_copy_the_pipeline_keeps():
+    """settled (in a worker): ``stored`` is the engine's own encoding of the result (NaN/inf →
+    null, numpy → plain), ``values`` its key numbers with units, ``result`` that text read back
+    less the curves: the same as kept_result of the result, the writing process's rule."""
+    import json
+    import math
+
+    from sselab.store.jsonio import dumps
+    from sselab.store.records import extract_values
+
+    result = {"status": "ok", "reasons": [], "Ea_eV": np.float64(0.31), "sigma_S_per_cm": np.float32(2.5),
+              "parameters": {"R1": {"value": 12.5, "stderr": math.inf, "unit": "ohm"}},
+              "n": np.int64(3), "curves": {"x": np.array([1.0, math.nan])}}
+    out = executors.settled(Outcome(result, None, 0.5))
+    assert out.stored == ('{"status": "ok", "reasons": [], "Ea_eV": 0.31, "sigma_S_per_cm": 2.5, '
+                          '"parameters": {"R1": {"value": 12.5, "stderr": null, "unit": "ohm"}}, "n": 3, '
+                          '"curves": {"x": [1.0, null]}}')
+    assert out.stored == dumps(result)
+    assert out.result == executors.kept_result(result) == {k: v for k, v in json.loads(out.stored).items()
+                                                           if k != "curves"}
+    assert out.values == extract_values(result) and out.duration_s == 0.5
+    assert executors.settled(out) is out  # settled once
+    failed = Outcome(None, "ValueError: bad", 0.1)
+    assert executors.settled(failed) is failed

@@ -47,6 +47,15 @@ class Outcome:
     values: tuple[Any, ...] | None = None
 
 
+def kept_result(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` as the pipeline keeps it in memory for the later stages: as the store gives
+    it back (a JSON round trip: NaN → None, numpy → plain), less the bulky ``"curves"``.  The
+    one rule for a result settled in a worker and one encoded by the writing process."""
+    from ..store.jsonio import round_trip
+
+    return round_trip({k: v for k, v in result.items() if k != "curves"})
+
+
 def settled(out: Outcome) -> Outcome:
     """``out`` with its result encoded for the store, once, where it was computed (see
     :class:`Outcome`): a worker hands back text and plain numbers, cheap to pickle, and the
@@ -54,11 +63,11 @@ def settled(out: Outcome) -> Outcome:
     cannot be encoded stays as it is (the store then reports it as before)."""
     if out.result is None or out.stored is not None:
         return out
-    from ..store.jsonio import dumps, round_trip
+    from ..store.jsonio import dumps
     from ..store.records import extract_values
 
     try:
-        light = round_trip({k: v for k, v in out.result.items() if k != "curves"})
+        light = kept_result(out.result)
         return Outcome(light, out.error, out.duration_s, stored=dumps(out.result), values=extract_values(out.result))
     except Exception:  # noqa: BLE001 - left to the store, which names the task that failed
         return out
