@@ -236,7 +236,7 @@ def done_keys(conn: Connection, keys: Iterable[AnalysisKey], include_errors: boo
 
 
 def verdict_counts(stored: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """How many of ``stored`` analyses (as :func:`analyses` returns them, oldest first) are ok /
+    """How many of ``stored`` analyses (as :func:`analyses` returns them: each task's oldest first) are ok /
     warning / failed by their result's verdict — the latest of each task counted once — and the
     first failing reason of each failed one (``failed_results``: task id → message)."""
     latest = {str(a.get("task_id")): a for a in stored}
