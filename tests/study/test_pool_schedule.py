@@ -105,3 +105,5 @@ def test_a_settled_outcome_holds_the_text_the_store_writes_and_the_copy_the_pipe
     assert executors.settled(out) is out  # settled once
     failed = Outcome(None, "ValueError: bad", 0.1)
     assert executors.settled(failed) is failed
+    odd = Outcome({"status": "ok", "x": {1, 2}}, None, 0.1)  # not JSON: left for the store to name the task
+    assert executors.settled(odd) is odd and odd.stored is None
