@@ -107,3 +107,23 @@ def test_a_settled_outcome_holds_the_text_the_store_writes_and_the_copy_the_pipe
     assert executors.settled(failed) is failed
     odd = Outcome({"status": "ok", "x": {1, 2}}, None, 0.1)  # not JSON: left for the store to name the task
     assert executors.settled(odd) is odd and odd.stored is None
+
+
+def test_a_pool_broken_before_the_stage_is_one_error_line_not_a_traceback():
+    """A worker that died before a stage's tasks are submitted (warming up, say) breaks the pool:
+    the stage says so in one line (SselabError), as for a worker dying mid-task."""
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    import pytest
+
+    from sselab.exceptions import SselabError
+
+    pool = executors.local_pool(2)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(os._exit, 1).result(timeout=60)  # a worker ends abruptly
+        with pytest.raises(SselabError, match=r"worker process died .* before eis_fit/0 started; run again"):
+            list(executors._on_pool(pool, _tasks("eis_fit", 3)))
+    finally:
+        executors.stop_pool(pool, now=True)

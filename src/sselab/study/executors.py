@@ -288,6 +288,29 @@ def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task], settle: bool = False)
     if len(dc) < 4:
         dc = []
     fits = _batchable_eis(tasks) if len(tasks) >= 4 else []
+    try:
+        futures = _submit(pool, tasks, dc, fits, settle)
+    except BrokenProcessPool:  # a worker died before (warming up, or in an earlier stage)
+        raise SselabError(_DIED.format(f"before {tasks[0].id} started")) from None
+    for fut in as_completed(futures):
+        what = futures[fut]
+        try:
+            outcome = fut.result()
+        except BrokenProcessPool:
+            raise SselabError(_DIED.format(f"while running {(what[0] if isinstance(what, list) else what).id}")) from None
+        if isinstance(what, list):
+            yield from zip(what, outcome)
+        else:
+            yield what, outcome
+
+
+_DIED = ("a worker process died (killed or out of memory?) {}; "
+         "run again to continue: finished analyses are stored and skipped")
+
+
+def _submit(pool: ProcessPoolExecutor, tasks: list[Task], dc: list[Task], fits: list[Task],
+            settle: bool) -> dict[Any, Any]:
+    """Submit ``tasks`` to ``pool`` (``dc``, ``fits``: those run in chunks); future → task or chunk."""
     chunked = {id(t) for t in (*dc, *fits)}
     futures: dict[Any, Any] = {pool.submit(run_safely, t): t for t in tasks if id(t) not in chunked}
     workers = max(1, getattr(pool, "_max_workers", 2))
@@ -303,15 +326,4 @@ def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task], settle: bool = False)
         size = max(2, min(EIS_BATCH, max(smallest, -(-(len(fits) - lo) // (2 * workers)))))
         futures[pool.submit(run_eis_chunk, fits[lo:lo + size], settle)] = fits[lo:lo + size]
         lo += size
-    for fut in as_completed(futures):
-        what = futures[fut]
-        try:
-            outcome = fut.result()
-        except BrokenProcessPool:
-            first = what[0] if isinstance(what, list) else what
-            raise SselabError(f"a worker process died (killed or out of memory?) while running {first.id}; "
-                              "run again to continue: finished analyses are stored and skipped") from None
-        if isinstance(what, list):
-            yield from zip(what, outcome)
-        else:
-            yield what, outcome
+    return futures
