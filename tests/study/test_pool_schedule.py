@@ -109,7 +109,7 @@ def test_a_settled_outcome_holds_the_text_the_store_writes_and_the_copy_the_pipe
     assert executors.settled(odd) is odd and odd.stored is None
 
 
-def test_a_pool_broken_before_the_stage_is_one_error_line_not_a_traceback():
+def test_a_pool_broken_before_the_stage_is_one_error_line_not_a_traceback(monkeypatch):
     """A worker that died before a stage's tasks are submitted (warming up, say) breaks the pool:
     the stage says so in one line (SselabError), as for a worker dying mid-task."""
     import os
@@ -123,6 +123,8 @@ def test_a_pool_broken_before_the_stage_is_one_error_line_not_a_traceback():
     try:
         with pytest.raises(BrokenProcessPool):
             pool.submit(os._exit, 1).result(timeout=60)  # a worker ends abruptly
+        monkeypatch.delenv("SSELAB_FIT_KERNEL", raising=False)
+        executors.warm_pool(pool, {"dc_transient": 1000})  # only speed depends on it: nothing raised
         with pytest.raises(SselabError, match=r"worker process died .* before eis_fit/0 started; run again"):
             list(executors._on_pool(pool, _tasks("eis_fit", 3)))
     finally:

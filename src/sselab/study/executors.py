@@ -175,8 +175,11 @@ def warm_pool(pool: ProcessPoolExecutor, counts: dict[str, int]) -> None:
     workers = max(1, getattr(pool, "_max_workers", 1))
     n_dc = counts.get("dc_transient", 0)
     if n_dc >= 4 and _compiled(dc_chunk_size(n_dc, workers)):
-        for _ in range(workers):
-            pool.submit(_warm_kernels)
+        try:
+            for _ in range(workers):
+                pool.submit(_warm_kernels)
+        except BrokenProcessPool:  # a worker died warming up: the first stage says so (_on_pool)
+            pass
 
 
 def stop_pool(pool: ProcessPoolExecutor, now: bool = False) -> None:
