@@ -147,3 +147,18 @@ def test_a_result_encoded_ahead_is_stored_as_that_text(db_url):
         [a] = db.analyses()
     assert a["result"] == {"Ea_eV": 0.31, "curve": [1.5, None], "parameters": {"R1": {"value": 12.5, "stderr": 0.5}}}
     assert [(v["name"], v["value"], v["stderr"]) for v in a["values"]] == [("R1", 12.5, 0.5), ("Ea_eV", 0.31, None)]
+
+
+def test_the_record_types_and_the_pipeline_load_without_the_database_code():
+    """sselab.store loads Store/open_store (SQLAlchemy, Alembic) on first use: the record types,
+    the study pipeline and its workers' imports do not pull them in; the names still resolve."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import sselab.store, sselab.study.pipeline, sselab.study.analyses\n"
+            "print(sorted(m for m in ('sqlalchemy', 'alembic') if m in sys.modules))\n"
+            "from sselab.store import open_store, Store, TABLE_COLUMNS, head_revision, resolve_url\n"
+            "import sselab.store as s; print(s.open is open_store, 'sqlalchemy' in sys.modules)\n"
+            "print(sorted(n for n in s.__all__ if not hasattr(s, n)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:3] == ["[]", "True True", "[]"]

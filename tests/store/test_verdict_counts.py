@@ -1,3 +1,5 @@
+import pytest
+
 from sselab.store.queries import verdict_counts
 
 
@@ -71,3 +73,44 @@ def test_analyses_are_listed_by_task_id_whatever_order_they_were_written_in(db_u
             ("S/dc/z", "2"), ("S/eis/a", "3"), ("S/eis/b", "0"), ("S/eis/b", "4"), (None, "1")]
         assert [v["task_id"] for v in db.verdicts(study="study")] == [a["task_id"] for a in listed]
         assert verdict_counts(db.verdicts(study="study"))["failed_results"] == {"S/eis/b": ""}
+
+
+def test_task_ids_are_listed_byte_by_byte_whatever_the_database_locale(db_url):
+    """SQLite and PostgreSQL list task ids alike: byte order (``B`` before ``a``, ``a-b`` before
+    ``a_c``), also in a PostgreSQL database whose default collation is a natural-language one
+    (ICU en-US there would give a, a_c, a-b, B)."""
+    import contextlib
+    import uuid
+
+    from sselab import store
+    from sselab.store import AnalysisKey, AnalysisRecord, SampleInfo
+
+    ids = ["S/eis/a_c", "S/eis/B", "S/eis/a-b", "S/eis/a"]
+    recs = [AnalysisRecord(key=AnalysisKey(f"{i:064x}", "m", "s" * 64, "0.1.0"), sample=SampleInfo("study", "S"),
+                           result={"status": "ok", "reasons": []}, task_id=t) for i, t in enumerate(ids)]
+    with contextlib.ExitStack() as stack:
+        url = db_url
+        if db_url.startswith("postgresql"):  # a database of its own, with an ICU en-US default collation
+            import psycopg
+            from sqlalchemy.engine import make_url
+
+            u = make_url(db_url)
+            admin = u.set(drivername="postgresql").render_as_string(hide_password=False)
+            name = f"sselab_icu_{uuid.uuid4().hex[:12]}"
+            with psycopg.connect(admin, autocommit=True) as conn:
+                try:
+                    conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu "
+                                 "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+                except psycopg.Error as exc:  # a server without ICU: its default (C) collation only
+                    pytest.skip(f"no ICU database: {exc}")
+
+            def drop() -> None:
+                with psycopg.connect(admin, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+            stack.callback(drop)
+            url = u.set(database=name).render_as_string(hide_password=False)
+        with store.open(url) as db:
+            db.record_many(recs)
+            assert [a["task_id"] for a in db.analyses(study="study")] == sorted(ids)
+            assert [v["task_id"] for v in db.verdicts(study="study")] == sorted(ids)

@@ -79,3 +79,53 @@ def test_a_small_study_still_splits_its_circuit_fits_between_the_workers(monkeyp
     pool = _Recorder()
     dict(executors._on_pool(pool, eis, settle=False))
     assert [len(arg) for _, arg in pool.submitted] == [10, 10, 10, 10]  # not one chunk of 40 for one worker
+
+
+def test_a_settled_outcome_holds_the_text_the_store_writes_and_the_copy_the_pipeline_keeps():
+    """settled (in a worker): ``stored`` is the engine's own encoding of the result (NaN/inf →
+    null, numpy → plain), ``values`` its key numbers with units, ``result`` that text read back
+    less the curves: the same as kept_result of the result, the writing process's rule."""
+    import json
+    import math
+
+    from sselab.store.jsonio import dumps
+    from sselab.store.records import extract_values
+
+    result = {"status": "ok", "reasons": [], "Ea_eV": np.float64(0.31), "sigma_S_per_cm": np.float32(2.5),
+              "parameters": {"R1": {"value": 12.5, "stderr": math.inf, "unit": "ohm"}},
+              "n": np.int64(3), "curves": {"x": np.array([1.0, math.nan])}}
+    out = executors.settled(Outcome(result, None, 0.5))
+    assert out.stored == ('{"status": "ok", "reasons": [], "Ea_eV": 0.31, "sigma_S_per_cm": 2.5, '
+                          '"parameters": {"R1": {"value": 12.5, "stderr": null, "unit": "ohm"}}, "n": 3, '
+                          '"curves": {"x": [1.0, null]}}')
+    assert out.stored == dumps(result)
+    assert out.result == executors.kept_result(result) == {k: v for k, v in json.loads(out.stored).items()
+                                                           if k != "curves"}
+    assert out.values == extract_values(result) and out.duration_s == 0.5
+    assert executors.settled(out) is out  # settled once
+    failed = Outcome(None, "ValueError: bad", 0.1)
+    assert executors.settled(failed) is failed
+    odd = Outcome({"status": "ok", "x": {1, 2}}, None, 0.1)  # not JSON: left for the store to name the task
+    assert executors.settled(odd) is odd and odd.stored is None
+
+
+def test_a_pool_broken_before_the_stage_is_one_error_line_not_a_traceback(monkeypatch):
+    """A worker that died before a stage's tasks are submitted (warming up, say) breaks the pool:
+    the stage says so in one line (SselabError), as for a worker dying mid-task."""
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    import pytest
+
+    from sselab.exceptions import SselabError
+
+    pool = executors.local_pool(2)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(os._exit, 1).result(timeout=60)  # a worker ends abruptly
+        monkeypatch.delenv("SSELAB_FIT_KERNEL", raising=False)
+        executors.warm_pool(pool, {"dc_transient": 1000})  # only speed depends on it: nothing raised
+        with pytest.raises(SselabError, match=r"worker process died .* before eis_fit/0 started; run again"):
+            list(executors._on_pool(pool, _tasks("eis_fit", 3)))
+    finally:
+        executors.stop_pool(pool, now=True)

@@ -78,15 +78,20 @@ def _measurements(conn: Connection, ids: list[int]) -> dict[int, list[dict[str, 
     return out
 
 
-def _stable_order() -> tuple[Any, ...]:
+def _stable_order(conn: Connection) -> tuple[Any, ...]:
     """The order analyses are listed in: by task id (those without one last), then oldest first.
 
     The same in every run of a study: a run with ``--jobs N`` stores its tasks in the order they
     finish, which the row ids follow, so ordering by id alone would differ from run to run.
     Within a task id (reruns with other settings or code) the oldest comes first, so a consumer
-    keeping the last one per task (:func:`verdict_counts`) keeps the latest.
+    keeping the last one per task (:func:`verdict_counts`) keeps the latest.  Task ids compare
+    byte by byte on every backend (SQLite's default; PostgreSQL's ``"C"`` collation, not the
+    database's locale, which would list ``a`` before ``B``, ``a-b`` after ``a_c``).
     """
-    return (_A.c.task_id.is_(None), _A.c.task_id, _A.c.id)
+    task_id = _A.c.task_id
+    if conn.dialect.name == "postgresql":
+        task_id = task_id.collate("C")
+    return (_A.c.task_id.is_(None), task_id, _A.c.id)
 
 
 def analyses(conn: Connection, *, study: str | None = None, sample: str | None = None,
@@ -95,7 +100,7 @@ def analyses(conn: Connection, *, study: str | None = None, sample: str | None =
     """Analyses with their sample, measurements, values and figures, in :func:`_stable_order`
     (by task id, each task's oldest first)."""
     stmt = select(_A, _S.c.study, _S.c.name.label("sample")).outerjoin(_S, _S.c.id == _A.c.sample_id)
-    stmt = _filtered(stmt, study, sample, method, status).order_by(*_stable_order())
+    stmt = _filtered(stmt, study, sample, method, status).order_by(*_stable_order(conn))
     if ids is not None:
         stmt = stmt.where(_A.c.id.in_(list(ids)))
     rows = [dict(r) for r in conn.execute(stmt).mappings()]
@@ -125,7 +130,7 @@ def verdicts(conn: Connection, *, study: str | None = None, status: str | None =
     res = _A.c.result
     stmt = select(_A.c.task_id, res["status"].as_string().label("v_status"),
                   res["reasons"].label("v_reasons")).outerjoin(_S, _S.c.id == _A.c.sample_id)
-    stmt = _filtered(stmt, study, None, None, status).order_by(*_stable_order())
+    stmt = _filtered(stmt, study, None, None, status).order_by(*_stable_order(conn))
     out = []
     for task_id, v_status, v_reasons in conn.execute(stmt):
         result: dict[str, Any] = {}
@@ -231,7 +236,7 @@ def done_keys(conn: Connection, keys: Iterable[AnalysisKey], include_errors: boo
 
 
 def verdict_counts(stored: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """How many of ``stored`` analyses (as :func:`analyses` returns them, oldest first) are ok /
+    """How many of ``stored`` analyses (as :func:`analyses` returns them: each task's oldest first) are ok /
     warning / failed by their result's verdict — the latest of each task counted once — and the
     first failing reason of each failed one (``failed_results``: task id → message)."""
     latest = {str(a.get("task_id")): a for a in stored}

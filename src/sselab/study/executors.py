@@ -47,6 +47,15 @@ class Outcome:
     values: tuple[Any, ...] | None = None
 
 
+def kept_result(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` as the pipeline keeps it in memory for the later stages: as the store gives
+    it back (a JSON round trip: NaN → None, numpy → plain), less the bulky ``"curves"``.  The
+    one rule for a result settled in a worker and one encoded by the writing process."""
+    from ..store.jsonio import round_trip
+
+    return round_trip({k: v for k, v in result.items() if k != "curves"})
+
+
 def settled(out: Outcome) -> Outcome:
     """``out`` with its result encoded for the store, once, where it was computed (see
     :class:`Outcome`): a worker hands back text and plain numbers, cheap to pickle, and the
@@ -54,11 +63,11 @@ def settled(out: Outcome) -> Outcome:
     cannot be encoded stays as it is (the store then reports it as before)."""
     if out.result is None or out.stored is not None:
         return out
-    from ..store.jsonio import dumps, round_trip
+    from ..store.jsonio import dumps
     from ..store.records import extract_values
 
     try:
-        light = round_trip({k: v for k, v in out.result.items() if k != "curves"})
+        light = kept_result(out.result)
         return Outcome(light, out.error, out.duration_s, stored=dumps(out.result), values=extract_values(out.result))
     except Exception:  # noqa: BLE001 - left to the store, which names the task that failed
         return out
@@ -166,8 +175,11 @@ def warm_pool(pool: ProcessPoolExecutor, counts: dict[str, int]) -> None:
     workers = max(1, getattr(pool, "_max_workers", 1))
     n_dc = counts.get("dc_transient", 0)
     if n_dc >= 4 and _compiled(dc_chunk_size(n_dc, workers)):
-        for _ in range(workers):
-            pool.submit(_warm_kernels)
+        try:
+            for _ in range(workers):
+                pool.submit(_warm_kernels)
+        except BrokenProcessPool:  # a worker died warming up: the first stage says so (_on_pool)
+            pass
 
 
 def stop_pool(pool: ProcessPoolExecutor, now: bool = False) -> None:
@@ -279,6 +291,29 @@ def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task], settle: bool = False)
     if len(dc) < 4:
         dc = []
     fits = _batchable_eis(tasks) if len(tasks) >= 4 else []
+    try:
+        futures = _submit(pool, tasks, dc, fits, settle)
+    except BrokenProcessPool:  # a worker died before (warming up, or in an earlier stage)
+        raise SselabError(_DIED.format(f"before {tasks[0].id} started")) from None
+    for fut in as_completed(futures):
+        what = futures[fut]
+        try:
+            outcome = fut.result()
+        except BrokenProcessPool:
+            raise SselabError(_DIED.format(f"while running {(what[0] if isinstance(what, list) else what).id}")) from None
+        if isinstance(what, list):
+            yield from zip(what, outcome)
+        else:
+            yield what, outcome
+
+
+_DIED = ("a worker process died (killed or out of memory?) {}; "
+         "run again to continue: finished analyses are stored and skipped")
+
+
+def _submit(pool: ProcessPoolExecutor, tasks: list[Task], dc: list[Task], fits: list[Task],
+            settle: bool) -> dict[Any, Any]:
+    """Submit ``tasks`` to ``pool`` (``dc``, ``fits``: those run in chunks); future → task or chunk."""
     chunked = {id(t) for t in (*dc, *fits)}
     futures: dict[Any, Any] = {pool.submit(run_safely, t): t for t in tasks if id(t) not in chunked}
     workers = max(1, getattr(pool, "_max_workers", 2))
@@ -294,15 +329,4 @@ def _on_pool(pool: ProcessPoolExecutor, tasks: list[Task], settle: bool = False)
         size = max(2, min(EIS_BATCH, max(smallest, -(-(len(fits) - lo) // (2 * workers)))))
         futures[pool.submit(run_eis_chunk, fits[lo:lo + size], settle)] = fits[lo:lo + size]
         lo += size
-    for fut in as_completed(futures):
-        what = futures[fut]
-        try:
-            outcome = fut.result()
-        except BrokenProcessPool:
-            first = what[0] if isinstance(what, list) else what
-            raise SselabError(f"a worker process died (killed or out of memory?) while running {first.id}; "
-                              "run again to continue: finished analyses are stored and skipped") from None
-        if isinstance(what, list):
-            yield from zip(what, outcome)
-        else:
-            yield what, outcome
+    return futures

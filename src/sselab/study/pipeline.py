@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..store.records import AnalysisKey, AnalysisRecord, MeasurementInfo, SampleInfo
-from ..store.jsonio import Encoded, round_trip
+from ..store.jsonio import Encoded
 from ..transport.deconvolution import stack_bulk_names
 from ..verdict import from_inputs
 from .analyses_paper import paper_tasks, spectrum_indices_context
-from .executors import Outcome, execute, local_pool, stop_pool, warm_pool
+from .executors import Outcome, execute, kept_result, local_pool, stop_pool, warm_pool
 from .manifest import Study, load_manifest
 from .tasks import DEFAULT_KINDS, Task, build_tasks, file_hash, folders_resolved_once, make_task
 
@@ -111,7 +111,7 @@ class _Runner:
                 elif out.stored is not None:  # settled where it ran: already as the store gives it back
                     self.fresh[task.key] = out.result
                 else:  # as the store gives it back (NaN → None, numpy → plain), less the bulky curves
-                    self.fresh[task.key] = round_trip({k: v for k, v in out.result.items() if k != "curves"})
+                    self.fresh[task.key] = kept_result(out.result)
                 if self.progress is not None:
                     self.progress.update(self.bar, advance=1, description=task.id[:60])
                 if len(pending) >= COMMIT_EVERY_N or time.monotonic() - last_commit >= COMMIT_EVERY_S:
