@@ -44,7 +44,8 @@ def _line(result: dict[str, Any], temps: list[float]) -> dict[str, list[float]]:
 def arrhenius_series(wb: Workbench) -> list[dict[str, Any]]:
     """One series per sample: points (T, σ) and, when an Arrhenius fit is stored, its line."""
     series: dict[str, dict[str, Any]] = {}
-    for a in wb.data.store.analyses(status="ok"):
+    # newest stored analysis of a sample wins (the store lists by task id; ids grow with time)
+    for a in sorted(wb.data.store.analyses(status="ok"), key=lambda a: a["id"]):
         r = a.get("result") or {}
         if isinstance(r.get("arrhenius"), dict):  # a deconvolution carries its Arrhenius fit of σ_ion
             r = r["arrhenius"]
