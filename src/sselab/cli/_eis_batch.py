@@ -86,17 +86,40 @@ _JOB: dict[str, Any] = {}
 
 def _serial_kernels() -> None:
     """Pool initializer: a forked worker never enters the compiled kernels' thread pool (GNU
-    libgomp, which the parent may have started for the fit, does not survive a fork)."""
+    libgomp, which the parent may have started for the fit, does not survive a fork).  Ctrl+C
+    is the parent's to handle (it ends the pool; a worker would print a traceback each) and
+    the pool's SIGTERM ends a worker at once, as in :mod:`sselab.study.executors`."""
+    import signal
+
     os.environ["SSELAB_FIT_THREADS"] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _map(func: Callable[[range], Any], n: int, n_workers: int) -> list:
-    """``[func(chunk) for chunk in chunks]`` over forked workers, in order."""
+    """``[func(chunk) for chunk in chunks]`` over forked workers, in order.  A worker that dies
+    (killed, out of memory) is an error here, not a wait without end (as with
+    ``multiprocessing.Pool``, which loses its task); on Ctrl+C or any error the workers are
+    terminated at once."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(n_workers, initializer=_serial_kernels) as pool:
-        return pool.map(func, _chunks(n, n_workers), chunksize=1)
+    pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"), initializer=_serial_kernels)
+    try:
+        out = list(pool.map(func, _chunks(n, n_workers)))
+    except BaseException as exc:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            try:
+                proc.terminate()
+            except (OSError, ValueError, AttributeError):  # already gone
+                pass
+        pool.shutdown(wait=False, cancel_futures=True)
+        if isinstance(exc, BrokenProcessPool):
+            raise SselabError("a worker process ended abruptly (killed, or out of memory); --jobs 1 runs in one process") from None
+        raise
+    pool.shutdown()
+    return out
 
 
 @contextmanager
