@@ -10,7 +10,7 @@ the text back).  Every number is computed row by row, so the output is byte for 
 a single process writes (tests/cli/test_eis_fit_jobs.py).
 
 Workers are used from :data:`MIN_FILES` files on, where ``fork`` exists (Linux, macOS): as many
-as ``--jobs`` asks (the fit's compiled kernels then use as many threads, :func:`fit_threads`),
+as ``--jobs`` asks (the fit's compiled kernels then use their thread pool, :func:`fit_threads`),
 by default as many as the cores available when one of them is free (:func:`workers`), else
 none; ``--jobs 1`` keeps everything in this process.
 """
@@ -124,8 +124,10 @@ def _map(func: Callable[[range], Any], n: int, n_workers: int) -> list:
 
 @contextmanager
 def fit_threads(n_workers: int, asked: bool) -> Iterator[None]:
-    """While the batched fit runs: its compiled kernels use ``n_workers`` threads when ``--jobs``
-    was ``asked`` for (above 1) and ``SSELAB_FIT_THREADS`` is not set; otherwise the kernels
+    """While the batched fit runs: its compiled kernels use numba's thread pool when ``--jobs``
+    was ``asked`` for (above 1) and ``SSELAB_FIT_THREADS`` is not set — ``SSELAB_FIT_THREADS``
+    is an on/off switch to the kernels (:func:`sselab.eis.kernel.parallel_for`): the pool has
+    numba's own thread count (``NUMBA_NUM_THREADS``, the cores), not ``n_workers``; otherwise the kernels
     decide by themselves (threads when a core is free, the rule :func:`workers` follows).
     Pooled and serial fits are the same fits (independent rows)."""
     if n_workers <= 1 or not asked or "SSELAB_FIT_THREADS" in os.environ:
