@@ -135,3 +135,15 @@ def test_a_worker_that_dies_is_an_error_not_a_wait():
     with pytest.raises(SselabError, match="worker process ended abruptly"):
         _eis_batch._map(_die, 100, 2)
     assert _eis_batch._map(len, 100, 2) == [25, 25, 25, 25]  # in order, one result per chunk
+
+
+def test_a_note_is_printed_when_the_file_then_fails(cli, files, monkeypatch, tmp_path):
+    short = tmp_path / "short_two.csv"  # two sweeps of 5 points: --mask 30 is beyond the first
+    lines = files[0].read_text().splitlines()
+    short.write_text("\n".join([lines[0], *lines[1:6], *lines[1:6]]) + "\n")
+    args = [*files[:3], short, "--mask", "30"]
+    one = _run(cli, monkeypatch, args, 1)
+    assert _run(cli, monkeypatch, args, 2) == one
+    rc, out, err = one
+    assert rc == 2 and "short_two.csv holds 2 spectra; using spectrum 0" in err
+    assert "beyond its 5 points" in json.loads(out)[3]["error"]

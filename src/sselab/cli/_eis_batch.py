@@ -140,23 +140,25 @@ def fit_threads(n_workers: int, asked: bool) -> Iterator[None]:
         os.environ.pop("SSELAB_FIT_THREADS", None)
 
 
-def _read_chunk(chunk: range) -> list[tuple[list | None, str | None]]:
+def _read_chunk(chunk: range) -> list[tuple[list | None, str | None, list[str]]]:
     from ._eis_input import load
 
     files, options = _JOB["files"], _JOB["options"]
-    out: list[tuple[list | None, str | None]] = []
+    out: list[tuple[list | None, str | None, list[str]]] = []
     for k in chunk:
+        notes: list[str] = []
         try:
-            out.append((load(files[k], quiet=True, **options), None))
+            out.append((load(files[k], notes=notes, **options), None, notes))
         except SselabError as exc:
-            out.append((None, str(exc).splitlines()[0]))
+            out.append((None, str(exc).splitlines()[0], notes))
     return out
 
 
-def read_all(files: Sequence[Path], n_workers: int, **options: Any) -> list[tuple[list | None, str | None]]:
-    """For each file, ``(load(file, **options), None)`` or ``(None, the first line of its
-    SselabError)``, read by ``n_workers`` forked processes (notes about multi-spectrum files
-    are left to the caller: the workers are quiet)."""
+def read_all(files: Sequence[Path], n_workers: int,
+             **options: Any) -> list[tuple[list | None, str | None, list[str]]]:
+    """For each file, ``(load(file, **options), None, notes)`` or ``(None, the first line of its
+    SselabError, notes)``, read by ``n_workers`` forked processes; ``notes``: what ``load``
+    prints on stderr reading the file alone, for the caller to print (in file order)."""
     _JOB.update(files=files, options=options)
     try:
         return [r for part in _map(_read_chunk, len(files), n_workers) for r in part]
