@@ -137,6 +137,21 @@ def test_a_worker_that_dies_is_an_error_not_a_wait():
     assert _eis_batch._map(len, 100, 2) == [25, 25, 25, 25]  # in order, one result per chunk
 
 
+def test_no_more_workers_than_runs_of_files(monkeypatch):
+    import concurrent.futures
+
+    sizes = []
+
+    class Recording(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers, **kwargs):
+            sizes.append(max_workers)
+            super().__init__(max_workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    assert _eis_batch._map(len, 30, 64) == [25, 5]
+    assert sizes == [2]  # two runs of files (25 + 5): two processes, not 64
+
+
 def test_a_note_is_printed_when_the_file_then_fails(cli, files, monkeypatch, tmp_path):
     short = tmp_path / "short_two.csv"  # two sweeps of 5 points: --mask 30 is beyond the first
     lines = files[0].read_text().splitlines()

@@ -105,9 +105,11 @@ def _map(func: Callable[[range], Any], n: int, n_workers: int) -> list:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("fork"), initializer=_serial_kernels)
+    chunks = _chunks(n, n_workers)  # no more processes than runs (--jobs 500 forks no idle ones)
+    pool = ProcessPoolExecutor(min(n_workers, len(chunks)), mp_context=multiprocessing.get_context("fork"),
+                               initializer=_serial_kernels)
     try:
-        out = list(pool.map(func, _chunks(n, n_workers)))
+        out = list(pool.map(func, chunks))
     except BaseException as exc:
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             try:
