@@ -103,3 +103,62 @@ def test_fit_threads_only_when_asked(monkeypatch):
     monkeypatch.setenv("SSELAB_FIT_THREADS", "1")  # the user's setting is kept
     with _eis_batch.fit_threads(2, asked=True):
         assert os.environ["SSELAB_FIT_THREADS"] == "1"
+
+
+def _worker_state(chunk):
+    import os
+    import signal
+
+    return [(signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM), os.environ.get("SSELAB_FIT_THREADS"))]
+
+
+def _die(chunk):
+    import os
+    import signal
+
+    if chunk.start == 0:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    return list(chunk)
+
+
+def test_workers_leave_ctrl_c_to_the_parent_and_never_pool_threads():
+    import signal
+
+    states = _eis_batch._map(_worker_state, 60, 2)
+    assert states and all(s == [(signal.SIG_IGN, signal.SIG_DFL, "1")] for s in states)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # this process untouched
+
+
+def test_a_worker_that_dies_is_an_error_not_a_wait():
+    from sselab.exceptions import SselabError
+
+    with pytest.raises(SselabError, match="worker process ended abruptly"):
+        _eis_batch._map(_die, 100, 2)
+    assert _eis_batch._map(len, 100, 2) == [25, 25, 25, 25]  # in order, one result per chunk
+
+
+def test_no_more_workers_than_runs_of_files(monkeypatch):
+    import concurrent.futures
+
+    sizes = []
+
+    class Recording(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers, **kwargs):
+            sizes.append(max_workers)
+            super().__init__(max_workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    assert _eis_batch._map(len, 30, 64) == [25, 5]
+    assert sizes == [2]  # two runs of files (25 + 5): two processes, not 64
+
+
+def test_a_note_is_printed_when_the_file_then_fails(cli, files, monkeypatch, tmp_path):
+    short = tmp_path / "short_two.csv"  # two sweeps of 5 points: --mask 30 is beyond the first
+    lines = files[0].read_text().splitlines()
+    short.write_text("\n".join([lines[0], *lines[1:6], *lines[1:6]]) + "\n")
+    args = [*files[:3], short, "--mask", "30"]
+    one = _run(cli, monkeypatch, args, 1)
+    assert _run(cli, monkeypatch, args, 2) == one
+    rc, out, err = one
+    assert rc == 2 and "short_two.csv holds 2 spectra; using spectrum 0" in err
+    assert "beyond its 5 points" in json.loads(out)[3]["error"]

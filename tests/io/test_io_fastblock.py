@@ -76,6 +76,9 @@ def test_written_spectra_parse_identically(tmp_path):
         (b"1;2e-3\n3;4E+5", ";"),
         (b"1,-0.0\n2,12345678901234567890123", ","),  # -0.0 keeps its sign; a long integer rounds once
         (b"1e-400,2\n3,4", ","),  # underflow to 0
+        (b"1,2\r\n3,4\r\n", ","),  # CRLF line ends (a blank to JSON)
+        (b"1 2\r\n3 4\r\n", None),
+        (b"5e-324,2.2250738585072011e-308\n4.9406564584124654e-324,-2.4703282292062328e-324", ","),  # subnormals
     ],
 )
 def test_blocks_json_reads_equal_loadtxt(block, delimiter):
@@ -102,6 +105,10 @@ def test_blocks_json_reads_equal_loadtxt(block, delimiter):
         (b"1,5 2\n3 4", None),
         (b"true,2\n3,4", ","),
         (b'"1",2\n3,4', ","),
+        (b"\xef\xbb\xbf1,2\n3,4", ","),  # a byte-order mark
+        (b"1 2 \r\n3 4\r\n", None),  # a blank before CR: a trailing comma to JSON
+        (b"0x1,2\n3,4", ","),
+        (b"1" * 400 + b",2\n3,4", ","),  # beyond 64 bits
     ],
 )
 def test_blocks_json_cannot_read_go_to_loadtxt(block, delimiter):

@@ -10,7 +10,7 @@ the text back).  Every number is computed row by row, so the output is byte for 
 a single process writes (tests/cli/test_eis_fit_jobs.py).
 
 Workers are used from :data:`MIN_FILES` files on, where ``fork`` exists (Linux, macOS): as many
-as ``--jobs`` asks (the fit's compiled kernels then use as many threads, :func:`fit_threads`),
+as ``--jobs`` asks (the fit's compiled kernels then use their thread pool, :func:`fit_threads`),
 by default as many as the cores available when one of them is free (:func:`workers`), else
 none; ``--jobs 1`` keeps everything in this process.
 """
@@ -86,23 +86,50 @@ _JOB: dict[str, Any] = {}
 
 def _serial_kernels() -> None:
     """Pool initializer: a forked worker never enters the compiled kernels' thread pool (GNU
-    libgomp, which the parent may have started for the fit, does not survive a fork)."""
+    libgomp, which the parent may have started for the fit, does not survive a fork).  Ctrl+C
+    is the parent's to handle (it ends the pool; a worker would print a traceback each) and
+    the pool's SIGTERM ends a worker at once, as in :mod:`sselab.study.executors`."""
+    import signal
+
     os.environ["SSELAB_FIT_THREADS"] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _map(func: Callable[[range], Any], n: int, n_workers: int) -> list:
-    """``[func(chunk) for chunk in chunks]`` over forked workers, in order."""
+    """``[func(chunk) for chunk in chunks]`` over forked workers, in order.  A worker that dies
+    (killed, out of memory) is an error here, not a wait without end (as with
+    ``multiprocessing.Pool``, which loses its task); on Ctrl+C or any error the workers are
+    terminated at once."""
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(n_workers, initializer=_serial_kernels) as pool:
-        return pool.map(func, _chunks(n, n_workers), chunksize=1)
+    chunks = _chunks(n, n_workers)  # no more processes than runs (--jobs 500 forks no idle ones)
+    pool = ProcessPoolExecutor(min(n_workers, len(chunks)), mp_context=multiprocessing.get_context("fork"),
+                               initializer=_serial_kernels)
+    try:
+        out = list(pool.map(func, chunks))
+    except BaseException as exc:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            try:
+                proc.terminate()
+            except (OSError, ValueError, AttributeError):  # already gone
+                pass
+        pool.shutdown(wait=False, cancel_futures=True)
+        if isinstance(exc, BrokenProcessPool):
+            raise SselabError("a worker process ended abruptly (killed, or out of memory); --jobs 1 runs in one process") from None
+        raise
+    pool.shutdown()
+    return out
 
 
 @contextmanager
 def fit_threads(n_workers: int, asked: bool) -> Iterator[None]:
-    """While the batched fit runs: its compiled kernels use ``n_workers`` threads when ``--jobs``
-    was ``asked`` for (above 1) and ``SSELAB_FIT_THREADS`` is not set; otherwise the kernels
+    """While the batched fit runs: its compiled kernels use numba's thread pool when ``--jobs``
+    was ``asked`` for (above 1) and ``SSELAB_FIT_THREADS`` is not set — ``SSELAB_FIT_THREADS``
+    is an on/off switch to the kernels (:func:`sselab.eis.kernel.parallel_for`): the pool has
+    numba's own thread count (``NUMBA_NUM_THREADS``, the cores), not ``n_workers``; otherwise the kernels
     decide by themselves (threads when a core is free, the rule :func:`workers` follows).
     Pooled and serial fits are the same fits (independent rows)."""
     if n_workers <= 1 or not asked or "SSELAB_FIT_THREADS" in os.environ:
@@ -115,23 +142,25 @@ def fit_threads(n_workers: int, asked: bool) -> Iterator[None]:
         os.environ.pop("SSELAB_FIT_THREADS", None)
 
 
-def _read_chunk(chunk: range) -> list[tuple[list | None, str | None]]:
+def _read_chunk(chunk: range) -> list[tuple[list | None, str | None, list[str]]]:
     from ._eis_input import load
 
     files, options = _JOB["files"], _JOB["options"]
-    out: list[tuple[list | None, str | None]] = []
+    out: list[tuple[list | None, str | None, list[str]]] = []
     for k in chunk:
+        notes: list[str] = []
         try:
-            out.append((load(files[k], quiet=True, **options), None))
+            out.append((load(files[k], notes=notes, **options), None, notes))
         except SselabError as exc:
-            out.append((None, str(exc).splitlines()[0]))
+            out.append((None, str(exc).splitlines()[0], notes))
     return out
 
 
-def read_all(files: Sequence[Path], n_workers: int, **options: Any) -> list[tuple[list | None, str | None]]:
-    """For each file, ``(load(file, **options), None)`` or ``(None, the first line of its
-    SselabError)``, read by ``n_workers`` forked processes (notes about multi-spectrum files
-    are left to the caller: the workers are quiet)."""
+def read_all(files: Sequence[Path], n_workers: int,
+             **options: Any) -> list[tuple[list | None, str | None, list[str]]]:
+    """For each file, ``(load(file, **options), None, notes)`` or ``(None, the first line of its
+    SselabError, notes)``, read by ``n_workers`` forked processes; ``notes``: what ``load``
+    prints on stderr reading the file alone, for the caller to print (in file order)."""
     _JOB.update(files=files, options=options)
     try:
         return [r for part in _map(_read_chunk, len(files), n_workers) for r in part]

@@ -78,10 +78,11 @@ def load(
     fmax: Optional[float] = None,
     drop_inductive: bool = False,
     mask: Optional[str] = None,
-    quiet: bool = False,
+    notes: Optional[list[str]] = None,
 ) -> list[Loaded]:
     """The spectra of ``path`` asked for, each with its point selection applied.  A note on
-    stderr when a file holds several spectra and only one is used (unless ``quiet``)."""
+    stderr when a file holds several spectra and only one is used (appended to ``notes``
+    instead when given: a forked reader sends it back, even when the file then fails)."""
     from ..eis.mask import select
     from ..io import read
 
@@ -98,8 +99,11 @@ def load(
         if not 0 <= i < n:
             raise SselabError(f"{path}: has {n} spectra, no index {i} (0-based: 0 to {n - 1})")
         wanted = [i]
-        if n > 1 and index is None and not quiet:
-            typer.echo(many_note(path, n, i), err=True)
+        if n > 1 and index is None:
+            if notes is None:
+                typer.echo(many_note(path, n, i), err=True)
+            else:
+                notes.append(many_note(path, n, i))
     out = []
     for i in wanted:
         s = spectra[i]

@@ -15,8 +15,8 @@ from ..exceptions import FitError, SselabError
 from ..numfmt import format_relative, format_uncertain
 from ..verdict import EXIT_FAILED
 from ._common import assignments, check_option, echo_json, exit_for, verdict_line
-from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, many_note,
-                         mask_option, with_mask_note)
+from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, mask_option,
+                         with_mask_note)
 
 if TYPE_CHECKING:  # rich loads with the first table printed, not with every command (~0.1 s)
     from rich.console import Console
@@ -171,13 +171,13 @@ def fit_command(
     n_workers = workers(len(files), jobs)
     if n_workers > 1:  # read by forked workers, each file as load() reads it
         options = dict(index=index, every=every, fmin=fmin, fmax=fmax, drop_inductive=drop_inductive, mask=mask)
-        for path, (items, error) in zip(files, read_all(files, n_workers, **options)):
+        for path, (items, error, notes) in zip(files, read_all(files, n_workers, **options)):
+            for note in notes:
+                typer.echo(note, err=True)
             if error is not None:
                 errors[len(entries)] = error
                 entries.append((path, None))
                 continue
-            if items and items[0].n_in_file > 1 and index is None and not every:
-                typer.echo(many_note(path, items[0].n_in_file, 0), err=True)
             entries += [(path, item) for item in items]
     for path in files if n_workers == 1 else ():
         try:
