@@ -1,4 +1,4 @@
-"""``sselab.cli._common.dumps_json`` (orjson, then Python's float spellings and ASCII escapes)
+"""``sselab.jsonsafe.dumps_json`` (orjson, then Python's float spellings and ASCII escapes)
 writes exactly the text of ``json.dumps(json_safe(obj), indent=2, allow_nan=False)``: floats of
 every magnitude, every ASCII character and non-ASCII ones in keys and values, numpy values,
 empty and nested containers, and the objects orjson is not given (they go the standard way)."""
@@ -10,7 +10,7 @@ import struct
 import numpy as np
 import pytest
 
-from sselab.cli._common import dumps_json
+from sselab.jsonsafe import dumps_json
 from sselab.jsonsafe import json_safe
 
 

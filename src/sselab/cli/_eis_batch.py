@@ -180,7 +180,7 @@ def is_failure(batch: Any, row: int) -> bool:
 
 def _render_chunk(chunk: range) -> tuple[list[str], list[str]]:
     from ..eis.verdicts import prepare_outputs
-    from ._common import dumps_json
+    from ..jsonsafe import dumps_json
     from .eis import final_fit
 
     entries, batch, rows, errors, every = (_JOB[k] for k in ("entries", "batch", "rows", "errors", "every"))
@@ -201,7 +201,7 @@ def _render_chunk(chunk: range) -> tuple[list[str], list[str]]:
 def render_json(entries: Sequence[tuple[Path, Any]], batch: Any, rows: dict[int, int], errors: dict[int, str],
                 every: bool, n_workers: int) -> tuple[str, list[str]]:
     """The ``--json`` text of all entries (a list: each fit's ``{**describe(), **to_dict()}`` or
-    the file's error) — the text :func:`~sselab.cli._common.dumps_json` gives for that list — and
+    the file's error) — the text :func:`~sselab.jsonsafe.dumps_json` gives for that list — and
     the verdict status of every fit, written by ``n_workers`` forked processes.  ``batch``: the
     batched fit, ``rows``: the batch row of each entry that was fitted, ``errors``: the entries
     that have no fit; each worker builds its fits (:func:`~sselab.cli.eis.final_fit`)."""
