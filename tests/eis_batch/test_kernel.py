@@ -342,6 +342,22 @@ def test_pooled_calls_take_dynamic_chunks_and_restore_the_schedule():
     assert numba.get_parallel_chunksize() == before
 
 
+def test_pooled_calls_use_the_thread_count_asked_for(monkeypatch):
+    """SSELAB_FIT_THREADS=N is a thread count (capped at numba's pool), not only an on switch."""
+    import numba
+
+    pool, before = numba.config.NUMBA_NUM_THREADS, numba.get_num_threads()
+    for asked, expected in (("2", min(2, pool)), (str(pool + 3), pool), ("1", before), ("auto", before)):
+        monkeypatch.setenv("SSELAB_FIT_THREADS", asked)
+        with kernel.pooled(1000):
+            assert numba.get_num_threads() == expected, asked
+            assert numba.get_parallel_chunksize() == max(1, 1000 // (expected * kernel.CHUNKS_PER_THREAD))
+        assert numba.get_num_threads() == before
+    with pytest.raises(RuntimeError), kernel.pooled(1000):
+        raise RuntimeError("inside")
+    assert numba.get_num_threads() == before
+
+
 def test_pooled_chunks_are_per_thread_and_restored_after_an_exception():
     """kernel.pooled sets numba's per-thread chunk size: another thread's pooled call (the web
     workbench fits in a thread pool) neither sees nor clobbers it, and an exception inside the

@@ -127,10 +127,9 @@ def _map(func: Callable[[range], Any], n: int, n_workers: int) -> list:
 @contextmanager
 def fit_threads(n_workers: int, asked: bool) -> Iterator[None]:
     """While the batched fit runs: its compiled kernels use numba's thread pool when ``--jobs``
-    was ``asked`` for (above 1) and ``SSELAB_FIT_THREADS`` is not set — ``SSELAB_FIT_THREADS``
-    is an on/off switch to the kernels (:func:`sselab.eis.kernel.parallel_for`): the pool has
-    numba's own thread count (``NUMBA_NUM_THREADS``, the cores), not ``n_workers``; otherwise the kernels
-    decide by themselves (threads when a core is free, the rule :func:`workers` follows).
+    was ``asked`` for (above 1) and ``SSELAB_FIT_THREADS`` is not set: ``n_workers`` threads
+    (capped at numba's pool, :func:`sselab.eis.kernel.pooled`); otherwise the kernels decide by
+    themselves (threads when a core is free, the rule :func:`workers` follows).
     Pooled and serial fits are the same fits (independent rows)."""
     if n_workers <= 1 or not asked or "SSELAB_FIT_THREADS" in os.environ:
         yield

@@ -220,14 +220,15 @@ def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _score_compiled(d: "Design", gram: np.ndarray, h: np.ndarray, bb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from .kernel import LOCK, parallel_for
+    from .kernel import LOCK, parallel_for, pooled
     from .kernel._grid import score_rows, score_rows_serial
 
     S, (K, p) = gram.shape[0], d.idx.shape
     coef, cost, bad = np.empty((S, K, p)), np.empty((S, K)), np.zeros((S, K), bool)
     idx = np.ascontiguousarray(d.idx, np.int64)
-    with LOCK:
-        run = score_rows if parallel_for(S) else score_rows_serial
+    par = parallel_for(S)
+    with LOCK, pooled(S, par):
+        run = score_rows if par else score_rows_serial
         run(np.ascontiguousarray(gram), np.ascontiguousarray(h), bb, idx, coef, cost, bad)
     if bad.any():  # a broken-down factorisation: least squares, as solve_spd
         for s, c in zip(*np.nonzero(bad)):
@@ -332,12 +333,13 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
     from .kernel import compiled_for
 
     if compiled_for(S):  # the same sweeps compiled (sselab.eis.kernel._grid), one spectrum per row
-        from .kernel import LOCK, parallel_for
+        from .kernel import LOCK, parallel_for, pooled
         from .kernel._grid import refine_rows, refine_rows_serial
 
         coef = np.empty((S, p))
-        with LOCK:
-            run = refine_rows if parallel_for(S) else refine_rows_serial
+        par = parallel_for(S)
+        with LOCK, pooled(S, par):
+            run = refine_rows if par else refine_rows_serial
             run(log_w, np.ascontiguousarray(weight), np.ascontiguousarray(b), bb, np.ascontiguousarray(cols), first,
                 capacitor, tau, ns, REFINE_DECADES, exponent, REFINE_SWEEPS, coef)
         return values_many(circuit, d, tau, ns, [d.combos[c][2] for c in combos], coef, spans)

@@ -38,8 +38,9 @@ AUTO_MIN_ROWS = 1000
 BACKENDS = ("auto", "numba", "numpy")
 
 #: compiled calls over at least this many rows use numba's thread pool when
-#: ``SSELAB_FIT_THREADS`` is above 1, or when it is unset (or ``auto``) and the machine has a
-#: core free (1-minute load average at most the core count − 1; :func:`parallel_for`); with
+#: ``SSELAB_FIT_THREADS`` is above 1 (that many threads, at most numba's pool: :func:`pooled`),
+#: or when it is unset (or ``auto``) and the machine has a core free (1-minute load average at
+#: most the core count − 1; :func:`parallel_for`); with
 #: ``SSELAB_FIT_THREADS=1`` every compiled call runs in the calling thread.  The rows are
 #: independent problems: pooled and serial fits are identical.  The pool used to
 #: cost ~25–35 % more CPU per fit (libgomp's idle workers spin; measured 2,785 vs 3,326 fits
@@ -81,28 +82,48 @@ def parallel_for(n_rows: int) -> bool:
 CHUNKS_PER_THREAD = 8
 
 
+def thread_count() -> int | None:
+    """The number of threads ``SSELAB_FIT_THREADS`` asks for (an integer above 1), else None
+    (unset / ``auto`` / 1: numba's own count when a core is free, see :func:`parallel_for`)."""
+    value = os.environ.get("SSELAB_FIT_THREADS", "").strip()
+    try:
+        n = int(value)
+    except ValueError:
+        return None
+    return n if n > 1 else None
+
+
 def pooled(n_rows: int, parallel: bool = True):
     """The context a pooled compiled call over ``n_rows`` rows runs in: numba's dynamic schedule
-    with chunks of about n_rows / (threads · :data:`CHUNKS_PER_THREAD`) rows (at least one);
-    nothing for a serial call (``parallel`` False).  The rows are independent problems: the
-    schedule changes only which thread fits which.  The chunk size is numba's per-thread
-    setting, restored on leaving (an exception included); ``numba.parallel_chunksize`` is not
-    used: it is one shared object that keeps the size and the one to restore on itself, so two
-    threads entering it at once would restore each other's."""
+    with chunks of about n_rows / (threads · :data:`CHUNKS_PER_THREAD`) rows (at least one), on
+    at most ``SSELAB_FIT_THREADS`` threads when it is a number (:func:`thread_count`; numba's
+    pool has one per core otherwise); nothing for a serial call (``parallel`` False).  The rows
+    are independent problems: the schedule changes only which thread fits which.  The chunk size
+    and thread count are numba's per-thread settings, restored on leaving (an exception
+    included); ``numba.parallel_chunksize`` is not used: it is one shared object that keeps the
+    size and the one to restore on itself, so two threads entering it at once would restore each
+    other's."""
     if not parallel:
         return nullcontext()
     import numba
 
-    return _chunksize(numba, max(1, n_rows // (numba.get_num_threads() * CHUNKS_PER_THREAD)))
+    return _pool_settings(numba, n_rows, thread_count())
 
 
 @contextmanager
-def _chunksize(numba, size: int):
-    before = numba.set_parallel_chunksize(size)  # this thread's setting; returns the previous one
+def _pool_settings(numba, n_rows: int, threads: int | None):
+    threads_before = numba.get_num_threads()
+    if threads is not None:
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
-        yield
+        size = max(1, n_rows // (numba.get_num_threads() * CHUNKS_PER_THREAD))
+        before = numba.set_parallel_chunksize(size)  # this thread's setting; returns the previous one
+        try:
+            yield
+        finally:
+            numba.set_parallel_chunksize(before)
     finally:
-        numba.set_parallel_chunksize(before)
+        numba.set_num_threads(threads_before)
 
 
 def cores_free() -> bool:
