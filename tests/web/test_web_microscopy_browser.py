@@ -75,7 +75,9 @@ def test_sem_page_shows_analysis_figures_and_units(server, page1280, tmp_path): 
     assert float(m.group(1)) + float(m.group(3)) == pytest.approx(100, abs=0.2)
     w, h = _loaded(page, "#sem-pores")
     assert w > 300 and "pixel 50 nm" in page.locator("#sem-pixel").inner_text()
-    assert page.locator("#an-sem").input_value() == "porosity"  # the form starts on the stored analysis
+    # the form starts on the stored analysis (its options may arrive after the analysis: wait for the form)
+    page.wait_for_function("document.querySelector('#an-sem') && document.querySelector('#an-sem').value === 'porosity'",
+                           timeout=15_000)
     assert page.evaluate("document.querySelector('#sem-image').closest('details').open") is False  # folded away
     page.screenshot(path=str(_shots(tmp_path) / "sem-porosity.png"), full_page=True)
     assert page.console_errors == []

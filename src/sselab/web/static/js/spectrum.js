@@ -59,20 +59,21 @@ function showGeneric(view, m) {
     ${sem ? `<div id="sem"><p id="sem-pixel" class="muted"></p><div id="sem-analysis"></div><img id="sem-image" alt="SEM image" style="max-width:100%" src="/api/sem/${m.id}/image.png"></div>`
       : regions ? '<div id="regions"></div>' : names.length >= 2 ? '<div id="xy" class="plot"></div>' : "<p>No plottable arrays.</p>"}
     <div class="panel" id="analyse-panel"></div>`;
-  setupAnalyse(document.getElementById("analyse-panel"), m);
+  const formReady = setupAnalyse(document.getElementById("analyse-panel"), m);
   if (sem) {
-    get(`/api/sem/${m.id}`).then((s) => {
+    get(`/api/sem/${m.id}`).then(async (s) => {
       document.getElementById("sem-pixel").textContent = `${s.shape_px[1]} × ${s.shape_px[0]} px; pixel ` +
         (s.pixel_size_um ? `${fmt(s.pixel_size_um * 1000, 4)} nm (${s.pixel_size_source})` : "size unknown: sizes in px");
       if (s.analysis) {
         showSemAnalysis(document.getElementById("sem-analysis"), m.id, s.analysis);
-        const pick = document.getElementById("an-sem");  // the form starts on the stored analysis
-        if (pick && s.analysis.analysis) pick.value = s.analysis.analysis;
         const raw = document.getElementById("sem-image");  // the figures show it already: fold the raw one away
         const box = document.createElement("details");
         box.innerHTML = "<summary>micrograph as recorded</summary>";
         raw.replaceWith(box);
         box.appendChild(raw);
+        await formReady;  // the form is written once its options arrive, which may be after this
+        const pick = document.getElementById("an-sem");  // the form starts on the stored analysis
+        if (pick && s.analysis.analysis) pick.value = s.analysis.analysis;
       }
     }).catch((e) => toast(e.message));
   } else if (regions) showRegions(document.getElementById("regions"), m);
