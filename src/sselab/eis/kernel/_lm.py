@@ -55,8 +55,12 @@ def _all_finite(J):
 
 @njit(cache=True, error_model="numpy")
 def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol, stol, lam0,
-            depth, window):
-    """One problem's Levenberg–Marquardt from u = x (updated in place): (cost, status, iterations)."""
+            depth, window, res, jac):
+    """One problem's Levenberg–Marquardt from u = x (updated in place): (cost, status, iterations).
+
+    ``res`` (2N,) and ``jac`` (2N, k) receive the weighted residuals and the weighted Jacobian
+    ∂r/∂p of the free parameters at the last accepted point, as :mod:`._final` computes them
+    there (same operations), so the final pass need not evaluate the circuit again."""
     N = w.size
     n = base.size
     k = free.size
@@ -65,6 +69,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     lo = np.empty(depth, np.int64)
     hi = np.empty(depth, np.int64)
     dz = np.zeros((n, N), np.complex128)
+    dz_new = np.zeros((n, N), np.complex128)  # the trial point's; swapped with dz on acceptance
     P = np.empty(n)
     dpdu = np.empty(k)
     r = np.empty(m)
@@ -81,6 +86,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, J)
     cost = 0.5 * _dot(r, r)
     if not (math.isfinite(cost) and _all_finite(J)):
+        _keep_final(r, dz, free, wr, wi, res, jac)
         return cost, -2, 0
     lam = lam0
     nu = 2.0
@@ -132,7 +138,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             conv_s = gain >= 0 and gain * max(m - k, 1) <= stol * cost
         for a in range(k):
             x_new[a] = x[a] - sol[a]
-        _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x_new, zs, lo, hi, dz, P, dpdu, r_new,
+        _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x_new, zs, lo, hi, dz_new, P, dpdu, r_new,
                    J_new)
         cost_new = 0.5 * _dot(r_new, r_new)
         accept = cost_new < cost and math.isfinite(cost_new) and _all_finite(J_new)
@@ -171,6 +177,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             cost = cost_new
             r, r_new = r_new, r
             J, J_new = J_new, J
+            dz, dz_new = dz_new, dz
             if use_window and calm >= window:
                 conv_w = (ring[n_acc % window] - cost) * max(m - k, 1) <= stol * cost
         if conv_g:
@@ -187,18 +194,33 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             status = -1
         if status != 0:
             break
+    _keep_final(r, dz, free, wr, wi, res, jac)
     return cost, status, n_iter
+
+
+@njit(cache=True, error_model="numpy")
+def _keep_final(r, dz, free, wr, wi, res, jac):
+    """res = r and jac[i, j] = ∂r_i/∂p_free[j] (weighted, as ``_final._final_row`` builds Jf)."""
+    N = wr.size
+    res[:] = r
+    for j in range(free.size):
+        row = dz[free[j]]
+        for i in range(N):
+            jac[i, j] = row[i].real * wr[i]
+            jac[N + i, j] = row[i].imag * wi[i]
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
-             stol, lam0, window, cost, status, n_iter):
-    """Every row of ``x`` (B, k) fitted in place; its data are row ``data_row[b]`` of w, zr, ..."""
+             stol, lam0, window, cost, status, n_iter, res, jac):
+    """Every row of ``x`` (B, k) fitted in place; its data are row ``data_row[b]`` of w, zr, ...;
+    ``res`` (B, 2N) and ``jac`` (B, 2N, k) receive each row's final residuals and Jacobian
+    (:func:`_lm_row`)."""
     logw = np.log(w)
     for b in prange(x.shape[0]):
         d = data_row[b]
         c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
-                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window)
+                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window, res[b], jac[b])
         cost[b] = c
         status[b] = s
         n_iter[b] = it
@@ -206,13 +228,13 @@ def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, 
 
 @njit(cache=True, error_model="numpy")
 def lm_batch_serial(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
-                    stol, lam0, window, cost, status, n_iter):
+                    stol, lam0, window, cost, status, n_iter, res, jac):
     """:func:`lm_batch` in the calling thread (small batches: no thread-pool start-up)."""
     logw = np.log(w)
     for b in range(x.shape[0]):
         d = data_row[b]
         c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
-                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window)
+                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window, res[b], jac[b])
         cost[b] = c
         status[b] = s
         n_iter[b] = it
