@@ -41,7 +41,7 @@ def test_kept_state_equals_a_fresh_final_pass(text):
     clipped = params.clipped(starts)
     # one stop early enough that some rows end on a rejected trial (the trial's dz must not leak)
     final, outcome, state = _compiled_outcome(model, params, clipped, owner, 25, 1e-10, 1e-10, 0.0)
-    assert state[0].shape == (len(starts), 2 * F.size) and state[1].shape == (len(starts), 2 * F.size, len(params))
+    assert state[0].shape == (len(starts), 2 * F.size) and state[1].shape == (len(starts), len(params), 2 * F.size)
     kept = np.array(engine._kept_rows(owner, outcome))
     fresh = _compiled_final(model, params, final, outcome, kept, owner)
     reused = _compiled_final(model, params, final, outcome, kept, owner, state)
@@ -53,3 +53,23 @@ def test_kept_state_equals_a_fresh_final_pass(text):
                                   backend="numba")
     assert used == "numba" and np.array_equal(est.covariance, fresh.covariance, equal_nan=True)
     assert np.array_equal(est.chi2, fresh.chi2)
+
+
+def test_scratch_buffer_reused_or_not(monkeypatch):
+    """The solve's final state lives in a per-thread buffer reused between solves: a second solve
+    in between does not change what the first reported, and a buffer too large to keep works."""
+    from sselab.eis.kernel import dispatch
+
+    c, model, starts, owner = _batch("R0-p(R1,CPE1)-p(R2,CPE2)", 5)
+    params = c.parameters(starts[0])
+    _, first, _ = fit_best_model(model, params, starts=starts, groups=owner, data_rows=owner, backend="numba")
+    cov = first.covariance.copy()
+    c2, model2, starts2, owner2 = _batch("R0-p(R1-Ws1,CPE1)", 6)
+    fit_best_model(model2, c2.parameters(starts2[0]), starts=starts2, groups=owner2, data_rows=owner2,
+                   backend="numba")
+    assert np.array_equal(first.covariance, cov, equal_nan=True)
+    monkeypatch.setattr(dispatch, "_SCRATCH_KEEP", 0)
+    monkeypatch.setattr(dispatch._SCRATCH, "buf", None, raising=False)
+    _, again, _ = fit_best_model(model, params, starts=starts, groups=owner, data_rows=owner, backend="numba")
+    assert np.array_equal(again.covariance, cov, equal_nan=True) and np.array_equal(again.chi2, first.chi2)
+    assert dispatch._SCRATCH.buf is None

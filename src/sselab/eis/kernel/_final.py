@@ -134,7 +134,7 @@ def _kept_row(b, res, jac, lm_row, scale, r, chi2, cov, weak, finite):
     for i in range(res.shape[1]):
         acc += r[b, i] * r[b, i]
     chi2[b] = acc
-    finite[b] = _covariance(jac[q], acc, scale, cov[b], weak[b])
+    finite[b] = _covariance(jac[q].T, acc, scale, cov[b], weak[b])  # jac (B, k, 2N)
 
 
 @njit(cache=True, error_model="numpy")

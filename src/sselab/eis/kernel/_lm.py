@@ -58,7 +58,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             depth, window, res, jac):
     """One problem's Levenberg–Marquardt from u = x (updated in place): (cost, status, iterations).
 
-    ``res`` (2N,) and ``jac`` (2N, k) receive the weighted residuals and the weighted Jacobian
+    ``res`` (2N,) and ``jac`` (k, 2N) receive the weighted residuals and the weighted Jacobian
     ∂r/∂p of the free parameters at the last accepted point, as :mod:`._final` computes them
     there (same operations), so the final pass need not evaluate the circuit again."""
     N = w.size
@@ -69,7 +69,6 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     lo = np.empty(depth, np.int64)
     hi = np.empty(depth, np.int64)
     dz = np.zeros((n, N), np.complex128)
-    dz_new = np.zeros((n, N), np.complex128)  # the trial point's; swapped with dz on acceptance
     P = np.empty(n)
     dpdu = np.empty(k)
     r = np.empty(m)
@@ -138,7 +137,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             conv_s = gain >= 0 and gain * max(m - k, 1) <= stol * cost
         for a in range(k):
             x_new[a] = x[a] - sol[a]
-        _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x_new, zs, lo, hi, dz_new, P, dpdu, r_new,
+        _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x_new, zs, lo, hi, dz, P, dpdu, r_new,
                    J_new)
         cost_new = 0.5 * _dot(r_new, r_new)
         accept = cost_new < cost and math.isfinite(cost_new) and _all_finite(J_new)
@@ -177,7 +176,6 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             cost = cost_new
             r, r_new = r_new, r
             J, J_new = J_new, J
-            dz, dz_new = dz_new, dz
             if use_window and calm >= window:
                 conv_w = (ring[n_acc % window] - cost) * max(m - k, 1) <= stol * cost
         if conv_g:
@@ -194,27 +192,31 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             status = -1
         if status != 0:
             break
+    if not fresh:  # dz is the rejected trial point's: evaluated again at the solution (same numbers)
+        _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r_new, J_new)
     _keep_final(r, dz, free, wr, wi, res, jac)
     return cost, status, n_iter
 
 
 @njit(cache=True, error_model="numpy")
 def _keep_final(r, dz, free, wr, wi, res, jac):
-    """res = r and jac[i, j] = ∂r_i/∂p_free[j] (weighted, as ``_final._final_row`` builds Jf)."""
+    """res = r and jac[j, i] = ∂r_i/∂p_free[j] (weighted, transposed: contiguous over the
+    residuals; the same products as ``_final._final_row``'s Jf)."""
     N = wr.size
     res[:] = r
     for j in range(free.size):
         row = dz[free[j]]
         for i in range(N):
-            jac[i, j] = row[i].real * wr[i]
-            jac[N + i, j] = row[i].imag * wi[i]
+            jac[j, i] = row[i].real * wr[i]
+        for i in range(N):
+            jac[j, N + i] = row[i].imag * wi[i]
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
              stol, lam0, window, cost, status, n_iter, res, jac):
     """Every row of ``x`` (B, k) fitted in place; its data are row ``data_row[b]`` of w, zr, ...;
-    ``res`` (B, 2N) and ``jac`` (B, 2N, k) receive each row's final residuals and Jacobian
+    ``res`` (B, 2N) and ``jac`` (B, k, 2N) receive each row's final residuals and Jacobian
     (:func:`_lm_row`)."""
     logw = np.log(w)
     for b in prange(x.shape[0]):

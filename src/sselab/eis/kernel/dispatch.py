@@ -8,6 +8,7 @@ engine); only the iteration runs compiled when the kernel is chosen.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -61,7 +62,7 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     status = np.zeros(B, np.int64)
     n_iter = np.zeros(B, np.int64)
     N = model.z.shape[1]
-    res, jac = np.empty((B, 2 * N)), np.empty((B, 2 * N, free_idx.size))  # each row's final state
+    res, jac = _scratch(B, 2 * N, free_idx.size)  # each row's final state, read by _compiled_final
     par = parallel_for(B)
     with LOCK, pooled(B, par):
         solve = _lm.lm_batch if par else _lm.lm_batch_serial
@@ -71,6 +72,24 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     _transform.to_p_rows(kind, transform.a, transform.b, x, free_idx, final)  # transform.to_p, compiled
     n_eval = int(n_iter.max(initial=0)) + 1
     return final, lm.Outcome(x, cost, np.empty((B, 0)), np.empty((B, 0, 0)), status, n_iter, n_eval), (res, jac)
+
+
+_SCRATCH = threading.local()
+#: the most float64 values a thread's buffer keeps between solves (32 MB)
+_SCRATCH_KEEP = 4 << 20
+
+
+def _scratch(B: int, m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays (B, m) and (B, k, m) for the solve's final residuals and Jacobians, views of this
+    thread's reused buffer: a fresh ~3 MB per 300 spectra cost its page faults on every solve.
+    Valid until this thread's next solve (:func:`fit_best_model` reads them before that)."""
+    need = B * m * (k + 1)
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.size < need:
+        buf = np.empty(need)
+        if need <= _SCRATCH_KEEP:  # a larger one (a big chunk's extra starts) is not held on to
+            _SCRATCH.buf = buf
+    return buf[: B * m].reshape(B, m), buf[B * m : need].reshape(B, k, m)
 
 
 def _kernel_indices(transform, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
