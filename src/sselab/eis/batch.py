@@ -92,8 +92,10 @@ class _Prepared:
 def _prepare_chunk(
     indices: Sequence[int], spectra: Sequence[Spectrum], c: Circuit, n_starts: int, initial: Mapping[str, float],
     fixed: Mapping[str, float], complete: bool,
-) -> tuple[list[_Prepared], list[tuple[int, FitFailure]]]:
-    """Validate the spectra and build their starts (one vectorised grid search per frequency grid)."""
+) -> tuple[list[_Prepared], list[tuple[int, FitFailure]], tuple[np.ndarray, np.ndarray] | None]:
+    """Validate the spectra and build their starts (one vectorised grid search per frequency grid);
+    with the chunk's stacked frequencies and impedances (S, N) when every spectrum got its starts
+    (else None), for :func:`~sselab.eis.multistart.fit_starts`."""
     failed: list[tuple[int, FitFailure]] = []
     by_grid: dict[bytes, list[int]] = {}
     clean, f_all, z_all = _clean(indices, spectra, c)
@@ -129,7 +131,8 @@ def _prepare_chunk(
             if index_values or complete:
                 auto = auto.with_values(index_values, complete)
             items.append(_Prepared(i, spectra[i], auto))
-    return items, failed
+    stacked = (f_all, z_all) if groups and groups[0][1] is z_all and len(items) == len(indices) else None
+    return items, failed, stacked
 
 
 def _clean(indices: Sequence[int], spectra: Sequence[Spectrum], c: Circuit) -> tuple[np.ndarray, Any, Any]:
@@ -175,11 +178,11 @@ def _iter_lazy(spectra, circuit, weighting, n_starts, chunk_size, initial, fixed
     for idx in groups.values():
         for lo in range(0, len(idx), chunk_size):
             with single_threaded_blas():
-                items, done = _prepare_chunk(idx[lo : lo + chunk_size], spectra, c, n_starts, initial, fixed,
-                                             complete)
+                items, done, stacked = _prepare_chunk(idx[lo : lo + chunk_size], spectra, c, n_starts, initial,
+                                                      fixed, complete)
                 done = list(done)
                 if items:
-                    done.extend(_fit_items(items, c, weighting, fixed, bounds, canonical, max_iter))
+                    done.extend(_fit_items(items, c, weighting, fixed, bounds, canonical, max_iter, stacked))
             yield sorted(done, key=itemgetter(0))
 
 
@@ -212,19 +215,22 @@ def iter_fit_circuit_batch(
         yield [(i, e[0][e[1]] if isinstance(e, tuple) else e) for i, e in chunk]
 
 
-def _fit_items(items, c, weighting, fixed, bounds, canonical, max_iter) -> list[tuple[int, Any]]:
-    """``[(input index, (FitList, position) | FitFailure)]``: the fits are built when read."""
+def _fit_items(items, c, weighting, fixed, bounds, canonical, max_iter, stacked=None) -> list[tuple[int, Any]]:
+    """``[(input index, (FitList, position) | FitFailure)]``: the fits are built when read;
+    ``stacked``: the items' frequencies and impedances (S, N), or None."""
     try:
         fits = fit_starts(c, [it.spectrum for it in items], [it.starts for it in items], weighting=weighting,
-                          fixed=fixed, bounds=bounds, canonical=canonical, max_iter=max_iter)
+                          fixed=fixed, bounds=bounds, canonical=canonical, max_iter=max_iter, stacked=stacked)
         return [(it.index, (fits, j)) for j, it in enumerate(items)]
     except (SselabError, ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
         if len(items) == 1:
             return [(items[0].index, _failure(items[0].index, items[0].spectrum, exc))]
     # a chunk-level failure: bisect so that only the offending spectra fail
     half = len(items) // 2
-    return _fit_items(items[:half], c, weighting, fixed, bounds, canonical, max_iter) + _fit_items(
-        items[half:], c, weighting, fixed, bounds, canonical, max_iter
+    lo, hi = (None, None) if stacked is None else ((a[:half] for a in stacked), (a[half:] for a in stacked))
+    return _fit_items(items[:half], c, weighting, fixed, bounds, canonical, max_iter,
+                      None if lo is None else tuple(lo)) + _fit_items(
+        items[half:], c, weighting, fixed, bounds, canonical, max_iter, None if hi is None else tuple(hi)
     )
 
 

@@ -252,6 +252,7 @@ def fit_starts(
     bounds: Mapping[str, tuple[float, float]] | None,
     canonical: bool,
     max_iter: int,
+    stacked: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> FitList:
     """Fit every spectrum (equal point counts) from its automatic starts.
 
@@ -266,11 +267,16 @@ def fit_starts(
     had runs z = −3.6 and was caught.  Real spectra, whose residuals are rarely pure noise,
     usually get every start.  The decisions use the fits' arrays
     (:class:`~sselab.fitting.engine.Estimates`); the result objects are built when read.
+    ``stacked``: the spectra's frequencies (Hz) and impedances stacked (S, N), when the caller
+    has them (:mod:`sselab.eis.batch`), so they are not stacked again.
     """
     from .fit import _Model
 
-    w = np.stack([2 * np.pi * s.frequency_Hz for s in spectra])
-    zz = np.stack([s.impedance_ohm for s in spectra])
+    if stacked is not None:
+        w, zz = 2 * np.pi * stacked[0], stacked[1]
+    else:
+        w = np.stack([2 * np.pi * s.frequency_Hz for s in spectra])
+        zz = np.stack([s.impedance_ohm for s in spectra])
     n_points = zz.shape[1]
     model = _Model(c, w, zz, weighting)
     params = _template(c, starts[0].first, fixed, bounds)

@@ -108,6 +108,36 @@ def _final_row(b, ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, ch
 
 
 @njit(cache=True, error_model="numpy")
+def kept_rows(res, jac, lm_row, scale, r, chi2, cov, weak, finite):
+    """:func:`final_rows` from the iteration's own final state: row b is the solve's row
+    ``lm_row[b]``, whose residuals ``res`` and Jacobian ``jac`` the kernel kept at its last
+    accepted point (:func:`._lm._keep_final`) — the point the final values are (no circuit
+    evaluation here; the same numbers as :func:`final_rows` at those values)."""
+    for b in range(lm_row.size):
+        _kept_row(b, res, jac, lm_row, scale, r, chi2, cov, weak, finite)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def kept_rows_parallel(res, jac, lm_row, scale, r, chi2, cov, weak, finite):
+    """:func:`kept_rows`, rows on numba's threads."""
+    for b in prange(lm_row.size):
+        _kept_row(b, res, jac, lm_row, scale, r, chi2, cov, weak, finite)
+
+
+@njit(cache=True, error_model="numpy")
+def _kept_row(b, res, jac, lm_row, scale, r, chi2, cov, weak, finite):
+    """Row b of :func:`kept_rows`."""
+    q = lm_row[b]
+    acc = 0.0
+    for i in range(res.shape[1]):
+        r[b, i] = res[q, i]
+    for i in range(res.shape[1]):
+        acc += r[b, i] * r[b, i]
+    chi2[b] = acc
+    finite[b] = _covariance(jac[q].T, acc, scale, cov[b], weak[b])  # jac (B, k, 2N)
+
+
+@njit(cache=True, error_model="numpy")
 def residual_runs(r, n_points, z_out, p_out):
     """Per row of ``r`` (B, 2N): the lower runs-test z and the lower longest-run p of its real
     and imaginary halves (:func:`sselab.eis.multistart._residual_runs`: the formulas of

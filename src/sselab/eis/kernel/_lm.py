@@ -55,8 +55,12 @@ def _all_finite(J):
 
 @njit(cache=True, error_model="numpy")
 def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol, stol, lam0,
-            depth, window):
-    """One problem's Levenberg–Marquardt from u = x (updated in place): (cost, status, iterations)."""
+            depth, window, res, jac):
+    """One problem's Levenberg–Marquardt from u = x (updated in place): (cost, status, iterations).
+
+    ``res`` (2N,) and ``jac`` (k, 2N) receive the weighted residuals and the weighted Jacobian
+    ∂r/∂p of the free parameters at the last accepted point, as :mod:`._final` computes them
+    there (same operations), so the final pass need not evaluate the circuit again."""
     N = w.size
     n = base.size
     k = free.size
@@ -81,6 +85,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, J)
     cost = 0.5 * _dot(r, r)
     if not (math.isfinite(cost) and _all_finite(J)):
+        _keep_final(r, dz, free, wr, wi, res, jac)
         return cost, -2, 0
     lam = lam0
     nu = 2.0
@@ -187,18 +192,37 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             status = -1
         if status != 0:
             break
+    if not fresh:  # dz is the rejected trial point's: evaluated again at the solution (same numbers)
+        _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r_new, J_new)
+    _keep_final(r, dz, free, wr, wi, res, jac)
     return cost, status, n_iter
+
+
+@njit(cache=True, error_model="numpy")
+def _keep_final(r, dz, free, wr, wi, res, jac):
+    """res = r and jac[j, i] = ∂r_i/∂p_free[j] (weighted, transposed: contiguous over the
+    residuals; the same products as ``_final._final_row``'s Jf)."""
+    N = wr.size
+    res[:] = r
+    for j in range(free.size):
+        row = dz[free[j]]
+        for i in range(N):
+            jac[j, i] = row[i].real * wr[i]
+        for i in range(N):
+            jac[j, N + i] = row[i].imag * wi[i]
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
-             stol, lam0, window, cost, status, n_iter):
-    """Every row of ``x`` (B, k) fitted in place; its data are row ``data_row[b]`` of w, zr, ..."""
+             stol, lam0, window, cost, status, n_iter, res, jac):
+    """Every row of ``x`` (B, k) fitted in place; its data are row ``data_row[b]`` of w, zr, ...;
+    ``res`` (B, 2N) and ``jac`` (B, k, 2N) receive each row's final residuals and Jacobian
+    (:func:`_lm_row`)."""
     logw = np.log(w)
     for b in prange(x.shape[0]):
         d = data_row[b]
         c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
-                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window)
+                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window, res[b], jac[b])
         cost[b] = c
         status[b] = s
         n_iter[b] = it
@@ -206,13 +230,13 @@ def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, 
 
 @njit(cache=True, error_model="numpy")
 def lm_batch_serial(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
-                    stol, lam0, window, cost, status, n_iter):
+                    stol, lam0, window, cost, status, n_iter, res, jac):
     """:func:`lm_batch` in the calling thread (small batches: no thread-pool start-up)."""
     logw = np.log(w)
     for b in range(x.shape[0]):
         d = data_row[b]
         c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
-                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window)
+                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window, res[b], jac[b])
         cost[b] = c
         status[b] = s
         n_iter[b] = it

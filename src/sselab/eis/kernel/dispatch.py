@@ -8,6 +8,7 @@ engine); only the iteration runs compiled when the kernel is chosen.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,7 @@ def _data(model: "_Model") -> tuple[np.ndarray, ...]:
 
 def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray, data_rows: np.ndarray,
                       max_iter: int, ftol: float, xtol: float, stol: float,
-                      window: int = 0) -> tuple[np.ndarray, lm.Outcome]:
+                      window: int = 0) -> tuple[np.ndarray, lm.Outcome, tuple[np.ndarray, np.ndarray]]:
     from . import _lm, _transform
 
     free = template._arrays()[0]  # (read-only, not copied: indexing only)
@@ -60,15 +61,35 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     cost = np.empty(B)
     status = np.zeros(B, np.int64)
     n_iter = np.zeros(B, np.int64)
+    N = model.z.shape[1]
+    res, jac = _scratch(B, 2 * N, free_idx.size)  # each row's final state, read by _compiled_final
     par = parallel_for(B)
     with LOCK, pooled(B, par):
         solve = _lm.lm_batch if par else _lm.lm_batch_serial
         solve(ops, depth, *_data(model), np.ascontiguousarray(data_rows, np.int64), base, free_idx, kind, transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
-              window, cost, status, n_iter)
+              window, cost, status, n_iter, res, jac)
     final = base.copy()
     _transform.to_p_rows(kind, transform.a, transform.b, x, free_idx, final)  # transform.to_p, compiled
     n_eval = int(n_iter.max(initial=0)) + 1
-    return final, lm.Outcome(x, cost, np.empty((B, 0)), np.empty((B, 0, 0)), status, n_iter, n_eval)
+    return final, lm.Outcome(x, cost, np.empty((B, 0)), np.empty((B, 0, 0)), status, n_iter, n_eval), (res, jac)
+
+
+_SCRATCH = threading.local()
+#: the most float64 values a thread's buffer keeps between solves (32 MB)
+_SCRATCH_KEEP = 4 << 20
+
+
+def _scratch(B: int, m: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Arrays (B, m) and (B, k, m) for the solve's final residuals and Jacobians, views of this
+    thread's reused buffer: a fresh ~3 MB per 300 spectra cost its page faults on every solve.
+    Valid until this thread's next solve (:func:`fit_best_model` reads them before that)."""
+    need = B * m * (k + 1)
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.size < need:
+        buf = np.empty(need)
+        if need <= _SCRATCH_KEEP:  # a larger one (a big chunk's extra starts) is not held on to
+            _SCRATCH.buf = buf
+    return buf[: B * m].reshape(B, m), buf[B * m : need].reshape(B, k, m)
 
 
 def _kernel_indices(transform, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -101,17 +122,19 @@ def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, g
     with single_threaded_blas():
         template = params
         clipped = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
-        final, outcome = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol,
-                                            window)
+        final, outcome, state = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol,
+                                                   window)
         kept = engine._kept_rows(np.asarray(groups), outcome)
-        est = _compiled_final(model, template, final, outcome, np.array(kept), np.asarray(data_rows))
+        est = _compiled_final(model, template, final, outcome, np.array(kept), np.asarray(data_rows), state)
     return kept, est, "numba"
 
 
 def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, outcome: lm.Outcome, rows: np.ndarray,
-                    data_rows: np.ndarray) -> engine.Estimates:
+                    data_rows: np.ndarray, state: tuple[np.ndarray, np.ndarray] | None = None) -> engine.Estimates:
     """:func:`sselab.fitting.engine._final_arrays` compiled in one pass per kept row: residuals,
-    χ² and covariance (:func:`._final.final_rows`), the Jacobian never stored for the batch."""
+    χ² and covariance (:func:`._final.final_rows`).  With ``state`` = (residuals, Jacobian) that
+    the compiled solve kept for every row at its last accepted point — the point ``final`` holds —
+    they are reused instead of evaluated again (:func:`._final.kept_rows`, the same numbers)."""
     from . import _final
 
     free, _ = _kernel_indices(transform_for(template), template._arrays()[0])
@@ -125,9 +148,13 @@ def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, ou
     ops, depth = compiled(model.circuit)
     par = parallel_for(B)
     with LOCK, pooled(B, par):
-        run = _final.final_rows_parallel if par else _final.final_rows
-        run(ops, depth, *_data(model), np.ascontiguousarray(data_rows[rows], np.int64), P, free, True, r, chi2, cov,
-            weak, finite)
+        if state is not None:
+            run = _final.kept_rows_parallel if par else _final.kept_rows
+            run(state[0], state[1], np.ascontiguousarray(rows, np.int64), True, r, chi2, cov, weak, finite)
+        else:
+            run = _final.final_rows_parallel if par else _final.final_rows
+            run(ops, depth, *_data(model), np.ascontiguousarray(data_rows[rows], np.int64), P, free, True, r, chi2,
+                cov, weak, finite)
     cov[~finite] = np.nan
     return engine.Estimates(template, final[rows], r, cov, _RowSets(weak), _Messages(finite), outcome.status[rows],
                             outcome.n_iter[rows], outcome.n_eval, chi2=chi2)
