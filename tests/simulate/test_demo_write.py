@@ -65,3 +65,21 @@ def test_written_aside_only_with_fork_and_jobs(tmp_path, monkeypatch):
         assert demo._written_study(tmp_path, jobs=2) != os.getpid()
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # Windows, or no fork
     assert demo._written_study(tmp_path, jobs=2) == os.getpid()
+
+
+def test_blas_on_one_thread_only_inside_the_demo_with_workers():
+    pytest.importorskip("scipy.linalg")
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def counts():
+        return sorted(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
+
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        if not counts() or max(counts()) < 2:
+            pytest.skip("no BLAS with a thread pool")
+        before = counts()
+        with demo._blas_per_process(2):
+            assert set(counts()) == {1}
+        assert counts() == before  # restored: a library user's BLAS is as it was after run_demo
+        with demo._blas_per_process(1):
+            assert counts() == before
