@@ -107,23 +107,39 @@ def _warm_imports() -> None:
     for name in WARM_MODULES:
         try:
             importlib.import_module(name)
-        except ImportError:  # an optional reader's package absent: its task says so when it runs
-            pass
+        except Exception:  # noqa: BLE001 - a head start only: a package absent or broken is
+            pass  # reported by the task that needs it, as without the warm-up
 
 
 def _written_study(folder: Path, jobs: int) -> Path:
     """:func:`~sselab.simulate.virtual_study.write_virtual_study` into ``folder``; with ``jobs`` > 1
-    in a forked process while this one imports :data:`WARM_MODULES` (the files are the same)."""
+    in a forked process while this one imports :data:`WARM_MODULES` (the files are the same).
+    The writer's error is raised here; a writer that dies (killed, out of memory) is one
+    :class:`~sselab.exceptions.SselabError`, and the pipeline never reads its partial study; on
+    any error or Ctrl+C here the writer is ended at once."""
     import multiprocessing
 
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return _write_study(folder)
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as writer:
+    from .exceptions import SselabError
+    from .study.executors import stop_pool
+
+    writer = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    try:
         written = writer.submit(_write_study, folder)
         _warm_imports()
-        return written.result()
+        manifest = written.result()
+    except BaseException as exc:
+        stop_pool(writer, now=True)
+        if isinstance(exc, BrokenProcessPool):
+            raise SselabError(f"the process writing the virtual study into {folder} ended abruptly (killed, or out "
+                              "of memory); its files are incomplete; --jobs 1 writes them in this process") from None
+        raise
+    stop_pool(writer)
+    return manifest
 
 
 def comparison_rows(analyses: list[dict[str, Any]], truth: dict[str, Any]) -> list[dict[str, Any]]:

@@ -30,3 +30,56 @@ def test_study_written_aside_equals_the_serial_write(tmp_path):
 def test_every_module_warmed_exists():
     missing = [m for m in demo.WARM_MODULES if importlib.util.find_spec(m) is None]
     assert missing == []
+
+
+def _killed(folder):
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _where(folder):
+    import os
+
+    return os.getpid()
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform")
+def test_a_writer_that_dies_is_one_error(tmp_path, monkeypatch):
+    from sselab.exceptions import SselabError
+
+    monkeypatch.setattr(demo, "_write_study", _killed)
+    monkeypatch.setattr(demo, "_warm_imports", lambda: None)
+    with pytest.raises(SselabError, match="ended abruptly"):
+        demo._written_study(tmp_path / "study", jobs=2)
+
+
+def test_written_aside_only_with_fork_and_jobs(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(demo, "_write_study", _where)
+    monkeypatch.setattr(demo, "_warm_imports", lambda: None)
+    assert demo._written_study(tmp_path, jobs=1) == os.getpid()
+    if "fork" in multiprocessing.get_all_start_methods():
+        assert demo._written_study(tmp_path, jobs=2) != os.getpid()
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])  # Windows, or no fork
+    assert demo._written_study(tmp_path, jobs=2) == os.getpid()
+
+
+def test_blas_on_one_thread_only_inside_the_demo_with_workers():
+    pytest.importorskip("scipy.linalg")
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def counts():
+        return sorted(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
+
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        if not counts() or max(counts()) < 2:
+            pytest.skip("no BLAS with a thread pool")
+        before = counts()
+        with demo._blas_per_process(2):
+            assert set(counts()) == {1}
+        assert counts() == before  # restored: a library user's BLAS is as it was after run_demo
+        with demo._blas_per_process(1):
+            assert counts() == before

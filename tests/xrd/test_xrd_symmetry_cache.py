@@ -30,3 +30,20 @@ def test_crystal_system_kept_and_a_new_structure_analysed():
 def test_space_groups_kept_alive_for_cells_of_other_sizes():
     mg3asn(4.0123)
     assert "Pm-3m" in structures._GROUPS
+
+
+def test_occupancies_that_species_string_rounds_alike_get_their_own_analysis():
+    # two half-occupied sites of a body-centred cell: equivalent (one orbit) when their occupancies
+    # are equal, two orbits at 0.5001 / 0.5002 (spglib compares occupancies exactly), though pymatgen's
+    # species_string shows both as "Mg:0.5, Li:0.5"
+    from pymatgen.core import Lattice, Structure
+
+    def cell(o1, o2):
+        return structures.Phase("x", Structure(Lattice.cubic(4.0), [{"Mg": o1, "Li": 1 - o1}, {"Mg": o2, "Li": 1 - o2}],
+                                               [[0, 0, 0], [0.5, 0.5, 0.5]]))
+
+    equal, unequal = cell(0.5, 0.5), cell(0.5001, 0.5002)
+    assert [s.species_string for s in equal.structure] == [s.species_string for s in unequal.structure]
+    assert reflections._orbits(equal) == (("MgLi1",), [0, 0])
+    assert reflections._orbits(unequal) == reflections._analysed_orbits(unequal) == (("MgLi1", "MgLi2"), [0, 1])
+    assert reflections.structure_key(equal) != reflections.structure_key(unequal)

@@ -254,13 +254,9 @@ _CACHE_LOCK = threading.Lock()
 
 
 def structure_key(phase: Phase) -> tuple:
-    """What a reflection list depends on: the lattice, and every site's position and species."""
-    s = phase.structure
-    sites = tuple(
-        (tuple(site.frac_coords.tolist()), tuple(sorted((str(sp), float(occ)) for sp, occ in site.species.items())))
-        for site in s
-    )
-    return tuple(s.lattice.matrix.ravel().tolist()), sites
+    """What a reflection list depends on: the lattice, and every site's position and species
+    (:func:`~sselab.xrd.structures.symmetry_key`, the key of the symmetry caches too)."""
+    return symmetry_key(phase.structure)
 
 
 def reflections_for(phase: Phase, d_min: float) -> ReflectionList:

@@ -134,10 +134,13 @@ def tie_lattice(system: str, p: dict[str, float]) -> dict[str, float]:
 
 
 def symmetry_key(structure: Structure) -> tuple:
-    """What a symmetry analysis of ``structure`` depends on: lattice, species (with occupancies)
-    and fractional coordinates, exactly (a key for the caches of such analyses)."""
-    return (structure.lattice.matrix.tobytes(), tuple(site.species_string for site in structure),
-            np.asarray(structure.frac_coords).tobytes())
+    """What a symmetry analysis of ``structure`` depends on, exactly: lattice, fractional
+    coordinates, each site's species with their occupancies (as floats: ``species_string`` rounds
+    them to 3 digits, and two sites of 0.5001 and 0.5002 are not equivalent to spglib) and magnetic
+    moments (a key for the caches of such analyses and of reflection lists)."""
+    return (structure.lattice.matrix.tobytes(), np.asarray(structure.frac_coords).tobytes(),
+            tuple(tuple(sorted((str(sp), float(occ)) for sp, occ in site.species.items())) for site in structure),
+            repr(structure.site_properties.get("magmom")))
 
 
 #: crystal system per :func:`symmetry_key` (pymatgen's analysis costs ~30 ms a structure, and the

@@ -74,7 +74,7 @@ def summarise(job: "Refinement") -> RietveldResult:
                 occupancy_stderr={lab: est[f"{n}.occ_{lab}"].stderr for lab in refl.labels},
                 coordinates={c: est[f"{n}.{c}"].value for c in (refl.freedom.names if refl.freedom else ())},
                 coordinates_stderr={c: est[f"{n}.{c}"].stderr for c in (refl.freedom.names if refl.freedom else ())},
-                **_volume_and_density_stderr(p, lp, refined.volume_A3, refined.density_g_cm3, res),
+                **_volume_and_density_stderr(p, lp, refined.volume_A3, refined.density_g_cm3, res, job.ties),
             )
         )
     out = RietveldResult(
@@ -96,25 +96,33 @@ def _cell_volume(lp: dict[str, float]) -> float:
     return float(lp["a"] * lp["b"] * lp["c"] * np.sqrt(1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg))
 
 
-def _volume_and_density_stderr(phase, lp: dict[str, float], volume: float, density: float, res) -> dict[str, float | None]:
-    """σ(V) = √(gᵀCg), g = ∂V/∂(free lattice parameters) (central differences, the crystal system's
-    ties applied; 1e-10 relative), C their covariance from the fit; σ(ρ) = ρ·σ(V)/V (ρ = ZM/(N_A V)).
+def _volume_and_density_stderr(phase, lp: dict[str, float], volume: float, density: float, res,
+                               ties: dict[str, tuple[str, float, float]] | None = None) -> dict[str, float | None]:
+    """σ(V) = √(gᵀCg), g = ∂V/∂(free parameters) (central differences, the crystal system's ties
+    applied; 1e-10 relative), C their covariance from the fit; σ(ρ) = ρ·σ(V)/V (ρ = ZM/(N_A V)).
+    A lattice parameter tied to another (``ties`` {slave: (master, c0, c1)}, slave = c0 + c1·master)
+    counts through its master: c1·∂V/∂slave is added to the master's entry.
     Cubic: σ(V) = 3V·σ(a)/a.  None when no lattice parameter was refined or its error is unknown."""
     from .structures import tie_lattice
 
-    free = list(res.free_names)
-    names = [k for k in phase.free_lattice if f"{phase.name}.{k}" in free]
-    if not names or res.covariance.size == 0:
-        return {"volume_stderr_A3": None, "density_stderr_g_cm3": None}
-    idx = [free.index(f"{phase.name}.{k}") for k in names]
-    g = np.empty(len(names))
-    for j, k in enumerate(names):
+    where = {name: j for j, name in enumerate(res.free_names)}
+    g: dict[int, float] = {}
+    for k in phase.free_lattice:
+        master, _, c1 = (ties or {}).get(f"{phase.name}.{k}", (f"{phase.name}.{k}", 0.0, 1.0))
+        if master not in where:  # held (or tied to a held parameter): no error from it
+            continue
         h = 1e-5 * max(abs(lp[k]), 1.0)
         up, down = dict(lp), dict(lp)
         up[k] += h
         down[k] -= h
-        g[j] = (_cell_volume(tie_lattice(phase.crystal_system, up)) - _cell_volume(tie_lattice(phase.crystal_system, down))) / (2 * h)
-    var = float(g @ np.asarray(res.covariance, float)[np.ix_(idx, idx)] @ g)
+        dv = (_cell_volume(tie_lattice(phase.crystal_system, up))
+              - _cell_volume(tie_lattice(phase.crystal_system, down))) / (2 * h)
+        g[where[master]] = g.get(where[master], 0.0) + c1 * dv
+    if not g or res.covariance.size == 0:
+        return {"volume_stderr_A3": None, "density_stderr_g_cm3": None}
+    idx = list(g)
+    gv = np.array([g[j] for j in idx])
+    var = float(gv @ np.asarray(res.covariance, float)[np.ix_(idx, idx)] @ gv)
     if not np.isfinite(var) or var < 0:
         return {"volume_stderr_A3": None, "density_stderr_g_cm3": None}
     sv = float(np.sqrt(var))
