@@ -466,3 +466,26 @@ def test_minor_marks_only_on_the_matplotlib_they_were_written_for(monkeypatch):
     ticks.minor_marks(fig)
     assert isinstance(ax.xaxis.minor.locator, NullLocator)
     style.plt.close(fig)
+
+
+def _worker_dies():
+    import os
+
+    os._exit(1)  # as a kill or the out-of-memory killer would end it
+
+
+def test_a_dead_figure_worker_is_one_error_naming_the_figure(tmp_path):
+    """A worker process that dies while drawing is one SselabError (one line in the CLI, as the
+    study's workers) naming the first figure not written, not a BrokenProcessPool traceback;
+    the pool is shut."""
+    from sselab.exceptions import SselabError
+    from sselab.report import html as H
+
+    figs = H._Figures(tmp_path, ("svg",), jobs=2)
+    figs.draw(_image_figure, (), "fine", "drawn")
+    figs.draw(_worker_dies, (), "doomed", "never drawn")
+    with pytest.raises(SselabError, match=r"worker process died .* before (fine|doomed)\.svg was written"):
+        figs.finish(figs.take())
+    assert figs._pool._pool is None  # closed
+    with pytest.raises(SselabError, match="doomed.png"), H.FigurePool(2) as pool:
+        pool.draw(_worker_dies, (), [tmp_path / "doomed.png"])

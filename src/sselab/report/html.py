@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ..atomic import write_text_atomic
+from ..exceptions import SselabError
 from ..store import open_store
 from . import figures, microscopy, style, tables
 
@@ -66,7 +67,7 @@ class FigurePool:
             if blob is not None:
                 style.plt.close(fig)
                 future = self._pool.submit(_render, blob, paths, dpi)
-                self._futures.append(future)
+                self._futures.append((future, paths[0]))
                 return future
         _render_figure(fig, paths, dpi)
         return None
@@ -78,7 +79,7 @@ class FigurePool:
         future of whether a figure was drawn (already done when drawn here)."""
         if self._pool is not None:
             future = self._pool.submit(_draw, func, args, paths, dpi)
-            self._futures.append(future)
+            self._futures.append((future, paths[0]))
             return future
         from concurrent.futures import Future
 
@@ -89,8 +90,8 @@ class FigurePool:
     def wait(self) -> None:
         """Wait for every figure submitted so far; raise the first worker error."""
         futures, self._futures = self._futures, []
-        for future in futures:
-            future.result()
+        for future, path in futures:
+            _result(future, path)
 
     def close(self, cancel: bool = False) -> None:
         if self._pool is not None:
@@ -168,7 +169,7 @@ class _Figures:
         ok = False
         try:
             for token, (future, paths, name, caption, lazy) in self._pending.items():
-                result = future.result()  # waits; raises the worker's error
+                result = _result(future, paths[0])  # waits; raises the worker's error
                 drawn = result if lazy else True  # draw(): False when there was no figure
                 if drawn:
                     self.paths += paths
@@ -195,6 +196,17 @@ def _figure_pool(jobs: int) -> Any:
 #: 4.2-inch micrograph is shown ~400 CSS pixels wide, 150 dpi gives it 630 (300 dpi: 1,260, four
 #: times the pixels to resample, encode and embed); lines and text in an SVG have no resolution
 SVG_IMAGE_DPI = 150
+
+
+def _result(future: Any, path: Path) -> Any:
+    """``future.result()``; a worker that died (killed, out of memory) is one :class:`SselabError`."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise SselabError(f"a figure worker process died (killed or out of memory?) before {Path(path).name} was "
+                          "written; run again, or with --jobs 1") from None
 
 
 def _render_figure(fig: Any, paths: list[Path], dpi: int | None = None) -> None:
