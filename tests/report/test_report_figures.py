@@ -171,7 +171,7 @@ def test_an_unpickled_figure_tracks_its_axes_after_rekeying():
 
     from matplotlib.transforms import TransformNode
 
-    from sselab.report.html import _rekey_transform_parents
+    from sselab.report.figpool import _rekey_transform_parents
 
     fig = figures.nyquist([_eis_row(313.15, 1000.0)], "s")
     copy = pickle.loads(pickle.dumps(fig))
@@ -356,7 +356,7 @@ def test_report_svgs_embed_rasters_at_their_display_size_and_skip_absent_figures
 
     from PIL import Image
 
-    from sselab.report import html as H
+    from sselab.report import figpool, html as H
 
     for jobs in (1, 2):
         figs = H._Figures(tmp_path / f"j{jobs}", ("svg",), jobs=jobs)
@@ -369,7 +369,7 @@ def test_report_svgs_embed_rasters_at_their_display_size_and_skip_absent_figures
         svg = (tmp_path / f"j{jobs}" / "micrograph.svg").read_text()
         m = re.search(r'<image xlink:href="data:image/png;base64,([^"]+)"[^>]*width="([\d.]+)"', svg)
         w_px = Image.open(io.BytesIO(base64.b64decode(m.group(1)))).size[0]
-        assert w_px == pytest.approx(float(m.group(2)) * H.SVG_IMAGE_DPI / 72, abs=1.5)  # displayed points at 150 dpi
+        assert w_px == pytest.approx(float(m.group(2)) * figpool.SVG_IMAGE_DPI / 72, abs=1.5)  # displayed points at 150 dpi
         assert w_px < 1024  # downsampled from the 1024-pixel micrograph, not 300 dpi (~1,260 px)
 
 

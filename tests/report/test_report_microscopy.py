@@ -79,7 +79,7 @@ def test_report_svg_embeds_every_pixel_of_the_micrograph(built, tmp_path):
     import numpy as np
     from PIL import Image
 
-    from sselab.report.html import _render_figure
+    from sselab.report.figpool import _render_figure
 
     _, root, _, rows = built
     (r,) = [x for x in rows if x["method"] == "sem_image" and x["result"]["analysis"] == "particles"]
