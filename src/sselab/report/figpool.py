@@ -117,7 +117,8 @@ def _result(future: Any, path: Path) -> Any:
 def _render_figure(fig: Any, paths: list[Path], dpi: int | None = None) -> None:
     """Lay ``fig`` out once and save it to each of ``paths`` (PNG at ``dpi``, default 300; the
     rasters inside an SVG at :data:`SVG_IMAGE_DPI`); close it."""
-    box = style.lay_out(fig)  # once for every format
+    raster = all(Path(p).suffix.lower() not in (".svg", ".pdf") for p in paths)
+    box = style.lay_out(fig, (dpi or style.PNG_DPI) if raster else None)  # once for every format
     for k, path in enumerate(paths):
         svg = Path(path).suffix.lower() == ".svg"
         style.save(fig, path, close=k == len(paths) - 1, box=box, dpi=SVG_IMAGE_DPI if svg and dpi is None else dpi)
