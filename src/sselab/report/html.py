@@ -42,9 +42,8 @@ class _Figures:
 
     With a parallel :class:`FigurePool` (``jobs`` > 1, or the caller's ``pool``) the figures
     of :meth:`draw` are drawn and rendered by the pool's workers (this process sends the
-    figure function and its rows), those of :meth:`add` drawn here and rendered there, in
-    parallel with each other and with the rest of the report; :meth:`finish` waits for them
-    and puts each into the page.
+    figure function and its rows), in parallel with each other and with the rest of the
+    report; :meth:`finish` waits for them and puts each into the page.
     """
 
     def __init__(self, folder: Path, formats: tuple[str, ...] = ("svg",), jobs: int = 1,
@@ -56,30 +55,17 @@ class _Figures:
         self.formats = tuple(dict.fromkeys(formats))
         self.html: list[str] = []
         self.paths: list[Path] = []
-        self._pending: dict[str, tuple[Any, list[Path], str, str, bool]] = {}
+        self._pending: dict[str, tuple[Any, list[Path], str, str]] = {}
         self._own = pool is None
         self._pool = FigurePool(jobs) if pool is None else pool
 
-    def add(self, fig: Any, name: str, caption: str) -> None:
-        if fig is None:
-            return
-        paths = [self.folder / f"{name}.{fmt}" for fmt in self.formats]
-        future = self._pool.render(fig, paths)
-        if future is None:
-            self.paths += paths
-            self.html.append(self._tag(paths[0], name, caption))
-            return
-        token = f"\x00figure{len(self._pending)}\x00"
-        self._pending[token] = (future, paths, name, caption, False)
-        self.html.append(token)
-
     def draw(self, func: Any, args: tuple, name: str, caption: str) -> None:
-        """Like :meth:`add` for the figure ``func(*args)`` (None: no figure), drawn where it is
-        rendered (in the pool's worker when the pool is parallel)."""
+        """The figure ``func(*args)`` (None: no figure) under ``name`` with ``caption``, drawn
+        where it is rendered (in the pool's worker when the pool is parallel)."""
         paths = [self.folder / f"{name}.{fmt}" for fmt in self.formats]
         future = self._pool.draw(func, args, paths)
         token = f"\x00figure{len(self._pending)}\x00"
-        self._pending[token] = (future, paths, name, caption, True)
+        self._pending[token] = (future, paths, name, caption)
         self.html.append(token)
 
     def _tag(self, first: Path, name: str, caption: str) -> str:
@@ -95,9 +81,8 @@ class _Figures:
         """``page`` with every figure rendered in the pool in its place (waits for them)."""
         ok = False
         try:
-            for token, (future, paths, name, caption, lazy) in self._pending.items():
-                result = _result(future, paths[0])  # waits; raises the worker's error
-                drawn = result if lazy else True  # draw(): False when there was no figure
+            for token, (future, paths, name, caption) in self._pending.items():
+                drawn = _result(future, paths[0])  # waits; raises the worker's error; False: no figure
                 if drawn:
                     self.paths += paths
                 page = page.replace(token, self._tag(paths[0], name, caption) if drawn else "")
