@@ -171,7 +171,7 @@ def test_an_unpickled_figure_tracks_its_axes_after_rekeying():
 
     from matplotlib.transforms import TransformNode
 
-    from sselab.report.html import _rekey_transform_parents
+    from sselab.report.figpool import _rekey_transform_parents
 
     fig = figures.nyquist([_eis_row(313.15, 1000.0)], "s")
     copy = pickle.loads(pickle.dumps(fig))
@@ -356,7 +356,7 @@ def test_report_svgs_embed_rasters_at_their_display_size_and_skip_absent_figures
 
     from PIL import Image
 
-    from sselab.report import html as H
+    from sselab.report import figpool, html as H
 
     for jobs in (1, 2):
         figs = H._Figures(tmp_path / f"j{jobs}", ("svg",), jobs=jobs)
@@ -369,5 +369,123 @@ def test_report_svgs_embed_rasters_at_their_display_size_and_skip_absent_figures
         svg = (tmp_path / f"j{jobs}" / "micrograph.svg").read_text()
         m = re.search(r'<image xlink:href="data:image/png;base64,([^"]+)"[^>]*width="([\d.]+)"', svg)
         w_px = Image.open(io.BytesIO(base64.b64decode(m.group(1)))).size[0]
-        assert w_px == pytest.approx(float(m.group(2)) * H.SVG_IMAGE_DPI / 72, abs=1.5)  # displayed points at 150 dpi
+        assert w_px == pytest.approx(float(m.group(2)) * figpool.SVG_IMAGE_DPI / 72, abs=1.5)  # displayed points at 150 dpi
         assert w_px < 1024  # downsampled from the 1024-pixel micrograph, not 300 dpi (~1,260 px)
+
+
+def test_text_metrics_kept_across_figures_follow_the_font_rcparams():
+    """ticks._text_metrics_once keeps a string's measured size across ticks_cached blocks; the
+    font a generic family resolves to comes from rcParams, so a string measured in one font is
+    not reused for another (same FontProperties, other font.sans-serif)."""
+    from sselab.report import ticks
+
+    def width(font: str) -> float:
+        with style.plt.rc_context({"font.family": ["sans-serif"], "font.sans-serif": [font]}):
+            fig = style.plt.figure()
+            text = fig.text(0.1, 0.5, "Hello world 0123")
+            renderer = fig.canvas.get_renderer()
+            with ticks.ticks_cached():
+                w = text.get_window_extent(renderer).width
+            plain = text.get_window_extent(renderer).width  # matplotlib's own measurement
+            style.plt.close(fig)
+            return w, plain
+
+    sans, mono = width("DejaVu Sans"), width("DejaVu Sans Mono")
+    assert sans[0] == sans[1] and mono[0] == mono[1]
+    assert mono[0] > sans[0] + 3  # the monospaced font is wider: measured, not the cached sans width
+
+
+def _log_figure():
+    fig, ax = style.figure(3.4, 2.6)
+    f = np.logspace(-1, 6, 50)
+    ax.loglog(f, 1e3 / (1 + f / 1e3))
+    return fig, ax
+
+
+def _png(fig) -> np.ndarray:
+    import io
+
+    from matplotlib import image as mimage
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    return mimage.imread(io.BytesIO(buf.getvalue()))
+
+
+def test_minor_marks_follow_a_saved_figure_changed_afterwards(tmp_path):
+    """A figure kept open after style.save (close=False) and changed draws the minor ticks that
+    matplotlib would: zoomed into a decade, the labelled minor ticks; after minorticks_off, none;
+    after another scale, that scale's (no stale marks of the saved one)."""
+    from matplotlib.ticker import NullLocator
+
+    def saved():
+        fig, ax = _log_figure()
+        style.save(fig, tmp_path / "f.png", close=False, dpi=100)
+        assert isinstance(ax.xaxis.minor.locator, NullLocator)  # drawn as marks
+        return fig, ax
+
+    def reference():
+        fig, ax = _log_figure()
+        style.plain_log_labels(fig)
+        fig.set_layout_engine(None)
+        return fig, ax
+
+    for change in (lambda ax: ax.set_xlim(2, 8), lambda ax: ax.minorticks_off(),
+                   lambda ax: ax.set_xscale("linear"), lambda ax: ax.set_xlim(1e-1, 1e6)):
+        fig, ax = saved()
+        ref, rax = reference()
+        rax.set_position(ax.get_position())
+        change(ax)
+        change(rax)
+        with style.plt.rc_context(style.RC):
+            a, b = _png(fig), _png(ref)
+        style.plt.close(fig)
+        style.plt.close(ref)
+        assert a.shape == b.shape
+        diff = np.abs(a - b).max(axis=-1)
+        assert (diff > 0.1).sum() < 20, (diff > 0.1).sum()
+    fig, ax = saved()
+    ax.set_xlim(2, 8)
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.xaxis.get_minorticklabels() if t.get_text()]  # 2×10⁰ … labelled
+
+
+def test_minor_marks_only_on_the_matplotlib_they_were_written_for(monkeypatch):
+    """minor_marks uses matplotlib's private tick API: with another release it leaves the
+    figure's ticks to matplotlib."""
+    from matplotlib.ticker import NullLocator
+
+    from sselab.report import ticks
+
+    monkeypatch.setattr(ticks, "WRITTEN_FOR", "0.0")
+    fig, ax = _log_figure()
+    before = ax.xaxis.minor.locator
+    ticks.minor_marks(fig)
+    assert ax.xaxis.minor.locator is before and not isinstance(before, NullLocator)
+    monkeypatch.undo()
+    ticks.minor_marks(fig)
+    assert isinstance(ax.xaxis.minor.locator, NullLocator)
+    style.plt.close(fig)
+
+
+def _worker_dies():
+    import os
+
+    os._exit(1)  # as a kill or the out-of-memory killer would end it
+
+
+def test_a_dead_figure_worker_is_one_error_naming_the_figure(tmp_path):
+    """A worker process that dies while drawing is one SselabError (one line in the CLI, as the
+    study's workers) naming the first figure not written, not a BrokenProcessPool traceback;
+    the pool is shut."""
+    from sselab.exceptions import SselabError
+    from sselab.report import html as H
+
+    figs = H._Figures(tmp_path, ("svg",), jobs=2)
+    figs.draw(_image_figure, (), "fine", "drawn")
+    figs.draw(_worker_dies, (), "doomed", "never drawn")
+    with pytest.raises(SselabError, match=r"worker process died .* before (fine|doomed)\.svg was written"):
+        figs.finish(figs.take())
+    assert figs._pool._pool is None  # closed
+    with pytest.raises(SselabError, match="doomed.png"), H.FigurePool(2) as pool:
+        pool.draw(_worker_dies, (), [tmp_path / "doomed.png"])

@@ -51,7 +51,7 @@ def _strip_ids(svg: str) -> str:
 def test_figures_rendered_by_a_pool_are_the_same_figures(report, tmp_path, monkeypatch):
     # Pooled here, in a process that has already drawn every figure (the fixture's serial
     # report): the workers are forked from that state.  Before the unpickled figures' transform
-    # registries were re-keyed (html._rekey_transform_parents), a few lines kept a stale clip box.
+    # registries were re-keyed (figpool._rekey_transform_parents), a few lines kept a stale clip box.
     # The store hands the analyses back in reverse (with `sselab run --jobs N` its order is the
     # order the tasks finished in): same figures, same names (sem_layers_as-BM_0, ...).
     import contextlib

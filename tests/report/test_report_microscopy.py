@@ -70,6 +70,28 @@ def test_histogram_lognormal_and_overlay_on_the_image(built):
     assert circles.get_paths()[0].get_extents().width == pytest.approx(d, rel=1e-6)  # diameter in pixels
 
 
+def test_report_svg_embeds_every_pixel_of_the_micrograph(built, tmp_path):
+    """The overlay's SVG (the report's format, rasters at SVG_IMAGE_DPI = 150) holds the
+    micrograph at its own resolution, each grey level as read, not resampled to fewer pixels."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from sselab.report.figpool import _render_figure
+
+    _, root, _, rows = built
+    (r,) = [x for x in rows if x["method"] == "sem_image" and x["result"]["analysis"] == "particles"]
+    data = np.asarray(microscopy._image(r, (root,)), float)  # the micrograph as the figure reads it
+    _render_figure(microscopy.particle_overlay(r, (root,)), [tmp_path / "o.svg"])
+    m = re.search(r'<image xlink:href="data:image/png;base64,\s*([^"]+)"', (tmp_path / "o.svg").read_text())
+    grey = np.asarray(Image.open(io.BytesIO(base64.b64decode(m.group(1)))).convert("L"), float)
+    assert grey.shape == data.shape  # every row and column (at 150 dpi: ~0.6 of them)
+    scaled = (data - data.min()) / np.ptp(data) * 255  # the gray colormap over the image's range
+    assert np.abs(grey - scaled).max() <= 1.5
+
+
 def test_eds_figure_marks_identified_lines(built):
     _, _, _, rows = built
     (r,) = [x for x in rows if x["method"] == "eds_quantify"]

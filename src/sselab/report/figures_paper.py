@@ -132,9 +132,9 @@ def ageing_figure(res: dict[str, Any]) -> Any:
 
 def _save(fig: Any, out: Path, pool: Any = None) -> str:
     """PNG at 100 dpi (screen figures of the demo page: a fraction of the time of 300 dpi),
-    by ``pool`` (a :class:`sselab.report.html.FigurePool`: rendered by its workers, the file
+    by ``pool`` (a :class:`sselab.report.figpool.FigurePool`: rendered by its workers, the file
     written when the pool is waited for) or here."""
-    from .html import FigurePool
+    from .figpool import FigurePool
 
     (pool or FigurePool(1)).render(fig, [out], dpi=100)
     return str(out)
@@ -142,7 +142,7 @@ def _save(fig: Any, out: Path, pool: Any = None) -> str:
 
 def paper_figures(analyses: Sequence[dict[str, Any]], out_dir: str | Path, pool: Any = None) -> list[tuple[str, str, str]]:
     """Write the figures the study's results allow; return ``[(title, path, caption)]``.
-    ``pool``: a :class:`sselab.report.html.FigurePool` that renders them (the files exist once
+    ``pool``: a :class:`sselab.report.figpool.FigurePool` that renders them (the files exist once
     the pool has been waited for)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

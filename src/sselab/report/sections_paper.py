@@ -25,7 +25,7 @@ def _fmt(v: Any) -> str:
 
 def residual_figure(rows: Sequence[dict[str, Any]], out: str | Path, pool: Any = None) -> str | None:
     """(recovered − truth)/stderr per row with all three numbers; None when there is none.
-    ``pool``: a :class:`sselab.report.html.FigurePool` that renders it."""
+    ``pool``: a :class:`sselab.report.figpool.FigurePool` that renders it."""
     pts = [(f"{r['quantity']} — {r['sample']}", (r["recovered"] - r["truth"]) / r["stderr"]) for r in rows
            if r.get("recovered") is not None and r.get("truth") is not None and r.get("stderr")]
     if not pts:
@@ -40,7 +40,7 @@ def residual_figure(rows: Sequence[dict[str, Any]], out: str | Path, pool: Any =
         ax.set_yticklabels([p[0] for p in pts], fontsize=6)
         ax.invert_yaxis()
         ax.set_xlabel("(recovered − truth) / standard error")
-    from .html import FigurePool
+    from .figpool import FigurePool
 
     # 150 dpi: the page shows it at most ~1000 px wide (6.5 in), 300 dpi took 1.3 s to draw and encode
     (pool or FigurePool(1)).render(fig, [Path(out)], dpi=RESIDUAL_DPI)
@@ -52,7 +52,7 @@ def write_paper_page(rows: Sequence[dict[str, Any]], out_dir: str | Path, assump
     """Write ``paper.html`` (and its residual figure) into ``out_dir``; return the page's path.
     With the study's stored ``analyses``, a section per figure of the paper the study holds
     (:func:`sselab.report.figures_paper.paper_figures`).  ``pool``: a
-    :class:`sselab.report.html.FigurePool` that renders the figures (the page is written at once,
+    :class:`sselab.report.figpool.FigurePool` that renders the figures (the page is written at once,
     the figures once the pool has been waited for)."""
     from ..numfmt import format_uncertain
 

@@ -126,10 +126,13 @@ def styled():
     return plt.rc_context(RC)
 
 
-def lay_out(fig: Any) -> Any:
+def lay_out(fig: Any, dpi: float | None = None) -> Any:
     """Lay ``fig`` out once and return its tight bounding box in inches (padded by
     ``savefig.pad_inches``); the figure keeps the positions and loses its layout engine, so
-    every later ``savefig(bbox_inches=box)`` is a single drawing pass.
+    every later ``savefig(bbox_inches=box)`` is a single drawing pass.  ``dpi``: the resolution
+    of the raster the figure will be saved as, at which its text is measured (hinted glyphs are
+    a few % wider or narrower at each resolution: a long tick label measured at the figure's
+    100 dpi and drawn at 150 ran out of the box); None: the figure's (vector outputs).
 
     ``savefig`` with a layout engine and ``bbox_inches="tight"`` draws a figure four times
     (layout, a draw to place the texts, the tight box, the output); this draws it twice (the
@@ -141,6 +144,8 @@ def lay_out(fig: Any) -> Any:
     plain_log_labels(fig)
     if not isinstance(fig.canvas, FigureCanvasAgg):  # e.g. unpickled in a worker: a base canvas
         FigureCanvasAgg(fig)
+    if dpi is not None and dpi != fig.dpi:
+        fig.set_dpi(dpi)
     with plt.rc_context(RC), ticks_cached():
         _ticks.minor_marks(fig)  # ticks made under the style's rcParams, as matplotlib's would be
         renderer = fig.canvas.get_renderer()
@@ -247,8 +252,8 @@ def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None, dpi:
     from ..atomic import write_bytes_atomic
 
     out = Path(out)
-    if box is None:
-        box = lay_out(fig)
+    if box is None:  # a raster is laid out at its own resolution
+        box = lay_out(fig, None if out.suffix.lower() in (".svg", ".pdf") else dpi or PNG_DPI)
     buf = io.BytesIO()
     with plt.rc_context(RC), ticks_cached():
         fig.savefig(buf, format=out.suffix.lower().lstrip("."), dpi=dpi or PNG_DPI, bbox_inches=box)

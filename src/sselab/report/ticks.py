@@ -19,6 +19,7 @@ from typing import Any
 from matplotlib.artist import Artist
 
 _TICKS = threading.local()
+_INSTALL_LOCK = threading.Lock()
 
 
 def _update_ticks_once(axis: Any) -> list:
@@ -91,7 +92,7 @@ def _get_layout_once(text: Any, renderer: Any) -> Any:
         return _ORIGINAL_GET_LAYOUT(text, renderer)
     key = (id(renderer), text.get_text(), hash(text._fontproperties), text.get_usetex(), text._parse_math,
            text.get_rotation(), text.get_rotation_mode(), text._horizontalalignment, text._verticalalignment,
-           text._get_multialignment(), text._linespacing, text.get_figure(root=True).dpi)
+           text._get_multialignment(), text._linespacing, text.get_figure(root=True).dpi, getattr(_TICKS, "rc", None))
     hit = cache.get(key)
     if hit is not None and hit[0] is renderer:
         bbox, info, descent = hit[1]
@@ -107,10 +108,13 @@ def _text_metrics_once(renderer: Any, text: str, fontprop: Any, ismath: Any, dpi
     object, and each figure (each layout, each SVG) has its own, so the same tick labels are
     measured again in every figure (~1 ms each).  The measurement depends on the renderer's kind
     and resolution, the string, the font and the math mode, the key here."""
-    if getattr(_TICKS, "cache", None) is None:
+    rc = getattr(_TICKS, "rc", None)
+    if getattr(_TICKS, "cache", None) is None or rc is None:
         return _ORIGINAL_TEXT_METRICS(renderer, text, fontprop, ismath, dpi)
     kind = type(getattr(renderer, "_renderer", renderer))  # the SVG/PDF mixed-mode renderer's current one
-    key = (kind, renderer.points_to_pixels(72.0), text, hash(fontprop), ismath, dpi)
+    # the font a FontProperties names (a generic family), the hinting and mathtext's fonts come
+    # from rcParams: the cache outlives the block, whose rcParams are part of the key
+    key = (kind, renderer.points_to_pixels(72.0), text, hash(fontprop), ismath, dpi, rc)
     hit = _METRICS.get(key)
     if hit is None:
         if len(_METRICS) > 50_000:
@@ -121,6 +125,20 @@ def _text_metrics_once(renderer: Any, text: str, fontprop: Any, ismath: Any, dpi
 
 _METRICS: dict = {}
 
+#: the rcParams a string's measured size depends on beyond its FontProperties (which font a
+#: generic family resolves to, hinting and kerning, mathtext's and TeX's fonts)
+_METRIC_RC = ("font.family", "font.sans-serif", "font.serif", "font.monospace", "font.cursive", "font.fantasy",
+              "font.stretch", "font.style", "font.variant", "font.weight", "text.hinting", "text.hinting_factor",
+              "text.kerning_factor", "text.latex.preamble", "mathtext.fontset", "mathtext.fallback", "mathtext.default",
+              "mathtext.rm", "mathtext.it", "mathtext.bf", "mathtext.bfit", "mathtext.sf", "mathtext.tt", "mathtext.cal")
+
+
+def _metric_rc() -> tuple:
+    """The current values of :data:`_METRIC_RC` (hashable), part of :func:`_text_metrics_once`'s key."""
+    from matplotlib import rcParams
+
+    return tuple(tuple(v) if isinstance(v, list) else v for v in (rcParams.get(k) for k in _METRIC_RC))
+
 
 def _install_tick_cache() -> Any:
     """Route ``Axis._update_ticks`` through :func:`_update_ticks_once` and ``Text._get_layout`` through
@@ -130,12 +148,14 @@ def _install_tick_cache() -> Any:
     import matplotlib
     from matplotlib.axis import Axis
 
+    global _ORIGINAL_UPDATE_TICKS
     if matplotlib.__version__ != WRITTEN_FOR:  # the in-view copy follows this version's method
         return Axis._update_ticks
     original = Axis.__dict__.get("_sselab_original_update_ticks")
     if original is None:
         original = Axis._update_ticks
         Axis._sselab_original_update_ticks = original
+    _ORIGINAL_UPDATE_TICKS = original  # before the hook: another thread may draw as soon as it is in
     Axis._update_ticks = _update_ticks_once
     global _ORIGINAL_GET_LAYOUT
     from matplotlib.text import Text
@@ -174,13 +194,17 @@ def ticks_cached():
     runs matplotlib's own method)."""
     global _ORIGINAL_UPDATE_TICKS
     if _ORIGINAL_UPDATE_TICKS is None:
-        _ORIGINAL_UPDATE_TICKS = _install_tick_cache()
-    outer = getattr(_TICKS, "cache", None)
+        with _INSTALL_LOCK:  # two threads' first blocks install once
+            if _ORIGINAL_UPDATE_TICKS is None:
+                _ORIGINAL_UPDATE_TICKS = _install_tick_cache()
+    outer, outer_rc = getattr(_TICKS, "cache", None), getattr(_TICKS, "rc", None)
     if outer is None:
         _TICKS.cache, _TICKS.layouts = {}, {}
+    _TICKS.rc = _metric_rc()  # a nested block may run under other rcParams
     try:
         yield
     finally:
+        _TICKS.rc = outer_rc
         if outer is None:
             _TICKS.cache = _TICKS.layouts = None
 
@@ -195,6 +219,31 @@ class _MinorMarks:
     def __init__(self, axis: Any, locator: Any) -> None:
         self.axis, self.locator = axis, locator
         self.template = axis._get_tick(major=False)  # the tick matplotlib would make (tick_params applied)
+        self.kw = dict(axis._minor_tick_kw)
+        self.interval = tuple(axis.get_view_interval())
+        self.null: Any = None  # the NullLocator that :func:`minor_marks` gave the axis in its place
+
+    def _current(self) -> bool:
+        """Whether these marks still stand for the axis' minor ticks, as the figure is drawn
+        again (a figure kept open and changed after it was saved): False once the axis got
+        other minor ticks (a new locator, another scale, ``minorticks_on``/``off``), and, when
+        new view limits make matplotlib label minor ticks (a log axis zoomed into a decade),
+        the original locator is handed back to the axis (matplotlib's labelled ticks, drawn
+        with the axis) and False."""
+        axis = self.axis
+        if self.null is None or axis.minor.locator is not self.null:
+            return False
+        if axis._minor_tick_kw != self.kw:  # tick_params(which="minor", ...) since
+            self.template, self.kw = axis._get_tick(major=False), dict(axis._minor_tick_kw)
+        interval = tuple(axis.get_view_interval())
+        if interval != self.interval:
+            t = self.template
+            if (t.label1.get_visible() or t.label2.get_visible()) and any(
+                    axis.minor.formatter.format_ticks(list(self.locations()))):
+                axis.minor.locator = self.locator  # shared axes share this Ticker
+                return False
+            self.interval = interval
+        return True
 
     def locations(self) -> Any:
         """The minor locations matplotlib would draw now (``Axis.get_minorticklocs`` with the
@@ -227,7 +276,7 @@ class _MinorMarks:
         import numpy as np
 
         axis = self.axis
-        if not (axis.get_visible() and axis.axes.axison) or not self.template.get_visible():
+        if not self._current() or not (axis.get_visible() and axis.axes.axison) or not self.template.get_visible():
             return
         locs = self.locations()
         if not locs.size:
@@ -245,9 +294,13 @@ def minor_marks(fig: Any) -> None:
     ticks (so matplotlib makes no ``Tick`` for them) and an artist, drawn with the axis, that
     asks the original locator at draw time.  Axes whose minor ticks carry labels (a log axis
     over a decade or two) or grid lines keep matplotlib's ticks.  Call it once, before layout
-    (the figure's view limits as they will be drawn)."""
+    (the figure's view limits as they will be drawn).  With a matplotlib other than
+    :data:`WRITTEN_FOR` it does nothing (matplotlib's own ticks: this uses its private API)."""
+    import matplotlib
     from matplotlib.ticker import NullLocator
 
+    if matplotlib.__version__ != WRITTEN_FOR:
+        return
     axes = list(fig.get_axes())
     axes += [c for ax in axes for c in getattr(ax, "child_axes", []) if c not in axes]
     found: list[tuple[Any, Any]] = []
@@ -268,9 +321,10 @@ def minor_marks(fig: Any) -> None:
         artist.set_zorder(axis.get_zorder())
         axis.axes.add_artist(artist)
         artist.set_in_layout(False)
-    for axis, _ in found:
+    for axis, marks in found:
         if not isinstance(axis.minor.locator, NullLocator):  # shared axes share their Ticker
             axis.set_minor_locator(NullLocator())
+        marks.null = axis.minor.locator
 
 
 
