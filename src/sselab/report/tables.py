@@ -65,11 +65,15 @@ def _main_phase(res: dict[str, Any]) -> dict[str, Any]:
 
 
 def _density_stderr(p: dict[str, Any]) -> float | None:
-    """Standard error of the X-ray density [g/cm³] of a cubic phase from its a's (ρ ∝ a⁻³, so
-    σρ = 3ρ·σa/a); None for lower symmetry (the cell parameters' covariances are not stored)."""
+    """Standard error of the X-ray density [g/cm³]: the refinement's own ``density_stderr_g_cm3``
+    (from the cell parameters' covariance, any crystal system); for results stored before it
+    existed, a cubic phase's from its a (ρ ∝ a⁻³, so σρ = 3ρ·σa/a), else None."""
+    if "density_stderr_g_cm3" in p:
+        return p["density_stderr_g_cm3"]
     a, sa, rho = p.get("a"), p.get("a_stderr"), p.get("density_g_cm3")
-    if None in (a, sa, rho) or not (p.get("a") == p.get("b") == p.get("c")) or not a:
-        return None
+    angles = [p.get(k) for k in ("alpha", "beta", "gamma") if p.get(k) is not None]
+    if None in (a, sa, rho) or not (a == p.get("b") == p.get("c")) or not a or any(abs(x - 90.0) > 1e-9 for x in angles):
+        return None  # not cubic (a = b = c with angles ≠ 90° is rhombohedral)
     return 3.0 * rho * sa / a
 
 
