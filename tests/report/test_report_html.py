@@ -148,3 +148,22 @@ def test_consistency_agreements_are_not_drawn_as_disagreements(report):
     items = re.findall(r'<li class="(\w+)">([^<]*)</li>', section)
     assert items and all((cls == "bad") == ("INCONSISTENT" in msg) for cls, msg in items)
     assert {"ok", "bad"} <= {cls for cls, _ in items}
+
+
+def test_a_failing_report_stops_the_figure_pool_it_started(report, tmp_path, monkeypatch):
+    """An error after figures were sent to the pool (here: the consistency list) stops the pool
+    the report started, instead of leaving its workers rendering until the program exits."""
+    from sselab.report import figpool, html as report_html
+
+    closed = []
+    real_close = figpool.FigurePool.close
+
+    def close(self, cancel=False):
+        closed.append(cancel)
+        real_close(self, cancel)
+
+    monkeypatch.setattr(figpool.FigurePool, "close", close)
+    monkeypatch.setattr(report_html, "_verdict_html", lambda rows: (_ for _ in ()).throw(RuntimeError("boom")))
+    with pytest.raises(RuntimeError, match="boom"):
+        write_report(report.parent.parent / "r.sqlite", tmp_path / "broken", study="Mg3AsN-virtual", truth={}, jobs=2)
+    assert closed == [True]

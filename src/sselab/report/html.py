@@ -77,6 +77,12 @@ class _Figures:
         out, self.html = "".join(self.html), []
         return out
 
+    def abandon(self) -> None:
+        """Stop a pool this object started (pending figures cancelled): the report failed."""
+        self._pending = {}
+        if self._own:
+            self._pool.close(cancel=True)
+
     def finish(self, page: str) -> str:
         """``page`` with every figure rendered in the pool in its place (waits for them)."""
         ok = False
@@ -184,101 +190,105 @@ def write_report(db: str | Path, out: str | Path, *, study: str | None = None, t
     rows = sorted(rows, key=lambda r: (style.natural_key(r["sample"] or ""), style.natural_key(r["task_id"])))
     reference = (truth is not None) if reference is None else reference
     figs = _Figures(out / "figures", tuple(figure_formats), jobs=jobs, pool=pool)
-    parts = [f"<h1>sselab report{': ' + html.escape(study) if study else ''}</h1>",
-             "<h2>Verdicts</h2>", _verdict_html(rows), readings]
-    tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),
-            "structure": tables.structure(rows), "eis_validity": tables.eis_validity(rows),
-            "microscopy": microscopy.table(rows), "atoms": tables.atoms(rows)}
-    if reference:
-        tabs["paper_vs_analysis"] = tables.paper_vs_analysis(rows, truth)
-    for name, df in tabs.items():
-        write_text_atomic(out / "tables" / f"{name}.csv", tables.csv_safe(df).to_csv(index=False))
-    if reference:
-        parts += ["<h2>Paper vs this analysis</h2>", _table(tabs["paper_vs_analysis"])]
-    ok = [r for r in rows if r["status"] == "ok" and r["result"]]
-    if not tabs["transport"].empty or not tabs["sigma_ion_series"].empty:
-        parts += ["<h2>Transport</h2>", _table(tabs["transport"]), _table(tabs["sigma_ion_series"])]
-    eis = [r for r in ok if r["method"] == "eis_fit"]
-    groups: dict[tuple[str, str], list] = {}
-    for r in eis:
-        cell = (r["measurements"][0].get("cell_stack") if r["measurements"] else None) or "cell not stated"
-        groups.setdefault((r["sample"], cell), []).append(r)
-    if groups:
-        parts.append("<h2>Impedance</h2>")
-        if not tabs["eis_validity"].empty:
-            parts += ["<p>Model-free validity of each fitted spectrum: linear Kramers–Kronig test (as "
-                      "<code>sselab eis kk</code>) and Z-HIT (pass: |Z| within 5 % of its reconstruction).</p>", _table(tabs["eis_validity"])]
-    for (sample, cell), rs in groups.items():
-        figs.draw(figures.nyquist, (rs, f"{sample}: {cell}"), _safe(f"nyquist_{sample}_{cell}"),
-                 f"Nyquist plot with fits (equal scales; + marks each frequency decade), {sample}, {cell}")
-        figs.draw(figures.bode, (rs, f"{sample}: {cell}"), _safe(f"bode_{sample}_{cell}"), f"Bode plot with fits, {sample}, {cell}")
-    decs = [r for r in ok if r["method"] == "deconvolution"]
-    figs.draw(figures.arrhenius_overlay, (decs,), "arrhenius", "Arrhenius plot of σ_ion, all samples (eBE deconvolution)")
-    parts.append(figs.take())
-    ca = [r for r in ok if r["method"] in ("dc_transient", "dc_electronic")]
-    if ca:
-        parts.append("<h2>DC polarisation</h2>")
-    for sample in dict.fromkeys(r["sample"] for r in ok if r["method"] == "dc_transient"):
-        figs.draw(figures.transients, ([r for r in ok if r["method"] == "dc_transient" and r["sample"] == sample], sample),
-                 _safe(f"ca_{sample}"), f"Chronoamperometry, {sample}")
-    for r in ok:
-        if r["method"] == "dc_electronic":
-            figs.draw(figures.iv, (r, r["sample"]), _safe(f"iv_{r['sample']}"), f"I–V, {r['sample']}")
-    parts.append(figs.take())
-    cyc = [r for r in ok if r["method"] in ("cycling", "cv")]
-    if cyc:
-        parts.append("<h2>Cycling and voltammetry</h2>")
-    for i, r in enumerate(cyc):
-        if r["method"] == "cycling":
-            figs.draw(figures.cycling, (r,), _safe(f"cycling_{r['sample']}_{i}"),
-                     f"Galvanostatic cycling, {r['sample']}: whole test, first and last cycles, overpotential per cycle")
-        if r["method"] == "cv":
-            figs.draw(figures.voltammogram, (r,), _safe(f"cv_{r['sample']}_{i}"), f"Cyclic voltammogram, {r['sample']}")
-    parts.append(figs.take())
-    if not tabs["structure"].empty:
-        parts += ["<h2>Structure (XRD)</h2>", _table(tabs["structure"])]
-    if not tabs["atoms"].empty:
-        parts += ["<h3>Atomic parameters (Table 1 of the reference paper)</h3>", _table(tabs["atoms"])]
-    for r in ok:
-        if r["method"] == "xrd_refine":
-            figs.draw(figures.xrd, (r,), _safe(f"xrd_{r['sample']}"), f"Rietveld refinement, {r['sample']}: observed, calculated, difference")
-    from . import figures_paper
-
-    figs.draw(figures_paper.wh_figure, ([(r["sample"], r["result"].get("williamson_hall") or {}) for r in ok
-                                         if r["method"] == "xrd_refine"],), "williamson_hall",
-             "Williamson–Hall plots: β cosθ against 4 sinθ of each main phase's isolated reflections (D, ε)")
-    parts.append(figs.take())
-    xps = [r for r in ok if r["method"] == "xps_profile"]
-    if xps:
-        parts.append("<h2>XPS depth profile</h2>")
-    for i, r in enumerate(xps):
-        figs.draw(figures.xps_profile, (r,), _safe(f"xps_profile_{r['sample']}_{i}"), f"XPS depth profile (atomic % vs sputter time), {r['sample']}")
-        figs.draw(figures.xps_spectra, (r,), _safe(f"xps_surface_{r['sample']}_{i}"),
-                 f"XPS surface spectra: data, components, envelope, background and residual, {r['sample']}")
-    parts.append(figs.take())
-    if not tabs["microscopy"].empty:  # SEM / EDS
-        parts += ["<h2>Microscopy (SEM, EDS)</h2>", _table(tabs["microscopy"])]
-        microscopy.section(ok, figs, _safe, (Path(db).resolve().parent, Path(db).resolve().parent.parent))
+    try:
+        parts = [f"<h1>sselab report{': ' + html.escape(study) if study else ''}</h1>",
+                 "<h2>Verdicts</h2>", _verdict_html(rows), readings]
+        tabs = {"transport": tables.transport(rows), "sigma_ion_series": tables.sigma_series(rows),
+                "structure": tables.structure(rows), "eis_validity": tables.eis_validity(rows),
+                "microscopy": microscopy.table(rows), "atoms": tables.atoms(rows)}
+        if reference:
+            tabs["paper_vs_analysis"] = tables.paper_vs_analysis(rows, truth)
+        for name, df in tabs.items():
+            write_text_atomic(out / "tables" / f"{name}.csv", tables.csv_safe(df).to_csv(index=False))
+        if reference:
+            parts += ["<h2>Paper vs this analysis</h2>", _table(tabs["paper_vs_analysis"])]
+        ok = [r for r in rows if r["status"] == "ok" and r["result"]]
+        if not tabs["transport"].empty or not tabs["sigma_ion_series"].empty:
+            parts += ["<h2>Transport</h2>", _table(tabs["transport"]), _table(tabs["sigma_ion_series"])]
+        eis = [r for r in ok if r["method"] == "eis_fit"]
+        groups: dict[tuple[str, str], list] = {}
+        for r in eis:
+            cell = (r["measurements"][0].get("cell_stack") if r["measurements"] else None) or "cell not stated"
+            groups.setdefault((r["sample"], cell), []).append(r)
+        if groups:
+            parts.append("<h2>Impedance</h2>")
+            if not tabs["eis_validity"].empty:
+                parts += ["<p>Model-free validity of each fitted spectrum: linear Kramers–Kronig test (as "
+                          "<code>sselab eis kk</code>) and Z-HIT (pass: |Z| within 5 % of its reconstruction).</p>", _table(tabs["eis_validity"])]
+        for (sample, cell), rs in groups.items():
+            figs.draw(figures.nyquist, (rs, f"{sample}: {cell}"), _safe(f"nyquist_{sample}_{cell}"),
+                     f"Nyquist plot with fits (equal scales; + marks each frequency decade), {sample}, {cell}")
+            figs.draw(figures.bode, (rs, f"{sample}: {cell}"), _safe(f"bode_{sample}_{cell}"), f"Bode plot with fits, {sample}, {cell}")
+        decs = [r for r in ok if r["method"] == "deconvolution"]
+        figs.draw(figures.arrhenius_overlay, (decs,), "arrhenius", "Arrhenius plot of σ_ion, all samples (eBE deconvolution)")
         parts.append(figs.take())
-    more = [r for r in ok if r["method"] in ("stacks", "eis_series", "ageing", "bruce_vincent", "ccd")]
-    if more:  # the analyses around transport (sselab.study.analyses_paper)
-        parts.append("<h2>Stack comparison, series, ageing, transference number, CCD</h2><ul>"
-                     + "".join(f"<li>{html.escape(_summary(r))}</li>" for r in more) + "</ul>")
-    for r in more:
-        made = ((figures_paper.ageing_figure, (r["result"],)) if r["method"] == "ageing"  # stacks: Nyquist plots above
-                else (figures_paper.trace_figure, (r["result"], f"CCD test, {r['sample']}")) if r["method"] == "ccd" else None)
-        if made is not None:
-            figs.draw(*made, _safe(f"{r['method']}_{r['sample']}"), f"{r['method'].replace('_', ' ')}, {r['sample']}")
-    parts.append(figs.take())
-    checks = [c for r in ok if r["method"] == "consistency" for c in r["result"].get("checks", [])]
-    if checks:  # an agreement is not drawn like a disagreement
-        parts.append("<h2>Consistency checks</h2><ul>" + "".join(
-            f'<li class="{"ok" if c.get("consistent") else "bad"}">{html.escape(str(c.get("message", "")))}</li>'
-            for c in checks) + "</ul>")
-    failed = [r for r in rows if r["status"] != "ok"]
-    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>sselab report</title>"
-            f"<link rel='icon' href='data:,'><style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
-    page = figs.finish(page)
+        ca = [r for r in ok if r["method"] in ("dc_transient", "dc_electronic")]
+        if ca:
+            parts.append("<h2>DC polarisation</h2>")
+        for sample in dict.fromkeys(r["sample"] for r in ok if r["method"] == "dc_transient"):
+            figs.draw(figures.transients, ([r for r in ok if r["method"] == "dc_transient" and r["sample"] == sample], sample),
+                     _safe(f"ca_{sample}"), f"Chronoamperometry, {sample}")
+        for r in ok:
+            if r["method"] == "dc_electronic":
+                figs.draw(figures.iv, (r, r["sample"]), _safe(f"iv_{r['sample']}"), f"I–V, {r['sample']}")
+        parts.append(figs.take())
+        cyc = [r for r in ok if r["method"] in ("cycling", "cv")]
+        if cyc:
+            parts.append("<h2>Cycling and voltammetry</h2>")
+        for i, r in enumerate(cyc):
+            if r["method"] == "cycling":
+                figs.draw(figures.cycling, (r,), _safe(f"cycling_{r['sample']}_{i}"),
+                         f"Galvanostatic cycling, {r['sample']}: whole test, first and last cycles, overpotential per cycle")
+            if r["method"] == "cv":
+                figs.draw(figures.voltammogram, (r,), _safe(f"cv_{r['sample']}_{i}"), f"Cyclic voltammogram, {r['sample']}")
+        parts.append(figs.take())
+        if not tabs["structure"].empty:
+            parts += ["<h2>Structure (XRD)</h2>", _table(tabs["structure"])]
+        if not tabs["atoms"].empty:
+            parts += ["<h3>Atomic parameters (Table 1 of the reference paper)</h3>", _table(tabs["atoms"])]
+        for r in ok:
+            if r["method"] == "xrd_refine":
+                figs.draw(figures.xrd, (r,), _safe(f"xrd_{r['sample']}"), f"Rietveld refinement, {r['sample']}: observed, calculated, difference")
+        from . import figures_paper
+
+        figs.draw(figures_paper.wh_figure, ([(r["sample"], r["result"].get("williamson_hall") or {}) for r in ok
+                                             if r["method"] == "xrd_refine"],), "williamson_hall",
+                 "Williamson–Hall plots: β cosθ against 4 sinθ of each main phase's isolated reflections (D, ε)")
+        parts.append(figs.take())
+        xps = [r for r in ok if r["method"] == "xps_profile"]
+        if xps:
+            parts.append("<h2>XPS depth profile</h2>")
+        for i, r in enumerate(xps):
+            figs.draw(figures.xps_profile, (r,), _safe(f"xps_profile_{r['sample']}_{i}"), f"XPS depth profile (atomic % vs sputter time), {r['sample']}")
+            figs.draw(figures.xps_spectra, (r,), _safe(f"xps_surface_{r['sample']}_{i}"),
+                     f"XPS surface spectra: data, components, envelope, background and residual, {r['sample']}")
+        parts.append(figs.take())
+        if not tabs["microscopy"].empty:  # SEM / EDS
+            parts += ["<h2>Microscopy (SEM, EDS)</h2>", _table(tabs["microscopy"])]
+            microscopy.section(ok, figs, _safe, (Path(db).resolve().parent, Path(db).resolve().parent.parent))
+            parts.append(figs.take())
+        more = [r for r in ok if r["method"] in ("stacks", "eis_series", "ageing", "bruce_vincent", "ccd")]
+        if more:  # the analyses around transport (sselab.study.analyses_paper)
+            parts.append("<h2>Stack comparison, series, ageing, transference number, CCD</h2><ul>"
+                         + "".join(f"<li>{html.escape(_summary(r))}</li>" for r in more) + "</ul>")
+        for r in more:
+            made = ((figures_paper.ageing_figure, (r["result"],)) if r["method"] == "ageing"  # stacks: Nyquist plots above
+                    else (figures_paper.trace_figure, (r["result"], f"CCD test, {r['sample']}")) if r["method"] == "ccd" else None)
+            if made is not None:
+                figs.draw(*made, _safe(f"{r['method']}_{r['sample']}"), f"{r['method'].replace('_', ' ')}, {r['sample']}")
+        parts.append(figs.take())
+        checks = [c for r in ok if r["method"] == "consistency" for c in r["result"].get("checks", [])]
+        if checks:  # an agreement is not drawn like a disagreement
+            parts.append("<h2>Consistency checks</h2><ul>" + "".join(
+                f'<li class="{"ok" if c.get("consistent") else "bad"}">{html.escape(str(c.get("message", "")))}</li>'
+                for c in checks) + "</ul>")
+        failed = [r for r in rows if r["status"] != "ok"]
+        page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>sselab report</title>"
+                f"<link rel='icon' href='data:,'><style>{_CSS}</style></head><body>{''.join(parts)}</body></html>")
+        page = figs.finish(page)
+    except BaseException:  # the pool this report started stops (figures not yet begun are cancelled)
+        figs.abandon()
+        raise
     path = out / "report.html"
     write_text_atomic(path, page)
     write_text_atomic(out / "tables" / "summary.json", json.dumps({"n_analyses": len(rows), "n_failed": len(failed)}))
