@@ -70,25 +70,26 @@ def test_out_of_range_values_clip_like_numpy():
     np.testing.assert_allclose(out[:, PARAMS.free_mask], t.to_p(big), rtol=1e-13)
 
 
-def test_transform_cache_is_dropped_when_the_kernel_file_changes(monkeypatch, tmp_path):
-    """_transform links _numba._to_p into its cached code: a changed _numba.py drops that cache."""
-    from sselab.eis.kernel import _numba, _transform
+def test_dependent_caches_are_dropped_when_the_kernel_file_changes(monkeypatch, tmp_path):
+    """_final, _grid, _lm and _transform inline _numba's functions into their cached code: a
+    changed _numba.py drops those caches (and only those)."""
+    from sselab.eis.kernel import _numba
 
     kernel_file = tmp_path / "_numba.py"
     kernel_file.write_text("v1")
-    monkeypatch.setattr(_transform, "__file__", str(tmp_path / "_transform.py"))
     monkeypatch.setattr(_numba, "__file__", str(kernel_file))
     cache = tmp_path / "__pycache__"
     cache.mkdir()
-    cached = cache / "_transform.to_p_rows-1.py311.nbi"
-    other = cache / "_final.final_rows-1.py311.nbi"
-    for f in (cached, other):
+    cached = [cache / f"{m}.f-1.py311.nbi" for m in ("_transform", "_final", "_grid", "_lm")]
+    other = cache / "_numba.lm_batch-1.py311.nbi"  # its own: numba keys it by this file's stamp
+    for f in (*cached, other):
         f.write_text("x")
-    _transform._drop_stale()  # no stamp yet: dropped, stamp written
-    assert not cached.exists() and other.exists()
-    cached.write_text("x")
-    _transform._drop_stale()  # same kernel file: kept
-    assert cached.exists()
+    _numba._drop_stale_dependents()  # no stamp yet: dropped, stamp written
+    assert not any(f.exists() for f in cached) and other.exists()
+    for f in cached:
+        f.write_text("x")
+    _numba._drop_stale_dependents()  # same kernel file: kept
+    assert all(f.exists() for f in cached)
     kernel_file.write_text("v2")
-    _transform._drop_stale()  # changed: dropped again
-    assert not cached.exists() and other.exists()
+    _numba._drop_stale_dependents()  # changed: dropped again
+    assert not any(f.exists() for f in cached) and other.exists()

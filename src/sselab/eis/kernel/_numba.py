@@ -26,12 +26,17 @@ import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
 
+#: the modules whose compiled code inlines functions of this file
+DEPENDENTS = ("_final", "_grid", "_lm", "_transform")
+
+
 def _drop_stale_dependents() -> None:
-    """Delete the cached machine code of :mod:`._final`, :mod:`._grid` and :mod:`._lm` when this
-    file changed.
+    """Delete the cached machine code of :mod:`._final`, :mod:`._grid`, :mod:`._lm` and
+    :mod:`._transform` when this file changed.
 
     numba keys a cached function by its own file's time stamp only: the kernels of _final.py,
-    _grid.py and _lm.py, which inline ``_circuit``, ``_residuals`` and the solves from here, would otherwise keep the
+    _grid.py, _lm.py and _transform.py, which inline ``_circuit``, ``_residuals``, ``_to_p`` and the
+    solves from here, would otherwise keep the
     old versions after an edit of this file (an op code they do not know reads outside its
     arrays).  A stamp of this file's contents beside the cache decides; races with another
     process only cost a recompilation."""
@@ -44,7 +49,7 @@ def _drop_stale_dependents() -> None:
     except OSError:
         pass
     try:
-        for f in [*cache.glob("_final.*"), *cache.glob("_grid.*"), *cache.glob("_lm.*")]:
+        for f in [f for mod in DEPENDENTS for f in cache.glob(f"{mod}.*")]:
             f.unlink(missing_ok=True)
         cache.mkdir(exist_ok=True)
         stamp.write_text(key)

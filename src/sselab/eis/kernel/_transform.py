@@ -4,46 +4,20 @@ small numpy operations per kind present (~30 µs each for a single fit).
 
 p(u) is the kernel's own map, called (:func:`sselab.eis.kernel._numba._to_p`): the final
 values are those the iteration evaluated last.  numba keys this module's cached code by this
-file's time stamp only, so a changed ``_numba.py`` drops it (:func:`_drop_stale`), as
-``_numba._drop_stale_dependents`` does for ``_final`` and ``_grid``.  Both agree with the numpy
+file's time stamp only, so a changed ``_numba.py`` drops it (``_numba._drop_stale_dependents``,
+as for ``_final``, ``_grid`` and ``_lm``).  Both agree with the numpy
 :class:`~sselab.fitting.transforms.Transform` to rounding (math's tanh, exp and log here,
 numpy's there; tests/eis_batch/test_kernel_transform.py).  Imported only with the kernel.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-from pathlib import Path
 
 from numba import njit
 
 from ...fitting.transforms import _BOX, _LOG, _LOG_BOX, _LOG_SHIFT, _LOWER, _TINY, _UPPER
-from . import _numba
 from ._numba import _to_p
-
-
-def _drop_stale() -> None:
-    """Delete this module's cached machine code when ``_numba.py`` (whose ``_to_p`` it links)
-    changed since it was compiled: a stamp of that file's contents beside the cache decides."""
-    cache = Path(__file__).with_name("__pycache__")
-    stamp = cache / "sselab_transform.stamp"
-    key = hashlib.sha1(Path(_numba.__file__).read_bytes()).hexdigest()
-    try:
-        if stamp.read_text() == key:
-            return
-    except OSError:
-        pass
-    try:
-        for f in cache.glob("_transform.*"):
-            f.unlink(missing_ok=True)
-        cache.mkdir(exist_ok=True)
-        stamp.write_text(key)
-    except OSError:  # a read-only install: its caches were built together
-        pass
-
-
-_drop_stale()
 
 
 @njit(cache=True, error_model="numpy", inline="always")
