@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..memo import Bounded
 from .parameters import Parameters
 
 _TINY = 1e-300
@@ -127,7 +128,7 @@ class Transform:
         return out
 
 
-_TRANSFORMS: dict[tuple, Transform] = {}
+_TRANSFORMS = Bounded()  # bounds/scales/fixed of a parameter set → Transform
 
 
 def transform_for(params: Parameters) -> Transform:
@@ -142,11 +143,6 @@ def transform_for(params: Parameters) -> Transform:
     key = tuple((p.min, p.max, p.scale, p.fixed,
                  p.value if p.scale != "log" and not (np.isfinite(p.min) or np.isfinite(p.max)) else None)
                 for p in params.values())
-    found = _TRANSFORMS.get(key)
-    if found is None:
-        found = Transform(params)
-        if len(_TRANSFORMS) > 256:
-            _TRANSFORMS.clear()
-        _TRANSFORMS[key] = found
+    found = _TRANSFORMS.get_or_make(key, lambda: Transform(params))
     derived["transform"] = found
     return found

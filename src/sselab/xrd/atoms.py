@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Mapping
 import numpy as np
 
 from ..exceptions import SselabError
-from .structures import Phase
+from ..memo import Bounded
+from .structures import Phase, symmetry_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import PowderModel
@@ -59,26 +60,23 @@ class CoordinateFreedom:
 
 #: space-group operations by structure (:func:`_operations`): pymatgen's analysis costs ~0.1 s
 #: and a refinement with ``refine_atoms`` asked for the same structure's 2–3 times
-_OPERATIONS: dict[tuple, tuple[np.ndarray, np.ndarray, int]] = {}
+_OPERATIONS = Bounded()
 
 
 def _operations(s) -> tuple[np.ndarray, np.ndarray, int]:
     """(rotations (n, 3, 3), translations (n, 3)) of ``s``'s symmetry operations in its
     fractional axes and the general multiplicity (operations of the space group); cached by
-    lattice, species and coordinates.  Raises what pymatgen raises for a cell it cannot analyse."""
-    key = (s.lattice.matrix.tobytes(), tuple(site.species_string for site in s), np.asarray(s.frac_coords).tobytes())
-    found = _OPERATIONS.get(key)
-    if found is None:
+    :func:`~sselab.xrd.structures.symmetry_key` (exact occupancies: ``species_string`` rounds
+    them).  Raises what pymatgen raises for a cell it cannot analyse."""
+    def make() -> tuple[np.ndarray, np.ndarray, int]:
         from pymatgen.symmetry.analyzer import SpacegroupAnalyzer
 
         sga = SpacegroupAnalyzer(s, symprec=_TOL)
         ops = sga.get_symmetry_operations(cartesian=False)
-        found = (np.array([op.rotation_matrix for op in ops]), np.array([op.translation_vector for op in ops]),
-                 len(sga.get_space_group_operations()))
-        if len(_OPERATIONS) > 256:
-            _OPERATIONS.clear()
-        _OPERATIONS[key] = found
-    return found
+        return (np.array([op.rotation_matrix for op in ops]), np.array([op.translation_vector for op in ops]),
+                len(sga.get_space_group_operations()))
+
+    return _OPERATIONS.get_or_make(symmetry_key(s), make)
 
 
 def _wrap(d: np.ndarray) -> np.ndarray:

@@ -28,6 +28,7 @@ import numpy as np
 from pymatgen.core import Element
 
 from ..exceptions import SselabError
+from ..memo import Bounded
 from .structures import Phase, symmetry_key, tie_lattice
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -322,19 +323,16 @@ def _orbit_groups(phase: Phase) -> tuple[tuple[str, ...], list[list[int]]]:
 
 
 #: :func:`_orbits` per :func:`~sselab.xrd.structures.symmetry_key` (a symmetry analysis each)
-_ORBITS: dict[tuple, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+_ORBITS = Bounded()  # structure key → (labels, orbit of each atom)
 
 
 def _orbits(phase: Phase) -> tuple[tuple[str, ...], list[int]]:
     """Site labels per symmetry orbit and the orbit of each atom (cached per structure content)."""
-    key = symmetry_key(phase.structure)
-    found = _ORBITS.get(key)
-    if found is None:
+    def make() -> tuple[tuple[str, ...], tuple[int, ...]]:
         labels, site_of = _analysed_orbits(phase)
-        found = (labels, tuple(site_of))
-        if len(_ORBITS) > 256:
-            _ORBITS.clear()
-        _ORBITS[key] = found
+        return labels, tuple(site_of)
+
+    found = _ORBITS.get_or_make(symmetry_key(phase.structure), make)
     return found[0], list(found[1])
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from pymatgen.core import Lattice, Structure
 
 from ..exceptions import SselabError
+from ..memo import Bounded
 
 AVOGADRO = 6.02214076e23
 
@@ -145,18 +146,11 @@ def symmetry_key(structure: Structure) -> tuple:
 
 #: crystal system per :func:`symmetry_key` (pymatgen's analysis costs ~30 ms a structure, and the
 #: same structures are wrapped as phases many times: library, simulation, each refinement)
-_SYSTEMS: dict[tuple, str] = {}
+_SYSTEMS = Bounded()
 
 
 def _crystal_system(structure: Structure) -> str:
-    key = symmetry_key(structure)
-    found = _SYSTEMS.get(key)
-    if found is None:
-        found = _analysed_system(structure)
-        if len(_SYSTEMS) > 256:
-            _SYSTEMS.clear()
-        _SYSTEMS[key] = found
-    return found
+    return _SYSTEMS.get_or_make(symmetry_key(structure), lambda: _analysed_system(structure))
 
 
 def _analysed_system(structure: Structure) -> str:

@@ -37,6 +37,7 @@ import numpy as np
 
 from ..circuit import Circuit
 from ..language import Element, Node, Parallel
+from ...memo import Bounded
 
 ELEMENT, SERIES, PARALLEL, ARC = 0, 1, 2, 3
 
@@ -46,17 +47,11 @@ ELEMENT_CODES = {"R": 0, "C": 1, "L": 2, "CPE": 3, "W": 4, "Ws": 5, "Wo": 6, "G"
 
 def supported(circuit: Circuit) -> bool:
     """Whether every element of ``circuit`` has a compiled formula."""
-    key = (circuit.text, len(ELEMENT_CODES))
-    found = _SUPPORTED.get(key)
-    if found is None:
-        found = all(el.type in ELEMENT_CODES for el in circuit.tree.elements())
-        if len(_SUPPORTED) > 256:
-            _SUPPORTED.clear()
-        _SUPPORTED[key] = found
-    return found
+    return _SUPPORTED.get_or_make((circuit.text, len(ELEMENT_CODES)),
+                                  lambda: all(el.type in ELEMENT_CODES for el in circuit.tree.elements()))
 
 
-_SUPPORTED: dict[tuple[str, int], bool] = {}
+_SUPPORTED = Bounded()  # (circuit text, number of element codes) → bool
 
 
 def program(circuit: Circuit, fuse: bool = True) -> np.ndarray:
@@ -88,20 +83,17 @@ def program(circuit: Circuit, fuse: bool = True) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(-1, 4)
 
 
-_COMPILED: dict[str, tuple[np.ndarray, int]] = {}
+_COMPILED = Bounded()  # circuit text → (program, stack depth)
 
 
 def compiled(circuit: Circuit) -> tuple[np.ndarray, int]:
     """``(program(circuit), stack_depth(...))``, kept per circuit text (read-only)."""
-    found = _COMPILED.get(circuit.text)
-    if found is None:
+    def make() -> tuple[np.ndarray, int]:
         ops = program(circuit)
         ops.setflags(write=False)
-        found = (ops, stack_depth(ops))
-        if len(_COMPILED) > 256:
-            _COMPILED.clear()
-        _COMPILED[circuit.text] = found
-    return found
+        return ops, stack_depth(ops)
+
+    return _COMPILED.get_or_make(circuit.text, make)
 
 
 def stack_depth(ops: np.ndarray) -> int:
