@@ -82,3 +82,39 @@ def test_scratch_buffer_reused_or_not(monkeypatch):
     _, again, _ = fit_best_model(model, params, starts=starts, groups=owner, data_rows=owner, backend="numba")
     assert np.array_equal(again.covariance, cov, equal_nan=True) and np.array_equal(again.chi2, first.chi2)
     assert dispatch._SCRATCH.buf is None
+
+
+def test_another_threads_solve_between_solve_and_final_pass(monkeypatch):
+    """The web workbench fits from a thread pool and the kernel's lock is released between a
+    solve and its final pass: another thread's solve in that gap (forced here, so the test does
+    not rely on a lucky interleaving) must not overwrite the state the first final pass reads —
+    the buffer is per thread.  Fails with one buffer shared by all threads."""
+    import threading
+
+    from sselab.eis.kernel import dispatch
+
+    c, model, starts, owner = _batch("R0-p(R1,CPE1)-p(R2,CPE2)", 5)
+    params = c.parameters(starts[0])
+    _, alone, _ = fit_best_model(model, params, starts=starts, groups=owner, data_rows=owner, backend="numba")
+    c2, model2, starts2, owner2 = _batch("R0-p(R1,CPE1)-p(R2,CPE2)", 8)
+    final_pass = dispatch._compiled_final
+
+    def other() -> None:
+        fit_best_model(model2, c2.parameters(starts2[0]), starts=starts2, groups=owner2, data_rows=owner2,
+                       backend="numba")
+
+    ran = []
+
+    def with_other_thread_first(*args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            t = threading.Thread(target=other)
+            t.start()
+            t.join(60)
+            ran.append(not t.is_alive())
+        return final_pass(*args, **kwargs)
+
+    monkeypatch.setattr(dispatch, "_compiled_final", with_other_thread_first)
+    _, mixed, _ = fit_best_model(model, params, starts=starts, groups=owner, data_rows=owner, backend="numba")
+    assert ran == [True]
+    assert np.array_equal(mixed.chi2, alone.chi2)
+    assert np.array_equal(mixed.covariance, alone.covariance, equal_nan=True)
