@@ -138,20 +138,20 @@ def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, ou
     from . import _final
 
     free, _ = _kernel_indices(transform_for(template), template._arrays()[0])
-    P = np.ascontiguousarray(final[rows])
     z = model.z
     B, N, k = len(rows), z.shape[1], free.size
     if 2 * N <= k:
         raise engine.FitError(f"{2 * N} data values cannot determine {k} free parameters")
     r, chi2 = np.empty((B, 2 * N)), np.empty(B)
     cov, weak, finite = np.zeros((B, k, k)), np.zeros((B, k), bool), np.ones(B, bool)
-    ops, depth = compiled(model.circuit)
     par = parallel_for(B)
     with LOCK, pooled(B, par):
         if state is not None:
             run = _final.kept_rows_parallel if par else _final.kept_rows
             run(state[0], state[1], np.ascontiguousarray(rows, np.int64), True, r, chi2, cov, weak, finite)
         else:
+            P = np.ascontiguousarray(final[rows])
+            ops, depth = compiled(model.circuit)
             run = _final.final_rows_parallel if par else _final.final_rows
             run(ops, depth, *_data(model), np.ascontiguousarray(data_rows[rows], np.int64), P, free, True, r, chi2,
                 cov, weak, finite)
