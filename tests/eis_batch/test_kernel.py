@@ -146,6 +146,37 @@ def test_auto_fits_small_solves_compiled_once_the_kernels_are_loaded(monkeypatch
     assert dispatch.choose(model, 10_000) == "numpy"
 
 
+def test_auto_decides_for_the_whole_batched_call_not_each_step(monkeypatch):
+    """A batched call over AUTO_MIN_ROWS spectra or more runs every step compiled (its chunks'
+    start searches and solves, smaller than the threshold each), reaching numpy's χ²; the choice
+    does not outlive the call, nor leak to the caller between the chunks of the iterator."""
+    from sselab.eis.batch import iter_fit_circuit_batch
+    from sselab.eis.kernel import _grid
+
+    text = "R0-p(R1,CPE1)-p(R2,CPE2)"
+    spectra = _noisy(text, 12, seed=11)
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "auto")
+    monkeypatch.setattr(kernel, "_LOADED", False)
+    monkeypatch.setattr(kernel, "AUTO_MIN_ROWS", 12)
+    searched = []
+    real = _grid.search_rows_serial
+    monkeypatch.setattr(_grid, "search_rows_serial", lambda *a: searched.append(a[0].shape[0]) or real(*a))
+    monkeypatch.setenv("SSELAB_FIT_THREADS", "1")
+    fits = fit_circuit_batch(spectra, text, chunk_size=5)  # chunks of 5, 5, 2 spectra: each below 12
+    assert [f.engine for f in fits] == ["numba"] * 12
+    assert searched == [5, 5, 2]  # the fused compiled start search, once per chunk
+    assert not kernel.compiled_for(5)  # the call's choice ended with it
+    for chunk in iter_fit_circuit_batch(spectra, text, chunk_size=5):
+        assert not kernel.compiled_for(5) and not kernel.helpers_compiled()  # not in the caller's hands
+        assert {f.engine for _, f in chunk} == {"numba"}
+    small = fit_circuit_batch(spectra[:2], text)  # a call below the threshold (≤ 8 rows a solve): numpy
+    assert {f.engine for f in small} == {"numpy"}
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")
+    ref = fit_circuit_batch(spectra, text, chunk_size=5)
+    np.testing.assert_allclose([f.chi2 for f in fits], [f.chi2 for f in ref], rtol=1e-6)
+    np.testing.assert_allclose([f.chi2 for f in small], [f.chi2 for f in ref[:2]], rtol=1e-6)
+
+
 @pytest.mark.parametrize("text", ["R0-p(R1,CPE1)-p(R2,CPE2)", "R0-p(R1,C1)-W1", "R0-p(R1,CPE1)"])
 def test_compiled_start_refinement_matches_numpy(monkeypatch, text):
     from sselab.eis import initial_grid

@@ -175,9 +175,12 @@ def _iter_lazy(spectra, circuit, weighting, n_starts, chunk_size, initial, fixed
     else:
         for i, n in enumerate(counts):
             groups.setdefault(n, []).append(i)
+    from .kernel import batch
+
     for idx in groups.values():
         for lo in range(0, len(idx), chunk_size):
-            with single_threaded_blas():
+            # every step of this call chosen for the call's size (not each step's), and not across the yield
+            with single_threaded_blas(), batch(len(spectra)):
                 items, done, stacked = _prepare_chunk(idx[lo : lo + chunk_size], spectra, c, n_starts, initial,
                                                       fixed, complete)
                 done = list(done)
