@@ -295,8 +295,12 @@ def _validate(spectrum: Spectrum, circuit: Circuit) -> None:
         )
 
 
-def _canonical(circuit: Circuit, result: FitResult) -> FitResult:
-    perm = circuit.canonical_permutation(result.value_array)
+def _canonical(circuit: Circuit, result: FitResult, perm: np.ndarray | None = None) -> FitResult:
+    """``result`` with interchangeable arcs in canonical order; ``perm``: the
+    :meth:`~sselab.eis.circuit.Circuit.canonical_permutation` of its values when the caller has
+    it (a batch computes every row's at once: :meth:`~Circuit.canonical_permutations`, the same)."""
+    if perm is None:
+        perm = circuit.canonical_permutation(result.value_array)
     params = result.parameters
     moved = perm != np.arange(perm.size)
     if not moved.any() or any(params[i].fixed for i in np.flatnonzero(moved)):
@@ -382,10 +386,10 @@ def fit_circuit(
 
 def _best_fit(
     c: Circuit, weighting: str, spectrum: Spectrum, params: Parameters, best: FitResult, start: np.ndarray,
-    canonical: bool, starts_tried: int, engine: str = "numpy",
+    canonical: bool, starts_tried: int, engine: str = "numpy", perm: np.ndarray | None = None,
 ) -> CircuitFit:
-    """The CircuitFit of one spectrum's best start."""
-    result = _canonical(c, best) if canonical else best
+    """The CircuitFit of one spectrum's best start (``perm``: its canonical permutation, if known)."""
+    result = _canonical(c, best, perm) if canonical else best
     notes = () if result.success else (f"fit did not converge: {result.message}",)
     return CircuitFit(
         circuit=c.text,

@@ -185,6 +185,7 @@ class FitList(Sequence):
         self._which, self._start_row, self._tried, self._engines = which, start_row, tried, engines
         self._noise_like, self._z, self._p = noise_like, z, p
         self._cache: dict[int, Any] = {}
+        self._perms: dict[int, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.spectra)
@@ -207,11 +208,21 @@ class FitList(Sequence):
         est, j = self._row(i)
         row = self._start_row[i]
         start = self._starts[i].first if row == 0 else self._starts[i].all()[row]
+        perm = self._permutations(self._which[i][0])[j] if self._canonical else None
         fit = _best_fit(self.circuit, self.weighting, self.spectra[i], self.params, est.result(j), start,
-                        self._canonical, self._tried[i], self._engines[i])
+                        self._canonical, self._tried[i], self._engines[i], perm)
         # residual structure is judged once, by the verdict (sselab.fitting.verdicts: systematic_residuals);
         # the runs tests here only decide whether more starts are tried
         return fit
+
+    def _permutations(self, block: int) -> np.ndarray:
+        """The canonical permutation of every row of a block's final values, computed at once
+        when its first fit is built (row by row it cost ~40 % of building a fit; the same
+        permutations, tests/eis_batch/test_lazy_results.py)."""
+        found = self._perms.get(block)
+        if found is None:
+            found = self._perms[block] = self.circuit.canonical_permutations(self._blocks[block].values)
+        return found
 
     def table(self) -> dict[str, Any]:
         """Every fit as arrays (no :class:`CircuitFit` built): ``{"names", "values" {name: (S,)},

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -116,11 +117,13 @@ class FitResult:
         object.__setattr__(self, "warnings", tuple(self.warnings))
 
     # -- convenient views -------------------------------------------------
-    @property
+    # the views below are computed once per result (it is frozen; a verdict and to_dict read them
+    # several times each)
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.parameters)
 
-    @property
+    @cached_property
     def free_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.parameters if not p.fixed)
 
@@ -162,15 +165,19 @@ class FitResult:
         n, k = self.n_data, self.n_free
         return n * math.log(max(self.chi2, 1e-300) / n) + k * math.log(n)
 
-    @property
+    @cached_property
     def correlation(self) -> np.ndarray:
+        """Correlation matrix of the free parameters (``free_names`` order; NaN where a standard
+        error is 0 or not finite); read-only."""
         cov = self.covariance
         if cov.size == 0:
             return cov
         sd = np.sqrt(np.abs(np.diag(cov)))
         with np.errstate(divide="ignore", invalid="ignore"):
             corr = cov / np.outer(sd, sd)
-        return np.where(np.isfinite(corr), corr, np.nan)
+        corr = np.where(np.isfinite(corr), corr, np.nan)
+        corr.setflags(write=False)
+        return corr
 
     @property
     def undetermined(self) -> tuple[str, ...]:
