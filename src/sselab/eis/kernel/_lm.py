@@ -212,6 +212,19 @@ def _keep_final(r, dz, free, wr, wi, res, jac):
             jac[j, N + i] = row[i].imag * wi[i]
 
 
+@njit(cache=True, error_model="numpy")
+def _lm_batch_row(b, ops, depth, w, logw, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol,
+                  gtol, stol, lam0, window, cost, status, n_iter, res, jac):
+    """Row b of :func:`lm_batch` (fitted in place, its outcome written to ``cost``, ``status``,
+    ``n_iter``, ``res[b]``, ``jac[b]``)."""
+    d = data_row[b]
+    c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
+                       max_iter, ftol, xtol, gtol, stol, lam0, depth, window, res[b], jac[b])
+    cost[b] = c
+    status[b] = s
+    n_iter[b] = it
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
              stol, lam0, window, cost, status, n_iter, res, jac):
@@ -220,12 +233,8 @@ def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, 
     (:func:`_lm_row`)."""
     logw = np.log(w)
     for b in prange(x.shape[0]):
-        d = data_row[b]
-        c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
-                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window, res[b], jac[b])
-        cost[b] = c
-        status[b] = s
-        n_iter[b] = it
+        _lm_batch_row(b, ops, depth, w, logw, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol,
+                      xtol, gtol, stol, lam0, window, cost, status, n_iter, res, jac)
 
 
 @njit(cache=True, error_model="numpy")
@@ -234,9 +243,5 @@ def lm_batch_serial(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, t
     """:func:`lm_batch` in the calling thread (small batches: no thread-pool start-up)."""
     logw = np.log(w)
     for b in range(x.shape[0]):
-        d = data_row[b]
-        c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
-                           max_iter, ftol, xtol, gtol, stol, lam0, depth, window, res[b], jac[b])
-        cost[b] = c
-        status[b] = s
-        n_iter[b] = it
+        _lm_batch_row(b, ops, depth, w, logw, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol,
+                      xtol, gtol, stol, lam0, window, cost, status, n_iter, res, jac)
