@@ -109,3 +109,19 @@ def test_stated_noise_is_not_taken_from_the_table(fits):
 
     tight = circuit_fit_verdict(fit, noise=1e-6)
     assert "misfit" in tight.codes and tight != circuit_fit_verdict(fit)
+
+
+@pytest.mark.parametrize("weighting", ["modulus", "proportional", "unit"])
+def test_weights_of_rows_are_each_rows_own(weighting):
+    """weights() of a stack of spectra (S, N) gives every row what it gives that row alone: the
+    proportional floor (1e-9 of the largest |Z|) is each spectrum's own, not the stack's."""
+    from sselab.eis.weights import weights
+
+    rng = np.random.default_rng(4)
+    Z = (rng.normal(size=(3, 20)) + 1j * rng.normal(size=(3, 20))) * np.array([[1e-3], [1.0], [1e6]])
+    Z[0, 4] = 1e-15 + 1j  # a real part below the floor of row 0 (and far below row 2's)
+    wr, wi = weights(Z, weighting)
+    for row, a, b in zip(Z, wr, wi):
+        ra, rb = weights(row, weighting)
+        np.testing.assert_array_equal(a, ra)
+        np.testing.assert_array_equal(b, rb)

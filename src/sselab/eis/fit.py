@@ -254,9 +254,8 @@ class _Model:
         self.circuit = circuit
         self.w = np.atleast_2d(w)
         self.z = np.atleast_2d(z)
-        pairs = [weights(zz, weighting) for zz in self.z]
-        self.wr = np.array([p[0] for p in pairs])
-        self.wi = np.array([p[1] for p in pairs])
+        wr, wi = weights(self.z, weighting)  # every row at once, each as weights() gives it alone
+        self.wr, self.wi = wr, (wi.copy() if wi is wr else wi)
 
     def __call__(self, P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.z.shape[0] == 1:  # one spectrum (every start of a single fit): broadcast, don't gather

@@ -78,14 +78,6 @@ EDGE_POINTS = 5
 EDGE_MISFIT_Z = 5.0
 
 
-def _weights_rows(z: np.ndarray, weighting: str) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`~sselab.eis.weights.weights` of every row of ``z``."""
-    if weighting == "proportional":  # its floor is per spectrum
-        pairs = [weights(row, weighting) for row in z]
-        return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
-    return weights(z, weighting)  # element by element
-
-
 def verdict_table(fits: "list[CircuitFit]", noise: float | None = None) -> dict[str, np.ndarray]:
     """The numbers the verdict rules judge, for many fits at once (one numpy pass per point count
     and weighting, rows stacked; every operation row by row, so each row is what one fit alone
@@ -118,7 +110,7 @@ def _table_rows(fits: "list[CircuitFit]", n: int, m: int, weighting: str, noise:
     Z = np.array([f.impedance_ohm for f in fits]).reshape(len(fits), n)
     F = np.array([f.frequency_Hz for f in fits], float).reshape(len(fits), n)
     absz = np.abs(Z)
-    wr, wi = _weights_rows(Z, weighting)
+    wr, wi = weights(Z, weighting)
     scale = np.median(np.concatenate([absz * wr, absz * wi], axis=1), axis=1)  # weighted units per unit of |Z|
     if noise is not None:
         sigma = float(noise) * scale

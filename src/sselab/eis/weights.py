@@ -19,12 +19,13 @@ WEIGHTINGS = ("modulus", "proportional", "unit")
 
 
 def weights(z: np.ndarray, weighting: str) -> tuple[np.ndarray, np.ndarray]:
-    """Weights for the real and imaginary residuals of measured impedance ``z``."""
+    """Weights for the real and imaginary residuals of measured impedance ``z`` [Ω]: one
+    spectrum (N,) or one per row (S, N), each row weighted as it would be alone."""
     if weighting == "modulus":
         w = 1.0 / np.abs(z)
         return w, w
     if weighting == "proportional":
-        floor = 1e-9 * np.abs(z).max()
+        floor = 1e-9 * np.abs(z).max(axis=-1, keepdims=True)  # per spectrum
         return 1.0 / np.maximum(np.abs(z.real), floor), 1.0 / np.maximum(np.abs(z.imag), floor)
     if weighting == "unit":
         one = np.ones(z.shape)
