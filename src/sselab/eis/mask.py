@@ -152,7 +152,8 @@ def select(
     bad = [i for i in indices if i >= n]
     if bad:
         raise SselabError(f"{src}: mask index {bad[0]} is beyond its {n} points (0-based, 0 to {n - 1})")
-    rules = (
+    # nothing asked for (the common case of a batch of files): no rule can hit, none is evaluated
+    rules = () if f_min_Hz is None and f_max_Hz is None and not drop_inductive and not indices else (
         ("below_fmin", f < f_min_Hz if f_min_Hz is not None else np.zeros(n, bool)),
         ("above_fmax", f > f_max_Hz if f_max_Hz is not None else np.zeros(n, bool)),
         ("inductive", z.imag > 0 if drop_inductive else np.zeros(n, bool)),
