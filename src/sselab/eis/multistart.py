@@ -75,6 +75,11 @@ def _noise_like(r: np.ndarray, n_points: int, compiled: bool = False) -> tuple[n
     return ok, z, p
 
 
+#: up to this many rows in a solve's block, each fit computes its own canonical permutation
+#: (:meth:`FitList._permutations`: the vectorised call's fixed cost is ~4 rows' worth)
+FEW_PERMUTATIONS = 4
+
+
 #: a spectrum whose best fit after its automatic starts still has structured residuals and has
 #: not settled (not converged, a parameter undetermined or at a bound) gets the further starts
 #: of a selection this wide: a small arc beside a large one (R 1e2 next to 1e5 Ω) is found from
@@ -208,17 +213,22 @@ class FitList(Sequence):
         est, j = self._row(i)
         row = self._start_row[i]
         start = self._starts[i].first if row == 0 else self._starts[i].all()[row]
-        perm = self._permutations(self._which[i][0])[j] if self._canonical else None
+        perms = self._permutations(self._which[i][0]) if self._canonical else None
+        perm = None if perms is None else perms[j]
         fit = _best_fit(self.circuit, self.weighting, self.spectra[i], self.params, est.result(j), start,
                         self._canonical, self._tried[i], self._engines[i], perm)
         # residual structure is judged once, by the verdict (sselab.fitting.verdicts: systematic_residuals);
         # the runs tests here only decide whether more starts are tried
         return fit
 
-    def _permutations(self, block: int) -> np.ndarray:
+    def _permutations(self, block: int) -> np.ndarray | None:
         """The canonical permutation of every row of a block's final values, computed at once
-        when its first fit is built (row by row it cost ~40 % of building a fit; the same
-        permutations, tests/eis_batch/test_lazy_results.py)."""
+        when its first fit is built (row by row it cost ~40 % of building 2,000 CLI fits; the
+        same permutations, tests/eis_batch/test_lazy_results.py); None for a block of at most
+        :data:`FEW_PERMUTATIONS` rows, whose fits compute their own (one row: 25 µs against the
+        vectorised call's 110)."""
+        if len(self._blocks[block].values) <= FEW_PERMUTATIONS:
+            return None
         found = self._perms.get(block)
         if found is None:
             found = self._perms[block] = self.circuit.canonical_permutations(self._blocks[block].values)
