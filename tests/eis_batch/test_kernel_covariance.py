@@ -45,6 +45,27 @@ def test_well_conditioned_jacobians_take_the_gram_path_and_equal_the_svd(scale):
     np.testing.assert_allclose(cov, ref, rtol=1e-9)
 
 
+def test_near_the_threshold_the_gram_path_still_equals_the_svd():
+    """Where the Gram path's error is largest (condition number just under GRAM_COND_MAX, here
+    ~1e5–1e6 from a pair correlated to 1 − 3e-6) it still equals the SVD's covariance to 1e-8
+    of √(CᵢᵢCⱼⱼ)."""
+    rng = np.random.default_rng(5)
+    J = _jacobians(rng, 40, 1 - 3e-6)
+    col = np.linalg.norm(J, axis=1)
+    Gs = np.einsum("rmi,rmj->rij", J, J) / (col[:, :, None] * col[:, None, :])
+    cond = np.array([np.abs(g).sum(axis=0).max() * np.abs(np.linalg.inv(g)).sum(axis=0).max() for g in Gs])
+    below = cond < _final.GRAM_COND_MAX / 1.01  # (the kernel's own estimate differs in the last digits)
+    above = cond > _final.GRAM_COND_MAX * 1.01
+    assert below.sum() >= 10 and above.sum() >= 3 and (cond[below] > 1e5).all()
+    assert _gram_taken(J[below]).all() and not _gram_taken(J[above]).any()  # the threshold, both ways
+    J = J[below]
+    chi2 = np.full(len(J), 2.0)
+    cov, _, ok = _compiled(J, chi2)
+    ref, _, _ = engine._covariances(J, chi2, True)
+    sd = np.sqrt(np.abs(np.diagonal(ref, axis1=1, axis2=2)))
+    assert ok.all() and (np.abs(cov - ref) / (sd[:, :, None] * sd[:, None, :])).max() < 1e-8
+
+
 def test_ill_conditioned_and_singular_jacobians_take_the_svd():
     rng = np.random.default_rng(2)
     J = _jacobians(rng, 20, 1 - 1e-7)  # nearly collinear: condition number of JsᵀJs ≫ GRAM_COND_MAX

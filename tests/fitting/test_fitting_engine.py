@@ -122,3 +122,23 @@ def test_fit_passes_ftol_to_the_solver():
     assert loose.n_iter < tight.n_iter
     assert tight.chi2 <= loose.chi2 <= tight.chi2 * 1.05
     assert abs(loose["k"].value - 0.7) < 0.05
+
+
+def test_a_pickled_fit_result_comes_back_frozen_without_its_cached_views():
+    """FitResult caches names, free_names and correlation on first read; a pickle carries the
+    fields only, and the result read back has read-only arrays (unpickling skips __post_init__)
+    and the same views, computed again."""
+    import pickle
+
+    from sselab.fitting.result import FitResult, ParameterEstimate
+
+    res = FitResult((ParameterEstimate("a", 2.0, 0.1), ParameterEstimate("b", 1.0, 0.2)),
+                    np.array([[0.01, 0.004], [0.004, 0.04]]), 3.0, 10, np.arange(10.0), True, "ok")
+    corr = res.correlation
+    assert res.free_names == ("a", "b") and corr[0, 1] == pytest.approx(0.2) and not corr.flags.writeable
+    state = res.__getstate__()
+    assert not {"names", "free_names", "correlation"} & set(state)
+    back = pickle.loads(pickle.dumps(res))
+    assert not back.covariance.flags.writeable and not back.residuals.flags.writeable
+    assert "correlation" not in back.__dict__ and back.parameters == res.parameters and back.chi2 == res.chi2
+    np.testing.assert_array_equal(back.correlation, corr)

@@ -70,6 +70,10 @@ class ParameterEstimate:
         }
 
 
+#: FitResult's cached properties (kept in the instance's __dict__, never pickled)
+_CACHED_VIEWS = frozenset({"names", "free_names", "correlation"})
+
+
 @dataclass(frozen=True)
 class FitResult:
     """What a least-squares fit found.
@@ -115,6 +119,15 @@ class FitResult:
         object.__setattr__(self, "residuals", _ro(self.residuals))
         object.__setattr__(self, "parameters", tuple(self.parameters))
         object.__setattr__(self, "warnings", tuple(self.warnings))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the fields only: the views cached below are computed again where it is read
+        return {k: v for k, v in self.__dict__.items() if k not in _CACHED_VIEWS}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # unpickling skips __post_init__: its arrays read-only again
+        self.__dict__.update(state)
+        self.__post_init__()
 
     # -- convenient views -------------------------------------------------
     # the views below are computed once per result (it is frozen; a verdict and to_dict read them

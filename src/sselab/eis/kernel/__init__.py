@@ -1,8 +1,10 @@
 """Compiled circuit fitting: the batched Levenberg–Marquardt of :mod:`sselab.fitting` with the
 circuit's impedance and analytic Jacobian compiled by numba, generated from the circuit tree
-(:mod:`.program`), kept step for step equal to the numpy path that stays the reference.
+(:mod:`.program`), kept step for step equal to the numpy path that stays the reference (the
+covariances of the final pass excepted: within ~1e-9 of the numpy engine's SVD, see
+:data:`._final.GRAM_COND_MAX`).
 
-Which path fits is chosen per batched solve by :func:`sselab.eis.kernel.dispatch.fit_best_model`:
+Which path fits is chosen per batched solve, or for a whole batched call (:func:`batch`), by :func:`sselab.eis.kernel.dispatch.fit_best_model`:
 
 * ``SSELAB_FIT_KERNEL=numpy`` — always numpy;
 * ``SSELAB_FIT_KERNEL=numba`` — numba whenever it is installed and the circuit's elements all
@@ -14,7 +16,7 @@ Which path fits is chosen per batched solve by :func:`sselab.eis.kernel.dispatch
   process — a server, a notebook, a benchmark — pays the one-time cost on purpose; a single
   fit then runs ~3× faster, 1.6 vs 5.1 ms on the eBE stack).  Otherwise numpy, and always
   numpy without numba: a one-file CLI call never pays the import.  Without :func:`load`
-  the choice depends on the solve alone, never on what the process happened to do before:
+  the choice depends on the solve or the batched call alone, never on what the process happened to do before:
   the engines agree on χ² to rounding (tests/eis_batch/test_kernel.py), but a degenerate fit
   (a resistor collapsing to 0, a capacitance diverging) may end in another equivalent
   parameterisation on each, and a result should not depend on an earlier, unrelated batch.
