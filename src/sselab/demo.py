@@ -106,8 +106,9 @@ WARM_MODULES = (
 #: process's :data:`WARM_MODULES` (they are most of what the pipeline needs as well)
 WRITER_MODULES = (
     "sselab.simulate.virtual_study", "sselab.simulate.paper_study", "sselab.simulate.microscopy",
-    "sselab.microscopy.simulate", "sselab.eds.simulate", "pymatgen.symmetry.analyzer", "pymatgen.symmetry.groups",
-    "scipy.ndimage", "rsciio.ripple", "tifffile",
+    "sselab.simulate.microscopy_eds", "sselab.microscopy.simulate", "sselab.eds.simulate",
+    "pymatgen.symmetry.analyzer", "pymatgen.symmetry.groups", "pymatgen.analysis.diffraction",
+    "pymatgen.optimization.neighbors", "scipy.ndimage", "rsciio.ripple", "tifffile",
 )
 
 

@@ -32,6 +32,32 @@ def test_every_module_warmed_exists():
     assert missing == []
 
 
+def test_every_writer_module_exists():
+    missing = [m for m in demo.WRITER_MODULES if importlib.util.find_spec(m) is None]
+    assert missing == []
+
+
+def test_the_writer_inherits_its_heavy_imports(tmp_path):
+    # demo._written_study imports WRITER_MODULES before it forks the writer, so that the writer
+    # does not import its own copy (~1 s CPU): no numpy/scipy/pymatgen/sselab module is imported
+    # by the write itself (run in a fresh interpreter: this one has imported everything already)
+    import subprocess
+    import sys
+
+    code = ("import sys, sselab.cli.main, sselab.demo as d\n"
+            "from pathlib import Path\n"
+            "d._writer_imports()\n"
+            "before = set(sys.modules)\n"
+            f"d._write_study(Path({str(tmp_path / 'study')!r}))\n"
+            "new = sorted(m for m in set(sys.modules) - before\n"
+            "             if m.split('.')[0] in ('numpy', 'scipy', 'pymatgen', 'spglib', 'skimage', 'tifffile')\n"
+            "             or m.startswith(('sselab.simulate', 'sselab.xrd', 'sselab.microscopy', 'sselab.eds')))\n"
+            "print(','.join(new))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", out.stdout
+    assert (tmp_path / "study" / "study.yaml").is_file()
+
+
 def _killed(folder):
     import os
     import signal
