@@ -151,10 +151,23 @@ def _freeze_heap() -> None:
     forked worker (which inherits them), traversed all of them again (measured: the demo's
     collections 3.0 → 1.3 s CPU over all its processes).  Only this process's lifetime is the
     demo's, so objects frozen here that later become garbage are not reclaimed — not a concern
-    for one command.  Speed only: nothing computed depends on it."""
+    for one command.  Speed only: nothing computed depends on it.
+
+    The youngest generation is also collected every :data:`GC_YOUNG_THRESHOLD` allocations instead
+    of every 700 (inherited by the workers): figures and results make millions of short-lived
+    containers, most freed by reference counting before a collection sees them (measured:
+    collections 0.76–0.81 → 0.47–0.54 s CPU over the demo's processes)."""
     import gc
 
     gc.freeze()
+    young, *older = gc.get_threshold()
+    if 0 < young < GC_YOUNG_THRESHOLD:
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *older)
+
+
+#: allocations between two collections of the youngest generation in the demo's processes
+#: (Python's default: 700); see :func:`_freeze_heap`
+GC_YOUNG_THRESHOLD = 10_000
 
 
 def _written_study(folder: Path, jobs: int) -> Path:

@@ -58,6 +58,24 @@ def test_the_writer_inherits_its_heavy_imports(tmp_path):
     assert (tmp_path / "study" / "study.yaml").is_file()
 
 
+def test_heap_frozen_and_young_collections_rarer_before_workers_fork():
+    # demo._freeze_heap (before the writer, the study's and the figures' workers fork): the
+    # objects held are moved out of the collector's generations, and the youngest generation is
+    # collected every GC_YOUNG_THRESHOLD allocations; a process told to collect never (0) stays so
+    import subprocess
+    import sys
+
+    code = ("import gc, sselab.demo as d\n"
+            "a = gc.get_freeze_count()\n"
+            "d._freeze_heap()\n"
+            "print(a, gc.get_freeze_count() > 1000, gc.get_threshold()[0])\n"
+            "gc.set_threshold(0)\n"
+            "d._freeze_heap()\n"
+            "print(gc.get_threshold()[0])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "True", str(demo.GC_YOUNG_THRESHOLD), "0"]
+
+
 def _killed(folder):
     import os
     import signal
