@@ -78,6 +78,21 @@ def test_figures_rendered_by_a_pool_are_the_same_figures(report, tmp_path, monke
     assert "\x00" not in text and text.count("data:image/svg+xml;base64,") == len(names)
 
 
+def test_each_figure_embedded_where_its_name_is(report):
+    # the page's figure tokens are replaced in one pass (html._Figures.finish): each <img> holds
+    # the SVG file of its own name, every figure once, in the order the report drew them
+    import base64
+
+    text = report.read_text(encoding="utf-8")
+    found = re.findall(r'<img alt="([^"]+)" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)">', text)
+    figs = report.parent / "figures"
+    assert len(found) == len(list(figs.iterdir())) > 20
+    assert len({name for name, _ in found}) == len(found)
+    for name, b64 in found:
+        assert base64.b64decode(b64) == (figs / f"{name}.svg").read_bytes(), name
+    assert [n for n, _ in found].index("arrhenius") < [n for n, _ in found].index("williamson_hall")
+
+
 def test_self_contained_with_tables(report):
     text = report.read_text(encoding="utf-8")
     assert not re.search(r"(src|href)=['\"]https?:", text)

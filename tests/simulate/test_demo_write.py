@@ -32,6 +32,50 @@ def test_every_module_warmed_exists():
     assert missing == []
 
 
+def test_every_writer_module_exists():
+    missing = [m for m in demo.WRITER_MODULES if importlib.util.find_spec(m) is None]
+    assert missing == []
+
+
+def test_the_writer_inherits_its_heavy_imports(tmp_path):
+    # demo._written_study imports WRITER_MODULES before it forks the writer, so that the writer
+    # does not import its own copy (~1 s CPU): no numpy/scipy/pymatgen/sselab module is imported
+    # by the write itself (run in a fresh interpreter: this one has imported everything already)
+    import subprocess
+    import sys
+
+    code = ("import sys, sselab.cli.main, sselab.demo as d\n"
+            "from pathlib import Path\n"
+            "d._writer_imports()\n"
+            "before = set(sys.modules)\n"
+            f"d._write_study(Path({str(tmp_path / 'study')!r}))\n"
+            "new = sorted(m for m in set(sys.modules) - before\n"
+            "             if m.split('.')[0] in ('numpy', 'scipy', 'pymatgen', 'spglib', 'skimage', 'tifffile')\n"
+            "             or m.startswith(('sselab.simulate', 'sselab.xrd', 'sselab.microscopy', 'sselab.eds')))\n"
+            "print(','.join(new))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", out.stdout
+    assert (tmp_path / "study" / "study.yaml").is_file()
+
+
+def test_heap_frozen_and_young_collections_rarer_before_workers_fork():
+    # demo._freeze_heap (before the writer, the study's and the figures' workers fork): the
+    # objects held are moved out of the collector's generations, and the youngest generation is
+    # collected every GC_YOUNG_THRESHOLD allocations; a process told to collect never (0) stays so
+    import subprocess
+    import sys
+
+    code = ("import gc, sselab.demo as d\n"
+            "a = gc.get_freeze_count()\n"
+            "d._freeze_heap()\n"
+            "print(a, gc.get_freeze_count() > 1000, gc.get_threshold()[0])\n"
+            "gc.set_threshold(0)\n"
+            "d._freeze_heap()\n"
+            "print(gc.get_threshold()[0])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "True", str(demo.GC_YOUNG_THRESHOLD), "0"]
+
+
 def _killed(folder):
     import os
     import signal

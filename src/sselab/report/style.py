@@ -254,10 +254,14 @@ def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None, dpi:
     out = Path(out)
     if box is None:  # a raster is laid out at its own resolution
         box = lay_out(fig, None if out.suffix.lower() in (".svg", ".pdf") else dpi or PNG_DPI)
-    buf = io.BytesIO()
+    fmt = out.suffix.lower().lstrip(".")
+    # SVG into a text buffer, encoded once: given bytes, matplotlib wraps them in a codecs writer
+    # that encodes each of the ~100,000 small writes of a figure's markup (same bytes either way)
+    buf: Any = io.StringIO() if fmt == "svg" else io.BytesIO()
     with plt.rc_context(RC), ticks_cached():
-        fig.savefig(buf, format=out.suffix.lower().lstrip("."), dpi=dpi or PNG_DPI, bbox_inches=box)
-    write_bytes_atomic(out, buf.getvalue())
+        fig.savefig(buf, format=fmt, dpi=dpi or PNG_DPI, bbox_inches=box)
+    data = buf.getvalue()
+    write_bytes_atomic(out, data.encode("utf-8") if isinstance(data, str) else data)
     if close:
         plt.close(fig)
     return str(out)
