@@ -254,8 +254,8 @@ class _Model:
         self.circuit = circuit
         self.w = np.atleast_2d(w)
         self.z = np.atleast_2d(z)
-        wr, wi = weights(self.z, weighting)  # every row at once, each as weights() gives it alone
-        self.wr, self.wi = wr, (wi.copy() if wi is wr else wi)
+        # every row at once, each as weights() gives it alone (read only: one array for both with modulus)
+        self.wr, self.wi = weights(self.z, weighting)
 
     def __call__(self, P: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if self.z.shape[0] == 1:  # one spectrum (every start of a single fit): broadcast, don't gather

@@ -76,7 +76,8 @@ def _noise_like(r: np.ndarray, n_points: int, compiled: bool = False) -> tuple[n
 
 
 #: up to this many rows in a solve's block, each fit computes its own canonical permutation
-#: (:meth:`FitList._permutations`: the vectorised call's fixed cost is ~4 rows' worth)
+#: instead of taking the block's (:meth:`FitList._permutations`: the vectorised call's fixed
+#: cost is ~4 rows' worth)
 FEW_PERMUTATIONS = 4
 
 
@@ -213,22 +214,20 @@ class FitList(Sequence):
         est, j = self._row(i)
         row = self._start_row[i]
         start = self._starts[i].first if row == 0 else self._starts[i].all()[row]
-        perms = self._permutations(self._which[i][0]) if self._canonical else None
-        perm = None if perms is None else perms[j]
+        block = self._which[i][0]
+        # a small block's fits compute their own (one row: 25 µs against the vectorised call's 110)
+        few = len(self._blocks[block].values) <= FEW_PERMUTATIONS
+        perm = self._permutations(block)[j] if self._canonical and not few else None
         fit = _best_fit(self.circuit, self.weighting, self.spectra[i], self.params, est.result(j), start,
                         self._canonical, self._tried[i], self._engines[i], perm)
         # residual structure is judged once, by the verdict (sselab.fitting.verdicts: systematic_residuals);
         # the runs tests here only decide whether more starts are tried
         return fit
 
-    def _permutations(self, block: int) -> np.ndarray | None:
-        """The canonical permutation of every row of a block's final values, computed at once
-        when its first fit is built (row by row it cost ~40 % of building 2,000 CLI fits; the
-        same permutations, tests/eis_batch/test_lazy_results.py); None for a block of at most
-        :data:`FEW_PERMUTATIONS` rows, whose fits compute their own (one row: 25 µs against the
-        vectorised call's 110)."""
-        if len(self._blocks[block].values) <= FEW_PERMUTATIONS:
-            return None
+    def _permutations(self, block: int) -> np.ndarray:
+        """The canonical permutation of every row of a block's final values, computed once for
+        the block, for its fits and :meth:`table` alike (row by row it cost ~40 % of building
+        2,000 CLI fits; the same permutations, tests/eis_batch/test_lazy_results.py)."""
         found = self._perms.get(block)
         if found is None:
             found = self._perms[block] = self.circuit.canonical_permutations(self._blocks[block].values)
@@ -248,7 +247,7 @@ class FitList(Sequence):
             rows = np.array([self._which[i][1] for i in mine])
             v, se = est.values[rows], est.stderr[rows]
             if self._canonical:
-                perm = self.circuit.canonical_permutations(v)
+                perm = self._permutations(b)[rows]  # (a copy: changed below)
                 fixed = ~self.params.free_mask
                 moved = perm != np.arange(n)
                 hold = (moved & fixed[perm]).any(axis=1) | (moved & fixed).any(axis=1)

@@ -70,10 +70,6 @@ class ParameterEstimate:
         }
 
 
-#: FitResult's cached properties (kept in the instance's __dict__, never pickled)
-_CACHED_VIEWS = frozenset({"names", "free_names", "correlation"})
-
-
 @dataclass(frozen=True)
 class FitResult:
     """What a least-squares fit found.
@@ -121,8 +117,9 @@ class FitResult:
         object.__setattr__(self, "warnings", tuple(self.warnings))
 
     def __getstate__(self) -> dict[str, Any]:
-        # the fields only: the views cached below are computed again where it is read
-        return {k: v for k, v in self.__dict__.items() if k not in _CACHED_VIEWS}
+        # the fields only: the views cached below (cached_property) are computed again where read
+        cls = type(self)
+        return {k: v for k, v in self.__dict__.items() if not isinstance(getattr(cls, k, None), cached_property)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # unpickling skips __post_init__: its arrays read-only again

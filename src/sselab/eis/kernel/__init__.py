@@ -152,7 +152,14 @@ def compiled_for(n_rows: int) -> bool:
     want = requested()
     if want == "numpy" or not numba_available():
         return False
-    return want == "numba" or max(n_rows, _BATCH_ROWS.get()) >= auto_min_rows() or loaded()
+    return want == "numba" or n_rows >= auto_min_rows() or _call_compiled()
+
+
+def _call_compiled() -> bool:
+    """Whether ``auto`` compiles whatever the step's size: after :func:`load`, or within a
+    :func:`batch` of at least :data:`AUTO_MIN_ROWS` problems (the one rule of
+    :func:`compiled_for` and :func:`helpers_compiled`)."""
+    return _LOADED or _BATCH_ROWS.get() >= auto_min_rows()
 
 
 #: the problems of the batched call the current step belongs to (:func:`batch`); 0 outside one
@@ -192,9 +199,7 @@ def helpers_compiled() -> bool:
     :mod:`._grid`'s ``pick_rows`` and ``gather_rows``) run: once :func:`load` was called or within a
     :func:`batch` of at least :data:`AUTO_MIN_ROWS` problems, unless ``SSELAB_FIT_KERNEL=numpy``
     asks for no compiled code at all."""
-    if requested() == "numpy":
-        return False
-    return _LOADED or (_BATCH_ROWS.get() >= auto_min_rows() and numba_available())
+    return requested() != "numpy" and numba_available() and _call_compiled()
 
 
 def load() -> bool:
