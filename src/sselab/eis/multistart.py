@@ -47,6 +47,14 @@ STOL = 1e-2
 STOL_WINDOW = 30
 
 
+def _numba_used(engine: str) -> bool:
+    """Whether numba is loaded for a solve that ran on ``engine`` (its compiled helpers then cost
+    nothing more to use): the numba kernel, or the GPU's solve, whose final pass is numba's."""
+    from .kernel import numba_available
+
+    return engine == "numba" or (engine == "torch" and numba_available())
+
+
 def _residual_runs(r: np.ndarray, n_points: int, compiled: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Per fit (rows of ``r``): the lower runs-test z and the lower longest-run p of its real and
     imaginary residuals in frequency order (z = −inf where one part has too few of one sign);
@@ -132,7 +140,7 @@ def _rescue(model, params, starts, again, blocks, which, start_row, engines, noi
             start_row[i] = base[g] + int(kept[g] - first[g])
     ag = np.array([i for i, _ in todo])
     r_now = np.stack([blocks[which[i][0]].residuals[which[i][1]] for i in ag])
-    noise_like[ag], z[ag], p[ag] = _noise_like(r_now, n_points, engine3 == "numba")
+    noise_like[ag], z[ag], p[ag] = _noise_like(r_now, n_points, _numba_used(engine3))
 
 
 #: fit templates (bounds, units, fixed flags and values) of recently fitted circuits, see :func:`_template`
@@ -307,7 +315,7 @@ def fit_starts(
     blocks = [est]
     which = [(0, i) for i in range(S)]
     start_row = [0] * S
-    noise_like, z, p = _noise_like(est.residuals, n_points, first_engine == "numba")
+    noise_like, z, p = _noise_like(est.residuals, n_points, _numba_used(first_engine))
     # done after one start: converged, noise-like residuals, and every parameter determined and
     # off its bounds (a parameter driven to a bound — log R → −∞ — can mark a wrong basin whose
     # residuals still look like noise)
@@ -334,7 +342,7 @@ def fit_starts(
                 which[i] = (1, g)
                 start_row[i] = int(local[kept2[g]])
         r_again = np.stack([blocks[which[i][0]].residuals[which[i][1]] for i in again])
-        noise_like[ag], z[ag], p[ag] = _noise_like(r_again, n_points, engine2 == "numba")
+        noise_like[ag], z[ag], p[ag] = _noise_like(r_again, n_points, _numba_used(engine2))
         _rescue(model, params, starts, again, blocks, which, start_row, engines, noise_like, z, p, n_points,
                 max_iter)
     retried = set(again)

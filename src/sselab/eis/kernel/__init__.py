@@ -9,6 +9,8 @@ Which path fits is chosen per batched solve, or for a whole batched call (:func:
 * ``SSELAB_FIT_KERNEL=numpy`` — always numpy;
 * ``SSELAB_FIT_KERNEL=numba`` — numba whenever it is installed and the circuit's elements all
   have compiled formulas;
+* ``SSELAB_FIT_KERNEL=torch`` — the iteration on PyTorch's GPU (:mod:`._torch`; the CPU without
+  one, ``SSELAB_TORCH_DEVICE`` to choose), where PyTorch is installed; opt-in only (:func:`gpu_for`);
 * ``auto`` (default) — numba for solves of at least :data:`AUTO_MIN_ROWS` problems, and for
   every step of a batched call over that many spectra (:func:`batch`) (importing
   numba and loading the cached kernels costs 1–3 s on this 2-core machine, what compiled fits
@@ -39,7 +41,7 @@ from functools import lru_cache
 #: batched solves with fewer problems than this use numpy under "auto"
 AUTO_MIN_ROWS = 1000
 
-BACKENDS = ("auto", "numba", "numpy")
+BACKENDS = ("auto", "numba", "numpy", "torch")
 
 #: compiled calls over at least this many rows use numba's thread pool when
 #: ``SSELAB_FIT_THREADS`` is above 1 (that many threads, at most numba's pool: :func:`pooled`),
@@ -143,6 +145,20 @@ def cores_free() -> bool:
     except (AttributeError, OSError):
         return False
     return cores >= 2 and load <= cores - 1
+
+
+def gpu_for(n_rows: int) -> bool:
+    """Whether a batched solve (of any size ``n_rows``) runs on PyTorch's device (:mod:`._torch`):
+    when ``SSELAB_FIT_KERNEL=torch`` asks and PyTorch is installed, never otherwise.  ``auto``
+    does not choose it: on the one GPU measured (an H200 beside 16 CPU cores) the tensor
+    iteration, bound by one kernel launch per array operation, fitted 50,000 eBE spectra at 5,935
+    fits/s against numba's 7,591 on the cores (benchmarks/bench_gpu.py, RESULTS.md).  Nothing
+    requires PyTorch."""
+    if requested() != "torch":
+        return False
+    from . import _torch
+
+    return _torch.installed()
 
 
 def compiled_for(n_rows: int) -> bool:

@@ -19,7 +19,7 @@ from ...fitting import levenberg_marquardt as lm
 from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
 from ...fitting.transforms import transform_for
-from . import LOCK, compiled_for, parallel_for, pooled
+from . import LOCK, compiled_for, gpu_for, numba_available, parallel_for, pooled
 from .program import compiled, supported
 
 if TYPE_CHECKING:
@@ -27,9 +27,12 @@ if TYPE_CHECKING:
 
 
 def choose(model: "_Model", n_rows: int) -> str:
-    """``"numba"`` or ``"numpy"`` for a solve of ``n_rows`` problems of ``model``'s circuit."""
+    """``"torch"``, ``"numba"`` or ``"numpy"`` for a solve of ``n_rows`` problems of ``model``'s
+    circuit (:func:`sselab.eis.kernel.gpu_for`, then :func:`~sselab.eis.kernel.compiled_for`)."""
     if not supported(model.circuit):
         return "numpy"
+    if gpu_for(n_rows):
+        return "torch"
     return "numba" if compiled_for(n_rows) else "numpy"
 
 
@@ -122,11 +125,20 @@ def fit_best_model(model: "_Model", params: Parameters, *, starts: np.ndarray, g
     with single_threaded_blas():
         template = params
         clipped = template.clipped(np.atleast_2d(np.asarray(starts, dtype=float)))
-        final, outcome, state = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol,
+        if use == "torch":
+            from . import _torch
+
+            final, outcome, state = _torch.outcome(model, template, clipped, data_rows, max_iter, ftol, xtol, stol,
                                                    window)
+        else:
+            final, outcome, state = _compiled_outcome(model, template, clipped, data_rows, max_iter, ftol, xtol,
+                                                       stol, window)
         kept = engine._kept_rows(np.asarray(groups), outcome)
-        est = _compiled_final(model, template, final, outcome, np.array(kept), np.asarray(data_rows), state)
-    return kept, est, "numba"
+        if use == "torch" and not numba_available():  # the numpy engine's final pass
+            est = engine._final_arrays(fun, template, final, outcome, np.array(kept), True)
+        else:
+            est = _compiled_final(model, template, final, outcome, np.array(kept), np.asarray(data_rows), state)
+    return kept, est, use
 
 
 def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, outcome: lm.Outcome, rows: np.ndarray,

@@ -1,0 +1,127 @@
+"""The optional GPU path (:mod:`sselab.eis.kernel._torch`) against the numpy reference: circuit
+impedance and Jacobian against Circuit, the iteration against the numpy solver row for row, whole
+batched fits to the same χ², and that only ``SSELAB_FIT_KERNEL=torch`` chooses it.  Runs on whatever device PyTorch has
+(the CPU here and in CI when PyTorch is installed, the GPU on a machine with one); skipped without
+PyTorch, which sselab never requires."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sselab.eis.batch import fit_circuit_batch
+from sselab.eis.circuit import Circuit
+from sselab.eis.fit import _Model
+from sselab.eis.kernel import dispatch
+from sselab.fitting import engine
+from sselab.fitting.levenberg_marquardt import solve
+
+from test_kernel import CIRCUITS, F, _noisy  # noqa: E402  (this folder is on sys.path: rootdir tests)
+
+torch = pytest.importorskip("torch")
+from sselab.eis.kernel import _torch  # noqa: E402
+
+DEV = _torch.device()
+
+
+@pytest.mark.parametrize("text", list(CIRCUITS))
+def test_circuit_impedance_and_jacobian_match_the_numpy_circuit(text):
+    c = Circuit(text)
+    P = c.as_array(CIRCUITS[text])[None, :] * np.array([[1.0], [1.3], [0.7]])
+    w = np.broadcast_to(2 * np.pi * F, (3, F.size))
+    z_ref, J_ref = c.impedance_and_jacobian(w, P)
+    from sselab.eis.kernel.program import program
+
+    wt = torch.as_tensor(np.ascontiguousarray(w), device=DEV)
+    z, dz = _torch._circuit(torch, program(c).tolist(), wt, torch.log(wt), torch.as_tensor(P, device=DEV))
+    np.testing.assert_allclose(z.cpu().numpy(), z_ref, rtol=1e-12)
+    assert sorted(dz) == list(range(c.n_params))  # every parameter has its derivative
+    J = np.stack([dz[i].cpu().numpy() for i in range(c.n_params)], axis=-1)
+    np.testing.assert_allclose(J, J_ref, rtol=1e-10, atol=1e-14 * np.abs(J_ref).max())
+
+
+def test_the_iteration_is_the_numpy_solvers_row_for_row():
+    """Same starts, same rules: every row ends with numpy's status after numpy's number of
+    iterations, at numpy's cost to rounding (the damping, stop tests and window of
+    :func:`sselab.fitting.levenberg_marquardt.solve`, on tensors)."""
+    text = "R0-p(R1,CPE1)-p(R2,CPE2)"
+    spectra = _noisy(text, 16, seed=5)
+    c = Circuit(text)
+    model = _Model(c, np.stack([2 * np.pi * s.frequency_Hz for s in spectra]),
+                   np.stack([s.impedance_ohm for s in spectra]), "modulus")
+    from sselab.eis.multistart import STOL, STOL_WINDOW, _template
+
+    truth = c.as_array(CIRCUITS[text])
+    rng = np.random.default_rng(0)
+    starts = truth[None, :] * rng.lognormal(0, 0.6, (16, c.n_params))
+    n_cols = [i for i, name in enumerate(c.parameter_names) if name.endswith(".n")]
+    starts[:, n_cols] = rng.uniform(0.6, 1.0, (16, len(n_cols)))
+    params = _template(c, truth, {}, None)
+    clipped = params.clipped(starts)
+    rows = np.arange(16)
+    final, out, (res, jac) = _torch.outcome(model, params, clipped, rows, 200, 1e-10, 1e-10, STOL, STOL_WINDOW)
+
+    def fun(P, r):
+        return model(P, rows[r])
+
+    _, ref_final, ref = engine._solve(fun, params, clipped, 200, 1e-10, 1e-10, STOL, STOL_WINDOW)
+    assert (out.status != 0).all() and np.array_equal(out.status, ref.status)
+    # rounding may move a stop test across its threshold by one iteration (one row in 16 here)
+    assert np.abs(out.n_iter - ref.n_iter).max() <= 1 and (out.n_iter == ref.n_iter).mean() >= 0.9
+    np.testing.assert_allclose(out.cost, ref.cost, rtol=1e-7)
+    # where R0 did not collapse towards 0 Ω (log R0 → −∞ along a flat direction, where rounding
+    # decides how far each walks: 1e-13 vs 1e-9 Ω at equal cost), the same point
+    kept = ref_final[:, 0] > 1e-6
+    assert kept.sum() >= 6
+    np.testing.assert_allclose(out.x[kept], ref.x[kept], rtol=1e-6, atol=1e-8)
+    assert np.array_equal(final[:, ~params.free_mask], ref_final[:, ~params.free_mask])
+    # the state handed to the final pass: residuals and p-space Jacobian at the final values
+    r_ref, J_ref = model(final, rows)
+    np.testing.assert_allclose(res, r_ref, rtol=1e-9, atol=1e-12 * np.abs(r_ref).max())
+    free = params.free_mask
+    np.testing.assert_allclose(jac, J_ref[:, :, free].transpose(0, 2, 1), rtol=1e-8,
+                               atol=1e-12 * np.abs(J_ref).max())
+    assert solve  # the reference solver the module docs name
+
+
+@pytest.mark.parametrize("text", list(CIRCUITS))
+def test_torch_fits_reach_the_numpy_chi2(monkeypatch, text):
+    spectra = _noisy(text, 12, seed=len(text))
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")
+    ref = fit_circuit_batch(spectra, text)
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "torch")
+    got = fit_circuit_batch(spectra, text)
+    assert {f.engine.split("+")[0] for f in got} == {"torch"}
+    assert all(f.to_dict()["engine"] == f.engine for f in got)
+    chi_ref = np.array([f.chi2 for f in ref])
+    chi = np.array([f.chi2 for f in got])
+    converged = np.array([f.success for f in ref])
+    assert converged.sum() >= 10 and np.array_equal(converged, [f.success for f in got])
+    np.testing.assert_allclose(chi[converged], chi_ref[converged], rtol=1e-6)
+    assert np.median(chi) < 2.0 * 2 * F.size * 0.004**2
+    for a, b in zip(ref, got):
+        assert a.starts_tried == b.starts_tried
+
+
+def test_torch_runs_when_asked_for_and_never_under_auto(monkeypatch):
+    """Opt-in: ``auto`` keeps the CPU kernels even with a GPU present (slower there on the one
+    GPU measured, :func:`sselab.eis.kernel.gpu_for`); asked for without PyTorch, the CPU paths."""
+    model = type("M", (), {"circuit": Circuit("R0-p(R1,CPE1)")})()
+    monkeypatch.setattr(_torch, "gpu_present", lambda: True)
+    for want in ("auto", "numba", "numpy"):
+        monkeypatch.setenv("SSELAB_FIT_KERNEL", want)
+        assert dispatch.choose(model, 10**6) != "torch"
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "torch")
+    assert dispatch.choose(model, 1) == "torch" and dispatch.choose(model, 10**6) == "torch"
+    monkeypatch.setattr(_torch, "installed", lambda: False)
+    assert dispatch.choose(model, 1) in ("numba", "numpy")
+
+
+def test_without_an_nvidia_driver_torch_is_not_imported():
+    code = ("import sys\nfrom sselab.eis.kernel import _torch\n_torch._NVIDIA_FILES = ('/nonexistent/nvidiactl',)\n"
+            "print(_torch.gpu_present(), 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
