@@ -360,6 +360,24 @@ def test_threads_auto_follows_free_cores(monkeypatch):
     assert not kernel.parallel_for(10_000)  # one core
 
 
+def test_free_cores_discount_this_processs_own_load(monkeypatch):
+    """A process that has kept one core busy for minutes sees a load of ~1 on an idle 2-core
+    machine: that is its own, and a core is free; the same load from another process is not."""
+    monkeypatch.setattr(kernel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(kernel.os, "getloadavg", lambda: (1.8, 1.5, 1.0))
+    own_load = kernel.own_load
+    monkeypatch.setattr(kernel, "own_load", lambda cores=1: 0.0)
+    assert not kernel.cores_free()
+    monkeypatch.setattr(kernel, "own_load", lambda cores=1: 0.97)
+    assert kernel.cores_free()
+    # the estimate itself: busy for 3 minutes → ~1; busy half the time → ~0.5; just started → ~0
+    for wall, cpu, expected in ((180.0, 180.0, 0.95), (180.0, 90.0, 0.475), (0.5, 0.5, 0.008)):
+        monkeypatch.setattr(kernel, "_STARTED", (100.0, 10.0))
+        monkeypatch.setattr(kernel.time, "monotonic", lambda w=wall: 100.0 + w)
+        monkeypatch.setattr(kernel.time, "process_time", lambda c=cpu: 10.0 + c)
+        assert abs(own_load(2) - expected) < 0.01
+
+
 def test_pooled_calls_take_dynamic_chunks_and_restore_the_schedule():
     import numba
 

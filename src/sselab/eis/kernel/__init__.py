@@ -33,8 +33,10 @@ choice applies to the off-grid refinement of the automatic starts
 from __future__ import annotations
 
 import contextvars
+import math
 import os
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 
@@ -133,9 +135,11 @@ def _pool_settings(numba, n_rows: int, threads: int | None):
 
 
 def cores_free() -> bool:
-    """Whether this process may use a second core: at least two cores available to it and a
-    1-minute load average at most their number − 1 (a busy shared machine stays serial: the
-    pool then only adds switching)."""
+    """Whether this process may use a second core: at least two cores available to it, and the
+    1-minute load average less this process's own part of it (:func:`own_load`) at most their
+    number − 1: other processes leave a core free (a busy shared machine stays serial: the pool
+    then only adds switching).  Without discounting its own part, a process that has fitted for
+    a minute saw its own busy thread as another's and stayed serial on an idle 2-core machine."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -144,7 +148,22 @@ def cores_free() -> bool:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return False
-    return cores >= 2 and load <= cores - 1
+    return cores >= 2 and load - own_load(cores) <= cores - 1
+
+
+#: (monotonic wall, process CPU) seconds when this module loaded: the start of :func:`own_load`'s window
+_STARTED = (time.monotonic(), time.process_time())
+
+
+def own_load(cores: int = 1) -> float:
+    """This process's estimated part of the 1-minute load average: its CPU time per wall second
+    since this module loaded (at most ``cores``), weighted by the share of the load average's
+    exponential window (time constant 60 s) that stretch covers; ~0 for a process just started."""
+    wall = time.monotonic() - _STARTED[0]
+    if wall <= 0:
+        return 0.0
+    busy = min(float(cores), (time.process_time() - _STARTED[1]) / wall)
+    return busy * (1.0 - math.exp(-wall / 60.0))
 
 
 def gpu_for(n_rows: int) -> bool:
