@@ -1,6 +1,7 @@
 """The optional GPU path (:mod:`sselab.eis.kernel._torch`) against the numpy reference: circuit
 impedance and Jacobian against Circuit, the iteration against the numpy solver row for row, whole
-batched fits to the same χ², and that only ``SSELAB_FIT_KERNEL=torch`` chooses it.  Runs on whatever device PyTorch has
+batched fits to the same χ², and that only ``SSELAB_FIT_KERNEL=torch``
+chooses it.  Runs on whatever device PyTorch has
 (the CPU here and in CI when PyTorch is installed, the GPU on a machine with one); skipped without
 PyTorch, which sselab never requires."""
 
