@@ -126,3 +126,15 @@ def test_without_an_nvidia_driver_torch_is_not_imported():
             "print(_torch.gpu_present(), 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_an_unusable_device_is_one_clear_error(monkeypatch):
+    """Each spectrum fails with one line naming the setting (no traceback, no silent CPU)."""
+    from sselab.eis.batch import FitFailure
+
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", "torch")
+    for bad in ("quantum", "cuda:7" if not torch.cuda.is_available() else "cuda:999"):
+        monkeypatch.setenv("SSELAB_TORCH_DEVICE", bad)
+        out = list(fit_circuit_batch(_noisy("R0-p(R1,CPE1)", 2, 3), "R0-p(R1,CPE1)"))
+        assert all(isinstance(f, FitFailure) and f.error.startswith(f"SSELAB_TORCH_DEVICE={bad!r}: PyTorch cannot")
+                   and "\n" not in f.error for f in out), out

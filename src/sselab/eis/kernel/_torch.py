@@ -34,6 +34,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ...exceptions import FitError
 from ...fitting import levenberg_marquardt as lm
 from ...fitting.transforms import _BOX, _LOG, _LOG_BOX, _LOG_SHIFT, _LOWER, _UPPER, transform_for
 from .program import ARC, ELEMENT, ELEMENT_CODES, SERIES, compiled
@@ -71,7 +72,12 @@ def device():
 
     asked = os.environ.get("SSELAB_TORCH_DEVICE", "").strip()
     if asked:
-        return torch.device(asked)
+        try:
+            dev = torch.device(asked)
+            torch.empty(0, device=dev)  # a device PyTorch knows but cannot use fails here, not mid-fit
+        except (RuntimeError, ValueError, AssertionError) as exc:
+            raise FitError(f"SSELAB_TORCH_DEVICE={asked!r}: PyTorch cannot use this device ({exc})") from None
+        return dev
     return torch.device("cuda") if gpu_present() else torch.device("cpu")
 
 
