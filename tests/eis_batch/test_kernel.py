@@ -76,15 +76,20 @@ def _noisy(text: str, n: int, seed: int) -> list[Spectrum]:
     return out
 
 
+@pytest.mark.parametrize("engine", ["numba", "torch"])
 @pytest.mark.parametrize("text", list(CIRCUITS))
-def test_compiled_fits_reach_the_numpy_chi2(monkeypatch, text):
+def test_compiled_fits_reach_the_numpy_chi2(monkeypatch, text, engine):
+    """The numba kernel, and the optional GPU iteration (:mod:`sselab.eis.kernel._torch`, on
+    whatever device PyTorch has; skipped without PyTorch), against the numpy reference."""
+    if engine == "torch":
+        pytest.importorskip("torch")
     spectra = _noisy(text, 12, seed=len(text))
     monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")
     ref = fit_circuit_batch(spectra, text)
-    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
+    monkeypatch.setenv("SSELAB_FIT_KERNEL", engine)
     got = fit_circuit_batch(spectra, text)
     assert {f.engine for f in ref} == {"numpy"}
-    assert {f.engine.split("+")[0] for f in got} == {"numba"}
+    assert {f.engine.split("+")[0] for f in got} == {engine}
     chi_ref = np.array([f.chi2 for f in ref])
     chi = np.array([f.chi2 for f in got])
     converged = np.array([f.success for f in ref])
@@ -100,7 +105,7 @@ def test_compiled_fits_reach_the_numpy_chi2(monkeypatch, text):
     assert np.median(chi) < 2.0 * 2 * F.size * 0.004**2
     for a, b in zip(ref, got):
         assert a.starts_tried == b.starts_tried
-        assert a.to_dict()["engine"] == "numpy" and b.to_dict()["engine"].startswith("numba")
+        assert a.to_dict()["engine"] == "numpy" and b.to_dict()["engine"].startswith(engine)
 
 
 def test_without_numba_the_numpy_path_fits_and_says_so(monkeypatch):

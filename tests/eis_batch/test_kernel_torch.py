@@ -1,9 +1,9 @@
 """The optional GPU path (:mod:`sselab.eis.kernel._torch`) against the numpy reference: circuit
-impedance and Jacobian against Circuit, the iteration against the numpy solver row for row, whole
-batched fits to the same χ², and that only ``SSELAB_FIT_KERNEL=torch``
-chooses it.  Runs on whatever device PyTorch has
-(the CPU here and in CI when PyTorch is installed, the GPU on a machine with one); skipped without
-PyTorch, which sselab never requires."""
+impedance and Jacobian against Circuit, the iteration against the numpy solver row for row, and
+that only ``SSELAB_FIT_KERNEL=torch`` chooses it; whole batched fits are compared in
+tests/eis_batch/test_kernel.py beside the numba kernel's.  Runs on whatever device PyTorch has
+(the CPU here and in CI when PyTorch is installed, the GPU on a machine with one); skipped
+without PyTorch, which sselab never requires."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from sselab.eis.circuit import Circuit
 from sselab.eis.fit import _Model
 from sselab.eis.kernel import dispatch
 from sselab.fitting import engine
-from sselab.fitting.levenberg_marquardt import solve
 
 from test_kernel import CIRCUITS, F, _noisy  # noqa: E402  (this folder is on sys.path: rootdir tests)
 
@@ -85,26 +84,6 @@ def test_the_iteration_is_the_numpy_solvers_row_for_row():
     free = params.free_mask
     np.testing.assert_allclose(jac, J_ref[:, :, free].transpose(0, 2, 1), rtol=1e-8,
                                atol=1e-12 * np.abs(J_ref).max())
-    assert solve  # the reference solver the module docs name
-
-
-@pytest.mark.parametrize("text", list(CIRCUITS))
-def test_torch_fits_reach_the_numpy_chi2(monkeypatch, text):
-    spectra = _noisy(text, 12, seed=len(text))
-    monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")
-    ref = fit_circuit_batch(spectra, text)
-    monkeypatch.setenv("SSELAB_FIT_KERNEL", "torch")
-    got = fit_circuit_batch(spectra, text)
-    assert {f.engine.split("+")[0] for f in got} == {"torch"}
-    assert all(f.to_dict()["engine"] == f.engine for f in got)
-    chi_ref = np.array([f.chi2 for f in ref])
-    chi = np.array([f.chi2 for f in got])
-    converged = np.array([f.success for f in ref])
-    assert converged.sum() >= 10 and np.array_equal(converged, [f.success for f in got])
-    np.testing.assert_allclose(chi[converged], chi_ref[converged], rtol=1e-6)
-    assert np.median(chi) < 2.0 * 2 * F.size * 0.004**2
-    for a, b in zip(ref, got):
-        assert a.starts_tried == b.starts_tried
 
 
 def test_torch_runs_when_asked_for_and_never_under_auto(monkeypatch):
