@@ -119,7 +119,8 @@ def solve(
     x0
         Initial values, (B, k).
     window
-        Accepted steps over which the measured gain is judged (0: off; needs ``stol`` > 0).
+        Accepted steps over which the measured gain is judged (0: off; needs ``stol`` > 0); on, it
+        also turns on the geodesic acceleration of calm steps.
     """
     x = np.array(x0, dtype=float, copy=True)
     B, k = x.shape
