@@ -17,6 +17,12 @@ from numba import njit, prange
 
 from ._numba import _residuals, _solve_overwriting
 
+#: geodesic acceleration from the last step's curvature (:func:`sselab.fitting.levenberg_marquardt.solve`,
+#: whose GEODESIC_CALM, GEODESIC_COS and GEODESIC_ALPHA these equal: tests/eis_batch/test_stop_window.py)
+GEODESIC_CALM = 10
+GEODESIC_COS = 0.9
+GEODESIC_ALPHA = 0.75
+
 #: reassociation only (no finite-math assumptions): lets LLVM vectorise the reductions, a
 #: rounding-level change of the summation order (BLAS's products in the numpy path reorder too)
 _REASSOC = {"reassoc"}
@@ -82,6 +88,11 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     diag = np.empty(k)
     sol = np.empty(k)
     gn = np.empty(k)
+    tot = np.empty(k)  # minus the step taken: sol, or sol + q/2 with geodesic acceleration
+    q = np.empty(k)
+    curv = np.empty(m)  # r(u + d) − r(u) − J d of the last accepted step d (≈ ½ r''[d, d]) ...
+    d_last = np.empty(k)  # ... and d, while calm (`bent`)
+    bent = False
     _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, J)
     cost = 0.5 * _dot(r, r)
     if not (math.isfinite(cost) and _all_finite(J)):
@@ -135,8 +146,11 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
                 have_gn = True
             gain = 0.5 * _dot(g, gn)
             conv_s = gain >= 0 and gain * max(m - k, 1) <= stol * cost
+        tot[:] = sol
+        if bent and lam <= 1e-2:
+            _accelerate(J, A, diag, lam, sol, curv, d_last, M, q, x_new, tot)
         for a in range(k):
-            x_new[a] = x[a] - sol[a]
+            x_new[a] = x[a] - tot[a]
         _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x_new, zs, lo, hi, dz, P, dpdu, r_new,
                    J_new)
         cost_new = 0.5 * _dot(r_new, r_new)
@@ -151,7 +165,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
         gs = 0.0
         for a in range(k):
             st = -sol[a]
-            s2 += st * st
+            s2 += tot[a] * tot[a]
             xx += x[a] * x[a]
             sds += diag[a] * st * st
             gs += g[a] * st
@@ -172,6 +186,15 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
                 ring[n_acc % window] = cost
                 n_acc += 1
                 calm = calm + 1 if lam_step <= 1e-2 else 0
+                bent = calm >= GEODESIC_CALM
+                if bent:  # the curvature along this step, for the next (J is the old point's)
+                    for i in range(m):
+                        curv[i] = r_new[i] - r[i]
+                    for a in range(k):
+                        d_last[a] = -tot[a]
+                        Ja = J[a]
+                        for i in range(m):
+                            curv[i] -= Ja[i] * d_last[a]
             x[:] = x_new
             cost = cost_new
             r, r_new = r_new, r
@@ -196,6 +219,38 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
         _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r_new, J_new)
     _keep_final(r, dz, free, wr, wi, res, jac)
     return cost, status, n_iter
+
+
+@njit(cache=True, error_model="numpy")
+def _accelerate(J, A, diag, lam, sol, curv, d_last, M, q, scratch, tot):
+    """Geodesic acceleration of the velocity v = −sol (Transtrum & Sethna 2012) with the second
+    directional derivative from the last accepted step d: r_vv ≈ 2t²·curv for v ≈ t·d, only
+    when v and d are within GEODESIC_COS of parallel; a = −q, q = (A + λD)⁻¹Jᵀr_vv; tot =
+    sol + q/2 where 2‖a‖ ≤ GEODESIC_ALPHA‖v‖, else left at sol (norms and angles in D's metric:
+    :func:`sselab.fitting.levenberg_marquardt._accelerate`'s operations)."""
+    k = sol.size
+    vd = 0.0
+    dd = 0.0
+    vv = 0.0
+    for a in range(k):  # in D's norm: an undetermined direction (diag ~ 0) has any value in sol
+        vd -= diag[a] * sol[a] * d_last[a]
+        dd += diag[a] * d_last[a] * d_last[a]
+        vv += diag[a] * sol[a] * sol[a]
+    if not (vd * vd >= GEODESIC_COS * GEODESIC_COS * dd * vv and dd > 0):
+        return
+    t = vd / dd
+    for a in range(k):
+        scratch[a] = 2.0 * t * t * _dot(J[a], curv)  # Jᵀr_vv
+    M[:, :] = A
+    for a in range(k):
+        M[a, a] += lam * diag[a]
+    _solve_overwriting(M, scratch, q)
+    aa = 0.0
+    for a in range(k):
+        aa += diag[a] * q[a] * q[a]
+    if 4.0 * aa <= GEODESIC_ALPHA * GEODESIC_ALPHA * vv:
+        for a in range(k):
+            tot[a] = sol[a] + 0.5 * q[a]
 
 
 @njit(cache=True, error_model="numpy")
