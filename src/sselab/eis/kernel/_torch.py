@@ -281,6 +281,11 @@ def _solve(torch, fun: _Problem, x, max_iter, ftol, xtol, gtol, stol, lam0, wind
     ring = torch.full((B, max(window, 1)), math.inf, dtype=x.dtype, device=dev)
     n_acc = torch.zeros(B, dtype=torch.int64, device=dev)
     calm = torch.zeros(B, dtype=torch.int64, device=dev)
+    # per problem: r(x + d) − r(x) − Jd of its last accepted calm step d, and d (the geodesic
+    # acceleration of lm.solve, on with the window)
+    curv = torch.zeros((B, m if use_window else 0), dtype=x.dtype, device=dev)
+    d_last = torch.zeros((B, k), dtype=x.dtype, device=dev)
+    bent = torch.zeros(B, dtype=torch.bool, device=dev)
     eye = torch.eye(k, dtype=x.dtype, device=dev)
     for _ in range(max_iter):
         idx = torch.nonzero(active).squeeze(1)
@@ -310,7 +315,9 @@ def _solve(torch, fun: _Problem, x, max_iter, ftol, xtol, gtol, stol, lam0, wind
         if stol > 0:
             gain = 0.5 * (g * sol[b:]).sum(1)
             conv_s = (lam_a <= 1e-2) & (gain >= 0) & (gain * dof <= stol * cost_a)
-        x_new = xa + step
+        taken = _accelerate(torch, step, Ja, M, diag, curv, d_last, idx, bent[idx] & (lam_a <= 1e-2)) \
+            if use_window else step
+        x_new = xa + taken
         r_new, J_new, Jp_new = fun(x_new, idx)
         cost_new = 0.5 * (r_new * r_new).sum(1)
         accept = (cost_new < cost_a) & torch.isfinite(cost_new) & torch.isfinite(J_new.sum((1, 2)))
@@ -318,7 +325,7 @@ def _solve(torch, fun: _Problem, x, max_iter, ftol, xtol, gtol, stol, lam0, wind
         reduction = torch.where(accept, cost_a - cost_new, torch.zeros_like(cost_a))
         conv_f = accept & (reduction <= ftol * cost_a)
         step2 = step * step
-        conv_x = step2.sum(1) <= (xtol * (torch.sqrt((xa * xa).sum(1)) + xtol)) ** 2
+        conv_x = (taken * taken).sum(1) <= (xtol * (torch.sqrt((xa * xa).sum(1)) + xtol)) ** 2
         pred = 0.5 * (lam_a * (diag * step2).sum(1) - (g * step).sum(1))
         safe = torch.where(pred > 0, pred, torch.ones_like(pred))
         rho = torch.where(accept & (pred > 0), reduction / safe, torch.zeros_like(pred))
@@ -327,6 +334,14 @@ def _solve(torch, fun: _Problem, x, max_iter, ftol, xtol, gtol, stol, lam0, wind
         factor = torch.where(accept, gain_factor, nu_a)
         nu[idx] = torch.where(accept, torch.full_like(nu_a, 2.0), 2 * nu_a)
         lam_new = torch.clamp(lam_a * factor, 1e-12, 1e300)
+        if use_window:  # the curvature along each accepted calm step (before the state moves on)
+            calm_a = calm[idx]
+            calm_new = torch.where(accept, torch.where(lam_a <= 1e-2, calm_a + 1, torch.zeros_like(calm_a)), calm_a)
+            now_bent = accept & (calm_new >= lm.GEODESIC_CALM)
+            nb = idx[now_bent]
+            curv[nb] = r_new[now_bent] - ra[now_bent] - (Ja[now_bent] @ taken[now_bent][:, :, None])[:, :, 0]
+            d_last[nb] = taken[now_bent]
+            bent[idx] = torch.where(accept, now_bent, bent[idx])
         acc = idx[accept]
         x[acc] = x_new[accept]
         cost[acc] = cost_new[accept]
@@ -338,8 +353,7 @@ def _solve(torch, fun: _Problem, x, max_iter, ftol, xtol, gtol, stol, lam0, wind
         if use_window:
             ring[acc, n_acc[acc] % window] = cost_a[accept]
             n_acc[acc] += 1
-            calm_a = calm[idx]
-            calm[idx] = torch.where(accept, torch.where(lam_a <= 1e-2, calm_a + 1, torch.zeros_like(calm_a)), calm_a)
+            calm[idx] = calm_new
             oldest = ring[idx, n_acc[idx] % window]
             cost_now = cost[idx]
             conv_w = accept & (calm[idx] >= window) & ((oldest - cost_now) * dof <= stol * cost_now)
@@ -351,3 +365,28 @@ def _solve(torch, fun: _Problem, x, max_iter, ftol, xtol, gtol, stol, lam0, wind
         status[idx[finished]] = done[finished]
         active[idx[finished]] = False
     return x, cost, r_all, Jp_all, status, n_iter
+
+
+def _accelerate(torch, v, Ja, M, diag, curv, d_last, idx, on):
+    """The step of the active rows: the velocity ``v``, plus half its geodesic acceleration where
+    ``on`` (:func:`sselab.fitting.levenberg_marquardt._accelerate`, the same rules)."""
+    if not bool(on.any()):
+        return v
+    rows = torch.nonzero(on).squeeze(1)
+    d, vr, D = d_last[idx[rows]], v[rows], diag[rows]
+    vd, dd, vv = (D * vr * d).sum(1), (D * d * d).sum(1), (D * vr * vr).sum(1)
+    par = (vd * vd >= lm.GEODESIC_COS**2 * dd * vv) & (dd > 0)
+    rows, vr, D, vv, t = rows[par], vr[par], D[par], vv[par], vd[par] / dd[par]
+    if rows.numel() == 0:
+        return v
+    rhs = (2.0 * t * t)[:, None] * (Ja[rows].transpose(1, 2) @ curv[idx[rows]][:, :, None])[:, :, 0]
+    systems = M[rows]
+    sol, info = torch.linalg.solve_ex(systems, rhs[:, :, None])
+    singular = info != 0
+    if bool(singular.any()):
+        sol[singular] = torch.linalg.pinv(systems[singular]) @ rhs[singular][:, :, None]
+    a = -sol[:, :, 0]
+    ok = 4.0 * (D * a * a).sum(1) <= lm.GEODESIC_ALPHA**2 * vv
+    taken = v.clone()
+    taken[rows[ok]] = vr[ok] + 0.5 * a[ok]
+    return taken
