@@ -99,8 +99,37 @@ def test_dumps_matches_the_careful_walk():
     assert json.loads(dumps(obj)) == jsonable(obj)
     assert json.loads(dumps(obj))["f"] == [[1.0, None], [None, 2.0]]
     finite = {"k": [1, 2.5, "s", True, None], "m": np.linspace(0, 1, 3)}
-    assert dumps(finite) == json.dumps(jsonable(finite))
+    assert json.loads(dumps(finite)) == json.loads(json.dumps(jsonable(finite)))
     assert math.isclose(json.loads(dumps({"x": np.float32(0.1)}))["x"], 0.1, rel_tol=1e-7)
+    # numpy float32 stored at its float64 value (as .tolist() gives it), not re-rounded
+    assert json.loads(dumps({"x": np.float32(0.1)}))["x"] == float(np.float32(0.1))
+
+
+@pytest.mark.parametrize("obj", [
+    {"big": 2**70, "x": [1.5e-5, -0.0, 1e300]},  # an integer orjson cannot write: the standard encoder
+    {"s": type("S", (str,), {})("sub"), "n": np.nan},  # a str subclass, as the standard encoder writes it
+    {1: "a", 2.5: "c", "f": [1e-7, 123456789.125, 5e-324]},
+    [np.arange(3), {"nested": (np.float64(2.5), np.int32(-4))}],
+])
+def test_dumps_gives_the_values_of_the_standard_encoder(obj):
+    """The fast path (orjson) and the standard encoder's text parse to the same values."""
+    from sselab.store.jsonio import round_trip
+
+    want = json.loads(json.dumps(jsonable(obj)))
+    assert json.loads(dumps(obj)) == want and round_trip(obj) == want
+
+
+def test_dumps_refuses_what_the_store_refused():
+    import datetime
+    from dataclasses import dataclass
+
+    @dataclass
+    class D:
+        x: int
+
+    for bad in (datetime.date(2026, 12, 4), D(1), object()):
+        with pytest.raises(StoreError, match="cannot store a value of type"):
+            dumps({"v": bad})
 
 
 def test_a_large_batch_links_every_analysis_to_its_own_file(db):
@@ -138,7 +167,7 @@ def test_a_result_encoded_ahead_is_stored_as_that_text(db_url):
 
     result = {"Ea_eV": 0.31, "curve": [1.5, float("nan")], "parameters": {"R1": {"value": 12.5, "stderr": 0.5}}}
     text = dumps(result)
-    assert text == '{"Ea_eV": 0.31, "curve": [1.5, null], "parameters": {"R1": {"value": 12.5, "stderr": 0.5}}}'
+    assert text == '{"Ea_eV":0.31,"curve":[1.5,null],"parameters":{"R1":{"value":12.5,"stderr":0.5}}}'
     assert dumps(Encoded(text)) == text
     rec = AnalysisRecord(key=AnalysisKey("e" * 64, "m", "s" * 64, "0.1.0"), sample=SampleInfo("st", "S"),
                          result=Encoded(text), values=extract_values(result), task_id="t")

@@ -95,9 +95,9 @@ def test_a_settled_outcome_holds_the_text_the_store_writes_and_the_copy_the_pipe
               "parameters": {"R1": {"value": 12.5, "stderr": math.inf, "unit": "ohm"}},
               "n": np.int64(3), "curves": {"x": np.array([1.0, math.nan])}}
     out = executors.settled(Outcome(result, None, 0.5))
-    assert out.stored == ('{"status": "ok", "reasons": [], "Ea_eV": 0.31, "sigma_S_per_cm": 2.5, '
-                          '"parameters": {"R1": {"value": 12.5, "stderr": null, "unit": "ohm"}}, "n": 3, '
-                          '"curves": {"x": [1.0, null]}}')
+    assert out.stored == ('{"status":"ok","reasons":[],"Ea_eV":0.31,"sigma_S_per_cm":2.5,'
+                          '"parameters":{"R1":{"value":12.5,"stderr":null,"unit":"ohm"}},"n":3,'
+                          '"curves":{"x":[1.0,null]}}')
     assert out.stored == dumps(result)
     assert out.result == executors.kept_result(result) == {k: v for k, v in json.loads(out.stored).items()
                                                            if k != "curves"}
