@@ -5,7 +5,8 @@ timeout, and every write transaction starts with ``BEGIN IMMEDIATE``, so two pro
 at once queue up instead of failing or corrupting the file.  PostgreSQL is used by URL
 (``postgresql+psycopg://user@host/db``).  :func:`upgrade` brings the schema to the newest
 Alembic revision under a lock, so two processes opening a new database at once are safe too.
-JSON columns are written by :func:`sselab.store.jsonio.dumps` (numpy → plain, NaN → null).
+JSON columns are written by :func:`sselab.store.jsonio.dumps` (numpy → plain, NaN → null) and
+read by :func:`~sselab.store.jsonio.loads`.
 
 Example
 -------
@@ -28,7 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ..exceptions import StoreError
-from .jsonio import dumps
+from .jsonio import dumps, loads
 
 #: Seconds a writer waits for another process's lock before giving up (SQLite).
 BUSY_TIMEOUT_S = 60.0
@@ -94,11 +95,12 @@ def make_engine(url: str) -> Engine:
         folder = Path(parsed.database).parent
         if not folder.is_dir():
             raise StoreError(f"cannot create database {parsed.database}: folder {folder} does not exist")
-        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S}, json_serializer=dumps)
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S}, json_serializer=dumps,
+                               json_deserializer=loads)
         _sqlite_listeners(engine)
         return engine
     try:
-        return create_engine(parsed, pool_pre_ping=True, json_serializer=dumps)
+        return create_engine(parsed, pool_pre_ping=True, json_serializer=dumps, json_deserializer=loads)
     except (NoSuchModuleError, ImportError) as exc:
         raise StoreError(f"no database driver for {parsed.drivername!r} (use sqlite or postgresql+psycopg)") from exc
 

@@ -74,11 +74,16 @@ def round_trip(obj: Any) -> Any:
     """``obj`` as a JSON column gives it back (``json.loads(dumps(obj))``): two C passes,
     several times faster than :func:`jsonable`'s walk on a large result, and the same value
     (but for bool or ``None`` dict keys, see :func:`dumps`)."""
-    text = dumps(obj)
+    return loads(dumps(obj))
+
+
+def loads(text: str | bytes) -> Any:
+    """A JSON column's text as Python values (the engines' ``json_deserializer``): orjson, and
+    ``json.loads`` where orjson refuses the text (an integer beyond 64 bits), the same values."""
     if _orjson is not None:
         try:
             return _orjson.loads(text)
-        except ValueError:  # orjson.JSONDecodeError: an integer beyond 64 bits
+        except ValueError:  # orjson.JSONDecodeError
             pass
     return json.loads(text)
 
