@@ -161,7 +161,7 @@ def header_block(text: str, min_columns: int = 2) -> tuple[list[str], np.ndarray
     except ValueError:  # orjson.JSONDecodeError
         return None
     ncol = len(rows[0])
-    if len(rows) < 3 or ncol < min_columns or any(len(r) != ncol for r in rows):
+    if len(rows) < 3 or ncol < min_columns or len(set(map(len, rows))) != 1:
         return None
     data = np.fromiter(chain.from_iterable(rows), float, len(rows) * ncol).reshape(len(rows), ncol)
     head = text[:len(text) - len(block)]  # the block is ASCII: as many characters as bytes
