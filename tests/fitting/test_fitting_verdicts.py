@@ -121,8 +121,8 @@ def test_high_correlations_on_python_floats_are_the_numpy_ones():
     for k in (1, 2, 3, 7, 12, 16):
         for _ in range(200):
             t = verdicts.CORRELATION_WARNING
-            c = rng.choice([0.2, t, -t, np.nextafter(t, 2), -np.nextafter(t, 2), -0.99995, 1.0, np.nan, np.inf, -np.inf],
-                           size=(k, k))
+            near = np.nextafter(t, 2)
+            c = rng.choice([0.2, t, -t, near, -near, -0.99995, 1.0, np.nan, np.inf, -np.inf], size=(k, k))
             saved = verdicts._FEW_PARAMETERS
             try:
                 verdicts._FEW_PARAMETERS = 10_000

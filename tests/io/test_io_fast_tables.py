@@ -160,7 +160,8 @@ def test_header_block_equals_the_general_reading_on_real_tables(shared_data):
 
 
 def _rows(delim: str = ",", n: int = 40) -> list[str]:
-    return [delim.join(repr(float(v)) for v in (f, 10.0 + k, -1.5e-3 * (k + 1))) for k, f in enumerate(np.logspace(6, -1, n))]
+    return [delim.join(repr(float(v)) for v in (f, 10.0 + k, -1.5e-3 * (k + 1)))
+            for k, f in enumerate(np.logspace(6, -1, n))]
 
 
 @pytest.mark.parametrize("delim", [",", ";", "\t"])
