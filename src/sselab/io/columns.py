@@ -181,8 +181,6 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     return _finish(path, lines, nonblank, body, start, data, delim, comma, ncol, ends_with_newline)
 
 
-
-
 def _fast_block(lines: list[str], nonblank: list[int], delim: str | None, comma: bool,
                 ncol: int, text: str | None = None) -> tuple[int, np.ndarray] | None:
     """(index into ``nonblank`` where the numeric block starts, its values): the block follows the

@@ -30,8 +30,11 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from itertools import chain
 
 import numpy as np
+
+from .fields import _numeric, _split
 
 try:  # the fast path only; without orjson every block goes to numpy.loadtxt
     from orjson import loads as _json_loads
@@ -119,6 +122,8 @@ _PLAIN_BLOCK = {d: b"0123456789.+-eE\n" + d.encode() for d in (",", ";", "\t")}
 _OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 #: how far down :func:`header_block` looks for the header
 _HEAD_LINES = 100
+#: the first bytes a row of plain numbers can have
+_ROW_START = frozenset(b"0123456789+-.")
 
 
 def header_block(text: str, min_columns: int = 2) -> tuple[list[str], np.ndarray, list[str], str, int] | None:
@@ -132,10 +137,6 @@ def header_block(text: str, min_columns: int = 2) -> tuple[list[str], np.ndarray
     same line (the last with a foreign byte, :func:`last_foreign`), is parsed by the same orjson
     numbers (:func:`_json_rows`), and its delimiter choice has one candidate (the rows split into
     one field on every other delimiter and on blanks); tests/io/test_io_fast_tables.py compares."""
-    from itertools import chain
-
-    from .fields import _numeric, _split
-
     raw = text.encode("utf-8", "surrogatepass")
     if _json_loads is None or not raw.endswith(b"\n") or raw.endswith(b"\n\n"):
         return None
@@ -175,10 +176,6 @@ def header_block(text: str, min_columns: int = 2) -> tuple[list[str], np.ndarray
     if any(_numeric(_split(ln, delim), False) for ln in preamble):
         return None  # numbers above the header: the line-by-line pass says what is wrong
     return fields, data, preamble, delim, len(lines) + 1
-
-
-#: the first bytes a row of plain numbers can have
-_ROW_START = frozenset(b"0123456789+-.")
 
 
 def foreign_line(lines: list[str]) -> int:
