@@ -64,7 +64,8 @@ def collector_paused(command: Callable) -> Callable:
     was).  A command that holds thousands of results alive (``sselab eis fit`` on 10,000 files)
     otherwise pays for full collections that walk all of them again and again and free nothing
     (reference counting frees them): 2.3 of 12.1 s CPU on 10,000 files, with the same peak
-    memory without it (benchmarks/RESULTS.md, "cliout").  Forked workers inherit the pause."""
+    memory without it (benchmarks/RESULTS.md, "cliout").  Forked workers inherit the pause.  A
+    command that makes figures (reference cycles) turns the collector on again for itself."""
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
         if not gc.isenabled():

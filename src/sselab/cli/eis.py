@@ -163,6 +163,10 @@ def fit_command(
     if weight not in WEIGHTINGS:
         raise SselabError(f"--weight must be one of {', '.join(WEIGHTINGS)}, got {weight!r}")
     init, fixed = assignments(initial, "--initial"), assignments(fix, "--fix")
+    if plot is not None:  # figures leave reference cycles behind: the collector runs (collector_paused)
+        import gc
+
+        gc.enable()
     from ..eis.circuit import Circuit
 
     c = Circuit(circuit)  # syntax errors first, once
