@@ -216,3 +216,27 @@ def test_a_zero_impedance_point_is_named_not_a_nan_error():
     z[5] = 0
     with pytest.raises(FitError, match="exactly 0 at 1 point"):
         fit_circuit(Spectrum(frequency_Hz=f, impedance_ohm=z, source="zero.csv"), "R0-p(R1,C1)")
+
+
+def test_effective_capacitance_fast_path_is_the_errstate_computation_bit_for_bit():
+    """Finite R, Q and 1e-3 < n < 1e3 skip the errstate block: the same numpy operations, the
+    same doubles, and no warning; the edges (inf, NaN, overflow of exp) still give what they gave."""
+    import math
+    import warnings
+
+    def reference(R, Q, n):
+        if n <= 0 or R <= 0 or Q <= 0:
+            return float("nan")
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float(np.exp((np.log(R) * (1 - n) + np.log(Q)) / n))
+
+    rng = np.random.default_rng(7)
+    cases = [(10 ** a, 10 ** b, n) for a, b, n in zip(rng.uniform(-5, 12, 20000), rng.uniform(-14, 0, 20000),
+                                                       rng.uniform(0.3, 1.0, 20000))]
+    edges = [0.0, 5e-324, 1e-300, 0.5, 1.0, 1e30, 1e300, math.inf, math.nan]
+    cases += [(R, Q, n) for R in edges for Q in edges for n in (1e-300, 1e-3, 0.0010001, 0.9, 1.0, 999.9, 1e3, 1e308)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for R, Q, n in cases:
+            a, b = effective_capacitance(R, Q, n), reference(R, Q, n)
+            assert a == b or (math.isnan(a) and math.isnan(b)), (R, Q, n)

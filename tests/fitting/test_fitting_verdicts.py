@@ -109,3 +109,28 @@ def test_near_total_correlation_warns():
     r = np.random.default_rng(1).standard_normal(30)
     v = fit_verdict(FitResult(ps, cov, float(r @ r), 30, r, True, "converged"))
     assert v.codes == ("correlated",)
+
+
+def test_high_correlations_on_python_floats_are_the_numpy_ones():
+    """The small-matrix path (Python floats) finds the same pairs, in the same order, with the same
+    r, as the numpy path kept for large matrices — NaN, ±inf and values at the threshold included."""
+    from sselab.fitting import verdicts
+
+    rng = np.random.default_rng(3)
+    found = 0
+    for k in (1, 2, 3, 7, 12, 16):
+        for _ in range(200):
+            t = verdicts.CORRELATION_WARNING
+            near = np.nextafter(t, 2)
+            c = rng.choice([0.2, t, -t, near, -near, -0.99995, 1.0, np.nan, np.inf, -np.inf], size=(k, k))
+            saved = verdicts._FEW_PARAMETERS
+            try:
+                verdicts._FEW_PARAMETERS = 10_000
+                small = verdicts._high_correlations(c)
+                verdicts._FEW_PARAMETERS = 0
+                large = verdicts._high_correlations(c)
+            finally:
+                verdicts._FEW_PARAMETERS = saved
+            assert small == large and all(type(r) is float for *_, r in small)
+            found += len(small)
+    assert found > 1000

@@ -116,3 +116,89 @@ def test_dta_and_mpt_tables_in_one_call_equal_the_row_by_row_reading(shared_data
                 if hasattr(a, name):
                     assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), (path.name, name)
             assert a.notes == b.notes, path.name
+
+
+def _without_header_block(text: str, path):
+    """parse_table with the one-pass header block switched off (the one-call block stays on)."""
+    saved = columns.header_block
+    columns.header_block = lambda *a, **k: None
+    try:
+        return parse_table(text, path)
+    finally:
+        columns.header_block = saved
+
+
+def _same_table(text: str, path) -> bool:
+    """parse_table with and without the header block give the same table (or the same error);
+    returns whether the header block took the text."""
+    from sselab.io.fastblock import header_block
+
+    try:
+        slow = _without_header_block(text, path)
+    except ReaderError as exc:
+        with pytest.raises(ReaderError) as fast_exc:
+            parse_table(text, path)
+        assert fast_exc.value.problem == exc.problem
+        assert header_block(text) is None
+        return False
+    fast = parse_table(text, path)
+    assert fast.data.tobytes() == slow.data.tobytes() and fast.data.shape == slow.data.shape
+    assert (fast.header, fast.preamble, fast.delimiter, fast.decimal_comma, fast.first_data_line,
+            fast.declared_rows, fast.dropped) == (slow.header, slow.preamble, slow.delimiter, slow.decimal_comma,
+                                                  slow.first_data_line, slow.declared_rows, slow.dropped)
+    return header_block(text) is not None
+
+
+def test_header_block_equals_the_general_reading_on_real_tables(shared_data):
+    taken = checked = 0
+    for path in sorted((shared_data / "realfiles").iterdir()):
+        if path.suffix.lower() not in (".csv", ".txt", ".z", ".xy", ".dat") and "P00" not in path.name:
+            continue
+        taken += _same_table(read_text(path), path)
+        checked += 1
+    assert checked >= 10 and taken >= 1
+
+
+def _rows(delim: str = ",", n: int = 40) -> list[str]:
+    return [delim.join(repr(float(v)) for v in (f, 10.0 + k, -1.5e-3 * (k + 1)))
+            for k, f in enumerate(np.logspace(6, -1, n))]
+
+
+@pytest.mark.parametrize("delim", [",", ";", "\t"])
+def test_the_written_layout_takes_the_header_block(tmp_path, delim):
+    text = "# Temperature: 300.5 K\n" + delim.join(["frequency (Hz)", "Re(Z) (Ohm)", "-Im(Z) (Ohm)"]) + "\n" \
+        + "\n".join(_rows(delim)) + "\n"
+    assert _same_table(text, tmp_path / "x.csv")
+    table = parse_table(text, "x.csv")
+    assert table.header == ["frequency (Hz)", "Re(Z) (Ohm)", "-Im(Z) (Ohm)"] and table.first_data_line == 3
+    assert table.preamble == ["# Temperature: 300.5 K"] and table.delimiter == delim
+    assert table.data[0].tolist() == [1e6, 10.0, -1.5e-3]
+
+
+_HEAD = "f (Hz),Z' (Ohm),Z'' (Ohm)\n"
+
+
+@pytest.mark.parametrize("text, taken", [
+    (_HEAD + "\n".join(_rows()) + "\n", True),
+    ("Ω sample\n\n  \n" + _HEAD + "\n".join(_rows()) + "\n", True),           # non-ASCII and blank preamble
+    (_HEAD + "\n".join(_rows()), False),                                       # no line end: maybe cut
+    (_HEAD + "\n".join(_rows()) + "\n\n", False),                              # trailing blank line
+    (_HEAD.replace("\n", "\r\n") + "\r\n".join(_rows()) + "\r\n", False),      # CRLF
+    (_HEAD + "40\n" + "\n".join(_rows()) + "\n", False),                       # declared point count
+    (_HEAD + "\n".join(_rows()[:20]) + "\n\n" + "\n".join(_rows()[20:]) + "\n", False),  # blank line inside
+    (_HEAD + "\n".join(_rows()) + ",\n", False),                               # trailing delimiter
+    (_HEAD + "\n".join(_rows()[:-1]) + "\n1,2\n", False),                      # ragged last row
+    (_HEAD + "\n".join(_rows()[:-1]) + "\n1,2,3,4\n", False),                  # ragged last row
+    (_HEAD + "\n".join(_rows()[:-1]) + "\n-0,1,2\n", False),                   # -0 (loadtxt: -0.0)
+    (_HEAD + "\n".join(_rows()[:-1]) + "\n1,nan,2\n", False),                  # nan
+    (_HEAD + "\n".join(_rows()[:-1]) + "\n.5,1,2\n", False),                   # not JSON's syntax
+    (_HEAD + "\n".join(_rows()[:-1]) + "\n1,1 ,2\n", False),                   # blank in a row
+    ("1,2,3\n" + _HEAD + "\n".join(_rows()) + "\n", False),                    # numbers above the header
+    ("5\n" + _HEAD + "\n".join(_rows()) + "\n", False),                        # a number above the header
+    ("f (Hz),Z'\n" + "\n".join(_rows()) + "\n", False),                        # header narrower than rows
+    ("1,2,3\n" + "\n".join(_rows()) + "\n", False),                            # no header
+    (_HEAD + "\n".join(_rows(n=2)) + "\n", False),                             # fewer than 3 rows
+    ("x\x0bnote\n" + _HEAD + "\n".join(_rows()) + "\n", False),                # another line break
+])
+def test_header_block_takes_only_what_the_general_reading_reads_the_same(text, taken):
+    assert _same_table(text, "x.csv") is taken

@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 from ..exceptions import FitError, SselabError
 from ..numfmt import format_relative, format_uncertain
 from ..verdict import EXIT_FAILED
-from ._common import assignments, check_option, echo_json, exit_for, verdict_line
+from ._common import assignments, check_option, collector_paused, echo_json, exit_for, verdict_line
 from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, mask_option,
                          with_mask_note)
 
@@ -133,6 +133,7 @@ def _print_fit(fit: CircuitFit, console: Console) -> None:
 
 
 @eis_app.command("fit")
+@collector_paused
 def fit_command(
     files: List[Path] = typer.Argument(..., help="Spectrum files (CSV/TXT, .z, .mpt, .mpr, .DTA).",
                                        parser=Path),  # 7x faster than the default validation of 10,000 paths
@@ -162,6 +163,10 @@ def fit_command(
     if weight not in WEIGHTINGS:
         raise SselabError(f"--weight must be one of {', '.join(WEIGHTINGS)}, got {weight!r}")
     init, fixed = assignments(initial, "--initial"), assignments(fix, "--fix")
+    if plot is not None:  # figures leave reference cycles behind: the collector runs (collector_paused)
+        import gc
+
+        gc.enable()
     from ..eis.circuit import Circuit
 
     c = Circuit(circuit)  # syntax errors first, once

@@ -14,7 +14,7 @@ Examples
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -314,6 +314,11 @@ class Circuit:
 
     def rc_pairs(self) -> list[tuple[str, str]]:
         """(resistor, capacitive element) labels of every two-branch p(R, C|CPE) block."""
+        return list(self._rc_pairs)
+
+    @cached_property
+    def _rc_pairs(self) -> tuple[tuple[str, str], ...]:
+        """:meth:`rc_pairs`, found once per circuit (every fit's capacitances and verdict ask)."""
         pairs = []
 
         def visit(node: Node) -> None:
@@ -326,7 +331,7 @@ class Circuit:
                 visit(c)
 
         visit(self.tree)
-        return pairs
+        return tuple(pairs)
 
 
 @lru_cache(maxsize=128)

@@ -43,6 +43,10 @@ def effective_capacitance(R: float, Q: float, n: float) -> float:
     NaN when n ≤ 0 (no arc)."""
     if n <= 0 or R <= 0 or Q <= 0:
         return float("nan")
+    if R < math.inf and Q < math.inf and 1e-3 < n < 1e3:  # no step before exp can overflow or be invalid
+        x = (np.log(R) * (1 - n) + np.log(Q)) / n
+        if x < 700.0:  # the same numpy operations without the cost of an errstate block
+            return float(np.exp(x))
     with np.errstate(over="ignore", invalid="ignore"):
         return float(np.exp((np.log(R) * (1 - n) + np.log(Q)) / n))
 
@@ -197,6 +201,7 @@ class CircuitFit:
         res = self.result
         rr, ri = self.residuals_relative
         squares = rr**2 + ri**2
+        pseudo = float(np.sum(squares))
         c_eff, apex = self._capacitances
         corr = res.correlation
         rows = corr.tolist()  # Python floats: _num changes only the non-finite ones
@@ -207,7 +212,7 @@ class CircuitFit:
             "n_points": self.n_points,
             "chi2": _num(res.chi2),
             "reduced_chi2": _num(res.reduced_chi2),
-            "pseudo_chi2": _num(float(np.sum(squares))),
+            "pseudo_chi2": _num(pseudo),
             "aic": _num(res.aic),
             "bic": _num(res.bic),
             "success": res.success,
@@ -219,7 +224,7 @@ class CircuitFit:
             "characteristic_frequency_Hz": {k: _num(v) for k, v in apex.items()},
             "undetermined": list(res.undetermined),
             "warnings": list(res.warnings),
-            "residuals_rms_percent": _num(100 * math.sqrt(np.mean(squares) / 2)),
+            "residuals_rms_percent": _num(100 * math.sqrt(pseudo / squares.size / 2)),  # np.mean: the sum / size
             "frequency_range_Hz": [_num(self.frequency_Hz.min()), _num(self.frequency_Hz.max())],
             "initial": {k: _num(v) for k, v in self.initial.items()},
             "source": self.source,

@@ -124,6 +124,23 @@ def residual_tests(residuals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     return np.isfinite(r).all(axis=1), np.atleast_1d(runs_z(r)), np.atleast_1d(longest_run_p(r))
 
 
+#: up to this many free parameters, the correlations are checked on Python floats (no numpy
+#: call per fit: a batch output judges thousands of small fits)
+_FEW_PARAMETERS = 16
+
+
+def _high_correlations(corr: np.ndarray) -> list[tuple[int, int, float]]:
+    """(i, j, r) above the diagonal where |r| > ``CORRELATION_WARNING`` (NaN never), row by row."""
+    if not corr.size:
+        return []
+    if corr.shape[0] > _FEW_PARAMETERS:
+        high = np.triu(np.where(np.isfinite(corr), np.abs(corr), 0.0), 1) > CORRELATION_WARNING
+        return [(int(i), int(j), float(corr[i, j])) for i, j in np.argwhere(high)]
+    rows = corr.tolist()  # the same comparisons on the same doubles
+    return [(i, j, r) for i, row in enumerate(rows) for j, r in enumerate(row)
+            if j > i and abs(r) > CORRELATION_WARNING and math.isfinite(r)]
+
+
 def fit_verdict(result: FitResult, *, noise: float | None = None,
                 depends_on: Iterable[str] | None = None,
                 residual_stats: tuple[bool, float, float] | None = None) -> Verdict:
@@ -195,14 +212,11 @@ def fit_verdict(result: FitResult, *, noise: float | None = None,
         elif rel > UNDETERMINED_REL_STDERR:
             reasons.append(Reason("undetermined", f"{n} is not determined by the data ({_fmt(p)})"))
     free = list(result.free_names)
-    corr = result.correlation
-    if corr.size:
-        high = np.triu(np.where(np.isfinite(corr), np.abs(corr), 0.0), 1) > CORRELATION_WARNING
-        for i, j in np.argwhere(high):
-            a, b = free[i], free[j]
-            if a in need or b in need:
-                reasons.append(Reason("correlated", f"{a} and {b} are almost fully correlated "
-                                      f"(r = {corr[i, j]:.5f}): only a combination of them is determined"))
+    for i, j, r_ij in _high_correlations(result.correlation):
+        a, b = free[i], free[j]
+        if a in need or b in need:
+            reasons.append(Reason("correlated", f"{a} and {b} are almost fully correlated "
+                                  f"(r = {r_ij:.5f}): only a combination of them is determined"))
     ratio = (math.sqrt(result.chi2 / result.dof) / noise if noise is not None and noise > 0 and result.dof > 0
              and math.isfinite(result.chi2) else math.inf)
     if r.size >= MIN_POINTS_RUNS and finite and ratio >= SYSTEMATIC_MIN_RATIO:

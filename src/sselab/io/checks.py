@@ -62,8 +62,8 @@ def make_spectrum(
         raise ReaderError(path, f"{where}{f.size} frequencies but {z.size} impedances")
     if f.size < min_points:
         raise ReaderError(path, f"{where}only {f.size} points; a spectrum needs at least {min_points}")
-    bad = ~np.isfinite(f) | ~np.isfinite(z.real) | ~np.isfinite(z.imag)
-    if bad.any():
+    if not (np.isfinite(f).all() and np.isfinite(z).all()):  # a complex value is finite when both parts are
+        bad = ~np.isfinite(f) | ~np.isfinite(z.real) | ~np.isfinite(z.imag)
         i = int(np.argmax(bad))
         raise ReaderError(path, f"{where}NaN or infinite value at point {i + 1} of {f.size}")
     if (f <= 0).any():
@@ -91,8 +91,12 @@ def has_duplicates(x: np.ndarray) -> bool:
 
 def verdict_meta(metadata: dict[str, Any], reasons: Iterable[Reason]) -> dict[str, Any]:
     """``metadata`` with ``reading_verdict`` set from ``reasons`` added to any already there."""
-    old = Verdict.from_dict(metadata.get("reading_verdict"))
+    reasons = tuple(reasons)
     out = dict(metadata)
+    if not reasons and not metadata.get("reading_verdict"):  # most files: nothing to merge
+        out["reading_verdict"] = Verdict.ok().to_dict()
+        return out
+    old = Verdict.from_dict(metadata.get("reading_verdict"))
     out["reading_verdict"] = old.merge(Verdict.of(reasons)).to_dict()
     return out
 

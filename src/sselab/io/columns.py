@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exceptions import ReaderError
-from .fastblock import last_foreign, loadtxt_block
+from .fastblock import _OTHER_BREAKS, header_block, last_foreign, loadtxt_block
 from .fields import _choose_delimiter, _floats, _numeric, _row_regex, _split, to_float  # noqa: F401  (to_float: re-exported)
 
 _DELIM_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma", None: "blank"}
@@ -154,8 +154,13 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     is a :class:`ReaderError` naming the line (never a silent loss of the rows above it); a
     short or non-numeric row inside the block is an error naming the line; a last line
     without a line end that was cut inside a number is dropped and reported in ``dropped``.
-    Time and memory are linear in the file size.
+    Time and memory are linear in the file size.  The common table (a header, then rows of
+    plain numbers) is read in one pass (:func:`sselab.io.fastblock.header_block`).
     """
+    quick = header_block(text, min_columns)
+    if quick is not None:
+        fields, data, preamble, delim, first_row = quick
+        return Table([h.strip().strip('"') for h in fields], data, preamble, delim, False, first_row)
     ends_with_newline = text.endswith(("\n", "\r"))
     lines = text.splitlines()
     while lines and not lines[-1].strip():
@@ -174,10 +179,6 @@ def parse_table(text: str, path: Path | str, min_columns: int = 2) -> Table:
     else:
         start, data = _careful_block(path, lines, nonblank, body, delim, comma, ncol)
     return _finish(path, lines, nonblank, body, start, data, delim, comma, ncol, ends_with_newline)
-
-
-#: line breaks of str.splitlines other than "\n" (with one of them, lines are joined anew)
-_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
 
 
 def _fast_block(lines: list[str], nonblank: list[int], delim: str | None, comma: bool,

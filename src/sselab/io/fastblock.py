@@ -30,8 +30,11 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from itertools import chain
 
 import numpy as np
+
+from .fields import _numeric, _split
 
 try:  # the fast path only; without orjson every block goes to numpy.loadtxt
     from orjson import loads as _json_loads
@@ -111,6 +114,68 @@ def _json_rows(block: bytes, delimiter: str | None, usecols: list[int] | None) -
         except IndexError:
             return None
     return data
+
+
+#: the bytes of a block of plain numbers with each delimiter (no blanks, quotes, nan/inf or decimal commas)
+_PLAIN_BLOCK = {d: b"0123456789.+-eE\n" + d.encode() for d in (",", ";", "\t")}
+#: line breaks of ``str.splitlines`` other than ``\n``
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+#: how far down :func:`header_block` looks for the header
+_HEAD_LINES = 100
+#: the first bytes a row of plain numbers can have
+_ROW_START = frozenset(b"0123456789+-.")
+
+
+def header_block(text: str, min_columns: int = 2) -> tuple[list[str], np.ndarray, list[str], str, int] | None:
+    """The common table in one pass: (header fields, data, preamble lines, delimiter, line number
+    of the first row) when ``text`` is a header line (within the first :data:`_HEAD_LINES`), then
+    only rows of plain numbers in JSON's syntax separated by one ``,``, ``;`` or tab, at least 3
+    of them, all as wide, each ending in ``\n``; the header has as many fields, is not numbers
+    and holds a byte no row of numbers has; no line above it is numbers; no line break but
+    ``\n`` anywhere.  ``None`` otherwise, and :func:`sselab.io.columns.parse_table` decides line
+    by line.  On such a text that reading finds the same: its one-call block starts after the
+    same line (the last with a foreign byte, :func:`last_foreign`), is parsed by the same orjson
+    numbers (:func:`_json_rows`), and its delimiter choice has one candidate (the rows split into
+    one field on every other delimiter and on blanks); tests/io/test_io_fast_tables.py compares."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if _json_loads is None or not raw.endswith(b"\n") or raw.endswith(b"\n\n"):
+        return None
+    start = raw.find(b"\n") + 1
+    for _ in range(_HEAD_LINES):  # the first line that starts with a number after a line with a foreign byte
+        if start <= 0 or start >= len(raw):
+            return None
+        if raw[start] in _ROW_START:
+            last_bad = len(raw[:start].rstrip(ROW_BYTES)) - 1  # as last_foreign finds it when the rest is rows
+            if last_bad > raw.rfind(b"\n", 0, start - 1):
+                break
+        start = raw.find(b"\n", start) + 1
+    else:
+        return None
+    block = raw[start:]
+    first = block[:block.find(b"\n")]
+    delim = "," if b"," in first else ";" if b";" in first else "\t" if b"\t" in first else None
+    if delim is None or block.translate(None, _PLAIN_BLOCK[delim]) or b"-0" in block and _MINUS_ZERO.search(block):
+        return None
+    body = block[:-1] if delim == "," else block[:-1].replace(delim.encode(), b",")
+    try:
+        rows = _json_loads(b"[[" + body.replace(b"\n", b"],[") + b"]]")
+    except ValueError:  # orjson.JSONDecodeError
+        return None
+    ncol = len(rows[0])
+    if len(rows) < 3 or ncol < min_columns or len(set(map(len, rows))) != 1:
+        return None
+    data = np.fromiter(chain.from_iterable(rows), float, len(rows) * ncol).reshape(len(rows), ncol)
+    head = text[:len(text) - len(block)]  # the block is ASCII: as many characters as bytes
+    if any(sep in head for sep in _OTHER_BREAKS):
+        return None
+    lines = head.split("\n")[:-1]
+    fields = _split(lines[-1], delim)
+    if len(fields) != ncol or _numeric(fields, False):
+        return None
+    preamble = [ln for ln in lines[:-1] if ln.strip()]
+    if any(_numeric(_split(ln, delim), False) for ln in preamble):
+        return None  # numbers above the header: the line-by-line pass says what is wrong
+    return fields, data, preamble, delim, len(lines) + 1
 
 
 def foreign_line(lines: list[str]) -> int:

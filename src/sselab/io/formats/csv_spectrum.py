@@ -112,14 +112,16 @@ def spectra_from_text(text: str, path: Path, instrument: str, first_notes: tuple
     more, reasons = table_reasons(table)
     notes += more
     zero = f == 0
-    good = ~zero
     if zero.any():
+        good = ~zero
         notes.append(f"{int(zero.sum())} of {f.size} rows with frequency 0 (DC points or separators between sweeps) dropped")
-    keys = [table.data[good, i] for i in key_cols]
-    f, z = f[good], z[good]
+        keys = [table.data[good, i] for i in key_cols]
+        f, z = f[good], z[good]
+    else:  # every row kept: no copies (make_spectrum copies what it keeps)
+        keys = [table.data[:, i] for i in key_cols]
     if f.size == 0:
         raise ReaderError(path, "no row with a positive frequency")
-    segments = _sweeps(f, keys) if has_duplicates(f) or keys else [np.arange(f.size)]
+    segments = _sweeps(f, keys) if has_duplicates(f) or keys else [slice(None)]
     if len(segments) > 1:
         how = f"changes of {', '.join(repr(table.header[i]) for i in key_cols)} and " if key_cols else ""
         notes.append(f"{len(segments)} sweeps, split on {how}frequency restarts")
