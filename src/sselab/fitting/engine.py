@@ -59,20 +59,15 @@ def _numeric_jacobian(fun: Model, P: np.ndarray, rows: np.ndarray, r0: np.ndarra
 
 def _wrap(fun: Model, params: Parameters, transform: Transform, base: np.ndarray) -> lm.Residuals:
     free = params.free_mask
-    every = bool(free.all())  # no fixed parameter: no gathering copies of P's and J's columns
 
     def inner(u: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if every:
-            P = transform.to_p(u)
-        else:
-            P = base[rows].copy()
-            P[:, free] = transform.to_p(u)
+        P = base[rows].copy()
+        P[:, free] = transform.to_p(u)
         with np.errstate(all="ignore"):
             r, Jp = fun(P, rows)
             if Jp is None:
                 Jp = _numeric_jacobian(fun, P, rows, r, free)
-            # every column free: no gathering copy of Jp (a model may hand back an array it keeps)
-            J = (Jp if every else Jp[:, :, free]) * transform.dp_du(u)[:, None, :]
+            J = Jp[:, :, free] * transform.dp_du(u)[:, None, :]
         return r, J
 
     return inner
