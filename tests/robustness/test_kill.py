@@ -132,3 +132,31 @@ def test_killing_the_parent_leaves_no_worker_and_a_consistent_database(manifest,
     assert summary.n_run + summary.n_skipped == summary.n_tasks
     if finished_first:  # exit 0 is only right for a run that completed every task before the signal
         assert summary.n_run == 0, "exit 0 after SIGTERM although analyses were left undone"
+
+
+def test_a_worker_terminated_while_it_starts_dies_quietly():
+    """A worker forked after `sselab run` set its SIGTERM handler, terminated before its
+    initializer resets the handler (a bad manifest stops the pool the run started first): it dies
+    by SIGTERM, printing nothing — the handler used to raise SystemExit inside the interpreter's
+    after-fork code, a traceback on the user's terminal (seen in tests/robustness/test_memory.py)."""
+    code = (
+        "import os, signal, sys\n"
+        "from sselab.cli.run import _exit_on_sigterm\n"
+        "_exit_on_sigterm()\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    import time; time.sleep(5)\n"
+        "    os._exit(0)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "print(os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM)\n"
+        "import time\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(5)\n"
+        "except SystemExit as exc:\n"
+        "    print(exc.code)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(SRC)})
+    assert proc.stdout.split() == ["True", "143"] and proc.stderr == "", (proc.stdout, proc.stderr)

@@ -74,12 +74,22 @@ def run(
 
 def _exit_on_sigterm() -> None:
     """SIGTERM ends the run like Ctrl+C: the pipeline's cleanup terminates the workers and
-    closes the database (the default action would skip all cleanup)."""
+    closes the database (the default action would skip all cleanup).  A worker forked from this
+    process inherits the handler until its initializer resets it; one terminated before that (a
+    bad manifest stops the pool the run started first) dies as SIGTERM's default would, instead of
+    raising SystemExit inside the interpreter's after-fork code, which printed a traceback."""
+    import os
     import signal
     import threading
 
     if threading.current_thread() is threading.main_thread():
+        run_pid = os.getpid()
+
         def stop(signum: int, frame: object) -> None:
+            if os.getpid() != run_pid:  # a forked worker still starting
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+                return
             raise SystemExit(128 + signum)
 
         signal.signal(signal.SIGTERM, stop)
