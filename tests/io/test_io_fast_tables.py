@@ -12,14 +12,19 @@ from sselab.io import columns
 from sselab.io.columns import parse_table, read_text
 
 
-def _careful(text: str, path: str):
-    """parse_table with the one-call block switched off."""
-    saved = columns._fast_block
-    columns._fast_block = lambda *a, **k: None
+def _parse_without(shortcut: str, text: str, path):
+    """parse_table with one of its shortcuts (a function of :mod:`sselab.io.columns`) switched off."""
+    saved = getattr(columns, shortcut)
+    setattr(columns, shortcut, lambda *a, **k: None)
     try:
         return parse_table(text, path)
     finally:
-        columns._fast_block = saved
+        setattr(columns, shortcut, saved)
+
+
+def _careful(text: str, path: str):
+    """parse_table with the one-call block switched off."""
+    return _parse_without("_fast_block", text, path)
 
 
 def test_fast_block_equals_the_line_by_line_pass_on_real_tables(shared_data):
@@ -120,12 +125,7 @@ def test_dta_and_mpt_tables_in_one_call_equal_the_row_by_row_reading(shared_data
 
 def _without_header_block(text: str, path):
     """parse_table with the one-pass header block switched off (the one-call block stays on)."""
-    saved = columns.header_block
-    columns.header_block = lambda *a, **k: None
-    try:
-        return parse_table(text, path)
-    finally:
-        columns.header_block = saved
+    return _parse_without("header_block", text, path)
 
 
 def _same_table(text: str, path) -> bool:
