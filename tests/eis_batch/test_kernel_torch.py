@@ -88,7 +88,7 @@ def test_the_iteration_is_the_numpy_solvers_row_for_row():
 
 def test_torch_runs_when_asked_for_and_never_under_auto(monkeypatch):
     """Opt-in: ``auto`` keeps the CPU kernels even with a GPU present (slower there on the one
-    GPU measured, :func:`sselab.eis.kernel.gpu_for`); asked for without PyTorch, the CPU paths."""
+    GPU measured, :func:`sselab.eis.kernel.torch_chosen`); asked for without PyTorch, the CPU paths."""
     model = type("M", (), {"circuit": Circuit("R0-p(R1,CPE1)")})()
     monkeypatch.setattr(_torch, "gpu_present", lambda: True)
     for want in ("auto", "numba", "numpy"):

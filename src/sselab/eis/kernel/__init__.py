@@ -10,7 +10,7 @@ Which path fits is chosen per batched solve, or for a whole batched call (:func:
 * ``SSELAB_FIT_KERNEL=numba`` — numba whenever it is installed and the circuit's elements all
   have compiled formulas;
 * ``SSELAB_FIT_KERNEL=torch`` — the iteration on PyTorch's GPU (:mod:`._torch`; the CPU without
-  one, ``SSELAB_TORCH_DEVICE`` to choose), where PyTorch is installed; opt-in only (:func:`gpu_for`);
+  one, ``SSELAB_TORCH_DEVICE`` to choose), where PyTorch is installed; opt-in only (:func:`torch_chosen`);
 * ``auto`` (default) — numba for solves of at least :data:`AUTO_MIN_ROWS` problems, and for
   every step of a batched call over that many spectra (:func:`batch`) (importing
   numba and loading the cached kernels costs 1–3 s on this 2-core machine, what compiled fits
@@ -166,8 +166,8 @@ def own_load(cores: int = 1) -> float:
     return busy * (1.0 - math.exp(-wall / 60.0))
 
 
-def gpu_for(n_rows: int) -> bool:
-    """Whether a batched solve (of any size ``n_rows``) runs on PyTorch's device (:mod:`._torch`):
+def torch_chosen() -> bool:
+    """Whether batched solves run on PyTorch's device (:mod:`._torch`), whatever their size:
     when ``SSELAB_FIT_KERNEL=torch`` asks and PyTorch is installed, never otherwise.  ``auto``
     does not choose it: on the one GPU measured (an H200 beside 16 CPU cores) the tensor
     iteration, bound by one kernel launch per array operation, fitted 50,000 eBE spectra at 5,935

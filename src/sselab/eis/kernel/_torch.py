@@ -85,7 +85,7 @@ class _Problem:
     """A circuit model's data and parameter transform as tensors on one device."""
 
     def __init__(self, torch, model, template, base: np.ndarray, data_rows: np.ndarray, dev) -> None:
-        self.torch, self.dev = torch, dev
+        self.torch = torch
         t = lambda a: torch.as_tensor(np.ascontiguousarray(a, float), device=dev)  # noqa: E731
         rows = torch.as_tensor(np.asarray(data_rows, np.int64), device=dev)
         z = model.z
@@ -103,7 +103,6 @@ class _Problem:
                         t(transform.b[cols])[None, :])
                        for k in np.unique(transform.kind).tolist() for cols in [np.flatnonzero(transform.kind == k)]]
         self.base = t(base)
-        self.n_params = base.shape[1]
 
     # -- parameter transforms (sselab.fitting.transforms, a few tensor operations per kind present) --
     def to_p(self, x):
@@ -305,11 +304,7 @@ def _solve(torch, fun: _Problem, x, max_iter, ftol, xtol, gtol, stol, lam0, wind
             rhs = torch.cat([g, g])[:, :, None]
         else:
             systems, rhs = M, g[:, :, None]
-        sol, info = torch.linalg.solve_ex(systems, rhs)
-        singular = info != 0
-        if bool(singular.any()):
-            sol[singular] = torch.linalg.pinv(systems[singular]) @ rhs[singular]
-        sol = sol[:, :, 0]
+        sol = _solve_rows(torch, systems, rhs)[:, :, 0]
         step = -sol[:b]
         conv_s = torch.zeros(b, dtype=torch.bool, device=dev)
         if stol > 0:
@@ -380,13 +375,19 @@ def _accelerate(torch, v, Ja, M, diag, curv, d_last, idx, on):
     if rows.numel() == 0:
         return v
     rhs = (2.0 * t * t)[:, None] * (Ja[rows].transpose(1, 2) @ curv[idx[rows]][:, :, None])[:, :, 0]
-    systems = M[rows]
-    sol, info = torch.linalg.solve_ex(systems, rhs[:, :, None])
-    singular = info != 0
-    if bool(singular.any()):
-        sol[singular] = torch.linalg.pinv(systems[singular]) @ rhs[singular][:, :, None]
-    a = -sol[:, :, 0]
+    a = -_solve_rows(torch, M[rows], rhs[:, :, None])[:, :, 0]
     ok = 4.0 * (D * a * a).sum(1) <= lm.GEODESIC_ALPHA**2 * vv
     taken = v.clone()
     taken[rows[ok]] = vr[ok] + 0.5 * a[ok]
     return taken
+
+
+def _solve_rows(torch, systems, rhs):
+    """``systems⁻¹ rhs`` per row by LU; a singular row by its pseudo-inverse (numpy's solver takes
+    the pseudo-inverse for the whole batch then: the same solution for the regular rows, to
+    rounding)."""
+    sol, info = torch.linalg.solve_ex(systems, rhs)
+    singular = info != 0
+    if bool(singular.any()):
+        sol[singular] = torch.linalg.pinv(systems[singular]) @ rhs[singular]
+    return sol

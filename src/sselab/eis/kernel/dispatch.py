@@ -19,7 +19,7 @@ from ...fitting import levenberg_marquardt as lm
 from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
 from ...fitting.transforms import transform_for
-from . import LOCK, compiled_for, gpu_for, numba_available, parallel_for, pooled
+from . import LOCK, compiled_for, numba_available, parallel_for, pooled, torch_chosen
 from .program import compiled, supported
 
 if TYPE_CHECKING:
@@ -28,10 +28,10 @@ if TYPE_CHECKING:
 
 def choose(model: "_Model", n_rows: int) -> str:
     """``"torch"``, ``"numba"`` or ``"numpy"`` for a solve of ``n_rows`` problems of ``model``'s
-    circuit (:func:`sselab.eis.kernel.gpu_for`, then :func:`~sselab.eis.kernel.compiled_for`)."""
+    circuit (:func:`sselab.eis.kernel.torch_chosen`, then :func:`~sselab.eis.kernel.compiled_for`)."""
     if not supported(model.circuit):
         return "numpy"
-    if gpu_for(n_rows):
+    if torch_chosen():
         return "torch"
     return "numba" if compiled_for(n_rows) else "numpy"
 
