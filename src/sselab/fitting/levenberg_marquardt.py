@@ -170,13 +170,10 @@ def solve(
         if gn_rows.size:
             G = A[gn_rows] + (1e-12 * diag[gn_rows])[:, :, None] * eye
             systems = np.concatenate([M, G])
-            rhs = np.concatenate([g, g[gn_rows]])[:, :, None]
+            rhs = np.concatenate([g, g[gn_rows]])
         else:
-            systems, rhs = M, g[:, :, None]
-        try:
-            sol = np.linalg.solve(systems, rhs)[:, :, 0]
-        except np.linalg.LinAlgError:
-            sol = np.einsum("bij,bj->bi", np.linalg.pinv(systems), rhs[:, :, 0])
+            systems, rhs = M, g
+        sol = _solve_systems(systems, rhs)
         step = -sol[: idx.size]
         conv_s = np.zeros(idx.size, bool)
         if gn_rows.size:
@@ -255,16 +252,22 @@ def _accelerate(v: np.ndarray, Ja: np.ndarray, M: np.ndarray, diag: np.ndarray, 
     d, vr, D = d_last[idx[rows]], v[rows], diag[rows]
     vd, dd, vv = (D * vr * d).sum(axis=1), (D * d * d).sum(axis=1), (D * vr * vr).sum(axis=1)
     par = (vd * vd >= GEODESIC_COS * GEODESIC_COS * dd * vv) & (dd > 0)
-    rows, vr, D, t, vv = rows[par], vr[par], D[par], vd[par] / np.where(par, dd, 1.0)[par], vv[par]
+    rows, vr, D, t, vv = rows[par], vr[par], D[par], vd[par] / dd[par], vv[par]
     if rows.size == 0:
         return v
     with np.errstate(invalid="ignore", over="ignore"):
         rhs = (2.0 * t * t)[:, None] * np.einsum("bmk,bm->bk", Ja[rows], curv[idx[rows]])
-        try:
-            a = -np.linalg.solve(M[rows], rhs[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            a = -np.einsum("bij,bj->bi", np.linalg.pinv(M[rows]), rhs)
+        a = -_solve_systems(M[rows], rhs)
         ok = 4.0 * (D * a * a).sum(axis=1) <= GEODESIC_ALPHA * GEODESIC_ALPHA * vv
     taken = v.copy()
     taken[rows[ok]] = vr[ok] + 0.5 * a[ok]
     return taken
+
+
+def _solve_systems(systems: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``systems⁻¹ rhs`` for (B, k, k) systems and (B, k) right-hand sides; by the pseudo-inverse
+    for the whole batch when one system is singular."""
+    try:
+        return np.linalg.solve(systems, rhs[:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        return np.einsum("bij,bj->bi", np.linalg.pinv(systems), rhs)
