@@ -24,6 +24,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 from ..exceptions import StoreError
 from ..jsonsafe import json_safe
 
@@ -35,6 +37,12 @@ def jsonable(obj: Any) -> Any:
         return json_safe(obj, strict=True)
     except TypeError as exc:
         raise StoreError(f"cannot store a value in a JSON column: {exc}") from None
+
+
+#: a str/int/list/dict subclass, a date or a dataclass goes to _default, which refuses it: the
+#: standard encoder then takes the whole value, as before
+_ORJSON_OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+                   | orjson.OPT_PASSTHROUGH_DATETIME)
 
 
 class Encoded(str):
@@ -59,11 +67,10 @@ def dumps(obj: Any) -> str:
     """
     if type(obj) is Encoded:
         return str(obj)
-    if _orjson is not None:
-        try:
-            return _orjson.dumps(obj, default=_default, option=_ORJSON_OPTIONS).decode()
-        except TypeError:  # orjson.JSONEncodeError: the standard encoder's rules decide below
-            pass
+    try:
+        return orjson.dumps(obj, default=_default, option=_ORJSON_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError: the standard encoder's rules decide below
+        pass
     try:
         return json.dumps(obj, allow_nan=False, default=_default)
     except (ValueError, TypeError):  # NaN/inf somewhere, or non-string keys: the careful walk
@@ -80,20 +87,8 @@ def round_trip(obj: Any) -> Any:
 def loads(text: str | bytes) -> Any:
     """A JSON column's text as Python values (the engines' ``json_deserializer``): orjson, and
     ``json.loads`` where orjson refuses the text (an integer beyond 64 bits), the same values."""
-    if _orjson is not None:
-        try:
-            return _orjson.loads(text)
-        except ValueError:  # orjson.JSONDecodeError
-            pass
-    return json.loads(text)
+    try:
+        return orjson.loads(text)
+    except ValueError:  # orjson.JSONDecodeError
+        return json.loads(text)
 
-
-try:
-    import orjson as _orjson
-
-    # a str/int/list/dict subclass, a date or a dataclass goes to _default, which refuses it: the
-    # standard encoder then takes the whole value, as before
-    _ORJSON_OPTIONS = (_orjson.OPT_NON_STR_KEYS | _orjson.OPT_PASSTHROUGH_SUBCLASS | _orjson.OPT_PASSTHROUGH_DATACLASS
-                       | _orjson.OPT_PASSTHROUGH_DATETIME)
-except ImportError:  # pragma: no cover - orjson is a pinned dependency
-    _orjson = None
