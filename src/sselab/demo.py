@@ -127,20 +127,16 @@ def _import_frozen(names: tuple[str, ...]) -> None:
     imports make hundreds of thousands of long-lived objects and next to no garbage (~3,000
     unreachable objects after all of :data:`WARM_MODULES`), and each of the collector's full
     passes during them traversed every object made so far."""
-    import gc
     import importlib
 
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    from .collector import paused
+
+    with paused():
         for name in names:
             try:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001 - a head start only: a package absent or broken is
                 pass  # reported by the task that needs it, as without the warm-up
-    finally:
-        if paused:
-            gc.enable()
     _freeze_heap()
 
 
@@ -149,9 +145,9 @@ def _freeze_heap() -> None:
     (:func:`gc.freeze`), before worker processes are forked from it: the objects are long-lived
     (modules, the study's results), and without this every full collection, here and in each
     forked worker (which inherits them), traversed all of them again (measured: the demo's
-    collections 3.0 → 1.3 s CPU over all its processes).  Only this process's lifetime is the
-    demo's, so objects frozen here that later become garbage are not reclaimed — not a concern
-    for one command.  Speed only: nothing computed depends on it.
+    collections 3.0 → 1.3 s CPU over all its processes).  :func:`run_demo` undoes it on return
+    (:func:`sselab.collector.restored`): objects frozen here that become garbage meanwhile are
+    reclaimed then.  Speed only: nothing computed depends on it.
 
     The youngest generation is also collected every :data:`GC_YOUNG_THRESHOLD` allocations instead
     of every 700 (inherited by the workers): figures and results make millions of short-lived
@@ -255,7 +251,15 @@ def _microscopy_part(study: Path, analyses: list[dict[str, Any]], truth: dict[st
 
 
 def run_demo(out: Path, quick: bool = False, console: Any = None, jobs: int = 1) -> dict[str, Any]:
-    """Run the demo into ``out``; return {"comparison": rows, "outputs": paths, "seconds": t, "run": summary}."""
+    """Run the demo into ``out``; return {"comparison": rows, "outputs": paths, "seconds": t, "run": summary}.
+    The garbage collector's tuning for the demo's forks (:func:`_freeze_heap`) ends with it."""
+    from .collector import restored
+
+    with restored():
+        return _run_demo(out, quick, console, jobs)
+
+
+def _run_demo(out: Path, quick: bool, console: Any, jobs: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

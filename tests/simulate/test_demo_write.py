@@ -13,6 +13,16 @@ from sselab import demo
 from sselab.simulate.virtual_study import write_virtual_study
 
 
+@pytest.fixture(autouse=True)
+def collector_restored():
+    """_written_study freezes this process's objects for its fork (demo._freeze_heap), as
+    run_demo does; run_demo undoes it on return, a direct call here does not: undone after each test."""
+    from sselab.collector import restored
+
+    with restored():
+        yield
+
+
 def _digests(root):
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes().replace(str(root).encode(), b"ROOT")).hexdigest()
             for p in sorted(root.rglob("*")) if p.is_file()}

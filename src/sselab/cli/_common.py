@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 import math
 from typing import Any, Callable
 
@@ -68,13 +67,10 @@ def collector_paused(command: Callable) -> Callable:
     command that makes figures (reference cycles) turns the collector on again for itself."""
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        if not gc.isenabled():
+        from ..collector import paused
+
+        with paused():
             return command(*args, **kwargs)
-        gc.disable()
-        try:
-            return command(*args, **kwargs)
-        finally:
-            gc.enable()
 
     return run
 
