@@ -249,7 +249,7 @@ def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None, dpi:
     (:mod:`sselab.atomic`: a kill never leaves a 0-byte figure), cropped to its content.
     ``box``: the figure's :func:`lay_out` box when it was already laid out (one figure saved
     in several formats is laid out once)."""
-    from ..atomic import write_bytes_atomic
+    from ..atomic import write_bytes_atomic, write_text_atomic
 
     out = Path(out)
     if box is None:  # a raster is laid out at its own resolution
@@ -261,7 +261,7 @@ def save(fig: Any, out: str | Path, *, close: bool = True, box: Any = None, dpi:
     with plt.rc_context(RC), ticks_cached():
         fig.savefig(buf, format=fmt, dpi=dpi or PNG_DPI, bbox_inches=box)
     data = buf.getvalue()
-    write_bytes_atomic(out, data.encode("utf-8") if isinstance(data, str) else data)
+    (write_text_atomic if isinstance(data, str) else write_bytes_atomic)(out, data)
     if close:
         plt.close(fig)
     return str(out)

@@ -112,13 +112,12 @@ def spectra_from_text(text: str, path: Path, instrument: str, first_notes: tuple
     more, reasons = table_reasons(table)
     notes += more
     zero = f == 0
+    kept: slice | np.ndarray = slice(None)  # every row kept: views, no copies (make_spectrum copies what it keeps)
     if zero.any():
-        good = ~zero
+        kept = ~zero
         notes.append(f"{int(zero.sum())} of {f.size} rows with frequency 0 (DC points or separators between sweeps) dropped")
-        keys = [table.data[good, i] for i in key_cols]
-        f, z = f[good], z[good]
-    else:  # every row kept: no copies (make_spectrum copies what it keeps)
-        keys = [table.data[:, i] for i in key_cols]
+    keys = [table.data[kept, i] for i in key_cols]
+    f, z = f[kept], z[kept]
     if f.size == 0:
         raise ReaderError(path, "no row with a positive frequency")
     segments = _sweeps(f, keys) if has_duplicates(f) or keys else [slice(None)]
