@@ -117,3 +117,21 @@ def test_an_unusable_device_is_one_clear_error(monkeypatch):
         out = list(fit_circuit_batch(_noisy("R0-p(R1,CPE1)", 2, 3), "R0-p(R1,CPE1)"))
         assert all(isinstance(f, FitFailure) and f.error.startswith(f"SSELAB_TORCH_DEVICE={bad!r}: PyTorch cannot")
                    and "\n" not in f.error for f in out), out
+
+
+def test_a_cuda_error_over_several_lines_gives_its_first_line(monkeypatch):
+    """CUDA's errors carry debugging hints on further lines (seen on an H200 with ``cuda:999``):
+    the failure keeps the first line, the reason, and stays one line."""
+    from sselab.exceptions import FitError
+    from sselab.eis.kernel import _torch
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("CUDA error: invalid device ordinal\nCUDA kernel errors might be asynchronously "
+                           "reported at some other API call.\nCompile with `TORCH_USE_CUDA_DSA` to enable "
+                           "device-side assertions.\n")
+
+    monkeypatch.setenv("SSELAB_TORCH_DEVICE", "cpu")
+    monkeypatch.setattr(torch, "empty", refuse)
+    with pytest.raises(FitError) as err:
+        _torch.device()
+    assert str(err.value) == "SSELAB_TORCH_DEVICE='cpu': PyTorch cannot use this device (CUDA error: invalid device ordinal)"

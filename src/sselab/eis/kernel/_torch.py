@@ -76,7 +76,9 @@ def device():
             dev = torch.device(asked)
             torch.empty(0, device=dev)  # a device PyTorch knows but cannot use fails here, not mid-fit
         except (RuntimeError, ValueError, AssertionError) as exc:
-            raise FitError(f"SSELAB_TORCH_DEVICE={asked!r}: PyTorch cannot use this device ({exc})") from None
+            # CUDA's messages run over several lines (hints on debugging kernels): the first says why
+            why = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+            raise FitError(f"SSELAB_TORCH_DEVICE={asked!r}: PyTorch cannot use this device ({why})") from None
         return dev
     return torch.device("cuda") if gpu_present() else torch.device("cpu")
 
