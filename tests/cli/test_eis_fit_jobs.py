@@ -162,3 +162,25 @@ def test_a_note_is_printed_when_the_file_then_fails(cli, files, monkeypatch, tmp
     rc, out, err = one
     assert rc == 2 and "short_two.csv holds 2 spectra; using spectrum 0" in err
     assert "beyond its 5 points" in json.loads(out)[3]["error"]
+
+
+@pytest.mark.parametrize("plot", [False, True])
+def test_the_collector_is_paused_unless_figures_are_made(cli, files, monkeypatch, tmp_path, plot):
+    """``eis fit`` holds every result alive and makes no cycles: the cyclic collector pauses for
+    the command (and is on again after); figures make cycles, so with ``--plot`` it runs."""
+    import gc
+
+    from sselab.eis import batch
+
+    seen = []
+    fit_batch = batch.fit_circuit_batch
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return fit_batch(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "fit_circuit_batch", spy)
+    extra = ["--plot", str(tmp_path / "fit.png")] if plot else []
+    rc, _, _ = cli("eis", "fit", files[0], files[1], "--circuit", CIRCUIT, "--json", "--jobs", "1", *extra)
+    assert rc == 0 and seen == [plot] and gc.isenabled()
+    assert (tmp_path / f"fit_{files[0].stem}.png").is_file() == plot

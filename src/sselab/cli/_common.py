@@ -58,21 +58,27 @@ def assignments(items: list[str], flag: str, positive: bool = False) -> dict[str
     return out
 
 
-def collector_paused(command: Callable) -> Callable:
-    """``command`` run with Python's cyclic garbage collector paused (and resumed after, as it
-    was).  A command that holds thousands of results alive (``sselab eis fit`` on 10,000 files)
-    otherwise pays for full collections that walk all of them again and again and free nothing
-    (reference counting frees them): 2.3 of 12.1 s CPU on 10,000 files, with the same peak
-    memory without it (benchmarks/RESULTS.md, "cliout").  Forked workers inherit the pause.  A
-    command that makes figures (reference cycles) turns the collector on again for itself."""
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        from ..collector import paused
+def collector_paused(unless: str) -> Callable[[Callable], Callable]:
+    """The command run with Python's cyclic garbage collector paused (and resumed after, as it
+    was), unless its option ``unless`` is given (``--plot``: figures leave reference cycles
+    behind, so a command making them keeps the collector).  A command that holds thousands of
+    results alive (``sselab eis fit`` on 10,000 files) otherwise pays for full collections that
+    walk all of them again and again and free nothing (reference counting frees them): 2.3 of
+    12.1 s CPU on 10,000 files, with the same peak memory without it (benchmarks/RESULTS.md,
+    "cliout").  Forked workers inherit the pause."""
+    def decorate(command: Callable) -> Callable:
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            from ..collector import paused
 
-        with paused():
-            return command(*args, **kwargs)
+            if kwargs.get(unless) is not None:
+                return command(*args, **kwargs)
+            with paused():
+                return command(*args, **kwargs)
 
-    return run
+        return run
+
+    return decorate
 
 
 def echo_json(obj: Any) -> None:
