@@ -312,13 +312,13 @@ class Circuit:
             return types["R"], types.get("CPE") or types["C"]
         return None
 
-    def rc_pairs(self) -> list[tuple[str, str]]:
-        """(resistor, capacitive element) labels of every two-branch p(R, C|CPE) block."""
-        return list(self._rc_pairs)
+    def rc_pairs(self) -> tuple[tuple[str, str], ...]:
+        """(resistor, capacitive element) labels of every two-branch p(R, C|CPE) block, found once
+        per circuit (every fit's capacitances and verdict ask)."""
+        return self._rc_pairs
 
     @cached_property
     def _rc_pairs(self) -> tuple[tuple[str, str], ...]:
-        """:meth:`rc_pairs`, found once per circuit (every fit's capacitances and verdict ask)."""
         pairs = []
 
         def visit(node: Node) -> None:

@@ -152,13 +152,16 @@ def select(
     bad = [i for i in indices if i >= n]
     if bad:
         raise SselabError(f"{src}: mask index {bad[0]} is beyond its {n} points (0-based, 0 to {n - 1})")
-    # nothing asked for (the common case of a batch of files): no rule can hit, none is evaluated
-    rules = () if f_min_Hz is None and f_max_Hz is None and not drop_inductive and not indices else (
-        ("below_fmin", f < f_min_Hz if f_min_Hz is not None else np.zeros(n, bool)),
-        ("above_fmax", f > f_max_Hz if f_max_Hz is not None else np.zeros(n, bool)),
-        ("inductive", z.imag > 0 if drop_inductive else np.zeros(n, bool)),
-        ("user", np.isin(np.arange(n), indices)),
-    )
+    # only the rules asked for, in the order their reasons take precedence (none: nothing evaluated)
+    rules = []
+    if f_min_Hz is not None:
+        rules.append(("below_fmin", f < f_min_Hz))
+    if f_max_Hz is not None:
+        rules.append(("above_fmax", f > f_max_Hz))
+    if drop_inductive:
+        rules.append(("inductive", z.imag > 0))
+    if indices:
+        rules.append(("user", np.isin(np.arange(n), indices)))
     reasons: dict[int, str] = {}
     for code, hit in rules:
         for i in np.flatnonzero(hit):

@@ -179,7 +179,7 @@ def judge(fit: CircuitFit) -> list[str]:
     ]
     if at_bound:
         reasons.append("at a bound: " + ", ".join(at_bound))
-    for r, cap in _rc_caps(fit):
+    for r, cap in fit.model.rc_pairs():
         n = fit.values.get(f"{cap}.n")
         if n is not None and n < 0.5:
             reasons.append(f"{cap}.n = {n:.2f} < 0.5: not an arc")
@@ -188,10 +188,6 @@ def judge(fit: CircuitFit) -> list[str]:
         if c2 <= c1:
             reasons.append(f"capacitance not increasing with time constant: C({r1}) = {c1:.2g} F ≥ C({r2}) = {c2:.2g} F")
     return reasons
-
-
-def _rc_caps(fit: CircuitFit) -> list[tuple[str, str]]:
-    return fit.model.rc_pairs()
 
 
 def _drt_candidates(spectra: Sequence[Spectrum]) -> tuple[list[tuple[str, str]], tuple[int, ...]]:
