@@ -103,10 +103,11 @@ def _json_rows(block: bytes, delimiter: str | None, usecols: list[int] | None) -
         return None
     try:
         rows = _json_loads(b"[[" + block.replace(b"\n", b"],[") + b"]]")
-        data = np.array(rows, dtype=float)
+        ncol = len(rows[0])
+        if ncol == 0 or len(set(map(len, rows))) != 1:  # ragged, or a blank line
+            return None
+        data = np.fromiter(chain.from_iterable(rows), float, len(rows) * ncol).reshape(len(rows), ncol)
     except (ValueError, TypeError, OverflowError):  # orjson.JSONDecodeError is a ValueError
-        return None
-    if data.ndim != 2 or data.shape[1] == 0:
         return None
     if usecols is not None:
         try:
@@ -145,8 +146,7 @@ def header_block(text: str, min_columns: int = 2) -> tuple[list[str], np.ndarray
         if start <= 0 or start >= len(raw):
             return None
         if raw[start] in _ROW_START:
-            last_bad = len(raw[:start].rstrip(ROW_BYTES)) - 1  # as last_foreign finds it when the rest is rows
-            if last_bad > raw.rfind(b"\n", 0, start - 1):
+            if last_foreign(raw[:start]) > raw.rfind(b"\n", 0, start - 1):  # as it is when the rest is rows
                 break
         start = raw.find(b"\n", start) + 1
     else:
@@ -154,17 +154,12 @@ def header_block(text: str, min_columns: int = 2) -> tuple[list[str], np.ndarray
     block = raw[start:]
     first = block[:block.find(b"\n")]
     delim = "," if b"," in first else ";" if b";" in first else "\t" if b"\t" in first else None
-    if delim is None or block.translate(None, _PLAIN_BLOCK[delim]) or b"-0" in block and _MINUS_ZERO.search(block):
+    if delim is None or block.translate(None, _PLAIN_BLOCK[delim]):
         return None
-    body = block[:-1] if delim == "," else block[:-1].replace(delim.encode(), b",")
-    try:
-        rows = _json_loads(b"[[" + body.replace(b"\n", b"],[") + b"]]")
-    except ValueError:  # orjson.JSONDecodeError
+    data = _json_rows(block, delim, None)
+    if data is None or data.shape[0] < 3 or data.shape[1] < min_columns:
         return None
-    ncol = len(rows[0])
-    if len(rows) < 3 or ncol < min_columns or len(set(map(len, rows))) != 1:
-        return None
-    data = np.fromiter(chain.from_iterable(rows), float, len(rows) * ncol).reshape(len(rows), ncol)
+    ncol = data.shape[1]
     head = text[:len(text) - len(block)]  # the block is ASCII: as many characters as bytes
     if any(sep in head for sep in _OTHER_BREAKS):
         return None
