@@ -111,26 +111,34 @@ def test_near_total_correlation_warns():
     assert v.codes == ("correlated",)
 
 
-def test_high_correlations_on_python_floats_are_the_numpy_ones():
+def test_correlated_pairs_on_python_floats_are_the_numpy_ones():
     """The small-matrix path (Python floats) finds the same pairs, in the same order, with the same
-    r, as the numpy path kept for large matrices — NaN, ±inf and values at the threshold included."""
-    from sselab.fitting import verdicts
+    r, as the numpy path kept for large matrices, and as FitResult.correlation gives them — σ of 0,
+    NaN, ±inf and correlations at the threshold included."""
+    from sselab.fitting import diagnostics
 
     rng = np.random.default_rng(3)
+    t = diagnostics.CORRELATION_WARNING
     found = 0
     for k in (1, 2, 3, 7, 12, 16):
         for _ in range(200):
-            t = verdicts.CORRELATION_WARNING
-            near = np.nextafter(t, 2)
-            c = rng.choice([0.2, t, -t, near, -near, -0.99995, 1.0, np.nan, np.inf, -np.inf], size=(k, k))
-            saved = verdicts._FEW_PARAMETERS
+            sd = rng.choice([1e-3, 1.0, 7e4, 0.0, np.nan, np.inf], size=k, p=[.3, .3, .25, .05, .05, .05])
+            corr = rng.choice([0.2, t, -t, np.nextafter(t, 2), -np.nextafter(t, 2), -0.99995, 1.0], size=(k, k))
+            corr = np.triu(corr, 1) + np.triu(corr, 1).T + np.eye(k)
+            with np.errstate(invalid="ignore"):
+                cov = corr * np.outer(sd, sd)
+            saved = diagnostics._FEW_PARAMETERS
             try:
-                verdicts._FEW_PARAMETERS = 10_000
-                small = verdicts._high_correlations(c)
-                verdicts._FEW_PARAMETERS = 0
-                large = verdicts._high_correlations(c)
+                diagnostics._FEW_PARAMETERS = 10_000
+                small = diagnostics.correlated_pairs(cov)
+                diagnostics._FEW_PARAMETERS = 0
+                large = diagnostics.correlated_pairs(cov)
             finally:
-                verdicts._FEW_PARAMETERS = saved
+                diagnostics._FEW_PARAMETERS = saved
             assert small == large and all(type(r) is float for *_, r in small)
+            ps = tuple(ParameterEstimate(f"p{i}", 1.0, 0.1, "", False, -np.inf, np.inf) for i in range(k))
+            c = FitResult(ps, cov, 1.0, 30, np.zeros(30), True, "converged").correlation
+            assert small == [(i, j, float(c[i, j])) for i in range(k) for j in range(i + 1, k)
+                             if np.isfinite(c[i, j]) and abs(c[i, j]) > t]
             found += len(small)
     assert found > 1000

@@ -17,7 +17,17 @@ True
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+#: |correlation| above which two parameters are reported as determined only in combination
+#: (a CPE's Q and n are routinely correlated at 0.99; on 300 simulated eBE-stack fits the
+#: 99th percentile of the largest |r| is 0.9996)
+CORRELATION_WARNING = 0.9999
+#: up to this many free parameters :func:`correlated_pairs` works on Python floats (no numpy
+#: call per fit: a batch judges thousands of small fits)
+_FEW_PARAMETERS = 16
 
 
 def runs_z(residuals: np.ndarray) -> np.ndarray | float:
@@ -58,3 +68,31 @@ def longest_run_p(residuals: np.ndarray) -> np.ndarray | float:
     p = -np.expm1(-n * 2.0 ** -longest.astype(float))
     p = p.reshape(s.shape[:-1])
     return float(p) if p.ndim == 0 else p
+
+
+def correlated_pairs(cov: np.ndarray) -> list[tuple[int, int, float]]:
+    """(i, j, r) above the diagonal of the covariance ``cov`` where the correlation
+    r = cov_ij / (σ_i σ_j), σ = √|cov_ii|, has |r| > :data:`CORRELATION_WARNING`, row by row; a
+    non-finite r (a σ of 0, inf or NaN) never.  What the fitting engine warns of and the
+    verdict's ``correlated`` reason names, by one rule: the same IEEE operations as
+    :attr:`sselab.fitting.result.FitResult.correlation`, on Python floats for small matrices."""
+    cov = np.asarray(cov, float)
+    if not cov.size:
+        return []
+    k = cov.shape[0]
+    if k > _FEW_PARAMETERS:
+        sd = np.sqrt(np.abs(np.diag(cov)))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            corr = cov / np.outer(sd, sd)
+        high = np.triu(np.where(np.isfinite(corr), np.abs(corr), 0.0), 1) > CORRELATION_WARNING
+        return [(int(i), int(j), float(corr[i, j])) for i, j in np.argwhere(high)]
+    sd = [math.sqrt(abs(v)) for v in np.diagonal(cov).tolist()]
+    rows = cov.tolist()
+    out = []
+    for i in range(k):
+        for j in range(i + 1, k):
+            d = sd[i] * sd[j]
+            r = rows[i][j] / d if d != 0 else math.nan  # numpy: ±inf or NaN, never reported
+            if abs(r) > CORRELATION_WARNING and math.isfinite(r):
+                out.append((i, j, r))
+    return out

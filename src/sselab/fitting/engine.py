@@ -25,22 +25,17 @@ Examples
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import Callable, Sequence
 
 import numpy as np
 
 from ..exceptions import FitError
 from . import levenberg_marquardt as lm
+from .diagnostics import correlated_pairs
 from .parameters import Parameters
 from .result import FitResult, ParameterEstimate
 from .threads import single_threaded_blas
 from .transforms import Transform, transform_for
-
-#: |correlation| above which two parameters are reported as determined only in combination
-#: (a CPE's Q and n are routinely correlated at 0.99; on 300 simulated eBE-stack fits the
-#: 99th percentile of the largest |r| is 0.9996)
-CORRELATION_WARNING = 0.9999
 
 Model = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray | None]]
 
@@ -122,18 +117,6 @@ def _covariances(Jf: np.ndarray, chi2: np.ndarray, scale_covariance: bool) -> tu
     return cov, weak, errors
 
 
-@lru_cache(maxsize=32)
-def _upper(k: int) -> np.ndarray:
-    """The strictly upper triangle of a k×k matrix, as a read-only mask."""
-    mask = np.triu(np.ones((k, k), bool), 1)
-    mask.setflags(write=False)
-    return mask
-
-
-#: up to this many free parameters, :func:`_estimate` checks the correlations on Python floats
-_FEW_PARAMETERS = 16
-
-
 def _estimate(
     params: Parameters,
     values: np.ndarray,
@@ -172,25 +155,9 @@ def _estimate(
             warnings.append(f"{name} is ill-determined: standard error {se:.3g} exceeds its value")
         estimates.append(est)
         j += 1
-    if cov.size and cov.shape[0] <= _FEW_PARAMETERS:  # the same IEEE operations on Python floats
-        sd = [math.sqrt(abs(v)) for v in variances]
-        rows = cov.tolist()
-        k = len(sd)
-        for i in range(k):
-            for j in range(i + 1, k):
-                d = sd[i] * sd[j]
-                r_ij = rows[i][j] / d if d != 0 else math.nan  # numpy: ±inf or NaN, never reported
-                if math.isfinite(r_ij) and abs(r_ij) > CORRELATION_WARNING:
-                    warnings.append(f"{names[i]} and {names[j]} are almost fully correlated (r = {r_ij:.5f}): "
-                                    "the data determine only a combination of them")
-    elif cov.size:
-        sd = np.sqrt(np.abs(np.diag(cov)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            corr = cov / np.outer(sd, sd)
-        high = (np.where(np.isfinite(corr), np.abs(corr), 0.0) > CORRELATION_WARNING) & _upper(corr.shape[0])
-        for i, j in np.argwhere(high):
-            warnings.append(f"{names[i]} and {names[j]} are almost fully correlated (r = {corr[i, j]:.5f}): "
-                            "the data determine only a combination of them")
+    for i, j, r_ij in correlated_pairs(cov):
+        warnings.append(f"{names[i]} and {names[j]} are almost fully correlated (r = {r_ij:.5f}): "
+                        "the data determine only a combination of them")
     success = status > 0 and np.isfinite(chi2)
     message = lm.Outcome.MESSAGES.get(status, "unknown")
     if status == -1 and np.isfinite(chi2):

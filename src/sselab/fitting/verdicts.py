@@ -36,7 +36,7 @@ top.  The rules, in the order they are checked, per free parameter the result *d
 ``at_bound`` (warning)
     A free parameter pushed onto a finite bound (CPE n = 1, a user bound).
 ``correlated`` (warning)
-    |correlation| above ``CORRELATION_WARNING`` between two parameters: only a combination
+    |correlation| above ``diagnostics.CORRELATION_WARNING`` between two parameters: only a combination
     of them is determined.
 ``systematic_residuals`` (warning)
     With at least ``MIN_POINTS_RUNS`` residuals: the runs-test z below ``RUNS_Z_WARNING`` or
@@ -78,8 +78,7 @@ import numpy as np
 
 from ..numfmt import format_uncertain
 from ..verdict import Reason, Verdict
-from .diagnostics import longest_run_p, runs_z
-from .engine import CORRELATION_WARNING  # |r| above which only a combination is determined
+from .diagnostics import correlated_pairs, longest_run_p, runs_z
 from .result import FitResult, ParameterEstimate
 
 #: |value| beyond which a parameter in SI units has run away (30 decades from unity)
@@ -122,23 +121,6 @@ def residual_tests(residuals: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     if r.shape[1] == 0:  # nothing to test (and nothing non-finite)
         return np.ones(len(r), bool), np.full(len(r), np.nan), np.full(len(r), np.nan)
     return np.isfinite(r).all(axis=1), np.atleast_1d(runs_z(r)), np.atleast_1d(longest_run_p(r))
-
-
-#: up to this many free parameters, the correlations are checked on Python floats (no numpy
-#: call per fit: a batch output judges thousands of small fits)
-_FEW_PARAMETERS = 16
-
-
-def _high_correlations(corr: np.ndarray) -> list[tuple[int, int, float]]:
-    """(i, j, r) above the diagonal where |r| > ``CORRELATION_WARNING`` (NaN never), row by row."""
-    if not corr.size:
-        return []
-    if corr.shape[0] > _FEW_PARAMETERS:
-        high = np.triu(np.where(np.isfinite(corr), np.abs(corr), 0.0), 1) > CORRELATION_WARNING
-        return [(int(i), int(j), float(corr[i, j])) for i, j in np.argwhere(high)]
-    rows = corr.tolist()  # the same comparisons on the same doubles
-    return [(i, j, r) for i, row in enumerate(rows) for j, r in enumerate(row)
-            if j > i and abs(r) > CORRELATION_WARNING and math.isfinite(r)]
 
 
 def fit_verdict(result: FitResult, *, noise: float | None = None,
@@ -212,7 +194,7 @@ def fit_verdict(result: FitResult, *, noise: float | None = None,
         elif rel > UNDETERMINED_REL_STDERR:
             reasons.append(Reason("undetermined", f"{n} is not determined by the data ({_fmt(p)})"))
     free = list(result.free_names)
-    for i, j, r_ij in _high_correlations(result.correlation):
+    for i, j, r_ij in correlated_pairs(result.covariance):
         a, b = free[i], free[j]
         if a in need or b in need:
             reasons.append(Reason("correlated", f"{a} and {b} are almost fully correlated "
