@@ -76,7 +76,6 @@ def correlated_pairs(cov: np.ndarray) -> list[tuple[int, int, float]]:
     non-finite r (a σ of 0, inf or NaN) never.  What the fitting engine warns of and the
     verdict's ``correlated`` reason names, by one rule: the same IEEE operations as
     :attr:`sselab.fitting.result.FitResult.correlation`, on Python floats for small matrices."""
-    cov = np.asarray(cov, float)
     if not cov.size:
         return []
     k = cov.shape[0]
@@ -86,13 +85,14 @@ def correlated_pairs(cov: np.ndarray) -> list[tuple[int, int, float]]:
             corr = cov / np.outer(sd, sd)
         high = np.triu(np.where(np.isfinite(corr), np.abs(corr), 0.0), 1) > CORRELATION_WARNING
         return [(int(i), int(j), float(corr[i, j])) for i, j in np.argwhere(high)]
-    sd = [math.sqrt(abs(v)) for v in np.diagonal(cov).tolist()]
     rows = cov.tolist()
+    sd = [math.sqrt(abs(rows[i][i])) for i in range(k)]
     out = []
     for i in range(k):
+        row, sd_i = rows[i], sd[i]
         for j in range(i + 1, k):
-            d = sd[i] * sd[j]
-            r = rows[i][j] / d if d != 0 else math.nan  # numpy: ±inf or NaN, never reported
+            d = sd_i * sd[j]
+            r = row[j] / d if d != 0 else math.nan  # numpy: ±inf or NaN, never reported
             if abs(r) > CORRELATION_WARNING and math.isfinite(r):
                 out.append((i, j, r))
     return out
