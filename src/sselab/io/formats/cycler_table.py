@@ -59,8 +59,14 @@ def _find(names: list[str], pattern: re.Pattern) -> int | None:
     return None
 
 
+#: every name _TIME takes holds this: a line without it is no column line (rows of numbers are skipped at C speed)
+_TIME_WORD = re.compile("time", re.I)
+
+
 def _header(lines: list[str]) -> tuple[int, str, list[str]] | None:
     for k, line in enumerate(lines[:300]):
+        if not _TIME_WORD.search(line):
+            continue
         delim, names = _names(line)
         if delim and all(_find(names, p) is not None for p in (_TIME, _CURRENT, _VOLTAGE)) \
                 and _find(names, _STEP) is not None:
