@@ -78,7 +78,8 @@ def sniff(path: Path, head: bytes) -> bool:
     """A column line naming time, current, voltage and a step-type/mode column."""
     if b"\x00" in head:
         return False
-    return _header(head.decode("latin-1", errors="replace").splitlines()[:-1]) is not None
+    text = head.decode("latin-1", errors="replace")
+    return _TIME_WORD.search(text) is not None and _header(text.splitlines()[:-1]) is not None
 
 
 def _seconds(text: str, comma: bool) -> float:
