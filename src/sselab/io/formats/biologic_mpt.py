@@ -45,7 +45,6 @@ _KINDS_BY_TITLE = (
     ("constant voltage", "transient"),
 )
 _LOOP = re.compile(r"Loop\s+\d+\s+from point number\s+(\d+)\s+to\s+(\d+)")
-_TRAILING = re.compile(r"[\t ]+$", re.M)
 #: EC-Lab versions that write the unit inside the brackets
 _ALIASES = {"<Ewe/V>": "<Ewe>/V", "<I/mA>": "<I>/mA", "<Ece/V>": "<Ece>/V"}
 
@@ -121,7 +120,8 @@ def _block(body: list[str], ncol: int, comma: bool) -> np.ndarray | None:
     ``ncol`` whole-token numbers (then :func:`_rows` names the culprit)."""
     text = "\n".join(body)
     if text.endswith(("\t", " ")) or "\t\n" in text[:4096] or " \n" in text[:4096]:
-        text = _TRAILING.sub("", text)  # EC-Lab ends rows with a tab
+        # EC-Lab ends rows with a tab (a multiline regex tries every tab of the text: 0.28 ms a file)
+        text = "\n".join([line.rstrip("\t ") for line in body])
     if foreign_line([text]) >= 0:
         return None
     data = loadtxt_block(text.replace(",", ".") if comma else text, "\t", ncol)
