@@ -413,8 +413,9 @@ def test_pooled_calls_use_the_thread_count_asked_for(monkeypatch):
 
 
 def test_pooled_chunks_are_per_thread_and_restored_after_an_exception():
-    """kernel.pooled sets numba's per-thread chunk size: another thread's pooled call (the web
-    workbench fits in a thread pool) neither sees nor clobbers it, and an exception inside the
+    """kernel.pooled holds the pool's lock and sets numba's per-thread chunk size: another
+    thread's pooled call (the web workbench fits in a thread pool) waits until this one left,
+    then runs with its own size without clobbering this thread's, and an exception inside the
     call restores the size as a normal exit does."""
     import threading
 
@@ -434,11 +435,12 @@ def test_pooled_chunks_are_per_thread_and_restored_after_an_exception():
         mine = numba.get_parallel_chunksize()
         t = threading.Thread(target=other)
         t.start()
-        assert entered.wait(5)
-        assert numba.get_parallel_chunksize() == mine  # not the other thread's size
+        assert not entered.wait(0.5)  # the pool is this call's: the other waits for kernel.LOCK
+        assert numba.get_parallel_chunksize() == mine
+    assert entered.wait(5)  # ... and enters once this one has left
+    assert numba.get_parallel_chunksize() == before  # not the other thread's size
     release.set()
     t.join(5)
-    assert numba.get_parallel_chunksize() == before
     size = max(1, 10_000 // (numba.get_num_threads() * kernel.CHUNKS_PER_THREAD))
     assert seen[:2] == [size, size] and seen[2] == 0  # the other thread's own, kept until it left
     with pytest.raises(RuntimeError):

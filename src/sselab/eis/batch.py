@@ -42,6 +42,8 @@ Examples
 
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from operator import itemgetter
 from collections.abc import Sequence
@@ -175,18 +177,39 @@ def _iter_lazy(spectra, circuit, weighting, n_starts, chunk_size, initial, fixed
     else:
         for i, n in enumerate(counts):
             groups.setdefault(n, []).append(i)
-    from .kernel import batch
+    from .kernel import batch, split_threads
+
+    def fit_part(part: list[int]) -> list[tuple[int, Any]]:
+        items, done, stacked = _prepare_chunk(part, spectra, c, n_starts, initial, fixed, complete)
+        done = list(done)
+        if items:
+            done.extend(_fit_items(items, c, weighting, fixed, bounds, canonical, max_iter, stacked))
+        return done
 
     for idx in groups.values():
         for lo in range(0, len(idx), chunk_size):
+            chunk = idx[lo : lo + chunk_size]
             # every step of this call chosen for the call's size (not each step's), and not across the yield
             with single_threaded_blas(), batch(len(spectra)):
-                items, done, stacked = _prepare_chunk(idx[lo : lo + chunk_size], spectra, c, n_starts, initial,
-                                                      fixed, complete)
-                done = list(done)
-                if items:
-                    done.extend(_fit_items(items, c, weighting, fixed, bounds, canonical, max_iter, stacked))
+                n_parts = split_threads(len(chunk))
+                done = fit_part(chunk) if n_parts == 1 else _split(fit_part, chunk, n_parts)
             yield sorted(done, key=itemgetter(0))
+
+
+def _split(fit_part, chunk: list[int], n_parts: int) -> list[tuple[int, Any]]:
+    """``fit_part`` of ``n_parts`` consecutive slices of ``chunk``, each in its own thread with
+    serial kernels (:func:`sselab.eis.kernel.split_threads`), in this context (the call's engine
+    choice, :func:`sselab.eis.kernel.batch`); an exception is raised here as it would be unsplit."""
+    from .kernel import serial
+
+    def run(part: list[int]) -> list[tuple[int, Any]]:
+        with serial():
+            return fit_part(part)
+
+    cuts = [len(chunk) * k // n_parts for k in range(n_parts + 1)]
+    with ThreadPoolExecutor(n_parts, thread_name_prefix="sselab-fit") as pool:
+        futures = [pool.submit(contextvars.copy_context().run, run, chunk[a:b]) for a, b in zip(cuts, cuts[1:])]
+        return [entry for f in futures for entry in f.result()]
 
 
 def _points(spectrum: Any) -> int:

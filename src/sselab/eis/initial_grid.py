@@ -220,14 +220,14 @@ def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _score_compiled(d: "Design", gram: np.ndarray, h: np.ndarray, bb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    from .kernel import LOCK, parallel_for, pooled
+    from .kernel import parallel_for, pooled
     from .kernel._grid import score_rows, score_rows_serial
 
     S, (K, p) = gram.shape[0], d.idx.shape
     coef, cost, bad = np.empty((S, K, p)), np.empty((S, K)), np.zeros((S, K), bool)
     idx = np.ascontiguousarray(d.idx, np.int64)
     par = parallel_for(S)
-    with LOCK, pooled(S, par):
+    with pooled(S, par):
         run = score_rows if par else score_rows_serial
         run(np.ascontiguousarray(gram), np.ascontiguousarray(h), bb, idx, coef, cost, bad)
     if bad.any():  # a broken-down factorisation: least squares, as solve_spd
@@ -333,12 +333,12 @@ def refine(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
     from .kernel import compiled_for
 
     if compiled_for(S):  # the same sweeps compiled (sselab.eis.kernel._grid), one spectrum per row
-        from .kernel import LOCK, parallel_for, pooled
+        from .kernel import parallel_for, pooled
         from .kernel._grid import refine_rows, refine_rows_serial
 
         coef = np.empty((S, p))
         par = parallel_for(S)
-        with LOCK, pooled(S, par):
+        with pooled(S, par):
             run = refine_rows if par else refine_rows_serial
             run(log_w, np.ascontiguousarray(weight), np.ascontiguousarray(b), bb, np.ascontiguousarray(cols), first,
                 capacitor, tau, ns, REFINE_DECADES, exponent, REFINE_SWEEPS, coef)
@@ -401,7 +401,7 @@ def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
         bests = np.concatenate([refine(circuit, d, frequency_Hz, Z[lo:lo + block], np.argmin(cost[lo:lo + block], axis=1),
                                        spans[lo:lo + block]) for lo in range(0, S, block)])
         return coef, cost, bests
-    from .kernel import LOCK, parallel_for, pooled
+    from .kernel import parallel_for, pooled
     from .kernel._grid import search_rows, search_rows_serial
 
     log_w, capacitor, exponent = _refine_constants(d, frequency_Hz)
@@ -414,7 +414,7 @@ def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
     coef, cost, bad, best = np.empty((S, K, p)), np.empty((S, K)), np.zeros((S, K), bool), np.empty(S, np.int64)
     cols, tau, ns, coef_best = np.empty((S, N, p), complex), np.ones((S, k)), np.ones((S, k)), np.zeros((S, p))
     par = parallel_for(S)
-    with LOCK, pooled(S, par):
+    with pooled(S, par):
         run = search_rows if par else search_rows_serial
         run(w2 @ d.outer, pi, pj, w2, np.ascontiguousarray(Z.real), np.ascontiguousarray(Z.imag), cols_r, cols_i,
             cols_c, idx, tau_index, combo_n, grid, log_w, 1 if d.has_r else 0, capacitor, REFINE_DECADES, exponent,

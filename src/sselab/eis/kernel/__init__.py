@@ -57,9 +57,10 @@ BACKENDS = ("auto", "numba", "numpy", "torch")
 #: gain needs idle cores, which this shared machine rarely had (benchmarks/RESULTS.md)
 PARALLEL_MIN_ROWS = 64
 
-#: held around every compiled call: the kernels run their rows on numba's thread pool, whose
-#: default ("workqueue") layer must not be entered from two threads at once (the web
-#: workbench fits in a thread pool)
+#: held around every pooled compiled call (:func:`pooled`): numba's thread pool, whose default
+#: ("workqueue") layer must not be entered from two threads at once (the web workbench fits in a
+#: thread pool, a split batch in several threads: :func:`split_threads`).  Serial calls share
+#: nothing and release the GIL (``nogil``): they run side by side without it
 LOCK = threading.Lock()
 
 
@@ -71,9 +72,9 @@ def requested() -> str:
 
 def parallel_for(n_rows: int) -> bool:
     """Whether a compiled call over ``n_rows`` rows uses numba's threads: at least
-    :data:`PARALLEL_MIN_ROWS` rows, and ``SSELAB_FIT_THREADS`` above 1 — or unset / ``auto``
-    with a core free (:func:`cores_free`)."""
-    if n_rows < PARALLEL_MIN_ROWS:
+    :data:`PARALLEL_MIN_ROWS` rows, not in one part of a split batch (:func:`serial`), and
+    ``SSELAB_FIT_THREADS`` above 1 — or unset / ``auto`` with a core free (:func:`cores_free`)."""
+    if n_rows < PARALLEL_MIN_ROWS or _SERIAL.get():
         return False
     value = os.environ.get("SSELAB_FIT_THREADS", "auto").strip().lower()
     if value in ("", "auto"):
@@ -82,6 +83,42 @@ def parallel_for(n_rows: int) -> bool:
         return int(value) > 1
     except ValueError:
         return False
+
+
+#: True within one part of a batched call split over Python threads (:func:`serial`)
+_SERIAL: contextvars.ContextVar[bool] = contextvars.ContextVar("sselab_fit_serial", default=False)
+
+
+def split_threads(n_spectra: int) -> int:
+    """Into how many parts, each fitted in its own Python thread with serial kernels, a batched
+    call over ``n_spectra`` spectra is split (1: not split; its compiled calls may then use
+    numba's pool): the threads numba's pool would use (``SSELAB_FIT_THREADS`` or every core)
+    when the call runs compiled and pooled (:func:`compiled_for`, :func:`parallel_for`), at most
+    one per :data:`PARALLEL_MIN_ROWS` spectra.  Splitting runs the whole pipeline (start search,
+    solves, final pass, and the Python between them) side by side, where the pool runs only the
+    compiled loops in parallel: on two cores (a 16-core machine pinned to two) the eBE set ran
+    at 1.9× one thread's rate split against 1.3–1.8× pooled, the two-arc set at about the same
+    as pooled (benchmarks/RESULTS.md).  Each spectrum is fitted as it would be unsplit: the rows
+    are independent and every choice of engine is the call's (:func:`batch`)."""
+    if _SERIAL.get() or not compiled_for(n_spectra) or not parallel_for(n_spectra):
+        return 1
+    n = thread_count()
+    if n is None:
+        try:
+            n = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            n = os.cpu_count() or 1
+    return max(1, min(n, n_spectra // PARALLEL_MIN_ROWS))
+
+
+@contextmanager
+def serial():
+    """Within (this thread or task): every compiled call runs in the calling thread."""
+    token = _SERIAL.set(True)
+    try:
+        yield
+    finally:
+        _SERIAL.reset(token)
 
 
 #: rows per chunk of a pooled call, as a fraction of the rows per thread: threads take chunks
@@ -110,7 +147,7 @@ def pooled(n_rows: int, parallel: bool = True):
     and thread count are numba's per-thread settings, restored on leaving (an exception
     included); ``numba.parallel_chunksize`` is not used: it is one shared object that keeps the
     size and the one to restore on itself, so two threads entering it at once would restore each
-    other's."""
+    other's.  A pooled call holds :data:`LOCK`."""
     if not parallel:
         return nullcontext()
     import numba
@@ -120,18 +157,19 @@ def pooled(n_rows: int, parallel: bool = True):
 
 @contextmanager
 def _pool_settings(numba, n_rows: int, threads: int | None):
-    threads_before = numba.get_num_threads()
-    if threads is not None:
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    try:
-        size = max(1, n_rows // (numba.get_num_threads() * CHUNKS_PER_THREAD))
-        before = numba.set_parallel_chunksize(size)  # this thread's setting; returns the previous one
+    with LOCK:
+        threads_before = numba.get_num_threads()
+        if threads is not None:
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
         try:
-            yield
+            size = max(1, n_rows // (numba.get_num_threads() * CHUNKS_PER_THREAD))
+            before = numba.set_parallel_chunksize(size)  # this thread's setting; returns the previous one
+            try:
+                yield
+            finally:
+                numba.set_parallel_chunksize(before)
         finally:
-            numba.set_parallel_chunksize(before)
-    finally:
-        numba.set_num_threads(threads_before)
+            numba.set_num_threads(threads_before)
 
 
 def cores_free() -> bool:

@@ -140,7 +140,7 @@ def _covariance(Jf, chi2, scale, cov, weak):
     return True
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def final_rows(ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, chi2, cov, weak, finite):
     """The kept fits' final state in one pass: weighted residuals ``r`` (B, 2N) at parameter rows
     ``P`` (B, n) against spectrum ``data_row[b]``, χ² = r·r, and the covariance of the free
@@ -184,7 +184,7 @@ def _final_row(b, ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, ch
     finite[b] = _covariance(Jf, acc, scale, cov[b], weak[b])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def kept_rows(res, jac, lm_row, scale, r, chi2, cov, weak, finite):
     """:func:`final_rows` from the iteration's own final state: row b is the solve's row
     ``lm_row[b]``, whose residuals ``res`` and Jacobian ``jac`` the kernel kept at its last
@@ -214,7 +214,7 @@ def _kept_row(b, res, jac, lm_row, scale, r, chi2, cov, weak, finite):
     finite[b] = _covariance(jac[q].T, acc, scale, cov[b], weak[b])  # jac (B, k, 2N)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def residual_runs(r, n_points, z_out, p_out):
     """Per row of ``r`` (B, 2N): the lower runs-test z and the lower longest-run p of its real
     and imaginary halves (:func:`sselab.eis.multistart._residual_runs`: the formulas of

@@ -171,7 +171,7 @@ def refine_rows(log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, 
         _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def refine_rows_serial(log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out):
     """:func:`refine_rows` in the calling thread."""
     for s in range(cols.shape[0]):
@@ -189,7 +189,7 @@ def score_rows(gram, h, bb, idx, coef, cost, bad):
         _score_row(s, gram, h, bb, idx, coef, cost, bad)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def score_rows_serial(gram, h, bb, idx, coef, cost, bad):
     """:func:`score_rows` in the calling thread."""
     for s in range(gram.shape[0]):
@@ -355,7 +355,7 @@ def search_rows(used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index
                     capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def search_rows_serial(used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
                        capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
     """:func:`search_rows` in the calling thread."""
@@ -364,7 +364,7 @@ def search_rows_serial(used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, ta
                     capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def gather_rows(coef, cost, tops, coefs, costs):
     """coefs[s, j] = coef[s, tops[s, j]] and costs[s, j] = cost[s, tops[s, j]] (numpy's
     ``coef[rows, tops]``) without the fancy-indexing temporaries."""
@@ -376,7 +376,7 @@ def gather_rows(coef, cost, tops, coefs, costs):
                 coefs[s, j, i] = coef[s, t, i]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def pick_rows(combo, positions, keys, picks):
     """The extra-start picks of :func:`sselab.eis.initial_assemble.select_many`, one spectrum
     per row: ``combo`` (S, K) its combinations in score order, ``positions`` (all, k) their

@@ -292,7 +292,7 @@ def lm_batch(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, 
                       xtol, gtol, stol, lam0, window, cost, status, n_iter, res, jac)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def lm_batch_serial(ops, depth, w, zr, zi, wr, wi, data_row, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol,
                     stol, lam0, window, cost, status, n_iter, res, jac):
     """:func:`lm_batch` in the calling thread (small batches: no thread-pool start-up)."""

@@ -38,7 +38,7 @@ def _logit(x):
     return math.log(x / (1 - x))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def to_u_rows(kind, a, b, P, free, x):
     """x[r, j] = u(P[r, free[j]]) for every row r (:meth:`Transform.to_u`)."""
     for r in range(P.shape[0]):
@@ -59,7 +59,7 @@ def to_u_rows(kind, a, b, P, free, x):
                 x[r, j] = p / a[j]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def to_p_rows(kind, a, b, x, free, P):
     """P[r, free[j]] = p(x[r, j]) for every row r (the kernel's ``_to_p``)."""
     for r in range(x.shape[0]):

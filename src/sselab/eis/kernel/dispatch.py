@@ -19,7 +19,7 @@ from ...fitting import levenberg_marquardt as lm
 from ...fitting.parameters import Parameters
 from ...fitting.threads import single_threaded_blas
 from ...fitting.transforms import transform_for
-from . import LOCK, compiled_for, numba_available, parallel_for, pooled, torch_chosen
+from . import compiled_for, numba_available, parallel_for, pooled, torch_chosen
 from .program import compiled, supported
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _compiled_outcome(model: "_Model", template: Parameters, starts: np.ndarray,
     N = model.z.shape[1]
     res, jac = _scratch(B, 2 * N, free_idx.size)  # each row's final state, read by _compiled_final
     par = parallel_for(B)
-    with LOCK, pooled(B, par):
+    with pooled(B, par):
         solve = _lm.lm_batch if par else _lm.lm_batch_serial
         solve(ops, depth, *_data(model), np.ascontiguousarray(data_rows, np.int64), base, free_idx, kind, transform.a, transform.b, x, max_iter, ftol, xtol, 1e-12, stol, 1e-3,
               window, cost, status, n_iter, res, jac)
@@ -157,7 +157,7 @@ def _compiled_final(model: "_Model", template: Parameters, final: np.ndarray, ou
     r, chi2 = np.empty((B, 2 * N)), np.empty(B)
     cov, weak, finite = np.zeros((B, k, k)), np.zeros((B, k), bool), np.ones(B, bool)
     par = parallel_for(B)
-    with LOCK, pooled(B, par):
+    with pooled(B, par):
         if state is not None:
             run = _final.kept_rows_parallel if par else _final.kept_rows
             run(state[0], state[1], np.ascontiguousarray(rows, np.int64), True, r, chi2, cov, weak, finite)
