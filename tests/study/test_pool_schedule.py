@@ -57,7 +57,7 @@ def test_worker_warm_up_loads_the_decay_kernels_with_the_same_values(monkeypatch
     assert executors.dc_chunk_size(1000, 2) == 250 and decay._compiled(250) and not decay._compiled(100)
     executors._warm_up(("dc_transient", "eis_fit"))  # in this process: nothing raised
     executors._warm_kernels()
-    assert k._exp_into.signatures and k._power_into.signatures  # loaded for the types residuals passes
+    assert k._rows_into.signatures and k.lm_rows.signatures  # loaded for the types residuals, iterate pass
     pool = _Recorder()
     executors.warm_pool(pool, {"eis_fit": 1100, "dc_transient": 1000})  # DC chunks of 250: compiled
     assert [name for name, _ in pool.submitted] == ["_warm_kernels"] * 2

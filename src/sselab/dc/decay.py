@@ -327,9 +327,9 @@ def _best(fits: list[DecayFit], tried: tuple[str, ...], t: np.ndarray) -> DecayF
 #: decays per batched engine call in :func:`fit_decays` (bounds the memory: ~0.2 MB per decay)
 BATCH = 128
 
-#: batches of at least this many decays evaluate the models compiled (:mod:`._decay_kernel`:
-#: the same values, ~1.5–3 ms less CPU per record of 601 points; importing numba and loading
-#: the kernels, ~0.35 s, is repaid from ~100–200 records on)
+#: batches of at least this many decays are fitted compiled (:mod:`._decay_kernel`: the
+#: iteration and the models, the same results to rounding, ~3.5 ms less CPU per record of 601
+#: points; importing numba and loading the kernels, ~0.4 s, is repaid from ~100 records on)
 COMPILED_MIN_RECORDS = 200
 
 #: decays fitted ahead by :func:`prefitted` (key: model and the arrays' bytes)
@@ -357,13 +357,14 @@ def fit_decays(records: list[tuple[np.ndarray, np.ndarray]], model: str = "auto"
     """:func:`fit_decay` of many decays in a few batched engine calls (one per model and
     record length): the same starts, the same independent fits per decay, the same results
     to rounding, at ~1/10 of the per-call overhead.  A decay that cannot be fitted gives its
-    :class:`~sselab.exceptions.AnalysisError` in its place.  Large batches evaluate the
-    models compiled (:func:`_compiled`; the same values as numpy's, see :mod:`._decay_kernel`)."""
+    :class:`~sselab.exceptions.AnalysisError` in its place.  Large batches are fitted
+    compiled (:func:`_compiled`; the numpy solver's steps, the same results to rounding, see
+    :mod:`._decay_kernel`)."""
     from ..fitting.engine import fit_best
 
-    residuals = _residuals
+    residuals, iterate = _residuals, None
     if _compiled(len(records)):
-        from ._decay_kernel import residuals
+        from ._decay_kernel import iterate, residuals
 
     if model not in MODELS + ("auto",):
         raise AnalysisError(f"unknown decay model {model!r}; use one of {', '.join(MODELS)} or auto")
@@ -387,7 +388,8 @@ def fit_decays(records: list[tuple[np.ndarray, np.ndarray]], model: str = "auto"
             T = np.stack([ts[k] for k in members])[groups]
             Y = np.stack([ys[k] for k in members])[groups]
             try:
-                kept = fit_best(residuals(m, T, Y), problems[0][1], starts=starts, groups=groups)
+                kept = fit_best(residuals(m, T, Y), problems[0][1], starts=starts, groups=groups,
+                                iterate=iterate(m, T, Y) if iterate else None)
             except SselabError:  # the batch as a whole failed: fit its decays one by one
                 for k in members:
                     try:

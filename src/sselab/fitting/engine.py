@@ -170,7 +170,14 @@ def _estimate(
     )
 
 
-def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0, window=0):
+#: ``iterate(base, u0, transform, free, max_iter, ftol, xtol, stol, window) -> Outcome``: a
+#: compiled twin of :func:`sselab.fitting.levenberg_marquardt.solve` for one model, from the
+#: clipped starts ``base`` (B, n) and their free values in the solver's variables ``u0`` (B, k)
+#: (only its x, cost, status, n_iter and n_eval are read)
+Iterate = Callable[..., lm.Outcome]
+
+
+def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0, window=0, iterate: Iterate | None = None):
     plist = [params] if isinstance(params, Parameters) else list(params)
     if not plist:
         raise FitError("nothing to fit")
@@ -184,8 +191,11 @@ def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0, window=0):
     transform = transform_for(template)
     base = starts.copy()
     u0 = transform.to_u(starts[:, free])
-    outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol, stol=stol,
-                       window=window)
+    if iterate is None:
+        outcome = lm.solve(_wrap(fun, template, transform, base), u0, max_iter=max_iter, ftol=ftol, xtol=xtol,
+                           stol=stol, window=window)
+    else:
+        outcome = iterate(base, u0, transform, free, max_iter, ftol, xtol, stol, window)
     final = base.copy()
     final[:, free] = transform.to_p(outcome.x)
     return template, final, outcome
@@ -351,19 +361,22 @@ def fit_best(
     xtol: float = 1e-10,
     scale_covariance: bool = True,
     stol: float = 0.0,
+    iterate: Iterate | None = None,
 ) -> list[tuple[int, FitResult]]:
     """Multi-start fits of several problems in one batch: row b of ``starts`` belongs to
     problem ``groups[b]`` (0..G−1).  Returns, per problem, (row of the start kept, result).
 
     The start kept is the converged one with the lowest cost (the lowest cost if none
-    converged); only kept rows get the final evaluation and covariance.
+    converged); only kept rows get the final evaluation and covariance.  ``iterate``: a
+    compiled iteration of the same model (:data:`Iterate`) instead of the numpy solver.
     """
     with single_threaded_blas():
-        return _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covariance, stol)
+        return _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covariance, stol, iterate)
 
 
-def _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covariance, stol) -> list[tuple[int, FitResult]]:
-    template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol, stol)
+def _fit_best(fun, params, starts, groups, max_iter, ftol, xtol, scale_covariance, stol,
+              iterate=None) -> list[tuple[int, FitResult]]:
+    template, final, outcome = _solve(fun, params, starts, max_iter, ftol, xtol, stol, iterate=iterate)
     groups = np.asarray(groups)
     ok = ((outcome.status > 0) | (outcome.status == -1)) & np.isfinite(outcome.cost)
     cost = np.where(np.isfinite(outcome.cost), outcome.cost, np.inf)

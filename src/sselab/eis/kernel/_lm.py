@@ -6,16 +6,27 @@ stopping tests in the same order — so both paths reach the same χ² up to rou
 (tests/eis_batch/test_kernel.py).  Only :mod:`sselab.eis.kernel.dispatch` calls it; its cached
 machine code inlines :mod:`._numba`'s and is dropped with :mod:`._final`'s and :mod:`._grid`'s
 when that file changes (:func:`._numba._drop_stale_dependents`).
+
+:func:`_lm_row` is written once for any model: a named tuple of the problem's data and scratch
+whose class picks, when numba types the call, the model's :func:`evaluate` and :func:`finish`
+(:func:`register`; the circuit here, the DC decay models in :mod:`sselab.dc._decay_kernel`,
+whose cached code inlines this file's and is dropped by its own stamp).  A type, not a function
+passed as an argument: numba caches no code that takes or holds a function value ("dynamic
+globals"), and inlined, the circuit's iteration runs as fast as when it was written for it alone
+(benchmarks/RESULTS.md, "decaylm").
 """
 
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
+from numba.core import types
+from numba.extending import overload
 
-from ._numba import _residuals, _solve_overwriting
+from ._numba import _copy, _residuals, _solve_overwriting
 
 #: geodesic acceleration from the last step's curvature (:func:`sselab.fitting.levenberg_marquardt.solve`,
 #: whose GEODESIC_CALM, GEODESIC_COS and GEODESIC_ALPHA these equal: tests/eis_batch/test_stop_window.py)
@@ -26,6 +37,66 @@ GEODESIC_ALPHA = 0.75
 #: reassociation only (no finite-math assumptions): lets LLVM vectorise the reductions, a
 #: rounding-level change of the summation order (BLAS's products in the numpy path reorder too)
 _REASSOC = {"reassoc"}
+
+
+def evaluate(model, x, r, J):  # pragma: no cover - typed by an @overload per model type
+    """r (m,) = the weighted residuals of ``model`` at u = x and J (k, m) = ∂r/∂u, transposed."""
+    raise NotImplementedError("compiled code only")
+
+
+def finish(model, x, fresh, r, r_spare, J_spare, res, jac):  # pragma: no cover - as evaluate
+    """After the iteration, ended at u = x with residuals r (``fresh``: the model's scratch holds
+    x's evaluation, not a rejected trial point's; ``r_spare``, ``J_spare``: free scratch), what
+    the model keeps of its final state into ``res`` and ``jac``."""
+    raise NotImplementedError("compiled code only")
+
+
+def register(cls, evaluate_impl, finish_impl) -> None:
+    """Make ``evaluate_impl`` and ``finish_impl`` (njit functions with :func:`evaluate`'s and
+    :func:`finish`'s arguments) the :func:`evaluate` and :func:`finish` of models that are
+    instances of the named tuple class ``cls``: :func:`_lm_row` then iterates such a model.
+
+    Both are inlined (numba's IR inlining) into :func:`_lm_row`: a call the circuit's model,
+    passed by value, otherwise pays on every evaluation cost its iteration ~6 % of its time.
+    Inline only such one-call forwarders: ``inline="always"`` on :func:`_lm_row` or on the decay
+    residuals (loops) gave wrong steps (benchmarks/RESULTS.md, "decaylm")."""
+
+    def _is(model) -> bool:
+        return isinstance(model, types.BaseNamedTuple) and model.instance_class is cls
+
+    @overload(evaluate, inline="always")
+    def _evaluate(model, x, r, J):
+        if _is(model):
+            return lambda model, x, r, J: evaluate_impl(model, x, r, J)
+        return None
+
+    @overload(finish, inline="always")
+    def _finish(model, x, fresh, r, r_spare, J_spare, res, jac):
+        if _is(model):
+            return lambda model, x, fresh, r, r_spare, J_spare, res, jac: finish_impl(model, x, fresh, r, r_spare,
+                                                                                        J_spare, res, jac)
+        return None
+
+
+#: one circuit problem of :func:`lm_batch`: its spectrum, parameters and the circuit's scratch
+_Circuit = namedtuple("_Circuit", ("ops", "w", "logw", "zr", "zi", "wr", "wi", "base", "free", "kind", "ta", "tb",
+                                   "zs", "lo", "hi", "dz", "P", "dpdu"))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _circuit_evaluate(c, x, r, J):
+    _residuals(c.ops, c.w, c.logw, c.zr, c.zi, c.wr, c.wi, c.base, c.free, c.kind, c.ta, c.tb, x, c.zs, c.lo, c.hi,
+               c.dz, c.P, c.dpdu, r, J)
+
+
+@njit(cache=True, error_model="numpy")
+def _circuit_finish(c, x, fresh, r, r_spare, J_spare, res, jac):
+    if not fresh:  # dz is the rejected trial point's: evaluated again at the solution (same numbers)
+        _circuit_evaluate(c, x, r_spare, J_spare)
+    _keep_final(r, c.dz, c.free, c.wr, c.wi, res, jac)
+
+
+register(_Circuit, _circuit_evaluate, _circuit_finish)
 
 
 @njit(cache=True, error_model="numpy", fastmath=_REASSOC)
@@ -60,23 +131,14 @@ def _all_finite(J):
 
 
 @njit(cache=True, error_model="numpy")
-def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter, ftol, xtol, gtol, stol, lam0,
-            depth, window, res, jac):
+def _lm_row(model, x, m, max_iter, ftol, xtol, gtol, stol, lam0, window, res, jac):
     """One problem's Levenberg–Marquardt from u = x (updated in place): (cost, status, iterations).
 
-    ``res`` (2N,) and ``jac`` (k, 2N) receive the weighted residuals and the weighted Jacobian
-    ∂r/∂p of the free parameters at the last accepted point, as :mod:`._final` computes them
-    there (same operations), so the final pass need not evaluate the circuit again."""
-    N = w.size
-    n = base.size
-    k = free.size
-    m = 2 * N
-    zs = np.empty((depth, N), np.complex128)
-    lo = np.empty(depth, np.int64)
-    hi = np.empty(depth, np.int64)
-    dz = np.zeros((n, N), np.complex128)
-    P = np.empty(n)
-    dpdu = np.empty(k)
+    ``model`` holds the problem's data and scratch arrays; its type picks the model's
+    :func:`evaluate` (m residuals and their Jacobian at a point) and :func:`finish` (its final
+    state into ``res`` and ``jac``) at compile time: the circuit's below, the decay models' in
+    :mod:`sselab.dc._decay_kernel`."""
+    k = x.size
     r = np.empty(m)
     J = np.empty((k, m))  # transposed: rows are parameters, contiguous over the residuals
     r_new = np.empty(m)
@@ -93,10 +155,10 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
     curv = np.empty(m)  # r(u + d) − r(u) − J d of the last accepted step d (≈ ½ r''[d, d]) ...
     d_last = np.empty(k)  # ... and d, while calm (`bent`)
     bent = False
-    _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, J)
+    evaluate(model, x, r, J)
     cost = 0.5 * _dot(r, r)
     if not (math.isfinite(cost) and _all_finite(J)):
-        _keep_final(r, dz, free, wr, wi, res, jac)
+        finish(model, x, True, r, r_new, J_new, res, jac)
         return cost, -2, 0
     lam = lam0
     nu = 2.0
@@ -132,27 +194,22 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             for a in range(k):
                 diag[a] = max(A[a, a], floor)
             have_gn = False
-        M[:, :] = A
-        for a in range(k):
-            M[a, a] += lam * diag[a]
+        _damped(A, diag, lam, M)
         _solve_overwriting(M, g, sol)
         conv_s = False
         if stol > 0 and lam <= 1e-2:
             if not have_gn:  # the Gauss–Newton step depends on the point only
-                M[:, :] = A
-                for a in range(k):
-                    M[a, a] += 1e-12 * diag[a]
+                _damped(A, diag, 1e-12, M)
                 _solve_overwriting(M, g, gn)
                 have_gn = True
             gain = 0.5 * _dot(g, gn)
             conv_s = gain >= 0 and gain * max(m - k, 1) <= stol * cost
-        tot[:] = sol
+        _copy(tot, sol)
         if bent and lam <= 1e-2:
             _accelerate(J, A, diag, lam, sol, curv, d_last, M, q, x_new, tot)
         for a in range(k):
             x_new[a] = x[a] - tot[a]
-        _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x_new, zs, lo, hi, dz, P, dpdu, r_new,
-                   J_new)
+        evaluate(model, x_new, r_new, J_new)
         cost_new = 0.5 * _dot(r_new, r_new)
         accept = cost_new < cost and math.isfinite(cost_new) and _all_finite(J_new)
         fresh = accept
@@ -195,7 +252,7 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
                         Ja = J[a]
                         for i in range(m):
                             curv[i] -= Ja[i] * d_last[a]
-            x[:] = x_new
+            _copy(x, x_new)
             cost = cost_new
             r, r_new = r_new, r
             J, J_new = J_new, J
@@ -215,10 +272,18 @@ def _lm_row(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, max_iter,
             status = -1
         if status != 0:
             break
-    if not fresh:  # dz is the rejected trial point's: evaluated again at the solution (same numbers)
-        _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r_new, J_new)
-    _keep_final(r, dz, free, wr, wi, res, jac)
+    finish(model, x, fresh, r, r_new, J_new, res, jac)
     return cost, status, n_iter
+
+
+@njit(cache=True, error_model="numpy")
+def _damped(A, diag, lam, M):
+    """M = A + λ·diag(diag) (by loops: see :func:`._numba._copy`)."""
+    k = diag.size
+    for a in range(k):
+        for b in range(k):
+            M[a, b] = A[a, b]
+        M[a, a] += lam * diag[a]
 
 
 @njit(cache=True, error_model="numpy")
@@ -241,9 +306,7 @@ def _accelerate(J, A, diag, lam, sol, curv, d_last, M, q, scratch, tot):
     t = vd / dd
     for a in range(k):
         scratch[a] = 2.0 * t * t * _dot(J[a], curv)  # Jᵀr_vv
-    M[:, :] = A
-    for a in range(k):
-        M[a, a] += lam * diag[a]
+    _damped(A, diag, lam, M)
     _solve_overwriting(M, scratch, q)
     aa = 0.0
     for a in range(k):
@@ -258,7 +321,7 @@ def _keep_final(r, dz, free, wr, wi, res, jac):
     """res = r and jac[j, i] = ∂r_i/∂p_free[j] (weighted, transposed: contiguous over the
     residuals; the same products as ``_final._final_row``'s Jf)."""
     N = wr.size
-    res[:] = r
+    _copy(res, r)
     for j in range(free.size):
         row = dz[free[j]]
         for i in range(N):
@@ -273,8 +336,12 @@ def _lm_batch_row(b, ops, depth, w, logw, zr, zi, wr, wi, data_row, base, free, 
     """Row b of :func:`lm_batch` (fitted in place, its outcome written to ``cost``, ``status``,
     ``n_iter``, ``res[b]``, ``jac[b]``)."""
     d = data_row[b]
-    c, s, it = _lm_row(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb, x[b],
-                       max_iter, ftol, xtol, gtol, stol, lam0, depth, window, res[b], jac[b])
+    N = w.shape[1]
+    n = base.shape[1]
+    model = _Circuit(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb,
+                     np.empty((depth, N), np.complex128), np.empty(depth, np.int64), np.empty(depth, np.int64),
+                     np.zeros((n, N), np.complex128), np.empty(n), np.empty(free.size))
+    c, s, it = _lm_row(model, x[b], 2 * N, max_iter, ftol, xtol, gtol, stol, lam0, window, res[b], jac[b])
     cost[b] = c
     status[b] = s
     n_iter[b] = it

@@ -38,18 +38,25 @@ def _drop_stale_dependents() -> None:
     _grid.py, _lm.py and _transform.py, which inline ``_circuit``, ``_residuals``, ``_to_p`` and the
     solves from here, would otherwise keep the
     old versions after an edit of this file (an op code they do not know reads outside its
-    arrays).  A stamp of this file's contents beside the cache decides; races with another
-    process only cost a recompilation."""
-    cache = Path(__file__).with_name("__pycache__")
-    stamp = cache / "sselab_kernel.stamp"
-    key = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
+    arrays).  A stamp of this file's contents beside the cache decides (:func:`drop_stale_caches`)."""
+    drop_stale_caches(Path(__file__), (Path(__file__),), DEPENDENTS, "sselab_kernel.stamp")
+
+
+def drop_stale_caches(owner: Path, sources: tuple[Path, ...], dependents: tuple[str, ...], stamp_name: str) -> None:
+    """Delete the cached machine code of the modules ``dependents`` (in ``owner``'s folder) when
+    one of ``sources``, whose functions they inline, changed since the stamp ``stamp_name`` (a
+    hash of their contents beside the cache) was written; races with another process only cost
+    a recompilation."""
+    cache = owner.with_name("__pycache__")
+    stamp = cache / stamp_name
+    key = hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()
     try:
         if stamp.read_text() == key:
             return
     except OSError:
         pass
     try:
-        for f in [f for mod in DEPENDENTS for f in cache.glob(f"{mod}.*")]:
+        for f in [f for mod in dependents for f in cache.glob(f"{mod}.*")]:
             f.unlink(missing_ok=True)
         cache.mkdir(exist_ok=True)
         stamp.write_text(key)
@@ -261,10 +268,18 @@ def _to_p(kind, a, b, x):
 
 
 @njit(cache=True, error_model="numpy")
+def _copy(dst, src):
+    """dst[:] = src for 1-D arrays, as a loop: numba's slice assignment is generic (broadcasting,
+    and error messages built from strings) and costs ~0.5–1 s to compile in every kernel using it."""
+    for i in range(src.size):
+        dst[i] = src[i]
+
+
+@njit(cache=True, error_model="numpy")
 def _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo, hi, dz, P, dpdu, r, JT):
     """Weighted residuals r (2N,) and their Jacobian ∂r/∂u, transposed: JT (k, 2N), at u = x."""
     N = w.size
-    P[:] = base
+    _copy(P, base)
     for j in range(free.size):
         P[free[j]], dpdu[j] = _to_p(kind[j], ta[j], tb[j], x[j])
     _circuit(ops, w, logw, P, zs, lo, hi, dz)
@@ -288,14 +303,15 @@ def _solve_into(M, g, out):
 def _solve_overwriting(A, g, out):
     """:func:`_solve_into` factoring ``A`` in place (no copy: the LM loop rebuilds it each time)."""
     k = g.size
-    out[:] = g
+    _copy(out, g)
     for c in range(k):
         piv = c
         for i in range(c + 1, k):
             if abs(A[i, c]) > abs(A[piv, c]):
                 piv = i
         if A[piv, c] == 0.0 or not math.isfinite(A[piv, c]):
-            out[:] = np.nan
+            for i in range(k):
+                out[i] = np.nan
             return
         if piv != c:
             for j in range(k):
