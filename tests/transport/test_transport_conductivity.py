@@ -41,6 +41,15 @@ def test_uncertainty_propagation():
     assert bare.warnings
 
 
+def test_collapsed_resistance_gives_a_number_not_an_overflow():
+    # a fit that collapsed R to ~1e-305 Ohm with a finite stderr: (stderr/R)**2 overflows a float;
+    # sigma and its error stay numbers (huge), for the verdict to judge
+    g = SampleGeometry(6.5e-4, 1.327e-4, thickness_stderr_m=0.2e-6)
+    res = conductivity(9.86e-305, g, resistance_stderr_ohm=0.364)
+    assert res.sigma_S_per_cm == pytest.approx(0.065 / (9.86e-305 * 1.327), rel=1e-12)
+    assert res.sigma_stderr_S_per_cm == math.inf  # 5e301 S/cm times 3.7e303: beyond a float
+
+
 @pytest.mark.parametrize("kwargs", [dict(thickness=None, diameter="13 mm"), dict(thickness="0.65 mm"),
                                     dict(thickness="0.65 mm", diameter="13 mm", area="1 cm2")])
 def test_missing_or_conflicting_geometry(kwargs):

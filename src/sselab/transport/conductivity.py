@@ -130,16 +130,18 @@ def conductivity(
     if not (math.isfinite(resistance_ohm) and resistance_ohm > 0):
         raise AnalysisError(f"the resistance must be positive for a conductivity, got {resistance_ohm} Ω")
     sigma = geometry.thickness_cm / (resistance_ohm * geometry.area_cm2)
-    rel2 = (geometry.thickness_stderr_m / geometry.thickness_m) ** 2 + (geometry.area_stderr_m2 / geometry.area_m2) ** 2
+    # relative errors in quadrature by hypot: a collapsed R (1e-305 Ohm) gives a huge ratio whose
+    # square would overflow (Python's ** raises); hypot returns it, or inf
+    rel = [geometry.thickness_stderr_m / geometry.thickness_m, geometry.area_stderr_m2 / geometry.area_m2]
     warnings = []
     if resistance_stderr_ohm is None or not math.isfinite(resistance_stderr_ohm):
         resistance_stderr_ohm = None
         warnings.append("no standard error for the resistance: σ's error covers only the geometry")
     else:
-        rel2 += (resistance_stderr_ohm / resistance_ohm) ** 2
+        rel.append(resistance_stderr_ohm / resistance_ohm)
     reasons = tuple(Reason("no_stderr", w) for w in warnings)
     return ConductivityResult(
-        sigma, sigma * math.sqrt(rel2), resistance_ohm, resistance_stderr_ohm, geometry,
+        sigma, sigma * math.hypot(*rel), resistance_ohm, resistance_stderr_ohm, geometry,
         bulk_element, bulk_choice, {}, tuple(warnings), reasons,
     )
 
