@@ -1,12 +1,15 @@
 """`sselab eis fit` on several files (one batched fit, vectorised result building) prints, file by
 file, what `sselab eis fit` on each file alone prints: the text output character for character
 (values with their uncertainties, verdicts, notes); in the JSON every key, status, reason and
-note the same, and every number the same to 1e-9 relative.
+note the same, and every number the same to 1e-7 relative.
 
 Why not bit for bit in the JSON: the starting-value search scores all spectra of a batch with one
 BLAS product (sselab.eis.initial_grid.score), whose rounding depends on how many rows share the
 call, so a batched start can differ from a lone one in the last bit (~1e-15) and the fit that
 follows by as little in every determined parameter (measured: ≤ 3e-14 relative on these files).
+An undetermined direction amplifies it: with ``--fmax 2e5 --weight proportional`` the fourth
+spectrum's second arc is cut away (R2 fitted 5.8 Ω against 400, its n's standard error 1.6), and
+its values, errors and correlations differ by up to 1e-8 relative on an AVX-512 machine.
 """
 
 import json
@@ -63,7 +66,7 @@ def test_many_files_text_equals_each_file_alone(files, cli):
     assert out.count("χ² =") == len(files) and out.count("status:") == len(files)
 
 
-def _same(a, b, rtol=1e-9):
+def _same(a, b, rtol=1e-7):
     """Equal structure, equal strings/bools/None, floats equal to ``rtol`` (see the module doc)."""
     if isinstance(a, dict):
         return isinstance(b, dict) and list(a) == list(b) and all(_same(a[k], b[k], rtol) for k in a)
@@ -77,6 +80,7 @@ def _same(a, b, rtol=1e-9):
 def test_same_tells_a_difference():
     assert _same({"x": [1.0, "a"]}, {"x": [1.0 + 1e-12, "a"]})
     assert not _same({"x": [1.0, "a"]}, {"x": [1.0 + 1e-6, "a"]})
+    assert not _same({"x": 1.0}, {"x": 1.0 + 2e-7})
     assert not _same({"x": 1.0}, {"y": 1.0}) and not _same({"s": "ok"}, {"s": "warning"})
 
 

@@ -87,6 +87,11 @@ def test_search_redoes_a_row_whose_factorisation_broke_down(monkeypatch):
     got = initial_grid.search(c, d, F, Z, spans)
     monkeypatch.setattr(_grid, "search_rows_serial", real)
     ref = _staged(c, d, Z, spans)
+    # the redone rows: the staged path on those rows alone (BLAS may round a 2-row batch
+    # differently from a 6-row one in the last bit: seen on AVX-512)
+    redo = [1, 4]
+    for a, b in zip(ref, _staged(c, d, Z[redo], spans[redo])):
+        a[redo] = b
     for a, b in zip(got, ref):
         np.testing.assert_array_equal(a, b)
 

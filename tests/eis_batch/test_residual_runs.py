@@ -19,9 +19,11 @@ def test_compiled_residual_runs_equal_numpy(n):
     ref_z, ref_p = _residual_runs(r, n)
     z, p = _residual_runs(r, n, compiled=True)
     np.testing.assert_array_equal(z, ref_z)
-    np.testing.assert_array_equal(p, ref_p)
+    # p = −expm1(−n·2^−L): the compiled kernel calls libm's expm1, numpy its own (vectorised on
+    # AVX-512), which may differ in the last bit; the same longest run L either way
+    np.testing.assert_allclose(p, ref_p, rtol=4 * np.finfo(float).eps, atol=0)
     # and against the diagnostics themselves, half by half
     halves = r.reshape(len(r), 2, n)
     zz = runs_z(halves)
     np.testing.assert_array_equal(np.where(np.isnan(zz), -np.inf, zz).min(axis=1), z)
-    np.testing.assert_array_equal(longest_run_p(halves).min(axis=1), p)
+    np.testing.assert_array_equal(longest_run_p(halves).min(axis=1), ref_p)

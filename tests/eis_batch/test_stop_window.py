@@ -75,12 +75,18 @@ def test_compiled_window_stop_matches_numpy(seed):
     got = _fit(model, params, start, "numba", STOL_WINDOW)
     assert got.status[0] == ref.status[0]
     assert got.n_iter[0] == ref.n_iter[0]
-    np.testing.assert_allclose(got.chi2, ref.chi2, rtol=1e-8)
+    # χ² the same to a ten-thousandth of one noise variance: the compiled kernel's fused
+    # multiply-adds round differently from numpy, and along the undetermined valley that
+    # difference grows (seed 0 on an AVX-512 machine: 4e-8 relative, 8e-6 noise variances)
+    noise_var = ref.chi2[0] / (2 * F.size - 7)
+    assert abs(got.chi2[0] - ref.chi2[0]) < 1e-4 * noise_var
     # the same fitted spectrum (parameters along the undetermined valley, such as R0 → 0 near
-    # 1e-13 Ω, differ by rounding amplified; what the data see does not)
-    np.testing.assert_allclose(got.residuals, ref.residuals, atol=1e-7)
-    big = ref.values[0] > 1e-6
-    np.testing.assert_allclose(got.values[0, big], ref.values[0, big], rtol=1e-3)
+    # 1e-13 Ω, differ by rounding amplified; what the data see does not): residuals within a
+    # thousandth of the noise (seed 0 on an AVX-512 machine: 1e-6, a quarter of that)
+    np.testing.assert_allclose(got.residuals, ref.residuals, rtol=0, atol=1e-3 * NOISE)
+    # every parameter within a hundredth of its standard error (seed 0: R1 187.28 against
+    # 187.53 Ω, 8e-5 of its standard error; at most 3e-4 for any parameter)
+    assert np.all(np.abs(got.values[0] - ref.values[0]) <= 1e-2 * ref.stderr[0])
 
 
 @pytest.mark.parametrize("seed", [0, 2, 3, 5])

@@ -43,7 +43,7 @@ def effective_capacitance(R: float, Q: float, n: float) -> float:
     NaN when n ≤ 0 (no arc)."""
     if n <= 0 or R <= 0 or Q <= 0:
         return float("nan")
-    x = (math.log(R) * (1 - n) + math.log(Q)) / n  # numpy's scalar log and exp are these (a test checks)
+    x = (math.log(R) * (1 - n) + math.log(Q)) / n  # numpy's log and exp to the last bit (a test checks)
     try:
         return math.exp(x)
     except OverflowError:
