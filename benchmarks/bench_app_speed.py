@@ -15,7 +15,8 @@ seconds (CPU: the child and its worker processes), the median and the range over
   ``benchmarks/.cache/app_speed/``); the *marginal* rate is
   (n_large − n_small) / (t_large − t_small), start-up excluded (target ≥ 3,000 files/s);
 - ``demo``: ``sselab demo`` (default ``--jobs``, i.e. this machine's CPUs, at most 4) and
-  ``--jobs 1`` (target ≤ 8 s wall);
+  ``--jobs 1``, each repeat into a fresh folder (target ≤ 8 s wall); then again into the first
+  folder, which the pipeline finds filled and re-runs only in part (not the target's figure);
 - ``run``: ``sselab run --no-report --json`` of :mod:`bench_study_scale`'s study (``--samples``
   × (100 EIS + 100 DC) + 100 eBE references; 10 samples = 2,100 files; target ≤ 10 s), serial
   and with ``--jobs 2``, from an empty database each time.
@@ -64,9 +65,12 @@ def load() -> str:
 
 
 def repeat(label: str, args: list[str], n: int, check: bool = True) -> tuple[list[float], list[float]]:
+    """Run ``sselab *args`` ``n`` times; ``{k}`` in an argument becomes the repeat's number (a
+    fresh output folder per repeat: the demo into a folder it has filled re-runs only what
+    changed, 6.1 s against 9.5 s fresh)."""
     walls, cpus = [], []
-    for _ in range(n):
-        wall, cpu, r = run_cli(args)
+    for k in range(n):
+        wall, cpu, r = run_cli([a.replace("{k}", str(k)) for a in args])
         if check and r.returncode not in (0, 3):
             raise SystemExit(f"{label}: rc {r.returncode}: {r.stderr.strip()[-400:]}")
         walls.append(wall)
@@ -125,8 +129,9 @@ def bench_cli(n_small: int, n_large: int, reps: int) -> None:
 def bench_demo(reps: int) -> None:
     print("\n## `sselab demo` (80+ comparison rows)")
     with tempfile.TemporaryDirectory() as tmp:
-        repeat("demo (default --jobs)", ["demo", "--out", f"{tmp}/a", "--json"], reps)
-        repeat("demo --jobs 1", ["demo", "--out", f"{tmp}/b", "--jobs", "1", "--json"], reps)
+        repeat("demo (default --jobs), fresh folder", ["demo", "--out", f"{tmp}/a{{k}}", "--json"], reps)
+        repeat("demo --jobs 1, fresh folder", ["demo", "--out", f"{tmp}/b{{k}}", "--jobs", "1", "--json"], reps)
+        repeat("demo (default --jobs) again into a filled folder", ["demo", "--out", f"{tmp}/a0", "--json"], reps)
 
 
 def bench_run(samples: int, reps: int) -> None:
