@@ -4,6 +4,8 @@ to the same χ² (to rounding) on every test circuit; and the fallback to numpy.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -354,6 +356,7 @@ def test_threads_auto_follows_free_cores(monkeypatch):
     assert kernel.cores_free() and kernel.parallel_for(kernel.PARALLEL_MIN_ROWS)
     assert not kernel.parallel_for(kernel.PARALLEL_MIN_ROWS - 1)  # small calls: no pool start-up
     monkeypatch.setattr(kernel.os, "getloadavg", lambda: (4.7, 4.0, 3.0))  # busy: serial
+    monkeypatch.setattr(kernel, "idle_cores", lambda: 0.0)  # ... and busy now
     assert not kernel.parallel_for(10_000)
     monkeypatch.setenv("SSELAB_FIT_THREADS", "2")
     assert kernel.parallel_for(10_000)
@@ -370,6 +373,7 @@ def test_free_cores_discount_this_processs_own_load(monkeypatch):
     machine: that is its own, and a core is free; the same load from another process is not."""
     monkeypatch.setattr(kernel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(kernel.os, "getloadavg", lambda: (1.8, 1.5, 1.0))
+    monkeypatch.setattr(kernel, "idle_cores", lambda: 0.2)  # the other process still runs
     own_load = kernel.own_load
     monkeypatch.setattr(kernel, "own_load", lambda cores=1: 0.0)
     assert not kernel.cores_free()
@@ -381,6 +385,46 @@ def test_free_cores_discount_this_processs_own_load(monkeypatch):
         monkeypatch.setattr(kernel.time, "monotonic", lambda w=wall: 100.0 + w)
         monkeypatch.setattr(kernel.time, "process_time", lambda c=cpu: 10.0 + c)
         assert abs(own_load(2) - expected) < 0.01
+
+
+def test_a_lagging_load_average_is_checked_against_the_idle_cores(monkeypatch):
+    """The 1-minute average says busy for a minute after the load ended: then the cores' idle
+    ticks now decide (one idle core, this process asleep, is a free one); without /proc/stat, busy."""
+    monkeypatch.setattr(kernel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(kernel.os, "getloadavg", lambda: (1.2, 1.6, 1.1))
+    monkeypatch.setattr(kernel, "own_load", lambda cores=1: 0.0)
+    for idle, free in ((2.0, True), (1.0, True), (0.95, True), (0.6, False), (0.0, False), (None, False)):
+        monkeypatch.setattr(kernel, "idle_cores", lambda v=idle: v)
+        assert kernel.cores_free() is free, idle
+    monkeypatch.setattr(kernel.os, "getloadavg", lambda: (0.4, 0.6, 0.5))  # the average says free: not asked
+    monkeypatch.setattr(kernel, "idle_cores", lambda: pytest.fail("sampled although the average says free"))
+    assert kernel.cores_free()
+
+
+def test_idle_cores_sums_each_cores_idle_share_and_keeps_it(monkeypatch):
+    samples = iter([{0: (100, 200), 1: (50, 300)},  # (idle + iowait, total) ticks
+                    {0: (110, 210), 1: (52, 310)},  # core 0 idle all 10 ticks, core 1 two of 10
+                    {0: (0, 0)}])
+    monkeypatch.setattr(kernel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(kernel, "_cpu_ticks", lambda cpus: next(samples))
+    monkeypatch.setattr(kernel.time, "sleep", lambda s: None)
+    monkeypatch.setattr(kernel, "_IDLE", [-math.inf, 0.0])
+    assert kernel.idle_cores() == pytest.approx(1.2)
+    assert kernel.idle_cores() == pytest.approx(1.2)  # kept: not sampled again
+    monkeypatch.setattr(kernel, "_IDLE", [-math.inf, 0.0])
+    monkeypatch.setattr(kernel, "_cpu_ticks", lambda cpus: None)  # no /proc/stat
+    assert kernel.idle_cores() is None
+
+
+def test_cpu_ticks_reads_this_processs_cores_from_proc_stat():
+    import os
+
+    if not os.path.exists("/proc/stat") or not hasattr(os, "sched_getaffinity"):
+        pytest.skip("no /proc/stat here")
+    cpus = os.sched_getaffinity(0)
+    ticks = kernel._cpu_ticks(cpus)
+    assert ticks is not None and set(ticks) == cpus
+    assert all(0 <= idle <= total for idle, total in ticks.values())
 
 
 def test_pooled_calls_take_dynamic_chunks_and_restore_the_schedule():

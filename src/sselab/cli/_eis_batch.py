@@ -50,7 +50,7 @@ def workers(n_files: int, jobs: int | None) -> int:
     else ``jobs`` when given; by default the cores available to this process (at most
     :data:`MAX_AUTO_JOBS`) when one of them is free — the rule the fit's kernels use for their
     threads (:func:`sselab.eis.kernel.cores_free`: 1-minute load average, less this process's
-    own part, at most the cores − 1) —
+    own part, at most the cores − 1, or else a core idle now) —
     and 1 on a busy machine, where forked workers only compete with the other processes for the
     same cores (measured at load 2.6–2.8 on 2 cores: 2,000 files 6.3–6.7 s wall with 2 workers
     against 5.4–5.8 s in one process, benchmarks/RESULTS.md)."""
