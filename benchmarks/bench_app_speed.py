@@ -179,15 +179,14 @@ def main() -> None:
                     help="keep PYTHONDONTWRITEBYTECODE as set here (default: the commands write and use .pyc files)")
     a = ap.parse_args()
     CSV_DIR = a.csv_dir
+    import sselab
+
     if not a.no_bytecode:
         import compileall
 
-        import sselab as _pkg
-
         CHILD_ENV.pop("PYTHONDONTWRITEBYTECODE", None)
-        compileall.compile_dir(str(Path(_pkg.__file__).parent), quiet=1)  # untimed: what the first run would write
+        compileall.compile_dir(str(Path(sselab.__file__).parent), quiet=1)  # untimed: what the first run would write
     only = set(a.only.split(","))
-    import sselab
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load {load()}; python {platform.python_version()}; "
           f"sselab from {Path(sselab.__file__).parent}; the commands' PYTHONDONTWRITEBYTECODE="

@@ -64,15 +64,11 @@ def workers(n_files: int, jobs: int | None) -> int:
         return 1
     if jobs is not None:
         return jobs
-    from ..eis.kernel import cores_free
+    from ..eis.kernel import cores_free, usable_cpus
 
     if not cores_free():
         return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_AUTO_JOBS))
+    return max(1, min(len(usable_cpus()), MAX_AUTO_JOBS))
 
 
 def _chunks(n: int, n_workers: int) -> list[range]:

@@ -290,13 +290,11 @@ def _h_maxima(image: np.ndarray, h: float, fg: np.ndarray) -> np.ndarray:
     from scipy import ndimage as ndi
     from skimage import morphology
 
-    bg = image[~fg]
-    if not fg.any() or bg.size == 0 or bg.min() != bg.max():  # one background level, or the whole image
+    bg, inside = image[~fg], image[fg]
+    if not inside.size or not bg.size or bg.min() != (top := float(bg.max())):  # one background level
         return morphology.h_maxima(image, h)
-    top = float(bg.max())
     # the seeds skimage makes are image − h − 2·resolution·|image| (its rounding guard)
-    seeds = image[fg] - h - 2 * np.finfo(float).resolution * np.abs(image[fg])
-    if seeds.min() <= top:
+    if (inside - h - 2 * np.finfo(float).resolution * np.abs(inside)).min() <= top:
         return morphology.h_maxima(image, h)
     labels, _ = ndi.label(fg, structure=np.ones((3,) * fg.ndim, bool))
     out = np.zeros(image.shape, np.uint8)

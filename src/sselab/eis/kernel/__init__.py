@@ -104,10 +104,7 @@ def split_threads(n_spectra: int) -> int:
         return 1
     n = thread_count()
     if n is None:
-        try:
-            n = len(os.sched_getaffinity(0))
-        except (AttributeError, OSError):
-            n = os.cpu_count() or 1
+        n = len(usable_cpus())
     return max(1, min(n, n_spectra // PARALLEL_MIN_ROWS))
 
 
@@ -182,10 +179,7 @@ def cores_free() -> bool:
     The average trails the machine by a minute: right after a heavy command (load 1.2 on an idle
     2-core machine) a second one stayed in one process, 1,600 files/s against 2,690.  When it
     says busy, what the cores do now decides (:func:`idle_cores`: at least one idle)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
+    cores = len(usable_cpus())
     if cores < 2:
         return False
     try:
@@ -200,12 +194,21 @@ def cores_free() -> bool:
 
 #: :func:`idle_cores` watches the cores this long (s; /proc/stat counts in 10 ms ticks) ...
 IDLE_SAMPLE_S = 0.1
-#: ... and its answer is reused for this long (s): a batched call asks before each compiled step
-IDLE_KEEP_S = 2.0
+#: ... and its answer is reused for this long (s): a batched call asks before each compiled step,
+#: and on a busy machine each new sample sleeps the caller IDLE_SAMPLE_S (≤ 1 % of its time)
+IDLE_KEEP_S = 10.0
 #: idle cores (this process asleep meanwhile) that count as one free: a tick of rounding under 1
 IDLE_CORES_FREE = 0.9
 #: (monotonic time, idle cores) of the last :func:`idle_cores` sample
 _IDLE: list[float] = [-math.inf, 0.0]
+
+
+def usable_cpus() -> set[int]:
+    """The CPUs this process may run on (its affinity; every CPU where that is unknown)."""
+    try:
+        return os.sched_getaffinity(0)
+    except (AttributeError, OSError):
+        return set(range(os.cpu_count() or 1))
 
 
 def _cpu_ticks(cpus: set[int]) -> dict[int, tuple[int, int]] | None:
@@ -232,10 +235,7 @@ def idle_cores() -> float | None:
     now = time.monotonic()
     if now - _IDLE[0] < IDLE_KEEP_S:
         return _IDLE[1]
-    try:
-        cpus = os.sched_getaffinity(0)
-    except (AttributeError, OSError):
-        cpus = set(range(os.cpu_count() or 1))
+    cpus = usable_cpus()
     before = _cpu_ticks(cpus)
     if before is None:
         return None
