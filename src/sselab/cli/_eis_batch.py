@@ -174,7 +174,9 @@ def is_failure(batch: Any, row: int) -> bool:
     return isinstance(entries[row] if entries is not None else batch[row], FitFailure)
 
 
-def _render_chunk(chunk: range) -> tuple[list[str], list[str]]:
+def _render_chunk(chunk: range) -> tuple[bytes, list[str]]:
+    """The items of ``chunk`` as they stand in the output list (each one level down, joined by
+    ``,`` and a line break), encoded; and the verdict status of each fit."""
     from ..eis.verdicts import prepare_outputs
     from ..jsonsafe import dumps_json
     from .eis import final_fit
@@ -191,21 +193,28 @@ def _render_chunk(chunk: range) -> tuple[list[str], list[str]]:
         fit = fits[i]
         texts.append(dumps_json({**item.describe(), **fit.to_dict()}))
         statuses.append(fit.verdict.status)
-    return texts, statuses
+    # an item's text one level down: every line break gains two blanks (JSON strings hold none);
+    # done here, in the workers, with the encoding: the parent only joins the runs (measured on
+    # 10,000 fits: 0.25 s of indenting, joining and encoding 48 MB in the parent alone)
+    return ",\n  ".join(t.replace("\n", "\n  ") for t in texts).encode("utf-8"), statuses
 
 
 def render_json(entries: Sequence[tuple[Path, Any]], batch: Any, rows: dict[int, int], errors: dict[int, str],
-                every: bool, n_workers: int) -> tuple[str, list[str]]:
+                every: bool, n_workers: int) -> tuple[list[bytes], list[str]]:
     """The ``--json`` text of all entries (a list: each fit's ``{**describe(), **to_dict()}`` or
-    the file's error) — the text :func:`~sselab.jsonsafe.dumps_json` gives for that list — and
+    the file's error), UTF-8 encoded in pieces to be written one after the other (joined, they
+    are the text :func:`~sselab.jsonsafe.dumps_json` gives for that list, and a line break), and
     the verdict status of every fit, written by ``n_workers`` forked processes.  ``batch``: the
     batched fit, ``rows``: the batch row of each entry that was fitted, ``errors``: the entries
-    that have no fit; each worker builds its fits (:func:`~sselab.cli.eis.final_fit`)."""
+    that have no fit; each worker builds its fits (:func:`~sselab.cli.eis.final_fit`).  The
+    pieces are not joined here: one 48 MB string for 10,000 fits costs ~0.1 s of fresh pages."""
     _JOB.update(entries=entries, batch=batch, rows=rows, errors=errors, every=every)
     try:
         parts = _map(_render_chunk, len(entries), n_workers)
     finally:
         _JOB.clear()
-    # an item's text one level down: every line break gains two blanks (JSON strings hold none)
-    items = [t.replace("\n", "\n  ") for texts, _ in parts for t in texts]
-    return "[\n  " + ",\n  ".join(items) + "\n]", [s for _, statuses in parts for s in statuses]
+    pieces = [b"[\n  "]
+    for k, (text, _) in enumerate(parts):
+        pieces += [b",\n  ", text] if k else [text]
+    pieces.append(b"\n]\n")
+    return pieces, [s for _, statuses in parts for s in statuses]

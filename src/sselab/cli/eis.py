@@ -207,8 +207,9 @@ def fit_command(
             continue
         fits[i] = final_fit(fit, item, every)
     if forked:
-        text, statuses = render_json(entries, batch, rows, errors, every, n_workers)
-        typer.echo(text)
+        pieces, statuses = render_json(entries, batch, rows, errors, every, n_workers)
+        for piece in pieces:
+            typer.echo(piece, nl=False)
         if errors:
             raise typer.Exit(code=2)
         if "failed" in statuses:
