@@ -184,3 +184,47 @@ def test_the_collector_is_paused_unless_figures_are_made(cli, files, monkeypatch
     rc, _, _ = cli("eis", "fit", files[0], files[1], "--circuit", CIRCUIT, "--json", "--jobs", "1", *extra)
     assert rc == 0 and seen == [plot] and gc.isenabled()
     assert (tmp_path / f"fit_{files[0].stem}.png").is_file() == plot
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
+
+
+_REAL_READ_CHUNK = _eis_batch._read_chunk
+
+
+def _read_chunk_noting_blas(chunk):
+    """A reader worker's chunk, each file's notes with the worker's BLAS thread count."""
+    threads = max(_blas_threads())
+    return [(items, error, notes + [f"blas {threads}"]) for items, error, notes in _REAL_READ_CHUNK(chunk)]
+
+
+def test_blas_stays_on_one_thread_through_the_command(cli, files, monkeypatch):
+    """BLAS is limited once for the whole command, in this process and in the forked workers
+    (not set and restored around each of the engine's sections: OpenBLAS's thread then woke
+    between them and spun beside the other worker), and restored afterwards."""
+    from sselab.cli import _eis_batch as batch_mod
+    from sselab.eis import verdicts
+
+    before = _blas_threads()
+    if not before or max(before) <= 1:
+        pytest.skip("BLAS runs one thread here already: nothing to limit")
+    seen: list[list[int]] = []
+    real_prepare = verdicts.prepare_outputs
+
+    def prepare(fits):  # outside the engine's own pinned sections, in this process
+        seen.append(_blas_threads())
+        return real_prepare(fits)
+
+    monkeypatch.setattr(verdicts, "prepare_outputs", prepare)
+    rc, out, _ = cli("eis", "fit", *files[:3], "--circuit", CIRCUIT, "--json", "--jobs", "1")
+    assert rc in (0, 3) and seen and all(max(s) == 1 for s in seen)
+    assert _blas_threads() == before
+    # in the workers: the limit is inherited by the forked readers and writers
+    monkeypatch.setattr(batch_mod, "MIN_FILES", 2)
+    monkeypatch.setattr(batch_mod, "_read_chunk", _read_chunk_noting_blas)
+    rc, out, err = cli("eis", "fit", *files, "--circuit", CIRCUIT, "--json", "--jobs", "2")
+    assert err.count("blas 1") == len(files) and "blas 2" not in err
+    assert _blas_threads() == before

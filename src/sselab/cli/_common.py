@@ -81,6 +81,23 @@ def collector_paused(unless: str) -> Callable[[Callable], Callable]:
     return decorate
 
 
+def single_threaded_blas_command(command: Callable) -> Callable:
+    """The command run with BLAS on one thread throughout (:func:`sselab.fitting.threads.
+    single_threaded_blas`, entered once: the fits inside it no longer set and restore the
+    limit each time), in this process and the workers it forks.  Between two of the engine's
+    pinned sections, OpenBLAS's thread woke for the next small product (a verdict's, a curve's)
+    and spun for ~0.1 s after it, on the core the other worker needed: ``eis fit`` on 10,000
+    files spent 0.58 s more CPU with it, 2,000 files 0.28 s (benchmarks/RESULTS.md)."""
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from ..fitting.threads import single_threaded_blas
+
+        with single_threaded_blas():
+            return command(*args, **kwargs)
+
+    return run
+
+
 def echo_json(obj: Any) -> None:
     """Print ``obj`` as JSON (NaN/inf become null, numpy types become plain)."""
     typer.echo(dumps_json(obj))  # = json.dumps(json_safe(obj), indent=2, allow_nan=False), faster

@@ -14,7 +14,8 @@ from typer.core import TyperGroup
 from ..exceptions import FitError, SselabError
 from ..numfmt import format_relative, format_uncertain
 from ..verdict import EXIT_FAILED
-from ._common import assignments, check_option, collector_paused, echo_json, exit_for, verdict_line
+from ._common import (assignments, check_option, collector_paused, echo_json, exit_for, single_threaded_blas_command,
+                      verdict_line)
 from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, mask_option,
                          with_mask_note)
 
@@ -134,6 +135,7 @@ def _print_fit(fit: CircuitFit, console: Console) -> None:
 
 @eis_app.command("fit")
 @collector_paused(unless="plot")  # figures make reference cycles: the collector runs with --plot
+@single_threaded_blas_command
 def fit_command(
     files: List[Path] = typer.Argument(..., help="Spectrum files (CSV/TXT, .z, .mpt, .mpr, .DTA).",
                                        parser=Path),  # 7x faster than the default validation of 10,000 paths

@@ -51,6 +51,9 @@ def note(path: Any, verdict: Verdict) -> None:
 
 
 def note_measurements(path: Any, measurements: Any) -> None:
-    """:func:`note` the reading verdict each of ``measurements`` keeps in its metadata."""
+    """:func:`note` the reading verdict each of ``measurements`` keeps in its metadata (nothing
+    is built outside :func:`recording`)."""
+    if _LOG.get() is None:
+        return
     for m in measurements:
         note(path, Verdict.from_dict(m.metadata.get("reading_verdict")))
