@@ -33,3 +33,14 @@ def restored() -> Iterator[None]:
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+
+
+def leave_to_exit() -> None:
+    """The process is about to end: freeze every object it holds (:func:`gc.freeze`), so that the
+    interpreter's finalisation does not traverse them all again in each of its full collections,
+    only to hand the memory back to the operating system anyway (measured: ``sselab demo`` spent
+    0.6–0.8 s there, ``sselab eis fit`` on 10,000 files ~0.2 s).  Files are closed and flushed by
+    the code that wrote them; what frozen objects would have finalised (``__del__`` of an object
+    in a reference cycle) is what the end of a process may skip anyway.  Only for an entry point
+    that exits next: in a process that goes on, frozen objects are never collected."""
+    gc.freeze()

@@ -3,6 +3,6 @@ layer: the package ``sselab`` itself never imports it)."""
 
 import sys
 
-from sselab.cli.main import main
+from sselab.cli.main import console_main
 
-sys.exit(main(sys.argv[1:]))
+sys.exit(console_main(sys.argv[1:]))
