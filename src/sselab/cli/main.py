@@ -189,14 +189,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def console_main(argv: list[str] | None = None) -> int:
     """The ``sselab`` command's entry point: :func:`main`, then the process's objects left to its
-    exit (:func:`sselab.collector.leave_to_exit`; output flushed first).  Tests and other callers
-    that go on call :func:`main`."""
+    exit (:func:`sselab.collector.leave_to_exit`; the interpreter still flushes standard output
+    and error when it ends).  Tests and other callers that go on call :func:`main`."""
     rc = main(argv)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: the interpreter reports it as before
-            pass
     from ..collector import leave_to_exit
 
     leave_to_exit()
