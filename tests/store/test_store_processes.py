@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,30 @@ def test_two_batch_writers_in_opposite_orders(db_url):
     assert rc_b == 0, err_b
     with store.open(db_url) as db:
         _check_consistent(db, range(60))
+
+
+_HOLD_A_WRITE_LOCK = """
+import sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("BEGIN IMMEDIATE")
+con.execute("CREATE TABLE IF NOT EXISTS held (x)")
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+con.execute("COMMIT")
+"""
+
+
+def test_opening_waits_for_a_write_lock_held_on_a_file_not_yet_in_wal_mode(tmp_path):
+    # SQLite answers a journal-mode switch "database is locked" at once, without its busy
+    # handler, while another process holds a write lock: the race of two processes opening a
+    # new file.  Opening must wait for the lock to go, as every other statement does.
+    path = tmp_path / "results.sqlite"
+    sqlite3.connect(path).close()  # an empty file in rollback-journal mode
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_A_WRITE_LOCK, str(path), "0.5"], stdout=subprocess.PIPE,
+                              text=True)
+    assert holder.stdout.readline().strip() == "held"
+    with store.open(str(path)) as db:
+        assert db.count("samples") == 0
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    assert holder.wait(timeout=30) == 0

@@ -16,6 +16,8 @@ Example
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,6 +56,28 @@ def resolve_url(target: str | Path) -> str:
     return text_
 
 
+def _switch_to_wal(cursor) -> None:  # type: ignore[no-untyped-def]
+    """Put the SQLite file in WAL mode (a no-op when it is already).
+
+    The switch needs the file to itself and SQLite answers "database is locked" at once, without
+    its busy handler, while another connection holds it (two processes opening a new file at the
+    same moment), or leaves the mode as it was: it is tried again every 20 ms until
+    :data:`BUSY_TIMEOUT_S` has passed."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            if str(cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower() == "wal":
+                return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError("database is locked: could not switch it to WAL mode")
+        time.sleep(0.02)
+
+
 def _sqlite_listeners(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -61,9 +85,7 @@ def _sqlite_listeners(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-        if str(mode).lower() != "wal":
-            cursor.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(cursor)
         # With WAL, NORMAL syncs at checkpoints rather than at every commit: a killed process
         # loses nothing it committed, and a power cut can lose only the last commits, never
         # consistency (https://www.sqlite.org/pragma.html#pragma_synchronous).
