@@ -1,5 +1,7 @@
 """The demo's paper-comparison page: every row, its verdict, the inconsistencies and the residuals."""
 
+import re
+
 from sselab.demo_rows import inconsistency_rows
 from sselab.report.sections_paper import residual_figure, write_paper_page
 
@@ -19,7 +21,23 @@ def test_page_lists_every_row_escaped_with_inconsistencies_and_assumptions(tmp_p
     assert text.count("<tr class=") == len(_rows())
     assert "not simulated &lt;yet&gt;" in text and "<yet>" not in text
     assert "0.351 eV" in text and "100 µm membrane assumed" in text
-    assert (tmp_path / "paper_residuals.png").stat().st_size > 1000
+    assert (tmp_path / "paper_residuals.svg").stat().st_size > 1000 and not (tmp_path / "paper_residuals.png").exists()
+    assert 'src="paper_residuals.svg"' in text
+
+
+def test_page_figures_as_png_on_request_and_an_unknown_format_refused(tmp_path):
+    import pytest
+
+    from sselab.exceptions import SselabError
+
+    text = open(write_paper_page(_rows(), tmp_path, [], _analyses(), fmt="PNG"), encoding="utf-8").read()
+    assert 'src="paper_residuals.png"' in text and "paper_ageing.png" in text
+    pngs = sorted(tmp_path.glob("*.png"))
+    assert len(pngs) == 4 and not list(tmp_path.glob("*.svg"))
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    with pytest.raises(SselabError, match="unknown figure format 'pdf'"):
+        write_paper_page(_rows(), tmp_path / "x", [], fmt="pdf")
+    assert not (tmp_path / "x").exists()  # refused before anything is written
 
 
 def test_residual_figure_only_rows_with_truth_and_stderr(tmp_path):
@@ -54,6 +72,8 @@ def test_paper_figures_one_per_paper_figure_the_store_holds(tmp_path):
     assert titles == ["Fig. S4 — Williamson–Hall plots", "Fig. S11 — ageing of Mg|SE-polymer|Mg",
                       "Critical current density (stepped current)"]  # no stacks, Arrhenius or GCD results: no figure
     for _, path, _ in made:
+        assert path.endswith(".svg") and "<svg" in open(path, encoding="utf-8").read(2000)
+    for _, path, _ in paper_figures(_analyses(), tmp_path, fmt="png"):
         assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     assert paper_figures([], tmp_path) == []
 
@@ -61,8 +81,8 @@ def test_paper_figures_one_per_paper_figure_the_store_holds(tmp_path):
 def test_page_has_a_section_per_figure_when_given_the_analyses(tmp_path):
     page = write_paper_page(_rows(), tmp_path, [], _analyses())
     text = open(page, encoding="utf-8").read()
-    assert "<h2>Fig. S4 — Williamson–Hall plots</h2>" in text and "paper_williamson_hall.png" in text
-    assert "paper_ageing.png" in text and "paper_ccd.png" in text
+    assert "<h2>Fig. S4 — Williamson–Hall plots</h2>" in text and "paper_williamson_hall.svg" in text
+    assert "paper_ageing.svg" in text and "paper_ccd.svg" in text
 
 
 def test_a_reason_shared_by_many_rows_is_one_numbered_note(tmp_path):
@@ -77,7 +97,7 @@ def test_a_reason_shared_by_many_rows_is_one_numbered_note(tmp_path):
 
 def test_paper_page_figures_rendered_by_a_shared_pool_are_the_same_files(tmp_path):
     """The demo renders the paper page's figures in the report's figure pool: the page is written
-    at once, each PNG when the pool is waited for, the same bytes as drawn here."""
+    at once, each SVG when the pool is waited for, the same markup as drawn here."""
     from sselab.report.html import FigurePool
 
     serial = write_paper_page(_rows(), tmp_path / "serial", [], _analyses())
@@ -85,10 +105,15 @@ def test_paper_page_figures_rendered_by_a_shared_pool_are_the_same_files(tmp_pat
         assert pool.parallel
         pooled = write_paper_page(_rows(), tmp_path / "pool", [], _analyses(), pool=pool)
     assert open(pooled, encoding="utf-8").read() == open(serial, encoding="utf-8").read()
-    names = sorted(p.name for p in (tmp_path / "serial").glob("*.png"))
-    assert len(names) == 4 and names == sorted(p.name for p in (tmp_path / "pool").glob("*.png"))
+    names = sorted(p.name for p in (tmp_path / "serial").glob("*.svg"))
+    assert len(names) == 4 and names == sorted(p.name for p in (tmp_path / "pool").glob("*.svg"))
+
+    def svg(path):  # matplotlib's ids are salted at random and the date is the time of writing
+        text = path.read_text(encoding="utf-8")
+        return re.sub(r'(id|xlink:href|clip-path)="[^"]*"', "", re.sub(r"<dc:date>[^<]*</dc:date>", "", text))
+
     for name in names:
-        assert (tmp_path / "pool" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name
+        assert svg(tmp_path / "pool" / name) == svg(tmp_path / "serial" / name), name
 
 
 def test_residual_labels_are_not_cut_at_the_png_resolution(tmp_path):

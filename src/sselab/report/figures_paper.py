@@ -130,27 +130,43 @@ def ageing_figure(res: dict[str, Any]) -> Any:
     return fig
 
 
+#: formats of the paper page's figures: SVG (the default, as the report's) or PNG on request
+FORMATS = ("svg", "png")
+
+
+def check_format(fmt: str) -> str:
+    """``fmt`` lower-cased when it is one of :data:`FORMATS`; else :class:`~sselab.exceptions.SselabError`."""
+    from ..exceptions import SselabError
+
+    if str(fmt).lower() not in FORMATS:
+        raise SselabError(f"unknown figure format {fmt!r} for the paper page; use one of {', '.join(FORMATS)}")
+    return str(fmt).lower()
+
+
 def _save(fig: Any, out: Path, pool: Any = None) -> str:
-    """PNG at 100 dpi (screen figures of the demo page: a fraction of the time of 300 dpi),
-    by ``pool`` (a :class:`sselab.report.figpool.FigurePool`: rendered by its workers, the file
-    written when the pool is waited for) or here."""
+    """Save ``fig`` by ``out``'s extension (a PNG at 100 dpi: screen figures of the demo page), by
+    ``pool`` (a :class:`sselab.report.figpool.FigurePool`: rendered by its workers, the file written
+    when the pool is waited for) or here."""
     from .figpool import FigurePool
 
-    (pool or FigurePool(1)).render(fig, [out], dpi=100)
+    (pool or FigurePool(1)).render(fig, [out], dpi=100 if out.suffix.lower() == ".png" else None)
     return str(out)
 
 
-def paper_figures(analyses: Sequence[dict[str, Any]], out_dir: str | Path, pool: Any = None) -> list[tuple[str, str, str]]:
-    """Write the figures the study's results allow; return ``[(title, path, caption)]``.
-    ``pool``: a :class:`sselab.report.figpool.FigurePool` that renders them (the files exist once
-    the pool has been waited for)."""
+def paper_figures(analyses: Sequence[dict[str, Any]], out_dir: str | Path, pool: Any = None,
+                  fmt: str = "svg") -> list[tuple[str, str, str]]:
+    """Write the figures the study's results allow, as ``fmt`` (:data:`FORMATS`: SVG, or PNG on
+    request); return ``[(title, path, caption)]``.  ``pool``: a
+    :class:`sselab.report.figpool.FigurePool` that renders them (the files exist once the pool has
+    been waited for)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    ext = check_format(fmt)
     made: list[tuple[str, str, str]] = []
 
     def add(fig: Any, name: str, title: str, caption: str) -> None:
         if fig is not None:
-            made.append((title, _save(fig, out / name, pool), caption))
+            made.append((title, _save(fig, out / f"{Path(name).stem}.{ext}", pool), caption))
 
     # Fig. 3b is as-BM's; without it, the first sample in natural order (never the store's
     # order, which with --jobs N is the order the tasks finished in)
