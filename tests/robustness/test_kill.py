@@ -160,3 +160,45 @@ def test_a_worker_terminated_while_it_starts_dies_quietly():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(SRC)})
     assert proc.stdout.split() == ["True", "143"] and proc.stderr == "", (proc.stdout, proc.stderr)
+
+
+def test_stopping_a_busy_pool_leaves_no_worker_and_no_pool_thread():
+    """stop_pool(now=True) on busy workers returns with every worker reaped and the pool's
+    manager thread finished: the interpreter's exit hook then has nothing to race (it printed
+    "Exception ignored ... Bad file descriptor" after some SIGTERMed runs, when the thread was
+    still closing its pipes)."""
+    from sselab.study.executors import local_pool, stop_pool
+
+    pool = local_pool(2)
+    futures = [pool.submit(time.sleep, 30) for _ in range(4)]
+    deadline = time.monotonic() + 60
+    while not all(f.running() for f in futures[:2]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    procs = list(pool._processes.values())
+    manager = pool._executor_manager_thread
+    t0 = time.monotonic()
+    stop_pool(pool, now=True)
+    assert time.monotonic() - t0 < 10
+    assert len(procs) == 2 and all(p.exitcode is not None for p in procs), [p.exitcode for p in procs]
+    assert not manager.is_alive()
+
+
+def test_a_cleanup_that_hangs_after_sigterm_is_cut_short():
+    """Whatever the run's cleanup waits on after SIGTERM, the process exits 143 within
+    STOP_DEADLINE_S (here shortened to 0.5 s) instead of hanging (seen once in CI: a run still
+    alive 30 s after SIGTERM)."""
+    code = (
+        "import os, signal, time\n"
+        "import sselab.cli.run as r\n"
+        "r.STOP_DEADLINE_S = 0.5\n"
+        "r._exit_on_sigterm()\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    time.sleep(5)\n"
+        "finally:\n"
+        "    time.sleep(60)  # a cleanup that never ends\n"
+    )
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(SRC)})
+    assert proc.returncode == 128 + signal.SIGTERM and time.monotonic() - t0 < 30, (proc.returncode, proc.stderr)

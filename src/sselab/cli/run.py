@@ -16,6 +16,10 @@ import typer
 
 from ..study.jobs import default_jobs
 
+#: After SIGTERM the run's cleanup (terminating the workers, closing the database) has this
+#: long before the process exits regardless [s].
+STOP_DEADLINE_S = 15.0
+
 
 def run(
     manifest: Path = typer.Argument(..., help="The study manifest (YAML)."),
@@ -90,6 +94,11 @@ def _exit_on_sigterm() -> None:
                 signal.signal(signum, signal.SIG_DFL)
                 os.kill(os.getpid(), signum)
                 return
+            # the cleanup is bounded: whatever it waits on, the process is gone STOP_DEADLINE_S later
+            # (committed results are safe in the database; an unfinished transaction rolls back)
+            deadline = threading.Timer(STOP_DEADLINE_S, os._exit, (128 + signum,))
+            deadline.daemon = True  # does not hold up a cleanup that ends in time
+            deadline.start()
             raise SystemExit(128 + signum)
 
         signal.signal(signal.SIGTERM, stop)
