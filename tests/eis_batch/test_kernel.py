@@ -333,6 +333,42 @@ def test_fast_arc_is_the_checked_arc_bit_for_bit(R, Q, n):
         np.testing.assert_allclose(got[0], z_ref, rtol=1e-12)
 
 
+def test_kernel_exponential_is_libm_to_one_ulp_and_the_same_in_both_forms():
+    """The kernel's own e^x (vectorised: Cody–Waite reduction, Taylor series, 2^k from bits)
+    against numpy's exp over the whole range it serves, its two forms (scalar and the
+    (e^r, 2^k) pairs in a complex array) bit for bit, and the out-of-range flag."""
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(-700, 700, 200_000), rng.uniform(-3, 3, 200_000),
+                        [0.0, -0.0, 700.0, -700.0, 1e-300, math.log(2) / 2, -math.log(2) / 2, 1.0]])
+    pairs = np.empty(x.size, complex)
+    assert not _numba._exp_into(1.0, x, pairs)
+    fast = pairs.real * pairs.imag
+    ref = np.exp(x)
+    assert (np.abs(fast - ref) <= np.spacing(ref)).all()  # within 1 ulp everywhere
+    assert fast[-1] == math.e or abs(fast[-1] - math.e) <= np.spacing(math.e)
+    scalar = np.array([_numba._exp(v) for v in x[::97]])
+    np.testing.assert_array_equal(scalar, fast[::97])
+    # beyond ±700 (or NaN) the flag asks for libm, which the scalar form then is
+    for bad in (700.5, -750.0, np.nan):
+        assert _numba._exp_into(1.0, np.array([0.5, bad]), np.empty(2, complex))
+    assert _numba._exp(800.0) == math.inf and _numba._exp(-800.0) == 0.0 and math.isnan(_numba._exp(math.nan))
+    assert _numba._exp(705.0) == math.exp(705.0)  # libm past the limit
+
+
+def test_fast_arc_beyond_the_exponential_range_is_the_checked_arc():
+    """n·ln ω beyond ±700 (not reachable from measured frequencies, but a row of a wild
+    start can get there through n): the fast arc hands the row to the checked one."""
+    logw = np.array([1.0, 2.0, 800.0])
+    w = np.exp(np.minimum(logw, 700.0))
+    P = np.array([7.0, 100.0, 1e-6, 0.95])
+    got = (np.empty(3, complex), np.zeros((4, 3), complex))
+    ref = (np.empty(3, complex), np.zeros((4, 3), complex))
+    _numba._arc(1, 2, w, logw, P, *got)
+    _numba._arc_checked(1, 2, w, logw, P, *ref)
+    np.testing.assert_array_equal(got[0], ref[0])
+    np.testing.assert_array_equal(got[1], ref[1])
+
+
 @pytest.mark.parametrize("n", [1, 7, 37, 90, 200, 201])
 def test_paired_dot_products_are_the_single_ones_bit_for_bit(n):
     """The LM loop's normal equations take two products per pass (_dot2): each must be summed
