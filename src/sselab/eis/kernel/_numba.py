@@ -138,8 +138,8 @@ def _exp(x):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _exp_into(a, logw, z):
-    """z[i] = e^(a·logw[i]) for every i (as complex numbers with zero imaginary parts): one
-    vectorised pass.  True where some |a·logw[i]| > _EXP_LIMIT or is NaN: then the caller
+    """z[i] = e^(a·logw[i]) for every i (``z`` real, or complex: then with zero imaginary
+    parts): one vectorised pass.  True where some |a·logw[i]| > _EXP_LIMIT or is NaN: then the caller
     uses :func:`_exp` instead."""
     bad = False
     for i in range(logw.size):
@@ -231,22 +231,27 @@ def _arc(sr, sq, w, logw, P, z, dz):
     ∂Z/∂n = −Z²Q(jω)^n(ln ω + jπ/2) into rows sr, sq, sq + 1 of ``dz`` (what the element
     formulas and the PARALLEL rule give, to rounding).
 
-    Two passes: the exponentials ωⁿ (:func:`_exp_into`, vectorised) into ``z``, then the
-    complex arithmetic in real numbers without branches, the operations of
-    :func:`_arc_checked` one for one (bit for bit the same numbers).  Where 1/|Y|² is not a
-    normal number at some point (|Y|² zero, under- or overflowing), or n·ln ω leaves ±700, the
-    row is redone by :func:`_arc_checked`."""
+    Three passes, each one the compiler vectorises: the exponentials ωⁿ (:func:`_exp_into`),
+    the complex arithmetic in real numbers without branches into real and imaginary parts kept
+    apart (the operations of :func:`_arc_checked` one for one: bit for bit the same numbers),
+    then those parts into the complex outputs.  Written straight into the complex arrays, the
+    arithmetic took 1.2 µs per 100 points instead of 0.4 (interleaving real and imaginary
+    parts at every store kept it scalar).  Where 1/|Y|² is not a normal number at some point
+    (|Y|² zero, under- or overflowing), or n·ln ω leaves ±700, the row is redone by
+    :func:`_arc_checked`."""
+    N = w.size
     r, q, n = P[sr], P[sq], P[sq + 1]
     inv_r = 1.0 / r
     phase = np.exp(0.5j * np.pi * n)
     pr, pi = phase.real, phase.imag
     rr = inv_r * inv_r
-    if _exp_into(n, logw, z):
+    S = np.empty((8, N))  # Z, ∂Z/∂R, ∂Z/∂Q, ∂Z/∂n: real and imaginary parts
+    if _exp_into(n, logw, S[0]):
         _arc_checked(sr, sq, w, logw, P, z, dz)
         return
     bad = False
-    for i in range(w.size):
-        e = z[i].real
+    for i in range(N):
+        e = S[0, i]
         pwr, pwi = e * pr, e * pi  # (jω)^n
         yr = inv_r + q * pwr
         yi = q * pwi
@@ -254,16 +259,25 @@ def _arc(sr, sq, w, logw, P, z, dz):
         bad |= (d == 0.0) | (d > 1e300) | (d < 1e-300)
         zr, zi = yr / d, -yi / d  # Z = 1/Y (_inv)
         z2r, z2i = zr * zr - zi * zi, zr * zi + zi * zr
-        z[i] = complex(zr, zi)
-        dz[sr, i] = complex(z2r * rr, z2i * rr)
+        S[0, i], S[1, i] = zr, zi
+        S[2, i], S[3, i] = z2r * rr, z2i * rr
         ar, ai = -z2r, -z2i
-        dz[sq, i] = complex(ar * pwr - ai * pwi, ar * pwi + ai * pwr)
+        S[4, i], S[5, i] = ar * pwr - ai * pwi, ar * pwi + ai * pwr
         ar, ai = ar * q, ai * q
         br, bi = ar * pwr - ai * pwi, ar * pwi + ai * pwr
         lw = logw[i]
-        dz[sq + 1, i] = complex(br * lw - bi * _HALF_PI, br * _HALF_PI + bi * lw)
+        S[6, i], S[7, i] = br * lw - bi * _HALF_PI, br * _HALF_PI + bi * lw
     if bad:
         _arc_checked(sr, sq, w, logw, P, z, dz)
+        return
+    for i in range(N):
+        z[i] = complex(S[0, i], S[1, i])
+    for i in range(N):
+        dz[sr, i] = complex(S[2, i], S[3, i])
+    for i in range(N):
+        dz[sq, i] = complex(S[4, i], S[5, i])
+    for i in range(N):
+        dz[sq + 1, i] = complex(S[6, i], S[7, i])
 
 
 @njit(cache=True, error_model="numpy")
