@@ -139,8 +139,8 @@ def _exp(x):
 @njit(cache=True, error_model="numpy", inline="always")
 def _exp_into(a, logw, z):
     """z[i] = e^(a·logw[i]) for every i (``z`` real, or complex: then with zero imaginary
-    parts): one vectorised pass.  True where some |a·logw[i]| > _EXP_LIMIT or is NaN: then the caller
-    uses :func:`_exp` instead."""
+    parts): one vectorised pass.  True where some |a·logw[i]| > _EXP_LIMIT or is NaN: then
+    the caller uses :func:`_exp` instead."""
     bad = False
     for i in range(logw.size):
         x = a * logw[i]
@@ -235,8 +235,8 @@ def _arc(sr, sq, w, logw, P, z, dz):
     the complex arithmetic in real numbers without branches into real and imaginary parts kept
     apart (the operations of :func:`_arc_checked` one for one: bit for bit the same numbers),
     then those parts into the complex outputs.  Written straight into the complex arrays, the
-    arithmetic took 1.2 µs per 100 points instead of 0.4 (interleaving real and imaginary
-    parts at every store kept it scalar).  Where 1/|Y|² is not a normal number at some point
+    arithmetic took 1.2 µs per 100 points instead of 0.4 (real and imaginary parts
+    interleaved at every store, vectorised or not).  Where 1/|Y|² is not a normal number at some point
     (|Y|² zero, under- or overflowing), or n·ln ω leaves ±700, the row is redone by
     :func:`_arc_checked`."""
     N = w.size
