@@ -34,6 +34,14 @@ CIRCUITS = {
 F = np.logspace(5, -1, 45)
 
 
+def _joined(a):
+    """The complex numbers of the kernel's split rows (real parts [:N], imaginary parts [N:])."""
+    n = a.shape[-1] // 2
+    out = np.empty(a.shape[:-1] + (n,), complex)
+    out.real, out.imag = a[..., :n], a[..., n:]
+    return out
+
+
 def test_every_compiled_element_matches_the_registry():
     rng = np.random.default_rng(1)
     w = 2 * np.pi * F
@@ -43,9 +51,10 @@ def test_every_compiled_element_matches_the_registry():
         if name == "CPE":
             p[0] = 3e-6
         z_ref, dz_ref = etype.evaluate(w, p)
-        z = np.empty(w.size, complex)
-        dz = np.empty((etype.n_params, w.size), complex)
+        z = np.empty(2 * w.size)  # the kernel's complex rows: real parts, then imaginary parts
+        dz = np.empty((etype.n_params, 2 * w.size))
         _numba._element(code, w, np.log(w), p, 0, z, dz)
+        z, dz = _joined(z), _joined(dz)
         np.testing.assert_allclose(z, np.broadcast_to(z_ref, w.shape), rtol=1e-12, err_msg=name)
         for i in range(etype.n_params):
             np.testing.assert_allclose(dz[i], np.broadcast_to(dz_ref[i], w.shape), rtol=1e-11, atol=0,
@@ -319,13 +328,14 @@ def test_fast_arc_is_the_checked_arc_bit_for_bit(R, Q, n):
     w = 2 * np.pi * np.logspace(7, -3, 61)
     logw = np.log(w)
     P = np.array([7.0, R, Q, n])
-    got = (np.empty(w.size, complex), np.full((4, w.size), np.nan + 0j))
-    ref = (np.empty(w.size, complex), np.full((4, w.size), np.nan + 0j))
+    got = (np.empty(2 * w.size), np.full((4, 2 * w.size), np.nan))
+    ref = (np.empty(2 * w.size), np.full((4, 2 * w.size), np.nan))
     _numba._arc(1, 2, w, logw, P, *got)
     _numba._arc_checked(1, 2, w, logw, P, *ref)
     np.testing.assert_array_equal(got[0], ref[0])
     np.testing.assert_array_equal(got[1], ref[1])
     assert np.isfinite(got[0]).all() and np.isnan(got[1][0]).all()  # row 0 (R0) untouched
+    got = (_joined(got[0]), _joined(got[1]))
     # and both are the registry's formulas
     c = Circuit("R0-p(R1,CPE1)")
     if 1 <= R <= 1e6:
@@ -362,8 +372,8 @@ def test_fast_arc_beyond_the_exponential_range_is_the_checked_arc():
     logw = np.array([1.0, 2.0, 800.0])
     w = np.exp(np.minimum(logw, 700.0))
     P = np.array([7.0, 100.0, 1e-6, 0.95])
-    got = (np.empty(3, complex), np.zeros((4, 3), complex))
-    ref = (np.empty(3, complex), np.zeros((4, 3), complex))
+    got = (np.empty(6), np.zeros((4, 6)))
+    ref = (np.empty(6), np.zeros((4, 6)))
     _numba._arc(1, 2, w, logw, P, *got)
     _numba._arc_checked(1, 2, w, logw, P, *ref)
     np.testing.assert_array_equal(got[0], ref[0])

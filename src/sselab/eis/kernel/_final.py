@@ -162,25 +162,25 @@ def _final_row(b, ops, depth, w, zr, zi, wr, wi, data_row, P, free, scale, r, ch
     N = w.shape[1]
     n = P.shape[1]
     k = free.size
-    zs = np.empty((depth, N), np.complex128)
+    zs = np.empty((depth, 2 * N))  # complex rows split: real parts [:N], imaginary parts [N:]
     lo = np.empty(depth, np.int64)
     hi = np.empty(depth, np.int64)
-    dz = np.zeros((n, N), np.complex128)
+    dz = np.zeros((n, 2 * N))
     Jf = np.empty((2 * N, k))
     d = data_row[b]
     _circuit(ops, w[d], np.log(w[d]), P[b], zs, lo, hi, dz)
     acc = 0.0
     for i in range(N):
-        r[b, i] = (zs[0, i].real - zr[d, i]) * wr[d, i]
-        r[b, N + i] = (zs[0, i].imag - zi[d, i]) * wi[d, i]
+        r[b, i] = (zs[0, i] - zr[d, i]) * wr[d, i]
+        r[b, N + i] = (zs[0, N + i] - zi[d, i]) * wi[d, i]
     for i in range(2 * N):
         acc += r[b, i] * r[b, i]
     chi2[b] = acc
     for j in range(k):
         row = dz[free[j]]
         for i in range(N):
-            Jf[i, j] = row[i].real * wr[d, i]
-            Jf[N + i, j] = row[i].imag * wi[d, i]
+            Jf[i, j] = row[i] * wr[d, i]
+            Jf[N + i, j] = row[N + i] * wi[d, i]
     finite[b] = _covariance(Jf, acc, scale, cov[b], weak[b])
 
 

@@ -325,9 +325,9 @@ def _keep_final(r, dz, free, wr, wi, res, jac):
     for j in range(free.size):
         row = dz[free[j]]
         for i in range(N):
-            jac[j, i] = row[i].real * wr[i]
+            jac[j, i] = row[i] * wr[i]
         for i in range(N):
-            jac[j, N + i] = row[i].imag * wi[i]
+            jac[j, N + i] = row[N + i] * wi[i]
 
 
 @njit(cache=True, error_model="numpy")
@@ -339,8 +339,8 @@ def _lm_batch_row(b, ops, depth, w, logw, zr, zi, wr, wi, data_row, base, free, 
     N = w.shape[1]
     n = base.shape[1]
     model = _Circuit(ops, w[d], logw[d], zr[d], zi[d], wr[d], wi[d], base[b], free, kind, ta, tb,
-                     np.empty((depth, N), np.complex128), np.empty(depth, np.int64), np.empty(depth, np.int64),
-                     np.zeros((n, N), np.complex128), np.empty(n), np.empty(free.size))
+                     np.empty((depth, 2 * N)), np.empty(depth, np.int64), np.empty(depth, np.int64),
+                     np.zeros((n, 2 * N)), np.empty(n), np.empty(free.size))
     c, s, it = _lm_row(model, x[b], 2 * N, max_iter, ftol, xtol, gtol, stol, lam0, window, res[b], jac[b])
     cost[b] = c
     status[b] = s

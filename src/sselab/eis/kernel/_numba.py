@@ -167,38 +167,60 @@ def _inv(z):
     return complex(z.real / d, -z.imag / d)
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _get(a, i, N):
+    """Point i of the split complex row ``a`` (real parts a[:N], imaginary parts a[N:])."""
+    return complex(a[i], a[N + i])
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _put(a, i, N, v):
+    """Point i of the split complex row ``a`` = v."""
+    a[i] = v.real
+    a[N + i] = v.imag
+
+
 @njit(cache=True, error_model="numpy")
 def _element(code, w, logw, P, s, z, dz):
-    """Z (N,) of one element into ``z`` and ∂Z/∂p into rows s, s+1 of ``dz`` (the registry's formulas)."""
+    """Z of one element into ``z`` and ∂Z/∂p into rows s, s+1 of ``dz`` (the registry's
+    formulas); complex rows split: real parts [:N], imaginary parts [N:] (see :func:`_circuit`)."""
     N = w.size
     if code == _R:
         for i in range(N):
-            z[i] = P[s] + 0j
-            dz[s, i] = 1.0 + 0j
+            z[i] = P[s]
+            z[N + i] = 0.0
+            dz[s, i] = 1.0
+            dz[s, N + i] = 0.0
     elif code == _C:
         c = P[s]
         for i in range(N):
             zz = complex(0.0, -1.0 / (w[i] * c))  # 1/(jωC)
-            z[i] = zz
-            dz[s, i] = complex(0.0, -zz.imag / c)
+            _put(z, i, N, zz)
+            _put(dz[s], i, N, complex(0.0, -zz.imag / c))
     elif code == _L:
         for i in range(N):
-            z[i] = 1j * w[i] * P[s]
-            dz[s, i] = 1j * w[i]
+            _put(z, i, N, 1j * w[i] * P[s])
+            _put(dz[s], i, N, 1j * w[i])
     elif code == _CPE:
         q, n = P[s], P[s + 1]
         phase = _div(np.exp(-0.5j * np.pi * n), q + 0j)
-        bad = _exp_into(-n, logw, z)
+        pr, pi = phase.real, phase.imag
+        if _exp_into(-n, logw, z[:N]):
+            for i in range(N):
+                z[i] = _exp(-n * logw[i])
         for i in range(N):
-            zz = (_exp(-n * logw[i]) if bad else z[i].real) * phase
-            z[i] = zz
-            dz[s, i] = complex(-zz.real / q, -zz.imag / q)
-            dz[s + 1, i] = -zz * (logw[i] + _HALF_PI_J)
+            e = z[i]
+            zr, zi = e * pr, e * pi  # (jω)^−n / Q
+            z[i], z[N + i] = zr, zi
+            dz[s, i], dz[s, N + i] = -zr / q, -zi / q
+            ar, ai = -zr, -zi
+            lw = logw[i]
+            dz[s + 1, i], dz[s + 1, N + i] = ar * lw - ai * _HALF_PI, ar * _HALF_PI + ai * lw
     elif code == _W:
         for i in range(N):
             base = (1 - 1j) / math.sqrt(w[i])
-            z[i] = P[s] * base
-            dz[s, i] = base
+            _put(z, i, N, P[s] * base)
+            _put(dz[s], i, N, base)
     elif code == _WS or code == _WO:
         r, tau = P[s], P[s + 1]
         for i in range(N):
@@ -213,30 +235,29 @@ def _element(code, w, logw, P, s, z, dz):
                 d2 = _div(4 * e, (1 - e) ** 2)
                 df_ds = _div(-d2 * sq - t, sq**2)
             f = _div(t, sq)
-            z[i] = r * f
-            dz[s, i] = f
-            dz[s + 1, i] = _div(r * df_ds * sq, 2 * tau + 0j)
+            _put(z, i, N, r * f)
+            _put(dz[s], i, N, f)
+            _put(dz[s + 1], i, N, _div(r * df_ds * sq, 2 * tau + 0j))
     elif code == _G:
         r, tau = P[s], P[s + 1]
         for i in range(N):
             base = _div(1.0 + 0j, np.sqrt(1 + 1j * w[i] * tau))
-            z[i] = r * base
-            dz[s, i] = base
-            dz[s + 1, i] = -0.5 * r * base**3 * 1j * w[i]
+            _put(z, i, N, r * base)
+            _put(dz[s], i, N, base)
+            _put(dz[s + 1], i, N, -0.5 * r * base**3 * 1j * w[i])
 
 
 @njit(cache=True, error_model="numpy")
 def _arc(sr, sq, w, logw, P, z, dz):
     """A p(R, CPE): Z = 1/Y, Y = 1/R + Q(jω)^n, into ``z``; ∂Z/∂R = Z²/R², ∂Z/∂Q = −Z²(jω)^n,
     ∂Z/∂n = −Z²Q(jω)^n(ln ω + jπ/2) into rows sr, sq, sq + 1 of ``dz`` (what the element
-    formulas and the PARALLEL rule give, to rounding).
+    formulas and the PARALLEL rule give, to rounding); rows split as in :func:`_circuit`.
 
-    Three passes, each one the compiler vectorises: the exponentials ωⁿ (:func:`_exp_into`),
-    the complex arithmetic in real numbers without branches into real and imaginary parts kept
-    apart (the operations of :func:`_arc_checked` one for one: bit for bit the same numbers),
-    then those parts into the complex outputs.  Written straight into the complex arrays, the
-    arithmetic took 1.2 µs per 100 points instead of 0.4 (real and imaginary parts
-    interleaved at every store, vectorised or not).  Where 1/|Y|² is not a normal number at some point
+    Two passes, both vectorised: the exponentials ωⁿ (:func:`_exp_into`) into z's real parts,
+    then the complex arithmetic in real numbers without branches, the operations of
+    :func:`_arc_checked` one for one (bit for bit the same numbers).  (With complex rows, real
+    and imaginary parts interleaved at every store, the arithmetic took 1.2 µs per 100 points
+    instead of 0.4, vectorised or not.)  Where 1/|Y|² is not a normal number at some point
     (|Y|² zero, under- or overflowing), or n·ln ω leaves ±700, the row is redone by
     :func:`_arc_checked`."""
     N = w.size
@@ -245,13 +266,12 @@ def _arc(sr, sq, w, logw, P, z, dz):
     phase = np.exp(0.5j * np.pi * n)
     pr, pi = phase.real, phase.imag
     rr = inv_r * inv_r
-    S = np.empty((8, N))  # Z, ∂Z/∂R, ∂Z/∂Q, ∂Z/∂n: real and imaginary parts
-    if _exp_into(n, logw, S[0]):
+    if _exp_into(n, logw, z[:N]):
         _arc_checked(sr, sq, w, logw, P, z, dz)
         return
     bad = False
     for i in range(N):
-        e = S[0, i]
+        e = z[i]
         pwr, pwi = e * pr, e * pi  # (jω)^n
         yr = inv_r + q * pwr
         yi = q * pwi
@@ -259,47 +279,41 @@ def _arc(sr, sq, w, logw, P, z, dz):
         bad |= (d == 0.0) | (d > 1e300) | (d < 1e-300)
         zr, zi = yr / d, -yi / d  # Z = 1/Y (_inv)
         z2r, z2i = zr * zr - zi * zi, zr * zi + zi * zr
-        S[0, i], S[1, i] = zr, zi
-        S[2, i], S[3, i] = z2r * rr, z2i * rr
+        z[i], z[N + i] = zr, zi
+        dz[sr, i], dz[sr, N + i] = z2r * rr, z2i * rr
         ar, ai = -z2r, -z2i
-        S[4, i], S[5, i] = ar * pwr - ai * pwi, ar * pwi + ai * pwr
+        dz[sq, i], dz[sq, N + i] = ar * pwr - ai * pwi, ar * pwi + ai * pwr
         ar, ai = ar * q, ai * q
         br, bi = ar * pwr - ai * pwi, ar * pwi + ai * pwr
         lw = logw[i]
-        S[6, i], S[7, i] = br * lw - bi * _HALF_PI, br * _HALF_PI + bi * lw
+        dz[sq + 1, i], dz[sq + 1, N + i] = br * lw - bi * _HALF_PI, br * _HALF_PI + bi * lw
     if bad:
         _arc_checked(sr, sq, w, logw, P, z, dz)
-        return
-    for i in range(N):
-        z[i] = complex(S[0, i], S[1, i])
-    for i in range(N):
-        dz[sr, i] = complex(S[2, i], S[3, i])
-    for i in range(N):
-        dz[sq, i] = complex(S[4, i], S[5, i])
-    for i in range(N):
-        dz[sq + 1, i] = complex(S[6, i], S[7, i])
 
 
 @njit(cache=True, error_model="numpy")
 def _arc_checked(sr, sq, w, logw, P, z, dz):
     """:func:`_arc` in complex arithmetic, 1/Y by :func:`_inv` (its guarded division)."""
+    N = w.size
     r, q, n = P[sr], P[sq], P[sq + 1]
     inv_r = 1.0 / r
     phase = np.exp(0.5j * np.pi * n)
-    for i in range(w.size):
+    for i in range(N):
         pw = _exp(n * logw[i]) * phase  # (jω)^n
         y = inv_r + q * pw
         zz = _inv(y)
         z2 = zz * zz
-        z[i] = zz
-        dz[sr, i] = z2 * (inv_r * inv_r)
-        dz[sq, i] = -z2 * pw
-        dz[sq + 1, i] = -z2 * q * pw * (logw[i] + _HALF_PI_J)
+        _put(z, i, N, zz)
+        _put(dz[sr], i, N, z2 * (inv_r * inv_r))
+        _put(dz[sq], i, N, -z2 * pw)
+        _put(dz[sq + 1], i, N, -z2 * q * pw * (logw[i] + _HALF_PI_J))
 
 
 @njit(cache=True, error_model="numpy")
 def _circuit(ops, w, logw, P, zs, lo, hi, dz):
-    """Run the postfix program: Z is left in zs[0], ∂Z/∂p in dz (n, N)."""
+    """Run the postfix program: Z is left in zs[0], ∂Z/∂p in dz (n, 2N).  Complex rows are
+    split, real parts [:N] and imaginary parts [N:] (as the residuals r and the Jacobian rows;
+    the stores then vectorise)."""
     N = w.size
     sp = 0
     for o in range(ops.shape[0]):
@@ -320,20 +334,20 @@ def _circuit(ops, w, logw, P, zs, lo, hi, dz):
         if op == PARALLEL:
             for i in range(N):
                 for c in range(base, sp):  # admittances, kept for the chain factors
-                    zs[c, i] = _inv(zs[c, i])
-                y = zs[base, i]
+                    _put(zs[c], i, N, _inv(_get(zs[c], i, N)))
+                y = _get(zs[base], i, N)
                 for c in range(base + 1, sp):
-                    y = y + zs[c, i]
+                    y = y + _get(zs[c], i, N)
                 zz = _inv(y)
                 for c in range(base, sp):
-                    f = zz * zs[c, i]  # ∂Z/∂Zᵢ = (Z/Zᵢ)² = (Z·Yᵢ)²
+                    f = zz * _get(zs[c], i, N)  # ∂Z/∂Zᵢ = (Z/Zᵢ)² = (Z·Yᵢ)²
                     f = f * f
                     for j in range(lo[c], hi[c]):
-                        dz[j, i] = dz[j, i] * f
-                zs[base, i] = zz
+                        _put(dz[j], i, N, _get(dz[j], i, N) * f)
+                _put(zs[base], i, N, zz)
         else:
             for c in range(base + 1, sp):
-                for i in range(N):
+                for i in range(2 * N):
                     zs[base, i] = zs[base, i] + zs[c, i]
         hi[base] = hi[sp - 1]
         sp = base + 1
@@ -374,14 +388,18 @@ def _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo
     for j in range(free.size):
         P[free[j]], dpdu[j] = _to_p(kind[j], ta[j], tb[j], x[j])
     _circuit(ops, w, logw, P, zs, lo, hi, dz)
+    z = zs[0]
     for i in range(N):
-        r[i] = (zs[0, i].real - zr[i]) * wr[i]
-        r[N + i] = (zs[0, i].imag - zi[i]) * wi[i]
+        r[i] = (z[i] - zr[i]) * wr[i]
+    for i in range(N):
+        r[N + i] = (z[N + i] - zi[i]) * wi[i]
     for j in range(free.size):
         row = dz[free[j]]
+        g = dpdu[j]
         for i in range(N):
-            JT[j, i] = row[i].real * wr[i] * dpdu[j]
-            JT[j, N + i] = row[i].imag * wi[i] * dpdu[j]
+            JT[j, i] = row[i] * wr[i] * g
+        for i in range(N):
+            JT[j, N + i] = row[N + i] * wi[i] * g
 
 
 @njit(cache=True, error_model="numpy")
@@ -425,11 +443,16 @@ def impedance_batch(ops, depth, w, data_row, P, z, dz):
     """Z (B, N) and ∂Z/∂p (B, n, N) of parameter rows ``P`` (B, n) at w[data_row[b]]."""
     logw = np.log(w)
     N = w.shape[1]
+    n = P.shape[1]
     for b in prange(P.shape[0]):
-        zs = np.empty((depth, N), np.complex128)
+        zs = np.empty((depth, 2 * N))
         lo = np.empty(depth, np.int64)
         hi = np.empty(depth, np.int64)
+        ds = np.zeros((n, 2 * N))
         d = data_row[b]
-        _circuit(ops, w[d], logw[d], P[b], zs, lo, hi, dz[b])
-        z[b] = zs[0]
-
+        _circuit(ops, w[d], logw[d], P[b], zs, lo, hi, ds)
+        for i in range(N):
+            z[b, i] = _get(zs[0], i, N)
+        for j in range(n):
+            for i in range(N):
+                dz[b, j, i] = _get(ds[j], i, N)
