@@ -36,7 +36,7 @@ class FigurePool:
 
     def render(self, fig: Any, paths: list[Path], dpi: int | None = None) -> Any:
         """Save ``fig`` to each of ``paths`` (laid out once; PNG at ``dpi``, default
-        :data:`style.PNG_DPI`); return the worker's future, or None when it was saved here."""
+        :data:`style.PNG_DPI`; an SVG's rasters at :data:`SVG_IMAGE_DPI` whatever ``dpi``); return the worker's future, or None when it was saved here."""
         if self._pool is not None:
             try:
                 blob = pickle.dumps(fig)
@@ -121,7 +121,7 @@ def _render_figure(fig: Any, paths: list[Path], dpi: int | None = None) -> None:
     box = style.lay_out(fig, (dpi or style.PNG_DPI) if raster else None)  # once for every format
     for k, path in enumerate(paths):
         svg = Path(path).suffix.lower() == ".svg"
-        style.save(fig, path, close=k == len(paths) - 1, box=box, dpi=SVG_IMAGE_DPI if svg and dpi is None else dpi)
+        style.save(fig, path, close=k == len(paths) - 1, box=box, dpi=SVG_IMAGE_DPI if svg else dpi)
 
 
 def _draw(func: Any, args: tuple, paths: list[Path], dpi: int | None = None) -> bool:

@@ -149,7 +149,7 @@ def _save(fig: Any, out: Path, pool: Any = None) -> str:
     when the pool is waited for) or here."""
     from .figpool import FigurePool
 
-    (pool or FigurePool(1)).render(fig, [out], dpi=100 if out.suffix.lower() == ".png" else None)
+    (pool or FigurePool(1)).render(fig, [out], dpi=100)
     return str(out)
 
 

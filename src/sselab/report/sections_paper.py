@@ -45,8 +45,7 @@ def residual_figure(rows: Sequence[dict[str, Any]], out: str | Path, pool: Any =
 
     # a PNG at 150 dpi: the page shows it at most ~1000 px wide (6.5 in), 300 dpi took 1.3 s to draw
     # and encode; as SVG (the page's default) ~0.2 s against ~0.8 s for the PNG, and a fifth of the bytes
-    png = Path(out).suffix.lower() == ".png"
-    (pool or FigurePool(1)).render(fig, [Path(out)], dpi=RESIDUAL_DPI if png else None)
+    (pool or FigurePool(1)).render(fig, [Path(out)], dpi=RESIDUAL_DPI)
     return str(out)
 
 

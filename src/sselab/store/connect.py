@@ -71,7 +71,7 @@ def _switch_to_wal(cursor) -> None:  # type: ignore[no-untyped-def]
             if str(cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower() == "wal":
                 return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
+            if "locked" not in str(exc):
                 raise
         if time.monotonic() > deadline:
             raise sqlite3.OperationalError("database is locked: could not switch it to WAL mode")

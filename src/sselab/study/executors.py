@@ -203,7 +203,7 @@ def stop_pool(pool: ProcessPoolExecutor, now: bool = False) -> None:
     # hook wrote to a pipe the thread was closing and printed "Exception ignored ... Bad file
     # descriptor" after 5 of 130 SIGTERMed `sselab run`s on a loaded machine.
     deadline = time.monotonic() + STOP_WAIT_S
-    if manager is not None and manager is not threading.current_thread():
+    if manager is not None:
         manager.join(timeout=STOP_WAIT_S)
     for proc in procs:
         try:

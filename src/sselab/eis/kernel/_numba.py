@@ -138,8 +138,7 @@ def _exp(x):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _exp_into(a, logw, z):
-    """z[i] = e^(a·logw[i]) for every i (``z`` real, or complex: then with zero imaginary
-    parts): one vectorised pass.  True where some |a·logw[i]| > _EXP_LIMIT or is NaN: then
+    """z[i] = e^(a·logw[i]) for every i, one vectorised pass.  True where some |a·logw[i]| > _EXP_LIMIT or is NaN: then
     the caller uses :func:`_exp` instead."""
     bad = False
     for i in range(logw.size):
