@@ -9,7 +9,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._numba import _solve_into
+from ._numba import _exp, _exp_into, _solve_into
 
 
 @njit(cache=True, error_model="numpy")
@@ -113,8 +113,9 @@ def _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decade
             best_n = 0.0
             for e in range(E):  # ω^n of each candidate exponent, for every τ
                 nn = 1.0 if capacitor[j] else min(max(ns[s, j] + exps[e], 0.5), 1.0)
-                for n in range(N):
-                    power[e, n] = math.exp(nn * log_w[n])
+                if _exp_into(nn, log_w, power[e]):  # beyond the kernel exponential's range: libm
+                    for n in range(N):
+                        power[e, n] = _exp(nn * log_w[n])
             for t in range(T):
                 tt = tau[s, j] * 10.0 ** decades[t]
                 lt = math.log(tt)
