@@ -240,7 +240,8 @@ def test_thread_pool_kernels_give_the_serial_fits(monkeypatch):
 
 def test_compiled_covariances_match_the_engine():
     """The covariance step of the compiled final pass (_final._covariance, one row at a time as
-    final_rows calls it) against the engine's _covariances, degenerate rows included."""
+    final_rows calls it, the Jacobian transposed) against the engine's _covariances, degenerate
+    rows included."""
     from sselab.eis.kernel._final import _covariance
     from sselab.fitting.engine import _covariances
 
@@ -253,7 +254,8 @@ def test_compiled_covariances_match_the_engine():
     for scale in (True, False):
         ref = _covariances(Jf, chi2, scale)
         cov, weak = np.zeros((40, 6, 6)), np.zeros((40, 6), bool)
-        finite = np.array([_covariance(Jf[r], chi2[r], scale, cov[r], weak[r]) for r in range(40)])
+        finite = np.array([_covariance(np.ascontiguousarray(Jf[r].T), chi2[r], scale, cov[r], weak[r])
+                           for r in range(40)])
         cov[~finite] = np.nan
         np.testing.assert_array_equal(np.isnan(cov), np.isnan(ref[0]))
         np.testing.assert_allclose(cov, ref[0], rtol=1e-10, equal_nan=True)

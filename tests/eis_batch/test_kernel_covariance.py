@@ -22,15 +22,16 @@ def _jacobians(rng, n, mix):
 
 
 def _compiled(J, chi2, scale=True):
+    """The compiled covariance of each (M, K) Jacobian of J, given transposed as _covariance takes it."""
     cov = np.full((len(J), K, K), -1.0)
     weak = np.zeros((len(J), K), bool)
-    ok = np.array([_final._covariance(np.ascontiguousarray(j), c, scale, cv, w) for j, c, cv, w in zip(J, chi2, cov, weak)])
+    ok = np.array([_final._covariance(np.ascontiguousarray(j.T), c, scale, cv, w) for j, c, cv, w in zip(J, chi2, cov, weak)])
     return cov, weak, ok
 
 
 def _gram_taken(J):
     col = np.linalg.norm(J, axis=1)
-    return np.array([_final._gram_covariance(np.ascontiguousarray(j), c, 1.0, np.empty((K, K))) for j, c in zip(J, col)])
+    return np.array([_final._gram_covariance(np.ascontiguousarray(j.T), c, 1.0, np.empty((K, K))) for j, c in zip(J, col)])
 
 
 @pytest.mark.parametrize("scale", [True, False])
