@@ -264,13 +264,26 @@ def _score_one(gram, h, bb, idx, coef, cost, bad):
 @njit(cache=True, error_model="numpy")
 def _score_three(gram, h, bb, idx, coef, cost, bad):
     """:func:`_score_one` for three columns, the same operations in the same order (bit for bit
-    its results: the loops' ``0.0 +`` starts kept), without the loop and temporary overhead."""
-    for c in range(idx.shape[0]):
+    its results: the loops' ``0.0 +`` starts kept), without the loop and temporary overhead.
+
+    Each combination's Gram entries and right-hand side are gathered first into rows (one per
+    entry, a column per combination), so that the solves, straight-line code over contiguous
+    rows, run several combinations per vector instruction (square roots and divisions included):
+    306 combinations of a two-arc design 16.1 → 7.8 µs, bit for bit the same."""
+    K = idx.shape[0]
+    G = np.empty((12, K))
+    for c in range(K):
         a, b, e = idx[c, 0], idx[c, 1], idx[c, 2]
-        g00, g01, g02 = gram[a, a], gram[a, b], gram[a, e]
-        g10, g11, g12 = gram[b, a], gram[b, b], gram[b, e]
-        g20, g21, g22 = gram[e, a], gram[e, b], gram[e, e]
-        h0, h1, h2 = h[a], h[b], h[e]
+        G[0, c], G[1, c], G[2, c] = gram[a, a], gram[a, b], gram[a, e]
+        G[3, c], G[4, c], G[5, c] = gram[b, a], gram[b, b], gram[b, e]
+        G[6, c], G[7, c], G[8, c] = gram[e, a], gram[e, b], gram[e, e]
+        G[9, c], G[10, c], G[11, c] = h[a], h[b], h[e]
+    X = np.empty((3, K))
+    for c in range(K):
+        g00, g01, g02 = G[0, c], G[1, c], G[2, c]
+        g10, g11, g12 = G[3, c], G[4, c], G[5, c]
+        g20, g21, g22 = G[6, c], G[7, c], G[8, c]
+        h0, h1, h2 = G[9, c], G[10, c], G[11, c]
         ridge = 1e-12 * (((0.0 + g00) + g11) + g22)
         d0 = g00 + ridge - 0.0
         l00 = math.sqrt(d0) if d0 >= 0 else math.nan
@@ -287,16 +300,16 @@ def _score_three(gram, h, bb, idx, coef, cost, bad):
         x2 = (y2 - 0.0) / l22
         x1 = (y1 - (0.0 + l21 * x2)) / l11
         x0 = (y0 - ((0.0 + l10 * x1) + l20 * x2)) / l00
-        bad[c] = not (math.isfinite(x2) and math.isfinite(x1) and math.isfinite(x0))
+        bad[c] = not (math.isfinite(x2) & math.isfinite(x1) & math.isfinite(x0))  # no branches: vectorised
         c0, c1, c2 = max(x0, 0.0), max(x1, 0.0), max(x2, 0.0)
-        coef[c, 0] = c0
-        coef[c, 1] = c1
-        coef[c, 2] = c2
+        X[0, c], X[1, c], X[2, c] = c0, c1, c2
         lin = ((0.0 + c0 * h0) + c1 * h1) + c2 * h2
         quad = 0.0 + c0 * (((0.0 + g00 * c0) + g01 * c1) + g02 * c2)
         quad += c1 * (((0.0 + g10 * c0) + g11 * c1) + g12 * c2)
         quad += c2 * (((0.0 + g20 * c0) + g21 * c1) + g22 * c2)
         cost[c] = bb - 2 * lin + quad
+    for c in range(K):
+        coef[c, 0], coef[c, 1], coef[c, 2] = X[0, c], X[1, c], X[2, c]
 
 
 @njit(cache=True, error_model="numpy")
@@ -308,15 +321,20 @@ def _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_in
     for q in range(pi.size):
         gram[pi[q], pj[q]] = used[s, q]
         gram[pj[q], pi[q]] = used[s, q]
+    # Re(Σ w² c̄ z) as numpy's matmul of the strided .real/.imag views sums it: each column's two
+    # sums in point order, the columns side by side (contiguous in cols_r, cols_i rows: vectorised
+    # across columns, the same additions in the same order as a loop per column)
+    acc_r = np.zeros(C)
+    acc_i = np.zeros(C)
+    for n in range(N):
+        wz_r = w2[s, n] * zr[s, n]
+        wz_i = w2[s, n] * zi[s, n]
+        for c in range(C):
+            acc_r[c] += wz_r * cols_r[n, c]
+            acc_i[c] += wz_i * cols_i[n, c]
     h = np.empty(C)
-    for c in range(C):  # Re(Σ w² c̄ z) as numpy's matmul of the strided .real/.imag views sums it
-        acc_r = 0.0
-        for n in range(N):
-            acc_r += (w2[s, n] * zr[s, n]) * cols_r[n, c]
-        acc_i = 0.0
-        for n in range(N):
-            acc_i += (w2[s, n] * zi[s, n]) * cols_i[n, c]
-        h[c] = acc_r + acc_i
+    for c in range(C):
+        h[c] = acc_r[c] + acc_i[c]
     _score_one(gram, h, float(N), idx, coef[s], cost[s], bad[s])
     K, p = idx.shape
     for c in range(K):
