@@ -9,7 +9,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._numba import _exp, _exp_into, _solve_into
+from ._numba import _exp, _exp_into, _solve_overwriting
 
 
 @njit(cache=True, error_model="numpy")
@@ -22,7 +22,7 @@ def _solve_cost(gram, h, bb, coef, work, p):
         for j in range(p):
             work[i, j] = gram[i, j]
         work[i, i] += 1e-12 * tr
-    _solve_into(work, h, coef)
+    _solve_overwriting(work, h, coef)  # work is this call's copy: factored in place (no second copy)
     for i in range(p):
         coef[i] = max(coef[i], 0.0)
     quad = 0.0
