@@ -403,14 +403,9 @@ def _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo
 
 
 @njit(cache=True, error_model="numpy")
-def _solve_into(M, g, out):
-    """out = M⁻¹ g by LU with partial pivoting (as LAPACK gesv); NaN where M is singular."""
-    _solve_overwriting(M.copy(), g, out)
-
-
-@njit(cache=True, error_model="numpy")
 def _solve_overwriting(A, g, out):
-    """:func:`_solve_into` factoring ``A`` in place (no copy: the LM loop rebuilds it each time)."""
+    """out = A⁻¹ g by LU with partial pivoting (as LAPACK gesv), factoring ``A`` in place (its
+    callers build it for the one solve); NaN where A is singular."""
     k = g.size
     _copy(out, g)
     for c in range(k):
