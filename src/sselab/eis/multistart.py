@@ -100,14 +100,9 @@ def _rescue(model, params, starts, again, blocks, which, start_row, engines, noi
             max_iter) -> None:
     """The third stage of :func:`fit_starts` (see :data:`RESCUE_STARTS`), updating its
     bookkeeping in place; tried starts are appended to each spectrum's :class:`Starts`."""
-    flags: dict[int, np.ndarray] = {}  # per block, every row's flag (each property computes all rows)
-
     def settled(i: int) -> bool:
-        b, j = which[i]
-        if b not in flags:
-            est = blocks[b]
-            flags[b] = est.success & ~est.undetermined & ~est.at_bound
-        return bool(flags[b][j])
+        est, j = blocks[which[i][0]], which[i][1]
+        return bool(est.success[j] and not est.undetermined[j] and not est.at_bound[j])
 
     stuck = [i for i in again if not noise_like[i] and not settled(i)]
     if not stuck:

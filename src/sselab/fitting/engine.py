@@ -268,7 +268,15 @@ class Estimates:
 
     @property
     def undetermined(self) -> np.ndarray:
-        """(R,) whether :attr:`FitResult.undetermined` is not empty."""
+        """(R,) whether :attr:`FitResult.undetermined` is not empty; computed once, as :attr:`stderr`
+        (a multi-start batch asks it per spectrum)."""
+        found = self.__dict__.get("_undetermined")
+        if found is None:
+            found = self.__dict__["_undetermined"] = self._undetermined()
+            found.setflags(write=False)
+        return found
+
+    def _undetermined(self) -> np.ndarray:
         free = self.template._arrays()[0]
         se, v = self.stderr[:, free], self.values[:, free]
         if len(v) <= _FEW_ROWS:  # the same IEEE operations on Python floats (a single fit's one row)
@@ -280,7 +288,14 @@ class Estimates:
 
     @property
     def at_bound(self) -> np.ndarray:
-        """(R,) whether some free parameter is :attr:`ParameterEstimate.at_bound`."""
+        """(R,) whether some free parameter is :attr:`ParameterEstimate.at_bound`; computed once."""
+        found = self.__dict__.get("_at_bound")
+        if found is None:
+            found = self.__dict__["_at_bound"] = self._at_bound()
+            found.setflags(write=False)
+        return found
+
+    def _at_bound(self) -> np.ndarray:
         free, lo, hi = self.template._arrays()
         lo, hi = lo[free], hi[free]
         v = self.values[:, free]

@@ -10,7 +10,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._numba import _circuit
+from ._numba import _circuit, _dot
 
 
 #: the largest 1-norm condition number of the column-scaled Gram matrix JsᵀJs for which
@@ -22,15 +22,6 @@ from ._numba import _circuit
 #: 200×7 Jacobians: 6.6× less time per covariance (2.1 vs 14 ms per 300).  Compiled into the
 #: cached machine code as a constant: changing it at run time changes nothing
 GRAM_COND_MAX = 1e6
-
-
-@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
-def _dot(a, b):
-    """a·b of two contiguous rows (the sum reassociated: vectorised)."""
-    acc = 0.0
-    for i in range(a.size):
-        acc += a[i] * b[i]
-    return acc
 
 
 @njit(cache=True, error_model="numpy")

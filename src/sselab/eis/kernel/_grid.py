@@ -324,17 +324,16 @@ def _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_in
     # Re(Σ w² c̄ z) as numpy's matmul of the strided .real/.imag views sums it: each column's two
     # sums in point order, the columns side by side (contiguous in cols_r, cols_i rows: vectorised
     # across columns, the same additions in the same order as a loop per column)
-    acc_r = np.zeros(C)
+    h = np.zeros(C)  # the real parts' sums, then h
     acc_i = np.zeros(C)
     for n in range(N):
         wz_r = w2[s, n] * zr[s, n]
         wz_i = w2[s, n] * zi[s, n]
         for c in range(C):
-            acc_r[c] += wz_r * cols_r[n, c]
+            h[c] += wz_r * cols_r[n, c]
             acc_i[c] += wz_i * cols_i[n, c]
-    h = np.empty(C)
     for c in range(C):
-        h[c] = acc_r[c] + acc_i[c]
+        h[c] += acc_i[c]
     _score_one(gram, h, float(N), idx, coef[s], cost[s], bad[s])
     K, p = idx.shape
     for c in range(K):

@@ -26,7 +26,7 @@ from numba import njit, prange
 from numba.core import types
 from numba.extending import overload
 
-from ._numba import _copy, _residuals, _solve_overwriting
+from ._numba import _copy, _dot, _residuals, _solve_overwriting
 
 #: geodesic acceleration from the last step's curvature (:func:`sselab.fitting.levenberg_marquardt.solve`,
 #: whose GEODESIC_CALM, GEODESIC_COS and GEODESIC_ALPHA these equal: tests/eis_batch/test_stop_window.py)
@@ -97,14 +97,6 @@ def _circuit_finish(c, x, fresh, r, r_spare, J_spare, res, jac):
 
 
 register(_Circuit, _circuit_evaluate, _circuit_finish)
-
-
-@njit(cache=True, error_model="numpy", fastmath=_REASSOC)
-def _dot(a, b):
-    s = 0.0
-    for i in range(a.size):
-        s += a[i] * b[i]
-    return s
 
 
 @njit(cache=True, error_model="numpy", fastmath=_REASSOC)

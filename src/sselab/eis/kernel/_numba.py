@@ -402,6 +402,16 @@ def _residuals(ops, w, logw, zr, zi, wr, wi, base, free, kind, ta, tb, x, zs, lo
             JT[j, N + i] = row[N + i] * wi[i] * g
 
 
+@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
+def _dot(a, b):
+    """a·b of two contiguous 1-d arrays, the sum reassociated (vectorised: a rounding-level change
+    of the summation order; the LM's normal equations and the final pass's Gram matrices)."""
+    s = 0.0
+    for i in range(a.size):
+        s += a[i] * b[i]
+    return s
+
+
 @njit(cache=True, error_model="numpy")
 def _solve_overwriting(A, g, out):
     """out = A⁻¹ g by LU with partial pivoting (as LAPACK gesv), factoring ``A`` in place (its
