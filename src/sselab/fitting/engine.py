@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from typing import Callable, Sequence
 
 import numpy as np
@@ -201,6 +202,11 @@ def _solve(fun, params, starts, max_iter, ftol, xtol, stol=0.0, window=0, iterat
     return template, final, outcome
 
 
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
 class Estimates:
     """The final state of R fitted problems as arrays, their :class:`FitResult` objects built
     only when asked for (:meth:`result`): a batch whose results nobody reads pays for the
@@ -246,35 +252,27 @@ class Estimates:
         finite = np.isfinite(self.chi2)
         return ((self.status > 0) | (self.status == -1)) & finite
 
-    @property
+    @cached_property
     def stderr(self) -> np.ndarray:
         """(R, n) standard errors (NaN where :class:`ParameterEstimate` has None, and for fixed ones);
         computed once (the arrays of an Estimates are not changed after it is made; read-only)."""
-        found = self.__dict__.get("_stderr")
-        if found is None:
-            free = self.template._arrays()[0]
-            found = np.full(self.values.shape, np.nan)
-            if len(found) <= _FEW_ROWS:  # the same square roots on Python floats
-                cols = np.flatnonzero(free).tolist()
-                for row, var in zip(found, np.diagonal(self.covariance, axis1=1, axis2=2).tolist()):
-                    row[cols] = [math.sqrt(v) if math.isfinite(v) and v >= 0 else math.nan for v in var]
-            elif free.any():
-                var = np.diagonal(self.covariance, axis1=1, axis2=2)
-                with np.errstate(invalid="ignore"):
-                    found[:, free] = np.where(np.isfinite(var) & (var >= 0), np.sqrt(np.abs(var)), np.nan)
-            found.setflags(write=False)
-            self.__dict__["_stderr"] = found
-        return found
+        free = self.template._arrays()[0]
+        found = np.full(self.values.shape, np.nan)
+        if len(found) <= _FEW_ROWS:  # the same square roots on Python floats
+            cols = np.flatnonzero(free).tolist()
+            for row, var in zip(found, np.diagonal(self.covariance, axis1=1, axis2=2).tolist()):
+                row[cols] = [math.sqrt(v) if math.isfinite(v) and v >= 0 else math.nan for v in var]
+        elif free.any():
+            var = np.diagonal(self.covariance, axis1=1, axis2=2)
+            with np.errstate(invalid="ignore"):
+                found[:, free] = np.where(np.isfinite(var) & (var >= 0), np.sqrt(np.abs(var)), np.nan)
+        return _read_only(found)
 
-    @property
+    @cached_property
     def undetermined(self) -> np.ndarray:
         """(R,) whether :attr:`FitResult.undetermined` is not empty; computed once, as :attr:`stderr`
         (a multi-start batch asks it per spectrum)."""
-        found = self.__dict__.get("_undetermined")
-        if found is None:
-            found = self.__dict__["_undetermined"] = self._undetermined()
-            found.setflags(write=False)
-        return found
+        return _read_only(self._undetermined())
 
     def _undetermined(self) -> np.ndarray:
         free = self.template._arrays()[0]
@@ -286,14 +284,10 @@ class Estimates:
             bad = np.isnan(se) | (v == 0) | (np.abs(se / v) > 1.0)
         return bad.any(axis=1)
 
-    @property
+    @cached_property
     def at_bound(self) -> np.ndarray:
         """(R,) whether some free parameter is :attr:`ParameterEstimate.at_bound`; computed once."""
-        found = self.__dict__.get("_at_bound")
-        if found is None:
-            found = self.__dict__["_at_bound"] = self._at_bound()
-            found.setflags(write=False)
-        return found
+        return _read_only(self._at_bound())
 
     def _at_bound(self) -> np.ndarray:
         free, lo, hi = self.template._arrays()
