@@ -146,7 +146,7 @@ def test_a_mixed_batch_fits_alike_on_the_fused_and_the_numpy_search(monkeypatch)
     ref = fit_circuit_batch(spectra, text, **kw)
     calls = []
     real = _grid.search_rows_serial
-    monkeypatch.setattr(_grid, "search_rows_serial", lambda *a: (calls.append(a[0].shape[0]), real(*a)))
+    monkeypatch.setattr(_grid, "search_rows_serial", lambda *a: (calls.append(a[3].shape[0]), real(*a)))  # w2 (S, N)
     monkeypatch.setenv("SSELAB_FIT_KERNEL", "numba")
     monkeypatch.setenv("SSELAB_FIT_THREADS", "1")
     got = fit_circuit_batch(spectra, text, **kw)

@@ -176,7 +176,7 @@ def test_auto_decides_for_the_whole_batched_call_not_each_step(monkeypatch):
     monkeypatch.setattr(kernel, "AUTO_MIN_ROWS", 12)
     searched = []
     real = _grid.search_rows_serial
-    monkeypatch.setattr(_grid, "search_rows_serial", lambda *a: searched.append(a[0].shape[0]) or real(*a))
+    monkeypatch.setattr(_grid, "search_rows_serial", lambda *a: searched.append(a[3].shape[0]) or real(*a))
     monkeypatch.setenv("SSELAB_FIT_THREADS", "1")
     fits = fit_circuit_batch(spectra, text, chunk_size=5)  # chunks of 5, 5, 2 spectra: each below 12
     assert [f.engine for f in fits] == ["numba"] * 12

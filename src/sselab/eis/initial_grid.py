@@ -164,7 +164,7 @@ def _build_design(circuit: Circuit, f: np.ndarray) -> Design | None:
     idx_a = np.array(idx)
     C = c.shape[1]
     # the Gram entries some combination reads (pairs of columns sharing one): a third of C² for
-    # two arcs, so the per-point products and the BLAS product scoring them shrink as much
+    # two arcs, so the per-point products and the sums scoring them shrink as much
     ii = np.broadcast_to(idx_a[:, :, None], idx_a.shape + idx_a.shape[1:])
     jj = np.broadcast_to(idx_a[:, None, :], ii.shape)
     flat = np.unique(np.minimum(ii, jj) * C + np.maximum(ii, jj))
@@ -191,11 +191,14 @@ def score(d: Design, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Z = np.atleast_2d(Z)
     w2 = 1 / np.abs(Z) ** 2  # squared modulus weights (S, N)
     N, C = d.cols.shape
-    # one real BLAS product for all spectra (12× faster than one per spectrum); its rounding
-    # can depend on how many spectra share the call, so a spectrum alone and in a batch get
-    # starts equal to ~1e-15 and fits equal in every parameter the data determine
+    # summed point by point in order for each spectrum (einsum's loop; the compiled search sums
+    # the same way, bit for bit): a spectrum's entries, so its starts and its fit, do not depend
+    # on the other spectra of the batch.  One BLAS product for all of them (~11 µs less per
+    # spectrum here, ~2 µs compiled) rounded with how many shared the call, and a fit from a
+    # start 1e-15 away could end 1e-8 away along a flat direction, 2.5e-5 after a polish of the
+    # starts (benchmarks/RESULTS.md, session 16)
     if d.outer is not None:  # Re(c̄ᵢ cⱼ) per point, kept with the design: the Gram is a real product
-        used = w2 @ d.outer  # (S, P): only the entries some combination reads (the rest stay 0)
+        used = np.einsum("sn,nq->sq", w2, d.outer)  # (S, P): only the entries some combination reads
         gram = np.zeros((Z.shape[0], C * C))
         gram[:, d.pairs[0]] = used
         gram[:, d.pairs[1]] = used
@@ -389,7 +392,7 @@ def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
            block: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`score` of every row of ``Z`` (S, N) and the parameter values (S, n_params) of each
     row's best combination refined off the grid (:func:`refine`, ``block`` rows per numpy
-    call): ``(coef, cost, bests)``; compiled, all after score's BLAS product is one call
+    call): ``(coef, cost, bests)``; compiled, all of it one call
     (:func:`sselab.eis.kernel._grid.search_rows`), bit for bit the same numbers."""
     from .kernel import compiled_for
 
@@ -416,7 +419,7 @@ def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
     par = parallel_for(S)
     with pooled(S, par):
         run = search_rows if par else search_rows_serial
-        run(w2 @ d.outer, pi, pj, w2, np.ascontiguousarray(Z.real), np.ascontiguousarray(Z.imag), cols_r, cols_i,
+        run(d.outer, pi, pj, w2, np.ascontiguousarray(Z.real), np.ascontiguousarray(Z.imag), cols_r, cols_i,
             cols_c, idx, tau_index, combo_n, grid, log_w, 1 if d.has_r else 0, capacitor, REFINE_DECADES, exponent,
             REFINE_SWEEPS, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
     bests = values_many(circuit, d, tau, ns, [d.combos[c][2] for c in best], coef_best, spans)

@@ -313,14 +313,33 @@ def _score_three(gram, h, bb, idx, coef, cost, bad):
 
 
 @njit(cache=True, error_model="numpy")
-def _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+def _search_row(s, outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
                 capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
     """Row s of :func:`search_rows`."""
     N, C = cols_c.shape
+    # the used pairs' Gram entries Σₙ w²ₙ Re(c̄ᵢcⱼ)ₙ, summed point by point in order (each entry;
+    # vectorised across the entries): numpy's einsum sums them in this order too
+    # (initial_grid.score), and neither depends on the other spectra of the batch, as one BLAS
+    # product over all of them did
+    used = np.zeros(pi.size)
+    n = 0
+    while n + 4 <= N:  # four points per pass over the entries, added one after the other (the same order)
+        w_a, w_b, w_c, w_d = w2[s, n], w2[s, n + 1], w2[s, n + 2], w2[s, n + 3]
+        for q in range(pi.size):
+            acc = used[q] + w_a * outer[n, q]
+            acc = acc + w_b * outer[n + 1, q]
+            acc = acc + w_c * outer[n + 2, q]
+            used[q] = acc + w_d * outer[n + 3, q]
+        n += 4
+    while n < N:
+        wn = w2[s, n]
+        for q in range(pi.size):
+            used[q] += wn * outer[n, q]
+        n += 1
     gram = np.zeros((C, C))
     for q in range(pi.size):
-        gram[pi[q], pj[q]] = used[s, q]
-        gram[pj[q], pi[q]] = used[s, q]
+        gram[pi[q], pj[q]] = used[q]
+        gram[pj[q], pi[q]] = used[q]
     # Re(Σ w² c̄ z) as numpy's matmul of the strided .real/.imag views sums it: each column's two
     # sums in point order, the columns side by side (contiguous in cols_r, cols_i rows: vectorised
     # across columns, the same additions in the same order as a loop per column)
@@ -359,26 +378,25 @@ def _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_in
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def search_rows(used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor,
+def search_rows(outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor,
                 decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
-    """The grid search after its BLAS product, in one call, rows on numba's threads: per
-    spectrum s the Gram matrix from the used pairs' entries ``used[s]`` (at ``pi``, ``pj`` and
-    mirrored, the rest 0) and the right-hand side from the squared weights ``w2`` (S, N), the
+    """The grid search in one call, rows on numba's threads: per spectrum s the Gram matrix from
+    the used pairs' entries Σₙ w²[s, n]·``outer``[n, q] (at ``pi``, ``pj`` and mirrored, the rest 0) and the right-hand side from the squared weights ``w2`` (S, N), the
     data ``zr``, ``zi`` (S, N) and the design's columns (N, C), every combination scored (:func:`score_rows`: ``coef``, ``cost``,
     ``bad``), the best (``best``; −1 where a factorisation broke down: the caller redoes that
     row as the reference does) refined off the grid (:func:`refine_rows` with the weighted
     columns ``cols`` of that combination from ``cols_c`` (N, C): ``tau``, ``ns``, ``coef_best``)."""
-    for s in prange(used.shape[0]):
-        _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+    for s in prange(w2.shape[0]):
+        _search_row(s, outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
                     capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def search_rows_serial(used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+def search_rows_serial(outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
                        capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
     """:func:`search_rows` in the calling thread."""
-    for s in range(used.shape[0]):
-        _search_row(s, used, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
+    for s in range(w2.shape[0]):
+        _search_row(s, outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
                     capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
 
 
