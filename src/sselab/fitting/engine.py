@@ -272,38 +272,34 @@ class Estimates:
     def undetermined(self) -> np.ndarray:
         """(R,) whether :attr:`FitResult.undetermined` is not empty; computed once, as :attr:`stderr`
         (a multi-start batch asks it per spectrum)."""
-        return _read_only(self._undetermined())
-
-    def _undetermined(self) -> np.ndarray:
         free = self.template._arrays()[0]
         se, v = self.stderr[:, free], self.values[:, free]
         if len(v) <= _FEW_ROWS:  # the same IEEE operations on Python floats (a single fit's one row)
-            return np.array([any(math.isnan(a) or b == 0 or abs(a / b) > 1.0 for a, b in zip(sr, vr))
-                             for sr, vr in zip(se.tolist(), v.tolist())], bool).reshape(len(v))
-        with np.errstate(all="ignore"):
-            bad = np.isnan(se) | (v == 0) | (np.abs(se / v) > 1.0)
-        return bad.any(axis=1)
+            bad = np.array([any(math.isnan(a) or b == 0 or abs(a / b) > 1.0 for a, b in zip(sr, vr))
+                            for sr, vr in zip(se.tolist(), v.tolist())], bool).reshape(len(v))
+        else:
+            with np.errstate(all="ignore"):
+                bad = (np.isnan(se) | (v == 0) | (np.abs(se / v) > 1.0)).any(axis=1)
+        return _read_only(bad)
 
     @cached_property
     def at_bound(self) -> np.ndarray:
         """(R,) whether some free parameter is :attr:`ParameterEstimate.at_bound`; computed once."""
-        return _read_only(self._at_bound())
-
-    def _at_bound(self) -> np.ndarray:
         free, lo, hi = self.template._arrays()
         lo, hi = lo[free], hi[free]
         v = self.values[:, free]
         tol = 1e-6
         if len(v) <= _FEW_ROWS:  # as ParameterEstimate.at_bound computes it, on Python floats
             bounds = [(a, b, math.isfinite(a), math.isfinite(b)) for a, b in zip(lo.tolist(), hi.tolist())]
-            return np.array([any((fa and x - a <= tol * (abs(a) + abs(x)) + 1e-300)
+            near = np.array([any((fa and x - a <= tol * (abs(a) + abs(x)) + 1e-300)
                                  or (fb and b - x <= tol * abs(b) + 1e-300) for x, (a, b, fa, fb) in zip(row, bounds))
                              for row in v.tolist()], bool).reshape(len(v))
-        with np.errstate(all="ignore"):
-            near_min = np.isfinite(lo) & (v - lo <= tol * (np.abs(lo) + np.abs(v)) + 1e-300)
-            near_max = np.isfinite(hi) & (hi - v <= tol * np.abs(hi) + 1e-300)
-        return (near_min | near_max).any(axis=1)
-
+        else:
+            with np.errstate(all="ignore"):
+                near_min = np.isfinite(lo) & (v - lo <= tol * (np.abs(lo) + np.abs(v)) + 1e-300)
+                near_max = np.isfinite(hi) & (hi - v <= tol * np.abs(hi) + 1e-300)
+            near = (near_min | near_max).any(axis=1)
+        return _read_only(near)
 
 #: below this many rows, :class:`Estimates` computes its per-row flags on Python floats (the
 #: numpy calls' fixed cost dominates a single fit's)

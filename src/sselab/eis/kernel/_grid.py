@@ -381,11 +381,13 @@ def _search_row(s, outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_i
 def search_rows(outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor,
                 decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
     """The grid search in one call, rows on numba's threads: per spectrum s the Gram matrix from
-    the used pairs' entries Σₙ w²[s, n]·``outer``[n, q] (at ``pi``, ``pj`` and mirrored, the rest 0) and the right-hand side from the squared weights ``w2`` (S, N), the
-    data ``zr``, ``zi`` (S, N) and the design's columns (N, C), every combination scored (:func:`score_rows`: ``coef``, ``cost``,
-    ``bad``), the best (``best``; −1 where a factorisation broke down: the caller redoes that
-    row as the reference does) refined off the grid (:func:`refine_rows` with the weighted
-    columns ``cols`` of that combination from ``cols_c`` (N, C): ``tau``, ``ns``, ``coef_best``)."""
+    the used pairs' entries Σₙ w²[s, n]·``outer``[n, q] (at ``pi``, ``pj`` and mirrored, the rest
+    0) and the right-hand side from the squared weights ``w2`` (S, N), the data ``zr``, ``zi``
+    (S, N) and the design's columns (N, C), every combination scored (:func:`score_rows`:
+    ``coef``, ``cost``, ``bad``), the best (``best``; −1 where a factorisation broke down: the
+    caller redoes that row as the reference does) refined off the grid (:func:`refine_rows` with
+    the weighted columns ``cols`` of that combination from ``cols_c`` (N, C): ``tau``, ``ns``,
+    ``coef_best``)."""
     for s in prange(w2.shape[0]):
         _search_row(s, outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
                     capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
