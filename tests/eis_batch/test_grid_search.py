@@ -57,11 +57,13 @@ def test_search_is_score_argmin_refine_bit_for_bit(monkeypatch, text):
     monkeypatch.setattr(kernel, "PARALLEL_MIN_ROWS", 1)
     for a, b in zip(initial_grid.search(c, d, F, Z, spans), ref):
         np.testing.assert_array_equal(a, b)
-    # and the numpy reference: the same picks, the starts to rounding
+    # and the numpy reference: the same picks, the starts to rounding (the polish's products,
+    # numpy's BLAS against the compiled loops, round differently, and its least-squares point is
+    # flat along some directions: 5e-9 here, 6e-8 in test_kernel's refinement)
     monkeypatch.setenv("SSELAB_FIT_KERNEL", "numpy")
     coef, cost, bests = initial_grid.search(c, d, F, Z, spans, block=7)
     np.testing.assert_array_equal(np.argmin(cost, axis=1), np.argmin(got[1], axis=1))
-    np.testing.assert_allclose(bests, got[2], rtol=1e-9)
+    np.testing.assert_allclose(bests, got[2], rtol=1e-6)
     np.testing.assert_allclose(cost, got[1], rtol=1e-9, atol=1e-9 * np.abs(cost).max())
 
 

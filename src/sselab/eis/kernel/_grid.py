@@ -1,6 +1,7 @@
-"""The off-grid refinement of the automatic starts (:func:`sselab.eis.initial_grid.refine`),
-compiled: the same candidates, the same weighted linear solves and the same choice of the
-best, one spectrum per row, rows in parallel.  Imported only when the kernel is chosen."""
+"""The grid search of the automatic starts and their off-grid refinement
+(:func:`sselab.eis.initial_grid.search`, :func:`~sselab.eis.initial_grid.refine`), compiled: the
+same candidates, the same weighted linear solves and the same choice of the best, one spectrum
+per row, rows in parallel.  Imported only when the kernel is chosen."""
 
 from __future__ import annotations
 
@@ -9,69 +10,13 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._numba import _exp, _exp_into, _solve_overwriting
+from ._linear import _column, _cross, _rdot, _solve_cost
+from ._numba import _exp, _exp_into
+from ._polish import _polish
 
 
 @njit(cache=True, error_model="numpy")
-def _solve_cost(gram, h, bb, coef, work, p):
-    """coef = max((gram + ridge)⁻¹ h, 0) and its cost bb − 2 coef·h + coefᵀ gram coef."""
-    tr = 0.0
-    for i in range(p):
-        tr += gram[i, i]
-    for i in range(p):
-        for j in range(p):
-            work[i, j] = gram[i, j]
-        work[i, i] += 1e-12 * tr
-    _solve_overwriting(work, h, coef)  # work is this call's copy: factored in place (no second copy)
-    for i in range(p):
-        coef[i] = max(coef[i], 0.0)
-    quad = 0.0
-    lin = 0.0
-    for i in range(p):
-        lin += coef[i] * h[i]
-        for j in range(p):
-            quad += coef[i] * gram[i, j] * coef[j]
-    return bb - 2 * lin + quad
-
-
-@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
-def _cross(colr, coli, cr, ci, br, bi, out, p):
-    """out[i] = Re(c̄ol · c_i) for the p columns, then |col|² and Re(c̄ol · b) in out[p], out[p+1]
-    (reductions reassociated: vectorised)."""
-    N = colr.size
-    for i in range(p):
-        acc = 0.0
-        for n in range(N):
-            acc += colr[n] * cr[i, n] + coli[n] * ci[i, n]
-        out[i] = acc
-    acc = 0.0
-    acc_h = 0.0
-    for n in range(N):
-        acc += colr[n] * colr[n] + coli[n] * coli[n]
-        acc_h += colr[n] * br[n] + coli[n] * bi[n]
-    out[p] = acc
-    out[p + 1] = acc_h
-
-
-@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
-def _column(power, weight, lt, nn, colr, coli):
-    """The weighted arc column weight / (1 + (jωτ)^n), τ = e^lt, as real and imaginary parts,
-    from ``power`` = ω^n: (ωτ)^n = ω^n·e^{n·lt} (one exponential per candidate, not per point;
-    equal to e^{n(ln ω + lt)} to an ulp or two)."""
-    cph = math.cos(0.5 * math.pi * nn)
-    sph = math.sin(0.5 * math.pi * nn)
-    scale = math.exp(nn * lt)
-    for n in range(power.size):
-        e = power[n] * scale
-        re = 1.0 + e * cph
-        im = e * sph
-        d = weight[n] / (re * re + im * im)
-        colr[n] = re * d
-        coli[n] = -im * d
-
-
-@njit(cache=True, error_model="numpy")
-def _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out):
+def _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out, polish):
     """Refine row s (see :func:`refine_rows`)."""
     _, N, p = cols.shape
     k = tau.shape[1]
@@ -152,31 +97,27 @@ def _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decade
                     gram[i, jj] = acc
                     gram[jj, i] = acc
                 h[jj] = _rdot(cr[jj], ci[jj], br, bi)
+    if polish > 0 and k > 0:
+        _polish(log_w, w_s, br, bi, bb[s], cr, ci, gram, h, coef, cost, first, capacitor, tau[s], ns[s], polish)
     coef_out[s] = coef
 
 
-@njit(cache=True, error_model="numpy", fastmath={"reassoc"})
-def _rdot(ar, ai, br, bi):
-    """Re(ā · b) of complex vectors held as real and imaginary parts."""
-    acc = 0.0
-    for n in range(ar.size):
-        acc += ar[n] * br[n] + ai[n] * bi[n]
-    return acc
-
-
 @njit(cache=True, parallel=True, error_model="numpy")
-def refine_rows(log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out):
-    """Refine every row in place: ``tau``, ``ns`` (S, k) and the coefficients ``coef_out`` (S, p);
-    rows in parallel on numba's threads."""
+def refine_rows(log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out,
+                polish):
+    """Refine every row in place: ``tau``, ``ns`` (S, k) and the coefficients ``coef_out`` (S, p),
+    then polish it (:func:`._polish._polish`, at most ``polish`` trial points; 0 for none); rows
+    in parallel on numba's threads."""
     for s in prange(cols.shape[0]):
-        _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out)
+        _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out, polish)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def refine_rows_serial(log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out):
+def refine_rows_serial(log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out,
+                       polish):
     """:func:`refine_rows` in the calling thread."""
     for s in range(cols.shape[0]):
-        _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out)
+        _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_out, polish)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -314,7 +255,8 @@ def _score_three(gram, h, bb, idx, coef, cost, bad):
 
 @njit(cache=True, error_model="numpy")
 def _search_row(s, outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
-                capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+                capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best,
+                polish):
     """Row s of :func:`search_rows`."""
     N, C = cols_c.shape
     # the used pairs' Gram entries Σₙ w²ₙ Re(c̄ᵢcⱼ)ₙ, summed point by point in order (each entry;
@@ -374,32 +316,36 @@ def _search_row(s, outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_i
     for a in range(tau_index.shape[1]):
         tau[s, a] = grid[tau_index[j, a]]
         ns[s, a] = 1.0 if capacitor[a] else combo_n[j]
-    _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_best)
+    _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decades, exps, sweeps, coef_best, polish)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def search_rows(outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first, capacitor,
-                decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+                decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best,
+                polish):
     """The grid search in one call, rows on numba's threads: per spectrum s the Gram matrix from
     the used pairs' entries Σₙ w²[s, n]·``outer``[n, q] (at ``pi``, ``pj`` and mirrored, the rest
     0) and the right-hand side from the squared weights ``w2`` (S, N), the data ``zr``, ``zi``
     (S, N) and the design's columns (N, C), every combination scored (:func:`score_rows`:
     ``coef``, ``cost``, ``bad``), the best (``best``; −1 where a factorisation broke down: the
-    caller redoes that row as the reference does) refined off the grid (:func:`refine_rows` with
-    the weighted columns ``cols`` of that combination from ``cols_c`` (N, C): ``tau``, ``ns``,
-    ``coef_best``)."""
+    caller redoes that row as the reference does) refined and polished off the grid
+    (:func:`refine_rows` with the weighted columns ``cols`` of that combination from ``cols_c``
+    (N, C): ``tau``, ``ns``, ``coef_best``)."""
     for s in prange(w2.shape[0]):
         _search_row(s, outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
-                    capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
+                    capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best,
+                    polish)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def search_rows_serial(outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
-                       capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best):
+                       capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best,
+                       polish):
     """:func:`search_rows` in the calling thread."""
     for s in range(w2.shape[0]):
         _search_row(s, outer, pi, pj, w2, zr, zi, cols_r, cols_i, cols_c, idx, tau_index, combo_n, grid, log_w, first,
-                    capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best)
+                    capacitor, decades, exps, sweeps, coef, cost, bad, best, weight, b, bb, cols, tau, ns, coef_best,
+                    polish)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
