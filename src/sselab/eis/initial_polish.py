@@ -21,7 +21,7 @@ import numpy as np
 #: at most this many trial points per spectrum: on 2,000 random two-arc spectra (benchmarks'
 #: set (b)) the batched fit then took 62 LM iterations per spectrum instead of 81 for about ten
 #: trial points each, and 46 fits ended lower by more than one noise variance, 9 higher
-#: (benchmarks/RESULTS.md, session 17)
+#: (benchmarks/RESULTS.md, sessions 16 and 17)
 POLISH_EVALUATIONS = 20
 #: stop once an accepted step lowers the cost by less than this fraction of it
 POLISH_FTOL = 1e-4
