@@ -67,6 +67,23 @@ def test_headerless_positive_imag_is_flipped(tmp_path):
     assert any("mostly positive (29 of 29 points)" in n for n in s.notes)
 
 
+def test_headerless_table_read_as_a_spectrum_without_a_sweep_warns(tmp_path):
+    """A headerless 3-column table whose first column is no frequency sweep (here evenly spaced
+    2θ from 2.08° to 5°, counts and their σ, as a Mythen export) is read as f, Z', Z'' only when
+    the kind is stated, and then with a warning; a sweep (the module's F) reads without one."""
+    two_theta = np.arange(2.084, 5.0, 0.004)
+    counts = 2800 + 100 * np.sin(two_theta)
+    path = tmp_path / "mythen.dat"
+    np.savetxt(path, np.c_[two_theta, counts, np.sqrt(counts)], fmt="%.6f")
+    assert not isinstance(read(path)[0], Spectrum)  # unasked, it is not read as one
+    [s] = read(path, kind="spectrum")
+    assert s.verdict.status == "warning" and s.verdict.codes == ("not_a_frequency_sweep",)
+    assert "2.084 to 4.996" in s.verdict.reasons[0].message
+    plain = tmp_path / "plain.csv"
+    np.savetxt(plain, np.c_[F, Z.real, -Z.imag], delimiter=",")
+    assert read(plain, kind="spectrum")[0].verdict.status == "ok"
+
+
 def test_split_unit():
     assert split_unit("Re(Z)/Ohm") == ("Re(Z)", "Ohm")
     assert split_unit("control/V/mA") == ("control/V", "mA")

@@ -352,3 +352,16 @@ def test_trap_failed_fit_exits_3(cli):
 def test_trap_dc_tion_on_cv_exits_2(cli):
     rc, out, err = cli("dc", "tion", _need("biologic/cv.mpr"))
     assert rc == 2 and "not a potentiostatic hold" in err
+
+
+def test_trap_partly_read_file_warns_in_the_cli_fit(cli, tmp_path):
+    """A file whose header declares 56 points of which 21 are there: the fit says so in its
+    verdict (as the study pipeline's eis_fit does), alone and among other files."""
+    cut = _need("realfiles/impedancepy__exampleDataZPlot.z")
+    rc, out, err = cli("eis", "fit", cut, "-c", "R0-p(R1,C1)", "--json")
+    assert "declared_count_mismatch" in [r["code"] for r in json.loads(out)["reasons"]]
+    other = _need("eis/exampleData.csv")
+    rc, out, err = cli("eis", "fit", other, cut, "-c", "R0-p(R1,C1)", "--json")
+    whole, partly = json.loads(out)
+    assert "declared_count_mismatch" in [r["code"] for r in partly["reasons"]]
+    assert "declared_count_mismatch" not in [r["code"] for r in whole["reasons"]]

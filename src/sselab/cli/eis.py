@@ -82,12 +82,14 @@ def one_of_many(n: int, index: int) -> tuple:
 
 
 def final_fit(fit: Any, item: Any, every: bool) -> Any:
-    """``fit`` as ``sselab eis fit`` reports it: the point selection's note, and the warning of a
-    spectrum fitted alone out of several in its file."""
+    """``fit`` as ``sselab eis fit`` reports it: the point selection's note, and in its verdict
+    the reading's reasons (a partly read file warns in the fit too, as in ``sselab run``) and the
+    warning of a spectrum fitted alone out of several in its file."""
     fit = with_mask_note(fit, item.selection)
+    extra = tuple(item.selection.original.verdict.reasons)
     if not every and item.n_in_file > 1:
-        fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(item.n_in_file, item.index))
-    return fit
+        extra += one_of_many(item.n_in_file, item.index)
+    return replace(fit, extra_reasons=fit.extra_reasons + extra) if extra else fit
 
 
 def _console(**kwargs: Any) -> "Console":

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ...exceptions import ReaderError
+from ...verdict import Reason
 from ..checks import has_duplicates, make_spectrum, table_reasons
 from ..columns import parse_table, read_text
 from ..header_meta import area_from_lines, temperature_from_lines
@@ -52,6 +53,12 @@ def sniff(path: Path, head: bytes) -> bool:
     return _headerless_sweep(lines)
 
 
+def _is_sweep(f: np.ndarray) -> bool:
+    """A frequency sweep: positive, monotonic, spanning at least a decade."""
+    d = np.diff(f)
+    return bool(f.size and (f > 0).all() and ((d < 0).all() or (d > 0).all()) and f.max() / f.min() >= 10)
+
+
 def _headerless_sweep(lines: list[str]) -> bool:
     rows = []
     for line in lines:
@@ -64,9 +71,7 @@ def _headerless_sweep(lines: list[str]) -> bool:
             return False
     if len(rows) < 5 or any(len(r) != 3 for r in rows):
         return False
-    f = np.array([r[0] for r in rows])
-    d = np.diff(f)
-    return bool((f > 0).all() and ((d < 0).all() or (d > 0).all()) and f.max() / f.min() >= 10)
+    return _is_sweep(np.array([r[0] for r in rows]))
 
 
 def _sweeps(f: np.ndarray, keys: list[np.ndarray]) -> list[np.ndarray]:
@@ -111,6 +116,11 @@ def spectra_from_text(text: str, path: Path, instrument: str, first_notes: tuple
         notes.append("decimal commas")
     more, reasons = table_reasons(table)
     notes += more
+    if table.header is None and not _is_sweep(f[f != 0]):
+        # read only because the kind was stated (sniff wants a sweep): say what the column is not
+        reasons.append(Reason(
+            "not_a_frequency_sweep", f"no header, and column 1 ({f.min():g} to {f.max():g}) is not a frequency sweep "
+            "(positive, monotonic, a decade or more): is this an impedance spectrum?", "warning"))
     zero = f == 0
     kept: slice | np.ndarray = slice(None)  # every row kept: views, no copies (make_spectrum copies what it keeps)
     if zero.any():
