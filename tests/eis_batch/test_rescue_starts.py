@@ -11,9 +11,12 @@ from sselab.eis.fit import fit_circuit
 from sselab.measurements import Spectrum
 
 TEXT = "R0-p(R1,CPE1)-p(R2,CPE2)"
-#: a small arc (104 Ω) in front of a large one (92 kΩ): from benchmarks' random two-arc set,
-#: where none of the four standard starts finds the small arc
-TRUTH = np.array([13.55, 104.0, 4.028e-6, 0.8359, 9.153e4, 1.765e-6, 0.7953])
+#: a small arc (509 Ω) in front of a large one (52 kΩ): spectrum 1842 of benchmarks' random
+#: two-arc set, where none of the four standard starts, polished, finds the small arc (7 of 8
+#: noise seeds end ~14× the floor; the rescue brings 7 to it).  Of the 2,000 spectra of that set
+#: two miss after four polished starts; before the starts were polished, spectra like
+#: [13.55, 104, 4.028e-6, 0.8359, 9.153e4, 1.765e-6, 0.7953] did too
+TRUTH = np.array([76.18, 508.98, 6.0102e-8, 0.8003, 5.1979e4, 1.0633e-8, 0.83106])
 F = np.logspace(6, -1, 100)
 NOISE = 0.004
 FLOOR = 2 * F.size * NOISE**2

@@ -335,7 +335,7 @@ def starts_many(circuit: Circuit, frequency_Hz: np.ndarray, Z: np.ndarray, n_sta
             out += [Starts(best, lambda best=best: best[None]) for best in bests]
             continue
         tops, coefs, costs = best_kept(coef, cost, keep)
-        pending = _Pending(circuit, d, bests, coefs, costs, tops, spans, n_starts)
+        pending = _Pending(circuit, d, bests, coefs, costs, tops, spans, n_starts, f, Zs)
         for k in range(Zs.shape[0]):
             st = Starts(bests[k], lambda k=k, pending=pending: pending.make([k])[0])
             st._pending = (pending, k)
@@ -347,18 +347,25 @@ class _Pending:
     """The material for the extra starts of a block of spectra (their best-scoring grid
     combinations), assembled for any subset at once (:func:`all_many`)."""
 
-    def __init__(self, circuit, d, bests, coefs, costs, tops, spans, n_starts) -> None:
+    def __init__(self, circuit, d, bests, coefs, costs, tops, spans, n_starts, frequency_Hz, Z) -> None:
         self.circuit, self.d, self.bests, self.n_starts = circuit, d, bests, n_starts
         self.coefs, self.costs, self.tops, self.spans = coefs, costs, tops, spans
+        self.frequency_Hz, self.Z = frequency_Hz, Z
 
     def make(self, rows: list[int], n_starts: int | None = None) -> list[np.ndarray]:
         """Every start of spectra ``rows``: the refined best, then the other picks of
-        :func:`~sselab.eis.initial_grid.select` (``n_starts`` of them, default the block's)."""
+        :func:`~sselab.eis.initial_grid.select` (``n_starts`` of them, default the block's),
+        polished off the grid (:func:`~sselab.eis.initial_polish.polish_many`)."""
         from . import initial_grid
+        from .initial_polish import polish_many
 
         r = np.asarray(rows, int)
+
+        def polish(owner, chosen, tau, ns, coef) -> None:
+            polish_many(self.d, self.frequency_Hz, self.Z, r[owner], chosen, tau, ns, coef)
+
         picks = initial_grid.select_many(self.circuit, self.d, self.coefs[r], self.costs[r], self.spans[r],
-                                         n_starts or self.n_starts, self.tops[r])
+                                         n_starts or self.n_starts, self.tops[r], polish)
         return [np.vstack([self.bests[k][None], v[1:]]) for k, v in zip(rows, picks)]
 
 

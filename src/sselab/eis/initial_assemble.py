@@ -11,7 +11,7 @@ compiled search itself on 1,000 spectra.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -131,11 +131,14 @@ def select(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, span
 
 
 def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray, spans: np.ndarray, n_starts: int,
-                index: np.ndarray) -> list[np.ndarray]:
+                index: np.ndarray, polish: Callable | None = None) -> list[np.ndarray]:
     """:func:`select` for many spectra at once: ``coef`` (S, K, p), ``cost`` (S, K) and
     ``index`` (S, K) the scored combinations of each, ``spans`` (S,); the same picks in the
     same order, one array (≤ n_starts, n_params) per spectrum, the picks' values assembled in
-    one :func:`values_many` call (the per-spectrum loop cost ~0.6 ms a spectrum)."""
+    one :func:`values_many` call (the per-spectrum loop cost ~0.6 ms a spectrum).  ``polish``:
+    called with (spectrum rows, combinations, τ, n, coefficients) of the picks after each
+    spectrum's first, to move them in place before their values are assembled
+    (:func:`~sselab.eis.initial_polish.polish_many`)."""
     coef, cost, index = np.asarray(coef, float), np.asarray(cost, float), np.asarray(index)
     S, K = cost.shape
     rows = np.arange(S)[:, None]
@@ -152,7 +155,7 @@ def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray,
         picks = np.full((S, n_starts), -1, np.int64)
         pick_rows(np.ascontiguousarray(combo, np.int64), _writeable(d, "positions"), _writeable(d, "position_keys"),
                   picks)
-        return _picked(circuit, d, coef, spans, order, combo, picks)
+        return _picked(circuit, d, coef, spans, order, combo, picks, polish)
     position = d.positions[combo]  # (S, K, k)
     keys = d.position_keys[combo]
     n_best = (n_starts + 1) // 2
@@ -186,25 +189,38 @@ def select_many(circuit: Circuit, d: Design, coef: np.ndarray, cost: np.ndarray,
             live &= has
             after = np.where(has, nxt + 1, after)
             far[has] &= np.abs(position[has] - position[np.flatnonzero(has), nxt[has]][:, None, :]).max(axis=2) >= 1.0
-    return _picked(circuit, d, coef, spans, order, combo, picks)
+    return _picked(circuit, d, coef, spans, order, combo, picks, polish)
 
 
-def _picked(circuit: Circuit, d, coef, spans, order, combo, picks) -> list[np.ndarray]:
-    """The values of the picks (S, n_starts: positions in score order, −1 none), per spectrum."""
+def _picked(circuit: Circuit, d, coef, spans, order, combo, picks, polish: Callable | None = None) -> list[np.ndarray]:
+    """The values of the picks (S, n_starts: positions in score order, −1 none), per spectrum,
+    those after each spectrum's first polished by ``polish`` when given."""
     S = len(picks)
     which_s, which_j = np.nonzero(picks >= 0)
     at = picks[which_s, which_j]
-    v = _values_of(circuit, d, combo[which_s, at], coef[which_s, order[which_s, at]], spans[which_s])
+    chosen, c = combo[which_s, at], coef[which_s, order[which_s, at]]  # (fancy indexing: copies)
+    tau, ns = _grid_point(d, chosen)
+    if polish is not None:
+        later = np.flatnonzero(which_j > 0)
+        t, n, cc = tau[later], ns[later], c[later]
+        polish(which_s[later], chosen[later], t, n, cc)
+        tau[later], ns[later], c[later] = t, n, cc
+    v = values_many(circuit, d, tau, ns, [d.combos[k][2] for k in chosen], c, spans[which_s])
     bounds = np.concatenate([[0], np.cumsum(np.bincount(which_s, minlength=S))])
     return [v[bounds[s]:bounds[s + 1]] for s in range(S)]
 
 
 def _values_of(circuit: Circuit, d, chosen: np.ndarray, coef: np.ndarray, spans: np.ndarray) -> np.ndarray:
     """:func:`values_many` of grid combinations ``chosen`` (R,) at their grid τ and exponents."""
+    tau, ns = _grid_point(d, chosen)
+    return values_many(circuit, d, tau, ns, [d.combos[c][2] for c in chosen], coef, spans)
+
+
+def _grid_point(d, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The arcs' grid τ (s) and exponents, (R, k) each, of grid combinations ``chosen`` (R,)."""
     k = len(d.arcs)
     tau = d.grid[d.position_index[chosen]] if k else np.zeros((chosen.size, 0))
-    ns = np.repeat(d.combo_n[chosen][:, None], k, axis=1)
-    return values_many(circuit, d, tau.reshape(chosen.size, k), ns, [d.combos[c][2] for c in chosen], coef, spans)
+    return tau.reshape(chosen.size, k), np.repeat(d.combo_n[chosen][:, None], k, axis=1)
 
 
 def best_kept(coef: np.ndarray, cost: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -99,3 +99,44 @@ def polish(log_w: np.ndarray, w: np.ndarray, b: np.ndarray, bb: float, cols: np.
         if gain < 0 or gain <= POLISH_FTOL * cost:
             break
     return cost
+
+
+def polish_many(d, frequency_Hz: np.ndarray, Z: np.ndarray, owner: np.ndarray, chosen: np.ndarray, tau: np.ndarray,
+                ns: np.ndarray, coef: np.ndarray, evaluations: int | None = None) -> None:
+    """Polish grid combinations in place, as :func:`polish` does a refined start: start r is
+    combination ``chosen[r]`` of the design ``d`` (:func:`sselab.eis.initial_grid.design` for
+    ``frequency_Hz`` (N,), Hz) fitted to spectrum ``owner[r]`` (a row of ``Z`` (S, N), Ω), with
+    its arcs' ``tau`` (R, k) (s) and exponents ``ns`` (R, k) and its linear coefficients ``coef``
+    (R, p) from the grid's scoring.  Compiled where the kernel runs
+    (:func:`sselab.eis.kernel._polish.polish_rows`), numpy's :func:`polish` per start otherwise."""
+    from .initial_grid import _refine_constants
+    from .kernel import compiled_for
+
+    evaluations = POLISH_EVALUATIONS if evaluations is None else evaluations
+    R = len(chosen)
+    if not R or not len(d.arcs) or evaluations <= 0:
+        return
+    log_w, capacitor, _ = _refine_constants(d, frequency_Hz)
+    Z = np.atleast_2d(np.asarray(Z, complex))
+    weight = 1 / np.abs(Z)
+    b = Z * weight
+    bb = np.einsum("sn,sn->s", b.conj(), b).real
+    first = 1 if d.has_r else 0
+    ns[:, capacitor] = 1.0
+    cols = d.cols[:, d.idx[chosen]].transpose(1, 0, 2) * weight[owner][:, :, None]  # (R, N, p) weighted
+    if compiled_for(R):
+        from .kernel import parallel_for, pooled
+        from .kernel._polish import polish_rows, polish_rows_serial
+
+        cr = np.ascontiguousarray(cols.real.transpose(0, 2, 1))
+        ci = np.ascontiguousarray(cols.imag.transpose(0, 2, 1))
+        par = parallel_for(R)
+        with pooled(R, par):
+            run = polish_rows if par else polish_rows_serial
+            run(log_w, np.ascontiguousarray(weight), np.ascontiguousarray(b.real), np.ascontiguousarray(b.imag), bb,
+                np.asarray(owner, np.int64), cr, ci, first, capacitor, tau, ns, coef, evaluations)
+        return
+    for r, s in enumerate(owner):
+        h = (cols[r].conj().T @ b[s]).real
+        cost = bb[s] - 2 * coef[r] @ h + coef[r] @ (cols[r].conj().T @ cols[r]).real @ coef[r]
+        polish(log_w, weight[s], b[s], bb[s], cols[r], first, capacitor, tau[r], ns[r], coef[r], cost, evaluations)

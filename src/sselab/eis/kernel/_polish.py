@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ._linear import _column, _rdot, _solve_cost, _solve_ridge
 from ._numba import _exp, _exp_into, _solve_overwriting
@@ -173,3 +173,41 @@ def _polish(log_w, w_s, br, bi, bb, cr, ci, gram, h, coef, cost, first, capacito
         if gain < 0 or gain <= POLISH_FTOL * cost:
             break
     return cost
+
+
+@njit(cache=True, error_model="numpy")
+def _polish_row(r, log_w, weight, br, bi, bb, owner, cr, ci, first, capacitor, tau, ns, coef, evaluations):
+    """Row r of :func:`polish_rows`."""
+    p = cr.shape[1]
+    s = owner[r]
+    gram = np.empty((p, p))
+    h = np.empty(p)
+    for i in range(p):
+        h[i] = _rdot(cr[r, i], ci[r, i], br[s], bi[s])
+        for c in range(i, p):
+            gram[i, c] = _rdot(cr[r, i], ci[r, i], cr[r, c], ci[r, c])
+            gram[c, i] = gram[i, c]
+    cost = bb[s]
+    for i in range(p):
+        cost -= 2 * coef[r, i] * h[i]
+        for c in range(p):
+            cost += coef[r, i] * gram[i, c] * coef[r, c]
+    _polish(log_w, weight[s], br[s], bi[s], bb[s], cr[r], ci[r], gram, h, coef[r], cost, first, capacitor, tau[r],
+            ns[r], evaluations)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def polish_rows(log_w, weight, br, bi, bb, owner, cr, ci, first, capacitor, tau, ns, coef, evaluations):
+    """Polish R starts in place, rows on numba's threads: row r a start of spectrum ``owner[r]``
+    (``weight`` (S, N) its weights, ``br``/``bi`` (S, N) its weighted data, ``bb`` (S,) their
+    squared norm), with weighted columns ``cr``/``ci`` (R, p, N), arcs' ``tau``, ``ns`` (R, k)
+    and coefficients ``coef`` (R, p)."""
+    for r in prange(cr.shape[0]):
+        _polish_row(r, log_w, weight, br, bi, bb, owner, cr, ci, first, capacitor, tau, ns, coef, evaluations)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def polish_rows_serial(log_w, weight, br, bi, bb, owner, cr, ci, first, capacitor, tau, ns, coef, evaluations):
+    """:func:`polish_rows` in the calling thread."""
+    for r in range(cr.shape[0]):
+        _polish_row(r, log_w, weight, br, bi, bb, owner, cr, ci, first, capacitor, tau, ns, coef, evaluations)
