@@ -10,6 +10,7 @@ from sselab.eis.circuit import Circuit
 
 F = np.logspace(6, -1, 71)
 EVALUATIONS = initial_polish.POLISH_EVALUATIONS
+EXTRA_EVALUATIONS = initial_polish.POLISH_EXTRA_EVALUATIONS
 #: truths off the grid (τ = RQ^(1/n) between its points, n between its exponents)
 CASES = [
     ("R0-p(R1,CPE1)-p(R2,CPE2)",
@@ -120,6 +121,7 @@ def _every_start(monkeypatch, engine: str, text: str, z: np.ndarray, evaluations
 
     monkeypatch.setenv("SSELAB_FIT_KERNEL", engine)
     monkeypatch.setattr(initial_polish, "POLISH_EVALUATIONS", evaluations)
+    monkeypatch.setattr(initial_polish, "POLISH_EXTRA_EVALUATIONS", min(evaluations, EXTRA_EVALUATIONS))
     [starts] = starts_many(Circuit(text), F, z, 4)
     return starts.all()
 
