@@ -207,3 +207,14 @@ def with_verdict(d: dict[str, Any], verdict: Verdict) -> dict[str, Any]:
     """``d`` with ``status`` and ``reasons`` set from ``verdict`` (returns ``d``)."""
     d.update(verdict.to_dict())
     return d
+
+
+def with_reading(result: Any, measurement: Any) -> Any:
+    """``result`` (a frozen result with ``extra_reasons``: a circuit fit, a KK test, a DRT) with
+    the reasons of how ``measurement`` was read (its ``verdict``: rows dropped, a declared count
+    not met) added to its verdict: a partly read file warns in every result made from it.  The
+    one rule the CLI, the study pipeline and the web share."""
+    from dataclasses import replace
+
+    read = tuple(measurement.verdict.reasons) if measurement is not None else ()
+    return replace(result, extra_reasons=tuple(result.extra_reasons) + read) if read else result

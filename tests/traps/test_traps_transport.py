@@ -365,3 +365,16 @@ def test_trap_partly_read_file_warns_in_the_cli_fit(cli, tmp_path):
     whole, partly = json.loads(out)
     assert "declared_count_mismatch" in [r["code"] for r in partly["reasons"]]
     assert "declared_count_mismatch" not in [r["code"] for r in whole["reasons"]]
+
+
+@pytest.mark.parametrize("command", ["kk", "drt"])
+def test_trap_partly_read_file_warns_in_kk_and_drt(cli, command):
+    """The same file through `eis kk` and `eis drt`: their own verdict (the KK test passes) and the
+    reading's warning; a whole file keeps its own verdict alone."""
+    cut = _need("realfiles/impedancepy__exampleDataZPlot.z")
+    rc, out, err = cli("eis", command, cut, "--json")
+    d = json.loads(out)
+    assert rc == 0 and d["status"] == "warning"
+    assert "declared_count_mismatch" in [r["code"] for r in d["reasons"]]
+    rc, out, err = cli("eis", command, _need("eis/exampleData.csv"), "--json")
+    assert "declared_count_mismatch" not in [r["code"] for r in json.loads(out)["reasons"]]

@@ -19,7 +19,7 @@ import typer
 from ._common import exit_for, verdict_line
 from ..exceptions import SselabError
 from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option,
-                              mask_option)
+                              mask_option, with_reading)
 from ..eis.drt.peaks import DEFAULT_PROMINENCE
 
 
@@ -69,6 +69,7 @@ def drt_command(
             r = drt(item.spectrum, basis=basis, method=method, derivative=derivative, n_tau=n_tau, bootstrap=bootstrap,
                     inductance=inductance, seed=seed, part=part, lambda_value=lam, prominence=prominence,
                     blocking=choice, band=band)
+            r = with_reading(r, item.selection)
             if plot is not None:
                 from ..eis.drt.plot import plot_drt
 
@@ -87,6 +88,7 @@ def drt_command(
     result = drt(item.spectrum, basis=basis, method=method, derivative=derivative, n_tau=n_tau,
                  bootstrap=bootstrap, inductance=inductance, seed=seed, part=part, lambda_value=lam,
                  prominence=prominence, blocking=choice, band=band)
+    result = with_reading(result, selection)
     if plot is not None:
         from ..eis.drt.plot import plot_drt
 

@@ -119,6 +119,15 @@ def many_note(path: Path, n: int, i: int) -> str:
     return f"note: {path} holds {n} spectra; using spectrum {i} (--index N for another, --all for every one)"
 
 
+def with_reading(result: Any, selection: Selection) -> Any:
+    """``result`` with the reasons of how its spectrum was read in its verdict
+    (:func:`sselab.verdict.with_reading`) and the selection's summary among its notes
+    (:func:`with_mask_note`)."""
+    from ..verdict import with_reading as reading
+
+    return reading(with_mask_note(result, selection), selection.original)
+
+
 def with_mask_note(fit: Any, selection: Selection) -> Any:
     """``fit`` with the selection's summary among its notes (a frozen result with ``notes``)."""
     from dataclasses import replace

@@ -17,7 +17,7 @@ from ..verdict import EXIT_FAILED
 from ._common import (assignments, check_option, collector_paused, echo_json, exit_for, single_threaded_blas_command,
                       verdict_line)
 from ._eis_input import (all_option, fmax_option, fmin_option, index_option, inductive_option, load, mask_option,
-                         with_mask_note)
+                         with_reading)
 
 if TYPE_CHECKING:  # rich loads with the first table printed, not with every command (~0.1 s)
     from rich.console import Console
@@ -85,11 +85,10 @@ def final_fit(fit: Any, item: Any, every: bool) -> Any:
     """``fit`` as ``sselab eis fit`` reports it: the point selection's note, and in its verdict
     the reading's reasons (a partly read file warns in the fit too, as in ``sselab run``) and the
     warning of a spectrum fitted alone out of several in its file."""
-    fit = with_mask_note(fit, item.selection)
-    extra = tuple(item.selection.original.verdict.reasons)
+    fit = with_reading(fit, item.selection)
     if not every and item.n_in_file > 1:
-        extra += one_of_many(item.n_in_file, item.index)
-    return replace(fit, extra_reasons=fit.extra_reasons + extra) if extra else fit
+        fit = replace(fit, extra_reasons=fit.extra_reasons + one_of_many(item.n_in_file, item.index))
+    return fit
 
 
 def _console(**kwargs: Any) -> "Console":
@@ -284,7 +283,7 @@ def kk_command(
     outputs = []
     for item in items:
         spectrum = item.spectrum
-        kk = with_mask_note(kramers_kronig(spectrum, threshold=threshold, noise=noise), item.selection)
+        kk = with_reading(kramers_kronig(spectrum, threshold=threshold, noise=noise), item.selection)
         d = {**item.describe(), **kk.to_dict()}
         if plot is not None:
             from ..eis.plots import plot_kk

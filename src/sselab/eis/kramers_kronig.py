@@ -99,6 +99,8 @@ class KKResult:
     noise: float = float("nan")
     noise_stated: bool = False
     statistic: float = float("nan")
+    #: reasons a caller adds (how the spectrum was read), merged into ``verdict``
+    extra_reasons: tuple[Reason, ...] = field(default_factory=tuple)
 
     @property
     def noise_used(self) -> float:
@@ -107,9 +109,11 @@ class KKResult:
 
     @property
     def verdict(self) -> Verdict:
-        """``failed`` (code ``kk_invalid``) when the spectrum is not Kramers–Kronig valid."""
+        """``failed`` (code ``kk_invalid``) when the spectrum is not Kramers–Kronig valid; and
+        the caller's ``extra_reasons``."""
+        extra = Verdict.of(self.extra_reasons)
         if self.passed:
-            return Verdict.ok()
+            return extra
         why = []
         if math.isfinite(self.statistic) and self.statistic > T_CRITICAL:
             src = "stated" if self.noise_stated else "the spectrum shows"
@@ -118,7 +122,7 @@ class KKResult:
         if self.threshold is not None and self.max_residual >= self.threshold:
             why.append(f"largest residual {100 * self.max_residual:.2g} % is above the {100 * self.threshold:g} % asked")
         return Verdict((Reason("kk_invalid", "the spectrum is not Kramers–Kronig valid (drift, non-linearity or "
-                                            "non-stationarity): " + "; ".join(why), "failed"),))
+                                            "non-stationarity): " + "; ".join(why), "failed"),)).merge(extra)
 
     @property
     def max_residual(self) -> float:

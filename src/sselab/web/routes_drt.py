@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from pydantic import ConfigDict, Field
 
 from ..eis.drt import drt
+from ..verdict import with_reading
 from .context import Workbench, clean, workbench
 from .jobs import Job, Stages
 from .routes_eis import PointsBody, select_or_400
@@ -62,6 +63,7 @@ def start_drt(body: DRTBody, wb: Workbench = Depends(workbench)) -> dict[str, An
         result = drt(spectrum, method=body.method, basis=body.basis, derivative=body.derivative,
                      lambda_value=body.lambda_value, bootstrap=body.bootstrap, seed=body.seed, band=body.band,
                      blocking={"auto": "auto", "yes": True, "no": False}[body.blocking])
+        result = with_reading(result, selection.original)
         stages.next()
         f = spectrum.frequency_Hz
         z = result.predict(f)

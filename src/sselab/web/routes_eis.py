@@ -24,6 +24,7 @@ from ..eis.kramers_kronig import kramers_kronig
 from ..eis.weights import WEIGHTINGS
 from ..exceptions import CircuitSyntaxError, SselabError
 from ..measurements import Spectrum
+from ..verdict import with_reading
 from .context import Workbench, clean, workbench
 from .jobs import Stages
 from .routes_study import csv_response, spectrum_or_400
@@ -168,8 +169,8 @@ def start_fit(body: FitBody, wb: Workbench = Depends(workbench)) -> dict[str, An
     def work(progress: Any) -> dict[str, Any]:
         stages = Stages(progress, ["least squares", "model curve and residuals"])
         stages.next(f"least squares: {c.text} to {spectrum.n_points} points")
-        fit = fit_circuit(spectrum, c, weighting=body.weighting, initial=body.initial, fixed=body.fixed,
-                          bounds=body.bounds)
+        fit = with_reading(fit_circuit(spectrum, c, weighting=body.weighting, initial=body.initial, fixed=body.fixed,
+                                       bounds=body.bounds), selection.original)
         stages.next()
         f = spectrum.frequency_Hz
         dense = _dense(f)
@@ -211,7 +212,7 @@ def kk(measurement_id: int, wb: Workbench = Depends(workbench)) -> dict[str, Any
     """The linear Kramers–Kronig test of a spectrum (``KKResult.to_dict()``)."""
     _, s = spectrum_or_400(wb, measurement_id)
     try:
-        return clean(kramers_kronig(s).to_dict())
+        return clean(with_reading(kramers_kronig(s), s).to_dict())
     except SselabError as exc:
         raise HTTPException(400, str(exc).splitlines()[0]) from None
 

@@ -96,6 +96,8 @@ class DRTResult:
     blocking_Q: float | None = None
     blocking_n: float | None = None
     band: str | None = None
+    #: reasons a caller adds (how the spectrum was read), merged into ``verdict``
+    extra_reasons: tuple[Reason, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("tau_s", "gamma_ohm", "frequency_Hz", "coefficients", "gamma_lower_ohm", "gamma_upper_ohm"):
@@ -125,7 +127,8 @@ class DRTResult:
         """ok / warning / failed: a γ that is not finite fails (``non_finite``); residuals
         far above the noise the spectrum shows (adjacent-difference estimate, at least the KK
         test's ``NOISE_FLOOR``) are a ``misfit`` by the thresholds of
-        :mod:`sselab.fitting.verdicts`; no peak and the solver's own warnings are warnings."""
+        :mod:`sselab.fitting.verdicts`; no peak and the solver's own warnings are warnings; and
+        the caller's ``extra_reasons``."""
         from ...fitting.verdicts import MISFIT_FAILED, MISFIT_WARNING
         from ..kramers_kronig import NOISE_FLOOR, noise_shown
 
@@ -144,7 +147,7 @@ class DRTResult:
                                       "failed" if ratio > MISFIT_FAILED else "warning"))
         if not self.peaks:
             reasons.append(Reason("no_peaks", "the distribution has no peak: no process resolved"))
-        return Verdict.of(reasons)
+        return Verdict.of(reasons + list(self.extra_reasons))
 
     def predict(self, frequency_Hz: np.ndarray) -> np.ndarray:
         """Model impedance [Ω] at the given frequencies [Hz].
