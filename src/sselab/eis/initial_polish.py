@@ -128,19 +128,23 @@ def polish_many(d, frequency_Hz: np.ndarray, Z: np.ndarray, owner: np.ndarray, c
     bb = np.einsum("sn,sn->s", b.conj(), b).real
     first = 1 if d.has_r else 0
     ns[:, capacitor] = 1.0
-    cols = d.cols[:, d.idx[chosen]].transpose(1, 0, 2) * weight[owner][:, :, None]  # (R, N, p) weighted
     if compiled_for(R):
         from .kernel import parallel_for, pooled
         from .kernel._polish import polish_rows, polish_rows_serial
 
-        cr = np.ascontiguousarray(cols.real.transpose(0, 2, 1))
-        ci = np.ascontiguousarray(cols.imag.transpose(0, 2, 1))
+        found = d.__dict__.get("_polish_constants")  # writeable contiguous copies, kept with the design
+        if found is None:
+            found = d.__dict__["_polish_constants"] = (np.ascontiguousarray(d.cols.real),
+                                                       np.ascontiguousarray(d.cols.imag), np.array(d.idx, np.int64))
+        cols_r, cols_i, idx = found
         par = parallel_for(R)
         with pooled(R, par):
             run = polish_rows if par else polish_rows_serial
             run(log_w, np.ascontiguousarray(weight), np.ascontiguousarray(b.real), np.ascontiguousarray(b.imag), bb,
-                np.asarray(owner, np.int64), cr, ci, first, capacitor, tau, ns, coef, evaluations)
+                np.asarray(owner, np.int64), np.asarray(chosen, np.int64), idx, cols_r, cols_i, first, capacitor, tau,
+                ns, coef, evaluations)
         return
+    cols = d.cols[:, d.idx[chosen]].transpose(1, 0, 2) * weight[owner][:, :, None]  # (R, N, p) weighted
     for r, s in enumerate(owner):
         h = (cols[r].conj().T @ b[s]).real
         cost = bb[s] - 2 * coef[r] @ h + coef[r] @ (cols[r].conj().T @ cols[r]).real @ coef[r]

@@ -176,38 +176,52 @@ def _polish(log_w, w_s, br, bi, bb, cr, ci, gram, h, coef, cost, first, capacito
 
 
 @njit(cache=True, error_model="numpy")
-def _polish_row(r, log_w, weight, br, bi, bb, owner, cr, ci, first, capacitor, tau, ns, coef, evaluations):
+def _polish_row(r, log_w, weight, br, bi, bb, owner, chosen, idx, cols_r, cols_i, first, capacitor, tau, ns, coef,
+                evaluations):
     """Row r of :func:`polish_rows`."""
-    p = cr.shape[1]
+    p = idx.shape[1]
+    N = log_w.size
     s = owner[r]
+    cr = np.empty((p, N))
+    ci = np.empty((p, N))
+    for i in range(p):
+        col = idx[chosen[r], i]
+        for n in range(N):
+            cr[i, n] = cols_r[n, col] * weight[s, n]
+            ci[i, n] = cols_i[n, col] * weight[s, n]
     gram = np.empty((p, p))
     h = np.empty(p)
     for i in range(p):
-        h[i] = _rdot(cr[r, i], ci[r, i], br[s], bi[s])
+        h[i] = _rdot(cr[i], ci[i], br[s], bi[s])
         for c in range(i, p):
-            gram[i, c] = _rdot(cr[r, i], ci[r, i], cr[r, c], ci[r, c])
+            gram[i, c] = _rdot(cr[i], ci[i], cr[c], ci[c])
             gram[c, i] = gram[i, c]
     cost = bb[s]
     for i in range(p):
         cost -= 2 * coef[r, i] * h[i]
         for c in range(p):
             cost += coef[r, i] * gram[i, c] * coef[r, c]
-    _polish(log_w, weight[s], br[s], bi[s], bb[s], cr[r], ci[r], gram, h, coef[r], cost, first, capacitor, tau[r],
-            ns[r], evaluations)
+    _polish(log_w, weight[s], br[s], bi[s], bb[s], cr, ci, gram, h, coef[r], cost, first, capacitor, tau[r], ns[r],
+            evaluations)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def polish_rows(log_w, weight, br, bi, bb, owner, cr, ci, first, capacitor, tau, ns, coef, evaluations):
-    """Polish R starts in place, rows on numba's threads: row r a start of spectrum ``owner[r]``
-    (``weight`` (S, N) its weights, ``br``/``bi`` (S, N) its weighted data, ``bb`` (S,) their
-    squared norm), with weighted columns ``cr``/``ci`` (R, p, N), arcs' ``tau``, ``ns`` (R, k)
-    and coefficients ``coef`` (R, p)."""
-    for r in prange(cr.shape[0]):
-        _polish_row(r, log_w, weight, br, bi, bb, owner, cr, ci, first, capacitor, tau, ns, coef, evaluations)
+def polish_rows(log_w, weight, br, bi, bb, owner, chosen, idx, cols_r, cols_i, first, capacitor, tau, ns, coef,
+                evaluations):
+    """Polish R grid combinations in place, rows on numba's threads: row r is combination
+    ``chosen[r]`` (its columns ``idx[chosen[r]]`` of the design's ``cols_r``/``cols_i`` (N, C))
+    fitted to spectrum ``owner[r]`` (``weight`` (S, N) its weights 1/|Z|, ``br``/``bi`` (S, N)
+    its weighted data, ``bb`` (S,) their squared norm), with its arcs' ``tau``, ``ns`` (R, k) and
+    coefficients ``coef`` (R, p)."""
+    for r in prange(chosen.shape[0]):
+        _polish_row(r, log_w, weight, br, bi, bb, owner, chosen, idx, cols_r, cols_i, first, capacitor, tau, ns, coef,
+                    evaluations)
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def polish_rows_serial(log_w, weight, br, bi, bb, owner, cr, ci, first, capacitor, tau, ns, coef, evaluations):
+def polish_rows_serial(log_w, weight, br, bi, bb, owner, chosen, idx, cols_r, cols_i, first, capacitor, tau, ns, coef,
+                       evaluations):
     """:func:`polish_rows` in the calling thread."""
-    for r in range(cr.shape[0]):
-        _polish_row(r, log_w, weight, br, bi, bb, owner, cr, ci, first, capacitor, tau, ns, coef, evaluations)
+    for r in range(chosen.shape[0]):
+        _polish_row(r, log_w, weight, br, bi, bb, owner, chosen, idx, cols_r, cols_i, first, capacitor, tau, ns, coef,
+                    evaluations)
