@@ -12,15 +12,9 @@ from ._numba import _solve_overwriting
 
 @njit(cache=True, error_model="numpy")
 def _solve_cost(gram, h, bb, coef, work, p):
-    """coef = max((gram + ridge)⁻¹ h, 0) and its cost bb − 2 coef·h + coefᵀ gram coef."""
-    tr = 0.0
-    for i in range(p):
-        tr += gram[i, i]
-    for i in range(p):
-        for j in range(p):
-            work[i, j] = gram[i, j]
-        work[i, i] += 1e-12 * tr
-    _solve_overwriting(work, h, coef)  # work is this call's copy: factored in place (no second copy)
+    """coef = max((gram + ridge)⁻¹ h, 0) (:func:`_solve_ridge`) and its cost
+    bb − 2 coef·h + coefᵀ gram coef."""
+    _solve_ridge(gram, h, coef, work, p)
     for i in range(p):
         coef[i] = max(coef[i], 0.0)
     quad = 0.0
@@ -79,7 +73,8 @@ def _rdot(ar, ai, br, bi):
 
 @njit(cache=True, error_model="numpy")
 def _solve_ridge(gram, rhs, out, work, p):
-    """out = (gram + ridge)⁻¹ rhs with :func:`_solve_cost`'s ridge (1e-12 of the trace), not clipped."""
+    """out = (gram + ridge)⁻¹ rhs, the ridge 1e-12 of the trace (``work`` (p, p) takes the copy
+    that is factored in place)."""
     tr = 0.0
     for i in range(p):
         tr += gram[i, i]
