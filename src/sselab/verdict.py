@@ -213,7 +213,8 @@ def with_reading(result: Any, measurement: Any) -> Any:
     """``result`` (a frozen result with ``extra_reasons``: a circuit fit, a KK test, a DRT) with
     the reasons of how ``measurement`` was read (its ``verdict``: rows dropped, a declared count
     not met) added to its verdict: a partly read file warns in every result made from it.  The
-    one rule the CLI, the study pipeline and the web share."""
+    CLI and the web call it; the study pipeline's eis_fit adds the same reasons with the rest of
+    its preparation's (:mod:`sselab.study.analyses`)."""
     from dataclasses import replace
 
     read = tuple(measurement.verdict.reasons) if measurement is not None else ()

@@ -71,8 +71,8 @@ def _polish(engine: str, tau_start: float):
         from sselab.eis.kernel._polish import _polish
 
         cr, ci = np.ascontiguousarray(cols.real.T), np.ascontiguousarray(cols.imag.T)
-        gram, h = (cols.conj().T @ cols).real, (cols.conj().T @ b).real
-        after = _polish(log_w, w, np.ascontiguousarray(b.real), np.ascontiguousarray(b.imag), bb, cr, ci, gram, h,
+        gram = (cols.conj().T @ cols).real
+        after = _polish(log_w, w, np.ascontiguousarray(b.real), np.ascontiguousarray(b.imag), bb, cr, ci, gram,
                         coef, cost, 1, capacitor, tau, ns, EVALUATIONS)
     return tau[0], ns[0], coef[0], coef[1], cost, after
 

@@ -286,6 +286,14 @@ class Starts:
             self._all = np.atleast_2d(np.asarray(make(), float))  # type: ignore[misc]
         return self._all
 
+    def release(self) -> None:
+        """No more starts will be asked for: keep those made (the first alone when no others were),
+        and let go of what would make the rest (a grid block's scores and spectra)."""
+        if self._all is None:
+            self._all = self.first[None]
+        self._make_all = None
+        self._pending = None
+
     def with_values(self, index_values: Mapping[int, float], only_first: bool = False) -> "Starts":
         """The same starts with parameters ``{index: value}`` set (user's initial/fixed values);
         ``only_first`` keeps just the best start."""

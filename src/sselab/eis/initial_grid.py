@@ -440,13 +440,16 @@ def search(circuit: Circuit, d: Design, frequency_Hz: np.ndarray, Z: np.ndarray,
 
 
 def _search_constants(d: Design) -> tuple[np.ndarray, ...]:
-    """The design's arrays as :func:`search` passes them to the kernel (contiguous, writeable
-    copies: numba compiles read-only arrays as another type), kept with the design."""
+    """The design's arrays as :func:`search` and
+    :func:`~sselab.eis.initial_polish.polish_many` pass them to the kernels (contiguous, writeable
+    copies: numba compiles read-only arrays as another type), kept with the design; no pairs
+    where the design keeps no per-point products (``d.outer`` None: not searched compiled)."""
     found = d.__dict__.get("_search_constants")
     if found is None:
         C = d.cols.shape[1]
+        pairs = d.pairs[0] if d.pairs is not None else np.empty(0, np.int64)
         found = (np.ascontiguousarray(d.cols.real), np.ascontiguousarray(d.cols.imag), np.array(d.cols, complex),
-                 d.pairs[0] // C, d.pairs[0] % C, np.array(d.idx, np.int64),
+                 pairs // C, pairs % C, np.array(d.idx, np.int64),
                  np.array(d.position_index, np.int64), np.array(d.combo_n, float), np.array(d.grid, float))
         d.__dict__["_search_constants"] = found
     return found

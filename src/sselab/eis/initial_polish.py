@@ -114,7 +114,7 @@ def polish_many(d, frequency_Hz: np.ndarray, Z: np.ndarray, owner: np.ndarray, c
     (R, p) from the grid's scoring; at most ``evaluations`` trial points each (default
     :data:`POLISH_EXTRA_EVALUATIONS`).  Compiled where the kernel runs
     (:func:`sselab.eis.kernel._polish.polish_rows`), numpy's :func:`polish` per start otherwise."""
-    from .initial_grid import _refine_constants
+    from .initial_grid import _refine_constants, _search_constants
     from .kernel import compiled_for
 
     evaluations = POLISH_EXTRA_EVALUATIONS if evaluations is None else evaluations
@@ -122,7 +122,8 @@ def polish_many(d, frequency_Hz: np.ndarray, Z: np.ndarray, owner: np.ndarray, c
     if not R or not len(d.arcs) or evaluations <= 0:
         return
     log_w, capacitor, _ = _refine_constants(d, frequency_Hz)
-    Z = np.atleast_2d(np.asarray(Z, complex))
+    spectra, owner = np.unique(owner, return_inverse=True)  # the weights of the spectra polished only
+    Z = np.atleast_2d(np.asarray(Z, complex))[spectra]
     weight = 1 / np.abs(Z)
     b = Z * weight
     bb = np.einsum("sn,sn->s", b.conj(), b).real
@@ -132,11 +133,7 @@ def polish_many(d, frequency_Hz: np.ndarray, Z: np.ndarray, owner: np.ndarray, c
         from .kernel import parallel_for, pooled
         from .kernel._polish import polish_rows, polish_rows_serial
 
-        found = d.__dict__.get("_polish_constants")  # writeable contiguous copies, kept with the design
-        if found is None:
-            found = d.__dict__["_polish_constants"] = (np.ascontiguousarray(d.cols.real),
-                                                       np.ascontiguousarray(d.cols.imag), np.array(d.idx, np.int64))
-        cols_r, cols_i, idx = found
+        cols_r, cols_i, _, _, _, idx = _search_constants(d)[:6]
         par = parallel_for(R)
         with pooled(R, par):
             run = polish_rows if par else polish_rows_serial

@@ -345,10 +345,7 @@ def fit_starts(
                 max_iter)
     retried = set(again)
     tried = [len(starts[i].all()) if i in retried else 1 for i in range(S)]
-    for i in range(S):  # no more starts are made: let go of the grid block behind them (its scores, spectra)
-        if i not in retried:
-            starts[i]._make_all = None
-            starts[i]._all = starts[i].first[None]
-        starts[i]._pending = None
+    for st in starts:  # no more starts are made: let go of the grid blocks behind them
+        st.release()
     return FitList(c, weighting, spectra, params, starts, canonical, blocks, which, start_row, tried, engines,
                    noise_like, z, p)

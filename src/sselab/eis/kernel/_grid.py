@@ -98,7 +98,7 @@ def _refine_row(s, log_w, weight, b, bb, cols, first, capacitor, tau, ns, decade
                     gram[jj, i] = acc
                 h[jj] = _rdot(cr[jj], ci[jj], br, bi)
     if polish > 0 and k > 0:
-        _polish(log_w, w_s, br, bi, bb[s], cr, ci, gram, h, coef, cost, first, capacitor, tau[s], ns[s], polish)
+        _polish(log_w, w_s, br, bi, bb[s], cr, ci, gram, coef, cost, first, capacitor, tau[s], ns[s], polish)
     coef_out[s] = coef
 
 

@@ -23,14 +23,14 @@ POLISH_FLOOR = 1e-4
 
 
 @njit(cache=True, error_model="numpy")
-def _polish(log_w, w_s, br, bi, bb, cr, ci, gram, h, coef, cost, first, capacitor, tau, ns, evaluations):
+def _polish(log_w, w_s, br, bi, bb, cr, ci, gram, coef, cost, first, capacitor, tau, ns, evaluations):
     """Move the refined start off the grid to the nearest least-squares point in each arc's ln τ
     and n, the linear coefficients solved at every point (variable projection: Levenberg–Marquardt
     steps on Kaufman's Jacobian, the columns' derivatives with the part the coefficients absorb
     projected out), at most ``evaluations`` trial points, each τ within :data:`POLISH_DECADES` of the
     refined point and n in [0.5, 1]; a step is taken only where it lowers the cost and leaves every
     arc's resistance above :data:`POLISH_FLOOR` of max |Z|.  Updates the row's state in place
-    (columns ``cr``/``ci``, ``gram``, ``h``, ``coef``, ``tau``, ``ns``); returns the cost.  The same
+    (columns ``cr``/``ci``, their ``gram``, ``coef``, ``tau``, ``ns``); returns the cost.  The same
     steps as :func:`sselab.eis.initial_polish.polish` (numpy), to rounding."""
     p, N = cr.shape
     k = tau.size
@@ -157,7 +157,6 @@ def _polish(log_w, w_s, br, bi, bb, cr, ci, gram, h, coef, cost, first, capacito
                 gain = cost - cost_t
                 cost = cost_t
                 for i in range(p):
-                    h[i] = th[i]
                     coef[i] = tc[i]
                     for c in range(p):
                         gram[i, c] = tg[i, c]
@@ -201,7 +200,7 @@ def _polish_row(r, log_w, weight, br, bi, bb, owner, chosen, idx, cols_r, cols_i
         cost -= 2 * coef[r, i] * h[i]
         for c in range(p):
             cost += coef[r, i] * gram[i, c] * coef[r, c]
-    _polish(log_w, weight[s], br[s], bi[s], bb[s], cr, ci, gram, h, coef[r], cost, first, capacitor, tau[r], ns[r],
+    _polish(log_w, weight[s], br[s], bi[s], bb[s], cr, ci, gram, coef[r], cost, first, capacitor, tau[r], ns[r],
             evaluations)
 
 
